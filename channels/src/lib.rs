@@ -1,0 +1,1 @@
+//! Modulation and channels.

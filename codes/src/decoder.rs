@@ -1,0 +1,35 @@
+//! The `Decoder` trait every channel decoder implements (hard decision, belief propagation, ECCT).
+//!
+//! LLR convention used across the whole project: `L = ln P(c=0 | y) / P(c=1 | y)`, so a positive LLR
+//! means bit 0 (BPSK maps bit 0 to +1). Frames travel back to back in flat buffers: frame `f` occupies
+//! `llr[f * n .. (f + 1) * n]`.
+
+/// Counters a decoder reports for one batch; they are summed by the engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeStats {
+    /// Frames decoded in this batch.
+    pub frames: u64,
+    /// Iterations run, summed over frames (0 for non-iterative decoders).
+    pub iterations: u64,
+    /// Frames whose final hard decision satisfies every parity check.
+    pub valid_codewords: u64,
+}
+
+impl std::ops::AddAssign for DecodeStats {
+    fn add_assign(&mut self, o: Self) {
+        self.frames += o.frames;
+        self.iterations += o.iterations;
+        self.valid_codewords += o.valid_codewords;
+    }
+}
+
+/// A batched soft-input, hard-output decoder of one code.
+pub trait Decoder: Send + Sync {
+    /// Short name used in scheme labels and CSV rows, e.g. `"SPA-50"`.
+    fn name(&self) -> String;
+    /// Codeword length n this decoder expects.
+    fn n(&self) -> usize;
+    /// Decodes `llr.len() / n` frames; writes the hard decision on every codeword bit into `bits`
+    /// (same layout, values 0/1). Must never panic on any finite or infinite LLR values.
+    fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats;
+}

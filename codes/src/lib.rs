@@ -1,0 +1,3 @@
+//! Parity-check codes and their decoders.
+pub mod decoder;
+pub use decoder::{DecodeStats, Decoder};

@@ -1,0 +1,1 @@
+//! Neural link components (see crate description).

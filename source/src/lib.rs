@@ -1,0 +1,1 @@
+//! Source coders (see crate description).

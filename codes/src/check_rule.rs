@@ -17,6 +17,11 @@ pub trait CheckRule: Send + Sync + Copy {
     fn scratch_len(max_degree: usize) -> usize;
     /// Writes the extrinsic outputs for `input` into `output` (same length).
     fn update(&self, input: &[f32], output: &mut [f32], scratch: &mut [f64]);
+    /// Min-sum rules return themselves so the decoders can use the frame-interleaved SIMD path
+    /// ([`crate::interleaved`]), which gives bit-identical results.
+    fn as_min_sum(&self) -> Option<MinSumRule> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,8 +73,8 @@ pub enum MinSumCorrection {
 pub struct MinSumRule(pub MinSumCorrection);
 
 impl MinSumRule {
-    #[inline]
-    fn correct(&self, m: f32) -> f32 {
+    #[inline(always)]
+    pub(crate) fn correct(&self, m: f32) -> f32 {
         let m = m.min(LLR_CAP);
         match self.0 {
             MinSumCorrection::Normalized(a) => a * m,
@@ -81,6 +86,10 @@ impl MinSumRule {
 impl CheckRule for MinSumRule {
     fn scratch_len(_: usize) -> usize {
         0
+    }
+
+    fn as_min_sum(&self) -> Option<MinSumRule> {
+        Some(*self)
     }
 
     /// Branch-free on purpose: with noisy inputs the "is this the new minimum?" branch is

@@ -8,7 +8,8 @@
 //! pass and before the first one.
 
 use crate::check_rule::CheckRule;
-use crate::tanner::{hard_bit, run_batch, sanitize_llr, TannerGraph};
+use crate::interleaved;
+use crate::tanner::{hard_bit, run_batch, run_batch_groups, sanitize_llr, TannerGraph, CHUNK_FRAMES};
 use crate::{DecodeStats, LdpcCode};
 use std::sync::Arc;
 
@@ -45,6 +46,15 @@ impl<R: CheckRule> LayeredDecoder<R> {
             new: vec![0.0; d],
             rule: vec![0.0; R::scratch_len(d)],
         }
+    }
+
+    /// Decodes one frame with the plain one-frame code path (allocates its scratch). For min-sum
+    /// rules `decode_batch` uses the frame-interleaved SIMD path instead; this is its reference,
+    /// and the two must agree bit for bit. Returns (iterations, valid codeword).
+    pub fn decode_frame_scalar(&self, llr: &[f32], bits: &mut [u8]) -> (u64, bool) {
+        assert_eq!(llr.len(), self.graph.n);
+        assert_eq!(bits.len(), self.graph.n);
+        self.decode_frame(llr, bits, &mut self.scratch())
     }
 
     fn decode_frame(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> (u64, bool) {
@@ -93,6 +103,13 @@ impl<R: CheckRule> crate::Decoder for LayeredDecoder<R> {
     }
 
     fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats {
+        if let Some(rule) = self.rule.as_min_sum() {
+            let g = &self.graph;
+            let (it, et) = (self.iterations, self.early_termination);
+            return run_batch_groups(g.n, CHUNK_FRAMES, llr, bits, || interleaved::Scratch::new(g), |l, b, s| {
+                interleaved::layered_batch(g, &rule, it, et, l, b, s)
+            });
+        }
         run_batch(self.graph.n, llr, bits, || self.scratch(), |l, b, s| self.decode_frame(l, b, s))
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod flooding;
 pub mod gf2;
 pub mod hard;
+pub mod interleaved;
 pub mod layered;
 pub mod min_sum;
 pub mod sparse;

@@ -89,6 +89,9 @@ impl TannerGraph {
     }
 }
 
+/// Frames per parallel work item.
+pub const CHUNK_FRAMES: usize = 64;
+
 /// Splits a flat batch into frames and runs `decode_frame` on each, in parallel chunks when the
 /// batch is large. Each frame is decoded independently, so results do not depend on the number of
 /// threads. `make_scratch` is called once per chunk, never per frame.
@@ -96,19 +99,27 @@ pub fn run_batch<S, F>(n: usize, llr: &[f32], bits: &mut [u8], make_scratch: imp
 where
     F: Fn(&[f32], &mut [u8], &mut S) -> (u64, bool) + Sync,
 {
+    run_batch_groups(n, 1, llr, bits, make_scratch, |l, b, s| {
+        let (iterations, valid) = decode_frame(l, b, s);
+        crate::DecodeStats { frames: 1, iterations, valid_codewords: valid as u64 }
+    })
+}
+
+/// Like [`run_batch`] but hands `decode_group` up to `group` consecutive frames at a time (the
+/// last group of a chunk may be shorter). Chunk boundaries are multiples of `group`.
+pub fn run_batch_groups<S, F>(n: usize, group: usize, llr: &[f32], bits: &mut [u8], make_scratch: impl Fn() -> S + Sync, decode_group: F) -> crate::DecodeStats
+where
+    F: Fn(&[f32], &mut [u8], &mut S) -> crate::DecodeStats + Sync,
+{
     use rayon::prelude::*;
     assert!(n > 0 && llr.len() % n == 0, "LLR buffer length {} is not a multiple of n = {n}", llr.len());
     assert_eq!(bits.len(), llr.len(), "output buffer must have the same length as the LLR buffer");
-    const CHUNK_FRAMES: usize = 32;
-    let chunk = CHUNK_FRAMES * n;
+    let chunk = CHUNK_FRAMES.max(group) * n;
     let run_chunk = |(l, b): (&[f32], &mut [u8])| {
         let mut scratch = make_scratch();
         let mut stats = crate::DecodeStats::default();
-        for (lf, bf) in l.chunks_exact(n).zip(b.chunks_exact_mut(n)) {
-            let (iters, valid) = decode_frame(lf, bf, &mut scratch);
-            stats.frames += 1;
-            stats.iterations += iters;
-            stats.valid_codewords += valid as u64;
+        for (lf, bf) in l.chunks(group * n).zip(b.chunks_mut(group * n)) {
+            stats += decode_group(lf, bf, &mut scratch);
         }
         stats
     };

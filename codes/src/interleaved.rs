@@ -240,7 +240,8 @@ fn decode_impl(g: &TannerGraph, kind: Kind, rule: &MinSumRule, iterations: usize
     loop {
         // Freshly loaded frames that need no iteration: valid channel words under early
         // termination, or every frame when the iteration limit is 0.
-        if early || iterations == 0 {
+        let fresh = |lanes: &Lanes8| (0..LANES).any(|l| lanes.frame[l] != IDLE && lanes.iterations[l] == 0);
+        if (early || iterations == 0) && fresh(&lanes) {
             loop {
                 let fail = failing_lanes(g, &s.hard);
                 let mut refilled = false;

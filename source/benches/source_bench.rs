@@ -1,4 +1,4 @@
-//! Source-coding benchmark: `cargo bench -p lmsscc-source --bench source_bench -- [--limit N] [--coders a,b] [--csv FILE]`.
+//! Source-coding benchmark: `cargo bench -p lmsscc-source --bench source_bench -- [--limit N] [--coders a,b] [--batch B] [--csv FILE]`.
 //!
 //! Prints one row per coder (bits/char, bits/word, bits/sentence, SmolLM2 tokens/s for encode
 //! and decode, rayon threads) on the Europarl test sentences; thread count from RAYON_NUM_THREADS.
@@ -19,6 +19,7 @@ fn main() {
     });
     let mut config = BenchConfig::europarl(&data, limit);
     config.verbose = true;
+    config.lm_batch_size = value("--batch").map(|v| v.parse::<usize>().expect("--batch takes a number"));
     if let Some(c) = value("--coders") {
         config.coders = c.split(',').map(str::to_string).collect();
     }

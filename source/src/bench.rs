@@ -9,7 +9,8 @@
 use crate::coder::SourceCoder;
 use crate::fixed_length::FixedLengthTokenCoder;
 use crate::huffman::HuffmanWordCoder;
-use crate::lm_coder::LmCoder;
+use crate::lm_coder::{LmCoder, LmCoderConfig};
+use crate::model_cache::ModelSource;
 use crate::zstd_coder::ZstdCoder;
 use crate::SourceError;
 use std::path::{Path, PathBuf};
@@ -22,9 +23,11 @@ pub struct BenchConfig {
     pub train_sentences: PathBuf,
     /// Use only the first `limit` test sentences.
     pub limit: Option<usize>,
-    /// Coders to run, by name: `smollm2`, `huffman`, `fixed`, `zstd` (empty: all).
+    /// Coders to run, by name: `smollm2`, `smollm2-bare`, `huffman`, `fixed`, `zstd` (empty: all).
     pub coders: Vec<String>,
     pub verbose: bool,
+    /// Lockstep batch size for the LM coders (None: the coder's default).
+    pub lm_batch_size: Option<usize>,
 }
 
 impl BenchConfig {
@@ -36,6 +39,7 @@ impl BenchConfig {
             limit,
             coders: Vec::new(),
             verbose: false,
+            lm_batch_size: None,
         }
     }
 }
@@ -126,14 +130,17 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
     let sentences = read_sentences(&config.test_sentences, config.limit)?;
     let wanted = |name: &str| config.coders.is_empty() || config.coders.iter().any(|c| c == name);
     for c in &config.coders {
-        if !["smollm2", "huffman", "fixed", "zstd"].contains(&c.as_str()) {
-            return Err(SourceError::Unsupported(format!("unknown coder '{c}' (known: smollm2, huffman, fixed, zstd)")));
+        if !["smollm2", "smollm2-bare", "huffman", "fixed", "zstd"].contains(&c.as_str()) {
+            return Err(SourceError::Unsupported(format!("unknown coder '{c}' (known: smollm2, smollm2-bare, huffman, fixed, zstd)")));
         }
     }
-    let lm = LmCoder::smollm2(config.verbose)?;
+    let mut lm = LmCoder::smollm2(config.verbose)?;
+    if let Some(b) = config.lm_batch_size {
+        lm.batch_size = b;
+    }
     let tokens: usize = sentences
         .iter()
-        .map(|s| lm.tokenize(s).map(|t| t.len()))
+        .map(|s| lm.lm().tokenizer.encode(s).map(|t| t.len()))
         .sum::<Result<usize, _>>()?;
     let mut results = Vec::new();
     let mut run = |coder: &dyn SourceCoder| -> Result<(), SourceError> {
@@ -151,10 +158,16 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
         run(&ZstdCoder::default())?;
     }
     if wanted("fixed") {
-        run(&FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), lm.end_token())?)?;
+        let eos = lm.lm().eos_token.ok_or_else(|| SourceError::Model("GGUF has no EOS token".into()))?;
+        run(&FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), eos)?)?;
     }
     if wanted("smollm2") {
         run(&lm)?;
+    }
+    if wanted("smollm2-bare") {
+        let mut bare = LmCoder::from_source(&ModelSource::Named("smollm2-135m".into()), LmCoderConfig::bare(), config.verbose)?;
+        bare.batch_size = lm.batch_size;
+        run(&bare)?;
     }
     Ok(results)
 }

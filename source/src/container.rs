@@ -3,8 +3,8 @@
 //! Format (all integers little-endian):
 //! ```text
 //! magic "LMSC" | version u8 = 1 | mode u8 | original length u64 | sha256(original)[..8]
-//! mode 0 (UTF-8 text, LM): model-name length u8 + name | segment count u32 |
-//!         per segment: bit count u32 + bits packed MSB-first into ceil(n/8) bytes
+//! mode 0 (UTF-8 text, LM): model-name length u8 + name | segment count (LEB128) |
+//!         per segment: bit count (LEB128) + bits packed MSB-first into ceil(n/8) bytes
 //! mode 1 (bytes, zstd):    zstd frame of the whole file
 //! ```
 //! Text is cut into segments after every `'\n'` and at most [`MAX_SEGMENT_BYTES`] bytes (on a
@@ -84,9 +84,9 @@ pub fn compress_bytes(data: &[u8], lm: &LmCoder, model_name: &str) -> Result<Vec
             out.extend_from_slice(name);
             let segs = segments(text, MAX_SEGMENT_BYTES);
             let frames = lm.encode_batch(&segs)?;
-            out.extend_from_slice(&(frames.len() as u32).to_le_bytes());
+            write_varint(&mut out, frames.len() as u64);
             for bits in &frames {
-                out.extend_from_slice(&(bits.len() as u32).to_le_bytes());
+                write_varint(&mut out, bits.len() as u64);
                 out.extend_from_slice(&bits_to_bytes(bits));
             }
         }
@@ -96,6 +96,19 @@ pub fn compress_bytes(data: &[u8], lm: &LmCoder, model_name: &str) -> Result<Vec
         }
     }
     Ok(out)
+}
+
+/// LEB128 unsigned varint.
+fn write_varint(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let b = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
 }
 
 struct Reader<'a> {
@@ -112,8 +125,16 @@ impl<'a> Reader<'a> {
         self.pos += n;
         Ok(s)
     }
-    fn u32(&mut self, what: &str) -> Result<u32, SourceError> {
-        Ok(u32::from_le_bytes(self.take(4, what)?.try_into().expect("4 bytes")))
+    fn varint(&mut self, what: &str) -> Result<u64, SourceError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.take(1, what)?[0];
+            value |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(SourceError::Unsupported(format!("corrupt container: {what} varint too long")))
     }
 }
 
@@ -167,10 +188,10 @@ pub fn decompress_bytes(container: &[u8], lm: Option<&LmCoder>) -> Result<Vec<u8
             let lm = lm.ok_or_else(|| SourceError::Unsupported(format!("container needs model '{model}'")))?;
             let n = r.take(1, "model name length")?[0] as usize;
             r.take(n, "model name")?;
-            let count = r.u32("segment count")? as usize;
+            let count = r.varint("segment count")? as usize;
             let mut frames: Vec<Vec<u8>> = Vec::with_capacity(count.min(1 << 20));
             for i in 0..count {
-                let nbits = r.u32("segment bit count")? as usize;
+                let nbits = r.varint("segment bit count")? as usize;
                 let bytes = r.take(nbits.div_ceil(8), &format!("segment {i}"))?;
                 let mut bits: Vec<u8> = crate::zstd_coder::bytes_to_bits(bytes);
                 bits.truncate(nbits);
@@ -243,6 +264,20 @@ mod tests {
         assert_eq!(segs.concat(), text);
         assert!(segs.iter().all(|s| s.len() <= 100 && !s.is_empty()));
         assert!(segments("", 100).is_empty());
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        let mut buf = Vec::new();
+        for v in [0u64, 1, 127, 128, 300, u32::MAX as u64, u64::MAX] {
+            write_varint(&mut buf, v);
+        }
+        assert_eq!(&buf[..5], &[0, 1, 127, 0x80, 0x01]);
+        let mut r = Reader { data: &buf, pos: 0 };
+        for v in [0u64, 1, 127, 128, 300, u32::MAX as u64, u64::MAX] {
+            assert_eq!(r.varint("v").unwrap(), v);
+        }
+        assert!(r.varint("v").is_err());
     }
 
     #[test]

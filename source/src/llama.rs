@@ -44,6 +44,8 @@ pub enum StartContext {
     TokenOrBos(String),
     /// Explicit token ids.
     Ids(Vec<u32>),
+    /// The vocabulary entry `token` (else BOS) followed by the tokens of `text`.
+    TokenThenText { token: String, text: String },
 }
 
 /// A loaded model plus its tokenizer and the state after the start context.
@@ -113,13 +115,26 @@ impl GgufTokenizer {
             return Err(SourceError::file(path, format!("tokenizer.ggml.model is '{tok_model}', only byte-level BPE ('gpt2') is supported")));
         }
         let pre = ct.metadata.get("tokenizer.ggml.pre").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
-        let tokenizer = ByteLevelBpe::new(&tokens, &merges, pre == "smollm")
+        let bos_token = meta_u32(ct, "tokenizer.ggml.bos_token_id");
+        let eos_token = meta_u32(ct, "tokenizer.ggml.eos_token_id");
+        // Escape for bytes without a token: the first special token `<...>` (after id 0, which
+        // is `<|endoftext|>`, the start context) that is neither BOS nor EOS.
+        let escape = tokens
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(i, t)| {
+                let i = Some(*i as u32);
+                t.len() > 2 && t.starts_with('<') && t.ends_with('>') && i != bos_token && i != eos_token
+            })
+            .map(|(i, _)| i as u32);
+        let tokenizer = ByteLevelBpe::new(&tokens, &merges, pre == "smollm", escape)
             .map_err(|e| SourceError::file(path, e))?;
         Ok(Self {
             tokenizer,
             tokens,
-            bos_token: meta_u32(ct, "tokenizer.ggml.bos_token_id"),
-            eos_token: meta_u32(ct, "tokenizer.ggml.eos_token_id"),
+            bos_token,
+            eos_token,
         })
     }
 }
@@ -175,6 +190,13 @@ impl LlamaLm {
                 Some(id) => vec![id as u32],
                 None => vec![bos()?],
             },
+            StartContext::TokenThenText { token, text } => {
+                let first = match tokens.iter().position(|t| *t == token) {
+                    Some(id) => id as u32,
+                    None => bos()?,
+                };
+                [vec![first], tokenizer.encode(&text)?].concat()
+            }
             _ => vec![bos()?],
         };
         let vocab_size = tokens.len();

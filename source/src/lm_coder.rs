@@ -1,14 +1,23 @@
 //! LLM arithmetic source coder: text → BPE tokens → next-token frequencies → arithmetic code.
 //!
-//! Each message is coded on its own: the model starts from its start context (SmolLM2:
-//! `<|endoftext|>`, the document separator it was pre-trained with), codes the message's tokens,
-//! then the end-of-message token (the GGUF's EOS, `<|im_end|>` for SmolLM2), which the
-//! tokenizer never produces from text. The receiver decodes tokens until EOS, until its input is
+//! Each message is coded on its own from the same fixed start context, then its tokens, then an
+//! end-of-message token. The receiver decodes tokens until the end token, until its input is
 //! exhausted, or until `max_tokens`, so corrupted frames end in bounded time.
 //!
-//! Batches ([`SourceCoder::encode_batch`]) run messages in parallel on rayon's pool, one
-//! [`LlamaSession`](crate::llama::LlamaSession) per message; each message's computation is
-//! independent of the others, so results do not depend on the batch layout.
+//! Start context and end symbol (measured on 40 Europarl test sentences, see README): a bare
+//! `<|endoftext|>` start with the GGUF's EOS (`<|im_end|>`) as end costs 2.00 bits/char, of which
+//! the EOS alone is ~10.5 bits per sentence, because the model expects a newline after a
+//! sentence. The default ([`LmCoderConfig::europarl`]) starts from `<|endoftext|>` plus a few
+//! sentences of the Europarl *training* split, one per line (a fixed part of the codec, like a
+//! Huffman codebook), and ends each message with the newline token: 1.47 bits/char. A newline
+//! token inside a message is spelled with the tokenizer's byte escape, so the code stays
+//! lossless for text that contains newlines.
+//!
+//! Batches ([`SourceCoder::encode_batch`]) run one session per message in parallel on rayon's
+//! pool (default `batch_size = 1`). Lockstep groups (`batch_size = B > 1`: one `(B, 1)` forward
+//! pass per step) are implemented and bit-identical to single-message coding (tested), but
+//! measured 10× *slower* with candle 0.11.1 on CPU (B = 8: 4.3 vs 39.9 tokens/s, 1 thread), so
+//! they are off by default.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::{decode_symbols, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
@@ -22,43 +31,112 @@ use std::path::Path;
 /// Default bound on decoded tokens per message (Europarl sentences have < 300 tokens).
 pub const DEFAULT_MAX_TOKENS: usize = 1024;
 
+/// Start of a message as the model sees it, and which token ends a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LmCoderConfig {
+    /// Text after `<|endoftext|>` that every message is coded after (may be empty).
+    pub context: String,
+    pub end: EndSymbol,
+}
+
+/// The end-of-message symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSymbol {
+    /// The single-newline token; newline tokens inside messages are escaped.
+    Newline,
+    /// The GGUF's `tokenizer.ggml.eos_token_id`, which the tokenizer never produces from text.
+    Eos,
+}
+
+/// The first sentences of the Europarl training split (`train_sentences.txt`, lines 1–8),
+/// one per line: shows the model the corpus style (lower case, spaced punctuation).
+pub const EUROPARL_CONTEXT: &str = "the house rose and observed a minute s silence
+this is all in accordance with the principles that we have always upheld .
+thank you mr segni i shall do so gladly . indeed it is quite in keeping with the positions this house has always adopted .
+yes mrs schroedter i shall be pleased to look into the facts of this case when i have received your letter .
+in any event this question is not presently included among the requests for topical and urgent debate on thursday .
+applause from the pse group
+applause from the ppe de group
+i propose that we vote on the request of the group of the party of european socialists that the commission statement on its strategic objectives should be reinstated .
+";
+
+impl LmCoderConfig {
+    /// Default: Europarl-style context, newline end.
+    pub fn europarl() -> Self {
+        Self { context: EUROPARL_CONTEXT.to_string(), end: EndSymbol::Newline }
+    }
+
+    /// No context beyond `<|endoftext|>`, EOS end (the plain per-sentence scheme).
+    pub fn bare() -> Self {
+        Self { context: String::new(), end: EndSymbol::Eos }
+    }
+}
+
 /// Arithmetic coder driven by a llama-family language model.
 #[derive(Clone)]
 pub struct LmCoder {
     name: String,
     lm: LlamaLm,
     end_token: u32,
+    /// Tokens substituted for the end token when it occurs inside a message (newline escape).
+    end_escape: Option<[u32; 4]>,
     pub max_tokens: usize,
     /// Messages per lockstep batch in `encode_batch`/`decode_batch` (1: one session per message).
     pub batch_size: usize,
 }
 
-/// Default lockstep batch size.
-pub const DEFAULT_BATCH_SIZE: usize = 8;
+/// Default lockstep batch size (1: lockstep off; see module docs for the measurement).
+pub const DEFAULT_BATCH_SIZE: usize = 1;
 
 impl LmCoder {
-    /// Load SmolLM2-135M (fetching it on first use) with the default start/end tokens.
+    /// Load SmolLM2-135M (fetching it on first use) with the default (Europarl) configuration.
     pub fn smollm2(verbose: bool) -> Result<Self, SourceError> {
-        Self::from_source(&ModelSource::Named("smollm2-135m".into()), verbose)
+        Self::from_source(&ModelSource::Named("smollm2-135m".into()), LmCoderConfig::europarl(), verbose)
     }
 
-    /// Load any [`ModelSource`]; start context `<|endoftext|>` if the vocabulary has it, else BOS.
-    pub fn from_source(source: &ModelSource, verbose: bool) -> Result<Self, SourceError> {
+    /// Load any [`ModelSource`] with the given configuration.
+    pub fn from_source(source: &ModelSource, config: LmCoderConfig, verbose: bool) -> Result<Self, SourceError> {
         let path = source.resolve(verbose)?;
-        let name = match source {
-            ModelSource::Named(n) => format!("{n}-ac"),
-            _ => "llama-gguf-ac".to_string(),
+        let base = match source {
+            ModelSource::Named(n) => n.clone(),
+            _ => "llama-gguf".to_string(),
         };
-        Self::from_gguf(&path, &name, LlamaOptions::default())
+        let suffix = if config == LmCoderConfig::europarl() {
+            ""
+        } else if config == LmCoderConfig::bare() {
+            "-bare"
+        } else {
+            "-custom"
+        };
+        Self::from_gguf(&path, &format!("{base}-ac{suffix}"), LlamaOptions::default(), config)
     }
 
     /// Load a GGUF file directly.
-    pub fn from_gguf(path: &Path, name: &str, options: LlamaOptions) -> Result<Self, SourceError> {
-        let lm = LlamaLm::load(path, options, StartContext::TokenOrBos("<|endoftext|>".into()))?;
-        let end_token = lm
-            .eos_token
-            .ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.eos_token_id"))?;
-        Ok(Self { name: name.to_string(), lm, end_token, max_tokens: DEFAULT_MAX_TOKENS, batch_size: DEFAULT_BATCH_SIZE })
+    pub fn from_gguf(path: &Path, name: &str, options: LlamaOptions, config: LmCoderConfig) -> Result<Self, SourceError> {
+        let start = StartContext::TokenThenText { token: "<|endoftext|>".into(), text: config.context.clone() };
+        let lm = LlamaLm::load(path, options, start)?;
+        let (end_token, end_escape) = match config.end {
+            EndSymbol::Eos => (
+                lm.eos_token.ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.eos_token_id"))?,
+                None,
+            ),
+            EndSymbol::Newline => {
+                let ids = lm.tokenizer.encode("\n")?;
+                let escape = lm.tokenizer.escape_byte(b'\n');
+                match (ids.as_slice(), escape) {
+                    ([nl], Some(esc)) => (*nl, Some(esc)),
+                    _ => return Err(SourceError::file(path, "vocabulary has no single newline token or no byte escape; use EndSymbol::Eos")),
+                }
+            }
+        };
+        Ok(Self {
+            name: name.to_string(),
+            lm,
+            end_token,
+            end_escape,
+            max_tokens: DEFAULT_MAX_TOKENS,
+            batch_size: DEFAULT_BATCH_SIZE,
+        })
     }
 
     pub fn lm(&self) -> &LlamaLm {
@@ -69,13 +147,20 @@ impl LmCoder {
         self.end_token
     }
 
-    /// Token ids of a message (without the end token).
+    /// Token ids of a message (without the end token); the end token, if the tokenizer
+    /// produces it, is replaced by its byte escape.
     pub fn tokenize(&self, message: &str) -> Result<Vec<u32>, SourceError> {
         let ids = self.lm.tokenizer.encode(message)?;
-        if ids.contains(&self.end_token) {
-            return Err(SourceError::Tokenizer("message tokenised to the end-of-message token".into()));
+        if !ids.contains(&self.end_token) {
+            return Ok(ids);
         }
-        Ok(ids)
+        let escape = self
+            .end_escape
+            .ok_or_else(|| SourceError::Tokenizer("message tokenised to the end-of-message token".into()))?;
+        Ok(ids
+            .into_iter()
+            .flat_map(|id| if id == self.end_token { escape.to_vec() } else { vec![id] })
+            .collect())
     }
 }
 

@@ -44,6 +44,12 @@ pub struct ByteLevelBpe {
     tokenizer: Tokenizer,
     /// Raw bytes of every token id.
     token_bytes: Vec<Vec<u8>>,
+    /// Bytes with no single-byte token (SmolLM2 lacks control bytes 4, 6, 19, 20, 22, 29).
+    missing: [bool; 256],
+    /// Escape token for missing bytes: `escape` then three decimal-digit tokens (`"004"`).
+    escape: Option<u32>,
+    /// Token ids of the single characters '0'..='9'.
+    digits: Option<[u32; 10]>,
 }
 
 impl std::fmt::Debug for ByteLevelBpe {
@@ -54,8 +60,10 @@ impl std::fmt::Debug for ByteLevelBpe {
 
 impl ByteLevelBpe {
     /// Build from the token list and merge rules (`"left right"` strings) of a GGUF file.
-    /// `split_digits` selects the `smollm` pre-tokenizer (one digit per piece).
-    pub fn new(tokens: &[String], merges: &[String], split_digits: bool) -> Result<Self, SourceError> {
+    /// `split_digits` selects the `smollm` pre-tokenizer (one digit per piece). `escape` is a
+    /// special token id the BPE never produces, used to spell bytes that have no token of their
+    /// own (required if any byte that can occur in UTF-8 text lacks a token).
+    pub fn new(tokens: &[String], merges: &[String], split_digits: bool, escape: Option<u32>) -> Result<Self, SourceError> {
         let vocab: ahash::AHashMap<String, u32> = tokens
             .iter()
             .enumerate()
@@ -85,18 +93,30 @@ impl ByteLevelBpe {
 
         let char_to_byte: HashMap<char, u8> =
             bytes_to_chars().iter().enumerate().map(|(b, &c)| (c, b as u8)).collect();
-        // Every byte must have a single-character token, or some text could not be encoded.
+        // Bytes without a single-character token must be escaped; bytes that never occur in
+        // UTF-8 (0xC0, 0xC1, 0xF5..=0xFF) need nothing.
         let single: std::collections::HashSet<&str> = tokens.iter().map(|t| t.as_str()).collect();
-        let missing: Vec<u8> = bytes_to_chars()
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !single.contains(c.to_string().as_str()))
-            .map(|(b, _)| b as u8)
+        let mut missing = [false; 256];
+        for (b, c) in bytes_to_chars().iter().enumerate() {
+            missing[b] = !single.contains(c.to_string().as_str());
+        }
+        let utf8_missing: Vec<u8> = (0u8..=255)
+            .filter(|&b| missing[b as usize] && !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF))
             .collect();
-        if !missing.is_empty() {
+        let id_of = |t: &str| tokens.iter().position(|x| x == t).map(|i| i as u32);
+        let digits: Option<[u32; 10]> = (0..10)
+            .map(|d| id_of(&d.to_string()))
+            .collect::<Option<Vec<u32>>>()
+            .map(|v| v.try_into().expect("10 digits"));
+        if !utf8_missing.is_empty() && (escape.is_none() || digits.is_none()) {
             return Err(SourceError::Tokenizer(format!(
-                "vocabulary lacks byte-level tokens for bytes {missing:?}: not a byte-level BPE"
+                "vocabulary lacks byte-level tokens for bytes {utf8_missing:?} and has no escape token and digit tokens: not a usable byte-level BPE"
             )));
+        }
+        if let Some(e) = escape {
+            if e as usize >= tokens.len() {
+                return Err(SourceError::Tokenizer(format!("escape token {e} outside vocabulary")));
+            }
         }
         let token_bytes = tokens
             .iter()
@@ -109,32 +129,76 @@ impl ByteLevelBpe {
                 }
             })
             .collect();
-        Ok(Self { tokenizer, token_bytes })
+        Ok(Self { tokenizer, token_bytes, missing, escape, digits })
     }
 
     pub fn vocab_size(&self) -> usize {
         self.token_bytes.len()
     }
 
-    /// Token ids of `text` (no special tokens added).
+    /// Token ids of `text` (no special tokens added). Characters containing a byte without a
+    /// token are spelled as `escape d d d` per byte.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, SourceError> {
+        let mut ids = Vec::new();
+        let mut run_start = 0;
+        for (i, c) in text.char_indices() {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            if bytes.iter().any(|&b| self.missing[b as usize]) {
+                self.encode_run(&text[run_start..i], &mut ids)?;
+                let (escape, digits) = (self.escape.expect("checked in new"), self.digits.expect("checked in new"));
+                for &b in bytes {
+                    ids.extend([escape, digits[(b / 100) as usize], digits[(b / 10 % 10) as usize], digits[(b % 10) as usize]]);
+                }
+                run_start = i + c.len_utf8();
+            }
+        }
+        self.encode_run(&text[run_start..], &mut ids)?;
+        Ok(ids)
+    }
+
+    /// The escape spelling of one byte (`escape d d d`), if the vocabulary has an escape.
+    pub fn escape_byte(&self, byte: u8) -> Option<[u32; 4]> {
+        let (e, d) = (self.escape?, self.digits?);
+        Some([e, d[(byte / 100) as usize], d[(byte / 10 % 10) as usize], d[(byte % 10) as usize]])
+    }
+
+    fn encode_run(&self, text: &str, ids: &mut Vec<u32>) -> Result<(), SourceError> {
         if text.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let enc = self
             .tokenizer
             .encode_fast(text, false)
             .map_err(|e| SourceError::Tokenizer(e.to_string()))?;
-        Ok(enc.get_ids().to_vec())
+        ids.extend_from_slice(enc.get_ids());
+        Ok(())
     }
 
-    /// Raw bytes of a token sequence; ids outside the vocabulary are skipped.
+    /// Raw bytes of a token sequence; ids outside the vocabulary are skipped, and an escape
+    /// not followed by three digits (corrupted input) decodes as its own text.
     pub fn decode_bytes(&self, ids: &[u32]) -> Vec<u8> {
-        ids.iter()
-            .filter_map(|&id| self.token_bytes.get(id as usize))
-            .flatten()
-            .copied()
-            .collect()
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < ids.len() {
+            if let (Some(e), Some(digits)) = (self.escape, self.digits) {
+                if ids[i] == e && i + 3 < ids.len() {
+                    let value = ids[i + 1..i + 4]
+                        .iter()
+                        .try_fold(0u32, |acc, id| digits.iter().position(|d| d == id).map(|d| acc * 10 + d as u32));
+                    if let Some(v) = value.filter(|&v| v < 256) {
+                        out.push(v as u8);
+                        i += 4;
+                        continue;
+                    }
+                }
+            }
+            if let Some(bytes) = self.token_bytes.get(ids[i] as usize) {
+                out.extend_from_slice(bytes);
+            }
+            i += 1;
+        }
+        out
     }
 
     /// Text of a token sequence (lossy only where the bytes are not UTF-8, i.e. corrupted input).
@@ -163,7 +227,9 @@ mod tests {
         tokens.extend(bytes_to_chars().iter().map(|c| c.to_string()));
         tokens.extend(["Ġt", "he", "Ġthe"].map(String::from));
         let merges: Vec<String> = ["Ġ t", "h e", "Ġt he"].map(String::from).to_vec();
-        ByteLevelBpe::new(&tokens, &merges, true).unwrap()
+        // Drop the token for byte 0x04 to exercise the escape (id 0 = "<|end|>" escapes).
+        tokens[1 + 4] = "<unused>".into();
+        ByteLevelBpe::new(&tokens, &merges, true, Some(0)).unwrap()
     }
 
     #[test]
@@ -178,15 +244,24 @@ mod tests {
     #[test]
     fn toy_round_trips_arbitrary_text() {
         let bpe = toy();
-        for s in ["", " ", "  leading", "Mixed CASE, punct!?", "digits 0123456789", "naïve café — 東京 🙂", "tabs\tand\nnewlines\r\n  ", "<|end|>"] {
+        for s in ["", " ", "  leading", "Mixed CASE, punct!?", "digits 0123456789", "naïve café — 東京 🙂", "tabs\tand\nnewlines\r\n  ", "<|end|>", "ctrl\u{4}\u{4}x\u{4}"] {
             assert_eq!(bpe.decode(&bpe.encode(s).unwrap()), s);
         }
     }
 
     #[test]
+    fn escaped_bytes_cost_four_tokens_and_survive_corruption() {
+        let bpe = toy();
+        assert_eq!(bpe.encode("\u{4}").unwrap(), vec![0, 1 + b'0' as u32, 1 + b'0' as u32, 1 + b'4' as u32]);
+        // A dangling escape (corrupted stream) decodes as its literal text, no panic.
+        assert_eq!(bpe.decode(&[0, 1 + b'9' as u32]), "<|end|>9");
+        assert_eq!(bpe.decode(&[0, 1 + b'9' as u32, 1 + b'9' as u32, 1 + b'9' as u32]), "<|end|>999");
+    }
+
+    #[test]
     fn vocabulary_without_byte_tokens_is_rejected() {
         let tokens: Vec<String> = vec!["a".into(), "b".into()];
-        let err = ByteLevelBpe::new(&tokens, &[], false).unwrap_err().to_string();
+        let err = ByteLevelBpe::new(&tokens, &[], false, None).unwrap_err().to_string();
         assert!(err.contains("byte-level"), "{err}");
     }
 }

@@ -1,1 +1,20 @@
-//! Neural link components (see crate description).
+//! Neural link components in candle: the ECCT decoder (Error Correction Code Transformer).
+//!
+//! - [`nn`]: differentiable building blocks (candle-nn's fused ops have no backward pass).
+//! - [`ecct`]: the model; [`adam`]: the optimizer; [`channel`]: training channels and LLR scaling.
+//! - [`weights`]: safetensors weight files with config and code fingerprint.
+//! - [`train`]: the official training recipe with checkpoints and exact resume; evaluation.
+//! - [`decoder`]: `EcctDecoder` (implements `codes::Decoder`) and the shipped-model lookup.
+pub mod adam;
+pub mod channel;
+pub mod decoder;
+pub mod ecct;
+pub mod nn;
+pub mod train;
+pub mod weights;
+
+pub use channel::Channel;
+pub use decoder::{shipped_model_path, EcctDecoder};
+pub use ecct::{Ecct, EcctConfig};
+pub use train::{train, DeviceChoice, EvalPoint, Progress, Summary, TrainConfig};
+pub use weights::{EcctError, ModelMeta};

@@ -1,0 +1,127 @@
+//! `EcctDecoder`: a trained ECCT model behind the project's `codes::Decoder` trait, and the lookup of the
+//! models shipped under `neural/models/`.
+//!
+//! The trait hands over channel LLRs; the network was trained on channel outputs in AWGN units
+//! (`y = LLR · σ²/2`, see [`crate::channel`]). The decoder therefore needs σ²: set it with
+//! [`EcctDecoder::with_noise_variance`] when the caller knows the operating point, otherwise it is
+//! estimated per batch from the LLRs' second moment (unbiased when a batch holds one SNR point).
+//! Frames are decoded in chunks of `max_batch`; on CPU by default, on CUDA with the `cuda` feature.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use candle_core::Device;
+use codes::{DecodeStats, Decoder, LdpcCode};
+
+use crate::channel::Channel;
+use crate::train::decode_inputs;
+use crate::weights::{load_model, EcctError, ModelMeta};
+use crate::Ecct;
+
+pub struct EcctDecoder {
+    model: Ecct,
+    meta: ModelMeta,
+    code: Arc<LdpcCode>,
+    noise_variance: Option<f64>,
+    max_batch: usize,
+}
+
+/// Directory of the shipped models (`LMSSCC_MODELS_DIR` overrides it).
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("LMSSCC_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+}
+
+/// Path of the shipped model for a code file and channel: `<models>/<code file stem>.<channel>.safetensors`.
+pub fn shipped_model_path(code_path: &Path, channel: Channel) -> PathBuf {
+    let stem = code_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    models_dir().join(format!("{stem}.{}.safetensors", channel.name()))
+}
+
+impl EcctDecoder {
+    /// Loads a weight file for `code` (refused if trained for another code or an edited code file).
+    pub fn load(path: &Path, code: Arc<LdpcCode>, device: &Device) -> Result<Self, EcctError> {
+        let (model, meta) = load_model(path, &code, device)?;
+        Ok(Self { model, meta, code, noise_variance: None, max_batch: 2048 })
+    }
+
+    /// The shipped model for `code_path` over `channel`, on CPU (CUDA device 0 with `cuda` and `use_cuda`).
+    pub fn shipped(code_path: &Path, code: Arc<LdpcCode>, channel: Channel) -> Result<Self, EcctError> {
+        let path = shipped_model_path(code_path, channel);
+        if !path.exists() {
+            return Err(EcctError::NoShippedModel { code: code.name().to_string(), channel: channel.name(), path });
+        }
+        let dec = Self::load(&path, code, &Device::Cpu)?;
+        if dec.meta.channel != channel {
+            return Err(EcctError::ChannelMismatch { path, trained: dec.meta.channel.name(), wanted: channel.name() });
+        }
+        Ok(dec)
+    }
+
+    /// Fixes the noise variance per real dimension σ² used to map LLRs to network inputs.
+    pub fn with_noise_variance(mut self, sigma2: f64) -> Self {
+        self.noise_variance = Some(sigma2);
+        self
+    }
+    /// Frames per forward pass.
+    pub fn with_max_batch(mut self, frames: usize) -> Self {
+        self.max_batch = frames.max(1);
+        self
+    }
+    pub fn meta(&self) -> &ModelMeta {
+        &self.meta
+    }
+    pub fn model(&self) -> &Ecct {
+        &self.model
+    }
+
+    /// Decodes network inputs `y` (AWGN units, y > 0 ↔ bit 0) directly.
+    pub fn decode_outputs(&self, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
+        let n = self.code.n();
+        let chunk = self.max_batch * n;
+        for (yc, bc) in y.chunks(chunk).zip(bits.chunks_mut(chunk)) {
+            decode_inputs(&self.model, &self.code, yc, bc)?;
+        }
+        Ok(())
+    }
+}
+
+impl Decoder for EcctDecoder {
+    fn name(&self) -> String {
+        format!("ECCT-N{}-d{}", self.meta.config.layers, self.meta.config.dim)
+    }
+    fn n(&self) -> usize {
+        self.code.n()
+    }
+    fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats {
+        let n = self.code.n();
+        let frames = llr.len() / n;
+        let llr = &llr[..frames * n];
+        // LLR scale s = 2/σ²; network input y = LLR / s.
+        let scale = match self.noise_variance {
+            Some(s2) if s2 > 0.0 => 2.0 / s2,
+            _ => self.meta.channel.estimate_llr_scale(llr),
+        };
+        let y: Vec<f32> = llr
+            .iter()
+            .map(|&l| {
+                let v = (l as f64 / scale) as f32;
+                // ±inf LLRs become large finite inputs; NaN stays NaN (treated as an erasure downstream).
+                if v.is_infinite() { v.signum() * 1e6 } else { v.clamp(-1e6, 1e6) }
+            })
+            .collect();
+        let out = &mut bits[..frames * n];
+        if self.decode_outputs(&y, out).is_err() {
+            // A device failure must not take the receiver down: fall back to the hard decision.
+            for (o, &v) in out.iter_mut().zip(&y) {
+                *o = u8::from(v < 0.0);
+            }
+        }
+        let mut valid = 0u64;
+        for f in 0..frames {
+            valid += u64::from(self.code.is_codeword(&out[f * n..(f + 1) * n]));
+        }
+        DecodeStats { frames: frames as u64, iterations: 0, valid_codewords: valid }
+    }
+}

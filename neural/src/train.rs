@@ -1,0 +1,445 @@
+//! ECCT training as the official code does it, with exact resume.
+//!
+//! - Data: batches of all-zero codewords (ECCT's output is invariant to the codeword for a symmetric
+//!   channel, so training on the zero word suffices); per sample an Eb/N0 drawn uniformly from the set
+//!   {2, 3, 4, 5, 6, 7} dB (the official `random.choice` over `range(2, 8)`), σ = 1/sqrt(2 R Eb/N0); fresh
+//!   noise every batch from our seeded ChaCha stream.
+//! - Optimizer: Adam, lr 1e-4, no weight decay ([`crate::adam`]); cosine annealing to 1e-6 over the
+//!   epochs, stepped once per epoch (PyTorch `CosineAnnealingLR(T_max = epochs, eta_min = 1e-6)`).
+//! - Checkpoint after every epoch: `ecct.safetensors` (weights + metadata), `adam.safetensors` (moments)
+//!   and `state.json` (config, epoch, step, both RNG stream positions, code fingerprint). `resume`
+//!   continues from there bit for bit on the same device.
+//! - Evaluation: random codewords at the given Eb/N0 values, −ln(BER) over all n bits, stopping at a
+//!   frame-error count or a frame budget (the official test stops at 100 frame errors and ≥ 1e5 frames).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use candle_core::{Device, Tensor};
+use codes::LdpcCode;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::adam::Adam;
+use crate::channel::{sigma_for_ebn0, Channel};
+use crate::ecct::{prepare_inputs, Dropout, Ecct, EcctConfig};
+use crate::weights::{self, ModelMeta};
+
+/// Where to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    Cpu,
+    Cuda,
+}
+
+impl DeviceChoice {
+    pub fn device(&self) -> Result<Device> {
+        match self {
+            DeviceChoice::Cpu => Ok(Device::Cpu),
+            DeviceChoice::Cuda => Device::new_cuda(0).context(
+                "cannot open CUDA device 0 (was lmsscc-neural built with `--features cuda`, and is a GPU present?)",
+            ),
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "cpu" => Some(Self::Cpu),
+            "cuda" | "gpu" => Some(Self::Cuda),
+            _ => None,
+        }
+    }
+}
+
+/// Everything that defines a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub code_path: PathBuf,
+    pub layers: usize,
+    pub dim: usize,
+    pub heads: usize,
+    pub channel: Channel,
+    pub epochs: usize,
+    pub steps_per_epoch: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub lr_min: f64,
+    pub attn_dropout: f64,
+    /// Training Eb/N0 values (dB), one drawn uniformly per sample.
+    pub train_ebn0_db: Vec<f64>,
+    /// Evaluation Eb/N0 values (dB).
+    pub eval_ebn0_db: Vec<f64>,
+    /// Evaluation stops at this many frame errors (once `eval_min_frames` frames ran)...
+    pub eval_min_frame_errors: u64,
+    pub eval_min_frames: u64,
+    /// ...or at this many frames.
+    pub eval_max_frames: u64,
+    pub eval_batch: usize,
+    pub seed: u64,
+    pub device: DeviceChoice,
+    /// Checkpoint directory.
+    pub out_dir: PathBuf,
+    pub resume: bool,
+}
+
+impl TrainConfig {
+    /// The official schedule (1000 epochs × 1000 steps, batch 128, lr 1e-4 → 1e-6) for `code_path`.
+    pub fn official(code_path: impl Into<PathBuf>, layers: usize, dim: usize, out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            code_path: code_path.into(),
+            layers,
+            dim,
+            heads: 8,
+            channel: Channel::Awgn,
+            epochs: 1000,
+            steps_per_epoch: 1000,
+            batch_size: 128,
+            lr: 1e-4,
+            lr_min: 1e-6,
+            attn_dropout: 0.1,
+            train_ebn0_db: vec![2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+            eval_ebn0_db: vec![4.0, 5.0, 6.0],
+            eval_min_frame_errors: 100,
+            eval_min_frames: 100_000,
+            eval_max_frames: 10_000_000,
+            eval_batch: 4096,
+            seed: 42,
+            device: DeviceChoice::Cpu,
+            out_dir: out_dir.into(),
+            resume: false,
+        }
+    }
+
+    /// Learning rate during epoch `epoch` (0-based): cosine annealing from `lr` to `lr_min`.
+    pub fn lr_at_epoch(&self, epoch: usize) -> f64 {
+        let t = epoch as f64 / self.epochs.max(1) as f64;
+        self.lr_min + (self.lr - self.lr_min) * (1.0 + (std::f64::consts::PI * t).cos()) / 2.0
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.epochs == 0 || self.steps_per_epoch == 0 || self.batch_size == 0 || self.eval_batch == 0 {
+            bail!("epochs, steps per epoch and batch sizes must be positive");
+        }
+        if self.train_ebn0_db.is_empty() {
+            bail!("no training Eb/N0 values");
+        }
+        if !(0.0..1.0).contains(&self.attn_dropout) {
+            bail!("attention dropout must be in [0, 1)");
+        }
+        Ok(())
+    }
+}
+
+/// Reports handed to the progress callback.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// Every `report_every` steps (and at the end of an epoch): mean loss since the last report.
+    Step { epoch: usize, epochs: usize, step: u64, total_steps: u64, loss: f64, lr: f64 },
+    /// After each epoch's checkpoint.
+    Epoch { epoch: usize, mean_loss: f64, lr: f64, wall_s: f64 },
+    /// One evaluation point done.
+    Eval(EvalPoint),
+}
+
+/// One evaluation result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EvalPoint {
+    pub ebn0_db: f64,
+    pub frames: u64,
+    pub bit_errors: u64,
+    pub frame_errors: u64,
+    pub ber: f64,
+    /// −ln(BER); infinite when no bit error was seen.
+    pub neg_ln_ber: f64,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub code: String,
+    pub channel: Channel,
+    pub config: EcctConfig,
+    pub parameters: usize,
+    pub epochs: usize,
+    pub steps: u64,
+    pub batch_size: usize,
+    /// Wall time of this invocation's training (resumed runs count only their part).
+    pub train_wall_s: f64,
+    pub device: String,
+    /// Mean training loss of each epoch run in this invocation.
+    pub epoch_losses: Vec<f64>,
+    pub eval: Vec<EvalPoint>,
+    pub weights_path: PathBuf,
+}
+
+/// Persistent run state written next to the weights after each epoch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunState {
+    train: TrainConfig,
+    model: EcctConfig,
+    code_fingerprint: u64,
+    epochs_done: usize,
+    steps_done: u64,
+    noise_rng: RngState,
+    dropout_rng: RngState,
+    epoch_losses: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RngState {
+    seed: [u8; 32],
+    stream: u64,
+    word_pos: String,
+}
+
+impl RngState {
+    fn of(rng: &ChaCha8Rng) -> Self {
+        Self { seed: rng.get_seed(), stream: rng.get_stream(), word_pos: rng.get_word_pos().to_string() }
+    }
+    fn restore(&self) -> Result<ChaCha8Rng> {
+        let mut rng = ChaCha8Rng::from_seed(self.seed);
+        rng.set_stream(self.stream);
+        rng.set_word_pos(self.word_pos.parse::<u128>().context("rng word position")?);
+        Ok(rng)
+    }
+}
+
+/// File names inside the checkpoint directory.
+pub const WEIGHTS_FILE: &str = "ecct.safetensors";
+const ADAM_FILE: &str = "adam.safetensors";
+const STATE_FILE: &str = "state.json";
+
+/// One training batch on the host: (|y|, ±1 syndrome, target "hard decision wrong").
+fn training_batch(
+    rng: &mut ChaCha8Rng,
+    code: &LdpcCode,
+    channel: Channel,
+    sigmas: &[f64],
+    batch: usize,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let n = code.n();
+    let zero = vec![0u8; n];
+    let mut y = Vec::with_capacity(batch * n);
+    for _ in 0..batch {
+        let sigma = sigmas[rng.random_range(0..sigmas.len())];
+        channel.transmit(rng, &zero, sigma, &mut y);
+    }
+    let (mag, syn, hard) = prepare_inputs(&y, n, code.checks());
+    // Codeword is all-zero: the hard decision is wrong exactly where it says 1.
+    let wrong: Vec<f32> = hard.iter().map(|&h| h as f32).collect();
+    (mag, syn, wrong)
+}
+
+/// Trains (or resumes) an ECCT model per `config`; returns the run summary. `progress` is called from
+/// this thread.
+pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result<Summary> {
+    config.validate()?;
+    let code = Arc::new(
+        LdpcCode::from_file(&config.code_path).with_context(|| format!("loading code {}", config.code_path.display()))?,
+    );
+    let device = config.device.device()?;
+    let model_cfg = EcctConfig { heads: config.heads, ..EcctConfig::new(code.n(), code.m(), config.layers, config.dim) };
+    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
+    let weights_path = config.out_dir.join(WEIGHTS_FILE);
+    let state_path = config.out_dir.join(STATE_FILE);
+
+    let (model, mut adam, mut noise_rng, mut dropout_rng, mut epochs_done, mut steps_done, mut epoch_losses) =
+        if config.resume && state_path.exists() {
+            let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+            let state: RunState =
+                serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
+            if state.code_fingerprint != code.fingerprint() {
+                bail!(
+                    "{}: checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
+                    state_path.display(),
+                    state.code_fingerprint,
+                    config.code_path.display(),
+                    code.fingerprint()
+                );
+            }
+            if state.model != model_cfg {
+                bail!("{}: checkpoint model {:?} differs from requested {:?}", state_path.display(), state.model, model_cfg);
+            }
+            let (model, _meta) = weights::load_model(&weights_path, &code, &device)?;
+            let (adam_tensors, _) = weights::read_tensors(&config.out_dir.join(ADAM_FILE))?;
+            let get = |name: &str| -> Result<Tensor> {
+                adam_tensors
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, t)| t.clone())
+                    .with_context(|| format!("{ADAM_FILE} lacks `{name}`"))
+            };
+            let adam = Adam::from_state(model.named_parameters(), state.steps_done, get("m")?, get("v")?)?;
+            (
+                model,
+                adam,
+                state.noise_rng.restore()?,
+                state.dropout_rng.restore()?,
+                state.epochs_done,
+                state.steps_done,
+                state.epoch_losses,
+            )
+        } else {
+            let model = Ecct::new(model_cfg, code.checks(), config.seed, &device)?;
+            let adam = Adam::new(model.named_parameters())?;
+            let noise_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
+            let dropout_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
+            (model, adam, noise_rng, dropout_rng, 0, 0, Vec::new())
+        };
+
+    let sigmas: Vec<f64> = config.train_ebn0_db.iter().map(|&e| sigma_for_ebn0(e, code.rate())).collect();
+    let (b, n, m) = (config.batch_size, code.n(), code.m());
+    let total_steps = (config.epochs * config.steps_per_epoch) as u64;
+    let report_every = 100u64;
+    let mut dropout = Dropout { p: config.attn_dropout, rng: dropout_rng.clone() };
+    let start = Instant::now();
+    let mut run_losses = Vec::new();
+    while epochs_done < config.epochs {
+        let epoch = epochs_done;
+        let lr = config.lr_at_epoch(epoch);
+        let epoch_start = Instant::now();
+        let mut epoch_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
+        let mut window_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
+        let mut window = 0u64;
+        for s in 0..config.steps_per_epoch {
+            let (mag, syn, wrong) = training_batch(&mut noise_rng, &code, config.channel, &sigmas, b);
+            let mag = Tensor::from_vec(mag, (b, n), &device)?;
+            let syn = Tensor::from_vec(syn, (b, m), &device)?;
+            let wrong = Tensor::from_vec(wrong, (b, n), &device)?;
+            let z = model.forward(&mag, &syn, Some(&mut dropout))?;
+            let loss = model.loss(&z, &wrong)?;
+            let grads = loss.backward()?;
+            adam.step(model.named_parameters(), &grads, lr)?;
+            let loss = loss.detach();
+            epoch_sum = (epoch_sum + &loss)?;
+            window_sum = (window_sum + &loss)?;
+            window += 1;
+            steps_done += 1;
+            if steps_done % report_every == 0 || s + 1 == config.steps_per_epoch {
+                let mean = window_sum.to_scalar::<f32>()? as f64 / window as f64;
+                if !mean.is_finite() {
+                    bail!("training diverged at step {steps_done}: loss {mean}");
+                }
+                progress(Progress::Step { epoch: epoch + 1, epochs: config.epochs, step: steps_done, total_steps, loss: mean, lr });
+                window_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
+                window = 0;
+            }
+        }
+        let mean_loss = epoch_sum.to_scalar::<f32>()? as f64 / config.steps_per_epoch as f64;
+        epochs_done += 1;
+        epoch_losses.push(mean_loss);
+        run_losses.push(mean_loss);
+        // Checkpoint: weights, optimizer moments, then the state that points at them.
+        let meta = ModelMeta {
+            config: model_cfg,
+            channel: config.channel,
+            code_name: code.name().to_string(),
+            code_fingerprint: code.fingerprint(),
+            trained_steps: steps_done,
+        };
+        weights::save_model(&weights_path, &model, &meta)?;
+        let (mm, vv) = adam.moments();
+        weights::write_tensors(
+            &config.out_dir.join(ADAM_FILE),
+            &[("m".to_string(), mm.clone()), ("v".to_string(), vv.clone())],
+            Default::default(),
+        )?;
+        dropout_rng = dropout.rng.clone();
+        let state = RunState {
+            train: config.clone(),
+            model: model_cfg,
+            code_fingerprint: code.fingerprint(),
+            epochs_done,
+            steps_done,
+            noise_rng: RngState::of(&noise_rng),
+            dropout_rng: RngState::of(&dropout_rng),
+            epoch_losses: epoch_losses.clone(),
+        };
+        let tmp = state_path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&state)?)?;
+        std::fs::rename(&tmp, &state_path)?;
+        progress(Progress::Epoch { epoch: epoch + 1, mean_loss, lr, wall_s: epoch_start.elapsed().as_secs_f64() });
+    }
+    let train_wall_s = start.elapsed().as_secs_f64();
+
+    let mut eval_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(3));
+    let eval = evaluate(&model, &code, config, &mut eval_rng, progress)?;
+    Ok(Summary {
+        code: code.name().to_string(),
+        channel: config.channel,
+        config: model_cfg,
+        parameters: model.parameter_count(),
+        epochs: epochs_done,
+        steps: steps_done,
+        batch_size: config.batch_size,
+        train_wall_s,
+        device: format!("{:?}", config.device),
+        epoch_losses: run_losses,
+        eval,
+        weights_path,
+    })
+}
+
+/// Decodes a batch of network inputs `y` (frames × n) with `model`; writes hard decisions into `bits`.
+pub fn decode_inputs(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
+    let (n, m) = (code.n(), code.m());
+    let frames = y.len() / n;
+    let (mag, syn, hard) = prepare_inputs(y, n, code.checks());
+    let dev = model.device();
+    let mag = Tensor::from_vec(mag, (frames, n), dev)?;
+    let syn = Tensor::from_vec(syn, (frames, m), dev)?;
+    let z = model.forward(&mag, &syn, None)?.flatten_all()?.to_vec1::<f32>()?;
+    for ((o, &h), &zz) in bits.iter_mut().zip(&hard).zip(&z) {
+        // Flip where the predicted multiplicative noise is negative; NaN (never expected) keeps the hard bit.
+        *o = h ^ u8::from(zz < 0.0);
+    }
+    Ok(())
+}
+
+/// BER on random codewords at each of `config.eval_ebn0_db`.
+pub fn evaluate(
+    model: &Ecct,
+    code: &LdpcCode,
+    config: &TrainConfig,
+    rng: &mut ChaCha8Rng,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<EvalPoint>> {
+    let (n, k) = (code.n(), code.k());
+    let mut points = Vec::new();
+    for &ebn0 in &config.eval_ebn0_db {
+        let sigma = sigma_for_ebn0(ebn0, code.rate());
+        let (mut frames, mut bit_errors, mut frame_errors) = (0u64, 0u64, 0u64);
+        let batch = config.eval_batch;
+        let mut info = vec![0u8; batch * k];
+        let mut cw = vec![0u8; batch * n];
+        let mut bits = vec![0u8; batch * n];
+        while frames < config.eval_max_frames
+            && !(frame_errors >= config.eval_min_frame_errors && frames >= config.eval_min_frames)
+        {
+            info.iter_mut().for_each(|b| *b = rng.random::<bool>() as u8);
+            code.encode_batch(&info, &mut cw);
+            let mut y = Vec::with_capacity(batch * n);
+            config.channel.transmit(rng, &cw, sigma, &mut y);
+            decode_inputs(model, code, &y, &mut bits)?;
+            for f in 0..batch {
+                let e = cw[f * n..(f + 1) * n].iter().zip(&bits[f * n..(f + 1) * n]).filter(|(a, b)| a != b).count();
+                bit_errors += e as u64;
+                frame_errors += u64::from(e > 0);
+            }
+            frames += batch as u64;
+        }
+        let ber = bit_errors as f64 / (frames * n as u64) as f64;
+        let p = EvalPoint { ebn0_db: ebn0, frames, bit_errors, frame_errors, ber, neg_ln_ber: -ber.ln() };
+        progress(Progress::Eval(p));
+        points.push(p);
+    }
+    Ok(points)
+}
+
+/// Path of the checkpoint weights inside `out_dir`.
+pub fn weights_in(out_dir: &Path) -> PathBuf {
+    out_dir.join(WEIGHTS_FILE)
+}

@@ -384,7 +384,20 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
 }
 
 /// Decodes a batch of network inputs `y` (frames × n) with `model`; writes hard decisions into `bits`.
+///
+/// Forward passes run on at most `DECODE_CHUNK` frames: the model's parameters are tracked variables, so
+/// a forward pass keeps every intermediate alive until its output is dropped (8,192 frames of
+/// LDPC_N49_K24 reach ~50 GB, which ran out of GPU memory with two runs sharing an H100).
 pub fn decode_inputs(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
+    const DECODE_CHUNK: usize = 1024;
+    let n = code.n();
+    for (yc, bc) in y.chunks(DECODE_CHUNK * n).zip(bits.chunks_mut(DECODE_CHUNK * n)) {
+        decode_chunk(model, code, yc, bc)?;
+    }
+    Ok(())
+}
+
+fn decode_chunk(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
     let (n, m) = (code.n(), code.m());
     let frames = y.len() / n;
     let (mag, syn, hard) = prepare_inputs(y, n, code.checks());

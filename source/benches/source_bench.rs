@@ -7,6 +7,11 @@ use source::bench::{run_source_bench, stats_csv, stats_table, BenchConfig};
 use std::path::PathBuf;
 
 fn main() {
+    // One candle thread per worker: candle's spinning barrier pool shared by several message
+    // workers gives no speed-up; 1 candle thread + message-level workers scales (README).
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let limit = value("--limit").map(|v| v.parse::<usize>().expect("--limit takes a number"));

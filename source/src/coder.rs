@@ -195,4 +195,29 @@ mod tests {
         let (_, stop) = decode_symbols(&mut m, &bits, 3, 10);
         assert_eq!(stop, StopReason::SymbolLimit);
     }
+
+    #[test]
+    fn thousands_of_bit_flipped_messages_decode_in_bounded_time() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2024);
+        let mut m = StickyModel { last: None };
+        let started = std::time::Instant::now();
+        let mut intact = 0;
+        for trial in 0..5000 {
+            let len = rng.random_range(0..60);
+            let msg: Vec<usize> = (0..len).map(|_| rng.random_range(0..3)).chain([3]).collect();
+            let mut bits = encode_symbols(&mut m, &msg).unwrap();
+            let flips = 1 + trial % 5;
+            for _ in 0..flips {
+                let i = rng.random_range(0..bits.len());
+                bits[i] ^= 1;
+            }
+            let (out, stop) = decode_symbols(&mut m, &bits, 3, 500);
+            assert!(out.len() <= 500 && out.iter().all(|&s| s < 3));
+            intact += (stop == StopReason::EndOfMessage && out == msg[..len]) as usize;
+        }
+        // A flipped bit almost always changes the message; it must never hang or panic.
+        assert!(intact < 500, "{intact} of 5000 corrupted messages decoded unchanged");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
 }

@@ -178,3 +178,26 @@ fn container_round_trips_text_and_rejects_wrong_digest() {
         assert_eq!(source::container::decompress_bytes(&packed, None).unwrap(), data);
     }
 }
+
+#[test]
+fn bad_model_files_are_clear_errors() {
+    use source::lm_coder::LmCoderConfig;
+    use source::llama::LlamaOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.gguf");
+    std::fs::write(&garbage, b"this is not a gguf file").unwrap();
+    let err = LmCoder::from_gguf(&garbage, "x", LlamaOptions::default(), LmCoderConfig::europarl()).err().unwrap();
+    assert!(err.to_string().contains("garbage.gguf"), "{err}");
+    // A truncated copy of the real model: header parses, tensor data is missing.
+    let real = source::model_cache::fetch(&source::model_cache::SMOLLM2_135M, false).unwrap();
+    let bytes = std::fs::read(&real).unwrap();
+    let truncated = dir.path().join("truncated.gguf");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let err = LmCoder::from_gguf(&truncated, "x", LlamaOptions::default(), LmCoderConfig::europarl()).err().unwrap();
+    assert!(err.to_string().contains("truncated.gguf"), "{err}");
+    let missing = dir.path().join("missing.gguf");
+    let err = source::model_cache::ModelSource::LocalGguf(missing).resolve(false).unwrap_err();
+    assert!(err.to_string().contains("missing.gguf"), "{err}");
+    let err = LmCoder::from_source(&source::model_cache::ModelSource::parse("no-such-model"), LmCoderConfig::europarl(), false).err().unwrap();
+    assert!(err.to_string().contains("unknown model"), "{err}");
+}

@@ -231,7 +231,7 @@ mod tests {
         let s = measure(&huff, &sentences, 10).unwrap();
         assert_eq!((s.sentences, s.chars, s.words, s.roundtrip_failures), (2, 33, 9, 0));
         assert!(s.bits > 0 && (s.bits_per_char() - s.bits as f64 / 33.0).abs() < 1e-12);
-        let csv = stats_csv(&[s.clone()]);
+        let csv = stats_csv(std::slice::from_ref(&s));
         assert_eq!(csv.lines().count(), 2);
         assert!(stats_table(&[s]).contains("huffman-word"));
     }

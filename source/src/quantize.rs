@@ -27,7 +27,7 @@ pub struct FrequencyTable {
 impl FrequencyTable {
     /// Build from per-symbol frequencies (each must be >= 1; sum <= 2^24).
     pub fn from_frequencies(freqs: &[u32]) -> Option<Self> {
-        if freqs.is_empty() || freqs.iter().any(|&f| f == 0) {
+        if freqs.is_empty() || freqs.contains(&0) {
             return None;
         }
         let sum: u64 = freqs.iter().map(|&f| f as u64).sum();

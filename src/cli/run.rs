@@ -1,0 +1,40 @@
+//! `sim run SCENARIO.toml [--out DIR] [--set key=value ...] [--fresh] [--quiet]`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::link::{run_sweep, SweepOptions};
+use crate::scenario;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Results folder (default: results/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario field by dotted name, e.g. --set snr.values_db=[0,2,4] --set decoder.iterations=5.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Replace results of a different configuration found in the results folder.
+    #[arg(long)]
+    pub fresh: bool,
+    /// No progress bars or per-point lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(a: RunArgs) -> anyhow::Result<()> {
+    let loaded = scenario::load(&a.scenario, &a.set)?;
+    let opts = SweepOptions { out_dir: a.out, fresh: a.fresh, quiet: a.quiet, overrides: a.set };
+    let summary = run_sweep(&loaded, &opts)?;
+    let skipped = summary.rows.len() - summary.simulated;
+    println!(
+        "{} points simulated{}; results in {}",
+        summary.simulated,
+        if skipped > 0 { format!(", {skipped} already done") } else { String::new() },
+        summary.out_dir.join("results.csv").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! A link-level scheme: information bits → code → modulation → channel → decoder → bits.
+//!
+//! One batch is simulated end to end in flat buffers (frames back to back); nothing is allocated per
+//! frame. Uncoded schemes skip encoding and decide each bit by the sign of its LLR.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use channels::{AwgnChannel, Bpsk, Channel, Csi, Fading, Modulation, Qpsk, RayleighChannel, StreamRng};
+use codes::{Decoder, LdpcCode};
+use rand::Rng;
+
+use crate::metrics::ErrorCounts;
+use crate::scenario::{ChannelKind, CodeKind, CodewordSource, DecoderKindName, FadingKind, ModulationKind, Scenario, ScheduleName};
+
+pub struct LinkScheme {
+    pub name: String,
+    code: Option<Arc<LdpcCode>>,
+    uncoded_bits: usize,
+    codewords: CodewordSource,
+    modulation: Box<dyn Modulation>,
+    channel: Box<dyn Channel>,
+    decoder: Option<Box<dyn Decoder>>,
+}
+
+impl LinkScheme {
+    /// Builds the scheme a scenario describes. `base` is the folder relative paths are tried against
+    /// after the working directory (the scenario file's parent's parent, i.e. the project root).
+    pub fn from_scenario(s: &Scenario, base: &Path) -> anyhow::Result<Self> {
+        let modulation: Box<dyn Modulation> = match s.modulation.kind {
+            ModulationKind::Bpsk => Box::new(Bpsk),
+            ModulationKind::Qpsk => Box::new(Qpsk),
+        };
+        let channel: Box<dyn Channel> = match s.channel.kind {
+            ChannelKind::Awgn => Box::new(AwgnChannel),
+            ChannelKind::RayleighLmSscc => Box::new(RayleighChannel::lm_sscc_reference()),
+            ChannelKind::Rayleigh => Box::new(RayleighChannel::new(
+                match s.channel.fading {
+                    FadingKind::Fast => Fading::Fast,
+                    FadingKind::Block => Fading::Block { symbols: s.channel.block_symbols },
+                },
+                if s.channel.csi { Csi::Perfect } else { Csi::None },
+                s.channel.mean_square_gain,
+            )),
+        };
+        let (code, decoder) = match s.code.kind {
+            CodeKind::Uncoded => (None, None),
+            CodeKind::Ldpc => {
+                let path = resolve(&s.code.file, base);
+                let code = Arc::new(LdpcCode::from_file(&path)?);
+                let decoder = build_decoder(s, &code)?;
+                (Some(code), Some(decoder))
+            }
+        };
+        let code_label = match &code {
+            None => "uncoded".to_string(),
+            Some(c) => format!("LDPC({},{})", c.n(), c.k()),
+        };
+        let decoder_label = decoder.as_ref().map(|d| format!("+{}", d.name())).unwrap_or_default();
+        let name = format!("{code_label}{decoder_label}+{}", modulation.name());
+        Ok(LinkScheme { name, code, uncoded_bits: s.code.uncoded_bits, codewords: s.code.codewords, modulation, channel, decoder })
+    }
+
+    /// Codeword length in bits.
+    pub fn n(&self) -> usize {
+        self.code.as_ref().map_or(self.uncoded_bits, |c| c.n())
+    }
+    /// Information bits per frame.
+    pub fn k(&self) -> usize {
+        self.code.as_ref().map_or(self.uncoded_bits, |c| c.k())
+    }
+    pub fn rate(&self) -> f64 {
+        self.k() as f64 / self.n() as f64
+    }
+    pub fn bits_per_symbol(&self) -> u32 {
+        self.modulation.bits_per_symbol()
+    }
+    pub fn channel_name(&self) -> String {
+        self.channel.name()
+    }
+    /// Identifies the scheme's random streams: a stable hash of its name.
+    pub fn stream_id(&self) -> u64 {
+        self.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+    }
+
+    /// Simulates `frames` frames at noise `sigma` with the given random stream.
+    pub fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts {
+        let (n, k) = (self.n(), self.k());
+        let mut info = vec![0u8; frames * k];
+        if self.codewords == CodewordSource::Random {
+            for b in info.iter_mut() {
+                *b = rng.random::<bool>() as u8;
+            }
+        }
+        let codeword = match &self.code {
+            None => info.clone(),
+            Some(code) => {
+                let mut cw = vec![0u8; frames * n];
+                for (i, c) in info.chunks_exact(k).zip(cw.chunks_exact_mut(n)) {
+                    code.encode(i, c);
+                }
+                cw
+            }
+        };
+        let frame_dims = self.modulation.dims_for_bits(n);
+        let mut tx = vec![0f32; frames * frame_dims];
+        for (c, t) in codeword.chunks_exact(n).zip(tx.chunks_exact_mut(frame_dims)) {
+            self.modulation.modulate(c, t);
+        }
+        let (mut rx, mut gain) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
+        self.channel.transmit(&tx, frame_dims, self.modulation.dims_per_symbol(), sigma, rng, &mut rx, &mut gain);
+        let mut llr = vec![0f32; frames * n];
+        for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {
+            self.modulation.demodulate(r, g, sigma, l);
+        }
+        let mut decided = vec![0u8; frames * n];
+        let mut counts = ErrorCounts::default();
+        match &self.decoder {
+            Some(d) => counts.iterations = d.decode_batch(&llr, &mut decided).iterations,
+            None => {
+                for (d, &l) in decided.iter_mut().zip(&llr) {
+                    *d = (l < 0.0) as u8;
+                }
+            }
+        }
+        let info_positions: Vec<usize> = match &self.code {
+            Some(c) => c.info_positions().to_vec(),
+            None => (0..n).collect(),
+        };
+        for ((sent_cw, got), sent_info) in codeword.chunks_exact(n).zip(decided.chunks_exact(n)).zip(info.chunks_exact(k)) {
+            let coded_errors = sent_cw.iter().zip(got).filter(|(a, b)| a != b).count() as u64;
+            let info_errors = info_positions.iter().zip(sent_info).filter(|(&p, &b)| got[p] != b).count() as u64;
+            counts.coded_bit_errors += coded_errors;
+            counts.bit_errors += info_errors;
+            counts.frame_errors += (info_errors > 0) as u64;
+        }
+        counts.frames = frames as u64;
+        counts.bits = (frames * k) as u64;
+        counts.coded_bits = (frames * n) as u64;
+        counts
+    }
+}
+
+/// Resolves a data path: as given if it exists, else relative to `base`.
+pub fn resolve(file: &str, base: &Path) -> PathBuf {
+    let p = PathBuf::from(file);
+    if p.is_absolute() || p.exists() { p } else { base.join(p) }
+}
+
+fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>) -> anyhow::Result<Box<dyn Decoder>> {
+    use codes::{DecoderKind, DecoderSpec, Schedule};
+    let d = &s.decoder;
+    let kind = match d.kind {
+        DecoderKindName::Hard => DecoderKind::Hard,
+        DecoderKindName::SumProduct => DecoderKind::SumProduct,
+        DecoderKindName::MinSum => DecoderKind::NormalizedMinSum { alpha: 1.0 },
+        DecoderKindName::NormalizedMinSum => DecoderKind::NormalizedMinSum { alpha: d.alpha },
+        DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
+        DecoderKindName::Ecct => anyhow::bail!("decoder.kind = \"ecct\" is not available in this build yet"),
+    };
+    let schedule = match d.schedule {
+        ScheduleName::Flooding => Schedule::Flooding,
+        ScheduleName::Layered => Schedule::Layered,
+    };
+    Ok(DecoderSpec { kind, schedule, iterations: d.iterations, early_termination: d.early_termination }.build(code.clone()))
+}

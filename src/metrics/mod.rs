@@ -1,0 +1,10 @@
+//! Error counting and confidence intervals.
+//!
+//! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
+//! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
+
+mod counts;
+mod wilson;
+
+pub use counts::ErrorCounts;
+pub use wilson::{wilson_interval, Z_95, Z_99_9};

@@ -1,0 +1,13 @@
+//! Writing results: `results.csv` rows as points finish, and `run.json` beside them.
+
+mod results_csv;
+pub mod run_info;
+pub mod plot;
+
+pub use results_csv::{read_complete_rows, ResultRow, ResultsFile};
+
+/// The rows of `dir/results.csv`.
+pub fn results_csv_rows(dir: &std::path::Path) -> anyhow::Result<Vec<ResultRow>> {
+    read_complete_rows(&dir.join("results.csv"))
+}
+pub use run_info::{write_atomic, RunInfo};

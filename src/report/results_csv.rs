@@ -1,0 +1,122 @@
+//! `results.csv`: one row per scheme × SNR point, appended and flushed as each point finishes.
+//!
+//! Column names are an interface (scripts read them): add columns at the end, never rename. On
+//! resume the file is re-read; a trailing row cut short by a crash is dropped (the file is rewritten
+//! atomically with its complete rows) and that point is simulated again.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::write_atomic;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    pub scheme: String,
+    pub channel: String,
+    pub snr_db: f64,
+    pub esn0_db: f64,
+    pub ebn0_db: f64,
+    pub frames: u64,
+    pub bit_errors: u64,
+    pub bits: u64,
+    pub ber: f64,
+    pub ber_lo: f64,
+    pub ber_hi: f64,
+    pub frame_errors: u64,
+    pub bler: f64,
+    pub bler_lo: f64,
+    pub bler_hi: f64,
+    pub coded_bit_errors: u64,
+    pub coded_bits: u64,
+    pub coded_ber: f64,
+    /// Closed-form BER where theory exists (uncoded BPSK/QPSK over AWGN, or Rayleigh with CSI); empty otherwise.
+    pub ber_theory: Option<f64>,
+    pub mean_iterations: f64,
+    /// `errors` when `min_frame_errors` was reached, `frames` when the frame budget ran out first.
+    pub stopped_by: String,
+    pub seconds: f64,
+}
+
+pub struct ResultsFile {
+    path: PathBuf,
+}
+
+impl ResultsFile {
+    /// Opens (creating if needed) `dir/results.csv`, keeping the complete rows already there.
+    pub fn open(dir: &Path) -> anyhow::Result<(Self, Vec<ResultRow>)> {
+        let path = dir.join("results.csv");
+        let rows = if path.exists() { read_complete_rows(&path)? } else { Vec::new() };
+        let mut wtr = csv::Writer::from_writer(Vec::new());
+        if rows.is_empty() {
+            // Header only: serialize a dummy row's header via the csv crate's serde support.
+            wtr.write_record(header())?;
+        } else {
+            for r in &rows {
+                wtr.serialize(r)?;
+            }
+        }
+        write_atomic(&path, &wtr.into_inner()?)?;
+        Ok((ResultsFile { path }, rows))
+    }
+
+    /// Appends one row and flushes it to disk.
+    pub fn append(&mut self, row: &ResultRow) -> anyhow::Result<()> {
+        let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        wtr.serialize(row)?;
+        let bytes = wtr.into_inner()?;
+        let mut f = OpenOptions::new().append(true).open(&self.path).with_context(|| format!("{}", self.path.display()))?;
+        f.write_all(&bytes)?;
+        f.sync_data()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The CSV header, in column order.
+pub fn header() -> Vec<&'static str> {
+    vec![
+        "scheme", "channel", "snr_db", "esn0_db", "ebn0_db", "frames", "bit_errors", "bits", "ber", "ber_lo", "ber_hi",
+        "frame_errors", "bler", "bler_lo", "bler_hi", "coded_bit_errors", "coded_bits", "coded_ber", "ber_theory",
+        "mean_iterations", "stopped_by", "seconds",
+    ]
+}
+
+/// Reads the rows of an existing results file, dropping a damaged trailing row. A damaged row
+/// elsewhere, or a header from another version, is an error: we never silently discard results.
+pub fn read_complete_rows(path: &Path) -> anyhow::Result<Vec<ResultRow>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read results", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let found: Vec<String> = rdr.headers()?.iter().map(String::from).collect();
+    if found != header() {
+        anyhow::bail!(
+            "{}: line 1: the header does not match this version's columns; move the file away or use another --out",
+            path.display()
+        );
+    }
+    let records: Vec<_> = rdr.records().collect();
+    let last = records.len().saturating_sub(1);
+    let mut rows = Vec::new();
+    for (i, rec) in records.into_iter().enumerate() {
+        let parsed = rec.map_err(anyhow::Error::from).and_then(|r| {
+            if r.len() != header().len() {
+                anyhow::bail!("expected {} fields, found {}", header().len(), r.len());
+            }
+            Ok(r.deserialize::<ResultRow>(None)?)
+        });
+        match parsed {
+            Ok(row) => rows.push(row),
+            Err(_) if i == last && !text.ends_with('\n') => {
+                eprintln!("note: {}: dropping an incomplete last row (interrupted write); that point will be re-run", path.display());
+            }
+            Err(e) => anyhow::bail!("{}: line {}: {e}", path.display(), i + 2),
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,54 @@
+//! `run.json`: what produced a results folder — resolved config, its hash, seed, version, timings.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub scenario_name: String,
+    pub scenario_file: String,
+    /// sha256 of the resolved configuration (what the results depend on).
+    pub config_hash: String,
+    pub seed: u64,
+    pub version: String,
+    pub threads: usize,
+    pub overrides: Vec<String>,
+    pub config: serde_json::Value,
+    /// Seconds spent per SNR point in this invocation, by scheme and SNR.
+    pub timings: Vec<PointTiming>,
+    pub started_unix: u64,
+    pub finished_unix: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointTiming {
+    pub scheme: String,
+    pub snr_db: f64,
+    pub seconds: f64,
+    pub frames: u64,
+}
+
+impl RunInfo {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: not a valid run.json", path.display()))
+    }
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        write_atomic(path, serde_json::to_string_pretty(self)?.as_bytes())
+    }
+}
+
+/// Writes via a temporary file in the same folder and a rename, so a reader (or a crash) never sees
+/// a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot rename into place", path.display()))?;
+    Ok(())
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}

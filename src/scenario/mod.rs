@@ -1,0 +1,79 @@
+//! Scenarios: the TOML files users write and script against.
+//!
+//! A scenario is parsed into a `toml::Value` tree, `--set key=value` overrides are applied to that
+//! tree by dotted name, and only then is it deserialized into [`Scenario`] with unknown fields
+//! rejected. Every error names the file (or the `--set` argument), the line where the value sits and
+//! the field. Field names are part of the interface (`snr.values_db`, `decoder.kind`,
+//! `decoder.iterations`, `seed`): rename nothing without a deprecation path.
+
+mod overrides;
+mod schema;
+mod validate;
+
+pub use overrides::apply_override;
+pub use schema::*;
+
+use std::path::{Path, PathBuf};
+
+/// A problem with a scenario, already phrased for the user.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ScenarioError(pub String);
+
+/// A scenario as loaded: the typed config plus where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub scenario: Scenario,
+    /// The resolved configuration as a TOML tree (defaults filled in, overrides applied).
+    pub resolved: toml::Value,
+}
+
+/// Reads `path`, applies `overrides` (`key=value` strings) and validates the result.
+pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedScenario, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError(format!("{}: cannot read scenario: {e}", path.display())))?;
+    parse(&text, path, overrides)
+}
+
+/// Parses scenario text (as if read from `path`).
+pub fn parse(text: &str, path: &Path, overrides: &[String]) -> Result<LoadedScenario, ScenarioError> {
+    let file = path.display().to_string();
+    let mut tree: toml::Value = toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", one_line(&e.to_string()))))?;
+    for o in overrides {
+        apply_override(&mut tree, o)?;
+    }
+    // Deserialize from the text when nothing was overridden so that toml reports line numbers.
+    let scenario: Scenario = if overrides.is_empty() {
+        toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", one_line(&e.to_string()))))?
+    } else {
+        let merged = toml::to_string(&tree).expect("a toml::Value always serializes");
+        toml::from_str(&merged).map_err(|e| {
+            ScenarioError(format!("{file} (with --set {}): {}", overrides.join(" --set "), strip_location(&e.to_string())))
+        })?
+    };
+    validate::validate(&scenario, text, &file, overrides)?;
+    let resolved = toml::Value::try_from(&scenario).expect("a Scenario always serializes");
+    Ok(LoadedScenario { path: path.to_path_buf(), scenario, resolved })
+}
+
+/// toml's messages span several lines (a caret diagram); keep them but make the first line count.
+fn one_line(msg: &str) -> String {
+    msg.trim_end().replace("TOML parse error at ", "")
+}
+
+/// After overrides the text toml saw is our re-serialization, whose line numbers mean nothing to the
+/// user: keep only the message.
+fn strip_location(msg: &str) -> String {
+    msg.lines().last().unwrap_or(msg).trim().to_string()
+}
+
+/// 1-based line of the first occurrence of `key =` in `text`, for messages about valid TOML with
+/// invalid values.
+pub(crate) fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|l| {
+        let t = l.trim_start();
+        t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
+    })
+    .map(|i| i + 1)
+}

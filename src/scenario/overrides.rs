@@ -1,0 +1,92 @@
+//! `--set key=value`: override any scenario field by its dotted name.
+//!
+//! The value is read as a TOML value (`snr.values_db=[0,2,4]`, `decoder.iterations=5`,
+//! `decoder.early_termination=false`); anything that is not valid TOML is taken as a string, so
+//! `decoder.kind=min-sum` needs no quotes. The key must name a field of the schema: valid names are
+//! derived from `Scenario::default()`, so they can never drift from the schema.
+
+use super::{Scenario, ScenarioError};
+
+/// Applies one `key=value` override to the scenario tree.
+pub fn apply_override(tree: &mut toml::Value, arg: &str) -> Result<(), ScenarioError> {
+    let (key, raw) = arg
+        .split_once('=')
+        .ok_or_else(|| ScenarioError(format!("--set {arg}: expected key=value, e.g. --set decoder.iterations=5")))?;
+    let key = key.trim();
+    let schema = toml::Value::try_from(Scenario::default()).expect("the default scenario serializes");
+    let path: Vec<&str> = key.split('.').collect();
+    if lookup(&schema, &path).is_none() {
+        return Err(ScenarioError(format!(
+            "--set {arg}: unknown key '{key}'; valid keys: {}",
+            leaf_keys(&schema, "").join(", ")
+        )));
+    }
+    let value = parse_value(raw.trim());
+    let mut node = tree;
+    for (i, part) in path.iter().enumerate() {
+        let table = node
+            .as_table_mut()
+            .ok_or_else(|| ScenarioError(format!("--set {arg}: '{}' is not a table", path[..i].join("."))))?;
+        if i + 1 == path.len() {
+            table.insert(part.to_string(), value);
+            return Ok(());
+        }
+        node = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
+    }
+    unreachable!("split always yields at least one part")
+}
+
+fn parse_value(raw: &str) -> toml::Value {
+    #[derive(serde::Deserialize)]
+    struct Wrapper {
+        v: toml::Value,
+    }
+    match toml::from_str::<Wrapper>(&format!("v = {raw}")) {
+        Ok(w) => w.v,
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+fn lookup<'a>(v: &'a toml::Value, path: &[&str]) -> Option<&'a toml::Value> {
+    path.iter().try_fold(v, |node, p| node.as_table()?.get(*p))
+}
+
+fn leaf_keys(v: &toml::Value, prefix: &str) -> Vec<String> {
+    match v.as_table() {
+        Some(t) => t
+            .iter()
+            .flat_map(|(k, child)| {
+                let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                if child.is_table() { leaf_keys(child, &name) } else { vec![name] }
+            })
+            .collect(),
+        None => vec![prefix.to_string()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_nested_values_with_toml_or_bare_strings() {
+        let mut t: toml::Value = toml::from_str("seed = 1\n[decoder]\niterations = 50\n").unwrap();
+        apply_override(&mut t, "decoder.iterations=5").unwrap();
+        apply_override(&mut t, "decoder.kind=min-sum").unwrap();
+        apply_override(&mut t, "snr.values_db=[1, 2.5]").unwrap();
+        apply_override(&mut t, "seed=42").unwrap();
+        assert_eq!(t["decoder"]["iterations"].as_integer(), Some(5));
+        assert_eq!(t["decoder"]["kind"].as_str(), Some("min-sum"));
+        assert_eq!(t["snr"]["values_db"].as_array().unwrap().len(), 2);
+        assert_eq!(t["seed"].as_integer(), Some(42));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_the_valid_ones() {
+        let mut t: toml::Value = toml::from_str("").unwrap();
+        let e = apply_override(&mut t, "decoder.iters=5").unwrap_err().0;
+        assert!(e.contains("unknown key 'decoder.iters'"), "{e}");
+        assert!(e.contains("decoder.iterations"), "{e}");
+        assert!(apply_override(&mut t, "novalue").unwrap_err().0.contains("key=value"));
+    }
+}

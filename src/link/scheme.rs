@@ -48,7 +48,7 @@ impl LinkScheme {
             CodeKind::Ldpc => {
                 let path = resolve(&s.code.file, base);
                 let code = Arc::new(LdpcCode::from_file(&path)?);
-                let decoder = build_decoder(s, &code)?;
+                let decoder = build_decoder(s, &code, &path)?;
                 (Some(code), Some(decoder))
             }
         };
@@ -147,7 +147,7 @@ pub fn resolve(file: &str, base: &Path) -> PathBuf {
     if p.is_absolute() || p.exists() { p } else { base.join(p) }
 }
 
-fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>) -> anyhow::Result<Box<dyn Decoder>> {
+fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
     use codes::{DecoderKind, DecoderSpec, Schedule};
     let d = &s.decoder;
     let kind = match d.kind {
@@ -156,11 +156,31 @@ fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>) -> anyhow::Result<Box<dyn D
         DecoderKindName::MinSum => DecoderKind::NormalizedMinSum { alpha: 1.0 },
         DecoderKindName::NormalizedMinSum => DecoderKind::NormalizedMinSum { alpha: d.alpha },
         DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
-        DecoderKindName::Ecct => anyhow::bail!("decoder.kind = \"ecct\" is not available in this build yet"),
+        DecoderKindName::Ecct => return build_ecct(s, code, code_path),
     };
     let schedule = match d.schedule {
         ScheduleName::Flooding => Schedule::Flooding,
         ScheduleName::Layered => Schedule::Layered,
     };
     Ok(DecoderSpec { kind, schedule, iterations: d.iterations, early_termination: d.early_termination }.build(code.clone()))
+}
+
+/// The shipped ECCT model for this code and channel (`neural/models/<code stem>.<channel>.safetensors`).
+/// The models were trained on AWGN and on fast Rayleigh fading with Ω = 1 and perfect CSI; other
+/// channel settings would feed the network inputs it never saw, so they are refused. The noise
+/// variance is estimated per batch from the LLRs (each batch holds one SNR point).
+fn build_ecct(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
+    let c = &s.channel;
+    let channel = match c.kind {
+        ChannelKind::Awgn => neural::Channel::Awgn,
+        ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => neural::Channel::Rayleigh,
+        _ => anyhow::bail!(
+            "decoder.kind = \"ecct\": the shipped models cover AWGN and fast Rayleigh fading with csi = true and \
+             mean_square_gain = 1.0 only"
+        ),
+    };
+    if s.modulation.kind != ModulationKind::Bpsk {
+        anyhow::bail!("decoder.kind = \"ecct\": the shipped models were trained with BPSK");
+    }
+    Ok(Box::new(neural::EcctDecoder::shipped(code_path, code.clone(), channel)?))
 }

@@ -20,7 +20,10 @@ pub fn wilson_interval(errors: u64, trials: u64, z: f64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At 0 (or n) errors the bound is exactly 0 (or 1); rounding would leave ~1e-19 instead.
+    let lo = if errors == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if errors >= trials { 1.0 } else { (centre + half).min(1.0) };
+    (lo, hi)
 }
 
 #[cfg(test)]

@@ -81,11 +81,11 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result
     };
     info.save(&run_json)?;
 
-    let mut rows = existing.clone();
+    let mut rows = existing;
     let mut simulated = 0;
     for &value in &s.snr.values_db {
         let point = SnrPoint::new(value, s.snr.axis, scheme.rate(), scheme.bits_per_symbol());
-        if existing.iter().any(|r| r.scheme == scheme.name && r.snr_db == value) {
+        if rows.iter().any(|r| r.scheme == scheme.name && r.snr_db == value) {
             continue;
         }
         let bar = progress_bar(opts.quiet, &scheme.name, value, s.stop.min_frame_errors);

@@ -38,7 +38,6 @@ pub fn ber_plot(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<(
     chart.configure_mesh().x_desc("SNR (dB, scenario axis)").y_desc("error rate").y_label_formatter(&|v| format!("{v:.0e}")).draw()?;
 
     let mut schemes: Vec<&str> = points.iter().map(|r| r.scheme.as_str()).collect();
-    schemes.dedup();
     schemes.sort();
     schemes.dedup();
     for (i, scheme) in schemes.iter().enumerate() {

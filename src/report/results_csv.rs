@@ -52,7 +52,7 @@ impl ResultsFile {
         let rows = if path.exists() { read_complete_rows(&path)? } else { Vec::new() };
         let mut wtr = csv::Writer::from_writer(Vec::new());
         if rows.is_empty() {
-            // Header only: serialize a dummy row's header via the csv crate's serde support.
+            // No rows to serialize (serde would write the header with the first row): write it alone.
             wtr.write_record(header())?;
         } else {
             for r in &rows {

@@ -4,13 +4,16 @@
 //! - [`ecct`]: the model; [`adam`]: the optimizer; [`channel`]: training channels and LLR scaling.
 //! - [`weights`]: safetensors weight files with config and code fingerprint.
 //! - [`train`]: the official training recipe with checkpoints and exact resume; evaluation.
+//! - [`byte_lm`]: small byte-level causal transformer LM (source coding); [`train_lm`]: its training.
 //! - [`decoder`]: `EcctDecoder` (implements `codes::Decoder`) and the shipped-model lookup.
 pub mod adam;
+pub mod byte_lm;
 pub mod channel;
 pub mod decoder;
 pub mod ecct;
 pub mod nn;
 pub mod train;
+pub mod train_lm;
 pub mod weights;
 
 pub use channel::Channel;

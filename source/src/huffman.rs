@@ -171,10 +171,18 @@ impl HuffmanWordCoder {
                 *counts.entry(w).or_insert(0) += 1;
             }
         }
+        Self::from_counts(counts.into_iter(), n_sentences, min_count)
+    }
+
+    /// Build the codebook from word counts of a training split of `n_sentences` sentences (the
+    /// codebook is a function of the counts alone, so this equals [`Self::from_sentences`] on
+    /// the split that produced them).
+    pub fn from_counts<'a>(counts: impl Iterator<Item = (&'a str, u64)>, n_sentences: u64, min_count: u64) -> Result<Self, SourceError> {
+        let counts: Vec<(&str, u64)> = counts.collect();
         let min_count = min_count.max(1);
         let mut rare = 0u64;
         let mut kept: Vec<(&str, u64)> = Vec::new();
-        for (&w, &c) in &counts {
+        for &(w, c) in &counts {
             if c >= min_count {
                 kept.push((w, c));
             } else {
@@ -189,11 +197,31 @@ impl HuffmanWordCoder {
         freqs.push(n_sentences.max(1));
         let escape = freqs.len();
         // Unseen words in training (singletons when min_count = 1) estimate the escape mass.
-        let singletons = counts.values().filter(|&&c| c == 1).count() as u64;
+        let singletons = counts.iter().filter(|&&(_, c)| c == 1).count() as u64;
         freqs.push(if min_count > 1 { rare.max(1) } else { singletons.max(1) });
         let code = CanonicalHuffman::from_frequencies(&freqs)?;
         let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i)).collect();
         Ok(Self { words, index, code, end, escape })
+    }
+
+    /// Build from a word-count file: an optional first line `# ...\t<sentences>` giving the
+    /// number of training sentences, then `word<TAB>count` lines (as `data/europarl/train_word_counts.tsv`).
+    pub fn from_counts_file(path: &Path, min_count: u64) -> Result<Self, SourceError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SourceError::file(path, e))?;
+        let mut n_sentences = None;
+        let mut counts = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let bad = |what: &str| SourceError::file(path, format!("line {}: {what}", i + 1));
+            let (word, count) = line.rsplit_once('\t').ok_or_else(|| bad("expected word<TAB>count"))?;
+            let count: u64 = count.trim().parse().map_err(|_| bad("count is not a non-negative integer"))?;
+            if i == 0 && word.starts_with('#') {
+                n_sentences = Some(count);
+            } else {
+                counts.push((word, count));
+            }
+        }
+        let n_sentences = n_sentences.ok_or_else(|| SourceError::file(path, "line 1: expected '# ...<TAB><number of sentences>'"))?;
+        Self::from_counts(counts.into_iter(), n_sentences, min_count)
     }
 
     /// Build from a text file with one training sentence per line.
@@ -330,5 +358,30 @@ mod tests {
             let d = c.decode(&bits);
             assert!(d.symbols <= n);
         }
+    }
+
+    #[test]
+    fn shipped_word_counts_give_the_training_split_codebook() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let from_counts = HuffmanWordCoder::from_counts_file(&root.join("data/europarl/train_word_counts.tsv"), 1).unwrap();
+        let train = root.join("../shared/data/europarl/train_sentences.txt");
+        if !train.exists() {
+            eprintln!("skipping the comparison: {} not present", train.display());
+            return;
+        }
+        let from_text = HuffmanWordCoder::from_file(&train, 1).unwrap();
+        assert_eq!(from_counts.words, from_text.words);
+        for m in ["the house rose and observed a minute s silence", "zyzzyva unseen words escape ."] {
+            assert_eq!(from_counts.encode(m).unwrap(), from_text.encode(m).unwrap());
+        }
+    }
+
+    #[test]
+    fn malformed_counts_file_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.tsv");
+        std::fs::write(&p, "# n\t10\nthe\t5\nbroken line\n").unwrap();
+        let e = HuffmanWordCoder::from_counts_file(&p, 1).unwrap_err().to_string();
+        assert!(e.contains("c.tsv") && e.contains("line 3"), "{e}");
     }
 }

@@ -15,7 +15,8 @@ pub struct PlotArgs {
 pub fn run(a: PlotArgs) -> anyhow::Result<()> {
     let rows = report::results_csv_rows(&a.dir)?;
     let title = a.dir.file_name().and_then(|n| n.to_str()).unwrap_or("results").to_string();
-    plot::ber_plot(&a.dir, &rows, &title)?;
-    println!("wrote {}", a.dir.join("ber.svg").display());
+    for f in plot::all_plots(&a.dir, &rows, &title)? {
+        println!("wrote {}", f.display());
+    }
     Ok(())
 }

@@ -1,75 +1,264 @@
-//! Plots of a results folder (SVG), redrawn from the CSV rows so `sim plot DIR` gives the same figure.
+//! Plots of a results folder, redrawn from the CSV rows so `sim plot DIR` gives the same figures.
 //!
-//! BER (and BLER) against the scenario's SNR axis on a log scale, one line per scheme, with 95 %
-//! Wilson error bars and the closed-form curve where theory exists.
+//! Every figure is written twice, as SVG (for papers) and PNG (for a quick look), from one
+//! description ([`Figure`]): one line per scheme, legends naming the schemes. PNG text is rendered
+//! with the DejaVu Sans font built into `sim`, so it looks the same on machines without fonts.
+//!
+//! - `ber`: BER (solid, 95 % Wilson bars) and BLER (dashed) against the scenario's SNR axis on a
+//!   log scale, with the closed-form curve where theory exists. Every scenario.
+//! - Text links only: `bleu` (BLEU-4, and BLEU-1 dashed) and `similarity` against the nominal SNR,
+//!   and `bleu_unified`, `similarity_unified` against the unified SNR.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::ResultRow;
 
-/// Writes `ber.svg` in `dir`.
-pub fn ber_plot(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<()> {
+/// Line colours (Tableau 10: distinguishable, and readable on white, unlike pure yellow).
+const COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// DejaVu Sans (see `fonts/LICENSE`).
+static FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stroke {
+    Solid,
+    Dashed,
+}
+
+struct Series {
+    label: String,
+    /// Colour index: series of one scheme share it.
+    colour: usize,
+    stroke: Stroke,
+    points: Vec<(f64, f64)>,
+    /// Vertical interval bars (x, low, high).
+    bars: Vec<(f64, f64, f64)>,
+    markers: bool,
+}
+
+struct Figure {
+    title: String,
+    x_label: String,
+    y_label: String,
+    /// Log scale on y (error rates) or linear in [0, 1] (BLEU, similarity).
+    log_y: bool,
+    series: Vec<Series>,
+}
+
+/// Writes every figure the rows support into `dir` (SVG and PNG); returns the files written.
+pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let mut written = ber_plot(dir, rows, title)?;
+    let text: Vec<&ResultRow> = rows.iter().filter(|r| r.messages.is_some_and(|m| m > 0)).collect();
+    if text.is_empty() {
+        return Ok(written);
+    }
+    let schemes = scheme_order(&text);
+    let unified = |r: &ResultRow| r.snr_unified_db;
+    let nominal = |r: &ResultRow| Some(r.snr_db);
+    for (stem, x_of, x_label) in [
+        ("bleu", &nominal as &dyn Fn(&ResultRow) -> Option<f64>, "SNR (dB, scenario axis)"),
+        ("bleu_unified", &unified, "unified SNR (dB)"),
+    ] {
+        let mut series = Vec::new();
+        for (i, s) in schemes.iter().enumerate() {
+            series.push(line(&text, s, i, Stroke::Solid, format!("{s} BLEU-4"), x_of, |r| r.bleu4));
+            series.push(line(&text, s, i, Stroke::Dashed, format!("{s} BLEU-1"), x_of, |r| r.bleu1));
+        }
+        let fig = Figure { title: format!("{title}: BLEU"), x_label: x_label.into(), y_label: "BLEU".into(), log_y: false, series };
+        written.extend(save(&fig, dir, stem)?);
+    }
+    if text.iter().any(|r| r.similarity.is_some()) {
+        for (stem, x_of, x_label) in [
+            ("similarity", &nominal as &dyn Fn(&ResultRow) -> Option<f64>, "SNR (dB, scenario axis)"),
+            ("similarity_unified", &unified, "unified SNR (dB)"),
+        ] {
+            let series = schemes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| line(&text, s, i, Stroke::Solid, s.to_string(), x_of, |r| r.similarity))
+                .collect();
+            let fig = Figure {
+                title: format!("{title}: semantic similarity (all-MiniLM-L6-v2)"),
+                x_label: x_label.into(),
+                y_label: "cosine similarity".into(),
+                log_y: false,
+                series,
+            };
+            written.extend(save(&fig, dir, stem)?);
+        }
+    }
+    Ok(written)
+}
+
+/// Writes `ber.svg` and `ber.png` in `dir`.
+pub fn ber_plot(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<Vec<PathBuf>> {
     let points: Vec<&ResultRow> = rows.iter().filter(|r| r.frames > 0).collect();
     if points.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let x_min = points.iter().map(|r| r.snr_db).fold(f64::INFINITY, f64::min);
-    let x_max = points.iter().map(|r| r.snr_db).fold(f64::NEG_INFINITY, f64::max);
     let positive = |v: f64| v.is_finite() && v > 0.0;
-    let y_min = points
-        .iter()
-        .flat_map(|r| [r.ber, r.bler, r.ber_theory.unwrap_or(f64::NAN), r.ber_lo])
-        .filter(|&v| positive(v))
-        .fold(1.0f64, f64::min)
-        .max(1e-12)
-        / 2.0;
-    let path = dir.join("ber.svg");
-    let root = SVGBackend::new(&path, (800, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (x0, x1) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, (y_min..1.0f64).log_scale())?;
-    chart.configure_mesh().x_desc("SNR (dB, scenario axis)").y_desc("error rate").y_label_formatter(&|v| format!("{v:.0e}")).draw()?;
-
-    let mut schemes: Vec<&str> = points.iter().map(|r| r.scheme.as_str()).collect();
-    schemes.sort();
-    schemes.dedup();
+    let mut series = Vec::new();
+    let schemes = scheme_order(&points);
     for (i, scheme) in schemes.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
-        let mut mine: Vec<&ResultRow> = points.iter().copied().filter(|r| r.scheme == *scheme).collect();
-        mine.sort_by(|a, b| a.snr_db.total_cmp(&b.snr_db));
-        let ber: Vec<(f64, f64)> = mine.iter().filter(|r| positive(r.ber)).map(|r| (r.snr_db, r.ber)).collect();
-        chart
-            .draw_series(LineSeries::new(ber.clone(), color.stroke_width(2)))?
-            .label(format!("{scheme} BER"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart.draw_series(ber.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
-        chart.draw_series(mine.iter().filter(|r| positive(r.ber_lo) && positive(r.ber_hi)).map(|r| {
-            PathElement::new(vec![(r.snr_db, r.ber_lo), (r.snr_db, r.ber_hi)], color.stroke_width(1))
-        }))?;
+        let mine = of_scheme(&points, scheme);
+        let mut ber = line(&points, scheme, i, Stroke::Solid, format!("{scheme} BER"), &|r| Some(r.snr_db), |r| Some(r.ber));
+        ber.points.retain(|p| positive(p.1));
+        ber.bars = mine.iter().filter(|r| positive(r.ber_lo) && positive(r.ber_hi)).map(|r| (r.snr_db, r.ber_lo, r.ber_hi)).collect();
+        ber.markers = true;
+        series.push(ber);
         let bler: Vec<(f64, f64)> = mine.iter().filter(|r| positive(r.bler) && r.bler != r.ber).map(|r| (r.snr_db, r.bler)).collect();
         if !bler.is_empty() {
-            let dashed = color.mix(0.6);
-            chart
-                .draw_series(DashedLineSeries::new(bler, 6, 4, dashed.stroke_width(2)))?
-                .label(format!("{scheme} BLER"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dashed.stroke_width(2)));
+            series.push(Series { label: format!("{scheme} BLER"), colour: i, stroke: Stroke::Dashed, points: bler, bars: Vec::new(), markers: false });
         }
         let theory: Vec<(f64, f64)> = mine.iter().filter_map(|r| r.ber_theory.filter(|&t| positive(t)).map(|t| (r.snr_db, t))).collect();
         if !theory.is_empty() {
-            chart
-                .draw_series(LineSeries::new(theory, BLACK.stroke_width(1)))?
-                .label(format!("{scheme} theory"))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+            series.push(Series { label: format!("{scheme} theory"), colour: usize::MAX, stroke: Stroke::Solid, points: theory, bars: Vec::new(), markers: false });
         }
     }
-    chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.9)).position(SeriesLabelPosition::LowerLeft).draw()?;
+    let fig = Figure { title: title.to_string(), x_label: "SNR (dB, scenario axis)".into(), y_label: "error rate".into(), log_y: true, series };
+    save(&fig, dir, "ber")
+}
+
+/// Schemes in order of first appearance (the scenario's order).
+fn scheme_order<'a>(rows: &[&'a ResultRow]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in rows {
+        if !out.contains(&r.scheme.as_str()) {
+            out.push(&r.scheme);
+        }
+    }
+    out
+}
+
+fn of_scheme<'a>(rows: &[&'a ResultRow], scheme: &str) -> Vec<&'a ResultRow> {
+    let mut mine: Vec<&ResultRow> = rows.iter().copied().filter(|r| r.scheme == scheme).collect();
+    mine.sort_by(|a, b| a.snr_db.total_cmp(&b.snr_db));
+    mine
+}
+
+fn line(
+    rows: &[&ResultRow],
+    scheme: &str,
+    colour: usize,
+    stroke: Stroke,
+    label: String,
+    x: &dyn Fn(&ResultRow) -> Option<f64>,
+    y: impl Fn(&ResultRow) -> Option<f64>,
+) -> Series {
+    let mut points: Vec<(f64, f64)> = of_scheme(rows, scheme)
+        .into_iter()
+        .filter_map(|r| Some((x(r)?, y(r)?)))
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Series { label, colour, stroke, points, bars: Vec::new(), markers: true }
+}
+
+/// Writes `<stem>.svg` and `<stem>.png`.
+fn save(fig: &Figure, dir: &Path, stem: &str) -> anyhow::Result<Vec<PathBuf>> {
+    static FONT_ONCE: std::sync::Once = std::sync::Once::new();
+    FONT_ONCE.call_once(|| {
+        // The bytes are a valid TrueType font built into the binary; failure is impossible short of
+        // a corrupted build, and would only cost the PNG text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+    let (svg, png) = (dir.join(format!("{stem}.svg")), dir.join(format!("{stem}.png")));
+    draw(SVGBackend::new(&svg, (820, 580)).into_drawing_area(), fig)?;
+    draw(BitMapBackend::new(&png, (1230, 870)).into_drawing_area(), fig)?;
+    Ok(vec![svg, png])
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &Figure) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let all = || fig.series.iter().flat_map(|s| s.points.iter().copied().chain(s.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)])));
+    let (mut x0, mut x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, _)| (a.min(x), b.max(x)));
+    if !x0.is_finite() {
+        (x0, x1) = (0.0, 1.0);
+    }
+    if x1 <= x0 {
+        (x0, x1) = (x0 - 1.0, x1 + 1.0);
+    }
+    let pad = (x1 - x0) * 0.02;
+    let (x0, x1) = (x0 - pad, x1 + pad);
+    let scale = (root.dim_in_pixel().0 as f64 / 820.0).max(1.0);
+    let font = |size: f64| ("sans-serif", (size * scale) as u32);
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(&fig.title, font(20.0))
+        .margin((12.0 * scale) as u32)
+        .x_label_area_size((44.0 * scale) as u32)
+        .y_label_area_size((70.0 * scale) as u32);
+    if fig.log_y {
+        let y_min = all().map(|p| p.1).filter(|&v| v > 0.0).fold(1.0f64, f64::min).max(1e-12) / 2.0;
+        let mut chart = builder.build_cartesian_2d(x0..x1, (y_min..1.0f64).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc(&fig.x_label)
+            .y_desc(&fig.y_label)
+            .label_style(font(13.0))
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()?;
+        draw_series(&mut chart, fig, scale)?;
+    } else {
+        let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..1.02f64)?;
+        chart.configure_mesh().x_desc(&fig.x_label).y_desc(&fig.y_label).label_style(font(13.0)).draw()?;
+        draw_series(&mut chart, fig, scale)?;
+    }
     root.present()?;
+    Ok(())
+}
+
+fn draw_series<'a, DB, X, Y>(chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>, fig: &Figure, scale: f64) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    std::ops::Range<f64>: AsRangedCoord,
+{
+    let width = (2.0 * scale).round() as u32;
+    for s in fig.series.iter().filter(|s| !s.points.is_empty()) {
+        let colour = if s.colour == usize::MAX { BLACK.to_rgba() } else { COLOURS[s.colour % COLOURS.len()].to_rgba() };
+        let style = colour.stroke_width(if s.colour == usize::MAX { 1 } else { width });
+        let anno = match s.stroke {
+            Stroke::Solid => chart.draw_series(LineSeries::new(s.points.clone(), style))?,
+            Stroke::Dashed => chart.draw_series(DashedLineSeries::new(s.points.clone(), 6 * width, 4 * width, style))?,
+        };
+        let legend_style = style;
+        let dashed = s.stroke == Stroke::Dashed;
+        anno.label(&s.label).legend(move |(x, y)| {
+            let pts = if dashed { vec![(x, y), (x + 7, y)] } else { vec![(x, y), (x + 20, y)] };
+            PathElement::new(pts, legend_style)
+        });
+        if s.markers {
+            chart.draw_series(s.points.iter().map(|&p| Circle::new(p, (3.0 * scale) as u32, colour.filled())))?;
+        }
+        chart.draw_series(s.bars.iter().map(|&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], colour.stroke_width(1))))?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", (13.0 * scale) as u32))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .position(if fig.log_y { SeriesLabelPosition::LowerLeft } else { SeriesLabelPosition::LowerRight })
+        .draw()?;
     Ok(())
 }

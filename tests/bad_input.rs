@@ -62,3 +62,34 @@ fn missing_files_are_named() {
         &["NOPE.alist"],
     );
 }
+
+/// A text scenario with one Huffman scheme (fast, nothing to fetch) and `extra` appended.
+fn text_scenario(dir: &std::path::Path, scheme: &str, extra: &str) -> std::path::PathBuf {
+    let root = common::root();
+    let text = format!(
+        "name = \"t\"\n[metrics]\nsimilarity = false\n[text]\nfile = \"{}\"\nmessages = 2\n[code]\nkind = \"uncoded\"\nuncoded_bits = 24\n\n[[schemes]]\n{scheme}\n{extra}",
+        root.join("data/europarl/test_sentences.txt").display()
+    );
+    write(dir, "t.toml", &text)
+}
+
+#[test]
+fn text_scenarios_name_the_scheme_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"morse\"", "");
+    fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml", "line 13", "morse", "source"]);
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "[[schemes]]\nname = \"h\"\nsource = \"zstd\"\n");
+    fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml:12", "scheme 'h'", "name", "share"]);
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"\ncode = { kind = \"ldpc\" }", "");
+    fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml:12", "scheme 'h'", "code.file"]);
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "[unified]\nreference = \"nope\"\n");
+    fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml", "unified.reference", "nope"]);
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "");
+    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "schemes.x.source=zstd"], &["no scheme 'x'", "h"]);
+    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "text.file=/no/such/text.txt"], &["/no/such/text.txt", "text.file"]);
+    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "text.messages=100000"], &["text.messages", "7347"]);
+    // A message too long for the length header names its line in the text file.
+    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "framing.length_bits=6"], &["test_sentences.txt:1", "framing.length_bits"]);
+}

@@ -4,10 +4,20 @@
 //! - [`engine`]: simulates one SNR point in batches with a deterministic stopping rule.
 //! - [`sweep`]: runs every point of a scenario, writing rows as they finish and resuming
 //!   interrupted sweeps.
+//! - Text link: [`messages`] (the text set), [`sources`] (source coders by name), [`framing`]
+//!   (messages into k-bit blocks behind a length header), [`text_engine`] (one scheme at one
+//!   point: transmit, source-decode, score), [`encoding_cache`] (encodings kept for resume) and
+//!   [`text_sweep`] (every scheme × point).
 
+pub mod encoding_cache;
 pub mod engine;
+pub mod framing;
+pub mod messages;
 pub mod scheme;
+pub mod sources;
 pub mod sweep;
+pub mod text_engine;
+pub mod text_sweep;
 
 pub use engine::{run_point, PointOutcome, StopReason};
 pub use scheme::LinkScheme;

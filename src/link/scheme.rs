@@ -83,17 +83,25 @@ impl LinkScheme {
         self.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
     }
 
-    /// Simulates `frames` frames at noise `sigma` with the given random stream.
+    /// Simulates `frames` frames of random (or all-zero) information at noise `sigma`.
     pub fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts {
-        let (n, k) = (self.n(), self.k());
-        let mut info = vec![0u8; frames * k];
+        let mut info = vec![0u8; frames * self.k()];
         if self.codewords == CodewordSource::Random {
             for b in info.iter_mut() {
                 *b = rng.random::<bool>() as u8;
             }
         }
+        self.transmit_blocks(&info, sigma, rng).1
+    }
+
+    /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
+    /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
+    pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
+        let (n, k) = (self.n(), self.k());
+        assert_eq!(info.len() % k, 0, "transmit_blocks needs whole blocks of {k} bits");
+        let frames = info.len() / k;
         let codeword = match &self.code {
-            None => info.clone(),
+            None => info.to_vec(),
             Some(code) => {
                 let mut cw = vec![0u8; frames * n];
                 for (i, c) in info.chunks_exact(k).zip(cw.chunks_exact_mut(n)) {
@@ -127,9 +135,15 @@ impl LinkScheme {
             Some(c) => c.info_positions().to_vec(),
             None => (0..n).collect(),
         };
-        for ((sent_cw, got), sent_info) in codeword.chunks_exact(n).zip(decided.chunks_exact(n)).zip(info.chunks_exact(k)) {
+        let mut decoded_info = vec![0u8; frames * k];
+        for (((sent_cw, got), sent_info), out) in
+            codeword.chunks_exact(n).zip(decided.chunks_exact(n)).zip(info.chunks_exact(k)).zip(decoded_info.chunks_exact_mut(k))
+        {
+            for (o, &p) in out.iter_mut().zip(&info_positions) {
+                *o = got[p];
+            }
             let coded_errors = sent_cw.iter().zip(got).filter(|(a, b)| a != b).count() as u64;
-            let info_errors = info_positions.iter().zip(sent_info).filter(|(&p, &b)| got[p] != b).count() as u64;
+            let info_errors = out.iter().zip(sent_info).filter(|(a, b)| a != b).count() as u64;
             counts.coded_bit_errors += coded_errors;
             counts.bit_errors += info_errors;
             counts.frame_errors += (info_errors > 0) as u64;
@@ -137,7 +151,12 @@ impl LinkScheme {
         counts.frames = frames as u64;
         counts.bits = (frames * k) as u64;
         counts.coded_bits = (frames * n) as u64;
-        counts
+        (decoded_info, counts)
+    }
+
+    /// Channel uses per block: complex symbols for QPSK, real (BPSK) symbols for BPSK.
+    pub fn symbols_per_block(&self) -> usize {
+        self.n().div_ceil(self.bits_per_symbol() as usize)
     }
 }
 

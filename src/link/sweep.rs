@@ -41,51 +41,91 @@ pub fn config_hash(s: &Scenario) -> String {
     Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A results folder opened for a run: rows already there, the open CSV and `run.json`.
+pub(super) struct ResultsFolder {
+    pub out_dir: PathBuf,
+    pub file: ResultsFile,
+    pub rows: Vec<ResultRow>,
+    pub info: RunInfo,
+    run_json: PathBuf,
+}
+
+impl ResultsFolder {
+    /// Opens `results/<name>` (or `--out`), refusing results of another configuration unless
+    /// `--fresh`, and records this run in `run.json`.
+    pub fn open(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result<Self> {
+        let s = &loaded.scenario;
+        let out_dir = opts.out_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+        std::fs::create_dir_all(&out_dir).with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
+        let hash = config_hash(s);
+        let run_json = out_dir.join("run.json");
+        if run_json.exists() {
+            let previous = RunInfo::load(&run_json)?;
+            if previous.config_hash != hash {
+                if !opts.fresh {
+                    anyhow::bail!(
+                        "{} holds results of a different configuration (config_hash {} vs {}); \
+                         use --fresh to replace them or --out to write elsewhere",
+                        out_dir.display(),
+                        &previous.config_hash[..12],
+                        &hash[..12]
+                    );
+                }
+                let _ = std::fs::remove_file(out_dir.join("results.csv"));
+            }
+        }
+        let (file, rows) = ResultsFile::open(&out_dir)?;
+        let info = RunInfo {
+            scenario_name: s.name.clone(),
+            scenario_file: loaded.path.display().to_string(),
+            config_hash: hash,
+            seed: s.seed,
+            version: crate::version(),
+            threads: rayon::current_num_threads(),
+            overrides: opts.overrides.clone(),
+            config: serde_json::to_value(s)?,
+            timings: Vec::new(),
+            started_unix: report::run_info::unix_now(),
+            finished_unix: None,
+        };
+        info.save(&run_json)?;
+        Ok(ResultsFolder { out_dir, file, rows, info, run_json })
+    }
+
+    /// True if the folder already has the row of `scheme` at `snr_db`.
+    pub fn has(&self, scheme: &str, snr_db: f64) -> bool {
+        self.rows.iter().any(|r| r.scheme == scheme && r.snr_db == snr_db)
+    }
+
+    /// Appends a finished point to results.csv and its timing to run.json.
+    pub fn record(&mut self, row: ResultRow, frames: u64) -> anyhow::Result<()> {
+        self.file.append(&row)?;
+        self.info.timings.push(report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: row.snr_db, seconds: row.seconds, frames });
+        self.info.save(&self.run_json)?;
+        self.rows.push(row);
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<(PathBuf, Vec<ResultRow>)> {
+        self.info.finished_unix = Some(report::run_info::unix_now());
+        self.info.save(&self.run_json)?;
+        Ok((self.out_dir, self.rows))
+    }
+}
+
 pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result<SweepSummary> {
+    if loaded.scenario.is_text_link() {
+        return super::text_sweep::run_text_sweep(loaded, opts);
+    }
     let s = &loaded.scenario;
     let base = project_root_for(&loaded.path);
     let scheme = LinkScheme::from_scenario(s, &base)
         .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
-    let out_dir = opts.out_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
-    let hash = config_hash(s);
-    let run_json = out_dir.join("run.json");
-    if run_json.exists() {
-        let previous = RunInfo::load(&run_json)?;
-        if previous.config_hash != hash {
-            if !opts.fresh {
-                anyhow::bail!(
-                    "{} holds results of a different configuration (config_hash {} vs {}); \
-                     use --fresh to replace them or --out to write elsewhere",
-                    out_dir.display(),
-                    &previous.config_hash[..12],
-                    &hash[..12]
-                );
-            }
-            let _ = std::fs::remove_file(out_dir.join("results.csv"));
-        }
-    }
-    let (mut file, existing) = ResultsFile::open(&out_dir)?;
-    let mut info = RunInfo {
-        scenario_name: s.name.clone(),
-        scenario_file: loaded.path.display().to_string(),
-        config_hash: hash,
-        seed: s.seed,
-        version: crate::version(),
-        threads: rayon::current_num_threads(),
-        overrides: opts.overrides.clone(),
-        config: serde_json::to_value(s)?,
-        timings: Vec::new(),
-        started_unix: report::run_info::unix_now(),
-        finished_unix: None,
-    };
-    info.save(&run_json)?;
-
-    let mut rows = existing;
+    let mut folder = ResultsFolder::open(loaded, opts)?;
     let mut simulated = 0;
     for &value in &s.snr.values_db {
         let point = SnrPoint::new(value, s.snr.axis, scheme.rate(), scheme.bits_per_symbol());
-        if rows.iter().any(|r| r.scheme == scheme.name && r.snr_db == value) {
+        if folder.has(&scheme.name, value) {
             continue;
         }
         let bar = progress_bar(opts.quiet, &scheme.name, value, s.stop.min_frame_errors);
@@ -94,7 +134,7 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result
             bar.set_message(format!("{} frames, BER {:.3e}", c.frames, c.ber()));
         });
         bar.finish_and_clear();
-        let row = make_row(&scheme, s, &point, &outcome);
+        let row = counts_row(&scheme.name, scheme.channel_name(), &point, &outcome.counts, outcome.stopped_by.as_str(), outcome.seconds, theory_ber(s, &point));
         if outcome.stopped_by == super::StopReason::Frames && outcome.counts.frame_errors < s.stop.min_frame_errors {
             eprintln!(
                 "note: {} at {value} dB spent its frame budget ({} frames) with {} of {} frame errors; \
@@ -108,30 +148,29 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result
                 scheme.name, row.ber, row.ber_lo, row.ber_hi, row.bler, row.frames, row.seconds
             );
         }
-        file.append(&row)?;
-        info.timings.push(report::run_info::PointTiming {
-            scheme: scheme.name.clone(),
-            snr_db: value,
-            seconds: outcome.seconds,
-            frames: outcome.counts.frames,
-        });
-        info.save(&run_json)?;
-        rows.push(row);
+        folder.record(row, outcome.counts.frames)?;
         simulated += 1;
     }
-    info.finished_unix = Some(report::run_info::unix_now());
-    info.save(&run_json)?;
+    let (out_dir, rows) = folder.finish()?;
     report::plot::ber_plot(&out_dir, &rows, &s.name)?;
     Ok(SweepSummary { out_dir, rows, simulated })
 }
 
-fn make_row(scheme: &LinkScheme, s: &Scenario, point: &SnrPoint, o: &super::PointOutcome) -> ResultRow {
-    let c = &o.counts;
+/// A row with the link-level columns filled from `c` (text columns empty).
+pub(super) fn counts_row(
+    scheme: &str,
+    channel: String,
+    point: &SnrPoint,
+    c: &ErrorCounts,
+    stopped_by: &str,
+    seconds: f64,
+    ber_theory: Option<f64>,
+) -> ResultRow {
     let (ber_lo, ber_hi) = wilson_interval(c.bit_errors, c.bits, Z_95);
     let (bler_lo, bler_hi) = wilson_interval(c.frame_errors, c.frames, Z_95);
     ResultRow {
-        scheme: scheme.name.clone(),
-        channel: scheme.channel_name(),
+        scheme: scheme.to_string(),
+        channel,
         snr_db: point.snr_db,
         esn0_db: point.esn0_db,
         ebn0_db: point.ebn0_db,
@@ -148,10 +187,24 @@ fn make_row(scheme: &LinkScheme, s: &Scenario, point: &SnrPoint, o: &super::Poin
         coded_bit_errors: c.coded_bit_errors,
         coded_bits: c.coded_bits,
         coded_ber: c.coded_ber(),
-        ber_theory: theory_ber(s, point),
+        ber_theory,
         mean_iterations: c.mean_iterations(),
-        stopped_by: o.stopped_by.as_str().to_string(),
-        seconds: o.seconds,
+        stopped_by: stopped_by.to_string(),
+        seconds,
+        snr_unified_db: None,
+        messages: None,
+        message_errors: None,
+        bleu1: None,
+        bleu2: None,
+        bleu3: None,
+        bleu4: None,
+        similarity: None,
+        source_bits_per_char: None,
+        symbols_per_message: None,
+        message_error_rate: None,
+        corpus_bleu4: None,
+        source_bits_per_message: None,
+        energy_per_message_db: None,
     }
 }
 
@@ -176,7 +229,7 @@ pub fn theory_ber(s: &Scenario, point: &SnrPoint) -> Option<f64> {
 
 /// Relative data paths in scenarios are written from the project root; a scenario at
 /// `<root>/scenarios/x.toml` therefore resolves them against `<root>`.
-fn project_root_for(scenario: &Path) -> PathBuf {
+pub(super) fn project_root_for(scenario: &Path) -> PathBuf {
     let dir = scenario.parent().unwrap_or(Path::new("."));
     match dir.file_name().and_then(|n| n.to_str()) {
         Some("scenarios") => dir.parent().unwrap_or(Path::new(".")).to_path_buf(),
@@ -184,7 +237,7 @@ fn project_root_for(scenario: &Path) -> PathBuf {
     }
 }
 
-fn progress_bar(quiet: bool, scheme: &str, snr: f64, target: u64) -> ProgressBar {
+pub(super) fn progress_bar(quiet: bool, scheme: &str, snr: f64, target: u64) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }

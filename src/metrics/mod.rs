@@ -1,4 +1,4 @@
-//! Error counting and confidence intervals.
+//! Error counting, confidence intervals, text quality (BLEU, similarity) and the unified SNR axis.
 //!
 //! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
@@ -6,6 +6,8 @@
 pub mod bleu;
 mod counts;
 pub mod similarity;
+pub mod text_quality;
+pub mod unified_snr;
 mod wilson;
 
 pub use bleu::{cumulative_bleu, sentence_bleu, CorpusBleuCounts, Smoothing};

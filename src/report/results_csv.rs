@@ -39,6 +39,31 @@ pub struct ResultRow {
     /// `errors` when `min_frame_errors` was reached, `frames` when the frame budget ran out first.
     pub stopped_by: String,
     pub seconds: f64,
+    // --- End-to-end text link columns (empty in link-level scenarios). ---
+    /// Es/N0 shifted by the scheme's energy per message relative to the reference scheme's
+    /// (see README, "Unified SNR").
+    pub snr_unified_db: Option<f64>,
+    /// Messages sent at this point (text lines × repeats) and how many were received with any
+    /// difference from the text sent.
+    pub messages: Option<u64>,
+    pub message_errors: Option<u64>,
+    /// Mean sentence BLEU-1..4 over the messages (weights and smoothing as `[metrics]` says).
+    pub bleu1: Option<f64>,
+    pub bleu2: Option<f64>,
+    pub bleu3: Option<f64>,
+    pub bleu4: Option<f64>,
+    /// Mean cosine similarity of all-MiniLM-L6-v2 sentence embeddings, sent vs received.
+    pub similarity: Option<f64>,
+    /// Source bits per character of the text sent (payload only, before header and padding).
+    pub source_bits_per_char: Option<f64>,
+    /// Channel symbols per message (blocks × symbols per block), averaged over the messages.
+    pub symbols_per_message: Option<f64>,
+    pub message_error_rate: Option<f64>,
+    /// Corpus BLEU-4 (NLTK `corpus_bleu`) over all messages of the point.
+    pub corpus_bleu4: Option<f64>,
+    pub source_bits_per_message: Option<f64>,
+    /// Energy per message over N0, in dB: Es/N0 + 10·log10(symbols per message × precision charge).
+    pub energy_per_message_db: Option<f64>,
 }
 
 pub struct ResultsFile {
@@ -84,7 +109,9 @@ pub fn header() -> Vec<&'static str> {
     vec![
         "scheme", "channel", "snr_db", "esn0_db", "ebn0_db", "frames", "bit_errors", "bits", "ber", "ber_lo", "ber_hi",
         "frame_errors", "bler", "bler_lo", "bler_hi", "coded_bit_errors", "coded_bits", "coded_ber", "ber_theory",
-        "mean_iterations", "stopped_by", "seconds",
+        "mean_iterations", "stopped_by", "seconds", "snr_unified_db", "messages", "message_errors", "bleu1", "bleu2",
+        "bleu3", "bleu4", "similarity", "source_bits_per_char", "symbols_per_message", "message_error_rate",
+        "corpus_bleu4", "source_bits_per_message", "energy_per_message_db",
     ]
 }
 

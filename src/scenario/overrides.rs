@@ -4,6 +4,10 @@
 //! `decoder.early_termination=false`); anything that is not valid TOML is taken as a string, so
 //! `decoder.kind=min-sum` needs no quotes. The key must name a field of the schema: valid names are
 //! derived from `Scenario::default()`, so they can never drift from the schema.
+//!
+//! Schemes of a text scenario are addressed by name or index: `schemes.llm-bp.decoder.kind=ecct`,
+//! `schemes.0.decoder.iterations=5`. Setting a field of a scheme's `code` or `decoder` that the
+//! scheme does not have creates that table with the schema's defaults for its other fields.
 
 use super::{Scenario, ScenarioError};
 
@@ -13,6 +17,9 @@ pub fn apply_override(tree: &mut toml::Value, arg: &str) -> Result<(), ScenarioE
         .split_once('=')
         .ok_or_else(|| ScenarioError(format!("--set {arg}: expected key=value, e.g. --set decoder.iterations=5")))?;
     let key = key.trim();
+    if let Some(rest) = key.strip_prefix("schemes.") {
+        return apply_scheme_override(tree, arg, rest, raw);
+    }
     let schema = toml::Value::try_from(Scenario::default()).expect("the default scenario serializes");
     let path: Vec<&str> = key.split('.').collect();
     if lookup(&schema, &path).is_none() {
@@ -29,6 +36,48 @@ pub fn apply_override(tree: &mut toml::Value, arg: &str) -> Result<(), ScenarioE
             .ok_or_else(|| ScenarioError(format!("--set {arg}: '{}' is not a table", path[..i].join("."))))?;
         if i + 1 == path.len() {
             table.insert(part.to_string(), value);
+            return Ok(());
+        }
+        node = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
+    }
+    unreachable!("split always yields at least one part")
+}
+
+/// `schemes.<name|index>.<field...>=value`.
+fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &str) -> Result<(), ScenarioError> {
+    let (which, field) = rest
+        .split_once('.')
+        .ok_or_else(|| ScenarioError(format!("--set {arg}: expected schemes.<name or index>.<field>=value")))?;
+    let mut schema = toml::Value::try_from(super::SchemeConfig::default()).expect("the default scheme serializes");
+    let defaults = toml::Value::try_from(Scenario::default()).expect("the default scenario serializes");
+    schema.as_table_mut().expect("a table").insert("code".into(), defaults["code"].clone());
+    schema.as_table_mut().expect("a table").insert("decoder".into(), defaults["decoder"].clone());
+    let path: Vec<&str> = field.split('.').collect();
+    if lookup(&schema, &path).is_none() {
+        return Err(ScenarioError(format!(
+            "--set {arg}: unknown scheme field '{field}'; valid fields: {}",
+            leaf_keys(&schema, "").join(", ")
+        )));
+    }
+    let schemes = tree
+        .get_mut("schemes")
+        .and_then(toml::Value::as_array_mut)
+        .ok_or_else(|| ScenarioError(format!("--set {arg}: the scenario has no [[schemes]]")))?;
+    let names: Vec<String> =
+        schemes.iter().map(|s| s.get("name").and_then(toml::Value::as_str).unwrap_or("").to_string()).collect();
+    let index = match which.parse::<usize>() {
+        Ok(i) if i < schemes.len() => i,
+        _ => names.iter().position(|n| n == which).ok_or_else(|| {
+            ScenarioError(format!("--set {arg}: no scheme '{which}' (schemes: {}; or an index 0..{})", names.join(", "), names.len()))
+        })?,
+    };
+    let mut node = &mut schemes[index];
+    for (i, part) in path.iter().enumerate() {
+        let table = node
+            .as_table_mut()
+            .ok_or_else(|| ScenarioError(format!("--set {arg}: '{}' is not a table", path[..i].join("."))))?;
+        if i + 1 == path.len() {
+            table.insert(part.to_string(), parse_value(raw.trim()));
             return Ok(());
         }
         node = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
@@ -88,5 +137,17 @@ mod tests {
         assert!(e.contains("unknown key 'decoder.iters'"), "{e}");
         assert!(e.contains("decoder.iterations"), "{e}");
         assert!(apply_override(&mut t, "novalue").unwrap_err().0.contains("key=value"));
+    }
+
+    #[test]
+    fn scheme_fields_are_set_by_name_or_index() {
+        let text = "[[schemes]]\nname = \"a\"\n[[schemes]]\nname = \"b\"\n";
+        let mut t: toml::Value = toml::from_str(text).unwrap();
+        apply_override(&mut t, "schemes.b.decoder.kind=ecct").unwrap();
+        apply_override(&mut t, "schemes.0.source=huffman").unwrap();
+        assert_eq!(t["schemes"][1]["decoder"]["kind"].as_str(), Some("ecct"));
+        assert_eq!(t["schemes"][0]["source"].as_str(), Some("huffman"));
+        assert!(apply_override(&mut t, "schemes.c.source=zstd").unwrap_err().0.contains("no scheme 'c'"));
+        assert!(apply_override(&mut t, "schemes.a.colour=red").unwrap_err().0.contains("unknown scheme field"));
     }
 }

@@ -17,6 +17,21 @@ pub struct Scenario {
     pub channel: ChannelConfig,
     pub decoder: DecoderConfig,
     pub stop: StopConfig,
+    /// Text link only (when `schemes` is not empty): the messages sent.
+    pub text: TextConfig,
+    pub framing: FramingConfig,
+    pub metrics: MetricsConfig,
+    pub unified: UnifiedConfig,
+    /// End-to-end text schemes. Empty: a link-level scenario (random bits through `code`/`decoder`).
+    /// Each scheme's `code` and `decoder` default to the scenario's top-level ones.
+    pub schemes: Vec<SchemeConfig>,
+}
+
+impl Scenario {
+    /// True for an end-to-end text scenario (it lists schemes), false for a link-level one.
+    pub fn is_text_link(&self) -> bool {
+        !self.schemes.is_empty()
+    }
 }
 
 impl Default for Scenario {
@@ -31,6 +46,11 @@ impl Default for Scenario {
             channel: ChannelConfig::default(),
             decoder: DecoderConfig::default(),
             stop: StopConfig::default(),
+            text: TextConfig::default(),
+            framing: FramingConfig::default(),
+            metrics: MetricsConfig::default(),
+            unified: UnifiedConfig::default(),
+            schemes: Vec::new(),
         }
     }
 }
@@ -198,5 +218,142 @@ pub struct StopConfig {
 impl Default for StopConfig {
     fn default() -> Self {
         StopConfig { min_frame_errors: 100, max_frames: 1_000_000, batch_frames: 256 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SampleKind {
+    /// The first `messages` lines of the file.
+    First,
+    /// `messages` lines drawn without replacement with the scenario's seed (kept in file order).
+    Random,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextConfig {
+    /// UTF-8 text, one message per line (empty lines skipped). Relative to the working directory or
+    /// the project root.
+    pub file: String,
+    /// Messages taken from the file; 0 takes every line.
+    pub messages: usize,
+    pub sample: SampleKind,
+    /// Channel realisations per message and SNR point (each message is sent this many times).
+    pub repeats: usize,
+    /// Messages per batch (one random stream each); fixed so results do not depend on thread count.
+    pub batch_messages: usize,
+}
+
+impl Default for TextConfig {
+    fn default() -> Self {
+        TextConfig {
+            file: "data/europarl/test_sentences.txt".into(),
+            messages: 100,
+            sample: SampleKind::First,
+            repeats: 1,
+            batch_messages: 32,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FramingConfig {
+    /// Bits of the length header that starts every message (payload length in bits, MSB first);
+    /// messages longer than 2^length_bits - 1 bits are refused.
+    pub length_bits: u32,
+}
+
+impl Default for FramingConfig {
+    fn default() -> Self {
+        FramingConfig { length_bits: 11 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BleuSmoothing {
+    /// NLTK's default (method0): a zero n-gram precision makes the score 0.
+    None,
+    /// NLTK's `SmoothingFunction().method1` (epsilon 0.1 added to zero counts).
+    Method1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BleuWeights {
+    /// BLEU-n with weights (1/n, ..., 1/n): NLTK's and most papers' BLEU-n.
+    Cumulative,
+    /// BLEU-n is the n-gram precision alone (weight 1 on order n), times the brevity penalty:
+    /// the DeepSC code's convention (its "1-gram BLEU" is weights (1, 0, 0, 0)).
+    Individual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Lower-case both texts before BLEU (Europarl data already is).
+    pub lowercase: bool,
+    pub bleu_weights: BleuWeights,
+    pub bleu_smoothing: BleuSmoothing,
+    /// Sentence-embedding similarity (all-MiniLM-L6-v2, fetched on first use). Off: the column is empty.
+    pub similarity: bool,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig { lowercase: true, bleu_weights: BleuWeights::Cumulative, bleu_smoothing: BleuSmoothing::None, similarity: true }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnifiedConfig {
+    /// The scheme whose energy per message defines the unified axis (its unified SNR equals its
+    /// Es/N0). Empty: the first scheme.
+    pub reference: String,
+}
+
+impl Default for UnifiedConfig {
+    fn default() -> Self {
+        UnifiedConfig { reference: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// Arithmetic coding with a pretrained LLM (`model`, default SmolLM2-135M, fetched on first use).
+    Llm,
+    /// Arithmetic coding with the project's small byte-level LM (weights built into `sim`).
+    SmallLm,
+    /// Word-level Huffman, codebook from the Europarl training split's word counts.
+    Huffman,
+    /// Fixed-length SmolLM2 token ids (16 bits per token).
+    Fixed,
+    /// zstd per message (general-purpose compressor reference).
+    Zstd,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchemeConfig {
+    /// Label in results.csv and plot legends; unique within the scenario.
+    pub name: String,
+    pub source: SourceKind,
+    /// For `source = "llm"`: a known model name, a local `.gguf` path, or `hub:<repo>`.
+    pub model: String,
+    /// The channel code; absent: the scenario's `[code]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeConfig>,
+    /// The decoder; absent: the scenario's `[decoder]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoder: Option<DecoderConfig>,
+}
+
+impl Default for SchemeConfig {
+    fn default() -> Self {
+        SchemeConfig { name: String::new(), source: SourceKind::Llm, model: "smollm2-135m".into(), code: None, decoder: None }
     }
 }

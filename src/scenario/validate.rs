@@ -42,5 +42,65 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
         return fail("channel", "mean_square_gain", "must be a positive number");
     }
+    if s.is_text_link() {
+        validate_text_link(s, text, file, &fail)?;
+    }
+    Ok(())
+}
+
+type Fail<'a> = dyn Fn(&str, &str, &str) -> Result<(), ScenarioError> + 'a;
+
+fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
+    if s.text.file.trim().is_empty() {
+        return fail("text", "file", "name a UTF-8 text file with one message per line");
+    }
+    if s.text.repeats == 0 {
+        return fail("text", "repeats", "must be at least 1");
+    }
+    if s.text.batch_messages == 0 {
+        return fail("text", "batch_messages", "must be at least 1");
+    }
+    if !(1..=32).contains(&s.framing.length_bits) {
+        return fail("framing", "length_bits", "must be between 1 and 32");
+    }
+    let names: Vec<&str> = s.schemes.iter().map(|c| c.name.as_str()).collect();
+    for (i, scheme) in s.schemes.iter().enumerate() {
+        // Point at the scheme's own `name = "..."` line, the one place a reader can find it by.
+        let here = |key: &str, msg: &str| -> Result<(), ScenarioError> {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("name") && l.contains(&format!("\"{}\"", scheme.name)) && !scheme.name.is_empty())
+                .map(|l| format!(":{}", l + 1))
+                .unwrap_or_default();
+            let who = if scheme.name.is_empty() { format!("schemes[{i}]") } else { format!("scheme '{}'", scheme.name) };
+            Err(ScenarioError(format!("{file}{line}: {who}: field '{key}': {msg}")))
+        };
+        if scheme.name.trim().is_empty() {
+            return here("name", "every scheme needs a name (it labels its rows and plot lines)");
+        }
+        if names.iter().filter(|&&n| n == scheme.name).count() > 1 {
+            return here("name", "two schemes share this name");
+        }
+        let code = scheme.code.as_ref().unwrap_or(&s.code);
+        if code.kind == CodeKind::Ldpc && code.file.trim().is_empty() {
+            return here("code.file", "kind = \"ldpc\" needs a parity-check matrix file");
+        }
+        if code.kind == CodeKind::Uncoded && code.uncoded_bits == 0 {
+            return here("code.uncoded_bits", "an uncoded block needs at least one bit");
+        }
+        if code.codewords != super::CodewordSource::Random {
+            return here("code.codewords", "a text link sends the message's bits; codewords = \"zero\" is for link-level scenarios");
+        }
+        let decoder = scheme.decoder.as_ref().unwrap_or(&s.decoder);
+        if decoder.iterations == 0 && !matches!(decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct) {
+            return here("decoder.iterations", "belief propagation needs at least one iteration");
+        }
+        if scheme.source == super::SourceKind::Llm && scheme.model.trim().is_empty() {
+            return here("model", "source = \"llm\" needs a model name, a .gguf path or hub:<repo>");
+        }
+    }
+    if !s.unified.reference.is_empty() && !names.contains(&s.unified.reference.as_str()) {
+        return fail("unified", "reference", &format!("no scheme named '{}' (schemes: {})", s.unified.reference, names.join(", ")));
+    }
     Ok(())
 }

@@ -1,0 +1,63 @@
+//! Source coders named by scenarios, built once per run and shared by every scheme that uses them.
+//!
+//! Loading SmolLM2 costs seconds and ~150 MB, and encoding the text set with it costs minutes, so
+//! schemes with the same source (`source` + `model`) share one coder and one set of encodings.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use source::fixed_length::FixedLengthTokenCoder;
+use source::huffman::HuffmanWordCoder;
+use source::llama::GgufTokenizer;
+use source::lm_coder::{LmCoder, LmCoderConfig};
+use source::model_cache::ModelSource;
+use source::SourceCoder;
+
+use super::scheme::resolve;
+use crate::scenario::{SchemeConfig, SourceKind};
+
+/// Word counts of the Europarl training split: the Huffman codebook (see `data/europarl/SOURCE.md`).
+pub const HUFFMAN_COUNTS: &str = "data/europarl/train_word_counts.tsv";
+
+/// The identity of a scheme's source coder: schemes with equal keys share it.
+pub fn source_key(c: &SchemeConfig) -> String {
+    match c.source {
+        SourceKind::Llm => format!("llm:{}", c.model),
+        SourceKind::Fixed => format!("fixed:{}", c.model),
+        SourceKind::SmallLm => "small-lm".into(),
+        SourceKind::Huffman => "huffman".into(),
+        SourceKind::Zstd => "zstd".into(),
+    }
+}
+
+/// Builds (or reuses from `cache`) the source coder of `c`.
+pub fn source_coder(
+    c: &SchemeConfig,
+    base: &Path,
+    verbose: bool,
+    cache: &mut BTreeMap<String, Arc<dyn SourceCoder>>,
+) -> anyhow::Result<Arc<dyn SourceCoder>> {
+    let key = source_key(c);
+    if let Some(coder) = cache.get(&key) {
+        return Ok(coder.clone());
+    }
+    let coder: Arc<dyn SourceCoder> = match c.source {
+        SourceKind::Llm => {
+            let model = ModelSource::parse(&c.model);
+            Arc::new(LmCoder::from_source(&model, LmCoderConfig::europarl(), verbose).with_context(|| format!("model '{}'", c.model))?)
+        }
+        SourceKind::Fixed => {
+            let path = ModelSource::parse(&c.model).resolve(verbose).with_context(|| format!("model '{}'", c.model))?;
+            let tok = GgufTokenizer::load(&path)?;
+            let eos = tok.eos_token.ok_or_else(|| anyhow::anyhow!("{}: the GGUF has no EOS token to end messages", path.display()))?;
+            Arc::new(FixedLengthTokenCoder::new(Arc::new(tok.tokenizer), eos)?)
+        }
+        SourceKind::SmallLm => Arc::new(source::small_lm::SmallLmCoder::embedded()?),
+        SourceKind::Huffman => Arc::new(HuffmanWordCoder::from_counts_file(&resolve(HUFFMAN_COUNTS, base), 1)?),
+        SourceKind::Zstd => Arc::new(source::zstd_coder::ZstdCoder::default()),
+    };
+    cache.insert(key, coder.clone());
+    Ok(coder)
+}

@@ -20,5 +20,10 @@ pub mod text_engine;
 pub mod text_sweep;
 
 pub use engine::{run_point, PointOutcome, StopReason};
+
+/// Stable 64-bit FNV-1a hash of a scheme's name: the id of its random streams.
+pub(crate) fn stream_id_of(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+}
 pub use scheme::LinkScheme;
 pub use sweep::{run_sweep, SweepOptions};

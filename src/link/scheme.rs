@@ -80,7 +80,7 @@ impl LinkScheme {
     }
     /// Identifies the scheme's random streams: a stable hash of its name.
     pub fn stream_id(&self) -> u64 {
-        self.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+        super::stream_id_of(&self.name)
     }
 
     /// Simulates `frames` frames of random (or all-zero) information at noise `sigma`.

@@ -36,7 +36,7 @@ pub struct TextScheme {
 impl TextScheme {
     /// Identifies the scheme's random streams: a stable hash of its name.
     pub fn stream_id(&self) -> u64 {
-        self.config.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+        super::stream_id_of(&self.config.name)
     }
 }
 

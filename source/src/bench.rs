@@ -155,8 +155,13 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
         Ok(())
     };
     if wanted("huffman") {
-        let train = read_sentences(&config.train_sentences, None)?;
-        run(&HuffmanWordCoder::from_sentences(train.iter().map(String::as_str), 1)?)?;
+        if config.train_sentences.exists() {
+            let train = read_sentences(&config.train_sentences, None)?;
+            run(&HuffmanWordCoder::from_sentences(train.iter().map(String::as_str), 1)?)?;
+        } else {
+            // Same codebook from the shipped word counts of the training split.
+            run(crate::container::load_coder("huffman-word", config.verbose)?.as_ref())?;
+        }
     }
     if wanted("zstd") {
         run(&ZstdCoder::default())?;

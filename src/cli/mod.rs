@@ -1,8 +1,13 @@
 //! The `sim` command line: one file per subcommand, each a thin layer over the library.
 
 mod codes;
+mod compress;
+mod decompress;
+mod models;
 mod plot;
 mod run;
+mod source_bench;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -22,14 +27,36 @@ enum Command {
     Codes(codes::CodesCommand),
     /// Redraw the plots of a results folder from its results.csv.
     Plot(plot::PlotArgs),
+    /// List or fetch the models the project uses.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Compress any file losslessly (text with a source coder, other bytes with zstd).
+    Compress(compress::CompressArgs),
+    /// Restore a file written by `sim compress`.
+    Decompress(decompress::DecompressArgs),
+    /// Rate and speed of every source coder on the Europarl test sentences.
+    SourceBench(source_bench::SourceBenchArgs),
+    /// Train the small source LM or an ECCT decoder.
+    #[command(subcommand)]
+    Train(train::TrainCommand),
 }
 
 pub fn main() -> std::process::ExitCode {
+    // candle's CPU kernels spin on their own thread pool; one thread per worker is what scaled
+    // on a loaded machine (source/README.md). Set before any candle call unless the user chose.
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Codes(c) => codes::run(c),
         Command::Plot(a) => plot::run(a),
+        Command::Models(c) => models::run(c),
+        Command::Compress(a) => compress::run(a),
+        Command::Decompress(a) => decompress::run(a),
+        Command::SourceBench(a) => source_bench::run(a),
+        Command::Train(c) => train::run(c),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

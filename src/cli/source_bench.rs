@@ -1,0 +1,63 @@
+//! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--out DIR]`: bits/char, bits/word,
+//! bits/sentence and tokens/s (SmolLM2 tokens, a common unit) of every source coder on the Europarl
+//! test sentences, with a byte-exact round-trip check; prints a table and writes `source_bench.csv`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use source::bench::{run_source_bench, stats_csv, stats_table, BenchConfig, KNOWN_CODERS};
+
+#[derive(Args)]
+pub struct SourceBenchArgs {
+    /// Only the first N test sentences (default: all).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Test sentences, one per line (default: data/europarl/test_sentences.txt, else
+    /// ../shared/data/europarl/test_sentences.txt).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Training sentences for the Huffman codebook (default: beside the shared test file).
+    #[arg(long)]
+    pub train: Option<PathBuf>,
+    /// Comma-separated coders (default: all): smollm2, smollm2-bare, small-lm, huffman, fixed, zstd.
+    #[arg(long, value_delimiter = ',')]
+    pub coders: Vec<String>,
+    /// Folder for source_bench.csv.
+    #[arg(long, default_value = "results/source-bench")]
+    pub out: PathBuf,
+}
+
+fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
+    candidates.iter().find(|p| p.exists()).cloned()
+}
+
+pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
+    for c in &a.coders {
+        if !KNOWN_CODERS.contains(&c.as_str()) {
+            anyhow::bail!("unknown coder '{c}' (known: {})", KNOWN_CODERS.join(", "));
+        }
+    }
+    let shared = PathBuf::from("../shared/data/europarl");
+    let test = match a.data {
+        Some(p) => p,
+        None => first_existing(&[PathBuf::from("data/europarl/test_sentences.txt"), shared.join("test_sentences.txt")])
+            .context("no Europarl test set found (data/europarl/ or ../shared/data/europarl/); pass --data FILE")?,
+    };
+    let mut config = BenchConfig::europarl(&shared, a.limit);
+    config.test_sentences = test;
+    config.train_sentences = match a.train {
+        Some(p) => p,
+        None => first_existing(&[shared.join("train_sentences.txt"), PathBuf::from("data/europarl/train_sentences.txt")])
+            .unwrap_or_else(|| shared.join("train_sentences.txt")),
+    };
+    config.coders = a.coders;
+    config.verbose = true;
+    let stats = run_source_bench(&config)?;
+    print!("{}", stats_table(&stats));
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let csv = a.out.join("source_bench.csv");
+    source::container::write_atomic(&csv, stats_csv(&stats).as_bytes())?;
+    println!("wrote {}", csv.display());
+    Ok(())
+}

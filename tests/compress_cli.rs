@@ -1,0 +1,98 @@
+//! `sim compress` / `sim decompress` as a user runs them: lossless round trips with the fast coders
+//! (embedded small LM, Huffman, zstd), and clear errors — never a panic — on bad input.
+
+mod common;
+
+use common::{sim, stderr};
+use std::path::Path;
+
+fn ok(args: &[&str]) -> String {
+    let out = sim(args);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{args:?} failed: {err}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let out = sim(args);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: expected {n:?} in: {err}");
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const TEXT: &str = "madam president i would like to make five points to the commissioner .\n\
+Mixed Case, Punctuation!? and Ünïcödé 🎉 — \"quotes\"\n\n\
+tabs\tand\r\nwindows lines\nlast line without newline";
+
+#[test]
+fn text_and_binary_files_round_trip_with_every_fast_coder() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("in.txt");
+    std::fs::write(&text, TEXT.repeat(3)).unwrap();
+    let binary = dir.path().join("in.bin");
+    std::fs::write(&binary, (0..3000u32).map(|i| (i * 37 % 256) as u8).collect::<Vec<_>>()).unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    for coder in ["small-lm", "huffman", "zstd"] {
+        for input in [&text, &binary, &empty] {
+            let packed = dir.path().join(format!("{coder}.lmsc"));
+            let back = dir.path().join(format!("{coder}.out"));
+            ok(&["compress", s(input), "-o", s(&packed), "--coder", coder, "--quiet"]);
+            ok(&["decompress", s(&packed), "-o", s(&back), "--quiet"]);
+            assert_eq!(std::fs::read(input).unwrap(), std::fs::read(&back).unwrap(), "{coder} on {}", input.display());
+        }
+    }
+    // The default coder is the embedded small LM, and it beats zstd on text.
+    let lm = dir.path().join("default.lmsc");
+    ok(&["compress", s(&text), "-o", s(&lm), "--quiet"]);
+    let z = dir.path().join("z.lmsc");
+    ok(&["compress", s(&text), "-o", s(&z), "--coder", "zstd", "--quiet"]);
+    let (lm_len, z_len) = (std::fs::metadata(&lm).unwrap().len(), std::fs::metadata(&z).unwrap().len());
+    assert!(lm_len < z_len, "small LM {lm_len} bytes vs zstd {z_len}");
+}
+
+#[test]
+fn bad_inputs_are_clear_errors_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.txt");
+    let out = dir.path().join("out.lmsc");
+    fails_with(&["compress", s(&missing), "-o", s(&out)], &["missing.txt"]);
+    assert!(!out.exists());
+    fails_with(&["decompress", s(&missing), "-o", s(&out)], &["missing.txt"]);
+
+    let text = dir.path().join("in.txt");
+    std::fs::write(&text, TEXT).unwrap();
+    ok(&["compress", s(&text), "-o", s(&out), "--quiet"]);
+    let packed = std::fs::read(&out).unwrap();
+    let restored = dir.path().join("restored.txt");
+    // A flipped bit in the coded payload, a truncated file, a foreign file.
+    let mut flipped = packed.clone();
+    let at = packed.len() - 4;
+    flipped[at] ^= 0x08;
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("flipped.lmsc", flipped, "flipped.lmsc"),
+        ("short.lmsc", packed[..packed.len() / 2].to_vec(), "short.lmsc"),
+        ("foreign.lmsc", b"PK\x03\x04 not a container".to_vec(), "magic"),
+    ];
+    for (name, bytes, needle) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        fails_with(&["decompress", s(&p), "-o", s(&restored)], &[needle]);
+        assert!(!restored.exists(), "{name}: a half-written output was left");
+    }
+    fails_with(&["compress", s(&text), "-o", s(&out), "--coder", "gpt9"], &["gpt9"]);
+    fails_with(&["models", "fetch", "no-such-model"], &["no-such-model"]);
+}
+
+#[test]
+fn models_list_shows_the_embedded_small_lm() {
+    let out = ok(&["models", "list"]);
+    assert!(out.contains("small-lm") && out.contains("embedded") && out.contains("smollm2-135m"), "{out}");
+}

@@ -46,8 +46,8 @@ fn europarl_and_mixed_text_round_trip_byte_exact() {
     let chars: usize = sentences.iter().map(|s| s.chars().count()).sum();
     let bpc = bits as f64 / chars as f64;
     eprintln!("small-lm-ac: {bpc:.3} bits/char on {} Europarl test sentences", sentences.len());
-    // Far below 8-bit bytes and below zstd's 6.7 (a trained model: ~2 or less; see the README).
-    assert!(bpc < 4.0, "{bpc} bits/char");
+    // Shipped model: 1.58 on the whole test set; word Huffman 1.80, zstd 6.7 (source/README.md).
+    assert!(bpc < 1.75, "{bpc} bits/char");
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub enum TrainCommand {
 
 #[derive(Args)]
 pub struct SourceLmArgs {
-    /// Training sentences, one per line (the last 1,000 are held out for validation).
+    /// Training sentences, one per line (the last --validation lines are held out).
     #[arg(long, default_value = "../shared/data/europarl/train_sentences.txt")]
     pub data: PathBuf,
     /// Optimizer steps in the plan (the cosine learning-rate schedule ends here).
@@ -34,6 +34,9 @@ pub struct SourceLmArgs {
     pub lr: f64,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Last lines of --data held out for validation.
+    #[arg(long, default_value_t = 1000)]
+    pub validation: usize,
     /// Checkpoint folder (byte_lm.safetensors, adam.safetensors, state.json).
     #[arg(long, default_value = "runs/source-lm")]
     pub out: PathBuf,
@@ -116,6 +119,7 @@ fn source_lm(a: SourceLmArgs) -> anyhow::Result<()> {
     cfg.batch_rows = a.batch_rows;
     cfg.lr = a.lr;
     cfg.seed = a.seed;
+    cfg.validation_sentences = a.validation;
     cfg.resume = a.resume;
     cfg.device = a.device;
     println!(

@@ -2,17 +2,7 @@
 
 mod common;
 
-use common::{sim, stderr, write};
-
-fn fails_with(args: &[&str], needles: &[&str]) {
-    let out = sim(args);
-    let err = stderr(&out);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: expected {n:?} in: {err}");
-    }
-}
+use common::{fails_with, write};
 
 #[test]
 fn scenario_with_unknown_key_names_file_line_and_field() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{sim, stderr};
+use common::{fails_with, sim, stderr};
 use std::path::Path;
 
 fn ok(args: &[&str]) -> String {
@@ -11,16 +11,6 @@ fn ok(args: &[&str]) -> String {
     let err = stderr(&out);
     assert!(out.status.success(), "{args:?} failed: {err}");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails_with(args: &[&str], needles: &[&str]) {
-    let out = sim(args);
-    let err = stderr(&out);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: expected {n:?} in: {err}");
-    }
 }
 
 fn s(p: &Path) -> &str {

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::{DType, Device, Result, Tensor, Var, D};
+use candle_core::{Device, Result, Tensor, Var, D};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -210,18 +210,7 @@ impl ByteLm {
 
     /// Replaces every parameter's value (names and shapes must match).
     pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
-        for (name, var) in &self.named {
-            let t = values
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t)
-                .ok_or_else(|| candle_core::Error::msg(format!("weights lack parameter `{name}`")))?;
-            if t.dims() != var.dims() {
-                candle_core::bail!("parameter `{name}` has shape {:?}, the model expects {:?}", t.dims(), var.dims());
-            }
-            var.set(&t.to_device(&self.device)?.to_dtype(DType::F32)?)?;
-        }
-        Ok(())
+        nn::set_named_parameters(&self.named, values, &self.device)
     }
 
     /// Writes the weights with `format`, `config` and the given `training` JSON as metadata.

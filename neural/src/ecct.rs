@@ -306,18 +306,7 @@ impl Ecct {
 
     /// Replaces every parameter's value (names and shapes must match; used by weight loading).
     pub(crate) fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
-        for (name, var) in &self.named {
-            let t = values
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t)
-                .ok_or_else(|| candle_core::Error::msg(format!("weights lack parameter `{name}`")))?;
-            if t.dims() != var.dims() {
-                candle_core::bail!("parameter `{name}` has shape {:?}, the model expects {:?}", t.dims(), var.dims());
-            }
-            var.set(&t.to_device(&self.device)?.to_dtype(DType::F32)?)?;
-        }
-        Ok(())
+        nn::set_named_parameters(&self.named, values, &self.device)
     }
 }
 

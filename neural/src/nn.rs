@@ -137,3 +137,21 @@ mod tests {
         Ok(())
     }
 }
+
+/// Replaces the value of every parameter in `named` by the tensor of the same name in `values`,
+/// moved to `device` as f32; a missing name or a shape mismatch is an error naming the parameter.
+/// Shared by every model's weight loading.
+pub fn set_named_parameters(named: &[(String, Var)], values: &[(String, Tensor)], device: &candle_core::Device) -> Result<()> {
+    for (name, var) in named {
+        let t = values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t)
+            .ok_or_else(|| candle_core::Error::msg(format!("weights lack parameter `{name}`")))?;
+        if t.dims() != var.dims() {
+            candle_core::bail!("parameter `{name}` has shape {:?}, the model expects {:?}", t.dims(), var.dims());
+        }
+        var.set(&t.to_device(device)?.to_dtype(DType::F32)?)?;
+    }
+    Ok(())
+}

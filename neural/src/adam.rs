@@ -1,5 +1,6 @@
-//! Adam (Kingma & Ba), exactly as `torch.optim.Adam` with its defaults (β = (0.9, 0.999), ε = 1e-8, no
-//! weight decay), with state we own so that a resumed run continues bit for bit.
+//! Adam (Kingma & Ba), exactly as `torch.optim.Adam` (defaults β = (0.9, 0.999), ε = 1e-8, no weight
+//! decay; `weight_decay` adds `λ·p` to the gradient as torch's Adam does, not AdamW's decoupled decay),
+//! with state we own so that a resumed run continues bit for bit.
 //!
 //! candle-nn's AdamW defaults to weight decay 0.01 (the official ECCT uses plain Adam) and cannot save its
 //! moments. Here the two moments of all parameters live in two flat vectors: one step concatenates the
@@ -13,6 +14,8 @@ pub struct Adam {
     pub beta1: f64,
     pub beta2: f64,
     pub eps: f64,
+    /// L2 coefficient λ (gradient += λ·p), 0 by default.
+    pub weight_decay: f64,
     /// Steps taken so far (the bias corrections use it).
     step: u64,
     m: Tensor,
@@ -25,7 +28,7 @@ impl Adam {
         let total: usize = params.iter().map(|(_, p)| p.elem_count()).sum();
         let dev = params.first().map(|(_, p)| p.device().clone()).unwrap_or(candle_core::Device::Cpu);
         let zeros = Tensor::zeros(total, candle_core::DType::F32, &dev)?;
-        Ok(Self { beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 0, m: zeros.clone(), v: zeros })
+        Ok(Self { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, step: 0, m: zeros.clone(), v: zeros })
     }
 
     /// Restores saved state (moments as flat vectors, in parameter order).
@@ -39,7 +42,7 @@ impl Adam {
             );
         }
         let dev = params[0].1.device();
-        Ok(Self { beta1: 0.9, beta2: 0.999, eps: 1e-8, step, m: m.to_device(dev)?, v: v.to_device(dev)? })
+        Ok(Self { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, step, m: m.to_device(dev)?, v: v.to_device(dev)? })
     }
 
     pub fn step_count(&self) -> u64 {
@@ -59,7 +62,11 @@ impl Adam {
                 None => p.as_tensor().zeros_like()?.flatten_all(),
             })
             .collect::<Result<_>>()?;
-        let g = Tensor::cat(&flat, 0)?;
+        let mut g = Tensor::cat(&flat, 0)?;
+        if self.weight_decay != 0.0 {
+            let values: Vec<Tensor> = params.iter().map(|(_, p)| p.as_tensor().flatten_all()).collect::<Result<_>>()?;
+            g = (g + (Tensor::cat(&values, 0)? * self.weight_decay)?)?;
+        }
         self.step += 1;
         let t = self.step as i32;
         let bc1 = 1.0 - self.beta1.powi(t);
@@ -103,6 +110,22 @@ mod tests {
         }
         let v = p.to_vec1::<f32>()?;
         assert!((v[0] - 3.0).abs() < 1e-2 && (v[1] - 3.0).abs() < 1e-2, "{v:?}");
+        Ok(())
+    }
+
+    /// With L2 decay λ, (p − 3)² + λp²/2 is minimised at p = 6 / (2 + λ), torch's Adam fixed point.
+    #[test]
+    fn weight_decay_is_an_l2_term_in_the_gradient() -> Result<()> {
+        let p = Var::new(&[0f32], &Device::Cpu)?;
+        let params = vec![("p".to_string(), p.clone())];
+        let mut adam = Adam::new(&params)?;
+        adam.weight_decay = 0.5;
+        for _ in 0..3000 {
+            let loss = (p.as_tensor() - 3.0)?.sqr()?.sum_all()?;
+            adam.step(&params, &loss.backward()?, 0.01)?;
+        }
+        let v = p.to_vec1::<f32>()?[0];
+        assert!((v - 6.0 / 2.5).abs() < 2e-2, "{v}");
         Ok(())
     }
 }

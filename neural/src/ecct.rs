@@ -18,12 +18,13 @@
 //! PyTorch defaults: Xavier-uniform for every 2-D parameter (embedding and linear weights), linear biases
 //! uniform in ±1/sqrt(fan_in), LayerNorm weight 1 and bias 0.
 
-use candle_core::{DType, Device, Result, Tensor, Var};
+use candle_core::{Device, Result, Tensor, Var};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::nn;
+pub use crate::nn::Dropout;
 
 /// Architecture hyper-parameters of one ECCT model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,33 +99,6 @@ struct EncoderLayer {
     ff2: (Var, Var),
     norm_attn: (Var, Var),
     norm_ff: (Var, Var),
-}
-
-/// Source of attention-dropout keep-masks. On CPU the masks are drawn from our seeded ChaCha stream; on
-/// CUDA the device generator is re-seeded from that stream before each draw (uploading 36 M host-drawn
-/// values per step would dominate a GPU step). Either way a run is reproducible from the seed and the
-/// stream position, which the checkpoint stores.
-pub struct Dropout {
-    pub p: f64,
-    pub rng: ChaCha8Rng,
-}
-
-impl Dropout {
-    fn keep_mask(&mut self, shape: &[usize], device: &Device) -> Result<Tensor> {
-        let scale = 1.0 / (1.0 - self.p);
-        if device.is_cpu() {
-            let count: usize = shape.iter().product();
-            let threshold = self.p;
-            let v: Vec<f32> = (0..count)
-                .map(|_| if self.rng.random::<f64>() >= threshold { scale as f32 } else { 0.0 })
-                .collect();
-            Tensor::from_vec(v, shape, device)
-        } else {
-            device.set_seed(self.rng.random::<u64>())?;
-            let u = Tensor::rand(0f32, 1f32, shape, device)?;
-            u.ge(self.p)?.to_dtype(DType::F32)? * scale
-        }
-    }
 }
 
 /// The ECCT model: parameters plus the fixed attention mask of its code.

@@ -6,17 +6,26 @@
 //! - [`train`]: the official training recipe with checkpoints and exact resume; evaluation.
 //! - [`byte_lm`]: small byte-level causal transformer LM (source coding); [`train_lm`]: its training.
 //! - [`decoder`]: `EcctDecoder` (implements `codes::Decoder`) and the shipped-model lookup.
+//! - [`deepsc`]: the DeepSC JSCC baseline ([`attention`] blocks, [`word_vocab`] its word vocabulary,
+//!   [`cross_entropy`] a fused large-vocabulary loss, [`params`] seeded PyTorch-style initialisation).
 //! - [`minilm`]: `SentenceEmbedder`, all-MiniLM-L6-v2 sentence embeddings (semantic similarity).
 pub mod adam;
+pub mod attention;
 pub mod byte_lm;
 pub mod channel;
+pub mod cross_entropy;
+pub mod deepsc;
+pub mod jscc_channel;
 pub mod decoder;
 pub mod ecct;
 pub mod minilm;
 pub mod nn;
+pub mod params;
 pub mod train;
+pub mod train_deepsc;
 pub mod train_lm;
 pub mod weights;
+pub mod word_vocab;
 
 pub use channel::Channel;
 pub use decoder::{shipped_model_path, EcctDecoder};

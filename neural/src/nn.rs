@@ -5,7 +5,9 @@
 //! ops that candle-core's autograd differentiates (matmul, broadcast arithmetic, exp, sqrt, reductions),
 //! so gradients reach every parameter. Shapes follow PyTorch: a linear weight is `(out, in)`.
 
-use candle_core::{DType, Result, Tensor, Var, D};
+use candle_core::{DType, Device, Result, Tensor, Var, D};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 /// `x @ w^T + b` over the last dimension of `x` (any leading dimensions).
 pub fn linear(x: &Tensor, w: &Var, b: &Var) -> Result<Tensor> {
@@ -22,11 +24,15 @@ pub fn linear(x: &Tensor, w: &Var, b: &Var) -> Result<Tensor> {
 /// LayerNorm over the last dimension with PyTorch's default epsilon (biased variance), hand-written so
 /// that it has a backward pass.
 pub fn layer_norm(x: &Tensor, weight: &Var, bias: &Var) -> Result<Tensor> {
-    const EPS: f64 = 1e-5;
+    layer_norm_eps(x, weight, bias, 1e-5)
+}
+
+/// [`layer_norm`] with epsilon `eps` (DeepSC's layers use 1e-6).
+pub fn layer_norm_eps(x: &Tensor, weight: &Var, bias: &Var, eps: f64) -> Result<Tensor> {
     let mean = x.mean_keepdim(D::Minus1)?;
     let centred = x.broadcast_sub(&mean)?;
     let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
-    let normed = centred.broadcast_div(&(var + EPS)?.sqrt()?)?;
+    let normed = centred.broadcast_div(&(var + eps)?.sqrt()?)?;
     normed.broadcast_mul(weight.as_tensor())?.broadcast_add(bias.as_tensor())
 }
 
@@ -65,6 +71,43 @@ pub fn gelu(x: &Tensor) -> Result<Tensor> {
 pub fn mask_to_bias(masked: &[bool], size: usize, device: &candle_core::Device) -> Result<Tensor> {
     let v: Vec<f32> = masked.iter().map(|&m| if m { -1e9 } else { 0.0 }).collect();
     Tensor::from_vec(v, (size, size), device)?.to_dtype(DType::F32)
+}
+
+/// Source of attention-dropout keep-masks. On CPU the masks are drawn from our seeded ChaCha stream; on
+/// CUDA the device generator is re-seeded from that stream before each draw (uploading 36 M host-drawn
+/// values per step would dominate a GPU step). Either way a run is reproducible from the seed and the
+/// stream position, which the checkpoint stores.
+pub struct Dropout {
+    /// Drop probability.
+    pub p: f64,
+    pub rng: ChaCha8Rng,
+}
+
+impl Dropout {
+    /// Keep-mask (0 or 1/(1−p)) of `shape`.
+    pub fn keep_mask(&mut self, shape: &[usize], device: &Device) -> Result<Tensor> {
+        let scale = 1.0 / (1.0 - self.p);
+        if device.is_cpu() {
+            let count: usize = shape.iter().product();
+            let threshold = self.p;
+            let v: Vec<f32> = (0..count)
+                .map(|_| if self.rng.random::<f64>() >= threshold { scale as f32 } else { 0.0 })
+                .collect();
+            Tensor::from_vec(v, shape, device)
+        } else {
+            device.set_seed(self.rng.random::<u64>())?;
+            let u = Tensor::rand(0f32, 1f32, shape, device)?;
+            u.ge(self.p)?.to_dtype(DType::F32)? * scale
+        }
+    }
+
+    /// `x` with dropout applied.
+    pub fn apply(&mut self, x: &Tensor) -> Result<Tensor> {
+        if self.p <= 0.0 {
+            return Ok(x.clone());
+        }
+        x * self.keep_mask(x.dims(), x.device())?
+    }
 }
 
 #[cfg(test)]

@@ -57,22 +57,47 @@ fn format_err(path: &Path, reason: impl Into<String>) -> EcctError {
     EcctError::Format { path: path.to_path_buf(), reason: reason.into() }
 }
 
+/// How a weight file stores its numbers: f32 for checkpoints (exact resume), f16 for shipped models
+/// (half the size; loading widens to f32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredDtype {
+    F32,
+    F16,
+}
+
 /// Writes named f32 tensors plus string metadata to `path` atomically (temp file, then rename).
 pub(crate) fn write_tensors(
     path: &Path,
     tensors: &[(String, Tensor)],
     metadata: HashMap<String, String>,
 ) -> Result<(), EcctError> {
+    write_tensors_as(path, tensors, metadata, StoredDtype::F32)
+}
+
+/// [`write_tensors`] storing the values as `dtype`.
+pub(crate) fn write_tensors_as(
+    path: &Path,
+    tensors: &[(String, Tensor)],
+    metadata: HashMap<String, String>,
+    dtype: StoredDtype,
+) -> Result<(), EcctError> {
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::with_capacity(tensors.len());
     for (name, t) in tensors {
         let values = t.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes: Vec<u8> = match dtype {
+            StoredDtype::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            StoredDtype::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+        };
         buffers.push((name.clone(), t.dims().to_vec(), bytes));
     }
+    let st_dtype = match dtype {
+        StoredDtype::F32 => Dtype::F32,
+        StoredDtype::F16 => Dtype::F16,
+    };
     let views: Vec<(String, TensorView<'_>)> = buffers
         .iter()
         .map(|(n, s, b)| {
-            TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)).map_err(|e| format_err(path, e.to_string()))
+            TensorView::new(st_dtype, s.clone(), b).map(|v| (n.clone(), v)).map_err(|e| format_err(path, e.to_string()))
         })
         .collect::<Result<_, _>>()?;
     let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| format_err(path, e.to_string()))?;
@@ -81,18 +106,18 @@ pub(crate) fn write_tensors(
     std::fs::rename(&tmp, path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })
 }
 
-/// Reads every tensor (f32 only) and the metadata of a safetensors file.
+/// Reads every tensor (f32, or f16 widened to f32) and the metadata of a safetensors file.
 pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>), EcctError> {
     let bytes = std::fs::read(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, e.to_string()))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| format_err(path, e.to_string()))?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
-        if view.dtype() != Dtype::F32 {
-            return Err(format_err(path, format!("tensor `{name}` has dtype {:?}, expected F32", view.dtype())));
-        }
-        let values: Vec<f32> =
-            view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let values: Vec<f32> = match view.dtype() {
+            Dtype::F32 => view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            Dtype::F16 => view.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            other => return Err(format_err(path, format!("tensor `{name}` has dtype {other:?}, expected F32 or F16"))),
+        };
         if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
             return Err(format_err(path, format!("tensor `{name}` holds a non-finite value at index {bad}")));
         }

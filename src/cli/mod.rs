@@ -8,6 +8,7 @@ mod plot;
 mod run;
 mod source_bench;
 mod train;
+mod train_deepsc;
 
 use clap::{Parser, Subcommand};
 

@@ -1,4 +1,5 @@
-//! `sim train source-lm ...` and `sim train ecct ...`: the project's two trainings, with progress
+//! `sim train source-lm ...` and `sim train ecct ...` (and the dispatch to `sim train deepsc`, in its own
+//! file): the project's trainings, with progress
 //! bars, checkpoints and exact `--resume` (both are thin layers over `neural::train_lm` and
 //! `neural::train`).
 
@@ -17,6 +18,8 @@ pub enum TrainCommand {
     SourceLm(SourceLmArgs),
     /// Train an ECCT decoder for a parity-check code.
     Ecct(EcctArgs),
+    /// Train the DeepSC JSCC baseline on a sentence file.
+    Deepsc(super::train_deepsc::DeepScArgs),
 }
 
 #[derive(Args)]
@@ -87,15 +90,15 @@ pub struct EcctArgs {
     pub resume: bool,
 }
 
-fn parse_device(s: &str) -> Result<DeviceChoice, String> {
+pub(super) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     DeviceChoice::parse(s).ok_or_else(|| format!("unknown device '{s}' (cpu, cuda)"))
 }
 
-fn parse_channel(s: &str) -> Result<Channel, String> {
+pub(super) fn parse_channel(s: &str) -> Result<Channel, String> {
     Channel::parse(s).ok_or_else(|| format!("unknown channel '{s}' (awgn, rayleigh)"))
 }
 
-fn bar(total: u64) -> ProgressBar {
+pub(super) fn bar(total: u64) -> ProgressBar {
     let pb = ProgressBar::new(total);
     pb.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps (eta {eta}) {msg}")
@@ -110,6 +113,7 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
     match c {
         TrainCommand::SourceLm(a) => source_lm(a),
         TrainCommand::Ecct(a) => ecct(a),
+        TrainCommand::Deepsc(a) => super::train_deepsc::run(a),
     }
 }
 

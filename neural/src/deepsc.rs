@@ -1,0 +1,440 @@
+//! DeepSC (Xie, Qin, Li & Juang, "Deep Learning Enabled Semantic Communication Systems", IEEE TSP 2021),
+//! the joint source-channel coding baseline, in candle.
+//!
+//! Faithful to the authors' PyTorch code (`13274086/DeepSC`, `models/transceiver.py`):
+//! - Semantic encoder: word embedding × sqrt(d) + sinusoidal positions (dropout), `layers` post-norm
+//!   Transformer layers `x = LN(x + MHA(x))`, `x = LN(x + FFN(x))` (LayerNorm ε = 1e-6; dropout after
+//!   the attention output and after the FFN).
+//! - Channel encoder: `Linear(d, 256) → ReLU → Linear(256, 16)`: 16 real values per word position,
+//!   `<START>` and `<END>` included. Power normalisation (see below).
+//! - Channel decoder: `x1 = Linear(16, d)(y)`, `x5 = Linear(512, d)(ReLU(Linear(d, 512)(ReLU(x1))))`,
+//!   output `LN(x1 + x5)`.
+//! - Semantic decoder: embedding × sqrt(d) + positions, `layers` post-norm layers (causal self-attention,
+//!   attention to the channel decoder's output, FFN), then `Linear(d, vocab)`.
+//! - Weights: Xavier-uniform for every 2-D parameter (the reference's `initNetParams`), biases PyTorch's
+//!   default, from our seeded generator.
+//!
+//! With DeepSC's 22,234-word vocabulary, d = 128, 8 heads, FFN 512 and 4 layers this is exactly
+//! 10,582,762 parameters (a test checks the count).
+//!
+//! One deliberate difference: the reference divides the whole *batch* by its RMS when that exceeds 1,
+//! so a sentence's energy depends on its batch-mates and may be below 1. Here every sentence is scaled
+//! to unit mean power per real value exactly, so each real value costs Es = 1 and the Es/N0 axis (and
+//! the unified SNR that charges 16 reals per word) means what it says for every message.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Result, Tensor, Var};
+use serde::{Deserialize, Serialize};
+
+use crate::attention::{causal_bias, padding_bias, sinusoidal_positions, FeedForward, MultiHeadAttention};
+use crate::nn::{self, Dropout};
+use crate::params::{Linear, ParamBuilder};
+use crate::weights::{read_tensors, write_tensors_as, EcctError, StoredDtype};
+use crate::word_vocab::{WordVocab, PAD, START};
+
+/// Format tag of DeepSC weight files.
+pub const FORMAT: &str = "lmsscc-deepsc-v1";
+const LN_EPS: f64 = 1e-6;
+
+/// Architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeepScConfig {
+    pub vocab: usize,
+    pub layers: usize,
+    pub dim: usize,
+    pub heads: usize,
+    pub ffn: usize,
+    /// Real channel values per word position (16 = 8 complex symbols).
+    pub channel_dim: usize,
+    /// Hidden width of the channel encoder (256).
+    pub channel_hidden: usize,
+    /// Hidden width of the channel decoder (512).
+    pub decoder_hidden: usize,
+}
+
+impl DeepScConfig {
+    /// The reference configuration for a vocabulary of `vocab` words.
+    pub fn reference(vocab: usize) -> Self {
+        Self { vocab, layers: 4, dim: 128, heads: 8, ffn: 512, channel_dim: 16, channel_hidden: 256, decoder_hidden: 512 }
+    }
+
+    /// A small model for tests.
+    pub fn tiny(vocab: usize) -> Self {
+        Self { vocab, layers: 1, dim: 16, heads: 2, ffn: 32, channel_dim: 4, channel_hidden: 16, decoder_hidden: 32 }
+    }
+
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if [self.vocab, self.layers, self.dim, self.heads, self.ffn, self.channel_dim, self.channel_hidden, self.decoder_hidden].contains(&0) {
+            return Err(format!("DeepSC config has a zero size: {self:?}"));
+        }
+        if self.vocab < 5 {
+            return Err(format!("DeepSC vocabulary of {} words lacks the five special tokens", self.vocab));
+        }
+        if self.dim % self.heads != 0 {
+            return Err(format!("dim {} is not a multiple of heads {}", self.dim, self.heads));
+        }
+        if self.channel_dim % 2 != 0 {
+            return Err(format!("channel_dim {} must be even (pairs of reals are complex symbols)", self.channel_dim));
+        }
+        if self.vocab > 1 << 22 || self.dim > 1 << 14 || self.ffn > 1 << 16 || self.layers > 64 {
+            return Err(format!("implausibly large DeepSC config {self:?}"));
+        }
+        Ok(())
+    }
+}
+
+struct EncoderLayer {
+    mha: MultiHeadAttention,
+    ffn: FeedForward,
+    ln1: Linear,
+    ln2: Linear,
+}
+
+struct DecoderLayer {
+    self_mha: MultiHeadAttention,
+    src_mha: MultiHeadAttention,
+    ffn: FeedForward,
+    ln1: Linear,
+    ln2: Linear,
+    ln3: Linear,
+}
+
+/// Sentences as padded id tensors plus the masks the model needs.
+pub struct SentenceBatch {
+    /// `(B, T)` ids, `<PAD>` after each sentence.
+    pub ids: Tensor,
+    pub lengths: Vec<usize>,
+    /// `(B, T, 1)`: 1 on real positions, 0 on padding.
+    pub keep: Tensor,
+    /// `(B, 1, 1, T)` key-padding bias.
+    pub src_bias: Tensor,
+}
+
+impl SentenceBatch {
+    pub fn new(sentences: &[&[u32]], device: &Device) -> Result<Self> {
+        let t = sentences.iter().map(|s| s.len()).max().unwrap_or(1).max(1);
+        let lengths: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
+        let mut ids = vec![PAD; sentences.len() * t];
+        let mut keep = vec![0f32; sentences.len() * t];
+        for (i, s) in sentences.iter().enumerate() {
+            ids[i * t..i * t + s.len()].copy_from_slice(s);
+            keep[i * t..i * t + s.len()].fill(1.0);
+        }
+        Ok(Self {
+            ids: Tensor::from_vec(ids, (sentences.len(), t), device)?,
+            keep: Tensor::from_vec(keep, (sentences.len(), t, 1), device)?,
+            src_bias: padding_bias(&lengths, t, device)?,
+            lengths,
+        })
+    }
+}
+
+/// The model (parameters as candle `Var`s, for training).
+pub struct DeepSc {
+    config: DeepScConfig,
+    device: Device,
+    enc_embed: Var,
+    enc_layers: Vec<EncoderLayer>,
+    chan_enc: [Linear; 2],
+    chan_dec: [Linear; 3],
+    chan_dec_ln: Linear,
+    dec_embed: Var,
+    dec_layers: Vec<DecoderLayer>,
+    dense: Linear,
+    named: Vec<(String, Var)>,
+}
+
+impl DeepSc {
+    /// Freshly initialised from `seed` (module order as the reference, so names match its state dict).
+    pub fn new(config: DeepScConfig, seed: u64, device: &Device) -> Result<Self> {
+        config.validate().map_err(candle_core::Error::msg)?;
+        let mut p = ParamBuilder::new(seed, device);
+        let (d, f) = (config.dim, config.ffn);
+        let enc_embed = p.xavier("encoder.embedding.weight".into(), [config.vocab, d])?;
+        let mut enc_layers = Vec::new();
+        for i in 0..config.layers {
+            let n = format!("encoder.enc_layers.{i}");
+            enc_layers.push(EncoderLayer {
+                mha: MultiHeadAttention::new(&mut p, &format!("{n}.mha"), d, config.heads)?,
+                ffn: FeedForward::new(&mut p, &format!("{n}.ffn"), d, f)?,
+                ln1: p.layer_norm(&format!("{n}.layernorm1"), d)?,
+                ln2: p.layer_norm(&format!("{n}.layernorm2"), d)?,
+            });
+        }
+        let chan_enc = [
+            p.linear("channel_encoder.0", d, config.channel_hidden)?,
+            p.linear("channel_encoder.2", config.channel_hidden, config.channel_dim)?,
+        ];
+        let chan_dec = [
+            p.linear("channel_decoder.linear1", config.channel_dim, d)?,
+            p.linear("channel_decoder.linear2", d, config.decoder_hidden)?,
+            p.linear("channel_decoder.linear3", config.decoder_hidden, d)?,
+        ];
+        let chan_dec_ln = p.layer_norm("channel_decoder.layernorm", d)?;
+        let dec_embed = p.xavier("decoder.embedding.weight".into(), [config.vocab, d])?;
+        let mut dec_layers = Vec::new();
+        for i in 0..config.layers {
+            let n = format!("decoder.dec_layers.{i}");
+            dec_layers.push(DecoderLayer {
+                self_mha: MultiHeadAttention::new(&mut p, &format!("{n}.self_mha"), d, config.heads)?,
+                src_mha: MultiHeadAttention::new(&mut p, &format!("{n}.src_mha"), d, config.heads)?,
+                ffn: FeedForward::new(&mut p, &format!("{n}.ffn"), d, f)?,
+                ln1: p.layer_norm(&format!("{n}.layernorm1"), d)?,
+                ln2: p.layer_norm(&format!("{n}.layernorm2"), d)?,
+                ln3: p.layer_norm(&format!("{n}.layernorm3"), d)?,
+            });
+        }
+        let dense = p.linear("dense", d, config.vocab)?;
+        Ok(Self {
+            config,
+            device: device.clone(),
+            enc_embed,
+            enc_layers,
+            chan_enc,
+            chan_dec,
+            chan_dec_ln,
+            dec_embed,
+            dec_layers,
+            dense,
+            named: p.finish(),
+        })
+    }
+
+    pub fn config(&self) -> &DeepScConfig {
+        &self.config
+    }
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+    pub fn named_parameters(&self) -> &[(String, Var)] {
+        &self.named
+    }
+    pub fn parameter_count(&self) -> usize {
+        self.named.iter().map(|(_, v)| v.elem_count()).sum()
+    }
+
+    /// Embedding × sqrt(d) + positions (+ dropout).
+    fn embed(&self, table: &Var, ids: &Tensor, dropout: &mut Option<&mut Dropout>) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        let d = self.config.dim;
+        let x = table.as_tensor().index_select(&ids.flatten_all()?, 0)?.reshape((b, t, d))?;
+        let x = (x * (d as f64).sqrt())?.broadcast_add(&sinusoidal_positions(t, d, &self.device)?)?;
+        match dropout {
+            Some(dr) => dr.apply(&x),
+            None => Ok(x),
+        }
+    }
+
+    /// Transmitter: the channel values `(B, T, channel_dim)` of `batch`, each sentence scaled to unit
+    /// mean power per real value over its own positions (padding positions are 0).
+    pub fn transmit(&self, batch: &SentenceBatch, mut dropout: Option<&mut Dropout>) -> Result<Tensor> {
+        let mut x = self.embed(&self.enc_embed, &batch.ids, &mut dropout)?;
+        for l in &self.enc_layers {
+            let a = l.mha.forward(&x, &x, &batch.src_bias, dropout.as_deref_mut())?;
+            x = nn::layer_norm_eps(&(x + a)?, &l.ln1.0, &l.ln1.1, LN_EPS)?;
+            let f = l.ffn.forward(&x, dropout.as_deref_mut())?;
+            x = nn::layer_norm_eps(&(x + f)?, &l.ln2.0, &l.ln2.1, LN_EPS)?;
+        }
+        let h = nn::linear(&x, &self.chan_enc[0].0, &self.chan_enc[0].1)?.relu()?;
+        let s = nn::linear(&h, &self.chan_enc[1].0, &self.chan_enc[1].1)?.broadcast_mul(&batch.keep)?;
+        // Per-sentence power: Σ s² / (length · channel_dim).
+        let reals: Vec<f32> = batch.lengths.iter().map(|&n| (n * self.config.channel_dim).max(1) as f32).collect();
+        let reals = Tensor::from_vec(reals, (batch.lengths.len(), 1, 1), &self.device)?;
+        let power = s.sqr()?.sum_keepdim(2)?.sum_keepdim(1)?.broadcast_div(&reals)?;
+        s.broadcast_div(&(power + 1e-12)?.sqrt()?)
+    }
+
+    /// Channel decoder: received values `(B, T, channel_dim)` to the semantic decoder's memory.
+    pub fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {
+        let x1 = nn::linear(received, &self.chan_dec[0].0, &self.chan_dec[0].1)?;
+        let x3 = nn::linear(&x1.relu()?, &self.chan_dec[1].0, &self.chan_dec[1].1)?;
+        let x5 = nn::linear(&x3.relu()?, &self.chan_dec[2].0, &self.chan_dec[2].1)?;
+        nn::layer_norm_eps(&(x1 + x5)?, &self.chan_dec_ln.0, &self.chan_dec_ln.1, LN_EPS)
+    }
+
+    /// Semantic decoder states `(B, T', d)` for decoder inputs `ids` `(B, T')` (causal, `lengths`
+    /// real positions per row) attending to `memory` under `memory_bias`.
+    pub fn decode_states(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        mut dropout: Option<&mut Dropout>,
+    ) -> Result<Tensor> {
+        let t = ids.dim(1)?;
+        let self_bias = causal_bias(lengths, t, &self.device)?;
+        let mut x = self.embed(&self.dec_embed, ids, &mut dropout)?;
+        for l in &self.dec_layers {
+            let a = l.self_mha.forward(&x, &x, &self_bias, dropout.as_deref_mut())?;
+            x = nn::layer_norm_eps(&(x + a)?, &l.ln1.0, &l.ln1.1, LN_EPS)?;
+            let c = l.src_mha.forward(&x, memory, memory_bias, dropout.as_deref_mut())?;
+            x = nn::layer_norm_eps(&(x + c)?, &l.ln2.0, &l.ln2.1, LN_EPS)?;
+            let f = l.ffn.forward(&x, dropout.as_deref_mut())?;
+            x = nn::layer_norm_eps(&(x + f)?, &l.ln3.0, &l.ln3.1, LN_EPS)?;
+        }
+        Ok(x)
+    }
+
+    /// Word logits of decoder states (any leading dimensions).
+    pub fn logits(&self, states: &Tensor) -> Result<Tensor> {
+        nn::linear(states, &self.dense.0, &self.dense.1)
+    }
+
+    /// Greedy decoding of received values `(B, T, channel_dim)` (the reference's `greedy_decode`):
+    /// from `<START>`, append the most likely word until every row has produced `<END>` or
+    /// `max_len` ids. Returns each row's ids after `<START>`, up to and including `<END>`.
+    pub fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
+        let b = received.dim(0)?;
+        let memory = self.channel_decode(received)?;
+        let mut rows: Vec<Vec<u32>> = vec![vec![START]; b];
+        let mut done = vec![false; b];
+        for _ in 1..max_len.max(2) {
+            let t = rows[0].len();
+            let flat: Vec<u32> = rows.iter().flatten().copied().collect();
+            let ids = Tensor::from_vec(flat, (b, t), &self.device)?;
+            let states = self.decode_states(&ids, &vec![t; b], &memory, memory_bias, None)?;
+            let last = states.narrow(1, t - 1, 1)?.squeeze(1)?;
+            let next = self.logits(&last)?.argmax(1)?.to_dtype(DType::U32)?.to_vec1::<u32>()?;
+            for (i, &w) in next.iter().enumerate() {
+                rows[i].push(if done[i] { PAD } else { w });
+                done[i] |= w == crate::word_vocab::END;
+            }
+            if done.iter().all(|&d| d) {
+                break;
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_iter().skip(1).take_while(|&w| w != PAD).collect())
+            .collect())
+    }
+
+    pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
+        nn::set_named_parameters(&self.named, values, &self.device)
+    }
+
+    /// Writes the weights (f32 or f16) with `format`, `config`, the vocabulary and `training` metadata.
+    pub fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
+        let tensors: Vec<(String, Tensor)> = self.named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+        let mut md = HashMap::new();
+        md.insert("format".to_string(), FORMAT.to_string());
+        md.insert("config".to_string(), serde_json::to_string(&self.config).expect("config serialises"));
+        md.insert("vocab".to_string(), serde_json::to_string(vocab.tokens()).expect("tokens serialise"));
+        md.insert("vocab_sha256".to_string(), vocab.fingerprint());
+        md.insert("training".to_string(), training.to_string());
+        write_tensors_as(path, &tensors, md, dtype)
+    }
+
+    /// Loads a weight file written by [`DeepSc::save`]: the model, its vocabulary and `training`.
+    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+        let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+        let (tensors, md) = read_tensors(path)?;
+        match md.get("format") {
+            Some(f) if f == FORMAT => {}
+            other => return Err(bad(format!("format tag {other:?}, expected `{FORMAT}`"))),
+        }
+        let config: DeepScConfig = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
+            .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+        config.validate().map_err(bad)?;
+        let tokens: Vec<String> = serde_json::from_str(md.get("vocab").ok_or_else(|| bad("no `vocab` metadata".into()))?)
+            .map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
+        let vocab = WordVocab::from_tokens(tokens).map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
+        if vocab.len() != config.vocab {
+            return Err(bad(format!("vocabulary of {} words, the model has {} outputs", vocab.len(), config.vocab)));
+        }
+        let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
+        let model = Self::new(config, 0, device)?;
+        if tensors.len() != model.named.len() {
+            return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));
+        }
+        model.set_parameters(&tensors).map_err(|e| bad(e.to_string()))?;
+        Ok((model, vocab, training))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::word_vocab::END;
+
+    fn tiny_vocab(n: usize) -> WordVocab {
+        let mut t: Vec<String> = ["<PAD>", "<START>", "<END>", "<UNK>", ""].iter().map(|s| s.to_string()).collect();
+        t.extend((5..n).map(|i| format!("w{i}")));
+        WordVocab::from_tokens(t).unwrap()
+    }
+
+    #[test]
+    fn reference_configuration_has_the_published_parameter_count() -> Result<()> {
+        // DeepSC with the Europarl vocabulary (22,234 words): 10,582,762 parameters.
+        let m = DeepSc::new(DeepScConfig::reference(22_234), 0, &Device::Cpu)?;
+        assert_eq!(m.parameter_count(), 10_582_762);
+        Ok(())
+    }
+
+    #[test]
+    fn every_sentence_is_sent_at_unit_power_and_padding_is_silent() -> Result<()> {
+        let m = DeepSc::new(DeepScConfig::tiny(12), 3, &Device::Cpu)?;
+        let a = [START, 5, 6, 7, END];
+        let b = [START, 8, END];
+        let batch = SentenceBatch::new(&[&a, &b], &Device::Cpu)?;
+        let s = m.transmit(&batch, None)?.to_vec3::<f32>()?;
+        for (row, &n) in s.iter().zip(&batch.lengths) {
+            let p: f32 = row[..n].iter().flatten().map(|v| v * v).sum::<f32>() / (n * 4) as f32;
+            assert!((p - 1.0).abs() < 1e-4, "power {p}");
+            assert!(row[n..].iter().flatten().all(|&v| v == 0.0));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_parameter_gets_a_gradient() -> Result<()> {
+        let dev = Device::Cpu;
+        let m = DeepSc::new(DeepScConfig::tiny(12), 1, &dev)?;
+        let a = [START, 5, 6, 7, END];
+        let b = [START, 8, 9, END];
+        let batch = SentenceBatch::new(&[&a, &b], &dev)?;
+        let tx = m.transmit(&batch, None)?;
+        let memory = m.channel_decode(&(tx + 0.1)?)?;
+        let inp = batch.ids.narrow(1, 0, 4)?;
+        let lens: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
+        let states = m.decode_states(&inp, &lens, &memory, &batch.src_bias, None)?;
+        let logits = m.logits(&states)?.reshape((8, 12))?;
+        let targets = [5u32, 6, 7, END, 8, 9, END, PAD];
+        let loss = crate::cross_entropy::cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
+        let grads = loss.backward()?;
+        for (name, v) in m.named_parameters() {
+            let g = grads.get(v.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
+            let norm = g.sqr()?.sum_all()?.to_scalar::<f32>()?;
+            assert!(norm > 0.0, "zero gradient for {name}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn save_load_round_trip_and_greedy_decoding_terminates() -> Result<()> {
+        let dev = Device::Cpu;
+        let vocab = tiny_vocab(12);
+        let m = DeepSc::new(DeepScConfig::tiny(12), 5, &dev)?;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.safetensors");
+        m.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F32).unwrap();
+        let (back, v2, training) = DeepSc::load(&path, &dev).unwrap();
+        assert_eq!(v2.fingerprint(), vocab.fingerprint());
+        assert_eq!(training["steps"], 0);
+        let a = [START, 5, 6, END];
+        let batch = SentenceBatch::new(&[&a], &dev)?;
+        let rx = m.transmit(&batch, None)?;
+        let x = m.greedy_decode(&rx, &batch.src_bias, 7)?;
+        let y = back.greedy_decode(&rx, &batch.src_bias, 7)?;
+        assert_eq!(x, y);
+        assert!(x[0].len() <= 6, "at most max_len − 1 words: {:?}", x[0]);
+        // A truncated file is an error, not a panic.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(DeepSc::load(&path, &dev).is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,520 @@
+//! Training of DeepSC ([`crate::deepsc`]) on a file of sentences, as the reference's `main.py`.
+//!
+//! - Data: one sentence per line, mapped to ids by the vocabulary ([`WordVocab::encode`]; unseen words
+//!   become `<UNK>` and are counted in the summary). Each epoch the sentences are shuffled by a ChaCha
+//!   stream seeded with `(seed, epoch)`, cut into groups of 64 batches' worth, sorted by length inside a
+//!   group (less padding) and cut into batches of `batch_size`; the batch order is shuffled too. The
+//!   data order is a pure function of (seed, step).
+//! - Step: transmit, add the channel's effective noise at a noise level drawn uniformly between those
+//!   of `snr_high_db` and `snr_low_db` (the reference draws σ, not the SNR, uniformly), channel-decode,
+//!   decode with teacher forcing, cross-entropy of the next word over real positions. Noise and dropout
+//!   come from a stream seeded with `(seed, step)`, so a resumed run continues bit for bit.
+//! - Optimizer: Adam (ours, state saved) with the reference's β = (0.9, 0.98) and L2 weight decay
+//!   5e-4; learning rate `lr` after a linear warm-up of `warmup` steps (the reference: 1e-4, none).
+//! - Checkpoints every `checkpoint_every` steps: `deepsc.safetensors` (f32 weights + vocabulary +
+//!   training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step, loss log,
+//!   validations).
+//! - Validation: on held-out sentences, teacher-forced cross-entropy and word accuracy at fixed SNRs.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use candle_core::{Device, Tensor};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::adam::Adam;
+use crate::channel::Channel;
+use crate::cross_entropy::cross_entropy_rows;
+use crate::deepsc::{DeepSc, DeepScConfig, SentenceBatch};
+use crate::jscc_channel::{effective_noise, sigma_for_snr_db};
+use crate::nn::Dropout;
+use crate::train::DeviceChoice;
+use crate::weights::{self, StoredDtype};
+use crate::word_vocab::{WordVocab, PAD};
+
+/// Everything that defines a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeepScTrainConfig {
+    pub data: PathBuf,
+    pub vocab: PathBuf,
+    /// Held-out sentences for validation (the first `validation_sentences` lines).
+    pub validation: PathBuf,
+    pub validation_sentences: usize,
+    pub channel: Channel,
+    pub steps: u64,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub warmup: u64,
+    pub weight_decay: f64,
+    pub dropout: f64,
+    pub snr_low_db: f64,
+    pub snr_high_db: f64,
+    pub seed: u64,
+    pub checkpoint_every: u64,
+    pub eval_every: u64,
+    pub report_every: u64,
+    /// SNRs of the validation.
+    pub eval_snrs_db: Vec<f64>,
+    /// Model size (`None`: the reference for the vocabulary).
+    pub model: Option<DeepScConfig>,
+    pub device: DeviceChoice,
+    pub out_dir: PathBuf,
+    pub resume: bool,
+}
+
+impl DeepScTrainConfig {
+    /// The reference recipe (batch 128, SNR 5..10 dB, Adam β₂ 0.98, weight decay 5e-4, dropout 0.1).
+    pub fn reference(data: impl Into<PathBuf>, vocab: impl Into<PathBuf>, validation: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data: data.into(),
+            vocab: vocab.into(),
+            validation: validation.into(),
+            validation_sentences: 512,
+            channel: Channel::Awgn,
+            steps: 10_000,
+            batch_size: 128,
+            lr: 1e-4,
+            warmup: 0,
+            weight_decay: 5e-4,
+            dropout: 0.1,
+            snr_low_db: 5.0,
+            snr_high_db: 10.0,
+            seed: 11,
+            checkpoint_every: 50,
+            eval_every: 250,
+            report_every: 10,
+            eval_snrs_db: vec![0.0, 9.0, 18.0],
+            model: None,
+            device: DeviceChoice::Cpu,
+            out_dir: out_dir.into(),
+            resume: false,
+        }
+    }
+
+    pub fn lr_at(&self, step: u64) -> f64 {
+        if step < self.warmup {
+            self.lr * (step + 1) as f64 / self.warmup as f64
+        } else {
+            self.lr
+        }
+    }
+
+    /// Fields that define the trajectory (not `steps`: a run can be extended on resume).
+    fn trajectory_key(&self) -> String {
+        serde_json::json!({
+            "channel": self.channel, "batch_size": self.batch_size, "lr": self.lr, "warmup": self.warmup,
+            "weight_decay": self.weight_decay, "dropout": self.dropout, "snr_low_db": self.snr_low_db,
+            "snr_high_db": self.snr_high_db, "seed": self.seed, "model": self.model,
+        })
+        .to_string()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum DeepScProgress {
+    /// Mean training cross-entropy (nats per word) since the last report.
+    Step { step: u64, total: u64, loss: f64, lr: f64, words_per_s: f64 },
+    Eval { step: u64, points: Vec<EvalAtSnr> },
+    Checkpoint { step: u64, path: PathBuf },
+}
+
+/// One validation measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EvalAtSnr {
+    pub snr_db: f64,
+    /// Teacher-forced cross-entropy, nats per word.
+    pub loss: f64,
+    /// Fraction of words (END included) predicted right with teacher forcing.
+    pub word_accuracy: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LossPoint {
+    pub step: u64,
+    pub loss: f64,
+    pub wall_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalPoint {
+    pub step: u64,
+    pub wall_s: f64,
+    pub points: Vec<EvalAtSnr>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunState {
+    config: DeepScTrainConfig,
+    trajectory: String,
+    data_sha256: String,
+    vocab_sha256: String,
+    step: u64,
+    wall_s: f64,
+    train_log: Vec<LossPoint>,
+    eval_log: Vec<EvalPoint>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeepScSummary {
+    pub parameters: usize,
+    pub steps: u64,
+    pub wall_s: f64,
+    pub sentences: usize,
+    /// Words of the training data missing from the vocabulary (sent as `<UNK>`).
+    pub unknown_words: usize,
+    pub train_log: Vec<LossPoint>,
+    pub eval_log: Vec<EvalPoint>,
+    pub weights_path: PathBuf,
+}
+
+pub const DEEPSC_WEIGHTS_FILE: &str = "deepsc.safetensors";
+const ADAM_FILE: &str = "adam.safetensors";
+const STATE_FILE: &str = "state.json";
+
+/// Sentences of a file as ids, with the count of unseen words.
+pub fn read_sentences(path: &Path, vocab: &WordVocab, limit: Option<usize>) -> Result<(Vec<Vec<u32>>, usize, String)> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let sha: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
+    let mut out = Vec::new();
+    let mut unknown = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if limit.is_some_and(|n| out.len() >= n) {
+            break;
+        }
+        let e = vocab.encode(line);
+        unknown += e.unknown_words;
+        out.push(e.ids);
+    }
+    if out.is_empty() {
+        bail!("{}: no sentences", path.display());
+    }
+    Ok((out, unknown, sha))
+}
+
+/// Batches (sentence indices) of one epoch.
+fn epoch_batches(sentences: &[Vec<u32>], batch: usize, seed: u64, epoch: u64) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..sentences.len()).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(epoch));
+    order.shuffle(&mut rng);
+    let mut batches = Vec::new();
+    for group in order.chunks(64 * batch) {
+        let mut g = group.to_vec();
+        g.sort_by_key(|&i| (sentences[i].len(), i));
+        batches.extend(g.chunks(batch).map(<[usize]>::to_vec));
+    }
+    batches.shuffle(&mut rng);
+    batches
+}
+
+/// The random stream of one step (noise level, noise, dropout).
+fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed.rotate_left(29) ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66)
+}
+
+/// Summed cross-entropy (nats), words predicted right and words, of `sentences` through `model` at
+/// noise `sigma`, with teacher forcing. Training passes `dropout`; the loss tensor keeps its graph.
+fn forward_loss(
+    model: &DeepSc,
+    sentences: &[&[u32]],
+    channel: Channel,
+    sigma: f64,
+    rng: &mut ChaCha8Rng,
+    mut dropout: Option<&mut Dropout>,
+    count_correct: bool,
+) -> Result<(Tensor, usize, usize)> {
+    let dev = model.device().clone();
+    let batch = SentenceBatch::new(sentences, &dev)?;
+    let (b, t) = batch.ids.dims2()?;
+    let tx = model.transmit(&batch, dropout.as_deref_mut())?;
+    let reals = model.config().channel_dim;
+    let noise = Tensor::from_vec(effective_noise(channel, b, t, reals, sigma, rng), (b, t, reals), &dev)?;
+    let memory = model.channel_decode(&(tx + noise)?)?;
+    let inputs = batch.ids.narrow(1, 0, t - 1)?;
+    let lengths: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
+    let states = model.decode_states(&inputs, &lengths, &memory, &batch.src_bias, dropout)?;
+    let logits = model.logits(&states)?.reshape((b * (t - 1), ()))?;
+    let mut targets = vec![PAD; b * (t - 1)];
+    for (i, s) in sentences.iter().enumerate() {
+        targets[i * (t - 1)..i * (t - 1) + s.len() - 1].copy_from_slice(&s[1..]);
+    }
+    let words = targets.iter().filter(|&&w| w != PAD).count();
+    let correct = if count_correct {
+        let best = logits.argmax(1)?.to_vec1::<u32>()?;
+        best.iter().zip(&targets).filter(|(p, t)| **t != PAD && p == t).count()
+    } else {
+        0
+    };
+    let nll = cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
+    Ok((nll, correct, words))
+}
+
+/// Validation at each of `snrs_db` (noise from a fixed stream, no dropout).
+pub fn evaluate(model: &DeepSc, sentences: &[Vec<u32>], channel: Channel, snrs_db: &[f64], batch: usize) -> Result<Vec<EvalAtSnr>> {
+    let mut out = Vec::new();
+    for &snr in snrs_db {
+        let mut rng = ChaCha8Rng::seed_from_u64(0xE7A1 ^ snr.to_bits());
+        let (mut nats, mut correct, mut words) = (0f64, 0usize, 0usize);
+        for chunk in sentences.chunks(batch.max(1)) {
+            let refs: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
+            let (nll, c, w) = forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, true)?;
+            nats += nll.to_scalar::<f32>()? as f64;
+            correct += c;
+            words += w;
+        }
+        out.push(EvalAtSnr { snr_db: snr, loss: nats / words.max(1) as f64, word_accuracy: correct as f64 / words.max(1) as f64 });
+    }
+    Ok(out)
+}
+
+/// Trains (or resumes) per `config`.
+pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary> {
+    if config.steps == 0 || config.batch_size == 0 || config.checkpoint_every == 0 || config.eval_every == 0 || config.report_every == 0 {
+        bail!("steps, batch size and the checkpoint/eval/report intervals must be positive");
+    }
+    if !(config.snr_low_db <= config.snr_high_db) {
+        bail!("training SNR range {}..{} dB is empty", config.snr_low_db, config.snr_high_db);
+    }
+    let device: Device = config.device.device()?;
+    let vocab = WordVocab::from_json_file(&config.vocab)?;
+    let (train, unknown_words, data_sha) = read_sentences(&config.data, &vocab, None)?;
+    let (val, _, _) = read_sentences(&config.validation, &vocab, Some(config.validation_sentences))?;
+    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
+    let weights_path = config.out_dir.join(DEEPSC_WEIGHTS_FILE);
+    let state_path = config.out_dir.join(STATE_FILE);
+    let adam_path = config.out_dir.join(ADAM_FILE);
+    let model_config = config.model.unwrap_or_else(|| DeepScConfig::reference(vocab.len()));
+    if model_config.vocab != vocab.len() {
+        bail!("model config has {} words, {} has {}", model_config.vocab, config.vocab.display(), vocab.len());
+    }
+
+    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
+        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+        let mut state: RunState = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
+        if state.trajectory != config.trajectory_key() {
+            bail!("{}: checkpoint was made with different settings ({}), requested {}", state_path.display(), state.trajectory, config.trajectory_key());
+        }
+        if state.data_sha256 != data_sha {
+            bail!("{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}", state_path.display(), state.data_sha256, config.data.display());
+        }
+        let (model, saved_vocab, _) = DeepSc::load(&weights_path, &device)?;
+        if saved_vocab.fingerprint() != vocab.fingerprint() || state.vocab_sha256 != vocab.fingerprint() {
+            bail!(
+                "{}: checkpoint was trained with a different vocabulary ({} words, sha256 {}) than {} ({} words, sha256 {})",
+                weights_path.display(),
+                saved_vocab.len(),
+                &saved_vocab.fingerprint()[..12],
+                config.vocab.display(),
+                vocab.len(),
+                &vocab.fingerprint()[..12]
+            );
+        }
+        let (adam_tensors, _) = weights::read_tensors(&adam_path)?;
+        let get = |name: &str| -> Result<Tensor> {
+            adam_tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).with_context(|| format!("{ADAM_FILE} lacks `{name}`"))
+        };
+        let adam = Adam::from_state(model.named_parameters(), state.step, get("m")?, get("v")?)?;
+        state.config = config.clone();
+        (model, adam, state)
+    } else {
+        let model = DeepSc::new(model_config, config.seed, &device)?;
+        let adam = Adam::new(model.named_parameters())?;
+        let state = RunState {
+            config: config.clone(),
+            trajectory: config.trajectory_key(),
+            data_sha256: data_sha.clone(),
+            vocab_sha256: vocab.fingerprint(),
+            step: 0,
+            wall_s: 0.0,
+            train_log: Vec::new(),
+            eval_log: Vec::new(),
+        };
+        (model, adam, state)
+    };
+    adam.beta2 = 0.98;
+    adam.weight_decay = config.weight_decay;
+
+    let save = |model: &DeepSc, adam: &Adam, state: &RunState| -> Result<()> {
+        let training = serde_json::json!({
+            "data_file": config.data.file_name().map(|s| s.to_string_lossy().to_string()),
+            "data_sha256": state.data_sha256,
+            "channel": config.channel.name(),
+            "steps": state.step,
+            "batch_size": config.batch_size,
+            "lr": config.lr, "warmup": config.warmup, "weight_decay": config.weight_decay,
+            "dropout": config.dropout, "snr_db": [config.snr_low_db, config.snr_high_db], "seed": config.seed,
+            "validation": state.eval_log.last(),
+            "wall_s": state.wall_s,
+        });
+        model.save(&weights_path, &vocab, &training, StoredDtype::F32)?;
+        let (m, v) = adam.moments();
+        weights::write_tensors(&adam_path, &[("m".into(), m.clone()), ("v".into(), v.clone())], Default::default())?;
+        let tmp = state_path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(state)?)?;
+        std::fs::rename(&tmp, &state_path)?;
+        Ok(())
+    };
+
+    let started = Instant::now();
+    let wall_before = state.wall_s;
+    let per_epoch = train.len().div_ceil(config.batch_size) as u64;
+    let mut epoch_cache: Option<(u64, Vec<Vec<usize>>)> = None;
+    let (sigma_lo, sigma_hi) = (sigma_for_snr_db(config.snr_high_db), sigma_for_snr_db(config.snr_low_db));
+    let (mut window_nats, mut window_words, mut window_start) = (0f64, 0usize, Instant::now());
+    while state.step < config.steps {
+        let step = state.step;
+        let epoch = step / per_epoch;
+        if epoch_cache.as_ref().map(|(e, _)| *e) != Some(epoch) {
+            epoch_cache = Some((epoch, epoch_batches(&train, config.batch_size, config.seed, epoch)));
+        }
+        let batches = &epoch_cache.as_ref().expect("filled above").1;
+        let rows = &batches[((step % per_epoch) as usize).min(batches.len() - 1)];
+        let refs: Vec<&[u32]> = rows.iter().map(|&i| train[i].as_slice()).collect();
+        let mut rng = step_rng(config.seed, step);
+        let sigma = if sigma_hi > sigma_lo { rng.random_range(sigma_lo..sigma_hi) } else { sigma_lo };
+        let mut dropout = Dropout { p: config.dropout, rng: ChaCha8Rng::seed_from_u64(rng.random()) };
+        let (nll, _, words) = forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), false)?;
+        let loss = (&nll / words.max(1) as f64)?;
+        let grads = loss.backward()?;
+        let lr = config.lr_at(step);
+        adam.step(model.named_parameters(), &grads, lr)?;
+        let nats = nll.to_scalar::<f32>()? as f64;
+        if !nats.is_finite() {
+            bail!("training diverged at step {step}: loss {nats}");
+        }
+        window_nats += nats;
+        window_words += words;
+        state.step += 1;
+        state.wall_s = wall_before + started.elapsed().as_secs_f64();
+        if state.step % config.report_every == 0 || state.step == config.steps {
+            let mean = window_nats / window_words.max(1) as f64;
+            state.train_log.push(LossPoint { step: state.step, loss: mean, wall_s: state.wall_s });
+            progress(DeepScProgress::Step {
+                step: state.step,
+                total: config.steps,
+                loss: mean,
+                lr,
+                words_per_s: window_words as f64 / window_start.elapsed().as_secs_f64().max(1e-9),
+            });
+            (window_nats, window_words, window_start) = (0.0, 0, Instant::now());
+        }
+        if state.step % config.eval_every == 0 || state.step == config.steps {
+            let points = evaluate(&model, &val, config.channel, &config.eval_snrs_db, config.batch_size)?;
+            state.eval_log.push(EvalPoint { step: state.step, wall_s: state.wall_s, points: points.clone() });
+            progress(DeepScProgress::Eval { step: state.step, points });
+        }
+        if state.step % config.checkpoint_every == 0 || state.step == config.steps {
+            save(&model, &adam, &state)?;
+            progress(DeepScProgress::Checkpoint { step: state.step, path: weights_path.clone() });
+        }
+    }
+    if !weights_path.exists() {
+        save(&model, &adam, &state)?;
+    }
+    Ok(DeepScSummary {
+        parameters: model.parameter_count(),
+        steps: state.step,
+        wall_s: state.wall_s,
+        sentences: train.len(),
+        unknown_words,
+        train_log: state.train_log,
+        eval_log: state.eval_log,
+        weights_path,
+    })
+}
+
+/// Writes `weights` (a training checkpoint) as an f16 file for shipping, keeping its metadata.
+pub fn export_f16(weights: &Path, out: &Path) -> Result<()> {
+    let (model, vocab, training) = DeepSc::load(weights, &Device::Cpu)?;
+    model.save(out, &vocab, &training, StoredDtype::F16)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy corpus over 10 words and its vocabulary file.
+    fn toy(dir: &Path) -> (PathBuf, PathBuf) {
+        let words = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];
+        let mut text = String::new();
+        for i in 0..300usize {
+            let n = 3 + i % 4;
+            let s: Vec<&str> = (0..n).map(|j| words[(i * 7 + j * 3) % words.len()]).collect();
+            text.push_str(&s.join(" "));
+            text.push_str(" .\n");
+        }
+        let data = dir.join("toy.txt");
+        std::fs::write(&data, text).unwrap();
+        let mut map = serde_json::Map::new();
+        for (i, w) in ["<PAD>", "<START>", "<END>", "<UNK>", ""].iter().chain(words.iter()).enumerate() {
+            map.insert(w.to_string(), serde_json::json!(i));
+        }
+        let vocab = dir.join("vocab.json");
+        std::fs::write(&vocab, serde_json::json!({ "token_to_idx": map }).to_string()).unwrap();
+        (data, vocab)
+    }
+
+    fn tiny(dir: &Path, steps: u64, out: &str) -> DeepScTrainConfig {
+        let (data, vocab) = toy(dir);
+        DeepScTrainConfig {
+            steps,
+            batch_size: 16,
+            lr: 3e-3,
+            checkpoint_every: 5,
+            eval_every: 1000,
+            report_every: 5,
+            validation_sentences: 32,
+            eval_snrs_db: vec![10.0],
+            model: Some(DeepScConfig::tiny(15)),
+            ..DeepScTrainConfig::reference(&data, &vocab, &data, dir.join(out))
+        }
+    }
+
+    #[test]
+    fn loss_falls_and_resume_continues_bit_for_bit() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let straight = tiny(dir.path(), 30, "a");
+        let mut losses = Vec::new();
+        let s = train_deepsc(&straight, &mut |p| {
+            if let DeepScProgress::Step { loss, .. } = p {
+                losses.push(loss)
+            }
+        })?;
+        assert_eq!(s.steps, 30);
+        assert_eq!(s.unknown_words, 0);
+        assert!(losses[0] > 1.8, "initial loss near ln 15 = 2.7: {losses:?}");
+        assert!(*losses.last().unwrap() < losses[0] - 0.8, "loss did not fall: {losses:?}");
+
+        train_deepsc(&tiny(dir.path(), 15, "b"), &mut |_| {})?;
+        let rest = DeepScTrainConfig { resume: true, ..tiny(dir.path(), 30, "b") };
+        train_deepsc(&rest, &mut |_| {})?;
+        let (a, _, _) = DeepSc::load(&straight.out_dir.join(DEEPSC_WEIGHTS_FILE), &Device::Cpu)?;
+        let (b, _, _) = DeepSc::load(&rest.out_dir.join(DEEPSC_WEIGHTS_FILE), &Device::Cpu)?;
+        for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
+            assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn resume_with_another_vocabulary_is_refused() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let first = tiny(dir.path(), 5, "run");
+        train_deepsc(&first, &mut |_| {})?;
+        // Same size, one word renamed: the fingerprint differs.
+        let text = std::fs::read_to_string(&first.vocab)?.replace("\"vote\"", "\"veto\"");
+        let other = dir.path().join("other.json");
+        std::fs::write(&other, text)?;
+        let again = DeepScTrainConfig { resume: true, vocab: other, steps: 10, ..first };
+        let err = train_deepsc(&again, &mut |_| {}).unwrap_err().to_string();
+        assert!(err.contains("different vocabulary"), "{err}");
+        Ok(())
+    }
+}

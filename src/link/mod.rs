@@ -7,11 +7,13 @@
 //! - Text link: [`messages`] (the text set), [`sources`] (source coders by name), [`framing`]
 //!   (messages into k-bit blocks behind a length header), [`text_engine`] (one scheme at one
 //!   point: transmit, source-decode, score), [`encoding_cache`] (encodings kept for resume) and
-//!   [`text_sweep`] (every scheme × point).
+//!   [`text_sweep`] (every scheme × point); [`jscc`] runs the JSCC baselines (DeepSC) in the
+//!   same sweep.
 
 pub mod encoding_cache;
 pub mod engine;
 pub mod framing;
+pub mod jscc;
 pub mod messages;
 pub mod scheme;
 pub mod sources;

@@ -29,6 +29,7 @@ pub fn source_key(c: &SchemeConfig) -> String {
         SourceKind::SmallLm => "small-lm".into(),
         SourceKind::Huffman => "huffman".into(),
         SourceKind::Zstd => "zstd".into(),
+        SourceKind::Deepsc => format!("deepsc:{}", c.weights.as_deref().unwrap_or("shipped")),
     }
 }
 
@@ -57,6 +58,7 @@ pub fn source_coder(
         SourceKind::SmallLm => Arc::new(source::small_lm::SmallLmCoder::embedded()?),
         SourceKind::Huffman => Arc::new(HuffmanWordCoder::from_counts_file(&resolve(HUFFMAN_COUNTS, base), 1)?),
         SourceKind::Zstd => Arc::new(source::zstd_coder::ZstdCoder::default()),
+        SourceKind::Deepsc => anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name),
     };
     cache.insert(key, coder.clone());
     Ok(coder)

@@ -2,7 +2,9 @@
 //!
 //! Builds each scheme (source coder shared between schemes that name the same one), encodes the
 //! text set once per source coder, works out each scheme's channel use for the unified SNR axis,
-//! then simulates the points not yet in the results folder, writing each row as it finishes.
+//! then simulates the points not yet in the results folder, writing each row as it finishes. JSCC
+//! schemes ([`super::jscc`]) sit in the same list: their text is mapped to word ids instead of
+//! source-coded, and their rows leave the bit-level and source-rate columns empty.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::encoding_cache::load_or_encode;
 use super::framing::Framer;
+use super::jscc::{run_jscc_point, JsccEncoded, JsccScheme};
 use super::messages::MessageSet;
 use super::scheme::resolve;
 use super::sources::{source_coder, source_key};
@@ -20,9 +23,9 @@ use super::sweep::{counts_row, project_root_for, ResultsFolder, SweepOptions, Sw
 use super::text_engine::{channel_use, run_text_point, EncodedMessages, TextProgress, TextScheme};
 use super::LinkScheme;
 use crate::metrics::text_quality::QualityScorer;
-use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db};
+use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db, ChannelUse};
 use crate::report;
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, SchemeConfig};
 
 pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result<SweepSummary> {
     let s = &loaded.scenario;
@@ -32,8 +35,13 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
     let verbose = !opts.quiet;
 
     let mut coders = BTreeMap::new();
-    let mut schemes = Vec::new();
+    let mut schemes: Vec<AnyScheme> = Vec::new();
     for c in &s.schemes {
+        if c.source.is_jscc() {
+            let j = JsccScheme::load(c, s.channel.kind, &base).with_context(|| format!("{file}: scheme '{}'", c.name))?;
+            schemes.push(AnyScheme::Jscc(j));
+            continue;
+        }
         let mut link_scenario = s.clone();
         if let Some(code) = &c.code {
             link_scenario.code = code.clone();
@@ -44,13 +52,14 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
         let link = LinkScheme::from_scenario(&link_scenario, &base).with_context(|| format!("{file}: scheme '{}'", c.name))?;
         let source = source_coder(c, &base, verbose, &mut coders).with_context(|| format!("{file}: scheme '{}'", c.name))?;
         let framer = Framer::new(link.k(), s.framing.length_bits);
-        schemes.push(TextScheme { config: c.clone(), source, link, framer });
+        schemes.push(AnyScheme::Digital(TextScheme { config: c.clone(), source, link, framer }));
     }
 
     let mut folder = ResultsFolder::open(loaded, opts)?;
     let max_payload = Framer::new(1, s.framing.length_bits).max_payload_bits();
     let mut encoded: BTreeMap<String, Arc<EncodedMessages>> = BTreeMap::new();
     for scheme in &schemes {
+        let AnyScheme::Digital(scheme) = scheme else { continue };
         let key = source_key(&scheme.config);
         if encoded.contains_key(&key) {
             continue;
@@ -72,35 +81,72 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
         }
         encoded.insert(key, Arc::new(e));
     }
-    let uses: Vec<_> = schemes.iter().map(|sc| channel_use(sc, &encoded[&source_key(&sc.config)])).collect();
-    let reference = schemes.iter().position(|sc| sc.config.name == s.unified.reference).unwrap_or(0);
+    let jscc_encoded: Vec<Option<JsccEncoded>> = schemes
+        .iter()
+        .map(|sc| match sc {
+            AnyScheme::Jscc(j) => {
+                let e = j.encode(&messages);
+                if verbose {
+                    eprintln!(
+                        "{}: {} words not in its {}-word vocabulary (sent as <UNK>)",
+                        j.config.name,
+                        e.unknown_words,
+                        j.vocab.len()
+                    );
+                }
+                Some(e)
+            }
+            AnyScheme::Digital(_) => None,
+        })
+        .collect();
+    let uses: Vec<ChannelUse> = schemes
+        .iter()
+        .zip(&jscc_encoded)
+        .map(|(sc, je)| match sc {
+            AnyScheme::Digital(d) => channel_use(d, &encoded[&source_key(&d.config)]),
+            AnyScheme::Jscc(j) => j.channel_use(je.as_ref().expect("encoded above")),
+        })
+        .collect();
+    let reference = schemes.iter().position(|sc| sc.config().name == s.unified.reference).unwrap_or(0);
 
-    let pending = schemes.iter().any(|sc| s.snr.values_db.iter().any(|&v| !folder.has(&sc.config.name, v)));
+    let pending = schemes.iter().any(|sc| s.snr.values_db.iter().any(|&v| !folder.has(&sc.config().name, v)));
     let quality = if pending { Some(QualityScorer::new(&s.metrics, verbose)?) } else { None };
     let mut simulated = 0;
     for (i, scheme) in schemes.iter().enumerate() {
-        let enc = &encoded[&source_key(&scheme.config)];
         for &value in &s.snr.values_db {
-            let name = &scheme.config.name;
+            let name = &scheme.config().name;
             if folder.has(name, value) {
                 continue;
             }
             let quality = quality.as_ref().expect("built when points are pending");
-            let point = SnrPoint::new(value, s.snr.axis, scheme.link.rate(), scheme.link.bits_per_symbol());
             let items = (messages.len() * s.text.repeats) as u64;
             let bar = bar(opts.quiet, name, value, items);
             let mut exact = 0u64;
-            let outcome = run_text_point(scheme, &messages, enc, &s.text, &point, s.seed, quality, &mut |p| match p {
+            let mut on_progress = |p: TextProgress| match p {
                 TextProgress::Transmitted { items, corrupted } => {
                     exact = (items - corrupted) as u64;
                     bar.set_position(exact);
                     bar.set_message(format!("{corrupted} corrupted: source-decoding them"));
                 }
                 TextProgress::Decoded(done) => bar.set_position(exact + done as u64),
-            })?;
+            };
+            let (point, outcome, channel_name, source_bits) = match scheme {
+                AnyScheme::Digital(d) => {
+                    let enc = &encoded[&source_key(&d.config)];
+                    let point = SnrPoint::new(value, s.snr.axis, d.link.rate(), d.link.bits_per_symbol());
+                    let outcome = run_text_point(d, &messages, enc, &s.text, &point, s.seed, quality, &mut on_progress)?;
+                    (point, outcome, d.link.channel_name(), Some(enc.total_bits() as f64))
+                }
+                AnyScheme::Jscc(j) => {
+                    let point = SnrPoint::new(value, s.snr.axis, 1.0, 1);
+                    let enc = jscc_encoded[i].as_ref().expect("encoded above");
+                    let outcome = run_jscc_point(j, &messages, enc, &s.text, &point, s.seed, quality, &mut on_progress)?;
+                    (point, outcome, format!("{} (JSCC, {})", j.channel.name(), j.model_name()), None)
+                }
+            };
             bar.finish_and_clear();
             let t = &outcome.text;
-            let mut row = counts_row(name, scheme.link.channel_name(), &point, &outcome.counts, "messages", outcome.seconds, None);
+            let mut row = counts_row(name, channel_name, &point, &outcome.counts, "messages", outcome.seconds, None);
             row.snr_unified_db = Some(unified_snr_db(point.esn0_db, uses[i], uses[reference]));
             row.messages = Some(t.messages);
             row.message_errors = Some(t.message_errors);
@@ -111,8 +157,8 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
             row.bleu4 = Some(t.bleu(4));
             row.corpus_bleu4 = Some(quality.corpus_bleu4(t));
             row.similarity = t.similarity();
-            row.source_bits_per_char = Some(enc.total_bits() as f64 / messages.chars() as f64);
-            row.source_bits_per_message = Some(enc.total_bits() as f64 / messages.len() as f64);
+            row.source_bits_per_char = source_bits.map(|b| b / messages.chars() as f64);
+            row.source_bits_per_message = source_bits.map(|b| b / messages.len() as f64);
             row.symbols_per_message = Some(uses[i].symbols_per_message);
             row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses[i]));
             if verbose {
@@ -135,6 +181,21 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
     let (out_dir, rows) = folder.finish()?;
     report::plot::all_plots(&out_dir, &rows, &s.name)?;
     Ok(SweepSummary { out_dir, rows, simulated })
+}
+
+/// A scenario's scheme: separate source and channel coding, or JSCC.
+enum AnyScheme {
+    Digital(TextScheme),
+    Jscc(JsccScheme),
+}
+
+impl AnyScheme {
+    fn config(&self) -> &SchemeConfig {
+        match self {
+            AnyScheme::Digital(d) => &d.config,
+            AnyScheme::Jscc(j) => &j.config,
+        }
+    }
 }
 
 fn bar(quiet: bool, scheme: &str, snr: f64, items: u64) -> ProgressBar {

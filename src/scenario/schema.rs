@@ -334,6 +334,16 @@ pub enum SourceKind {
     Fixed,
     /// zstd per message (general-purpose compressor reference).
     Zstd,
+    /// JSCC: the DeepSC transceiver (weights from `weights`, default the shipped model for the
+    /// scenario's channel) replaces source coder, code and modulation; `code`/`decoder` do not apply.
+    Deepsc,
+}
+
+impl SourceKind {
+    /// True for joint source-channel schemes, which send real values instead of coded bits.
+    pub fn is_jscc(&self) -> bool {
+        matches!(self, SourceKind::Deepsc)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -350,10 +360,13 @@ pub struct SchemeConfig {
     /// The decoder; absent: the scenario's `[decoder]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoder: Option<DecoderConfig>,
+    /// For JSCC sources: the weight file; absent: the shipped model for the scenario's channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
 }
 
 impl Default for SchemeConfig {
     fn default() -> Self {
-        SchemeConfig { name: String::new(), source: SourceKind::Llm, model: "smollm2-135m".into(), code: None, decoder: None }
+        SchemeConfig { name: String::new(), source: SourceKind::Llm, model: "smollm2-135m".into(), code: None, decoder: None, weights: None }
     }
 }

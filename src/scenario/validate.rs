@@ -95,6 +95,16 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if decoder.iterations == 0 && !matches!(decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct) {
             return here("decoder.iterations", "belief propagation needs at least one iteration");
         }
+        if scheme.source.is_jscc() {
+            if scheme.code.is_some() || scheme.decoder.is_some() {
+                return here("code", "a JSCC scheme sends real values, it has no channel code or decoder to configure");
+            }
+            if s.snr.axis != channels::SnrAxis::Esn0 {
+                return fail("snr", "axis", &format!("scheme '{}' is JSCC: its real values have no bits, so only axis = \"esn0\" is defined", scheme.name));
+            }
+        } else if scheme.weights.is_some() {
+            return here("weights", "only JSCC schemes (source = \"deepsc\") load weights; an SSCC scheme names its LM with 'model'");
+        }
         if scheme.source == super::SourceKind::Llm && scheme.model.trim().is_empty() {
             return here("model", "source = \"llm\" needs a model name, a .gguf path or hub:<repo>");
         }

@@ -1,0 +1,143 @@
+//! Joint source-channel coding schemes (`source = "deepsc"`): a neural transceiver replaces source
+//! coder, framing, channel code and modulation, and sends real values straight over the channel.
+//!
+//! Per SNR point, item `j` is message `j mod M` (as [`super::text_engine`]); items are grouped into
+//! batches of `batch_messages`, batch `b` drawing its channel noise from stream
+//! `(seed, scheme, SNR, b)`. Each batch is transmitted (every sentence at unit mean power per real
+//! value), crosses the channel ([`neural::jscc_channel`]: AWGN, or for a Rayleigh scenario the
+//! reference's block fading, one CN(0,1) gain per message with perfect-CSI equalisation) and is
+//! decoded greedily. Batches run in order with a fixed composition, so results do not depend on the
+//! thread count.
+//!
+//! Channel use: `channel_dim` real values (16 for DeepSC) per word position, `<START>` and `<END>`
+//! included, each a float32 charged 32 bits on the unified SNR axis.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use candle_core::{Device, Tensor};
+use channels::{stream, SnrPoint};
+use neural::deepsc::{DeepSc, SentenceBatch};
+use neural::jscc_channel::effective_noise;
+use neural::word_vocab::WordVocab;
+use neural::Channel;
+
+use super::messages::MessageSet;
+use super::scheme::resolve;
+use super::text_engine::{TextPointOutcome, TextProgress};
+use crate::metrics::text_quality::{QualityScorer, TextCounts};
+use crate::metrics::unified_snr::ChannelUse;
+use crate::metrics::ErrorCounts;
+use crate::scenario::{ChannelKind, SchemeConfig, TextConfig};
+
+/// Bits charged per transmitted real value (float32).
+pub const FLOAT_PRECISION_BITS: f64 = 32.0;
+
+/// The shipped DeepSC weights for a channel (trained as `README.md` says).
+pub fn shipped_deepsc_weights(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Awgn => "neural/models/deepsc-awgn.safetensors",
+        Channel::Rayleigh => "neural/models/deepsc-rayleigh.safetensors",
+    }
+}
+
+/// A JSCC scheme: model, its vocabulary and the channel it is simulated over.
+pub struct JsccScheme {
+    pub config: SchemeConfig,
+    pub model: DeepSc,
+    pub vocab: WordVocab,
+    pub channel: Channel,
+    pub weights: PathBuf,
+}
+
+/// The text set as word ids.
+#[derive(Debug, Clone)]
+pub struct JsccEncoded {
+    pub ids: Vec<Vec<u32>>,
+    /// Words of the text set missing from the model's vocabulary (sent as `<UNK>`).
+    pub unknown_words: usize,
+}
+
+impl JsccScheme {
+    /// Loads the scheme's weights (`weights`, or the shipped model for the scenario's channel).
+    pub fn load(config: &SchemeConfig, channel: ChannelKind, base: &Path) -> anyhow::Result<Self> {
+        let channel = match channel {
+            ChannelKind::Awgn => Channel::Awgn,
+            ChannelKind::Rayleigh | ChannelKind::RayleighLmSscc => Channel::Rayleigh,
+        };
+        let weights = resolve(config.weights.as_deref().unwrap_or(shipped_deepsc_weights(channel)), base);
+        let (model, vocab, _) = DeepSc::load(&weights, &Device::Cpu)
+            .with_context(|| format!("scheme '{}': DeepSC weights (field 'weights')", config.name))?;
+        Ok(Self { config: config.clone(), model, vocab, channel, weights })
+    }
+
+    /// A label for the CSV's channel column.
+    pub fn model_name(&self) -> String {
+        format!("DeepSC {}", self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+    }
+
+    /// Identifies the scheme's random streams: a stable hash of its name.
+    pub fn stream_id(&self) -> u64 {
+        super::stream_id_of(&self.config.name)
+    }
+
+    pub fn encode(&self, messages: &MessageSet) -> JsccEncoded {
+        let mut unknown_words = 0;
+        let ids = messages
+            .texts
+            .iter()
+            .map(|t| {
+                let e = self.vocab.encode(t);
+                unknown_words += e.unknown_words;
+                e.ids
+            })
+            .collect();
+        JsccEncoded { ids, unknown_words }
+    }
+
+    /// Mean real values per message, each charged as a float32.
+    pub fn channel_use(&self, encoded: &JsccEncoded) -> ChannelUse {
+        let positions: usize = encoded.ids.iter().map(Vec::len).sum();
+        let per_message = (positions * self.model.config().channel_dim) as f64 / encoded.ids.len().max(1) as f64;
+        ChannelUse { symbols_per_message: per_message, precision_bits: FLOAT_PRECISION_BITS }
+    }
+}
+
+/// Simulates every message (× repeats) through `scheme` at `point`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_jscc_point(
+    scheme: &JsccScheme,
+    messages: &MessageSet,
+    encoded: &JsccEncoded,
+    text: &TextConfig,
+    point: &SnrPoint,
+    seed: u64,
+    quality: &QualityScorer,
+    progress: &mut dyn FnMut(TextProgress),
+) -> anyhow::Result<TextPointOutcome> {
+    let start = std::time::Instant::now();
+    let m = messages.len();
+    let items = m * text.repeats;
+    let sigma = point.sigma();
+    let reals = scheme.model.config().channel_dim;
+    let dev = scheme.model.device().clone();
+    let mut received_text: Vec<String> = Vec::with_capacity(items);
+    for (b, first) in (0..items).step_by(text.batch_messages).enumerate() {
+        let end = (first + text.batch_messages).min(items);
+        let sentences: Vec<&[u32]> = (first..end).map(|j| encoded.ids[j % m].as_slice()).collect();
+        let batch = SentenceBatch::new(&sentences, &dev)?;
+        let (rows, t) = batch.ids.dims2()?;
+        let mut rng = stream(seed, &[scheme.stream_id(), point.snr_db.to_bits(), b as u64]);
+        let noise = effective_noise(scheme.channel, rows, t, reals, sigma, &mut rng);
+        let tx = scheme.model.transmit(&batch, None)?;
+        let rx = (tx + Tensor::from_vec(noise, (rows, t, reals), &dev)?)?;
+        // The receiver knows how many positions arrived; it may emit a few more words than that.
+        let decoded = scheme.model.greedy_decode(&rx, &batch.src_bias, t + 4)?;
+        received_text.extend(decoded.iter().map(|ids| scheme.vocab.decode(ids)));
+        progress(TextProgress::Decoded(end));
+    }
+    let pairs: Vec<(&str, &str)> = (0..items).map(|j| (messages.texts[j % m].as_str(), received_text[j].as_str())).collect();
+    let mut text_counts = TextCounts::default();
+    quality.add(&pairs, &mut text_counts)?;
+    Ok(TextPointOutcome { counts: ErrorCounts::default(), text: text_counts, seconds: start.elapsed().as_secs_f64() })
+}

@@ -429,6 +429,14 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
     })
 }
 
+/// The training and validation logs of a run folder (its `state.json`), e.g. while it is running.
+pub fn read_logs(out_dir: &Path) -> Result<(Vec<LossPoint>, Vec<EvalPoint>)> {
+    let path = out_dir.join(STATE_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let state: RunState = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", path.display()))?;
+    Ok((state.train_log, state.eval_log))
+}
+
 /// Writes `weights` (a training checkpoint) as an f16 file for shipping, keeping its metadata.
 pub fn export_f16(weights: &Path, out: &Path) -> Result<()> {
     let (model, vocab, training) = DeepSc::load(weights, &Device::Cpu)?;

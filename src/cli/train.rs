@@ -20,6 +20,8 @@ pub enum TrainCommand {
     Ecct(EcctArgs),
     /// Train the DeepSC JSCC baseline on a sentence file.
     Deepsc(super::train_deepsc::DeepScArgs),
+    /// Learning curves (SVG/PNG) and log (CSV) of a DeepSC run folder, also while it runs.
+    Curve(super::train_deepsc::CurveArgs),
 }
 
 #[derive(Args)]
@@ -114,6 +116,7 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
         TrainCommand::SourceLm(a) => source_lm(a),
         TrainCommand::Ecct(a) => ecct(a),
         TrainCommand::Deepsc(a) => super::train_deepsc::run(a),
+        TrainCommand::Curve(a) => super::train_deepsc::run_curve(a),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use neural::train_deepsc::{export_f16, train_deepsc, DeepScProgress, DeepScTrainConfig};
+use neural::train_deepsc::{export_f16, read_logs, train_deepsc, DeepScProgress, DeepScTrainConfig};
 use neural::{Channel, DeviceChoice};
 
 use super::train::{bar, parse_channel, parse_device};
@@ -94,9 +94,61 @@ pub fn run(a: DeepScArgs) -> anyhow::Result<()> {
         summary.parameters, summary.steps, summary.wall_s, summary.sentences, summary.unknown_words
     );
     println!("weights: {}", summary.weights_path.display());
+    curve(&a.out, &a.out)?;
     if let Some(dst) = a.export {
         export_f16(&summary.weights_path, &dst)?;
         println!("exported (f16) to {}", dst.display());
     }
     Ok(())
+}
+
+#[derive(Args)]
+pub struct CurveArgs {
+    /// A `sim train deepsc` run folder (its state.json; the run may still be going).
+    pub run: PathBuf,
+    /// Where to write training_loss/training_accuracy (.svg, .png) and training_log.csv.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run_curve(a: CurveArgs) -> anyhow::Result<()> {
+    let out = a.out.unwrap_or_else(|| a.run.clone());
+    std::fs::create_dir_all(&out)?;
+    for f in curve(&a.run, &out)? {
+        println!("{}", f.display());
+    }
+    Ok(())
+}
+
+/// Learning curves and the log as CSV (`step, wall_s, series, snr_db, loss, word_accuracy`).
+fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
+    use crate::report::plot::{training_plots, Curve};
+    let (train, evals) = read_logs(run)?;
+    let mut csv = String::from("step,wall_s,series,snr_db,loss,word_accuracy\n");
+    for p in &train {
+        csv.push_str(&format!("{},{:.1},train,,{},\n", p.step, p.wall_s, p.loss));
+    }
+    let mut snrs: Vec<f64> = Vec::new();
+    for e in &evals {
+        for p in &e.points {
+            csv.push_str(&format!("{},{:.1},validation,{},{},{}\n", e.step, e.wall_s, p.snr_db, p.loss, p.word_accuracy));
+            if !snrs.contains(&p.snr_db) {
+                snrs.push(p.snr_db);
+            }
+        }
+    }
+    let log = out.join("training_log.csv");
+    crate::report::write_atomic(&log, csv.as_bytes())?;
+    let at = |snr: f64, f: fn(&neural::train_deepsc::EvalAtSnr) -> f64| -> Vec<(f64, f64)> {
+        evals.iter().filter_map(|e| e.points.iter().find(|p| p.snr_db == snr).map(|p| (e.step as f64, f(p)))).collect()
+    };
+    let mut losses = vec![Curve { label: "training (5..10 dB)".into(), points: train.iter().map(|p| (p.step as f64, p.loss)).collect() }];
+    let mut accuracies = Vec::new();
+    for &snr in &snrs {
+        losses.push(Curve { label: format!("validation, {snr} dB"), points: at(snr, |p| p.loss) });
+        accuracies.push(Curve { label: format!("validation, {snr} dB"), points: at(snr, |p| p.word_accuracy) });
+    }
+    let mut files = training_plots(out, "DeepSC training", "cross-entropy (nats/word)", losses, accuracies)?;
+    files.push(log);
+    Ok(files)
 }

@@ -105,6 +105,37 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<
     Ok(written)
 }
 
+/// One named curve of a training run.
+pub struct Curve {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A training run's learning curves: `training_loss` (log scale, against the step) and, when given,
+/// `training_accuracy` (linear, 0..1). Returns the files written.
+pub fn training_plots(dir: &Path, title: &str, y_label: &str, losses: Vec<Curve>, accuracies: Vec<Curve>) -> anyhow::Result<Vec<PathBuf>> {
+    let series = |curves: Vec<Curve>| -> Vec<Series> {
+        curves
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Series { label: c.label, colour: i, stroke: Stroke::Solid, markers: c.points.len() < 60, points: c.points, bars: Vec::new() })
+            .collect()
+    };
+    let loss = Figure { title: format!("{title}: loss"), x_label: "optimizer step".into(), y_label: y_label.into(), log_y: true, series: series(losses) };
+    let mut written = save(&loss, dir, "training_loss")?;
+    if !accuracies.is_empty() {
+        let acc = Figure {
+            title: format!("{title}: validation word accuracy"),
+            x_label: "optimizer step".into(),
+            y_label: "word accuracy (teacher forcing)".into(),
+            log_y: false,
+            series: series(accuracies),
+        };
+        written.extend(save(&acc, dir, "training_accuracy")?);
+    }
+    Ok(written)
+}
+
 /// Writes `ber.svg` and `ber.png` in `dir`.
 pub fn ber_plot(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<Vec<PathBuf>> {
     let points: Vec<&ResultRow> = rows.iter().filter(|r| r.frames > 0).collect();
@@ -208,7 +239,10 @@ where
         .y_label_area_size((70.0 * scale) as u32);
     if fig.log_y {
         let y_min = all().map(|p| p.1).filter(|&v| v > 0.0).fold(1.0f64, f64::min).max(1e-12) / 2.0;
-        let mut chart = builder.build_cartesian_2d(x0..x1, (y_min..1.0f64).log_scale())?;
+        // Error rates end at 1; a training loss may start above it.
+        let y_max = all().map(|p| p.1).filter(|v| v.is_finite()).fold(1.0f64, f64::max);
+        let y_max = if y_max > 1.0 { y_max * 1.5 } else { 1.0 };
+        let mut chart = builder.build_cartesian_2d(x0..x1, (y_min..y_max).log_scale())?;
         chart
             .configure_mesh()
             .x_desc(&fig.x_label)

@@ -1,0 +1,141 @@
+//! JSCC schemes in `sim run`: a DeepSC scheme beside an SSCC one in one scenario, its rows, its
+//! channel use on the unified axis, unseen words, and the errors a user gets for bad weights.
+//!
+//! The weights here are a small untrained DeepSC over the real Europarl vocabulary: the test is about
+//! the plumbing and the accounting, not the model's quality (`deepsc_quality.rs` checks that).
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{fails_with, root, sim, stderr, write};
+use neural::deepsc::{DeepSc, DeepScConfig};
+use neural::weights::StoredDtype;
+use neural::word_vocab::WordVocab;
+
+fn tiny_weights(dir: &Path) -> std::path::PathBuf {
+    let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
+    let model = DeepSc::new(DeepScConfig::tiny(vocab.len()), 9, &candle_core::Device::Cpu).unwrap();
+    let path = dir.join("tiny-deepsc.safetensors");
+    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F16).unwrap();
+    path
+}
+
+fn scenario(dir: &Path, text: &Path, weights: &Path) -> std::path::PathBuf {
+    write(
+        dir,
+        "jscc.toml",
+        &format!(
+            r#"name = "jscc-test"
+seed = 5
+[snr]
+values_db = [0.0, 12.0]
+[text]
+file = "{}"
+messages = 6
+batch_messages = 4
+[metrics]
+similarity = false
+[unified]
+reference = "huffman-uncoded"
+[code]
+kind = "uncoded"
+uncoded_bits = 64
+[[schemes]]
+name = "huffman-uncoded"
+source = "huffman"
+[[schemes]]
+name = "deepsc"
+source = "deepsc"
+weights = "{}"
+"#,
+            text.display(),
+            weights.display()
+        ),
+    )
+}
+
+type Row = HashMap<String, String>;
+
+fn rows(dir: &Path) -> Vec<Row> {
+    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    rdr.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect()
+}
+
+fn num(r: &Row, k: &str) -> f64 {
+    r[k].parse().unwrap_or_else(|_| panic!("column {k} = '{}' is not a number", r[k]))
+}
+
+#[test]
+fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = tiny_weights(dir.path());
+    // Two lines with words no Europarl vocabulary has.
+    let lines = [
+        "the house rose and observed a minute s silence",
+        "thank you mr segni i shall do so gladly .",
+        "zorblax quuxified the frobnicator .",
+        "we vote on the report tomorrow .",
+        "the commission qwertyuiop agrees .",
+        "i should like to thank the rapporteur .",
+    ];
+    let text = write(dir.path(), "text.txt", &(lines.join("\n") + "\n"));
+    let sc = scenario(dir.path(), &text, &weights);
+    let out_dir = dir.path().join("out");
+    let out = sim(&["run", sc.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("deepsc: 4 words not in its 22234-word vocabulary"), "{err}");
+
+    let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
+    let positions: usize = lines.iter().map(|l| vocab.encode(l).ids.len()).sum();
+    let reals_per_message = (positions * 4) as f64 / lines.len() as f64; // tiny(): 4 reals per word
+    let all = rows(&out_dir);
+    assert_eq!(all.len(), 4);
+    let huffman = all.iter().find(|r| r["scheme"] == "huffman-uncoded").unwrap();
+    for r in all.iter().filter(|r| r["scheme"] == "deepsc") {
+        assert_eq!(num(r, "messages"), 6.0);
+        assert!((num(r, "symbols_per_message") - reals_per_message).abs() < 1e-9, "{r:?}");
+        // Unified: Es/N0 + 10 log10(S·32 / S_ref).
+        let want = num(r, "esn0_db") + 10.0 * (reals_per_message * 32.0 / num(huffman, "symbols_per_message")).log10();
+        assert!((num(r, "snr_unified_db") - want).abs() < 1e-9, "{r:?}");
+        assert!(r["source_bits_per_char"].is_empty(), "JSCC has no source bits");
+        assert!(r["channel"].contains("JSCC"), "{r:?}");
+        for k in ["bleu1", "bleu4", "message_error_rate"] {
+            assert!((0.0..=1.0).contains(&num(r, k)), "{k}: {r:?}");
+        }
+        // An untrained model reproduces nothing.
+        assert!(num(r, "message_errors") >= 5.0, "{r:?}");
+    }
+
+    // Rerun resumes: nothing left to simulate.
+    let again = sim(&["run", sc.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(rows(&out_dir), all);
+}
+
+#[test]
+fn bad_weights_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = write(dir.path(), "text.txt", &"we vote on the report tomorrow .\n".repeat(6));
+    let missing = dir.path().join("nope.safetensors");
+    let sc = scenario(dir.path(), &text, &missing);
+    fails_with(&["run", sc.to_str().unwrap(), "--quiet"], &["scheme 'deepsc'", "weights", "nope.safetensors"]);
+
+    // A truncated weight file: an error naming the file, not a panic.
+    let weights = tiny_weights(dir.path());
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 3]).unwrap();
+    let sc = scenario(dir.path(), &text, &weights);
+    fails_with(&["run", sc.to_str().unwrap(), "--quiet"], &["scheme 'deepsc'", "tiny-deepsc.safetensors"]);
+
+    // Code or decoder on a JSCC scheme, and weights on an SSCC one, are refused with the field.
+    let with_code = std::fs::read_to_string(&sc).unwrap().replace("source = \"deepsc\"", "source = \"deepsc\"\ncode = { kind = \"uncoded\" }");
+    let p = write(dir.path(), "code.toml", &with_code);
+    fails_with(&["run", p.to_str().unwrap(), "--quiet"], &["scheme 'deepsc'", "field 'code'"]);
+    let sscc_weights = std::fs::read_to_string(&sc).unwrap().replace("source = \"huffman\"", "source = \"huffman\"\nweights = \"x\"");
+    let p = write(dir.path(), "w.toml", &sscc_weights);
+    fails_with(&["run", p.to_str().unwrap(), "--quiet"], &["scheme 'huffman-uncoded'", "field 'weights'"]);
+}

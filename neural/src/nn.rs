@@ -36,6 +36,19 @@ pub fn layer_norm_eps(x: &Tensor, weight: &Var, bias: &Var, eps: f64) -> Result<
     normed.broadcast_mul(weight.as_tensor())?.broadcast_add(bias.as_tensor())
 }
 
+/// The LayerNorm of "The Annotated Transformer" (the UT reference code's `LayerNorm`):
+/// `weight · (x − mean) / (std + eps) + bias`, with the *unbiased* standard deviation and `eps` added
+/// to it rather than to the variance. (A 1e-12 under the square root keeps the gradient finite for a
+/// constant row; it is far below f32 resolution of any real variance.)
+pub fn layer_norm_std_eps(x: &Tensor, weight: &Var, bias: &Var, eps: f64) -> Result<Tensor> {
+    let n = x.dim(D::Minus1)?;
+    let mean = x.mean_keepdim(D::Minus1)?;
+    let centred = x.broadcast_sub(&mean)?;
+    let var = (centred.sqr()?.sum_keepdim(D::Minus1)? / (n.max(2) - 1) as f64)?;
+    let std = ((var + 1e-12)?.sqrt()? + eps)?;
+    centred.broadcast_div(&std)?.broadcast_mul(weight.as_tensor())?.broadcast_add(bias.as_tensor())
+}
+
 /// Softmax over the last dimension. The row maximum is subtracted for stability and detached: softmax is
 /// invariant to that shift, so the gradient is unchanged and the max op needs no backward.
 pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {

@@ -299,6 +299,59 @@ impl DeepSc {
     }
 }
 
+impl crate::jscc::JsccModel for DeepSc {
+    type Config = DeepScConfig;
+    const WEIGHTS_FILE: &'static str = "deepsc.safetensors";
+    const ADAM_BETA2: f64 = 0.98;
+
+    fn new(config: DeepScConfig, seed: u64, device: &Device) -> Result<Self> {
+        DeepSc::new(config, seed, device)
+    }
+    fn config_vocab(config: &DeepScConfig) -> usize {
+        config.vocab
+    }
+    fn config(&self) -> &DeepScConfig {
+        &self.config
+    }
+    fn device(&self) -> &Device {
+        &self.device
+    }
+    fn named_parameters(&self) -> &[(String, Var)] {
+        &self.named
+    }
+    fn values_per_token(&self) -> usize {
+        self.config.channel_dim
+    }
+    fn transmit_with_penalty(&self, batch: &SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)> {
+        Ok((self.transmit(batch, dropout)?, None))
+    }
+    fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {
+        DeepSc::channel_decode(self, received)
+    }
+    fn decode_states_with_penalty(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        Ok((self.decode_states(ids, lengths, memory, memory_bias, dropout)?, None))
+    }
+    fn logits(&self, states: &Tensor) -> Result<Tensor> {
+        DeepSc::logits(self, states)
+    }
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
+        DeepSc::greedy_decode(self, received, memory_bias, max_len)
+    }
+    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
+        DeepSc::save(self, path, vocab, training, dtype)
+    }
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+        DeepSc::load(path, device)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

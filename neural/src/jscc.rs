@@ -134,3 +134,44 @@ pub(crate) fn set_loaded(
     }
     crate::nn::set_named_parameters(named, tensors, device).map_err(|e| bad(e.to_string()))
 }
+
+/// A JSCC model as the training loop ([`crate::train_deepsc`]) and the link see it: DeepSC or UT.
+///
+/// The methods mirror [`crate::deepsc::DeepSc`]'s; the `*_with_penalty` forms also return a scalar
+/// already weighted to be added to the per-word cross-entropy (UT's ACT ponder costs), `None` where
+/// the model has none.
+pub trait JsccModel: Sized {
+    type Config: Copy + PartialEq + std::fmt::Debug + Serialize + DeserializeOwned;
+    /// Name of the checkpoint's weight file in a training folder.
+    const WEIGHTS_FILE: &'static str;
+    /// Adam's β₂ in the model's reference recipe.
+    const ADAM_BETA2: f64;
+
+    fn new(config: Self::Config, seed: u64, device: &Device) -> Result<Self>;
+    /// Words the configuration's embeddings and output layer have.
+    fn config_vocab(config: &Self::Config) -> usize;
+    fn config(&self) -> &Self::Config;
+    fn device(&self) -> &Device;
+    fn named_parameters(&self) -> &[(String, Var)];
+    fn parameter_count(&self) -> usize {
+        self.named_parameters().iter().map(|(_, v)| v.elem_count()).sum()
+    }
+    /// Channel values per word position (reals, or bits for a quantized model).
+    fn values_per_token(&self) -> usize;
+    /// Channel values `(B, T, values_per_token)` of `batch`, and the model's penalty.
+    fn transmit_with_penalty(&self, batch: &crate::deepsc::SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)>;
+    fn channel_decode(&self, received: &Tensor) -> Result<Tensor>;
+    /// Decoder states for teacher-forced `ids` (`lengths` real positions per row), and the penalty.
+    fn decode_states_with_penalty(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)>;
+    fn logits(&self, states: &Tensor) -> Result<Tensor>;
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>>;
+    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError>;
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError>;
+}

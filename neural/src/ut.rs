@@ -495,6 +495,63 @@ impl Ut {
     }
 }
 
+/// Training adds the ponder costs with the reference's weights ([`PONDER_WEIGHT_ENCODER`],
+/// [`PONDER_WEIGHT_DECODER`]); Adam β₂ is PyTorch's default, as `modeltrainUT.py` uses.
+impl crate::jscc::JsccModel for Ut {
+    type Config = UtConfig;
+    const WEIGHTS_FILE: &'static str = "ut.safetensors";
+    const ADAM_BETA2: f64 = 0.999;
+
+    fn new(config: UtConfig, seed: u64, device: &Device) -> Result<Self> {
+        Ut::new(config, seed, device)
+    }
+    fn config_vocab(config: &UtConfig) -> usize {
+        config.vocab
+    }
+    fn config(&self) -> &UtConfig {
+        &self.config
+    }
+    fn device(&self) -> &Device {
+        &self.device
+    }
+    fn named_parameters(&self) -> &[(String, Var)] {
+        &self.named
+    }
+    fn values_per_token(&self) -> usize {
+        self.config.values_per_token()
+    }
+    fn transmit_with_penalty(&self, batch: &SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)> {
+        let (tx, stats) = self.transmit_act(batch, dropout)?;
+        Ok((tx, Some((stats.ponder * PONDER_WEIGHT_ENCODER)?)))
+    }
+    fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {
+        Ut::channel_decode(self, received)
+    }
+    fn decode_states_with_penalty(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        let (states, stats) = self.decode_states_act(ids, lengths, memory, memory_bias, dropout)?;
+        Ok((states, Some((stats.ponder * PONDER_WEIGHT_DECODER)?)))
+    }
+    fn logits(&self, states: &Tensor) -> Result<Tensor> {
+        Ut::logits(self, states)
+    }
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
+        Ut::greedy_decode(self, received, memory_bias, max_len)
+    }
+    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
+        Ut::save(self, path, vocab, training, dtype)
+    }
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+        Ut::load(path, device)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

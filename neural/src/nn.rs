@@ -145,6 +145,22 @@ mod tests {
     }
 
     #[test]
+    fn std_layer_norm_uses_the_unbiased_std_plus_eps() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Tensor::new(&[[1f32, 2., 3., 4.]], &dev)?;
+        let w = Var::new(&[1f32, 1., 2., 1.], &dev)?;
+        let b = Var::new(&[0f32, 0., 0., 1.], &dev)?;
+        let y = layer_norm_std_eps(&x, &w, &b, 1e-6)?.to_vec2::<f32>()?;
+        // Mean 2.5, unbiased variance 5/3.
+        let s = (5f32 / 3.0).sqrt() + 1e-6;
+        let want = [-1.5 / s, -0.5 / s, 2.0 * 0.5 / s, 1.5 / s + 1.0];
+        for (a, b) in y[0].iter().zip(want) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn softmax_rows_sum_to_one_and_masked_entries_vanish() -> Result<()> {
         let dev = Device::Cpu;
         let x = Tensor::new(&[[1f32, 2., -1e9], [0., 0., 0.]], &dev)?;

@@ -15,9 +15,12 @@
 //!   weight decay (DeepSC 5e-4, UT none); learning rate `lr` after a linear warm-up of `warmup` steps
 //!   (DeepSC: 1e-4, none; UT: 3e-4, none; UT's step decay and ±0.1 gradient clamping are not
 //!   reproduced).
-//! - Checkpoints every `checkpoint_every` steps: `deepsc.safetensors` / `ut.safetensors` (f32 weights + vocabulary +
-//!   training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step, loss log,
-//!   validations).
+//! - UT-quant trains end to end: the channel's noise is added to its ±1 bits (straight-through
+//!   gradient), a stand-in for the digital link it meets in `sim run`. The reference instead trains only
+//!   the quantizer on a frozen model, with hard decisions after AWGN and an MSE loss.
+//! - Checkpoints every `checkpoint_every` steps: `deepsc.safetensors` / `ut.safetensors` (f32 weights
+//!   + vocabulary + training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step,
+//!   loss log, validations).
 //! - Validation: on held-out sentences, teacher-forced cross-entropy and word accuracy at fixed SNRs.
 
 use std::path::{Path, PathBuf};

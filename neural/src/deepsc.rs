@@ -22,17 +22,17 @@
 //! to unit mean power per real value exactly, so each real value costs Es = 1 and the Es/N0 axis (and
 //! the unified SNR that charges 16 reals per word) means what it says for every message.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Result, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{causal_bias, padding_bias, sinusoidal_positions, FeedForward, MultiHeadAttention};
+use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
+use crate::jscc::{embed_tokens, greedy_rows, load_weights, save_weights, set_loaded, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
-use crate::weights::{read_tensors, write_tensors_as, EcctError, StoredDtype};
-use crate::word_vocab::{WordVocab, PAD, START};
+use crate::weights::{EcctError, StoredDtype};
+use crate::word_vocab::{WordVocab, PAD};
 
 /// Format tag of DeepSC weight files.
 pub const FORMAT: &str = "lmsscc-deepsc-v1";
@@ -215,22 +215,10 @@ impl DeepSc {
         self.named.iter().map(|(_, v)| v.elem_count()).sum()
     }
 
-    /// Embedding × sqrt(d) + positions (+ dropout).
-    fn embed(&self, table: &Var, ids: &Tensor, dropout: &mut Option<&mut Dropout>) -> Result<Tensor> {
-        let (b, t) = ids.dims2()?;
-        let d = self.config.dim;
-        let x = table.as_tensor().index_select(&ids.flatten_all()?, 0)?.reshape((b, t, d))?;
-        let x = (x * (d as f64).sqrt())?.broadcast_add(&sinusoidal_positions(t, d, &self.device)?)?;
-        match dropout {
-            Some(dr) => dr.apply(&x),
-            None => Ok(x),
-        }
-    }
-
     /// Transmitter: the channel values `(B, T, channel_dim)` of `batch`, each sentence scaled to unit
     /// mean power per real value over its own positions (padding positions are 0).
     pub fn transmit(&self, batch: &SentenceBatch, mut dropout: Option<&mut Dropout>) -> Result<Tensor> {
-        let mut x = self.embed(&self.enc_embed, &batch.ids, &mut dropout)?;
+        let mut x = embed_tokens(&self.enc_embed, &batch.ids, &mut dropout)?;
         for l in &self.enc_layers {
             let a = l.mha.forward(&x, &x, &batch.src_bias, dropout.as_deref_mut())?;
             x = nn::layer_norm_eps(&(x + a)?, &l.ln1.0, &l.ln1.1, LN_EPS)?;
@@ -239,11 +227,7 @@ impl DeepSc {
         }
         let h = nn::linear(&x, &self.chan_enc[0].0, &self.chan_enc[0].1)?.relu()?;
         let s = nn::linear(&h, &self.chan_enc[1].0, &self.chan_enc[1].1)?.broadcast_mul(&batch.keep)?;
-        // Per-sentence power: Σ s² / (length · channel_dim).
-        let reals: Vec<f32> = batch.lengths.iter().map(|&n| (n * self.config.channel_dim).max(1) as f32).collect();
-        let reals = Tensor::from_vec(reals, (batch.lengths.len(), 1, 1), &self.device)?;
-        let power = s.sqr()?.sum_keepdim(2)?.sum_keepdim(1)?.broadcast_div(&reals)?;
-        s.broadcast_div(&(power + 1e-12)?.sqrt()?)
+        unit_power_per_sentence(&s, &batch.lengths)
     }
 
     /// Channel decoder: received values `(B, T, channel_dim)` to the semantic decoder's memory.
@@ -266,7 +250,7 @@ impl DeepSc {
     ) -> Result<Tensor> {
         let t = ids.dim(1)?;
         let self_bias = causal_bias(lengths, t, &self.device)?;
-        let mut x = self.embed(&self.dec_embed, ids, &mut dropout)?;
+        let mut x = embed_tokens(&self.dec_embed, ids, &mut dropout)?;
         for l in &self.dec_layers {
             let a = l.self_mha.forward(&x, &x, &self_bias, dropout.as_deref_mut())?;
             x = nn::layer_norm_eps(&(x + a)?, &l.ln1.0, &l.ln1.1, LN_EPS)?;
@@ -289,27 +273,12 @@ impl DeepSc {
     pub fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
         let b = received.dim(0)?;
         let memory = self.channel_decode(received)?;
-        let mut rows: Vec<Vec<u32>> = vec![vec![START]; b];
-        let mut done = vec![false; b];
-        for _ in 1..max_len.max(2) {
-            let t = rows[0].len();
-            let flat: Vec<u32> = rows.iter().flatten().copied().collect();
-            let ids = Tensor::from_vec(flat, (b, t), &self.device)?;
-            let states = self.decode_states(&ids, &vec![t; b], &memory, memory_bias, None)?;
+        greedy_rows(b, &self.device, max_len, |ids| {
+            let t = ids.dim(1)?;
+            let states = self.decode_states(ids, &vec![t; b], &memory, memory_bias, None)?;
             let last = states.narrow(1, t - 1, 1)?.squeeze(1)?;
-            let next = self.logits(&last)?.argmax(1)?.to_dtype(DType::U32)?.to_vec1::<u32>()?;
-            for (i, &w) in next.iter().enumerate() {
-                rows[i].push(if done[i] { PAD } else { w });
-                done[i] |= w == crate::word_vocab::END;
-            }
-            if done.iter().all(|&d| d) {
-                break;
-            }
-        }
-        Ok(rows
-            .into_iter()
-            .map(|r| r.into_iter().skip(1).take_while(|&w| w != PAD).collect())
-            .collect())
+            self.logits(&last)?.argmax(1)?.to_dtype(DType::U32)?.to_vec1::<u32>()
+        })
     }
 
     pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
@@ -318,47 +287,75 @@ impl DeepSc {
 
     /// Writes the weights (f32 or f16) with `format`, `config`, the vocabulary and `training` metadata.
     pub fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
-        let tensors: Vec<(String, Tensor)> = self.named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
-        let mut md = HashMap::new();
-        md.insert("format".to_string(), FORMAT.to_string());
-        md.insert("config".to_string(), serde_json::to_string(&self.config).expect("config serialises"));
-        md.insert("vocab".to_string(), serde_json::to_string(vocab.tokens()).expect("tokens serialise"));
-        md.insert("vocab_sha256".to_string(), vocab.fingerprint());
-        md.insert("training".to_string(), training.to_string());
-        write_tensors_as(path, &tensors, md, dtype)
+        save_weights(path, FORMAT, &self.config, &self.named, vocab, training, dtype)
     }
 
     /// Loads a weight file written by [`DeepSc::save`]: the model, its vocabulary and `training`.
     pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
-        let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
-        let (tensors, md) = read_tensors(path)?;
-        match md.get("format") {
-            Some(f) if f == FORMAT => {}
-            other => return Err(bad(format!("format tag {other:?}, expected `{FORMAT}`"))),
-        }
-        let config: DeepScConfig = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
-            .map_err(|e| bad(format!("metadata `config`: {e}")))?;
-        config.validate().map_err(bad)?;
-        let tokens: Vec<String> = serde_json::from_str(md.get("vocab").ok_or_else(|| bad("no `vocab` metadata".into()))?)
-            .map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
-        let vocab = WordVocab::from_tokens(tokens).map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
-        if vocab.len() != config.vocab {
-            return Err(bad(format!("vocabulary of {} words, the model has {} outputs", vocab.len(), config.vocab)));
-        }
-        let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
-        let model = Self::new(config, 0, device)?;
-        if tensors.len() != model.named.len() {
-            return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));
-        }
-        model.set_parameters(&tensors).map_err(|e| bad(e.to_string()))?;
-        Ok((model, vocab, training))
+        let w = load_weights(path, FORMAT, DeepScConfig::validate, |c: &DeepScConfig| c.vocab)?;
+        let model = Self::new(w.config, 0, device)?;
+        set_loaded(path, &model.named, &w.tensors, device)?;
+        Ok((model, w.vocab, w.training))
+    }
+}
+
+impl crate::jscc::JsccModel for DeepSc {
+    type Config = DeepScConfig;
+    const WEIGHTS_FILE: &'static str = "deepsc.safetensors";
+    const ADAM_BETA2: f64 = 0.98;
+
+    fn new(config: DeepScConfig, seed: u64, device: &Device) -> Result<Self> {
+        DeepSc::new(config, seed, device)
+    }
+    fn config_vocab(config: &DeepScConfig) -> usize {
+        config.vocab
+    }
+    fn config(&self) -> &DeepScConfig {
+        &self.config
+    }
+    fn device(&self) -> &Device {
+        &self.device
+    }
+    fn named_parameters(&self) -> &[(String, Var)] {
+        &self.named
+    }
+    fn values_per_token(&self) -> usize {
+        self.config.channel_dim
+    }
+    fn transmit_with_penalty(&self, batch: &SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)> {
+        Ok((self.transmit(batch, dropout)?, None))
+    }
+    fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {
+        DeepSc::channel_decode(self, received)
+    }
+    fn decode_states_with_penalty(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        Ok((self.decode_states(ids, lengths, memory, memory_bias, dropout)?, None))
+    }
+    fn logits(&self, states: &Tensor) -> Result<Tensor> {
+        DeepSc::logits(self, states)
+    }
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
+        DeepSc::greedy_decode(self, received, memory_bias, max_len)
+    }
+    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
+        DeepSc::save(self, path, vocab, training, dtype)
+    }
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+        DeepSc::load(path, device)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::word_vocab::END;
+    use crate::word_vocab::{END, START};
 
     fn tiny_vocab(n: usize) -> WordVocab {
         let mut t: Vec<String> = ["<PAD>", "<START>", "<END>", "<UNK>", ""].iter().map(|s| s.to_string()).collect();

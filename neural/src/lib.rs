@@ -8,6 +8,8 @@
 //! - [`decoder`]: `EcctDecoder` (implements `codes::Decoder`) and the shipped-model lookup.
 //! - [`deepsc`]: the DeepSC JSCC baseline ([`attention`] blocks, [`word_vocab`] its word vocabulary,
 //!   [`cross_entropy`] a fused large-vocabulary loss, [`params`] seeded PyTorch-style initialisation).
+//! - [`ut`]: the Universal Transformer JSCC baselines (UT, UT-quant) of Zhou et al.; [`jscc`] what the
+//!   JSCC models share (embedding, greedy decoding, weight files).
 //! - [`minilm`]: `SentenceEmbedder`, all-MiniLM-L6-v2 sentence embeddings (semantic similarity).
 pub mod adam;
 pub mod attention;
@@ -15,6 +17,7 @@ pub mod byte_lm;
 pub mod channel;
 pub mod cross_entropy;
 pub mod deepsc;
+pub mod jscc;
 pub mod jscc_channel;
 pub mod decoder;
 pub mod ecct;
@@ -24,6 +27,7 @@ pub mod params;
 pub mod train;
 pub mod train_deepsc;
 pub mod train_lm;
+pub mod ut;
 pub mod weights;
 pub mod word_vocab;
 

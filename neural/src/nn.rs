@@ -36,6 +36,19 @@ pub fn layer_norm_eps(x: &Tensor, weight: &Var, bias: &Var, eps: f64) -> Result<
     normed.broadcast_mul(weight.as_tensor())?.broadcast_add(bias.as_tensor())
 }
 
+/// The LayerNorm of "The Annotated Transformer" (the UT reference code's `LayerNorm`):
+/// `weight · (x − mean) / (std + eps) + bias`, with the *unbiased* standard deviation and `eps` added
+/// to it rather than to the variance. (A 1e-12 under the square root keeps the gradient finite for a
+/// constant row; it is far below f32 resolution of any real variance.)
+pub fn layer_norm_std_eps(x: &Tensor, weight: &Var, bias: &Var, eps: f64) -> Result<Tensor> {
+    let n = x.dim(D::Minus1)?;
+    let mean = x.mean_keepdim(D::Minus1)?;
+    let centred = x.broadcast_sub(&mean)?;
+    let var = (centred.sqr()?.sum_keepdim(D::Minus1)? / (n.max(2) - 1) as f64)?;
+    let std = ((var + 1e-12)?.sqrt()? + eps)?;
+    centred.broadcast_div(&std)?.broadcast_mul(weight.as_tensor())?.broadcast_add(bias.as_tensor())
+}
+
 /// Softmax over the last dimension. The row maximum is subtracted for stability and detached: softmax is
 /// invariant to that shift, so the gradient is unchanged and the max op needs no backward.
 pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
@@ -124,6 +137,22 @@ mod tests {
         let y = layer_norm(&x, &w, &b)?.to_vec2::<f32>()?;
         // Row 1: mean 2.5, var 1.25.
         let s = (1.25f32 + 1e-5).sqrt();
+        let want = [-1.5 / s, -0.5 / s, 2.0 * 0.5 / s, 1.5 / s + 1.0];
+        for (a, b) in y[0].iter().zip(want) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn std_layer_norm_uses_the_unbiased_std_plus_eps() -> Result<()> {
+        let dev = Device::Cpu;
+        let x = Tensor::new(&[[1f32, 2., 3., 4.]], &dev)?;
+        let w = Var::new(&[1f32, 1., 2., 1.], &dev)?;
+        let b = Var::new(&[0f32, 0., 0., 1.], &dev)?;
+        let y = layer_norm_std_eps(&x, &w, &b, 1e-6)?.to_vec2::<f32>()?;
+        // Mean 2.5, unbiased variance 5/3.
+        let s = (5f32 / 3.0).sqrt() + 1e-6;
         let want = [-1.5 / s, -0.5 / s, 2.0 * 0.5 / s, 1.5 / s + 1.0];
         for (a, b) in y[0].iter().zip(want) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");

@@ -1,4 +1,5 @@
-//! Training of DeepSC ([`crate::deepsc`]) on a file of sentences, as the reference's `main.py`.
+//! Training of the JSCC models (DeepSC, [`crate::deepsc`]; UT and UT-quant, [`crate::ut`]) on a file of
+//! sentences, as DeepSC's reference `main.py`; one loop for any [`JsccModel`].
 //!
 //! - Data: one sentence per line, mapped to ids by the vocabulary ([`WordVocab::encode`]; unseen words
 //!   become `<UNK>` and are counted in the summary). Each epoch the sentences are shuffled by a ChaCha
@@ -7,13 +8,19 @@
 //!   data order is a pure function of (seed, step).
 //! - Step: transmit, add the channel's effective noise at a noise level drawn uniformly between those
 //!   of `snr_high_db` and `snr_low_db` (the reference draws σ, not the SNR, uniformly), channel-decode,
-//!   decode with teacher forcing, cross-entropy of the next word over real positions. Noise and dropout
+//!   decode with teacher forcing, cross-entropy of the next word over real positions (per word), plus
+//!   the model's penalty (UT: the weighted ACT ponder costs; DeepSC: none). Noise and dropout
 //!   come from a stream seeded with `(seed, step)`, so a resumed run continues bit for bit.
-//! - Optimizer: Adam (ours, state saved) with the reference's β = (0.9, 0.98) and L2 weight decay
-//!   5e-4; learning rate `lr` after a linear warm-up of `warmup` steps (the reference: 1e-4, none).
-//! - Checkpoints every `checkpoint_every` steps: `deepsc.safetensors` (f32 weights + vocabulary +
-//!   training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step, loss log,
-//!   validations).
+//! - Optimizer: Adam (ours, state saved) with the model's reference β₂ (DeepSC 0.98, UT 0.999) and L2
+//!   weight decay (DeepSC 5e-4, UT none); learning rate `lr` after a linear warm-up of `warmup` steps
+//!   (DeepSC: 1e-4, none; UT: 3e-4, none; UT's step decay and ±0.1 gradient clamping are not
+//!   reproduced).
+//! - UT-quant trains end to end: the channel's noise is added to its ±1 bits (straight-through
+//!   gradient), a stand-in for the digital link it meets in `sim run`. The reference instead trains only
+//!   the quantizer on a frozen model, with hard decisions after AWGN and an MSE loss.
+//! - Checkpoints every `checkpoint_every` steps: `deepsc.safetensors` / `ut.safetensors` (f32 weights
+//!   + vocabulary + training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step,
+//!   loss log, validations).
 //! - Validation: on held-out sentences, teacher-forced cross-entropy and word accuracy at fixed SNRs.
 
 use std::path::{Path, PathBuf};
@@ -31,15 +38,17 @@ use crate::adam::Adam;
 use crate::channel::Channel;
 use crate::cross_entropy::cross_entropy_rows;
 use crate::deepsc::{DeepSc, DeepScConfig, SentenceBatch};
+use crate::jscc::JsccModel;
 use crate::jscc_channel::{effective_noise, sigma_for_snr_db};
 use crate::nn::Dropout;
 use crate::train::DeviceChoice;
+use crate::ut::{Ut, UtConfig};
 use crate::weights::{self, StoredDtype};
 use crate::word_vocab::{WordVocab, PAD};
 
-/// Everything that defines a training run.
+/// Everything that defines a training run of a model with configuration `C`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeepScTrainConfig {
+pub struct JsccTrainConfig<C> {
     pub data: PathBuf,
     pub vocab: PathBuf,
     /// Held-out sentences for validation (the first `validation_sentences` lines).
@@ -61,13 +70,18 @@ pub struct DeepScTrainConfig {
     /// SNRs of the validation.
     pub eval_snrs_db: Vec<f64>,
     /// Model size (`None`: the reference for the vocabulary).
-    pub model: Option<DeepScConfig>,
+    pub model: Option<C>,
     pub device: DeviceChoice,
     pub out_dir: PathBuf,
     pub resume: bool,
 }
 
-impl DeepScTrainConfig {
+/// DeepSC's training run.
+pub type DeepScTrainConfig = JsccTrainConfig<DeepScConfig>;
+/// UT's (or UT-quant's) training run.
+pub type UtTrainConfig = JsccTrainConfig<UtConfig>;
+
+impl JsccTrainConfig<DeepScConfig> {
     /// The reference recipe (batch 128, SNR 5..10 dB, Adam β₂ 0.98, weight decay 5e-4, dropout 0.1).
     pub fn reference(data: impl Into<PathBuf>, vocab: impl Into<PathBuf>, validation: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
         Self {
@@ -93,6 +107,52 @@ impl DeepScTrainConfig {
             device: DeviceChoice::Cpu,
             out_dir: out_dir.into(),
             resume: false,
+        }
+    }
+}
+
+impl JsccTrainConfig<UtConfig> {
+    /// UT's reference recipe (`modeltrainUT.py`): batch 64, Adam lr 3e-4 without weight decay,
+    /// dropout 0.1, training SNR −2..4 dB; the rest as DeepSC's.
+    pub fn reference(data: impl Into<PathBuf>, vocab: impl Into<PathBuf>, validation: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            batch_size: 64,
+            lr: 3e-4,
+            weight_decay: 0.0,
+            snr_low_db: -2.0,
+            snr_high_db: 4.0,
+            model: None,
+            ..DeepScTrainConfig::reference(data, vocab, validation, out_dir).with_model(None)
+        }
+    }
+}
+
+impl<C: Serialize> JsccTrainConfig<C> {
+    /// The same run for a model with another configuration type.
+    pub fn with_model<D>(self, model: Option<D>) -> JsccTrainConfig<D> {
+        JsccTrainConfig {
+            data: self.data,
+            vocab: self.vocab,
+            validation: self.validation,
+            validation_sentences: self.validation_sentences,
+            channel: self.channel,
+            steps: self.steps,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            warmup: self.warmup,
+            weight_decay: self.weight_decay,
+            dropout: self.dropout,
+            snr_low_db: self.snr_low_db,
+            snr_high_db: self.snr_high_db,
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            eval_every: self.eval_every,
+            report_every: self.report_every,
+            eval_snrs_db: self.eval_snrs_db,
+            model,
+            device: self.device,
+            out_dir: self.out_dir,
+            resume: self.resume,
         }
     }
 
@@ -148,8 +208,8 @@ pub struct EvalPoint {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct RunState {
-    config: DeepScTrainConfig,
+struct RunState<C> {
+    config: JsccTrainConfig<C>,
     trajectory: String,
     data_sha256: String,
     vocab_sha256: String,
@@ -173,7 +233,8 @@ pub struct DeepScSummary {
     pub weights_path: PathBuf,
 }
 
-pub const DEEPSC_WEIGHTS_FILE: &str = "deepsc.safetensors";
+pub const DEEPSC_WEIGHTS_FILE: &str = <DeepSc as JsccModel>::WEIGHTS_FILE;
+pub const UT_WEIGHTS_FILE: &str = <Ut as JsccModel>::WEIGHTS_FILE;
 const ADAM_FILE: &str = "adam.safetensors";
 const STATE_FILE: &str = "state.json";
 
@@ -218,27 +279,32 @@ fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed.rotate_left(29) ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66)
 }
 
-/// Summed cross-entropy (nats), words predicted right and words, of `sentences` through `model` at
-/// noise `sigma`, with teacher forcing. Training passes `dropout`; the loss tensor keeps its graph.
-fn forward_loss(
-    model: &DeepSc,
+/// Summed cross-entropy (nats), the model's penalty, words predicted right and words, of `sentences`
+/// through `model` at noise `sigma`, with teacher forcing. Training passes `dropout`; the loss tensors
+/// keep their graph.
+fn forward_loss<M: JsccModel>(
+    model: &M,
     sentences: &[&[u32]],
     channel: Channel,
     sigma: f64,
     rng: &mut ChaCha8Rng,
     mut dropout: Option<&mut Dropout>,
     count_correct: bool,
-) -> Result<(Tensor, usize, usize)> {
+) -> Result<(Tensor, Option<Tensor>, usize, usize)> {
     let dev = model.device().clone();
     let batch = SentenceBatch::new(sentences, &dev)?;
     let (b, t) = batch.ids.dims2()?;
-    let tx = model.transmit(&batch, dropout.as_deref_mut())?;
-    let reals = model.config().channel_dim;
+    let (tx, tx_penalty) = model.transmit_with_penalty(&batch, dropout.as_deref_mut())?;
+    let reals = model.values_per_token();
     let noise = Tensor::from_vec(effective_noise(channel, b, t, reals, sigma, rng), (b, t, reals), &dev)?;
     let memory = model.channel_decode(&(tx + noise)?)?;
     let inputs = batch.ids.narrow(1, 0, t - 1)?;
     let lengths: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
-    let states = model.decode_states(&inputs, &lengths, &memory, &batch.src_bias, dropout)?;
+    let (states, rx_penalty) = model.decode_states_with_penalty(&inputs, &lengths, &memory, &batch.src_bias, dropout)?;
+    let penalty = match (tx_penalty, rx_penalty) {
+        (Some(a), Some(b)) => Some((a + b)?),
+        (a, b) => a.or(b),
+    };
     let logits = model.logits(&states)?.reshape((b * (t - 1), ()))?;
     let mut targets = vec![PAD; b * (t - 1)];
     for (i, s) in sentences.iter().enumerate() {
@@ -252,18 +318,18 @@ fn forward_loss(
         0
     };
     let nll = cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
-    Ok((nll, correct, words))
+    Ok((nll, penalty, correct, words))
 }
 
 /// Validation at each of `snrs_db` (noise from a fixed stream, no dropout).
-pub fn evaluate(model: &DeepSc, sentences: &[Vec<u32>], channel: Channel, snrs_db: &[f64], batch: usize) -> Result<Vec<EvalAtSnr>> {
+pub fn evaluate<M: JsccModel>(model: &M, sentences: &[Vec<u32>], channel: Channel, snrs_db: &[f64], batch: usize) -> Result<Vec<EvalAtSnr>> {
     let mut out = Vec::new();
     for &snr in snrs_db {
         let mut rng = ChaCha8Rng::seed_from_u64(0xE7A1 ^ snr.to_bits());
         let (mut nats, mut correct, mut words) = (0f64, 0usize, 0usize);
         for chunk in sentences.chunks(batch.max(1)) {
             let refs: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            let (nll, c, w) = forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, true)?;
+            let (nll, _, c, w) = forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, true)?;
             nats += nll.to_scalar::<f32>()? as f64;
             correct += c;
             words += w;
@@ -273,8 +339,30 @@ pub fn evaluate(model: &DeepSc, sentences: &[Vec<u32>], channel: Channel, snrs_d
     Ok(out)
 }
 
-/// Trains (or resumes) per `config`.
+/// Trains (or resumes) DeepSC per `config`.
 pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary> {
+    train_jscc::<DeepSc>(config, DeepScConfig::reference, progress)
+}
+
+/// Trains (or resumes) UT, or UT-quant when `quantized`, per `config` (`config.model`, when given,
+/// must be of the same kind).
+pub fn train_ut(config: &UtTrainConfig, quantized: bool, progress: &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary> {
+    if let Some(m) = &config.model {
+        if m.quantized_bits.is_some() != quantized {
+            bail!("model config {m:?} is not a {} model", if quantized { "UT-quant" } else { "UT" });
+        }
+    }
+    let reference = if quantized { UtConfig::reference_quantized } else { UtConfig::reference };
+    train_jscc::<Ut>(config, reference, progress)
+}
+
+/// Trains (or resumes) a model `M` per `config`; `reference(vocab)` is the model when `config.model`
+/// is `None`.
+pub fn train_jscc<M: JsccModel>(
+    config: &JsccTrainConfig<M::Config>,
+    reference: impl Fn(usize) -> M::Config,
+    progress: &mut dyn FnMut(DeepScProgress),
+) -> Result<DeepScSummary> {
     if config.steps == 0 || config.batch_size == 0 || config.checkpoint_every == 0 || config.eval_every == 0 || config.report_every == 0 {
         bail!("steps, batch size and the checkpoint/eval/report intervals must be positive");
     }
@@ -286,24 +374,27 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
     let (train, unknown_words, data_sha) = read_sentences(&config.data, &vocab, None)?;
     let (val, _, _) = read_sentences(&config.validation, &vocab, Some(config.validation_sentences))?;
     std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(DEEPSC_WEIGHTS_FILE);
+    let weights_path = config.out_dir.join(M::WEIGHTS_FILE);
     let state_path = config.out_dir.join(STATE_FILE);
     let adam_path = config.out_dir.join(ADAM_FILE);
-    let model_config = config.model.unwrap_or_else(|| DeepScConfig::reference(vocab.len()));
-    if model_config.vocab != vocab.len() {
-        bail!("model config has {} words, {} has {}", model_config.vocab, config.vocab.display(), vocab.len());
+    let model_config = config.model.unwrap_or_else(|| reference(vocab.len()));
+    if M::config_vocab(&model_config) != vocab.len() {
+        bail!("model config has {} words, {} has {}", M::config_vocab(&model_config), config.vocab.display(), vocab.len());
     }
 
     let (model, mut adam, mut state) = if config.resume && state_path.exists() {
         let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
+        let mut state: RunState<M::Config> = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
         if state.trajectory != config.trajectory_key() {
             bail!("{}: checkpoint was made with different settings ({}), requested {}", state_path.display(), state.trajectory, config.trajectory_key());
         }
         if state.data_sha256 != data_sha {
             bail!("{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}", state_path.display(), state.data_sha256, config.data.display());
         }
-        let (model, saved_vocab, _) = DeepSc::load(&weights_path, &device)?;
+        let (model, saved_vocab, _) = M::load(&weights_path, &device)?;
+        if *model.config() != model_config {
+            bail!("{}: checkpoint holds a model {:?}, requested {model_config:?}", weights_path.display(), model.config());
+        }
         if saved_vocab.fingerprint() != vocab.fingerprint() || state.vocab_sha256 != vocab.fingerprint() {
             bail!(
                 "{}: checkpoint was trained with a different vocabulary ({} words, sha256 {}) than {} ({} words, sha256 {})",
@@ -323,7 +414,7 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
         state.config = config.clone();
         (model, adam, state)
     } else {
-        let model = DeepSc::new(model_config, config.seed, &device)?;
+        let model = M::new(model_config, config.seed, &device)?;
         let adam = Adam::new(model.named_parameters())?;
         let state = RunState {
             config: config.clone(),
@@ -337,10 +428,10 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
         };
         (model, adam, state)
     };
-    adam.beta2 = 0.98;
+    adam.beta2 = M::ADAM_BETA2;
     adam.weight_decay = config.weight_decay;
 
-    let save = |model: &DeepSc, adam: &Adam, state: &RunState| -> Result<()> {
+    let save = |model: &M, adam: &Adam, state: &RunState<M::Config>| -> Result<()> {
         let training = serde_json::json!({
             "data_file": config.data.file_name().map(|s| s.to_string_lossy().to_string()),
             "data_sha256": state.data_sha256,
@@ -379,8 +470,12 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
         let mut rng = step_rng(config.seed, step);
         let sigma = if sigma_hi > sigma_lo { rng.random_range(sigma_lo..sigma_hi) } else { sigma_lo };
         let mut dropout = Dropout { p: config.dropout, rng: ChaCha8Rng::seed_from_u64(rng.random()) };
-        let (nll, _, words) = forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), false)?;
+        let (nll, penalty, _, words) = forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), false)?;
         let loss = (&nll / words.max(1) as f64)?;
+        let loss = match penalty {
+            Some(p) => (loss + p)?,
+            None => loss,
+        };
         let grads = loss.backward()?;
         let lr = config.lr_at(step);
         adam.step(model.named_parameters(), &grads, lr)?;
@@ -431,15 +526,25 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
 
 /// The training and validation logs of a run folder (its `state.json`), e.g. while it is running.
 pub fn read_logs(out_dir: &Path) -> Result<(Vec<LossPoint>, Vec<EvalPoint>)> {
+    #[derive(Deserialize)]
+    struct Logs {
+        train_log: Vec<LossPoint>,
+        eval_log: Vec<EvalPoint>,
+    }
     let path = out_dir.join(STATE_FILE);
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let state: RunState = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", path.display()))?;
-    Ok((state.train_log, state.eval_log))
+    let logs: Logs = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", path.display()))?;
+    Ok((logs.train_log, logs.eval_log))
 }
 
-/// Writes `weights` (a training checkpoint) as an f16 file for shipping, keeping its metadata.
+/// Writes `weights` (a DeepSC training checkpoint) as an f16 file for shipping, keeping its metadata.
 pub fn export_f16(weights: &Path, out: &Path) -> Result<()> {
-    let (model, vocab, training) = DeepSc::load(weights, &Device::Cpu)?;
+    export_f16_as::<DeepSc>(weights, out)
+}
+
+/// [`export_f16`] for a model `M`.
+pub fn export_f16_as<M: JsccModel>(weights: &Path, out: &Path) -> Result<()> {
+    let (model, vocab, training) = M::load(weights, &Device::Cpu)?;
     model.save(out, &vocab, &training, StoredDtype::F16)?;
     Ok(())
 }
@@ -523,6 +628,40 @@ mod tests {
         let again = DeepScTrainConfig { resume: true, vocab: other, steps: 10, ..first };
         let err = train_deepsc(&again, &mut |_| {}).unwrap_err().to_string();
         assert!(err.contains("different vocabulary"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn ut_and_ut_quant_train_resume_bit_for_bit_and_keep_their_kind() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        for (quantized, model) in [(false, UtConfig::tiny(15)), (true, UtConfig::tiny_quantized(15))] {
+            let name = if quantized { "q" } else { "u" };
+            let ut = |steps: u64, out: &str| tiny(dir.path(), steps, &format!("{name}{out}")).with_model(Some(model));
+            let straight = ut(20, "a");
+            let mut losses = Vec::new();
+            let s = train_ut(&straight, quantized, &mut |p| {
+                if let DeepScProgress::Step { loss, .. } = p {
+                    losses.push(loss)
+                }
+            })?;
+            assert_eq!(s.steps, 20);
+            assert!(*losses.last().unwrap() < losses[0] - 0.3, "quantized {quantized}: loss did not fall: {losses:?}");
+
+            train_ut(&ut(10, "b"), quantized, &mut |_| {})?;
+            let rest = UtTrainConfig { resume: true, ..ut(20, "b") };
+            train_ut(&rest, quantized, &mut |_| {})?;
+            let (a, _, _) = Ut::load(&straight.out_dir.join(UT_WEIGHTS_FILE), &Device::Cpu)?;
+            let (b, _, _) = Ut::load(&rest.out_dir.join(UT_WEIGHTS_FILE), &Device::Cpu)?;
+            assert_eq!(a.config(), &model);
+            for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
+                assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
+            }
+            // The other kind is refused, up front or on resume.
+            assert!(train_ut(&straight, !quantized, &mut |_| {}).is_err());
+            let other = UtTrainConfig { resume: true, steps: 25, model: None, ..straight.clone() };
+            let err = train_ut(&other, !quantized, &mut |_| {}).unwrap_err().to_string();
+            assert!(err.contains("different settings") || err.contains("checkpoint holds"), "{err}");
+        }
         Ok(())
     }
 }

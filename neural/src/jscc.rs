@@ -1,0 +1,177 @@
+//! Pieces shared by the JSCC models ([`crate::deepsc`], [`crate::ut`]): the token embedding, the
+//! greedy decoding loop and the weight-file layout (format tag, config, vocabulary, training metadata).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{Device, Result, Tensor, Var};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::attention::sinusoidal_positions;
+use crate::nn::Dropout;
+use crate::weights::{read_tensors, write_tensors_as, EcctError, StoredDtype};
+use crate::word_vocab::{WordVocab, END, PAD, START};
+
+/// Embedding lookup × sqrt(d) plus sinusoidal positions, then dropout (training only): the input
+/// layer of both reference implementations.
+pub(crate) fn embed_tokens(table: &Var, ids: &Tensor, dropout: &mut Option<&mut Dropout>) -> Result<Tensor> {
+    let (b, t) = ids.dims2()?;
+    let d = table.dim(1)?;
+    let x = table.as_tensor().index_select(&ids.flatten_all()?, 0)?.reshape((b, t, d))?;
+    let x = (x * (d as f64).sqrt())?.broadcast_add(&sinusoidal_positions(t, d, table.device())?)?;
+    match dropout {
+        Some(dr) => dr.apply(&x),
+        None => Ok(x),
+    }
+}
+
+/// Scales channel values `s` `(B, T, C)` (already 0 on padding) so that each sentence has unit mean
+/// power per real value over its `lengths[i]` positions.
+pub(crate) fn unit_power_per_sentence(s: &Tensor, lengths: &[usize]) -> Result<Tensor> {
+    let c = s.dim(2)?;
+    // Per-sentence power: Σ s² / (length · C).
+    let reals: Vec<f32> = lengths.iter().map(|&n| (n * c).max(1) as f32).collect();
+    let reals = Tensor::from_vec(reals, (lengths.len(), 1, 1), s.device())?;
+    let power = s.sqr()?.sum_keepdim(2)?.sum_keepdim(1)?.broadcast_div(&reals)?;
+    s.broadcast_div(&(power + 1e-12)?.sqrt()?)
+}
+
+/// The greedy decoding loop of the reference implementations for `b` rows: from `<START>`, `next`
+/// maps the ids so far `(b, t)` to each row's most likely next word; rows stop at `<END>` (later
+/// steps append `<PAD>`), all stop after `max_len` ids. Returns each row's ids after `<START>`, up to
+/// and including `<END>`.
+pub(crate) fn greedy_rows(
+    b: usize,
+    device: &Device,
+    max_len: usize,
+    mut next: impl FnMut(&Tensor) -> Result<Vec<u32>>,
+) -> Result<Vec<Vec<u32>>> {
+    let mut rows: Vec<Vec<u32>> = vec![vec![START]; b];
+    let mut done = vec![false; b];
+    for _ in 1..max_len.max(2) {
+        let t = rows[0].len();
+        let flat: Vec<u32> = rows.iter().flatten().copied().collect();
+        let ids = Tensor::from_vec(flat, (b, t), device)?;
+        let words = next(&ids)?;
+        for (i, &w) in words.iter().enumerate() {
+            rows[i].push(if done[i] { PAD } else { w });
+            done[i] |= w == END;
+        }
+        if done.iter().all(|&d| d) {
+            break;
+        }
+    }
+    Ok(rows.into_iter().map(|r| r.into_iter().skip(1).take_while(|&w| w != PAD).collect()).collect())
+}
+
+/// Writes `named` (f32 or f16) with the metadata every JSCC weight file carries: `format`, `config`
+/// (JSON), the vocabulary's tokens and fingerprint, and `training`.
+pub(crate) fn save_weights<C: Serialize>(
+    path: &Path,
+    format: &str,
+    config: &C,
+    named: &[(String, Var)],
+    vocab: &WordVocab,
+    training: &serde_json::Value,
+    dtype: StoredDtype,
+) -> std::result::Result<(), EcctError> {
+    let tensors: Vec<(String, Tensor)> = named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+    let mut md = HashMap::new();
+    md.insert("format".to_string(), format.to_string());
+    md.insert("config".to_string(), serde_json::to_string(config).expect("config serialises"));
+    md.insert("vocab".to_string(), serde_json::to_string(vocab.tokens()).expect("tokens serialise"));
+    md.insert("vocab_sha256".to_string(), vocab.fingerprint());
+    md.insert("training".to_string(), training.to_string());
+    write_tensors_as(path, &tensors, md, dtype)
+}
+
+/// What [`load_weights`] read: tensors, config, vocabulary and training metadata.
+pub(crate) struct LoadedWeights<C> {
+    pub tensors: Vec<(String, Tensor)>,
+    pub config: C,
+    pub vocab: WordVocab,
+    pub training: serde_json::Value,
+}
+
+/// Reads a file written by [`save_weights`] with tag `format`, checks the config (`validate`) and that
+/// the vocabulary has `vocab_size(config)` words. Every problem is an [`EcctError::Format`].
+pub(crate) fn load_weights<C: DeserializeOwned>(
+    path: &Path,
+    format: &str,
+    validate: impl Fn(&C) -> std::result::Result<(), String>,
+    vocab_size: impl Fn(&C) -> usize,
+) -> std::result::Result<LoadedWeights<C>, EcctError> {
+    let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+    let (tensors, md) = read_tensors(path)?;
+    match md.get("format") {
+        Some(f) if f == format => {}
+        other => return Err(bad(format!("format tag {other:?}, expected `{format}`"))),
+    }
+    let config: C = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
+        .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+    validate(&config).map_err(bad)?;
+    let tokens: Vec<String> = serde_json::from_str(md.get("vocab").ok_or_else(|| bad("no `vocab` metadata".into()))?)
+        .map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
+    let vocab = WordVocab::from_tokens(tokens).map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
+    if vocab.len() != vocab_size(&config) {
+        return Err(bad(format!("vocabulary of {} words, the model has {} outputs", vocab.len(), vocab_size(&config))));
+    }
+    let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
+    Ok(LoadedWeights { tensors, config, vocab, training })
+}
+
+/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`EcctError::Format`] on failure.
+pub(crate) fn set_loaded(
+    path: &Path,
+    named: &[(String, Var)],
+    tensors: &[(String, Tensor)],
+    device: &Device,
+) -> std::result::Result<(), EcctError> {
+    let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+    if tensors.len() != named.len() {
+        return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), named.len())));
+    }
+    crate::nn::set_named_parameters(named, tensors, device).map_err(|e| bad(e.to_string()))
+}
+
+/// A JSCC model as the training loop ([`crate::train_deepsc`]) and the link see it: DeepSC or UT.
+///
+/// The methods mirror [`crate::deepsc::DeepSc`]'s; the `*_with_penalty` forms also return a scalar
+/// already weighted to be added to the per-word cross-entropy (UT's ACT ponder costs), `None` where
+/// the model has none.
+pub trait JsccModel: Sized {
+    type Config: Copy + PartialEq + std::fmt::Debug + Serialize + DeserializeOwned;
+    /// Name of the checkpoint's weight file in a training folder.
+    const WEIGHTS_FILE: &'static str;
+    /// Adam's β₂ in the model's reference recipe.
+    const ADAM_BETA2: f64;
+
+    fn new(config: Self::Config, seed: u64, device: &Device) -> Result<Self>;
+    /// Words the configuration's embeddings and output layer have.
+    fn config_vocab(config: &Self::Config) -> usize;
+    fn config(&self) -> &Self::Config;
+    fn device(&self) -> &Device;
+    fn named_parameters(&self) -> &[(String, Var)];
+    fn parameter_count(&self) -> usize {
+        self.named_parameters().iter().map(|(_, v)| v.elem_count()).sum()
+    }
+    /// Channel values per word position (reals, or bits for a quantized model).
+    fn values_per_token(&self) -> usize;
+    /// Channel values `(B, T, values_per_token)` of `batch`, and the model's penalty.
+    fn transmit_with_penalty(&self, batch: &crate::deepsc::SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)>;
+    fn channel_decode(&self, received: &Tensor) -> Result<Tensor>;
+    /// Decoder states for teacher-forced `ids` (`lengths` real positions per row), and the penalty.
+    fn decode_states_with_penalty(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)>;
+    fn logits(&self, states: &Tensor) -> Result<Tensor>;
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>>;
+    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError>;
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError>;
+}

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use common::{fails_with, root, sim, stderr, write};
 use neural::deepsc::{DeepSc, DeepScConfig};
+use neural::ut::{Ut, UtConfig};
 use neural::weights::StoredDtype;
 use neural::word_vocab::WordVocab;
 
@@ -18,6 +19,15 @@ fn tiny_weights(dir: &Path) -> std::path::PathBuf {
     let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
     let model = DeepSc::new(DeepScConfig::tiny(vocab.len()), 9, &candle_core::Device::Cpu).unwrap();
     let path = dir.join("tiny-deepsc.safetensors");
+    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F16).unwrap();
+    path
+}
+
+fn tiny_ut(dir: &Path, quantized: bool) -> std::path::PathBuf {
+    let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
+    let config = if quantized { UtConfig::tiny_quantized(vocab.len()) } else { UtConfig::tiny(vocab.len()) };
+    let model = Ut::new(config, 4, &candle_core::Device::Cpu).unwrap();
+    let path = dir.join(if quantized { "tiny-ut-quant.safetensors" } else { "tiny-ut.safetensors" });
     model.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F16).unwrap();
     path
 }
@@ -138,4 +148,42 @@ fn bad_weights_are_clear_errors() {
     let sscc_weights = std::fs::read_to_string(&sc).unwrap().replace("source = \"huffman\"", "source = \"huffman\"\nweights = \"x\"");
     let p = write(dir.path(), "w.toml", &sscc_weights);
     fails_with(&["run", p.to_str().unwrap(), "--quiet"], &["scheme 'huffman-uncoded'", "field 'weights'"]);
+}
+
+/// UT (analog, like DeepSC) and UT-quant (its bits as the payload of the digital link) in one run.
+/// UT-quant is lossy: even payloads received bit-exact (uncoded at 12 dB) are decoded by the model,
+/// which untrained reproduces nothing.
+#[test]
+fn ut_is_analog_and_ut_quant_rides_the_digital_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let ut = tiny_ut(dir.path(), false);
+    let utq = tiny_ut(dir.path(), true);
+    let text = write(dir.path(), "text.txt", &"we vote on the report tomorrow .\nthank you mr segni .\n".repeat(3));
+    let sc = std::fs::read_to_string(scenario(dir.path(), &text, &ut))
+        .unwrap()
+        .replace("values_db = [0.0, 12.0]", "values_db = [12.0]")
+        .replace("source = \"deepsc\"", "source = \"ut\"")
+        + &format!("[[schemes]]\nname = \"ut-quant\"\nsource = \"ut-quant\"\nweights = \"{}\"\n", utq.display());
+    let sc = write(dir.path(), "ut.toml", &sc);
+    let out_dir = dir.path().join("out");
+    let out = sim(&["run", sc.to_str().unwrap(), "--quiet", "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = rows(&out_dir);
+    let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
+    let positions = ["we vote on the report tomorrow .", "thank you mr segni ."].map(|l| vocab.encode(l).ids.len());
+    let (ut_cfg, q_cfg) = (UtConfig::tiny(vocab.len()), UtConfig::tiny_quantized(vocab.len()));
+
+    let ut_row = all.iter().find(|r| r["scheme"] == "deepsc").expect("the UT scheme keeps the scenario's name");
+    let reals = (positions[0] + positions[1]) as f64 * ut_cfg.values_per_token() as f64 / 2.0;
+    assert!((num(ut_row, "symbols_per_message") - reals).abs() < 1e-9, "{ut_row:?}");
+    assert!(ut_row["channel"].contains("UT"), "{ut_row:?}");
+
+    let q = all.iter().find(|r| r["scheme"] == "ut-quant").unwrap();
+    // Payload: 6 bits per word position behind the 11-bit header, in 64-bit uncoded blocks.
+    let blocks: usize = positions.iter().map(|&p| (11 + p * q_cfg.values_per_token()).div_ceil(64)).sum();
+    assert!((num(q, "symbols_per_message") - (blocks * 64) as f64 / 2.0).abs() < 1e-9, "{q:?}");
+    assert_eq!(num(q, "frame_errors"), 0.0, "12 dB uncoded: every block arrives");
+    assert!(num(q, "message_errors") >= 5.0, "lossy coder decoded, not assumed: {q:?}");
+    let bits_per_char = (positions[0] + positions[1]) as f64 * 6.0 / ("we vote on the report tomorrow .".len() + "thank you mr segni .".len()) as f64;
+    assert!((num(q, "source_bits_per_char") - bits_per_char).abs() < 1e-9, "{q:?}");
 }

@@ -57,6 +57,11 @@ pub trait SourceCoder: Send + Sync {
 
     /// Decode one message; never panics, never loops without bound.
     fn decode(&self, bits: &[u8]) -> Decoded;
+    /// True if decoding the bits `encode` produced always gives the message back (every coder here
+    /// but a learned quantizer such as UT-quant); the link then skips decoding exact payloads.
+    fn is_lossless(&self) -> bool {
+        true
+    }
 
     /// Encode many messages; LM coders may run them in lockstep or in parallel.
     fn encode_batch(&self, messages: &[&str]) -> Result<Vec<Bits>, SourceError> {

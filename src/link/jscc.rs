@@ -1,5 +1,5 @@
-//! Joint source-channel coding schemes (`source = "deepsc"`): a neural transceiver replaces source
-//! coder, framing, channel code and modulation, and sends real values straight over the channel.
+//! Joint source-channel coding schemes (`source = "deepsc"` or `"ut"`): a neural transceiver replaces
+//! source coder, framing, channel code and modulation, and sends real values straight over the channel.
 //!
 //! Per SNR point, item `j` is message `j mod M` (as [`super::text_engine`]); items are grouped into
 //! batches of `batch_messages`, batch `b` drawing its channel noise from stream
@@ -9,7 +9,7 @@
 //! decoded greedily. Batches run in order with a fixed composition, so results do not depend on the
 //! thread count.
 //!
-//! Channel use: `channel_dim` real values (16 for DeepSC) per word position, `<START>` and `<END>`
+//! Channel use: the model's real values (16 for DeepSC and UT) per word position, `<START>` and `<END>`
 //! included, each a float32 charged 32 bits on the unified SNR axis.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +18,7 @@ use anyhow::Context;
 use candle_core::{Device, Tensor};
 use channels::{stream, SnrPoint};
 use neural::deepsc::{DeepSc, SentenceBatch};
+use neural::ut::Ut;
 use neural::jscc_channel::effective_noise;
 use neural::word_vocab::WordVocab;
 use neural::Channel;
@@ -28,23 +29,61 @@ use super::text_engine::{TextPointOutcome, TextProgress};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::unified_snr::ChannelUse;
 use crate::metrics::ErrorCounts;
-use crate::scenario::{ChannelKind, SchemeConfig, TextConfig};
+use crate::scenario::{ChannelKind, SchemeConfig, SourceKind, TextConfig};
 
 /// Bits charged per transmitted real value (float32).
 pub const FLOAT_PRECISION_BITS: f64 = 32.0;
 
-/// The shipped DeepSC weights for a channel (trained as `README.md` says).
-pub fn shipped_deepsc_weights(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Awgn => "neural/models/deepsc-awgn.safetensors",
-        Channel::Rayleigh => "neural/models/deepsc-rayleigh.safetensors",
+/// The shipped weights of a JSCC model for a channel (trained as `README.md` says).
+pub fn shipped_weights(kind: SourceKind, channel: Channel) -> String {
+    let model = if kind == SourceKind::Ut { "ut" } else { "deepsc" };
+    format!("neural/models/{model}-{}.safetensors", channel.name())
+}
+
+/// The transceivers a JSCC scheme can run.
+pub enum JsccNet {
+    DeepSc(DeepSc),
+    Ut(Ut),
+}
+
+impl JsccNet {
+    fn name(&self) -> &'static str {
+        match self {
+            JsccNet::DeepSc(_) => "DeepSC",
+            JsccNet::Ut(_) => "UT",
+        }
+    }
+    /// Real channel values per word position.
+    pub fn values_per_token(&self) -> usize {
+        match self {
+            JsccNet::DeepSc(m) => m.config().channel_dim,
+            JsccNet::Ut(m) => m.config().values_per_token(),
+        }
+    }
+    fn device(&self) -> &Device {
+        match self {
+            JsccNet::DeepSc(m) => m.device(),
+            JsccNet::Ut(m) => m.device(),
+        }
+    }
+    fn transmit(&self, batch: &SentenceBatch) -> candle_core::Result<Tensor> {
+        match self {
+            JsccNet::DeepSc(m) => m.transmit(batch, None),
+            JsccNet::Ut(m) => m.transmit(batch, None),
+        }
+    }
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> candle_core::Result<Vec<Vec<u32>>> {
+        match self {
+            JsccNet::DeepSc(m) => m.greedy_decode(received, memory_bias, max_len),
+            JsccNet::Ut(m) => m.greedy_decode(received, memory_bias, max_len),
+        }
     }
 }
 
 /// A JSCC scheme: model, its vocabulary and the channel it is simulated over.
 pub struct JsccScheme {
     pub config: SchemeConfig,
-    pub model: DeepSc,
+    pub model: JsccNet,
     pub vocab: WordVocab,
     pub channel: Channel,
     pub weights: PathBuf,
@@ -65,15 +104,28 @@ impl JsccScheme {
             ChannelKind::Awgn => Channel::Awgn,
             ChannelKind::Rayleigh | ChannelKind::RayleighLmSscc => Channel::Rayleigh,
         };
-        let weights = resolve(config.weights.as_deref().unwrap_or(shipped_deepsc_weights(channel)), base);
-        let (model, vocab, _) = DeepSc::load(&weights, &Device::Cpu)
-            .with_context(|| format!("scheme '{}': DeepSC weights (field 'weights')", config.name))?;
+        let shipped = shipped_weights(config.source, channel);
+        let weights = resolve(config.weights.as_deref().unwrap_or(&shipped), base);
+        let context = || format!("scheme '{}': {:?} weights (field 'weights')", config.name, config.source);
+        let (model, vocab) = match config.source {
+            SourceKind::Ut => {
+                let (m, v, _) = Ut::load(&weights, &Device::Cpu).with_context(context)?;
+                if m.config().quantized_bits.is_some() {
+                    anyhow::bail!("{}: {} holds UT-quant weights; use source = \"ut-quant\" (a digital scheme)", context(), weights.display());
+                }
+                (JsccNet::Ut(m), v)
+            }
+            _ => {
+                let (m, v, _) = DeepSc::load(&weights, &Device::Cpu).with_context(context)?;
+                (JsccNet::DeepSc(m), v)
+            }
+        };
         Ok(Self { config: config.clone(), model, vocab, channel, weights })
     }
 
     /// A label for the CSV's channel column.
     pub fn model_name(&self) -> String {
-        format!("DeepSC {}", self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+        format!("{} {}", self.model.name(), self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
     }
 
     /// Identifies the scheme's random streams: a stable hash of its name.
@@ -98,7 +150,7 @@ impl JsccScheme {
     /// Mean real values per message, each charged as a float32.
     pub fn channel_use(&self, encoded: &JsccEncoded) -> ChannelUse {
         let positions: usize = encoded.ids.iter().map(Vec::len).sum();
-        let per_message = (positions * self.model.config().channel_dim) as f64 / encoded.ids.len().max(1) as f64;
+        let per_message = (positions * self.model.values_per_token()) as f64 / encoded.ids.len().max(1) as f64;
         ChannelUse { symbols_per_message: per_message, precision_bits: FLOAT_PRECISION_BITS }
     }
 }
@@ -119,7 +171,7 @@ pub fn run_jscc_point(
     let m = messages.len();
     let items = m * text.repeats;
     let sigma = point.sigma();
-    let reals = scheme.model.config().channel_dim;
+    let reals = scheme.model.values_per_token();
     let dev = scheme.model.device().clone();
     let mut received_text: Vec<String> = Vec::with_capacity(items);
     for (b, first) in (0..items).step_by(text.batch_messages).enumerate() {
@@ -129,7 +181,7 @@ pub fn run_jscc_point(
         let (rows, t) = batch.ids.dims2()?;
         let mut rng = stream(seed, &[scheme.stream_id(), point.snr_db.to_bits(), b as u64]);
         let noise = effective_noise(scheme.channel, rows, t, reals, sigma, &mut rng);
-        let tx = scheme.model.transmit(&batch, None)?;
+        let tx = scheme.model.transmit(&batch)?;
         let rx = (tx + Tensor::from_vec(noise, (rows, t, reals), &dev)?)?;
         // The receiver knows how many positions arrived; it may emit a few more words than that.
         let decoded = scheme.model.greedy_decode(&rx, &batch.src_bias, t + 4)?;

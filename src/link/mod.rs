@@ -20,6 +20,7 @@ pub mod sources;
 pub mod sweep;
 pub mod text_engine;
 pub mod text_sweep;
+pub mod ut_quant_coder;
 
 pub use engine::{run_point, PointOutcome, StopReason};
 

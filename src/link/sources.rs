@@ -30,6 +30,8 @@ pub fn source_key(c: &SchemeConfig) -> String {
         SourceKind::Huffman => "huffman".into(),
         SourceKind::Zstd => "zstd".into(),
         SourceKind::Deepsc => format!("deepsc:{}", c.weights.as_deref().unwrap_or("shipped")),
+        SourceKind::Ut => format!("ut:{}", c.weights.as_deref().unwrap_or("shipped")),
+        SourceKind::UtQuant => format!("ut-quant:{}", c.weights.as_deref().unwrap_or("shipped")),
     }
 }
 
@@ -58,7 +60,11 @@ pub fn source_coder(
         SourceKind::SmallLm => Arc::new(source::small_lm::SmallLmCoder::embedded()?),
         SourceKind::Huffman => Arc::new(HuffmanWordCoder::from_counts_file(&resolve(HUFFMAN_COUNTS, base), 1)?),
         SourceKind::Zstd => Arc::new(source::zstd_coder::ZstdCoder::default()),
-        SourceKind::Deepsc => anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name),
+        SourceKind::UtQuant => {
+            let weights = resolve(c.weights.as_deref().unwrap_or(super::ut_quant_coder::SHIPPED_UT_QUANT), base);
+            Arc::new(super::ut_quant_coder::UtQuantCoder::load(&weights).with_context(|| format!("field 'weights': {}", weights.display()))?)
+        }
+        SourceKind::Deepsc | SourceKind::Ut => anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name),
     };
     cache.insert(key, coder.clone());
     Ok(coder)

@@ -146,7 +146,9 @@ pub fn run_text_point(
     }
 
     // Decode what differs from what was sent; the rest is the sent text.
-    let corrupted: Vec<usize> = (0..items).filter(|&j| received[j] != encoded.payloads[j % m]).collect();
+    // A lossy coder's exact payload still has to be decoded: it need not give the text sent.
+    let lossless = scheme.source.is_lossless();
+    let corrupted: Vec<usize> = (0..items).filter(|&j| !lossless || received[j] != encoded.payloads[j % m]).collect();
     progress(TextProgress::Transmitted { items, corrupted: corrupted.len() });
     let mut decoded_text: Vec<Option<String>> = vec![None; items];
     let chunk = (4 * rayon::current_num_threads()).max(1);

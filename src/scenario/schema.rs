@@ -337,12 +337,23 @@ pub enum SourceKind {
     /// JSCC: the DeepSC transceiver (weights from `weights`, default the shipped model for the
     /// scenario's channel) replaces source coder, code and modulation; `code`/`decoder` do not apply.
     Deepsc,
+    /// JSCC: the Universal Transformer transceiver (16 real values per word), as `deepsc`.
+    Ut,
+    /// UT-quant: the quantized UT's 30 bits per word are the payload of the scheme's digital link
+    /// (code, modulation, decoder as any SSCC scheme); its receiver half decodes the received bits.
+    /// Lossy: every received payload is decoded.
+    UtQuant,
 }
 
 impl SourceKind {
     /// True for joint source-channel schemes, which send real values instead of coded bits.
     pub fn is_jscc(&self) -> bool {
-        matches!(self, SourceKind::Deepsc)
+        matches!(self, SourceKind::Deepsc | SourceKind::Ut)
+    }
+
+    /// True for sources that load neural weights (`weights`).
+    pub fn takes_weights(&self) -> bool {
+        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::UtQuant)
     }
 }
 

@@ -102,8 +102,8 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             if s.snr.axis != channels::SnrAxis::Esn0 {
                 return fail("snr", "axis", &format!("scheme '{}' is JSCC: its real values have no bits, so only axis = \"esn0\" is defined", scheme.name));
             }
-        } else if scheme.weights.is_some() {
-            return here("weights", "only JSCC schemes (source = \"deepsc\") load weights; an SSCC scheme names its LM with 'model'");
+        } else if scheme.weights.is_some() && !scheme.source.takes_weights() {
+            return here("weights", "only neural schemes (source = \"deepsc\", \"ut\", \"ut-quant\") load weights; an SSCC scheme names its LM with 'model'");
         }
         if scheme.source == super::SourceKind::Llm && scheme.model.trim().is_empty() {
             return here("model", "source = \"llm\" needs a model name, a .gguf path or hub:<repo>");

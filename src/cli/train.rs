@@ -22,6 +22,8 @@ pub enum TrainCommand {
     Deepsc(super::train_deepsc::DeepScArgs),
     /// Learning curves (SVG/PNG) and log (CSV) of a DeepSC run folder, also while it runs.
     Curve(super::train_deepsc::CurveArgs),
+    /// Write a DeepSC checkpoint as the f16 file `sim run` ships.
+    ExportDeepsc(super::train_deepsc::ExportArgs),
 }
 
 #[derive(Args)]
@@ -117,6 +119,7 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
         TrainCommand::Ecct(a) => ecct(a),
         TrainCommand::Deepsc(a) => super::train_deepsc::run(a),
         TrainCommand::Curve(a) => super::train_deepsc::run_curve(a),
+        TrainCommand::ExportDeepsc(a) => super::train_deepsc::run_export(a),
     }
 }
 

@@ -152,3 +152,17 @@ fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<Pat
     files.push(log);
     Ok(files)
 }
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// A DeepSC checkpoint (e.g. runs/deepsc/deepsc.safetensors), possibly of a run still going.
+    pub weights: PathBuf,
+    /// The f16 file to write (e.g. neural/models/deepsc-awgn.safetensors).
+    pub out: PathBuf,
+}
+
+pub fn run_export(a: ExportArgs) -> anyhow::Result<()> {
+    export_f16(&a.weights, &a.out)?;
+    println!("exported (f16) {} -> {}", a.weights.display(), a.out.display());
+    Ok(())
+}

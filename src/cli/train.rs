@@ -1,5 +1,5 @@
-//! `sim train source-lm ...` and `sim train ecct ...` (and the dispatch to `sim train deepsc`, in its own
-//! file): the project's trainings, with progress
+//! `sim train source-lm ...` and `sim train ecct ...` (and the dispatch to `sim train deepsc|ut|ut-quant`, in
+//! `train_jscc.rs`): the project's trainings, with progress
 //! bars, checkpoints and exact `--resume` (both are thin layers over `neural::train_lm` and
 //! `neural::train`).
 
@@ -19,11 +19,15 @@ pub enum TrainCommand {
     /// Train an ECCT decoder for a parity-check code.
     Ecct(EcctArgs),
     /// Train the DeepSC JSCC baseline on a sentence file.
-    Deepsc(super::train_deepsc::DeepScArgs),
-    /// Learning curves (SVG/PNG) and log (CSV) of a DeepSC run folder, also while it runs.
-    Curve(super::train_deepsc::CurveArgs),
-    /// Write a DeepSC checkpoint as the f16 file `sim run` ships.
-    ExportDeepsc(super::train_deepsc::ExportArgs),
+    Deepsc(super::train_jscc::JsccArgs),
+    /// Train the Universal Transformer JSCC baseline.
+    Ut(super::train_jscc::JsccArgs),
+    /// Train UT-quant (UT with 30 sign bits per word).
+    UtQuant(super::train_jscc::JsccArgs),
+    /// Learning curves (SVG/PNG) and log (CSV) of a JSCC run folder, also while it runs.
+    Curve(super::train_jscc::CurveArgs),
+    /// Write a DeepSC or UT checkpoint as the f16 file `sim run` ships.
+    Export(super::train_jscc::ExportArgs),
 }
 
 #[derive(Args)]
@@ -117,9 +121,11 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
     match c {
         TrainCommand::SourceLm(a) => source_lm(a),
         TrainCommand::Ecct(a) => ecct(a),
-        TrainCommand::Deepsc(a) => super::train_deepsc::run(a),
-        TrainCommand::Curve(a) => super::train_deepsc::run_curve(a),
-        TrainCommand::ExportDeepsc(a) => super::train_deepsc::run_export(a),
+        TrainCommand::Deepsc(a) => super::train_jscc::run(super::train_jscc::JsccKind::DeepSc, a),
+        TrainCommand::Ut(a) => super::train_jscc::run(super::train_jscc::JsccKind::Ut, a),
+        TrainCommand::UtQuant(a) => super::train_jscc::run(super::train_jscc::JsccKind::UtQuant, a),
+        TrainCommand::Curve(a) => super::train_jscc::run_curve(a),
+        TrainCommand::Export(a) => super::train_jscc::run_export(a),
     }
 }
 

@@ -1,16 +1,37 @@
-//! `sim train deepsc ...`: trains the DeepSC JSCC baseline (a thin layer over `neural::train_deepsc`),
-//! with a progress bar, checkpoints, exact `--resume` and an f16 export for shipping.
+//! `sim train deepsc|ut|ut-quant ...`: trains a JSCC baseline (a thin layer over
+//! `neural::train_deepsc`), with a progress bar, checkpoints, exact `--resume` and an f16 export for
+//! shipping; `sim train curve` and `sim train export` work on any of their run folders.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use neural::train_deepsc::{export_f16, read_logs, train_deepsc, DeepScProgress, DeepScTrainConfig};
+use neural::deepsc::DeepSc;
+use neural::train_deepsc::{export_f16_as, read_logs, train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, UtTrainConfig};
+use neural::ut::Ut;
 use neural::{Channel, DeviceChoice};
 
 use super::train::{bar, parse_channel, parse_device};
 
+/// Which JSCC model a training run trains.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum JsccKind {
+    DeepSc,
+    Ut,
+    UtQuant,
+}
+
+impl JsccKind {
+    fn name(&self) -> &'static str {
+        match self {
+            JsccKind::DeepSc => "DeepSC",
+            JsccKind::Ut => "UT",
+            JsccKind::UtQuant => "UT-quant",
+        }
+    }
+}
+
 #[derive(Args)]
-pub struct DeepScArgs {
+pub struct JsccArgs {
     /// Training sentences, one per line.
     #[arg(long, default_value = "../shared/data/europarl/train_sentences.txt")]
     pub data: PathBuf,
@@ -26,11 +47,12 @@ pub struct DeepScArgs {
     pub channel: Channel,
     #[arg(long, default_value_t = 10_000)]
     pub steps: u64,
-    #[arg(long, default_value_t = 128)]
-    pub batch: usize,
-    /// Learning rate after warm-up (reference: 1e-4, no warm-up).
-    #[arg(long, default_value_t = 1e-4)]
-    pub lr: f64,
+    /// Sentences per step (default: the model's reference, DeepSC 128, UT 64).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Learning rate after warm-up (default: the reference, DeepSC 1e-4, UT 3e-4; no warm-up).
+    #[arg(long)]
+    pub lr: Option<f64>,
     #[arg(long, default_value_t = 0)]
     pub warmup: u64,
     #[arg(long, default_value_t = 11)]
@@ -39,9 +61,9 @@ pub struct DeepScArgs {
     pub checkpoint_every: u64,
     #[arg(long, default_value_t = 250)]
     pub eval_every: u64,
-    /// Checkpoint folder (deepsc.safetensors, adam.safetensors, state.json).
-    #[arg(long, default_value = "runs/deepsc")]
-    pub out: PathBuf,
+    /// Checkpoint folder (weights, adam.safetensors, state.json); default runs/<model>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     #[arg(long)]
     pub resume: bool,
     /// Also write the final weights as f16 here (e.g. neural/models/deepsc-awgn.safetensors).
@@ -51,30 +73,38 @@ pub struct DeepScArgs {
     pub device: DeviceChoice,
 }
 
-pub fn run(a: DeepScArgs) -> anyhow::Result<()> {
-    let mut cfg = DeepScTrainConfig::reference(&a.data, &a.vocab, &a.validation, &a.out);
-    cfg.validation_sentences = a.validation_sentences;
-    cfg.channel = a.channel;
-    cfg.steps = a.steps;
-    cfg.batch_size = a.batch;
-    cfg.lr = a.lr;
-    cfg.warmup = a.warmup;
-    cfg.seed = a.seed;
-    cfg.checkpoint_every = a.checkpoint_every;
-    cfg.eval_every = a.eval_every;
-    cfg.device = a.device;
-    cfg.resume = a.resume;
-    println!(
-        "training DeepSC on {} over {} for {} steps (batch {}, lr {:.1e}) -> {}",
-        a.data.display(),
-        a.channel.name(),
-        a.steps,
-        a.batch,
-        a.lr,
-        a.out.display()
-    );
-    let pb = bar(cfg.steps);
-    let summary = train_deepsc(&cfg, &mut |p| match p {
+pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(kind.name().to_lowercase()));
+    // Both configs are the same struct over different model configs; fill the shared fields once.
+    macro_rules! fill {
+        ($cfg:expr) => {{
+            let mut cfg = $cfg;
+            cfg.validation_sentences = a.validation_sentences;
+            cfg.channel = a.channel;
+            cfg.steps = a.steps;
+            cfg.batch_size = a.batch.unwrap_or(cfg.batch_size);
+            cfg.lr = a.lr.unwrap_or(cfg.lr);
+            cfg.warmup = a.warmup;
+            cfg.seed = a.seed;
+            cfg.checkpoint_every = a.checkpoint_every;
+            cfg.eval_every = a.eval_every;
+            cfg.device = a.device;
+            cfg.resume = a.resume;
+            println!(
+                "training {} on {} over {} for {} steps (batch {}, lr {:.1e}) -> {}",
+                kind.name(),
+                a.data.display(),
+                a.channel.name(),
+                cfg.steps,
+                cfg.batch_size,
+                cfg.lr,
+                out.display()
+            );
+            cfg
+        }};
+    }
+    let pb = bar(a.steps);
+    let mut on_progress = |p: DeepScProgress| match p {
         DeepScProgress::Step { step, loss, lr, words_per_s, .. } => {
             pb.set_position(step);
             pb.set_message(format!("loss {loss:.3} nats/word, lr {lr:.1e}, {words_per_s:.0} words/s"));
@@ -87,24 +117,39 @@ pub fn run(a: DeepScArgs) -> anyhow::Result<()> {
             pb.println(format!("step {step}: {}", text.join("; ")));
         }
         DeepScProgress::Checkpoint { .. } => {}
-    })?;
+    };
+    let summary = match kind {
+        JsccKind::DeepSc => train_deepsc(&fill!(DeepScTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)), &mut on_progress)?,
+        JsccKind::Ut | JsccKind::UtQuant => {
+            let quantized = kind == JsccKind::UtQuant;
+            train_ut(&fill!(UtTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)), quantized, &mut on_progress)?
+        }
+    };
     pb.finish_and_clear();
     println!(
         "done: {} parameters, {} steps, {:.0} s of training; {} sentences ({} words not in the vocabulary)",
         summary.parameters, summary.steps, summary.wall_s, summary.sentences, summary.unknown_words
     );
     println!("weights: {}", summary.weights_path.display());
-    curve(&a.out, &a.out)?;
+    curve(&out, &out)?;
     if let Some(dst) = a.export {
-        export_f16(&summary.weights_path, &dst)?;
+        export(&summary.weights_path, &dst)?;
         println!("exported (f16) to {}", dst.display());
     }
     Ok(())
 }
 
+/// f16 copy of a DeepSC or UT checkpoint (the format tag inside says which).
+fn export(weights: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    match export_f16_as::<DeepSc>(weights, out) {
+        Ok(()) => Ok(()),
+        Err(deepsc) => export_f16_as::<Ut>(weights, out).map_err(|ut| anyhow::anyhow!("{deepsc}; as UT: {ut}")),
+    }
+}
+
 #[derive(Args)]
 pub struct CurveArgs {
-    /// A `sim train deepsc` run folder (its state.json; the run may still be going).
+    /// A `sim train deepsc|ut|ut-quant` run folder (its state.json; the run may still be going).
     pub run: PathBuf,
     /// Where to write training_loss/training_accuracy (.svg, .png) and training_log.csv.
     #[arg(long)]
@@ -148,21 +193,21 @@ fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<Pat
         losses.push(Curve { label: format!("validation, {snr} dB"), points: at(snr, |p| p.loss) });
         accuracies.push(Curve { label: format!("validation, {snr} dB"), points: at(snr, |p| p.word_accuracy) });
     }
-    let mut files = training_plots(out, "DeepSC training", "cross-entropy (nats/word)", losses, accuracies)?;
+    let mut files = training_plots(out, "JSCC training", "cross-entropy (nats/word)", losses, accuracies)?;
     files.push(log);
     Ok(files)
 }
 
 #[derive(Args)]
 pub struct ExportArgs {
-    /// A DeepSC checkpoint (e.g. runs/deepsc/deepsc.safetensors), possibly of a run still going.
+    /// A DeepSC or UT checkpoint (e.g. runs/deepsc/deepsc.safetensors), possibly of a run still going.
     pub weights: PathBuf,
     /// The f16 file to write (e.g. neural/models/deepsc-awgn.safetensors).
     pub out: PathBuf,
 }
 
 pub fn run_export(a: ExportArgs) -> anyhow::Result<()> {
-    export_f16(&a.weights, &a.out)?;
+    export(&a.weights, &a.out)?;
     println!("exported (f16) {} -> {}", a.weights.display(), a.out.display());
     Ok(())
 }

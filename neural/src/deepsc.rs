@@ -24,11 +24,11 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Result, Tensor, Var};
+use candle_core::{Device, Result, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
-use crate::jscc::{embed_tokens, greedy_rows, load_weights, save_weights, set_loaded, unit_power_per_sentence};
+use crate::jscc::{embed_tokens, load_weights, save_weights, set_loaded, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
 use crate::weights::{EcctError, StoredDtype};
@@ -267,20 +267,6 @@ impl DeepSc {
         nn::linear(states, &self.dense.0, &self.dense.1)
     }
 
-    /// Greedy decoding of received values `(B, T, channel_dim)` (the reference's `greedy_decode`):
-    /// from `<START>`, append the most likely word until every row has produced `<END>` or
-    /// `max_len` ids. Returns each row's ids after `<START>`, up to and including `<END>`.
-    pub fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
-        let b = received.dim(0)?;
-        let memory = self.channel_decode(received)?;
-        greedy_rows(b, &self.device, max_len, |ids| {
-            let t = ids.dim(1)?;
-            let states = self.decode_states(ids, &vec![t; b], &memory, memory_bias, None)?;
-            let last = states.narrow(1, t - 1, 1)?.squeeze(1)?;
-            self.logits(&last)?.argmax(1)?.to_dtype(DType::U32)?.to_vec1::<u32>()
-        })
-    }
-
     pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
         nn::set_named_parameters(&self.named, values, &self.device)
     }
@@ -341,9 +327,6 @@ impl crate::jscc::JsccModel for DeepSc {
     fn logits(&self, states: &Tensor) -> Result<Tensor> {
         DeepSc::logits(self, states)
     }
-    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
-        DeepSc::greedy_decode(self, received, memory_bias, max_len)
-    }
     fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
         DeepSc::save(self, path, vocab, training, dtype)
     }
@@ -355,6 +338,7 @@ impl crate::jscc::JsccModel for DeepSc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jscc::JsccModel;
     use crate::word_vocab::{END, START};
 
     fn tiny_vocab(n: usize) -> WordVocab {

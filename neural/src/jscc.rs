@@ -171,7 +171,19 @@ pub trait JsccModel: Sized {
         dropout: Option<&mut Dropout>,
     ) -> Result<(Tensor, Option<Tensor>)>;
     fn logits(&self, states: &Tensor) -> Result<Tensor>;
-    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>>;
+    /// Greedy decoding of received values `(B, T, values_per_token)` (the references'
+    /// `greedy_decode`): from `<START>`, append the most likely word until every row has produced
+    /// `<END>` or `max_len` ids. Returns each row's ids after `<START>`, up to and including `<END>`.
+    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
+        let b = received.dim(0)?;
+        let memory = self.channel_decode(received)?;
+        greedy_rows(b, self.device(), max_len, |ids| {
+            let t = ids.dim(1)?;
+            let (states, _) = self.decode_states_with_penalty(ids, &vec![t; b], &memory, memory_bias, None)?;
+            let last = states.narrow(1, t - 1, 1)?.squeeze(1)?;
+            self.logits(&last)?.argmax(1)?.to_dtype(candle_core::DType::U32)?.to_vec1::<u32>()
+        })
+    }
     fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError>;
     fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError>;
 }

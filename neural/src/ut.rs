@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
 use crate::deepsc::SentenceBatch;
-use crate::jscc::{embed_tokens, greedy_rows, load_weights, save_weights, set_loaded, unit_power_per_sentence};
+use crate::jscc::{embed_tokens, load_weights, save_weights, set_loaded, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
 use crate::weights::{EcctError, StoredDtype};
@@ -463,20 +463,6 @@ impl Ut {
         nn::linear(states, &self.generator.0, &self.generator.1)
     }
 
-    /// Greedy decoding of received values `(B, T, values_per_token)`: from `<START>`, append the most
-    /// likely word until every row has produced `<END>` or `max_len` ids. Returns each row's ids after
-    /// `<START>`, up to and including `<END>`.
-    pub fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
-        let b = received.dim(0)?;
-        let memory = self.channel_decode(received)?;
-        greedy_rows(b, &self.device, max_len, |ids| {
-            let t = ids.dim(1)?;
-            let states = self.decode_states(ids, &vec![t; b], &memory, memory_bias, None)?;
-            let last = states.narrow(1, t - 1, 1)?.squeeze(1)?;
-            self.logits(&last)?.argmax(1)?.to_dtype(DType::U32)?.to_vec1::<u32>()
-        })
-    }
-
     pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
         nn::set_named_parameters(&self.named, values, &self.device)
     }
@@ -541,9 +527,6 @@ impl crate::jscc::JsccModel for Ut {
     fn logits(&self, states: &Tensor) -> Result<Tensor> {
         Ut::logits(self, states)
     }
-    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> Result<Vec<Vec<u32>>> {
-        Ut::greedy_decode(self, received, memory_bias, max_len)
-    }
     fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
         Ut::save(self, path, vocab, training, dtype)
     }
@@ -555,6 +538,7 @@ impl crate::jscc::JsccModel for Ut {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jscc::JsccModel;
     use crate::word_vocab::{END, PAD, START};
 
     fn tiny_vocab(n: usize) -> WordVocab {

@@ -18,6 +18,7 @@ use anyhow::Context;
 use candle_core::{Device, Tensor};
 use channels::{stream, SnrPoint};
 use neural::deepsc::{DeepSc, SentenceBatch};
+use neural::jscc::JsccModel;
 use neural::ut::Ut;
 use neural::jscc_channel::effective_noise;
 use neural::word_vocab::WordVocab;

@@ -124,6 +124,36 @@ impl JsccScheme {
         Ok(Self { config: config.clone(), model, vocab, channel, weights })
     }
 
+    /// Ties the results folder's rows of this scheme to its weights: the first run records the
+    /// weights' sha256 in `encodings/<scheme>.weights.sha256`; a later run (resume) with different
+    /// weights under the same path is refused while rows of the scheme exist, so rows of two models
+    /// never mix (the scenario's config hash sees only the path).
+    pub fn check_weights_unchanged(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(&self.weights).with_context(|| format!("reading {}", self.weights.display()))?;
+        let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let dir = out_dir.join("encodings");
+        let record = dir.join(format!("{}.weights.sha256", self.config.name));
+        if has_rows {
+            if let Ok(previous) = std::fs::read_to_string(&record) {
+                if previous.trim() != digest {
+                    anyhow::bail!(
+                        "{}: scheme '{}' has rows made with other weights than {} (sha256 {} then, {} now); \
+                         use --fresh or --out to start a new results folder",
+                        out_dir.display(),
+                        self.config.name,
+                        self.weights.display(),
+                        &previous.trim()[..previous.trim().len().min(12)],
+                        &digest[..12]
+                    );
+                }
+                return Ok(());
+            }
+        }
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::report::write_atomic(&record, digest.as_bytes())
+    }
+
     /// A label for the CSV's channel column.
     pub fn model_name(&self) -> String {
         format!("{} {}", self.model.name(), self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())

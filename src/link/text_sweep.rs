@@ -81,6 +81,12 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
         }
         encoded.insert(key, Arc::new(e));
     }
+    for sc in &schemes {
+        if let AnyScheme::Jscc(j) = sc {
+            let has_rows = s.snr.values_db.iter().any(|&v| folder.has(&j.config.name, v));
+            j.check_weights_unchanged(&folder.out_dir, has_rows)?;
+        }
+    }
     let jscc_encoded: Vec<Option<JsccEncoded>> = schemes
         .iter()
         .map(|sc| match sc {

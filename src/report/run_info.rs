@@ -41,9 +41,12 @@ impl RunInfo {
 }
 
 /// Writes via a temporary file in the same folder and a rename, so a reader (or a crash) never sees
-/// a half-written file.
+/// a half-written file. The temporary name carries the process id: shards of one sweep running at
+/// once on a shared folder (e.g. all writing the same `encodings/` cache) never write into each
+/// other's temporary file, and the last rename wins with complete contents.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let tmp = path.with_extension(format!("{extension}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot rename into place", path.display()))?;
     Ok(())

@@ -22,7 +22,7 @@ pub mod text_engine;
 pub mod text_sweep;
 pub mod ut_quant_coder;
 
-pub use engine::{run_point, PointOutcome, StopReason};
+pub use engine::{replay_stop_rule, run_group, run_point, PointOutcome, Replay, StopReason};
 
 /// Stable 64-bit FNV-1a hash of a scheme's name: the id of its random streams.
 pub(crate) fn stream_id_of(name: &str) -> u64 {

@@ -186,6 +186,32 @@ impl JsccScheme {
     }
 }
 
+/// Sends batch `b` of a point (items `range`, item `j` being message `j mod M`) through the channel,
+/// its noise from stream `(seed, scheme, SNR, b)`, and decodes it: the received text of each item.
+/// A batch's result depends on its items alone, so a shard can run it by itself.
+pub fn run_jscc_batch(
+    scheme: &JsccScheme,
+    encoded: &JsccEncoded,
+    point: &SnrPoint,
+    seed: u64,
+    b: u64,
+    range: std::ops::Range<usize>,
+) -> anyhow::Result<Vec<String>> {
+    let m = encoded.ids.len();
+    let reals = scheme.model.values_per_token();
+    let dev = scheme.model.device().clone();
+    let sentences: Vec<&[u32]> = range.map(|j| encoded.ids[j % m].as_slice()).collect();
+    let batch = SentenceBatch::new(&sentences, &dev)?;
+    let (rows, t) = batch.ids.dims2()?;
+    let mut rng = stream(seed, &[scheme.stream_id(), point.snr_db.to_bits(), b]);
+    let noise = effective_noise(scheme.channel, rows, t, reals, point.sigma(), &mut rng);
+    let tx = scheme.model.transmit(&batch)?;
+    let rx = (tx + Tensor::from_vec(noise, (rows, t, reals), &dev)?)?;
+    // The receiver knows how many positions arrived; it may emit a few more words than that.
+    let decoded = scheme.model.greedy_decode(&rx, &batch.src_bias, t + 4)?;
+    Ok(decoded.iter().map(|ids| scheme.vocab.decode(ids)).collect())
+}
+
 /// Simulates every message (× repeats) through `scheme` at `point`.
 #[allow(clippy::too_many_arguments)]
 pub fn run_jscc_point(
@@ -201,22 +227,10 @@ pub fn run_jscc_point(
     let start = std::time::Instant::now();
     let m = messages.len();
     let items = m * text.repeats;
-    let sigma = point.sigma();
-    let reals = scheme.model.values_per_token();
-    let dev = scheme.model.device().clone();
     let mut received_text: Vec<String> = Vec::with_capacity(items);
     for (b, first) in (0..items).step_by(text.batch_messages).enumerate() {
         let end = (first + text.batch_messages).min(items);
-        let sentences: Vec<&[u32]> = (first..end).map(|j| encoded.ids[j % m].as_slice()).collect();
-        let batch = SentenceBatch::new(&sentences, &dev)?;
-        let (rows, t) = batch.ids.dims2()?;
-        let mut rng = stream(seed, &[scheme.stream_id(), point.snr_db.to_bits(), b as u64]);
-        let noise = effective_noise(scheme.channel, rows, t, reals, sigma, &mut rng);
-        let tx = scheme.model.transmit(&batch)?;
-        let rx = (tx + Tensor::from_vec(noise, (rows, t, reals), &dev)?)?;
-        // The receiver knows how many positions arrived; it may emit a few more words than that.
-        let decoded = scheme.model.greedy_decode(&rx, &batch.src_bias, t + 4)?;
-        received_text.extend(decoded.iter().map(|ids| scheme.vocab.decode(ids)));
+        received_text.extend(run_jscc_batch(scheme, encoded, point, seed, b as u64, first..end)?);
         progress(TextProgress::Decoded(end));
     }
     let pairs: Vec<(&str, &str)> = (0..items).map(|j| (messages.texts[j % m].as_str(), received_text[j].as_str())).collect();

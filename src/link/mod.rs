@@ -4,6 +4,7 @@
 //! - [`engine`]: simulates one SNR point in batches with a deterministic stopping rule.
 //! - [`sweep`]: runs every point of a scenario, writing rows as they finish and resuming
 //!   interrupted sweeps.
+//! - Rows: [`point_row`] builds a row from a point's counts and its scheme's facts.
 //! - Text link: [`messages`] (the text set), [`sources`] (source coders by name), [`framing`]
 //!   (messages into k-bit blocks behind a length header), [`text_engine`] (one scheme at one
 //!   point: transmit, source-decode, score), [`encoding_cache`] (encodings kept for resume) and
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod framing;
 pub mod jscc;
 pub mod messages;
+pub mod point_row;
 pub mod scheme;
 pub mod sources;
 pub mod sweep;

@@ -8,9 +8,15 @@
 //! in order, so results never depend on the thread count.
 //!
 //! A received payload equal to the sent one decodes, by the source coders' determinism guarantee,
-//! to the sent text; it is not decoded again. Every other payload is really decoded by the source
-//! decoder (bounded by the framing's length header), then scored.
+//! to the sent text when the coder is lossless; it is not decoded again. Every other payload (every
+//! payload of a lossy coder) is really decoded by the source decoder (bounded by the framing's
+//! length header), then scored.
+//!
+//! The three stages are separate functions ([`transmit_batch`], [`decode_payloads`],
+//! [`score_items`]) so that a shard can transmit and decode only its own batches and `sim merge`
+//! can score the whole point afterwards, in the same order and with the same calls as here.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
@@ -110,33 +116,14 @@ pub fn run_text_point(
     progress: &mut dyn FnMut(TextProgress),
 ) -> anyhow::Result<TextPointOutcome> {
     let start = std::time::Instant::now();
-    let sigma = point.sigma() as f32;
-    let m = messages.len();
-    let items = m * text.repeats;
-    let batches: Vec<(usize, usize)> = (0..items).step_by(text.batch_messages).map(|a| (a, (a + text.batch_messages).min(items))).collect();
-    let scheme_id = scheme.stream_id();
-    let framer = scheme.framer;
+    let items = messages.len() * text.repeats;
+    let batches = text_batches(items, text.batch_messages);
 
     // Transmit: one batch of whole bursts per random stream.
     let sent: Vec<(ErrorCounts, Vec<Bits>)> = batches
         .par_iter()
         .enumerate()
-        .map(|(b, &(first, end))| {
-            let mut rng = stream(seed, &[scheme_id, point.snr_db.to_bits(), b as u64]);
-            let mut info = Vec::new();
-            let mut spans = Vec::with_capacity(end - first);
-            for j in first..end {
-                let framed = framer.frame(&encoded.payloads[j % m]).expect("payload lengths were checked at encoding");
-                spans.push(info.len()..info.len() + framed.len());
-                info.extend_from_slice(&framed);
-            }
-            let (decoded, counts) = scheme.link.transmit_blocks(&info, sigma, &mut rng);
-            let received = spans
-                .into_iter()
-                .map(|span| framer.deframe(&decoded[span], || rand::Rng::random::<bool>(&mut rng) as u8))
-                .collect();
-            (counts, received)
-        })
+        .map(|(b, range)| transmit_batch(scheme, encoded, point, seed, b as u64, range.clone()))
         .collect();
     let mut counts = ErrorCounts::default();
     let mut received: Vec<Bits> = Vec::with_capacity(items);
@@ -146,29 +133,86 @@ pub fn run_text_point(
     }
 
     // Decode what differs from what was sent; the rest is the sent text.
-    // A lossy coder's exact payload still has to be decoded: it need not give the text sent.
-    let lossless = scheme.source.is_lossless();
-    let corrupted: Vec<usize> = (0..items).filter(|&j| !lossless || received[j] != encoded.payloads[j % m]).collect();
+    let corrupted = items_to_decode(scheme, encoded, 0, &received);
     progress(TextProgress::Transmitted { items, corrupted: corrupted.len() });
+    let frames: Vec<&[u8]> = corrupted.iter().map(|&j| received[j].as_slice()).collect();
+    let texts = decode_payloads(scheme, &frames, &mut |done| progress(TextProgress::Decoded(done)));
     let mut decoded_text: Vec<Option<String>> = vec![None; items];
-    let chunk = (4 * rayon::current_num_threads()).max(1);
-    let mut done = 0;
-    for group in corrupted.chunks(chunk) {
-        let frames: Vec<&[u8]> = group.iter().map(|&j| received[j].as_slice()).collect();
-        for (&j, d) in group.iter().zip(scheme.source.decode_batch(&frames)) {
-            decoded_text[j] = Some(d.text);
-        }
-        done += group.len();
-        progress(TextProgress::Decoded(done));
+    for (j, t) in corrupted.into_iter().zip(texts) {
+        decoded_text[j] = Some(t);
     }
+    let text_counts = score_items(&messages.texts, &decoded_text, quality)?;
+    Ok(TextPointOutcome { counts, text: text_counts, seconds: start.elapsed().as_secs_f64() })
+}
 
-    let pairs: Vec<(&str, &str)> = (0..items)
-        .map(|j| {
-            let sent = messages.texts[j % m].as_str();
-            (sent, decoded_text[j].as_deref().unwrap_or(sent))
+/// The items (message × repeat indices) of each batch of a point with `items` items.
+pub fn text_batches(items: usize, batch_messages: usize) -> Vec<Range<usize>> {
+    (0..items).step_by(batch_messages).map(|a| a..(a + batch_messages).min(items)).collect()
+}
+
+/// Transmits batch `b` of a point (items `range`; item `j` is message `j mod M`), all its noise
+/// from stream `(seed, scheme, SNR, b)`. Returns the batch's counts and each item's received payload.
+pub fn transmit_batch(
+    scheme: &TextScheme,
+    encoded: &EncodedMessages,
+    point: &SnrPoint,
+    seed: u64,
+    b: u64,
+    range: Range<usize>,
+) -> (ErrorCounts, Vec<Bits>) {
+    let m = encoded.payloads.len();
+    let framer = scheme.framer;
+    let mut rng = stream(seed, &[scheme.stream_id(), point.snr_db.to_bits(), b]);
+    let mut info = Vec::new();
+    let mut spans = Vec::with_capacity(range.len());
+    for j in range {
+        let framed = framer.frame(&encoded.payloads[j % m]).expect("payload lengths were checked at encoding");
+        spans.push(info.len()..info.len() + framed.len());
+        info.extend_from_slice(&framed);
+    }
+    let (decoded, counts) = scheme.link.transmit_blocks(&info, point.sigma() as f32, &mut rng);
+    let received = spans
+        .into_iter()
+        .map(|span| framer.deframe(&decoded[span], || rand::Rng::random::<bool>(&mut rng) as u8))
+        .collect();
+    (counts, received)
+}
+
+/// Items among `received` (item `first + i` at index `i`) that must be source-decoded: those whose
+/// payload differs from the one sent, or all of them for a lossy coder, whose exact payload need not
+/// give the text sent.
+pub fn items_to_decode(scheme: &TextScheme, encoded: &EncodedMessages, first: usize, received: &[Bits]) -> Vec<usize> {
+    let m = encoded.payloads.len();
+    let lossless = scheme.source.is_lossless();
+    (first..first + received.len()).filter(|&j| !lossless || received[j - first] != encoded.payloads[j % m]).collect()
+}
+
+/// Source-decodes `frames` in groups (a few per thread), reporting how many are done after each.
+/// Each frame's text depends on that frame alone (the source coders' determinism guarantee), not on
+/// the group it was decoded in.
+pub fn decode_payloads(scheme: &TextScheme, frames: &[&[u8]], progress: &mut dyn FnMut(usize)) -> Vec<String> {
+    let chunk = (4 * rayon::current_num_threads()).max(1);
+    let mut texts = Vec::with_capacity(frames.len());
+    for group in frames.chunks(chunk) {
+        texts.extend(scheme.source.decode_batch(group).into_iter().map(|d| d.text));
+        progress(texts.len());
+    }
+    texts
+}
+
+/// Scores every item of a point in item order: item `j` was message `j mod M`, received as
+/// `decoded[j]`, or exactly when `None`.
+pub fn score_items(messages: &[String], decoded: &[Option<String>], quality: &QualityScorer) -> anyhow::Result<TextCounts> {
+    let m = messages.len();
+    let pairs: Vec<(&str, &str)> = decoded
+        .iter()
+        .enumerate()
+        .map(|(j, d)| {
+            let sent = messages[j % m].as_str();
+            (sent, d.as_deref().unwrap_or(sent))
         })
         .collect();
     let mut text_counts = TextCounts::default();
     quality.add(&pairs, &mut text_counts)?;
-    Ok(TextPointOutcome { counts, text: text_counts, seconds: start.elapsed().as_secs_f64() })
+    Ok(text_counts)
 }

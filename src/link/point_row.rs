@@ -1,0 +1,120 @@
+//! Rows of `results.csv` built from a point's counts and a few facts about its scheme.
+//!
+//! A single run builds its rows from the schemes it holds; `sim merge` builds them from counts that
+//! shards recorded, without rebuilding any scheme (no code matrices or models on the merging node).
+//! Both go through [`text_row`] (and [`super::sweep::counts_row`] for the link-level columns), with
+//! the scheme described by [`SchemeFacts`], which shards record in their files. The facts are plain
+//! numbers; JSON keeps every f64 exactly (serde_json's `float_roundtrip`), so a merged row is the
+//! single run's row bit for bit.
+
+use channels::{SnrAxis, SnrPoint};
+use serde::{Deserialize, Serialize};
+
+use super::sweep::counts_row;
+use crate::metrics::text_quality::{QualityScorer, TextCounts};
+use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db, ChannelUse};
+use crate::metrics::ErrorCounts;
+use crate::report::ResultRow;
+
+/// What a row needs to know about its scheme besides the point's counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemeFacts {
+    /// The `scheme` column (a text scheme's name, or the link-level scheme's label).
+    pub name: String,
+    pub channel: String,
+    /// Information bits per coded bit, and coded bits per channel symbol (for Es/N0 ↔ Eb/N0).
+    pub rate: f64,
+    pub bits_per_symbol: u32,
+    /// Text schemes only: channel use and source bits over the whole text set.
+    pub text: Option<TextFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextFacts {
+    pub symbols_per_message: f64,
+    pub precision_bits: f64,
+    /// Source-coded payload bits of all messages together (none for JSCC schemes).
+    pub source_bits: Option<u64>,
+    /// JSCC schemes: sha256 of the weights, which the scenario names only by path (shards made with
+    /// other weights under the same path must not be merged).
+    pub weights_sha256: Option<String>,
+}
+
+impl TextFacts {
+    pub fn channel_use(&self) -> ChannelUse {
+        ChannelUse { symbols_per_message: self.symbols_per_message, precision_bits: self.precision_bits }
+    }
+}
+
+impl SchemeFacts {
+    /// The scheme's point at `value_db` on `axis`.
+    pub fn point(&self, value_db: f64, axis: SnrAxis) -> SnrPoint {
+        SnrPoint::new(value_db, axis, self.rate, self.bits_per_symbol)
+    }
+}
+
+/// The text set as rows describe it: how many messages and characters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TextSetSize {
+    pub messages: u64,
+    pub chars: u64,
+}
+
+/// A text scheme's row at `point`: link-level columns from `counts`, text columns from `text`, the
+/// unified SNR relative to `reference`'s channel use.
+#[allow(clippy::too_many_arguments)]
+pub fn text_row(
+    scheme: &SchemeFacts,
+    reference: &SchemeFacts,
+    set: TextSetSize,
+    point: &SnrPoint,
+    counts: &ErrorCounts,
+    text: &TextCounts,
+    quality: &QualityScorer,
+    seconds: f64,
+) -> ResultRow {
+    let facts = scheme.text.as_ref().expect("a text scheme has text facts");
+    let reference_use = reference.text.as_ref().expect("the reference is a text scheme").channel_use();
+    let uses = facts.channel_use();
+    let mut row = counts_row(&scheme.name, scheme.channel.clone(), point, counts, "messages", seconds, None);
+    row.snr_unified_db = Some(unified_snr_db(point.esn0_db, uses, reference_use));
+    row.messages = Some(text.messages);
+    row.message_errors = Some(text.message_errors);
+    row.message_error_rate = Some(text.message_error_rate());
+    row.bleu1 = Some(text.bleu(1));
+    row.bleu2 = Some(text.bleu(2));
+    row.bleu3 = Some(text.bleu(3));
+    row.bleu4 = Some(text.bleu(4));
+    row.corpus_bleu4 = Some(quality.corpus_bleu4(text));
+    row.similarity = text.similarity();
+    row.source_bits_per_char = facts.source_bits.map(|b| b as f64 / set.chars as f64);
+    row.source_bits_per_message = facts.source_bits.map(|b| b as f64 / set.messages as f64);
+    row.symbols_per_message = Some(uses.symbols_per_message);
+    row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses));
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_survive_json_bit_for_bit() {
+        let facts = SchemeFacts {
+            name: "x".into(),
+            channel: "AWGN".into(),
+            rate: 24.0 / 49.0,
+            bits_per_symbol: 1,
+            text: Some(TextFacts { symbols_per_message: 4321.0 / 17.0, precision_bits: 1.0, source_bits: Some(12345), weights_sha256: None }),
+        };
+        let back: SchemeFacts = serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();
+        assert_eq!(back.rate.to_bits(), facts.rate.to_bits());
+        assert_eq!(back, facts);
+        // Values that serde_json's default (best-effort) float parser reads back one ulp off: the
+        // `float_roundtrip` feature is what keeps them.
+        for hard in [1.0715660391465826e-75_f64, -1.603964615428183e+143, -9.643915712060552e-234] {
+            let back: f64 = serde_json::from_str(&serde_json::to_string(&hard).unwrap()).unwrap();
+            assert_eq!(back.to_bits(), hard.to_bits(), "{hard:e}");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 mod codes;
 mod compress;
 mod decompress;
+mod merge;
 mod models;
 mod plot;
 mod run;
@@ -21,8 +22,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario's SNR sweep and write results.csv, run.json and plots.
+    /// Run a scenario's SNR sweep and write results.csv, run.json and plots (or, with --shard I/N,
+    /// one shard's share of it).
     Run(run::RunArgs),
+    /// Combine the shards of `sim run --shard I/N` into results.csv, run.json and plots.
+    Merge(merge::MergeArgs),
     /// Inspect parity-check matrices.
     #[command(subcommand)]
     Codes(codes::CodesCommand),
@@ -51,6 +55,7 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Merge(a) => merge::run(a),
         Command::Codes(c) => codes::run(c),
         Command::Plot(a) => plot::run(a),
         Command::Models(c) => models::run(c),

@@ -10,14 +10,19 @@
 //!   point: transmit, source-decode, score), [`encoding_cache`] (encodings kept for resume) and
 //!   [`text_sweep`] (every scheme × point); [`jscc`] runs the JSCC baselines (DeepSC) in the
 //!   same sweep.
+//! - Sweeps split over machines: [`shard_run`] (`sim run --shard I/N`: one shard's share into its
+//!   own [`shard_file`]) and [`merge`] (`sim merge`: shards into the single run's results).
 
 pub mod encoding_cache;
 pub mod engine;
 pub mod framing;
 pub mod jscc;
+pub mod merge;
 pub mod messages;
 pub mod point_row;
 pub mod scheme;
+pub mod shard_file;
+pub mod shard_run;
 pub mod sources;
 pub mod sweep;
 pub mod text_engine;

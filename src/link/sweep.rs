@@ -87,6 +87,7 @@ impl ResultsFolder {
             timings: Vec::new(),
             started_unix: report::run_info::unix_now(),
             finished_unix: None,
+            shards: None,
         };
         info.save(&run_json)?;
         Ok(ResultsFolder { out_dir, file, rows, info, run_json })

@@ -4,7 +4,7 @@ mod results_csv;
 pub mod run_info;
 pub mod plot;
 
-pub use results_csv::{read_complete_rows, ResultRow, ResultsFile};
+pub use results_csv::{read_complete_rows, write_rows, ResultRow, ResultsFile};
 
 /// The rows of `dir/results.csv`.
 pub fn results_csv_rows(dir: &std::path::Path) -> anyhow::Result<Vec<ResultRow>> {

@@ -75,16 +75,7 @@ impl ResultsFile {
     pub fn open(dir: &Path) -> anyhow::Result<(Self, Vec<ResultRow>)> {
         let path = dir.join("results.csv");
         let rows = if path.exists() { read_complete_rows(&path)? } else { Vec::new() };
-        let mut wtr = csv::Writer::from_writer(Vec::new());
-        if rows.is_empty() {
-            // No rows to serialize (serde would write the header with the first row): write it alone.
-            wtr.write_record(header())?;
-        } else {
-            for r in &rows {
-                wtr.serialize(r)?;
-            }
-        }
-        write_atomic(&path, &wtr.into_inner()?)?;
+        write_rows(dir, &rows)?;
         Ok((ResultsFile { path }, rows))
     }
 
@@ -102,6 +93,19 @@ impl ResultsFile {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Writes `dir/results.csv` with exactly `rows`, atomically (a merge writes all its rows at once).
+pub fn write_rows(dir: &Path, rows: &[ResultRow]) -> anyhow::Result<()> {
+    let mut wtr = csv::Writer::from_writer(Vec::new());
+    if rows.is_empty() {
+        // No rows to serialize (serde would write the header with the first row): write it alone.
+        wtr.write_record(header())?;
+    }
+    for r in rows {
+        wtr.serialize(r)?;
+    }
+    write_atomic(&dir.join("results.csv"), &wtr.into_inner()?)
 }
 
 /// The CSV header, in column order.

@@ -20,6 +20,9 @@ pub struct RunInfo {
     pub timings: Vec<PointTiming>,
     pub started_unix: u64,
     pub finished_unix: Option<u64>,
+    /// Set by `sim merge`: the number of shards the results were merged from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

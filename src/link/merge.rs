@@ -1,0 +1,233 @@
+//! `sim merge DIR`: the shards in `DIR/shards/` combined into the `results.csv`, `run.json` and plots
+//! that a single run of the same scenario and seed writes into `DIR`.
+//!
+//! Every shard file is read whole and checked first ([`super::shard_file::read_shard`]): a line that
+//! fails its checksum, a last line cut short, a file named for another shard, or shards that
+//! disagree on the split, the configuration hash, the seed or the version are refused with an error
+//! naming the file (and line), and nothing is written. Then each point is rebuilt as the single run
+//! builds it:
+//! - a link-level point replays the stopping rule over the recorded groups in order
+//!   (`engine::replay_stop_rule`), so it sums exactly the groups a single run simulates; a group it
+//!   needs and no shard recorded is an error naming the shard that owns it;
+//! - a text point needs every message batch; their counts are summed and the whole point is scored
+//!   in one piece, in item order, exactly as a single run scores it (see `shard_run`).
+//!
+//! Rates and Wilson intervals are recomputed from the summed counts by the single run's row builder.
+//! The `seconds` column is the sum of the shards' time on the units used (plus scoring, for text).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::engine::{replay_stop_rule, Replay};
+use super::point_row::text_row;
+use super::shard_file::{read_shard, short, Record, ShardContents, ShardId};
+use super::sweep::{config_hash, counts_row, theory_ber, SweepSummary};
+use super::text_engine::{score_items, text_batches};
+use super::text_sweep::print_text_row;
+use crate::metrics::text_quality::QualityScorer;
+use crate::metrics::ErrorCounts;
+use crate::report::{self, RunInfo};
+use crate::scenario::Scenario;
+
+/// Merges `dir/shards/*.jsonl` into `dir`.
+pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
+    let shards = load_shards(dir)?;
+    let first = &shards[0];
+    let scenario: Scenario = serde_json::from_value(first.header.config.clone())
+        .with_context(|| format!("{}: line 1: the recorded scenario does not load", first.path.display()))?;
+    if config_hash(&scenario) != first.stamp.config_hash {
+        anyhow::bail!("{}: line 1: the recorded scenario does not hash to the file's config_hash", first.path.display());
+    }
+    let run_json = dir.join("run.json");
+    if run_json.exists() {
+        let previous = RunInfo::load(&run_json)?;
+        if previous.config_hash != first.stamp.config_hash {
+            anyhow::bail!(
+                "{} describes results of a different configuration (config_hash {} vs the shards' {}); merge into another folder",
+                run_json.display(),
+                short(&previous.config_hash),
+                short(&first.stamp.config_hash)
+            );
+        }
+    }
+    let units = index_units(&shards)?;
+    let missing = |what: String, owner: u64| {
+        let id = ShardId { index: owner, count: first.header.shard.count };
+        anyhow::anyhow!(
+            "{what} is missing: it is shard {id}'s work ({}{}); run `sim run {} --shard {id} --out {}` (it resumes) and merge again",
+            dir.join("shards").join(id.file_name()).display(),
+            if shards.iter().any(|c| c.header.shard == id) { "" } else { ", not found" },
+            first.header.scenario_file,
+            dir.display()
+        )
+    };
+
+    let mut rows = Vec::new();
+    let mut timings = Vec::new();
+    if scenario.is_text_link() {
+        let quality = QualityScorer::new(&scenario.metrics, !quiet)?;
+        let h = &first.header;
+        let set = h.text_set.context("a text run's shards record the text set")?;
+        let items = h.messages.len() * scenario.text.repeats;
+        let batches = text_batches(items, scenario.text.batch_messages);
+        let mut unit = 0u64;
+        for facts in &h.schemes {
+            for &value in &scenario.snr.values_db {
+                let started = std::time::Instant::now();
+                let point = facts.point(value, scenario.snr.axis);
+                let mut counts = ErrorCounts::default();
+                let mut decoded: Vec<Option<String>> = vec![None; items];
+                let mut seconds = 0.0;
+                for b in 0..batches.len() as u64 {
+                    let Some(Record::TextBatch(r)) = units.get(&(facts.name.clone(), value.to_bits(), b)) else {
+                        return Err(missing(format!("{} at {value} dB: message batch {b}", facts.name), (unit + b) % h.shard.count));
+                    };
+                    counts += r.counts;
+                    seconds += r.seconds;
+                    for d in &r.corrupted {
+                        decoded[d.item as usize] = Some(d.text.clone());
+                    }
+                }
+                unit += batches.len() as u64;
+                let text = score_items(&h.messages, &decoded, &quality)?;
+                seconds += started.elapsed().as_secs_f64();
+                let row = text_row(facts, &h.schemes[h.reference], set, &point, &counts, &text, &quality, seconds);
+                if !quiet {
+                    print_text_row(&row, &text);
+                }
+                timings.push(report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: value, seconds, frames: counts.frames });
+                rows.push(row);
+            }
+        }
+    } else {
+        let facts = &first.header.schemes[0];
+        for &value in &scenario.snr.values_db {
+            let point = facts.point(value, scenario.snr.axis);
+            let mut seconds = 0.0;
+            let replay = replay_stop_rule(&scenario.stop, |g| match units.get(&(facts.name.clone(), value.to_bits(), g)) {
+                Some(Record::Group(r)) => {
+                    seconds += r.seconds;
+                    Some(r.counts)
+                }
+                _ => None,
+            });
+            let (counts, stopped_by) = match replay {
+                Replay::Stopped { counts, stopped_by, .. } => (counts, stopped_by),
+                Replay::Missing(g) => return Err(missing(format!("{} at {value} dB: frame group {g}", facts.name), g % first.header.shard.count)),
+            };
+            let row = counts_row(&facts.name, facts.channel.clone(), &point, &counts, stopped_by.as_str(), seconds, theory_ber(&scenario, &point));
+            timings.push(report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: value, seconds, frames: counts.frames });
+            rows.push(row);
+        }
+    }
+
+    report::write_rows(dir, &rows)?;
+    let info = RunInfo {
+        scenario_name: first.header.scenario_name.clone(),
+        scenario_file: first.header.scenario_file.clone(),
+        config_hash: first.stamp.config_hash.clone(),
+        seed: first.stamp.seed,
+        version: first.stamp.version.clone(),
+        threads: rayon::current_num_threads(),
+        overrides: first.header.overrides.clone(),
+        config: first.header.config.clone(),
+        timings,
+        started_unix: shards.iter().map(|c| c.header.started_unix).min().unwrap_or(0),
+        finished_unix: Some(report::run_info::unix_now()),
+        shards: Some(first.header.shard.count),
+    };
+    info.save(&run_json)?;
+    report::plot::all_plots(dir, &rows, &scenario.name)?;
+    Ok(SweepSummary { out_dir: dir.to_path_buf(), rows, simulated: 0 })
+}
+
+/// Reads every shard file of `dir/shards/` and checks that they can be merged.
+fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
+    let shards_dir = dir.join("shards");
+    let entries = std::fs::read_dir(&shards_dir)
+        .with_context(|| format!("{}: cannot list shard files (run `sim run SCENARIO --shard I/N --out {}` first)", shards_dir.display(), dir.display()))?;
+    let mut files: Vec<(ShardId, PathBuf)> = Vec::new();
+    for e in entries {
+        let path = e?.path();
+        if let Some(id) = path.file_name().and_then(|n| n.to_str()).and_then(ShardId::from_file_name) {
+            files.push((id, path));
+        }
+    }
+    if files.is_empty() {
+        anyhow::bail!("{}: no shard files (<I>-of-<N>.jsonl) to merge", shards_dir.display());
+    }
+    files.sort_by_key(|(id, _)| (id.count, id.index));
+    let mut shards = Vec::new();
+    for (id, path) in &files {
+        let c = read_shard(path)?;
+        if let Some(line) = c.truncated_line {
+            anyhow::bail!(
+                "{}: line {line} is cut short: shard {id} was interrupted while writing it (or is still running); \
+                 run `sim run {} --shard {id} --out {}` to complete it (it resumes), then merge again",
+                path.display(),
+                c.header.scenario_file,
+                dir.display()
+            );
+        }
+        if c.header.shard != *id {
+            anyhow::bail!("{}: line 1: holds shard {} but is named for shard {id}", path.display(), c.header.shard);
+        }
+        shards.push(c);
+    }
+    let first = &shards[0];
+    for c in &shards[1..] {
+        let (a, b) = (first.path.display(), c.path.display());
+        if c.header.shard.count != first.header.shard.count {
+            anyhow::bail!("{a} and {b} come from different splits ({} vs {} shards); merge one split, move the other away", first.header.shard.count, c.header.shard.count);
+        }
+        if c.stamp.config_hash != first.stamp.config_hash {
+            anyhow::bail!(
+                "{a} and {b} come from different configurations (config_hash {} vs {}); refusing to mix them",
+                short(&first.stamp.config_hash),
+                short(&c.stamp.config_hash)
+            );
+        }
+        if c.stamp.seed != first.stamp.seed {
+            anyhow::bail!("{a} and {b} come from different seeds ({} vs {}); refusing to mix them", first.stamp.seed, c.stamp.seed);
+        }
+        if c.stamp.version != first.stamp.version {
+            anyhow::bail!("{a} and {b} come from different versions of sim ({} vs {}); refusing to mix them", first.stamp.version, c.stamp.version);
+        }
+        if c.header.schemes != first.header.schemes || c.header.messages != first.header.messages || c.header.text_set != first.header.text_set {
+            anyhow::bail!("{a} and {b}: same configuration but different schemes or messages recorded; refusing to mix them");
+        }
+    }
+    Ok(shards)
+}
+
+/// Every recorded unit by (scheme, SNR bits, unit). The same unit in two places must agree.
+fn index_units(shards: &[ShardContents]) -> anyhow::Result<HashMap<(String, u64, u64), Record>> {
+    let mut units: HashMap<(String, u64, u64), (Record, String)> = HashMap::new();
+    for c in shards {
+        for (line, record) in &c.records {
+            let Some((scheme, snr, unit)) = record.unit() else { continue };
+            let here = format!("{}: line {line}", c.path.display());
+            match units.get(&(scheme.to_string(), snr.to_bits(), unit)) {
+                Some((other, there)) if !same_work(other, record) => {
+                    anyhow::bail!("{here} and {there} record different results for {scheme} at {snr} dB, unit {unit}; refusing to merge")
+                }
+                Some(_) => {}
+                None => {
+                    units.insert((scheme.to_string(), snr.to_bits(), unit), (record.clone(), here));
+                }
+            }
+        }
+    }
+    Ok(units.into_iter().map(|(k, (r, _))| (k, r)).collect())
+}
+
+/// Equal results (timings aside).
+fn same_work(a: &Record, b: &Record) -> bool {
+    match (a, b) {
+        (Record::Group(x), Record::Group(y)) => x.counts == y.counts,
+        (Record::TextBatch(x), Record::TextBatch(y)) => x.counts == y.counts && x.corrupted == y.corrupted,
+        _ => false,
+    }
+}

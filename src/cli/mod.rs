@@ -7,6 +7,7 @@ mod merge;
 mod models;
 mod plot;
 mod run;
+mod slurm;
 mod source_bench;
 mod train;
 mod train_jscc;
@@ -27,6 +28,8 @@ enum Command {
     Run(run::RunArgs),
     /// Combine the shards of `sim run --shard I/N` into results.csv, run.json and plots.
     Merge(merge::MergeArgs),
+    /// Write SLURM job-array scripts that run a scenario in shards and merge them.
+    Slurm(slurm::SlurmArgs),
     /// Inspect parity-check matrices.
     #[command(subcommand)]
     Codes(codes::CodesCommand),
@@ -56,6 +59,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Slurm(a) => slurm::run(a),
         Command::Codes(c) => codes::run(c),
         Command::Plot(a) => plot::run(a),
         Command::Models(c) => models::run(c),

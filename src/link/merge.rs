@@ -56,11 +56,10 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
     let missing = |what: String, owner: u64| {
         let id = ShardId { index: owner, count: first.header.shard.count };
         anyhow::anyhow!(
-            "{what} is missing: it is shard {id}'s work ({}{}); run `sim run {} --shard {id} --out {}` (it resumes) and merge again",
+            "{what} is missing: it is shard {id}'s work ({}{}); run `{}` (it resumes) and merge again",
             dir.join("shards").join(id.file_name()).display(),
             if shards.iter().any(|c| c.header.shard == id) { "" } else { ", not found" },
-            first.header.scenario_file,
-            dir.display()
+            rerun_command(first, id, dir)
         )
     };
 
@@ -87,7 +86,9 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
                     counts += r.counts;
                     seconds += r.seconds;
                     for d in &r.corrupted {
-                        decoded[d.item as usize] = Some(d.text.clone());
+                        let slot = decoded.get_mut(d.item as usize).filter(|_| batches[b as usize].contains(&(d.item as usize)));
+                        let slot = slot.ok_or_else(|| anyhow::anyhow!("{} at {value} dB, batch {b}: item {} is not in the batch", facts.name, d.item))?;
+                        *slot = Some(d.text.clone());
                     }
                 }
                 unit += batches.len() as u64;
@@ -165,10 +166,9 @@ fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
         if let Some(line) = c.truncated_line {
             anyhow::bail!(
                 "{}: line {line} is cut short: shard {id} was interrupted while writing it (or is still running); \
-                 run `sim run {} --shard {id} --out {}` to complete it (it resumes), then merge again",
+                 run `{}` to complete it (it resumes), then merge again",
                 path.display(),
-                c.header.scenario_file,
-                dir.display()
+                rerun_command(&c, *id, dir)
             );
         }
         if c.header.shard != *id {
@@ -200,6 +200,12 @@ fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
         }
     }
     Ok(shards)
+}
+
+/// The command that (re)runs shard `id` of the run `c` belongs to.
+fn rerun_command(c: &ShardContents, id: ShardId, dir: &Path) -> String {
+    let sets: String = c.header.overrides.iter().map(|o| format!(" --set '{o}'")).collect();
+    format!("sim run {}{sets} --shard {id} --out {}", c.header.scenario_file, dir.display())
 }
 
 /// Every recorded unit by (scheme, SNR bits, unit). The same unit in two places must agree.

@@ -10,22 +10,23 @@
 //!   (`min_frame_errors` reached, else `max_frames` spent); `sim merge` replays that rule over the
 //!   recorded groups in order (`engine::replay_stop_rule`), so it needs exactly groups `0..G` and
 //!   ignores any group past them. A shard must therefore not stop a point before it has done each
-//!   of its groups below `G`, which it cannot know in advance. It stops the point at the first of:
-//!   1. the next group lies past the frame budget;
-//!   2. its *own* groups so far hold `min_frame_errors` frame errors: the single run's running
-//!      count is at least this shard's after its last group `h`, so `G ≤ h + 1` and nothing of
-//!      this shard's past `h` is needed;
-//!   3. the rule, replayed over the groups any shard has recorded so far (this shard reads the other
-//!      shards' files as they grow, through the shared results folder), has already fired: every
-//!      group below `G` exists somewhere.
+//!   of its groups below `G`, which it cannot know in advance. Before each of its groups `g` it
+//!   stops the point if
+//!   1. group `g` lies past the frame budget, or
+//!   2. the groups below `g` known so far, its own and those the other shards of the split have
+//!      recorded (it reads their files as they grow, through the shared results folder), already
+//!      hold `min_frame_errors` frame errors together. The single run's running count before
+//!      group `g` sums *all* groups below `g`, so it is at least as large: the single run stops
+//!      before `g`, and before every later group of this shard.
 //!
-//!   Rule 3 is what makes shards that run at the same time cheap: together they simulate the `G`
-//!   groups of a single run plus at most about one group per shard per point (groups begun before
-//!   the others' results showed them unneeded). Rule 2 is the fallback when a shard cannot see the
-//!   others (they have not started, or ran earlier in another folder): such a shard simulates up to
-//!   the single run's whole work on an error-limited point. So give every shard its own CPU(s) at
-//!   the same time (a job array with N ≤ the tasks the cluster runs at once); frame-limited points
-//!   (high SNR, where `max_frames` binds) always split evenly.
+//!   When the shards run at the same time, each sees nearly every group below its own, so together
+//!   they simulate the single run's `G` groups plus about one group per shard per point (groups
+//!   begun before the others' results showed them unneeded). A shard that runs while fewer others
+//!   run sees fewer groups and goes further past `G`: alone (the others not started, or in another
+//!   folder) it simulates up to the single run's whole work on an error-limited point, since its
+//!   own groups must then hold the errors by themselves. So run all shards at once (a job array
+//!   with N no more than the tasks the cluster runs at once); frame-limited points (high SNR, where
+//!   `max_frames` binds) split evenly in any case.
 //! - **Text points** send a fixed number of messages, in batches of `batch_messages` (one stream
 //!   each). The (scheme, SNR, batch) units of the whole sweep, numbered in the single run's order,
 //!   are dealt out round-robin: shard `I` owns unit `u` when `u mod N = I`. A shard transmits and
@@ -40,13 +41,13 @@
 //! A shard killed and run again reads its own file back, drops a last line cut short by the kill,
 //! and continues with the units it has not recorded; recorded units are never simulated twice.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rayon::prelude::*;
 
-use super::engine::{group_batches, replay_stop_rule, run_group, Replay};
+use super::engine::{group_batches, run_group};
 use super::point_row::SchemeFacts;
 use super::shard_file::{read_shard, short, DecodedItem, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter, TextBatchRecord};
 use super::sweep::{config_hash, project_root_for, SweepOptions};
@@ -67,7 +68,7 @@ pub struct ShardSummary {
 }
 
 /// The results folder of a run (`--out`, else `results/<name>`) and its `shards/` folder.
-pub fn shards_dir(loaded: &LoadedScenario, opts: &SweepOptions) -> (PathBuf, PathBuf) {
+fn folders(loaded: &LoadedScenario, opts: &SweepOptions) -> (PathBuf, PathBuf) {
     let out = opts.out_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
     let shards = out.join("shards");
     (out, shards)
@@ -80,19 +81,19 @@ pub fn run_stamp(loaded: &LoadedScenario) -> RunStamp {
 
 pub fn run_shard(loaded: &LoadedScenario, opts: &SweepOptions, shard: ShardId) -> anyhow::Result<ShardSummary> {
     let s = &loaded.scenario;
-    let (out_dir, dir) = shards_dir(loaded, opts);
+    let (out_dir, dir) = folders(loaded, opts);
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create the shards folder", dir.display()))?;
     let verbose = !opts.quiet;
     let stamp = run_stamp(loaded);
 
-    let (facts, text) = if s.is_text_link() {
+    let (facts, text, link) = if s.is_text_link() {
         let (messages, schemes) = build_text_schemes(loaded, verbose)?;
         let prepared = prepare_text(loaded, messages, schemes, &out_dir, verbose)?;
-        (prepared.facts.clone(), Some(prepared))
+        (prepared.facts.clone(), Some(prepared), None)
     } else {
         let scheme = LinkScheme::from_scenario(s, &project_root_for(&loaded.path))
             .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
-        (vec![link_facts(&scheme)], None)
+        (vec![link_facts(&scheme)], None, Some(scheme))
     };
     let header = ShardHeader {
         shard,
@@ -110,13 +111,10 @@ pub fn run_shard(loaded: &LoadedScenario, opts: &SweepOptions, shard: ShardId) -
     let (mut writer, recorded) = open_own_file(&path, &stamp, &header, opts.fresh)?;
     let recorded_before = recorded.len() as u64;
     let mut job = ShardJob { shard, writer: &mut writer, recorded, simulated: 0, verbose };
-    match &text {
-        Some(prepared) => job.text_points(loaded, prepared)?,
-        None => {
-            let scheme = LinkScheme::from_scenario(s, &project_root_for(&loaded.path))?;
-            let peers = Peers::new(&dir, shard, &stamp);
-            job.link_points(loaded, &scheme, peers)?;
-        }
+    match (&text, &link) {
+        (Some(prepared), _) => job.text_points(loaded, prepared)?,
+        (None, Some(scheme)) => job.link_points(loaded, scheme, KnownGroups::new(&dir, shard, &stamp))?,
+        (None, None) => unreachable!("a scenario is a text link or a link-level one"),
     }
     Ok(ShardSummary { path, simulated: job.simulated, recorded_before })
 }
@@ -181,47 +179,41 @@ struct ShardJob<'a> {
 }
 
 impl ShardJob<'_> {
-    /// This shard's groups of every point, with the three stopping rules of the module doc.
-    fn link_points(&mut self, loaded: &LoadedScenario, scheme: &LinkScheme, mut peers: Peers) -> anyhow::Result<()> {
+    /// This shard's groups of every point, each point stopped by the rules of the module doc.
+    fn link_points(&mut self, loaded: &LoadedScenario, scheme: &LinkScheme, mut known: KnownGroups) -> anyhow::Result<()> {
         let s = &loaded.scenario;
         let stop = &s.stop;
         let facts = link_facts(scheme);
+        for record in self.recorded.values() {
+            if let Record::Group(r) = record {
+                known.insert(r);
+            }
+        }
         for &value in &s.snr.values_db {
             let point = facts.point(value, s.snr.axis);
             let key = |g: u64| (scheme.name.clone(), value.to_bits(), g);
-            let (mut own_errors, mut mine, mut new) = (0u64, 0u64, 0u64);
+            let (mut mine, mut new) = (0u64, 0u64);
             let mut g = self.shard.index;
             while group_batches(stop, g).is_some() {
-                let counts = match self.recorded.get(&key(g)) {
-                    Some(Record::Group(r)) => r.counts,
-                    _ => {
-                        peers.poll();
-                        let known = |h: u64| match self.recorded.get(&key(h)) {
-                            Some(Record::Group(r)) => Some(r.counts),
-                            _ => peers.group(&scheme.name, value, h),
-                        };
-                        if matches!(replay_stop_rule(stop, known), Replay::Stopped { .. }) {
-                            break;
-                        }
-                        let started = std::time::Instant::now();
-                        let counts = run_group(scheme, &point, s.seed, stop, g).expect("the group is within the frame budget");
-                        let record = Record::Group(GroupRecord { scheme: scheme.name.clone(), snr_db: value, group: g, counts, seconds: started.elapsed().as_secs_f64() });
-                        self.writer.append(&record)?;
-                        self.recorded.insert(key(g), record);
-                        self.simulated += 1;
-                        new += 1;
-                        counts
+                if !self.recorded.contains_key(&key(g)) {
+                    known.poll();
+                    if known.frame_errors_below(&scheme.name, value, g, stop.min_frame_errors) >= stop.min_frame_errors {
+                        break;
                     }
-                };
-                mine += 1;
-                own_errors += counts.frame_errors;
-                if own_errors >= stop.min_frame_errors {
-                    break;
+                    let started = std::time::Instant::now();
+                    let counts = run_group(scheme, &point, s.seed, stop, g).expect("the group is within the frame budget");
+                    let record = GroupRecord { scheme: scheme.name.clone(), snr_db: value, group: g, counts, seconds: started.elapsed().as_secs_f64() };
+                    self.writer.append(&Record::Group(record.clone()))?;
+                    known.insert(&record);
+                    self.recorded.insert(key(g), Record::Group(record));
+                    self.simulated += 1;
+                    new += 1;
                 }
+                mine += 1;
                 g += self.shard.count;
             }
             if self.verbose {
-                eprintln!("shard {} · {} @ {value:>5} dB: {mine} groups of its own ({new} simulated now), {own_errors} frame errors", self.shard, scheme.name);
+                eprintln!("shard {} · {} @ {value:>5} dB: {mine} groups of its own ({new} simulated now)", self.shard, scheme.name);
             }
         }
         Ok(())
@@ -317,39 +309,51 @@ fn digital_round(
         .collect()
 }
 
-/// The groups the other shards of the same split have recorded so far, read as their files grow.
-struct Peers {
+/// Frame errors of every group of the split known so far, this shard's and those the other shards
+/// have recorded (read as their files grow), by point.
+struct KnownGroups {
     dir: PathBuf,
     me: ShardId,
     stamp: RunStamp,
     tails: Vec<ShardTail>,
-    groups: HashMap<(String, u64, u64), ErrorCounts>,
+    errors: HashMap<(String, u64), BTreeMap<u64, u64>>,
 }
 
-impl Peers {
+impl KnownGroups {
     fn new(dir: &Path, me: ShardId, stamp: &RunStamp) -> Self {
-        Peers { dir: dir.to_path_buf(), me, stamp: stamp.clone(), tails: Vec::new(), groups: HashMap::new() }
+        KnownGroups { dir: dir.to_path_buf(), me, stamp: stamp.clone(), tails: Vec::new(), errors: HashMap::new() }
     }
 
-    /// Picks up new peer files and new lines in them.
+    fn insert(&mut self, g: &GroupRecord) {
+        self.errors.entry((g.scheme.clone(), g.snr_db.to_bits())).or_default().insert(g.group, g.counts.frame_errors);
+    }
+
+    /// Picks up new files of the other shards of the split, and new lines in them.
     fn poll(&mut self) {
-        for index in 0..self.me.count {
-            let id = ShardId { index, count: self.me.count };
-            let path = self.dir.join(id.file_name());
-            if index != self.me.index && path.exists() && !self.tails.iter().any(|t| t.path == path) {
+        for index in (0..self.me.count).filter(|&i| i != self.me.index) {
+            let path = self.dir.join(ShardId { index, count: self.me.count }.file_name());
+            if path.exists() && !self.tails.iter().any(|t| t.path == path) {
                 self.tails.push(ShardTail::new(path, self.stamp.clone()));
             }
         }
-        for tail in &mut self.tails {
-            for record in tail.poll() {
-                if let Record::Group(g) = record {
-                    self.groups.insert((g.scheme, g.snr_db.to_bits(), g.group), g.counts);
-                }
+        let records: Vec<Record> = self.tails.iter_mut().flat_map(ShardTail::poll).collect();
+        for record in records {
+            if let Record::Group(g) = record {
+                self.insert(&g);
             }
         }
     }
 
-    fn group(&self, scheme: &str, snr_db: f64, g: u64) -> Option<ErrorCounts> {
-        self.groups.get(&(scheme.to_string(), snr_db.to_bits(), g)).copied()
+    /// Frame errors in the known groups below `g` of a point (counting stops once `enough`).
+    fn frame_errors_below(&self, scheme: &str, snr_db: f64, g: u64, enough: u64) -> u64 {
+        let Some(groups) = self.errors.get(&(scheme.to_string(), snr_db.to_bits())) else { return 0 };
+        let mut sum = 0;
+        for (_, e) in groups.range(..g) {
+            sum += e;
+            if sum >= enough {
+                break;
+            }
+        }
+        sum
     }
 }

@@ -9,28 +9,11 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{fails_with, root, sim, stderr, write};
+use common::{fails_with, root, sim, stderr, tiny_ut, tiny_weights, write};
 use neural::deepsc::{DeepSc, DeepScConfig};
-use neural::ut::{Ut, UtConfig};
+use neural::ut::UtConfig;
 use neural::weights::StoredDtype;
 use neural::word_vocab::WordVocab;
-
-fn tiny_weights(dir: &Path) -> std::path::PathBuf {
-    let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
-    let model = DeepSc::new(DeepScConfig::tiny(vocab.len()), 9, &candle_core::Device::Cpu).unwrap();
-    let path = dir.join("tiny-deepsc.safetensors");
-    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F16).unwrap();
-    path
-}
-
-fn tiny_ut(dir: &Path, quantized: bool) -> std::path::PathBuf {
-    let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
-    let config = if quantized { UtConfig::tiny_quantized(vocab.len()) } else { UtConfig::tiny(vocab.len()) };
-    let model = Ut::new(config, 4, &candle_core::Device::Cpu).unwrap();
-    let path = dir.join(if quantized { "tiny-ut-quant.safetensors" } else { "tiny-ut.safetensors" });
-    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F16).unwrap();
-    path
-}
 
 fn scenario(dir: &Path, text: &Path, weights: &Path) -> std::path::PathBuf {
     write(

@@ -329,3 +329,37 @@ fn slurm_scripts_run_each_shard_then_the_merge() {
     single("scenarios/uncoded-awgn.toml", &one, &LINK);
     assert_eq!(counts(&split), counts(&one));
 }
+
+#[test]
+fn jscc_and_lossy_coder_schemes_shard_too() {
+    // A DeepSC (JSCC) and a UT-quant (lossy source coder, every payload decoded) scheme beside
+    // Huffman; untrained weights: the plumbing is what is tested, not the models.
+    let dir = tempfile::tempdir().unwrap();
+    let deepsc = common::tiny_weights(dir.path());
+    let ut_quant = common::tiny_ut(dir.path(), true);
+    let text = common::write(dir.path(), "text.txt", &"we vote on the report tomorrow .\nthank you mr segni .\nthe debate is closed .\n".repeat(2));
+    let scenario = common::write(
+        dir.path(),
+        "jscc.toml",
+        &format!(
+            "name = \"jscc-shards\"\nseed = 5\n[snr]\nvalues_db = [0.0, 12.0]\n[text]\nfile = \"{}\"\nmessages = 6\nbatch_messages = 2\n\
+             [metrics]\nsimilarity = false\n[code]\nkind = \"uncoded\"\nuncoded_bits = 64\n\
+             [[schemes]]\nname = \"huffman\"\nsource = \"huffman\"\n\
+             [[schemes]]\nname = \"deepsc\"\nsource = \"deepsc\"\nweights = \"{}\"\n\
+             [[schemes]]\nname = \"ut-quant\"\nsource = \"ut-quant\"\nweights = \"{}\"\n",
+            text.display(),
+            deepsc.display(),
+            ut_quant.display()
+        ),
+    );
+    let sc = scenario.to_str().unwrap();
+    let (one, split) = (dir.path().join("single"), dir.path().join("split"));
+    single(sc, &one, &[]);
+    for i in 0..4 {
+        ok(shard(sc, &split, &[], &format!("{i}/4")), "shard");
+    }
+    ok(merge(&split), "merge");
+    assert_eq!(counts(&split), counts(&one));
+    let rows = counts(&one);
+    assert_eq!(rows.len(), 7, "3 schemes × 2 points and the header");
+}

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{fails_with, root, sim, stderr};
+use common::{fails_with, results_but_seconds, root, sim, stderr};
 
 /// A small uncoded AWGN sweep whose points stop for both reasons: 0 and 6 dB in the first group,
 /// 8 dB after several groups on errors, 10 dB on the frame budget with a short last group.
@@ -49,19 +49,6 @@ fn merge(out: &Path) -> Output {
     sim(&["merge", out.to_str().unwrap(), "--quiet"])
 }
 
-/// results.csv without the `seconds` column, one string per row (header included).
-fn counts(dir: &Path) -> Vec<String> {
-    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
-    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| header[i] != "seconds").collect();
-    let mut rows = vec![keep.iter().map(|&i| header[i].clone()).collect::<Vec<_>>().join(",")];
-    for r in rdr.records() {
-        let r = r.unwrap();
-        rows.push(keep.iter().map(|&i| r[i].to_string()).collect::<Vec<_>>().join(","));
-    }
-    rows
-}
-
 fn shard_file(out: &Path, name: &str) -> PathBuf {
     out.join("shards").join(name)
 }
@@ -91,7 +78,7 @@ fn link_level_shards_merge_to_the_single_run_and_late_shards_do_only_what_is_mis
     }
     assert!(!split.join("results.csv").exists(), "shards never write results.csv");
     ok(merge(&split), "merge");
-    assert_eq!(counts(&split), counts(&one));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
     assert!(split.join("ber.svg").exists() && split.join("run.json").exists());
     let run_json = std::fs::read_to_string(split.join("run.json")).unwrap();
     assert!(run_json.contains("\"shards\": 4"), "{run_json}");
@@ -130,7 +117,7 @@ fn shards_running_at_once_merge_to_the_single_run() {
         assert!(c.wait().unwrap().success());
     }
     ok(merge(&split), "merge");
-    assert_eq!(counts(&split), counts(&one));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
 }
 
 #[test]
@@ -143,7 +130,7 @@ fn text_shards_merge_to_the_single_run() {
     }
     ok(merge(&split), "merge");
     // Every column, BLEU, corpus BLEU and similarity included, is the single run's.
-    assert_eq!(counts(&split), counts(&one));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
     assert!(split.join("similarity.svg").exists());
     // 3 schemes × 3 points × 2 batches of 8 messages, each recorded once, by its owner.
     let all: Vec<_> = (0..4).flat_map(|i| units(&shard_file(&split, &format!("{i}-of-4.jsonl")))).collect();
@@ -176,7 +163,7 @@ fn a_shard_cut_short_is_refused_until_rerun_and_then_counts_nothing_twice() {
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("1 work units simulated"), "{}", String::from_utf8_lossy(&rerun.stdout));
     assert_eq!(units(&file), before, "the lost unit redone once, no other unit twice");
     ok(merge(&split), "merge");
-    assert_eq!(counts(&split), counts(&one));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
 }
 
 #[test]
@@ -211,7 +198,7 @@ fn a_shard_killed_mid_run_resumes_where_it_stopped() {
     ok(shard("scenarios/uncoded-awgn.toml", &split, &slow, "1/2"), "shard 1");
     ok(merge(&split), "merge");
     single("scenarios/uncoded-awgn.toml", &one, &slow);
-    assert_eq!(counts(&split), counts(&one));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
 }
 
 #[test]
@@ -327,7 +314,7 @@ fn slurm_scripts_run_each_shard_then_the_merge() {
     }
     ok(Command::new("bash").arg(scripts.join("merge.sbatch")).current_dir(dir.path()).output().unwrap(), "merge job");
     single("scenarios/uncoded-awgn.toml", &one, &LINK);
-    assert_eq!(counts(&split), counts(&one));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
 }
 
 #[test]
@@ -359,7 +346,7 @@ fn jscc_and_lossy_coder_schemes_shard_too() {
         ok(shard(sc, &split, &[], &format!("{i}/4")), "shard");
     }
     ok(merge(&split), "merge");
-    assert_eq!(counts(&split), counts(&one));
-    let rows = counts(&one);
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    let rows = results_but_seconds(&one);
     assert_eq!(rows.len(), 7, "3 schemes × 2 points and the header");
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{root, sim, stderr};
+use common::{results_but_seconds, root, sim, stderr};
 
 /// How long the jobs may take (4 shards of quick.toml take well under a minute on 2 cores).
 const JOB_TIMEOUT: Duration = Duration::from_secs(900);
@@ -81,19 +81,6 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = Command::new(root().join("tests/slurm/stop-cluster.sh")).arg(&self.dir).status();
     }
-}
-
-/// results.csv without the `seconds` column.
-fn counts(dir: &Path) -> Vec<Vec<String>> {
-    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
-    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| header[i] != "seconds").collect();
-    let mut rows = vec![keep.iter().map(|&i| header[i].clone()).collect()];
-    rows.extend(rdr.records().map(|r| {
-        let r = r.unwrap();
-        keep.iter().map(|&i| r[i].to_string()).collect()
-    }));
-    rows
 }
 
 fn logs(results: &Path) -> String {
@@ -163,5 +150,5 @@ fn quick_scenario_sharded_on_a_real_slurm_cluster_merges_to_the_single_run() {
     let single = tmp.path().join("single");
     let o = sim(&["run", "scenarios/quick.toml", "--quiet", "--out", single.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(counts(&results), counts(&single), "merged results differ from the single run\n{}", logs(&results));
+    assert_eq!(results_but_seconds(&results), results_but_seconds(&single), "merged results differ from the single run\n{}", logs(&results));
 }

@@ -34,6 +34,20 @@ pub fn fails_with(args: &[&str], needles: &[&str]) {
     }
 }
 
+/// `dir/results.csv` without the `seconds` column (the only one that differs between runs of the
+/// same scenario and seed), one string per row, header included.
+pub fn results_but_seconds(dir: &Path) -> Vec<String> {
+    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| header[i] != "seconds").collect();
+    let mut rows = vec![keep.iter().map(|&i| header[i].clone()).collect::<Vec<_>>().join(",")];
+    for r in rdr.records() {
+        let r = r.unwrap();
+        rows.push(keep.iter().map(|&i| r[i].to_string()).collect::<Vec<_>>().join(","));
+    }
+    rows
+}
+
 /// A small untrained DeepSC over the Europarl vocabulary, saved in `dir`.
 pub fn tiny_weights(dir: &Path) -> std::path::PathBuf {
     let vocab = neural::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();

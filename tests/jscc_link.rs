@@ -11,6 +11,7 @@ use std::path::Path;
 
 use common::{fails_with, root, sim, stderr, tiny_ut, tiny_weights, write};
 use neural::deepsc::{DeepSc, DeepScConfig};
+use neural::jscc::JsccModel;
 use neural::ut::UtConfig;
 use neural::weights::StoredDtype;
 use neural::word_vocab::WordVocab;

@@ -22,17 +22,14 @@
 //! to unit mean power per real value exactly, so each real value costs Es = 1 and the Es/N0 axis (and
 //! the unified SNR that charges 16 reals per word) means what it says for every message.
 
-use std::path::Path;
-
 use candle_core::{Device, Result, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
-use crate::jscc::{embed_tokens, load_weights, save_weights, set_loaded, unit_power_per_sentence};
+use crate::jscc::{embed_tokens, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
-use crate::weights::{EcctError, StoredDtype};
-use crate::word_vocab::{WordVocab, PAD};
+use crate::word_vocab::PAD;
 
 /// Format tag of DeepSC weight files.
 pub const FORMAT: &str = "lmsscc-deepsc-v1";
@@ -202,19 +199,6 @@ impl DeepSc {
         })
     }
 
-    pub fn config(&self) -> &DeepScConfig {
-        &self.config
-    }
-    pub fn device(&self) -> &Device {
-        &self.device
-    }
-    pub fn named_parameters(&self) -> &[(String, Var)] {
-        &self.named
-    }
-    pub fn parameter_count(&self) -> usize {
-        self.named.iter().map(|(_, v)| v.elem_count()).sum()
-    }
-
     /// Transmitter: the channel values `(B, T, channel_dim)` of `batch`, each sentence scaled to unit
     /// mean power per real value over its own positions (padding positions are 0).
     pub fn transmit(&self, batch: &SentenceBatch, mut dropout: Option<&mut Dropout>) -> Result<Tensor> {
@@ -266,28 +250,12 @@ impl DeepSc {
     pub fn logits(&self, states: &Tensor) -> Result<Tensor> {
         nn::linear(states, &self.dense.0, &self.dense.1)
     }
-
-    pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
-        nn::set_named_parameters(&self.named, values, &self.device)
-    }
-
-    /// Writes the weights (f32 or f16) with `format`, `config`, the vocabulary and `training` metadata.
-    pub fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
-        save_weights(path, FORMAT, &self.config, &self.named, vocab, training, dtype)
-    }
-
-    /// Loads a weight file written by [`DeepSc::save`]: the model, its vocabulary and `training`.
-    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
-        let w = load_weights(path, FORMAT, DeepScConfig::validate, |c: &DeepScConfig| c.vocab)?;
-        let model = Self::new(w.config, 0, device)?;
-        set_loaded(path, &model.named, &w.tensors, device)?;
-        Ok((model, w.vocab, w.training))
-    }
 }
 
 impl crate::jscc::JsccModel for DeepSc {
     type Config = DeepScConfig;
     const WEIGHTS_FILE: &'static str = "deepsc.safetensors";
+    const FORMAT: &'static str = FORMAT;
     const ADAM_BETA2: f64 = 0.98;
 
     fn new(config: DeepScConfig, seed: u64, device: &Device) -> Result<Self> {
@@ -295,6 +263,9 @@ impl crate::jscc::JsccModel for DeepSc {
     }
     fn config_vocab(config: &DeepScConfig) -> usize {
         config.vocab
+    }
+    fn validate_config(config: &DeepScConfig) -> std::result::Result<(), String> {
+        config.validate()
     }
     fn config(&self) -> &DeepScConfig {
         &self.config
@@ -327,18 +298,14 @@ impl crate::jscc::JsccModel for DeepSc {
     fn logits(&self, states: &Tensor) -> Result<Tensor> {
         DeepSc::logits(self, states)
     }
-    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
-        DeepSc::save(self, path, vocab, training, dtype)
-    }
-    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
-        DeepSc::load(path, device)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::jscc::JsccModel;
+    use crate::weights::StoredDtype;
+    use crate::word_vocab::WordVocab;
     use crate::word_vocab::{END, START};
 
     fn tiny_vocab(n: usize) -> WordVocab {

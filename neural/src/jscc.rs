@@ -146,10 +146,14 @@ pub trait JsccModel: Sized {
     const WEIGHTS_FILE: &'static str;
     /// Adam's β₂ in the model's reference recipe.
     const ADAM_BETA2: f64;
+    /// Format tag of the model's weight files.
+    const FORMAT: &'static str;
 
     fn new(config: Self::Config, seed: u64, device: &Device) -> Result<Self>;
     /// Words the configuration's embeddings and output layer have.
     fn config_vocab(config: &Self::Config) -> usize;
+    /// Refuses configurations the model cannot be built from (a weight file's metadata is input).
+    fn validate_config(config: &Self::Config) -> std::result::Result<(), String>;
     fn config(&self) -> &Self::Config;
     fn device(&self) -> &Device;
     fn named_parameters(&self) -> &[(String, Var)];
@@ -184,6 +188,15 @@ pub trait JsccModel: Sized {
             self.logits(&last)?.argmax(1)?.to_dtype(candle_core::DType::U32)?.to_vec1::<u32>()
         })
     }
-    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError>;
-    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError>;
+    /// Writes the weights (f32 or f16) with `format`, `config`, the vocabulary and `training` metadata.
+    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
+        save_weights(path, Self::FORMAT, self.config(), self.named_parameters(), vocab, training, dtype)
+    }
+    /// Loads a weight file written by [`JsccModel::save`]: the model, its vocabulary and `training`.
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+        let w = load_weights(path, Self::FORMAT, Self::validate_config, Self::config_vocab)?;
+        let model = Self::new(w.config, 0, device)?;
+        set_loaded(path, model.named_parameters(), &w.tensors, device)?;
+        Ok((model, w.vocab, w.training))
+    }
 }

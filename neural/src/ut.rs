@@ -54,18 +54,14 @@
 //! - Unused reference parameters are left out: `Encoder.norm` (256, never applied on the ACT path) and
 //!   `Decoder.layer` (a registered but never used copy of the decoder layer, 396,160).
 
-use std::path::Path;
-
 use candle_core::{DType, Device, Result, Tensor, Var, D};
 use serde::{Deserialize, Serialize};
 
 use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
 use crate::deepsc::SentenceBatch;
-use crate::jscc::{embed_tokens, load_weights, save_weights, set_loaded, unit_power_per_sentence};
+use crate::jscc::{embed_tokens, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
-use crate::weights::{EcctError, StoredDtype};
-use crate::word_vocab::WordVocab;
 
 /// Format tag of UT / UT-quant weight files.
 pub const FORMAT: &str = "lmsscc-ut-v1";
@@ -314,19 +310,6 @@ impl Ut {
         })
     }
 
-    pub fn config(&self) -> &UtConfig {
-        &self.config
-    }
-    pub fn device(&self) -> &Device {
-        &self.device
-    }
-    pub fn named_parameters(&self) -> &[(String, Var)] {
-        &self.named
-    }
-    pub fn parameter_count(&self) -> usize {
-        self.named.iter().map(|(_, v)| v.elem_count()).sum()
-    }
-
     /// Adaptive computation time over `state` `(B, T, d)`: `block` is one pass, `halting` the halting
     /// unit, `keep` `(B, T)` 1 on real positions (padding counts as halted from the start).
     fn act(&self, halting: &Linear, state: Tensor, keep: &Tensor, mut block: impl FnMut(&Tensor) -> Result<Tensor>) -> Result<(Tensor, ActStats)> {
@@ -462,23 +445,6 @@ impl Ut {
     pub fn logits(&self, states: &Tensor) -> Result<Tensor> {
         nn::linear(states, &self.generator.0, &self.generator.1)
     }
-
-    pub fn set_parameters(&self, values: &[(String, Tensor)]) -> Result<()> {
-        nn::set_named_parameters(&self.named, values, &self.device)
-    }
-
-    /// Writes the weights (f32 or f16) with `format`, `config`, the vocabulary and `training` metadata.
-    pub fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
-        save_weights(path, FORMAT, &self.config, &self.named, vocab, training, dtype)
-    }
-
-    /// Loads a weight file written by [`Ut::save`]: the model, its vocabulary and `training`.
-    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
-        let w = load_weights(path, FORMAT, UtConfig::validate, |c: &UtConfig| c.vocab)?;
-        let model = Self::new(w.config, 0, device)?;
-        set_loaded(path, &model.named, &w.tensors, device)?;
-        Ok((model, w.vocab, w.training))
-    }
 }
 
 /// Training adds the ponder costs with the reference's weights ([`PONDER_WEIGHT_ENCODER`],
@@ -486,6 +452,7 @@ impl Ut {
 impl crate::jscc::JsccModel for Ut {
     type Config = UtConfig;
     const WEIGHTS_FILE: &'static str = "ut.safetensors";
+    const FORMAT: &'static str = FORMAT;
     const ADAM_BETA2: f64 = 0.999;
 
     fn new(config: UtConfig, seed: u64, device: &Device) -> Result<Self> {
@@ -493,6 +460,9 @@ impl crate::jscc::JsccModel for Ut {
     }
     fn config_vocab(config: &UtConfig) -> usize {
         config.vocab
+    }
+    fn validate_config(config: &UtConfig) -> std::result::Result<(), String> {
+        config.validate()
     }
     fn config(&self) -> &UtConfig {
         &self.config
@@ -527,18 +497,14 @@ impl crate::jscc::JsccModel for Ut {
     fn logits(&self, states: &Tensor) -> Result<Tensor> {
         Ut::logits(self, states)
     }
-    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
-        Ut::save(self, path, vocab, training, dtype)
-    }
-    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
-        Ut::load(path, device)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::jscc::JsccModel;
+    use crate::weights::StoredDtype;
+    use crate::word_vocab::WordVocab;
     use crate::word_vocab::{END, PAD, START};
 
     fn tiny_vocab(n: usize) -> WordVocab {

@@ -26,7 +26,7 @@ use neural::Channel;
 
 use super::messages::MessageSet;
 use super::scheme::resolve;
-use super::text_engine::{TextPointOutcome, TextProgress};
+use super::text_engine::{text_batches, TextPointOutcome, TextProgress};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::unified_snr::ChannelUse;
 use crate::metrics::ErrorCounts;
@@ -228,9 +228,9 @@ pub fn run_jscc_point(
     let m = messages.len();
     let items = m * text.repeats;
     let mut received_text: Vec<String> = Vec::with_capacity(items);
-    for (b, first) in (0..items).step_by(text.batch_messages).enumerate() {
-        let end = (first + text.batch_messages).min(items);
-        received_text.extend(run_jscc_batch(scheme, encoded, point, seed, b as u64, first..end)?);
+    for (b, range) in text_batches(items, text.batch_messages).into_iter().enumerate() {
+        let end = range.end;
+        received_text.extend(run_jscc_batch(scheme, encoded, point, seed, b as u64, range)?);
         progress(TextProgress::Decoded(end));
     }
     let pairs: Vec<(&str, &str)> = (0..items).map(|j| (messages.texts[j % m].as_str(), received_text[j].as_str())).collect();

@@ -45,11 +45,27 @@ impl Adam {
         Ok(Self { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, step, m: m.to_device(dev)?, v: v.to_device(dev)? })
     }
 
+    /// Writes the moments to `path` (safetensors tensors `m` and `v`, atomically); with the step a
+    /// trainer keeps in its run state, that is all [`Adam::load`] needs to continue bit for bit.
+    pub fn save(&self, path: &std::path::Path) -> std::result::Result<(), crate::weights::EcctError> {
+        crate::weights::write_tensors(path, &[("m".into(), self.m.clone()), ("v".into(), self.v.clone())], Default::default())
+    }
+
+    /// Restores the state [`Adam::save`] wrote, at optimizer step `step`.
+    pub fn load(path: &std::path::Path, params: &[(String, Var)], step: u64) -> anyhow::Result<Self> {
+        let (tensors, _) = crate::weights::read_tensors(path)?;
+        let get = |name: &str| -> anyhow::Result<Tensor> {
+            tensors
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| t.clone())
+                .ok_or_else(|| anyhow::anyhow!("{} lacks `{name}`", path.display()))
+        };
+        Ok(Self::from_state(params, step, get("m")?, get("v")?)?)
+    }
+
     pub fn step_count(&self) -> u64 {
         self.step
-    }
-    pub fn moments(&self) -> (&Tensor, &Tensor) {
-        (&self.m, &self.v)
     }
 
     /// One update with learning rate `lr`. A parameter without a gradient is treated as having gradient

@@ -264,15 +264,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
                 bail!("{}: checkpoint model {:?} differs from requested {:?}", state_path.display(), state.model, model_cfg);
             }
             let (model, _meta) = weights::load_model(&weights_path, &code, &device)?;
-            let (adam_tensors, _) = weights::read_tensors(&config.out_dir.join(ADAM_FILE))?;
-            let get = |name: &str| -> Result<Tensor> {
-                adam_tensors
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, t)| t.clone())
-                    .with_context(|| format!("{ADAM_FILE} lacks `{name}`"))
-            };
-            let adam = Adam::from_state(model.named_parameters(), state.steps_done, get("m")?, get("v")?)?;
+            let adam = Adam::load(&config.out_dir.join(ADAM_FILE), model.named_parameters(), state.steps_done)?;
             (
                 model,
                 adam,
@@ -341,12 +333,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
             trained_steps: steps_done,
         };
         weights::save_model(&weights_path, &model, &meta)?;
-        let (mm, vv) = adam.moments();
-        weights::write_tensors(
-            &config.out_dir.join(ADAM_FILE),
-            &[("m".to_string(), mm.clone()), ("v".to_string(), vv.clone())],
-            Default::default(),
-        )?;
+        adam.save(&config.out_dir.join(ADAM_FILE))?;
         dropout_rng = dropout.rng.clone();
         let state = RunState {
             train: config.clone(),
@@ -358,9 +345,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
             dropout_rng: RngState::of(&dropout_rng),
             epoch_losses: epoch_losses.clone(),
         };
-        let tmp = state_path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&state)?)?;
-        std::fs::rename(&tmp, &state_path)?;
+        weights::write_json_atomic(&state_path, &state)?;
         progress(Progress::Epoch { epoch: epoch + 1, mean_loss, lr, wall_s: epoch_start.elapsed().as_secs_f64() });
     }
     let train_wall_s = start.elapsed().as_secs_f64();

@@ -406,11 +406,7 @@ pub fn train_jscc<M: JsccModel>(
                 &vocab.fingerprint()[..12]
             );
         }
-        let (adam_tensors, _) = weights::read_tensors(&adam_path)?;
-        let get = |name: &str| -> Result<Tensor> {
-            adam_tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).with_context(|| format!("{ADAM_FILE} lacks `{name}`"))
-        };
-        let adam = Adam::from_state(model.named_parameters(), state.step, get("m")?, get("v")?)?;
+        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -444,12 +440,8 @@ pub fn train_jscc<M: JsccModel>(
             "wall_s": state.wall_s,
         });
         model.save(&weights_path, &vocab, &training, StoredDtype::F32)?;
-        let (m, v) = adam.moments();
-        weights::write_tensors(&adam_path, &[("m".into(), m.clone()), ("v".into(), v.clone())], Default::default())?;
-        let tmp = state_path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(state)?)?;
-        std::fs::rename(&tmp, &state_path)?;
-        Ok(())
+        adam.save(&adam_path)?;
+        weights::write_json_atomic(&state_path, state)
     };
 
     let started = Instant::now();

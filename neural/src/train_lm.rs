@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -257,11 +257,7 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
             bail!("{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}", state_path.display(), state.data_sha256, config.data.display());
         }
         let (model, _) = ByteLm::load(&weights_path, &device)?;
-        let (adam_tensors, _) = weights::read_tensors(&adam_path)?;
-        let get = |name: &str| -> Result<Tensor> {
-            adam_tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).with_context(|| format!("{ADAM_FILE} lacks `{name}`"))
-        };
-        let adam = Adam::from_state(model.named_parameters(), state.step, get("m")?, get("v")?)?;
+        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -293,12 +289,8 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
             "wall_s": state.wall_s,
         });
         model.save(&weights_path, &training)?;
-        let (m, v) = adam.moments();
-        weights::write_tensors(&adam_path, &[("m".into(), m.clone()), ("v".into(), v.clone())], Default::default())?;
-        let tmp = state_path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(state)?)?;
-        std::fs::rename(&tmp, &state_path)?;
-        Ok(())
+        adam.save(&adam_path)?;
+        weights::write_json_atomic(&state_path, state)
     };
 
     let started = Instant::now();

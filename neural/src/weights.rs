@@ -106,6 +106,14 @@ pub(crate) fn write_tensors_as(
     std::fs::rename(&tmp, path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })
 }
 
+/// Writes `value` as pretty JSON to `path` atomically (temp file, then rename): a trainer's run state.
+pub(crate) fn write_json_atomic(path: &Path, value: &impl Serialize) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(value)?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 /// Reads every tensor (f32, or f16 widened to f32) and the metadata of a safetensors file.
 pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>), EcctError> {
     let bytes = std::fs::read(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;

@@ -64,6 +64,8 @@ pub struct CoderStats {
     pub roundtrip_failures: usize,
     /// rayon threads available to the coder.
     pub threads: usize,
+    /// Messages per lockstep forward pass (LM coders; 1 for the others).
+    pub lm_batch: usize,
 }
 
 impl CoderStats {
@@ -126,6 +128,7 @@ pub fn measure(coder: &dyn SourceCoder, sentences: &[String], tokens: usize) -> 
         decode_seconds,
         roundtrip_failures,
         threads: rayon::current_num_threads(),
+        lm_batch: 1,
     })
 }
 
@@ -147,39 +150,39 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
         .map(|s| lm.lm().tokenizer.encode(s).map(|t| t.len()))
         .sum::<Result<usize, _>>()?;
     let mut results = Vec::new();
-    let mut run = |coder: &dyn SourceCoder| -> Result<(), SourceError> {
+    let mut run = |coder: &dyn SourceCoder, lm_batch: usize| -> Result<(), SourceError> {
         if config.verbose {
             eprintln!("source-bench: {} on {} sentences", coder.name(), sentences.len());
         }
-        results.push(measure(coder, &sentences, tokens)?);
+        results.push(CoderStats { lm_batch, ..measure(coder, &sentences, tokens)? });
         Ok(())
     };
     if wanted("huffman") {
         if config.train_sentences.exists() {
             let train = read_sentences(&config.train_sentences, None)?;
-            run(&HuffmanWordCoder::from_sentences(train.iter().map(String::as_str), 1)?)?;
+            run(&HuffmanWordCoder::from_sentences(train.iter().map(String::as_str), 1)?, 1)?;
         } else {
             // Same codebook from the shipped word counts of the training split.
-            run(crate::container::load_coder("huffman-word", config.verbose)?.as_ref())?;
+            run(crate::container::load_coder("huffman-word", config.verbose)?.as_ref(), 1)?;
         }
     }
     if wanted("zstd") {
-        run(&ZstdCoder::default())?;
+        run(&ZstdCoder::default(), 1)?;
     }
     if wanted("fixed") {
         let eos = lm.lm().eos_token.ok_or_else(|| SourceError::Model("GGUF has no EOS token".into()))?;
-        run(&FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), eos)?)?;
+        run(&FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), eos)?, 1)?;
     }
     if wanted("small-lm") {
-        run(&SmallLmCoder::embedded()?)?;
+        run(&SmallLmCoder::embedded()?, 1)?;
     }
     if wanted("smollm2") {
-        run(&lm)?;
+        run(&lm, lm.batch_size)?;
     }
     if wanted("smollm2-bare") {
         let mut bare = LmCoder::from_source(&ModelSource::Named("smollm2-135m".into()), LmCoderConfig::bare(), config.verbose)?;
         bare.batch_size = lm.batch_size;
-        run(&bare)?;
+        run(&bare, bare.batch_size)?;
     }
     Ok(results)
 }
@@ -187,11 +190,11 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
 /// CSV with one row per coder.
 pub fn stats_csv(stats: &[CoderStats]) -> String {
     let mut s = String::from(
-        "coder,sentences,chars,words,tokens,bits,bits_per_char,bits_per_word,bits_per_sentence,encode_tokens_per_s,decode_tokens_per_s,threads,roundtrip_failures\n",
+        "coder,sentences,chars,words,tokens,bits,bits_per_char,bits_per_word,bits_per_sentence,encode_tokens_per_s,decode_tokens_per_s,threads,roundtrip_failures,lm_batch\n",
     );
     for r in stats {
         s += &format!(
-            "{},{},{},{},{},{},{:.4},{:.4},{:.2},{:.1},{:.1},{},{}\n",
+            "{},{},{},{},{},{},{:.4},{:.4},{:.2},{:.1},{:.1},{},{},{}\n",
             r.coder,
             r.sentences,
             r.chars,
@@ -204,7 +207,8 @@ pub fn stats_csv(stats: &[CoderStats]) -> String {
             r.encode_tokens_per_second(),
             r.decode_tokens_per_second(),
             r.threads,
-            r.roundtrip_failures
+            r.roundtrip_failures,
+            r.lm_batch
         );
     }
     s
@@ -213,12 +217,12 @@ pub fn stats_csv(stats: &[CoderStats]) -> String {
 /// Human-readable table.
 pub fn stats_table(stats: &[CoderStats]) -> String {
     let mut s = format!(
-        "{:<18} {:>9} {:>9} {:>10} {:>12} {:>12} {:>7} {:>9}\n",
-        "coder", "bits/char", "bits/word", "bits/sent", "enc tok/s", "dec tok/s", "threads", "failures"
+        "{:<18} {:>9} {:>9} {:>10} {:>12} {:>12} {:>7} {:>6} {:>9}\n",
+        "coder", "bits/char", "bits/word", "bits/sent", "enc tok/s", "dec tok/s", "threads", "batch", "failures"
     );
     for r in stats {
         s += &format!(
-            "{:<18} {:>9.3} {:>9.2} {:>10.1} {:>12.1} {:>12.1} {:>7} {:>9}\n",
+            "{:<18} {:>9.3} {:>9.2} {:>10.1} {:>12.1} {:>12.1} {:>7} {:>6} {:>9}\n",
             r.coder,
             r.bits_per_char(),
             r.bits_per_word(),
@@ -226,6 +230,7 @@ pub fn stats_table(stats: &[CoderStats]) -> String {
             r.encode_tokens_per_second(),
             r.decode_tokens_per_second(),
             r.threads,
+            r.lm_batch,
             r.roundtrip_failures
         );
     }

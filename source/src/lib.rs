@@ -18,6 +18,7 @@ pub mod quantize;
 pub mod model_cache;
 pub mod tokenizer;
 pub mod llama;
+pub mod llama_model;
 pub mod lm_coder;
 pub mod small_lm;
 pub mod huffman;

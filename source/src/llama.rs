@@ -3,9 +3,9 @@
 //! Loading: the GGUF is read with `candle_core::quantized::gguf_file`. candle has no SIMD kernel
 //! for Q4_1 (SmolLM2's file), so by default weights in Q4_0/Q4_1/Q5_0/Q5_1 are dequantised and
 //! re-quantised to Q8_0 (which has one): measured 3× faster decoding at no measurable cost in
-//! bits. The re-quantised tensors are written into an in-memory GGUF and loaded with
-//! `ModelWeights::from_gguf`, so the model code is candle's own. SmolLM2 has no `output.weight`
-//! (tied embeddings); candle falls back to the token embedding by itself.
+//! bits. The network is [`crate::llama_model::LlamaModel`], candle's quantized llama adapted so
+//! its KV cache can be copied into lockstep rows. SmolLM2 has no `output.weight` (tied
+//! embeddings); the token embedding serves as the output layer.
 //!
 //! Determinism: logits computed for a full sequence differ from those computed token by token
 //! with the KV cache (up to ~1 logit unit), so encoder and decoder use one schedule: the start
@@ -17,9 +17,9 @@ use crate::coder::SymbolModel;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::tokenizer::ByteLevelBpe;
 use crate::SourceError;
-use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
+use crate::llama_model::{LlamaModel, MAX_SEQ_LEN};
+use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
-use candle_transformers::models::quantized_llama::ModelWeights;
 use std::path::Path;
 
 /// Load-time options.
@@ -52,7 +52,7 @@ pub enum StartContext {
 #[derive(Clone)]
 pub struct LlamaLm {
     /// Weights with the KV cache holding the start context.
-    primed: ModelWeights,
+    primed: LlamaModel,
     /// Logits after the start context (distribution of the first token).
     first_logits: Vec<f32>,
     start_tokens: Vec<u32>,
@@ -86,9 +86,6 @@ fn meta_u32(ct: &gguf_file::Content, key: &str) -> Option<u32> {
     ct.metadata.get(key).and_then(|v| v.to_u32().ok())
 }
 
-fn needs_requantize(dtype: GgmlDType) -> bool {
-    matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
-}
 
 /// The tokenizer part of a GGUF file.
 pub struct GgufTokenizer {
@@ -142,7 +139,6 @@ impl GgufTokenizer {
 impl LlamaLm {
     /// Load a llama-family GGUF; every message is coded after `start`.
     pub fn load(path: &Path, options: LlamaOptions, start: StartContext) -> Result<Self, SourceError> {
-        let device = Device::Cpu;
         let mut file = std::fs::File::open(path).map_err(|e| SourceError::file(path, e))?;
         let ct = gguf_file::Content::read(&mut file).map_err(|e| SourceError::file(path, format!("not a readable GGUF file: {e}")))?;
         let arch = ct
@@ -156,32 +152,8 @@ impl LlamaLm {
         let GgufTokenizer { tokenizer, tokens, bos_token, eos_token } = GgufTokenizer::from_content(&ct, path)?;
         let metadata_name = ct.metadata.get("general.name").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
 
-        let weights = if options.requantize_q8 {
-            let mut names: Vec<&String> = ct.tensor_infos.keys().collect();
-            names.sort();
-            let mut tensors = Vec::with_capacity(names.len());
-            for name in &names {
-                let qt = ct.tensor(&mut file, name, &device).map_err(|e| SourceError::file(path, format!("tensor {name}: {e}")))?;
-                let row = qt.shape().dims().last().copied().unwrap_or(0);
-                let qt = if needs_requantize(qt.dtype()) && row % 32 == 0 {
-                    QTensor::quantize(&qt.dequantize(&device)?, GgmlDType::Q8_0)?
-                } else {
-                    qt
-                };
-                tensors.push(qt);
-            }
-            let metadata: Vec<(&str, &gguf_file::Value)> = ct.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            let named: Vec<(&str, &QTensor)> = names.iter().map(|n| n.as_str()).zip(tensors.iter()).collect();
-            let mut buffer = std::io::Cursor::new(Vec::new());
-            gguf_file::write(&mut buffer, &metadata, &named)?;
-            drop(tensors);
-            buffer.set_position(0);
-            let ct8 = gguf_file::Content::read(&mut buffer)?;
-            ModelWeights::from_gguf(ct8, &mut buffer, &device)
-        } else {
-            ModelWeights::from_gguf(ct, &mut file, &device)
-        }
-        .map_err(|e| SourceError::file(path, format!("loading llama weights: {e}")))?;
+        let weights = LlamaModel::from_gguf(&ct, &mut file, options.requantize_q8)
+            .map_err(|e| SourceError::file(path, format!("loading llama weights: {e}")))?;
 
         let bos = || bos_token.ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.bos_token_id for the start context"));
         let start_tokens = match start {
@@ -238,7 +210,7 @@ impl LlamaLm {
 }
 
 /// One forward step of one token at `position`; returns the next-token logits.
-fn step(model: &mut ModelWeights, token: u32, position: usize) -> Result<Vec<f32>, SourceError> {
+fn step(model: &mut LlamaModel, token: u32, position: usize) -> Result<Vec<f32>, SourceError> {
     let input = Tensor::new(&[[token]], &Device::Cpu)?;
     let logits = model.forward(&input, position)?;
     Ok(logits.squeeze(0)?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?)
@@ -247,7 +219,7 @@ fn step(model: &mut ModelWeights, token: u32, position: usize) -> Result<Vec<f32
 /// Per-message model state: start context, then one token per [`SymbolModel::advance`].
 pub struct LlamaSession {
     lm: LlamaLm,
-    model: ModelWeights,
+    model: LlamaModel,
     position: usize,
 }
 
@@ -257,7 +229,7 @@ impl LlamaSession {
         if token as usize >= self.lm.vocab_size {
             return Err(SourceError::Symbol(format!("token {token} outside vocabulary of {}", self.lm.vocab_size)));
         }
-        if self.position >= candle_transformers::models::quantized_llama::MAX_SEQ_LEN {
+        if self.position >= MAX_SEQ_LEN {
             return Err(SourceError::Model("message longer than the model's context".into()));
         }
         let logits = step(&mut self.model, token, self.position)?;
@@ -287,7 +259,7 @@ impl SymbolModel for LlamaSession {
 /// suite checks this by comparing batch and single-message codes. Rows whose message has
 /// ended keep being fed a filler token so all rows stay at the same position.
 pub struct LlamaBatch {
-    model: ModelWeights,
+    model: LlamaModel,
     position: usize,
     batch: usize,
     vocab_size: usize,
@@ -295,15 +267,12 @@ pub struct LlamaBatch {
 
 impl LlamaLm {
     /// Start a lockstep batch of `batch` messages; returns it and each row's first-token logits.
+    /// Every row starts from the one-row state after the start context (copied, not recomputed).
     pub fn batch(&self, batch: usize) -> Result<(LlamaBatch, Vec<Vec<f32>>), SourceError> {
         let batch = batch.max(1);
-        let mut lane = LlamaBatch { model: self.primed.clone(), position: 0, batch, vocab_size: self.vocab_size };
-        lane.model.clear_kv_cache();
-        let mut logits = Vec::new();
-        for &t in &self.start_tokens {
-            logits = lane.step(&vec![t; batch])?;
-        }
-        Ok((lane, logits))
+        let model = self.primed.repeat_rows(batch)?;
+        let lane = LlamaBatch { model, position: self.start_tokens.len(), batch, vocab_size: self.vocab_size };
+        Ok((lane, vec![self.first_logits.clone(); batch]))
     }
 }
 
@@ -324,7 +293,7 @@ impl LlamaBatch {
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= self.vocab_size) {
             return Err(SourceError::Symbol(format!("token {bad} outside vocabulary of {}", self.vocab_size)));
         }
-        if self.position >= candle_transformers::models::quantized_llama::MAX_SEQ_LEN {
+        if self.position >= MAX_SEQ_LEN {
             return Err(SourceError::Model("message longer than the model's context".into()));
         }
         let input = Tensor::new(tokens, &Device::Cpu)?.reshape((self.batch, 1))?;

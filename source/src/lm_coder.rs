@@ -13,11 +13,12 @@
 //! token inside a message is spelled with the tokenizer's byte escape, so the code stays
 //! lossless for text that contains newlines.
 //!
-//! Batches ([`SourceCoder::encode_batch`]) run one session per message in parallel on rayon's
-//! pool (default `batch_size = 1`). Lockstep groups (`batch_size = B > 1`: one `(B, 1)` forward
-//! pass per step) are implemented and bit-identical to single-message coding (tested), but
-//! measured 10× *slower* with candle 0.11.1 on CPU (B = 8: 4.3 vs 39.9 tokens/s, 1 thread), so
-//! they are off by default.
+//! Batches ([`SourceCoder::encode_batch`]) run one session per message, messages spread over
+//! `rayon::current_num_threads()` workers (default `batch_size = 1`). Lockstep groups
+//! (`batch_size = B > 1`: one `(B, 1)` forward pass per step, groups spread over the same
+//! workers) are bit-identical to single-message coding (tested) but gain little with candle
+//! 0.11.1's CPU kernels, whose Q8_0 mat-mul costs nearly `B` times one row (measured numbers in
+//! `source/README.md`), so they are off by default.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::{decode_symbols, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
@@ -196,14 +197,13 @@ impl SourceCoder for LmCoder {
             })
             .collect::<Result<_, SourceError>>()?;
         let groups = length_groups(&symbols.iter().map(Vec::len).collect::<Vec<_>>(), self.batch_size);
-        let coded: Vec<Vec<(usize, Bits)>> = groups
-            .par_iter()
-            .map(|g| {
-                let rows: Vec<&[usize]> = g.iter().map(|&i| symbols[i].as_slice()).collect();
-                let bits = self.encode_lockstep(&rows)?;
-                Ok(g.iter().copied().zip(bits).collect())
-            })
-            .collect::<Result<_, SourceError>>()?;
+        let coded: Vec<Vec<(usize, Bits)>> = isolated_parallel_map(&groups, |g| {
+            let rows: Vec<&[usize]> = g.iter().map(|&i| symbols[i].as_slice()).collect();
+            let bits = self.encode_lockstep(&rows)?;
+            Ok(g.iter().copied().zip(bits).collect())
+        })
+        .into_iter()
+        .collect::<Result<_, SourceError>>()?;
         let mut out = vec![Vec::new(); messages.len()];
         for (i, b) in coded.into_iter().flatten() {
             out[i] = b;
@@ -217,13 +217,10 @@ impl SourceCoder for LmCoder {
         }
         // Frame length is a proxy for message length: group similar ones to waste fewer steps.
         let groups = length_groups(&frames.iter().map(|f| f.len()).collect::<Vec<_>>(), self.batch_size);
-        let decoded: Vec<Vec<(usize, Decoded)>> = groups
-            .par_iter()
-            .map(|g| {
-                let rows: Vec<&[u8]> = g.iter().map(|&i| frames[i]).collect();
-                g.iter().copied().zip(self.decode_lockstep(&rows)).collect()
-            })
-            .collect();
+        let decoded: Vec<Vec<(usize, Decoded)>> = isolated_parallel_map(&groups, |g| {
+            let rows: Vec<&[u8]> = g.iter().map(|&i| frames[i]).collect();
+            g.iter().copied().zip(self.decode_lockstep(&rows)).collect()
+        });
         let mut out: Vec<Option<Decoded>> = vec![None; frames.len()];
         for (i, d) in decoded.into_iter().flatten() {
             out[i] = Some(d);

@@ -94,7 +94,8 @@ fn smollm2_round_trips_europarl_and_mixed_text() {
 fn lockstep_batches_are_bit_identical_to_single_messages() {
     let mut lockstep = lm().clone();
     lockstep.batch_size = 3;
-    let messages = ["thank you mr poettering .", "Hello, World!", "a\nb 42"];
+    // Five messages of different lengths: a full group of 3 and a group of 2.
+    let messages = ["thank you mr poettering .", "Hello, World!", "a\nb 42", "", "the debate is closed ."];
     let frames = lockstep.encode_batch(&messages).unwrap();
     for (m, f) in messages.iter().zip(&frames) {
         assert_eq!(&lm().encode(m).unwrap(), f, "{m:?}");
@@ -104,6 +105,51 @@ fn lockstep_batches_are_bit_identical_to_single_messages() {
     for (m, d) in messages.iter().zip(&decoded) {
         assert_eq!(d.text, *m);
         assert!(d.complete());
+    }
+}
+
+/// Row independence, logit by logit: each row of a 4-row lane (different tokens per row)
+/// gives exactly the logits of a one-message session fed the same tokens.
+#[test]
+fn lockstep_rows_give_the_logits_of_single_sessions() {
+    let model = lm().lm();
+    let rows: [&[u32]; 4] = [&[504, 3000, 28], &[28, 28, 28], &[1, 17, 49000], &[2000, 5, 9]];
+    let (mut lane, first) = model.batch(rows.len()).unwrap();
+    let mut lane_logits = vec![first];
+    for t in 0..3 {
+        lane_logits.push(lane.step(&rows.iter().map(|r| r[t]).collect::<Vec<_>>()).unwrap());
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let mut session = model.session();
+        assert_eq!(lane_logits[0][r].len(), model.vocab_size());
+        for (t, &token) in row.iter().enumerate() {
+            let single = session.next_logits(token).unwrap();
+            let same = single.iter().zip(&lane_logits[t + 1][r]).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "row {r}, step {t}: lane logits differ from the single session");
+        }
+    }
+}
+
+/// Our adapted model (`source::llama_model`) computes candle's quantized llama bit for bit.
+#[test]
+fn adapted_model_matches_candles_quantized_llama_bit_for_bit() {
+    use candle_core::{Device, Tensor};
+    let path = source::model_cache::ModelSource::Named("smollm2-135m".into()).resolve(true).unwrap();
+    let read = || {
+        let mut f = std::fs::File::open(&path).unwrap();
+        let ct = candle_core::quantized::gguf_file::Content::read(&mut f).unwrap();
+        (ct, f)
+    };
+    let (ct, mut f) = read();
+    let mut ours = source::llama_model::LlamaModel::from_gguf(&ct, &mut f, false).unwrap();
+    let (ct, mut f) = read();
+    let mut theirs = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(ct, &mut f, &Device::Cpu).unwrap();
+    for (pos, token) in [0u32, 504, 3000, 28, 17].into_iter().enumerate() {
+        let input = Tensor::new(&[[token]], &Device::Cpu).unwrap();
+        let a: Vec<f32> = ours.forward(&input, pos).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let b: Vec<f32> = theirs.forward(&input, pos).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(a.len(), b.len());
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "position {pos}: logits differ");
     }
 }
 

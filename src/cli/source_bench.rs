@@ -1,4 +1,4 @@
-//! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--out DIR]`: bits/char, bits/word,
+//! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--lm-batch B] [--out DIR]`: bits/char, bits/word,
 //! bits/sentence and tokens/s (SmolLM2 tokens, a common unit) of every source coder on the Europarl
 //! test sentences, with a byte-exact round-trip check; prints a table and writes `source_bench.csv`.
 
@@ -23,6 +23,10 @@ pub struct SourceBenchArgs {
     /// Comma-separated coders (default: all): smollm2, smollm2-bare, small-lm, huffman, fixed, zstd.
     #[arg(long, value_delimiter = ',')]
     pub coders: Vec<String>,
+    /// Messages per lockstep forward pass of the SmolLM2 coders (default: the coder's default).
+    /// Threads come from RAYON_NUM_THREADS (one message group per thread).
+    #[arg(long)]
+    pub lm_batch: Option<usize>,
     /// Folder for source_bench.csv.
     #[arg(long, default_value = "results/source-bench")]
     pub out: PathBuf,
@@ -52,6 +56,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| shared.join("train_sentences.txt")),
     };
     config.coders = a.coders;
+    config.lm_batch_size = a.lm_batch;
     config.verbose = true;
     let stats = run_source_bench(&config)?;
     print!("{}", stats_table(&stats));

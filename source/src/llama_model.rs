@@ -1,0 +1,238 @@
+//! The llama-family network behind [`crate::llama::LlamaLm`]: a decoder run one token per
+//! forward pass with a KV cache, for `B` independent rows at once.
+//!
+//! Adapted from candle-transformers 0.11.1 `models/quantized_llama.rs` (MIT OR Apache-2.0,
+//! © the candle authors). The tensor operations and their order are candle's, so the logits
+//! equal candle's `ModelWeights` bit for bit (tested in `tests/smollm2.rs`). Two changes:
+//!
+//! - Trimmed to what the coder runs: GGUF `llama` architecture, dense MLP, interleaved RoPE,
+//!   one token per step (no causal mask is needed then).
+//! - The KV cache is ours to copy: [`LlamaModel::repeat_rows`] turns the state after the start
+//!   context (computed once, one row) into `B` identical rows. candle's type keeps its cache
+//!   private, so a lockstep batch of `B` messages had to run the whole start context (~180
+//!   tokens) through `B` rows for every group, which cost more than the messages themselves.
+//!
+//! Row independence: every operation here computes each row from that row alone (Q8_0
+//! mat-vecs per row, per-row RMS norm, attention over the row's own cache), so a row's logits do
+//! not depend on the other rows or on `B`; the coder relies on this and tests it.
+
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
+use candle_nn::Embedding;
+
+/// Longest sequence (start context + message) the RoPE tables cover.
+pub const MAX_SEQ_LEN: usize = 4096;
+
+/// True for block formats candle has no SIMD kernel for; they are re-quantised to Q8_0.
+fn needs_requantize(dtype: GgmlDType) -> bool {
+    matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
+}
+
+#[derive(Debug, Clone)]
+struct Layer {
+    attention_wq: QMatMul,
+    attention_wk: QMatMul,
+    attention_wv: QMatMul,
+    attention_wo: QMatMul,
+    attention_norm: Tensor,
+    feed_forward_w1: QMatMul,
+    feed_forward_w2: QMatMul,
+    feed_forward_w3: QMatMul,
+    ffn_norm: Tensor,
+    n_head: usize,
+    n_kv_head: usize,
+    head_dim: usize,
+    cos: Tensor,
+    sin: Tensor,
+    /// Keys and values of the positions so far, `(B, n_kv_head, positions, head_dim)` each.
+    kv_cache: Option<(Tensor, Tensor)>,
+}
+
+impl Layer {
+    fn rotary(&self, x: &Tensor, index_pos: usize) -> Result<Tensor> {
+        let (_b, _h, seq_len, _d) = x.dims4()?;
+        let cos = self.cos.narrow(0, index_pos, seq_len)?;
+        let sin = self.sin.narrow(0, index_pos, seq_len)?;
+        candle_nn::rotary_emb::rope_i(&x.contiguous()?, &cos, &sin)
+    }
+
+    fn attention(&mut self, x: &Tensor, index_pos: usize) -> Result<Tensor> {
+        let (b, seq_len, n_embd) = x.dims3()?;
+        let q = self.attention_wq.forward(x)?.reshape((b, seq_len, self.n_head, self.head_dim))?.transpose(1, 2)?;
+        let k = self.attention_wk.forward(x)?.reshape((b, seq_len, self.n_kv_head, self.head_dim))?.transpose(1, 2)?;
+        let v = self
+            .attention_wv
+            .forward(x)?
+            .reshape((b, seq_len, self.n_kv_head, self.head_dim))?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let q = self.rotary(&q, index_pos)?;
+        let k = self.rotary(&k, index_pos)?;
+        let (k, v) = match &self.kv_cache {
+            Some((k_cache, v_cache)) if index_pos > 0 => (Tensor::cat(&[k_cache, &k], 2)?, Tensor::cat(&[v_cache, &v], 2)?),
+            _ => (k, v),
+        };
+        self.kv_cache = Some((k.clone(), v.clone()));
+        let k = candle_transformers::utils::repeat_kv(k, self.n_head / self.n_kv_head)?;
+        let v = candle_transformers::utils::repeat_kv(v, self.n_head / self.n_kv_head)?;
+        let att = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v.contiguous()?)?;
+        let y = y.transpose(1, 2)?.reshape(&[b, seq_len, n_embd])?;
+        self.attention_wo.forward(&y)
+    }
+
+    fn mlp(&self, x: &Tensor) -> Result<Tensor> {
+        let w1 = self.feed_forward_w1.forward(x)?;
+        let w3 = self.feed_forward_w3.forward(x)?;
+        self.feed_forward_w2.forward(&(candle_nn::ops::silu(&w1)? * w3)?)
+    }
+}
+
+/// Weights plus the KV cache of `B` rows (cloning shares the weights).
+#[derive(Debug, Clone)]
+pub struct LlamaModel {
+    tok_embeddings: Embedding,
+    layers: Vec<Layer>,
+    norm: Tensor,
+    rms_norm_eps: f32,
+    output: QMatMul,
+}
+
+impl LlamaModel {
+    /// Load a GGUF of the `llama` architecture; with `requantize_q8`, 4/5-bit block formats
+    /// become Q8_0 (see [`crate::llama`]'s module docs for why).
+    pub fn from_gguf<R: std::io::Seek + std::io::Read>(
+        ct: &gguf_file::Content,
+        reader: &mut R,
+        requantize_q8: bool,
+    ) -> Result<Self> {
+        let device = Device::Cpu;
+        let md = |key: &str| match ct.metadata.get(key) {
+            None => candle_core::bail!("cannot find {key} in metadata"),
+            Some(v) => Ok(v),
+        };
+        let head_count = md("llama.attention.head_count")?.to_u32()? as usize;
+        let head_count_kv = md("llama.attention.head_count_kv")?.to_u32()? as usize;
+        let block_count = md("llama.block_count")?.to_u32()? as usize;
+        let embedding_length = md("llama.embedding_length")?.to_u32()? as usize;
+        let rope_dim = md("llama.rope.dimension_count")?.to_u32()? as usize;
+        let rms_norm_eps = md("llama.attention.layer_norm_rms_epsilon")?.to_f32()?;
+        let rope_freq_base = md("llama.rope.freq_base").and_then(|m| m.to_f32()).unwrap_or(10000f32);
+        if md("llama.expert_count").and_then(|v| v.to_u32()).unwrap_or(0) > 1 {
+            candle_core::bail!("mixture-of-experts llama models are not supported");
+        }
+        if head_count == 0 || head_count_kv == 0 || head_count % head_count_kv != 0 || embedding_length % head_count != 0 {
+            candle_core::bail!("inconsistent head counts ({head_count} heads, {head_count_kv} KV heads, width {embedding_length})");
+        }
+
+        let mut tensor = |name: &str| -> Result<QTensor> {
+            let qt = ct.tensor(reader, name, &device)?;
+            let row = qt.shape().dims().last().copied().unwrap_or(0);
+            if requantize_q8 && needs_requantize(qt.dtype()) && row % 32 == 0 {
+                QTensor::quantize(&qt.dequantize(&device)?, GgmlDType::Q8_0)
+            } else {
+                Ok(qt)
+            }
+        };
+        let (cos, sin) = rope_tables(rope_dim, rope_freq_base, &device)?;
+        let tok_embeddings_q = tensor("token_embd.weight")?;
+        let tok_embeddings = tok_embeddings_q.dequantize(&device)?;
+        let norm = tensor("output_norm.weight")?.dequantize(&device)?;
+        // SmolLM2 ties its output to the token embedding (no `output.weight`).
+        let output = match ct.tensor_infos.contains_key("output.weight") {
+            true => tensor("output.weight")?,
+            false => tok_embeddings_q,
+        };
+        let mut layers = Vec::with_capacity(block_count);
+        for i in 0..block_count {
+            let mut matmul = |name: &str| QMatMul::from_qtensor(tensor(&format!("blk.{i}.{name}.weight"))?);
+            let attention_wq = matmul("attn_q")?;
+            let attention_wk = matmul("attn_k")?;
+            let attention_wv = matmul("attn_v")?;
+            let attention_wo = matmul("attn_output")?;
+            let feed_forward_w1 = matmul("ffn_gate")?;
+            let feed_forward_w2 = matmul("ffn_down")?;
+            let feed_forward_w3 = matmul("ffn_up")?;
+            layers.push(Layer {
+                attention_wq,
+                attention_wk,
+                attention_wv,
+                attention_wo,
+                attention_norm: tensor(&format!("blk.{i}.attn_norm.weight"))?.dequantize(&device)?,
+                feed_forward_w1,
+                feed_forward_w2,
+                feed_forward_w3,
+                ffn_norm: tensor(&format!("blk.{i}.ffn_norm.weight"))?.dequantize(&device)?,
+                n_head: head_count,
+                n_kv_head: head_count_kv,
+                head_dim: embedding_length / head_count,
+                cos: cos.clone(),
+                sin: sin.clone(),
+                kv_cache: None,
+            });
+        }
+        Ok(Self {
+            tok_embeddings: Embedding::new(tok_embeddings, embedding_length),
+            layers,
+            norm,
+            rms_norm_eps,
+            output: QMatMul::from_qtensor(output)?,
+        })
+    }
+
+    /// Forget every position (the next forward must be at position 0).
+    pub fn clear_kv_cache(&mut self) {
+        for layer in &mut self.layers {
+            layer.kv_cache = None;
+        }
+    }
+
+    /// A model whose `rows` rows each hold this one-row model's KV cache.
+    pub fn repeat_rows(&self, rows: usize) -> Result<Self> {
+        let mut out = self.clone();
+        for layer in &mut out.layers {
+            if let Some((k, v)) = &layer.kv_cache {
+                if k.dim(0)? != 1 {
+                    candle_core::bail!("repeat_rows needs a one-row cache, this one has {} rows", k.dim(0)?);
+                }
+                layer.kv_cache = Some((Tensor::cat(&vec![k; rows], 0)?, Tensor::cat(&vec![v; rows], 0)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// One step: `tokens` is `(B, 1)` (one token per row) at position `index_pos`; returns the
+    /// next-token logits `(B, vocab)`.
+    pub fn forward(&mut self, tokens: &Tensor, index_pos: usize) -> Result<Tensor> {
+        let (_b, seq_len) = tokens.dims2()?;
+        if seq_len != 1 {
+            candle_core::bail!("the coder's model runs one token per row and step, got {seq_len}");
+        }
+        if index_pos >= MAX_SEQ_LEN {
+            candle_core::bail!("position {index_pos} beyond the model's {MAX_SEQ_LEN}");
+        }
+        let eps = self.rms_norm_eps;
+        let mut h = self.tok_embeddings.forward(tokens)?;
+        for layer in &mut self.layers {
+            let residual = &h;
+            let x = candle_nn::ops::rms_norm(&h, &layer.attention_norm, eps)?;
+            let x = (layer.attention(&x, index_pos)? + residual)?;
+            let residual = &x;
+            let y = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, eps)?;
+            h = (layer.mlp(&y)? + residual)?;
+        }
+        let x = candle_nn::ops::rms_norm(&h, &self.norm, eps)?;
+        self.output.forward(&x.i((.., seq_len - 1, ..))?)
+    }
+}
+
+fn rope_tables(head_dim: usize, freq_base: f32, device: &Device) -> Result<(Tensor, Tensor)> {
+    let theta: Vec<_> = (0..head_dim).step_by(2).map(|i| 1f32 / freq_base.powf(i as f32 / head_dim as f32)).collect();
+    let theta = Tensor::new(theta.as_slice(), device)?;
+    let idx_theta = Tensor::arange(0, MAX_SEQ_LEN as u32, device)?
+        .to_dtype(DType::F32)?
+        .reshape((MAX_SEQ_LEN, 1))?
+        .matmul(&theta.reshape((1, theta.elem_count()))?)?;
+    Ok((idx_theta.cos()?, idx_theta.sin()?))
+}

@@ -19,6 +19,7 @@ pub mod model_cache;
 pub mod tokenizer;
 pub mod llama;
 pub mod llama_model;
+pub mod q8_matmul;
 pub mod lm_coder;
 pub mod small_lm;
 pub mod huffman;

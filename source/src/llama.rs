@@ -285,6 +285,19 @@ impl LlamaBatch {
         self.batch == 0
     }
 
+    /// Drop every row not in `keep` (indices into the current rows, in order); the kept rows'
+    /// logits are unchanged by this (tested).
+    pub fn retain(&mut self, keep: &[usize]) -> Result<(), SourceError> {
+        if keep.iter().any(|&r| r >= self.batch) || keep.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(SourceError::Model(format!("retain {keep:?} from {} rows", self.batch)));
+        }
+        if keep.len() < self.batch {
+            self.model.retain_rows(keep)?;
+            self.batch = keep.len();
+        }
+        Ok(())
+    }
+
     /// Feed one token per row; returns each row's next-token logits.
     pub fn step(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>, SourceError> {
         if tokens.len() != self.batch {

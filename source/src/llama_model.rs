@@ -11,12 +11,15 @@
 //!   context (computed once, one row) into `B` identical rows. candle's type keeps its cache
 //!   private, so a lockstep batch of `B` messages had to run the whole start context (~180
 //!   tokens) through `B` rows for every group, which cost more than the messages themselves.
+//! - Q8_0 products go through [`crate::q8_matmul`] (candle's arithmetic, four weight rows per
+//!   pass; equal to candle's `QMatMul` bit for bit).
 //!
 //! Row independence: every operation here computes each row from that row alone (Q8_0
 //! mat-vecs per row, per-row RMS norm, attention over the row's own cache), so a row's logits do
 //! not depend on the other rows or on `B`; the coder relies on this and tests it.
 
-use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use crate::q8_matmul::Linear;
+use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
 use candle_nn::Embedding;
 
@@ -30,14 +33,14 @@ fn needs_requantize(dtype: GgmlDType) -> bool {
 
 #[derive(Debug, Clone)]
 struct Layer {
-    attention_wq: QMatMul,
-    attention_wk: QMatMul,
-    attention_wv: QMatMul,
-    attention_wo: QMatMul,
+    attention_wq: Linear,
+    attention_wk: Linear,
+    attention_wv: Linear,
+    attention_wo: Linear,
     attention_norm: Tensor,
-    feed_forward_w1: QMatMul,
-    feed_forward_w2: QMatMul,
-    feed_forward_w3: QMatMul,
+    feed_forward_w1: Linear,
+    feed_forward_w2: Linear,
+    feed_forward_w3: Linear,
     ffn_norm: Tensor,
     n_head: usize,
     n_kv_head: usize,
@@ -96,7 +99,7 @@ pub struct LlamaModel {
     layers: Vec<Layer>,
     norm: Tensor,
     rms_norm_eps: f32,
-    output: QMatMul,
+    output: Linear,
 }
 
 impl LlamaModel {
@@ -146,7 +149,7 @@ impl LlamaModel {
         };
         let mut layers = Vec::with_capacity(block_count);
         for i in 0..block_count {
-            let mut matmul = |name: &str| QMatMul::from_qtensor(tensor(&format!("blk.{i}.{name}.weight"))?);
+            let mut matmul = |name: &str| Linear::from_qtensor(tensor(&format!("blk.{i}.{name}.weight"))?);
             let attention_wq = matmul("attn_q")?;
             let attention_wk = matmul("attn_k")?;
             let attention_wv = matmul("attn_v")?;
@@ -177,7 +180,7 @@ impl LlamaModel {
             layers,
             norm,
             rms_norm_eps,
-            output: QMatMul::from_qtensor(output)?,
+            output: Linear::from_qtensor(output)?,
         })
     }
 
@@ -200,6 +203,19 @@ impl LlamaModel {
             }
         }
         Ok(out)
+    }
+
+    /// Keep only the rows `keep` (in that order) of the KV cache, e.g. when some messages of a
+    /// lockstep batch have ended: the remaining rows continue exactly as before (rows are
+    /// independent), and later steps cost only the rows still running.
+    pub fn retain_rows(&mut self, keep: &[usize]) -> Result<()> {
+        let index = Tensor::new(keep.iter().map(|&r| r as u32).collect::<Vec<_>>(), &Device::Cpu)?;
+        for layer in &mut self.layers {
+            if let Some((k, v)) = &layer.kv_cache {
+                layer.kv_cache = Some((k.index_select(&index, 0)?, v.index_select(&index, 0)?));
+            }
+        }
+        Ok(())
     }
 
     /// One step: `tokens` is `(B, 1)` (one token per row) at position `index_pos`; returns the

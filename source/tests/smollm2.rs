@@ -109,25 +109,36 @@ fn lockstep_batches_are_bit_identical_to_single_messages() {
 }
 
 /// Row independence, logit by logit: each row of a 4-row lane (different tokens per row)
-/// gives exactly the logits of a one-message session fed the same tokens.
+/// gives exactly the logits of a one-message session fed the same tokens, also after a row
+/// has left the lane (`retain`).
 #[test]
 fn lockstep_rows_give_the_logits_of_single_sessions() {
     let model = lm().lm();
-    let rows: [&[u32]; 4] = [&[504, 3000, 28], &[28, 28, 28], &[1, 17, 49000], &[2000, 5, 9]];
+    let rows: [&[u32]; 4] = [&[504, 3000, 28, 7], &[28, 28], &[1, 17, 49000, 1000], &[2000, 5, 9, 11]];
     let (mut lane, first) = model.batch(rows.len()).unwrap();
-    let mut lane_logits = vec![first];
-    for t in 0..3 {
-        lane_logits.push(lane.step(&rows.iter().map(|r| r[t]).collect::<Vec<_>>()).unwrap());
+    // logits[r][t]: row r's logits after its first t tokens.
+    let mut logits: Vec<Vec<Vec<f32>>> = first.into_iter().map(|l| vec![l]).collect();
+    let mut active: Vec<usize> = (0..rows.len()).collect();
+    for t in 0..4 {
+        let keep: Vec<usize> = (0..active.len()).filter(|&i| rows[active[i]].len() > t).collect();
+        lane.retain(&keep).unwrap();
+        active = keep.iter().map(|&i| active[i]).collect();
+        let out = lane.step(&active.iter().map(|&r| rows[r][t]).collect::<Vec<_>>()).unwrap();
+        for (i, &r) in active.iter().enumerate() {
+            logits[r].push(out[i].clone());
+        }
     }
+    assert_eq!(lane.len(), 3);
     for (r, row) in rows.iter().enumerate() {
         let mut session = model.session();
-        assert_eq!(lane_logits[0][r].len(), model.vocab_size());
+        assert_eq!(logits[r][0].len(), model.vocab_size());
         for (t, &token) in row.iter().enumerate() {
             let single = session.next_logits(token).unwrap();
-            let same = single.iter().zip(&lane_logits[t + 1][r]).all(|(a, b)| a.to_bits() == b.to_bits());
+            let same = single.iter().zip(&logits[r][t + 1]).all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(same, "row {r}, step {t}: lane logits differ from the single session");
         }
     }
+    assert!(lane.retain(&[2, 1]).is_err(), "out-of-order retain is refused");
 }
 
 /// Our adapted model (`source::llama_model`) computes candle's quantized llama bit for bit.

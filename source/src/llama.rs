@@ -253,11 +253,10 @@ impl SymbolModel for LlamaSession {
 
 /// Lockstep batch: `B` messages advanced together, one `(B, 1)` forward pass per step.
 ///
-/// Every row of candle's CPU kernels used here (Q8_0 mat-vec, per-row RMS norm, per-head
-/// attention over that row's own KV cache, softmax) is computed independently of the other
-/// rows, so each message's logits are bit-identical to a single-message session; the test
-/// suite checks this by comparing batch and single-message codes. Rows whose message has
-/// ended keep being fed a filler token so all rows stay at the same position.
+/// Every operation of the model (Q8_0 products per row, per-row RMS norm, attention over the
+/// row's own KV cache, softmax) computes a row from that row alone, so each message's logits
+/// are bit-identical to a single-message session; the tests compare logits row by row and
+/// codes message by message. Rows whose message has ended leave the lane ([`LlamaBatch::retain`]).
 pub struct LlamaBatch {
     model: LlamaModel,
     position: usize,

@@ -303,16 +303,7 @@ impl crate::jscc::JsccModel for DeepSc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jscc::JsccModel;
-    use crate::weights::StoredDtype;
-    use crate::word_vocab::WordVocab;
-    use crate::word_vocab::{END, START};
-
-    fn tiny_vocab(n: usize) -> WordVocab {
-        let mut t: Vec<String> = ["<PAD>", "<START>", "<END>", "<UNK>", ""].iter().map(|s| s.to_string()).collect();
-        t.extend((5..n).map(|i| format!("w{i}")));
-        WordVocab::from_tokens(t).unwrap()
-    }
+    use crate::jscc::{test_support, JsccModel};
 
     #[test]
     fn reference_configuration_has_the_published_parameter_count() -> Result<()> {
@@ -324,65 +315,16 @@ mod tests {
 
     #[test]
     fn every_sentence_is_sent_at_unit_power_and_padding_is_silent() -> Result<()> {
-        let m = DeepSc::new(DeepScConfig::tiny(12), 3, &Device::Cpu)?;
-        let a = [START, 5, 6, 7, END];
-        let b = [START, 8, END];
-        let batch = SentenceBatch::new(&[&a, &b], &Device::Cpu)?;
-        let s = m.transmit(&batch, None)?.to_vec3::<f32>()?;
-        for (row, &n) in s.iter().zip(&batch.lengths) {
-            let p: f32 = row[..n].iter().flatten().map(|v| v * v).sum::<f32>() / (n * 4) as f32;
-            assert!((p - 1.0).abs() < 1e-4, "power {p}");
-            assert!(row[n..].iter().flatten().all(|&v| v == 0.0));
-        }
-        Ok(())
+        test_support::assert_unit_power_and_silent_padding(&DeepSc::new(DeepScConfig::tiny(12), 3, &Device::Cpu)?)
     }
 
     #[test]
     fn every_parameter_gets_a_gradient() -> Result<()> {
-        let dev = Device::Cpu;
-        let m = DeepSc::new(DeepScConfig::tiny(12), 1, &dev)?;
-        let a = [START, 5, 6, 7, END];
-        let b = [START, 8, 9, END];
-        let batch = SentenceBatch::new(&[&a, &b], &dev)?;
-        let tx = m.transmit(&batch, None)?;
-        let memory = m.channel_decode(&(tx + 0.1)?)?;
-        let inp = batch.ids.narrow(1, 0, 4)?;
-        let lens: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
-        let states = m.decode_states(&inp, &lens, &memory, &batch.src_bias, None)?;
-        let logits = m.logits(&states)?.reshape((8, 12))?;
-        let targets = [5u32, 6, 7, END, 8, 9, END, PAD];
-        let loss = crate::cross_entropy::cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
-        let grads = loss.backward()?;
-        for (name, v) in m.named_parameters() {
-            let g = grads.get(v.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
-            let norm = g.sqr()?.sum_all()?.to_scalar::<f32>()?;
-            assert!(norm > 0.0, "zero gradient for {name}");
-        }
-        Ok(())
+        test_support::assert_every_parameter_gets_a_gradient(&DeepSc::new(DeepScConfig::tiny(12), 1, &Device::Cpu)?)
     }
 
     #[test]
     fn save_load_round_trip_and_greedy_decoding_terminates() -> Result<()> {
-        let dev = Device::Cpu;
-        let vocab = tiny_vocab(12);
-        let m = DeepSc::new(DeepScConfig::tiny(12), 5, &dev)?;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.safetensors");
-        m.save(&path, &vocab, &serde_json::json!({"steps": 0}), StoredDtype::F32).unwrap();
-        let (back, v2, training) = DeepSc::load(&path, &dev).unwrap();
-        assert_eq!(v2.fingerprint(), vocab.fingerprint());
-        assert_eq!(training["steps"], 0);
-        let a = [START, 5, 6, END];
-        let batch = SentenceBatch::new(&[&a], &dev)?;
-        let rx = m.transmit(&batch, None)?;
-        let x = m.greedy_decode(&rx, &batch.src_bias, 7)?;
-        let y = back.greedy_decode(&rx, &batch.src_bias, 7)?;
-        assert_eq!(x, y);
-        assert!(x[0].len() <= 6, "at most max_len − 1 words: {:?}", x[0]);
-        // A truncated file is an error, not a panic.
-        let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(DeepSc::load(&path, &dev).is_err());
-        Ok(())
+        test_support::assert_save_load_round_trip(&DeepSc::new(DeepScConfig::tiny(12), 5, &Device::Cpu)?)
     }
 }

@@ -200,3 +200,84 @@ pub trait JsccModel: Sized {
         Ok((model, w.vocab, w.training))
     }
 }
+
+/// Checks every [`JsccModel`] must pass, shared by the DeepSC and UT unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::deepsc::SentenceBatch;
+
+    /// `<PAD> <START> <END> <UNK> "" w5 … w{n−1}`: an `n`-word vocabulary for tiny models.
+    pub fn tiny_vocab(n: usize) -> WordVocab {
+        let mut t: Vec<String> = ["<PAD>", "<START>", "<END>", "<UNK>", ""].iter().map(|s| s.to_string()).collect();
+        t.extend((5..n).map(|i| format!("w{i}")));
+        WordVocab::from_tokens(t).expect("tiny vocabulary")
+    }
+
+    /// Every sentence is sent at unit power per channel value; padded positions send nothing.
+    pub fn assert_unit_power_and_silent_padding<M: JsccModel>(m: &M) -> Result<()> {
+        let a = [START, 5, 6, 7, END];
+        let b = [START, 8, END];
+        let batch = SentenceBatch::new(&[&a, &b], m.device())?;
+        let s = m.transmit_with_penalty(&batch, None)?.0.to_vec3::<f32>()?;
+        let per_token = m.values_per_token();
+        for (row, &n) in s.iter().zip(&batch.lengths) {
+            let p: f32 = row[..n].iter().flatten().map(|v| v * v).sum::<f32>() / (n * per_token) as f32;
+            assert!((p - 1.0).abs() < 1e-4, "power {p}");
+            assert!(row[n..].iter().flatten().all(|&v| v == 0.0));
+        }
+        Ok(())
+    }
+
+    /// A teacher-forced pass at noise 0.1 (cross-entropy plus the model's penalties) gives every
+    /// parameter a non-zero gradient. `m` must have a 12-word vocabulary.
+    pub fn assert_every_parameter_gets_a_gradient<M: JsccModel>(m: &M) -> Result<()> {
+        let a = [START, 5, 6, 7, END];
+        let b = [START, 8, 9, END];
+        let batch = SentenceBatch::new(&[&a, &b], m.device())?;
+        let (tx, tx_penalty) = m.transmit_with_penalty(&batch, None)?;
+        let memory = m.channel_decode(&(tx + 0.1)?)?;
+        let inp = batch.ids.narrow(1, 0, 4)?;
+        let lens: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
+        let (states, rx_penalty) = m.decode_states_with_penalty(&inp, &lens, &memory, &batch.src_bias, None)?;
+        let logits = m.logits(&states)?.reshape((8, 12))?;
+        let targets = [5u32, 6, 7, END, 8, 9, END, PAD];
+        let mut loss = crate::cross_entropy::cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
+        for penalty in [tx_penalty, rx_penalty].into_iter().flatten() {
+            loss = (loss + penalty)?;
+        }
+        let grads = loss.backward()?;
+        for (name, v) in m.named_parameters() {
+            let g = grads.get(v.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
+            let norm = g.sqr()?.sum_all()?.to_scalar::<f32>()?;
+            assert!(norm > 0.0, "zero gradient for {name} (config {:?})", m.config());
+        }
+        Ok(())
+    }
+
+    /// Save then load (f32): same configuration, vocabulary, training metadata, channel values
+    /// and greedy decoding (at most `max_len − 1` words); the file cut in half is an error.
+    /// `m` must have a 12-word vocabulary.
+    pub fn assert_save_load_round_trip<M: JsccModel>(m: &M) -> Result<()> {
+        let dev = m.device();
+        let vocab = tiny_vocab(12);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.safetensors");
+        m.save(&path, &vocab, &serde_json::json!({"steps": 3}), StoredDtype::F32).expect("save");
+        let (back, v2, training) = M::load(&path, dev).expect("load");
+        assert_eq!(back.config(), m.config());
+        assert_eq!(v2.fingerprint(), vocab.fingerprint());
+        assert_eq!(training["steps"], 3);
+        let a = [START, 5, 6, END];
+        let batch = SentenceBatch::new(&[&a], dev)?;
+        let rx = m.transmit_with_penalty(&batch, None)?.0;
+        assert_eq!(rx.to_vec3::<f32>()?, back.transmit_with_penalty(&batch, None)?.0.to_vec3::<f32>()?);
+        let x = m.greedy_decode(&rx, &batch.src_bias, 7)?;
+        assert_eq!(x, back.greedy_decode(&rx, &batch.src_bias, 7)?);
+        assert!(x[0].len() <= 6, "at most max_len − 1 words: {:?}", x[0]);
+        let bytes = std::fs::read(&path).expect("read back");
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate");
+        assert!(M::load(&path, dev).is_err(), "a truncated file is an error, not a panic");
+        Ok(())
+    }
+}

@@ -502,16 +502,9 @@ impl crate::jscc::JsccModel for Ut {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jscc::JsccModel;
+    use crate::jscc::{test_support, JsccModel};
     use crate::weights::StoredDtype;
-    use crate::word_vocab::WordVocab;
-    use crate::word_vocab::{END, PAD, START};
-
-    fn tiny_vocab(n: usize) -> WordVocab {
-        let mut t: Vec<String> = ["<PAD>", "<START>", "<END>", "<UNK>", ""].iter().map(|s| s.to_string()).collect();
-        t.extend((5..n).map(|i| format!("w{i}")));
-        WordVocab::from_tokens(t).unwrap()
-    }
+    use crate::word_vocab::{END, START};
 
     fn norm2(g: &Tensor) -> f32 {
         g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap()
@@ -548,33 +541,10 @@ mod tests {
         Ok(())
     }
 
-    /// Loss of a teacher-forced pass at noise 0.1 plus both ponder costs, for the gradient tests.
-    fn teacher_forced_loss(m: &Ut, batch: &SentenceBatch, targets: &[u32]) -> Result<Tensor> {
-        let (tx, enc) = m.transmit_act(batch, None)?;
-        let memory = m.channel_decode(&(tx + 0.1)?)?;
-        let t = batch.ids.dim(1)?;
-        let inp = batch.ids.narrow(1, 0, t - 1)?;
-        let lens: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
-        let (states, dec) = m.decode_states_act(&inp, &lens, &memory, &batch.src_bias, None)?;
-        let logits = m.logits(&states)?.reshape((targets.len(), m.config().vocab))?;
-        let ce = crate::cross_entropy::cross_entropy_rows(&logits, targets, Some(PAD))?.sum_all()?;
-        ce + ((enc.ponder + dec.ponder)? * 1e-3)?
-    }
-
     #[test]
     fn every_parameter_gets_a_gradient_in_ut_and_ut_quant() -> Result<()> {
-        let dev = Device::Cpu;
         for config in [UtConfig::tiny(12), UtConfig::tiny_quantized(12)] {
-            let m = Ut::new(config, 1, &dev)?;
-            let a = [START, 5, 6, 7, END];
-            let b = [START, 8, 9, END];
-            let batch = SentenceBatch::new(&[&a, &b], &dev)?;
-            let loss = teacher_forced_loss(&m, &batch, &[5, 6, 7, END, 8, 9, END, PAD])?;
-            let grads = loss.backward()?;
-            for (name, v) in m.named_parameters() {
-                let g = grads.get(v.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
-                assert!(norm2(g) > 0.0, "zero gradient for {name} (quantized: {:?})", config.quantized_bits);
-            }
+            test_support::assert_every_parameter_gets_a_gradient(&Ut::new(config, 1, &Device::Cpu)?)?;
         }
         Ok(())
     }
@@ -641,17 +611,7 @@ mod tests {
 
     #[test]
     fn ut_sends_every_sentence_at_unit_power_and_padding_is_silent() -> Result<()> {
-        let m = Ut::new(UtConfig::tiny(12), 3, &Device::Cpu)?;
-        let a = [START, 5, 6, 7, END];
-        let b = [START, 8, END];
-        let batch = SentenceBatch::new(&[&a, &b], &Device::Cpu)?;
-        let s = m.transmit(&batch, None)?.to_vec3::<f32>()?;
-        for (row, &n) in s.iter().zip(&batch.lengths) {
-            let p: f32 = row[..n].iter().flatten().map(|v| v * v).sum::<f32>() / (n * 4) as f32;
-            assert!((p - 1.0).abs() < 1e-4, "power {p}");
-            assert!(row[n..].iter().flatten().all(|&v| v == 0.0));
-        }
-        Ok(())
+        test_support::assert_unit_power_and_silent_padding(&Ut::new(UtConfig::tiny(12), 3, &Device::Cpu)?)
     }
 
     #[test]
@@ -689,32 +649,14 @@ mod tests {
     #[test]
     fn save_load_round_trip_and_bad_files() -> Result<()> {
         let dev = Device::Cpu;
-        let vocab = tiny_vocab(12);
-        let dir = tempfile::tempdir().unwrap();
         for config in [UtConfig::tiny(12), UtConfig::tiny_quantized(12)] {
-            let m = Ut::new(config, 5, &dev)?;
-            let path = dir.path().join("m.safetensors");
-            m.save(&path, &vocab, &serde_json::json!({"steps": 3}), StoredDtype::F32).unwrap();
-            let (back, v2, training) = Ut::load(&path, &dev).unwrap();
-            assert_eq!(back.config(), &config);
-            assert_eq!(v2.fingerprint(), vocab.fingerprint());
-            assert_eq!(training["steps"], 3);
-            let a = [START, 5, 6, END];
-            let batch = SentenceBatch::new(&[&a], &dev)?;
-            let rx = m.transmit(&batch, None)?;
-            assert_eq!(rx.to_vec3::<f32>()?, back.transmit(&batch, None)?.to_vec3::<f32>()?);
-            let x = m.greedy_decode(&rx, &batch.src_bias, 7)?;
-            assert_eq!(x, back.greedy_decode(&rx, &batch.src_bias, 7)?);
-            assert!(x[0].len() <= 6, "at most max_len − 1 words: {:?}", x[0]);
-            // A truncated file is an error, not a panic.
-            let bytes = std::fs::read(&path).unwrap();
-            std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-            assert!(Ut::load(&path, &dev).is_err());
+            test_support::assert_save_load_round_trip(&Ut::new(config, 5, &dev)?)?;
         }
         // A DeepSC file is not a UT file.
+        let dir = tempfile::tempdir().unwrap();
         let deepsc = crate::deepsc::DeepSc::new(crate::deepsc::DeepScConfig::tiny(12), 1, &dev)?;
         let path = dir.path().join("deepsc.safetensors");
-        deepsc.save(&path, &vocab, &serde_json::Value::Null, StoredDtype::F32).unwrap();
+        deepsc.save(&path, &test_support::tiny_vocab(12), &serde_json::Value::Null, StoredDtype::F32).unwrap();
         let err = Ut::load(&path, &dev).err().expect("format tag refused").to_string();
         assert!(err.contains(FORMAT), "{err}");
         Ok(())

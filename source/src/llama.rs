@@ -175,11 +175,12 @@ impl LlamaLm {
         if let Some(&bad) = start_tokens.iter().find(|&&t| t as usize >= vocab_size) {
             return Err(SourceError::Model(format!("start token {bad} outside vocabulary of {vocab_size}")));
         }
-        let mut primed = weights;
+        let mut priming = LlamaBatch { model: weights, position: 0, batch: 1, vocab_size };
         let mut first_logits = Vec::new();
-        for (pos, &t) in start_tokens.iter().enumerate() {
-            first_logits = step(&mut primed, t, pos)?;
+        for &t in &start_tokens {
+            first_logits = priming.step(&[t])?.pop().unwrap_or_default();
         }
+        let primed = priming.model;
         if first_logits.len() != vocab_size {
             return Err(SourceError::file(path, format!("model has {} outputs but the tokenizer {vocab_size} tokens", first_logits.len())));
         }
@@ -205,43 +206,32 @@ impl LlamaLm {
 
     /// A fresh per-message state (cheap: tensors are shared, the KV cache is copy-on-append).
     pub fn session(&self) -> LlamaSession {
-        LlamaSession { lm: self.clone(), model: self.primed.clone(), position: self.start_tokens.len() }
+        LlamaSession { lm: self.clone(), lane: self.lane(self.primed.clone(), 1) }
+    }
+
+    /// A lane of `batch` rows holding `model` (whose KV cache has that many rows) after the start context.
+    fn lane(&self, model: LlamaModel, batch: usize) -> LlamaBatch {
+        LlamaBatch { model, position: self.start_tokens.len(), batch, vocab_size: self.vocab_size }
     }
 }
 
-/// One forward step of one token at `position`; returns the next-token logits.
-fn step(model: &mut LlamaModel, token: u32, position: usize) -> Result<Vec<f32>, SourceError> {
-    let input = Tensor::new(&[[token]], &Device::Cpu)?;
-    let logits = model.forward(&input, position)?;
-    Ok(logits.squeeze(0)?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?)
-}
-
-/// Per-message model state: start context, then one token per [`SymbolModel::advance`].
+/// Per-message model state: start context, then one token per [`SymbolModel::advance`]; a
+/// one-row [`LlamaBatch`], so single messages and lockstep rows run the same code.
 pub struct LlamaSession {
     lm: LlamaLm,
-    model: LlamaModel,
-    position: usize,
+    lane: LlamaBatch,
 }
 
 impl LlamaSession {
     /// Logits of the next token given the tokens so far (for diagnostics and tests).
     pub fn next_logits(&mut self, token: u32) -> Result<Vec<f32>, SourceError> {
-        if token as usize >= self.lm.vocab_size {
-            return Err(SourceError::Symbol(format!("token {token} outside vocabulary of {}", self.lm.vocab_size)));
-        }
-        if self.position >= MAX_SEQ_LEN {
-            return Err(SourceError::Model("message longer than the model's context".into()));
-        }
-        let logits = step(&mut self.model, token, self.position)?;
-        self.position += 1;
-        Ok(logits)
+        Ok(self.lane.step(&[token])?.pop().unwrap_or_default())
     }
 }
 
 impl SymbolModel for LlamaSession {
     fn start(&mut self) -> Result<FrequencyTable, SourceError> {
-        self.model = self.lm.primed.clone();
-        self.position = self.lm.start_tokens.len();
+        self.lane = self.lm.lane(self.lm.primed.clone(), 1);
         Ok(frequencies_from_logits(&self.lm.first_logits, LM_TOTAL_BUDGET))
     }
 
@@ -269,8 +259,7 @@ impl LlamaLm {
     /// Every row starts from the one-row state after the start context (copied, not recomputed).
     pub fn batch(&self, batch: usize) -> Result<(LlamaBatch, Vec<Vec<f32>>), SourceError> {
         let batch = batch.max(1);
-        let model = self.primed.repeat_rows(batch)?;
-        let lane = LlamaBatch { model, position: self.start_tokens.len(), batch, vocab_size: self.vocab_size };
+        let lane = self.lane(self.primed.repeat_rows(batch)?, batch);
         Ok((lane, vec![self.first_logits.clone(); batch]))
     }
 }

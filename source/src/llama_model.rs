@@ -199,7 +199,9 @@ impl LlamaModel {
                 if k.dim(0)? != 1 {
                     candle_core::bail!("repeat_rows needs a one-row cache, this one has {} rows", k.dim(0)?);
                 }
-                layer.kv_cache = Some((Tensor::cat(&vec![k; rows], 0)?, Tensor::cat(&vec![v; rows], 0)?));
+                if rows > 1 {
+                    layer.kv_cache = Some((Tensor::cat(&vec![k; rows], 0)?, Tensor::cat(&vec![v; rows], 0)?));
+                }
             }
         }
         Ok(out)

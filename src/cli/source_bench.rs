@@ -1,12 +1,16 @@
 //! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--lm-batch B] [--out DIR]`: bits/char, bits/word,
 //! bits/sentence and tokens/s (SmolLM2 tokens, a common unit) of every source coder on the Europarl
-//! test sentences, with a byte-exact round-trip check; prints a table and writes `source_bench.csv`.
+//! test sentences, with a byte-exact round-trip check; prints a table and writes `source_bench.csv`
+//! and `source_bench.json` (what produced it: version, data files and their sha256, settings, times).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 use source::bench::{run_source_bench, stats_csv, stats_table, BenchConfig, KNOWN_CODERS};
+use source::model_cache::sha256_file;
+
+use crate::report::run_info::{unix_now, write_atomic};
 
 #[derive(Args)]
 pub struct SourceBenchArgs {
@@ -58,11 +62,27 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
     config.coders = a.coders;
     config.lm_batch_size = a.lm_batch;
     config.verbose = true;
+    let started_unix = unix_now();
     let stats = run_source_bench(&config)?;
     print!("{}", stats_table(&stats));
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let csv = a.out.join("source_bench.csv");
-    source::container::write_atomic(&csv, stats_csv(&stats).as_bytes())?;
-    println!("wrote {}", csv.display());
+    write_atomic(&csv, stats_csv(&stats).as_bytes())?;
+    let record = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "test_sentences": config.test_sentences.display().to_string(),
+        "test_sha256": sha256_file(&config.test_sentences)?,
+        "train_sentences": config.train_sentences.display().to_string(),
+        "train_sha256": sha256_file(&config.train_sentences).ok(),
+        "limit": config.limit,
+        "coders": stats.iter().map(|s| s.coder.clone()).collect::<Vec<_>>(),
+        "lm_batch": config.lm_batch_size,
+        "threads": rayon::current_num_threads(),
+        "started_unix": started_unix,
+        "finished_unix": unix_now(),
+    });
+    let json = a.out.join("source_bench.json");
+    write_atomic(&json, serde_json::to_string_pretty(&record)?.as_bytes())?;
+    println!("wrote {} and {}", csv.display(), json.display());
     Ok(())
 }

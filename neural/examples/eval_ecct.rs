@@ -1,5 +1,9 @@
 //! Evaluates a weight file on random codewords: −ln(BER) at the given Eb/N0 values.
 //! cargo run --release -p lmsscc-neural --example eval_ecct -- WEIGHTS CODE CHANNEL MAX_FRAMES [EBN0...]
+// Same allocator as `sim` (see src/main.rs): candle's per-op buffers otherwise cost page faults.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result};
 use candle_core::Device;
 use codes::LdpcCode;

@@ -3,6 +3,10 @@
 //
 // cargo run --release -p lmsscc-neural --example train_ecct -- --code codes/matrices/LDPC_N49_K24.alist \
 //     --layers 6 --dim 32 --channel awgn --epochs 10 --steps-per-epoch 1000 --device cpu --out /tmp/ecct
+// Same allocator as `sim` (see src/main.rs): candle's per-op buffers otherwise cost page faults.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -34,6 +38,7 @@ fn main() -> Result<()> {
     cfg.eval_min_frame_errors = num("--eval-min-frame-errors", cfg.eval_min_frame_errors as f64)? as u64;
     cfg.eval_batch = num("--eval-batch", cfg.eval_batch as f64)? as usize;
     cfg.resume = args.iter().any(|a| a == "--resume");
+    cfg.init = get("--init").map(Into::into);
     if cfg.epochs == 0 {
         bail!("--epochs must be positive");
     }

@@ -69,6 +69,11 @@ impl EcctDecoder {
         self.max_batch = frames.max(1);
         self
     }
+    /// Dense attention on CPU too (see [`Ecct::use_dense_attention`]): for comparisons.
+    pub fn with_dense_attention(mut self) -> Self {
+        self.model.use_dense_attention(true);
+        self
+    }
     pub fn meta(&self) -> &ModelMeta {
         &self.meta
     }

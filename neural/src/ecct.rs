@@ -6,7 +6,8 @@
 //! - Embedding: a learned d-vector per token position, multiplied by that token's input value.
 //! - Encoder: N pre-LayerNorm layers `x + MHA(LN(x))`, `x + FFN(LN(x))` with 8 heads, FFN width 4d and
 //!   exact erf GELU; one extra LayerNorm after layer N/2 (when N > 1) and a final LayerNorm. Attention
-//!   probabilities get dropout 0.1 in training only (the official FFN/residual dropout is 0).
+//!   probabilities get dropout 0.1 in training only (the official FFN/residual dropout is 0). On CPU
+//!   attention runs over the visible pairs only ([`crate::sparse_attention`], ~4x fewer scores).
 //! - Code-aware attention mask: token i sees token j iff i = j, or bits i and j share a check, or one is
 //!   a check and the other a bit in its support. Check↔check pairs are masked.
 //! - Head: `Linear(d, 1)` per token, then `Linear(n + m, n)`: the predicted multiplicative noise
@@ -23,8 +24,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use crate::nn;
 pub use crate::nn::Dropout;
+use crate::sparse_attention::{dense_attention, sparse_attention, AttentionPattern, PairDropout};
 
 /// Architecture hyper-parameters of one ECCT model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,8 +115,12 @@ pub struct Ecct {
     norm_final: (Var, Var),
     head_token: (Var, Var),
     head_out: (Var, Var),
-    /// Additive attention bias (L, L): 0 where visible, -1e9 where masked.
+    /// Additive attention bias (L, L): 0 where visible, -1e9 where masked (dense attention, GPU).
     mask_bias: Tensor,
+    /// The visible pairs (fused sparse attention, CPU).
+    pattern: Arc<AttentionPattern>,
+    /// Run the dense attention on CPU too (comparisons and tests; GPUs always run it).
+    dense_on_cpu: bool,
     masked_fraction: f64,
     /// Every parameter with its PyTorch-style name, in a fixed order (optimizer state and files use it).
     named: Vec<(String, Var)>,
@@ -209,6 +217,8 @@ impl Ecct {
             head_token,
             head_out,
             mask_bias,
+            pattern: Arc::new(AttentionPattern::from_mask(&mask, l)?),
+            dense_on_cpu: false,
             masked_fraction: masked_fraction(&mask),
             named,
         })
@@ -220,6 +230,12 @@ impl Ecct {
     pub fn device(&self) -> &Device {
         &self.device
     }
+    /// Computes attention densely (all L×L scores, masked by −1e9) on CPU as well, as GPUs do; the
+    /// default on CPU is the fused sparse form. Same function; for comparisons and tests.
+    pub fn use_dense_attention(&mut self, dense: bool) {
+        self.dense_on_cpu = dense;
+    }
+
     /// Fraction of attention pairs the code-aware mask removes.
     pub fn masked_fraction(&self) -> f64 {
         self.masked_fraction
@@ -237,26 +253,27 @@ impl Ecct {
     /// training only.
     pub fn forward(&self, magnitude: &Tensor, syndrome: &Tensor, mut dropout: Option<&mut Dropout>) -> Result<Tensor> {
         let (b, _) = magnitude.dims2()?;
-        let (l, d, h) = (self.config.tokens(), self.config.dim, self.config.heads);
-        let dk = d / h;
+        let (l, h) = (self.config.tokens(), self.config.heads);
         let inputs = Tensor::cat(&[magnitude, syndrome], 1)?.unsqueeze(2)?; // (B, L, 1)
         let mut x = inputs.broadcast_mul(&self.src_embed.as_tensor().unsqueeze(0)?)?; // (B, L, d)
-        let scale = 1.0 / (dk as f64).sqrt();
         for (idx, layer) in self.layers.iter().enumerate() {
             // Self-attention sublayer.
             let xn = nn::layer_norm(&x, &layer.norm_attn.0, &layer.norm_attn.1)?;
-            let split = |t: Tensor| -> Result<Tensor> { t.reshape((b, l, h, dk))?.transpose(1, 2)?.contiguous() };
-            let q = split(nn::linear(&xn, &layer.attn[0].0, &layer.attn[0].1)?)?;
-            let k = split(nn::linear(&xn, &layer.attn[1].0, &layer.attn[1].1)?)?;
-            let v = split(nn::linear(&xn, &layer.attn[2].0, &layer.attn[2].1)?)?;
-            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&self.mask_bias)?; // (B, h, L, L)
-            let mut p = nn::softmax_last_dim(&scores)?;
-            if let Some(dr) = dropout.as_deref_mut() {
-                if dr.p > 0.0 {
-                    p = (p * dr.keep_mask(&[b, h, l, l], &self.device)?)?;
-                }
-            }
-            let att = p.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, l, d))?;
+            let q = nn::linear(&xn, &layer.attn[0].0, &layer.attn[0].1)?;
+            let k = nn::linear(&xn, &layer.attn[1].0, &layer.attn[1].1)?;
+            let v = nn::linear(&xn, &layer.attn[2].0, &layer.attn[2].1)?;
+            let dropping = dropout.as_deref_mut().filter(|dr| dr.p > 0.0);
+            let att = if self.device.is_cpu() && !self.dense_on_cpu {
+                // Visible pairs only, fused (see sparse_attention: same function, a fraction of the work).
+                let pair_dropout = dropping.map(|dr| PairDropout { p: dr.p, seed: dr.rng.random::<u64>() });
+                sparse_attention(&q, &k, &v, &self.pattern, h, pair_dropout)?
+            } else {
+                let keep = match dropping {
+                    Some(dr) => Some(dr.keep_mask(&[b, h, l, l], &self.device)?),
+                    None => None,
+                };
+                dense_attention(&q, &k, &v, &self.mask_bias, h, keep.as_ref())?
+            };
             x = (x + nn::linear(&att, &layer.attn[3].0, &layer.attn[3].1)?)?;
             // Feed-forward sublayer.
             let xn = nn::layer_norm(&x, &layer.norm_ff.0, &layer.norm_ff.1)?;
@@ -318,6 +335,8 @@ pub fn prepare_inputs(y: &[f32], n: usize, checks: &[Vec<usize>]) -> (Vec<f32>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// Hamming(7,4) parity checks (columns 0-based).
     pub(crate) fn hamming74() -> Vec<Vec<usize>> {
@@ -348,6 +367,44 @@ mod tests {
         let per_layer = 4 * (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d) + 4 * d;
         let want = l * d + 2 * per_layer + 4 * d + (d + 1) + (l * 7 + 7);
         assert_eq!(m.parameter_count(), want);
+        Ok(())
+    }
+
+    /// The CPU's fused sparse attention and the dense form (what GPUs run) give the same model:
+    /// outputs and every parameter's gradient agree to float rounding.
+    #[test]
+    fn sparse_and_dense_attention_give_the_same_model_and_gradients() -> Result<()> {
+        let dev = Device::Cpu;
+        let mut model = Ecct::new(EcctConfig::new(7, 3, 2, 16), &hamming74(), 5, &dev)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        let y: Vec<f32> = (0..32 * 7).map(|_| 1.0 + rng.random_range(-1.5f32..1.5)).collect();
+        let (mag, syn, hard) = prepare_inputs(&y, 7, &hamming74());
+        let mag = Tensor::from_vec(mag, (32, 7), &dev)?;
+        let syn = Tensor::from_vec(syn, (32, 3), &dev)?;
+        let wrong = Tensor::from_vec(hard.iter().map(|&h| h as f32).collect::<Vec<_>>(), (32, 7), &dev)?;
+        let run = |model: &Ecct| -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
+            let z = model.forward(&mag, &syn, None)?;
+            let grads = model.loss(&z, &wrong)?.backward()?;
+            let g = model
+                .named_parameters()
+                .iter()
+                .map(|(_, v)| grads.get(v).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap())
+                .collect();
+            Ok((z.flatten_all()?.to_vec1::<f32>()?, g))
+        };
+        let (z_sparse, g_sparse) = run(&model)?;
+        model.use_dense_attention(true);
+        let (z_dense, g_dense) = run(&model)?;
+        for (a, b) in z_sparse.iter().zip(&z_dense) {
+            assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "output {a} vs {b}");
+        }
+        for ((name, _), (gs, gd)) in model.named_parameters().iter().zip(g_sparse.iter().zip(&g_dense)) {
+            let scale = gd.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let diff = gs.iter().zip(gd).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            // Key biases get a zero gradient in exact arithmetic (softmax ignores a shift common to a
+            // row), so both forms give rounding noise there: hence the absolute floor.
+            assert!(diff <= 1e-3 * scale + 1e-7, "{name}: gradients differ by {diff} (scale {scale})");
+        }
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Neural link components in candle: the ECCT decoder (Error Correction Code Transformer).
 //!
 //! - [`nn`]: differentiable building blocks (candle-nn's fused ops have no backward pass).
-//! - [`ecct`]: the model; [`adam`]: the optimizer; [`channel`]: training channels and LLR scaling.
+//! - [`ecct`]: the model ([`sparse_attention`]: its fused attention over the code's visible pairs); [`adam`]: the optimizer; [`channel`]: training channels and LLR scaling.
 //! - [`weights`]: safetensors weight files with config and code fingerprint.
 //! - [`train`]: the official training recipe with checkpoints and exact resume; evaluation.
 //! - [`byte_lm`]: small byte-level causal transformer LM (source coding); [`train_lm`]: its training.
@@ -24,6 +24,7 @@ pub mod ecct;
 pub mod minilm;
 pub mod nn;
 pub mod params;
+pub mod sparse_attention;
 pub mod train;
 pub mod train_deepsc;
 pub mod train_lm;

@@ -83,6 +83,10 @@ pub struct TrainConfig {
     /// Checkpoint directory.
     pub out_dir: PathBuf,
     pub resume: bool,
+    /// Start from these trained weights (same code and architecture) with a fresh optimizer and a
+    /// new schedule: fine-tuning. Ignored when resuming a checkpoint.
+    #[serde(default)]
+    pub init: Option<PathBuf>,
 }
 
 impl TrainConfig {
@@ -110,6 +114,7 @@ impl TrainConfig {
             device: DeviceChoice::Cpu,
             out_dir: out_dir.into(),
             resume: false,
+            init: None,
         }
     }
 
@@ -275,7 +280,17 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
                 state.epoch_losses,
             )
         } else {
-            let model = Ecct::new(model_cfg, code.checks(), config.seed, &device)?;
+            let model = match &config.init {
+                Some(path) => {
+                    let (model, _meta) = weights::load_model(path, &code, &device)
+                        .with_context(|| format!("loading initial weights {}", path.display()))?;
+                    if *model.config() != model_cfg {
+                        bail!("{}: weights are for {:?}, the run asks for {:?}", path.display(), model.config(), model_cfg);
+                    }
+                    model
+                }
+                None => Ecct::new(model_cfg, code.checks(), config.seed, &device)?,
+            };
             let adam = Adam::new(model.named_parameters())?;
             let noise_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
             let dropout_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));

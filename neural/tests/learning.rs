@@ -40,6 +40,29 @@ fn short_training_lowers_loss_and_beats_hard_decision() -> anyhow::Result<()> {
     let again = train(&cfg, &mut |_| {})?;
     assert_eq!(again.steps, summary.steps);
     assert_eq!(again.eval[0].bit_errors, summary.eval[0].bit_errors);
+
+    // Fine-tuning starts from the trained weights: its first epoch's loss is near where the
+    // training ended, far below the first epoch of training from scratch.
+    let mut tune = cfg.clone();
+    tune.resume = false;
+    tune.init = Some(summary.weights_path.clone());
+    tune.out_dir = dir.path().join("tune");
+    tune.epochs = 1;
+    tune.steps_per_epoch = 30;
+    tune.lr = 1e-4;
+    let tuned = train(&tune, &mut |_| {})?;
+    let (scratch_first, trained_last) = (summary.epoch_losses[0], *summary.epoch_losses.last().unwrap());
+    assert!(
+        tuned.epoch_losses[0] < 1.2 * trained_last && tuned.epoch_losses[0] < scratch_first,
+        "fine-tuning loss {} vs trained {trained_last} and from-scratch first epoch {scratch_first}",
+        tuned.epoch_losses[0]
+    );
+    // Weights of another architecture are refused, naming the file.
+    let mut wrong = tune.clone();
+    wrong.dim = 8;
+    wrong.out_dir = dir.path().join("wrong");
+    let err = format!("{:#}", train(&wrong, &mut |_| {}).unwrap_err());
+    assert!(err.contains("ecct.safetensors"), "{err}");
     Ok(())
 }
 

@@ -96,6 +96,10 @@ pub struct EcctArgs {
     pub out: PathBuf,
     #[arg(long)]
     pub resume: bool,
+    /// Fine-tune: start from these weights (same code and architecture, e.g. a shipped model) with
+    /// a fresh optimizer and this run's schedule.
+    #[arg(long)]
+    pub init: Option<PathBuf>,
 }
 
 pub(super) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
@@ -186,6 +190,7 @@ fn ecct(a: EcctArgs) -> anyhow::Result<()> {
     cfg.seed = a.seed;
     cfg.device = a.device;
     cfg.resume = a.resume;
+    cfg.init = a.init;
     if let Some(f) = a.eval_max_frames {
         cfg.eval_max_frames = f;
         cfg.eval_min_frames = cfg.eval_min_frames.min(f);

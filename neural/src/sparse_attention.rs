@@ -16,20 +16,22 @@
 //! the diagonal is always visible), so both compute the same function; they differ only in the order
 //! of floating-point sums (tested against each other, values and gradients).
 //!
-//! Backward recomputes the probabilities from q and k (cheaper than storing them) and applies the
-//! softmax Jacobian: with g = ∂L/∂out_i, `∂L/∂v_j += a_ij g`, `d_ij = keep_ij/(1−p) · g·v_j`,
+//! In training, forward keeps its probabilities (heads × visible pairs per batch row, a quarter of the
+//! dense tensor for LDPC(49,24)) for backward; without them backward recomputes them from q and k.
+//! Backward applies the softmax Jacobian: with g = ∂L/∂out_i, `∂L/∂v_j += a_ij g`, `d_ij = keep_ij/(1−p) · g·v_j`,
 //! `∂L/∂s_ij = p_ij (d_ij − Σ_k p_ik d_ik)`, then `∂L/∂q_i = scale Σ_j ∂s_ij k_j` and
 //! `∂L/∂k_j += scale ∂s_ij q_i`.
 //!
-//! Dropout: the keep decision of pair (b, head, i, j) is a hash of a per-call seed and the pair's
-//! dense index, so backward sees the same mask without storing it, and a run is reproducible from
-//! the seed (drawn from the caller's seeded generator, which checkpoints store).
+//! Dropout: the keep decisions of pair (b, i, j) are 16-bit lanes of one hash of a per-call seed and
+//! the pair's index (four heads per hash), so backward sees the same mask without storing it, and a
+//! run is reproducible from the seed (drawn from the caller's seeded generator, which checkpoints
+//! store).
 //!
 //! Tensors are `(B, L, d)` with head h on features `h·dk .. (h+1)·dk`, the layout the projections
 //! produce: no head transposes. Work is split over the batch with rayon; each batch row is computed
 //! the same way whatever the thread count, so results do not depend on it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
@@ -89,6 +91,9 @@ struct SparseAttention {
     heads: usize,
     scale: f32,
     dropout: Option<PairDropout>,
+    /// Forward's probabilities, kept for backward when the inputs need gradients (training): saves
+    /// recomputing scores and exponentials. Per batch row: for each query, heads × visible keys.
+    saved: Option<Mutex<Vec<f32>>>,
 }
 
 /// `(B, L, d)` query, key, value → `(B, L, d)` attention output under `pattern` (see the module doc).
@@ -109,8 +114,17 @@ pub fn sparse_attention(
         candle_core::bail!("sparse attention: {l} tokens, {d} features, {heads} heads vs a pattern of {}", pattern.len());
     }
     let dropout = dropout.filter(|dr| dr.p > 0.0);
-    let op = SparseAttention { pattern: pattern.clone(), heads, scale: 1.0 / ((d / heads) as f32).sqrt(), dropout };
+    let saved = (q.track_op() || k.track_op() || v.track_op()).then(|| Mutex::new(Vec::new()));
+    let op = SparseAttention { pattern: pattern.clone(), heads, scale: 1.0 / ((d / heads) as f32).sqrt(), dropout, saved };
     q.contiguous()?.apply_op3_arc(&k.contiguous()?, &v.contiguous()?, Arc::new(Box::new(op)))
+}
+
+/// Heads whose dropout decisions come from one 64-bit hash (16 bits each).
+const HEADS_PER_HASH: usize = 4;
+
+/// A 16-bit lane below this drops the pair: probability `round(p·2¹⁶)/2¹⁶`.
+fn drop_threshold(p: f64) -> u64 {
+    (p * 65536.0).round() as u64
 }
 
 /// SplitMix64 finaliser: a well-mixed 64-bit hash of the pair index.
@@ -122,42 +136,71 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl SparseAttention {
-    /// Multiplier of pair (b, h, i, j): 1 without dropout, else 0 or 1/(1 − p).
-    fn keep(&self, dense_index: u64) -> f32 {
+    /// Multiplier of pair (b, h, i, j): 1 without dropout, else 0 or 1/(1 − p). One 64-bit hash per
+    /// (b, i, j) serves four heads (16 bits each), so p is applied at a resolution of 2⁻¹⁶. The
+    /// per-pair reference the tests build the dense mask from; the op itself uses [`Self::keeps`].
+    #[cfg(test)]
+    fn keep(&self, l: usize, b: usize, h: usize, i: usize, j: usize) -> f32 {
         match self.dropout {
             None => 1.0,
             Some(dr) => {
-                let u = (mix(dr.seed ^ mix(dense_index)) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-                if u >= dr.p { (1.0 / (1.0 - dr.p)) as f32 } else { 0.0 }
+                let chunks = self.heads.div_ceil(HEADS_PER_HASH);
+                let index = (((b * l + i) * l + j) * chunks + h / HEADS_PER_HASH) as u64;
+                let lane = (mix(dr.seed ^ mix(index)) >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
+                if lane >= drop_threshold(dr.p) { (1.0 / (1.0 - dr.p)) as f32 } else { 0.0 }
             }
         }
     }
 
-    fn dense_index(&self, l: usize, b: usize, h: usize, i: usize, j: usize) -> u64 {
-        (((b * self.heads + h) * l + i) * l + j) as u64
+    /// Softmax probabilities of query `i` of one batch row, every head at once, over its `nk`
+    /// visible keys: `p[h * nk + jj]` for the `jj`-th visible key. One pass over each key row
+    /// computes all heads' scores (the d products are contiguous; head h sums its dk of them).
+    fn probabilities(&self, qb: &[f32], kb: &[f32], d: usize, i: usize, p: &mut [f32]) {
+        let dk = d / self.heads;
+        let keys = self.pattern.visible(i);
+        let nk = keys.len();
+        let qi = &qb[i * d..(i + 1) * d];
+        for (jj, &j) in keys.iter().enumerate() {
+            let kj = &kb[j * d..(j + 1) * d];
+            for (h, (qh, kh)) in qi.chunks_exact(dk).zip(kj.chunks_exact(dk)).enumerate() {
+                p[h * nk + jj] = qh.iter().zip(kh).map(|(a, b)| a * b).sum::<f32>() * self.scale;
+            }
+        }
+        for row in p[..self.heads * nk].chunks_exact_mut(nk) {
+            let max = row.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+            let mut sum = 0f32;
+            for x in row.iter_mut() {
+                *x = (*x - max).exp();
+                sum += *x;
+            }
+            let inv = 1.0 / sum;
+            row.iter_mut().for_each(|x| *x *= inv);
+        }
     }
 
-    /// Softmax probabilities of query `i`, head `h` of batch row `b` over its visible keys, into `p`.
-    fn probabilities(&self, qb: &[f32], kb: &[f32], d: usize, h: usize, i: usize, p: &mut [f32]) {
-        let dk = d / self.heads;
-        let qi = &qb[i * d + h * dk..i * d + (h + 1) * dk];
+    /// Dropout multipliers of query `i`'s visible pairs, laid out as the probabilities (the same
+    /// decisions as [`Self::keep`], one hash per four heads). Without dropout `keep` stays all ones.
+    fn keeps(&self, l: usize, b: usize, i: usize, keep: &mut [f32]) {
+        let Some(dr) = self.dropout else { return };
         let keys = self.pattern.visible(i);
-        let mut max = f32::NEG_INFINITY;
-        for (pj, &j) in p.iter_mut().zip(keys) {
-            let kj = &kb[j * d + h * dk..j * d + (h + 1) * dk];
-            let s = qi.iter().zip(kj).map(|(a, b)| a * b).sum::<f32>() * self.scale;
-            *pj = s;
-            max = max.max(s);
+        let nk = keys.len();
+        let chunks = self.heads.div_ceil(HEADS_PER_HASH);
+        let (threshold, scale) = (drop_threshold(dr.p), (1.0 / (1.0 - dr.p)) as f32);
+        for (jj, &j) in keys.iter().enumerate() {
+            for c in 0..chunks {
+                let hash = mix(dr.seed ^ mix((((b * l + i) * l + j) * chunks + c) as u64));
+                for h in c * HEADS_PER_HASH..((c + 1) * HEADS_PER_HASH).min(self.heads) {
+                    let lane = (hash >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
+                    keep[h * nk + jj] = if lane >= threshold { scale } else { 0.0 };
+                }
+            }
         }
-        let mut sum = 0f32;
-        for pj in p[..keys.len()].iter_mut() {
-            *pj = (*pj - max).exp();
-            sum += *pj;
-        }
-        let inv = 1.0 / sum;
-        for pj in p[..keys.len()].iter_mut() {
-            *pj *= inv;
-        }
+    }
+
+    /// Scratch buffers of one worker: probabilities, keep multipliers, and the backward's d_ij.
+    fn scratch(&self) -> [Vec<f32>; 3] {
+        let size = self.heads * self.pattern.max_row();
+        [vec![0f32; size], vec![1f32; size], vec![0f32; size]]
     }
 }
 
@@ -183,25 +226,36 @@ impl CustomOp3 for SparseAttention {
         let dk = d / self.heads;
         let row = l * d;
         let mut out = vec![0f32; q.len()];
-        let max_row = self.pattern.max_row();
-        out.par_chunks_mut(row).enumerate().for_each(|(b, ob)| {
+        let batch = q.len() / row;
+        let per_row = self.heads * self.pattern.keys.len();
+        let mut saved = vec![0f32; if self.saved.is_some() { per_row * batch } else { 0 }];
+        let mut saved_rows: Vec<&mut [f32]> = saved.chunks_mut(per_row.max(1)).collect();
+        saved_rows.resize_with(batch, Default::default);
+        out.par_chunks_mut(row).zip(saved_rows.into_par_iter()).enumerate().for_each(|(b, (ob, sb))| {
             let (qb, kb, vb) = (&q[b * row..(b + 1) * row], &k[b * row..(b + 1) * row], &v[b * row..(b + 1) * row]);
-            let mut p = vec![0f32; max_row];
+            let [mut p, mut keep, _] = self.scratch();
             for i in 0..l {
                 let keys = self.pattern.visible(i);
-                for h in 0..self.heads {
-                    self.probabilities(qb, kb, d, h, i, &mut p);
-                    let oi = &mut ob[i * d + h * dk..i * d + (h + 1) * dk];
-                    for (&pj, &j) in p.iter().zip(keys) {
-                        let a = pj * self.keep(self.dense_index(l, b, h, i, j));
-                        let vj = &vb[j * d + h * dk..j * d + (h + 1) * dk];
-                        for (o, &x) in oi.iter_mut().zip(vj) {
-                            *o += a * x;
-                        }
+                let nk = keys.len();
+                self.probabilities(qb, kb, d, i, &mut p);
+                if !sb.is_empty() {
+                    let at = self.heads * self.pattern.offsets[i];
+                    sb[at..at + self.heads * nk].copy_from_slice(&p[..self.heads * nk]);
+                }
+                self.keeps(l, b, i, &mut keep);
+                let oi = &mut ob[i * d..(i + 1) * d];
+                for (jj, &j) in keys.iter().enumerate() {
+                    let vj = &vb[j * d..(j + 1) * d];
+                    for (h, (oh, vh)) in oi.chunks_exact_mut(dk).zip(vj.chunks_exact(dk)).enumerate() {
+                        let a = p[h * nk + jj] * keep[h * nk + jj];
+                        oh.iter_mut().zip(vh).for_each(|(o, &x)| *o += a * x);
                     }
                 }
             }
         });
+        if let Some(slot) = &self.saved {
+            *slot.lock().map_err(|_| candle_core::Error::msg("sparse attention: poisoned lock"))? = saved;
+        }
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 
@@ -214,7 +268,13 @@ impl CustomOp3 for SparseAttention {
         let mut dq = vec![0f32; qv.len()];
         let mut dkv = vec![0f32; kv.len()];
         let mut dv = vec![0f32; vv.len()];
-        let max_row = self.pattern.max_row();
+        let per_row = self.heads * self.pattern.keys.len();
+        let saved = match &self.saved {
+            Some(slot) => std::mem::take(&mut *slot.lock().map_err(|_| candle_core::Error::msg("sparse attention: poisoned lock"))?),
+            None => Vec::new(),
+        };
+        // A second backward through the same graph finds nothing saved and recomputes.
+        let saved = (!saved.is_empty() && saved.len() == per_row * (qv.len() / row)).then_some(saved);
         dq.par_chunks_mut(row)
             .zip(dkv.par_chunks_mut(row))
             .zip(dv.par_chunks_mut(row))
@@ -222,35 +282,46 @@ impl CustomOp3 for SparseAttention {
             .for_each(|(b, ((dqb, dkb), dvb))| {
                 let r = b * row..(b + 1) * row;
                 let (qb, kb, vb, gb) = (&qv[r.clone()], &kv[r.clone()], &vv[r.clone()], &gv[r]);
-                let mut p = vec![0f32; max_row];
-                let mut dp = vec![0f32; max_row];
+                let [mut p, mut keep, mut dp] = self.scratch();
                 for i in 0..l {
                     let keys = self.pattern.visible(i);
-                    for h in 0..self.heads {
-                        let hs = h * dk..(h + 1) * dk;
-                        self.probabilities(qb, kb, d, h, i, &mut p);
-                        let gi = &gb[i * d + hs.start..i * d + hs.end];
-                        let mut weighted = 0f32;
-                        for ((&pj, dpj), &j) in p.iter().zip(dp.iter_mut()).zip(keys) {
-                            let keep = self.keep(self.dense_index(l, b, h, i, j));
-                            let vj = &vb[j * d + hs.start..j * d + hs.end];
-                            *dpj = keep * gi.iter().zip(vj).map(|(a, b)| a * b).sum::<f32>();
-                            weighted += pj * *dpj;
-                            let a = pj * keep;
-                            for (o, &g) in dvb[j * d + hs.start..j * d + hs.end].iter_mut().zip(gi) {
-                                *o += a * g;
-                            }
+                    let nk = keys.len();
+                    match &saved {
+                        Some(sv) => {
+                            let at = b * per_row + self.heads * self.pattern.offsets[i];
+                            p[..self.heads * nk].copy_from_slice(&sv[at..at + self.heads * nk]);
                         }
-                        let qi = &qb[i * d + hs.start..i * d + hs.end];
-                        for ((&pj, &dpj), &j) in p.iter().zip(&dp).zip(keys) {
-                            let ds = pj * (dpj - weighted) * self.scale;
-                            let kj = &kb[j * d + hs.start..j * d + hs.end];
-                            for (o, &x) in dqb[i * d + hs.start..i * d + hs.end].iter_mut().zip(kj) {
-                                *o += ds * x;
-                            }
-                            for (o, &x) in dkb[j * d + hs.start..j * d + hs.end].iter_mut().zip(qi) {
-                                *o += ds * x;
-                            }
+                        None => self.probabilities(qb, kb, d, i, &mut p),
+                    }
+                    self.keeps(l, b, i, &mut keep);
+                    let gi = &gb[i * d..(i + 1) * d];
+                    // dV_j += a_ij g_i and d_ij = keep_ij · g_i·v_j, every head per key row.
+                    for (jj, &j) in keys.iter().enumerate() {
+                        let vj = &vb[j * d..(j + 1) * d];
+                        let dvj = &mut dvb[j * d..(j + 1) * d];
+                        for (h, ((gh, vh), dvh)) in gi.chunks_exact(dk).zip(vj.chunks_exact(dk)).zip(dvj.chunks_exact_mut(dk)).enumerate() {
+                            let at = h * nk + jj;
+                            let a = p[at] * keep[at];
+                            dvh.iter_mut().zip(gh).for_each(|(o, &g)| *o += a * g);
+                            dp[at] = keep[at] * gh.iter().zip(vh).map(|(a, b)| a * b).sum::<f32>();
+                        }
+                    }
+                    // ∂s_ij = p_ij (d_ij − Σ_k p_ik d_ik), scaled; stored back into dp.
+                    for (ph, dph) in p[..self.heads * nk].chunks_exact(nk).zip(dp[..self.heads * nk].chunks_exact_mut(nk)) {
+                        let weighted: f32 = ph.iter().zip(dph.iter()).map(|(a, b)| a * b).sum();
+                        dph.iter_mut().zip(ph).for_each(|(x, &pj)| *x = pj * (*x - weighted) * self.scale);
+                    }
+                    let qi = &qb[i * d..(i + 1) * d];
+                    let dqi = &mut dqb[i * d..(i + 1) * d];
+                    for (jj, &j) in keys.iter().enumerate() {
+                        let kj = &kb[j * d..(j + 1) * d];
+                        let dkj = &mut dkb[j * d..(j + 1) * d];
+                        for (h, ((dqh, kh), (dkh, qh))) in
+                            dqi.chunks_exact_mut(dk).zip(kj.chunks_exact(dk)).zip(dkj.chunks_exact_mut(dk).zip(qi.chunks_exact(dk))).enumerate()
+                        {
+                            let ds = dp[h * nk + jj];
+                            dqh.iter_mut().zip(kh).for_each(|(o, &x)| *o += ds * x);
+                            dkh.iter_mut().zip(qh).for_each(|(o, &x)| *o += ds * x);
                         }
                     }
                 }
@@ -341,12 +412,13 @@ mod tests {
         let k = Var::from_tensor(&random((b, l, d), &mut rng))?;
         let v = Var::from_tensor(&random((b, l, d), &mut rng))?;
         let dr = PairDropout { p: 0.25, seed: 99 };
-        let op = SparseAttention { pattern: pattern.clone(), heads, scale: 0.5, dropout: Some(dr) };
-        // The dense keep tensor of the same decisions, for the reference.
+        let op = SparseAttention { pattern: pattern.clone(), heads, scale: 0.5, dropout: Some(dr), saved: None };
+        // The dense keep tensor (B, heads, L, L) of the same decisions, for the reference.
         let mut keep = vec![0f32; b * heads * l * l];
         let mut kept = 0usize;
         for (idx, slot) in keep.iter_mut().enumerate() {
-            *slot = op.keep(idx as u64);
+            let (j, i, h, bb) = (idx % l, idx / l % l, idx / (l * l) % heads, idx / (l * l * heads));
+            *slot = op.keep(l, bb, h, i, j);
             kept += usize::from(*slot > 0.0);
         }
         let rate = kept as f64 / keep.len() as f64;

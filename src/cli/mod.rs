@@ -6,6 +6,7 @@ mod decompress;
 mod merge;
 mod models;
 mod plot;
+mod progress;
 mod run;
 mod slurm;
 mod source_bench;

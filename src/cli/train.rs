@@ -1,14 +1,13 @@
 //! `sim train source-lm ...` and `sim train ecct ...` (and the dispatch to `sim train deepsc|ut|ut-quant`, in
 //! `train_jscc.rs`): the project's trainings, with progress
-//! bars, checkpoints and exact `--resume` (both are thin layers over `neural::train_lm` and
+//! reports (`progress.rs`), checkpoints and exact `--resume` (both are thin layers over `neural::train_lm` and
 //! `neural::train`).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use super::progress::TrainingProgress;
 use neural::train_lm::{train_lm, LmProgress, LmTrainConfig};
 use neural::{train, Channel, DeviceChoice, Progress, TrainConfig};
 
@@ -110,17 +109,6 @@ pub(super) fn parse_channel(s: &str) -> Result<Channel, String> {
     Channel::parse(s).ok_or_else(|| format!("unknown channel '{s}' (awgn, rayleigh)"))
 }
 
-pub(super) fn bar(total: u64) -> ProgressBar {
-    let pb = ProgressBar::new(total);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps (eta {eta}) {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    pb.enable_steady_tick(Duration::from_millis(500));
-    pb
-}
-
 pub fn run(c: TrainCommand) -> anyhow::Result<()> {
     match c {
         TrainCommand::SourceLm(a) => source_lm(a),
@@ -149,21 +137,20 @@ fn source_lm(a: SourceLmArgs) -> anyhow::Result<()> {
         cfg.steps,
         a.out.display()
     );
-    let pb = bar(cfg.steps);
+    let mut pb = TrainingProgress::new(cfg.steps);
     let mut last_val = None;
     let summary = train_lm(&cfg, &mut |p| match p {
         LmProgress::Step { step, bits_per_symbol, lr, symbols_per_s, .. } => {
-            pb.set_position(step);
             let val = last_val.map(|v: f64| format!(", validation {v:.3} b/B")).unwrap_or_default();
-            pb.set_message(format!("loss {bits_per_symbol:.3} bits/sym, lr {lr:.2e}, {symbols_per_s:.0} sym/s{val}"));
+            pb.step(step, format!("loss {bits_per_symbol:.3} bits/sym, lr {lr:.2e}, {symbols_per_s:.0} sym/s{val}"));
         }
         LmProgress::Eval { step, bits_per_byte } => {
             last_val = Some(bits_per_byte);
-            pb.println(format!("step {step}: validation {bits_per_byte:.4} bits/byte"));
+            pb.line(format!("step {step}: validation {bits_per_byte:.4} bits/byte"));
         }
         LmProgress::Checkpoint { .. } => {}
     })?;
-    pb.finish_and_clear();
+    pb.finish();
     println!("done: {} steps, {:.0} s of training in total", summary.steps, summary.wall_s);
     println!("{:>8} {:>22}", "step", "validation bits/byte");
     for p in &summary.eval_log {
@@ -206,20 +193,19 @@ fn ecct(a: EcctArgs) -> anyhow::Result<()> {
         a.batch,
         a.out.display()
     );
-    let pb = bar((a.epochs * a.steps_per_epoch) as u64);
+    let mut pb = TrainingProgress::new((a.epochs * a.steps_per_epoch) as u64);
     let summary = train(&cfg, &mut |p| match p {
         Progress::Step { epoch, epochs, step, loss, lr, .. } => {
-            pb.set_position(step);
-            pb.set_message(format!("epoch {epoch}/{epochs}, loss {loss:.3e}, lr {lr:.2e}"));
+            pb.step(step, format!("epoch {epoch}/{epochs}, loss {loss:.3e}, lr {lr:.2e}"));
         }
         Progress::Epoch { epoch, mean_loss, wall_s, .. } => {
-            pb.println(format!("epoch {epoch}: mean loss {mean_loss:.4e} ({wall_s:.0} s)"));
+            pb.line(format!("epoch {epoch}: mean loss {mean_loss:.4e} ({wall_s:.0} s)"));
         }
         Progress::Eval(e) => {
-            pb.println(format!("eval Eb/N0 {} dB: BER {:.3e} ({} frames)", e.ebn0_db, e.ber, e.frames));
+            pb.line(format!("eval Eb/N0 {} dB: BER {:.3e} ({} frames)", e.ebn0_db, e.ber, e.frames));
         }
     })?;
-    pb.finish_and_clear();
+    pb.finish();
     println!(
         "done: {} parameters, {} epochs / {} steps, {:.0} s on {}",
         summary.parameters, summary.epochs, summary.steps, summary.train_wall_s, summary.device

@@ -1,5 +1,5 @@
 //! `sim train deepsc|ut|ut-quant ...`: trains a JSCC baseline (a thin layer over
-//! `neural::train_deepsc`), with a progress bar, checkpoints, exact `--resume` and an f16 export for
+//! `neural::train_deepsc`), with progress reports, checkpoints, exact `--resume` and an f16 export for
 //! shipping; `sim train curve` and `sim train export` work on any of their run folders.
 
 use std::path::PathBuf;
@@ -10,7 +10,8 @@ use neural::train_deepsc::{export_f16_as, read_logs, train_deepsc, train_ut, Dee
 use neural::ut::Ut;
 use neural::{Channel, DeviceChoice};
 
-use super::train::{bar, parse_channel, parse_device};
+use super::progress::TrainingProgress;
+use super::train::{parse_channel, parse_device};
 
 /// Which JSCC model a training run trains.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -103,18 +104,17 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
             cfg
         }};
     }
-    let pb = bar(a.steps);
+    let mut pb = TrainingProgress::new(a.steps);
     let mut on_progress = |p: DeepScProgress| match p {
         DeepScProgress::Step { step, loss, lr, words_per_s, .. } => {
-            pb.set_position(step);
-            pb.set_message(format!("loss {loss:.3} nats/word, lr {lr:.1e}, {words_per_s:.0} words/s"));
+            pb.step(step, format!("loss {loss:.3} nats/word, lr {lr:.1e}, {words_per_s:.0} words/s"));
         }
         DeepScProgress::Eval { step, points } => {
             let text: Vec<String> = points
                 .iter()
                 .map(|p| format!("{} dB: loss {:.3}, word accuracy {:.3}", p.snr_db, p.loss, p.word_accuracy))
                 .collect();
-            pb.println(format!("step {step}: {}", text.join("; ")));
+            pb.line(format!("step {step}: {}", text.join("; ")));
         }
         DeepScProgress::Checkpoint { .. } => {}
     };
@@ -125,7 +125,7 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
             train_ut(&fill!(UtTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)), quantized, &mut on_progress)?
         }
     };
-    pb.finish_and_clear();
+    pb.finish();
     println!(
         "done: {} parameters, {} steps, {:.0} s of training; {} sentences ({} words not in the vocabulary)",
         summary.parameters, summary.steps, summary.wall_s, summary.sentences, summary.unknown_words

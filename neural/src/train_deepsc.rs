@@ -74,6 +74,11 @@ pub struct JsccTrainConfig<C> {
     pub device: DeviceChoice,
     pub out_dir: PathBuf,
     pub resume: bool,
+    /// Start from these weights (same model and vocabulary, e.g. a shipped f16 export) with a fresh
+    /// optimizer and this run's schedule, instead of a random initialisation: how a run continues
+    /// when its checkpoint folder (with the optimizer state) is gone.
+    #[serde(default)]
+    pub init: Option<PathBuf>,
 }
 
 /// DeepSC's training run.
@@ -107,6 +112,7 @@ impl JsccTrainConfig<DeepScConfig> {
             device: DeviceChoice::Cpu,
             out_dir: out_dir.into(),
             resume: false,
+            init: None,
         }
     }
 }
@@ -153,6 +159,7 @@ impl<C: Serialize> JsccTrainConfig<C> {
             device: self.device,
             out_dir: self.out_dir,
             resume: self.resume,
+            init: self.init,
         }
     }
 
@@ -170,6 +177,7 @@ impl<C: Serialize> JsccTrainConfig<C> {
             "channel": self.channel, "batch_size": self.batch_size, "lr": self.lr, "warmup": self.warmup,
             "weight_decay": self.weight_decay, "dropout": self.dropout, "snr_low_db": self.snr_low_db,
             "snr_high_db": self.snr_high_db, "seed": self.seed, "model": self.model,
+            "init": self.init,
         })
         .to_string()
     }
@@ -217,6 +225,10 @@ struct RunState<C> {
     wall_s: f64,
     train_log: Vec<LossPoint>,
     eval_log: Vec<EvalPoint>,
+    /// With `init`: the initial weights' file, sha256 and own training record, so the weights this
+    /// run writes say everything they went through.
+    #[serde(default)]
+    init: Option<serde_json::Value>,
 }
 
 /// What a run did.
@@ -410,7 +422,31 @@ pub fn train_jscc<M: JsccModel>(
         state.config = config.clone();
         (model, adam, state)
     } else {
-        let model = M::new(model_config, config.seed, &device)?;
+        let (model, init) = match &config.init {
+            Some(path) => {
+                let (model, init_vocab, training) = M::load(path, &device).with_context(|| format!("loading initial weights {}", path.display()))?;
+                if *model.config() != model_config {
+                    bail!("{}: initial weights are a model {:?}, the run asks for {model_config:?}", path.display(), model.config());
+                }
+                if init_vocab.fingerprint() != vocab.fingerprint() {
+                    bail!(
+                        "{}: initial weights were trained with a different vocabulary ({} words) than {} ({} words)",
+                        path.display(),
+                        init_vocab.len(),
+                        config.vocab.display(),
+                        vocab.len()
+                    );
+                }
+                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let record = serde_json::json!({
+                    "file": path.file_name().map(|s| s.to_string_lossy().to_string()),
+                    "sha256": format!("{:x}", Sha256::digest(&bytes)),
+                    "training": training,
+                });
+                (model, Some(record))
+            }
+            None => (M::new(model_config, config.seed, &device)?, None),
+        };
         let adam = Adam::new(model.named_parameters())?;
         let state = RunState {
             config: config.clone(),
@@ -421,6 +457,7 @@ pub fn train_jscc<M: JsccModel>(
             wall_s: 0.0,
             train_log: Vec::new(),
             eval_log: Vec::new(),
+            init,
         };
         (model, adam, state)
     };
@@ -438,6 +475,7 @@ pub fn train_jscc<M: JsccModel>(
             "dropout": config.dropout, "snr_db": [config.snr_low_db, config.snr_high_db], "seed": config.seed,
             "validation": state.eval_log.last(),
             "wall_s": state.wall_s,
+            "init": state.init,
         });
         model.save(&weights_path, &vocab, &training, StoredDtype::F32)?;
         adam.save(&adam_path)?;
@@ -605,6 +643,40 @@ mod tests {
         for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
             assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
         }
+        Ok(())
+    }
+
+    #[test]
+    fn init_starts_from_the_given_weights_records_them_and_refuses_other_vocabularies() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let first = tiny(dir.path(), 30, "first");
+        train_deepsc(&first, &mut |_| {})?;
+        let shipped = dir.path().join("shipped.safetensors");
+        export_f16(&first.out_dir.join(DEEPSC_WEIGHTS_FILE), &shipped)?;
+        let first_loss = |config: &DeepScTrainConfig| -> Result<f64> {
+            let mut losses = Vec::new();
+            train_deepsc(config, &mut |p| {
+                if let DeepScProgress::Step { loss, .. } = p {
+                    losses.push(loss)
+                }
+            })?;
+            Ok(losses[0])
+        };
+        let fresh = first_loss(&tiny(dir.path(), 5, "fresh"))?;
+        let continued = DeepScTrainConfig { init: Some(shipped.clone()), ..tiny(dir.path(), 5, "continued") };
+        let from_init = first_loss(&continued)?;
+        assert!(from_init < fresh - 0.5, "init weights not used: first loss {from_init} vs {fresh} from scratch");
+        let (_, _, training) = DeepSc::load(&continued.out_dir.join(DEEPSC_WEIGHTS_FILE), &Device::Cpu)?;
+        let bytes = std::fs::read(&shipped)?;
+        assert_eq!(training["init"]["sha256"], format!("{:x}", Sha256::digest(&bytes)));
+        assert_eq!(training["init"]["training"]["steps"], 30);
+
+        let text = std::fs::read_to_string(&first.vocab)?.replace("\"vote\"", "\"veto\"");
+        let other = dir.path().join("other.json");
+        std::fs::write(&other, text)?;
+        let mismatched = DeepScTrainConfig { vocab: other, ..tiny(dir.path(), 5, "mismatched") };
+        let err = train_deepsc(&DeepScTrainConfig { init: Some(shipped), ..mismatched }, &mut |_| {}).unwrap_err();
+        assert!(format!("{err:#}").contains("different vocabulary"), "{err:#}");
         Ok(())
     }
 

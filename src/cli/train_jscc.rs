@@ -67,6 +67,10 @@ pub struct JsccArgs {
     pub out: Option<PathBuf>,
     #[arg(long)]
     pub resume: bool,
+    /// Continue training from these weights (e.g. the shipped neural/models/deepsc-awgn.safetensors)
+    /// with a fresh optimizer and this run's schedule; the weights written record them.
+    #[arg(long)]
+    pub init: Option<PathBuf>,
     /// Also write the final weights as f16 here (e.g. neural/models/deepsc-awgn.safetensors).
     #[arg(long)]
     pub export: Option<PathBuf>,
@@ -91,6 +95,7 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
             cfg.eval_every = a.eval_every;
             cfg.device = a.device;
             cfg.resume = a.resume;
+            cfg.init = a.init.clone();
             println!(
                 "training {} on {} over {} for {} steps (batch {}, lr {:.1e}) -> {}",
                 kind.name(),

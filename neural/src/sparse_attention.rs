@@ -16,8 +16,9 @@
 //! the diagonal is always visible), so both compute the same function; they differ only in the order
 //! of floating-point sums (tested against each other, values and gradients).
 //!
-//! In training, forward keeps its probabilities (heads × visible pairs per batch row, a quarter of the
-//! dense tensor for LDPC(49,24)) for backward; without them backward recomputes them from q and k.
+//! In training, forward keeps its probabilities and dropout multipliers (heads × visible pairs per
+//! batch row each, a quarter of the dense tensor for LDPC(49,24)) for backward; without them backward
+//! recomputes both from q, k and the seed.
 //! Backward applies the softmax Jacobian: with g = ∂L/∂out_i, `∂L/∂v_j += a_ij g`, `d_ij = keep_ij/(1−p) · g·v_j`,
 //! `∂L/∂s_ij = p_ij (d_ij − Σ_k p_ik d_ik)`, then `∂L/∂q_i = scale Σ_j ∂s_ij k_j` and
 //! `∂L/∂k_j += scale ∂s_ij q_i`.
@@ -91,8 +92,9 @@ struct SparseAttention {
     heads: usize,
     scale: f32,
     dropout: Option<PairDropout>,
-    /// Forward's probabilities, kept for backward when the inputs need gradients (training): saves
-    /// recomputing scores and exponentials. Per batch row: for each query, heads × visible keys.
+    /// Forward's probabilities (and dropout multipliers), kept for backward when the inputs need
+    /// gradients (training): saves recomputing scores, exponentials and hashes. Per batch row
+    /// ([`Self::saved_per_row`]): for each query, heads × visible keys, then the same for `keep`.
     saved: Option<Mutex<Vec<f32>>>,
 }
 
@@ -127,7 +129,12 @@ fn drop_threshold(p: f64) -> u64 {
     (p * 65536.0).round() as u64
 }
 
-/// SplitMix64 finaliser: a well-mixed 64-bit hash of the pair index.
+/// Element `index` of the SplitMix64 stream seeded with `seed`: a well-mixed 64-bit hash.
+fn hash(seed: u64, index: u64) -> u64 {
+    mix(seed.wrapping_add(index.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+}
+
+/// SplitMix64 finaliser.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -146,7 +153,7 @@ impl SparseAttention {
             Some(dr) => {
                 let chunks = self.heads.div_ceil(HEADS_PER_HASH);
                 let index = (((b * l + i) * l + j) * chunks + h / HEADS_PER_HASH) as u64;
-                let lane = (mix(dr.seed ^ mix(index)) >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
+                let lane = (hash(dr.seed, index) >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
                 if lane >= drop_threshold(dr.p) { (1.0 / (1.0 - dr.p)) as f32 } else { 0.0 }
             }
         }
@@ -188,13 +195,18 @@ impl SparseAttention {
         let (threshold, scale) = (drop_threshold(dr.p), (1.0 / (1.0 - dr.p)) as f32);
         for (jj, &j) in keys.iter().enumerate() {
             for c in 0..chunks {
-                let hash = mix(dr.seed ^ mix((((b * l + i) * l + j) * chunks + c) as u64));
+                let bits = hash(dr.seed, (((b * l + i) * l + j) * chunks + c) as u64);
                 for h in c * HEADS_PER_HASH..((c + 1) * HEADS_PER_HASH).min(self.heads) {
-                    let lane = (hash >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
+                    let lane = (bits >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
                     keep[h * nk + jj] = if lane >= threshold { scale } else { 0.0 };
                 }
             }
         }
+    }
+
+    /// Values saved per batch row: probabilities, and dropout multipliers when there is dropout.
+    fn saved_per_row(&self) -> usize {
+        self.heads * self.pattern.keys.len() * if self.dropout.is_some() { 2 } else { 1 }
     }
 
     /// Scratch buffers of one worker: probabilities, keep multipliers, and the backward's d_ij.
@@ -228,8 +240,9 @@ impl CustomOp3 for SparseAttention {
         let mut out = vec![0f32; q.len()];
         let batch = q.len() / row;
         let per_row = self.heads * self.pattern.keys.len();
-        let mut saved = vec![0f32; if self.saved.is_some() { per_row * batch } else { 0 }];
-        let mut saved_rows: Vec<&mut [f32]> = saved.chunks_mut(per_row.max(1)).collect();
+        let saved_per_row = self.saved_per_row();
+        let mut saved = vec![0f32; if self.saved.is_some() { saved_per_row * batch } else { 0 }];
+        let mut saved_rows: Vec<&mut [f32]> = saved.chunks_mut(saved_per_row.max(1)).collect();
         saved_rows.resize_with(batch, Default::default);
         out.par_chunks_mut(row).zip(saved_rows.into_par_iter()).enumerate().for_each(|(b, (ob, sb))| {
             let (qb, kb, vb) = (&q[b * row..(b + 1) * row], &k[b * row..(b + 1) * row], &v[b * row..(b + 1) * row]);
@@ -238,11 +251,14 @@ impl CustomOp3 for SparseAttention {
                 let keys = self.pattern.visible(i);
                 let nk = keys.len();
                 self.probabilities(qb, kb, d, i, &mut p);
+                self.keeps(l, b, i, &mut keep);
                 if !sb.is_empty() {
                     let at = self.heads * self.pattern.offsets[i];
                     sb[at..at + self.heads * nk].copy_from_slice(&p[..self.heads * nk]);
+                    if self.dropout.is_some() {
+                        sb[per_row + at..per_row + at + self.heads * nk].copy_from_slice(&keep[..self.heads * nk]);
+                    }
                 }
-                self.keeps(l, b, i, &mut keep);
                 let oi = &mut ob[i * d..(i + 1) * d];
                 for (jj, &j) in keys.iter().enumerate() {
                     let vj = &vb[j * d..(j + 1) * d];
@@ -269,12 +285,13 @@ impl CustomOp3 for SparseAttention {
         let mut dkv = vec![0f32; kv.len()];
         let mut dv = vec![0f32; vv.len()];
         let per_row = self.heads * self.pattern.keys.len();
+        let saved_per_row = self.saved_per_row();
         let saved = match &self.saved {
             Some(slot) => std::mem::take(&mut *slot.lock().map_err(|_| candle_core::Error::msg("sparse attention: poisoned lock"))?),
             None => Vec::new(),
         };
         // A second backward through the same graph finds nothing saved and recomputes.
-        let saved = (!saved.is_empty() && saved.len() == per_row * (qv.len() / row)).then_some(saved);
+        let saved = (!saved.is_empty() && saved.len() == saved_per_row * (qv.len() / row)).then_some(saved);
         dq.par_chunks_mut(row)
             .zip(dkv.par_chunks_mut(row))
             .zip(dv.par_chunks_mut(row))
@@ -288,12 +305,17 @@ impl CustomOp3 for SparseAttention {
                     let nk = keys.len();
                     match &saved {
                         Some(sv) => {
-                            let at = b * per_row + self.heads * self.pattern.offsets[i];
+                            let at = b * saved_per_row + self.heads * self.pattern.offsets[i];
                             p[..self.heads * nk].copy_from_slice(&sv[at..at + self.heads * nk]);
+                            if self.dropout.is_some() {
+                                keep[..self.heads * nk].copy_from_slice(&sv[per_row + at..per_row + at + self.heads * nk]);
+                            }
                         }
-                        None => self.probabilities(qb, kb, d, i, &mut p),
+                        None => {
+                            self.probabilities(qb, kb, d, i, &mut p);
+                            self.keeps(l, b, i, &mut keep);
+                        }
                     }
-                    self.keeps(l, b, i, &mut keep);
                     let gi = &gb[i * d..(i + 1) * d];
                     // dV_j += a_ij g_i and d_ij = keep_ij · g_i·v_j, every head per key row.
                     for (jj, &j) in keys.iter().enumerate() {
@@ -432,10 +454,14 @@ mod tests {
         let dense = dense_attention(&q, &k, &v, &bias, heads, Some(&keep))?;
         assert!(max_abs_diff(&a, &dense) < 1e-5);
         let w = random((b, l, d), &mut rng);
-        let gs = (a * &w)?.sum_all()?.backward()?;
+        let loss = (a * &w)?.sum_all()?;
+        let gs = loss.backward()?;
+        // A second backward finds forward's saved values taken and recomputes them: same result.
+        let recomputed = loss.backward()?;
         let gd = (dense * &w)?.sum_all()?.backward()?;
         for var in [&q, &k, &v] {
             assert!(max_abs_diff(gs.get(var).unwrap(), gd.get(var).unwrap()) < 1e-4);
+            assert_eq!(max_abs_diff(gs.get(var).unwrap(), recomputed.get(var).unwrap()), 0.0);
         }
         Ok(())
     }

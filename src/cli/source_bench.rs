@@ -69,7 +69,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
     let csv = a.out.join("source_bench.csv");
     write_atomic(&csv, stats_csv(&stats).as_bytes())?;
     let record = serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
+        "version": crate::version(),
         "test_sentences": config.test_sentences.display().to_string(),
         "test_sha256": sha256_file(&config.test_sentences)?,
         "train_sentences": config.train_sentences.display().to_string(),

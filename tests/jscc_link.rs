@@ -119,9 +119,17 @@ fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     let kept: Vec<&str> = text.lines().filter(|l| !(l.starts_with("deepsc,") && l.contains(",12.0,") || l.starts_with("deepsc,") && l.contains(",12,"))).collect();
     assert_eq!(kept.len(), text.lines().count() - 1, "dropped the deepsc 12 dB row");
     std::fs::write(&csv_path, kept.join("\n") + "\n").unwrap();
+    let run_json = std::fs::read_to_string(out_dir.join("run.json")).unwrap();
     let refused = sim(&["run", sc.to_str().unwrap(), "--quiet", "--out", out_dir.to_str().unwrap()]);
     let err = stderr(&refused);
     assert!(!refused.status.success() && err.contains("other weights") && err.contains("--fresh"), "{err}");
+    assert_eq!(std::fs::read_to_string(out_dir.join("run.json")).unwrap(), run_json, "a refused run rewrote run.json");
+    // Following the advice redoes every row with the new weights (same configuration, so only
+    // --fresh can say so).
+    let fresh = sim(&["run", sc.to_str().unwrap(), "--fresh", "--out", out_dir.to_str().unwrap()]);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    assert!(String::from_utf8_lossy(&fresh.stdout).contains(&format!("{} points simulated; results in", all.len())), "{}", String::from_utf8_lossy(&fresh.stdout));
+    assert_eq!(rows(&out_dir).len(), all.len());
 }
 
 #[test]

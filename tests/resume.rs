@@ -39,6 +39,10 @@ fn interrupted_sweep_resumes_to_identical_rows() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 points simulated, 2 already done"));
     let resumed = std::fs::read_to_string(cut.join("results.csv")).unwrap();
     assert_eq!(counts(&resumed), counts(&full_csv));
+    // run.json keeps the timings of the rows it resumed from (not those of the row lost mid-write).
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(cut.join("run.json")).unwrap()).unwrap();
+    let timed: Vec<f64> = run["timings"].as_array().unwrap().iter().map(|t| t["snr_db"].as_f64().unwrap()).collect();
+    assert_eq!(timed, [0.0, 2.0, 4.0, 6.0], "{run}");
 
     // A second rerun simulates nothing.
     let out = run_into(cut.to_str().unwrap(), &[]);

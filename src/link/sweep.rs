@@ -52,29 +52,36 @@ pub(super) struct ResultsFolder {
 
 impl ResultsFolder {
     /// Opens `results/<name>` (or `--out`), refusing results of another configuration unless
-    /// `--fresh`, and records this run in `run.json`.
+    /// `--fresh`. `run.json` is rewritten for this run from its first recorded point on (so a run
+    /// refused by a later check leaves the folder as it was), keeping the timings of the rows it
+    /// resumes from.
     pub fn open(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result<Self> {
         let s = &loaded.scenario;
         let out_dir = opts.out_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
         std::fs::create_dir_all(&out_dir).with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
         let hash = config_hash(s);
         let run_json = out_dir.join("run.json");
-        if run_json.exists() {
+        let mut timings = Vec::new();
+        if opts.fresh {
+            // Start over whatever the folder holds: another configuration, or the same one whose
+            // rows must be redone (e.g. retrained weights under the same path).
+            let _ = std::fs::remove_file(out_dir.join("results.csv"));
+        } else if run_json.exists() {
             let previous = RunInfo::load(&run_json)?;
             if previous.config_hash != hash {
-                if !opts.fresh {
-                    anyhow::bail!(
-                        "{} holds results of a different configuration (config_hash {} vs {}); \
-                         use --fresh to replace them or --out to write elsewhere",
-                        out_dir.display(),
-                        &previous.config_hash[..12],
-                        &hash[..12]
-                    );
-                }
-                let _ = std::fs::remove_file(out_dir.join("results.csv"));
+                anyhow::bail!(
+                    "{} holds results of a different configuration (config_hash {} vs {}); \
+                     use --fresh to replace them or --out to write elsewhere",
+                    out_dir.display(),
+                    &previous.config_hash[..12],
+                    &hash[..12]
+                );
             }
+            timings = previous.timings;
         }
         let (file, rows) = ResultsFile::open(&out_dir)?;
+        // Rows lost to a crash mid-write lose their timing too.
+        timings.retain(|t: &report::run_info::PointTiming| rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db));
         let info = RunInfo {
             scenario_name: s.name.clone(),
             scenario_file: loaded.path.display().to_string(),
@@ -84,12 +91,11 @@ impl ResultsFolder {
             threads: rayon::current_num_threads(),
             overrides: opts.overrides.clone(),
             config: serde_json::to_value(s)?,
-            timings: Vec::new(),
+            timings,
             started_unix: report::run_info::unix_now(),
             finished_unix: None,
             shards: None,
         };
-        info.save(&run_json)?;
         Ok(ResultsFolder { out_dir, file, rows, info, run_json })
     }
 

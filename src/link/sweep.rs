@@ -64,8 +64,11 @@ impl ResultsFolder {
         let mut timings = Vec::new();
         if opts.fresh {
             // Start over whatever the folder holds: another configuration, or the same one whose
-            // rows must be redone (e.g. retrained weights under the same path).
+            // rows must be redone (e.g. retrained weights under the same path). run.json goes too,
+            // so a fresh run stopped before its first point does not leave the old configuration's
+            // record in charge of an empty folder.
             let _ = std::fs::remove_file(out_dir.join("results.csv"));
+            let _ = std::fs::remove_file(&run_json);
         } else if run_json.exists() {
             let previous = RunInfo::load(&run_json)?;
             if previous.config_hash != hash {

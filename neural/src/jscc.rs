@@ -192,6 +192,14 @@ pub trait JsccModel: Sized {
     fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
         save_weights(path, Self::FORMAT, self.config(), self.named_parameters(), vocab, training, dtype)
     }
+    /// Whether weights of a model `from` may start a training run of `to` although the two differ:
+    /// `to` then starts from `from`'s parameters wherever the names match and keeps its own seeded
+    /// initialisation for the rest (UT-quant from a trained UT, as the reference trains its
+    /// quantizer on top of a trained transceiver). Identical configurations always may.
+    fn extends(to: &Self::Config, from: &Self::Config) -> bool {
+        let _ = (to, from);
+        false
+    }
     /// Loads a weight file written by [`JsccModel::save`]: the model, its vocabulary and `training`.
     fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
         let w = load_weights(path, Self::FORMAT, Self::validate_config, Self::config_vocab)?;

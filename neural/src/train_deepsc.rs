@@ -424,10 +424,25 @@ pub fn train_jscc<M: JsccModel>(
     } else {
         let (model, init) = match &config.init {
             Some(path) => {
-                let (model, init_vocab, training) = M::load(path, &device).with_context(|| format!("loading initial weights {}", path.display()))?;
-                if *model.config() != model_config {
-                    bail!("{}: initial weights are a model {:?}, the run asks for {model_config:?}", path.display(), model.config());
-                }
+                let (loaded, init_vocab, training) = M::load(path, &device).with_context(|| format!("loading initial weights {}", path.display()))?;
+                let mut fresh_parameters = Vec::new();
+                let model = if *loaded.config() == model_config {
+                    loaded
+                } else if M::extends(&model_config, loaded.config()) {
+                    // Start from every parameter the file has; the rest keep this run's seeded init.
+                    let model = M::new(model_config, config.seed, &device)?;
+                    let from: std::collections::HashMap<&str, &candle_core::Var> =
+                        loaded.named_parameters().iter().map(|(n, v)| (n.as_str(), v)).collect();
+                    for (name, var) in model.named_parameters() {
+                        match from.get(name.as_str()) {
+                            Some(v) => var.set(v.as_tensor()).with_context(|| format!("{}: parameter {name}", path.display()))?,
+                            None => fresh_parameters.push(name.clone()),
+                        }
+                    }
+                    model
+                } else {
+                    bail!("{}: initial weights are a model {:?}, the run asks for {model_config:?}", path.display(), loaded.config());
+                };
                 if init_vocab.fingerprint() != vocab.fingerprint() {
                     bail!(
                         "{}: initial weights were trained with a different vocabulary ({} words) than {} ({} words)",
@@ -442,6 +457,7 @@ pub fn train_jscc<M: JsccModel>(
                     "file": path.file_name().map(|s| s.to_string_lossy().to_string()),
                     "sha256": format!("{:x}", Sha256::digest(&bytes)),
                     "training": training,
+                    "fresh_parameters": fresh_parameters,
                 });
                 (model, Some(record))
             }
@@ -719,6 +735,30 @@ mod tests {
             assert_eq!(a.config(), &model);
             for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
                 assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
+            }
+            if !quantized {
+                // UT-quant starts from this UT: its trunk is the UT's, its quantizer its own seeded init.
+                let quant = UtTrainConfig { init: Some(straight.out_dir.join(UT_WEIGHTS_FILE)), ..tiny(dir.path(), 1, "from-ut").with_model(Some(UtConfig::tiny_quantized(15))) };
+                let fresh = Ut::new(UtConfig::tiny_quantized(15), quant.seed, &Device::Cpu)?;
+                let no_steps = UtTrainConfig { steps: 1, lr: 0.0, ..quant };
+                train_ut(&no_steps, true, &mut |_| {})?;
+                let (q, _, training) = Ut::load(&no_steps.out_dir.join(UT_WEIGHTS_FILE), &Device::Cpu)?;
+                let (base, _, _) = Ut::load(&straight.out_dir.join(UT_WEIGHTS_FILE), &Device::Cpu)?;
+                let base: std::collections::HashMap<_, _> = base.named_parameters().iter().cloned().collect();
+                let fresh: std::collections::HashMap<_, _> = fresh.named_parameters().iter().cloned().collect();
+                let mut from_file = 0;
+                for (n, v) in q.named_parameters() {
+                    let want = base.get(n).or_else(|| fresh.get(n)).unwrap();
+                    from_file += base.contains_key(n) as usize;
+                    assert_eq!(v.flatten_all()?.to_vec1::<f32>()?, want.flatten_all()?.to_vec1::<f32>()?, "{n}");
+                }
+                assert_eq!(from_file, base.len());
+                let fresh_names = training["init"]["fresh_parameters"].as_array().unwrap().len();
+                assert_eq!(fresh_names, 4, "quantizer weights and biases: {training}");
+                // A UT cannot start from a UT-quant, nor from one of another shape.
+                let back = UtTrainConfig { init: Some(no_steps.out_dir.join(UT_WEIGHTS_FILE)), ..ut(1, "back") };
+                let err = train_ut(&back, false, &mut |_| {}).unwrap_err();
+                assert!(format!("{err:#}").contains("initial weights are a model"), "{err:#}");
             }
             // The other kind is refused, up front or on resume.
             assert!(train_ut(&straight, !quantized, &mut |_| {}).is_err());

@@ -476,6 +476,10 @@ impl crate::jscc::JsccModel for Ut {
     fn values_per_token(&self) -> usize {
         self.config.values_per_token()
     }
+    /// UT-quant extends the UT it quantizes: same trunk, plus the 16→30→16 quantizer.
+    fn extends(to: &UtConfig, from: &UtConfig) -> bool {
+        from.quantized_bits.is_none() && to.quantized_bits.is_some() && UtConfig { quantized_bits: None, ..*to } == *from
+    }
     fn transmit_with_penalty(&self, batch: &SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)> {
         let (tx, stats) = self.transmit_act(batch, dropout)?;
         Ok((tx, Some((stats.ponder * PONDER_WEIGHT_ENCODER)?)))

@@ -68,7 +68,8 @@ pub struct JsccArgs {
     #[arg(long)]
     pub resume: bool,
     /// Continue training from these weights (e.g. the shipped neural/models/deepsc-awgn.safetensors)
-    /// with a fresh optimizer and this run's schedule; the weights written record them.
+    /// with a fresh optimizer and this run's schedule; the weights written record them. `ut-quant`
+    /// also starts from a trained UT's weights: the trunk is the UT's, the quantizer starts fresh.
     #[arg(long)]
     pub init: Option<PathBuf>,
     /// Also write the final weights as f16 here (e.g. neural/models/deepsc-awgn.safetensors).

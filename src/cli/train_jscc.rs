@@ -58,6 +58,10 @@ pub struct JsccArgs {
     pub warmup: u64,
     #[arg(long, default_value_t = 11)]
     pub seed: u64,
+    /// Training SNR range `LOW..HIGH` in dB, σ drawn uniformly between the two ends' values
+    /// (default: the model's reference, DeepSC 5..10, UT and UT-quant -2..4).
+    #[arg(long, value_parser = parse_snr_range, allow_hyphen_values = true)]
+    pub snr_db: Option<(f64, f64)>,
     #[arg(long, default_value_t = 50)]
     pub checkpoint_every: u64,
     #[arg(long, default_value_t = 250)]
@@ -92,16 +96,21 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
             cfg.lr = a.lr.unwrap_or(cfg.lr);
             cfg.warmup = a.warmup;
             cfg.seed = a.seed;
+            if let Some((low, high)) = a.snr_db {
+                (cfg.snr_low_db, cfg.snr_high_db) = (low, high);
+            }
             cfg.checkpoint_every = a.checkpoint_every;
             cfg.eval_every = a.eval_every;
             cfg.device = a.device;
             cfg.resume = a.resume;
             cfg.init = a.init.clone();
             println!(
-                "training {} on {} over {} for {} steps (batch {}, lr {:.1e}) -> {}",
+                "training {} on {} over {} at {}..{} dB for {} steps (batch {}, lr {:.1e}) -> {}",
                 kind.name(),
                 a.data.display(),
                 a.channel.name(),
+                cfg.snr_low_db,
+                cfg.snr_high_db,
                 cfg.steps,
                 cfg.batch_size,
                 cfg.lr,
@@ -216,4 +225,30 @@ pub fn run_export(a: ExportArgs) -> anyhow::Result<()> {
     export(&a.weights, &a.out)?;
     println!("exported (f16) {} -> {}", a.weights.display(), a.out.display());
     Ok(())
+}
+
+/// `LOW..HIGH` in dB, LOW ≤ HIGH, both finite.
+fn parse_snr_range(s: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("'{s}': expected LOW..HIGH in dB, e.g. 5..10 or -2..4");
+    let (low, high) = s.split_once("..").ok_or_else(bad)?;
+    let (low, high): (f64, f64) = (low.trim().parse().map_err(|_| bad())?, high.trim().parse().map_err(|_| bad())?);
+    if !low.is_finite() || !high.is_finite() || low > high {
+        return Err(bad());
+    }
+    Ok((low, high))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_snr_range;
+
+    #[test]
+    fn snr_ranges_parse_and_bad_ones_are_refused() {
+        assert_eq!(parse_snr_range("5..10"), Ok((5.0, 10.0)));
+        assert_eq!(parse_snr_range("-2..4"), Ok((-2.0, 4.0)));
+        assert_eq!(parse_snr_range("3..3"), Ok((3.0, 3.0)));
+        for bad in ["10..5", "5", "a..b", "5..", "nan..1", "1..inf"] {
+            assert!(parse_snr_range(bad).is_err(), "{bad}");
+        }
+    }
 }

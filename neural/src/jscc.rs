@@ -195,7 +195,7 @@ pub trait JsccModel: Sized {
     /// Whether weights of a model `from` may start a training run of `to` although the two differ:
     /// `to` then starts from `from`'s parameters wherever the names match and keeps its own seeded
     /// initialisation for the rest (UT-quant from a trained UT, as the reference trains its
-    /// quantizer on top of a trained transceiver). Identical configurations always may.
+    /// quantizer on top of a trained transceiver). Identical configurations are not asked.
     fn extends(to: &Self::Config, from: &Self::Config) -> bool {
         let _ = (to, from);
         false

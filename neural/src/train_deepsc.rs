@@ -704,8 +704,8 @@ mod tests {
         let words = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];
         let text: String = (0..400)
             .map(|_| {
-                let n = rng.gen_range(4..8);
-                let s: Vec<&str> = (0..n).map(|_| words[rng.gen_range(0..words.len())]).collect();
+                let n = rng.random_range(4..8);
+                let s: Vec<&str> = (0..n).map(|_| words[rng.random_range(0..words.len())]).collect();
                 s.join(" ") + "\n"
             })
             .collect();

@@ -807,7 +807,7 @@ mod tests {
                 assert_eq!(from_file, base.len());
                 let fresh_names = training["init"]["fresh_parameters"].as_array().unwrap().len();
                 assert_eq!(fresh_names, 4, "quantizer weights and biases: {training}");
-                // A UT cannot start from a UT-quant, nor from one of another shape.
+                // The other way round is refused: a UT cannot start from a UT-quant.
                 let back = UtTrainConfig { init: Some(no_steps.out_dir.join(UT_WEIGHTS_FILE)), ..ut(1, "back") };
                 let err = train_ut(&back, false, &mut |_| {}).unwrap_err();
                 assert!(format!("{err:#}").contains("initial weights are a model"), "{err:#}");

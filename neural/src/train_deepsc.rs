@@ -599,9 +599,12 @@ pub fn export_f16_as<M: JsccModel>(weights: &Path, out: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The toy corpora's 10 words (the vocabulary file of [`toy`] holds them after the 5 specials).
+    const TOY_WORDS: [&str; 10] = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];
+
     /// A toy corpus over 10 words and its vocabulary file.
     fn toy(dir: &Path) -> (PathBuf, PathBuf) {
-        let words = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];
+        let words = TOY_WORDS;
         let mut text = String::new();
         for i in 0..300usize {
             let n = 3 + i % 4;
@@ -701,7 +704,7 @@ mod tests {
     fn random_word_accuracy<C: Copy>(dir: &Path, model: C, steps: u64, train: impl Fn(&JsccTrainConfig<C>, &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary>) -> Result<(f64, f64)> {
         let (_, vocab) = toy(dir);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let words = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];
+        let words = TOY_WORDS;
         let text: String = (0..400)
             .map(|_| {
                 let n = rng.random_range(4..8);

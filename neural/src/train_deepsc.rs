@@ -11,6 +11,11 @@
 //!   decode with teacher forcing, cross-entropy of the next word over real positions (per word), plus
 //!   the model's penalty (UT: the weighted ACT ponder costs; DeepSC: none). Noise and dropout
 //!   come from a stream seeded with `(seed, step)`, so a resumed run continues bit for bit.
+//! - Word dropout (`word_dropout`, off in the references): each teacher-forced decoder input word
+//!   after `<START>` becomes `<UNK>` with this probability, training only (Bowman et al., "Generating
+//!   sentences from a continuous space", 2016). A decoder that sees the true previous words can
+//!   reach a language model's loss without reading the channel, and a trained-from-scratch UT stays
+//!   there (neural/models/README.md); with words missing, the channel is the only way to them.
 //! - Optimizer: Adam (ours, state saved) with the model's reference β₂ (DeepSC 0.98, UT 0.999) and L2
 //!   weight decay (DeepSC 5e-4, UT none); learning rate `lr` after a linear warm-up of `warmup` steps
 //!   (DeepSC: 1e-4, none; UT: 3e-4, none; UT's step decay and ±0.1 gradient clamping are not
@@ -44,7 +49,7 @@ use crate::nn::Dropout;
 use crate::train::DeviceChoice;
 use crate::ut::{Ut, UtConfig};
 use crate::weights::{self, StoredDtype};
-use crate::word_vocab::{WordVocab, PAD};
+use crate::word_vocab::{WordVocab, PAD, UNK};
 
 /// Everything that defines a training run of a model with configuration `C`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +66,9 @@ pub struct JsccTrainConfig<C> {
     pub warmup: u64,
     pub weight_decay: f64,
     pub dropout: f64,
+    /// Probability that a decoder input word (not `<START>`) is replaced by `<UNK>` in training.
+    #[serde(default)]
+    pub word_dropout: f64,
     pub snr_low_db: f64,
     pub snr_high_db: f64,
     pub seed: u64,
@@ -101,6 +109,7 @@ impl JsccTrainConfig<DeepScConfig> {
             warmup: 0,
             weight_decay: 5e-4,
             dropout: 0.1,
+            word_dropout: 0.0,
             snr_low_db: 5.0,
             snr_high_db: 10.0,
             seed: 11,
@@ -148,6 +157,7 @@ impl<C: Serialize> JsccTrainConfig<C> {
             warmup: self.warmup,
             weight_decay: self.weight_decay,
             dropout: self.dropout,
+            word_dropout: self.word_dropout,
             snr_low_db: self.snr_low_db,
             snr_high_db: self.snr_high_db,
             seed: self.seed,
@@ -173,13 +183,17 @@ impl<C: Serialize> JsccTrainConfig<C> {
 
     /// Fields that define the trajectory (not `steps`: a run can be extended on resume).
     fn trajectory_key(&self) -> String {
-        serde_json::json!({
+        let mut key = serde_json::json!({
             "channel": self.channel, "batch_size": self.batch_size, "lr": self.lr, "warmup": self.warmup,
             "weight_decay": self.weight_decay, "dropout": self.dropout, "snr_low_db": self.snr_low_db,
             "snr_high_db": self.snr_high_db, "seed": self.seed, "model": self.model,
             "init": self.init,
-        })
-        .to_string()
+        });
+        // Only when on, so runs from before the option resume.
+        if self.word_dropout > 0.0 {
+            key["word_dropout"] = serde_json::json!(self.word_dropout);
+        }
+        key.to_string()
     }
 }
 
@@ -291,9 +305,22 @@ fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed.rotate_left(29) ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66)
 }
 
+/// `ids` `(B, T)` with each word after `<START>` (column 0) replaced by `<UNK>` with probability `rate`
+/// (`<PAD>` stays).
+fn drop_words(ids: &Tensor, rate: f64, rng: &mut ChaCha8Rng) -> Result<Tensor> {
+    let (b, t) = ids.dims2()?;
+    let mut v = ids.flatten_all()?.to_vec1::<u32>()?;
+    for (i, id) in v.iter_mut().enumerate() {
+        if i % t != 0 && *id != PAD && rng.random::<f64>() < rate {
+            *id = UNK;
+        }
+    }
+    Ok(Tensor::from_vec(v, (b, t), ids.device())?)
+}
+
 /// Summed cross-entropy (nats), the model's penalty, words predicted right and words, of `sentences`
-/// through `model` at noise `sigma`, with teacher forcing. Training passes `dropout`; the loss tensors
-/// keep their graph.
+/// through `model` at noise `sigma`, with teacher forcing. Training passes `dropout` and may pass
+/// `word_dropout` (rate and its stream); the loss tensors keep their graph.
 fn forward_loss<M: JsccModel>(
     model: &M,
     sentences: &[&[u32]],
@@ -301,6 +328,7 @@ fn forward_loss<M: JsccModel>(
     sigma: f64,
     rng: &mut ChaCha8Rng,
     mut dropout: Option<&mut Dropout>,
+    word_dropout: Option<(f64, &mut ChaCha8Rng)>,
     count_correct: bool,
 ) -> Result<(Tensor, Option<Tensor>, usize, usize)> {
     let dev = model.device().clone();
@@ -310,7 +338,10 @@ fn forward_loss<M: JsccModel>(
     let reals = model.values_per_token();
     let noise = Tensor::from_vec(effective_noise(channel, b, t, reals, sigma, rng), (b, t, reals), &dev)?;
     let memory = model.channel_decode(&(tx + noise)?)?;
-    let inputs = batch.ids.narrow(1, 0, t - 1)?;
+    let mut inputs = batch.ids.narrow(1, 0, t - 1)?;
+    if let Some((rate, rng)) = word_dropout {
+        inputs = drop_words(&inputs, rate, rng)?;
+    }
     let lengths: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
     let (states, rx_penalty) = model.decode_states_with_penalty(&inputs, &lengths, &memory, &batch.src_bias, dropout)?;
     let penalty = match (tx_penalty, rx_penalty) {
@@ -341,7 +372,7 @@ pub fn evaluate<M: JsccModel>(model: &M, sentences: &[Vec<u32>], channel: Channe
         let (mut nats, mut correct, mut words) = (0f64, 0usize, 0usize);
         for chunk in sentences.chunks(batch.max(1)) {
             let refs: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            let (nll, _, c, w) = forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, true)?;
+            let (nll, _, c, w) = forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, None, true)?;
             nats += nll.to_scalar::<f32>()? as f64;
             correct += c;
             words += w;
@@ -380,6 +411,9 @@ pub fn train_jscc<M: JsccModel>(
     }
     if !(config.snr_low_db <= config.snr_high_db) {
         bail!("training SNR range {}..{} dB is empty", config.snr_low_db, config.snr_high_db);
+    }
+    if !(0.0..1.0).contains(&config.word_dropout) {
+        bail!("word dropout {} is not in [0, 1)", config.word_dropout);
     }
     let device: Device = config.device.device()?;
     let vocab = WordVocab::from_json_file(&config.vocab)?;
@@ -488,7 +522,7 @@ pub fn train_jscc<M: JsccModel>(
             "steps": state.step,
             "batch_size": config.batch_size,
             "lr": config.lr, "warmup": config.warmup, "weight_decay": config.weight_decay,
-            "dropout": config.dropout, "snr_db": [config.snr_low_db, config.snr_high_db], "seed": config.seed,
+            "dropout": config.dropout, "word_dropout": config.word_dropout, "snr_db": [config.snr_low_db, config.snr_high_db], "seed": config.seed,
             "validation": state.eval_log.last(),
             "wall_s": state.wall_s,
             "init": state.init,
@@ -516,7 +550,10 @@ pub fn train_jscc<M: JsccModel>(
         let mut rng = step_rng(config.seed, step);
         let sigma = if sigma_hi > sigma_lo { rng.random_range(sigma_lo..sigma_hi) } else { sigma_lo };
         let mut dropout = Dropout { p: config.dropout, rng: ChaCha8Rng::seed_from_u64(rng.random()) };
-        let (nll, penalty, _, words) = forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), false)?;
+        // Drawn only when on, so the stream of a run without it is unchanged.
+        let mut word_rng = (config.word_dropout > 0.0).then(|| ChaCha8Rng::seed_from_u64(rng.random()));
+        let word_dropout = word_rng.as_mut().map(|r| (config.word_dropout, r));
+        let (nll, penalty, _, words) = forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), word_dropout, false)?;
         let loss = (&nll / words.max(1) as f64)?;
         let loss = match penalty {
             Some(p) => (loss + p)?,
@@ -598,6 +635,7 @@ pub fn export_f16_as<M: JsccModel>(weights: &Path, out: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::word_vocab::START;
 
     /// The toy corpora's 10 words (the vocabulary file of [`toy`] holds them after the 5 specials).
     const TOY_WORDS: [&str; 10] = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];
@@ -748,6 +786,49 @@ mod tests {
             // Measured: DeepSC 0.55 / 0.15, UT 0.43 / 0.12, UT-quant 0.34 / 0.18 (chance ≈ 0.1 plus <END>).
             assert!(high > low + 0.12, "{name}: {high} at 20 dB vs {low} at -15 dB");
         }
+        Ok(())
+    }
+
+    #[test]
+    fn word_dropout_hides_words_but_not_start_or_padding() -> Result<()> {
+        let (b, t) = (40usize, 12usize);
+        // Row i: <START>, then words 5.. up to length 4 + i % 8, then <PAD>.
+        let ids: Vec<u32> = (0..b).flat_map(|i| (0..t).map(move |j| if j == 0 { START } else if j < 4 + i % 8 { 4 + j as u32 } else { PAD })).collect();
+        let ids = Tensor::from_vec(ids, (b, t), &Device::Cpu)?;
+        let before = ids.to_vec2::<u32>()?;
+        let after = drop_words(&ids, 0.3, &mut ChaCha8Rng::seed_from_u64(7))?.to_vec2::<u32>()?;
+        let (mut words, mut hidden) = (0, 0);
+        for (r0, r1) in before.iter().zip(&after) {
+            assert_eq!(r1[0], START);
+            for (&x, &y) in r0.iter().zip(r1).skip(1) {
+                match x {
+                    PAD => assert_eq!(y, PAD),
+                    _ => {
+                        words += 1;
+                        hidden += usize::from(y == UNK);
+                        assert!(y == x || y == UNK);
+                    }
+                }
+            }
+        }
+        let rate = hidden as f64 / words as f64;
+        assert!((0.2..0.4).contains(&rate), "{hidden} of {words} words hidden");
+        assert_eq!(drop_words(&ids, 0.0, &mut ChaCha8Rng::seed_from_u64(7))?.to_vec2::<u32>()?, before);
+        Ok(())
+    }
+
+    #[test]
+    fn word_dropout_changes_the_run_and_is_recorded_only_when_on() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let plain = tiny(dir.path(), 3, "plain");
+        let off = train_deepsc(&plain, &mut |_| {})?;
+        let dropped = DeepScTrainConfig { word_dropout: 0.5, out_dir: dir.path().join("dropped"), ..plain.clone() };
+        let on = train_deepsc(&dropped, &mut |_| {})?;
+        assert_ne!(off.train_log.last().map(|p| p.loss), on.train_log.last().map(|p| p.loss));
+        assert!(!plain.trajectory_key().contains("word_dropout"), "a run without it keeps its old key");
+        assert!(dropped.trajectory_key().contains("word_dropout"));
+        let bad = DeepScTrainConfig { word_dropout: 1.0, out_dir: dir.path().join("bad"), ..plain };
+        assert!(train_deepsc(&bad, &mut |_| {}).unwrap_err().to_string().contains("word dropout"));
         Ok(())
     }
 

@@ -56,6 +56,11 @@ pub struct JsccArgs {
     pub lr: Option<f64>,
     #[arg(long, default_value_t = 0)]
     pub warmup: u64,
+    /// Probability that a teacher-forced decoder input word becomes `<UNK>` in training (word
+    /// dropout; 0, the references, by default): makes the decoder read the channel instead of
+    /// guessing from the previous words.
+    #[arg(long, default_value_t = 0.0)]
+    pub word_dropout: f64,
     #[arg(long, default_value_t = 11)]
     pub seed: u64,
     /// Training SNR range `LOW..HIGH` in dB, σ drawn uniformly between the two ends' values
@@ -96,6 +101,7 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
             cfg.lr = a.lr.unwrap_or(cfg.lr);
             cfg.warmup = a.warmup;
             cfg.seed = a.seed;
+            cfg.word_dropout = a.word_dropout;
             if let Some((low, high)) = a.snr_db {
                 (cfg.snr_low_db, cfg.snr_high_db) = (low, high);
             }

@@ -632,6 +632,35 @@ pub fn export_f16_as<M: JsccModel>(weights: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Writes the model in `weights` with the named parameters multiplied by their factors (f16 or
+/// f32), as an `--init` for a training run that should start from a rescaled model; the file's
+/// training record says what was done to which file (`rescaled`). Used to give the UT's channel
+/// decoder output and source embeddings DeepSC's scale (neural/models/README.md). Unknown names
+/// and non-finite factors are refused.
+pub fn rescale_parameters_as<M: JsccModel>(weights: &Path, out: &Path, scales: &[(String, f64)], dtype: StoredDtype) -> Result<()> {
+    let (model, vocab, training) = M::load(weights, &Device::Cpu)?;
+    for (name, factor) in scales {
+        if !factor.is_finite() {
+            bail!("scale of {name}: {factor} is not a finite number");
+        }
+        let Some((_, var)) = model.named_parameters().iter().find(|(n, _)| n == name) else {
+            bail!("{}: no parameter named {name} (the file has {} parameters)", weights.display(), model.named_parameters().len());
+        };
+        var.set(&(var.as_tensor() * *factor)?)?;
+    }
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    let record = serde_json::json!({
+        "rescaled": {
+            "file": weights.file_name().map(|s| s.to_string_lossy().to_string()),
+            "sha256": format!("{:x}", Sha256::digest(&bytes)),
+            "scales": scales.iter().map(|(n, f)| (n.clone(), serde_json::json!(f))).collect::<serde_json::Map<_, _>>(),
+            "training": training,
+        }
+    });
+    model.save(out, &vocab, &record, dtype)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -829,6 +858,31 @@ mod tests {
         assert!(dropped.trajectory_key().contains("word_dropout"));
         let bad = DeepScTrainConfig { word_dropout: 1.0, out_dir: dir.path().join("bad"), ..plain };
         assert!(train_deepsc(&bad, &mut |_| {}).unwrap_err().to_string().contains("word dropout"));
+        Ok(())
+    }
+
+    #[test]
+    fn rescale_multiplies_the_named_parameters_only_and_records_it() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (_, vocab_path) = toy(dir.path());
+        let vocab = WordVocab::from_json_file(&vocab_path)?;
+        let ut = Ut::new(UtConfig::tiny(vocab.len()), 3, &Device::Cpu)?;
+        let src = dir.path().join("ut.safetensors");
+        ut.save(&src, &vocab, &serde_json::json!({"steps": 7}), StoredDtype::F32)?;
+        let out = dir.path().join("scaled.safetensors");
+        let scales = vec![("from_channel_emb.2.weight".to_string(), 5.0), ("src_embed.lut.weight".to_string(), 8.0)];
+        rescale_parameters_as::<Ut>(&src, &out, &scales, StoredDtype::F32)?;
+        let (scaled, _, record) = Ut::load(&out, &Device::Cpu)?;
+        for ((name, a), (_, b)) in ut.named_parameters().iter().zip(scaled.named_parameters()) {
+            let factor = scales.iter().find(|(n, _)| n == name).map_or(1.0, |s| s.1);
+            let diff = (a.as_tensor() * factor)?.sub(b.as_tensor())?.abs()?.max_all()?.to_scalar::<f32>()?;
+            assert!(diff < 1e-6, "{name}: off by {diff}");
+        }
+        assert_eq!(record["rescaled"]["scales"]["src_embed.lut.weight"], 8.0);
+        assert_eq!(record["rescaled"]["training"]["steps"], 7);
+        let unknown = vec![("no.such.weight".to_string(), 2.0)];
+        let err = rescale_parameters_as::<Ut>(&src, &out, &unknown, StoredDtype::F32).unwrap_err().to_string();
+        assert!(err.contains("no parameter named no.such.weight"), "{err}");
         Ok(())
     }
 

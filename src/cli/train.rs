@@ -27,6 +27,8 @@ pub enum TrainCommand {
     Curve(super::train_jscc::CurveArgs),
     /// Write a DeepSC or UT checkpoint as the f16 file `sim run` ships.
     Export(super::train_jscc::ExportArgs),
+    /// Write a DeepSC or UT weight file with some parameters multiplied by factors (an `--init`).
+    Rescale(super::train_jscc::RescaleArgs),
 }
 
 #[derive(Args)]
@@ -118,6 +120,7 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
         TrainCommand::UtQuant(a) => super::train_jscc::run(super::train_jscc::JsccKind::UtQuant, a),
         TrainCommand::Curve(a) => super::train_jscc::run_curve(a),
         TrainCommand::Export(a) => super::train_jscc::run_export(a),
+        TrainCommand::Rescale(a) => super::train_jscc::run_rescale(a),
     }
 }
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use neural::deepsc::DeepSc;
-use neural::train_deepsc::{export_f16_as, read_logs, train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, UtTrainConfig};
+use neural::train_deepsc::{export_f16_as, read_logs, rescale_parameters_as, train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, UtTrainConfig};
+use neural::weights::StoredDtype;
 use neural::ut::Ut;
 use neural::{Channel, DeviceChoice};
 
@@ -233,6 +234,42 @@ pub fn run_export(a: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(Args)]
+pub struct RescaleArgs {
+    /// A DeepSC or UT weight file (a checkpoint or a shipped f16 file).
+    pub weights: PathBuf,
+    /// The rescaled weights to write (for `sim train ... --init`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// NAME=FACTOR: multiply parameter NAME by FACTOR (repeatable), e.g.
+    /// from_channel_emb.2.weight=5.
+    #[arg(long = "scale", value_parser = parse_scale, required = true)]
+    pub scales: Vec<(String, f64)>,
+    /// Store f16 (as the shipped files) instead of f32.
+    #[arg(long)]
+    pub f16: bool,
+}
+
+pub fn run_rescale(a: RescaleArgs) -> anyhow::Result<()> {
+    let dtype = if a.f16 { StoredDtype::F16 } else { StoredDtype::F32 };
+    if let Err(deepsc) = rescale_parameters_as::<DeepSc>(&a.weights, &a.out, &a.scales, dtype) {
+        rescale_parameters_as::<Ut>(&a.weights, &a.out, &a.scales, dtype).map_err(|ut| anyhow::anyhow!("as DeepSC: {deepsc}; as UT: {ut}"))?;
+    }
+    println!("rescaled {} -> {}", a.weights.display(), a.out.display());
+    Ok(())
+}
+
+/// `NAME=FACTOR` with a finite FACTOR.
+fn parse_scale(s: &str) -> Result<(String, f64), String> {
+    let bad = || format!("'{s}': expected NAME=FACTOR, e.g. from_channel_emb.2.weight=5");
+    let (name, factor) = s.rsplit_once('=').ok_or_else(bad)?;
+    let factor: f64 = factor.trim().parse().map_err(|_| bad())?;
+    if name.trim().is_empty() || !factor.is_finite() {
+        return Err(bad());
+    }
+    Ok((name.trim().to_string(), factor))
+}
+
 /// `LOW..HIGH` in dB, LOW ≤ HIGH, both finite.
 fn parse_snr_range(s: &str) -> Result<(f64, f64), String> {
     let bad = || format!("'{s}': expected LOW..HIGH in dB, e.g. 5..10 or -2..4");
@@ -246,7 +283,16 @@ fn parse_snr_range(s: &str) -> Result<(f64, f64), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_snr_range;
+    use super::{parse_scale, parse_snr_range};
+
+    #[test]
+    fn scales_parse_and_bad_ones_are_refused() {
+        assert_eq!(parse_scale("from_channel_emb.2.weight=5"), Ok(("from_channel_emb.2.weight".to_string(), 5.0)));
+        assert_eq!(parse_scale("a.b=0.5"), Ok(("a.b".to_string(), 0.5)));
+        for bad in ["a.b", "=2", "a.b=", "a.b=x", "a.b=nan", "a.b=inf"] {
+            assert!(parse_scale(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn snr_ranges_parse_and_bad_ones_are_refused() {

@@ -3,9 +3,9 @@
 //! and how much the word (between-group share of the variance, per value; the word share is
 //! biased upwards by words seen once), and the RMS of the channel decoder's output, the memory the
 //! semantic decoder's cross-attention reads; and the teacher-forced loss with that memory, with none
-//! (zeros) and with the next sentence's (no channel use: all three equal). This is how the UT's language-model plateau was traced
-//! (neural/models/README.md): its memory had 1/5 of DeepSC's scale and its transmission was mostly
-//! position.
+//! (zeros) and with the next sentence's (no channel use: all three equal). This is how the UT's
+//! language-model plateau was traced (neural/models/README.md): its memory had 1/5 of DeepSC's scale
+//! and its transmission was mostly position.
 //! Run: cargo run --release -p lmsscc-neural --example jscc_probe -- neural/models/deepsc-awgn.safetensors ...
 //! (a file whose name contains "deepsc" is read as DeepSC, any other as UT / UT-quant).
 use std::collections::HashMap;

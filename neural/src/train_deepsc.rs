@@ -14,8 +14,9 @@
 //! - Word dropout (`word_dropout`, off in the references): each teacher-forced decoder input word
 //!   after `<START>` becomes `<UNK>` with this probability, training only (Bowman et al., "Generating
 //!   sentences from a continuous space", 2016). A decoder that sees the true previous words can
-//!   reach a language model's loss without reading the channel, and a trained-from-scratch UT stays
-//!   there (neural/models/README.md); with words missing, the channel is the only way to them.
+//!   reach a language model's loss without reading the channel; with words missing, the channel is
+//!   the only way to them. Tried on the UT's language-model plateau (neural/models/README.md): not
+//!   faster there over 250 steps; what got the UT off it was rescaling ([`rescale_parameters_as`]).
 //! - Optimizer: Adam (ours, state saved) with the model's reference β₂ (DeepSC 0.98, UT 0.999) and L2
 //!   weight decay (DeepSC 5e-4, UT none); learning rate `lr` after a linear warm-up of `warmup` steps
 //!   (DeepSC: 1e-4, none; UT: 3e-4, none; UT's step decay and ±0.1 gradient clamping are not

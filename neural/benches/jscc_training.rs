@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use neural::train_deepsc::{train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, UtTrainConfig};
+use neural::train_deepsc::{train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, JsccTrainConfig, UtTrainConfig};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -45,6 +45,11 @@ fn time_steps(steps: u64, train: impl FnOnce(&mut dyn FnMut(DeepScProgress)) -> 
     (t1.duration_since(t0).as_secs_f64() / n, (f1 - f0) as f64 / n)
 }
 
+/// `config` cut to `steps` steps, reporting each, with no evaluation or checkpoint on the way.
+fn timing_run<C>(config: JsccTrainConfig<C>, steps: u64) -> JsccTrainConfig<C> {
+    JsccTrainConfig { steps, report_every: 1, eval_every: u64::MAX, checkpoint_every: u64::MAX, validation_sentences: 8, ..config }
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let data = root.join("data/europarl/test_sentences.txt");
@@ -61,13 +66,11 @@ fn main() {
             let out = tempfile::tempdir().expect("temporary folder");
             let (s, faults) = match model {
                 "ut" => {
-                    let mut c = UtTrainConfig::reference(&data, &vocab, &data, out.path());
-                    (c.steps, c.report_every, c.eval_every, c.checkpoint_every, c.validation_sentences) = (steps, 1, u64::MAX, u64::MAX, 8);
+                    let c = timing_run(UtTrainConfig::reference(&data, &vocab, &data, out.path()), steps);
                     time_steps(steps, |p| train_ut(&c, false, p).map(drop))
                 }
                 "deepsc" => {
-                    let mut c = DeepScTrainConfig::reference(&data, &vocab, &data, out.path());
-                    (c.steps, c.report_every, c.eval_every, c.checkpoint_every, c.validation_sentences) = (steps, 1, u64::MAX, u64::MAX, 8);
+                    let c = timing_run(DeepScTrainConfig::reference(&data, &vocab, &data, out.path()), steps);
                     time_steps(steps, |p| train_deepsc(&c, p).map(drop))
                 }
                 other => panic!("JSCC_BENCH_MODELS: unknown model '{other}' (ut, deepsc)"),

@@ -15,7 +15,7 @@ use candle_core::{Device, Tensor};
 use neural::cross_entropy::cross_entropy_rows;
 use neural::deepsc::{DeepSc, SentenceBatch};
 use neural::jscc::JsccModel;
-use neural::train_deepsc::read_sentences;
+use neural::train_deepsc::{next_word_targets, read_sentences};
 use neural::ut::Ut;
 use neural::word_vocab::PAD;
 
@@ -66,10 +66,7 @@ fn probe<M: JsccModel>(path: &str) -> anyhow::Result<()> {
         explained_share(&rows, |r| r.1 as u64),
     );
     let (b, t) = batch.ids.dims2()?;
-    let mut targets = vec![PAD; b * (t - 1)];
-    for (i, s) in refs.iter().enumerate() {
-        targets[i * (t - 1)..i * (t - 1) + s.len() - 1].copy_from_slice(&s[1..]);
-    }
+    let targets = next_word_targets(&refs, t);
     let words = targets.iter().filter(|&&w| w != PAD).count() as f64;
     let inputs = batch.ids.narrow(1, 0, t - 1)?;
     let lengths: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();

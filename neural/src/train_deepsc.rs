@@ -306,6 +306,16 @@ fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed.rotate_left(29) ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66)
 }
 
+/// The next-word targets of teacher forcing, row-major `(B, t − 1)`: row i holds sentence i's ids
+/// after `<START>`, then `<PAD>` (ignored by the loss).
+pub fn next_word_targets(sentences: &[&[u32]], t: usize) -> Vec<u32> {
+    let mut targets = vec![PAD; sentences.len() * (t - 1)];
+    for (i, s) in sentences.iter().enumerate() {
+        targets[i * (t - 1)..i * (t - 1) + s.len() - 1].copy_from_slice(&s[1..]);
+    }
+    targets
+}
+
 /// `ids` `(B, T)` with each word after `<START>` (column 0) replaced by `<UNK>` with probability `rate`
 /// (`<PAD>` stays).
 fn drop_words(ids: &Tensor, rate: f64, rng: &mut ChaCha8Rng) -> Result<Tensor> {
@@ -350,10 +360,7 @@ fn forward_loss<M: JsccModel>(
         (a, b) => a.or(b),
     };
     let logits = model.logits(&states)?.reshape((b * (t - 1), ()))?;
-    let mut targets = vec![PAD; b * (t - 1)];
-    for (i, s) in sentences.iter().enumerate() {
-        targets[i * (t - 1)..i * (t - 1) + s.len() - 1].copy_from_slice(&s[1..]);
-    }
+    let targets = next_word_targets(sentences, t);
     let words = targets.iter().filter(|&&w| w != PAD).count();
     let correct = if count_correct {
         let best = logits.argmax(1)?.to_vec1::<u32>()?;

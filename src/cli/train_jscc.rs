@@ -161,12 +161,18 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `as_deepsc`, and `as_ut` where that fails (a weight file's format tag says which it is); both
+/// errors where both fail.
+fn as_deepsc_or_ut(as_deepsc: impl FnOnce() -> anyhow::Result<()>, as_ut: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    match as_deepsc() {
+        Ok(()) => Ok(()),
+        Err(deepsc) => as_ut().map_err(|ut| anyhow::anyhow!("as DeepSC: {deepsc}; as UT: {ut}")),
+    }
+}
+
 /// f16 copy of a DeepSC or UT checkpoint (the format tag inside says which).
 fn export(weights: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
-    match export_f16_as::<DeepSc>(weights, out) {
-        Ok(()) => Ok(()),
-        Err(deepsc) => export_f16_as::<Ut>(weights, out).map_err(|ut| anyhow::anyhow!("{deepsc}; as UT: {ut}")),
-    }
+    as_deepsc_or_ut(|| export_f16_as::<DeepSc>(weights, out), || export_f16_as::<Ut>(weights, out))
 }
 
 #[derive(Args)]
@@ -252,9 +258,10 @@ pub struct RescaleArgs {
 
 pub fn run_rescale(a: RescaleArgs) -> anyhow::Result<()> {
     let dtype = if a.f16 { StoredDtype::F16 } else { StoredDtype::F32 };
-    if let Err(deepsc) = rescale_parameters_as::<DeepSc>(&a.weights, &a.out, &a.scales, dtype) {
-        rescale_parameters_as::<Ut>(&a.weights, &a.out, &a.scales, dtype).map_err(|ut| anyhow::anyhow!("as DeepSC: {deepsc}; as UT: {ut}"))?;
-    }
+    as_deepsc_or_ut(
+        || rescale_parameters_as::<DeepSc>(&a.weights, &a.out, &a.scales, dtype),
+        || rescale_parameters_as::<Ut>(&a.weights, &a.out, &a.scales, dtype),
+    )?;
     println!("rescaled {} -> {}", a.weights.display(), a.out.display());
     Ok(())
 }

@@ -494,13 +494,8 @@ pub fn train_jscc<M: JsccModel>(
                         vocab.len()
                     );
                 }
-                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let record = serde_json::json!({
-                    "file": path.file_name().map(|s| s.to_string_lossy().to_string()),
-                    "sha256": format!("{:x}", Sha256::digest(&bytes)),
-                    "training": training,
-                    "fresh_parameters": fresh_parameters,
-                });
+                let mut record = weights_record(path, training)?;
+                record["fresh_parameters"] = serde_json::json!(fresh_parameters);
                 (model, Some(record))
             }
             None => (M::new(model_config, config.seed, &device)?, None),
@@ -656,17 +651,23 @@ pub fn rescale_parameters_as<M: JsccModel>(weights: &Path, out: &Path, scales: &
         };
         var.set(&(var.as_tensor() * *factor)?)?;
     }
-    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
-    let record = serde_json::json!({
-        "rescaled": {
-            "file": weights.file_name().map(|s| s.to_string_lossy().to_string()),
-            "sha256": format!("{:x}", Sha256::digest(&bytes)),
-            "scales": scales.iter().map(|(n, f)| (n.clone(), serde_json::json!(f))).collect::<serde_json::Map<_, _>>(),
-            "training": training,
-        }
-    });
-    model.save(out, &vocab, &record, dtype)?;
+    let mut rescaled = weights_record(weights, training)?;
+    rescaled["scales"] = scales.iter().map(|(n, f)| (n.clone(), serde_json::json!(f))).collect::<serde_json::Map<_, _>>().into();
+    model.save(out, &vocab, &serde_json::json!({ "rescaled": rescaled }), dtype)?;
     Ok(())
+}
+
+/// What a weight file derived from `path` records about it: the file's name, its sha256 and its own
+/// training record (`training`, as loaded), so a chain of `--init`/`rescale` steps stays traceable.
+/// The file is hashed after loading (a second read): weight files are tens of MB, and the loaders
+/// take paths.
+fn weights_record(path: &Path, training: serde_json::Value) -> Result<serde_json::Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(serde_json::json!({
+        "file": path.file_name().map(|s| s.to_string_lossy().to_string()),
+        "sha256": format!("{:x}", Sha256::digest(&bytes)),
+        "training": training,
+    }))
 }
 
 #[cfg(test)]

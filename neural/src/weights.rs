@@ -38,7 +38,9 @@ pub struct ModelMeta {
 pub enum EcctError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: not a valid ECCT weight file: {reason}")]
+    /// Shared by every weight format (ECCT, DeepSC, UT, byte LM), so the message names none; the
+    /// reason says which format tag was expected where the tag is the problem.
+    #[error("{path}: not a valid weight file: {reason}")]
     Format { path: PathBuf, reason: String },
     #[error(
         "{path}: model was trained for code `{trained_name}` (fingerprint {trained:016x}), \

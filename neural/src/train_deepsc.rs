@@ -889,6 +889,8 @@ mod tests {
         }
         assert_eq!(record["rescaled"]["scales"]["src_embed.lut.weight"], 8.0);
         assert_eq!(record["rescaled"]["training"]["steps"], 7);
+        assert_eq!(record["rescaled"]["file"], "ut.safetensors");
+        assert_eq!(record["rescaled"]["sha256"], format!("{:x}", Sha256::digest(std::fs::read(&src)?)));
         let unknown = vec![("no.such.weight".to_string(), 2.0)];
         let err = rescale_parameters_as::<Ut>(&src, &out, &unknown, StoredDtype::F32).unwrap_err().to_string();
         assert!(err.contains("no parameter named no.such.weight"), "{err}");

@@ -2,7 +2,7 @@
 //! channel use on the unified axis, unseen words, and the errors a user gets for bad weights.
 //!
 //! The weights here are a small untrained DeepSC over the real Europarl vocabulary: the test is about
-//! the plumbing and the accounting, not the model's quality (`deepsc_quality.rs` checks that).
+//! the plumbing and the accounting, not the model's quality (`jscc_quality.rs` checks that).
 
 mod common;
 

@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use common::{fails_with, root, sim, stderr, tiny_ut, tiny_weights, write};
+use common::{fails_with, num, result_rows, root, sim, stderr, tiny_ut, tiny_weights, write};
 use neural::deepsc::{DeepSc, DeepScConfig};
 use neural::jscc::JsccModel;
 use neural::ut::UtConfig;
@@ -50,18 +49,6 @@ weights = "{}"
     )
 }
 
-type Row = HashMap<String, String>;
-
-fn rows(dir: &Path) -> Vec<Row> {
-    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
-    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
-    rdr.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect()
-}
-
-fn num(r: &Row, k: &str) -> f64 {
-    r[k].parse().unwrap_or_else(|_| panic!("column {k} = '{}' is not a number", r[k]))
-}
-
 #[test]
 fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,7 +73,7 @@ fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
     let positions: usize = lines.iter().map(|l| vocab.encode(l).ids.len()).sum();
     let reals_per_message = (positions * 4) as f64 / lines.len() as f64; // tiny(): 4 reals per word
-    let all = rows(&out_dir);
+    let all = result_rows(&out_dir);
     assert_eq!(all.len(), 4);
     let huffman = all.iter().find(|r| r["scheme"] == "huffman-uncoded").unwrap();
     for r in all.iter().filter(|r| r["scheme"] == "deepsc") {
@@ -107,7 +94,7 @@ fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     // Rerun resumes: nothing left to simulate.
     let again = sim(&["run", sc.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(rows(&out_dir), all);
+    assert_eq!(result_rows(&out_dir), all);
 
     // Retrained weights under the same path, one point still to do: the old rows are not mixed
     // with rows of the new model.
@@ -129,7 +116,7 @@ fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     let fresh = sim(&["run", sc.to_str().unwrap(), "--fresh", "--out", out_dir.to_str().unwrap()]);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
     assert!(String::from_utf8_lossy(&fresh.stdout).contains(&format!("{} points simulated; results in", all.len())), "{}", String::from_utf8_lossy(&fresh.stdout));
-    assert_eq!(rows(&out_dir).len(), all.len());
+    assert_eq!(result_rows(&out_dir).len(), all.len());
 }
 
 #[test]
@@ -174,7 +161,7 @@ fn ut_is_analog_and_ut_quant_rides_the_digital_link() {
     let out_dir = dir.path().join("out");
     let out = sim(&["run", sc.to_str().unwrap(), "--quiet", "--out", out_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let all = rows(&out_dir);
+    let all = result_rows(&out_dir);
     let vocab = WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
     let positions = ["we vote on the report tomorrow .", "thank you mr segni ."].map(|l| vocab.encode(l).ids.len());
     let (ut_cfg, q_cfg) = (UtConfig::tiny(vocab.len()), UtConfig::tiny_quantized(vocab.len()));

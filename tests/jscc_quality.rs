@@ -9,7 +9,9 @@
 
 mod common;
 
-use common::{sim, stderr, write};
+use std::collections::HashMap;
+
+use common::{num, result_rows, sim, stderr, write};
 
 #[test]
 fn shipped_jscc_models_reproduce_sentences_at_18_db() {
@@ -47,14 +49,7 @@ source = "ut-quant"
     let out_dir = dir.path().join("out");
     let out = sim(&["run", sc.to_str().unwrap(), "--quiet", "--out", out_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut rdr = csv::Reader::from_path(out_dir.join("results.csv")).unwrap();
-    let header = rdr.headers().unwrap().clone();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let mut bleu1 = std::collections::HashMap::new();
-    for row in rdr.records() {
-        let row = row.unwrap();
-        bleu1.insert(row[column("scheme")].to_string(), row[column("bleu1")].parse::<f64>().unwrap());
-    }
+    let bleu1: HashMap<String, f64> = result_rows(&out_dir).iter().map(|r| (r["scheme"].clone(), num(r, "bleu1"))).collect();
     eprintln!("BLEU-1 at 18 dB: {bleu1:?}");
     for (scheme, floor) in [("deepsc", 0.9), ("ut", 0.88), ("ut-quant", 0.75)] {
         assert!(bleu1[scheme] >= floor, "{scheme}: BLEU-1 at 18 dB = {} < {floor}", bleu1[scheme]);

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{fails_with, results_but_seconds, root, sim, stderr};
+use common::{fails_with, result_rows, results_but_seconds, root, sim, stderr};
 
 /// A small uncoded AWGN sweep whose points stop for both reasons: 0 and 6 dB in the first group,
 /// 8 dB after several groups on errors, 10 dB on the frame budget with a short last group.
@@ -85,10 +85,8 @@ fn link_level_shards_merge_to_the_single_run_and_late_shards_do_only_what_is_mis
 
     // Shard 3 ran after the others: at each point it simulated exactly its groups below G, the
     // number of groups the single run needed (G = frames / 256 rounded up), nothing more.
-    let mut rdr = csv::Reader::from_path(one.join("results.csv")).unwrap();
     let mut expected = Vec::new();
-    for r in rdr.deserialize::<std::collections::HashMap<String, String>>() {
-        let r = r.unwrap();
+    for r in result_rows(&one) {
         let groups = r["frames"].parse::<u64>().unwrap().div_ceil(256);
         expected.extend((3..groups).step_by(4).map(|g| (r["snr_db"].parse::<f64>().unwrap(), g)));
     }

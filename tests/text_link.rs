@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{root, stderr};
+use common::{num, result_rows, result_table, root, stderr, ResultRow};
 
 const TEXT_COLUMNS: [&str; 14] = [
     "snr_unified_db",
@@ -36,24 +35,8 @@ fn run_quick(out: &Path, threads: &str) -> std::process::Output {
         .expect("sim runs")
 }
 
-type Row = HashMap<String, String>;
-
-fn rows(dir: &Path) -> (Vec<String>, Vec<Row>) {
-    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
-    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
-    let rows = rdr
-        .records()
-        .map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect())
-        .collect();
-    (header, rows)
-}
-
-fn num(r: &Row, k: &str) -> f64 {
-    r[k].parse().unwrap_or_else(|_| panic!("column {k} = '{}' is not a number", r[k]))
-}
-
 /// Everything but timings.
-fn deterministic(rows: &[Row]) -> Vec<Vec<String>> {
+fn deterministic(rows: &[ResultRow]) -> Vec<Vec<String>> {
     rows.iter()
         .map(|r| {
             let mut v: Vec<String> = r.iter().filter(|(k, _)| k.as_str() != "seconds").map(|(k, v)| format!("{k}={v}")).collect();
@@ -69,7 +52,7 @@ fn quick_scenario_runs_end_to_end_with_consistent_columns() {
     let out = dir.path().join("quick");
     let o = run_quick(&out, "2");
     assert!(o.status.success(), "{}", stderr(&o));
-    let (header, rows) = rows(&out);
+    let (header, rows) = result_table(&out);
     for c in TEXT_COLUMNS {
         assert!(header.iter().any(|h| h == c), "missing column {c} in {header:?}");
     }
@@ -127,5 +110,5 @@ fn quick_scenario_runs_end_to_end_with_consistent_columns() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 points simulated, 9 already done"), "{}", stderr(&again));
     let single = dir.path().join("single");
     assert!(run_quick(&single, "1").status.success());
-    assert_eq!(deterministic(&rows), deterministic(&self::rows(&single).1));
+    assert_eq!(deterministic(&rows), deterministic(&result_rows(&single)));
 }

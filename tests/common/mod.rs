@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -34,6 +35,30 @@ pub fn fails_with(args: &[&str], needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "{args:?}: expected {n:?} in: {err}");
     }
+}
+
+/// One row of `results.csv`, by column name.
+pub type ResultRow = HashMap<String, String>;
+
+/// `dir/results.csv`: its header (column order) and its rows.
+pub fn result_table(dir: &Path) -> (Vec<String>, Vec<ResultRow>) {
+    let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let rows = rdr
+        .records()
+        .map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The rows of `dir/results.csv`.
+pub fn result_rows(dir: &Path) -> Vec<ResultRow> {
+    result_table(dir).1
+}
+
+/// Column `k` of a row as a number.
+pub fn num(r: &ResultRow, k: &str) -> f64 {
+    r[k].parse().unwrap_or_else(|_| panic!("column {k} = '{}' is not a number", r[k]))
 }
 
 /// `dir/results.csv` without the `seconds` column (the only one that differs between runs of the

@@ -231,7 +231,7 @@ fn rewrite(file: &Path, edit: impl Fn(&mut serde_json::Value)) {
         let mut v: serde_json::Value = serde_json::from_str(&l[65..]).unwrap();
         edit(&mut v);
         let json = serde_json::to_string(&v).unwrap();
-        let sum: String = Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let sum: String = format!("{:x}", Sha256::digest(json.as_bytes()));
         out.push_str(&format!("{sum} {json}\n"));
     }
     std::fs::write(file, out).unwrap();

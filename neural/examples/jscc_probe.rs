@@ -7,7 +7,7 @@
 //! language-model plateau was traced (neural/models/README.md): its memory had 1/5 of DeepSC's scale
 //! and its transmission was mostly position.
 //! Run: cargo run --release -p lmsscc-neural --example jscc_probe -- neural/models/deepsc-awgn.safetensors ...
-//! (a file whose name contains "deepsc" is read as DeepSC, any other as UT / UT-quant).
+//! (each file's format tag says whether it holds DeepSC or UT / UT-quant).
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -85,10 +85,10 @@ fn probe<M: JsccModel>(path: &str) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     for path in std::env::args().skip(1) {
-        if path.contains("deepsc") {
-            probe::<DeepSc>(&path)?;
-        } else {
-            probe::<Ut>(&path)?;
+        match neural::weights::weight_format(Path::new(&path))?.as_str() {
+            neural::deepsc::FORMAT => probe::<DeepSc>(&path)?,
+            neural::ut::FORMAT => probe::<Ut>(&path)?,
+            other => anyhow::bail!("{path}: format tag `{other}`, not a DeepSC or UT weight file"),
         }
     }
     Ok(())

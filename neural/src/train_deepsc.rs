@@ -268,7 +268,7 @@ const STATE_FILE: &str = "state.json";
 /// Sentences of a file as ids, with the count of unseen words.
 pub fn read_sentences(path: &Path, vocab: &WordVocab, limit: Option<usize>) -> Result<(Vec<Vec<u32>>, usize, String)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let sha: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = format!("{:x}", Sha256::digest(&bytes));
     let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
     let mut out = Vec::new();
     let mut unknown = 0;

@@ -144,7 +144,7 @@ const STATE_FILE: &str = "state.json";
 /// Training and validation messages of a sentence file.
 pub fn read_messages(path: &Path, validation: usize) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>, String)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let sha = hex(&Sha256::digest(&bytes));
+    let sha = format!("{:x}", Sha256::digest(&bytes));
     let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
     if lines.last().is_some_and(Vec::is_empty) {
         lines.pop();
@@ -154,10 +154,6 @@ pub fn read_messages(path: &Path, validation: usize) -> Result<(Vec<Vec<u8>>, Ve
     }
     let val = lines.split_off(lines.len() - validation);
     Ok((lines, val, sha))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Rows (one message each) of every step of one epoch.
@@ -284,7 +280,7 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
             "planned_steps": config.steps,
             "batch_rows": config.batch_rows,
             "lr": config.lr, "lr_min": config.lr_min, "warmup": config.warmup, "seed": config.seed,
-            "settings_sha256": hex(&Sha256::digest(format!("{}{}", state.trajectory, state.data_sha256).as_bytes())),
+            "settings_sha256": format!("{:x}", Sha256::digest(format!("{}{}", state.trajectory, state.data_sha256).as_bytes())),
             "validation_bits_per_byte": state.eval_log.last().map(|p| p.value),
             "wall_s": state.wall_s,
         });

@@ -148,9 +148,43 @@ pub fn save_model(path: &Path, model: &Ecct, meta: &ModelMeta) -> Result<(), Ecc
 
 /// Reads only the metadata of a weight file (validates the format tag).
 pub fn read_meta(path: &Path) -> Result<ModelMeta, EcctError> {
-    let bytes = std::fs::read(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, e.to_string()))?;
-    parse_meta(path, &meta.metadata().clone().unwrap_or_default())
+    parse_meta(path, &read_file_metadata(path)?)
+}
+
+/// Longest safetensors header accepted (the safetensors crate's own limit).
+const MAX_HEADER_BYTES: u64 = 100_000_000;
+
+/// The `__metadata__` of a safetensors file, read from its header alone (8 bytes of length, then
+/// JSON), not the tensors after it: enough to tell which model a tens-of-MB weight file holds.
+pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctError> {
+    use std::io::Read;
+    #[derive(Deserialize)]
+    struct Header {
+        #[serde(rename = "__metadata__", default)]
+        metadata: HashMap<String, String>,
+    }
+    let read_err = |source: std::io::Error, what: &str| match source.kind() {
+        std::io::ErrorKind::UnexpectedEof => format_err(path, format!("file ends inside the safetensors {what}")),
+        _ => EcctError::Io { path: path.to_path_buf(), source },
+    };
+    let mut file = std::fs::File::open(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len).map_err(|e| read_err(e, "header length"))?;
+    let len = u64::from_le_bytes(len);
+    if len > MAX_HEADER_BYTES {
+        return Err(format_err(path, format!("safetensors header of {len} bytes (not a weight file?)")));
+    }
+    let mut header = vec![0u8; len as usize];
+    file.read_exact(&mut header).map_err(|e| read_err(e, "header"))?;
+    let header: Header =
+        serde_json::from_slice(&header).map_err(|e| format_err(path, format!("safetensors header: {e}")))?;
+    Ok(header.metadata)
+}
+
+/// The format tag (`format` metadata) of a weight file: which model it holds (ECCT, DeepSC, UT, byte
+/// LM), from the header alone.
+pub fn weight_format(path: &Path) -> Result<String, EcctError> {
+    read_file_metadata(path)?.remove("format").ok_or_else(|| format_err(path, "metadata has no `format` entry"))
 }
 
 fn parse_meta(path: &Path, md: &HashMap<String, String>) -> Result<ModelMeta, EcctError> {
@@ -196,4 +230,45 @@ pub fn load_model(path: &Path, code: &LdpcCode, device: &Device) -> Result<(Ecct
 /// Config helper for callers that only know the architecture.
 pub fn config_for(code: &LdpcCode, layers: usize, dim: usize) -> EcctConfig {
     EcctConfig::new(code.n(), code.m(), layers, dim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_tag_is_read_from_the_header_and_broken_headers_are_format_errors() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("w.safetensors");
+        let mut md = HashMap::new();
+        md.insert("format".to_string(), "some-format-v1".to_string());
+        let tensors = vec![("a".to_string(), Tensor::new(&[1f32, 2., 3.], &Device::Cpu)?)];
+        write_tensors(&path, &tensors, md.clone())?;
+        assert_eq!(read_file_metadata(&path)?, md);
+        assert_eq!(weight_format(&path)?, "some-format-v1");
+
+        let bytes = std::fs::read(&path)?;
+        let header_len = u64::from_le_bytes(bytes[..8].try_into()?) as usize;
+        // Only the header is read: a file cut right after it still names its format.
+        std::fs::write(&path, &bytes[..8 + header_len])?;
+        assert_eq!(weight_format(&path)?, "some-format-v1");
+        for (broken, why) in [
+            (bytes[..5].to_vec(), "file ends inside the safetensors header length"),
+            (bytes[..8 + header_len / 2].to_vec(), "file ends inside the safetensors header"),
+            (b"not a weight file at all".to_vec(), "bytes (not a weight file?)"),
+            ([&(3u64.to_le_bytes())[..], b"{x}"].concat(), "safetensors header:"),
+        ] {
+            std::fs::write(&path, &broken)?;
+            match weight_format(&path) {
+                Err(EcctError::Format { path: p, reason }) => {
+                    assert_eq!(p, path);
+                    assert!(reason.contains(why), "{reason}");
+                }
+                other => panic!("expected a format error ({why}), got {other:?}"),
+            }
+        }
+        write_tensors(&path, &tensors, HashMap::new())?;
+        assert!(weight_format(&path).unwrap_err().to_string().contains("no `format` entry"));
+        Ok(())
+    }
 }

@@ -99,7 +99,7 @@ impl WordVocab {
             h.update(t.as_bytes());
             h.update(b"\n");
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        format!("{:x}", h.finalize())
     }
 
     /// DeepSC's cleaning of one line (see the module doc).

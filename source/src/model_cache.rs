@@ -286,11 +286,7 @@ pub fn sha256_file(path: &Path) -> Result<String, SourceError> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(to_hex(&hasher.finalize()))
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// Check that `path` holds exactly the model `spec` describes.
@@ -403,7 +399,7 @@ fn extract_checked(archive: &Path, member: &str, target: &Path, sha256: Option<&
         }
         out.sync_all().map_err(|e| SourceError::file(&tmp, e))?;
         if let Some(expected) = sha256 {
-            let hash = to_hex(&hasher.finalize());
+            let hash = format!("{:x}", hasher.finalize());
             if hash != expected {
                 return Err(SourceError::file(archive, format!("member {member} has sha256 {hash}, expected {expected}")));
             }

@@ -161,18 +161,27 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `as_deepsc`, and `as_ut` where that fails (a weight file's format tag says which it is); both
-/// errors where both fail.
-fn as_deepsc_or_ut(as_deepsc: impl FnOnce() -> anyhow::Result<()>, as_ut: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
-    match as_deepsc() {
-        Ok(()) => Ok(()),
-        Err(deepsc) => as_ut().map_err(|ut| anyhow::anyhow!("as DeepSC: {deepsc}; as UT: {ut}")),
+/// `as_deepsc` or `as_ut`, as the weight file's format tag says (read from its header).
+fn as_deepsc_or_ut(
+    weights: &std::path::Path,
+    as_deepsc: impl FnOnce() -> anyhow::Result<()>,
+    as_ut: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    match neural::weights::weight_format(weights)?.as_str() {
+        neural::deepsc::FORMAT => as_deepsc(),
+        neural::ut::FORMAT => as_ut(),
+        other => anyhow::bail!(
+            "{}: format tag `{other}`, expected a DeepSC (`{}`) or UT / UT-quant (`{}`) weight file",
+            weights.display(),
+            neural::deepsc::FORMAT,
+            neural::ut::FORMAT
+        ),
     }
 }
 
 /// f16 copy of a DeepSC or UT checkpoint (the format tag inside says which).
 fn export(weights: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
-    as_deepsc_or_ut(|| export_f16_as::<DeepSc>(weights, out), || export_f16_as::<Ut>(weights, out))
+    as_deepsc_or_ut(weights, || export_f16_as::<DeepSc>(weights, out), || export_f16_as::<Ut>(weights, out))
 }
 
 #[derive(Args)]
@@ -259,6 +268,7 @@ pub struct RescaleArgs {
 pub fn run_rescale(a: RescaleArgs) -> anyhow::Result<()> {
     let dtype = if a.f16 { StoredDtype::F16 } else { StoredDtype::F32 };
     as_deepsc_or_ut(
+        &a.weights,
         || rescale_parameters_as::<DeepSc>(&a.weights, &a.out, &a.scales, dtype),
         || rescale_parameters_as::<Ut>(&a.weights, &a.out, &a.scales, dtype),
     )?;
@@ -290,7 +300,7 @@ fn parse_snr_range(s: &str) -> Result<(f64, f64), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_scale, parse_snr_range};
+    use super::{export, parse_scale, parse_snr_range};
 
     #[test]
     fn scales_parse_and_bad_ones_are_refused() {
@@ -309,5 +319,21 @@ mod tests {
         for bad in ["10..5", "5", "a..b", "5..", "nan..1", "1..inf"] {
             assert!(parse_snr_range(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn export_picks_the_model_by_format_tag_and_refuses_other_weight_files() -> anyhow::Result<()> {
+        let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("neural/models");
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out.safetensors");
+        let ecct = models.join("LDPC_N49_K24.awgn.safetensors");
+        let err = export(&ecct, &out).unwrap_err().to_string();
+        assert!(err.contains("LDPC_N49_K24.awgn.safetensors") && err.contains("format tag `lmsscc-ecct-v1`"), "{err}");
+        assert!(!out.exists(), "nothing is written for a refused file");
+        export(&models.join("ut-quant-awgn.safetensors"), &out)?;
+        assert_eq!(neural::weights::weight_format(&out)?, neural::ut::FORMAT);
+        let (model, _, _) = <neural::ut::Ut as neural::jscc::JsccModel>::load(&out, &candle_core::Device::Cpu)?;
+        assert_eq!(neural::jscc::JsccModel::values_per_token(&model), 30, "UT-quant stays UT-quant");
+        Ok(())
     }
 }

@@ -22,7 +22,7 @@ fn header(coder: &dyn SourceCoder, messages: &MessageSet) -> String {
         h.update(t.as_bytes());
         h.update([b'\n']);
     }
-    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let digest: String = format!("{:x}", h.finalize());
     format!("# coder={} messages={} sha256={digest}", coder.name(), messages.len())
 }
 

@@ -131,7 +131,7 @@ impl JsccScheme {
     pub fn check_weights_unchanged(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
         use sha2::{Digest, Sha256};
         let bytes = std::fs::read(&self.weights).with_context(|| format!("reading {}", self.weights.display()))?;
-        let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let digest: String = format!("{:x}", Sha256::digest(&bytes));
         let dir = out_dir.join("encodings");
         let record = dir.join(format!("{}.weights.sha256", self.config.name));
         if has_rows {

@@ -38,7 +38,7 @@ pub struct SweepSummary {
 /// sha256 of the resolved configuration.
 pub fn config_hash(s: &Scenario) -> String {
     let json = serde_json::to_vec(s).expect("a scenario serializes");
-    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(&json))
 }
 
 /// A results folder opened for a run: rows already there, the open CSV and `run.json`.

@@ -175,7 +175,7 @@ pub fn prepare_text(loaded: &LoadedScenario, messages: MessageSet, schemes: Vec<
                         symbols_per_message: uses.symbols_per_message,
                         precision_bits: uses.precision_bits,
                         source_bits: None,
-                        weights_sha256: Some(Sha256::digest(&weights).iter().map(|b| format!("{b:02x}")).collect()),
+                        weights_sha256: Some(format!("{:x}", Sha256::digest(&weights))),
                     }),
                 }
             }

@@ -610,17 +610,42 @@ pub fn train_jscc<M: JsccModel>(
     })
 }
 
-/// The training and validation logs of a run folder (its `state.json`), e.g. while it is running.
-pub fn read_logs(out_dir: &Path) -> Result<(Vec<LossPoint>, Vec<EvalPoint>)> {
+/// What [`read_logs`] reads from a run folder.
+#[derive(Debug, Clone)]
+pub struct RunLogs {
+    pub train: Vec<LossPoint>,
+    pub evals: Vec<EvalPoint>,
+    /// The run's training channel (`awgn`, `rayleigh`) and SNR range in dB.
+    pub channel: String,
+    pub snr_db: (f64, f64),
+}
+
+/// The training and validation logs of a run folder (its `state.json`), e.g. while it is running,
+/// with the channel and SNR range the run trains at.
+pub fn read_logs(out_dir: &Path) -> Result<RunLogs> {
     #[derive(Deserialize)]
     struct Logs {
+        trajectory: String,
         train_log: Vec<LossPoint>,
         eval_log: Vec<EvalPoint>,
+    }
+    #[derive(Deserialize)]
+    struct Setting {
+        channel: String,
+        snr_low_db: f64,
+        snr_high_db: f64,
     }
     let path = out_dir.join(STATE_FILE);
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let logs: Logs = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", path.display()))?;
-    Ok((logs.train_log, logs.eval_log))
+    let setting: Setting = serde_json::from_str(&logs.trajectory)
+        .with_context(|| format!("{}: field `trajectory` lacks the channel or SNR range", path.display()))?;
+    Ok(RunLogs {
+        train: logs.train_log,
+        evals: logs.eval_log,
+        channel: setting.channel,
+        snr_db: (setting.snr_low_db, setting.snr_high_db),
+    })
 }
 
 /// Writes `weights` (a DeepSC training checkpoint) as an f16 file for shipping, keeping its metadata.
@@ -733,6 +758,10 @@ mod tests {
         train_deepsc(&tiny(dir.path(), 15, "b"), &mut |_| {})?;
         let rest = DeepScTrainConfig { resume: true, ..tiny(dir.path(), 30, "b") };
         train_deepsc(&rest, &mut |_| {})?;
+        let logs = read_logs(&rest.out_dir)?;
+        assert_eq!((logs.channel.as_str(), logs.snr_db), ("awgn", (5.0, 10.0)), "DeepSC's reference setting");
+        let steps: Vec<u64> = logs.train.iter().map(|p| p.step).collect();
+        assert_eq!(steps, [5, 10, 15, 20, 25, 30], "the resumed run's log continues the first part's");
         let (a, _, _) = DeepSc::load(&straight.out_dir.join(DEEPSC_WEIGHTS_FILE), &Device::Cpu)?;
         let (b, _, _) = DeepSc::load(&rest.out_dir.join(DEEPSC_WEIGHTS_FILE), &Device::Cpu)?;
         for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {

@@ -205,13 +205,14 @@ pub fn run_curve(a: CurveArgs) -> anyhow::Result<()> {
 /// Learning curves and the log as CSV (`step, wall_s, series, snr_db, loss, word_accuracy`).
 fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
     use crate::report::plot::{training_plots, Curve};
-    let (train, evals) = read_logs(run)?;
+    let logs = read_logs(run)?;
+    let (train, evals) = (&logs.train, &logs.evals);
     let mut csv = String::from("step,wall_s,series,snr_db,loss,word_accuracy\n");
-    for p in &train {
+    for p in train {
         csv.push_str(&format!("{},{:.1},train,,{},\n", p.step, p.wall_s, p.loss));
     }
     let mut snrs: Vec<f64> = Vec::new();
-    for e in &evals {
+    for e in evals {
         for p in &e.points {
             csv.push_str(&format!("{},{:.1},validation,{},{},{}\n", e.step, e.wall_s, p.snr_db, p.loss, p.word_accuracy));
             if !snrs.contains(&p.snr_db) {
@@ -224,7 +225,9 @@ fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<Pat
     let at = |snr: f64, f: fn(&neural::train_deepsc::EvalAtSnr) -> f64| -> Vec<(f64, f64)> {
         evals.iter().filter_map(|e| e.points.iter().find(|p| p.snr_db == snr).map(|p| (e.step as f64, f(p)))).collect()
     };
-    let mut losses = vec![Curve { label: "training (5..10 dB)".into(), points: train.iter().map(|p| (p.step as f64, p.loss)).collect() }];
+    let (low, high) = logs.snr_db;
+    let label = format!("training ({}, {low}..{high} dB)", logs.channel);
+    let mut losses = vec![Curve { label, points: train.iter().map(|p| (p.step as f64, p.loss)).collect() }];
     let mut accuracies = Vec::new();
     for &snr in &snrs {
         losses.push(Curve { label: format!("validation, {snr} dB"), points: at(snr, |p| p.loss) });

@@ -16,8 +16,10 @@ use std::collections::HashMap;
 use common::{num, result_rows, sim, stderr, write};
 
 /// BLEU-1 per scheme of the shipped models at 18 dB on the first 100 test sentences (greedy
-/// decoding); `channel` and `schemes` are TOML tables of the scenario.
-fn bleu1_at_18_db(channel: &str, schemes: &str) -> HashMap<String, f64> {
+/// decoding): one scheme per JSCC source, named after it, with its default weights; `channel` is
+/// the scenario's channel table ("" for AWGN).
+fn bleu1_at_18_db(channel: &str, sources: &[&str]) -> HashMap<String, f64> {
+    let schemes: String = sources.iter().map(|s| format!("[[schemes]]\nname = \"{s}\"\nsource = \"{s}\"\n")).collect();
     let dir = tempfile::tempdir().unwrap();
     let sc = write(
         dir.path(),
@@ -57,17 +59,7 @@ fn assert_floors(bleu1: &HashMap<String, f64>, floors: &[(&str, f64)]) {
 
 #[test]
 fn shipped_jscc_models_reproduce_sentences_at_18_db() {
-    let schemes = r#"[[schemes]]
-name = "deepsc"
-source = "deepsc"
-[[schemes]]
-name = "ut"
-source = "ut"
-[[schemes]]
-name = "ut-quant"
-source = "ut-quant"
-"#;
-    let bleu1 = bleu1_at_18_db("", schemes);
+    let bleu1 = bleu1_at_18_db("", &["deepsc", "ut", "ut-quant"]);
     eprintln!("BLEU-1 at 18 dB, AWGN: {bleu1:?}");
     assert_floors(&bleu1, &[("deepsc", 0.9), ("ut", 0.89), ("ut-quant", 0.84)]);
 }
@@ -76,15 +68,7 @@ source = "ut-quant"
 /// fading (one CN(0,1) gain per sentence: a deep fade costs the whole sentence, hence lower floors).
 #[test]
 fn shipped_rayleigh_jscc_models_reproduce_sentences_at_18_db() {
-    let channel = "[channel]\nkind = \"rayleigh\"\nfading = \"fast\"\ncsi = true";
-    let schemes = r#"[[schemes]]
-name = "deepsc"
-source = "deepsc"
-[[schemes]]
-name = "ut"
-source = "ut"
-"#;
-    let bleu1 = bleu1_at_18_db(channel, schemes);
+    let bleu1 = bleu1_at_18_db("[channel]\nkind = \"rayleigh\"\nfading = \"fast\"\ncsi = true", &["deepsc", "ut"]);
     eprintln!("BLEU-1 at 18 dB, Rayleigh: {bleu1:?}");
     assert_floors(&bleu1, &[("deepsc", 0.88), ("ut", 0.85)]);
 }

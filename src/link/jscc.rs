@@ -15,6 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use sha2::Digest;
 use candle_core::{Device, Tensor};
 use channels::{stream, SnrPoint};
 use neural::deepsc::{DeepSc, SentenceBatch};
@@ -88,6 +89,9 @@ pub struct JsccScheme {
     pub vocab: WordVocab,
     pub channel: Channel,
     pub weights: PathBuf,
+    /// sha256 of the weight file, hashed once at load: the results' `weights_sha256` and the resume
+    /// check ([`JsccScheme::check_weights_unchanged`]) both use it.
+    pub weights_sha256: String,
 }
 
 /// The text set as word ids.
@@ -121,7 +125,9 @@ impl JsccScheme {
                 (JsccNet::DeepSc(m), v)
             }
         };
-        Ok(Self { config: config.clone(), model, vocab, channel, weights })
+        let bytes = std::fs::read(&weights).with_context(|| format!("reading {}", weights.display()))?;
+        let weights_sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
+        Ok(Self { config: config.clone(), model, vocab, channel, weights, weights_sha256 })
     }
 
     /// Ties the results folder's rows of this scheme to its weights: the first run records the
@@ -129,14 +135,12 @@ impl JsccScheme {
     /// weights under the same path is refused while rows of the scheme exist, so rows of two models
     /// never mix (the scenario's config hash sees only the path).
     pub fn check_weights_unchanged(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
-        use sha2::{Digest, Sha256};
-        let bytes = std::fs::read(&self.weights).with_context(|| format!("reading {}", self.weights.display()))?;
-        let digest: String = format!("{:x}", Sha256::digest(&bytes));
+        let digest = &self.weights_sha256;
         let dir = out_dir.join("encodings");
         let record = dir.join(format!("{}.weights.sha256", self.config.name));
         if has_rows {
             if let Ok(previous) = std::fs::read_to_string(&record) {
-                if previous.trim() != digest {
+                if previous.trim() != digest.as_str() {
                     anyhow::bail!(
                         "{}: scheme '{}' has rows made with other weights than {} (sha256 {} then, {} now); \
                          use --fresh or --out to start a new results folder",

@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use super::encoding_cache::load_or_encode;
 use super::framing::Framer;
@@ -164,7 +163,6 @@ pub fn prepare_text(loaded: &LoadedScenario, messages: MessageSet, schemes: Vec<
             }
             AnyScheme::Jscc(j) => {
                 let uses = j.channel_use(je.as_ref().expect("encoded above"));
-                let weights = std::fs::read(&j.weights).with_context(|| format!("reading {}", j.weights.display()))?;
                 SchemeFacts {
                     name: j.config.name.clone(),
                     channel: format!("{} (JSCC, {})", j.channel.name(), j.model_name()),
@@ -175,7 +173,7 @@ pub fn prepare_text(loaded: &LoadedScenario, messages: MessageSet, schemes: Vec<
                         symbols_per_message: uses.symbols_per_message,
                         precision_bits: uses.precision_bits,
                         source_bits: None,
-                        weights_sha256: Some(format!("{:x}", Sha256::digest(&weights))),
+                        weights_sha256: Some(j.weights_sha256.clone()),
                     }),
                 }
             }

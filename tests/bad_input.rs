@@ -23,13 +23,22 @@ fn empty_snr_list_is_refused_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "s.toml", "name = \"x\"\n[snr]\naxis = \"esn0\"\nvalues_db = []\n");
     fails_with(&["run", p.to_str().unwrap()], &["s.toml:4", "snr.values_db", "empty"]);
-    fails_with(&["run", "scenarios/uncoded-awgn.toml", "--set", "snr.values_db=[]"], &["--set snr.values_db=[]", "empty"]);
+    fails_with(
+        &["run", "scenarios/uncoded-awgn.toml", "--set", "snr.values_db=[]"],
+        &["--set snr.values_db=[]", "empty"],
+    );
 }
 
 #[test]
 fn unknown_set_key_is_named() {
-    fails_with(&["run", "scenarios/uncoded-awgn.toml", "--set", "decoder.iters=5"], &["decoder.iters", "decoder.iterations"]);
-    fails_with(&["run", "scenarios/uncoded-awgn.toml", "--set", "decoder.kind=bp"], &["--set decoder.kind=bp", "unknown variant"]);
+    fails_with(
+        &["run", "scenarios/uncoded-awgn.toml", "--set", "decoder.iters=5"],
+        &["decoder.iters", "decoder.iterations"],
+    );
+    fails_with(
+        &["run", "scenarios/uncoded-awgn.toml", "--set", "decoder.kind=bp"],
+        &["--set decoder.kind=bp", "unknown variant"],
+    );
 }
 
 #[test]
@@ -48,7 +57,14 @@ fn malformed_alist_names_file_and_line() {
 fn missing_files_are_named() {
     fails_with(&["run", "scenarios/no-such.toml"], &["no-such.toml"]);
     fails_with(
-        &["run", "scenarios/ldpc49-bp-awgn.toml", "--set", "code.file=codes/matrices/NOPE.alist", "--out", "/tmp/lmsscc-nope"],
+        &[
+            "run",
+            "scenarios/ldpc49-bp-awgn.toml",
+            "--set",
+            "code.file=codes/matrices/NOPE.alist",
+            "--out",
+            "/tmp/lmsscc-nope",
+        ],
         &["NOPE.alist"],
     );
 }
@@ -70,7 +86,11 @@ fn text_scenarios_name_the_scheme_line_and_field() {
     let out = out.to_str().unwrap();
     let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"morse\"", "");
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml", "line 13", "morse", "source"]);
-    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "[[schemes]]\nname = \"h\"\nsource = \"zstd\"\n");
+    let p = text_scenario(
+        dir.path(),
+        "name = \"h\"\nsource = \"huffman\"",
+        "[[schemes]]\nname = \"h\"\nsource = \"zstd\"\n",
+    );
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml:12", "scheme 'h'", "name", "share"]);
     let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"\ncode = { kind = \"ldpc\" }", "");
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml:12", "scheme 'h'", "code.file"]);
@@ -78,8 +98,17 @@ fn text_scenarios_name_the_scheme_line_and_field() {
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml", "unified.reference", "nope"]);
     let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "");
     fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "schemes.x.source=zstd"], &["no scheme 'x'", "h"]);
-    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "text.file=/no/such/text.txt"], &["/no/such/text.txt", "text.file"]);
-    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "text.messages=100000"], &["text.messages", "7347"]);
+    fails_with(
+        &["run", p.to_str().unwrap(), "--out", out, "--set", "text.file=/no/such/text.txt"],
+        &["/no/such/text.txt", "text.file"],
+    );
+    fails_with(
+        &["run", p.to_str().unwrap(), "--out", out, "--set", "text.messages=100000"],
+        &["text.messages", "7347"],
+    );
     // A message too long for the length header names its line in the text file.
-    fails_with(&["run", p.to_str().unwrap(), "--out", out, "--set", "framing.length_bits=6"], &["test_sentences.txt:1", "framing.length_bits"]);
+    fails_with(
+        &["run", p.to_str().unwrap(), "--out", out, "--set", "framing.length_bits=6"],
+        &["test_sentences.txt:1", "framing.length_bits"],
+    );
 }

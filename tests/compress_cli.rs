@@ -107,7 +107,8 @@ fn source_bench_writes_its_table_and_what_produced_it() {
         assert_eq!(fields[1], "10", "sentences column: {row}");
         assert_eq!(fields[12], "0", "round-trip failures column: {row}");
     }
-    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("source_bench.json")).unwrap()).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("source_bench.json")).unwrap()).unwrap();
     let expected_sha = source::model_cache::sha256_file(&data).unwrap();
     assert_eq!(record["test_sha256"], expected_sha.as_str());
     assert_eq!(record["limit"], 10);

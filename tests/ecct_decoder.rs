@@ -23,7 +23,8 @@ fn shipped_ecct_model_decodes_ldpc49_far_below_hard_decision() {
 
 #[test]
 fn ecct_refuses_channels_it_was_not_trained_for() {
-    let set: Vec<String> = ["decoder.kind=ecct", "channel.kind=rayleigh-lm-sscc"].iter().map(|s| s.to_string()).collect();
+    let set: Vec<String> =
+        ["decoder.kind=ecct", "channel.kind=rayleigh-lm-sscc"].iter().map(|s| s.to_string()).collect();
     let loaded = scenario::load(&common::root().join("scenarios/ldpc49-bp-awgn.toml"), &set).unwrap();
     let err = LinkScheme::from_scenario(&loaded.scenario, &common::root()).err().expect("refused").to_string();
     assert!(err.contains("shipped models cover"), "{err}");

@@ -103,7 +103,12 @@ fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     other.save(&weights, &vocab, &serde_json::json!({"steps": 1}), StoredDtype::F16).unwrap();
     let csv_path = out_dir.join("results.csv");
     let text = std::fs::read_to_string(&csv_path).unwrap();
-    let kept: Vec<&str> = text.lines().filter(|l| !(l.starts_with("deepsc,") && l.contains(",12.0,") || l.starts_with("deepsc,") && l.contains(",12,"))).collect();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("deepsc,") && l.contains(",12.0,") || l.starts_with("deepsc,") && l.contains(",12,"))
+        })
+        .collect();
     assert_eq!(kept.len(), text.lines().count() - 1, "dropped the deepsc 12 dB row");
     std::fs::write(&csv_path, kept.join("\n") + "\n").unwrap();
     let run_json = std::fs::read_to_string(out_dir.join("run.json")).unwrap();
@@ -115,7 +120,11 @@ fn deepsc_rows_charge_16_floats_per_word_and_count_unseen_words() {
     // --fresh can say so).
     let fresh = sim(&["run", sc.to_str().unwrap(), "--fresh", "--out", out_dir.to_str().unwrap()]);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
-    assert!(String::from_utf8_lossy(&fresh.stdout).contains(&format!("{} points simulated; results in", all.len())), "{}", String::from_utf8_lossy(&fresh.stdout));
+    assert!(
+        String::from_utf8_lossy(&fresh.stdout).contains(&format!("{} points simulated; results in", all.len())),
+        "{}",
+        String::from_utf8_lossy(&fresh.stdout)
+    );
     assert_eq!(result_rows(&out_dir).len(), all.len());
 }
 
@@ -135,10 +144,13 @@ fn bad_weights_are_clear_errors() {
     fails_with(&["run", sc.to_str().unwrap(), "--quiet"], &["scheme 'deepsc'", "tiny-deepsc.safetensors"]);
 
     // Code or decoder on a JSCC scheme, and weights on an SSCC one, are refused with the field.
-    let with_code = std::fs::read_to_string(&sc).unwrap().replace("source = \"deepsc\"", "source = \"deepsc\"\ncode = { kind = \"uncoded\" }");
+    let with_code = std::fs::read_to_string(&sc)
+        .unwrap()
+        .replace("source = \"deepsc\"", "source = \"deepsc\"\ncode = { kind = \"uncoded\" }");
     let p = write(dir.path(), "code.toml", &with_code);
     fails_with(&["run", p.to_str().unwrap(), "--quiet"], &["scheme 'deepsc'", "field 'code'"]);
-    let sscc_weights = std::fs::read_to_string(&sc).unwrap().replace("source = \"huffman\"", "source = \"huffman\"\nweights = \"x\"");
+    let sscc_weights =
+        std::fs::read_to_string(&sc).unwrap().replace("source = \"huffman\"", "source = \"huffman\"\nweights = \"x\"");
     let p = write(dir.path(), "w.toml", &sscc_weights);
     fails_with(&["run", p.to_str().unwrap(), "--quiet"], &["scheme 'huffman-uncoded'", "field 'weights'"]);
 }
@@ -177,6 +189,7 @@ fn ut_is_analog_and_ut_quant_rides_the_digital_link() {
     assert!((num(q, "symbols_per_message") - (blocks * 64) as f64 / 2.0).abs() < 1e-9, "{q:?}");
     assert_eq!(num(q, "frame_errors"), 0.0, "12 dB uncoded: every block arrives");
     assert!(num(q, "message_errors") >= 5.0, "lossy coder decoded, not assumed: {q:?}");
-    let bits_per_char = (positions[0] + positions[1]) as f64 * 6.0 / ("we vote on the report tomorrow .".len() + "thank you mr segni .".len()) as f64;
+    let bits_per_char = (positions[0] + positions[1]) as f64 * 6.0
+        / ("we vote on the report tomorrow .".len() + "thank you mr segni .".len()) as f64;
     assert!((num(q, "source_bits_per_char") - bits_per_char).abs() < 1e-9, "{q:?}");
 }

@@ -5,7 +5,8 @@ mod common;
 
 use common::{sim, stderr};
 
-const ARGS: [&str; 6] = ["--set", "snr.values_db=[0, 2, 4, 6]", "--set", "stop.max_frames=256", "--set", "code.uncoded_bits=256"];
+const ARGS: [&str; 6] =
+    ["--set", "snr.values_db=[0, 2, 4, 6]", "--set", "stop.max_frames=256", "--set", "code.uncoded_bits=256"];
 
 fn run_into(dir: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["run", "scenarios/uncoded-awgn.toml", "--quiet", "--out", dir];
@@ -69,7 +70,16 @@ fn different_configuration_in_the_same_folder_is_refused_without_losing_rows() {
 fn a_point_that_misses_its_error_target_says_so_and_keeps_its_row() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let out = sim(&["run", "scenarios/uncoded-awgn.toml", "--out", d, "--set", "snr.values_db=[12]", "--set", "stop.max_frames=10"]);
+    let out = sim(&[
+        "run",
+        "scenarios/uncoded-awgn.toml",
+        "--out",
+        d,
+        "--set",
+        "snr.values_db=[12]",
+        "--set",
+        "stop.max_frames=10",
+    ]);
     assert!(out.status.success());
     assert!(stderr(&out).contains("spent its frame budget"), "{}", stderr(&out));
     let csv = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();

@@ -90,7 +90,8 @@ fn link_level_shards_merge_to_the_single_run_and_late_shards_do_only_what_is_mis
         let groups = r["frames"].parse::<u64>().unwrap().div_ceil(256);
         expected.extend((3..groups).step_by(4).map(|g| (r["snr_db"].parse::<f64>().unwrap(), g)));
     }
-    let got: Vec<(f64, u64)> = units(&shard_file(&split, "3-of-4.jsonl")).into_iter().map(|(_, snr, g)| (snr, g)).collect();
+    let got: Vec<(f64, u64)> =
+        units(&shard_file(&split, "3-of-4.jsonl")).into_iter().map(|(_, snr, g)| (snr, g)).collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
 }
@@ -103,7 +104,12 @@ fn shards_running_at_once_merge_to_the_single_run() {
     let children: Vec<_> = (0..3)
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_sim"))
-                .args(run_args("scenarios/uncoded-awgn.toml", split.to_str().unwrap(), &LINK, &["--shard", &format!("{i}/3")]))
+                .args(run_args(
+                    "scenarios/uncoded-awgn.toml",
+                    split.to_str().unwrap(),
+                    &LINK,
+                    &["--shard", &format!("{i}/3")],
+                ))
                 .env("RAYON_NUM_THREADS", "1")
                 .current_dir(root())
                 .stdout(std::process::Stdio::null())
@@ -158,7 +164,11 @@ fn a_shard_cut_short_is_refused_until_rerun_and_then_counts_nothing_twice() {
 
     let rerun = ok(shard("scenarios/uncoded-awgn.toml", &split, &LINK, "1/2"), "rerun");
     assert!(stderr(&rerun).contains("cut short by an interrupted write"), "{}", stderr(&rerun));
-    assert!(String::from_utf8_lossy(&rerun.stdout).contains("1 work units simulated"), "{}", String::from_utf8_lossy(&rerun.stdout));
+    assert!(
+        String::from_utf8_lossy(&rerun.stdout).contains("1 work units simulated"),
+        "{}",
+        String::from_utf8_lossy(&rerun.stdout)
+    );
     assert_eq!(units(&file), before, "the lost unit redone once, no other unit twice");
     ok(merge(&split), "merge");
     assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
@@ -218,7 +228,10 @@ fn a_damaged_shard_is_reported_with_its_line_and_not_merged() {
     assert!(stderr(&out).contains("0-of-2.jsonl: line 3: checksum mismatch"), "{}", stderr(&out));
     assert!(!split.join("results.csv").exists());
     // The shard itself will not build on a damaged file either.
-    fails_with(&run_args("scenarios/uncoded-awgn.toml", split.to_str().unwrap(), &LINK, &["--shard", "0/2"]), &["line 3: checksum mismatch", "damaged"]);
+    fails_with(
+        &run_args("scenarios/uncoded-awgn.toml", split.to_str().unwrap(), &LINK, &["--shard", "0/2"]),
+        &["line 3: checksum mismatch", "damaged"],
+    );
 }
 
 /// Rewrites every line of a shard file with `edit` applied to its JSON, checksums recomputed: a
@@ -263,7 +276,10 @@ fn shards_of_different_configurations_seeds_versions_or_splits_are_not_mixed() {
     std::fs::remove_file(shard_file(&split, "2-of-3.jsonl")).unwrap();
 
     // A shard's own file from another configuration is kept unless --fresh.
-    fails_with(&run_args("scenarios/uncoded-awgn.toml", s, &seed2, &["--shard", "1/2"]), &["1-of-2.jsonl holds shard results of a different configuration", "--fresh"]);
+    fails_with(
+        &run_args("scenarios/uncoded-awgn.toml", s, &seed2, &["--shard", "1/2"]),
+        &["1-of-2.jsonl holds shard results of a different configuration", "--fresh"],
+    );
     assert_eq!(std::fs::read(&file).unwrap(), good);
     ok(merge(&split), "merge of the matching shards");
 }
@@ -276,7 +292,10 @@ fn a_missing_shard_is_named_and_bad_shard_arguments_are_refused() {
     fails_with(&["merge", s], &["shards", "cannot list shard files"]);
     ok(shard("scenarios/uncoded-awgn.toml", &split, &LINK, "0/3"), "shard 0");
     ok(shard("scenarios/uncoded-awgn.toml", &split, &LINK, "2/3"), "shard 2");
-    fails_with(&["merge", s], &["uncoded+BPSK at 8 dB: frame group 1 is missing", "shard 1/3", "1-of-3.jsonl, not found", "--shard 1/3"]);
+    fails_with(
+        &["merge", s],
+        &["uncoded+BPSK at 8 dB: frame group 1 is missing", "shard 1/3", "1-of-3.jsonl, not found", "--shard 1/3"],
+    );
     for bad in ["3/3", "1", "x/2", "0/0"] {
         fails_with(&run_args("scenarios/uncoded-awgn.toml", s, &LINK, &["--shard", bad]), &["is not a shard", "I/N"]);
     }
@@ -286,7 +305,20 @@ fn a_missing_shard_is_named_and_bad_shard_arguments_are_refused() {
 fn slurm_scripts_run_each_shard_then_the_merge() {
     let dir = tempfile::tempdir().unwrap();
     let (one, split) = (dir.path().join("single"), dir.path().join("split"));
-    let mut args = vec!["slurm", "scenarios/uncoded-awgn.toml", "--shards", "3", "--cpus", "2", "--time", "00:10:00", "--partition", "short", "--out", split.to_str().unwrap()];
+    let mut args = vec![
+        "slurm",
+        "scenarios/uncoded-awgn.toml",
+        "--shards",
+        "3",
+        "--cpus",
+        "2",
+        "--time",
+        "00:10:00",
+        "--partition",
+        "short",
+        "--out",
+        split.to_str().unwrap(),
+    ];
     args.extend_from_slice(&LINK);
     let out = ok(sim(&args), "sim slurm");
     assert!(String::from_utf8_lossy(&out.stdout).contains("submit.sh"));
@@ -307,7 +339,12 @@ fn slurm_scripts_run_each_shard_then_the_merge() {
 
     // The scripts as SLURM would run them: each array task, then the merge.
     for task in 0..3 {
-        let o = Command::new("bash").arg(scripts.join("shards.sbatch")).env("SLURM_ARRAY_TASK_ID", task.to_string()).current_dir(dir.path()).output().unwrap();
+        let o = Command::new("bash")
+            .arg(scripts.join("shards.sbatch"))
+            .env("SLURM_ARRAY_TASK_ID", task.to_string())
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
         ok(o, "array task");
     }
     ok(Command::new("bash").arg(scripts.join("merge.sbatch")).current_dir(dir.path()).output().unwrap(), "merge job");
@@ -322,7 +359,11 @@ fn jscc_and_lossy_coder_schemes_shard_too() {
     let dir = tempfile::tempdir().unwrap();
     let deepsc = common::tiny_weights(dir.path());
     let ut_quant = common::tiny_ut(dir.path(), true);
-    let text = common::write(dir.path(), "text.txt", &"we vote on the report tomorrow .\nthank you mr segni .\nthe debate is closed .\n".repeat(2));
+    let text = common::write(
+        dir.path(),
+        "text.txt",
+        &"we vote on the report tomorrow .\nthank you mr segni .\nthe debate is closed .\n".repeat(2),
+    );
     let scenario = common::write(
         dir.path(),
         "jscc.toml",

@@ -24,7 +24,13 @@ const JOB_TIMEOUT: Duration = Duration::from_secs(900);
 fn missing_slurm() -> Option<String> {
     let missing: Vec<&str> = ["munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "sinfo"]
         .into_iter()
-        .filter(|b| !Command::new("sh").args(["-c", &format!("command -v {b}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success()))
+        .filter(|b| {
+            !Command::new("sh")
+                .args(["-c", &format!("command -v {b}")])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
         .collect();
     if !missing.is_empty() {
         return Some(format!("not installed: {} (apt-get install -y slurmctld slurmd munge)", missing.join(", ")));
@@ -134,12 +140,17 @@ fn quick_scenario_sharded_on_a_real_slurm_cluster_merges_to_the_single_run() {
             "a shard failed, so the merge can never run:\n{queued}\n{}",
             logs(&results)
         );
-        assert!(started.elapsed() < JOB_TIMEOUT, "jobs still queued after {JOB_TIMEOUT:?}:\n{queued}\n{}", logs(&results));
+        assert!(
+            started.elapsed() < JOB_TIMEOUT,
+            "jobs still queued after {JOB_TIMEOUT:?}:\n{queued}\n{}",
+            logs(&results)
+        );
         std::thread::sleep(Duration::from_secs(1));
     }
     let wall = started.elapsed();
     // Every array task and the merge completed (scontrol keeps finished jobs for MinJobAge).
-    let jobs = cluster.output("scontrol", &["show", "job", array]) + &cluster.output("scontrol", &["show", "job", merge]);
+    let jobs =
+        cluster.output("scontrol", &["show", "job", array]) + &cluster.output("scontrol", &["show", "job", merge]);
     let states: Vec<&str> = jobs.split_whitespace().filter(|w| w.starts_with("JobState=")).collect();
     assert_eq!(states, vec!["JobState=COMPLETED"; 5], "{jobs}\n{}", logs(&results));
     for i in 0..4 {
@@ -150,5 +161,10 @@ fn quick_scenario_sharded_on_a_real_slurm_cluster_merges_to_the_single_run() {
     let single = tmp.path().join("single");
     let o = sim(&["run", "scenarios/quick.toml", "--quiet", "--out", single.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(results_but_seconds(&results), results_but_seconds(&single), "merged results differ from the single run\n{}", logs(&results));
+    assert_eq!(
+        results_but_seconds(&results),
+        results_but_seconds(&single),
+        "merged results differ from the single run\n{}",
+        logs(&results)
+    );
 }

@@ -39,7 +39,8 @@ fn run_quick(out: &Path, threads: &str) -> std::process::Output {
 fn deterministic(rows: &[ResultRow]) -> Vec<Vec<String>> {
     rows.iter()
         .map(|r| {
-            let mut v: Vec<String> = r.iter().filter(|(k, _)| k.as_str() != "seconds").map(|(k, v)| format!("{k}={v}")).collect();
+            let mut v: Vec<String> =
+                r.iter().filter(|(k, _)| k.as_str() != "seconds").map(|(k, v)| format!("{k}={v}")).collect();
             v.sort();
             v
         })
@@ -67,7 +68,10 @@ fn quick_scenario_runs_end_to_end_with_consistent_columns() {
         assert_eq!(num(r, "message_error_rate"), errors / 16.0, "{what}");
         let bleu: Vec<f64> = (1..=4).map(|n| num(r, &format!("bleu{n}"))).collect();
         let similarity = num(r, "similarity");
-        assert!(bleu.iter().chain([&similarity]).all(|v| (0.0..=1.0 + 1e-9).contains(v)), "{what}: {bleu:?} {similarity}");
+        assert!(
+            bleu.iter().chain([&similarity]).all(|v| (0.0..=1.0 + 1e-9).contains(v)),
+            "{what}: {bleu:?} {similarity}"
+        );
         // Error-free blocks carry the exact bits, so the exact text; exact text scores 1.
         if frames_in_error == 0.0 {
             assert_eq!(errors, 0.0, "{what}");
@@ -107,7 +111,11 @@ fn quick_scenario_runs_end_to_end_with_consistent_columns() {
 
     // Rerunning finds every point done; one thread gives the same counts as two.
     let again = run_quick(&out, "2");
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 points simulated, 9 already done"), "{}", stderr(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 points simulated, 9 already done"),
+        "{}",
+        stderr(&again)
+    );
     let single = dir.path().join("single");
     assert!(run_quick(&single, "1").status.success());
     assert_eq!(deterministic(&rows), deterministic(&result_rows(&single)));

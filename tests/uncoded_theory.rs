@@ -51,7 +51,11 @@ fn uncoded_bpsk_fast_rayleigh_with_csi_matches_closed_form() {
 
 #[test]
 fn lm_sscc_rayleigh_convention_matches_closed_form_with_omega_two() {
-    check_scenario("scenarios/uncoded-rayleigh.toml", &[], &["channel.kind=rayleigh-lm-sscc", "snr.values_db=[0, 5, 10]"]);
+    check_scenario(
+        "scenarios/uncoded-rayleigh.toml",
+        &[],
+        &["channel.kind=rayleigh-lm-sscc", "snr.values_db=[0, 5, 10]"],
+    );
 }
 
 #[test]

@@ -61,7 +61,13 @@ fn ours(dec: &dyn Decoder, llr: &[f32], n: usize, et: bool) -> Row {
     }
 }
 
-fn peer<A: ldpc_toolbox::decoder::arithmetic::DecoderArithmetic>(label: &str, code: &LdpcCode, arithmetic: A, llr: &[f32], iterations: usize) -> Row {
+fn peer<A: ldpc_toolbox::decoder::arithmetic::DecoderArithmetic>(
+    label: &str,
+    code: &LdpcCode,
+    arithmetic: A,
+    llr: &[f32],
+    iterations: usize,
+) -> Row {
     let n = code.n();
     let mut h = SparseMatrix::new(code.m(), n);
     for (r, row) in code.checks().iter().enumerate() {
@@ -106,11 +112,15 @@ fn print(row: &Row, reference: Option<&Row>) {
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("matrices");
     let frames: usize = std::env::var("BENCH_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
-    let points: Vec<f64> = std::env::var("BENCH_EBN0").map(|v| v.split(',').map(|x| x.parse().unwrap()).collect()).unwrap_or(vec![3.0, 5.0]);
+    let points: Vec<f64> = std::env::var("BENCH_EBN0")
+        .map(|v| v.split(',').map(|x| x.parse().unwrap()).collect())
+        .unwrap_or(vec![3.0, 5.0]);
     println!("decoder throughput on one core, {frames} frames per code and Eb/N0 (BPSK/AWGN, all-zero codeword, ECCT Eb/N0 convention)");
     println!("ratio column: ours / ldpc-toolbox Phif64 (f64 sum-product) at the same iteration count; best of {REPEATS} runs");
     println!("ldpc-toolbox always stops early: compare its rows with our 'ET' rows (same frames, same FER)");
-    for (file, ebn0) in ["LDPC_N49_K24.alist", "CCSDS_N128_K64.alist"].iter().flat_map(|f| points.iter().map(move |&e| (*f, e))) {
+    for (file, ebn0) in
+        ["LDPC_N49_K24.alist", "CCSDS_N128_K64.alist"].iter().flat_map(|f| points.iter().map(move |&e| (*f, e)))
+    {
         let code = Arc::new(LdpcCode::from_file(dir.join(file)).unwrap());
         let n = code.n();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2024);

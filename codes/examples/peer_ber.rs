@@ -2,7 +2,7 @@
 //! `cargo run --release -p lmsscc-codes --example peer_ber -- FILE EBN0_DB ITERATIONS FRAMES [SEED]`.
 #[path = "../tests/support/awgn.rs"]
 mod awgn;
-use codes::{LdpcCode, SumProductDecoder, Decoder};
+use codes::{Decoder, LdpcCode, SumProductDecoder};
 use ldpc_toolbox::decoder::{arithmetic::Phif64, flooding::Decoder as Peer};
 use ldpc_toolbox::sparse::SparseMatrix;
 use rand::SeedableRng;
@@ -34,7 +34,9 @@ fn main() {
             ours_be += e;
             ours_fe += (e > 0) as u64;
             let l64: Vec<f64> = l.iter().map(|&x| x as f64).collect();
-            let out = match peer.decode(&l64, iterations) { Ok(o) | Err(o) => o };
+            let out = match peer.decode(&l64, iterations) {
+                Ok(o) | Err(o) => o,
+            };
             let e: u64 = out.codeword.iter().map(|&x| x as u64).sum();
             peer_be += e;
             peer_fe += (e > 0) as u64;
@@ -43,6 +45,12 @@ fn main() {
     }
     let bits_total = (done * n as u64) as f64;
     println!("{} Eb/N0 {ebn0} dB, {iterations} it, {done} frames (seed {seed})", code.name());
-    println!("  ours SPA     : -ln(BER) {:.3}  bit errors {ours_be}  frame errors {ours_fe}", -(ours_be as f64 / bits_total).ln());
-    println!("  ldpc-toolbox : -ln(BER) {:.3}  bit errors {peer_be}  frame errors {peer_fe}", -(peer_be as f64 / bits_total).ln());
+    println!(
+        "  ours SPA     : -ln(BER) {:.3}  bit errors {ours_be}  frame errors {ours_fe}",
+        -(ours_be as f64 / bits_total).ln()
+    );
+    println!(
+        "  ldpc-toolbox : -ln(BER) {:.3}  bit errors {peer_be}  frame errors {peer_fe}",
+        -(peer_be as f64 / bits_total).ln()
+    );
 }

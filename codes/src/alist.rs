@@ -14,11 +14,8 @@ use std::path::Path;
 /// Parses alist text; `path` is used only in error messages.
 pub fn parse_alist(text: &str, path: &Path) -> Result<SparseH, CodeError> {
     let mut lines = numbered_lines(text);
-    let mut next_line = |what: &str| {
-        lines
-            .next()
-            .ok_or_else(|| CodeError::invalid(path, format!("file ends before {what}")))
-    };
+    let mut next_line =
+        |what: &str| lines.next().ok_or_else(|| CodeError::invalid(path, format!("file ends before {what}")));
 
     let (line, header) = next_line("the header line `N M`")?;
     let dims = parse_numbers(header, path, line, "header `N M`")?;
@@ -33,7 +30,12 @@ pub fn parse_alist(text: &str, path: &Path) -> Result<SparseH, CodeError> {
     let (line, maxima) = next_line("the maximum weights line")?;
     let maxima = parse_numbers(maxima, path, line, "maximum column and row weights")?;
     if maxima.len() != 2 {
-        return Err(CodeError::parse(path, line, "maximum column and row weights", format!("expected 2 numbers, found {}", maxima.len())));
+        return Err(CodeError::parse(
+            path,
+            line,
+            "maximum column and row weights",
+            format!("expected 2 numbers, found {}", maxima.len()),
+        ));
     }
     let (max_col, max_row) = (maxima[0], maxima[1]);
 
@@ -92,7 +94,14 @@ fn parse_numbers(text: &str, path: &Path, line: usize, field: &str) -> Result<Ve
 }
 
 /// Reads the `count` weights of a weights line and checks each against the declared maximum.
-fn parse_weights(text: &str, path: &Path, line: usize, kind: &str, count: usize, max: usize) -> Result<Vec<usize>, CodeError> {
+fn parse_weights(
+    text: &str,
+    path: &Path,
+    line: usize,
+    kind: &str,
+    count: usize,
+    max: usize,
+) -> Result<Vec<usize>, CodeError> {
     let mut weights = Vec::with_capacity(count);
     for (i, tok) in text.split_whitespace().enumerate() {
         let field = format!("{kind} weight of {kind} {}", i + 1);
@@ -105,14 +114,26 @@ fn parse_weights(text: &str, path: &Path, line: usize, kind: &str, count: usize,
         weights.push(w);
     }
     if weights.len() != count {
-        return Err(CodeError::parse(path, line, format!("{kind} weights"), format!("expected {count} weights, found {}", weights.len())));
+        return Err(CodeError::parse(
+            path,
+            line,
+            format!("{kind} weights"),
+            format!("expected {count} weights, found {}", weights.len()),
+        ));
     }
     Ok(weights)
 }
 
 /// Reads one index line: 1-based indices in `1..=bound`, zeros ignored as padding, exactly `weight`
 /// non-zero entries, no repeats. Returns 0-based indices.
-fn parse_index_list(text: &str, path: &Path, line: usize, field: &str, bound: usize, weight: usize) -> Result<Vec<usize>, CodeError> {
+fn parse_index_list(
+    text: &str,
+    path: &Path,
+    line: usize,
+    field: &str,
+    bound: usize,
+    weight: usize,
+) -> Result<Vec<usize>, CodeError> {
     let mut out = Vec::with_capacity(weight);
     for tok in text.split_whitespace() {
         let v = tok
@@ -130,7 +151,12 @@ fn parse_index_list(text: &str, path: &Path, line: usize, field: &str, bound: us
         out.push(v - 1);
     }
     if out.len() != weight {
-        return Err(CodeError::parse(path, line, field, format!("declared weight {weight}, found {} non-zero entries", out.len())));
+        return Err(CodeError::parse(
+            path,
+            line,
+            field,
+            format!("declared weight {weight}, found {} non-zero entries", out.len()),
+        ));
     }
     Ok(out)
 }

@@ -43,7 +43,8 @@ impl LdpcCode {
     /// sniffed: a first line with exactly two numbers (`N M`) means alist, anything else dense.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, CodeError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| CodeError::Io { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| CodeError::Io { path: path.to_path_buf(), source })?;
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         let h = match ext.as_deref() {
             Some("alist") => parse_alist(&text, path)?,
@@ -75,7 +76,10 @@ impl LdpcCode {
         for (r, row) in checks.iter_mut().enumerate() {
             row.sort_unstable();
             if let Some(&c) = row.iter().find(|&&c| c >= n) {
-                return Err(CodeError::invalid(Path::new(&name), format!("row {r}: column {c} out of range (n = {n})")));
+                return Err(CodeError::invalid(
+                    Path::new(&name),
+                    format!("row {r}: column {c} out of range (n = {n})"),
+                ));
             }
             if row.windows(2).any(|w| w[0] == w[1]) {
                 return Err(CodeError::invalid(Path::new(&name), format!("row {r}: a column is listed twice")));

@@ -33,7 +33,12 @@ pub fn parse_dense(text: &str, path: &Path) -> Result<SparseH, CodeError> {
         match n {
             None => n = Some(len),
             Some(n) if n != len => {
-                return Err(CodeError::parse(path, line, format!("row {row_no}"), format!("expected {n} entries like the first row, found {len}")))
+                return Err(CodeError::parse(
+                    path,
+                    line,
+                    format!("row {row_no}"),
+                    format!("expected {n} entries like the first row, found {len}"),
+                ))
             }
             _ => {}
         }

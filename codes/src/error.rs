@@ -33,18 +33,10 @@ pub enum CodeError {
 
 impl CodeError {
     pub(crate) fn parse(path: &Path, line: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
-        CodeError::Parse {
-            path: path.to_path_buf(),
-            line,
-            field: field.into(),
-            message: message.into(),
-        }
+        CodeError::Parse { path: path.to_path_buf(), line, field: field.into(), message: message.into() }
     }
 
     pub(crate) fn invalid(path: &Path, message: impl Into<String>) -> Self {
-        CodeError::Invalid {
-            path: path.to_path_buf(),
-            message: message.into(),
-        }
+        CodeError::Invalid { path: path.to_path_buf(), message: message.into() }
     }
 }

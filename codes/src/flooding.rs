@@ -30,7 +30,13 @@ pub(crate) struct Scratch {
 }
 
 impl<R: CheckRule> FloodingDecoder<R> {
-    pub(crate) fn with_rule(code: &Arc<LdpcCode>, rule: R, iterations: usize, early_termination: bool, name: String) -> Self {
+    pub(crate) fn with_rule(
+        code: &Arc<LdpcCode>,
+        rule: R,
+        iterations: usize,
+        early_termination: bool,
+        name: String,
+    ) -> Self {
         FloodingDecoder { graph: TannerGraph::new(code), rule, iterations, early_termination, name }
     }
 
@@ -107,9 +113,14 @@ impl<R: CheckRule> crate::Decoder for FloodingDecoder<R> {
         if let Some(rule) = self.rule.as_min_sum() {
             let g = &self.graph;
             let (it, et) = (self.iterations, self.early_termination);
-            return run_batch_groups(g.n, CHUNK_FRAMES, llr, bits, || interleaved::Scratch::new(g), |l, b, s| {
-                interleaved::flooding_batch(g, &rule, it, et, l, b, s)
-            });
+            return run_batch_groups(
+                g.n,
+                CHUNK_FRAMES,
+                llr,
+                bits,
+                || interleaved::Scratch::new(g),
+                |l, b, s| interleaved::flooding_batch(g, &rule, it, et, l, b, s),
+            );
         }
         run_batch(self.graph.n, llr, bits, || self.scratch(), |l, b, s| self.decode_frame(l, b, s))
     }

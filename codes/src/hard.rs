@@ -26,11 +26,17 @@ impl crate::Decoder for HardDecision {
     }
 
     fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats {
-        run_batch(self.graph.n, llr, bits, || (), |l, b, _| {
-            for (o, &x) in b.iter_mut().zip(l) {
-                *o = hard_bit(x);
-            }
-            (0, self.graph.syndrome_ok(b))
-        })
+        run_batch(
+            self.graph.n,
+            llr,
+            bits,
+            || (),
+            |l, b, _| {
+                for (o, &x) in b.iter_mut().zip(l) {
+                    *o = hard_bit(x);
+                }
+                (0, self.graph.syndrome_ok(b))
+            },
+        )
     }
 }

@@ -230,7 +230,16 @@ fn freeze(s: &Scratch, l: usize, f: usize, n: usize, bits: &mut [u8], stats: &mu
 /// Decodes every frame of `llr` (any count) through the 8 lanes.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn decode_impl(g: &TannerGraph, kind: Kind, rule: &MinSumRule, iterations: usize, early: bool, llr: &[f32], bits: &mut [u8], s: &mut Scratch) -> DecodeStats {
+fn decode_impl(
+    g: &TannerGraph,
+    kind: Kind,
+    rule: &MinSumRule,
+    iterations: usize,
+    early: bool,
+    llr: &[f32],
+    bits: &mut [u8],
+    s: &mut Scratch,
+) -> DecodeStats {
     let n = g.n;
     let mut stats = DecodeStats { frames: (llr.len() / n) as u64, ..Default::default() };
     let mut lanes = Lanes8 { llr, n, next: 0, frame: [IDLE; LANES], iterations: [0; LANES] };
@@ -284,11 +293,27 @@ macro_rules! dispatch {
     ($name:ident, $kind:expr) => {
         /// Decodes all frames of `llr`; uses an AVX2 build of the same code when the CPU has it
         /// (identical IEEE results: no fused operations are introduced).
-        pub(crate) fn $name(g: &TannerGraph, rule: &MinSumRule, iterations: usize, early: bool, llr: &[f32], bits: &mut [u8], s: &mut Scratch) -> DecodeStats {
+        pub(crate) fn $name(
+            g: &TannerGraph,
+            rule: &MinSumRule,
+            iterations: usize,
+            early: bool,
+            llr: &[f32],
+            bits: &mut [u8],
+            s: &mut Scratch,
+        ) -> DecodeStats {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2")]
-                unsafe fn avx2(g: &TannerGraph, rule: &MinSumRule, iterations: usize, early: bool, llr: &[f32], bits: &mut [u8], s: &mut Scratch) -> DecodeStats {
+                unsafe fn avx2(
+                    g: &TannerGraph,
+                    rule: &MinSumRule,
+                    iterations: usize,
+                    early: bool,
+                    llr: &[f32],
+                    bits: &mut [u8],
+                    s: &mut Scratch,
+                ) -> DecodeStats {
                     decode_impl(g, $kind, rule, iterations, early, llr, bits, s)
                 }
                 if std::arch::is_x86_feature_detected!("avx2") {

@@ -106,9 +106,14 @@ impl<R: CheckRule> crate::Decoder for LayeredDecoder<R> {
         if let Some(rule) = self.rule.as_min_sum() {
             let g = &self.graph;
             let (it, et) = (self.iterations, self.early_termination);
-            return run_batch_groups(g.n, CHUNK_FRAMES, llr, bits, || interleaved::Scratch::new(g), |l, b, s| {
-                interleaved::layered_batch(g, &rule, it, et, l, b, s)
-            });
+            return run_batch_groups(
+                g.n,
+                CHUNK_FRAMES,
+                llr,
+                bits,
+                || interleaved::Scratch::new(g),
+                |l, b, s| interleaved::layered_batch(g, &rule, it, et, l, b, s),
+            );
         }
         run_batch(self.graph.n, llr, bits, || self.scratch(), |l, b, s| self.decode_frame(l, b, s))
     }

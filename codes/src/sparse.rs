@@ -35,8 +35,5 @@ impl SparseH {
 /// Non-blank lines of a text with their 1-based line numbers; the readers use it so that error
 /// messages point at real lines even when a file contains blank ones.
 pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty())
+    text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty())
 }

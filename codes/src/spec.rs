@@ -20,8 +20,12 @@ pub enum DecoderKind {
     /// Sign of the channel LLR; `schedule` and `iterations` are ignored.
     Hard,
     SumProduct,
-    NormalizedMinSum { alpha: f32 },
-    OffsetMinSum { beta: f32 },
+    NormalizedMinSum {
+        alpha: f32,
+    },
+    OffsetMinSum {
+        beta: f32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +55,9 @@ impl DecoderSpec {
         match (self.kind, self.schedule) {
             (DecoderKind::Hard, _) => Box::new(HardDecision::new(&code)),
             (DecoderKind::SumProduct, Schedule::Flooding) => Box::new(SumProductDecoder::new(&code, it, et)),
-            (DecoderKind::SumProduct, Schedule::Layered) => Box::new(LayeredDecoder::new(&code, SumProductRule, it, et, name)),
+            (DecoderKind::SumProduct, Schedule::Layered) => {
+                Box::new(LayeredDecoder::new(&code, SumProductRule, it, et, name))
+            }
             (kind, schedule) => {
                 let correction = match kind {
                     DecoderKind::NormalizedMinSum { alpha } => MinSumCorrection::Normalized(alpha),
@@ -100,7 +106,12 @@ impl FromStr for DecoderSpec {
         let err = |reason: &str| ParseDecoderError { name: s.to_string(), reason: reason.to_string() };
         let upper = s.trim().to_ascii_uppercase();
         if upper == "HD" {
-            return Ok(DecoderSpec { kind: DecoderKind::Hard, schedule: Schedule::Flooding, iterations: 0, early_termination: true });
+            return Ok(DecoderSpec {
+                kind: DecoderKind::Hard,
+                schedule: Schedule::Flooding,
+                iterations: 0,
+                early_termination: true,
+            });
         }
         let parts: Vec<&str> = upper.split('-').collect();
         let (rule, schedule, iters) = match parts.as_slice() {

@@ -95,7 +95,13 @@ pub const CHUNK_FRAMES: usize = 64;
 /// Splits a flat batch into frames and runs `decode_frame` on each, in parallel chunks when the
 /// batch is large. Each frame is decoded independently, so results do not depend on the number of
 /// threads. `make_scratch` is called once per chunk, never per frame.
-pub fn run_batch<S, F>(n: usize, llr: &[f32], bits: &mut [u8], make_scratch: impl Fn() -> S + Sync, decode_frame: F) -> crate::DecodeStats
+pub fn run_batch<S, F>(
+    n: usize,
+    llr: &[f32],
+    bits: &mut [u8],
+    make_scratch: impl Fn() -> S + Sync,
+    decode_frame: F,
+) -> crate::DecodeStats
 where
     F: Fn(&[f32], &mut [u8], &mut S) -> (u64, bool) + Sync,
 {
@@ -107,7 +113,14 @@ where
 
 /// Like [`run_batch`] but hands `decode_group` up to `group` consecutive frames at a time (the
 /// last group of a chunk may be shorter). Chunk boundaries are multiples of `group`.
-pub fn run_batch_groups<S, F>(n: usize, group: usize, llr: &[f32], bits: &mut [u8], make_scratch: impl Fn() -> S + Sync, decode_group: F) -> crate::DecodeStats
+pub fn run_batch_groups<S, F>(
+    n: usize,
+    group: usize,
+    llr: &[f32],
+    bits: &mut [u8],
+    make_scratch: impl Fn() -> S + Sync,
+    decode_group: F,
+) -> crate::DecodeStats
 where
     F: Fn(&[f32], &mut [u8], &mut S) -> crate::DecodeStats + Sync,
 {

@@ -28,9 +28,15 @@ fn check(spec: &str, points: &[(f64, f64)]) {
     for &(ebn0, reference) in points {
         let p = awgn::simulate(dec.as_ref(), ebn0, code.rate(), 4242 + ebn0 as u64, 500, 2_000_000);
         let got = p.neg_ln_ber();
-        eprintln!("{spec} {ebn0} dB: -ln(BER) = {got:.3} (reference {reference}), {} frame errors in {} frames", p.frame_errors, p.frames);
+        eprintln!(
+            "{spec} {ebn0} dB: -ln(BER) = {got:.3} (reference {reference}), {} frame errors in {} frames",
+            p.frame_errors, p.frames
+        );
         assert!(p.frame_errors >= 500, "{spec} {ebn0} dB: only {} frame errors, estimate too loose", p.frame_errors);
-        assert!((got - reference).abs() <= 0.3, "{spec} at {ebn0} dB: -ln(BER) = {got:.3}, reference {reference} ± 0.3");
+        assert!(
+            (got - reference).abs() <= 0.3,
+            "{spec} at {ebn0} dB: -ln(BER) = {got:.3}, reference {reference} ± 0.3"
+        );
     }
 }
 

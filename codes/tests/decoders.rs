@@ -16,7 +16,8 @@ fn all_specs(iterations: usize, early_termination: bool) -> Vec<DecoderSpec> {
         DecoderKind::NormalizedMinSum { alpha: 0.75 },
         DecoderKind::OffsetMinSum { beta: 0.15 },
     ];
-    let mut specs = vec![DecoderSpec { kind: DecoderKind::Hard, schedule: Schedule::Flooding, iterations, early_termination }];
+    let mut specs =
+        vec![DecoderSpec { kind: DecoderKind::Hard, schedule: Schedule::Flooding, iterations, early_termination }];
     for kind in kinds {
         for schedule in [Schedule::Flooding, Schedule::Layered] {
             specs.push(DecoderSpec { kind, schedule, iterations, early_termination });
@@ -68,7 +69,8 @@ impl ParseChecked for DecoderSpec {
 
 #[test]
 fn garbage_llrs_never_panic_and_give_bits() {
-    let specials = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0, f32::MAX, f32::MIN, 1e-40, -1e-40, 1e30, -3.0, 2.5];
+    let specials =
+        [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0, f32::MAX, f32::MIN, 1e-40, -1e-40, 1e30, -3.0, 2.5];
     for file in ["LDPC_N49_K24.alist", "POLAR_N64_K32.txt"] {
         let code = load(file);
         let n = code.n();
@@ -113,7 +115,8 @@ fn early_termination_matches_full_run_on_valid_input() {
     let mut cw = vec![0u8; frames * n];
     code.encode_batch(&info, &mut cw);
     // valid codeword, varied but confident magnitudes
-    let llr: Vec<f32> = cw.iter().enumerate().map(|(i, &b)| (2.0 + (i % 5) as f32) * if b == 0 { 1.0 } else { -1.0 }).collect();
+    let llr: Vec<f32> =
+        cw.iter().enumerate().map(|(i, &b)| (2.0 + (i % 5) as f32) * if b == 0 { 1.0 } else { -1.0 }).collect();
     for (with, without) in all_specs(25, true).into_iter().zip(all_specs(25, false)) {
         let (mut a, mut b) = (vec![0u8; cw.len()], vec![0u8; cw.len()]);
         let sa = with.build(code.clone()).decode_batch(&llr, &mut a);
@@ -243,8 +246,15 @@ fn interleaved_min_sum_equals_one_frame_path() {
                     }
                     let what = format!("{file} {correction:?} et={et} schedule {i}");
                     assert_eq!(batch, one, "{what}");
-                    assert_eq!((stats.frames, stats.iterations, stats.valid_codewords), (frames as u64, its, valid), "{what}");
-                    assert!(valid > 0 && valid < frames as u64, "{what}: test frames should mix successes and failures ({valid})");
+                    assert_eq!(
+                        (stats.frames, stats.iterations, stats.valid_codewords),
+                        (frames as u64, its, valid),
+                        "{what}"
+                    );
+                    assert!(
+                        valid > 0 && valid < frames as u64,
+                        "{what}: test frames should mix successes and failures ({valid})"
+                    );
                 }
             }
         }

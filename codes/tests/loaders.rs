@@ -157,10 +157,8 @@ fn errors_name_file_line_and_field() {
 /// reader must return Ok or Err, never panic; any accepted result must be a consistent code.
 #[test]
 fn corrupted_files_never_panic() {
-    let originals = [
-        std::fs::read(matrix("LDPC_N49_K24.alist")).unwrap(),
-        std::fs::read(matrix("BCH_N31_K16.txt")).unwrap(),
-    ];
+    let originals =
+        [std::fs::read(matrix("LDPC_N49_K24.alist")).unwrap(), std::fs::read(matrix("BCH_N31_K16.txt")).unwrap()];
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
         state ^= state << 13;

@@ -40,7 +40,8 @@ fn time_training_step(dec: &EcctDecoder, code: &LdpcCode, y: &[f32], steps: usiz
     let (mag, syn, hard) = prepare_inputs(y, n, code.checks());
     let mag = Tensor::from_vec(mag, (frames, n), &Device::Cpu).unwrap();
     let syn = Tensor::from_vec(syn, (frames, m), &Device::Cpu).unwrap();
-    let wrong = Tensor::from_vec(hard.iter().map(|&h| h as f32).collect::<Vec<_>>(), (frames, n), &Device::Cpu).unwrap();
+    let wrong =
+        Tensor::from_vec(hard.iter().map(|&h| h as f32).collect::<Vec<_>>(), (frames, n), &Device::Cpu).unwrap();
     let mut dropout = Dropout { p: 0.1, rng: rand_chacha::ChaCha8Rng::seed_from_u64(1) };
     let model = dec.model();
     let mut step = || {
@@ -79,7 +80,9 @@ fn main() {
     let r = time_decoder(&bp50, &llr, n, 1.0);
     println!("SPA-50 (flooding)          {:>5}  {:>11.0}  {:>11.3}   {:>7.3}", max_frames, r, mb(r), r / base);
     let shipped = || {
-        EcctDecoder::shipped(&path, code.clone(), Channel::Awgn).expect("shipped model").with_noise_variance(sigma * sigma)
+        EcctDecoder::shipped(&path, code.clone(), Channel::Awgn)
+            .expect("shipped model")
+            .with_noise_variance(sigma * sigma)
     };
     let mut sparse_128 = 0.0;
     for batch in [1usize, 16, 128, 512] {
@@ -97,5 +100,10 @@ fn main() {
     let batch_y = &y[..128 * n];
     let sparse_step = time_training_step(&shipped(), &code, batch_y, 5);
     let dense_step = time_training_step(&shipped().with_dense_attention(), &code, batch_y, 5);
-    println!("training step (forward + backward, batch 128, dropout 0.1): sparse {:.3} s, dense {:.3} s: {:.2}x faster", sparse_step, dense_step, dense_step / sparse_step);
+    println!(
+        "training step (forward + backward, batch 128, dropout 0.1): sparse {:.3} s, dense {:.3} s: {:.2}x faster",
+        sparse_step,
+        dense_step,
+        dense_step / sparse_step
+    );
 }

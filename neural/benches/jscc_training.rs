@@ -47,7 +47,14 @@ fn time_steps(steps: u64, train: impl FnOnce(&mut dyn FnMut(DeepScProgress)) -> 
 
 /// `config` cut to `steps` steps, reporting each, with no evaluation or checkpoint on the way.
 fn timing_run<C>(config: JsccTrainConfig<C>, steps: u64) -> JsccTrainConfig<C> {
-    JsccTrainConfig { steps, report_every: 1, eval_every: u64::MAX, checkpoint_every: u64::MAX, validation_sentences: 8, ..config }
+    JsccTrainConfig {
+        steps,
+        report_every: 1,
+        eval_every: u64::MAX,
+        checkpoint_every: u64::MAX,
+        validation_sentences: 8,
+        ..config
+    }
 }
 
 fn main() {
@@ -75,7 +82,10 @@ fn main() {
                 }
                 other => panic!("JSCC_BENCH_MODELS: unknown model '{other}' (ut, deepsc)"),
             };
-            println!("{model:<8} {:>20} {s:>12.3} {faults:>16.0}", if delay < 0 { "off (-1, as sim)".to_string() } else { format!("{delay} ms") });
+            println!(
+                "{model:<8} {:>20} {s:>12.3} {faults:>16.0}",
+                if delay < 0 { "off (-1, as sim)".to_string() } else { format!("{delay} ms") }
+            );
             rows.push(s);
         }
         println!("{model:<8} step time default / off: {:.2}x", rows[0] / rows[1]);

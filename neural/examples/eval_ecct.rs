@@ -30,7 +30,14 @@ fn main() -> Result<()> {
         if let Progress::Eval(e) = p {
             println!(
                 "{} Eb/N0 {:.1} dB: BER {:.3e} -ln(BER) {:.3} ({} frames, {} bit errors, {} frame errors) [{:.0}s]",
-                meta.channel.name(), e.ebn0_db, e.ber, e.neg_ln_ber, e.frames, e.bit_errors, e.frame_errors, t.elapsed().as_secs_f64()
+                meta.channel.name(),
+                e.ebn0_db,
+                e.ber,
+                e.neg_ln_ber,
+                e.frames,
+                e.bit_errors,
+                e.frame_errors,
+                t.elapsed().as_secs_f64()
             )
         }
     })?;

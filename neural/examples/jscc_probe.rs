@@ -35,7 +35,8 @@ fn explained_share(rows: &[(usize, u32, Vec<f32>)], key: impl Fn(&(usize, u32, V
         g.0.iter_mut().zip(&r.2).for_each(|(s, &x)| *s += x as f64);
         g.1 += 1.0;
     }
-    let groups: HashMap<u64, Vec<f64>> = groups.into_iter().map(|(g, (s, c))| (g, s.iter().map(|v| v / c).collect())).collect();
+    let groups: HashMap<u64, Vec<f64>> =
+        groups.into_iter().map(|(g, (s, c))| (g, s.iter().map(|v| v / c).collect())).collect();
     let within: f64 = rows.iter().map(|r| sq(&r.2, &groups[&key(r)])).sum();
     1.0 - within / total
 }
@@ -79,7 +80,10 @@ fn probe<M: JsccModel>(path: &str) -> anyhow::Result<()> {
         let nll = cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?.to_scalar::<f32>()? as f64;
         losses.push(nll / words);
     }
-    println!("  loss (nats/word) with its memory {:.3}, zeros {:.3}, the next sentence's {:.3}", losses[0], losses[1], losses[2]);
+    println!(
+        "  loss (nats/word) with its memory {:.3}, zeros {:.3}, the next sentence's {:.3}",
+        losses[0], losses[1], losses[2]
+    );
     Ok(())
 }
 

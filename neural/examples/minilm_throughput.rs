@@ -19,7 +19,8 @@ fn main() -> anyhow::Result<()> {
     let dir = source::model_cache::fetch_bundle(&source::model_cache::ALL_MINILM_L6_V2, true)?;
     let embedder = SentenceEmbedder::load(&dir)?;
     let load = t.elapsed().as_secs_f64();
-    let tokens: usize = sentences.iter().map(|s| embedder.token_ids(s).map(|t| t.len())).sum::<anyhow::Result<usize>>()?;
+    let tokens: usize =
+        sentences.iter().map(|s| embedder.token_ids(s).map(|t| t.len())).sum::<anyhow::Result<usize>>()?;
     let _ = embedder.embed(&sentences[..sentences.len().min(32)])?; // warm-up
     let t = Instant::now();
     let emb = embedder.embed(&sentences)?;

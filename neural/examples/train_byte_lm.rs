@@ -20,9 +20,13 @@ fn main() -> anyhow::Result<()> {
     println!("parameters: {}", cfg.model.parameter_count());
     let summary = train_lm(&cfg, &mut |p| match p {
         LmProgress::Step { step, total, bits_per_symbol, lr, symbols_per_s } => {
-            println!("step {step}/{total} loss {bits_per_symbol:.4} bits/symbol lr {lr:.2e} {symbols_per_s:.0} symbols/s")
+            println!(
+                "step {step}/{total} loss {bits_per_symbol:.4} bits/symbol lr {lr:.2e} {symbols_per_s:.0} symbols/s"
+            )
         }
-        LmProgress::Eval { step, bits_per_byte } => println!("eval step {step} validation {bits_per_byte:.4} bits/byte"),
+        LmProgress::Eval { step, bits_per_byte } => {
+            println!("eval step {step} validation {bits_per_byte:.4} bits/byte")
+        }
         LmProgress::Checkpoint { step, path } => println!("checkpoint step {step} {}", path.display()),
     })?;
     println!("done: {} steps, {:.0} s", summary.steps, summary.wall_s);

@@ -14,7 +14,8 @@ use neural::{train, Channel, DeviceChoice, Progress, TrainConfig};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let get = |flag: &str| -> Option<String> { args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1).cloned()) };
+    let get =
+        |flag: &str| -> Option<String> { args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1).cloned()) };
     let num = |flag: &str, default: f64| -> Result<f64> {
         get(flag).map(|v| v.parse::<f64>().with_context(|| format!("{flag} {v}"))).unwrap_or(Ok(default))
     };
@@ -45,7 +46,10 @@ fn main() -> Result<()> {
     let t0 = Instant::now();
     let summary = train(&cfg, &mut |p| match p {
         Progress::Step { epoch, epochs, step, total_steps, loss, lr } => {
-            println!("[{:8.1}s] epoch {epoch}/{epochs} step {step}/{total_steps} loss {loss:.4e} lr {lr:.3e}", t0.elapsed().as_secs_f64())
+            println!(
+                "[{:8.1}s] epoch {epoch}/{epochs} step {step}/{total_steps} loss {loss:.4e} lr {lr:.3e}",
+                t0.elapsed().as_secs_f64()
+            )
         }
         Progress::Epoch { epoch, mean_loss, lr, wall_s } => {
             println!("epoch {epoch} done: mean loss {mean_loss:.4e} lr {lr:.3e} ({wall_s:.1}s)")

@@ -42,13 +42,25 @@ impl Adam {
             );
         }
         let dev = params[0].1.device();
-        Ok(Self { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, step, m: m.to_device(dev)?, v: v.to_device(dev)? })
+        Ok(Self {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            step,
+            m: m.to_device(dev)?,
+            v: v.to_device(dev)?,
+        })
     }
 
     /// Writes the moments to `path` (safetensors tensors `m` and `v`, atomically); with the step a
     /// trainer keeps in its run state, that is all [`Adam::load`] needs to continue bit for bit.
     pub fn save(&self, path: &std::path::Path) -> std::result::Result<(), crate::weights::EcctError> {
-        crate::weights::write_tensors(path, &[("m".into(), self.m.clone()), ("v".into(), self.v.clone())], Default::default())
+        crate::weights::write_tensors(
+            path,
+            &[("m".into(), self.m.clone()), ("v".into(), self.v.clone())],
+            Default::default(),
+        )
     }
 
     /// Restores the state [`Adam::save`] wrote, at optimizer step `step`.
@@ -82,7 +94,8 @@ impl Adam {
         if self.weight_decay != 0.0 {
             // Detached: an op on a Var is recorded, and the moments below would then keep every
             // step's parameter copy alive through their op graph (a leak of ~80 MB per DeepSC step).
-            let values: Vec<Tensor> = params.iter().map(|(_, p)| p.as_tensor().detach().flatten_all()).collect::<Result<_>>()?;
+            let values: Vec<Tensor> =
+                params.iter().map(|(_, p)| p.as_tensor().detach().flatten_all()).collect::<Result<_>>()?;
             g = (g + (Tensor::cat(&values, 0)? * self.weight_decay)?)?;
         }
         self.step += 1;

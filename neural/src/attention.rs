@@ -31,7 +31,13 @@ impl MultiHeadAttention {
 
     /// Attends from `query` `(B, Tq, d)` to `memory` `(B, Tk, d)` under the additive `bias`.
     /// `dropout` (training only) applies to the output, as DeepSC's reference does.
-    pub fn forward(&self, query: &Tensor, memory: &Tensor, bias: &Tensor, dropout: Option<&mut Dropout>) -> Result<Tensor> {
+    pub fn forward(
+        &self,
+        query: &Tensor,
+        memory: &Tensor,
+        bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<Tensor> {
         let (b, tq, d) = query.dims3()?;
         let tk = memory.dim(1)?;
         let (h, dh) = (self.heads, d / self.heads);
@@ -58,7 +64,10 @@ pub struct FeedForward {
 
 impl FeedForward {
     pub fn new(p: &mut ParamBuilder, name: &str, dim: usize, hidden: usize) -> Result<Self> {
-        Ok(Self { w1: p.linear(&format!("{name}.w_1"), dim, hidden)?, w2: p.linear(&format!("{name}.w_2"), hidden, dim)? })
+        Ok(Self {
+            w1: p.linear(&format!("{name}.w_1"), dim, hidden)?,
+            w2: p.linear(&format!("{name}.w_2"), hidden, dim)?,
+        })
     }
 
     /// With ReLU, as DeepSC and UT.

@@ -141,7 +141,10 @@ impl ByteLm {
                 add(format!("{p}.attn.proj.bias"), &[d], 0.0, 0.0)?,
             );
             let ln2 = (add(format!("{p}.ln2.weight"), &[d], 0.0, 1.0)?, add(format!("{p}.ln2.bias"), &[d], 0.0, 0.0)?);
-            let fc = (add(format!("{p}.mlp.fc.weight"), &[f, d], 0.02, 0.0)?, add(format!("{p}.mlp.fc.bias"), &[f], 0.0, 0.0)?);
+            let fc = (
+                add(format!("{p}.mlp.fc.weight"), &[f, d], 0.02, 0.0)?,
+                add(format!("{p}.mlp.fc.bias"), &[f], 0.0, 0.0)?,
+            );
             let fc_out = (
                 add(format!("{p}.mlp.proj.weight"), &[d, f], resid_std, 0.0)?,
                 add(format!("{p}.mlp.proj.bias"), &[d], 0.0, 0.0)?,
@@ -232,13 +235,11 @@ impl ByteLm {
             Some(f) if f == FORMAT => {}
             other => return Err(bad(format!("format tag {other:?}, expected `{FORMAT}`"))),
         }
-        let config: ByteLmConfig = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
-            .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+        let config: ByteLmConfig =
+            serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
+                .map_err(|e| bad(format!("metadata `config`: {e}")))?;
         config.validate().map_err(bad)?;
-        let training = md
-            .get("training")
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or(serde_json::Value::Null);
+        let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
         let model = Self::new(config, 0, device)?;
         if tensors.len() != model.named.len() {
             return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));

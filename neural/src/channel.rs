@@ -72,7 +72,11 @@ impl Channel {
             Channel::Awgn => -1.0 + (1.0 + e).sqrt(),
             Channel::Rayleigh => (-1.0 + (1.0 + 2.0 * e).sqrt()) / 2.0,
         };
-        if s.is_finite() && s > 0.0 { s } else { 1.0 }
+        if s.is_finite() && s > 0.0 {
+            s
+        } else {
+            1.0
+        }
     }
 }
 

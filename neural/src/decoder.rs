@@ -113,7 +113,11 @@ impl Decoder for EcctDecoder {
             .map(|&l| {
                 let v = (l as f64 / scale) as f32;
                 // ±inf LLRs become large finite inputs; NaN stays NaN (treated as an erasure downstream).
-                if v.is_infinite() { v.signum() * 1e6 } else { v.clamp(-1e6, 1e6) }
+                if v.is_infinite() {
+                    v.signum() * 1e6
+                } else {
+                    v.clamp(-1e6, 1e6)
+                }
             })
             .collect();
         let out = &mut bits[..frames * n];

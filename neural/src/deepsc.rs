@@ -54,7 +54,16 @@ pub struct DeepScConfig {
 impl DeepScConfig {
     /// The reference configuration for a vocabulary of `vocab` words.
     pub fn reference(vocab: usize) -> Self {
-        Self { vocab, layers: 4, dim: 128, heads: 8, ffn: 512, channel_dim: 16, channel_hidden: 256, decoder_hidden: 512 }
+        Self {
+            vocab,
+            layers: 4,
+            dim: 128,
+            heads: 8,
+            ffn: 512,
+            channel_dim: 16,
+            channel_hidden: 256,
+            decoder_hidden: 512,
+        }
     }
 
     /// A small model for tests.
@@ -63,7 +72,18 @@ impl DeepScConfig {
     }
 
     pub fn validate(&self) -> std::result::Result<(), String> {
-        if [self.vocab, self.layers, self.dim, self.heads, self.ffn, self.channel_dim, self.channel_hidden, self.decoder_hidden].contains(&0) {
+        if [
+            self.vocab,
+            self.layers,
+            self.dim,
+            self.heads,
+            self.ffn,
+            self.channel_dim,
+            self.channel_hidden,
+            self.decoder_hidden,
+        ]
+        .contains(&0)
+        {
             return Err(format!("DeepSC config has a zero size: {self:?}"));
         }
         if self.vocab < 5 {
@@ -279,7 +299,11 @@ impl crate::jscc::JsccModel for DeepSc {
     fn values_per_token(&self) -> usize {
         self.config.channel_dim
     }
-    fn transmit_with_penalty(&self, batch: &SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)> {
+    fn transmit_with_penalty(
+        &self,
+        batch: &SentenceBatch,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
         Ok((self.transmit(batch, dropout)?, None))
     }
     fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {

@@ -163,7 +163,11 @@ pub trait JsccModel: Sized {
     /// Channel values per word position (reals, or bits for a quantized model).
     fn values_per_token(&self) -> usize;
     /// Channel values `(B, T, values_per_token)` of `batch`, and the model's penalty.
-    fn transmit_with_penalty(&self, batch: &crate::deepsc::SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)>;
+    fn transmit_with_penalty(
+        &self,
+        batch: &crate::deepsc::SentenceBatch,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)>;
     fn channel_decode(&self, received: &Tensor) -> Result<Tensor>;
     /// Decoder states for teacher-forced `ids` (`lengths` real positions per row), and the penalty.
     fn decode_states_with_penalty(
@@ -189,7 +193,13 @@ pub trait JsccModel: Sized {
         })
     }
     /// Writes the weights (f32 or f16) with `format`, `config`, the vocabulary and `training` metadata.
-    fn save(&self, path: &Path, vocab: &WordVocab, training: &serde_json::Value, dtype: StoredDtype) -> std::result::Result<(), EcctError> {
+    fn save(
+        &self,
+        path: &Path,
+        vocab: &WordVocab,
+        training: &serde_json::Value,
+        dtype: StoredDtype,
+    ) -> std::result::Result<(), EcctError> {
         save_weights(path, Self::FORMAT, self.config(), self.named_parameters(), vocab, training, dtype)
     }
     /// Whether weights of a model `from` may start a training run of `to` although the two differ:

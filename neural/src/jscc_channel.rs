@@ -21,7 +21,14 @@ pub fn sigma_for_snr_db(snr_db: f64) -> f64 {
 }
 
 /// Effective noise `(sentences, positions, reals)` (row-major) for the equalised channel output.
-pub fn effective_noise<R: Rng>(channel: Channel, sentences: usize, positions: usize, reals: usize, sigma: f64, rng: &mut R) -> Vec<f32> {
+pub fn effective_noise<R: Rng>(
+    channel: Channel,
+    sentences: usize,
+    positions: usize,
+    reals: usize,
+    sigma: f64,
+    rng: &mut R,
+) -> Vec<f32> {
     let mut out = Vec::with_capacity(sentences * positions * reals);
     for _ in 0..sentences {
         match channel {
@@ -71,7 +78,8 @@ mod tests {
         let sigma = 0.1;
         let (s, t, d) = (4000, 8, 16);
         let e = effective_noise(Channel::Rayleigh, s, t, d, sigma, &mut rng);
-        let mut powers: Vec<f64> = e.chunks(t * d).map(|c| c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / c.len() as f64).collect();
+        let mut powers: Vec<f64> =
+            e.chunks(t * d).map(|c| c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / c.len() as f64).collect();
         powers.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let median = powers[s / 2] / (sigma * sigma);
         // Per-sentence estimate over 128 values adds a few % of spread around 1/|h|².

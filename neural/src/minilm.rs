@@ -62,7 +62,8 @@ impl SentenceEmbedder {
         let data = std::fs::read(&weights_path).with_context(|| format!("reading {}", weights_path.display()))?;
         let vb = VarBuilder::from_buffered_safetensors(data, DType::F32, &device)
             .with_context(|| format!("loading {}", weights_path.display()))?;
-        let model = BertModel::load(vb, &config).with_context(|| format!("building BERT from {}", weights_path.display()))?;
+        let model =
+            BertModel::load(vb, &config).with_context(|| format!("building BERT from {}", weights_path.display()))?;
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| anyhow!("loading tokenizer {}: {e}", tokenizer_path.display()))?;

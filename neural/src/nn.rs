@@ -125,9 +125,8 @@ impl Dropout {
         if device.is_cpu() {
             let count: usize = shape.iter().product();
             let threshold = self.p;
-            let v: Vec<f32> = (0..count)
-                .map(|_| if self.rng.random::<f64>() >= threshold { scale as f32 } else { 0.0 })
-                .collect();
+            let v: Vec<f32> =
+                (0..count).map(|_| if self.rng.random::<f64>() >= threshold { scale as f32 } else { 0.0 }).collect();
             Tensor::from_vec(v, shape, device)
         } else {
             device.set_seed(self.rng.random::<u64>())?;
@@ -200,17 +199,12 @@ mod tests {
         // Logit -20 with target 0: loss = log(1 + e^-20) ≈ 2.06e-9, which a naive f32 log(1+t) reports as 0.
         let x = Tensor::new(&[-20f32, 3.0, -2.0, 0.0], &dev)?;
         let z = Tensor::new(&[0f32, 1.0, 1.0, 0.0], &dev)?;
-        let per = [
-            (-20f64).exp().ln_1p(),
-            (-3f64).exp().ln_1p(),
-            2.0 + (-2f64).exp().ln_1p(),
-            2f64.ln(),
-        ];
+        let per = [(-20f64).exp().ln_1p(), (-3f64).exp().ln_1p(), 2.0 + (-2f64).exp().ln_1p(), 2f64.ln()];
         let want = per.iter().sum::<f64>() / 4.0;
         let got = bce_with_logits(&x, &z)?.to_scalar::<f32>()? as f64;
         assert!((got - want).abs() < 1e-6 * want, "{got} vs {want}");
-        let tiny = bce_with_logits(&Tensor::new(&[-20f32], &dev)?, &Tensor::new(&[0f32], &dev)?)?
-            .to_scalar::<f32>()? as f64;
+        let tiny =
+            bce_with_logits(&Tensor::new(&[-20f32], &dev)?, &Tensor::new(&[0f32], &dev)?)?.to_scalar::<f32>()? as f64;
         assert!((tiny / (-20f64).exp().ln_1p() - 1.0).abs() < 1e-4, "tiny loss {tiny}");
         Ok(())
     }
@@ -235,7 +229,11 @@ mod tests {
 /// Replaces the value of every parameter in `named` by the tensor of the same name in `values`,
 /// moved to `device` as f32; a missing name or a shape mismatch is an error naming the parameter.
 /// Shared by every model's weight loading.
-pub fn set_named_parameters(named: &[(String, Var)], values: &[(String, Tensor)], device: &candle_core::Device) -> Result<()> {
+pub fn set_named_parameters(
+    named: &[(String, Var)],
+    values: &[(String, Tensor)],
+    device: &candle_core::Device,
+) -> Result<()> {
     for (name, var) in named {
         let t = values
             .iter()

@@ -113,11 +113,15 @@ pub fn sparse_attention(
         candle_core::bail!("sparse attention: q {:?}, k {:?}, v {:?} differ", q.dims(), k.dims(), v.dims());
     }
     if l != pattern.len() || heads == 0 || d % heads != 0 {
-        candle_core::bail!("sparse attention: {l} tokens, {d} features, {heads} heads vs a pattern of {}", pattern.len());
+        candle_core::bail!(
+            "sparse attention: {l} tokens, {d} features, {heads} heads vs a pattern of {}",
+            pattern.len()
+        );
     }
     let dropout = dropout.filter(|dr| dr.p > 0.0);
     let saved = (q.track_op() || k.track_op() || v.track_op()).then(|| Mutex::new(Vec::new()));
-    let op = SparseAttention { pattern: pattern.clone(), heads, scale: 1.0 / ((d / heads) as f32).sqrt(), dropout, saved };
+    let op =
+        SparseAttention { pattern: pattern.clone(), heads, scale: 1.0 / ((d / heads) as f32).sqrt(), dropout, saved };
     q.contiguous()?.apply_op3_arc(&k.contiguous()?, &v.contiguous()?, Arc::new(Box::new(op)))
 }
 
@@ -154,7 +158,11 @@ impl SparseAttention {
                 let chunks = self.heads.div_ceil(HEADS_PER_HASH);
                 let index = (((b * l + i) * l + j) * chunks + h / HEADS_PER_HASH) as u64;
                 let lane = (hash(dr.seed, index) >> (16 * (h % HEADS_PER_HASH))) & 0xFFFF;
-                if lane >= drop_threshold(dr.p) { (1.0 / (1.0 - dr.p)) as f32 } else { 0.0 }
+                if lane >= drop_threshold(dr.p) {
+                    (1.0 / (1.0 - dr.p)) as f32
+                } else {
+                    0.0
+                }
             }
         }
     }
@@ -232,7 +240,15 @@ impl CustomOp3 for SparseAttention {
         "sparse-attention"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
         let (q, k, v) = (contiguous_f32(s1, l1, "q")?, contiguous_f32(s2, l2, "k")?, contiguous_f32(s3, l3, "v")?);
         let (_, l, d) = l1.shape().dims3()?;
         let dk = d / self.heads;
@@ -275,7 +291,14 @@ impl CustomOp3 for SparseAttention {
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 
-    fn bwd(&self, q: &Tensor, k: &Tensor, v: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (_, l, d) = q.dims3()?;
         let dk = d / self.heads;
         let row = l * d;
@@ -287,16 +310,15 @@ impl CustomOp3 for SparseAttention {
         let per_row = self.heads * self.pattern.keys.len();
         let saved_per_row = self.saved_per_row();
         let saved = match &self.saved {
-            Some(slot) => std::mem::take(&mut *slot.lock().map_err(|_| candle_core::Error::msg("sparse attention: poisoned lock"))?),
+            Some(slot) => std::mem::take(
+                &mut *slot.lock().map_err(|_| candle_core::Error::msg("sparse attention: poisoned lock"))?,
+            ),
             None => Vec::new(),
         };
         // A second backward through the same graph finds nothing saved and recomputes.
         let saved = (!saved.is_empty() && saved.len() == saved_per_row * (qv.len() / row)).then_some(saved);
-        dq.par_chunks_mut(row)
-            .zip(dkv.par_chunks_mut(row))
-            .zip(dv.par_chunks_mut(row))
-            .enumerate()
-            .for_each(|(b, ((dqb, dkb), dvb))| {
+        dq.par_chunks_mut(row).zip(dkv.par_chunks_mut(row)).zip(dv.par_chunks_mut(row)).enumerate().for_each(
+            |(b, ((dqb, dkb), dvb))| {
                 let r = b * row..(b + 1) * row;
                 let (qb, kb, vb, gb) = (&qv[r.clone()], &kv[r.clone()], &vv[r.clone()], &gv[r]);
                 let [mut p, mut keep, mut dp] = self.scratch();
@@ -308,7 +330,8 @@ impl CustomOp3 for SparseAttention {
                             let at = b * saved_per_row + self.heads * self.pattern.offsets[i];
                             p[..self.heads * nk].copy_from_slice(&sv[at..at + self.heads * nk]);
                             if self.dropout.is_some() {
-                                keep[..self.heads * nk].copy_from_slice(&sv[per_row + at..per_row + at + self.heads * nk]);
+                                keep[..self.heads * nk]
+                                    .copy_from_slice(&sv[per_row + at..per_row + at + self.heads * nk]);
                             }
                         }
                         None => {
@@ -321,7 +344,9 @@ impl CustomOp3 for SparseAttention {
                     for (jj, &j) in keys.iter().enumerate() {
                         let vj = &vb[j * d..(j + 1) * d];
                         let dvj = &mut dvb[j * d..(j + 1) * d];
-                        for (h, ((gh, vh), dvh)) in gi.chunks_exact(dk).zip(vj.chunks_exact(dk)).zip(dvj.chunks_exact_mut(dk)).enumerate() {
+                        for (h, ((gh, vh), dvh)) in
+                            gi.chunks_exact(dk).zip(vj.chunks_exact(dk)).zip(dvj.chunks_exact_mut(dk)).enumerate()
+                        {
                             let at = h * nk + jj;
                             let a = p[at] * keep[at];
                             dvh.iter_mut().zip(gh).for_each(|(o, &g)| *o += a * g);
@@ -329,7 +354,9 @@ impl CustomOp3 for SparseAttention {
                         }
                     }
                     // ∂s_ij = p_ij (d_ij − Σ_k p_ik d_ik), scaled; stored back into dp.
-                    for (ph, dph) in p[..self.heads * nk].chunks_exact(nk).zip(dp[..self.heads * nk].chunks_exact_mut(nk)) {
+                    for (ph, dph) in
+                        p[..self.heads * nk].chunks_exact(nk).zip(dp[..self.heads * nk].chunks_exact_mut(nk))
+                    {
                         let weighted: f32 = ph.iter().zip(dph.iter()).map(|(a, b)| a * b).sum();
                         dph.iter_mut().zip(ph).for_each(|(x, &pj)| *x = pj * (*x - weighted) * self.scale);
                     }
@@ -338,8 +365,11 @@ impl CustomOp3 for SparseAttention {
                     for (jj, &j) in keys.iter().enumerate() {
                         let kj = &kb[j * d..(j + 1) * d];
                         let dkj = &mut dkb[j * d..(j + 1) * d];
-                        for (h, ((dqh, kh), (dkh, qh))) in
-                            dqi.chunks_exact_mut(dk).zip(kj.chunks_exact(dk)).zip(dkj.chunks_exact_mut(dk).zip(qi.chunks_exact(dk))).enumerate()
+                        for (h, ((dqh, kh), (dkh, qh))) in dqi
+                            .chunks_exact_mut(dk)
+                            .zip(kj.chunks_exact(dk))
+                            .zip(dkj.chunks_exact_mut(dk).zip(qi.chunks_exact(dk)))
+                            .enumerate()
                         {
                             let ds = dp[h * nk + jj];
                             dqh.iter_mut().zip(kh).for_each(|(o, &x)| *o += ds * x);
@@ -347,7 +377,8 @@ impl CustomOp3 for SparseAttention {
                         }
                     }
                 }
-            });
+            },
+        );
         let shape = q.shape().clone();
         let dev = q.device();
         Ok((
@@ -360,7 +391,14 @@ impl CustomOp3 for SparseAttention {
 
 /// The same attention written densely with candle ops (scores, additive −1e9 mask, softmax, weighted
 /// sum): the reference the fused op is tested against, and the path on devices without a fused op.
-pub fn dense_attention(q: &Tensor, k: &Tensor, v: &Tensor, mask_bias: &Tensor, heads: usize, keep: Option<&Tensor>) -> Result<Tensor> {
+pub fn dense_attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask_bias: &Tensor,
+    heads: usize,
+    keep: Option<&Tensor>,
+) -> Result<Tensor> {
     let (b, l, d) = q.dims3()?;
     let dk = d / heads;
     let split = |t: &Tensor| -> Result<Tensor> { t.reshape((b, l, heads, dk))?.transpose(1, 2)?.contiguous() };
@@ -474,7 +512,9 @@ mod tests {
         let (q, k, v) = (random((16, l, 8), &mut rng), random((16, l, 8), &mut rng), random((16, l, 8), &mut rng));
         let run = |threads: usize| -> Vec<f32> {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| sparse_attention(&q, &k, &v, &pattern, 2, None).unwrap().flatten_all().unwrap().to_vec1().unwrap())
+            pool.install(|| {
+                sparse_attention(&q, &k, &v, &pattern, 2, None).unwrap().flatten_all().unwrap().to_vec1().unwrap()
+            })
         };
         assert_eq!(run(1), run(3));
         Ok(())

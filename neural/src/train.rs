@@ -243,59 +243,68 @@ fn training_batch(
 pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result<Summary> {
     config.validate()?;
     let code = Arc::new(
-        LdpcCode::from_file(&config.code_path).with_context(|| format!("loading code {}", config.code_path.display()))?,
+        LdpcCode::from_file(&config.code_path)
+            .with_context(|| format!("loading code {}", config.code_path.display()))?,
     );
     let device = config.device.device()?;
-    let model_cfg = EcctConfig { heads: config.heads, ..EcctConfig::new(code.n(), code.m(), config.layers, config.dim) };
+    let model_cfg =
+        EcctConfig { heads: config.heads, ..EcctConfig::new(code.n(), code.m(), config.layers, config.dim) };
     std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
     let weights_path = config.out_dir.join(WEIGHTS_FILE);
     let state_path = config.out_dir.join(STATE_FILE);
 
-    let (model, mut adam, mut noise_rng, mut dropout_rng, mut epochs_done, mut steps_done, mut epoch_losses) =
-        if config.resume && state_path.exists() {
-            let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-            let state: RunState =
-                serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-            if state.code_fingerprint != code.fingerprint() {
-                bail!(
-                    "{}: checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
-                    state_path.display(),
-                    state.code_fingerprint,
-                    config.code_path.display(),
-                    code.fingerprint()
-                );
-            }
-            if state.model != model_cfg {
-                bail!("{}: checkpoint model {:?} differs from requested {:?}", state_path.display(), state.model, model_cfg);
-            }
-            let (model, _meta) = weights::load_model(&weights_path, &code, &device)?;
-            let adam = Adam::load(&config.out_dir.join(ADAM_FILE), model.named_parameters(), state.steps_done)?;
-            (
-                model,
-                adam,
-                state.noise_rng.restore()?,
-                state.dropout_rng.restore()?,
-                state.epochs_done,
-                state.steps_done,
-                state.epoch_losses,
-            )
-        } else {
-            let model = match &config.init {
-                Some(path) => {
-                    let (model, _meta) = weights::load_model(path, &code, &device)
-                        .with_context(|| format!("loading initial weights {}", path.display()))?;
-                    if *model.config() != model_cfg {
-                        bail!("{}: weights are for {:?}, the run asks for {:?}", path.display(), model.config(), model_cfg);
-                    }
-                    model
+    let (model, mut adam, mut noise_rng, mut dropout_rng, mut epochs_done, mut steps_done, mut epoch_losses) = if config
+        .resume
+        && state_path.exists()
+    {
+        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+        let state: RunState =
+            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
+        if state.code_fingerprint != code.fingerprint() {
+            bail!(
+                "{}: checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
+                state_path.display(),
+                state.code_fingerprint,
+                config.code_path.display(),
+                code.fingerprint()
+            );
+        }
+        if state.model != model_cfg {
+            bail!(
+                "{}: checkpoint model {:?} differs from requested {:?}",
+                state_path.display(),
+                state.model,
+                model_cfg
+            );
+        }
+        let (model, _meta) = weights::load_model(&weights_path, &code, &device)?;
+        let adam = Adam::load(&config.out_dir.join(ADAM_FILE), model.named_parameters(), state.steps_done)?;
+        (
+            model,
+            adam,
+            state.noise_rng.restore()?,
+            state.dropout_rng.restore()?,
+            state.epochs_done,
+            state.steps_done,
+            state.epoch_losses,
+        )
+    } else {
+        let model = match &config.init {
+            Some(path) => {
+                let (model, _meta) = weights::load_model(path, &code, &device)
+                    .with_context(|| format!("loading initial weights {}", path.display()))?;
+                if *model.config() != model_cfg {
+                    bail!("{}: weights are for {:?}, the run asks for {:?}", path.display(), model.config(), model_cfg);
                 }
-                None => Ecct::new(model_cfg, code.checks(), config.seed, &device)?,
-            };
-            let adam = Adam::new(model.named_parameters())?;
-            let noise_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
-            let dropout_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
-            (model, adam, noise_rng, dropout_rng, 0, 0, Vec::new())
+                model
+            }
+            None => Ecct::new(model_cfg, code.checks(), config.seed, &device)?,
         };
+        let adam = Adam::new(model.named_parameters())?;
+        let noise_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
+        let dropout_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
+        (model, adam, noise_rng, dropout_rng, 0, 0, Vec::new())
+    };
 
     let sigmas: Vec<f64> = config.train_ebn0_db.iter().map(|&e| sigma_for_ebn0(e, code.rate())).collect();
     let (b, n, m) = (config.batch_size, code.n(), code.m());
@@ -330,7 +339,14 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
                 if !mean.is_finite() {
                     bail!("training diverged at step {steps_done}: loss {mean}");
                 }
-                progress(Progress::Step { epoch: epoch + 1, epochs: config.epochs, step: steps_done, total_steps, loss: mean, lr });
+                progress(Progress::Step {
+                    epoch: epoch + 1,
+                    epochs: config.epochs,
+                    step: steps_done,
+                    total_steps,
+                    loss: mean,
+                    lr,
+                });
                 window_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
                 window = 0;
             }

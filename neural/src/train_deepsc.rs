@@ -97,7 +97,12 @@ pub type UtTrainConfig = JsccTrainConfig<UtConfig>;
 
 impl JsccTrainConfig<DeepScConfig> {
     /// The reference recipe (batch 128, SNR 5..10 dB, Adam β₂ 0.98, weight decay 5e-4, dropout 0.1).
-    pub fn reference(data: impl Into<PathBuf>, vocab: impl Into<PathBuf>, validation: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+    pub fn reference(
+        data: impl Into<PathBuf>,
+        vocab: impl Into<PathBuf>,
+        validation: impl Into<PathBuf>,
+        out_dir: impl Into<PathBuf>,
+    ) -> Self {
         Self {
             data: data.into(),
             vocab: vocab.into(),
@@ -130,7 +135,12 @@ impl JsccTrainConfig<DeepScConfig> {
 impl JsccTrainConfig<UtConfig> {
     /// UT's reference recipe (`modeltrainUT.py`): batch 64, Adam lr 3e-4 without weight decay,
     /// dropout 0.1, training SNR −2..4 dB; the rest as DeepSC's.
-    pub fn reference(data: impl Into<PathBuf>, vocab: impl Into<PathBuf>, validation: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+    pub fn reference(
+        data: impl Into<PathBuf>,
+        vocab: impl Into<PathBuf>,
+        validation: impl Into<PathBuf>,
+        out_dir: impl Into<PathBuf>,
+    ) -> Self {
         Self {
             batch_size: 64,
             lr: 3e-4,
@@ -201,9 +211,21 @@ impl<C: Serialize> JsccTrainConfig<C> {
 #[derive(Debug, Clone)]
 pub enum DeepScProgress {
     /// Mean training cross-entropy (nats per word) since the last report.
-    Step { step: u64, total: u64, loss: f64, lr: f64, words_per_s: f64 },
-    Eval { step: u64, points: Vec<EvalAtSnr> },
-    Checkpoint { step: u64, path: PathBuf },
+    Step {
+        step: u64,
+        total: u64,
+        loss: f64,
+        lr: f64,
+        words_per_s: f64,
+    },
+    Eval {
+        step: u64,
+        points: Vec<EvalAtSnr>,
+    },
+    Checkpoint {
+        step: u64,
+        path: PathBuf,
+    },
 }
 
 /// One validation measurement.
@@ -354,7 +376,8 @@ fn forward_loss<M: JsccModel>(
         inputs = drop_words(&inputs, rate, rng)?;
     }
     let lengths: Vec<usize> = batch.lengths.iter().map(|n| n - 1).collect();
-    let (states, rx_penalty) = model.decode_states_with_penalty(&inputs, &lengths, &memory, &batch.src_bias, dropout)?;
+    let (states, rx_penalty) =
+        model.decode_states_with_penalty(&inputs, &lengths, &memory, &batch.src_bias, dropout)?;
     let penalty = match (tx_penalty, rx_penalty) {
         (Some(a), Some(b)) => Some((a + b)?),
         (a, b) => a.or(b),
@@ -373,19 +396,30 @@ fn forward_loss<M: JsccModel>(
 }
 
 /// Validation at each of `snrs_db` (noise from a fixed stream, no dropout).
-pub fn evaluate<M: JsccModel>(model: &M, sentences: &[Vec<u32>], channel: Channel, snrs_db: &[f64], batch: usize) -> Result<Vec<EvalAtSnr>> {
+pub fn evaluate<M: JsccModel>(
+    model: &M,
+    sentences: &[Vec<u32>],
+    channel: Channel,
+    snrs_db: &[f64],
+    batch: usize,
+) -> Result<Vec<EvalAtSnr>> {
     let mut out = Vec::new();
     for &snr in snrs_db {
         let mut rng = ChaCha8Rng::seed_from_u64(0xE7A1 ^ snr.to_bits());
         let (mut nats, mut correct, mut words) = (0f64, 0usize, 0usize);
         for chunk in sentences.chunks(batch.max(1)) {
             let refs: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            let (nll, _, c, w) = forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, None, true)?;
+            let (nll, _, c, w) =
+                forward_loss(model, &refs, channel, sigma_for_snr_db(snr), &mut rng, None, None, true)?;
             nats += nll.to_scalar::<f32>()? as f64;
             correct += c;
             words += w;
         }
-        out.push(EvalAtSnr { snr_db: snr, loss: nats / words.max(1) as f64, word_accuracy: correct as f64 / words.max(1) as f64 });
+        out.push(EvalAtSnr {
+            snr_db: snr,
+            loss: nats / words.max(1) as f64,
+            word_accuracy: correct as f64 / words.max(1) as f64,
+        });
     }
     Ok(out)
 }
@@ -397,7 +431,11 @@ pub fn train_deepsc(config: &DeepScTrainConfig, progress: &mut dyn FnMut(DeepScP
 
 /// Trains (or resumes) UT, or UT-quant when `quantized`, per `config` (`config.model`, when given,
 /// must be of the same kind).
-pub fn train_ut(config: &UtTrainConfig, quantized: bool, progress: &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary> {
+pub fn train_ut(
+    config: &UtTrainConfig,
+    quantized: bool,
+    progress: &mut dyn FnMut(DeepScProgress),
+) -> Result<DeepScSummary> {
     if let Some(m) = &config.model {
         if m.quantized_bits.is_some() != quantized {
             bail!("model config {m:?} is not a {} model", if quantized { "UT-quant" } else { "UT" });
@@ -414,7 +452,12 @@ pub fn train_jscc<M: JsccModel>(
     reference: impl Fn(usize) -> M::Config,
     progress: &mut dyn FnMut(DeepScProgress),
 ) -> Result<DeepScSummary> {
-    if config.steps == 0 || config.batch_size == 0 || config.checkpoint_every == 0 || config.eval_every == 0 || config.report_every == 0 {
+    if config.steps == 0
+        || config.batch_size == 0
+        || config.checkpoint_every == 0
+        || config.eval_every == 0
+        || config.report_every == 0
+    {
         bail!("steps, batch size and the checkpoint/eval/report intervals must be positive");
     }
     if !(config.snr_low_db <= config.snr_high_db) {
@@ -433,21 +476,41 @@ pub fn train_jscc<M: JsccModel>(
     let adam_path = config.out_dir.join(ADAM_FILE);
     let model_config = config.model.unwrap_or_else(|| reference(vocab.len()));
     if M::config_vocab(&model_config) != vocab.len() {
-        bail!("model config has {} words, {} has {}", M::config_vocab(&model_config), config.vocab.display(), vocab.len());
+        bail!(
+            "model config has {} words, {} has {}",
+            M::config_vocab(&model_config),
+            config.vocab.display(),
+            vocab.len()
+        );
     }
 
     let (model, mut adam, mut state) = if config.resume && state_path.exists() {
         let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState<M::Config> = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
+        let mut state: RunState<M::Config> =
+            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
         if state.trajectory != config.trajectory_key() {
-            bail!("{}: checkpoint was made with different settings ({}), requested {}", state_path.display(), state.trajectory, config.trajectory_key());
+            bail!(
+                "{}: checkpoint was made with different settings ({}), requested {}",
+                state_path.display(),
+                state.trajectory,
+                config.trajectory_key()
+            );
         }
         if state.data_sha256 != data_sha {
-            bail!("{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}", state_path.display(), state.data_sha256, config.data.display());
+            bail!(
+                "{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}",
+                state_path.display(),
+                state.data_sha256,
+                config.data.display()
+            );
         }
         let (model, saved_vocab, _) = M::load(&weights_path, &device)?;
         if *model.config() != model_config {
-            bail!("{}: checkpoint holds a model {:?}, requested {model_config:?}", weights_path.display(), model.config());
+            bail!(
+                "{}: checkpoint holds a model {:?}, requested {model_config:?}",
+                weights_path.display(),
+                model.config()
+            );
         }
         if saved_vocab.fingerprint() != vocab.fingerprint() || state.vocab_sha256 != vocab.fingerprint() {
             bail!(
@@ -466,7 +529,8 @@ pub fn train_jscc<M: JsccModel>(
     } else {
         let (model, init) = match &config.init {
             Some(path) => {
-                let (loaded, init_vocab, training) = M::load(path, &device).with_context(|| format!("loading initial weights {}", path.display()))?;
+                let (loaded, init_vocab, training) =
+                    M::load(path, &device).with_context(|| format!("loading initial weights {}", path.display()))?;
                 let mut fresh_parameters = Vec::new();
                 let model = if *loaded.config() == model_config {
                     loaded
@@ -477,13 +541,19 @@ pub fn train_jscc<M: JsccModel>(
                         loaded.named_parameters().iter().map(|(n, v)| (n.as_str(), v)).collect();
                     for (name, var) in model.named_parameters() {
                         match from.get(name.as_str()) {
-                            Some(v) => var.set(v.as_tensor()).with_context(|| format!("{}: parameter {name}", path.display()))?,
+                            Some(v) => var
+                                .set(v.as_tensor())
+                                .with_context(|| format!("{}: parameter {name}", path.display()))?,
                             None => fresh_parameters.push(name.clone()),
                         }
                     }
                     model
                 } else {
-                    bail!("{}: initial weights are a model {:?}, the run asks for {model_config:?}", path.display(), loaded.config());
+                    bail!(
+                        "{}: initial weights are a model {:?}, the run asks for {model_config:?}",
+                        path.display(),
+                        loaded.config()
+                    );
                 };
                 if init_vocab.fingerprint() != vocab.fingerprint() {
                     bail!(
@@ -556,7 +626,8 @@ pub fn train_jscc<M: JsccModel>(
         // Drawn only when on, so the stream of a run without it is unchanged.
         let mut word_rng = (config.word_dropout > 0.0).then(|| ChaCha8Rng::seed_from_u64(rng.random()));
         let word_dropout = word_rng.as_mut().map(|r| (config.word_dropout, r));
-        let (nll, penalty, _, words) = forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), word_dropout, false)?;
+        let (nll, penalty, _, words) =
+            forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), word_dropout, false)?;
         let loss = (&nll / words.max(1) as f64)?;
         let loss = match penalty {
             Some(p) => (loss + p)?,
@@ -665,19 +736,29 @@ pub fn export_f16_as<M: JsccModel>(weights: &Path, out: &Path) -> Result<()> {
 /// training record says what was done to which file (`rescaled`). Used to give the UT's channel
 /// decoder output and source embeddings DeepSC's scale (neural/models/README.md). Unknown names
 /// and non-finite factors are refused.
-pub fn rescale_parameters_as<M: JsccModel>(weights: &Path, out: &Path, scales: &[(String, f64)], dtype: StoredDtype) -> Result<()> {
+pub fn rescale_parameters_as<M: JsccModel>(
+    weights: &Path,
+    out: &Path,
+    scales: &[(String, f64)],
+    dtype: StoredDtype,
+) -> Result<()> {
     let (model, vocab, training) = M::load(weights, &Device::Cpu)?;
     for (name, factor) in scales {
         if !factor.is_finite() {
             bail!("scale of {name}: {factor} is not a finite number");
         }
         let Some((_, var)) = model.named_parameters().iter().find(|(n, _)| n == name) else {
-            bail!("{}: no parameter named {name} (the file has {} parameters)", weights.display(), model.named_parameters().len());
+            bail!(
+                "{}: no parameter named {name} (the file has {} parameters)",
+                weights.display(),
+                model.named_parameters().len()
+            );
         };
         var.set(&(var.as_tensor() * *factor)?)?;
     }
     let mut rescaled = weights_record(weights, training)?;
-    rescaled["scales"] = scales.iter().map(|(n, f)| (n.clone(), serde_json::json!(f))).collect::<serde_json::Map<_, _>>().into();
+    rescaled["scales"] =
+        scales.iter().map(|(n, f)| (n.clone(), serde_json::json!(f))).collect::<serde_json::Map<_, _>>().into();
     model.save(out, &vocab, &serde_json::json!({ "rescaled": rescaled }), dtype)?;
     Ok(())
 }
@@ -806,7 +887,12 @@ mod tests {
 
     /// Accuracy at `high` and `low` dB after `steps` on sentences of uniformly random words, where
     /// only what crosses the channel can beat chance (1 in 10 words).
-    fn random_word_accuracy<C: Copy>(dir: &Path, model: C, steps: u64, train: impl Fn(&JsccTrainConfig<C>, &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary>) -> Result<(f64, f64)> {
+    fn random_word_accuracy<C: Copy>(
+        dir: &Path,
+        model: C,
+        steps: u64,
+        train: impl Fn(&JsccTrainConfig<C>, &mut dyn FnMut(DeepScProgress)) -> Result<DeepScSummary>,
+    ) -> Result<(f64, f64)> {
         let (_, vocab) = toy(dir);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let words = TOY_WORDS;
@@ -860,7 +946,19 @@ mod tests {
     fn word_dropout_hides_words_but_not_start_or_padding() -> Result<()> {
         let (b, t) = (40usize, 12usize);
         // Row i: <START>, then words 5.. up to length 4 + i % 8, then <PAD>.
-        let ids: Vec<u32> = (0..b).flat_map(|i| (0..t).map(move |j| if j == 0 { START } else if j < 4 + i % 8 { 4 + j as u32 } else { PAD })).collect();
+        let ids: Vec<u32> = (0..b)
+            .flat_map(|i| {
+                (0..t).map(move |j| {
+                    if j == 0 {
+                        START
+                    } else if j < 4 + i % 8 {
+                        4 + j as u32
+                    } else {
+                        PAD
+                    }
+                })
+            })
+            .collect();
         let ids = Tensor::from_vec(ids, (b, t), &Device::Cpu)?;
         let before = ids.to_vec2::<u32>()?;
         let after = drop_words(&ids, 0.3, &mut ChaCha8Rng::seed_from_u64(7))?.to_vec2::<u32>()?;
@@ -968,7 +1066,10 @@ mod tests {
             }
             if !quantized {
                 // UT-quant starts from this UT: its trunk is the UT's, its quantizer its own seeded init.
-                let quant = UtTrainConfig { init: Some(straight.out_dir.join(UT_WEIGHTS_FILE)), ..tiny(dir.path(), 1, "from-ut").with_model(Some(UtConfig::tiny_quantized(15))) };
+                let quant = UtTrainConfig {
+                    init: Some(straight.out_dir.join(UT_WEIGHTS_FILE)),
+                    ..tiny(dir.path(), 1, "from-ut").with_model(Some(UtConfig::tiny_quantized(15)))
+                };
                 let fresh = Ut::new(UtConfig::tiny_quantized(15), quant.seed, &Device::Cpu)?;
                 let no_steps = UtTrainConfig { steps: 1, lr: 0.0, ..quant };
                 train_ut(&no_steps, true, &mut |_| {})?;

@@ -98,10 +98,22 @@ impl LmTrainConfig {
 #[derive(Debug, Clone)]
 pub enum LmProgress {
     /// Mean training loss (bits per predicted symbol) since the last report.
-    Step { step: u64, total: u64, bits_per_symbol: f64, lr: f64, symbols_per_s: f64 },
+    Step {
+        step: u64,
+        total: u64,
+        bits_per_symbol: f64,
+        lr: f64,
+        symbols_per_s: f64,
+    },
     /// Validation: bits per text byte of the held-out messages.
-    Eval { step: u64, bits_per_byte: f64 },
-    Checkpoint { step: u64, path: PathBuf },
+    Eval {
+        step: u64,
+        bits_per_byte: f64,
+    },
+    Checkpoint {
+        step: u64,
+        path: PathBuf,
+    },
 }
 
 /// One logged point.
@@ -250,7 +262,12 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
             );
         }
         if state.data_sha256 != data_sha {
-            bail!("{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}", state_path.display(), state.data_sha256, config.data.display());
+            bail!(
+                "{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}",
+                state_path.display(),
+                state.data_sha256,
+                config.data.display()
+            );
         }
         let (model, _) = ByteLm::load(&weights_path, &device)?;
         let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;

@@ -142,7 +142,16 @@ impl UtConfig {
     }
 
     pub fn validate(&self) -> std::result::Result<(), String> {
-        let sizes = [self.vocab, self.layers, self.dim, self.heads, self.ffn, self.channel_dim, self.channel_hidden, self.max_passes];
+        let sizes = [
+            self.vocab,
+            self.layers,
+            self.dim,
+            self.heads,
+            self.ffn,
+            self.channel_dim,
+            self.channel_hidden,
+            self.max_passes,
+        ];
         if sizes.contains(&0) || self.quantized_bits == Some(0) {
             return Err(format!("UT config has a zero size: {self:?}"));
         }
@@ -153,7 +162,10 @@ impl UtConfig {
             return Err(format!("dim {} is not a multiple of heads {}", self.dim, self.heads));
         }
         if self.dim < 2 || self.channel_dim < 2 {
-            return Err(format!("dim {} and channel_dim {} must be at least 2 (LayerNorm)", self.dim, self.channel_dim));
+            return Err(format!(
+                "dim {} and channel_dim {} must be at least 2 (LayerNorm)",
+                self.dim, self.channel_dim
+            ));
         }
         if self.quantized_bits.is_none() && self.channel_dim % 2 != 0 {
             return Err(format!("channel_dim {} must be even (pairs of reals are complex symbols)", self.channel_dim));
@@ -228,7 +240,10 @@ fn halting_unit(p: &mut ParamBuilder, name: &str, dim: usize) -> Result<Linear> 
 /// `nn.Linear` with PyTorch's default initialisation (weight and bias uniform in ±1/sqrt(fan_in)).
 fn default_linear(p: &mut ParamBuilder, name: &str, fan_in: usize, fan_out: usize) -> Result<Linear> {
     let bound = 1.0 / (fan_in as f64).sqrt();
-    Ok((p.uniform(format!("{name}.weight"), &[fan_out, fan_in], bound)?, p.uniform(format!("{name}.bias"), &[fan_out], bound)?))
+    Ok((
+        p.uniform(format!("{name}.weight"), &[fan_out, fan_in], bound)?,
+        p.uniform(format!("{name}.bias"), &[fan_out], bound)?,
+    ))
 }
 
 fn sigmoid(x: &Tensor) -> Result<Tensor> {
@@ -252,7 +267,10 @@ impl Ut {
             enc_layers.push(EncoderLayer {
                 self_attn: MultiHeadAttention::new(&mut p, &format!("{n}.self_attn"), d, h)?,
                 ffn: FeedForward::new(&mut p, &format!("{n}.feed_forward"), d, f)?,
-                norms: [p.layer_norm(&format!("{n}.sublayer.0.norm"), d)?, p.layer_norm(&format!("{n}.sublayer.1.norm"), d)?],
+                norms: [
+                    p.layer_norm(&format!("{n}.sublayer.0.norm"), d)?,
+                    p.layer_norm(&format!("{n}.sublayer.1.norm"), d)?,
+                ],
             });
         }
         let chan_enc_ln = p.layer_norm("encoder.norm1", config.channel_dim)?;
@@ -312,12 +330,19 @@ impl Ut {
 
     /// Adaptive computation time over `state` `(B, T, d)`: `block` is one pass, `halting` the halting
     /// unit, `keep` `(B, T)` 1 on real positions (padding counts as halted from the start).
-    fn act(&self, halting: &Linear, state: Tensor, keep: &Tensor, mut block: impl FnMut(&Tensor) -> Result<Tensor>) -> Result<(Tensor, ActStats)> {
+    fn act(
+        &self,
+        halting: &Linear,
+        state: Tensor,
+        keep: &Tensor,
+        mut block: impl FnMut(&Tensor) -> Result<Tensor>,
+    ) -> Result<(Tensor, ActStats)> {
         let (b, t, _) = state.dims3()?;
         let zeros = Tensor::zeros((b, t), DType::F32, &self.device)?;
         let ones = Tensor::ones((b, t), DType::F32, &self.device)?;
         let mut halted = (1.0 - keep)?;
-        let (mut total_p, mut remainders, mut passes, mut weight_sum) = (zeros.clone(), zeros.clone(), zeros.clone(), zeros);
+        let (mut total_p, mut remainders, mut passes, mut weight_sum) =
+            (zeros.clone(), zeros.clone(), zeros.clone(), zeros);
         let mut out = state.zeros_like()?;
         let mut state = state;
         let mut loops = 0;
@@ -366,7 +391,14 @@ impl Ut {
     }
 
     /// One pass of the decoder's shared block.
-    fn decoder_block(&self, x: &Tensor, memory: &Tensor, memory_bias: &Tensor, self_bias: &Tensor, dropout: &mut Option<&mut Dropout>) -> Result<Tensor> {
+    fn decoder_block(
+        &self,
+        x: &Tensor,
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        self_bias: &Tensor,
+        dropout: &mut Option<&mut Dropout>,
+    ) -> Result<Tensor> {
         let mut x = x.clone();
         for l in &self.dec_layers {
             let h = ln(&x, &l.norms[0])?;
@@ -386,7 +418,8 @@ impl Ut {
     pub fn transmit_act(&self, batch: &SentenceBatch, mut dropout: Option<&mut Dropout>) -> Result<(Tensor, ActStats)> {
         let x = embed_tokens(&self.src_embed, &batch.ids, &mut dropout)?;
         let keep = batch.keep.squeeze(2)?;
-        let (x, stats) = self.act(&self.enc_halting, x, &keep, |s| self.encoder_block(s, &batch.src_bias, &mut dropout))?;
+        let (x, stats) =
+            self.act(&self.enc_halting, x, &keep, |s| self.encoder_block(s, &batch.src_bias, &mut dropout))?;
         let h = nn::linear(&x, &self.chan_enc[0].0, &self.chan_enc[0].1)?.relu()?;
         let s = ln(&nn::linear(&h, &self.chan_enc[1].0, &self.chan_enc[1].1)?, &self.chan_enc_ln)?;
         let tx = match &self.quantizer {
@@ -432,12 +465,21 @@ impl Ut {
         // 1 on real positions: the key-padding bias's zeros.
         let keep = padding_bias(lengths, t, &self.device)?.squeeze(1)?.squeeze(1)?.eq(0f64)?.to_dtype(DType::F32)?;
         let x = embed_tokens(&self.tgt_embed, ids, &mut dropout)?;
-        let (x, stats) = self.act(&self.dec_halting, x, &keep, |s| self.decoder_block(s, memory, memory_bias, &self_bias, &mut dropout))?;
+        let (x, stats) = self.act(&self.dec_halting, x, &keep, |s| {
+            self.decoder_block(s, memory, memory_bias, &self_bias, &mut dropout)
+        })?;
         Ok((ln(&x, &self.dec_norm)?, stats))
     }
 
     /// [`Ut::decode_states_act`] without the statistics (the interface of `DeepSc::decode_states`).
-    pub fn decode_states(&self, ids: &Tensor, lengths: &[usize], memory: &Tensor, memory_bias: &Tensor, dropout: Option<&mut Dropout>) -> Result<Tensor> {
+    pub fn decode_states(
+        &self,
+        ids: &Tensor,
+        lengths: &[usize],
+        memory: &Tensor,
+        memory_bias: &Tensor,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<Tensor> {
         Ok(self.decode_states_act(ids, lengths, memory, memory_bias, dropout)?.0)
     }
 
@@ -478,9 +520,15 @@ impl crate::jscc::JsccModel for Ut {
     }
     /// UT-quant extends the UT it quantizes: same trunk, plus the 16→30→16 quantizer.
     fn extends(to: &UtConfig, from: &UtConfig) -> bool {
-        from.quantized_bits.is_none() && to.quantized_bits.is_some() && UtConfig { quantized_bits: None, ..*to } == *from
+        from.quantized_bits.is_none()
+            && to.quantized_bits.is_some()
+            && UtConfig { quantized_bits: None, ..*to } == *from
     }
-    fn transmit_with_penalty(&self, batch: &SentenceBatch, dropout: Option<&mut Dropout>) -> Result<(Tensor, Option<Tensor>)> {
+    fn transmit_with_penalty(
+        &self,
+        batch: &SentenceBatch,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
         let (tx, stats) = self.transmit_act(batch, dropout)?;
         Ok((tx, Some((stats.ponder * PONDER_WEIGHT_ENCODER)?)))
     }
@@ -563,7 +611,8 @@ mod tests {
         let lengths = [a.len(), b.len()];
         let hb = &m.enc_halting.1;
         // (halting weight scale, bias, passes every real position must take, if fixed).
-        let cases: [(f64, f32, Option<f32>); 4] = [(1.0, 1.0, None), (0.0, 6.0, Some(1.0)), (0.0, -5.0, Some(7.0)), (3.0, -1.0, None)];
+        let cases: [(f64, f32, Option<f32>); 4] =
+            [(1.0, 1.0, None), (0.0, 6.0, Some(1.0)), (0.0, -5.0, Some(7.0)), (3.0, -1.0, None)];
         let w0 = m.enc_halting.0.as_tensor().copy()?;
         let mut distinct = std::collections::BTreeSet::new();
         for (scale, bias, fixed) in cases {
@@ -591,7 +640,10 @@ mod tests {
             // Ponder cost = Σ (remainder + passes) over real positions ≥ the passes alone.
             let total_passes: f32 = passes.iter().flatten().sum();
             let ponder = stats.ponder.to_scalar::<f32>()?;
-            assert!(ponder >= total_passes && ponder <= total_passes + (a.len() + b.len()) as f32, "{ponder} vs {total_passes}");
+            assert!(
+                ponder >= total_passes && ponder <= total_passes + (a.len() + b.len()) as f32,
+                "{ponder} vs {total_passes}"
+            );
         }
         assert!(distinct.len() >= 3, "passes taken: {distinct:?}");
         Ok(())
@@ -632,7 +684,9 @@ mod tests {
             assert!(row[..n].iter().flatten().all(|&v| v == 1.0 || v == -1.0), "{row:?}");
             assert!(row[n..].iter().flatten().all(|&v| v == 0.0));
         }
-        assert!(bits.iter().flatten().flatten().any(|&v| v == 1.0) && bits.iter().flatten().flatten().any(|&v| v == -1.0));
+        assert!(
+            bits.iter().flatten().flatten().any(|&v| v == 1.0) && bits.iter().flatten().flatten().any(|&v| v == -1.0)
+        );
         // Straight through: d(Σ c · bits)/d(quantizer bias) = Σ over real positions of c, exactly as
         // if the bits were the pre-sign values.
         let c = Tensor::randn(0f32, 1f32, (2, 5, 6), &dev)?;
@@ -643,7 +697,12 @@ mod tests {
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-5, "{got:?} vs {want:?}");
         }
-        for name in ["src_embed.lut.weight", "encoder.layers.0.self_attn.wq.weight", "encoder.act_fn.p.weight", "encoder.to_channel_embedding.2.weight"] {
+        for name in [
+            "src_embed.lut.weight",
+            "encoder.layers.0.self_attn.wq.weight",
+            "encoder.act_fn.p.weight",
+            "encoder.to_channel_embedding.2.weight",
+        ] {
             let v = &m.named_parameters().iter().find(|(n, _)| n == name).unwrap().1;
             assert!(norm2(grads.get(v.as_tensor()).expect(name)) > 0.0, "no gradient reaches {name}");
         }

@@ -125,7 +125,9 @@ pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMa
     for (name, view) in st.tensors() {
         let values: Vec<f32> = match view.dtype() {
             Dtype::F32 => view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            Dtype::F16 => view.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            Dtype::F16 => {
+                view.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
+            }
             other => return Err(format_err(path, format!("tensor `{name}` has dtype {other:?}, expected F32 or F16"))),
         };
         if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
@@ -214,7 +216,10 @@ pub fn load_model(path: &Path, code: &LdpcCode, device: &Device) -> Result<(Ecct
         });
     }
     if meta.config.n != code.n() || meta.config.m != code.m() {
-        return Err(format_err(path, format!("config n={} m={} does not match the code", meta.config.n, meta.config.m)));
+        return Err(format_err(
+            path,
+            format!("config n={} m={} does not match the code", meta.config.n, meta.config.m),
+        ));
     }
     let model = Ecct::new(meta.config, code.checks(), 0, device)?;
     if tensors.len() != model.named_parameters().len() {

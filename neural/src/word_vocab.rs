@@ -73,7 +73,9 @@ impl WordVocab {
         let n = file.token_to_idx.len();
         let mut tokens: Vec<Option<String>> = vec![None; n];
         for (t, id) in file.token_to_idx {
-            let slot = tokens.get_mut(id as usize).with_context(|| format!("token `{t}` has id {id}, beyond the {n} entries"))?;
+            let slot = tokens
+                .get_mut(id as usize)
+                .with_context(|| format!("token `{t}` has id {id}, beyond the {n} entries"))?;
             if slot.is_some() {
                 bail!("id {id} is used twice");
             }
@@ -231,8 +233,12 @@ mod tests {
 
     #[test]
     fn malformed_vocabularies_are_refused() {
-        assert!(WordVocab::from_json(r#"{"token_to_idx": {"<PAD>": 0, "<START>": 1, "<END>": 2, "<UNK>": 5}}"#).is_err());
-        assert!(WordVocab::from_json(r#"{"token_to_idx": {"<START>": 0, "<PAD>": 1, "<END>": 2, "<UNK>": 3}}"#).is_err());
+        assert!(
+            WordVocab::from_json(r#"{"token_to_idx": {"<PAD>": 0, "<START>": 1, "<END>": 2, "<UNK>": 5}}"#).is_err()
+        );
+        assert!(
+            WordVocab::from_json(r#"{"token_to_idx": {"<START>": 0, "<PAD>": 1, "<END>": 2, "<UNK>": 3}}"#).is_err()
+        );
         assert!(WordVocab::from_json(r#"{"tokens": []}"#).is_err());
     }
 }

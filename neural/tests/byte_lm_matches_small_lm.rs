@@ -27,13 +27,18 @@ fn model_bits(model: &ByteLm, message: &[u8]) -> f64 {
             &Tensor::from_vec(bias, (1, t, t), &dev).unwrap(),
         )
         .unwrap();
-    let nats = model.nll_sum(&logits, &Tensor::from_vec(onehot, (t, VOCAB), &dev).unwrap()).unwrap().to_scalar::<f32>().unwrap();
+    let nats = model
+        .nll_sum(&logits, &Tensor::from_vec(onehot, (t, VOCAB), &dev).unwrap())
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
     nats as f64 / std::f64::consts::LN_2
 }
 
 #[test]
 fn candle_model_and_kv_cache_coder_give_the_same_code_length() {
-    let weights = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../source/models/europarl-byte-lm.safetensors");
+    let weights =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../source/models/europarl-byte-lm.safetensors");
     let (model, _) = ByteLm::load(&weights, &Device::Cpu).unwrap();
     let coder = SmallLmCoder::load(&weights).unwrap();
     for sentence in [

@@ -6,7 +6,8 @@ use neural::{train, Channel, DeviceChoice, Progress, TrainConfig};
 fn short_training_lowers_loss_and_beats_hard_decision() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     // Hamming(7,4): H rows {1,2,3,5}, {1,2,4,6}, {1,3,4,7} (1-based).
-    let alist = "7 3\n3 4\n3 2 2 2 1 1 1\n4 4 4\n1 2 3\n1 2 0\n1 3 0\n2 3 0\n1 0 0\n2 0 0\n3 0 0\n1 2 3 5\n1 2 4 6\n1 3 4 7\n";
+    let alist =
+        "7 3\n3 4\n3 2 2 2 1 1 1\n4 4 4\n1 2 3\n1 2 0\n1 3 0\n2 3 0\n1 0 0\n2 0 0\n3 0 0\n1 2 3 5\n1 2 4 6\n1 3 4 7\n";
     let code_path = dir.path().join("HAMMING_N7_K4.alist");
     std::fs::write(&code_path, alist)?;
     let mut cfg = TrainConfig::official(&code_path, 2, 16, dir.path().join("run"));
@@ -70,8 +71,18 @@ fn short_training_lowers_loss_and_beats_hard_decision() -> anyhow::Result<()> {
 fn libm_erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.26551223
-        + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628288 + t * (0.27886807
-        + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))).exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    let r = t
+        * (-z * z - 1.26551223
+            + t * (1.00002368
+                + t * (0.37409196
+                    + t * (0.09678418
+                        + t * (-0.18628288
+                            + t * (0.27886807
+                                + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+            .exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
 }

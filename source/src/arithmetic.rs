@@ -52,9 +52,7 @@ impl fmt::Display for IntervalError {
 impl std::error::Error for IntervalError {}
 
 fn check_interval(cum_low: u32, freq: u32, total: u32) -> Result<(), IntervalError> {
-    let ok = freq >= 1
-        && total <= MAX_TOTAL
-        && (cum_low as u64) + (freq as u64) <= total as u64;
+    let ok = freq >= 1 && total <= MAX_TOTAL && (cum_low as u64) + (freq as u64) <= total as u64;
     if ok {
         Ok(())
     } else {
@@ -270,10 +268,7 @@ mod tests {
 
     fn information_bits(symbols: &[usize], cumulative: &[u32]) -> f64 {
         let total = *cumulative.last().unwrap() as f64;
-        symbols
-            .iter()
-            .map(|&s| -(((cumulative[s + 1] - cumulative[s]) as f64) / total).log2())
-            .sum()
+        symbols.iter().map(|&s| -(((cumulative[s + 1] - cumulative[s]) as f64) / total).log2()).sum()
     }
 
     #[test]
@@ -302,9 +297,8 @@ mod tests {
         for trial in 0..300 {
             let alphabet = rng.random_range(1..300usize);
             let total_cap = if trial % 3 == 0 { MAX_TOTAL } else { 1 << 16 };
-            let freqs: Vec<u32> = (0..alphabet)
-                .map(|_| rng.random_range(1..=(total_cap / alphabet as u32).max(1)))
-                .collect();
+            let freqs: Vec<u32> =
+                (0..alphabet).map(|_| rng.random_range(1..=(total_cap / alphabet as u32).max(1))).collect();
             let cumulative = cumulative_from_frequencies(&freqs);
             let len = rng.random_range(0..400);
             let symbols: Vec<usize> = (0..len).map(|_| rng.random_range(0..alphabet)).collect();

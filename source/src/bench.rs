@@ -10,8 +10,8 @@ use crate::coder::SourceCoder;
 use crate::fixed_length::FixedLengthTokenCoder;
 use crate::huffman::HuffmanWordCoder;
 use crate::lm_coder::{LmCoder, LmCoderConfig};
-use crate::small_lm::SmallLmCoder;
 use crate::model_cache::ModelSource;
+use crate::small_lm::SmallLmCoder;
 use crate::zstd_coder::ZstdCoder;
 use crate::SourceError;
 use std::path::{Path, PathBuf};
@@ -94,12 +94,7 @@ pub fn read_sentences(path: &Path, limit: Option<usize>) -> Result<Vec<String>, 
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         SourceError::file(path, format!("line {line}: not UTF-8 text"))
     })?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.is_empty())
-        .take(limit.unwrap_or(usize::MAX))
-        .map(str::to_string)
-        .collect())
+    Ok(text.lines().filter(|l| !l.is_empty()).take(limit.unwrap_or(usize::MAX)).map(str::to_string).collect())
 }
 
 /// Measure one coder on `sentences`.
@@ -112,11 +107,7 @@ pub fn measure(coder: &dyn SourceCoder, sentences: &[String], tokens: usize) -> 
     let t1 = Instant::now();
     let decoded = coder.decode_batch(&frame_refs);
     let decode_seconds = t1.elapsed().as_secs_f64();
-    let roundtrip_failures = decoded
-        .iter()
-        .zip(sentences)
-        .filter(|(d, s)| !d.complete() || d.text != **s)
-        .count();
+    let roundtrip_failures = decoded.iter().zip(sentences).filter(|(d, s)| !d.complete() || d.text != **s).count();
     Ok(CoderStats {
         coder: coder.name(),
         sentences: sentences.len(),
@@ -145,10 +136,8 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
     if let Some(b) = config.lm_batch_size {
         lm.batch_size = b;
     }
-    let tokens: usize = sentences
-        .iter()
-        .map(|s| lm.lm().tokenizer.encode(s).map(|t| t.len()))
-        .sum::<Result<usize, _>>()?;
+    let tokens: usize =
+        sentences.iter().map(|s| lm.lm().tokenizer.encode(s).map(|t| t.len())).sum::<Result<usize, _>>()?;
     let mut results = Vec::new();
     let mut run = |coder: &dyn SourceCoder, lm_batch: usize| -> Result<(), SourceError> {
         if config.verbose {
@@ -180,7 +169,8 @@ pub fn run_source_bench(config: &BenchConfig) -> Result<Vec<CoderStats>, SourceE
         run(&lm, lm.batch_size)?;
     }
     if wanted("smollm2-bare") {
-        let mut bare = LmCoder::from_source(&ModelSource::Named("smollm2-135m".into()), LmCoderConfig::bare(), config.verbose)?;
+        let mut bare =
+            LmCoder::from_source(&ModelSource::Named("smollm2-135m".into()), LmCoderConfig::bare(), config.verbose)?;
         bare.batch_size = lm.batch_size;
         run(&bare, bare.batch_size)?;
     }

@@ -88,9 +88,9 @@ pub fn encode_symbols<M: SymbolModel + ?Sized>(model: &mut M, symbols: &[usize])
     let mut encoder = ArithmeticEncoder::new();
     let mut table = model.start()?;
     for (i, &s) in symbols.iter().enumerate() {
-        let (lo, f) = table
-            .interval(s)
-            .ok_or_else(|| SourceError::Symbol(format!("symbol {s} outside the model's alphabet of {}", table.len())))?;
+        let (lo, f) = table.interval(s).ok_or_else(|| {
+            SourceError::Symbol(format!("symbol {s} outside the model's alphabet of {}", table.len()))
+        })?;
         encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))?;
         if i + 1 < symbols.len() {
             table = model.advance(s)?;

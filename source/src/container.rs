@@ -218,7 +218,10 @@ pub fn decompress_bytes(container: &[u8], lm: Option<&dyn SourceCoder>) -> Resul
             let mut text = String::new();
             for (i, d) in decoded.iter().enumerate() {
                 if !d.complete() {
-                    return Err(SourceError::Unsupported(format!("corrupt container: segment {i} did not decode ({:?})", d.stop)));
+                    return Err(SourceError::Unsupported(format!(
+                        "corrupt container: segment {i} did not decode ({:?})",
+                        d.stop
+                    )));
                 }
                 text.push_str(&d.text);
             }

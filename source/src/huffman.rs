@@ -162,7 +162,10 @@ fn read_gamma(bits: &[u8], pos: &mut usize) -> Option<u64> {
 
 impl HuffmanWordCoder {
     /// Build the codebook from training sentences (one per item).
-    pub fn from_sentences<'a>(sentences: impl IntoIterator<Item = &'a str>, min_count: u64) -> Result<Self, SourceError> {
+    pub fn from_sentences<'a>(
+        sentences: impl IntoIterator<Item = &'a str>,
+        min_count: u64,
+    ) -> Result<Self, SourceError> {
         let mut counts: HashMap<&str, u64> = HashMap::new();
         let mut n_sentences = 0u64;
         for s in sentences {
@@ -177,7 +180,11 @@ impl HuffmanWordCoder {
     /// Build the codebook from word counts of a training split of `n_sentences` sentences (the
     /// codebook is a function of the counts alone, so this equals [`Self::from_sentences`] on
     /// the split that produced them).
-    pub fn from_counts<'a>(counts: impl Iterator<Item = (&'a str, u64)>, n_sentences: u64, min_count: u64) -> Result<Self, SourceError> {
+    pub fn from_counts<'a>(
+        counts: impl Iterator<Item = (&'a str, u64)>,
+        n_sentences: u64,
+        min_count: u64,
+    ) -> Result<Self, SourceError> {
         let counts: Vec<(&str, u64)> = counts.collect();
         let min_count = min_count.max(1);
         let mut rare = 0u64;
@@ -220,7 +227,8 @@ impl HuffmanWordCoder {
                 counts.push((word, count));
             }
         }
-        let n_sentences = n_sentences.ok_or_else(|| SourceError::file(path, "line 1: expected '# ...<TAB><number of sentences>'"))?;
+        let n_sentences =
+            n_sentences.ok_or_else(|| SourceError::file(path, "line 1: expected '# ...<TAB><number of sentences>'"))?;
         Self::from_counts(counts.into_iter(), n_sentences, min_count)
     }
 
@@ -363,7 +371,8 @@ mod tests {
     #[test]
     fn shipped_word_counts_give_the_training_split_codebook() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let from_counts = HuffmanWordCoder::from_counts_file(&root.join("data/europarl/train_word_counts.tsv"), 1).unwrap();
+        let from_counts =
+            HuffmanWordCoder::from_counts_file(&root.join("data/europarl/train_word_counts.tsv"), 1).unwrap();
         let train = root.join("../shared/data/europarl/train_sentences.txt");
         if !train.exists() {
             eprintln!("skipping the comparison: {} not present", train.display());

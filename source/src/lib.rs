@@ -13,20 +13,20 @@
 //! - [`bench`]: the source-coding benchmark.
 
 pub mod arithmetic;
+pub mod bench;
 pub mod coder;
-pub mod quantize;
-pub mod model_cache;
-pub mod tokenizer;
+pub mod container;
+pub mod fixed_length;
+pub mod huffman;
 pub mod llama;
 pub mod llama_model;
-pub mod q8_matmul;
 pub mod lm_coder;
+pub mod model_cache;
+pub mod q8_matmul;
+pub mod quantize;
 pub mod small_lm;
-pub mod huffman;
-pub mod fixed_length;
+pub mod tokenizer;
 pub mod zstd_coder;
-pub mod container;
-pub mod bench;
 
 pub use coder::{Bits, Decoded, SourceCoder, StopReason, SymbolModel};
 

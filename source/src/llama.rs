@@ -14,10 +14,10 @@
 //! many sessions can run in parallel threads.
 
 use crate::coder::SymbolModel;
+use crate::llama_model::{LlamaModel, MAX_SEQ_LEN};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::tokenizer::ByteLevelBpe;
 use crate::SourceError;
-use crate::llama_model::{LlamaModel, MAX_SEQ_LEN};
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
 use std::path::Path;
@@ -64,20 +64,14 @@ pub struct LlamaLm {
 }
 
 fn meta_strings(ct: &gguf_file::Content, key: &str, path: &Path) -> Result<Vec<String>, SourceError> {
-    let value = ct
-        .metadata
-        .get(key)
-        .ok_or_else(|| SourceError::file(path, format!("GGUF metadata has no field {key}")))?;
-    let items = value
-        .to_vec()
-        .map_err(|e| SourceError::file(path, format!("GGUF field {key}: {e}")))?;
+    let value =
+        ct.metadata.get(key).ok_or_else(|| SourceError::file(path, format!("GGUF metadata has no field {key}")))?;
+    let items = value.to_vec().map_err(|e| SourceError::file(path, format!("GGUF field {key}: {e}")))?;
     items
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            v.to_string()
-                .cloned()
-                .map_err(|e| SourceError::file(path, format!("GGUF field {key}[{i}]: {e}")))
+            v.to_string().cloned().map_err(|e| SourceError::file(path, format!("GGUF field {key}[{i}]: {e}")))
         })
         .collect()
 }
@@ -85,7 +79,6 @@ fn meta_strings(ct: &gguf_file::Content, key: &str, path: &Path) -> Result<Vec<S
 fn meta_u32(ct: &gguf_file::Content, key: &str) -> Option<u32> {
     ct.metadata.get(key).and_then(|v| v.to_u32().ok())
 }
-
 
 /// The tokenizer part of a GGUF file.
 pub struct GgufTokenizer {
@@ -100,16 +93,21 @@ impl GgufTokenizer {
     /// Read only the tokenizer of a GGUF file (no weights).
     pub fn load(path: &Path) -> Result<Self, SourceError> {
         let mut file = std::fs::File::open(path).map_err(|e| SourceError::file(path, e))?;
-        let ct = gguf_file::Content::read(&mut file).map_err(|e| SourceError::file(path, format!("not a readable GGUF file: {e}")))?;
+        let ct = gguf_file::Content::read(&mut file)
+            .map_err(|e| SourceError::file(path, format!("not a readable GGUF file: {e}")))?;
         Self::from_content(&ct, path)
     }
 
     fn from_content(ct: &gguf_file::Content, path: &Path) -> Result<Self, SourceError> {
         let tokens = meta_strings(ct, "tokenizer.ggml.tokens", path)?;
         let merges = meta_strings(ct, "tokenizer.ggml.merges", path)?;
-        let tok_model = ct.metadata.get("tokenizer.ggml.model").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
+        let tok_model =
+            ct.metadata.get("tokenizer.ggml.model").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
         if tok_model != "gpt2" {
-            return Err(SourceError::file(path, format!("tokenizer.ggml.model is '{tok_model}', only byte-level BPE ('gpt2') is supported")));
+            return Err(SourceError::file(
+                path,
+                format!("tokenizer.ggml.model is '{tok_model}', only byte-level BPE ('gpt2') is supported"),
+            ));
         }
         let pre = ct.metadata.get("tokenizer.ggml.pre").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
         let bos_token = meta_u32(ct, "tokenizer.ggml.bos_token_id");
@@ -125,14 +123,9 @@ impl GgufTokenizer {
                 t.len() > 2 && t.starts_with('<') && t.ends_with('>') && i != bos_token && i != eos_token
             })
             .map(|(i, _)| i as u32);
-        let tokenizer = ByteLevelBpe::new(&tokens, &merges, pre == "smollm", escape)
-            .map_err(|e| SourceError::file(path, e))?;
-        Ok(Self {
-            tokenizer,
-            tokens,
-            bos_token,
-            eos_token,
-        })
+        let tokenizer =
+            ByteLevelBpe::new(&tokens, &merges, pre == "smollm", escape).map_err(|e| SourceError::file(path, e))?;
+        Ok(Self { tokenizer, tokens, bos_token, eos_token })
     }
 }
 
@@ -140,22 +133,24 @@ impl LlamaLm {
     /// Load a llama-family GGUF; every message is coded after `start`.
     pub fn load(path: &Path, options: LlamaOptions, start: StartContext) -> Result<Self, SourceError> {
         let mut file = std::fs::File::open(path).map_err(|e| SourceError::file(path, e))?;
-        let ct = gguf_file::Content::read(&mut file).map_err(|e| SourceError::file(path, format!("not a readable GGUF file: {e}")))?;
-        let arch = ct
-            .metadata
-            .get("general.architecture")
-            .and_then(|v| v.to_string().ok().cloned())
-            .unwrap_or_default();
+        let ct = gguf_file::Content::read(&mut file)
+            .map_err(|e| SourceError::file(path, format!("not a readable GGUF file: {e}")))?;
+        let arch =
+            ct.metadata.get("general.architecture").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
         if arch != "llama" {
             return Err(SourceError::file(path, format!("general.architecture is '{arch}', expected 'llama'")));
         }
         let GgufTokenizer { tokenizer, tokens, bos_token, eos_token } = GgufTokenizer::from_content(&ct, path)?;
-        let metadata_name = ct.metadata.get("general.name").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
+        let metadata_name =
+            ct.metadata.get("general.name").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
 
         let weights = LlamaModel::from_gguf(&ct, &mut file, options.requantize_q8)
             .map_err(|e| SourceError::file(path, format!("loading llama weights: {e}")))?;
 
-        let bos = || bos_token.ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.bos_token_id for the start context"));
+        let bos = || {
+            bos_token
+                .ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.bos_token_id for the start context"))
+        };
         let start_tokens = match start {
             StartContext::Ids(t) if !t.is_empty() => t,
             StartContext::TokenOrBos(text) => match tokens.iter().position(|t| *t == text) {
@@ -182,7 +177,10 @@ impl LlamaLm {
         }
         let primed = priming.model;
         if first_logits.len() != vocab_size {
-            return Err(SourceError::file(path, format!("model has {} outputs but the tokenizer {vocab_size} tokens", first_logits.len())));
+            return Err(SourceError::file(
+                path,
+                format!("model has {} outputs but the tokenizer {vocab_size} tokens", first_logits.len()),
+            ));
         }
         Ok(Self {
             primed,

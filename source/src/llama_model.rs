@@ -72,7 +72,9 @@ impl Layer {
         let q = self.rotary(&q, index_pos)?;
         let k = self.rotary(&k, index_pos)?;
         let (k, v) = match &self.kv_cache {
-            Some((k_cache, v_cache)) if index_pos > 0 => (Tensor::cat(&[k_cache, &k], 2)?, Tensor::cat(&[v_cache, &v], 2)?),
+            Some((k_cache, v_cache)) if index_pos > 0 => {
+                (Tensor::cat(&[k_cache, &k], 2)?, Tensor::cat(&[v_cache, &v], 2)?)
+            }
             _ => (k, v),
         };
         self.kv_cache = Some((k.clone(), v.clone()));
@@ -125,8 +127,14 @@ impl LlamaModel {
         if md("llama.expert_count").and_then(|v| v.to_u32()).unwrap_or(0) > 1 {
             candle_core::bail!("mixture-of-experts llama models are not supported");
         }
-        if head_count == 0 || head_count_kv == 0 || head_count % head_count_kv != 0 || embedding_length % head_count != 0 {
-            candle_core::bail!("inconsistent head counts ({head_count} heads, {head_count_kv} KV heads, width {embedding_length})");
+        if head_count == 0
+            || head_count_kv == 0
+            || head_count % head_count_kv != 0
+            || embedding_length % head_count != 0
+        {
+            candle_core::bail!(
+                "inconsistent head counts ({head_count} heads, {head_count_kv} KV heads, width {embedding_length})"
+            );
         }
 
         let mut tensor = |name: &str| -> Result<QTensor> {

@@ -23,9 +23,9 @@
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::{decode_symbols, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
-use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::llama::{LlamaLm, LlamaOptions, StartContext};
 use crate::model_cache::ModelSource;
+use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::SourceError;
 use rayon::prelude::*;
 use std::path::Path;
@@ -114,20 +114,29 @@ impl LmCoder {
     }
 
     /// Load a GGUF file directly.
-    pub fn from_gguf(path: &Path, name: &str, options: LlamaOptions, config: LmCoderConfig) -> Result<Self, SourceError> {
+    pub fn from_gguf(
+        path: &Path,
+        name: &str,
+        options: LlamaOptions,
+        config: LmCoderConfig,
+    ) -> Result<Self, SourceError> {
         let start = StartContext::TokenThenText { token: "<|endoftext|>".into(), text: config.context.clone() };
         let lm = LlamaLm::load(path, options, start)?;
         let (end_token, end_escape) = match config.end {
-            EndSymbol::Eos => (
-                lm.eos_token.ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.eos_token_id"))?,
-                None,
-            ),
+            EndSymbol::Eos => {
+                (lm.eos_token.ok_or_else(|| SourceError::file(path, "GGUF has no tokenizer.ggml.eos_token_id"))?, None)
+            }
             EndSymbol::Newline => {
                 let ids = lm.tokenizer.encode("\n")?;
                 let escape = lm.tokenizer.escape_byte(b'\n');
                 match (ids.as_slice(), escape) {
                     ([nl], Some(esc)) => (*nl, Some(esc)),
-                    _ => return Err(SourceError::file(path, "vocabulary has no single newline token or no byte escape; use EndSymbol::Eos")),
+                    _ => {
+                        return Err(SourceError::file(
+                            path,
+                            "vocabulary has no single newline token or no byte escape; use EndSymbol::Eos",
+                        ))
+                    }
                 }
             }
         };
@@ -159,10 +168,7 @@ impl LmCoder {
         let escape = self
             .end_escape
             .ok_or_else(|| SourceError::Tokenizer("message tokenised to the end-of-message token".into()))?;
-        Ok(ids
-            .into_iter()
-            .flat_map(|id| if id == self.end_token { escape.to_vec() } else { vec![id] })
-            .collect())
+        Ok(ids.into_iter().flat_map(|id| if id == self.end_token { escape.to_vec() } else { vec![id] }).collect())
     }
 }
 

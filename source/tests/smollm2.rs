@@ -53,9 +53,8 @@ fn tokenizer_round_trips_any_text() {
     // Random Unicode strings, including control characters and astral planes.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     for _ in 0..300 {
-        let s: String = (0..rng.random_range(0..40))
-            .filter_map(|_| char::from_u32(rng.random_range(0..0x2_0000)))
-            .collect();
+        let s: String =
+            (0..rng.random_range(0..40)).filter_map(|_| char::from_u32(rng.random_range(0..0x2_0000))).collect();
         assert_eq!(tok.decode(&tok.encode(&s).unwrap()), s);
     }
     // SmolLM2's pre-tokenizer splits digits one per token.
@@ -154,7 +153,8 @@ fn adapted_model_matches_candles_quantized_llama_bit_for_bit() {
     let (ct, mut f) = read();
     let mut ours = source::llama_model::LlamaModel::from_gguf(&ct, &mut f, false).unwrap();
     let (ct, mut f) = read();
-    let mut theirs = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(ct, &mut f, &Device::Cpu).unwrap();
+    let mut theirs =
+        candle_transformers::models::quantized_llama::ModelWeights::from_gguf(ct, &mut f, &Device::Cpu).unwrap();
     for (pos, token) in [0u32, 504, 3000, 28, 17].into_iter().enumerate() {
         let input = Tensor::new(&[[token]], &Device::Cpu).unwrap();
         let a: Vec<f32> = ours.forward(&input, pos).unwrap().flatten_all().unwrap().to_vec1().unwrap();
@@ -238,8 +238,8 @@ fn container_round_trips_text_and_rejects_wrong_digest() {
 
 #[test]
 fn bad_model_files_are_clear_errors() {
-    use source::lm_coder::LmCoderConfig;
     use source::llama::LlamaOptions;
+    use source::lm_coder::LmCoderConfig;
     let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("garbage.gguf");
     std::fs::write(&garbage, b"this is not a gguf file").unwrap();
@@ -255,6 +255,12 @@ fn bad_model_files_are_clear_errors() {
     let missing = dir.path().join("missing.gguf");
     let err = source::model_cache::ModelSource::LocalGguf(missing).resolve(false).unwrap_err();
     assert!(err.to_string().contains("missing.gguf"), "{err}");
-    let err = LmCoder::from_source(&source::model_cache::ModelSource::parse("no-such-model"), LmCoderConfig::europarl(), false).err().unwrap();
+    let err = LmCoder::from_source(
+        &source::model_cache::ModelSource::parse("no-such-model"),
+        LmCoderConfig::europarl(),
+        false,
+    )
+    .err()
+    .unwrap();
     assert!(err.to_string().contains("unknown model"), "{err}");
 }

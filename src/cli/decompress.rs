@@ -24,7 +24,12 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
         .with_context(|| format!("decompressing {}", a.input.display()))?;
     if !a.quiet {
         let len = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
-        println!("{} -> {}: {len} bytes in {:.2} s", a.input.display(), a.output.display(), started.elapsed().as_secs_f64());
+        println!(
+            "{} -> {}: {len} bytes in {:.2} s",
+            a.input.display(),
+            a.output.display(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

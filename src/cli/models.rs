@@ -1,8 +1,10 @@
 //! `sim models list` / `sim models fetch [NAME]`: the models the project can fetch and cache.
 
 use clap::Subcommand;
-use source::model_cache::{bundle_dir, cache_dir, cached_path, fetch, fetch_bundle, spec_by_name, verify, verify_bundle, ALL_MINILM_L6_V2};
 use source::model_cache::KNOWN_MODELS;
+use source::model_cache::{
+    bundle_dir, cache_dir, cached_path, fetch, fetch_bundle, spec_by_name, verify, verify_bundle, ALL_MINILM_L6_V2,
+};
 use source::small_lm::SmallLmCoder;
 
 #[derive(Subcommand)]

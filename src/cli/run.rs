@@ -40,7 +40,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         println!(
             "shard {shard}: {} work units simulated{}; partial results in {}",
             summary.simulated,
-            if summary.recorded_before > 0 { format!(", {} already recorded", summary.recorded_before) } else { String::new() },
+            if summary.recorded_before > 0 {
+                format!(", {} already recorded", summary.recorded_before)
+            } else {
+                String::new()
+            },
             summary.path.display()
         );
         return Ok(());

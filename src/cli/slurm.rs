@@ -90,7 +90,9 @@ pub fn run(a: SlurmArgs) -> anyhow::Result<()> {
     for (what, p) in [("results folder", &job.out), ("working folder", &job.workdir)] {
         let s = p.display().to_string();
         if s.chars().any(|c| c.is_whitespace() || c == '"' || c == '\'') {
-            anyhow::bail!("{s}: the {what} is named in #SBATCH lines, which cannot hold spaces or quotes; use --out elsewhere");
+            anyhow::bail!(
+                "{s}: the {what} is named in #SBATCH lines, which cannot hold spaces or quotes; use --out elsewhere"
+            );
         }
     }
     let dir = job.out.join("slurm");
@@ -108,7 +110,8 @@ fn write_script(path: &Path, text: &str) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).with_context(|| format!("{}: cannot make executable", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("{}: cannot make executable", path.display()))?;
     }
     Ok(())
 }
@@ -139,7 +142,11 @@ fn sim_command(job: &Job, args: &[String]) -> String {
 fn shards_script(job: &Job) -> String {
     let mut lines = vec![
         "#!/bin/bash".to_string(),
-        format!("# {} shards of {} (written by `sim slurm`; submit with submit.sh).", job.shards, job.scenario.display()),
+        format!(
+            "# {} shards of {} (written by `sim slurm`; submit with submit.sh).",
+            job.shards,
+            job.scenario.display()
+        ),
         "# Array task I runs shard I/N into the results folder's shards/; a task run again resumes.".into(),
         format!("#SBATCH --job-name={}-shards", job.name),
         format!("#SBATCH --array=0-{}", job.shards - 1),
@@ -148,7 +155,12 @@ fn shards_script(job: &Job) -> String {
     lines.push(format!("#SBATCH --output={}/slurm/logs/shard-%a.log", job.out.display()));
     lines.push("set -euo pipefail".into());
     lines.push(format!("export RAYON_NUM_THREADS=\"${{SLURM_CPUS_PER_TASK:-{}}}\"", job.cpus));
-    let mut args = vec!["run".to_string(), quote(&job.scenario.display().to_string()), "--out".into(), quote(&job.out.display().to_string())];
+    let mut args = vec![
+        "run".to_string(),
+        quote(&job.scenario.display().to_string()),
+        "--out".into(),
+        quote(&job.out.display().to_string()),
+    ];
     for o in &job.overrides {
         args.push("--set".into());
         args.push(quote(o));

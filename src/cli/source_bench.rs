@@ -56,8 +56,10 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
     config.test_sentences = test;
     config.train_sentences = match a.train {
         Some(p) => p,
-        None => first_existing(&[shared.join("train_sentences.txt"), PathBuf::from("data/europarl/train_sentences.txt")])
-            .unwrap_or_else(|| shared.join("train_sentences.txt")),
+        None => {
+            first_existing(&[shared.join("train_sentences.txt"), PathBuf::from("data/europarl/train_sentences.txt")])
+                .unwrap_or_else(|| shared.join("train_sentences.txt"))
+        }
     };
     config.coders = a.coders;
     config.lm_batch_size = a.lm_batch;

@@ -5,9 +5,9 @@
 
 use std::path::PathBuf;
 
+use super::progress::TrainingProgress;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use super::progress::TrainingProgress;
 use neural::train_lm::{train_lm, LmProgress, LmTrainConfig};
 use neural::{train, Channel, DeviceChoice, Progress, TrainConfig};
 
@@ -213,7 +213,10 @@ fn ecct(a: EcctArgs) -> anyhow::Result<()> {
         "done: {} parameters, {} epochs / {} steps, {:.0} s on {}",
         summary.parameters, summary.epochs, summary.steps, summary.train_wall_s, summary.device
     );
-    println!("{:>10} {:>10} {:>12} {:>12} {:>10} {:>10}", "Eb/N0 dB", "frames", "bit errors", "BER", "-ln(BER)", "frame err");
+    println!(
+        "{:>10} {:>10} {:>12} {:>12} {:>10} {:>10}",
+        "Eb/N0 dB", "frames", "bit errors", "BER", "-ln(BER)", "frame err"
+    );
     for e in &summary.eval {
         println!(
             "{:>10.1} {:>10} {:>12} {:>12.3e} {:>10.3} {:>10}",

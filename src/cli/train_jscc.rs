@@ -6,9 +6,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use neural::deepsc::DeepSc;
-use neural::train_deepsc::{export_f16_as, read_logs, rescale_parameters_as, train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, UtTrainConfig};
-use neural::weights::StoredDtype;
+use neural::train_deepsc::{
+    export_f16_as, read_logs, rescale_parameters_as, train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig,
+    UtTrainConfig,
+};
 use neural::ut::Ut;
+use neural::weights::StoredDtype;
 use neural::{Channel, DeviceChoice};
 
 use super::progress::TrainingProgress;
@@ -141,10 +144,17 @@ pub fn run(kind: JsccKind, a: JsccArgs) -> anyhow::Result<()> {
         DeepScProgress::Checkpoint { .. } => {}
     };
     let summary = match kind {
-        JsccKind::DeepSc => train_deepsc(&fill!(DeepScTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)), &mut on_progress)?,
+        JsccKind::DeepSc => train_deepsc(
+            &fill!(DeepScTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)),
+            &mut on_progress,
+        )?,
         JsccKind::Ut | JsccKind::UtQuant => {
             let quantized = kind == JsccKind::UtQuant;
-            train_ut(&fill!(UtTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)), quantized, &mut on_progress)?
+            train_ut(
+                &fill!(UtTrainConfig::reference(&a.data, &a.vocab, &a.validation, &out)),
+                quantized,
+                &mut on_progress,
+            )?
         }
     };
     pb.finish();
@@ -214,7 +224,10 @@ fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<Pat
     let mut snrs: Vec<f64> = Vec::new();
     for e in evals {
         for p in &e.points {
-            csv.push_str(&format!("{},{:.1},validation,{},{},{}\n", e.step, e.wall_s, p.snr_db, p.loss, p.word_accuracy));
+            csv.push_str(&format!(
+                "{},{:.1},validation,{},{},{}\n",
+                e.step, e.wall_s, p.snr_db, p.loss, p.word_accuracy
+            ));
             if !snrs.contains(&p.snr_db) {
                 snrs.push(p.snr_db);
             }

@@ -27,7 +27,8 @@ fn header(coder: &dyn SourceCoder, messages: &MessageSet) -> String {
 }
 
 fn path_for(dir: &Path, key: &str) -> PathBuf {
-    let safe: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    let safe: String =
+        key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
     dir.join("encodings").join(format!("{safe}.bits"))
 }
 
@@ -39,11 +40,15 @@ fn load(path: &Path, coder: &dyn SourceCoder, messages: &MessageSet) -> Option<E
         return None;
     }
     let payloads: Vec<Vec<u8>> = lines
-        .map(|l| l.bytes().map(|b| match b {
-            b'0' => Some(0u8),
-            b'1' => Some(1u8),
-            _ => None,
-        }).collect::<Option<Vec<u8>>>())
+        .map(|l| {
+            l.bytes()
+                .map(|b| match b {
+                    b'0' => Some(0u8),
+                    b'1' => Some(1u8),
+                    _ => None,
+                })
+                .collect::<Option<Vec<u8>>>()
+        })
         .collect::<Option<Vec<_>>>()?;
     if payloads.len() != messages.len() || coder.encode(&messages.texts[0]).ok()? != payloads[0] {
         return None;
@@ -86,7 +91,8 @@ mod tests {
     fn reuses_valid_encodings_and_redoes_stale_ones() {
         let dir = tempfile::tempdir().unwrap();
         let coder = HuffmanWordCoder::from_sentences(["a b c", "b c d", "a a"], 1).unwrap();
-        let messages = MessageSet { path: "m.txt".into(), texts: vec!["a b".into(), "c d a".into()], lines: vec![1, 2] };
+        let messages =
+            MessageSet { path: "m.txt".into(), texts: vec!["a b".into(), "c d a".into()], lines: vec![1, 2] };
         let (first, cached) = load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap();
         assert!(!cached);
         let (again, cached) = load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap();

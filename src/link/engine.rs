@@ -59,13 +59,16 @@ pub fn run_point(
     let start = std::time::Instant::now();
     let mut running = ErrorCounts::default();
     let outcome = replay_stop_rule(stop, |g| {
-        let counts = run_group(scheme, point, seed, stop, g).expect("the stopping rule only asks for groups within the frame budget");
+        let counts = run_group(scheme, point, seed, stop, g)
+            .expect("the stopping rule only asks for groups within the frame budget");
         running += counts;
         progress(&running);
         Some(counts)
     });
     match outcome {
-        Replay::Stopped { counts, stopped_by, .. } => PointOutcome { counts, stopped_by, seconds: start.elapsed().as_secs_f64() },
+        Replay::Stopped { counts, stopped_by, .. } => {
+            PointOutcome { counts, stopped_by, seconds: start.elapsed().as_secs_f64() }
+        }
         Replay::Missing(_) => unreachable!("every group was simulated on demand"),
     }
 }

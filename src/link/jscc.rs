@@ -15,15 +15,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use sha2::Digest;
 use candle_core::{Device, Tensor};
 use channels::{stream, SnrPoint};
 use neural::deepsc::{DeepSc, SentenceBatch};
 use neural::jscc::JsccModel;
-use neural::ut::Ut;
 use neural::jscc_channel::effective_noise;
+use neural::ut::Ut;
 use neural::word_vocab::WordVocab;
 use neural::Channel;
+use sha2::Digest;
 
 use super::messages::MessageSet;
 use super::scheme::resolve;
@@ -74,7 +74,12 @@ impl JsccNet {
             JsccNet::Ut(m) => m.transmit(batch, None),
         }
     }
-    fn greedy_decode(&self, received: &Tensor, memory_bias: &Tensor, max_len: usize) -> candle_core::Result<Vec<Vec<u32>>> {
+    fn greedy_decode(
+        &self,
+        received: &Tensor,
+        memory_bias: &Tensor,
+        max_len: usize,
+    ) -> candle_core::Result<Vec<Vec<u32>>> {
         match self {
             JsccNet::DeepSc(m) => m.greedy_decode(received, memory_bias, max_len),
             JsccNet::Ut(m) => m.greedy_decode(received, memory_bias, max_len),
@@ -116,7 +121,11 @@ impl JsccScheme {
             SourceKind::Ut => {
                 let (m, v, _) = Ut::load(&weights, &Device::Cpu).with_context(context)?;
                 if m.config().quantized_bits.is_some() {
-                    anyhow::bail!("{}: {} holds UT-quant weights; use source = \"ut-quant\" (a digital scheme)", context(), weights.display());
+                    anyhow::bail!(
+                        "{}: {} holds UT-quant weights; use source = \"ut-quant\" (a digital scheme)",
+                        context(),
+                        weights.display()
+                    );
                 }
                 (JsccNet::Ut(m), v)
             }
@@ -160,7 +169,11 @@ impl JsccScheme {
 
     /// A label for the CSV's channel column.
     pub fn model_name(&self) -> String {
-        format!("{} {}", self.model.name(), self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+        format!(
+            "{} {}",
+            self.model.name(),
+            self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+        )
     }
 
     /// Identifies the scheme's random streams: a stable hash of its name.
@@ -237,7 +250,8 @@ pub fn run_jscc_point(
         received_text.extend(run_jscc_batch(scheme, encoded, point, seed, b as u64, range)?);
         progress(TextProgress::Decoded(end));
     }
-    let pairs: Vec<(&str, &str)> = (0..items).map(|j| (messages.texts[j % m].as_str(), received_text[j].as_str())).collect();
+    let pairs: Vec<(&str, &str)> =
+        (0..items).map(|j| (messages.texts[j % m].as_str(), received_text[j].as_str())).collect();
     let mut text_counts = TextCounts::default();
     quality.add(&pairs, &mut text_counts)?;
     Ok(TextPointOutcome { counts: ErrorCounts::default(), text: text_counts, seconds: start.elapsed().as_secs_f64() })

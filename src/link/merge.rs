@@ -38,7 +38,10 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
     let scenario: Scenario = serde_json::from_value(first.header.config.clone())
         .with_context(|| format!("{}: line 1: the recorded scenario does not load", first.path.display()))?;
     if config_hash(&scenario) != first.stamp.config_hash {
-        anyhow::bail!("{}: line 1: the recorded scenario does not hash to the file's config_hash", first.path.display());
+        anyhow::bail!(
+            "{}: line 1: the recorded scenario does not hash to the file's config_hash",
+            first.path.display()
+        );
     }
     let run_json = dir.join("run.json");
     if run_json.exists() {
@@ -81,13 +84,24 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
                 let mut seconds = 0.0;
                 for b in 0..batches.len() as u64 {
                     let Some(Record::TextBatch(r)) = units.get(&(facts.name.clone(), value.to_bits(), b)) else {
-                        return Err(missing(format!("{} at {value} dB: message batch {b}", facts.name), (unit + b) % h.shard.count));
+                        return Err(missing(
+                            format!("{} at {value} dB: message batch {b}", facts.name),
+                            (unit + b) % h.shard.count,
+                        ));
                     };
                     counts += r.counts;
                     seconds += r.seconds;
                     for d in &r.corrupted {
-                        let slot = decoded.get_mut(d.item as usize).filter(|_| batches[b as usize].contains(&(d.item as usize)));
-                        let slot = slot.ok_or_else(|| anyhow::anyhow!("{} at {value} dB, batch {b}: item {} is not in the batch", facts.name, d.item))?;
+                        let slot = decoded
+                            .get_mut(d.item as usize)
+                            .filter(|_| batches[b as usize].contains(&(d.item as usize)));
+                        let slot = slot.ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "{} at {value} dB, batch {b}: item {} is not in the batch",
+                                facts.name,
+                                d.item
+                            )
+                        })?;
                         *slot = Some(d.text.clone());
                     }
                 }
@@ -98,7 +112,12 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
                 if !quiet {
                     print_text_row(&row, &text);
                 }
-                timings.push(report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: value, seconds, frames: counts.frames });
+                timings.push(report::run_info::PointTiming {
+                    scheme: row.scheme.clone(),
+                    snr_db: value,
+                    seconds,
+                    frames: counts.frames,
+                });
                 rows.push(row);
             }
         }
@@ -107,19 +126,38 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
         for &value in &scenario.snr.values_db {
             let point = facts.point(value, scenario.snr.axis);
             let mut seconds = 0.0;
-            let replay = replay_stop_rule(&scenario.stop, |g| match units.get(&(facts.name.clone(), value.to_bits(), g)) {
-                Some(Record::Group(r)) => {
-                    seconds += r.seconds;
-                    Some(r.counts)
-                }
-                _ => None,
-            });
+            let replay =
+                replay_stop_rule(&scenario.stop, |g| match units.get(&(facts.name.clone(), value.to_bits(), g)) {
+                    Some(Record::Group(r)) => {
+                        seconds += r.seconds;
+                        Some(r.counts)
+                    }
+                    _ => None,
+                });
             let (counts, stopped_by) = match replay {
                 Replay::Stopped { counts, stopped_by, .. } => (counts, stopped_by),
-                Replay::Missing(g) => return Err(missing(format!("{} at {value} dB: frame group {g}", facts.name), g % first.header.shard.count)),
+                Replay::Missing(g) => {
+                    return Err(missing(
+                        format!("{} at {value} dB: frame group {g}", facts.name),
+                        g % first.header.shard.count,
+                    ))
+                }
             };
-            let row = counts_row(&facts.name, facts.channel.clone(), &point, &counts, stopped_by.as_str(), seconds, theory_ber(&scenario, &point));
-            timings.push(report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: value, seconds, frames: counts.frames });
+            let row = counts_row(
+                &facts.name,
+                facts.channel.clone(),
+                &point,
+                &counts,
+                stopped_by.as_str(),
+                seconds,
+                theory_ber(&scenario, &point),
+            );
+            timings.push(report::run_info::PointTiming {
+                scheme: row.scheme.clone(),
+                snr_db: value,
+                seconds,
+                frames: counts.frames,
+            });
             rows.push(row);
         }
     }
@@ -147,8 +185,13 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
 /// Reads every shard file of `dir/shards/` and checks that they can be merged.
 fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
     let shards_dir = dir.join("shards");
-    let entries = std::fs::read_dir(&shards_dir)
-        .with_context(|| format!("{}: cannot list shard files (run `sim run SCENARIO --shard I/N --out {}` first)", shards_dir.display(), dir.display()))?;
+    let entries = std::fs::read_dir(&shards_dir).with_context(|| {
+        format!(
+            "{}: cannot list shard files (run `sim run SCENARIO --shard I/N --out {}` first)",
+            shards_dir.display(),
+            dir.display()
+        )
+    })?;
     let mut files: Vec<(ShardId, PathBuf)> = Vec::new();
     for e in entries {
         let path = e?.path();
@@ -180,7 +223,11 @@ fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
     for c in &shards[1..] {
         let (a, b) = (first.path.display(), c.path.display());
         if c.header.shard.count != first.header.shard.count {
-            anyhow::bail!("{a} and {b} come from different splits ({} vs {} shards); merge one split, move the other away", first.header.shard.count, c.header.shard.count);
+            anyhow::bail!(
+                "{a} and {b} come from different splits ({} vs {} shards); merge one split, move the other away",
+                first.header.shard.count,
+                c.header.shard.count
+            );
         }
         if c.stamp.config_hash != first.stamp.config_hash {
             anyhow::bail!(
@@ -190,13 +237,26 @@ fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
             );
         }
         if c.stamp.seed != first.stamp.seed {
-            anyhow::bail!("{a} and {b} come from different seeds ({} vs {}); refusing to mix them", first.stamp.seed, c.stamp.seed);
+            anyhow::bail!(
+                "{a} and {b} come from different seeds ({} vs {}); refusing to mix them",
+                first.stamp.seed,
+                c.stamp.seed
+            );
         }
         if c.stamp.version != first.stamp.version {
-            anyhow::bail!("{a} and {b} come from different versions of sim ({} vs {}); refusing to mix them", first.stamp.version, c.stamp.version);
+            anyhow::bail!(
+                "{a} and {b} come from different versions of sim ({} vs {}); refusing to mix them",
+                first.stamp.version,
+                c.stamp.version
+            );
         }
-        if c.header.schemes != first.header.schemes || c.header.messages != first.header.messages || c.header.text_set != first.header.text_set {
-            anyhow::bail!("{a} and {b}: same configuration but different schemes or messages recorded; refusing to mix them");
+        if c.header.schemes != first.header.schemes
+            || c.header.messages != first.header.messages
+            || c.header.text_set != first.header.text_set
+        {
+            anyhow::bail!(
+                "{a} and {b}: same configuration but different schemes or messages recorded; refusing to mix them"
+            );
         }
     }
     Ok(shards)

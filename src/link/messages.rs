@@ -20,11 +20,15 @@ pub struct MessageSet {
 impl MessageSet {
     /// Reads `path` and picks messages as `config` says (`messages = 0`: every line).
     pub fn load(path: &Path, config: &TextConfig, seed: u64) -> anyhow::Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: cannot read the text set (field 'text.file'): {e}", path.display()))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the text set (field 'text.file'): {e}", path.display()))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
-            anyhow::anyhow!("{}:{line}: not UTF-8 text (byte offset {at}); messages must be UTF-8, one per line", path.display())
+            anyhow::anyhow!(
+                "{}:{line}: not UTF-8 text (byte offset {at}); messages must be UTF-8, one per line",
+                path.display()
+            )
         })?;
         let (mut texts, mut lines) = (Vec::new(), Vec::new());
         for (i, l) in text.lines().enumerate() {

@@ -105,7 +105,12 @@ mod tests {
             channel: "AWGN".into(),
             rate: 24.0 / 49.0,
             bits_per_symbol: 1,
-            text: Some(TextFacts { symbols_per_message: 4321.0 / 17.0, precision_bits: 1.0, source_bits: Some(12345), weights_sha256: None }),
+            text: Some(TextFacts {
+                symbols_per_message: 4321.0 / 17.0,
+                precision_bits: 1.0,
+                source_bits: Some(12345),
+                weights_sha256: None,
+            }),
         };
         let back: SchemeFacts = serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();
         assert_eq!(back.rate.to_bits(), facts.rate.to_bits());

@@ -11,7 +11,9 @@ use codes::{Decoder, LdpcCode};
 use rand::Rng;
 
 use crate::metrics::ErrorCounts;
-use crate::scenario::{ChannelKind, CodeKind, CodewordSource, DecoderKindName, FadingKind, ModulationKind, Scenario, ScheduleName};
+use crate::scenario::{
+    ChannelKind, CodeKind, CodewordSource, DecoderKindName, FadingKind, ModulationKind, Scenario, ScheduleName,
+};
 
 pub struct LinkScheme {
     pub name: String,
@@ -58,7 +60,15 @@ impl LinkScheme {
         };
         let decoder_label = decoder.as_ref().map(|d| format!("+{}", d.name())).unwrap_or_default();
         let name = format!("{code_label}{decoder_label}+{}", modulation.name());
-        Ok(LinkScheme { name, code, uncoded_bits: s.code.uncoded_bits, codewords: s.code.codewords, modulation, channel, decoder })
+        Ok(LinkScheme {
+            name,
+            code,
+            uncoded_bits: s.code.uncoded_bits,
+            codewords: s.code.codewords,
+            modulation,
+            channel,
+            decoder,
+        })
     }
 
     /// Codeword length in bits.
@@ -136,8 +146,11 @@ impl LinkScheme {
             None => (0..n).collect(),
         };
         let mut decoded_info = vec![0u8; frames * k];
-        for (((sent_cw, got), sent_info), out) in
-            codeword.chunks_exact(n).zip(decided.chunks_exact(n)).zip(info.chunks_exact(k)).zip(decoded_info.chunks_exact_mut(k))
+        for (((sent_cw, got), sent_info), out) in codeword
+            .chunks_exact(n)
+            .zip(decided.chunks_exact(n))
+            .zip(info.chunks_exact(k))
+            .zip(decoded_info.chunks_exact_mut(k))
         {
             for (o, &p) in out.iter_mut().zip(&info_positions) {
                 *o = got[p];
@@ -163,7 +176,11 @@ impl LinkScheme {
 /// Resolves a data path: as given if it exists, else relative to `base`.
 pub fn resolve(file: &str, base: &Path) -> PathBuf {
     let p = PathBuf::from(file);
-    if p.is_absolute() || p.exists() { p } else { base.join(p) }
+    if p.is_absolute() || p.exists() {
+        p
+    } else {
+        base.join(p)
+    }
 }
 
 fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
@@ -181,7 +198,8 @@ fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow
         ScheduleName::Flooding => Schedule::Flooding,
         ScheduleName::Layered => Schedule::Layered,
     };
-    Ok(DecoderSpec { kind, schedule, iterations: d.iterations, early_termination: d.early_termination }.build(code.clone()))
+    Ok(DecoderSpec { kind, schedule, iterations: d.iterations, early_termination: d.early_termination }
+        .build(code.clone()))
 }
 
 /// The shipped ECCT model for this code and channel (`neural/models/<code stem>.<channel>.safetensors`).
@@ -192,7 +210,9 @@ fn build_ecct(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::R
     let c = &s.channel;
     let channel = match c.kind {
         ChannelKind::Awgn => neural::Channel::Awgn,
-        ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => neural::Channel::Rayleigh,
+        ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => {
+            neural::Channel::Rayleigh
+        }
         _ => anyhow::bail!(
             "decoder.kind = \"ecct\": the shipped models cover AWGN and fast Rayleigh fading with csi = true and \
              mean_square_gain = 1.0 only"

@@ -68,7 +68,8 @@ impl fmt::Display for ShardId {
 impl FromStr for ShardId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("'{s}' is not a shard: write I/N with 0 <= I < N, e.g. 0/4 (SLURM: $SLURM_ARRAY_TASK_ID/N)");
+        let bad =
+            || format!("'{s}' is not a shard: write I/N with 0 <= I < N, e.g. 0/4 (SLURM: $SLURM_ARRAY_TASK_ID/N)");
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let id = ShardId { index: i.trim().parse().map_err(|_| bad())?, count: n.trim().parse().map_err(|_| bad())? };
         if id.count == 0 || id.index >= id.count {
@@ -165,7 +166,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// One line of a shard file, newline included.
 fn encode_line(stamp: &RunStamp, record: &Record) -> Vec<u8> {
-    let line = Line { config_hash: stamp.config_hash.clone(), seed: stamp.seed, version: stamp.version.clone(), record: record.clone() };
+    let line = Line {
+        config_hash: stamp.config_hash.clone(),
+        seed: stamp.seed,
+        version: stamp.version.clone(),
+        record: record.clone(),
+    };
     let json = serde_json::to_string(&line).expect("a record serializes");
     format!("{} {json}\n", sha256_hex(json.as_bytes())).into_bytes()
 }
@@ -179,7 +185,8 @@ fn decode_line(bytes: &[u8]) -> Result<(RunStamp, Record), String> {
     if sum != sha256_hex(json).as_bytes() {
         return Err("checksum mismatch: the record was altered or damaged after it was written".into());
     }
-    let line: Line = serde_json::from_slice(json).map_err(|e| format!("checksum matches but the record does not parse: {e}"))?;
+    let line: Line =
+        serde_json::from_slice(json).map_err(|e| format!("checksum matches but the record does not parse: {e}"))?;
     Ok((RunStamp { config_hash: line.config_hash, seed: line.seed, version: line.version }, line.record))
 }
 
@@ -216,7 +223,15 @@ pub fn read_shard(path: &Path) -> anyhow::Result<ShardContents> {
             (Some(_), Record::Header(_)) => return Err(err(n, "a second header".into())),
             (Some((first, _)), record) => {
                 if &stamp != first {
-                    return Err(err(n, format!("this record belongs to another run (config_hash {}, seed {}, version {})", short(&stamp.config_hash), stamp.seed, stamp.version)));
+                    return Err(err(
+                        n,
+                        format!(
+                            "this record belongs to another run (config_hash {}, seed {}, version {})",
+                            short(&stamp.config_hash),
+                            stamp.seed,
+                            stamp.version
+                        ),
+                    ));
                 }
                 records.push((n, record));
             }
@@ -231,7 +246,14 @@ pub fn read_shard(path: &Path) -> anyhow::Result<ShardContents> {
             if truncated_line.is_some() { " (the file was cut short while being created)" } else { " (empty file)" }
         );
     };
-    Ok(ShardContents { path: path.to_path_buf(), stamp, header, records, truncated_line, complete_len: complete_len as u64 })
+    Ok(ShardContents {
+        path: path.to_path_buf(),
+        stamp,
+        header,
+        records,
+        truncated_line,
+        complete_len: complete_len as u64,
+    })
 }
 
 pub(crate) fn short(hash: &str) -> &str {
@@ -256,7 +278,8 @@ impl ShardWriter {
     /// (the file is rewritten with its complete lines, atomically).
     pub fn resume(contents: &ShardContents) -> anyhow::Result<Self> {
         if let Some(line) = contents.truncated_line {
-            let bytes = std::fs::read(&contents.path).with_context(|| format!("{}: cannot read", contents.path.display()))?;
+            let bytes =
+                std::fs::read(&contents.path).with_context(|| format!("{}: cannot read", contents.path.display()))?;
             write_atomic(&contents.path, &bytes[..contents.complete_len as usize])?;
             eprintln!(
                 "note: {}: line {line} was cut short by an interrupted write; dropped, its work is done again",
@@ -267,14 +290,20 @@ impl ShardWriter {
     }
 
     fn open_append(path: &Path, stamp: &RunStamp) -> anyhow::Result<Self> {
-        let file = OpenOptions::new().append(true).open(path).with_context(|| format!("{}: cannot open for appending", path.display()))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("{}: cannot open for appending", path.display()))?;
         Ok(ShardWriter { path: path.to_path_buf(), file, stamp: stamp.clone() })
     }
 
     /// Appends one record as one line, durably.
     pub fn append(&mut self, record: &Record) -> anyhow::Result<()> {
         let line = encode_line(&self.stamp, record);
-        self.file.write_all(&line).and_then(|_| self.file.sync_data()).with_context(|| format!("{}: cannot append", self.path.display()))
+        self.file
+            .write_all(&line)
+            .and_then(|_| self.file.sync_data())
+            .with_context(|| format!("{}: cannot append", self.path.display()))
     }
 }
 

@@ -48,11 +48,14 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 use super::engine::{group_batches, run_group};
-use super::point_row::SchemeFacts;
-use super::shard_file::{read_shard, short, DecodedItem, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter, TextBatchRecord};
-use super::sweep::{config_hash, project_root_for, SweepOptions};
 use super::jscc::run_jscc_batch;
+use super::point_row::SchemeFacts;
+use super::shard_file::{
+    read_shard, short, DecodedItem, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter,
+    TextBatchRecord,
+};
 use super::sources::source_key;
+use super::sweep::{config_hash, project_root_for, SweepOptions};
 use super::text_engine::{decode_payloads, items_to_decode, text_batches, transmit_batch, EncodedMessages, TextScheme};
 use super::text_sweep::{build_text_schemes, prepare_text, AnyScheme, PreparedText};
 use super::LinkScheme;
@@ -134,10 +137,18 @@ type Recorded = HashMap<(String, u64, u64), Record>;
 
 /// Opens this shard's file: creates it, or resumes it if it belongs to this run (replaced with
 /// `--fresh` if it belongs to another). Returns the writer and the units already recorded.
-fn open_own_file(path: &Path, stamp: &RunStamp, header: &ShardHeader, fresh: bool) -> anyhow::Result<(ShardWriter, Recorded)> {
+fn open_own_file(
+    path: &Path,
+    stamp: &RunStamp,
+    header: &ShardHeader,
+    fresh: bool,
+) -> anyhow::Result<(ShardWriter, Recorded)> {
     if path.exists() {
         let contents = read_shard(path).map_err(|e| {
-            e.context(format!("cannot resume shard {}: its file is damaged; delete it (or rerun with --fresh) to redo this shard", header.shard))
+            e.context(format!(
+                "cannot resume shard {}: its file is damaged; delete it (or rerun with --fresh) to redo this shard",
+                header.shard
+            ))
         });
         let contents = match (contents, fresh) {
             (Ok(c), _) if &c.stamp == stamp && c.header.shard == header.shard => Some(c),
@@ -163,7 +174,11 @@ fn open_own_file(path: &Path, stamp: &RunStamp, header: &ShardHeader, fresh: boo
                     path.display()
                 );
             }
-            let recorded = c.records.iter().filter_map(|(_, r)| r.unit().map(|(s, x, u)| ((s.to_string(), x.to_bits(), u), r.clone()))).collect();
+            let recorded = c
+                .records
+                .iter()
+                .filter_map(|(_, r)| r.unit().map(|(s, x, u)| ((s.to_string(), x.to_bits(), u), r.clone())))
+                .collect();
             return Ok((ShardWriter::resume(&c)?, recorded));
         }
     }
@@ -180,7 +195,12 @@ struct ShardJob<'a> {
 
 impl ShardJob<'_> {
     /// This shard's groups of every point, each point stopped by the rules of the module doc.
-    fn link_points(&mut self, loaded: &LoadedScenario, scheme: &LinkScheme, mut known: KnownGroups) -> anyhow::Result<()> {
+    fn link_points(
+        &mut self,
+        loaded: &LoadedScenario,
+        scheme: &LinkScheme,
+        mut known: KnownGroups,
+    ) -> anyhow::Result<()> {
         let s = &loaded.scenario;
         let stop = &s.stop;
         let facts = link_facts(scheme);
@@ -197,12 +217,20 @@ impl ShardJob<'_> {
             while group_batches(stop, g).is_some() {
                 if !self.recorded.contains_key(&key(g)) {
                     known.poll();
-                    if known.frame_errors_below(&scheme.name, value, g, stop.min_frame_errors) >= stop.min_frame_errors {
+                    if known.frame_errors_below(&scheme.name, value, g, stop.min_frame_errors) >= stop.min_frame_errors
+                    {
                         break;
                     }
                     let started = std::time::Instant::now();
-                    let counts = run_group(scheme, &point, s.seed, stop, g).expect("the group is within the frame budget");
-                    let record = GroupRecord { scheme: scheme.name.clone(), snr_db: value, group: g, counts, seconds: started.elapsed().as_secs_f64() };
+                    let counts =
+                        run_group(scheme, &point, s.seed, stop, g).expect("the group is within the frame budget");
+                    let record = GroupRecord {
+                        scheme: scheme.name.clone(),
+                        snr_db: value,
+                        group: g,
+                        counts,
+                        seconds: started.elapsed().as_secs_f64(),
+                    };
                     self.writer.append(&Record::Group(record.clone()))?;
                     known.insert(&record);
                     self.recorded.insert(key(g), Record::Group(record));
@@ -213,7 +241,10 @@ impl ShardJob<'_> {
                 g += self.shard.count;
             }
             if self.verbose {
-                eprintln!("shard {} · {} @ {value:>5} dB: {mine} groups of its own ({new} simulated now)", self.shard, scheme.name);
+                eprintln!(
+                    "shard {} · {} @ {value:>5} dB: {mine} groups of its own ({new} simulated now)",
+                    self.shard, scheme.name
+                );
             }
         }
         Ok(())
@@ -234,13 +265,18 @@ impl ShardJob<'_> {
                 let first_unit = unit;
                 unit += batches.len() as u64;
                 let todo: Vec<u64> = (0..batches.len() as u64)
-                    .filter(|&b| self.shard.owns(first_unit + b) && !self.recorded.contains_key(&(name.clone(), value.to_bits(), b)))
+                    .filter(|&b| {
+                        self.shard.owns(first_unit + b)
+                            && !self.recorded.contains_key(&(name.clone(), value.to_bits(), b))
+                    })
                     .collect();
                 // A few batches at a time: the shard's CPUs stay busy and a kill loses little.
                 for round in todo.chunks(per_round) {
                     let started = std::time::Instant::now();
                     let done: Vec<(ErrorCounts, Vec<DecodedItem>)> = match scheme {
-                        AnyScheme::Digital(d) => digital_round(d, &prepared.encoded[&source_key(&d.config)], &point, s.seed, round, &batches),
+                        AnyScheme::Digital(d) => {
+                            digital_round(d, &prepared.encoded[&source_key(&d.config)], &point, s.seed, round, &batches)
+                        }
                         AnyScheme::Jscc(j) => {
                             let enc = prepared.jscc_encoded[i].as_ref().expect("a JSCC scheme has word ids");
                             let mut done = Vec::with_capacity(round.len());
@@ -260,14 +296,25 @@ impl ShardJob<'_> {
                     };
                     let seconds = started.elapsed().as_secs_f64() / round.len() as f64;
                     for (&b, (counts, corrupted)) in round.iter().zip(done) {
-                        let record = Record::TextBatch(TextBatchRecord { scheme: name.clone(), snr_db: value, batch: b, counts, corrupted, seconds });
+                        let record = Record::TextBatch(TextBatchRecord {
+                            scheme: name.clone(),
+                            snr_db: value,
+                            batch: b,
+                            counts,
+                            corrupted,
+                            seconds,
+                        });
                         self.writer.append(&record)?;
                         self.recorded.insert((name.clone(), value.to_bits(), b), record);
                         self.simulated += 1;
                     }
                 }
                 if self.verbose && !todo.is_empty() {
-                    eprintln!("shard {} · {name} @ {value:>5} dB: {} message batches simulated", self.shard, todo.len());
+                    eprintln!(
+                        "shard {} · {name} @ {value:>5} dB: {} message batches simulated",
+                        self.shard,
+                        todo.len()
+                    );
                 }
             }
         }
@@ -286,10 +333,15 @@ fn digital_round(
     round: &[u64],
     batches: &[std::ops::Range<usize>],
 ) -> Vec<(ErrorCounts, Vec<DecodedItem>)> {
-    let sent: Vec<(ErrorCounts, Vec<source::Bits>)> =
-        round.par_iter().map(|&b| transmit_batch(scheme, encoded, point, seed, b, batches[b as usize].clone())).collect();
-    let to_decode: Vec<Vec<usize>> =
-        round.iter().zip(&sent).map(|(&b, (_, received))| items_to_decode(scheme, encoded, batches[b as usize].start, received)).collect();
+    let sent: Vec<(ErrorCounts, Vec<source::Bits>)> = round
+        .par_iter()
+        .map(|&b| transmit_batch(scheme, encoded, point, seed, b, batches[b as usize].clone()))
+        .collect();
+    let to_decode: Vec<Vec<usize>> = round
+        .iter()
+        .zip(&sent)
+        .map(|(&b, (_, received))| items_to_decode(scheme, encoded, batches[b as usize].start, received))
+        .collect();
     let frames: Vec<&[u8]> = round
         .iter()
         .zip(&sent)
@@ -303,7 +355,10 @@ fn digital_round(
     sent.iter()
         .zip(to_decode)
         .map(|((counts, _), items)| {
-            let decoded = items.into_iter().map(|j| DecodedItem { item: j as u64, text: texts.next().expect("one text per frame") }).collect();
+            let decoded = items
+                .into_iter()
+                .map(|j| DecodedItem { item: j as u64, text: texts.next().expect("one text per frame") })
+                .collect();
             (*counts, decoded)
         })
         .collect()

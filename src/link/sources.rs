@@ -49,12 +49,17 @@ pub fn source_coder(
     let coder: Arc<dyn SourceCoder> = match c.source {
         SourceKind::Llm => {
             let model = ModelSource::parse(&c.model);
-            Arc::new(LmCoder::from_source(&model, LmCoderConfig::europarl(), verbose).with_context(|| format!("model '{}'", c.model))?)
+            Arc::new(
+                LmCoder::from_source(&model, LmCoderConfig::europarl(), verbose)
+                    .with_context(|| format!("model '{}'", c.model))?,
+            )
         }
         SourceKind::Fixed => {
             let path = ModelSource::parse(&c.model).resolve(verbose).with_context(|| format!("model '{}'", c.model))?;
             let tok = GgufTokenizer::load(&path)?;
-            let eos = tok.eos_token.ok_or_else(|| anyhow::anyhow!("{}: the GGUF has no EOS token to end messages", path.display()))?;
+            let eos = tok
+                .eos_token
+                .ok_or_else(|| anyhow::anyhow!("{}: the GGUF has no EOS token to end messages", path.display()))?;
             Arc::new(FixedLengthTokenCoder::new(Arc::new(tok.tokenizer), eos)?)
         }
         SourceKind::SmallLm => Arc::new(source::small_lm::SmallLmCoder::embedded()?),
@@ -62,9 +67,14 @@ pub fn source_coder(
         SourceKind::Zstd => Arc::new(source::zstd_coder::ZstdCoder::default()),
         SourceKind::UtQuant => {
             let weights = resolve(c.weights.as_deref().unwrap_or(super::ut_quant_coder::SHIPPED_UT_QUANT), base);
-            Arc::new(super::ut_quant_coder::UtQuantCoder::load(&weights).with_context(|| format!("field 'weights': {}", weights.display()))?)
+            Arc::new(
+                super::ut_quant_coder::UtQuantCoder::load(&weights)
+                    .with_context(|| format!("field 'weights': {}", weights.display()))?,
+            )
         }
-        SourceKind::Deepsc | SourceKind::Ut => anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name),
+        SourceKind::Deepsc | SourceKind::Ut => {
+            anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name)
+        }
     };
     cache.insert(key, coder.clone());
     Ok(coder)

@@ -58,7 +58,8 @@ impl ResultsFolder {
     pub fn open(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result<Self> {
         let s = &loaded.scenario;
         let out_dir = opts.out_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
-        std::fs::create_dir_all(&out_dir).with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
         let hash = config_hash(s);
         let run_json = out_dir.join("run.json");
         let mut timings = Vec::new();
@@ -84,7 +85,9 @@ impl ResultsFolder {
         }
         let (file, rows) = ResultsFile::open(&out_dir)?;
         // Rows lost to a crash mid-write lose their timing too.
-        timings.retain(|t: &report::run_info::PointTiming| rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db));
+        timings.retain(|t: &report::run_info::PointTiming| {
+            rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db)
+        });
         let info = RunInfo {
             scenario_name: s.name.clone(),
             scenario_file: loaded.path.display().to_string(),
@@ -110,7 +113,12 @@ impl ResultsFolder {
     /// Appends a finished point to results.csv and its timing to run.json.
     pub fn record(&mut self, row: ResultRow, frames: u64) -> anyhow::Result<()> {
         self.file.append(&row)?;
-        self.info.timings.push(report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: row.snr_db, seconds: row.seconds, frames });
+        self.info.timings.push(report::run_info::PointTiming {
+            scheme: row.scheme.clone(),
+            snr_db: row.snr_db,
+            seconds: row.seconds,
+            frames,
+        });
         self.info.save(&self.run_json)?;
         self.rows.push(row);
         Ok(())
@@ -144,7 +152,15 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result
             bar.set_message(format!("{} frames, BER {:.3e}", c.frames, c.ber()));
         });
         bar.finish_and_clear();
-        let row = counts_row(&scheme.name, scheme.channel_name(), &point, &outcome.counts, outcome.stopped_by.as_str(), outcome.seconds, theory_ber(s, &point));
+        let row = counts_row(
+            &scheme.name,
+            scheme.channel_name(),
+            &point,
+            &outcome.counts,
+            outcome.stopped_by.as_str(),
+            outcome.seconds,
+            theory_ber(s, &point),
+        );
         if outcome.stopped_by == super::StopReason::Frames && outcome.counts.frame_errors < s.stop.min_frame_errors {
             eprintln!(
                 "note: {} at {value} dB spent its frame budget ({} frames) with {} of {} frame errors; \

@@ -56,14 +56,21 @@ impl EncodedMessages {
     /// Encodes every message; a message too long for `framer`'s header is an error naming its line.
     pub fn encode(coder: &dyn SourceCoder, messages: &MessageSet, max_payload_bits: usize) -> anyhow::Result<Self> {
         let refs: Vec<&str> = messages.texts.iter().map(String::as_str).collect();
-        let payloads = coder.encode_batch(&refs).map_err(|e| anyhow::anyhow!("{}: {}: {e}", messages.path.display(), coder.name()))?;
+        let payloads = coder
+            .encode_batch(&refs)
+            .map_err(|e| anyhow::anyhow!("{}: {}: {e}", messages.path.display(), coder.name()))?;
         let e = EncodedMessages { payloads };
         e.check_fits(coder, messages, max_payload_bits)?;
         Ok(e)
     }
 
     /// Refuses a payload longer than the length header can describe, naming its line.
-    pub fn check_fits(&self, coder: &dyn SourceCoder, messages: &MessageSet, max_payload_bits: usize) -> anyhow::Result<()> {
+    pub fn check_fits(
+        &self,
+        coder: &dyn SourceCoder,
+        messages: &MessageSet,
+        max_payload_bits: usize,
+    ) -> anyhow::Result<()> {
         if let Some((i, p)) = self.payloads.iter().enumerate().find(|(_, p)| p.len() > max_payload_bits) {
             anyhow::bail!(
                 "{}:{}: {} codes this message in {} bits, more than the length header can describe ({max_payload_bits}); \
@@ -202,7 +209,11 @@ pub fn decode_payloads(scheme: &TextScheme, frames: &[&[u8]], progress: &mut dyn
 
 /// Scores every item of a point in item order: item `j` was message `j mod M`, received as
 /// `decoded[j]`, or exactly when `None`.
-pub fn score_items(messages: &[String], decoded: &[Option<String>], quality: &QualityScorer) -> anyhow::Result<TextCounts> {
+pub fn score_items(
+    messages: &[String],
+    decoded: &[Option<String>],
+    quality: &QualityScorer,
+) -> anyhow::Result<TextCounts> {
     let m = messages.len();
     let pairs: Vec<(&str, &str)> = decoded
         .iter()

@@ -56,7 +56,8 @@ pub fn build_text_schemes(loaded: &LoadedScenario, verbose: bool) -> anyhow::Res
     let mut schemes: Vec<AnyScheme> = Vec::new();
     for c in &s.schemes {
         if c.source.is_jscc() {
-            let j = JsccScheme::load(c, s.channel.kind, &base).with_context(|| format!("{file}: scheme '{}'", c.name))?;
+            let j =
+                JsccScheme::load(c, s.channel.kind, &base).with_context(|| format!("{file}: scheme '{}'", c.name))?;
             schemes.push(AnyScheme::Jscc(j));
             continue;
         }
@@ -67,8 +68,10 @@ pub fn build_text_schemes(loaded: &LoadedScenario, verbose: bool) -> anyhow::Res
         if let Some(decoder) = &c.decoder {
             link_scenario.decoder = decoder.clone();
         }
-        let link = LinkScheme::from_scenario(&link_scenario, &base).with_context(|| format!("{file}: scheme '{}'", c.name))?;
-        let source = source_coder(c, &base, verbose, &mut coders).with_context(|| format!("{file}: scheme '{}'", c.name))?;
+        let link =
+            LinkScheme::from_scenario(&link_scenario, &base).with_context(|| format!("{file}: scheme '{}'", c.name))?;
+        let source =
+            source_coder(c, &base, verbose, &mut coders).with_context(|| format!("{file}: scheme '{}'", c.name))?;
         let framer = Framer::new(link.k(), s.framing.length_bits);
         schemes.push(AnyScheme::Digital(TextScheme { config: c.clone(), source, link, framer }));
     }
@@ -97,7 +100,13 @@ impl PreparedText {
 
 /// Encodes the text set for every scheme (digital ones through `out_dir`'s encodings cache) and
 /// works out each scheme's facts.
-pub fn prepare_text(loaded: &LoadedScenario, messages: MessageSet, schemes: Vec<AnyScheme>, out_dir: &Path, verbose: bool) -> anyhow::Result<PreparedText> {
+pub fn prepare_text(
+    loaded: &LoadedScenario,
+    messages: MessageSet,
+    schemes: Vec<AnyScheme>,
+    out_dir: &Path,
+    verbose: bool,
+) -> anyhow::Result<PreparedText> {
     let s = &loaded.scenario;
     let max_payload = Framer::new(1, s.framing.length_bits).max_payload_bits();
     let mut encoded: BTreeMap<String, Arc<EncodedMessages>> = BTreeMap::new();
@@ -231,7 +240,16 @@ pub fn run_text_sweep(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::R
             };
             bar.finish_and_clear();
             let t = &outcome.text;
-            let row = text_row(&facts[i], &facts[*reference], prepared.set_size(), &point, &outcome.counts, t, quality, outcome.seconds);
+            let row = text_row(
+                &facts[i],
+                &facts[*reference],
+                prepared.set_size(),
+                &point,
+                &outcome.counts,
+                t,
+                quality,
+                outcome.seconds,
+            );
             if verbose {
                 print_text_row(&row, t);
             }
@@ -266,7 +284,10 @@ fn bar(quiet: bool, scheme: &str, snr: f64, items: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(items);
-    bar.set_style(ProgressStyle::with_template("{prefix} [{elapsed_precise}] {bar:30} {pos}/{len} messages, {msg}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{elapsed_precise}] {bar:30} {pos}/{len} messages, {msg}")
+            .expect("valid template"),
+    );
     bar.set_prefix(format!("{scheme} @ {snr} dB"));
     bar.set_message("transmitting");
     bar.enable_steady_tick(std::time::Duration::from_millis(500));

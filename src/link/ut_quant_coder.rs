@@ -30,7 +30,10 @@ pub struct UtQuantCoder {
 impl UtQuantCoder {
     pub fn load(weights: &Path) -> anyhow::Result<Self> {
         let (model, vocab, _) = Ut::load(weights, &Device::Cpu)?;
-        let bits = model.config().quantized_bits.with_context(|| format!("{}: UT weights without a quantizer; use source = \"ut\"", weights.display()))?;
+        let bits = model
+            .config()
+            .quantized_bits
+            .with_context(|| format!("{}: UT weights without a quantizer; use source = \"ut\"", weights.display()))?;
         Ok(Self { model, vocab, bits })
     }
 

@@ -77,9 +77,7 @@ impl Smoothing {
 
 /// Split `text` on whitespace (like Python's `str.split()`), optionally lower-casing each token.
 pub fn tokenize(text: &str, lowercase: bool) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| if lowercase { w.to_lowercase() } else { w.to_string() })
-        .collect()
+    text.split_whitespace().map(|w| if lowercase { w.to_lowercase() } else { w.to_string() }).collect()
 }
 
 /// `nltk.translate.bleu_score.sentence_bleu([reference], hypothesis, weights, smoothing_function)`.

@@ -48,7 +48,8 @@ impl SimilarityScorer {
     /// A sentence-transformers BERT model from a folder (`config.json`, `tokenizer.json`,
     /// `model.safetensors`).
     pub fn from_dir(dir: &Path) -> Result<Self> {
-        let embedder = SentenceEmbedder::load(dir).with_context(|| format!("loading sentence embedder from {}", dir.display()))?;
+        let embedder =
+            SentenceEmbedder::load(dir).with_context(|| format!("loading sentence embedder from {}", dir.display()))?;
         Ok(Self { embedder, memo: Mutex::new(HashMap::new()) })
     }
 

@@ -1,8 +1,8 @@
 //! Writing results: `results.csv` rows as points finish, and `run.json` beside them.
 
+pub mod plot;
 mod results_csv;
 pub mod run_info;
-pub mod plot;
 
 pub use results_csv::{read_complete_rows, write_rows, ResultRow, ResultsFile};
 

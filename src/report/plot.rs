@@ -79,7 +79,13 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<
             series.push(line(&text, s, i, Stroke::Solid, format!("{s} BLEU-4"), x_of, |r| r.bleu4));
             series.push(line(&text, s, i, Stroke::Dashed, format!("{s} BLEU-1"), x_of, |r| r.bleu1));
         }
-        let fig = Figure { title: format!("{title}: BLEU"), x_label: x_label.into(), y_label: "BLEU".into(), log_y: false, series };
+        let fig = Figure {
+            title: format!("{title}: BLEU"),
+            x_label: x_label.into(),
+            y_label: "BLEU".into(),
+            log_y: false,
+            series,
+        };
         written.extend(save(&fig, dir, stem)?);
     }
     if text.iter().any(|r| r.similarity.is_some()) {
@@ -113,15 +119,34 @@ pub struct Curve {
 
 /// A training run's learning curves: `training_loss` (log scale, against the step) and, when given,
 /// `training_accuracy` (linear, 0..1). Returns the files written.
-pub fn training_plots(dir: &Path, title: &str, y_label: &str, losses: Vec<Curve>, accuracies: Vec<Curve>) -> anyhow::Result<Vec<PathBuf>> {
+pub fn training_plots(
+    dir: &Path,
+    title: &str,
+    y_label: &str,
+    losses: Vec<Curve>,
+    accuracies: Vec<Curve>,
+) -> anyhow::Result<Vec<PathBuf>> {
     let series = |curves: Vec<Curve>| -> Vec<Series> {
         curves
             .into_iter()
             .enumerate()
-            .map(|(i, c)| Series { label: c.label, colour: i, stroke: Stroke::Solid, markers: c.points.len() < 60, points: c.points, bars: Vec::new() })
+            .map(|(i, c)| Series {
+                label: c.label,
+                colour: i,
+                stroke: Stroke::Solid,
+                markers: c.points.len() < 60,
+                points: c.points,
+                bars: Vec::new(),
+            })
             .collect()
     };
-    let loss = Figure { title: format!("{title}: loss"), x_label: "optimizer step".into(), y_label: y_label.into(), log_y: true, series: series(losses) };
+    let loss = Figure {
+        title: format!("{title}: loss"),
+        x_label: "optimizer step".into(),
+        y_label: y_label.into(),
+        log_y: true,
+        series: series(losses),
+    };
     let mut written = save(&loss, dir, "training_loss")?;
     if !accuracies.is_empty() {
         let acc = Figure {
@@ -147,21 +172,48 @@ pub fn ber_plot(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<V
     let schemes = scheme_order(&points);
     for (i, scheme) in schemes.iter().enumerate() {
         let mine = of_scheme(&points, scheme);
-        let mut ber = line(&points, scheme, i, Stroke::Solid, format!("{scheme} BER"), &|r| Some(r.snr_db), |r| Some(r.ber));
+        let mut ber =
+            line(&points, scheme, i, Stroke::Solid, format!("{scheme} BER"), &|r| Some(r.snr_db), |r| Some(r.ber));
         ber.points.retain(|p| positive(p.1));
-        ber.bars = mine.iter().filter(|r| positive(r.ber_lo) && positive(r.ber_hi)).map(|r| (r.snr_db, r.ber_lo, r.ber_hi)).collect();
+        ber.bars = mine
+            .iter()
+            .filter(|r| positive(r.ber_lo) && positive(r.ber_hi))
+            .map(|r| (r.snr_db, r.ber_lo, r.ber_hi))
+            .collect();
         ber.markers = true;
         series.push(ber);
-        let bler: Vec<(f64, f64)> = mine.iter().filter(|r| positive(r.bler) && r.bler != r.ber).map(|r| (r.snr_db, r.bler)).collect();
+        let bler: Vec<(f64, f64)> =
+            mine.iter().filter(|r| positive(r.bler) && r.bler != r.ber).map(|r| (r.snr_db, r.bler)).collect();
         if !bler.is_empty() {
-            series.push(Series { label: format!("{scheme} BLER"), colour: i, stroke: Stroke::Dashed, points: bler, bars: Vec::new(), markers: false });
+            series.push(Series {
+                label: format!("{scheme} BLER"),
+                colour: i,
+                stroke: Stroke::Dashed,
+                points: bler,
+                bars: Vec::new(),
+                markers: false,
+            });
         }
-        let theory: Vec<(f64, f64)> = mine.iter().filter_map(|r| r.ber_theory.filter(|&t| positive(t)).map(|t| (r.snr_db, t))).collect();
+        let theory: Vec<(f64, f64)> =
+            mine.iter().filter_map(|r| r.ber_theory.filter(|&t| positive(t)).map(|t| (r.snr_db, t))).collect();
         if !theory.is_empty() {
-            series.push(Series { label: format!("{scheme} theory"), colour: usize::MAX, stroke: Stroke::Solid, points: theory, bars: Vec::new(), markers: false });
+            series.push(Series {
+                label: format!("{scheme} theory"),
+                colour: usize::MAX,
+                stroke: Stroke::Solid,
+                points: theory,
+                bars: Vec::new(),
+                markers: false,
+            });
         }
     }
-    let fig = Figure { title: title.to_string(), x_label: "SNR (dB, scenario axis)".into(), y_label: "error rate".into(), log_y: true, series };
+    let fig = Figure {
+        title: title.to_string(),
+        x_label: "SNR (dB, scenario axis)".into(),
+        y_label: "error rate".into(),
+        log_y: true,
+        series,
+    };
     save(&fig, dir, "ber")
 }
 
@@ -219,7 +271,11 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let all = || fig.series.iter().flat_map(|s| s.points.iter().copied().chain(s.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)])));
+    let all = || {
+        fig.series
+            .iter()
+            .flat_map(|s| s.points.iter().copied().chain(s.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)])))
+    };
     let (mut x0, mut x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, _)| (a.min(x), b.max(x)));
     if !x0.is_finite() {
         (x0, x1) = (0.0, 1.0);
@@ -260,7 +316,11 @@ where
     Ok(())
 }
 
-fn draw_series<'a, DB, X, Y>(chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>, fig: &Figure, scale: f64) -> anyhow::Result<()>
+fn draw_series<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    fig: &Figure,
+    scale: f64,
+) -> anyhow::Result<()>
 where
     DB: DrawingBackend + 'a,
     DB::ErrorType: 'static,
@@ -274,7 +334,9 @@ where
         let style = colour.stroke_width(if s.colour == usize::MAX { 1 } else { width });
         let anno = match s.stroke {
             Stroke::Solid => chart.draw_series(LineSeries::new(s.points.clone(), style))?,
-            Stroke::Dashed => chart.draw_series(DashedLineSeries::new(s.points.clone(), 6 * width, 4 * width, style))?,
+            Stroke::Dashed => {
+                chart.draw_series(DashedLineSeries::new(s.points.clone(), 6 * width, 4 * width, style))?
+            }
         };
         let legend_style = style;
         let dashed = s.stroke == Stroke::Dashed;
@@ -285,7 +347,9 @@ where
         if s.markers {
             chart.draw_series(s.points.iter().map(|&p| Circle::new(p, (3.0 * scale) as u32, colour.filled())))?;
         }
-        chart.draw_series(s.bars.iter().map(|&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], colour.stroke_width(1))))?;
+        chart.draw_series(
+            s.bars.iter().map(|&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], colour.stroke_width(1))),
+        )?;
     }
     chart
         .configure_series_labels()

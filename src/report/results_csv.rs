@@ -84,7 +84,8 @@ impl ResultsFile {
         let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
         wtr.serialize(row)?;
         let bytes = wtr.into_inner()?;
-        let mut f = OpenOptions::new().append(true).open(&self.path).with_context(|| format!("{}", self.path.display()))?;
+        let mut f =
+            OpenOptions::new().append(true).open(&self.path).with_context(|| format!("{}", self.path.display()))?;
         f.write_all(&bytes)?;
         f.sync_data()?;
         Ok(())
@@ -111,11 +112,42 @@ pub fn write_rows(dir: &Path, rows: &[ResultRow]) -> anyhow::Result<()> {
 /// The CSV header, in column order.
 pub fn header() -> Vec<&'static str> {
     vec![
-        "scheme", "channel", "snr_db", "esn0_db", "ebn0_db", "frames", "bit_errors", "bits", "ber", "ber_lo", "ber_hi",
-        "frame_errors", "bler", "bler_lo", "bler_hi", "coded_bit_errors", "coded_bits", "coded_ber", "ber_theory",
-        "mean_iterations", "stopped_by", "seconds", "snr_unified_db", "messages", "message_errors", "bleu1", "bleu2",
-        "bleu3", "bleu4", "similarity", "source_bits_per_char", "symbols_per_message", "message_error_rate",
-        "corpus_bleu4", "source_bits_per_message", "energy_per_message_db",
+        "scheme",
+        "channel",
+        "snr_db",
+        "esn0_db",
+        "ebn0_db",
+        "frames",
+        "bit_errors",
+        "bits",
+        "ber",
+        "ber_lo",
+        "ber_hi",
+        "frame_errors",
+        "bler",
+        "bler_lo",
+        "bler_hi",
+        "coded_bit_errors",
+        "coded_bits",
+        "coded_ber",
+        "ber_theory",
+        "mean_iterations",
+        "stopped_by",
+        "seconds",
+        "snr_unified_db",
+        "messages",
+        "message_errors",
+        "bleu1",
+        "bleu2",
+        "bleu3",
+        "bleu4",
+        "similarity",
+        "source_bits_per_char",
+        "symbols_per_message",
+        "message_error_rate",
+        "corpus_bleu4",
+        "source_bits_per_message",
+        "energy_per_message_db",
     ]
 }
 
@@ -144,7 +176,10 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<Vec<ResultRow>> {
         match parsed {
             Ok(row) => rows.push(row),
             Err(_) if i == last && !text.ends_with('\n') => {
-                eprintln!("note: {}: dropping an incomplete last row (interrupted write); that point will be re-run", path.display());
+                eprintln!(
+                    "note: {}: dropping an incomplete last row (interrupted write); that point will be re-run",
+                    path.display()
+                );
             }
             Err(e) => anyhow::bail!("{}: line {}: {e}", path.display(), i + 2),
         }

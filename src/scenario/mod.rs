@@ -39,7 +39,8 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedScenario, Scenari
 /// Parses scenario text (as if read from `path`).
 pub fn parse(text: &str, path: &Path, overrides: &[String]) -> Result<LoadedScenario, ScenarioError> {
     let file = path.display().to_string();
-    let mut tree: toml::Value = toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", one_line(&e.to_string()))))?;
+    let mut tree: toml::Value =
+        toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", one_line(&e.to_string()))))?;
     for o in overrides {
         apply_override(&mut tree, o)?;
     }
@@ -49,7 +50,11 @@ pub fn parse(text: &str, path: &Path, overrides: &[String]) -> Result<LoadedScen
     } else {
         let merged = toml::to_string(&tree).expect("a toml::Value always serializes");
         toml::from_str(&merged).map_err(|e| {
-            ScenarioError(format!("{file} (with --set {}): {}", overrides.join(" --set "), strip_location(&e.to_string())))
+            ScenarioError(format!(
+                "{file} (with --set {}): {}",
+                overrides.join(" --set "),
+                strip_location(&e.to_string())
+            ))
         })?
     };
     validate::validate(&scenario, text, &file, overrides)?;
@@ -71,9 +76,10 @@ fn strip_location(msg: &str) -> String {
 /// 1-based line of the first occurrence of `key =` in `text`, for messages about valid TOML with
 /// invalid values.
 pub(crate) fn line_of(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let t = l.trim_start();
-        t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
+        })
+        .map(|i| i + 1)
 }

@@ -68,7 +68,11 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
     let index = match which.parse::<usize>() {
         Ok(i) if i < schemes.len() => i,
         _ => names.iter().position(|n| n == which).ok_or_else(|| {
-            ScenarioError(format!("--set {arg}: no scheme '{which}' (schemes: {}; or an index 0..{})", names.join(", "), names.len()))
+            ScenarioError(format!(
+                "--set {arg}: no scheme '{which}' (schemes: {}; or an index 0..{})",
+                names.join(", "),
+                names.len()
+            ))
         })?,
     };
     let mut node = &mut schemes[index];
@@ -106,7 +110,11 @@ fn leaf_keys(v: &toml::Value, prefix: &str) -> Vec<String> {
             .iter()
             .flat_map(|(k, child)| {
                 let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                if child.is_table() { leaf_keys(child, &name) } else { vec![name] }
+                if child.is_table() {
+                    leaf_keys(child, &name)
+                } else {
+                    vec![name]
+                }
             })
             .collect(),
         None => vec![prefix.to_string()],

@@ -100,7 +100,12 @@ pub struct CodeConfig {
 
 impl Default for CodeConfig {
     fn default() -> Self {
-        CodeConfig { kind: CodeKind::Uncoded, file: String::new(), uncoded_bits: 1024, codewords: CodewordSource::Random }
+        CodeConfig {
+            kind: CodeKind::Uncoded,
+            file: String::new(),
+            uncoded_bits: 1024,
+            codewords: CodewordSource::Random,
+        }
     }
 }
 
@@ -155,7 +160,13 @@ pub struct ChannelConfig {
 
 impl Default for ChannelConfig {
     fn default() -> Self {
-        ChannelConfig { kind: ChannelKind::Awgn, fading: FadingKind::Fast, block_symbols: 0, csi: true, mean_square_gain: 1.0 }
+        ChannelConfig {
+            kind: ChannelKind::Awgn,
+            fading: FadingKind::Fast,
+            block_symbols: 0,
+            csi: true,
+            mean_square_gain: 1.0,
+        }
     }
 }
 
@@ -303,7 +314,12 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        MetricsConfig { lowercase: true, bleu_weights: BleuWeights::Cumulative, bleu_smoothing: BleuSmoothing::None, similarity: true }
+        MetricsConfig {
+            lowercase: true,
+            bleu_weights: BleuWeights::Cumulative,
+            bleu_smoothing: BleuSmoothing::None,
+            similarity: true,
+        }
     }
 }
 
@@ -378,6 +394,13 @@ pub struct SchemeConfig {
 
 impl Default for SchemeConfig {
     fn default() -> Self {
-        SchemeConfig { name: String::new(), source: SourceKind::Llm, model: "smollm2-135m".into(), code: None, decoder: None, weights: None }
+        SchemeConfig {
+            name: String::new(),
+            source: SourceKind::Llm,
+            model: "smollm2-135m".into(),
+            code: None,
+            decoder: None,
+            weights: None,
+        }
     }
 }

@@ -22,7 +22,11 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
         return fail("snr", "values_db", &format!("SNR {v} dB is not a finite number"));
     }
     if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
-        return fail("", "name", "the name must be non-empty and contain no path separators (it names the results folder)");
+        return fail(
+            "",
+            "name",
+            "the name must be non-empty and contain no path separators (it names the results folder)",
+        );
     }
     if s.code.kind == CodeKind::Ldpc && s.code.file.trim().is_empty() {
         return fail("code", "file", "kind = \"ldpc\" needs a parity-check matrix file");
@@ -36,7 +40,9 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if s.stop.max_frames == 0 {
         return fail("stop", "max_frames", "must be at least 1");
     }
-    if s.decoder.iterations == 0 && !matches!(s.decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct) {
+    if s.decoder.iterations == 0
+        && !matches!(s.decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct)
+    {
         return fail("decoder", "iterations", "belief propagation needs at least one iteration");
     }
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
@@ -69,10 +75,15 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         let here = |key: &str, msg: &str| -> Result<(), ScenarioError> {
             let line = text
                 .lines()
-                .position(|l| l.trim_start().starts_with("name") && l.contains(&format!("\"{}\"", scheme.name)) && !scheme.name.is_empty())
+                .position(|l| {
+                    l.trim_start().starts_with("name")
+                        && l.contains(&format!("\"{}\"", scheme.name))
+                        && !scheme.name.is_empty()
+                })
                 .map(|l| format!(":{}", l + 1))
                 .unwrap_or_default();
-            let who = if scheme.name.is_empty() { format!("schemes[{i}]") } else { format!("scheme '{}'", scheme.name) };
+            let who =
+                if scheme.name.is_empty() { format!("schemes[{i}]") } else { format!("scheme '{}'", scheme.name) };
             Err(ScenarioError(format!("{file}{line}: {who}: field '{key}': {msg}")))
         };
         if scheme.name.trim().is_empty() {
@@ -89,10 +100,15 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             return here("code.uncoded_bits", "an uncoded block needs at least one bit");
         }
         if code.codewords != super::CodewordSource::Random {
-            return here("code.codewords", "a text link sends the message's bits; codewords = \"zero\" is for link-level scenarios");
+            return here(
+                "code.codewords",
+                "a text link sends the message's bits; codewords = \"zero\" is for link-level scenarios",
+            );
         }
         let decoder = scheme.decoder.as_ref().unwrap_or(&s.decoder);
-        if decoder.iterations == 0 && !matches!(decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct) {
+        if decoder.iterations == 0
+            && !matches!(decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct)
+        {
             return here("decoder.iterations", "belief propagation needs at least one iteration");
         }
         if scheme.source.is_jscc() {
@@ -100,7 +116,14 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 return here("code", "a JSCC scheme sends real values, it has no channel code or decoder to configure");
             }
             if s.snr.axis != channels::SnrAxis::Esn0 {
-                return fail("snr", "axis", &format!("scheme '{}' is JSCC: its real values have no bits, so only axis = \"esn0\" is defined", scheme.name));
+                return fail(
+                    "snr",
+                    "axis",
+                    &format!(
+                        "scheme '{}' is JSCC: its real values have no bits, so only axis = \"esn0\" is defined",
+                        scheme.name
+                    ),
+                );
             }
         } else if scheme.weights.is_some() && !scheme.source.takes_weights() {
             return here("weights", "only neural schemes (source = \"deepsc\", \"ut\", \"ut-quant\") load weights; an SSCC scheme names its LM with 'model'");
@@ -110,7 +133,11 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         }
     }
     if !s.unified.reference.is_empty() && !names.contains(&s.unified.reference.as_str()) {
-        return fail("unified", "reference", &format!("no scheme named '{}' (schemes: {})", s.unified.reference, names.join(", ")));
+        return fail(
+            "unified",
+            "reference",
+            &format!("no scheme named '{}' (schemes: {})", s.unified.reference, names.join(", ")),
+        );
     }
     Ok(())
 }

@@ -44,10 +44,8 @@ pub type ResultRow = HashMap<String, String>;
 pub fn result_table(dir: &Path) -> (Vec<String>, Vec<ResultRow>) {
     let mut rdr = csv::Reader::from_path(dir.join("results.csv")).unwrap();
     let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
-    let rows = rdr
-        .records()
-        .map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect())
-        .collect();
+    let rows =
+        rdr.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect();
     (header, rows)
 }
 
@@ -78,7 +76,9 @@ pub fn results_but_seconds(dir: &Path) -> Vec<String> {
 /// A small untrained DeepSC over the Europarl vocabulary, saved in `dir`.
 pub fn tiny_weights(dir: &Path) -> std::path::PathBuf {
     let vocab = neural::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
-    let model = neural::deepsc::DeepSc::new(neural::deepsc::DeepScConfig::tiny(vocab.len()), 9, &candle_core::Device::Cpu).unwrap();
+    let model =
+        neural::deepsc::DeepSc::new(neural::deepsc::DeepScConfig::tiny(vocab.len()), 9, &candle_core::Device::Cpu)
+            .unwrap();
     let path = dir.join("tiny-deepsc.safetensors");
     model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::weights::StoredDtype::F16).unwrap();
     path
@@ -87,7 +87,11 @@ pub fn tiny_weights(dir: &Path) -> std::path::PathBuf {
 /// A small untrained UT (or UT-quant) over the Europarl vocabulary, saved in `dir`.
 pub fn tiny_ut(dir: &Path, quantized: bool) -> std::path::PathBuf {
     let vocab = neural::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
-    let config = if quantized { neural::ut::UtConfig::tiny_quantized(vocab.len()) } else { neural::ut::UtConfig::tiny(vocab.len()) };
+    let config = if quantized {
+        neural::ut::UtConfig::tiny_quantized(vocab.len())
+    } else {
+        neural::ut::UtConfig::tiny(vocab.len())
+    };
     let model = neural::ut::Ut::new(config, 4, &candle_core::Device::Cpu).unwrap();
     let path = dir.join(if quantized { "tiny-ut-quant.safetensors" } else { "tiny-ut.safetensors" });
     model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::weights::StoredDtype::F16).unwrap();

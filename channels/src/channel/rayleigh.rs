@@ -68,7 +68,8 @@ impl Channel for RayleighChannel {
             Csi::Perfect => "csi",
             Csi::None => "nocsi",
         };
-        let omega = if self.mean_square_gain == 1.0 { String::new() } else { format!("-omega{}", self.mean_square_gain) };
+        let omega =
+            if self.mean_square_gain == 1.0 { String::new() } else { format!("-omega{}", self.mean_square_gain) };
         format!("rayleigh-{fading}-{csi}{omega}")
     }
 

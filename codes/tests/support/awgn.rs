@@ -42,7 +42,14 @@ impl BerPoint {
 }
 
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.
-pub fn simulate(dec: &dyn Decoder, ebn0_db: f64, rate: f64, seed: u64, target_frame_errors: u64, max_frames: u64) -> BerPoint {
+pub fn simulate(
+    dec: &dyn Decoder,
+    ebn0_db: f64,
+    rate: f64,
+    seed: u64,
+    target_frame_errors: u64,
+    max_frames: u64,
+) -> BerPoint {
     let n = dec.n();
     let batch = 1024;
     let s = sigma(ebn0_db, rate);

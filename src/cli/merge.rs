@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::link::merge::merge_shards;
+use super::sweep_progress::SweepProgress;
+use crate::link::shard::merge::merge_shards;
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -17,7 +18,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> anyhow::Result<()> {
-    let summary = merge_shards(&a.dir, a.quiet)?;
+    let summary = merge_shards(&a.dir, a.quiet, &mut SweepProgress::new(a.quiet))?;
     println!("{} points merged; results in {}", summary.rows.len(), summary.out_dir.join("results.csv").display());
     Ok(())
 }

@@ -10,6 +10,7 @@ mod progress;
 mod run;
 mod slurm;
 mod source_bench;
+mod sweep_progress;
 mod train;
 mod train_jscc;
 

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::link::shard_file::ShardId;
-use crate::link::shard_run::run_shard;
+use super::sweep_progress::SweepProgress;
+use crate::link::shard::run::run_shard;
+use crate::link::shard::ShardId;
 use crate::link::{run_sweep, SweepOptions};
 use crate::scenario;
 
@@ -36,7 +37,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let loaded = scenario::load(&a.scenario, &a.set)?;
     let opts = SweepOptions { out_dir: a.out, fresh: a.fresh, quiet: a.quiet, overrides: a.set };
     if let Some(shard) = a.shard {
-        let summary = run_shard(&loaded, &opts, shard)?;
+        let summary = run_shard(&loaded, &opts, shard, &mut SweepProgress::new(a.quiet))?;
         println!(
             "shard {shard}: {} work units simulated{}; partial results in {}",
             summary.simulated,
@@ -49,7 +50,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let summary = run_sweep(&loaded, &opts)?;
+    let summary = run_sweep(&loaded, &opts, &mut SweepProgress::new(a.quiet))?;
     let skipped = summary.rows.len() - summary.simulated;
     println!(
         "{} points simulated{}; results in {}",

@@ -1,39 +1,36 @@
-//! Link assembly and Monte-Carlo simulation.
+//! The link: schemes, their Monte-Carlo simulation, and sweeps over SNR points.
 //!
-//! - [`scheme`]: builds a [`LinkScheme`] (code, modulation, channel, decoder) from a scenario.
-//! - [`engine`]: simulates one SNR point in batches with a deterministic stopping rule.
-//! - [`sweep`]: runs every point of a scenario, writing rows as they finish and resuming
-//!   interrupted sweeps.
-//! - Rows: [`point_row`] builds a row from a point's counts and its scheme's facts.
-//! - Text link: [`messages`] (the text set), [`sources`] (source coders by name), [`framing`]
-//!   (messages into k-bit blocks behind a length header), [`text_engine`] (one scheme at one
-//!   point: transmit, source-decode, score), [`encoding_cache`] (encodings kept for resume) and
-//!   [`text_sweep`] (every scheme × point); [`jscc`] runs the JSCC baselines (DeepSC) in the
-//!   same sweep.
-//! - Sweeps split over machines: [`shard_run`] (`sim run --shard I/N`: one shard's share into its
-//!   own [`shard_file`]) and [`merge`] (`sim merge`: shards into the single run's results).
+//! - [`block`]: the link-level chain for blocks of information bits (code → modulation → channel →
+//!   decoder → bits) and its engine, which simulates one SNR point in groups of batches under a
+//!   deterministic stopping rule.
+//! - [`message`]: the message link, whatever the modality: a [`message::MessageScheme`] sends a batch
+//!   of messages at an SNR point and says what arrived; [`message::sscc`] is separate source and
+//!   channel coding (a source coder, [`message::framing`] and a block link), its encodings kept by
+//!   [`message::encodings`]; [`message::point`] reduces a point's batches to its counts and scores.
+//! - [`text`]: the text modality: the message set and the source coders scenarios name.
+//!   Its quality metrics live in `crate::metrics::text_quality`.
+//! - [`jscc`]: joint source-channel coding schemes (DeepSC, UT), and UT-quant as a source coder.
+//! - [`sweep`]: every point of a scenario: the plan of points and work units, rows, the results
+//!   folder, the single run. [`facts`]: what a row needs to know about its scheme.
+//! - [`events`]: what a run reports as it goes, to a [`events::Sink`] the front end draws from.
+//! - [`shard`]: the same work units split over machines: shard files, one shard's run, the merge.
+//! - [`paths`]: scenario-relative data paths.
 
-pub mod encoding_cache;
-pub mod engine;
-pub mod framing;
+pub mod block;
+pub mod events;
+pub mod facts;
 pub mod jscc;
-pub mod merge;
-pub mod messages;
-pub mod point_row;
-pub mod scheme;
-pub mod shard_file;
-pub mod shard_run;
-pub mod sources;
+pub mod message;
+pub mod paths;
+pub mod shard;
 pub mod sweep;
-pub mod text_engine;
-pub mod text_sweep;
-pub mod ut_quant_coder;
+pub mod text;
 
-pub use engine::{replay_stop_rule, run_group, run_point, PointOutcome, Replay, StopReason};
+pub use block::engine::{replay_stop_rule, run_group, run_point, PointOutcome, Replay, StopReason};
+pub use block::LinkScheme;
+pub use sweep::{run_sweep, SweepOptions};
 
 /// Stable 64-bit FNV-1a hash of a scheme's name: the id of its random streams.
 pub(crate) fn stream_id_of(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
-pub use scheme::LinkScheme;
-pub use sweep::{run_sweep, SweepOptions};

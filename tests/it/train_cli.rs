@@ -1,9 +1,7 @@
 //! `sim train` as a batch job runs it (output to a file, no terminal): the log must still say how
 //! training goes, since a hidden progress bar prints nothing.
 
-mod common;
-
-use common::{sim, stderr, write};
+use crate::common::{sim, stderr, write};
 
 #[test]
 fn ecct_training_logs_epochs_steps_and_evaluation_when_not_on_a_terminal() {

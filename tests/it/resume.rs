@@ -1,9 +1,7 @@
 //! Results are written point by point; an interrupted sweep resumes where it stopped and ends with
 //! exactly the rows an uninterrupted run gives; a folder holding another configuration is refused.
 
-mod common;
-
-use common::{sim, stderr};
+use crate::common::{sim, stderr};
 
 const ARGS: [&str; 6] =
     ["--set", "snr.values_db=[0, 2, 4, 6]", "--set", "stop.max_frames=256", "--set", "code.uncoded_bits=256"];

@@ -2,12 +2,10 @@
 //! columns and the invariants every row must satisfy, the plots, resume, and independence from the
 //! thread count.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{num, result_rows, result_table, root, stderr, ResultRow};
+use crate::common::{num, result_rows, result_table, root, stderr, ResultRow};
 
 const TEXT_COLUMNS: [&str; 14] = [
     "snr_unified_db",

@@ -4,11 +4,9 @@
 //! The weights here are a small untrained DeepSC over the real Europarl vocabulary: the test is about
 //! the plumbing and the accounting, not the model's quality (`jscc_quality.rs` checks that).
 
-mod common;
-
 use std::path::Path;
 
-use common::{fails_with, num, result_rows, root, sim, stderr, tiny_ut, tiny_weights, write};
+use crate::common::{fails_with, num, result_rows, root, sim, stderr, tiny_ut, tiny_weights, write};
 use neural::deepsc::{DeepSc, DeepScConfig};
 use neural::jscc::JsccModel;
 use neural::ut::UtConfig;

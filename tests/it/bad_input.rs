@@ -1,8 +1,7 @@
 //! Bad input gets one clear error naming file, line and field — and never a panic.
 
-mod common;
-
-use common::{fails_with, write};
+use crate::common;
+use crate::common::{fails_with, write};
 
 #[test]
 fn scenario_with_unknown_key_names_file_line_and_field() {

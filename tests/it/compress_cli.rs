@@ -1,9 +1,8 @@
 //! `sim compress` / `sim decompress` as a user runs them: lossless round trips with the fast coders
 //! (embedded small LM, Huffman, zstd), and clear errors — never a panic — on bad input.
 
-mod common;
-
-use common::{fails_with, sim, stderr};
+use crate::common;
+use crate::common::{fails_with, sim, stderr};
 use std::path::Path;
 
 fn ok(args: &[&str]) -> String {

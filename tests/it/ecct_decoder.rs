@@ -1,10 +1,9 @@
 //! `decoder.kind = "ecct"` finds the shipped model for the scenario's code and channel and decodes
 //! through the same engine as BP.
 
-mod common;
-
+use crate::common;
 use channels::{theory, SnrPoint};
-use lmsscc::link::{engine::run_point, LinkScheme};
+use lmsscc::link::{run_point, LinkScheme};
 use lmsscc::scenario::{self, StopConfig};
 
 #[test]

@@ -29,7 +29,8 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::point_row::{SchemeFacts, TextSetSize};
+use crate::link::facts::{SchemeFacts, TextSetSize};
+use crate::link::message::BatchOutcome;
 use crate::metrics::ErrorCounts;
 use crate::report::write_atomic;
 
@@ -105,7 +106,7 @@ pub struct ShardHeader {
     pub started_unix: u64,
 }
 
-/// Link-level unit: group `group` (see `engine::group_batches`) of `scheme` at `snr_db`.
+/// Link-level unit: group `group` (see `link::block::engine::group_batches`) of `scheme` at `snr_db`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRecord {
     pub scheme: String,
@@ -115,22 +116,15 @@ pub struct GroupRecord {
     pub seconds: f64,
 }
 
-/// Text unit: message batch `batch` of `scheme` at `snr_db`, transmitted and source-decoded. Items
-/// whose payload arrived changed are listed with their decoded text; the others arrived exactly.
+/// Message unit: batch `batch` of `scheme` at `snr_db`, sent and received: its counts and the items
+/// the receiver decoded (the others arrived exactly).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextBatchRecord {
     pub scheme: String,
     pub snr_db: f64,
     pub batch: u64,
-    pub counts: ErrorCounts,
-    pub corrupted: Vec<DecodedItem>,
+    pub outcome: BatchOutcome,
     pub seconds: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DecodedItem {
-    pub item: u64,
-    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

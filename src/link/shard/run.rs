@@ -1,14 +1,14 @@
 //! `sim run SCENARIO --shard I/N`: shard `I` (0-based) of `N` simulates its share of a sweep into its
-//! own file, `<results>/shards/<I>-of-<N>.jsonl` ([`super::shard_file`]); `sim merge` later
+//! own file, `<results>/shards/<I>-of-<N>.jsonl` ([`super::file`]); `sim merge` later
 //! combines the shards into the `results.csv` a single run writes, bit for bit in every count.
 //!
 //! Work units, and who owns them:
-//! - **Link-level points** are simulated in groups of `engine::GROUP_BATCHES` batches, and group `g`
+//! - **Link-level points** are simulated in groups of `block::engine::GROUP_BATCHES` batches, and group `g`
 //!   of a point draws from the same streams and has the same size whether a single run or a shard
-//!   simulates it (`engine::group_batches`). Shard `I` owns groups `I, I+N, I+2N, …` of every point.
+//!   simulates it (`block::engine::group_batches`). Shard `I` owns groups `I, I+N, I+2N, …` of every point.
 //!   A single run stops a point after the first `G` groups, where `G` is fixed by the stopping rule
 //!   (`min_frame_errors` reached, else `max_frames` spent); `sim merge` replays that rule over the
-//!   recorded groups in order (`engine::replay_stop_rule`), so it needs exactly groups `0..G` and
+//!   recorded groups in order (`block::engine::replay_stop_rule`), so it needs exactly groups `0..G` and
 //!   ignores any group past them. A shard must therefore not stop a point before it has done each
 //!   of its groups below `G`, which it cannot know in advance. Before each of its groups `g` it
 //!   stops the point if
@@ -45,21 +45,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rayon::prelude::*;
 
-use super::engine::{group_batches, run_group};
-use super::jscc::run_jscc_batch;
-use super::point_row::SchemeFacts;
-use super::shard_file::{
-    read_shard, short, DecodedItem, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter,
-    TextBatchRecord,
+use super::file::{
+    read_shard, short, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter, TextBatchRecord,
 };
-use super::sources::source_key;
-use super::sweep::{config_hash, project_root_for, SweepOptions};
-use super::text_engine::{decode_payloads, items_to_decode, text_batches, transmit_batch, EncodedMessages, TextScheme};
-use super::text_sweep::{build_text_schemes, prepare_text, AnyScheme, PreparedText};
-use super::LinkScheme;
-use crate::metrics::ErrorCounts;
+use crate::link::block::engine::{group_batches, run_group};
+use crate::link::block::LinkScheme;
+use crate::link::events::{Event, Sink};
+use crate::link::facts::SchemeFacts;
+use crate::link::message::{batches, Batch};
+use crate::link::paths::project_root_for;
+use crate::link::sweep::folder::config_hash;
+use crate::link::sweep::message::PreparedMessages;
+use crate::link::sweep::plan::plan;
+use crate::link::sweep::SweepOptions;
+use crate::link::text;
 use crate::report;
 use crate::scenario::LoadedScenario;
 
@@ -70,33 +70,31 @@ pub struct ShardSummary {
     pub recorded_before: u64,
 }
 
-/// The results folder of a run (`--out`, else `results/<name>`) and its `shards/` folder.
-fn folders(loaded: &LoadedScenario, opts: &SweepOptions) -> (PathBuf, PathBuf) {
-    let out = opts.out_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
-    let shards = out.join("shards");
-    (out, shards)
-}
-
 /// The run's identity as recorded in every shard line.
 pub fn run_stamp(loaded: &LoadedScenario) -> RunStamp {
     RunStamp { config_hash: config_hash(&loaded.scenario), seed: loaded.scenario.seed, version: crate::version() }
 }
 
-pub fn run_shard(loaded: &LoadedScenario, opts: &SweepOptions, shard: ShardId) -> anyhow::Result<ShardSummary> {
+pub fn run_shard(
+    loaded: &LoadedScenario,
+    opts: &SweepOptions,
+    shard: ShardId,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<ShardSummary> {
     let s = &loaded.scenario;
-    let (out_dir, dir) = folders(loaded, opts);
+    let out_dir = opts.out_dir(loaded);
+    let dir = out_dir.join("shards");
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create the shards folder", dir.display()))?;
-    let verbose = !opts.quiet;
     let stamp = run_stamp(loaded);
 
-    let (facts, text, link) = if s.is_text_link() {
-        let (messages, schemes) = build_text_schemes(loaded, verbose)?;
-        let prepared = prepare_text(loaded, messages, schemes, &out_dir, verbose)?;
+    let (facts, prepared, link) = if s.is_text_link() {
+        let (messages, schemes) = text::build_schemes(loaded, !opts.quiet)?;
+        let prepared = PreparedMessages::prepare(loaded, messages, schemes, &out_dir, sink)?;
         (prepared.facts.clone(), Some(prepared), None)
     } else {
         let scheme = LinkScheme::from_scenario(s, &project_root_for(&loaded.path))
             .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
-        (vec![link_facts(&scheme)], None, Some(scheme))
+        (vec![SchemeFacts::of_link(&scheme)], None, Some(scheme))
     };
     let header = ShardHeader {
         shard,
@@ -105,31 +103,21 @@ pub fn run_shard(loaded: &LoadedScenario, opts: &SweepOptions, shard: ShardId) -
         overrides: opts.overrides.clone(),
         config: serde_json::to_value(s)?,
         schemes: facts,
-        messages: text.as_ref().map(|t| t.messages.texts.clone()).unwrap_or_default(),
-        text_set: text.as_ref().map(PreparedText::set_size),
-        reference: text.as_ref().map_or(0, |t| t.reference),
+        messages: prepared.as_ref().map(|t| t.messages.texts.clone()).unwrap_or_default(),
+        text_set: prepared.as_ref().map(PreparedMessages::set_size),
+        reference: prepared.as_ref().map_or(0, |t| t.reference),
         started_unix: report::run_info::unix_now(),
     };
     let path = dir.join(shard.file_name());
     let (mut writer, recorded) = open_own_file(&path, &stamp, &header, opts.fresh)?;
     let recorded_before = recorded.len() as u64;
-    let mut job = ShardJob { shard, writer: &mut writer, recorded, simulated: 0, verbose };
-    match (&text, &link) {
-        (Some(prepared), _) => job.text_points(loaded, prepared)?,
+    let mut job = ShardJob { shard, writer: &mut writer, recorded, simulated: 0, sink };
+    match (&prepared, &link) {
+        (Some(prepared), _) => job.message_points(loaded, prepared)?,
         (None, Some(scheme)) => job.link_points(loaded, scheme, KnownGroups::new(&dir, shard, &stamp))?,
         (None, None) => unreachable!("a scenario is a text link or a link-level one"),
     }
     Ok(ShardSummary { path, simulated: job.simulated, recorded_before })
-}
-
-fn link_facts(scheme: &LinkScheme) -> SchemeFacts {
-    SchemeFacts {
-        name: scheme.name.clone(),
-        channel: scheme.channel_name(),
-        rate: scheme.rate(),
-        bits_per_symbol: scheme.bits_per_symbol(),
-        text: None,
-    }
 }
 
 /// Units recorded by a file, by (scheme, SNR bits, unit).
@@ -190,7 +178,7 @@ struct ShardJob<'a> {
     writer: &'a mut ShardWriter,
     recorded: Recorded,
     simulated: u64,
-    verbose: bool,
+    sink: &'a mut dyn Sink,
 }
 
 impl ShardJob<'_> {
@@ -203,14 +191,13 @@ impl ShardJob<'_> {
     ) -> anyhow::Result<()> {
         let s = &loaded.scenario;
         let stop = &s.stop;
-        let facts = link_facts(scheme);
         for record in self.recorded.values() {
             if let Record::Group(r) = record {
                 known.insert(r);
             }
         }
-        for &value in &s.snr.values_db {
-            let point = facts.point(value, s.snr.axis);
+        for p in plan(&[SchemeFacts::of_link(scheme)], &s.snr, 0) {
+            let value = p.value_db;
             let key = |g: u64| (scheme.name.clone(), value.to_bits(), g);
             let (mut mine, mut new) = (0u64, 0u64);
             let mut g = self.shard.index;
@@ -223,7 +210,7 @@ impl ShardJob<'_> {
                     }
                     let started = std::time::Instant::now();
                     let counts =
-                        run_group(scheme, &point, s.seed, stop, g).expect("the group is within the frame budget");
+                        run_group(scheme, &p.point, s.seed, stop, g).expect("the group is within the frame budget");
                     let record = GroupRecord {
                         scheme: scheme.name.clone(),
                         snr_db: value,
@@ -240,128 +227,69 @@ impl ShardJob<'_> {
                 mine += 1;
                 g += self.shard.count;
             }
-            if self.verbose {
-                eprintln!(
-                    "shard {} · {} @ {value:>5} dB: {mine} groups of its own ({new} simulated now)",
-                    self.shard, scheme.name
-                );
-            }
+            let shard = self.shard.to_string();
+            self.sink.event(Event::ShardPoint {
+                shard: &shard,
+                scheme: &scheme.name,
+                snr_db: value,
+                own: mine,
+                new,
+                unit: "groups",
+            });
         }
         Ok(())
     }
 
-    /// This shard's message batches of every text point: sent and decoded, a few at a time.
-    fn text_points(&mut self, loaded: &LoadedScenario, prepared: &PreparedText) -> anyhow::Result<()> {
+    /// This shard's message batches of every point: sent and received a few at a time (a round of
+    /// one batch per thread keeps the CPUs busy, and a kill loses little).
+    fn message_points(&mut self, loaded: &LoadedScenario, prepared: &PreparedMessages) -> anyhow::Result<()> {
         let s = &loaded.scenario;
-        let texts = &prepared.messages.texts;
-        let items = texts.len() * s.text.repeats;
-        let batches = text_batches(items, s.text.batch_messages);
+        let batches = batches(prepared.messages.len() * s.text.repeats, s.text.batch_messages);
         let per_round = rayon::current_num_threads().max(1);
-        let mut unit = 0u64;
-        for (i, scheme) in prepared.schemes.iter().enumerate() {
-            let name = &scheme.config().name;
-            for &value in &s.snr.values_db {
-                let point = prepared.facts[i].point(value, s.snr.axis);
-                let first_unit = unit;
-                unit += batches.len() as u64;
-                let todo: Vec<u64> = (0..batches.len() as u64)
-                    .filter(|&b| {
-                        self.shard.owns(first_unit + b)
-                            && !self.recorded.contains_key(&(name.clone(), value.to_bits(), b))
-                    })
-                    .collect();
-                // A few batches at a time: the shard's CPUs stay busy and a kill loses little.
-                for round in todo.chunks(per_round) {
-                    let started = std::time::Instant::now();
-                    let done: Vec<(ErrorCounts, Vec<DecodedItem>)> = match scheme {
-                        AnyScheme::Digital(d) => {
-                            digital_round(d, &prepared.encoded[&source_key(&d.config)], &point, s.seed, round, &batches)
-                        }
-                        AnyScheme::Jscc(j) => {
-                            let enc = prepared.jscc_encoded[i].as_ref().expect("a JSCC scheme has word ids");
-                            let mut done = Vec::with_capacity(round.len());
-                            for &b in round {
-                                let range = batches[b as usize].clone();
-                                let received = run_jscc_batch(j, enc, &point, s.seed, b, range.clone())?;
-                                // Items received exactly need no record: the merge scores them as sent.
-                                let changed = range
-                                    .zip(received)
-                                    .filter(|(item, text)| *text != texts[item % texts.len()])
-                                    .map(|(item, text)| DecodedItem { item: item as u64, text })
-                                    .collect();
-                                done.push((ErrorCounts::default(), changed));
-                            }
-                            done
-                        }
-                    };
-                    let seconds = started.elapsed().as_secs_f64() / round.len() as f64;
-                    for (&b, (counts, corrupted)) in round.iter().zip(done) {
-                        let record = Record::TextBatch(TextBatchRecord {
-                            scheme: name.clone(),
-                            snr_db: value,
-                            batch: b,
-                            counts,
-                            corrupted,
-                            seconds,
-                        });
-                        self.writer.append(&record)?;
-                        self.recorded.insert((name.clone(), value.to_bits(), b), record);
-                        self.simulated += 1;
-                    }
+        for p in plan(&prepared.facts, &s.snr, batches.len() as u64) {
+            let scheme = &prepared.schemes[p.scheme];
+            let name = &prepared.facts[p.scheme].name;
+            let value = p.value_db;
+            let todo: Vec<Batch> = batches
+                .iter()
+                .filter(|b| {
+                    self.shard.owns(p.first_unit + b.index)
+                        && !self.recorded.contains_key(&(name.clone(), value.to_bits(), b.index))
+                })
+                .cloned()
+                .collect();
+            for round in todo.chunks(per_round) {
+                let started = std::time::Instant::now();
+                let outcomes = scheme.run_batches(&p.point, s.seed, round, &mut |_| {})?;
+                let seconds = started.elapsed().as_secs_f64() / round.len() as f64;
+                for (b, outcome) in round.iter().zip(outcomes) {
+                    let record = Record::TextBatch(TextBatchRecord {
+                        scheme: name.clone(),
+                        snr_db: value,
+                        batch: b.index,
+                        outcome,
+                        seconds,
+                    });
+                    self.writer.append(&record)?;
+                    self.recorded.insert((name.clone(), value.to_bits(), b.index), record);
+                    self.simulated += 1;
                 }
-                if self.verbose && !todo.is_empty() {
-                    eprintln!(
-                        "shard {} · {name} @ {value:>5} dB: {} message batches simulated",
-                        self.shard,
-                        todo.len()
-                    );
-                }
+            }
+            if !todo.is_empty() {
+                let shard = self.shard.to_string();
+                let own = todo.len() as u64;
+                self.sink.event(Event::ShardPoint {
+                    shard: &shard,
+                    scheme: name,
+                    snr_db: value,
+                    own,
+                    new: own,
+                    unit: "message batches",
+                });
             }
         }
         Ok(())
     }
-}
-
-/// Batches `round` of a digital scheme's point: transmitted in parallel, then every payload that
-/// must be decoded (see `text_engine::items_to_decode`) decoded; per batch, its counts and the
-/// decoded items.
-fn digital_round(
-    scheme: &TextScheme,
-    encoded: &EncodedMessages,
-    point: &channels::SnrPoint,
-    seed: u64,
-    round: &[u64],
-    batches: &[std::ops::Range<usize>],
-) -> Vec<(ErrorCounts, Vec<DecodedItem>)> {
-    let sent: Vec<(ErrorCounts, Vec<source::Bits>)> = round
-        .par_iter()
-        .map(|&b| transmit_batch(scheme, encoded, point, seed, b, batches[b as usize].clone()))
-        .collect();
-    let to_decode: Vec<Vec<usize>> = round
-        .iter()
-        .zip(&sent)
-        .map(|(&b, (_, received))| items_to_decode(scheme, encoded, batches[b as usize].start, received))
-        .collect();
-    let frames: Vec<&[u8]> = round
-        .iter()
-        .zip(&sent)
-        .zip(&to_decode)
-        .flat_map(|((&b, (_, received)), items)| {
-            let first = batches[b as usize].start;
-            items.iter().map(move |&j| received[j - first].as_slice())
-        })
-        .collect();
-    let mut texts = decode_payloads(scheme, &frames, &mut |_| {}).into_iter();
-    sent.iter()
-        .zip(to_decode)
-        .map(|((counts, _), items)| {
-            let decoded = items
-                .into_iter()
-                .map(|j| DecodedItem { item: j as u64, text: texts.next().expect("one text per frame") })
-                .collect();
-            (*counts, decoded)
-        })
-        .collect()
 }
 
 /// Frame errors of every group of the split known so far, this shard's and those the other shards

@@ -1,5 +1,6 @@
-//! Source encodings kept beside the results, so a resumed run does not encode the text set again
-//! (minutes with SmolLM2 on a CPU).
+//! The message set's source encodings: computed once per run and source coder ([`EncodingStore`]),
+//! and kept beside the results so a resumed run does not encode the set again (minutes with SmolLM2
+//! on a CPU).
 //!
 //! `DIR/encodings/<source>.bits`: a header line naming the coder, the number of messages and the
 //! SHA-256 of the messages, then one line of `0`/`1` per message. A file is reused only if its
@@ -7,14 +8,104 @@
 //! a coder whose weights changed under the same name); otherwise the set is encoded again and the
 //! file replaced atomically.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use source::SourceCoder;
+use source::{Bits, SourceCoder};
 
-use super::messages::MessageSet;
-use super::text_engine::EncodedMessages;
+use super::framing::Framer;
+use crate::link::events::{Event, Sink};
+use crate::link::text::messages::MessageSet;
 use crate::report::write_atomic;
+
+/// A message set encoded by one source coder.
+#[derive(Debug, Clone)]
+pub struct EncodedMessages {
+    pub payloads: Vec<Bits>,
+}
+
+impl EncodedMessages {
+    /// Encodes every message; a message too long for the length header is an error naming its line.
+    pub fn encode(coder: &dyn SourceCoder, messages: &MessageSet, max_payload_bits: usize) -> anyhow::Result<Self> {
+        let refs: Vec<&str> = messages.texts.iter().map(String::as_str).collect();
+        let payloads = coder
+            .encode_batch(&refs)
+            .map_err(|e| anyhow::anyhow!("{}: {}: {e}", messages.path.display(), coder.name()))?;
+        let e = EncodedMessages { payloads };
+        e.check_fits(coder, messages, max_payload_bits)?;
+        Ok(e)
+    }
+
+    /// Refuses a payload longer than the length header can describe, naming its line.
+    pub fn check_fits(
+        &self,
+        coder: &dyn SourceCoder,
+        messages: &MessageSet,
+        max_payload_bits: usize,
+    ) -> anyhow::Result<()> {
+        if let Some((i, p)) = self.payloads.iter().enumerate().find(|(_, p)| p.len() > max_payload_bits) {
+            anyhow::bail!(
+                "{}:{}: {} codes this message in {} bits, more than the length header can describe ({max_payload_bits}); \
+                 raise framing.length_bits",
+                messages.path.display(),
+                messages.lines[i],
+                coder.name(),
+                p.len()
+            );
+        }
+        Ok(())
+    }
+
+    pub fn total_bits(&self) -> usize {
+        self.payloads.iter().map(Vec::len).sum()
+    }
+}
+
+/// The encodings of one run, by source key: each source coder encodes the message set once, however
+/// many schemes use it, through the results folder's cache.
+pub struct EncodingStore {
+    out_dir: PathBuf,
+    max_payload_bits: usize,
+    by_key: BTreeMap<String, Arc<EncodedMessages>>,
+}
+
+impl EncodingStore {
+    /// Encodings cached in `out_dir/encodings/`, payloads limited to what a `length_bits` header
+    /// describes.
+    pub fn new(out_dir: &Path, length_bits: u32) -> Self {
+        let max_payload_bits = Framer::new(1, length_bits).max_payload_bits();
+        EncodingStore { out_dir: out_dir.to_path_buf(), max_payload_bits, by_key: BTreeMap::new() }
+    }
+
+    /// The message set encoded by `coder` (whose identity is `key`).
+    pub fn encoded(
+        &mut self,
+        key: &str,
+        coder: &dyn SourceCoder,
+        messages: &MessageSet,
+        sink: &mut dyn Sink,
+    ) -> anyhow::Result<Arc<EncodedMessages>> {
+        if let Some(e) = self.by_key.get(key) {
+            return Ok(e.clone());
+        }
+        let started = std::time::Instant::now();
+        let name = coder.name();
+        sink.event(Event::Encoding { coder: &name, messages: messages.len() });
+        let (e, cached) = load_or_encode(&self.out_dir, key, coder, messages, self.max_payload_bits)?;
+        sink.event(Event::Encoded {
+            coder: &name,
+            bits_per_char: e.total_bits() as f64 / messages.chars() as f64,
+            bits_per_message: e.total_bits() as f64 / messages.len() as f64,
+            seconds: started.elapsed().as_secs_f64(),
+            cached,
+        });
+        let e = Arc::new(e);
+        self.by_key.insert(key.to_string(), e.clone());
+        Ok(e)
+    }
+}
 
 fn header(coder: &dyn SourceCoder, messages: &MessageSet) -> String {
     let mut h = Sha256::new();

@@ -3,12 +3,11 @@
 //! after a shard is killed and rerun; damaged, truncated or mixed shard files must be refused with
 //! the file named, and nothing merged.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{fails_with, result_rows, results_but_seconds, root, sim, stderr};
+use crate::common::{fails_with, result_rows, results_but_seconds, root, sim, stderr};
 
 /// A small uncoded AWGN sweep whose points stop for both reasons: 0 and 6 dB in the first group,
 /// 8 dB after several groups on errors, 10 dB on the frame budget with a short last group.

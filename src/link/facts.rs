@@ -1,20 +1,16 @@
-//! Rows of `results.csv` built from a point's counts and a few facts about its scheme.
+//! What a row of `results.csv` needs to know about its scheme besides the point's counts.
 //!
 //! A single run builds its rows from the schemes it holds; `sim merge` builds them from counts that
 //! shards recorded, without rebuilding any scheme (no code matrices or models on the merging node).
-//! Both go through [`text_row`] (and [`super::sweep::counts_row`] for the link-level columns), with
-//! the scheme described by [`SchemeFacts`], which shards record in their files. The facts are plain
-//! numbers; JSON keeps every f64 exactly (serde_json's `float_roundtrip`), so a merged row is the
-//! single run's row bit for bit.
+//! Both describe the scheme by its [`SchemeFacts`], which shards record in their files. The facts
+//! are plain numbers; JSON keeps every f64 exactly (serde_json's `float_roundtrip`), so a merged row
+//! is the single run's row bit for bit.
 
 use channels::{SnrAxis, SnrPoint};
 use serde::{Deserialize, Serialize};
 
-use super::sweep::counts_row;
-use crate::metrics::text_quality::{QualityScorer, TextCounts};
-use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db, ChannelUse};
-use crate::metrics::ErrorCounts;
-use crate::report::ResultRow;
+use super::block::LinkScheme;
+use crate::metrics::unified_snr::ChannelUse;
 
 /// What a row needs to know about its scheme besides the point's counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +43,17 @@ impl TextFacts {
 }
 
 impl SchemeFacts {
+    /// A link-level scheme's facts (no text columns).
+    pub fn of_link(scheme: &LinkScheme) -> Self {
+        SchemeFacts {
+            name: scheme.name.clone(),
+            channel: scheme.channel_name(),
+            rate: scheme.rate(),
+            bits_per_symbol: scheme.bits_per_symbol(),
+            text: None,
+        }
+    }
+
     /// The scheme's point at `value_db` on `axis`.
     pub fn point(&self, value_db: f64, axis: SnrAxis) -> SnrPoint {
         SnrPoint::new(value_db, axis, self.rate, self.bits_per_symbol)
@@ -58,40 +65,6 @@ impl SchemeFacts {
 pub struct TextSetSize {
     pub messages: u64,
     pub chars: u64,
-}
-
-/// A text scheme's row at `point`: link-level columns from `counts`, text columns from `text`, the
-/// unified SNR relative to `reference`'s channel use.
-#[allow(clippy::too_many_arguments)]
-pub fn text_row(
-    scheme: &SchemeFacts,
-    reference: &SchemeFacts,
-    set: TextSetSize,
-    point: &SnrPoint,
-    counts: &ErrorCounts,
-    text: &TextCounts,
-    quality: &QualityScorer,
-    seconds: f64,
-) -> ResultRow {
-    let facts = scheme.text.as_ref().expect("a text scheme has text facts");
-    let reference_use = reference.text.as_ref().expect("the reference is a text scheme").channel_use();
-    let uses = facts.channel_use();
-    let mut row = counts_row(&scheme.name, scheme.channel.clone(), point, counts, "messages", seconds, None);
-    row.snr_unified_db = Some(unified_snr_db(point.esn0_db, uses, reference_use));
-    row.messages = Some(text.messages);
-    row.message_errors = Some(text.message_errors);
-    row.message_error_rate = Some(text.message_error_rate());
-    row.bleu1 = Some(text.bleu(1));
-    row.bleu2 = Some(text.bleu(2));
-    row.bleu3 = Some(text.bleu(3));
-    row.bleu4 = Some(text.bleu(4));
-    row.corpus_bleu4 = Some(quality.corpus_bleu4(text));
-    row.similarity = text.similarity();
-    row.source_bits_per_char = facts.source_bits.map(|b| b as f64 / set.chars as f64);
-    row.source_bits_per_message = facts.source_bits.map(|b| b as f64 / set.messages as f64);
-    row.symbols_per_message = Some(uses.symbols_per_message);
-    row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses));
-    row
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
 //! `sim merge DIR`: the shards in `DIR/shards/` combined into the `results.csv`, `run.json` and plots
 //! that a single run of the same scenario and seed writes into `DIR`.
 //!
-//! Every shard file is read whole and checked first ([`super::shard_file::read_shard`]): a line that
+//! Every shard file is read whole and checked first ([`super::file::read_shard`]): a line that
 //! fails its checksum, a last line cut short, a file named for another shard, or shards that
 //! disagree on the split, the configuration hash, the seed or the version are refused with an error
 //! naming the file (and line), and nothing is written. Then each point is rebuilt as the single run
 //! builds it:
 //! - a link-level point replays the stopping rule over the recorded groups in order
-//!   (`engine::replay_stop_rule`), so it sums exactly the groups a single run simulates; a group it
+//!   (`link::block::engine::replay_stop_rule`), so it sums exactly the groups a single run simulates; a group it
 //!   needs and no shard recorded is an error naming the shard that owns it;
-//! - a text point needs every message batch; their counts are summed and the whole point is scored
-//!   in one piece, in item order, exactly as a single run scores it (see `shard_run`).
+//! - a message point needs every message batch; they are reduced by the single run's reducer
+//!   (`link::message::point::reduce_point`), which scores the whole point in one piece.
 //!
 //! Rates and Wilson intervals are recomputed from the summed counts by the single run's row builder.
 //! The `seconds` column is the sum of the shards' time on the units used (plus scoring, for text).
@@ -20,19 +20,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::engine::{replay_stop_rule, Replay};
-use super::point_row::text_row;
-use super::shard_file::{read_shard, short, Record, ShardContents, ShardId};
-use super::sweep::{config_hash, counts_row, theory_ber, SweepSummary};
-use super::text_engine::{score_items, text_batches};
-use super::text_sweep::print_text_row;
+use super::file::{read_shard, short, Record, ShardContents, ShardId};
+use crate::link::block::engine::{replay_stop_rule, Replay};
+use crate::link::events::{Event, Sink};
+use crate::link::message::batches;
+use crate::link::message::point::reduce_point;
+use crate::link::sweep::folder::config_hash;
+use crate::link::sweep::plan::plan;
+use crate::link::sweep::rows::{counts_row, text_row, theory_ber};
+use crate::link::sweep::SweepSummary;
 use crate::metrics::text_quality::QualityScorer;
-use crate::metrics::ErrorCounts;
 use crate::report::{self, RunInfo};
 use crate::scenario::Scenario;
 
-/// Merges `dir/shards/*.jsonl` into `dir`.
-pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
+/// Merges `dir/shards/*.jsonl` into `dir`. `quiet`: no messages from loading the similarity model.
+pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Result<SweepSummary> {
     let shards = load_shards(dir)?;
     let first = &shards[0];
     let scenario: Scenario = serde_json::from_value(first.header.config.clone())
@@ -68,89 +70,65 @@ pub fn merge_shards(dir: &Path, quiet: bool) -> anyhow::Result<SweepSummary> {
 
     let mut rows = Vec::new();
     let mut timings = Vec::new();
+    let h = &first.header;
+    let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
     if scenario.is_text_link() {
         let quality = QualityScorer::new(&scenario.metrics, !quiet)?;
-        let h = &first.header;
         let set = h.text_set.context("a text run's shards record the text set")?;
-        let items = h.messages.len() * scenario.text.repeats;
-        let batches = text_batches(items, scenario.text.batch_messages);
-        let mut unit = 0u64;
-        for facts in &h.schemes {
-            for &value in &scenario.snr.values_db {
-                let started = std::time::Instant::now();
-                let point = facts.point(value, scenario.snr.axis);
-                let mut counts = ErrorCounts::default();
-                let mut decoded: Vec<Option<String>> = vec![None; items];
-                let mut seconds = 0.0;
-                for b in 0..batches.len() as u64 {
-                    let Some(Record::TextBatch(r)) = units.get(&(facts.name.clone(), value.to_bits(), b)) else {
-                        return Err(missing(
-                            format!("{} at {value} dB: message batch {b}", facts.name),
-                            (unit + b) % h.shard.count,
-                        ));
-                    };
-                    counts += r.counts;
-                    seconds += r.seconds;
-                    for d in &r.corrupted {
-                        let slot = decoded
-                            .get_mut(d.item as usize)
-                            .filter(|_| batches[b as usize].contains(&(d.item as usize)));
-                        let slot = slot.ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "{} at {value} dB, batch {b}: item {} is not in the batch",
-                                facts.name,
-                                d.item
-                            )
-                        })?;
-                        *slot = Some(d.text.clone());
-                    }
-                }
-                unit += batches.len() as u64;
-                let text = score_items(&h.messages, &decoded, &quality)?;
-                seconds += started.elapsed().as_secs_f64();
-                let row = text_row(facts, &h.schemes[h.reference], set, &point, &counts, &text, &quality, seconds);
-                if !quiet {
-                    print_text_row(&row, &text);
-                }
-                timings.push(report::run_info::PointTiming {
-                    scheme: row.scheme.clone(),
-                    snr_db: value,
-                    seconds,
-                    frames: counts.frames,
-                });
-                rows.push(row);
+        let batches = batches(h.messages.len() * scenario.text.repeats, scenario.text.batch_messages);
+        for p in plan(&h.schemes, &scenario.snr, batches.len() as u64) {
+            let (facts, value) = (&h.schemes[p.scheme], p.value_db);
+            let started = std::time::Instant::now();
+            let mut outcomes = Vec::with_capacity(batches.len());
+            let mut seconds = 0.0;
+            for b in &batches {
+                let Some(Record::TextBatch(r)) = units.get(&point_key(p.scheme, value, b.index)) else {
+                    return Err(missing(
+                        format!("{} at {value} dB: message batch {}", facts.name, b.index),
+                        (p.first_unit + b.index) % h.shard.count,
+                    ));
+                };
+                outcomes.push(&r.outcome);
+                seconds += r.seconds;
             }
+            let (counts, text) = reduce_point(&h.messages, &batches, &outcomes, &quality)
+                .with_context(|| format!("{} at {value} dB", facts.name))?;
+            seconds += started.elapsed().as_secs_f64();
+            let row = text_row(facts, &h.schemes[h.reference], set, &p.point, &counts, &text, &quality, seconds);
+            sink.event(Event::MessagePointFinished { row: &row, text: &text });
+            timings.push(report::run_info::PointTiming {
+                scheme: row.scheme.clone(),
+                snr_db: value,
+                seconds,
+                frames: counts.frames,
+            });
+            rows.push(row);
         }
     } else {
-        let facts = &first.header.schemes[0];
-        for &value in &scenario.snr.values_db {
-            let point = facts.point(value, scenario.snr.axis);
+        for p in plan(&h.schemes[..1], &scenario.snr, 0) {
+            let (facts, value) = (&h.schemes[0], p.value_db);
             let mut seconds = 0.0;
-            let replay =
-                replay_stop_rule(&scenario.stop, |g| match units.get(&(facts.name.clone(), value.to_bits(), g)) {
-                    Some(Record::Group(r)) => {
-                        seconds += r.seconds;
-                        Some(r.counts)
-                    }
-                    _ => None,
-                });
+            let replay = replay_stop_rule(&scenario.stop, |g| match units.get(&point_key(0, value, g)) {
+                Some(Record::Group(r)) => {
+                    seconds += r.seconds;
+                    Some(r.counts)
+                }
+                _ => None,
+            });
             let (counts, stopped_by) = match replay {
                 Replay::Stopped { counts, stopped_by, .. } => (counts, stopped_by),
                 Replay::Missing(g) => {
-                    return Err(missing(
-                        format!("{} at {value} dB: frame group {g}", facts.name),
-                        g % first.header.shard.count,
-                    ))
+                    return Err(missing(format!("{} at {value} dB: frame group {g}", facts.name), g % h.shard.count))
                 }
             };
             let row = counts_row(
                 &facts.name,
                 facts.channel.clone(),
-                &point,
+                &p.point,
                 &counts,
                 stopped_by.as_str(),
                 seconds,
-                theory_ber(&scenario, &point),
+                theory_ber(&scenario, &p.point),
             );
             timings.push(report::run_info::PointTiming {
                 scheme: row.scheme.clone(),
@@ -293,7 +271,7 @@ fn index_units(shards: &[ShardContents]) -> anyhow::Result<HashMap<(String, u64,
 fn same_work(a: &Record, b: &Record) -> bool {
     match (a, b) {
         (Record::Group(x), Record::Group(y)) => x.counts == y.counts,
-        (Record::TextBatch(x), Record::TextBatch(y)) => x.counts == y.counts && x.corrupted == y.corrupted,
+        (Record::TextBatch(x), Record::TextBatch(y)) => x.outcome == y.outcome,
         _ => false,
     }
 }

@@ -9,10 +9,9 @@
 //! termination off), so that point gets 1500 frame errors: at 400 its statistical spread
 //! (±0.06) alone can push it past the tolerance.
 
-mod common;
-
+use crate::common;
 use channels::SnrPoint;
-use lmsscc::link::{engine::run_point, LinkScheme};
+use lmsscc::link::{run_point, LinkScheme};
 use lmsscc::scenario::{self, StopConfig};
 
 fn check(iterations: usize, expected: [f64; 3], min_frame_errors: [u64; 3]) {

@@ -8,14 +8,12 @@
 //! user). Without them the test is skipped with a loud message, unless `LMSSCC_REQUIRE_SLURM=1`
 //! (as `.ci/run` sets after installing them), which makes a missing cluster a failure.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{results_but_seconds, root, sim, stderr};
+use crate::common::{results_but_seconds, root, sim, stderr};
 
 /// How long the jobs may take (4 shards of quick.toml take well under a minute on 2 cores).
 const JOB_TIMEOUT: Duration = Duration::from_secs(900);

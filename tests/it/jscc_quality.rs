@@ -9,11 +9,9 @@
 //! 0.932, UT (rescaled restart + 7,050 steps + 500 at lr 1e-4) 0.920, UT-quant (from the UT's step
 //! 5,200: 4,950 + 400 at lr 1e-4) 0.875; over Rayleigh (the fine-tunes) DeepSC 0.919, UT 0.892.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{num, result_rows, sim, stderr, write};
+use crate::common::{num, result_rows, sim, stderr, write};
 
 /// BLEU-1 per scheme of the shipped models at 18 dB on the first 100 test sentences (greedy
 /// decoding): one scheme per JSCC source, named after it, with its default weights; `channel` is

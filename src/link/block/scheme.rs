@@ -3,54 +3,71 @@
 //! One batch is simulated end to end in flat buffers (frames back to back); nothing is allocated per
 //! frame. Uncoded schemes skip encoding and decide each bit by the sign of its LLR.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use channels::{AwgnChannel, Bpsk, Channel, Csi, Fading, Modulation, Qpsk, RayleighChannel, StreamRng};
 use codes::{Decoder, LdpcCode};
 use rand::Rng;
 
+use super::super::paths::resolve;
 use crate::metrics::ErrorCounts;
 use crate::scenario::{
-    ChannelKind, CodeKind, CodewordSource, DecoderKindName, FadingKind, ModulationKind, Scenario, ScheduleName,
+    ChannelConfig, ChannelKind, CodeConfig, CodeKind, CodewordSource, DecoderConfig, DecoderKindName, FadingKind,
+    ModulationConfig, ModulationKind, Scenario, ScheduleName, SchemeConfig,
 };
 
-pub struct LinkScheme {
-    pub name: String,
-    code: Option<Arc<LdpcCode>>,
-    uncoded_bits: usize,
-    codewords: CodewordSource,
-    modulation: Box<dyn Modulation>,
-    channel: Box<dyn Channel>,
-    decoder: Option<Box<dyn Decoder>>,
+/// The parts of a scenario a link-level scheme is built from. A text scheme may bring its own code
+/// and decoder ([`LinkSpec::for_scheme`]); everything else is the scenario's.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkSpec<'a> {
+    pub code: &'a CodeConfig,
+    pub decoder: &'a DecoderConfig,
+    pub modulation: &'a ModulationConfig,
+    pub channel: &'a ChannelConfig,
 }
 
-impl LinkScheme {
-    /// Builds the scheme a scenario describes. `base` is the folder relative paths are tried against
-    /// after the working directory (the scenario file's parent's parent, i.e. the project root).
-    pub fn from_scenario(s: &Scenario, base: &Path) -> anyhow::Result<Self> {
-        let modulation: Box<dyn Modulation> = match s.modulation.kind {
+impl<'a> LinkSpec<'a> {
+    /// The scenario's own link (`[code]`, `[decoder]`, `[modulation]`, `[channel]`).
+    pub fn of(s: &'a Scenario) -> Self {
+        LinkSpec { code: &s.code, decoder: &s.decoder, modulation: &s.modulation, channel: &s.channel }
+    }
+
+    /// The link of scheme `c`: its `code` and `decoder` where it names them, else the scenario's.
+    pub fn for_scheme(s: &'a Scenario, c: &'a SchemeConfig) -> Self {
+        LinkSpec {
+            code: c.code.as_ref().unwrap_or(&s.code),
+            decoder: c.decoder.as_ref().unwrap_or(&s.decoder),
+            ..Self::of(s)
+        }
+    }
+
+    /// Builds the scheme. `base` is the folder relative paths are tried against after the working
+    /// directory (the project root, see `link::paths`).
+    pub fn build(&self, base: &Path) -> anyhow::Result<LinkScheme> {
+        let modulation: Box<dyn Modulation> = match self.modulation.kind {
             ModulationKind::Bpsk => Box::new(Bpsk),
             ModulationKind::Qpsk => Box::new(Qpsk),
         };
-        let channel: Box<dyn Channel> = match s.channel.kind {
+        let c = self.channel;
+        let channel: Box<dyn Channel> = match c.kind {
             ChannelKind::Awgn => Box::new(AwgnChannel),
             ChannelKind::RayleighLmSscc => Box::new(RayleighChannel::lm_sscc_reference()),
             ChannelKind::Rayleigh => Box::new(RayleighChannel::new(
-                match s.channel.fading {
+                match c.fading {
                     FadingKind::Fast => Fading::Fast,
-                    FadingKind::Block => Fading::Block { symbols: s.channel.block_symbols },
+                    FadingKind::Block => Fading::Block { symbols: c.block_symbols },
                 },
-                if s.channel.csi { Csi::Perfect } else { Csi::None },
-                s.channel.mean_square_gain,
+                if c.csi { Csi::Perfect } else { Csi::None },
+                c.mean_square_gain,
             )),
         };
-        let (code, decoder) = match s.code.kind {
+        let (code, decoder) = match self.code.kind {
             CodeKind::Uncoded => (None, None),
             CodeKind::Ldpc => {
-                let path = resolve(&s.code.file, base);
+                let path = resolve(&self.code.file, base);
                 let code = Arc::new(LdpcCode::from_file(&path)?);
-                let decoder = build_decoder(s, &code, &path)?;
+                let decoder = self.build_decoder(&code, &path)?;
                 (Some(code), Some(decoder))
             }
         };
@@ -63,12 +80,70 @@ impl LinkScheme {
         Ok(LinkScheme {
             name,
             code,
-            uncoded_bits: s.code.uncoded_bits,
-            codewords: s.code.codewords,
+            uncoded_bits: self.code.uncoded_bits,
+            codewords: self.code.codewords,
             modulation,
             channel,
             decoder,
         })
+    }
+
+    fn build_decoder(&self, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
+        use codes::{DecoderKind, DecoderSpec, Schedule};
+        let d = self.decoder;
+        let kind = match d.kind {
+            DecoderKindName::Hard => DecoderKind::Hard,
+            DecoderKindName::SumProduct => DecoderKind::SumProduct,
+            DecoderKindName::MinSum => DecoderKind::NormalizedMinSum { alpha: 1.0 },
+            DecoderKindName::NormalizedMinSum => DecoderKind::NormalizedMinSum { alpha: d.alpha },
+            DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
+            DecoderKindName::Ecct => return self.build_ecct(code, code_path),
+        };
+        let schedule = match d.schedule {
+            ScheduleName::Flooding => Schedule::Flooding,
+            ScheduleName::Layered => Schedule::Layered,
+        };
+        Ok(DecoderSpec { kind, schedule, iterations: d.iterations, early_termination: d.early_termination }
+            .build(code.clone()))
+    }
+
+    /// The shipped ECCT model for this code and channel (`neural/models/<code stem>.<channel>.safetensors`).
+    /// The models were trained on AWGN and on fast Rayleigh fading with Ω = 1 and perfect CSI; other
+    /// channel settings would feed the network inputs it never saw, so they are refused. The noise
+    /// variance is estimated per batch from the LLRs (each batch holds one SNR point).
+    fn build_ecct(&self, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
+        let c = self.channel;
+        let channel = match c.kind {
+            ChannelKind::Awgn => neural::Channel::Awgn,
+            ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => {
+                neural::Channel::Rayleigh
+            }
+            _ => anyhow::bail!(
+                "decoder.kind = \"ecct\": the shipped models cover AWGN and fast Rayleigh fading with csi = true and \
+                 mean_square_gain = 1.0 only"
+            ),
+        };
+        if self.modulation.kind != ModulationKind::Bpsk {
+            anyhow::bail!("decoder.kind = \"ecct\": the shipped models were trained with BPSK");
+        }
+        Ok(Box::new(neural::EcctDecoder::shipped(code_path, code.clone(), channel)?))
+    }
+}
+
+pub struct LinkScheme {
+    pub name: String,
+    code: Option<Arc<LdpcCode>>,
+    uncoded_bits: usize,
+    codewords: CodewordSource,
+    modulation: Box<dyn Modulation>,
+    channel: Box<dyn Channel>,
+    decoder: Option<Box<dyn Decoder>>,
+}
+
+impl LinkScheme {
+    /// The scheme of a link-level scenario ([`LinkSpec::of`]).
+    pub fn from_scenario(s: &Scenario, base: &Path) -> anyhow::Result<Self> {
+        LinkSpec::of(s).build(base)
     }
 
     /// Codeword length in bits.
@@ -90,7 +165,7 @@ impl LinkScheme {
     }
     /// Identifies the scheme's random streams: a stable hash of its name.
     pub fn stream_id(&self) -> u64 {
-        super::stream_id_of(&self.name)
+        super::super::stream_id_of(&self.name)
     }
 
     /// Simulates `frames` frames of random (or all-zero) information at noise `sigma`.
@@ -171,55 +246,4 @@ impl LinkScheme {
     pub fn symbols_per_block(&self) -> usize {
         self.n().div_ceil(self.bits_per_symbol() as usize)
     }
-}
-
-/// Resolves a data path: as given if it exists, else relative to `base`.
-pub fn resolve(file: &str, base: &Path) -> PathBuf {
-    let p = PathBuf::from(file);
-    if p.is_absolute() || p.exists() {
-        p
-    } else {
-        base.join(p)
-    }
-}
-
-fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
-    use codes::{DecoderKind, DecoderSpec, Schedule};
-    let d = &s.decoder;
-    let kind = match d.kind {
-        DecoderKindName::Hard => DecoderKind::Hard,
-        DecoderKindName::SumProduct => DecoderKind::SumProduct,
-        DecoderKindName::MinSum => DecoderKind::NormalizedMinSum { alpha: 1.0 },
-        DecoderKindName::NormalizedMinSum => DecoderKind::NormalizedMinSum { alpha: d.alpha },
-        DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
-        DecoderKindName::Ecct => return build_ecct(s, code, code_path),
-    };
-    let schedule = match d.schedule {
-        ScheduleName::Flooding => Schedule::Flooding,
-        ScheduleName::Layered => Schedule::Layered,
-    };
-    Ok(DecoderSpec { kind, schedule, iterations: d.iterations, early_termination: d.early_termination }
-        .build(code.clone()))
-}
-
-/// The shipped ECCT model for this code and channel (`neural/models/<code stem>.<channel>.safetensors`).
-/// The models were trained on AWGN and on fast Rayleigh fading with Ω = 1 and perfect CSI; other
-/// channel settings would feed the network inputs it never saw, so they are refused. The noise
-/// variance is estimated per batch from the LLRs (each batch holds one SNR point).
-fn build_ecct(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
-    let c = &s.channel;
-    let channel = match c.kind {
-        ChannelKind::Awgn => neural::Channel::Awgn,
-        ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => {
-            neural::Channel::Rayleigh
-        }
-        _ => anyhow::bail!(
-            "decoder.kind = \"ecct\": the shipped models cover AWGN and fast Rayleigh fading with csi = true and \
-             mean_square_gain = 1.0 only"
-        ),
-    };
-    if s.modulation.kind != ModulationKind::Bpsk {
-        anyhow::bail!("decoder.kind = \"ecct\": the shipped models were trained with BPSK");
-    }
-    Ok(Box::new(neural::EcctDecoder::shipped(code_path, code.clone(), channel)?))
 }

@@ -5,10 +5,9 @@
 //! test is deterministic; with ~7 + 9 + 4 points at 99.9 % a correct simulator fails it by chance
 //! with probability ~2 %, for a given seed, and never flips between runs.
 
-mod common;
-
+use crate::common;
 use channels::SnrPoint;
-use lmsscc::link::{engine::run_point, sweep::theory_ber, LinkScheme};
+use lmsscc::link::{run_point, sweep::rows::theory_ber, LinkScheme};
 use lmsscc::metrics::{wilson_interval, Z_99_9};
 use lmsscc::scenario::{self, StopConfig};
 

@@ -15,7 +15,7 @@ use source::lm_coder::{LmCoder, LmCoderConfig};
 use source::model_cache::ModelSource;
 use source::SourceCoder;
 
-use super::scheme::resolve;
+use crate::link::paths::resolve;
 use crate::scenario::{SchemeConfig, SourceKind};
 
 /// Word counts of the Europarl training split: the Huffman codebook (see `data/europarl/SOURCE.md`).
@@ -66,9 +66,10 @@ pub fn source_coder(
         SourceKind::Huffman => Arc::new(HuffmanWordCoder::from_counts_file(&resolve(HUFFMAN_COUNTS, base), 1)?),
         SourceKind::Zstd => Arc::new(source::zstd_coder::ZstdCoder::default()),
         SourceKind::UtQuant => {
-            let weights = resolve(c.weights.as_deref().unwrap_or(super::ut_quant_coder::SHIPPED_UT_QUANT), base);
+            let weights =
+                resolve(c.weights.as_deref().unwrap_or(crate::link::jscc::ut_quant_coder::SHIPPED_UT_QUANT), base);
             Arc::new(
-                super::ut_quant_coder::UtQuantCoder::load(&weights)
+                crate::link::jscc::ut_quant_coder::UtQuantCoder::load(&weights)
                     .with_context(|| format!("field 'weights': {}", weights.display()))?,
             )
         }

@@ -1,0 +1,11 @@
+//! The link-level chain for blocks of information bits and its Monte-Carlo engine.
+//!
+//! - [`scheme`]: a [`LinkScheme`] (code, modulation, channel, decoder) built from a [`LinkSpec`],
+//!   the four parts of a scenario it needs; it sends whole blocks and counts their errors.
+//! - [`engine`]: one SNR point simulated in groups of batches, the stopping rule checked between
+//!   groups, so every count is a function of the scenario alone.
+
+pub mod engine;
+pub mod scheme;
+
+pub use scheme::{LinkScheme, LinkSpec};

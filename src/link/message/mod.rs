@@ -1,0 +1,97 @@
+//! The message link: messages of a modality sent in batches at an SNR point, whatever the scheme.
+//!
+//! Per point, item `j` is message `j mod M` (each message is sent `repeats` times), and items are
+//! grouped into batches of `batch_messages` ([`batches`]). Batch `b` draws all its randomness from
+//! stream `(seed, scheme, SNR, b)`, so what a batch delivers is a function of the scenario and `b`
+//! alone: a single run, a shard and `sim merge` deal in the same units, a [`MessageScheme`] runs
+//! them, and [`point::reduce_point`] turns a point's batches into its counts and scores wherever they
+//! were run.
+//!
+//! - [`sscc`]: separate source and channel coding (source coder → [`framing`] → block link → source
+//!   decoder), with the message set's encodings kept by [`encodings`];
+//! - JSCC schemes live in `link::jscc`; the text modality's message set and coders in `link::text`.
+
+pub mod encodings;
+pub mod framing;
+pub mod point;
+pub mod sscc;
+
+use std::ops::Range;
+
+use channels::SnrPoint;
+use serde::{Deserialize, Serialize};
+
+use super::events::{BatchProgress, Sink};
+use super::facts::SchemeFacts;
+use super::text::messages::MessageSet;
+use crate::metrics::ErrorCounts;
+use crate::scenario::SchemeConfig;
+use encodings::EncodingStore;
+
+/// Batch `index` of a point: items `items` (item `j` is message `j mod M`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub index: u64,
+    pub items: Range<usize>,
+}
+
+/// The batches of a point with `items` items, `batch_messages` items each (the last may be short).
+pub fn batches(items: usize, batch_messages: usize) -> Vec<Batch> {
+    (0..items)
+        .step_by(batch_messages)
+        .enumerate()
+        .map(|(b, a)| Batch { index: b as u64, items: a..(a + batch_messages).min(items) })
+        .collect()
+}
+
+/// An item that was received through the decoder, with the message it gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecodedItem {
+    pub item: u64,
+    pub text: String,
+}
+
+/// What one batch delivered: its bit-level counts (empty for JSCC schemes) and the items the
+/// receiver decoded. Items not listed arrived exactly, as sent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BatchOutcome {
+    pub counts: ErrorCounts,
+    pub decoded: Vec<DecodedItem>,
+}
+
+/// One scheme of a message link: a transmitter and receiver for whole messages.
+pub trait MessageScheme: Send + Sync {
+    /// The scheme's entry in the scenario.
+    fn config(&self) -> &SchemeConfig;
+
+    /// Readies the scheme for `messages` (encodes them, through `store` for source coders shared by
+    /// several schemes) and returns the facts its rows need. Called once, before [`Self::run_batches`].
+    fn prepare(
+        &mut self,
+        messages: &MessageSet,
+        store: &mut EncodingStore,
+        sink: &mut dyn Sink,
+    ) -> anyhow::Result<SchemeFacts>;
+
+    /// Sends and receives `batches` of a point. Each batch's outcome depends on that batch alone (its
+    /// own random stream; decoding a message does not depend on what it is decoded beside), so any
+    /// set of batches may be run together.
+    fn run_batches(
+        &self,
+        point: &SnrPoint,
+        seed: u64,
+        batches: &[Batch],
+        progress: &mut dyn FnMut(BatchProgress),
+    ) -> anyhow::Result<Vec<BatchOutcome>>;
+
+    /// Ties the rows a results folder holds for this scheme to what the scenario names only by path
+    /// (JSCC weights). `has_rows`: the folder already holds rows of the scheme.
+    fn check_results_folder(&self, _out_dir: &std::path::Path, _has_rows: bool) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Identifies the scheme's random streams: a stable hash of its name.
+    fn stream_id(&self) -> u64 {
+        super::stream_id_of(&self.config().name)
+    }
+}

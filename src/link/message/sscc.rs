@@ -1,0 +1,180 @@
+//! Separate source and channel coding of messages: source coder → framing → block link → source
+//! decoder.
+//!
+//! Source encoding does not depend on the SNR, so the message set is encoded once per run
+//! ([`EncodedMessages`], shared by the schemes with the same source coder); a batch only frames,
+//! transmits and decodes. Batch `b` draws all its noise (and the noise a receiver hears after a
+//! burst, see [`super::framing`]) from stream `(seed, scheme, SNR, b)`.
+//!
+//! A received payload equal to the sent one decodes, by the source coders' determinism guarantee,
+//! to the sent message when the coder is lossless; it is not decoded again. Every other payload
+//! (every payload of a lossy coder) is really decoded by the source decoder, bounded by the
+//! framing's length header.
+
+use std::sync::Arc;
+
+use channels::{stream, SnrPoint};
+use rayon::prelude::*;
+use source::{Bits, SourceCoder};
+
+use super::encodings::{EncodedMessages, EncodingStore};
+use super::framing::Framer;
+use super::{Batch, BatchOutcome, DecodedItem, MessageScheme};
+use crate::link::block::LinkScheme;
+use crate::link::events::{BatchProgress, Sink};
+use crate::link::facts::{SchemeFacts, TextFacts};
+use crate::link::text::messages::MessageSet;
+use crate::metrics::unified_snr::ChannelUse;
+use crate::metrics::ErrorCounts;
+use crate::scenario::SchemeConfig;
+
+/// One end-to-end scheme: source coder, framing and a link-level scheme for the blocks.
+pub struct SsccScheme {
+    pub config: SchemeConfig,
+    pub source: Arc<dyn SourceCoder>,
+    /// The identity of `source`: schemes with the same key share the coder and its encodings.
+    pub source_key: String,
+    pub link: LinkScheme,
+    pub framer: Framer,
+    /// The message set's payloads, once prepared.
+    encoded: Option<Arc<EncodedMessages>>,
+}
+
+impl SsccScheme {
+    pub fn new(
+        config: SchemeConfig,
+        source: Arc<dyn SourceCoder>,
+        source_key: String,
+        link: LinkScheme,
+        framer: Framer,
+    ) -> Self {
+        SsccScheme { config, source, source_key, link, framer, encoded: None }
+    }
+
+    fn encoded(&self) -> &EncodedMessages {
+        self.encoded.as_deref().expect("MessageScheme::prepare runs before the scheme sends")
+    }
+
+    /// Channel use on the encoded message set (mean symbols per message).
+    fn channel_use(&self, encoded: &EncodedMessages) -> ChannelUse {
+        let blocks: usize = encoded.payloads.iter().map(|p| self.framer.blocks_for(p.len())).sum();
+        ChannelUse::digital((blocks * self.link.symbols_per_block()) as f64 / encoded.payloads.len() as f64)
+    }
+
+    /// Transmits batch `batch`, all its noise from stream `(seed, scheme, SNR, b)`. Returns the
+    /// batch's counts and each item's received payload.
+    fn transmit_batch(&self, point: &SnrPoint, seed: u64, batch: &Batch) -> (ErrorCounts, Vec<Bits>) {
+        let encoded = self.encoded();
+        let m = encoded.payloads.len();
+        let framer = self.framer;
+        let mut rng = stream(seed, &[self.stream_id(), point.snr_db.to_bits(), batch.index]);
+        let mut info = Vec::new();
+        let mut spans = Vec::with_capacity(batch.items.len());
+        for j in batch.items.clone() {
+            let framed = framer.frame(&encoded.payloads[j % m]).expect("payload lengths were checked at encoding");
+            spans.push(info.len()..info.len() + framed.len());
+            info.extend_from_slice(&framed);
+        }
+        let (decoded, counts) = self.link.transmit_blocks(&info, point.sigma() as f32, &mut rng);
+        let received = spans
+            .into_iter()
+            .map(|span| framer.deframe(&decoded[span], || rand::Rng::random::<bool>(&mut rng) as u8))
+            .collect();
+        (counts, received)
+    }
+
+    /// Items of `batch` (received as `received`) that must be source-decoded: those whose payload
+    /// differs from the one sent, or all of them for a lossy coder, whose exact payload need not give
+    /// the message sent.
+    fn items_to_decode(&self, batch: &Batch, received: &[Bits]) -> Vec<usize> {
+        let payloads = &self.encoded().payloads;
+        let lossless = self.source.is_lossless();
+        batch
+            .items
+            .clone()
+            .zip(received)
+            .filter(|(j, r)| !lossless || **r != payloads[j % payloads.len()])
+            .map(|(j, _)| j)
+            .collect()
+    }
+
+    /// Source-decodes `frames` in groups (a few per thread), reporting how many are done after each.
+    /// Each frame's text depends on that frame alone (the source coders' determinism guarantee), not
+    /// on the group it was decoded in.
+    fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<String> {
+        let chunk = (4 * rayon::current_num_threads()).max(1);
+        let mut texts = Vec::with_capacity(frames.len());
+        for group in frames.chunks(chunk) {
+            texts.extend(self.source.decode_batch(group).into_iter().map(|d| d.text));
+            progress(BatchProgress::Decoded(texts.len()));
+        }
+        texts
+    }
+}
+
+impl MessageScheme for SsccScheme {
+    fn config(&self) -> &SchemeConfig {
+        &self.config
+    }
+
+    fn prepare(
+        &mut self,
+        messages: &MessageSet,
+        store: &mut EncodingStore,
+        sink: &mut dyn Sink,
+    ) -> anyhow::Result<SchemeFacts> {
+        let encoded = store.encoded(&self.source_key, self.source.as_ref(), messages, sink)?;
+        let uses = self.channel_use(&encoded);
+        let facts = SchemeFacts {
+            name: self.config.name.clone(),
+            channel: self.link.channel_name(),
+            rate: self.link.rate(),
+            bits_per_symbol: self.link.bits_per_symbol(),
+            text: Some(TextFacts {
+                symbols_per_message: uses.symbols_per_message,
+                precision_bits: uses.precision_bits,
+                source_bits: Some(encoded.total_bits() as u64),
+                weights_sha256: None,
+            }),
+        };
+        self.encoded = Some(encoded);
+        Ok(facts)
+    }
+
+    /// Transmits the batches in parallel, then source-decodes every item that needs it, a few per
+    /// thread at a time across the batches (the LM coders decode several messages in lockstep).
+    fn run_batches(
+        &self,
+        point: &SnrPoint,
+        seed: u64,
+        batches: &[Batch],
+        progress: &mut dyn FnMut(BatchProgress),
+    ) -> anyhow::Result<Vec<BatchOutcome>> {
+        let sent: Vec<(ErrorCounts, Vec<Bits>)> =
+            batches.par_iter().map(|batch| self.transmit_batch(point, seed, batch)).collect();
+        let to_decode: Vec<Vec<usize>> =
+            batches.iter().zip(&sent).map(|(batch, (_, received))| self.items_to_decode(batch, received)).collect();
+        let frames: Vec<&[u8]> = batches
+            .iter()
+            .zip(&sent)
+            .zip(&to_decode)
+            .flat_map(|((batch, (_, received)), items)| {
+                items.iter().map(move |&j| received[j - batch.items.start].as_slice())
+            })
+            .collect();
+        let items = batches.iter().map(|b| b.items.len()).sum();
+        progress(BatchProgress::Transmitted { items, corrupted: frames.len() });
+        let mut texts = self.decode_payloads(&frames, progress).into_iter();
+        Ok(sent
+            .into_iter()
+            .zip(to_decode)
+            .map(|((counts, _), items)| BatchOutcome {
+                counts,
+                decoded: items
+                    .into_iter()
+                    .map(|j| DecodedItem { item: j as u64, text: texts.next().expect("one text per frame") })
+                    .collect(),
+            })
+            .collect())
+    }
+}

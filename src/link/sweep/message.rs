@@ -1,0 +1,104 @@
+//! A message sweep: every scheme × SNR point of a scenario with `[[schemes]]`.
+//!
+//! Builds each scheme (`link::text::build_schemes`), prepares it for the message set (source coders
+//! encode it once each, JSCC schemes map it to word ids) and works out its facts for the unified
+//! SNR axis, then runs the points not yet in the results folder: all of a point's batches through
+//! [`MessageScheme::run_batches`], reduced by [`reduce_point`], each row written as it finishes.
+//! Preparing is shared with shards (`link::shard::run`), reducing with `sim merge`.
+
+use std::path::Path;
+
+use super::folder::ResultsFolder;
+use super::plan::plan;
+use super::rows::text_row;
+use super::{SweepOptions, SweepSummary};
+use crate::link::events::{Event, Sink};
+use crate::link::facts::{SchemeFacts, TextSetSize};
+use crate::link::message::encodings::EncodingStore;
+use crate::link::message::point::reduce_point;
+use crate::link::message::{batches, MessageScheme};
+use crate::link::text::{self, messages::MessageSet};
+use crate::metrics::text_quality::QualityScorer;
+use crate::report;
+use crate::scenario::LoadedScenario;
+
+/// A message scenario ready to run: its schemes prepared for the message set, and their facts.
+pub struct PreparedMessages {
+    pub messages: MessageSet,
+    pub schemes: Vec<Box<dyn MessageScheme>>,
+    pub facts: Vec<SchemeFacts>,
+    /// The scheme whose channel use the unified SNR axis is relative to.
+    pub reference: usize,
+}
+
+impl PreparedMessages {
+    /// Prepares every scheme (digital ones encode through `out_dir`'s encodings cache).
+    pub fn prepare(
+        loaded: &LoadedScenario,
+        messages: MessageSet,
+        mut schemes: Vec<Box<dyn MessageScheme>>,
+        out_dir: &Path,
+        sink: &mut dyn Sink,
+    ) -> anyhow::Result<Self> {
+        let s = &loaded.scenario;
+        let mut store = EncodingStore::new(out_dir, s.framing.length_bits);
+        let facts = schemes
+            .iter_mut()
+            .map(|scheme| scheme.prepare(&messages, &mut store, sink))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let reference = schemes.iter().position(|sc| sc.config().name == s.unified.reference).unwrap_or(0);
+        Ok(PreparedMessages { messages, schemes, facts, reference })
+    }
+
+    pub fn set_size(&self) -> TextSetSize {
+        TextSetSize { messages: self.messages.len() as u64, chars: self.messages.chars() as u64 }
+    }
+}
+
+pub fn run_message_sweep(
+    loaded: &LoadedScenario,
+    opts: &SweepOptions,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<SweepSummary> {
+    let s = &loaded.scenario;
+    let (messages, schemes) = text::build_schemes(loaded, !opts.quiet)?;
+    let mut folder = ResultsFolder::open(loaded, opts)?;
+    let prepared = PreparedMessages::prepare(loaded, messages, schemes, &folder.out_dir, sink)?;
+    let PreparedMessages { messages, schemes, facts, reference } = &prepared;
+    for scheme in schemes {
+        let has_rows = s.snr.values_db.iter().any(|&v| folder.has(&scheme.config().name, v));
+        scheme.check_results_folder(&folder.out_dir, has_rows)?;
+    }
+
+    let batches = batches(messages.len() * s.text.repeats, s.text.batch_messages);
+    let points = plan(facts, &s.snr, batches.len() as u64);
+    let pending: Vec<_> = points.into_iter().filter(|p| !folder.has(&facts[p.scheme].name, p.value_db)).collect();
+    let quality = if pending.is_empty() { None } else { Some(QualityScorer::new(&s.metrics, !opts.quiet)?) };
+    for p in &pending {
+        let quality = quality.as_ref().expect("built when points are pending");
+        let name = &facts[p.scheme].name;
+        let started = std::time::Instant::now();
+        let items = batches.last().map_or(0, |b| b.items.end) as u64;
+        sink.event(Event::MessagePointStarted { scheme: name, snr_db: p.value_db, items });
+        let outcomes =
+            schemes[p.scheme].run_batches(&p.point, s.seed, &batches, &mut |e| sink.event(Event::Messages(e)))?;
+        let (counts, text) = reduce_point(&messages.texts, &batches, &outcomes.iter().collect::<Vec<_>>(), quality)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let row = text_row(
+            &facts[p.scheme],
+            &facts[*reference],
+            prepared.set_size(),
+            &p.point,
+            &counts,
+            &text,
+            quality,
+            seconds,
+        );
+        sink.event(Event::MessagePointFinished { row: &row, text: &text });
+        folder.record(row, counts.frames)?;
+    }
+    let simulated = pending.len();
+    let (out_dir, rows) = folder.finish()?;
+    report::plot::all_plots(&out_dir, &rows, &s.name)?;
+    Ok(SweepSummary { out_dir, rows, simulated })
+}

@@ -1,0 +1,119 @@
+//! Rows of `results.csv`, built from a point's counts and its scheme's facts.
+//!
+//! One builder per kind of row: [`counts_row`] (the link-level columns, rates and Wilson intervals
+//! from the summed counts) and [`text_row`] (those plus a message point's columns). The single run
+//! and `sim merge` both build their rows here, so a merged row is the single run's.
+
+use channels::{theory, SnrPoint};
+
+use crate::link::facts::{SchemeFacts, TextSetSize};
+use crate::metrics::text_quality::{QualityScorer, TextCounts};
+use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db};
+use crate::metrics::{wilson_interval, ErrorCounts, Z_95};
+use crate::report::ResultRow;
+use crate::scenario::{ChannelKind, CodeKind, ModulationKind, Scenario};
+
+/// A row with the link-level columns filled from `c` (text columns empty).
+pub fn counts_row(
+    scheme: &str,
+    channel: String,
+    point: &SnrPoint,
+    c: &ErrorCounts,
+    stopped_by: &str,
+    seconds: f64,
+    ber_theory: Option<f64>,
+) -> ResultRow {
+    let (ber_lo, ber_hi) = wilson_interval(c.bit_errors, c.bits, Z_95);
+    let (bler_lo, bler_hi) = wilson_interval(c.frame_errors, c.frames, Z_95);
+    ResultRow {
+        scheme: scheme.to_string(),
+        channel,
+        snr_db: point.snr_db,
+        esn0_db: point.esn0_db,
+        ebn0_db: point.ebn0_db,
+        frames: c.frames,
+        bit_errors: c.bit_errors,
+        bits: c.bits,
+        ber: c.ber(),
+        ber_lo,
+        ber_hi,
+        frame_errors: c.frame_errors,
+        bler: c.bler(),
+        bler_lo,
+        bler_hi,
+        coded_bit_errors: c.coded_bit_errors,
+        coded_bits: c.coded_bits,
+        coded_ber: c.coded_ber(),
+        ber_theory,
+        mean_iterations: c.mean_iterations(),
+        stopped_by: stopped_by.to_string(),
+        seconds,
+        snr_unified_db: None,
+        messages: None,
+        message_errors: None,
+        bleu1: None,
+        bleu2: None,
+        bleu3: None,
+        bleu4: None,
+        similarity: None,
+        source_bits_per_char: None,
+        symbols_per_message: None,
+        message_error_rate: None,
+        corpus_bleu4: None,
+        source_bits_per_message: None,
+        energy_per_message_db: None,
+    }
+}
+
+/// Closed-form uncoded BER where one exists for the configured link.
+pub fn theory_ber(s: &Scenario, point: &SnrPoint) -> Option<f64> {
+    if s.code.kind != CodeKind::Uncoded {
+        return None;
+    }
+    // Gray QPSK has the BPSK bit error rate at the same Eb/N0 (= Es/N0 per real dimension).
+    let per_dim_db = match s.modulation.kind {
+        ModulationKind::Bpsk => point.esn0_db,
+        ModulationKind::Qpsk => point.ebn0_db,
+    };
+    match s.channel.kind {
+        ChannelKind::Awgn => Some(theory::bpsk_awgn_ber(per_dim_db)),
+        // The hard decision sign(y) does not depend on the gain, so CSI does not matter uncoded; block
+        // fading changes which bits err together, not how often each bit errs.
+        ChannelKind::Rayleigh => Some(theory::bpsk_rayleigh_ber(per_dim_db, s.channel.mean_square_gain)),
+        ChannelKind::RayleighLmSscc => Some(theory::bpsk_rayleigh_ber(per_dim_db, 2.0)),
+    }
+}
+
+/// A text scheme's row at `point`: link-level columns from `counts`, text columns from `text`, the
+/// unified SNR relative to `reference`'s channel use.
+#[allow(clippy::too_many_arguments)]
+pub fn text_row(
+    scheme: &SchemeFacts,
+    reference: &SchemeFacts,
+    set: TextSetSize,
+    point: &SnrPoint,
+    counts: &ErrorCounts,
+    text: &TextCounts,
+    quality: &QualityScorer,
+    seconds: f64,
+) -> ResultRow {
+    let facts = scheme.text.as_ref().expect("a text scheme has text facts");
+    let reference_use = reference.text.as_ref().expect("the reference is a text scheme").channel_use();
+    let uses = facts.channel_use();
+    let mut row = counts_row(&scheme.name, scheme.channel.clone(), point, counts, "messages", seconds, None);
+    row.snr_unified_db = Some(unified_snr_db(point.esn0_db, uses, reference_use));
+    row.messages = Some(text.messages);
+    row.message_errors = Some(text.message_errors);
+    row.message_error_rate = Some(text.message_error_rate());
+    row.bleu1 = Some(text.bleu(1));
+    row.bleu2 = Some(text.bleu(2));
+    row.bleu3 = Some(text.bleu(3));
+    row.bleu4 = Some(text.bleu(4));
+    row.corpus_bleu4 = Some(quality.corpus_bleu4(text));
+    row.similarity = text.similarity();
+    row.source_bits_per_char = facts.source_bits.map(|b| b as f64 / set.chars as f64);
+    row.source_bits_per_message = facts.source_bits.map(|b| b as f64 / set.messages as f64);
+    row.symbols_per_message = Some(uses.symbols_per_message);
+    row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses));
+    row
+}

@@ -1,0 +1,46 @@
+//! The text modality: lines of a text file as messages, the source coders scenarios name, and the
+//! schemes of a text scenario's `[[schemes]]`. Its quality metrics (BLEU, similarity) are
+//! `crate::metrics::text_quality`.
+
+pub mod messages;
+pub mod sources;
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+
+use super::block::LinkSpec;
+use super::jscc::JsccScheme;
+use super::message::framing::Framer;
+use super::message::sscc::SsccScheme;
+use super::message::MessageScheme;
+use super::paths::{project_root_for, resolve};
+use crate::scenario::LoadedScenario;
+use messages::MessageSet;
+use sources::{source_coder, source_key};
+
+/// Loads the text set and builds every scheme of `loaded`, in the scenario's order (no file is
+/// written). Schemes that name the same source coder share it.
+pub fn build_schemes(
+    loaded: &LoadedScenario,
+    verbose: bool,
+) -> anyhow::Result<(MessageSet, Vec<Box<dyn MessageScheme>>)> {
+    let s = &loaded.scenario;
+    let file = loaded.path.display().to_string();
+    let base = project_root_for(&loaded.path);
+    let messages = MessageSet::load(&resolve(&s.text.file, &base), &s.text, s.seed)?;
+    let mut coders = BTreeMap::new();
+    let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
+    for c in &s.schemes {
+        let context = || format!("{file}: scheme '{}'", c.name);
+        if c.source.is_jscc() {
+            schemes.push(Box::new(JsccScheme::load(c, s.channel.kind, &base).with_context(context)?));
+            continue;
+        }
+        let link = LinkSpec::for_scheme(s, c).build(&base).with_context(context)?;
+        let source = source_coder(c, &base, verbose, &mut coders).with_context(context)?;
+        let framer = Framer::new(link.k(), s.framing.length_bits);
+        schemes.push(Box::new(SsccScheme::new(c.clone(), source, source_key(c), link, framer)));
+    }
+    Ok((messages, schemes))
+}

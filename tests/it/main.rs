@@ -1,0 +1,18 @@
+//! The integration tests of `sim`, one binary (one link of candle) with a module per area.
+//! `common` holds what they share: running `sim`, reading `results.csv`, tiny model files.
+
+mod common;
+
+mod bad_input;
+mod compress_cli;
+mod ecct_decoder;
+mod jscc_link;
+mod jscc_quality;
+mod ldpc49_reference;
+mod reference_results;
+mod resume;
+mod shards;
+mod slurm_cluster;
+mod text_link;
+mod train_cli;
+mod uncoded_theory;

@@ -44,7 +44,7 @@ impl LdpcCode {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, CodeError> {
         let path = path.as_ref();
         let text =
-            std::fs::read_to_string(path).map_err(|source| CodeError::Io { path: path.to_path_buf(), source })?;
+            std::fs::read_to_string(path).map_err(|reason| CodeError::Io { path: path.to_path_buf(), reason })?;
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         let h = match ext.as_deref() {
             Some("alist") => parse_alist(&text, path)?,

@@ -9,13 +9,10 @@ use std::path::{Path, PathBuf};
 /// Why a parity-check matrix could not be loaded or used.
 #[derive(Debug, thiserror::Error)]
 pub enum CodeError {
-    /// The file could not be read.
-    #[error("{}: cannot read file: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be read. The I/O error is part of the message, not a `source`, so an
+    /// error chain (`{:#}`) says it once.
+    #[error("{}: cannot read file: {reason}", path.display())]
+    Io { path: PathBuf, reason: std::io::Error },
     /// A token or line of the file is malformed.
     #[error("{}:{line}: {field}: {message}", path.display())]
     Parse {

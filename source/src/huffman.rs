@@ -215,6 +215,18 @@ impl HuffmanWordCoder {
     /// number of training sentences, then `word<TAB>count` lines (as `data/europarl/train_word_counts.tsv`).
     pub fn from_counts_file(path: &Path, min_count: u64) -> Result<Self, SourceError> {
         let text = std::fs::read_to_string(path).map_err(|e| SourceError::file(path, e))?;
+        Self::from_counts_text(&text, path, min_count)
+    }
+
+    /// The codebook of the Europarl training split's word counts (`data/europarl/train_word_counts.tsv`,
+    /// embedded in the binary: an installed `sim` needs no source tree), words seen at least once.
+    pub fn europarl() -> Result<Self, SourceError> {
+        const COUNTS: &str = include_str!("../../data/europarl/train_word_counts.tsv");
+        Self::from_counts_text(COUNTS, Path::new("data/europarl/train_word_counts.tsv (embedded)"), 1)
+    }
+
+    /// [`Self::from_counts_file`] on the file's text (`path` names it in errors).
+    fn from_counts_text(text: &str, path: &Path, min_count: u64) -> Result<Self, SourceError> {
         let mut n_sentences = None;
         let mut counts = Vec::new();
         for (i, line) in text.lines().enumerate() {

@@ -13,9 +13,21 @@ pub struct PlotArgs {
 }
 
 pub fn run(a: PlotArgs) -> anyhow::Result<()> {
-    let rows = report::results_csv_rows(&a.dir)?;
+    let csv = a.dir.join("results.csv");
+    let read = report::results_csv_rows(&a.dir)?;
+    if read.dropped_cut_row {
+        eprintln!("note: {}: its last row is cut short (an interrupted write); plotting without it", csv.display());
+    }
+    let rows = read.rows;
+    if rows.is_empty() {
+        anyhow::bail!("{}: no complete rows to plot", csv.display());
+    }
     let title = a.dir.file_name().and_then(|n| n.to_str()).unwrap_or("results").to_string();
-    for f in plot::all_plots(&a.dir, &rows, &title)? {
+    let written = plot::all_plots(&a.dir, &rows, &title)?;
+    if written.is_empty() {
+        anyhow::bail!("{}: no plot drawn: the rows hold no finite values to draw", csv.display());
+    }
+    for f in written {
         println!("wrote {}", f.display());
     }
     Ok(())

@@ -66,8 +66,10 @@ pub fn run(a: SlurmArgs) -> anyhow::Result<()> {
     if a.cpus == 0 {
         anyhow::bail!("--cpus must be at least 1");
     }
-    // Load it now: a scenario or override that does not load fails here, not on the cluster.
+    // Load it and build every scheme now (text set, code files, models, weights): whatever would
+    // stop `sim run` stops here, not on the cluster.
     let loaded = scenario::load(&a.scenario, &a.set)?;
+    crate::link::sweep::check_buildable(&loaded)?;
     let workdir = std::env::current_dir().context("cannot read the current folder")?;
     let out = workdir.join(a.out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name)));
     let sim = match a.sim {

@@ -47,6 +47,10 @@ impl Sink for SweepProgress {
             );
             return;
         }
+        if let Event::Note(note) = event {
+            eprintln!("note: {note}");
+            return;
+        }
         if self.quiet {
             return;
         }
@@ -120,7 +124,7 @@ impl Sink for SweepProgress {
             Event::ShardPoint { shard, scheme, snr_db, own, new, unit } => {
                 eprintln!("shard {shard} · {scheme} @ {snr_db:>5} dB: {own} {unit} of its own ({new} simulated now)")
             }
-            Event::FrameBudgetSpent { .. } => unreachable!("handled above"),
+            Event::FrameBudgetSpent { .. } | Event::Note(_) => unreachable!("handled above"),
         }
     }
 }

@@ -72,6 +72,8 @@ pub enum Event<'a> {
         row: &'a ResultRow,
         text: &'a TextCounts,
     },
+    /// Something the user should know even with `--quiet` (e.g. a damaged file that was repaired).
+    Note(&'a str),
     /// A shard finished its share of a point: `own` work units (groups or message batches), `new` of
     /// them simulated by this invocation.
     ShardPoint {

@@ -19,7 +19,9 @@
 //! Reference embeddings are memoized by exact string (a link sends the same sentences at every SNR
 //! point), up to [`SimilarityScorer::MEMO_LIMIT`] entries; hypotheses are embedded afresh (they are
 //! mostly distinct). Scores do not depend on the memo or on how pairs are grouped into calls beyond
-//! ~1e-6 (float rounding in batched matrix products).
+//! ~1e-6 (float rounding in batched matrix products); for bit-exact scores the caller embeds all
+//! references up front in one fixed call ([`SimilarityScorer::embed_references`], as the text link
+//! does), so no score depends on which pairs were scored first.
 
 use anyhow::{Context, Result};
 use neural::minilm::{cosine, SentenceEmbedder};

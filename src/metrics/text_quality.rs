@@ -49,6 +49,18 @@ impl QualityScorer {
         Ok(QualityScorer { config: config.clone(), similarity })
     }
 
+    /// Embeds the sent messages now, all in one call in message order, when similarity is on.
+    /// A point then embeds only its received texts, and its similarity depends on that point alone,
+    /// not on which points ran before it in this process (batched matrix products round differently
+    /// by batch): a resumed run, a run of some of the SNR values and a merge of shards score every
+    /// point exactly as a whole single run does. Up to `SimilarityScorer::MEMO_LIMIT` messages.
+    pub fn embed_sent(&self, messages: &[String]) -> anyhow::Result<()> {
+        match &self.similarity {
+            Some(s) => s.embed_references(&messages.iter().map(String::as_str).collect::<Vec<_>>()),
+            None => Ok(()),
+        }
+    }
+
     fn smoothing(&self) -> Smoothing {
         match self.config.bleu_smoothing {
             BleuSmoothing::None => Smoothing::None,

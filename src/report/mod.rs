@@ -4,10 +4,10 @@ pub mod plot;
 mod results_csv;
 pub mod run_info;
 
-pub use results_csv::{read_complete_rows, write_rows, ResultRow, ResultsFile};
+pub use results_csv::{read_complete_rows, write_rows, ReadRows, ResultRow, ResultsFile};
 
 /// The rows of `dir/results.csv`.
-pub fn results_csv_rows(dir: &std::path::Path) -> anyhow::Result<Vec<ResultRow>> {
+pub fn results_csv_rows(dir: &std::path::Path) -> anyhow::Result<ReadRows> {
     read_complete_rows(&dir.join("results.csv"))
 }
 pub use run_info::{write_atomic, RunInfo};

@@ -1,8 +1,10 @@
 //! `results.csv`: one row per scheme × SNR point, appended and flushed as each point finishes.
 //!
-//! Column names are an interface (scripts read them): add columns at the end, never rename. On
-//! resume the file is re-read; a trailing row cut short by a crash is dropped (the file is rewritten
-//! atomically with its complete rows) and that point is simulated again.
+//! Column names are an interface (scripts read them): add columns at the end, never rename. Each row
+//! is appended with one write and an fsync, its newline last, so a row is complete exactly when its
+//! newline is there. On resume the file is re-read; a last row without its newline (cut short by a
+//! crash, wherever the cut fell, even between two digits of its last number) is dropped (the file is
+//! rewritten atomically with its complete rows) and that point is simulated again.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -71,12 +73,11 @@ pub struct ResultsFile {
 }
 
 impl ResultsFile {
-    /// Opens (creating if needed) `dir/results.csv`, keeping the complete rows already there.
-    pub fn open(dir: &Path) -> anyhow::Result<(Self, Vec<ResultRow>)> {
-        let path = dir.join("results.csv");
-        let rows = if path.exists() { read_complete_rows(&path)? } else { Vec::new() };
-        write_rows(dir, &rows)?;
-        Ok((ResultsFile { path }, rows))
+    /// Starts `dir/results.csv` over with exactly `rows` (written atomically) and opens it for
+    /// appending.
+    pub fn create(dir: &Path, rows: &[ResultRow]) -> anyhow::Result<Self> {
+        write_rows(dir, rows)?;
+        Ok(ResultsFile { path: dir.join("results.csv") })
     }
 
     /// Appends one row and flushes it to disk.
@@ -151,11 +152,23 @@ pub fn header() -> Vec<&'static str> {
     ]
 }
 
-/// Reads the rows of an existing results file, dropping a damaged trailing row. A damaged row
-/// elsewhere, or a header from another version, is an error: we never silently discard results.
-pub fn read_complete_rows(path: &Path) -> anyhow::Result<Vec<ResultRow>> {
+/// The rows of a results file as read back.
+#[derive(Debug, Clone, Default)]
+pub struct ReadRows {
+    pub rows: Vec<ResultRow>,
+    /// A last row without its newline (an interrupted write) was left out.
+    pub dropped_cut_row: bool,
+}
+
+/// Reads the complete rows of an existing results file, leaving out a last row cut short. A damaged
+/// row elsewhere, or a header from another version, is an error naming the line: we never silently
+/// discard results.
+pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read results", path.display()))?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    // Everything after the last newline is a row whose write did not finish.
+    let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+    let dropped_cut_row = complete.len() < text.len() && !complete.is_empty();
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(complete.as_bytes());
     let found: Vec<String> = rdr.headers()?.iter().map(String::from).collect();
     if found != header() {
         anyhow::bail!(
@@ -163,26 +176,15 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<Vec<ResultRow>> {
             path.display()
         );
     }
-    let records: Vec<_> = rdr.records().collect();
-    let last = records.len().saturating_sub(1);
     let mut rows = Vec::new();
-    for (i, rec) in records.into_iter().enumerate() {
+    for (i, rec) in rdr.records().enumerate() {
         let parsed = rec.map_err(anyhow::Error::from).and_then(|r| {
             if r.len() != header().len() {
                 anyhow::bail!("expected {} fields, found {}", header().len(), r.len());
             }
             Ok(r.deserialize::<ResultRow>(None)?)
         });
-        match parsed {
-            Ok(row) => rows.push(row),
-            Err(_) if i == last && !text.ends_with('\n') => {
-                eprintln!(
-                    "note: {}: dropping an incomplete last row (interrupted write); that point will be re-run",
-                    path.display()
-                );
-            }
-            Err(e) => anyhow::bail!("{}: line {}: {e}", path.display(), i + 2),
-        }
+        rows.push(parsed.with_context(|| format!("{}: line {}", path.display(), i + 2))?);
     }
-    Ok(rows)
+    Ok(ReadRows { rows, dropped_cut_row })
 }

@@ -12,6 +12,7 @@ mod validate;
 
 pub use overrides::apply_override;
 pub use schema::*;
+pub use validate::MAX_ITEMS_PER_POINT;
 
 use std::path::{Path, PathBuf};
 

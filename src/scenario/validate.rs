@@ -21,6 +21,18 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if let Some(v) = s.snr.values_db.iter().find(|v| !v.is_finite()) {
         return fail("snr", "values_db", &format!("SNR {v} dB is not a finite number"));
     }
+    // A row is keyed by (scheme, SNR): a repeated value would be one row claiming two points.
+    if let Some((i, v)) = s.snr.values_db.iter().enumerate().find(|(i, v)| s.snr.values_db[..*i].contains(v)) {
+        return fail(
+            "snr",
+            "values_db",
+            &format!(
+                "{v} dB appears twice (positions {} and {})",
+                s.snr.values_db.iter().position(|x| x == v).unwrap() + 1,
+                i + 1
+            ),
+        );
+    }
     if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
         return fail(
             "",
@@ -40,11 +52,19 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if s.stop.max_frames == 0 {
         return fail("stop", "max_frames", "must be at least 1");
     }
+    if s.stop.min_frame_errors == 0 {
+        return fail(
+            "stop",
+            "min_frame_errors",
+            "must be at least 1 (0 would stop every point before its first frame)",
+        );
+    }
     if s.decoder.iterations == 0
         && !matches!(s.decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct)
     {
         return fail("decoder", "iterations", "belief propagation needs at least one iteration");
     }
+    check_decoder_factors(&s.decoder, &|key, msg| fail("decoder", key, msg))?;
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
         return fail("channel", "mean_square_gain", "must be a positive number");
     }
@@ -56,12 +76,44 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
 
 type Fail<'a> = dyn Fn(&str, &str, &str) -> Result<(), ScenarioError> + 'a;
 
+/// Min-sum's normalisation factor and offset: finite, normalisation in (0, 1], offset ≥ 0 (a NaN
+/// or a negative value would make every message meaningless without failing).
+fn check_decoder_factors(
+    d: &super::DecoderConfig,
+    fail: &dyn Fn(&str, &str) -> Result<(), ScenarioError>,
+) -> Result<(), ScenarioError> {
+    if !(d.alpha > 0.0 && d.alpha <= 1.0) {
+        return fail("alpha", &format!("{} is not a normalisation factor in (0, 1]", d.alpha));
+    }
+    if !(d.beta >= 0.0 && d.beta.is_finite()) {
+        return fail("beta", &format!("{} is not a finite offset >= 0", d.beta));
+    }
+    Ok(())
+}
+
+/// The most items (messages × repeats) one SNR point may send: each item's received text is held
+/// in memory until its point is scored.
+pub const MAX_ITEMS_PER_POINT: usize = 10_000_000;
+
 fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
     if s.text.file.trim().is_empty() {
         return fail("text", "file", "name a UTF-8 text file with one message per line");
     }
     if s.text.repeats == 0 {
         return fail("text", "repeats", "must be at least 1");
+    }
+    // The text file's size is not known yet; `messages` (or 1) bounds what it can contribute.
+    let least_items = s.text.messages.max(1).checked_mul(s.text.repeats).unwrap_or(usize::MAX);
+    if least_items > MAX_ITEMS_PER_POINT {
+        return fail(
+            "text",
+            "repeats",
+            &format!(
+                "{} messages × {} repeats is more than the {MAX_ITEMS_PER_POINT} items a point can hold in memory",
+                s.text.messages.max(1),
+                s.text.repeats
+            ),
+        );
     }
     if s.text.batch_messages == 0 {
         return fail("text", "batch_messages", "must be at least 1");
@@ -111,6 +163,7 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         {
             return here("decoder.iterations", "belief propagation needs at least one iteration");
         }
+        check_decoder_factors(decoder, &|key, msg| here(&format!("decoder.{key}"), msg))?;
         if scheme.source.is_jscc() {
             if scheme.code.is_some() || scheme.decoder.is_some() {
                 return here("code", "a JSCC scheme sends real values, it has no channel code or decoder to configure");

@@ -10,6 +10,7 @@ mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;
 mod reference_results;
+mod results_folder;
 mod resume;
 mod shards;
 mod slurm_cluster;

@@ -66,7 +66,21 @@ impl<'a> LinkSpec<'a> {
             CodeKind::Uncoded => (None, None),
             CodeKind::Ldpc => {
                 let path = resolve(&self.code.file, base);
+                if !path.exists() {
+                    anyhow::bail!(
+                        "field 'code.file': '{}' not found (looked in the working directory and in {})",
+                        self.code.file,
+                        base.display()
+                    );
+                }
                 let code = Arc::new(LdpcCode::from_file(&path)?);
+                if code.k() == 0 {
+                    anyhow::bail!(
+                        "field 'code.file': {}: the code has no information bits (k = 0: H has full rank n = {})",
+                        path.display(),
+                        code.n()
+                    );
+                }
                 let decoder = self.build_decoder(&code, &path)?;
                 (Some(code), Some(decoder))
             }

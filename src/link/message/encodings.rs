@@ -2,11 +2,11 @@
 //! and kept beside the results so a resumed run does not encode the set again (minutes with SmolLM2
 //! on a CPU).
 //!
-//! `DIR/encodings/<source>.bits`: a header line naming the coder, the number of messages and the
-//! SHA-256 of the messages, then one line of `0`/`1` per message. A file is reused only if its
-//! header matches the run *and* re-encoding the first message gives the stored bits (which catches
-//! a coder whose weights changed under the same name); otherwise the set is encoded again and the
-//! file replaced atomically.
+//! `DIR/encodings/<source>.bits`: a header line naming the coder, the number of messages, the
+//! SHA-256 of the messages and the SHA-256 of the payload lines, then one line of `0`/`1` per
+//! message. A file is reused only if its header matches the run and its payload lines, *and*
+//! re-encoding the first message gives the stored bits (which catches a coder whose weights changed
+//! under the same name); otherwise the set is encoded again and the file replaced atomically.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -123,14 +123,24 @@ fn path_for(dir: &Path, key: &str) -> PathBuf {
     dir.join("encodings").join(format!("{safe}.bits"))
 }
 
-/// The stored encodings of `messages` by `coder`, if present and still valid.
+/// The header line of a cache file holding `body`: what encoded which messages, and a checksum of
+/// the payload lines themselves.
+fn header_with_checksum(coder: &dyn SourceCoder, messages: &MessageSet, body: &str) -> String {
+    format!("{} payload_sha256={:x}", header(coder, messages), Sha256::digest(body.as_bytes()))
+}
+
+/// The stored encodings of `messages` by `coder`, if present and still valid: the header names this
+/// coder and these messages, the payload lines match their checksum (a flipped bit anywhere is
+/// caught), and re-encoding the first message gives its stored bits (weights changed under the
+/// same name are caught).
 fn load(path: &Path, coder: &dyn SourceCoder, messages: &MessageSet) -> Option<EncodedMessages> {
     let text = std::fs::read_to_string(path).ok()?;
-    let mut lines = text.lines();
-    if lines.next()? != header(coder, messages) {
+    let (head, body) = text.split_once('\n')?;
+    if head != header_with_checksum(coder, messages, body) {
         return None;
     }
-    let payloads: Vec<Vec<u8>> = lines
+    let payloads: Vec<Vec<u8>> = body
+        .lines()
         .map(|l| {
             l.bytes()
                 .map(|b| match b {
@@ -162,12 +172,12 @@ pub fn load_or_encode(
         return Ok((e, true));
     }
     let e = EncodedMessages::encode(coder, messages, max_payload_bits)?;
-    let mut out = header(coder, messages);
+    let mut body = String::new();
     for p in &e.payloads {
-        out.push('\n');
-        out.extend(p.iter().map(|&b| if b == 0 { '0' } else { '1' }));
+        body.extend(p.iter().map(|&b| if b == 0 { '0' } else { '1' }));
+        body.push('\n');
     }
-    out.push('\n');
+    let out = format!("{}\n{body}", header_with_checksum(coder, messages, &body));
     std::fs::create_dir_all(path.parent().expect("has a parent"))?;
     write_atomic(&path, out.as_bytes())?;
     Ok((e, false))
@@ -198,6 +208,29 @@ mod tests {
         let (redone, cached) = load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap();
         assert!(!cached);
         assert_eq!(redone.payloads, first.payloads);
+        // One bit flipped in a later message (which re-encoding the first cannot see) fails the
+        // checksum: encoded again, never used.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let last = lines.len() - 1;
+        lines[last] = lines[last]
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    if c == '0' {
+                        '1'
+                    } else {
+                        '0'
+                    }
+                } else {
+                    c
+                }
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        assert!(!load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap().1);
+        assert!(load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap().1, "rewritten whole");
         // Other messages, or a header that cannot describe them, are not served from the cache.
         let other = MessageSet { texts: vec!["a b".into(), "d".into()], ..messages.clone() };
         assert!(!load_or_encode(dir.path(), "huffman", &coder, &other, 2047).unwrap().1);

@@ -25,7 +25,7 @@ use crate::link::block::engine::{replay_stop_rule, Replay};
 use crate::link::events::{Event, Sink};
 use crate::link::message::batches;
 use crate::link::message::point::reduce_point;
-use crate::link::sweep::folder::config_hash;
+use crate::link::sweep::folder::{config_hash, FolderLock};
 use crate::link::sweep::plan::plan;
 use crate::link::sweep::rows::{counts_row, text_row, theory_ber};
 use crate::link::sweep::SweepSummary;
@@ -35,6 +35,7 @@ use crate::scenario::Scenario;
 
 /// Merges `dir/shards/*.jsonl` into `dir`. `quiet`: no messages from loading the similarity model.
 pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Result<SweepSummary> {
+    let _lock = FolderLock::acquire(dir)?;
     let shards = load_shards(dir)?;
     let first = &shards[0];
     let scenario: Scenario = serde_json::from_value(first.header.config.clone())
@@ -74,6 +75,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
     if scenario.is_text_link() {
         let quality = QualityScorer::new(&scenario.metrics, !quiet)?;
+        quality.embed_sent(&h.messages)?;
         let set = h.text_set.context("a text run's shards record the text set")?;
         let batches = batches(h.messages.len() * scenario.text.repeats, scenario.text.batch_messages);
         for p in plan(&h.schemes, &scenario.snr, batches.len() as u64) {
@@ -96,12 +98,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
             seconds += started.elapsed().as_secs_f64();
             let row = text_row(facts, &h.schemes[h.reference], set, &p.point, &counts, &text, &quality, seconds);
             sink.event(Event::MessagePointFinished { row: &row, text: &text });
-            timings.push(report::run_info::PointTiming {
-                scheme: row.scheme.clone(),
-                snr_db: value,
-                seconds,
-                frames: counts.frames,
-            });
+            timings.push(timing(&row, seconds, counts.frames));
             rows.push(row);
         }
     } else {
@@ -130,12 +127,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
                 seconds,
                 theory_ber(&scenario, &p.point),
             );
-            timings.push(report::run_info::PointTiming {
-                scheme: row.scheme.clone(),
-                snr_db: value,
-                seconds,
-                frames: counts.frames,
-            });
+            timings.push(timing(&row, seconds, counts.frames));
             rows.push(row);
         }
     }
@@ -274,4 +266,9 @@ fn same_work(a: &Record, b: &Record) -> bool {
         (Record::TextBatch(x), Record::TextBatch(y)) => x.outcome == y.outcome,
         _ => false,
     }
+}
+
+/// The `run.json` timing of a merged point: the shards' seconds on its units (and its scoring).
+fn timing(row: &report::ResultRow, seconds: f64, frames: u64) -> report::run_info::PointTiming {
+    report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: row.snr_db, seconds, frames }
 }

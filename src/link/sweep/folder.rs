@@ -2,18 +2,67 @@
 //! reused for.
 //!
 //! The folder is tied to its configuration by `run.json`'s `config_hash` (sha256 of the resolved
-//! scenario). Rerunning the same configuration skips the points already in `results.csv`; a
-//! different configuration in the same folder is refused unless `--fresh` is given, so results from
-//! two configurations never mix.
+//! scenario), written (atomically) before the first row. Rerunning the same configuration skips the
+//! points already in `results.csv`; rows of a different configuration, or rows whose `run.json` is
+//! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
+//! configurations never mix. A folder without rows is anyone's. One run writes into a folder at a
+//! time: [`FolderLock`], an advisory lock on `<folder>/.lock`, held until the process ends.
 
-use std::path::PathBuf;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::SweepOptions;
+use crate::link::events::{Event, Sink};
 use crate::report::{self, ResultRow, ResultsFile, RunInfo};
 use crate::scenario::{LoadedScenario, Scenario};
+
+/// An exclusive advisory lock on a results folder (`flock` on `<folder>/.lock`), released when it
+/// is dropped or the process ends, however it ends. The file names its holder for whoever finds
+/// the folder taken.
+pub struct FolderLock {
+    _file: File,
+}
+
+impl FolderLock {
+    pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join(".lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("{}: cannot open the results folder's lock", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {
+                let holder = format!(
+                    "pid {} since unix time {}: {}",
+                    std::process::id(),
+                    report::run_info::unix_now(),
+                    std::env::args().collect::<Vec<_>>().join(" ")
+                );
+                file.set_len(0)?;
+                file.rewind()?;
+                file.write_all(holder.as_bytes())?;
+                Ok(FolderLock { _file: file })
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                anyhow::bail!(
+                    "{}: another run is writing into this folder ({}); wait for it to finish or use --out",
+                    dir.display(),
+                    if holder.is_empty() { "holder unknown" } else { holder.trim() }
+                )
+            }
+            Err(TryLockError::Error(e)) => Err(e).with_context(|| format!("{}: cannot lock", path.display())),
+        }
+    }
+}
 
 /// sha256 of the resolved configuration.
 pub fn config_hash(s: &Scenario) -> String {
@@ -28,42 +77,52 @@ pub struct ResultsFolder {
     pub rows: Vec<ResultRow>,
     pub info: RunInfo,
     run_json: PathBuf,
+    _lock: FolderLock,
 }
 
 impl ResultsFolder {
-    /// Opens `results/<name>` (or `--out`), refusing results of another configuration unless
-    /// `--fresh`. `run.json` is rewritten for this run from its first recorded point on (so a run
-    /// refused by a later check leaves the folder as it was), keeping the timings of the rows it
-    /// resumes from.
-    pub fn open(loaded: &LoadedScenario, opts: &SweepOptions) -> anyhow::Result<Self> {
+    /// Opens `results/<name>` (or `--out`) for this run: locks it, checks that its rows (if any)
+    /// are this configuration's (see the module doc), drops a last row cut short, and writes this
+    /// run's `run.json` (keeping the timings of the rows it resumes from) before any new row.
+    pub fn open(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Sink) -> anyhow::Result<Self> {
         let s = &loaded.scenario;
         let out_dir = opts.out_dir(loaded);
         std::fs::create_dir_all(&out_dir)
             .with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
+        let lock = FolderLock::acquire(&out_dir)?;
         let hash = config_hash(s);
         let run_json = out_dir.join("run.json");
+        let csv = out_dir.join("results.csv");
+        // --fresh starts over whatever the folder holds: another configuration, or the same one whose
+        // rows must be redone (e.g. retrained weights under the same path).
+        let read = if opts.fresh || !csv.exists() { Default::default() } else { report::read_complete_rows(&csv)? };
+        let previous = if opts.fresh || !run_json.exists() { None } else { Some(RunInfo::load(&run_json)?) };
         let mut timings = Vec::new();
-        if opts.fresh {
-            // Start over whatever the folder holds: another configuration, or the same one whose
-            // rows must be redone (e.g. retrained weights under the same path). run.json goes too,
-            // so a fresh run stopped before its first point does not leave the old configuration's
-            // record in charge of an empty folder.
-            let _ = std::fs::remove_file(out_dir.join("results.csv"));
-            let _ = std::fs::remove_file(&run_json);
-        } else if run_json.exists() {
-            let previous = RunInfo::load(&run_json)?;
-            if previous.config_hash != hash {
-                anyhow::bail!(
-                    "{} holds results of a different configuration (config_hash {} vs {}); \
-                     use --fresh to replace them or --out to write elsewhere",
-                    out_dir.display(),
-                    &previous.config_hash[..12],
-                    &hash[..12]
-                );
-            }
-            timings = previous.timings;
+        match &previous {
+            Some(p) if p.config_hash == hash => timings = p.timings.clone(),
+            Some(p) if !read.rows.is_empty() => anyhow::bail!(
+                "{} holds results of a different configuration (config_hash {} vs {}); \
+                 use --fresh to replace them or --out to write elsewhere",
+                out_dir.display(),
+                &p.config_hash[..p.config_hash.len().min(12)],
+                &hash[..12]
+            ),
+            None if !read.rows.is_empty() => anyhow::bail!(
+                "{}: results.csv holds {} rows but run.json, which says what produced them, is missing; \
+                 use --fresh to replace them or --out to write elsewhere",
+                out_dir.display(),
+                read.rows.len()
+            ),
+            _ => {}
         }
-        let (file, rows) = ResultsFile::open(&out_dir)?;
+        if read.dropped_cut_row {
+            let note = format!(
+                "{}: dropped a last row cut short by an interrupted write; its point runs again",
+                csv.display()
+            );
+            sink.event(Event::Note(&note));
+        }
+        let rows = read.rows;
         // Rows lost to a crash mid-write lose their timing too.
         timings.retain(|t: &report::run_info::PointTiming| {
             rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db)
@@ -82,7 +141,10 @@ impl ResultsFolder {
             finished_unix: None,
             shards: None,
         };
-        Ok(ResultsFolder { out_dir, file, rows, info, run_json })
+        // run.json first: a crash between the two leaves a folder that says what its rows are.
+        info.save(&run_json)?;
+        let file = ResultsFile::create(&out_dir, &rows)?;
+        Ok(ResultsFolder { out_dir, file, rows, info, run_json, _lock: lock })
     }
 
     /// True if the folder already has the row of `scheme` at `snr_db`.

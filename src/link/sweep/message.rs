@@ -62,7 +62,7 @@ pub fn run_message_sweep(
 ) -> anyhow::Result<SweepSummary> {
     let s = &loaded.scenario;
     let (messages, schemes) = text::build_schemes(loaded, !opts.quiet)?;
-    let mut folder = ResultsFolder::open(loaded, opts)?;
+    let mut folder = ResultsFolder::open(loaded, opts, sink)?;
     let prepared = PreparedMessages::prepare(loaded, messages, schemes, &folder.out_dir, sink)?;
     let PreparedMessages { messages, schemes, facts, reference } = &prepared;
     for scheme in schemes {
@@ -73,7 +73,13 @@ pub fn run_message_sweep(
     let batches = batches(messages.len() * s.text.repeats, s.text.batch_messages);
     let points = plan(facts, &s.snr, batches.len() as u64);
     let pending: Vec<_> = points.into_iter().filter(|p| !folder.has(&facts[p.scheme].name, p.value_db)).collect();
-    let quality = if pending.is_empty() { None } else { Some(QualityScorer::new(&s.metrics, !opts.quiet)?) };
+    let quality = if pending.is_empty() {
+        None
+    } else {
+        let q = QualityScorer::new(&s.metrics, !opts.quiet)?;
+        q.embed_sent(&messages.texts)?;
+        Some(q)
+    };
     for p in &pending {
         let quality = quality.as_ref().expect("built when points are pending");
         let name = &facts[p.scheme].name;

@@ -53,6 +53,18 @@ pub struct SweepSummary {
     pub simulated: usize,
 }
 
+/// Builds every scheme of `loaded` (text set, code files, models and weights) without writing
+/// anything: what `sim slurm` checks before it hands a scenario to a cluster.
+pub fn check_buildable(loaded: &LoadedScenario) -> anyhow::Result<()> {
+    if loaded.scenario.is_text_link() {
+        super::text::build_schemes(loaded, false)?;
+    } else {
+        LinkScheme::from_scenario(&loaded.scenario, &project_root_for(&loaded.path))
+            .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
+    }
+    Ok(())
+}
+
 /// Runs every point of `loaded` not yet in its results folder, then draws the plots.
 pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Sink) -> anyhow::Result<SweepSummary> {
     if loaded.scenario.is_text_link() {
@@ -62,7 +74,7 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
     let scheme = LinkScheme::from_scenario(s, &project_root_for(&loaded.path))
         .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
     let facts = SchemeFacts::of_link(&scheme);
-    let mut folder = ResultsFolder::open(loaded, opts)?;
+    let mut folder = ResultsFolder::open(loaded, opts, sink)?;
     let mut simulated = 0;
     for p in plan::plan(std::slice::from_ref(&facts), &s.snr, 0) {
         let value = p.value_db;

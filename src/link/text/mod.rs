@@ -15,7 +15,7 @@ use super::message::framing::Framer;
 use super::message::sscc::SsccScheme;
 use super::message::MessageScheme;
 use super::paths::{project_root_for, resolve};
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, MAX_ITEMS_PER_POINT};
 use messages::MessageSet;
 use sources::{source_coder, source_key};
 
@@ -29,6 +29,15 @@ pub fn build_schemes(
     let file = loaded.path.display().to_string();
     let base = project_root_for(&loaded.path);
     let messages = MessageSet::load(&resolve(&s.text.file, &base), &s.text, s.seed)?;
+    let items = messages.len().saturating_mul(s.text.repeats);
+    if items > MAX_ITEMS_PER_POINT {
+        anyhow::bail!(
+            "{file}: field 'text.repeats': {} messages × {} repeats is more than the {MAX_ITEMS_PER_POINT} items \
+             a point can hold in memory",
+            messages.len(),
+            s.text.repeats
+        );
+    }
     let mut coders = BTreeMap::new();
     let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
     for c in &s.schemes {

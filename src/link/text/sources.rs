@@ -18,9 +18,6 @@ use source::SourceCoder;
 use crate::link::paths::resolve;
 use crate::scenario::{SchemeConfig, SourceKind};
 
-/// Word counts of the Europarl training split: the Huffman codebook (see `data/europarl/SOURCE.md`).
-pub const HUFFMAN_COUNTS: &str = "data/europarl/train_word_counts.tsv";
-
 /// The identity of a scheme's source coder: schemes with equal keys share it.
 pub fn source_key(c: &SchemeConfig) -> String {
     match c.source {
@@ -63,7 +60,8 @@ pub fn source_coder(
             Arc::new(FixedLengthTokenCoder::new(Arc::new(tok.tokenizer), eos)?)
         }
         SourceKind::SmallLm => Arc::new(source::small_lm::SmallLmCoder::embedded()?),
-        SourceKind::Huffman => Arc::new(HuffmanWordCoder::from_counts_file(&resolve(HUFFMAN_COUNTS, base), 1)?),
+        // The Europarl training split's word counts, embedded (see `data/europarl/SOURCE.md`).
+        SourceKind::Huffman => Arc::new(HuffmanWordCoder::europarl()?),
         SourceKind::Zstd => Arc::new(source::zstd_coder::ZstdCoder::default()),
         SourceKind::UtQuant => {
             let weights =

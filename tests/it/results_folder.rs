@@ -1,0 +1,152 @@
+//! What a results folder guarantees when it is reused: rows are only ever resumed by the
+//! configuration that made them, a row cut anywhere is redone, two runs never write into one folder
+//! at once, a damaged encodings cache is never used, and a resumed text run ends with exactly the
+//! rows of an uninterrupted one, similarity included.
+
+use std::fs::OpenOptions;
+
+use crate::common::{fails_with, results_but_seconds, sim, stderr, write};
+
+/// A link-level sweep of four quick points.
+fn uncoded(dir: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["run", "scenarios/uncoded-awgn.toml", "--quiet", "--out", dir];
+    args.extend_from_slice(&[
+        "--set",
+        "snr.values_db=[0, 2, 4, 6]",
+        "--set",
+        "stop.max_frames=256",
+        "--set",
+        "code.uncoded_bits=256",
+    ]);
+    args.extend_from_slice(extra);
+    sim(&args)
+}
+
+#[test]
+fn rows_without_run_json_are_never_resumed_by_another_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(uncoded(d, &[]).status.success());
+    let before = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    std::fs::remove_file(dir.path().join("run.json")).unwrap();
+    let out = uncoded(d, &["--set", "seed=8"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("run.json, which says what produced them, is missing"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(dir.path().join("results.csv")).unwrap(), before, "rows kept");
+    // --fresh is the way out.
+    assert!(uncoded(d, &["--set", "seed=8", "--fresh"]).status.success());
+    // A folder with a run.json but no rows (a run that failed before its first point) is anyone's.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::copy(dir.path().join("run.json"), empty.join("run.json")).unwrap();
+    assert!(uncoded(empty.to_str().unwrap(), &[]).status.success());
+}
+
+#[test]
+fn a_row_cut_inside_its_last_number_is_redone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, cut) = (dir.path().join("full"), dir.path().join("cut"));
+    assert!(uncoded(full.to_str().unwrap(), &[]).status.success());
+    assert!(uncoded(cut.to_str().unwrap(), &[]).status.success());
+    // `head -c -8`: the last row loses its newline and the end of its last number, and still parses.
+    let csv = cut.join("results.csv");
+    let bytes = std::fs::read(&csv).unwrap();
+    std::fs::write(&csv, &bytes[..bytes.len() - 8]).unwrap();
+    let out = uncoded(cut.to_str().unwrap(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 points simulated, 3 already done"));
+    assert!(stderr(&out).contains("cut short"), "the repair is said even with --quiet: {}", stderr(&out));
+    assert_eq!(results_but_seconds(&cut), results_but_seconds(&full));
+    // `sim plot` on a cut file says what it does, in its own words.
+    std::fs::write(&csv, &bytes[..bytes.len() - 8]).unwrap();
+    let out = sim(&["plot", cut.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("plotting without it") && !stderr(&out).contains("--out"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_folder_in_use_is_refused_naming_its_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(uncoded(d, &[]).status.success());
+    let before = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    // Hold the folder's lock as a running `sim run` does.
+    let lock = OpenOptions::new().read(true).write(true).open(dir.path().join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let out = uncoded(d, &["--fresh"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("another run is writing into this folder (pid"), "{}", stderr(&out));
+    fails_with(&["merge", d], &["another run is writing into this folder"]);
+    assert_eq!(std::fs::read_to_string(dir.path().join("results.csv")).unwrap(), before, "untouched");
+    drop(lock);
+    assert!(uncoded(d, &[]).status.success(), "free again once the holder is gone");
+}
+
+#[test]
+fn a_resumed_text_run_equals_an_uninterrupted_one_similarity_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, cut) = (dir.path().join("full"), dir.path().join("cut"));
+    let run = |out: &std::path::Path| {
+        let o = sim(&["run", "scenarios/quick.toml", "--quiet", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&full);
+    run(&cut);
+    // As if killed after three points: the later points are scored in a process that never saw
+    // the first ones.
+    let csv = std::fs::read_to_string(cut.join("results.csv")).unwrap();
+    let kept: Vec<&str> = csv.lines().take(4).collect();
+    std::fs::write(cut.join("results.csv"), kept.join("\n") + "\n").unwrap();
+    // ... and with its encodings cache damaged in a message the cache's first-line check cannot see.
+    let cache = cut.join("encodings/small-lm.bits");
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let flipped: Vec<String> =
+        text.lines().enumerate().map(|(i, l)| if i == 5 { l.replacen('0', "1", 1) } else { l.to_string() }).collect();
+    let flipped = flipped.join("\n") + "\n";
+    assert_ne!(flipped, text);
+    std::fs::write(&cache, flipped).unwrap();
+    run(&cut);
+    assert_eq!(results_but_seconds(&cut), results_but_seconds(&full));
+    assert_eq!(std::fs::read_to_string(&cache).unwrap(), text, "the damaged cache was rebuilt");
+}
+
+#[test]
+fn nonsense_numbers_are_refused_before_anything_runs() {
+    let u = "scenarios/uncoded-awgn.toml";
+    fails_with(&["run", u, "--set", "stop.min_frame_errors=0"], &["stop.min_frame_errors", "at least 1"]);
+    fails_with(&["run", u, "--set", "snr.values_db=[0, 2, 0]"], &["snr.values_db", "appears twice"]);
+    let ldpc = "scenarios/ldpc49-bp-awgn.toml";
+    fails_with(&["run", ldpc, "--set", "decoder.alpha=nan"], &["decoder.alpha", "normalisation factor"]);
+    fails_with(&["run", ldpc, "--set", "decoder.beta=-0.5"], &["decoder.beta", "offset"]);
+    fails_with(
+        &["run", "scenarios/quick.toml", "--set", "text.repeats=1000000000000"],
+        &["text.repeats", "more than the"],
+    );
+    // A code without information bits: H = I (3 × 3).
+    let dir = tempfile::tempdir().unwrap();
+    let h = write(dir.path(), "identity.alist", "3 3\n1 1\n1 1 1\n1 1 1\n1\n2\n3\n1\n2\n3\n");
+    fails_with(
+        &["run", ldpc, "--set", &format!("code.file={}", h.display()), "--out", dir.path().join("o").to_str().unwrap()],
+        &["identity.alist", "no information bits"],
+    );
+    // `sim slurm` checks what `sim run` would, before anything reaches a cluster.
+    let slurm_out = dir.path().join("s");
+    fails_with(
+        &[
+            "slurm",
+            "scenarios/quick.toml",
+            "--shards",
+            "2",
+            "--set",
+            "text.file=/nonexistent.txt",
+            "--out",
+            slurm_out.to_str().unwrap(),
+        ],
+        &["/nonexistent.txt"],
+    );
+    assert!(!slurm_out.join("slurm").exists(), "no scripts written for a scenario that cannot run");
+    // A missing code file is named once, with both places looked in.
+    let out = sim(&["run", ldpc, "--set", "code.file=nowhere.alist", "--out", dir.path().join("p").to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(!out.status.success() && err.contains("nowhere.alist") && err.contains("working directory"), "{err}");
+}

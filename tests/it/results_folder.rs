@@ -151,3 +151,19 @@ fn nonsense_numbers_are_refused_before_anything_runs() {
     let err = stderr(&out);
     assert!(!out.status.success() && err.contains("nowhere.alist") && err.contains("working directory"), "{err}");
 }
+
+#[test]
+fn sim_runs_from_any_folder_without_the_source_tree() {
+    // The Huffman codebook is embedded; the text set is found beside the scenario.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate::common::root().join("scenarios/quick.toml");
+    let out = dir.path().join("q");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
+        .args(["--set", "snr.values_db=[6]", "--set", "metrics.similarity=false"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(crate::common::result_rows(&out).len(), 3);
+}

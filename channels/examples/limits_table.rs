@@ -1,0 +1,30 @@
+//! Prints the capacity limits and finite-blocklength bounds for the codes and message sizes of the
+//! project: `cargo run --release -p lmsscc-channels --example limits_table [BLER...]`
+//! (default BLER 1e-2 1e-4). Values are Eb/N0 in dB (Es/N0 in brackets).
+use channels::limits::*;
+
+fn main() {
+    let targets: Vec<f64> = std::env::args().skip(1).map(|a| a.parse().expect("BLER")).collect();
+    let targets = if targets.is_empty() { vec![1e-2, 1e-4] } else { targets };
+    println!("Shannon limit (any rate -> 0): Eb/N0 = {:.3} dB", shannon_limit_ebn0_db());
+    for (n, k) in [(49usize, 24usize), (128, 64), (284, 128), (63, 36), (31, 16)] {
+        let r = k as f64 / n as f64;
+        let cap = biawgn_capacity_limit_esn0_db(r);
+        println!(
+            "\n({n},{k}) R = {r:.4}: BI-AWGN capacity limit Eb/N0 = {:.3} dB (Es/N0 {:.3}); Gaussian-input {:.3} dB",
+            ebn0_db(cap, n, k),
+            cap,
+            ebn0_db(awgn_capacity_limit_esn0_db(r), n, k)
+        );
+        for &t in &targets {
+            let row: Vec<String> = Bound::ALL
+                .iter()
+                .map(|b| {
+                    let s = min_esn0_db(*b, n, k, t);
+                    format!("{} {:.3} ({:.3})", b.name(), ebn0_db(s, n, k), s)
+                })
+                .collect();
+            println!("  BLER {t:.0e}: {}", row.join("; "));
+        }
+    }
+}

@@ -52,20 +52,21 @@ pub struct Scratch {
     llr: Vec<f32>,
     rel: Vec<f32>,
     perm: Vec<u32>,
-    /// k rows × nw words: the generator with permuted columns, reduced in place.
+    /// k rows × nw words: the generator with permuted columns, reduced in place to G', then
+    /// restricted to the parity positions.
     g: Vec<u64>,
     /// Permuted column index of each MRB row's pivot (decreasing reliability).
     pivots: Vec<u32>,
     is_pivot: Vec<bool>,
     /// Permuted positions outside the MRB, in order.
     parity_pos: Vec<u32>,
-    /// Reliability of each parity position.
-    parity_rel: Vec<f32>,
-    /// k rows × pw words: each MRB row of G' restricted to the parity positions.
-    prow: Vec<u64>,
-    /// Hard decisions on the parity positions (pw words) and on the MRB (k bits as bytes).
+    /// Reliability of each permuted position.
+    rel_perm: Vec<f32>,
+    /// Parity positions as a bit mask over permuted positions (nw words).
+    mask: Vec<u64>,
+    /// Parity mismatch of the order-0 codeword against the hard decisions (nw words).
     base: Vec<u64>,
-    /// Work vectors: partial XORs for nested flip loops (3 × pw words).
+    /// Work vectors: partial XORs for nested flip loops (3 × nw words).
     acc: Vec<u64>,
     hard: Vec<u8>,
     best_flips: [usize; MAX_ORDER],
@@ -95,7 +96,7 @@ impl OsdDecoder {
 
     pub fn scratch(&self) -> Scratch {
         let (n, k) = (self.n, self.k);
-        let pw = (n - k).div_ceil(64).max(1);
+        let pw = self.nw;
         Scratch {
             llr: vec![0.0; n],
             rel: vec![0.0; n],
@@ -104,8 +105,8 @@ impl OsdDecoder {
             pivots: Vec::with_capacity(k),
             is_pivot: vec![false; n],
             parity_pos: Vec::with_capacity(n),
-            parity_rel: Vec::with_capacity(n),
-            prow: vec![0; k * pw],
+            rel_perm: vec![0.0; n],
+            mask: vec![0; pw],
             base: vec![0; pw],
             acc: vec![0; 3 * pw],
             hard: vec![0; n],
@@ -153,23 +154,25 @@ impl OsdDecoder {
         }
         s.pivots.clear();
         s.is_pivot.fill(false);
+        let g = &mut s.g[..];
         for j in 0..n {
             let rank = s.pivots.len();
             if rank == k {
                 break;
             }
             let (word, bit) = (j / 64, 1u64 << (j % 64));
-            let Some(p) = (rank..k).find(|&r| s.g[r * nw + word] & bit != 0) else { continue };
+            let Some(p) = (rank..k).find(|&r| g[r * nw + word] & bit != 0) else { continue };
             if p != rank {
                 for w in 0..nw {
-                    s.g.swap(p * nw + w, rank * nw + w);
+                    g.swap(p * nw + w, rank * nw + w);
                 }
             }
-            for r in 0..k {
-                if r != rank && s.g[r * nw + word] & bit != 0 {
-                    for w in 0..nw {
-                        let v = s.g[rank * nw + w];
-                        s.g[r * nw + w] ^= v;
+            let (head, tail) = g.split_at_mut(rank * nw);
+            let (pivot_row, tail) = tail.split_at_mut(nw);
+            for row in head.chunks_exact_mut(nw).chain(tail.chunks_exact_mut(nw)) {
+                if row[word] & bit != 0 {
+                    for (x, &y) in row.iter_mut().zip(pivot_row.iter()) {
+                        *x ^= y;
                     }
                 }
             }
@@ -178,38 +181,35 @@ impl OsdDecoder {
         }
         debug_assert_eq!(s.pivots.len(), k, "generator rows are independent");
 
-        // Parity positions and each MRB row restricted to them.
+        // Restrict each row of G' to the parity positions (clear the MRB columns, where G' is the
+        // identity), in place: candidates then live in permuted-position space, nw words each.
         s.parity_pos.clear();
-        s.parity_rel.clear();
+        s.base.fill(0);
         for j in 0..n {
+            let orig = s.perm[j] as usize;
+            s.rel_perm[j] = s.rel[orig];
             if !s.is_pivot[j] {
                 s.parity_pos.push(j as u32);
-                s.parity_rel.push(s.rel[s.perm[j] as usize]);
+                // `base` = parity mismatch of the order-0 codeword against the hard decisions;
+                // start from the hard decisions on the parity positions.
+                s.base[j / 64] |= (s.hard[orig] as u64) << (j % 64);
             }
         }
-        let pw = s.base.len();
-        s.prow.fill(0);
-        for r in 0..k {
-            for (q, &j) in s.parity_pos.iter().enumerate() {
-                let j = j as usize;
-                if s.g[r * nw + j / 64] >> (j % 64) & 1 == 1 {
-                    s.prow[r * pw + q / 64] |= 1 << (q % 64);
-                }
+        s.mask.fill(0);
+        for &j in &s.parity_pos {
+            s.mask[j as usize / 64] |= 1 << (j % 64);
+        }
+        for row in s.g.chunks_exact_mut(nw) {
+            for (x, &m) in row.iter_mut().zip(&s.mask) {
+                *x &= m;
             }
         }
-
-        // 3. Order 0: re-encode the MRB hard decisions; `base` = parity mismatch against the hard
-        // decisions (1 where the re-encoded bit differs from the hard decision).
-        s.base.fill(0);
-        for (q, &j) in s.parity_pos.iter().enumerate() {
-            if s.hard[s.perm[j as usize] as usize] == 1 {
-                s.base[q / 64] |= 1 << (q % 64);
-            }
-        }
+        let pw = nw;
+        // 3. Order 0: re-encode the MRB hard decisions.
         for (r, &j) in s.pivots.iter().enumerate() {
             if s.hard[s.perm[j as usize] as usize] == 1 {
                 for w in 0..pw {
-                    s.base[w] ^= s.prow[r * pw + w];
+                    s.base[w] ^= s.g[r * pw + w];
                 }
             }
         }
@@ -228,7 +228,7 @@ impl OsdDecoder {
             }
             sum
         };
-        let mut best = parity_cost(&s.base, f32::INFINITY, &s.parity_rel);
+        let mut best = parity_cost(&s.base, f32::INFINITY, &s.rel_perm);
         s.best_count = 0;
         let mut candidates = 1u64;
 
@@ -245,10 +245,10 @@ impl OsdDecoder {
                     break 'one;
                 }
                 for w in 0..pw {
-                    acc1[w] = s.base[w] ^ s.prow[a * pw + w];
+                    acc1[w] = s.base[w] ^ s.g[a * pw + w];
                 }
                 candidates += 1;
-                let d = ca + parity_cost(acc1, best - ca, &s.parity_rel);
+                let d = ca + parity_cost(acc1, best - ca, &s.rel_perm);
                 if d < best {
                     best = d;
                     s.best_flips[0] = a;
@@ -263,10 +263,10 @@ impl OsdDecoder {
                         break;
                     }
                     for w in 0..pw {
-                        acc2[w] = acc1[w] ^ s.prow[b * pw + w];
+                        acc2[w] = acc1[w] ^ s.g[b * pw + w];
                     }
                     candidates += 1;
-                    let d = cb + parity_cost(acc2, best - cb, &s.parity_rel);
+                    let d = cb + parity_cost(acc2, best - cb, &s.rel_perm);
                     if d < best {
                         best = d;
                         s.best_flips[..2].copy_from_slice(&[a, b]);
@@ -281,10 +281,10 @@ impl OsdDecoder {
                             break;
                         }
                         for w in 0..pw {
-                            acc3[w] = acc2[w] ^ s.prow[c * pw + w];
+                            acc3[w] = acc2[w] ^ s.g[c * pw + w];
                         }
                         candidates += 1;
-                        let d = cc + parity_cost(acc3, best - cc, &s.parity_rel);
+                        let d = cc + parity_cost(acc3, best - cc, &s.rel_perm);
                         if d < best {
                             best = d;
                             s.best_flips = [a, b, c];
@@ -308,12 +308,12 @@ impl OsdDecoder {
         }
         for &r in &s.best_flips[..s.best_count] {
             for w in 0..pw {
-                s.acc[w] ^= s.prow[r * pw + w];
+                s.acc[w] ^= s.g[r * pw + w];
             }
         }
-        for (q, &j) in s.parity_pos.iter().enumerate() {
-            let orig = s.perm[j as usize] as usize;
-            out[orig] = s.hard[orig] ^ ((s.acc[q / 64] >> (q % 64)) & 1) as u8;
+        for &j in &s.parity_pos {
+            let (j, orig) = (j as usize, s.perm[j as usize] as usize);
+            out[orig] = s.hard[orig] ^ ((s.acc[j / 64] >> (j % 64)) & 1) as u8;
         }
         candidates
     }

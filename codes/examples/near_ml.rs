@@ -1,6 +1,7 @@
 //! BP-5, BP-50 and OSD next to the finite-blocklength bounds: −ln(BER) and BLER per Eb/N0 on BPSK/AWGN
 //! (ECCT conventions, all-zero codeword; every decoder here is symmetric, so that is a random
-//! codeword in distribution). Prints markdown rows.
+//! codeword in distribution). Prints markdown rows. A point without any frame error prints the 95 %
+//! upper limit 3/frames on its BLER (and on its BER, since BER ≤ BLER) as `> −ln / < BLER`.
 //!
 //! `[EBN0=1,2,3,4,5,6] cargo run --release -p lmsscc-codes --example near_ml -- FILE TARGET_FE MAX_FRAMES SPEC...`
 //! e.g. `... -- codes/matrices/LDPC_N49_K24.alist 200 1000000 SPA-5 SPA-50 OSD-2`.
@@ -45,7 +46,13 @@ fn main() {
             .map(|&ebn0| {
                 let p =
                     awgn::simulate(dec.as_ref(), ebn0, code.rate(), 2000 + (10.0 * ebn0) as u64, target, max_frames);
-                format!("{:.2} / {:.2e} [{}/{}]", p.neg_ln_ber(), p.fer(), p.frame_errors, p.frames)
+                if p.frame_errors == 0 {
+                    // No error seen: 95 % upper limit 3/frames on the FER, and BER ≤ FER.
+                    let up = 3.0 / p.frames as f64;
+                    format!("> {:.2} / < {:.1e} [0/{}]", -up.ln(), up, p.frames)
+                } else {
+                    format!("{:.2} / {:.2e} [{}/{}]", p.neg_ln_ber(), p.fer(), p.frame_errors, p.frames)
+                }
             })
             .collect();
         println!("| {} | {} |", spec.name(), cells.join(" | "));

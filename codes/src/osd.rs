@@ -118,7 +118,19 @@ impl OsdDecoder {
     /// Decodes one frame into `out` (n bits, original order). Returns the number of candidate
     /// codewords scored.
     pub fn decode_frame(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> u64 {
-        let (n, k, nw) = (self.n, self.k, self.nw);
+        // Codes up to n = 128 get a copy with the row length (in words) known at compile time,
+        // which lets the row operations unroll; the result is the same.
+        match self.nw {
+            1 => self.decode_frame_words::<1>(input, out, s),
+            2 => self.decode_frame_words::<2>(input, out, s),
+            _ => self.decode_frame_words::<0>(input, out, s),
+        }
+    }
+
+    /// `W` = words per row if known at compile time, 0 otherwise.
+    fn decode_frame_words<const W: usize>(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> u64 {
+        let nw = if W > 0 { W } else { self.nw };
+        let (n, k) = (self.n, self.k);
         assert_eq!(input.len(), n);
         assert_eq!(out.len(), n);
         for j in 0..n {

@@ -27,4 +27,17 @@ fn main() {
             println!("  BLER {t:.0e}: {}", row.join("; "));
         }
     }
+    // The message the issue asks about: ~128 bits in ~284 BPSK symbols, either as one block or as
+    // six LDPC(49,24)-sized blocks (144 info bits, 294 symbols), where the message fails if any
+    // block fails: per-block BLER p with 1 − (1 − p)^6 = target.
+    println!("\nmessage of 128 bits: least Es/N0 (dB) for message error rate T");
+    for &t in &targets {
+        let p = 1.0 - (1.0 - t).powf(1.0 / 6.0);
+        let one: Vec<String> =
+            Bound::ALL.iter().map(|b| format!("{} {:.3}", b.name(), min_esn0_db(*b, 284, 128, t))).collect();
+        let six: Vec<String> =
+            Bound::ALL.iter().map(|b| format!("{} {:.3}", b.name(), min_esn0_db(*b, 49, 24, p))).collect();
+        println!("  T = {t:.0e}: one (284,128) block: {}", one.join("; "));
+        println!("           six (49,24) blocks (per-block BLER {p:.3e}): {}", six.join("; "));
+    }
 }

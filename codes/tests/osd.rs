@@ -230,3 +230,21 @@ fn osd_beats_bp50_on_ldpc_49_24() {
         assert!(3 * p_osd.bit_errors < p_bp.bit_errors, "OSD-2 should have < 1/3 of BP-50's bit errors at {ebn0} dB");
     }
 }
+
+/// Degenerate codes: k = 0 (only the zero word) and k = n (no checks: OSD-0 is the hard decision).
+#[test]
+fn degenerate_codes() {
+    use codes::SparseH;
+    let zero =
+        Arc::new(LdpcCode::from_sparse(SparseH { n: 3, checks: vec![vec![0], vec![1], vec![2]] }, "k0").unwrap());
+    let full = Arc::new(LdpcCode::from_sparse(SparseH { n: 5, checks: vec![] }, "k5").unwrap());
+    assert_eq!((zero.k(), full.k()), (0, 5));
+    for order in 0..=3 {
+        let mut out = [9u8; 3];
+        OsdDecoder::new(&zero, order).decode_batch(&[-1.0, f32::NAN, 2.0], &mut out);
+        assert_eq!(out, [0, 0, 0]);
+        let mut out = [9u8; 5];
+        OsdDecoder::new(&full, order).decode_batch(&[-1.0, 3.0, -0.5, f32::NEG_INFINITY, 0.0], &mut out);
+        assert_eq!(out, [1, 0, 1, 1, 0]);
+    }
+}

@@ -100,21 +100,26 @@ pub fn awgn_capacity(esn0_db: f64) -> f64 {
 /// Bisection for the Es/N0 (dB) where the decreasing `f` crosses `target`, searched in
 /// [−60, 40] dB; returns +inf if even 40 dB is not enough, −60 if −60 dB already is.
 fn solve_decreasing(f: impl Fn(f64) -> f64, target: f64) -> f64 {
-    let (mut lo, mut hi) = (-60.0, 40.0);
+    let (lo, hi) = (-60.0, 40.0);
     if f(hi) > target {
         return f64::INFINITY;
     }
     if f(lo) <= target {
         return lo;
     }
-    for _ in 0..60 {
+    bisect(lo, hi, 1e-6, |x| f(x) > target)
+}
+
+/// Bisection on `[lo, hi]` for the point where `go_right` turns from true to false, to width `tol`.
+fn bisect(mut lo: f64, mut hi: f64, tol: f64, go_right: impl Fn(f64) -> bool) -> f64 {
+    for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if f(mid) > target {
+        if go_right(mid) {
             lo = mid;
         } else {
             hi = mid;
         }
-        if hi - lo < 1e-6 {
+        if hi - lo < tol {
             break;
         }
     }
@@ -258,19 +263,7 @@ fn ln_cone_fraction(n: usize, theta: f64) -> f64 {
 /// Half-angle θ ∈ (0, π/2] of the cone holding 1/2^k of the sphere in R^n.
 fn sp59_theta(n: usize, k: usize) -> f64 {
     let target = -(k as f64) * LN_2;
-    let (mut lo, mut hi) = (1e-12, PI / 2.0);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if ln_cone_fraction(n, mid) < target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo < 1e-15 {
-            break;
-        }
-    }
-    0.5 * (lo + hi)
+    bisect(1e-12, PI / 2.0, 1e-15, |theta| ln_cone_fraction(n, theta) < target)
 }
 
 /// Shannon's 1959 sphere-packing lower bound on the block error probability of any code with

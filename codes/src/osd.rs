@@ -66,6 +66,8 @@ pub struct Scratch {
     mask: Vec<u64>,
     /// Parity mismatch of the order-0 codeword against the hard decisions (nw words).
     base: Vec<u64>,
+    /// Reliability of each MRB row's position (k).
+    mrb_rel: Vec<f32>,
     /// Work vectors: partial XORs for nested flip loops (3 × nw words).
     acc: Vec<u64>,
     hard: Vec<u8>,
@@ -108,7 +110,8 @@ impl OsdDecoder {
             rel_perm: vec![0.0; n],
             mask: vec![0; pw],
             base: vec![0; pw],
-            acc: vec![0; 3 * pw],
+            mrb_rel: vec![0.0; k],
+            acc: vec![0; MAX_ORDER * pw],
             hard: vec![0; n],
             best_flips: [0; MAX_ORDER],
             best_count: 0,
@@ -225,86 +228,32 @@ impl OsdDecoder {
                 }
             }
         }
-        let parity_cost = |v: &[u64], limit: f32, prel: &[f32]| -> f32 {
-            let mut sum = 0.0f32;
-            for (w, &word) in v.iter().enumerate() {
-                let mut b = word;
-                while b != 0 {
-                    let q = w * 64 + b.trailing_zeros() as usize;
-                    b &= b - 1;
-                    sum += prel[q];
-                }
-                if sum >= limit {
-                    return sum;
-                }
-            }
-            sum
-        };
-        let mut best = parity_cost(&s.base, f32::INFINITY, &s.rel_perm);
+        let best = parity_cost(&s.base, f32::INFINITY, &s.rel_perm);
         s.best_count = 0;
         let mut candidates = 1u64;
 
-        // Order-i reprocessing over MRB flips, least reliable MRB positions first.
+        // Order-i reprocessing over MRB flips, least reliable MRB positions first: MRB row r has
+        // reliability rel[perm[pivots[r]]], and pivots come in decreasing reliability.
         if self.order >= 1 && best > 0.0 {
-            // MRB row r has reliability rel[perm[pivots[r]]]; pivots are in decreasing reliability,
-            // so iterate r from k−1 down to 0.
-            let mrel = |r: usize| s.rel[s.perm[s.pivots[r] as usize] as usize];
-            let (acc1, rest) = s.acc.split_at_mut(pw);
-            let (acc2, acc3) = rest.split_at_mut(pw);
-            'one: for a in (0..k).rev() {
-                let ca = mrel(a);
-                if ca >= best {
-                    break 'one;
-                }
-                for w in 0..pw {
-                    acc1[w] = s.base[w] ^ s.g[a * pw + w];
-                }
-                candidates += 1;
-                let d = ca + parity_cost(acc1, best - ca, &s.rel_perm);
-                if d < best {
-                    best = d;
-                    s.best_flips[0] = a;
-                    s.best_count = 1;
-                }
-                if self.order < 2 {
-                    continue;
-                }
-                for b in (0..a).rev() {
-                    let cb = ca + mrel(b);
-                    if cb >= best {
-                        break;
-                    }
-                    for w in 0..pw {
-                        acc2[w] = acc1[w] ^ s.g[b * pw + w];
-                    }
-                    candidates += 1;
-                    let d = cb + parity_cost(acc2, best - cb, &s.rel_perm);
-                    if d < best {
-                        best = d;
-                        s.best_flips[..2].copy_from_slice(&[a, b]);
-                        s.best_count = 2;
-                    }
-                    if self.order < 3 {
-                        continue;
-                    }
-                    for c in (0..b).rev() {
-                        let cc = cb + mrel(c);
-                        if cc >= best {
-                            break;
-                        }
-                        for w in 0..pw {
-                            acc3[w] = acc2[w] ^ s.g[c * pw + w];
-                        }
-                        candidates += 1;
-                        let d = cc + parity_cost(acc3, best - cc, &s.rel_perm);
-                        if d < best {
-                            best = d;
-                            s.best_flips = [a, b, c];
-                            s.best_count = 3;
-                        }
-                    }
-                }
+            for r in 0..k {
+                s.mrb_rel[r] = s.rel[s.perm[s.pivots[r] as usize] as usize];
             }
+            let mut search = Search {
+                order: self.order,
+                pw,
+                g: &s.g,
+                mrb_rel: &s.mrb_rel,
+                rel_perm: &s.rel_perm,
+                best,
+                flips: [0; MAX_ORDER],
+                best_flips: [0; MAX_ORDER],
+                best_count: 0,
+                candidates: 0,
+            };
+            search.run(0, k, 0.0, &s.base, &mut s.acc);
+            candidates += search.candidates;
+            s.best_flips = search.best_flips;
+            s.best_count = search.best_count;
         }
 
         // 4. Rebuild the winner: MRB bits = hard decisions with the flips, parity bits from G'.
@@ -359,5 +308,66 @@ impl crate::Decoder for OsdDecoder {
 
     fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats {
         self.decode_batch_counting(llr, bits).0
+    }
+}
+
+/// `Σ prel[j]` over the set bits j of `v`; may stop early once the sum reaches `limit`.
+fn parity_cost(v: &[u64], limit: f32, prel: &[f32]) -> f32 {
+    let mut sum = 0.0f32;
+    for (w, &word) in v.iter().enumerate() {
+        let mut b = word;
+        while b != 0 {
+            let q = w * 64 + b.trailing_zeros() as usize;
+            b &= b - 1;
+            sum += prel[q];
+        }
+        if sum >= limit {
+            return sum;
+        }
+    }
+    sum
+}
+
+/// Depth-first reprocessing over flip sets of up to `order` MRB rows, each set in decreasing row
+/// index (increasing reliability), with the exact cut-off described in the module docs.
+struct Search<'a> {
+    order: usize,
+    pw: usize,
+    g: &'a [u64],
+    mrb_rel: &'a [f32],
+    rel_perm: &'a [f32],
+    best: f32,
+    flips: [usize; MAX_ORDER],
+    best_flips: [usize; MAX_ORDER],
+    best_count: usize,
+    candidates: u64,
+}
+
+impl Search<'_> {
+    /// Adds one more flip (number `level`) among rows `0..upto` to a set costing `cost` whose
+    /// parity mismatch is `prev`; `accs` holds the work vectors of this and deeper levels.
+    fn run(&mut self, level: usize, upto: usize, cost: f32, prev: &[u64], accs: &mut [u64]) {
+        let pw = self.pw;
+        let (cur, deeper) = accs.split_at_mut(pw);
+        for r in (0..upto).rev() {
+            let c = cost + self.mrb_rel[r];
+            if c >= self.best {
+                break;
+            }
+            for w in 0..pw {
+                cur[w] = prev[w] ^ self.g[r * pw + w];
+            }
+            self.candidates += 1;
+            self.flips[level] = r;
+            let d = c + parity_cost(cur, self.best - c, self.rel_perm);
+            if d < self.best {
+                self.best = d;
+                self.best_flips = self.flips;
+                self.best_count = level + 1;
+            }
+            if level + 1 < self.order {
+                self.run(level + 1, r, c, cur, deeper);
+            }
+        }
     }
 }

@@ -193,6 +193,7 @@ fn build_decoder(s: &Scenario, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow
         DecoderKindName::NormalizedMinSum => DecoderKind::NormalizedMinSum { alpha: d.alpha },
         DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
         DecoderKindName::Ecct => return build_ecct(s, code, code_path),
+        DecoderKindName::Osd => DecoderKind::Osd { order: d.order },
     };
     let schedule = match d.schedule {
         ScheduleName::Flooding => Schedule::Flooding,

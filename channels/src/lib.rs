@@ -10,6 +10,7 @@
 //! depend on how work is split across threads.
 
 pub mod channel;
+pub mod limits;
 pub mod modulation;
 pub mod rng;
 pub mod snr;

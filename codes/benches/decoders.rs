@@ -2,14 +2,16 @@
 //! decoder measured in the same run on the same frames.
 //!
 //! `cargo bench -p lmsscc-codes` (optional env: `BENCH_FRAMES` (default 4000), `BENCH_EBN0` (default
-//! `3,5`)). Frames: BPSK over
+//! `3,5`), `BENCH_OSD_FRAMES` (default 1000): the first frames of the same set, for OSD-0..3, with
+//! SPA-50 ET timed again on those frames as the baseline of the ratio column; `BENCH_OSD_ONLY=1`
+//! skips the BP rows). Frames: BPSK over
 //! AWGN, all-zero codeword, ECCT Eb/N0 convention. Ours runs inside a 1-thread rayon pool.
 //! ldpc-toolbox always stops early, so its numbers compare with our "ET on" rows; it also skips
 //! decoding when the channel word is already valid, as ours does with ET on.
 #[path = "../tests/support/awgn.rs"]
 mod awgn;
 
-use codes::{Decoder, DecoderSpec, LdpcCode};
+use codes::{Decoder, DecoderSpec, LdpcCode, OsdDecoder};
 use ldpc_toolbox::decoder::arithmetic::{Phif64, Tanhf64};
 use ldpc_toolbox::decoder::flooding::Decoder as PeerFlooding;
 use ldpc_toolbox::sparse::SparseMatrix;
@@ -59,6 +61,28 @@ fn ours(dec: &dyn Decoder, llr: &[f32], n: usize, et: bool) -> Row {
         fer: fe as f64 / frames,
         mean_iterations: stats.iterations as f64 / frames,
     }
+}
+
+/// OSD-0..3 on the first `frames` frames, next to SPA-50 ET on the same frames.
+fn osd_rows(code: &Arc<LdpcCode>, llr: &[f32], frames: usize) {
+    let n = code.n();
+    let llr = &llr[..frames.min(llr.len() / n) * n];
+    let mut spa: DecoderSpec = "SPA-50".parse().unwrap();
+    spa.early_termination = true;
+    let base = ours(spa.build(code.clone()).as_ref(), llr, n, true);
+    println!("  -- OSD on the first {} frames; ratio vs ours SPA-50 ET on the same frames", llr.len() / n);
+    print(&base, None);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    for order in 0..=3 {
+        let dec = OsdDecoder::new(code, order);
+        let mut row = ours(&dec, llr, n, true);
+        row.label = format!("ours OSD-{order}");
+        let mut bits = vec![0u8; llr.len()];
+        let (_, candidates) = pool.install(|| dec.decode_batch_counting(llr, &mut bits));
+        row.mean_iterations = candidates as f64 / (llr.len() / n) as f64;
+        print(&row, Some(&base));
+    }
+    println!("  (for OSD the last column is the mean number of candidate codewords scored per frame)");
 }
 
 fn peer<A: ldpc_toolbox::decoder::arithmetic::DecoderArithmetic>(
@@ -112,6 +136,7 @@ fn print(row: &Row, reference: Option<&Row>) {
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("matrices");
     let frames: usize = std::env::var("BENCH_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
+    let osd_frames: usize = std::env::var("BENCH_OSD_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let points: Vec<f64> = std::env::var("BENCH_EBN0")
         .map(|v| v.split(',').map(|x| x.parse().unwrap()).collect())
         .unwrap_or(vec![3.0, 5.0]);
@@ -127,7 +152,8 @@ fn main() {
         let mut llr = vec![0f32; frames * n];
         awgn::fill_llrs(&mut rng, awgn::sigma(ebn0, code.rate()), &mut llr);
         println!("\n{} (n = {n}, k = {}, {} edges) at Eb/N0 = {ebn0} dB", code.name(), code.k(), code.edges());
-        for iterations in [5usize, 50] {
+        let osd_only = std::env::var_os("BENCH_OSD_ONLY").is_some();
+        for iterations in [5usize, 50].into_iter().filter(|_| !osd_only) {
             let peer_phi = peer("SPA(Phif64)", &code, Phif64::new(), &llr, iterations);
             let peer_tanh = peer("SPA(Tanhf64)", &code, Tanhf64::new(), &llr, iterations);
             print(&peer_phi, None);
@@ -148,5 +174,6 @@ fn main() {
                 }
             }
         }
+        osd_rows(&code, &llr, osd_frames);
     }
 }

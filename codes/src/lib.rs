@@ -1,6 +1,6 @@
 //! Parity-check codes and their decoders: alist/dense loaders, GF(2) systematic encoding, and
 //! batched hard-decision and belief-propagation decoders (sum-product, min-sum; flooding and
-//! layered schedules). LLR convention: positive means bit 0.
+//! layered schedules), and ordered-statistics decoding (OSD, near-ML). LLR convention: positive means bit 0.
 
 // Index loops over fixed lane arrays are deliberate: they are what the compiler vectorizes.
 #![allow(clippy::needless_range_loop, clippy::too_many_arguments)]
@@ -16,6 +16,7 @@ pub mod hard;
 pub mod interleaved;
 pub mod layered;
 pub mod min_sum;
+pub mod osd;
 pub mod sparse;
 pub mod spec;
 pub mod sum_product;
@@ -28,6 +29,7 @@ pub use error::CodeError;
 pub use hard::HardDecision;
 pub use layered::LayeredDecoder;
 pub use min_sum::MinSumDecoder;
+pub use osd::OsdDecoder;
 pub use sparse::SparseH;
 pub use spec::{DecoderKind, DecoderSpec, ParseDecoderError, Schedule};
 pub use sum_product::SumProductDecoder;

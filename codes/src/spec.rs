@@ -2,13 +2,14 @@
 //! termination) that the engine stores in scenarios and turns into a `Box<dyn Decoder>` per code.
 //!
 //! Names round-trip through [`DecoderSpec::name`] and `str::parse`:
-//! `HD`, `SPA-50`, `SPA-L-20`, `NMS0.75-5`, `NMS0.8-L-5`, `OMS0.15-50`. Parsed specs have early
+//! `HD`, `SPA-50`, `SPA-L-20`, `NMS0.75-5`, `NMS0.8-L-5`, `OMS0.15-50`, `OSD-2`. Parsed specs have early
 //! termination on; a bare `NMS`/`OMS` uses α = 0.75 / β = 0.15.
 
 use crate::check_rule::{MinSumCorrection, MinSumRule, SumProductRule};
 use crate::hard::HardDecision;
 use crate::layered::LayeredDecoder;
 use crate::min_sum::{min_sum_label, MinSumDecoder};
+use crate::osd::{OsdDecoder, MAX_ORDER};
 use crate::sum_product::SumProductDecoder;
 use crate::{Decoder, LdpcCode};
 use std::fmt;
@@ -25,6 +26,11 @@ pub enum DecoderKind {
     },
     OffsetMinSum {
         beta: f32,
+    },
+    /// Ordered-statistics decoding of order 0..=3 (`crate::osd`); `schedule`, `iterations` and
+    /// `early_termination` are ignored.
+    Osd {
+        order: u8,
     },
 }
 
@@ -54,6 +60,7 @@ impl DecoderSpec {
         let (it, et, name) = (self.iterations, self.early_termination, self.name());
         match (self.kind, self.schedule) {
             (DecoderKind::Hard, _) => Box::new(HardDecision::new(&code)),
+            (DecoderKind::Osd { order }, _) => Box::new(OsdDecoder::new(&code, order as usize)),
             (DecoderKind::SumProduct, Schedule::Flooding) => Box::new(SumProductDecoder::new(&code, it, et)),
             (DecoderKind::SumProduct, Schedule::Layered) => {
                 Box::new(LayeredDecoder::new(&code, SumProductRule, it, et, name))
@@ -62,7 +69,7 @@ impl DecoderSpec {
                 let correction = match kind {
                     DecoderKind::NormalizedMinSum { alpha } => MinSumCorrection::Normalized(alpha),
                     DecoderKind::OffsetMinSum { beta } => MinSumCorrection::Offset(beta),
-                    _ => unreachable!("hard and sum-product handled above"),
+                    _ => unreachable!("hard, OSD and sum-product handled above"),
                 };
                 match schedule {
                     Schedule::Flooding => Box::new(MinSumDecoder::new(&code, correction, it, et)),
@@ -76,6 +83,7 @@ impl DecoderSpec {
     pub fn name(&self) -> String {
         let rule = match self.kind {
             DecoderKind::Hard => return "HD".into(),
+            DecoderKind::Osd { order } => return format!("OSD-{order}"),
             DecoderKind::SumProduct => "SPA".to_string(),
             DecoderKind::NormalizedMinSum { alpha } => min_sum_label(MinSumCorrection::Normalized(alpha)),
             DecoderKind::OffsetMinSum { beta } => min_sum_label(MinSumCorrection::Offset(beta)),
@@ -93,7 +101,9 @@ impl fmt::Display for DecoderSpec {
 
 /// Why a decoder name could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad decoder name '{name}': {reason} (expected e.g. HD, SPA-50, SPA-L-20, NMS0.75-5, NMS-L-5, OMS0.15-50)")]
+#[error(
+    "bad decoder name '{name}': {reason} (expected e.g. HD, SPA-50, SPA-L-20, NMS0.75-5, NMS-L-5, OMS0.15-50, OSD-2)"
+)]
 pub struct ParseDecoderError {
     pub name: String,
     pub reason: String,
@@ -112,6 +122,17 @@ impl FromStr for DecoderSpec {
                 iterations: 0,
                 early_termination: true,
             });
+        }
+        if let Some(order) = upper.strip_prefix("OSD-") {
+            return match order.parse::<u8>() {
+                Ok(o) if (o as usize) <= MAX_ORDER => Ok(DecoderSpec {
+                    kind: DecoderKind::Osd { order: o },
+                    schedule: Schedule::Flooding,
+                    iterations: 0,
+                    early_termination: true,
+                }),
+                _ => Err(err("OSD order must be 0, 1, 2 or 3")),
+            };
         }
         let parts: Vec<&str> = upper.split('-').collect();
         let (rule, schedule, iters) = match parts.as_slice() {
@@ -137,7 +158,7 @@ impl FromStr for DecoderSpec {
         } else if rule.starts_with("OMS") {
             DecoderKind::OffsetMinSum { beta: param("OMS", DEFAULT_BETA)? }
         } else {
-            return Err(err("unknown rule (HD, SPA, NMS, OMS)"));
+            return Err(err("unknown rule (HD, SPA, NMS, OMS, OSD)"));
         };
         Ok(DecoderSpec { kind, schedule, iterations, early_termination: true })
     }

@@ -9,7 +9,7 @@
 //! `schemes.0.decoder.iterations=5`. Setting a field of a scheme's `code` or `decoder` that the
 //! scheme does not have creates that table with the schema's defaults for its other fields.
 
-use super::{Scenario, ScenarioError};
+use super::ScenarioError;
 
 /// Applies one `key=value` override to the scenario tree.
 pub fn apply_override(tree: &mut toml::Value, arg: &str) -> Result<(), ScenarioError> {
@@ -20,7 +20,7 @@ pub fn apply_override(tree: &mut toml::Value, arg: &str) -> Result<(), ScenarioE
     if let Some(rest) = key.strip_prefix("schemes.") {
         return apply_scheme_override(tree, arg, rest, raw);
     }
-    let schema = toml::Value::try_from(Scenario::default()).expect("the default scenario serializes");
+    let schema = super::schema::key_schema();
     let path: Vec<&str> = key.split('.').collect();
     if lookup(&schema, &path).is_none() {
         return Err(ScenarioError(format!(
@@ -49,7 +49,7 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
         .split_once('.')
         .ok_or_else(|| ScenarioError(format!("--set {arg}: expected schemes.<name or index>.<field>=value")))?;
     let mut schema = toml::Value::try_from(super::SchemeConfig::default()).expect("the default scheme serializes");
-    let defaults = toml::Value::try_from(Scenario::default()).expect("the default scenario serializes");
+    let defaults = super::schema::key_schema();
     schema.as_table_mut().expect("a table").insert("code".into(), defaults["code"].clone());
     schema.as_table_mut().expect("a table").insert("decoder".into(), defaults["decoder"].clone());
     let path: Vec<&str> = field.split('.').collect();

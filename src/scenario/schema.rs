@@ -179,6 +179,8 @@ pub enum DecoderKindName {
     NormalizedMinSum,
     OffsetMinSum,
     Ecct,
+    /// Ordered-statistics decoding of order `decoder.order` (codes::osd).
+    Osd,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +202,24 @@ pub struct DecoderConfig {
     pub alpha: f32,
     /// Offset of offset min-sum.
     pub beta: f32,
+    /// Reprocessing order of `kind = "osd"` (0..=3). Left out of the resolved config at its
+    /// default, so the config hashes of earlier results folders do not change.
+    #[serde(skip_serializing_if = "is_default_osd_order")]
+    pub order: u8,
+}
+
+fn is_default_osd_order(order: &u8) -> bool {
+    *order == DEFAULT_OSD_ORDER
+}
+
+const DEFAULT_OSD_ORDER: u8 = 2;
+
+/// The default scenario as a TOML tree that also shows the fields left out of the resolved config
+/// at their defaults (`decoder.order`), so they stay valid `--set` keys.
+pub(crate) fn key_schema() -> toml::Value {
+    let mut s = Scenario::default();
+    s.decoder.order = DEFAULT_OSD_ORDER + 1;
+    toml::Value::try_from(s).expect("the default scenario serializes")
 }
 
 impl Default for DecoderConfig {
@@ -211,6 +231,7 @@ impl Default for DecoderConfig {
             early_termination: true,
             alpha: 0.8,
             beta: 0.15,
+            order: DEFAULT_OSD_ORDER,
         }
     }
 }

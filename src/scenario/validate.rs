@@ -60,11 +60,17 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
         );
     }
     if s.decoder.iterations == 0
-        && !matches!(s.decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct)
+        && !matches!(
+            s.decoder.kind,
+            super::DecoderKindName::Hard | super::DecoderKindName::Ecct | super::DecoderKindName::Osd
+        )
     {
         return fail("decoder", "iterations", "belief propagation needs at least one iteration");
     }
     check_decoder_factors(&s.decoder, &|key, msg| fail("decoder", key, msg))?;
+    if s.decoder.order as usize > codes::osd::MAX_ORDER {
+        return fail("decoder", "order", "OSD supports orders 0 to 3");
+    }
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
         return fail("channel", "mean_square_gain", "must be a positive number");
     }
@@ -159,11 +165,17 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         }
         let decoder = scheme.decoder.as_ref().unwrap_or(&s.decoder);
         if decoder.iterations == 0
-            && !matches!(decoder.kind, super::DecoderKindName::Hard | super::DecoderKindName::Ecct)
+            && !matches!(
+                decoder.kind,
+                super::DecoderKindName::Hard | super::DecoderKindName::Ecct | super::DecoderKindName::Osd
+            )
         {
             return here("decoder.iterations", "belief propagation needs at least one iteration");
         }
         check_decoder_factors(decoder, &|key, msg| here(&format!("decoder.{key}"), msg))?;
+        if decoder.order as usize > codes::osd::MAX_ORDER {
+            return here("decoder.order", "OSD supports orders 0 to 3");
+        }
         if scheme.source.is_jscc() {
             if scheme.code.is_some() || scheme.decoder.is_some() {
                 return here("code", "a JSCC scheme sends real values, it has no channel code or decoder to configure");

@@ -9,6 +9,7 @@ mod ecct_decoder;
 mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;
+mod osd_link;
 mod reference_results;
 mod results_folder;
 mod resume;

@@ -112,6 +112,7 @@ impl<'a> LinkSpec<'a> {
             DecoderKindName::NormalizedMinSum => DecoderKind::NormalizedMinSum { alpha: d.alpha },
             DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
             DecoderKindName::Ecct => return self.build_ecct(code, code_path),
+            DecoderKindName::Osd => DecoderKind::Osd { order: d.order },
         };
         let schedule = match d.schedule {
             ScheduleName::Flooding => Schedule::Flooding,

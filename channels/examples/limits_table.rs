@@ -1,0 +1,43 @@
+//! Prints the capacity limits and finite-blocklength bounds for the codes and message sizes of the
+//! project: `cargo run --release -p lmsscc-channels --example limits_table [BLER...]`
+//! (default BLER 1e-2 1e-4). Values are Eb/N0 in dB (Es/N0 in brackets).
+use channels::limits::*;
+
+fn main() {
+    let targets: Vec<f64> = std::env::args().skip(1).map(|a| a.parse().expect("BLER")).collect();
+    let targets = if targets.is_empty() { vec![1e-2, 1e-4] } else { targets };
+    println!("Shannon limit (any rate -> 0): Eb/N0 = {:.3} dB", shannon_limit_ebn0_db());
+    for (n, k) in [(49usize, 24usize), (128, 64), (284, 128), (63, 36), (31, 16)] {
+        let r = k as f64 / n as f64;
+        let cap = biawgn_capacity_limit_esn0_db(r);
+        println!(
+            "\n({n},{k}) R = {r:.4}: BI-AWGN capacity limit Eb/N0 = {:.3} dB (Es/N0 {:.3}); Gaussian-input {:.3} dB",
+            ebn0_db(cap, n, k),
+            cap,
+            ebn0_db(awgn_capacity_limit_esn0_db(r), n, k)
+        );
+        for &t in &targets {
+            let row: Vec<String> = Bound::ALL
+                .iter()
+                .map(|b| {
+                    let s = min_esn0_db(*b, n, k, t);
+                    format!("{} {:.3} ({:.3})", b.name(), ebn0_db(s, n, k), s)
+                })
+                .collect();
+            println!("  BLER {t:.0e}: {}", row.join("; "));
+        }
+    }
+    // The message the issue asks about: ~128 bits in ~284 BPSK symbols, either as one block or as
+    // six LDPC(49,24)-sized blocks (144 info bits, 294 symbols), where the message fails if any
+    // block fails: per-block BLER p with 1 − (1 − p)^6 = target.
+    println!("\nmessage of 128 bits: least Es/N0 (dB) for message error rate T");
+    for &t in &targets {
+        let p = 1.0 - (1.0 - t).powf(1.0 / 6.0);
+        let one: Vec<String> =
+            Bound::ALL.iter().map(|b| format!("{} {:.3}", b.name(), min_esn0_db(*b, 284, 128, t))).collect();
+        let six: Vec<String> =
+            Bound::ALL.iter().map(|b| format!("{} {:.3}", b.name(), min_esn0_db(*b, 49, 24, p))).collect();
+        println!("  T = {t:.0e}: one (284,128) block: {}", one.join("; "));
+        println!("           six (49,24) blocks (per-block BLER {p:.3e}): {}", six.join("; "));
+    }
+}

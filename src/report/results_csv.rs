@@ -68,6 +68,24 @@ pub struct ResultRow {
     pub energy_per_message_db: Option<f64>,
 }
 
+impl ResultRow {
+    /// The row as one `results.csv` line (no header), newline included.
+    pub fn csv_line(&self) -> anyhow::Result<Vec<u8>> {
+        let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        wtr.serialize(self)?;
+        Ok(wtr.into_inner()?)
+    }
+
+    /// sha256 of [`ResultRow::csv_line`]: `run.json` records it for every row it times, so a row
+    /// changed after it was written is recognised (a row read back re-serialises to the same bytes:
+    /// numbers are written in their shortest round-tripping form).
+    pub fn line_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let line = self.csv_line().expect("a row of numbers and strings serialises");
+        format!("{:x}", Sha256::digest(&line))
+    }
+}
+
 pub struct ResultsFile {
     path: PathBuf,
 }
@@ -82,9 +100,7 @@ impl ResultsFile {
 
     /// Appends one row and flushes it to disk.
     pub fn append(&mut self, row: &ResultRow) -> anyhow::Result<()> {
-        let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-        wtr.serialize(row)?;
-        let bytes = wtr.into_inner()?;
+        let bytes = row.csv_line()?;
         let mut f =
             OpenOptions::new().append(true).open(&self.path).with_context(|| format!("{}", self.path.display()))?;
         f.write_all(&bytes)?;

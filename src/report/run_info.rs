@@ -5,6 +5,8 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use super::ResultRow;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunInfo {
     pub scenario_name: String,
@@ -31,6 +33,23 @@ pub struct PointTiming {
     pub snr_db: f64,
     pub seconds: f64,
     pub frames: u64,
+    /// sha256 of the point's `results.csv` line ([`ResultRow::line_sha256`]): a resumed run redoes a
+    /// row that no longer matches it (damaged or edited). Absent in folders written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_sha256: Option<String>,
+}
+
+impl PointTiming {
+    /// The timing of `row`, bound to its content.
+    pub fn of(row: &ResultRow, seconds: f64, frames: u64) -> Self {
+        PointTiming {
+            scheme: row.scheme.clone(),
+            snr_db: row.snr_db,
+            seconds,
+            frames,
+            row_sha256: Some(row.line_sha256()),
+        }
+    }
 }
 
 impl RunInfo {

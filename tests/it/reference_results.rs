@@ -24,7 +24,7 @@ fn rows_by_point(dir: &Path) -> (Vec<String>, HashMap<(String, String), ResultRo
 }
 
 /// Runs `scenario` (with `sets`) into a fresh folder and checks each of its rows against the
-/// committed `results/<committed>/results.csv`.
+/// committed `results/reference/<committed>/results.csv`.
 fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usize) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -35,7 +35,7 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
     let o = sim(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let (header, got) = rows_by_point(&out);
-    let (committed_header, want) = rows_by_point(&root().join("results").join(committed));
+    let (committed_header, want) = rows_by_point(&root().join("results/reference").join(committed));
     assert_eq!(header, committed_header);
     assert_eq!(got.len(), expected_rows, "{got:?}");
     for (point, row) in &got {
@@ -46,7 +46,7 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
                 let (x, y): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
                 assert!((x - y).abs() < 1e-7, "{point:?}: similarity {a} vs committed {b}");
             } else {
-                assert_eq!(a, b, "{point:?}: column {column} differs from results/{committed}/results.csv");
+                assert_eq!(a, b, "{point:?}: column {column} differs from results/reference/{committed}/results.csv");
             }
         }
     }

@@ -167,3 +167,72 @@ fn sim_runs_from_any_folder_without_the_source_tree() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(crate::common::result_rows(&out).len(), 3);
 }
+
+/// Copies the files of `from` (and its subfolders) into `to`, leaving out the lock.
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_folder(&e.path(), &target);
+        } else if e.file_name() != ".lock" {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Fault injection: for each kind of file a text run writes, delete it, cut it in half, or flip one
+/// bit in its middle, then rerun. The outcome is the uninterrupted run's rows exactly, or a clear
+/// refusal that leaves `results.csv` as it found it; never a mix, never a panic.
+#[test]
+fn every_file_of_a_results_folder_damaged_gives_the_right_rows_or_a_clear_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    let run = |out: &std::path::Path| sim(&["run", "scenarios/quick.toml", "--quiet", "--out", out.to_str().unwrap()]);
+    let o = run(&full);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want = results_but_seconds(&full);
+    let files = ["results.csv", "run.json", "encodings/small-lm.bits", "encodings/huffman.bits", "ber.svg"];
+    let (mut redone, mut refused) = (0, 0);
+    for file in files {
+        for fault in ["delete", "cut in half", "flip a bit"] {
+            let case = dir.path().join(format!("{}-{}", file.replace('/', "-"), fault.replace(' ', "-")));
+            copy_folder(&full, &case);
+            // The last point (3 rows, one per scheme) still to do, so the caches are read.
+            let csv = std::fs::read_to_string(case.join("results.csv")).unwrap();
+            let lines: Vec<&str> = csv.lines().collect();
+            std::fs::write(case.join("results.csv"), lines[..lines.len() - 3].join("\n") + "\n").unwrap();
+            let path = case.join(file);
+            let bytes = std::fs::read(&path).unwrap();
+            match fault {
+                "delete" => std::fs::remove_file(&path).unwrap(),
+                "cut in half" => std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap(),
+                _ => {
+                    let mut b = bytes.clone();
+                    b[bytes.len() / 2] ^= 1;
+                    std::fs::write(&path, b).unwrap();
+                }
+            }
+            let before = std::fs::read(case.join("results.csv")).ok();
+            let o = run(&case);
+            let err = stderr(&o);
+            assert!(!err.contains("panicked"), "{file}, {fault}: {err}");
+            if o.status.success() {
+                assert_eq!(results_but_seconds(&case), want, "{file}, {fault}: a rerun gave other rows");
+                redone += 1;
+            } else {
+                assert!(err.contains("error:") && err.len() > 20, "{file}, {fault}: unclear refusal: {err}");
+                assert_eq!(
+                    std::fs::read(case.join("results.csv")).ok(),
+                    before,
+                    "{file}, {fault}: a refusal changed rows"
+                );
+                refused += 1;
+            }
+        }
+    }
+    // Caches and plots are rebuilt; only a missing or unreadable run.json (or an unreadable
+    // results.csv) stops a run.
+    assert!(redone >= 10 && refused >= 2, "redone {redone}, refused {refused}");
+}

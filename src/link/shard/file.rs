@@ -269,18 +269,20 @@ impl ShardWriter {
     }
 
     /// Reopens a file read by [`read_shard`] for appending, first dropping a truncated last line
-    /// (the file is rewritten with its complete lines, atomically).
-    pub fn resume(contents: &ShardContents) -> anyhow::Result<Self> {
+    /// (the file is rewritten with its complete lines, atomically). Returns the writer and, when a
+    /// line was dropped, a note saying so for the caller to pass on.
+    pub fn resume(contents: &ShardContents) -> anyhow::Result<(Self, Option<String>)> {
+        let mut note = None;
         if let Some(line) = contents.truncated_line {
             let bytes =
                 std::fs::read(&contents.path).with_context(|| format!("{}: cannot read", contents.path.display()))?;
             write_atomic(&contents.path, &bytes[..contents.complete_len as usize])?;
-            eprintln!(
-                "note: {}: line {line} was cut short by an interrupted write; dropped, its work is done again",
+            note = Some(format!(
+                "{}: line {line} was cut short by an interrupted write; dropped, its work is done again",
                 contents.path.display()
-            );
+            ));
         }
-        Self::open_append(&contents.path, &contents.stamp)
+        Ok((Self::open_append(&contents.path, &contents.stamp)?, note))
     }
 
     fn open_append(path: &Path, stamp: &RunStamp) -> anyhow::Result<Self> {
@@ -410,7 +412,8 @@ mod tests {
         OpenOptions::new().write(true).open(&path).unwrap().set_len(len - 10).unwrap();
         let c = read_shard(&path).unwrap();
         assert_eq!((c.records.len(), c.truncated_line), (1, Some(3)));
-        let mut w = ShardWriter::resume(&c).unwrap();
+        let (mut w, note) = ShardWriter::resume(&c).unwrap();
+        assert!(note.is_some_and(|n| n.contains("cut short")), "the dropped line is reported");
         w.append(&group(9)).unwrap();
         let c = read_shard(&path).unwrap();
         assert_eq!(c.records, vec![(2, group(1)), (3, group(9))]);

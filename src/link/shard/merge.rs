@@ -35,7 +35,8 @@ use crate::scenario::Scenario;
 
 /// Merges `dir/shards/*.jsonl` into `dir`. `quiet`: no messages from loading the similarity model.
 pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Result<SweepSummary> {
-    let _lock = FolderLock::acquire(dir)?;
+    // A folder that does not exist is named by the shards' error, not the lock's.
+    let _lock = if dir.is_dir() { Some(FolderLock::acquire(dir)?) } else { None };
     let shards = load_shards(dir)?;
     let first = &shards[0];
     let scenario: Scenario = serde_json::from_value(first.header.config.clone())
@@ -270,5 +271,5 @@ fn same_work(a: &Record, b: &Record) -> bool {
 
 /// The `run.json` timing of a merged point: the shards' seconds on its units (and its scoring).
 fn timing(row: &report::ResultRow, seconds: f64, frames: u64) -> report::run_info::PointTiming {
-    report::run_info::PointTiming { scheme: row.scheme.clone(), snr_db: row.snr_db, seconds, frames }
+    report::run_info::PointTiming::of(row, seconds, frames)
 }

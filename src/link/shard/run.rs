@@ -109,7 +109,7 @@ pub fn run_shard(
         started_unix: report::run_info::unix_now(),
     };
     let path = dir.join(shard.file_name());
-    let (mut writer, recorded) = open_own_file(&path, &stamp, &header, opts.fresh)?;
+    let (mut writer, recorded) = open_own_file(&path, &stamp, &header, opts.fresh, sink)?;
     let recorded_before = recorded.len() as u64;
     let mut job = ShardJob { shard, writer: &mut writer, recorded, simulated: 0, sink };
     match (&prepared, &link) {
@@ -130,6 +130,7 @@ fn open_own_file(
     stamp: &RunStamp,
     header: &ShardHeader,
     fresh: bool,
+    sink: &mut dyn Sink,
 ) -> anyhow::Result<(ShardWriter, Recorded)> {
     if path.exists() {
         let contents = read_shard(path).map_err(|e| {
@@ -167,7 +168,11 @@ fn open_own_file(
                 .iter()
                 .filter_map(|(_, r)| r.unit().map(|(s, x, u)| ((s.to_string(), x.to_bits(), u), r.clone())))
                 .collect();
-            return Ok((ShardWriter::resume(&c)?, recorded));
+            let (writer, note) = ShardWriter::resume(&c)?;
+            if let Some(note) = note {
+                sink.event(Event::Note(&note));
+            }
+            return Ok((writer, recorded));
         }
     }
     Ok((ShardWriter::create(path, stamp, header)?, HashMap::new()))

@@ -5,7 +5,8 @@
 //! scenario), written (atomically) before the first row. Rerunning the same configuration skips the
 //! points already in `results.csv`; rows of a different configuration, or rows whose `run.json` is
 //! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
-//! configurations never mix. A folder without rows is anyone's. One run writes into a folder at a
+//! configurations never mix. A folder without rows is anyone's. Each row's timing in `run.json`
+//! carries the sha256 of the row's line; a row that no longer matches it is simulated again. One run writes into a folder at a
 //! time: [`FolderLock`], an advisory lock on `<folder>/.lock`, held until the process ends.
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -71,9 +72,13 @@ pub fn config_hash(s: &Scenario) -> String {
 }
 
 /// A results folder opened for a run: rows already there, the open CSV and `run.json`.
+///
+/// Opening only reads and checks; the folder is first written by [`ResultsFolder::begin`] (called by
+/// the first [`ResultsFolder::record`] at the latest), so a run refused after opening (e.g. a scheme's
+/// own check of the folder) leaves `run.json` and `results.csv` as they were.
 pub struct ResultsFolder {
     pub out_dir: PathBuf,
-    pub file: ResultsFile,
+    file: Option<ResultsFile>,
     pub rows: Vec<ResultRow>,
     pub info: RunInfo,
     run_json: PathBuf,
@@ -82,8 +87,8 @@ pub struct ResultsFolder {
 
 impl ResultsFolder {
     /// Opens `results/<name>` (or `--out`) for this run: locks it, checks that its rows (if any)
-    /// are this configuration's (see the module doc), drops a last row cut short, and writes this
-    /// run's `run.json` (keeping the timings of the rows it resumes from) before any new row.
+    /// are this configuration's (see the module doc) and drops a last row cut short. Writes nothing:
+    /// see [`ResultsFolder::begin`].
     pub fn open(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Sink) -> anyhow::Result<Self> {
         let s = &loaded.scenario;
         let out_dir = opts.out_dir(loaded);
@@ -122,7 +127,26 @@ impl ResultsFolder {
             );
             sink.event(Event::Note(&note));
         }
-        let rows = read.rows;
+        // A row that no longer matches the checksum run.json recorded for it (damaged or edited since)
+        // is redone, and said.
+        let mut rows = read.rows;
+        rows.retain(|r| {
+            let recorded = timings.iter().find(|t| t.scheme == r.scheme && t.snr_db == r.snr_db);
+            match recorded.and_then(|t| t.row_sha256.as_deref()) {
+                Some(sum) if sum != r.line_sha256() => {
+                    let note = format!(
+                        "{}: the row of {} at {} dB does not match the checksum run.json recorded for it \
+                         (changed since it was written); its point runs again",
+                        csv.display(),
+                        r.scheme,
+                        r.snr_db
+                    );
+                    sink.event(Event::Note(&note));
+                    false
+                }
+                _ => true,
+            }
+        });
         // Rows lost to a crash mid-write lose their timing too.
         timings.retain(|t: &report::run_info::PointTiming| {
             rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db)
@@ -141,10 +165,18 @@ impl ResultsFolder {
             finished_unix: None,
             shards: None,
         };
-        // run.json first: a crash between the two leaves a folder that says what its rows are.
-        info.save(&run_json)?;
-        let file = ResultsFile::create(&out_dir, &rows)?;
-        Ok(ResultsFolder { out_dir, file, rows, info, run_json, _lock: lock })
+        Ok(ResultsFolder { out_dir, file: None, rows, info, run_json, _lock: lock })
+    }
+
+    /// Writes this run's `run.json` (keeping the timings of the rows it resumes from), then rewrites
+    /// `results.csv` with the complete rows kept. Idempotent.
+    pub fn begin(&mut self) -> anyhow::Result<()> {
+        if self.file.is_none() {
+            // run.json first: a crash between the two leaves a folder that says what its rows are.
+            self.info.save(&self.run_json)?;
+            self.file = Some(ResultsFile::create(&self.out_dir, &self.rows)?);
+        }
+        Ok(())
     }
 
     /// True if the folder already has the row of `scheme` at `snr_db`.
@@ -154,19 +186,27 @@ impl ResultsFolder {
 
     /// Appends a finished point to results.csv and its timing to run.json.
     pub fn record(&mut self, row: ResultRow, frames: u64) -> anyhow::Result<()> {
-        self.file.append(&row)?;
-        self.info.timings.push(report::run_info::PointTiming {
-            scheme: row.scheme.clone(),
-            snr_db: row.snr_db,
-            seconds: row.seconds,
-            frames,
-        });
+        self.begin()?;
+        self.file.as_mut().expect("begun").append(&row)?;
+        self.info.timings.push(report::run_info::PointTiming::of(&row, row.seconds, frames));
         self.info.save(&self.run_json)?;
         self.rows.push(row);
         Ok(())
     }
 
-    pub fn finish(mut self) -> anyhow::Result<(PathBuf, Vec<ResultRow>)> {
+    /// Ends the run: rows in the single run's order (`order`: scheme and SNR of every point, as the
+    /// plan walks them), so a folder whose points were redone out of turn (a damaged row) ends with
+    /// the same `results.csv` as an uninterrupted run; then `run.json` marked finished.
+    pub fn finish(mut self, order: &[(&str, f64)]) -> anyhow::Result<(PathBuf, Vec<ResultRow>)> {
+        self.begin()?;
+        let rank = |r: &ResultRow| order.iter().position(|&(s, v)| s == r.scheme && v == r.snr_db);
+        let mut sorted = self.rows.clone();
+        // Stable: rows of points not in `order` (none from this configuration) keep their places at the end.
+        sorted.sort_by_key(|r| rank(r).unwrap_or(usize::MAX));
+        if sorted != self.rows {
+            self.file = Some(ResultsFile::create(&self.out_dir, &sorted)?);
+            self.rows = sorted;
+        }
         self.info.finished_unix = Some(report::run_info::unix_now());
         self.info.save(&self.run_json)?;
         Ok((self.out_dir, self.rows))

@@ -69,9 +69,11 @@ pub fn run_message_sweep(
         let has_rows = s.snr.values_db.iter().any(|&v| folder.has(&scheme.config().name, v));
         scheme.check_results_folder(&folder.out_dir, has_rows)?;
     }
+    folder.begin()?;
 
     let batches = batches(messages.len() * s.text.repeats, s.text.batch_messages);
     let points = plan(facts, &s.snr, batches.len() as u64);
+    let order: Vec<(&str, f64)> = points.iter().map(|p| (facts[p.scheme].name.as_str(), p.value_db)).collect();
     let pending: Vec<_> = points.into_iter().filter(|p| !folder.has(&facts[p.scheme].name, p.value_db)).collect();
     let quality = if pending.is_empty() {
         None
@@ -104,7 +106,7 @@ pub fn run_message_sweep(
         folder.record(row, counts.frames)?;
     }
     let simulated = pending.len();
-    let (out_dir, rows) = folder.finish()?;
+    let (out_dir, rows) = folder.finish(&order)?;
     report::plot::all_plots(&out_dir, &rows, &s.name)?;
     Ok(SweepSummary { out_dir, rows, simulated })
 }

@@ -110,7 +110,8 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
         folder.record(row, outcome.counts.frames)?;
         simulated += 1;
     }
-    let (out_dir, rows) = folder.finish()?;
+    let order: Vec<(&str, f64)> = s.snr.values_db.iter().map(|&v| (scheme.name.as_str(), v)).collect();
+    let (out_dir, rows) = folder.finish(&order)?;
     report::plot::ber_plot(&out_dir, &rows, &s.name)?;
     Ok(SweepSummary { out_dir, rows, simulated })
 }

@@ -4,6 +4,7 @@
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
 
 pub mod bleu;
+pub mod bootstrap;
 mod counts;
 pub mod similarity;
 pub mod text_quality;

@@ -22,6 +22,23 @@ pub struct TextCounts {
     pub similarity_sum: f64,
     pub similarity_count: u64,
     pub corpus: CorpusBleuCounts,
+    /// Each message's scores, in the order added (for intervals and samples).
+    pub per_message: Vec<MessageScores>,
+}
+
+/// One received message's scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageScores {
+    pub bleu: [f64; 4],
+    /// Cosine similarity (1 for an exact message); `None` when similarity is off.
+    pub similarity: Option<f64>,
+}
+
+/// 95 % intervals of a point's mean scores ([`crate::metrics::bootstrap`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualityIntervals {
+    pub bleu: [(f64, f64); 4],
+    pub similarity: Option<(f64, f64)>,
 }
 
 impl TextCounts {
@@ -33,6 +50,19 @@ impl TextCounts {
     }
     pub fn message_error_rate(&self) -> f64 {
         self.message_errors as f64 / self.messages as f64
+    }
+
+    /// Percentile-bootstrap 95 % intervals of mean BLEU-1..4 and similarity over the messages.
+    pub fn intervals(&self) -> QualityIntervals {
+        let bleu: Vec<Vec<f64>> = (0..4).map(|n| self.per_message.iter().map(|m| m.bleu[n]).collect()).collect();
+        let similarity: Option<Vec<f64>> = self.per_message.iter().map(|m| m.similarity).collect();
+        let mut columns: Vec<&[f64]> = bleu.iter().map(Vec::as_slice).collect();
+        let with_similarity = self.similarity_count > 0 && similarity.is_some();
+        if with_similarity {
+            columns.push(similarity.as_deref().expect("checked"));
+        }
+        let iv = super::bootstrap::mean_intervals_95(&columns);
+        QualityIntervals { bleu: [iv[0], iv[1], iv[2], iv[3]], similarity: with_similarity.then(|| iv[4]) }
     }
 }
 
@@ -92,14 +122,19 @@ impl QualityScorer {
             let exact = sent == received;
             counts.messages += 1;
             counts.message_errors += !exact as u64;
-            for (s, v) in counts.bleu_sum.iter_mut().zip(self.bleu(&a, &b)) {
+            let bleu = self.bleu(&a, &b);
+            for (s, v) in counts.bleu_sum.iter_mut().zip(bleu) {
                 *s += v;
             }
             counts.corpus.add_sentence(&a, &b);
+            let mut similarity = None;
             if self.similarity.is_some() {
-                counts.similarity_sum += if exact { 1.0 } else { scores.next().expect("one score per differing pair") };
+                let score = if exact { 1.0 } else { scores.next().expect("one score per differing pair") };
+                counts.similarity_sum += score;
                 counts.similarity_count += 1;
+                similarity = Some(score);
             }
+            counts.per_message.push(MessageScores { bleu, similarity });
         }
         Ok(())
     }

@@ -1,10 +1,12 @@
-//! Writing results: `results.csv` rows as points finish, and `run.json` beside them.
+//! Writing results: `results.csv` rows as points finish, `samples.csv` and `run.json` beside them.
 
 pub mod plot;
 mod results_csv;
 pub mod run_info;
+mod samples_csv;
 
 pub use results_csv::{read_complete_rows, write_rows, ReadRows, ResultRow, ResultsFile};
+pub use samples_csv::{read_samples, samples_sha256, write_samples, SampleRow};
 
 /// The rows of `dir/results.csv`.
 pub fn results_csv_rows(dir: &std::path::Path) -> anyhow::Result<ReadRows> {

@@ -6,8 +6,9 @@
 //!
 //! - `ber`: BER (solid, 95 % Wilson bars) and BLER (dashed) against the scenario's SNR axis on a
 //!   log scale, with the closed-form curve where theory exists. Every scenario.
-//! - Text links only: `bleu` (BLEU-4, and BLEU-1 dashed) and `similarity` against the nominal SNR,
-//!   and `bleu_unified`, `similarity_unified` against the unified SNR.
+//! - Text links only: `bleu` (BLEU-4 with its 95 % bootstrap bars, and BLEU-1 dashed) and
+//!   `similarity` (with its bars) against the nominal SNR, and `bleu_unified`, `similarity_unified`
+//!   against the unified SNR.
 
 use std::path::{Path, PathBuf};
 
@@ -76,7 +77,9 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<
     ] {
         let mut series = Vec::new();
         for (i, s) in schemes.iter().enumerate() {
-            series.push(line(&text, s, i, Stroke::Solid, format!("{s} BLEU-4"), x_of, |r| r.bleu4));
+            let mut bleu4 = line(&text, s, i, Stroke::Solid, format!("{s} BLEU-4"), x_of, |r| r.bleu4);
+            bleu4.bars = interval_bars(&text, s, x_of, |r| Some((r.bleu4_lo?, r.bleu4_hi?)));
+            series.push(bleu4);
             series.push(line(&text, s, i, Stroke::Dashed, format!("{s} BLEU-1"), x_of, |r| r.bleu1));
         }
         let fig = Figure {
@@ -96,7 +99,11 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<
             let series = schemes
                 .iter()
                 .enumerate()
-                .map(|(i, s)| line(&text, s, i, Stroke::Solid, s.to_string(), x_of, |r| r.similarity))
+                .map(|(i, s)| {
+                    let mut l = line(&text, s, i, Stroke::Solid, s.to_string(), x_of, |r| r.similarity);
+                    l.bars = interval_bars(&text, s, x_of, |r| Some((r.similarity_lo?, r.similarity_hi?)));
+                    l
+                })
                 .collect();
             let fig = Figure {
                 title: format!("{title}: semantic similarity (all-MiniLM-L6-v2)"),
@@ -250,6 +257,23 @@ fn line(
         .collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     Series { label, colour, stroke, points, bars: Vec::new(), markers: true }
+}
+
+/// A scheme's interval bars (x, low, high) where its rows have both ends.
+fn interval_bars(
+    rows: &[&ResultRow],
+    scheme: &str,
+    x: &dyn Fn(&ResultRow) -> Option<f64>,
+    interval: impl Fn(&ResultRow) -> Option<(f64, f64)>,
+) -> Vec<(f64, f64, f64)> {
+    of_scheme(rows, scheme)
+        .into_iter()
+        .filter_map(|r| {
+            let (lo, hi) = interval(r)?;
+            Some((x(r)?, lo, hi))
+        })
+        .filter(|(x, lo, hi)| x.is_finite() && lo.is_finite() && hi.is_finite())
+        .collect()
 }
 
 /// Writes `<stem>.svg` and `<stem>.png`.

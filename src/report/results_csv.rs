@@ -1,6 +1,7 @@
 //! `results.csv`: one row per scheme × SNR point, appended and flushed as each point finishes.
 //!
-//! Column names are an interface (scripts read them): add columns at the end, never rename. Each row
+//! Column names are an interface (scripts read them): add columns at the end, never rename (a file
+//! of an earlier version reads with the newer columns empty). Each row
 //! is appended with one write and an fsync, its newline last, so a row is complete exactly when its
 //! newline is there. On resume the file is re-read; a last row without its newline (cut short by a
 //! crash, wherever the cut fell, even between two digits of its last number) is dropped (the file is
@@ -66,6 +67,18 @@ pub struct ResultRow {
     pub source_bits_per_message: Option<f64>,
     /// Energy per message over N0, in dB: Es/N0 + 10·log10(symbols per message × precision charge).
     pub energy_per_message_db: Option<f64>,
+    /// 95 % percentile-bootstrap intervals of mean BLEU-1..4 and similarity over the point's
+    /// messages (`metrics::bootstrap`: 2,000 resamples of the messages, a fixed seed).
+    pub bleu1_lo: Option<f64>,
+    pub bleu1_hi: Option<f64>,
+    pub bleu2_lo: Option<f64>,
+    pub bleu2_hi: Option<f64>,
+    pub bleu3_lo: Option<f64>,
+    pub bleu3_hi: Option<f64>,
+    pub bleu4_lo: Option<f64>,
+    pub bleu4_hi: Option<f64>,
+    pub similarity_lo: Option<f64>,
+    pub similarity_hi: Option<f64>,
 }
 
 impl ResultRow {
@@ -165,6 +178,16 @@ pub fn header() -> Vec<&'static str> {
         "corpus_bleu4",
         "source_bits_per_message",
         "energy_per_message_db",
+        "bleu1_lo",
+        "bleu1_hi",
+        "bleu2_lo",
+        "bleu2_hi",
+        "bleu3_lo",
+        "bleu3_hi",
+        "bleu4_lo",
+        "bleu4_hi",
+        "similarity_lo",
+        "similarity_hi",
     ]
 }
 
@@ -186,7 +209,10 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
     let dropped_cut_row = complete.len() < text.len() && !complete.is_empty();
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(complete.as_bytes());
     let found: Vec<String> = rdr.headers()?.iter().map(String::from).collect();
-    if found != header() {
+    // Columns are only ever appended: a file of an earlier version has a prefix of them, and reads
+    // with the newer columns empty.
+    let all = header();
+    if found.is_empty() || found.len() > all.len() || found.iter().zip(&all).any(|(f, h)| f != h) {
         anyhow::bail!(
             "{}: line 1: the header does not match this version's columns; move the file away or use another --out",
             path.display()
@@ -194,9 +220,12 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
     }
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
-        let parsed = rec.map_err(anyhow::Error::from).and_then(|r| {
-            if r.len() != header().len() {
-                anyhow::bail!("expected {} fields, found {}", header().len(), r.len());
+        let parsed = rec.map_err(anyhow::Error::from).and_then(|mut r| {
+            if r.len() != found.len() {
+                anyhow::bail!("expected {} fields, found {}", found.len(), r.len());
+            }
+            for _ in found.len()..all.len() {
+                r.push_field("");
             }
             Ok(r.deserialize::<ResultRow>(None)?)
         });

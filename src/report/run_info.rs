@@ -37,6 +37,9 @@ pub struct PointTiming {
     /// row that no longer matches it (damaged or edited). Absent in folders written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_sha256: Option<String>,
+    /// sha256 of the point's `samples.csv` lines ([`super::samples_sha256`]), for text links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_sha256: Option<String>,
 }
 
 impl PointTiming {
@@ -48,7 +51,14 @@ impl PointTiming {
             seconds,
             frames,
             row_sha256: Some(row.line_sha256()),
+            samples_sha256: None,
         }
+    }
+
+    /// Binds the timing to the point's samples too.
+    pub fn with_samples(mut self, samples: &[super::SampleRow]) -> Self {
+        self.samples_sha256 = Some(super::samples_sha256(samples));
+        self
     }
 }
 

@@ -215,10 +215,11 @@ fn is_default_osd_order(order: &u8) -> bool {
 const DEFAULT_OSD_ORDER: u8 = 2;
 
 /// The default scenario as a TOML tree that also shows the fields left out of the resolved config
-/// at their defaults (`decoder.order`), so they stay valid `--set` keys.
+/// at their defaults (`decoder.order`, `metrics.samples`), so they stay valid `--set` keys.
 pub(crate) fn key_schema() -> toml::Value {
     let mut s = Scenario::default();
     s.decoder.order = DEFAULT_OSD_ORDER + 1;
+    s.metrics.samples = DEFAULT_SAMPLES + 1;
     toml::Value::try_from(s).expect("the default scenario serializes")
 }
 
@@ -331,7 +332,18 @@ pub struct MetricsConfig {
     pub bleu_smoothing: BleuSmoothing,
     /// Sentence-embedding similarity (all-MiniLM-L6-v2, fetched on first use). Off: the column is empty.
     pub similarity: bool,
+    /// Messages per point written to `samples.csv` (the first ones sent: text sent and received, with
+    /// their scores). Left out of the resolved config at its default, so the config hashes of earlier
+    /// results folders do not change.
+    #[serde(skip_serializing_if = "is_default_samples")]
+    pub samples: usize,
 }
+
+fn is_default_samples(samples: &usize) -> bool {
+    *samples == DEFAULT_SAMPLES
+}
+
+const DEFAULT_SAMPLES: usize = 4;
 
 impl Default for MetricsConfig {
     fn default() -> Self {
@@ -340,6 +352,7 @@ impl Default for MetricsConfig {
             bleu_weights: BleuWeights::Cumulative,
             bleu_smoothing: BleuSmoothing::None,
             similarity: true,
+            samples: DEFAULT_SAMPLES,
         }
     }
 }

@@ -101,6 +101,9 @@ fn check_decoder_factors(
 /// in memory until its point is scored.
 pub const MAX_ITEMS_PER_POINT: usize = 10_000_000;
 
+/// The most messages per point `samples.csv` shows (it is rewritten whole after every point).
+pub const MAX_SAMPLES: usize = 1000;
+
 fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
     if s.text.file.trim().is_empty() {
         return fail("text", "file", "name a UTF-8 text file with one message per line");
@@ -120,6 +123,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 s.text.repeats
             ),
         );
+    }
+    if s.metrics.samples > MAX_SAMPLES {
+        return fail("metrics", "samples", &format!("at most {MAX_SAMPLES} messages per point go to samples.csv"));
     }
     if s.text.batch_messages == 0 {
         return fail("text", "batch_messages", "must be at least 1");

@@ -13,6 +13,7 @@ mod osd_link;
 mod reference_results;
 mod results_folder;
 mod resume;
+mod samples;
 mod shards;
 mod slurm_cluster;
 mod text_link;

@@ -7,10 +7,11 @@
 //! scheme (SmolLM2, small LM and Huffman coding over BP and ECCT; DeepSC, UT; UT-quant over BP)
 //! delivers some corrupted messages, so the source decoders and JSCC receivers really run.
 //!
-//! One known exception: the similarity column is reproduced to 1e-7, not bit for bit, when a run
-//! covers only some of the SNR values. The sentence embedder memoizes the sent sentences' embeddings
-//! in whatever batch the first scored point asks for them, and batched matrix products round
-//! differently by batch; a run of the whole SNR list reproduces it exactly.
+//! Columns are only ever appended, so the committed files' columns are compared and a newer column
+//! (e.g. the BLEU intervals) is checked by its own tests. One known exception: the committed paper
+//! results' similarity was scored before the sent messages were embedded up front, in one fixed call
+//! (before that, the embedder memoized them in whatever batch the first scored point asked for, and
+//! batched matrix products round differently by batch); it is reproduced to 1e-7.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -36,11 +37,11 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
     assert!(o.status.success(), "{}", stderr(&o));
     let (header, got) = rows_by_point(&out);
     let (committed_header, want) = rows_by_point(&root().join("results/reference").join(committed));
-    assert_eq!(header, committed_header);
+    assert_eq!(header[..committed_header.len()], committed_header[..], "columns are only appended");
     assert_eq!(got.len(), expected_rows, "{got:?}");
     for (point, row) in &got {
         let committed_row = want.get(point).unwrap_or_else(|| panic!("no committed row for {point:?}"));
-        for column in header.iter().filter(|c| c.as_str() != "seconds") {
+        for column in committed_header.iter().filter(|c| c.as_str() != "seconds") {
             let (a, b) = (&row[column], &committed_row[column]);
             if column == "similarity" && a != b {
                 let (x, y): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());

@@ -109,6 +109,8 @@ fn a_resumed_text_run_equals_an_uninterrupted_one_similarity_included() {
     run(&cut);
     assert_eq!(results_but_seconds(&cut), results_but_seconds(&full));
     assert_eq!(std::fs::read_to_string(&cache).unwrap(), text, "the damaged cache was rebuilt");
+    let samples = |d: &std::path::Path| std::fs::read_to_string(d.join("samples.csv")).unwrap();
+    assert_eq!(samples(&cut), samples(&full), "samples.csv too");
 }
 
 #[test]
@@ -193,7 +195,9 @@ fn every_file_of_a_results_folder_damaged_gives_the_right_rows_or_a_clear_refusa
     let o = run(&full);
     assert!(o.status.success(), "{}", stderr(&o));
     let want = results_but_seconds(&full);
-    let files = ["results.csv", "run.json", "encodings/small-lm.bits", "encodings/huffman.bits", "ber.svg"];
+    let files =
+        ["results.csv", "run.json", "samples.csv", "encodings/small-lm.bits", "encodings/huffman.bits", "ber.svg"];
+    let samples = |d: &std::path::Path| std::fs::read_to_string(d.join("samples.csv")).unwrap();
     let (mut redone, mut refused) = (0, 0);
     for file in files {
         for fault in ["delete", "cut in half", "flip a bit"] {
@@ -220,6 +224,7 @@ fn every_file_of_a_results_folder_damaged_gives_the_right_rows_or_a_clear_refusa
             assert!(!err.contains("panicked"), "{file}, {fault}: {err}");
             if o.status.success() {
                 assert_eq!(results_but_seconds(&case), want, "{file}, {fault}: a rerun gave other rows");
+                assert_eq!(samples(&case), samples(&full), "{file}, {fault}: other samples");
                 redone += 1;
             } else {
                 assert!(err.contains("error:") && err.len() > 20, "{file}, {fault}: unclear refusal: {err}");
@@ -234,5 +239,5 @@ fn every_file_of_a_results_folder_damaged_gives_the_right_rows_or_a_clear_refusa
     }
     // Caches and plots are rebuilt; only a missing or unreadable run.json (or an unreadable
     // results.csv) stops a run.
-    assert!(redone >= 10 && refused >= 2, "redone {redone}, refused {refused}");
+    assert!(redone >= 13 && refused >= 2, "redone {redone}, refused {refused}");
 }

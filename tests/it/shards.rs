@@ -134,6 +134,8 @@ fn text_shards_merge_to_the_single_run() {
     ok(merge(&split), "merge");
     // Every column, BLEU, corpus BLEU and similarity included, is the single run's.
     assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    let samples = |d: &Path| std::fs::read_to_string(d.join("samples.csv")).unwrap();
+    assert_eq!(samples(&split), samples(&one), "the merge writes the single run's samples.csv");
     assert!(split.join("similarity.svg").exists());
     // 3 schemes × 3 points × 2 batches of 8 messages, each recorded once, by its owner.
     let all: Vec<_> = (0..4).flat_map(|i| units(&shard_file(&split, &format!("{i}-of-4.jsonl")))).collect();

@@ -10,15 +10,25 @@ use super::{Batch, BatchOutcome};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::ErrorCounts;
 
+/// A message point reduced.
+pub struct ReducedPoint {
+    pub counts: ErrorCounts,
+    pub text: TextCounts,
+    /// The texts received for the first `samples` items (fewer if the point has fewer).
+    pub first_received: Vec<String>,
+}
+
 /// Sums `outcomes` (one per batch of `batches`, in order) and scores every item: item `j` was message
 /// `j mod M` of `messages`, received as its decoded text when a batch lists it, else exactly. An
-/// outcome listing an item outside its batch is an error naming the batch.
+/// outcome listing an item outside its batch is an error naming the batch. Keeps the received texts
+/// of the first `samples` items.
 pub fn reduce_point(
     messages: &[String],
     batches: &[Batch],
     outcomes: &[&BatchOutcome],
     quality: &QualityScorer,
-) -> anyhow::Result<(ErrorCounts, TextCounts)> {
+    samples: usize,
+) -> anyhow::Result<ReducedPoint> {
     assert_eq!(batches.len(), outcomes.len(), "one outcome per batch");
     let items = batches.last().map_or(0, |b| b.items.end);
     let mut counts = ErrorCounts::default();
@@ -44,5 +54,6 @@ pub fn reduce_point(
         .collect();
     let mut text = TextCounts::default();
     quality.add(&pairs, &mut text)?;
-    Ok((counts, text))
+    let first_received = pairs.iter().take(samples).map(|(_, r)| r.to_string()).collect();
+    Ok(ReducedPoint { counts, text, first_received })
 }

@@ -27,7 +27,7 @@ use crate::link::message::batches;
 use crate::link::message::point::reduce_point;
 use crate::link::sweep::folder::{config_hash, FolderLock};
 use crate::link::sweep::plan::plan;
-use crate::link::sweep::rows::{counts_row, text_row, theory_ber};
+use crate::link::sweep::rows::{counts_row, sample_rows, text_row, theory_ber};
 use crate::link::sweep::SweepSummary;
 use crate::metrics::text_quality::QualityScorer;
 use crate::report::{self, RunInfo};
@@ -71,6 +71,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     };
 
     let mut rows = Vec::new();
+    let mut samples = Vec::new();
     let mut timings = Vec::new();
     let h = &first.header;
     let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
@@ -94,12 +95,15 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
                 outcomes.push(&r.outcome);
                 seconds += r.seconds;
             }
-            let (counts, text) = reduce_point(&h.messages, &batches, &outcomes, &quality)
+            let reduced = reduce_point(&h.messages, &batches, &outcomes, &quality, scenario.metrics.samples)
                 .with_context(|| format!("{} at {value} dB", facts.name))?;
+            let (counts, text) = (&reduced.counts, &reduced.text);
             seconds += started.elapsed().as_secs_f64();
-            let row = text_row(facts, &h.schemes[h.reference], set, &p.point, &counts, &text, &quality, seconds);
-            sink.event(Event::MessagePointFinished { row: &row, text: &text });
-            timings.push(timing(&row, seconds, counts.frames));
+            let row = text_row(facts, &h.schemes[h.reference], set, &p.point, counts, text, &quality, seconds);
+            sink.event(Event::MessagePointFinished { row: &row, text });
+            let mine = sample_rows(&facts.name, value, &h.messages, &reduced);
+            timings.push(timing(&row, seconds, counts.frames).with_samples(&mine));
+            samples.extend(mine);
             rows.push(row);
         }
     } else {
@@ -133,7 +137,6 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         }
     }
 
-    report::write_rows(dir, &rows)?;
     let info = RunInfo {
         scenario_name: first.header.scenario_name.clone(),
         scenario_file: first.header.scenario_file.clone(),
@@ -148,7 +151,13 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         finished_unix: Some(report::run_info::unix_now()),
         shards: Some(first.header.shard.count),
     };
+    // As a single run writes them: run.json first (a crash between leaves no rows without it), the
+    // samples before the rows.
     info.save(&run_json)?;
+    if scenario.is_text_link() && scenario.metrics.samples > 0 {
+        report::write_samples(dir, &samples)?;
+    }
+    report::write_rows(dir, &rows)?;
     report::plot::all_plots(dir, &rows, &scenario.name)?;
     Ok(SweepSummary { out_dir: dir.to_path_buf(), rows, simulated: 0 })
 }

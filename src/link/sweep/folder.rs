@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::SweepOptions;
 use crate::link::events::{Event, Sink};
-use crate::report::{self, ResultRow, ResultsFile, RunInfo};
+use crate::report::{self, ResultRow, ResultsFile, RunInfo, SampleRow};
 use crate::scenario::{LoadedScenario, Scenario};
 
 /// An exclusive advisory lock on a results folder (`flock` on `<folder>/.lock`), released when it
@@ -80,6 +80,10 @@ pub struct ResultsFolder {
     pub out_dir: PathBuf,
     file: Option<ResultsFile>,
     pub rows: Vec<ResultRow>,
+    /// `samples.csv`'s rows, of the points in `rows`.
+    samples: Vec<SampleRow>,
+    /// `metrics.samples` for a message link; 0 (no `samples.csv`) for a link-level one.
+    samples_per_point: usize,
     pub info: RunInfo,
     run_json: PathBuf,
     _lock: FolderLock,
@@ -147,6 +151,47 @@ impl ResultsFolder {
                 _ => true,
             }
         });
+        // A message point's samples are part of its output: a row whose samples are missing (the file
+        // lost, damaged, or cut before the row was written) is redone.
+        let samples_per_point = if s.is_text_link() { s.metrics.samples } else { 0 };
+        let samples_csv = out_dir.join("samples.csv");
+        let mut samples = Vec::new();
+        if samples_per_point > 0 && !opts.fresh && !rows.is_empty() {
+            match report::read_samples(&samples_csv) {
+                Ok(read) => samples = read,
+                Err(e) => {
+                    let note = format!("{e:#}; the points it showed run again");
+                    sink.event(Event::Note(&note));
+                }
+            }
+            rows.retain(|r| {
+                let want = samples_per_point.min(r.messages.unwrap_or(0) as usize);
+                let mine: Vec<SampleRow> =
+                    samples.iter().filter(|x| x.scheme == r.scheme && x.snr_db == r.snr_db).cloned().collect();
+                let recorded = timings.iter().find(|t| t.scheme == r.scheme && t.snr_db == r.snr_db);
+                let problem = if mine.len() != want {
+                    Some(format!("{} of its {want} samples are there", mine.len()))
+                } else {
+                    match recorded.and_then(|t| t.samples_sha256.as_deref()) {
+                        Some(sum) if sum != report::samples_sha256(&mine) => {
+                            Some("its samples do not match the checksum run.json recorded for them".to_string())
+                        }
+                        _ => None,
+                    }
+                };
+                if let Some(problem) = &problem {
+                    let note = format!(
+                        "{}: {} at {} dB: {problem}; its point runs again",
+                        samples_csv.display(),
+                        r.scheme,
+                        r.snr_db
+                    );
+                    sink.event(Event::Note(&note));
+                }
+                problem.is_none()
+            });
+        }
+        samples.retain(|x| rows.iter().any(|r| r.scheme == x.scheme && r.snr_db == x.snr_db));
         // Rows lost to a crash mid-write lose their timing too.
         timings.retain(|t: &report::run_info::PointTiming| {
             rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db)
@@ -165,7 +210,7 @@ impl ResultsFolder {
             finished_unix: None,
             shards: None,
         };
-        Ok(ResultsFolder { out_dir, file: None, rows, info, run_json, _lock: lock })
+        Ok(ResultsFolder { out_dir, file: None, rows, samples, samples_per_point, info, run_json, _lock: lock })
     }
 
     /// Writes this run's `run.json` (keeping the timings of the rows it resumes from), then rewrites
@@ -174,6 +219,9 @@ impl ResultsFolder {
         if self.file.is_none() {
             // run.json first: a crash between the two leaves a folder that says what its rows are.
             self.info.save(&self.run_json)?;
+            if self.samples_per_point > 0 {
+                report::write_samples(&self.out_dir, &self.samples)?;
+            }
             self.file = Some(ResultsFile::create(&self.out_dir, &self.rows)?);
         }
         Ok(())
@@ -185,10 +233,18 @@ impl ResultsFolder {
     }
 
     /// Appends a finished point to results.csv and its timing to run.json.
-    pub fn record(&mut self, row: ResultRow, frames: u64) -> anyhow::Result<()> {
+    /// `samples` go to `samples.csv` first (rewritten whole, atomically), so a row is never there
+    /// without them.
+    pub fn record(&mut self, row: ResultRow, frames: u64, samples: Vec<SampleRow>) -> anyhow::Result<()> {
         self.begin()?;
+        let mut timing = report::run_info::PointTiming::of(&row, row.seconds, frames);
+        if self.samples_per_point > 0 {
+            timing = timing.with_samples(&samples);
+            self.samples.extend(samples);
+            report::write_samples(&self.out_dir, &self.samples)?;
+        }
         self.file.as_mut().expect("begun").append(&row)?;
-        self.info.timings.push(report::run_info::PointTiming::of(&row, row.seconds, frames));
+        self.info.timings.push(timing);
         self.info.save(&self.run_json)?;
         self.rows.push(row);
         Ok(())
@@ -206,6 +262,14 @@ impl ResultsFolder {
         if sorted != self.rows {
             self.file = Some(ResultsFile::create(&self.out_dir, &sorted)?);
             self.rows = sorted;
+        }
+        if self.samples_per_point > 0 {
+            let point = |x: &SampleRow| order.iter().position(|&(s, v)| s == x.scheme && v == x.snr_db);
+            let mut sorted = self.samples.clone();
+            sorted.sort_by_key(|x| (point(x).unwrap_or(usize::MAX), x.message));
+            if sorted != self.samples {
+                report::write_samples(&self.out_dir, &sorted)?;
+            }
         }
         self.info.finished_unix = Some(report::run_info::unix_now());
         self.info.save(&self.run_json)?;

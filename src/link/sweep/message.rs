@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::folder::ResultsFolder;
 use super::plan::plan;
-use super::rows::text_row;
+use super::rows::{sample_rows, text_row};
 use super::{SweepOptions, SweepSummary};
 use crate::link::events::{Event, Sink};
 use crate::link::facts::{SchemeFacts, TextSetSize};
@@ -90,20 +90,23 @@ pub fn run_message_sweep(
         sink.event(Event::MessagePointStarted { scheme: name, snr_db: p.value_db, items });
         let outcomes =
             schemes[p.scheme].run_batches(&p.point, s.seed, &batches, &mut |e| sink.event(Event::Messages(e)))?;
-        let (counts, text) = reduce_point(&messages.texts, &batches, &outcomes.iter().collect::<Vec<_>>(), quality)?;
+        let reduced =
+            reduce_point(&messages.texts, &batches, &outcomes.iter().collect::<Vec<_>>(), quality, s.metrics.samples)?;
+        let (counts, text) = (&reduced.counts, &reduced.text);
         let seconds = started.elapsed().as_secs_f64();
         let row = text_row(
             &facts[p.scheme],
             &facts[*reference],
             prepared.set_size(),
             &p.point,
-            &counts,
-            &text,
+            counts,
+            text,
             quality,
             seconds,
         );
-        sink.event(Event::MessagePointFinished { row: &row, text: &text });
-        folder.record(row, counts.frames)?;
+        sink.event(Event::MessagePointFinished { row: &row, text });
+        let samples = sample_rows(name, p.value_db, &messages.texts, &reduced);
+        folder.record(row, counts.frames, samples)?;
     }
     let simulated = pending.len();
     let (out_dir, rows) = folder.finish(&order)?;

@@ -107,7 +107,7 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
             });
         }
         sink.event(Event::LinkPointFinished { row: &row });
-        folder.record(row, outcome.counts.frames)?;
+        folder.record(row, outcome.counts.frames, Vec::new())?;
         simulated += 1;
     }
     let order: Vec<(&str, f64)> = s.snr.values_db.iter().map(|&v| (scheme.name.as_str(), v)).collect();

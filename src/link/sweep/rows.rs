@@ -2,15 +2,17 @@
 //!
 //! One builder per kind of row: [`counts_row`] (the link-level columns, rates and Wilson intervals
 //! from the summed counts) and [`text_row`] (those plus a message point's columns). The single run
-//! and `sim merge` both build their rows here, so a merged row is the single run's.
+//! and `sim merge` both build their rows here, so a merged row is the single run's; likewise the
+//! rows of `samples.csv` ([`sample_rows`]).
 
 use channels::{theory, SnrPoint};
 
 use crate::link::facts::{SchemeFacts, TextSetSize};
+use crate::link::message::point::ReducedPoint;
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db};
 use crate::metrics::{wilson_interval, ErrorCounts, Z_95};
-use crate::report::ResultRow;
+use crate::report::{ResultRow, SampleRow};
 use crate::scenario::{ChannelKind, CodeKind, ModulationKind, Scenario};
 
 /// A row with the link-level columns filled from `c` (text columns empty).
@@ -62,6 +64,16 @@ pub fn counts_row(
         corpus_bleu4: None,
         source_bits_per_message: None,
         energy_per_message_db: None,
+        bleu1_lo: None,
+        bleu1_hi: None,
+        bleu2_lo: None,
+        bleu2_hi: None,
+        bleu3_lo: None,
+        bleu3_hi: None,
+        bleu4_lo: None,
+        bleu4_hi: None,
+        similarity_lo: None,
+        similarity_hi: None,
     }
 }
 
@@ -111,9 +123,35 @@ pub fn text_row(
     row.bleu4 = Some(text.bleu(4));
     row.corpus_bleu4 = Some(quality.corpus_bleu4(text));
     row.similarity = text.similarity();
+    let iv = text.intervals();
+    [row.bleu1_lo, row.bleu2_lo, row.bleu3_lo, row.bleu4_lo] = iv.bleu.map(|(lo, _)| Some(lo));
+    [row.bleu1_hi, row.bleu2_hi, row.bleu3_hi, row.bleu4_hi] = iv.bleu.map(|(_, hi)| Some(hi));
+    (row.similarity_lo, row.similarity_hi) = (iv.similarity.map(|i| i.0), iv.similarity.map(|i| i.1));
     row.source_bits_per_char = facts.source_bits.map(|b| b as f64 / set.chars as f64);
     row.source_bits_per_message = facts.source_bits.map(|b| b as f64 / set.messages as f64);
     row.symbols_per_message = Some(uses.symbols_per_message);
     row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses));
     row
+}
+
+/// The `samples.csv` rows of a reduced message point: its first items, sent and received, with scores.
+pub fn sample_rows(scheme: &str, snr_db: f64, messages: &[String], reduced: &ReducedPoint) -> Vec<SampleRow> {
+    reduced
+        .first_received
+        .iter()
+        .zip(&reduced.text.per_message)
+        .enumerate()
+        .map(|(j, (received, scores))| SampleRow {
+            scheme: scheme.to_string(),
+            snr_db,
+            message: j as u64,
+            sent: messages[j % messages.len()].clone(),
+            received: received.clone(),
+            bleu1: scores.bleu[0],
+            bleu2: scores.bleu[1],
+            bleu3: scores.bleu[2],
+            bleu4: scores.bleu[3],
+            similarity: scores.similarity,
+        })
+        .collect()
 }

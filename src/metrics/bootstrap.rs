@@ -75,7 +75,7 @@ mod tests {
         // At a cliff (2 of 48 right) the normal interval would go below 0; the bootstrap's does not.
         let cliff: Vec<f64> = (0..48).map(|j| (j < 2) as u8 as f64).collect();
         let (lo, hi) = mean_intervals_95(&[&cliff])[0];
-        let mean = 2.0 / 48.0;
+        let mean: f64 = 2.0 / 48.0;
         assert!(mean - 1.96 * (mean * (1.0 - mean) / 48.0).sqrt() < 0.0);
         assert!(lo >= 0.0 && lo < mean && hi > mean && hi < 0.15, "[{lo}, {hi}]");
     }

@@ -1,6 +1,7 @@
 //! The `sim` command line: one file per subcommand, each a thin layer over the library.
 
 mod codes;
+mod compare;
 mod compress;
 mod decompress;
 mod merge;
@@ -37,6 +38,8 @@ enum Command {
     Codes(codes::CodesCommand),
     /// Redraw the plots of a results folder from its results.csv.
     Plot(plot::PlotArgs),
+    /// Overlay metrics of several results folders on one plot (refusing axes that differ).
+    Compare(compare::CompareArgs),
     /// List or fetch the models the project uses.
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -64,6 +67,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Slurm(a) => slurm::run(a),
         Command::Codes(c) => codes::run(c),
         Command::Plot(a) => plot::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Models(c) => models::run(c),
         Command::Compress(a) => compress::run(a),
         Command::Decompress(a) => decompress::run(a),

@@ -1,5 +1,6 @@
 //! Writing results: `results.csv` rows as points finish, `samples.csv` and `run.json` beside them.
 
+pub mod compare;
 pub mod plot;
 mod results_csv;
 pub mod run_info;

@@ -124,6 +124,41 @@ pub struct Curve {
     pub points: Vec<(f64, f64)>,
 }
 
+/// One curve of a comparison across results folders, with its interval bars (x, low, high).
+pub struct ComparedCurve {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub bars: Vec<(f64, f64, f64)>,
+}
+
+/// An overlay of curves from several results folders (`sim compare`), one colour each, written as
+/// `<stem>.svg` and `<stem>.png`.
+pub fn comparison_plot(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    log_y: bool,
+    curves: Vec<ComparedCurve>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let series = curves
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Series {
+            label: c.label,
+            colour: i,
+            // Past ten curves colours repeat: the second ten are dashed.
+            stroke: if (i / COLOURS.len()) % 2 == 0 { Stroke::Solid } else { Stroke::Dashed },
+            markers: true,
+            points: c.points,
+            bars: c.bars,
+        })
+        .collect();
+    let fig = Figure { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), log_y, series };
+    save(&fig, dir, stem)
+}
+
 /// A training run's learning curves: `training_loss` (log scale, against the step) and, when given,
 /// `training_accuracy` (linear, 0..1). Returns the files written.
 pub fn training_plots(

@@ -4,6 +4,7 @@
 mod common;
 
 mod bad_input;
+mod compare;
 mod compress_cli;
 mod ecct_decoder;
 mod jscc_link;

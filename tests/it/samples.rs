@@ -82,6 +82,23 @@ fn a_text_run_writes_samples_and_intervals_around_its_means() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!none.join("samples.csv").exists());
+    // Two text runs compare on the unified axis, with their intervals as bars.
+    let cmp = dir.path().join("cmp");
+    let o = sim(&[
+        "compare",
+        out.to_str().unwrap(),
+        none.to_str().unwrap(),
+        "--out",
+        cmp.to_str().unwrap(),
+        "--axis",
+        "unified",
+        "--metric",
+        "bleu4,similarity",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(cmp.join("compare.csv")).unwrap();
+    assert_eq!(table.lines().count(), 1 + 2 * (9 + 3), "{table}");
+    assert!(table.lines().skip(1).all(|l| !l.ends_with(",,")), "every text point has its interval: {table}");
     crate::common::fails_with(
         &["run", "scenarios/quick.toml", "--out", none.to_str().unwrap(), "--set", "metrics.samples=100000"],
         &["metrics", "samples", "at most"],

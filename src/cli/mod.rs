@@ -8,6 +8,7 @@ mod merge;
 mod models;
 mod plot;
 mod progress;
+mod report;
 mod run;
 mod slurm;
 mod source_bench;
@@ -40,6 +41,8 @@ enum Command {
     Plot(plot::PlotArgs),
     /// Overlay metrics of several results folders on one plot (refusing axes that differ).
     Compare(compare::CompareArgs),
+    /// Write a results folder's report: one self-contained HTML page and a Markdown file.
+    Report(report::ReportArgs),
     /// List or fetch the models the project uses.
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -68,6 +71,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Codes(c) => codes::run(c),
         Command::Plot(a) => plot::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Report(a) => report::run(a),
         Command::Models(c) => models::run(c),
         Command::Compress(a) => compress::run(a),
         Command::Decompress(a) => decompress::run(a),

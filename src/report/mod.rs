@@ -1,6 +1,8 @@
 //! Writing results: `results.csv` rows as points finish, `samples.csv` and `run.json` beside them.
 
 pub mod compare;
+pub mod distance;
+pub mod page;
 pub mod plot;
 mod results_csv;
 pub mod run_info;

@@ -12,6 +12,7 @@ mod jscc_quality;
 mod ldpc49_reference;
 mod osd_link;
 mod reference_results;
+mod report;
 mod results_folder;
 mod resume;
 mod samples;

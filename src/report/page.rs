@@ -1,0 +1,494 @@
+//! `sim report DIR`: one self-contained page per results folder, as HTML (`report.html`: plots
+//! embedded as SVG images in `data:` URLs, no file beside it needed) and Markdown (`report.md`, for
+//! a repository or a paper's supplement; its plots are the folder's own `.svg` files).
+//!
+//! The page holds what a reader needs to trust and reuse the numbers: the scenario and what produced
+//! the results (version, seed, config hash, overrides), the results table with intervals, every plot,
+//! the distance of each scheme to the finite-length limits ([`super::distance`]), samples of what each
+//! scheme delivered at a few SNR values, and the resolved configuration.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::distance::{distances, Distance};
+use super::{plot, read_samples, results_csv_rows, write_atomic, ResultRow, RunInfo, SampleRow};
+
+/// What goes on the page besides everything.
+pub struct ReportOptions {
+    /// SNR values (scenario axis) whose samples are shown; empty: the lowest, a middle and the highest.
+    pub sample_snrs: Vec<f64>,
+    /// Error rate the distance to the limit is taken at (message error rate for text links, BLER
+    /// for link-level runs); `None`: 0.1 for text links (a few dozen messages resolve no less), 0.01
+    /// otherwise.
+    pub target: Option<f64>,
+}
+
+/// Writes `dir/report.html` and `dir/report.md` (redrawing the plots first). Returns the two paths.
+pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<PathBuf>> {
+    let read = results_csv_rows(dir)?;
+    if read.rows.is_empty() {
+        anyhow::bail!("{}: no complete rows to report", dir.join("results.csv").display());
+    }
+    let rows = read.rows;
+    let info = RunInfo::load(&dir.join("run.json"))?;
+    let samples_path = dir.join("samples.csv");
+    let samples = if samples_path.exists() { read_samples(&samples_path)? } else { Vec::new() };
+    let title = info.scenario_name.clone();
+    let plots: Vec<PathBuf> = plot::all_plots(dir, &rows, &title)?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect();
+
+    let text = rows.iter().any(|r| r.messages.is_some());
+    let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
+    let cfg = |p: &str| info.config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let length_bits = info.config.pointer("/framing/length_bits").and_then(|v| v.as_u64()).unwrap_or(11) as u32;
+    let bounds_apply = cfg("/channel/kind") == "awgn" && cfg("/modulation/kind") == "bpsk";
+    let limits = if bounds_apply { distances(&rows, length_bits, target) } else { Vec::new() };
+    let limits_note = if bounds_apply {
+        None
+    } else {
+        Some(format!(
+            "The finite-length bounds here are for BPSK on AWGN; this run is {} on {}.",
+            cfg("/modulation/kind"),
+            cfg("/channel/kind")
+        ))
+    };
+    let mut snrs: Vec<f64> = Vec::new();
+    for r in &rows {
+        if !snrs.contains(&r.snr_db) {
+            snrs.push(r.snr_db);
+        }
+    }
+    snrs.sort_by(f64::total_cmp);
+    let shown_snrs: Vec<f64> = if opts.sample_snrs.is_empty() {
+        let mut v = vec![snrs[0], snrs[snrs.len() / 2], snrs[snrs.len() - 1]];
+        v.dedup();
+        v
+    } else {
+        for s in &opts.sample_snrs {
+            if !snrs.contains(s) {
+                anyhow::bail!("--snr {s}: no point at that SNR (the folder has {snrs:?})");
+            }
+        }
+        opts.sample_snrs.clone()
+    };
+
+    let page = Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, target, text };
+    let html = page.html(&plots, &shown_snrs, limits_note.as_deref())?;
+    let md = page.markdown(&plots, &shown_snrs, limits_note.as_deref());
+    let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
+    write_atomic(&html_path, html.as_bytes())?;
+    write_atomic(&md_path, md.as_bytes())?;
+    Ok(vec![html_path, md_path])
+}
+
+struct Page<'a> {
+    dir: &'a Path,
+    info: &'a RunInfo,
+    rows: &'a [ResultRow],
+    samples: &'a [SampleRow],
+    limits: &'a [Distance],
+    target: f64,
+    text: bool,
+}
+
+/// A number as the tables show it: 4 significant digits, empty when absent or not finite.
+fn num(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => {
+            if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) {
+                format!("{x:.3e}")
+            } else {
+                format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+fn with_interval(v: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> String {
+    match (v, lo, hi) {
+        (Some(_), Some(lo), Some(hi)) => format!("{} [{}, {}]", num(v), num(Some(lo)), num(Some(hi))),
+        _ => num(v),
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown table cell: pipes escaped, line breaks and control characters made visible.
+fn md_cell(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' => out.push_str("\\n"),
+            '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Standard base64 (RFC 4648, with padding), for `data:` URLs.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+impl Page<'_> {
+    /// (header, cells) of the results table.
+    fn results_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let mut header = vec!["scheme", "SNR (dB)"];
+        if self.text {
+            header.extend([
+                "unified SNR (dB)",
+                "messages",
+                "message errors",
+                "BLEU-1",
+                "BLEU-4 [95 %]",
+                "similarity [95 %]",
+            ]);
+        }
+        header.extend(["BER", "BLER", "frames"]);
+        let cells = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut c = vec![r.scheme.clone(), num(Some(r.snr_db))];
+                if self.text {
+                    c.extend([
+                        num(r.snr_unified_db),
+                        r.messages.map_or(String::new(), |m| m.to_string()),
+                        r.message_errors.map_or(String::new(), |m| m.to_string()),
+                        with_interval(r.bleu1, r.bleu1_lo, r.bleu1_hi),
+                        with_interval(r.bleu4, r.bleu4_lo, r.bleu4_hi),
+                        with_interval(r.similarity, r.similarity_lo, r.similarity_hi),
+                    ]);
+                }
+                let (ber, bler) = if r.frames > 0 { (Some(r.ber), Some(r.bler)) } else { (None, None) };
+                c.extend([num(ber), num(bler), r.frames.to_string()]);
+                c
+            })
+            .collect();
+        (header, cells)
+    }
+
+    fn limits_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let what = if self.text { "message error rate" } else { "BLER" };
+        let header = vec![
+            "scheme".to_string(),
+            "n symbols, k bits".to_string(),
+            format!("measured Es/N0 at {what} {}", self.target),
+            "sphere packing (SP59) Es/N0".to_string(),
+            "normal approximation Es/N0".to_string(),
+            "gap to SP59 (dB)".to_string(),
+        ];
+        let cells = self
+            .limits
+            .iter()
+            .map(|d| {
+                let measured = match d.measured_esn0_db {
+                    Some((x, false)) => num(Some(x)),
+                    Some((x, true)) => format!("≤ {}", num(Some(x))),
+                    None => "not reached".to_string(),
+                };
+                let gap = match (d.gap_db(), d.measured_esn0_db) {
+                    (Some(g), Some((_, true))) => format!("≤ {}", num(Some(g))),
+                    (Some(g), _) => num(Some(g)),
+                    (None, _) => String::new(),
+                };
+                vec![
+                    d.scheme.clone(),
+                    format!("{}, {}", d.n, d.k),
+                    measured,
+                    num(Some(d.sphere_packing_esn0_db)),
+                    num(Some(d.normal_approximation_esn0_db)),
+                    gap,
+                ]
+            })
+            .collect();
+        (header, cells)
+    }
+
+    fn limits_text(&self) -> String {
+        let unit = if self.text {
+            "a message (k = source bits + length header, n = channel symbols per message, at their means)"
+        } else {
+            "a codeword of the run's code"
+        };
+        format!(
+            "How far each scheme is from any code of its length: for {unit}, the Es/N0 where the measured error \
+             rate crosses {} (log-linear interpolation between points) against the Es/N0 at which the best (n, k) \
+             code reaches it by Shannon's 1959 sphere-packing bound (no code does better) and the PPV normal \
+             approximation. Gaps are in dB and equal on the unified axis.",
+            self.target
+        )
+    }
+
+    fn facts(&self) -> Vec<(&'static str, String)> {
+        let i = self.info;
+        let mut v = vec![
+            ("scenario", i.scenario_name.clone()),
+            ("scenario file", i.scenario_file.clone()),
+            ("version", i.version.clone()),
+            ("seed", i.seed.to_string()),
+            ("config hash", i.config_hash.clone()),
+            ("threads", i.threads.to_string()),
+            ("overrides", if i.overrides.is_empty() { "none".into() } else { i.overrides.join(" ") }),
+            ("started (unix time)", i.started_unix.to_string()),
+            ("finished (unix time)", i.finished_unix.map_or("not finished".into(), |t| t.to_string())),
+        ];
+        if let Some(s) = i.shards {
+            v.push(("merged from shards", s.to_string()));
+        }
+        v
+    }
+
+    /// Samples at `snr`, grouped by message: (message, sent, [(scheme, received, BLEU-4, similarity)]).
+    fn samples_at(&self, snr: f64) -> Vec<(u64, &str, Vec<&SampleRow>)> {
+        let mut out: Vec<(u64, &str, Vec<&SampleRow>)> = Vec::new();
+        for s in self.samples.iter().filter(|s| s.snr_db == snr) {
+            match out.iter_mut().find(|(m, _, _)| *m == s.message) {
+                Some((_, _, v)) => v.push(s),
+                None => out.push((s.message, &s.sent, vec![s])),
+            }
+        }
+        out.sort_by_key(|(m, _, _)| *m);
+        out
+    }
+
+    fn html(&self, plots: &[PathBuf], snrs: &[f64], limits_note: Option<&str>) -> anyhow::Result<String> {
+        let e = html_escape;
+        let mut h = String::new();
+        let title = format!("{}: results", self.info.scenario_name);
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
+             body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; }}\n\
+             table {{ border-collapse: collapse; margin: 1em 0; }}\n\
+             th, td {{ border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }}\n\
+             td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
+             img.plot {{ max-width: 100%; }}\n pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}\n\
+             </style>\n</head>\n<body>\n<h1>{}</h1>\n",
+            e(&title),
+            e(&title)
+        );
+        if let Some(d) = self.info.config.pointer("/description").and_then(|v| v.as_str()).filter(|d| !d.is_empty()) {
+            let _ = writeln!(h, "<p>{}</p>", e(d));
+        }
+        h.push_str("<h2>Run</h2>\n<table>\n");
+        for (k, v) in self.facts() {
+            let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", e(k), e(&v));
+        }
+        h.push_str("</table>\n<h2>Results</h2>\n");
+        let (header, cells) = self.results_table();
+        html_table(&mut h, &header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cells);
+        if self.text {
+            h.push_str(
+                "<p>Intervals: 95 % percentile bootstrap over the messages (README, <code>results.csv</code>).</p>\n",
+            );
+        }
+        h.push_str("<h2>Plots</h2>\n");
+        for p in plots {
+            let svg = std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
+            let _ = writeln!(
+                h,
+                "<figure><img class=\"plot\" alt=\"{}\" src=\"data:image/svg+xml;base64,{}\"><figcaption>{}</figcaption></figure>",
+                e(name),
+                base64(&svg),
+                e(name)
+            );
+        }
+        h.push_str("<h2>Distance to the limit</h2>\n");
+        match limits_note {
+            Some(n) => {
+                let _ = writeln!(h, "<p>{}</p>", e(n));
+            }
+            None if self.limits.is_empty() => h.push_str("<p>No scheme sends bits over a code here.</p>\n"),
+            None => {
+                let _ = writeln!(h, "<p>{}</p>", e(&self.limits_text()));
+                let (header, cells) = self.limits_table();
+                html_table(&mut h, &header, &cells);
+            }
+        }
+        if !self.samples.is_empty() {
+            h.push_str(
+                "<h2>Samples</h2>\n<p>What each scheme delivered (<code>samples.csv</code> has every point).</p>\n",
+            );
+            for &snr in snrs {
+                let _ = writeln!(h, "<h3>SNR {} dB</h3>", e(&num(Some(snr))));
+                let mut cells = Vec::new();
+                for (m, sent, got) in self.samples_at(snr) {
+                    cells.push(vec![m.to_string(), "(sent)".into(), sent.to_string(), String::new(), String::new()]);
+                    for s in got {
+                        cells.push(vec![
+                            String::new(),
+                            s.scheme.clone(),
+                            s.received.clone(),
+                            num(Some(s.bleu4)),
+                            num(s.similarity),
+                        ]);
+                    }
+                }
+                let header: Vec<String> =
+                    ["message", "scheme", "text", "BLEU-4", "similarity"].iter().map(|s| s.to_string()).collect();
+                html_table(&mut h, &header, &cells);
+            }
+        }
+        let config = serde_json::to_string_pretty(&self.info.config)?;
+        let _ = write!(
+            h,
+            "<h2>Configuration</h2>\n<details><summary>resolved scenario (run.json)</summary><pre>{}</pre></details>\n\
+             <p>Folder: {}</p>\n</body>\n</html>\n",
+            e(&config),
+            e(&self.dir.display().to_string())
+        );
+        Ok(h)
+    }
+
+    fn markdown(&self, plots: &[PathBuf], snrs: &[f64], limits_note: Option<&str>) -> String {
+        let mut m = String::new();
+        let _ = writeln!(m, "# {}: results\n", md_cell(&self.info.scenario_name));
+        if let Some(d) = self.info.config.pointer("/description").and_then(|v| v.as_str()).filter(|d| !d.is_empty()) {
+            let _ = writeln!(m, "{}\n", md_cell(d));
+        }
+        m.push_str("## Run\n\n");
+        let facts: Vec<Vec<String>> = self.facts().into_iter().map(|(k, v)| vec![k.to_string(), v]).collect();
+        md_table(&mut m, &["what".to_string(), "value".to_string()], &facts);
+        m.push_str("## Results\n\n");
+        let (header, cells) = self.results_table();
+        md_table(&mut m, &header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cells);
+        m.push_str("## Plots\n\n");
+        for p in plots {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
+            let _ = writeln!(m, "![{name}]({name})\n");
+        }
+        m.push_str("## Distance to the limit\n\n");
+        match limits_note {
+            Some(n) => {
+                let _ = writeln!(m, "{n}\n");
+            }
+            None if self.limits.is_empty() => m.push_str("No scheme sends bits over a code here.\n\n"),
+            None => {
+                let _ = writeln!(m, "{}\n", self.limits_text());
+                let (header, cells) = self.limits_table();
+                md_table(&mut m, &header, &cells);
+            }
+        }
+        if !self.samples.is_empty() {
+            m.push_str("## Samples\n\n");
+            for &snr in snrs {
+                let _ = writeln!(m, "### SNR {} dB\n", num(Some(snr)));
+                let mut cells = Vec::new();
+                for (msg, sent, got) in self.samples_at(snr) {
+                    cells.push(vec![msg.to_string(), "(sent)".into(), sent.to_string(), String::new(), String::new()]);
+                    for s in got {
+                        cells.push(vec![
+                            String::new(),
+                            s.scheme.clone(),
+                            s.received.clone(),
+                            num(Some(s.bleu4)),
+                            num(s.similarity),
+                        ]);
+                    }
+                }
+                let header: Vec<String> =
+                    ["message", "scheme", "text", "BLEU-4", "similarity"].iter().map(|s| s.to_string()).collect();
+                md_table(&mut m, &header, &cells);
+            }
+        }
+        m
+    }
+}
+
+fn html_table(h: &mut String, header: &[String], cells: &[Vec<String>]) {
+    h.push_str("<table>\n<tr>");
+    for c in header {
+        let _ = write!(h, "<th>{}</th>", html_escape(c));
+    }
+    h.push_str("</tr>\n");
+    for row in cells {
+        h.push_str("<tr>");
+        for c in row {
+            let numeric =
+                !c.is_empty() && c.chars().next().is_some_and(|ch| ch.is_ascii_digit() || ch == '-' || ch == '≤');
+            let class = if numeric { " class=\"num\"" } else { "" };
+            let _ = write!(h, "<td{class}>{}</td>", html_escape(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+fn md_table(m: &mut String, header: &[String], cells: &[Vec<String>]) {
+    let _ = writeln!(m, "| {} |", header.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(m, "|{}", "---|".repeat(header.len()));
+    for row in cells {
+        let _ = writeln!(m, "| {} |", row.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
+    }
+    m.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), coded);
+        }
+    }
+
+    #[test]
+    fn text_is_escaped_for_html_and_markdown() {
+        assert_eq!(html_escape("<b>&\"x\"</b>\u{7}"), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;\\u{7}");
+        assert_eq!(md_cell("a|b\nc *d*"), "a\\|b\\nc \\*d\\*");
+    }
+}

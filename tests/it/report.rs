@@ -1,0 +1,138 @@
+//! `sim report`: one self-contained page per results folder, opened in a real headless browser.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{fails_with, result_rows, sim, stderr};
+
+/// Loads `html` in headless Chromium and returns (images, images loaded): a copy of the page gets a
+/// probe script that writes both counts into its title once everything has loaded, and Chromium
+/// prints the DOM. `None` when Chromium is not installed and not required.
+fn images_in_chromium(html: &Path, scratch: &Path) -> Option<(usize, usize)> {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        assert!(
+            std::env::var_os("LMSSCC_REQUIRE_CHROMIUM").is_none(),
+            "LMSSCC_REQUIRE_CHROMIUM is set but /usr/bin/chromium is missing (apt-get install chromium)"
+        );
+        eprintln!("==== report: /usr/bin/chromium not installed; the browser check is skipped ====");
+        return None;
+    }
+    let page = std::fs::read_to_string(html).unwrap();
+    let probe = "<script>window.addEventListener('load', () => { const i = [...document.images]; \
+                 document.title = 'images=' + i.length + ' loaded=' + \
+                 i.filter(x => x.complete && x.naturalWidth > 0).length; });</script></body>";
+    let probed = scratch.join("probe.html");
+    std::fs::write(&probed, page.replace("</body>", probe)).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let title = dom.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or("");
+    let count = |key: &str| -> usize {
+        title.split(key).nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+            panic!("no {key} in the title {title:?}; chromium said: {}", String::from_utf8_lossy(&out.stderr))
+        })
+    };
+    Some((count("images="), count("loaded=")))
+}
+
+#[test]
+fn a_text_run_reports_tables_plots_samples_and_limits_on_one_page_that_loads_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("quick");
+    let o = sim(&["run", "scenarios/quick.toml", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sim(&["report", out.to_str().unwrap(), "--snr", "-2,6"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    for page in [&html, &md] {
+        assert!(page.contains(run_json["config_hash"].as_str().unwrap()), "the run's identity");
+        for scheme in ["small-lm-ldpc-bp", "huffman-ldpc-bp", "small-lm-uncoded"] {
+            assert!(page.contains(scheme), "{scheme}");
+        }
+        assert!(page.contains("Distance to the limit") && page.contains("sphere packing"));
+        assert!(page.contains("### SNR -2 dB") || page.contains("<h3>SNR -2 dB</h3>"));
+    }
+    // The results table shows every row with its BLEU-4 interval, as results.csv has them.
+    let rows = result_rows(&out);
+    let results = md.split("## Results").nth(1).unwrap().split("## Plots").next().unwrap();
+    assert_eq!(results.lines().filter(|l| l.starts_with("| small-lm-ldpc-bp |")).count(), 3);
+    let at_1db = rows.iter().find(|r| r["scheme"] == "huffman-ldpc-bp" && r["snr_db"] == "1.0").unwrap();
+    let line = results.lines().find(|l| l.starts_with("| huffman-ldpc-bp | 1 |")).unwrap();
+    let bleu4: f64 = at_1db["bleu4"].parse().unwrap();
+    assert!(
+        line.contains(&format!("{:.4} [", bleu4).trim_end_matches(" [").trim_end_matches('0')),
+        "{line} vs {bleu4}"
+    );
+    assert_eq!(rows.len(), 9);
+    // Samples: the first sent sentence is on the page (once per chosen SNR), HTML-escaped.
+    let first = std::fs::read_to_string(crate::common::root().join("data/europarl/test_sentences.txt")).unwrap();
+    let first = first.lines().next().unwrap();
+    assert_eq!(md.matches(&format!("| (sent) | {first} |")).count(), 2, "{first}");
+    // Every plot is in the page itself; the Markdown links the folder's files.
+    assert_eq!(
+        html.matches("data:image/svg+xml;base64,").count(),
+        5,
+        "ber, bleu, bleu_unified, similarity, similarity_unified"
+    );
+    assert!(md.contains("![bleu_unified.svg](bleu_unified.svg)"));
+    // A real browser loads every image of the page from the page alone.
+    let alone = dir.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(out.join("report.html"), alone.join("report.html")).unwrap();
+    if let Some((images, loaded)) = images_in_chromium(&alone.join("report.html"), &alone) {
+        assert_eq!((images, loaded), (5, 5));
+    }
+
+    fails_with(&["report", out.to_str().unwrap(), "--snr", "3"], &["--snr 3", "no point at that SNR"]);
+    fails_with(&["report", out.to_str().unwrap(), "--target", "1.5"], &["--target"]);
+    fails_with(&["report", dir.path().join("nothing").to_str().unwrap()], &["results.csv"]);
+}
+
+#[test]
+fn a_link_level_report_measures_the_code_against_the_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bp");
+    // LDPC(49,24) with BP at Eb/N0 ... where its BLER falls through 1e-2.
+    let o = sim(&[
+        "run",
+        "scenarios/ldpc49-bp-awgn.toml",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "snr.values_db=[2, 3, 4, 5]",
+        "--set",
+        "stop.max_frames=20000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let line = md.lines().find(|l| l.contains("| 49, 24 |")).unwrap_or_else(|| panic!("{md}"));
+    let cells: Vec<f64> = line.split('|').skip(3).take(4).map(|c| c.trim().parse().unwrap()).collect();
+    let (measured, sp59, na, gap) = (cells[0], cells[1], cells[2], cells[3]);
+    // No code beats the sphere-packing bound, the normal approximation sits right of it, and BP
+    // on this code is about 1.3 dB short of near-ML (codes/README.md).
+    assert!(sp59 < na && na < measured, "{line}");
+    assert!((gap - (measured - sp59)).abs() < 2e-4 && gap > 0.5 && gap < 3.5, "{line}");
+}

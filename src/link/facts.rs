@@ -31,8 +31,9 @@ pub struct TextFacts {
     pub precision_bits: f64,
     /// Source-coded payload bits of all messages together (none for JSCC schemes).
     pub source_bits: Option<u64>,
-    /// JSCC schemes: sha256 of the weights, which the scenario names only by path (shards made with
-    /// other weights under the same path must not be merged).
+    /// sha256 of the model or weights file the scheme depends on (JSCC weights, a GGUF language
+    /// model, UT-quant's weights), which the scenario names only by path or name: rows and shards
+    /// made with another file under the same path must not be mixed. None for coders built into `sim`.
     pub weights_sha256: Option<String>,
 }
 

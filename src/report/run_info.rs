@@ -25,6 +25,11 @@ pub struct RunInfo {
     /// Set by `sim merge`: the number of shards the results were merged from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shards: Option<u64>,
+    /// Message links: what each scheme is besides its configuration (channel use, source bits,
+    /// sha256 of its model or weights), by scheme name. A resumed run whose schemes differ from these
+    /// (another file under the same path) is refused for the schemes that have rows.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub schemes: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -241,3 +241,33 @@ fn every_file_of_a_results_folder_damaged_gives_the_right_rows_or_a_clear_refusa
     // results.csv) stops a run.
     assert!(redone >= 13 && refused >= 2, "redone {redone}, refused {refused}");
 }
+
+/// A scheme's rows are bound to what the scheme is, beyond its configuration: run.json records each
+/// scheme's facts (channel use, source bits, sha256 of its model or weights); a resumed run whose
+/// scheme differs (here: as if the model file under the same path had been replaced) is refused.
+#[test]
+fn rows_of_a_scheme_whose_model_changed_under_the_same_path_are_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("q");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/quick.toml", "--quiet", "--out", out.to_str().unwrap()];
+        args.extend(["--set", "snr.values_db=[6]"]);
+        args.extend_from_slice(extra);
+        sim(&args)
+    };
+    assert!(run(&[]).status.success());
+    let path = out.join("run.json");
+    let mut info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let facts = &info["schemes"]["small-lm-ldpc-bp"];
+    assert!(facts["text"]["source_bits"].as_u64().unwrap() > 0, "{facts}");
+    info["schemes"]["small-lm-ldpc-bp"]["text"]["weights_sha256"] = serde_json::json!("0123456789abcdef");
+    std::fs::write(&path, serde_json::to_string_pretty(&info).unwrap()).unwrap();
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let o = run(&[]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("scheme 'small-lm-ldpc-bp' has rows made with other weights or another model file"), "{err}");
+    assert!(err.contains("0123456789ab then, none now") && err.contains("--fresh"), "{err}");
+    assert_eq!(std::fs::read_to_string(out.join("results.csv")).unwrap(), csv, "nothing written");
+    assert!(run(&["--fresh"]).status.success());
+}

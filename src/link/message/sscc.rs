@@ -36,6 +36,8 @@ pub struct SsccScheme {
     pub source_key: String,
     pub link: LinkScheme,
     pub framer: Framer,
+    /// sha256 of the model or weights file the source coder depends on (see `TextFacts`).
+    pub model_sha256: Option<String>,
     /// The message set's payloads, once prepared.
     encoded: Option<Arc<EncodedMessages>>,
 }
@@ -47,8 +49,9 @@ impl SsccScheme {
         source_key: String,
         link: LinkScheme,
         framer: Framer,
+        model_sha256: Option<String>,
     ) -> Self {
-        SsccScheme { config, source, source_key, link, framer, encoded: None }
+        SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None }
     }
 
     fn encoded(&self) -> &EncodedMessages {
@@ -134,7 +137,7 @@ impl MessageScheme for SsccScheme {
                 symbols_per_message: uses.symbols_per_message,
                 precision_bits: uses.precision_bits,
                 source_bits: Some(encoded.total_bits() as u64),
-                weights_sha256: None,
+                weights_sha256: self.model_sha256.clone(),
             }),
         };
         self.encoded = Some(encoded);

@@ -150,6 +150,12 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         started_unix: shards.iter().map(|c| c.header.started_unix).min().unwrap_or(0),
         finished_unix: Some(report::run_info::unix_now()),
         shards: Some(first.header.shard.count),
+        schemes: h
+            .schemes
+            .iter()
+            .filter(|f| f.text.is_some())
+            .map(|f| Ok((f.name.clone(), serde_json::to_value(f)?)))
+            .collect::<anyhow::Result<_>>()?,
     };
     // As a single run writes them: run.json first (a crash between leaves no rows without it), the
     // samples before the rows.

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::SweepOptions;
 use crate::link::events::{Event, Sink};
+use crate::link::facts::SchemeFacts;
 use crate::report::{self, ResultRow, ResultsFile, RunInfo, SampleRow};
 use crate::scenario::{LoadedScenario, Scenario};
 
@@ -107,8 +108,9 @@ impl ResultsFolder {
         let read = if opts.fresh || !csv.exists() { Default::default() } else { report::read_complete_rows(&csv)? };
         let previous = if opts.fresh || !run_json.exists() { None } else { Some(RunInfo::load(&run_json)?) };
         let mut timings = Vec::new();
+        let mut previous_schemes = serde_json::Map::new();
         match &previous {
-            Some(p) if p.config_hash == hash => timings = p.timings.clone(),
+            Some(p) if p.config_hash == hash => (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone()),
             Some(p) if !read.rows.is_empty() => anyhow::bail!(
                 "{} holds results of a different configuration (config_hash {} vs {}); \
                  use --fresh to replace them or --out to write elsewhere",
@@ -209,6 +211,7 @@ impl ResultsFolder {
             started_unix: report::run_info::unix_now(),
             finished_unix: None,
             shards: None,
+            schemes: previous_schemes,
         };
         Ok(ResultsFolder { out_dir, file: None, rows, samples, samples_per_point, info, run_json, _lock: lock })
     }
@@ -223,6 +226,41 @@ impl ResultsFolder {
                 report::write_samples(&self.out_dir, &self.samples)?;
             }
             self.file = Some(ResultsFile::create(&self.out_dir, &self.rows)?);
+        }
+        Ok(())
+    }
+
+    /// Checks the schemes this run built against those `run.json` recorded (a message link): a
+    /// scheme with rows whose facts differ (another model or weights file under the same path, or
+    /// another encoding of the messages) is refused; then records these. Folders written before the
+    /// facts were recorded are checked by what they have.
+    pub fn check_schemes(&mut self, facts: &[SchemeFacts]) -> anyhow::Result<()> {
+        for f in facts {
+            let now = serde_json::to_value(f)?;
+            let has_rows = self.rows.iter().any(|r| r.scheme == f.name);
+            if let Some(then) = self.info.schemes.get(&f.name).filter(|_| has_rows) {
+                if then != &now {
+                    let sha = |v: &serde_json::Value| {
+                        v.pointer("/text/weights_sha256")
+                            .and_then(|s| s.as_str())
+                            .map(|s| s[..s.len().min(12)].to_string())
+                    };
+                    let (a, b) = (sha(then), sha(&now));
+                    let what = if a != b {
+                        let show = |h: Option<String>| h.unwrap_or_else(|| "none".into());
+                        format!("other weights or another model file (sha256 {} then, {} now)", show(a), show(b))
+                    } else {
+                        format!("other facts ({then} then, {now} now)")
+                    };
+                    anyhow::bail!(
+                        "{}: scheme '{}' has rows made with {what} under the same configuration; \
+                         use --fresh or --out to start a new results folder",
+                        self.out_dir.display(),
+                        f.name
+                    );
+                }
+            }
+            self.info.schemes.insert(f.name.clone(), now);
         }
         Ok(())
     }

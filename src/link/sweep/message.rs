@@ -65,6 +65,7 @@ pub fn run_message_sweep(
     let mut folder = ResultsFolder::open(loaded, opts, sink)?;
     let prepared = PreparedMessages::prepare(loaded, messages, schemes, &folder.out_dir, sink)?;
     let PreparedMessages { messages, schemes, facts, reference } = &prepared;
+    folder.check_schemes(facts)?;
     for scheme in schemes {
         let has_rows = s.snr.values_db.iter().any(|&v| folder.has(&scheme.config().name, v));
         scheme.check_results_folder(&folder.out_dir, has_rows)?;

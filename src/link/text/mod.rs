@@ -17,7 +17,7 @@ use super::message::MessageScheme;
 use super::paths::{project_root_for, resolve};
 use crate::scenario::{LoadedScenario, MAX_ITEMS_PER_POINT};
 use messages::MessageSet;
-use sources::{source_coder, source_key};
+use sources::{source_coder, source_key, source_model_sha256};
 
 /// Loads the text set and builds every scheme of `loaded`, in the scenario's order (no file is
 /// written). Schemes that name the same source coder share it.
@@ -39,6 +39,7 @@ pub fn build_schemes(
         );
     }
     let mut coders = BTreeMap::new();
+    let mut model_hashes: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
     for c in &s.schemes {
         let context = || format!("{file}: scheme '{}'", c.name);
@@ -49,7 +50,16 @@ pub fn build_schemes(
         let link = LinkSpec::for_scheme(s, c).build(&base).with_context(context)?;
         let source = source_coder(c, &base, verbose, &mut coders).with_context(context)?;
         let framer = Framer::new(link.k(), s.framing.length_bits);
-        schemes.push(Box::new(SsccScheme::new(c.clone(), source, source_key(c), link, framer)));
+        let key = source_key(c);
+        let model_sha256 = match model_hashes.get(&key) {
+            Some(h) => h.clone(),
+            None => {
+                let h = source_model_sha256(c, &base).with_context(context)?;
+                model_hashes.insert(key.clone(), h.clone());
+                h
+            }
+        };
+        schemes.push(Box::new(SsccScheme::new(c.clone(), source, key, link, framer, model_sha256)));
     }
     Ok((messages, schemes))
 }

@@ -78,3 +78,24 @@ pub fn source_coder(
     cache.insert(key, coder.clone());
     Ok(coder)
 }
+
+/// sha256 of the model or weights file `c`'s source coder depends on: a known model's pinned hash
+/// (checked when it is fetched), a local GGUF's or UT-quant weights' hash computed here; `None` for
+/// the coders built into `sim` (its version pins them) and JSCC schemes (they hash their own weights).
+pub fn source_model_sha256(c: &SchemeConfig, base: &Path) -> anyhow::Result<Option<String>> {
+    let file = match c.source {
+        SourceKind::Llm | SourceKind::Fixed => match ModelSource::parse(&c.model) {
+            ModelSource::Named(name) => return Ok(Some(source::model_cache::spec_by_name(&name)?.sha256.to_string())),
+            ModelSource::LocalGguf(path) => path,
+            ModelSource::Hub(_) => return Ok(None),
+        },
+        SourceKind::UtQuant => {
+            resolve(c.weights.as_deref().unwrap_or(crate::link::jscc::ut_quant_coder::SHIPPED_UT_QUANT), base)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(
+        source::model_cache::sha256_file(&file)
+            .with_context(|| format!("scheme '{}': hashing {}", c.name, file.display()))?,
+    ))
+}

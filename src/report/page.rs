@@ -294,6 +294,26 @@ impl Page<'_> {
         out
     }
 
+    /// (header, cells) of the samples table at `snr`: each message's sent text, then what each scheme
+    /// received with its BLEU-4 and similarity.
+    fn samples_table(&self, snr: f64) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut cells = Vec::new();
+        for (m, sent, got) in self.samples_at(snr) {
+            cells.push(vec![m.to_string(), "(sent)".into(), sent.to_string(), String::new(), String::new()]);
+            for s in got {
+                cells.push(vec![
+                    String::new(),
+                    s.scheme.clone(),
+                    s.received.clone(),
+                    num(Some(s.bleu4)),
+                    num(s.similarity),
+                ]);
+            }
+        }
+        let header = ["message", "scheme", "text", "BLEU-4", "similarity"].iter().map(|s| s.to_string()).collect();
+        (header, cells)
+    }
+
     fn html(&self, plots: &[PathBuf], snrs: &[f64], limits_note: Option<&str>) -> anyhow::Result<String> {
         let e = html_escape;
         let mut h = String::new();
@@ -355,21 +375,7 @@ impl Page<'_> {
             );
             for &snr in snrs {
                 let _ = writeln!(h, "<h3>SNR {} dB</h3>", e(&num(Some(snr))));
-                let mut cells = Vec::new();
-                for (m, sent, got) in self.samples_at(snr) {
-                    cells.push(vec![m.to_string(), "(sent)".into(), sent.to_string(), String::new(), String::new()]);
-                    for s in got {
-                        cells.push(vec![
-                            String::new(),
-                            s.scheme.clone(),
-                            s.received.clone(),
-                            num(Some(s.bleu4)),
-                            num(s.similarity),
-                        ]);
-                    }
-                }
-                let header: Vec<String> =
-                    ["message", "scheme", "text", "BLEU-4", "similarity"].iter().map(|s| s.to_string()).collect();
+                let (header, cells) = self.samples_table(snr);
                 html_table(&mut h, &header, &cells);
             }
         }
@@ -417,21 +423,7 @@ impl Page<'_> {
             m.push_str("## Samples\n\n");
             for &snr in snrs {
                 let _ = writeln!(m, "### SNR {} dB\n", num(Some(snr)));
-                let mut cells = Vec::new();
-                for (msg, sent, got) in self.samples_at(snr) {
-                    cells.push(vec![msg.to_string(), "(sent)".into(), sent.to_string(), String::new(), String::new()]);
-                    for s in got {
-                        cells.push(vec![
-                            String::new(),
-                            s.scheme.clone(),
-                            s.received.clone(),
-                            num(Some(s.bleu4)),
-                            num(s.similarity),
-                        ]);
-                    }
-                }
-                let header: Vec<String> =
-                    ["message", "scheme", "text", "BLEU-4", "similarity"].iter().map(|s| s.to_string()).collect();
+                let (header, cells) = self.samples_table(snr);
                 md_table(&mut m, &header, &cells);
             }
         }

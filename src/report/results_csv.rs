@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::write_atomic;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResultRow {
     pub scheme: String,
     pub channel: String,

@@ -50,30 +50,8 @@ pub fn counts_row(
         mean_iterations: c.mean_iterations(),
         stopped_by: stopped_by.to_string(),
         seconds,
-        snr_unified_db: None,
-        messages: None,
-        message_errors: None,
-        bleu1: None,
-        bleu2: None,
-        bleu3: None,
-        bleu4: None,
-        similarity: None,
-        source_bits_per_char: None,
-        symbols_per_message: None,
-        message_error_rate: None,
-        corpus_bleu4: None,
-        source_bits_per_message: None,
-        energy_per_message_db: None,
-        bleu1_lo: None,
-        bleu1_hi: None,
-        bleu2_lo: None,
-        bleu2_hi: None,
-        bleu3_lo: None,
-        bleu3_hi: None,
-        bleu4_lo: None,
-        bleu4_hi: None,
-        similarity_lo: None,
-        similarity_hi: None,
+        // The text columns are filled by `text_row`.
+        ..Default::default()
     }
 }
 

@@ -7,6 +7,7 @@ mod merge;
 mod models;
 mod plot;
 mod progress;
+mod progress_line;
 mod run;
 mod slurm;
 mod source_bench;

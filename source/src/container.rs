@@ -18,6 +18,7 @@
 //! Output files are written atomically (temporary file + rename), so nothing is half-written.
 
 use crate::coder::SourceCoder;
+use crate::file_coder::{hex, FileCoder, ProgressFn};
 use crate::huffman::HuffmanWordCoder;
 use crate::lm_coder::{LmCoder, LmCoderConfig};
 use crate::model_cache::ModelSource;
@@ -277,31 +278,351 @@ pub fn decompress_file(
 pub const CONTAINER_CODERS: &[(&str, &str)] = &[
     ("small-lm", "the embedded byte-level transformer LM (default; no download)"),
     ("smollm2-135m", "SmolLM2-135M arithmetic coder (fetched on first use)"),
-    ("huffman-word", "word Huffman codebook from data/europarl/train_word_counts.tsv"),
+    ("huffman-word", "word Huffman codebook of the Europarl training split (embedded)"),
 ];
 
-/// Word counts the Huffman container coder is built from (relative to the project root).
-pub const HUFFMAN_COUNTS: &str = "data/europarl/train_word_counts.tsv";
-
-/// Loads the coder a container names (see [`CONTAINER_CODERS`]). `huffman-word` looks for
-/// [`HUFFMAN_COUNTS`] under the current directory, then under the project root of this build.
+/// Loads the coder a version-1 container names (see [`CONTAINER_CODERS`]); `huffman-word` is
+/// built from the counts embedded in the binary ([`HuffmanWordCoder::europarl`]).
 pub fn load_coder(name: &str, verbose: bool) -> Result<Box<dyn SourceCoder>, SourceError> {
     match name {
         "small-lm" => Ok(Box::new(SmallLmCoder::embedded()?)),
         "smollm2-135m" => {
             Ok(Box::new(LmCoder::from_source(&ModelSource::Named(name.into()), LmCoderConfig::europarl(), verbose)?))
         }
-        "huffman-word" => {
-            let here = Path::new(HUFFMAN_COUNTS).to_path_buf();
-            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(HUFFMAN_COUNTS);
-            let path = if here.exists() { here } else { root };
-            Ok(Box::new(HuffmanWordCoder::from_counts_file(&path, 1)?))
-        }
+        "huffman-word" => Ok(Box::new(HuffmanWordCoder::europarl()?)),
         other => Err(SourceError::UnknownModel {
             name: other.to_string(),
             known: CONTAINER_CODERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
         }),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 2: whole-file mode (see the module docs of `crate::file_coder`).
+
+const VERSION_2: u8 = 2;
+/// Lane method: LM arithmetic code.
+const LANE_LM: u8 = 0;
+/// Lane method: zstd level 19.
+const LANE_ZSTD: u8 = 1;
+/// Bytes of the tokenizer digest stored in a version-2 header.
+const TOKENIZER_DIGEST_BYTES: usize = 8;
+
+/// How a version-2 container codes each lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneChoice {
+    /// LM where it is smaller than zstd, else zstd; whole-file zstd if that is smaller still.
+    Auto,
+    /// LM for every lane the tokenizer can spell (zstd only for the others).
+    Lm,
+    /// zstd only (one lane, no model).
+    Zstd,
+}
+
+/// What a version-2 header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHeader {
+    pub length: u64,
+    pub sha256: [u8; 32],
+    /// Model name, sha256 and tokenizer digest prefix, if any lane is LM-coded.
+    pub model: Option<(String, [u8; 32], [u8; TOKENIZER_DIGEST_BYTES])>,
+    pub window: usize,
+    pub keep: usize,
+    /// Per lane: (method is LM, original bytes).
+    pub lanes: Vec<(bool, u64)>,
+}
+
+/// Default lane count for `len` bytes: one lane per 4 KiB, at most 16 (each lane restarts the
+/// model's context, which costs rate; more lanes run faster on more cores).
+pub fn default_lanes(len: usize) -> usize {
+    len.div_ceil(4096).clamp(1, 16)
+}
+
+/// Compress any bytes in file mode (container version 2). `coder` is needed unless
+/// `choice == Zstd`; `lanes` is the number of contiguous segments coded as separate streams.
+pub fn compress_v2(
+    data: &[u8],
+    coder: Option<&FileCoder>,
+    choice: LaneChoice,
+    lanes: usize,
+    progress: ProgressFn,
+) -> Result<Vec<u8>, SourceError> {
+    let zstd = |d: &[u8]| zstd::bulk::compress(d, 19).map_err(|e| SourceError::Symbol(format!("zstd: {e}")));
+    let whole_zstd = || -> Result<Vec<u8>, SourceError> {
+        let mut body = vec![LANE_ZSTD];
+        write_varint(&mut body, data.len() as u64);
+        let frame = zstd(data)?;
+        write_varint(&mut body, frame.len() as u64);
+        body.extend_from_slice(&frame);
+        Ok(v2_container(data, None, &[body]))
+    };
+    let coder = match (choice, coder) {
+        (LaneChoice::Zstd, _) => return whole_zstd(),
+        (_, Some(c)) if !data.is_empty() => c,
+        (_, None) if !data.is_empty() => return Err(SourceError::Unsupported("file mode needs a model".into())),
+        _ => return whole_zstd(),
+    };
+    let segments = crate::file_coder::cut_lanes(data, lanes);
+    // Mostly-binary lanes (over 1 % bytes that are not UTF-8) go to zstd without running the LM:
+    // each such byte costs 4 escape tokens.
+    let ids: Vec<Option<Vec<u32>>> = segments
+        .iter()
+        .map(|seg| {
+            let invalid: usize = seg.utf8_chunks().map(|c| c.invalid().len()).sum();
+            if invalid * 100 > seg.len() {
+                None
+            } else {
+                coder.tokenize(seg).ok()
+            }
+        })
+        .collect();
+    let lm_lanes: Vec<&[u32]> = ids.iter().flatten().map(Vec::as_slice).collect();
+    let mut coded = coder.encode_lanes(&lm_lanes, progress)?.into_iter();
+    let mut bodies = Vec::with_capacity(segments.len());
+    let mut any_lm = false;
+    for (seg, ids) in segments.iter().zip(&ids) {
+        let mut lm_body = None;
+        if let Some(ids) = ids {
+            let bits = coded.next().expect("one code per LM lane");
+            let mut b = vec![LANE_LM];
+            write_varint(&mut b, seg.len() as u64);
+            write_varint(&mut b, ids.len() as u64);
+            write_varint(&mut b, bits.len() as u64);
+            b.extend_from_slice(&bits_to_bytes(&bits));
+            lm_body = Some(b);
+        }
+        let z_body = || -> Result<Vec<u8>, SourceError> {
+            let frame = zstd(seg)?;
+            let mut b = vec![LANE_ZSTD];
+            write_varint(&mut b, seg.len() as u64);
+            write_varint(&mut b, frame.len() as u64);
+            b.extend_from_slice(&frame);
+            Ok(b)
+        };
+        let body = match (lm_body, choice) {
+            (Some(lm), LaneChoice::Lm) => lm,
+            (Some(lm), _) => {
+                let z = z_body()?;
+                if z.len() < lm.len() {
+                    z
+                } else {
+                    lm
+                }
+            }
+            (None, _) => z_body()?,
+        };
+        any_lm |= body[0] == LANE_LM;
+        bodies.push(body);
+    }
+    let packed = v2_container(data, any_lm.then_some(coder), &bodies);
+    if choice == LaneChoice::Auto {
+        let z = whole_zstd()?;
+        if z.len() < packed.len() {
+            return Ok(z);
+        }
+    }
+    Ok(packed)
+}
+
+fn v2_container(data: &[u8], coder: Option<&FileCoder>, lanes: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.push(VERSION_2);
+    out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(data));
+    match coder {
+        Some(c) => {
+            let name = c.model_name.as_bytes();
+            let name = &name[..name.len().min(255)];
+            out.push(name.len() as u8);
+            out.extend_from_slice(name);
+            out.extend_from_slice(&c.model_sha256);
+            out.extend_from_slice(&c.tokenizer_digest[..TOKENIZER_DIGEST_BYTES]);
+            write_varint(&mut out, c.window as u64);
+            write_varint(&mut out, c.keep as u64);
+        }
+        None => out.push(0),
+    }
+    write_varint(&mut out, lanes.len() as u64);
+    for l in lanes {
+        out.extend_from_slice(l);
+    }
+    out
+}
+
+/// Container version (1 or 2) after checking the magic.
+pub fn container_version(container: &[u8]) -> Result<u8, SourceError> {
+    let mut r = Reader { data: container, pos: 0 };
+    if r.take(4, "magic")? != MAGIC {
+        return Err(SourceError::Unsupported("not an lmsscc container (bad magic)".into()));
+    }
+    match r.take(1, "version")?[0] {
+        v @ (VERSION | VERSION_2) => Ok(v),
+        v => Err(SourceError::Unsupported(format!(
+            "container version {v}; this build reads versions {VERSION} and {VERSION_2} (a newer sim wrote it?)"
+        ))),
+    }
+}
+
+enum LaneData<'a> {
+    Lm { tokens: usize, bits: Vec<u8> },
+    Zstd(&'a [u8]),
+}
+
+fn parse_v2(container: &[u8]) -> Result<(FileHeader, Vec<LaneData<'_>>), SourceError> {
+    let mut r = Reader { data: container, pos: 5 };
+    let length = u64::from_le_bytes(r.take(8, "length")?.try_into().expect("8 bytes"));
+    let sha256: [u8; 32] = r.take(32, "sha256")?.try_into().expect("32 bytes");
+    let n = r.take(1, "model name length")?[0] as usize;
+    let (model, window, keep) = if n > 0 {
+        let name = String::from_utf8_lossy(r.take(n, "model name")?).into_owned();
+        let sha: [u8; 32] = r.take(32, "model sha256")?.try_into().expect("32 bytes");
+        let tok: [u8; TOKENIZER_DIGEST_BYTES] =
+            r.take(TOKENIZER_DIGEST_BYTES, "tokenizer digest")?.try_into().expect("digest bytes");
+        let window = r.varint("window")? as usize;
+        let keep = r.varint("keep")? as usize;
+        (Some((name, sha, tok)), window, keep)
+    } else {
+        (None, 0, 0)
+    };
+    let count = r.varint("lane count")?;
+    if count > length.max(1) {
+        return Err(SourceError::Unsupported(format!("corrupt container: {count} lanes for {length} bytes")));
+    }
+    let mut lanes = Vec::new();
+    let mut data = Vec::new();
+    let mut sum = 0u64;
+    for i in 0..count {
+        let method = r.take(1, &format!("lane {i} method"))?[0];
+        let bytes = r.varint("lane length")?;
+        sum = sum.saturating_add(bytes);
+        match method {
+            LANE_LM if model.is_some() => {
+                let tokens = r.varint("lane token count")?;
+                // A byte is at most 4 tokens (escape + 3 digits).
+                if tokens > bytes.saturating_mul(4) {
+                    return Err(SourceError::Unsupported(format!("corrupt container: lane {i} token count")));
+                }
+                let nbits = r.varint("lane bit count")?;
+                let packed = r.take(usize::try_from(nbits.div_ceil(8)).unwrap_or(usize::MAX), &format!("lane {i}"))?;
+                let mut bits = crate::zstd_coder::bytes_to_bits(packed);
+                bits.truncate(nbits as usize);
+                data.push(LaneData::Lm { tokens: tokens as usize, bits });
+            }
+            LANE_ZSTD => {
+                let n = r.varint("zstd frame length")?;
+                data.push(LaneData::Zstd(r.take(usize::try_from(n).unwrap_or(usize::MAX), &format!("lane {i}"))?));
+            }
+            m => return Err(SourceError::Unsupported(format!("corrupt container: lane {i} has unknown method {m}"))),
+        }
+        lanes.push((method == LANE_LM, bytes));
+    }
+    if sum != length {
+        return Err(SourceError::Unsupported(format!(
+            "corrupt container: lanes hold {sum} bytes, header says {length}"
+        )));
+    }
+    if r.pos != container.len() {
+        return Err(SourceError::Unsupported(format!(
+            "corrupt container: {} unexpected bytes after the last lane",
+            container.len() - r.pos
+        )));
+    }
+    Ok((FileHeader { length, sha256, model, window, keep, lanes }, data))
+}
+
+/// Read a version-2 header (and check the lane layout).
+pub fn inspect_v2(container: &[u8]) -> Result<FileHeader, SourceError> {
+    if container_version(container)? != VERSION_2 {
+        return Err(SourceError::Unsupported("not a version-2 container".into()));
+    }
+    Ok(parse_v2(container)?.0)
+}
+
+/// Check that `coder` is the model a container was written with.
+pub fn check_model(header: &FileHeader, coder: &FileCoder) -> Result<(), SourceError> {
+    if let Some((name, sha, tok)) = &header.model {
+        if *sha != coder.model_sha256 || tok[..] != coder.tokenizer_digest[..TOKENIZER_DIGEST_BYTES] {
+            return Err(SourceError::Unsupported(format!(
+                "this container was compressed with model '{name}' (sha256 {}), not with '{}' (sha256 {}); \
+                 decompress with the same model (--model)",
+                hex(sha),
+                coder.model_name,
+                hex(&coder.model_sha256)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Decompress a version-2 container; `load` is called (once) only if a lane is LM-coded, with
+/// the stored model name, and must return that model (its sha256 is checked).
+pub fn decompress_v2(
+    container: &[u8],
+    load: impl FnOnce(&str) -> Result<FileCoder, SourceError>,
+    progress: ProgressFn,
+) -> Result<Vec<u8>, SourceError> {
+    if container_version(container)? != VERSION_2 {
+        return Err(SourceError::Unsupported("not a version-2 container".into()));
+    }
+    let (header, lanes) = parse_v2(container)?;
+    let mut coder = None;
+    if let Some((name, _, _)) = &header.model {
+        let mut c = load(name)?;
+        check_model(&header, &c)?;
+        c.window = header.window;
+        c.keep = header.keep;
+        c.check_window().map_err(|e| SourceError::Unsupported(format!("corrupt container: {e}")))?;
+        coder = Some(c);
+    }
+    let lm: Vec<(&[u8], usize)> = lanes
+        .iter()
+        .filter_map(|l| match l {
+            LaneData::Lm { tokens, bits } => Some((bits.as_slice(), *tokens)),
+            LaneData::Zstd(_) => None,
+        })
+        .collect();
+    let mut decoded = match &coder {
+        Some(c) => {
+            let frames: Vec<&[u8]> = lm.iter().map(|l| l.0).collect();
+            let counts: Vec<usize> = lm.iter().map(|l| l.1).collect();
+            c.decode_lanes(&frames, &counts, progress)?.into_iter()
+        }
+        None => Vec::new().into_iter(),
+    };
+    let mut out = Vec::with_capacity(usize::try_from(header.length).unwrap_or(0).min(1 << 30));
+    for (i, (lane, &(_, bytes))) in lanes.iter().zip(&header.lanes).enumerate() {
+        let piece = match lane {
+            LaneData::Lm { .. } => {
+                let ids = decoded.next().expect("one decoded lane per LM lane");
+                coder.as_ref().expect("LM lanes need the model").detokenize(&ids)
+            }
+            LaneData::Zstd(frame) => {
+                use std::io::Read;
+                let decoder = zstd::stream::read::Decoder::new(*frame)
+                    .map_err(|e| SourceError::Unsupported(format!("zstd: {e}")))?;
+                let mut piece = Vec::new();
+                decoder
+                    .take(bytes.saturating_add(1))
+                    .read_to_end(&mut piece)
+                    .map_err(|e| SourceError::Unsupported(format!("corrupt container: lane {i}: zstd: {e}")))?;
+                piece
+            }
+        };
+        if piece.len() as u64 != bytes {
+            return Err(SourceError::Unsupported(format!(
+                "corrupt container: lane {i} decoded to {} bytes, header says {bytes}",
+                piece.len()
+            )));
+        }
+        out.extend_from_slice(&piece);
+    }
+    if Sha256::digest(&out)[..] != header.sha256 {
+        return Err(SourceError::Unsupported(
+            "decompressed data does not match the stored sha256 (corrupt container)".into(),
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -377,5 +698,59 @@ mod tests {
         assert_eq!(inspect(&z).unwrap().0, ContainerMode::ZstdBytes);
         assert_eq!(decompress_bytes(&z, None).unwrap(), text.as_bytes());
         assert!(load_coder("nope", false).err().unwrap().to_string().contains("small-lm"));
+    }
+
+    #[test]
+    fn version2_zstd_round_trips_and_rejects_tampering() {
+        let none: ProgressFn = &|_, _| {};
+        for data in [Vec::new(), (0..5000u32).map(|i| (i * 7 % 251) as u8).chain([0xff]).collect::<Vec<u8>>()] {
+            let packed = compress_v2(&data, None, LaneChoice::Zstd, 1, none).unwrap();
+            assert_eq!(container_version(&packed).unwrap(), 2);
+            assert!(inspect_v2(&packed).unwrap().model.is_none());
+            let back = decompress_v2(&packed, |_| panic!("no model needed"), none).unwrap();
+            assert_eq!(back, data);
+            if !data.is_empty() {
+                let mut bad = packed.clone();
+                bad[10] ^= 1;
+                assert!(decompress_v2(&bad, |_| panic!(), none).is_err());
+                assert!(decompress_v2(&packed[..packed.len() - 3], |_| panic!(), none).is_err());
+            }
+        }
+        assert!(container_version(b"LMSC\x07").unwrap_err().to_string().contains("version 7"));
+    }
+
+    /// SmolLM2 file mode (cached model; short inputs): prose, control bytes and non-UTF-8 bytes
+    /// round-trip over 1 and 3 lanes, and LM lanes beat zstd on prose.
+    #[test]
+    fn version2_smollm2_round_trips_any_bytes() {
+        let Ok(coder) = FileCoder::load("smollm2-135m", false) else {
+            eprintln!("SmolLM2 not available; skipped");
+            return;
+        };
+        let none: ProgressFn = &|_, _| {};
+        let prose = "The quick brown fox jumps over the lazy dog. It was a bright cold day in April, \
+                     and the clocks were striking thirteen.\n\tTabs, \x01 control bytes and ünïcödé 🎉.\n";
+        let mut mixed = prose.as_bytes().to_vec();
+        mixed.extend_from_slice(&[0xff, 0xfe, b'a', 0x80]);
+        for (data, lanes) in [(prose.as_bytes().to_vec(), 1), (mixed.clone(), 3)] {
+            let packed = compress_v2(&data, Some(&coder), LaneChoice::Lm, lanes, none).unwrap();
+            let h = inspect_v2(&packed).unwrap();
+            assert!(h.lanes.iter().any(|l| l.0), "no LM lane");
+            let back = decompress_v2(&packed, |_| Ok(coder.clone()), none).unwrap();
+            assert_eq!(back, data);
+            let mut bad = packed.clone();
+            let at = bad.len() - 2;
+            bad[at] ^= 0x20;
+            assert!(decompress_v2(&bad, |_| Ok(coder.clone()), none).is_err());
+        }
+        let auto = compress_v2(prose.as_bytes(), Some(&coder), LaneChoice::Auto, 1, none).unwrap();
+        let z = compress_v2(prose.as_bytes(), None, LaneChoice::Zstd, 1, none).unwrap();
+        assert!(auto.len() < z.len(), "LM {} vs zstd {}", auto.len(), z.len());
+        // Another model is refused, naming both.
+        let mut other = coder.clone();
+        other.model_sha256 = [7; 32];
+        other.model_name = "other.gguf".into();
+        let err = decompress_v2(&auto, |_| Ok(other), none).unwrap_err().to_string();
+        assert!(err.contains("smollm2-135m") && err.contains("other.gguf"), "{err}");
     }
 }

@@ -9,13 +9,15 @@
 //! - [`llama`]: candle quantized llama as a [`SymbolModel`]; [`lm_coder`]: the LLM arithmetic coder.
 //! - [`small_lm`]: the project's small byte-level transformer LM (embedded weights) as a coder.
 //! - [`huffman`], [`fixed_length`], [`zstd_coder`]: reference coders.
-//! - [`container`]: whole-file compression built on the per-message coders.
+//! - [`container`]: whole-file compression: version 1 on the per-message coders, version 2
+//!   with [`file_coder`] (the LM sees the whole file, parallel lanes, zstd fallback).
 //! - [`bench`]: the source-coding benchmark.
 
 pub mod arithmetic;
 pub mod bench;
 pub mod coder;
 pub mod container;
+pub mod file_coder;
 pub mod fixed_length;
 pub mod huffman;
 pub mod llama;

@@ -284,6 +284,31 @@ impl LlamaBatch {
         Ok(())
     }
 
+    /// Position of the next token fed (start context included).
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// Forget every row's state and run `lm`'s start context, then `histories` (one per row, all
+    /// the same length), one token per step as always; returns each row's next-token logits. The
+    /// file coder's sliding window (see [`crate::file_coder`]).
+    pub fn reprime(&mut self, lm: &LlamaLm, histories: &[&[u32]]) -> Result<Vec<Vec<f32>>, SourceError> {
+        if histories.len() != self.batch || histories.windows(2).any(|w| w[0].len() != w[1].len()) {
+            return Err(SourceError::Model("reprime needs one history per row, all of one length".into()));
+        }
+        self.model.clear_kv_cache();
+        self.position = 0;
+        let mut logits = Vec::new();
+        for &t in lm.start_tokens() {
+            logits = self.step(&vec![t; self.batch])?;
+        }
+        for i in 0..histories.first().map_or(0, |h| h.len()) {
+            let feed: Vec<u32> = histories.iter().map(|h| h[i]).collect();
+            logits = self.step(&feed)?;
+        }
+        Ok(logits)
+    }
+
     /// Feed one token per row; returns each row's next-token logits.
     pub fn step(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>, SourceError> {
         if tokens.len() != self.batch {

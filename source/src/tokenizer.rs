@@ -203,6 +203,19 @@ impl ByteLevelBpe {
         out
     }
 
+    /// SHA-256 of the vocabulary (every token's bytes, length-prefixed, in id order) and the
+    /// escape: two tokenizers with the same digest turn text into the same ids.
+    pub fn vocabulary_digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for t in &self.token_bytes {
+            h.update((t.len() as u32).to_le_bytes());
+            h.update(t);
+        }
+        h.update(format!("{:?}{:?}", self.escape, self.digits).as_bytes());
+        h.finalize().into()
+    }
+
     /// Text of a token sequence (lossy only where the bytes are not UTF-8, i.e. corrupted input).
     pub fn decode(&self, ids: &[u32]) -> String {
         String::from_utf8_lossy(&self.decode_bytes(ids)).into_owned()

@@ -7,11 +7,19 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use source::container::{compress_bytes, compress_bytes_zstd, load_coder, write_atomic};
+use source::container::{
+    compress_bytes, compress_bytes_zstd, compress_v2, default_lanes, load_coder, write_atomic, LaneChoice,
+};
+use source::file_coder::FileCoder;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CoderChoice {
-    /// The embedded small byte-level transformer LM (no download; default).
+    /// File mode with `--model` (default SmolLM2-135M): the LM sees the whole file; each lane is
+    /// stored with zstd instead when that is smaller (never worse than zstd -19 + header).
+    Auto,
+    /// File mode with the LM on every lane it can spell.
+    Lm,
+    /// The embedded small byte-level transformer LM, per line (no download).
     SmallLm,
     /// SmolLM2-135M arithmetic coding (best compression; fetched on first use; slow).
     Smollm2,
@@ -28,7 +36,7 @@ impl CoderChoice {
             CoderChoice::SmallLm => Some("small-lm"),
             CoderChoice::Smollm2 => Some("smollm2-135m"),
             CoderChoice::Huffman => Some("huffman-word"),
-            CoderChoice::Zstd => None,
+            CoderChoice::Zstd | CoderChoice::Auto | CoderChoice::Lm => None,
         }
     }
 }
@@ -41,8 +49,14 @@ pub struct CompressArgs {
     #[arg(short, long)]
     pub output: PathBuf,
     /// Source coder for text.
-    #[arg(long, value_enum, default_value = "small-lm")]
+    #[arg(long, value_enum, default_value = "auto")]
     pub coder: CoderChoice,
+    /// Model for `auto`/`lm`: a known name or a local llama-family GGUF path.
+    #[arg(long, default_value = "smollm2-135m")]
+    pub model: String,
+    /// Lanes (contiguous segments coded in parallel); default one per 4 KiB, at most 16.
+    #[arg(long)]
+    pub lanes: Option<usize>,
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
@@ -52,6 +66,13 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     let data = std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
     let started = std::time::Instant::now();
     let packed = match a.coder.container_name() {
+        None if !matches!(a.coder, CoderChoice::Zstd) => {
+            let coder = FileCoder::load(&a.model, !a.quiet)?;
+            let choice = if matches!(a.coder, CoderChoice::Lm) { LaneChoice::Lm } else { LaneChoice::Auto };
+            let lanes = a.lanes.unwrap_or_else(|| default_lanes(data.len())).max(1);
+            let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);
+            compress_v2(&data, Some(&coder), choice, lanes, &|done, total| meter.show(done, total))
+        }
         Some(name) => {
             let coder = load_coder(name, !a.quiet)?;
             compress_bytes(&data, coder.as_ref(), name)
@@ -61,9 +82,17 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     .with_context(|| format!("compressing {}", a.input.display()))?;
     write_atomic(&a.output, &packed)?;
     if !a.quiet {
-        let (mode, _) = source::container::inspect(&packed)?;
+        let mode = match source::container::inspect(&packed) {
+            Ok((mode, _)) => format!("{mode:?}"),
+            Err(_) => source::container::inspect_v2(&packed)
+                .map(|h| {
+                    let lm = h.lanes.iter().filter(|l| l.0).count();
+                    format!("file mode, {} lanes ({lm} LM, {} zstd)", h.lanes.len(), h.lanes.len() - lm)
+                })
+                .unwrap_or_default(),
+        };
         println!(
-            "{} -> {}: {} -> {} bytes ({:.3} bits/byte, {:?}) in {:.2} s",
+            "{} -> {}: {} -> {} bytes ({:.3} bits/byte, {}) in {:.2} s",
             a.input.display(),
             a.output.display(),
             data.len(),

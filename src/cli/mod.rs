@@ -8,6 +8,7 @@ mod merge;
 mod models;
 mod plot;
 mod progress;
+mod progress_line;
 mod report;
 mod run;
 mod slurm;

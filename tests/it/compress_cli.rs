@@ -43,7 +43,7 @@ fn text_and_binary_files_round_trip_with_every_fast_coder() {
     let europarl = std::fs::read_to_string(common::root().join("data/europarl/test_sentences.txt")).unwrap();
     std::fs::write(&text, europarl.lines().take(30).map(|l| format!("{l}\n")).collect::<String>()).unwrap();
     let lm = dir.path().join("default.lmsc");
-    ok(&["compress", s(&text), "-o", s(&lm), "--quiet"]);
+    ok(&["compress", s(&text), "-o", s(&lm), "--coder", "small-lm", "--quiet"]);
     let z = dir.path().join("z.lmsc");
     ok(&["compress", s(&text), "-o", s(&z), "--coder", "zstd", "--quiet"]);
     let (lm_len, z_len) = (std::fs::metadata(&lm).unwrap().len(), std::fs::metadata(&z).unwrap().len());
@@ -61,7 +61,7 @@ fn bad_inputs_are_clear_errors_and_leave_nothing_behind() {
 
     let text = dir.path().join("in.txt");
     std::fs::write(&text, TEXT).unwrap();
-    ok(&["compress", s(&text), "-o", s(&out), "--quiet"]);
+    ok(&["compress", s(&text), "-o", s(&out), "--coder", "small-lm", "--quiet"]);
     let packed = std::fs::read(&out).unwrap();
     let restored = dir.path().join("restored.txt");
     // A flipped bit in the coded payload, a truncated file, a foreign file.
@@ -113,4 +113,50 @@ fn source_bench_writes_its_table_and_what_produced_it() {
     assert_eq!(record["limit"], 10);
     assert_eq!(record["coders"], serde_json::json!(["zstd-19", "fixed-token-16bit"]));
     assert_eq!(record["version"], lmsscc::version().as_str());
+}
+
+/// The default (`auto`, SmolLM2 file mode; the model is fetched and cached on first use): prose,
+/// binary and empty files round-trip; binary data is never worse than zstd; a tampered
+/// container is refused and nothing is written.
+#[test]
+fn default_file_mode_round_trips_and_is_never_worse_than_zstd() {
+    let dir = tempfile::tempdir().unwrap();
+    let prose = dir.path().join("prose.txt");
+    std::fs::write(
+        &prose,
+        "It was a bright cold day in April, and the clocks were striking thirteen. \
+        Winston Smith, his chin nuzzled into his breast in an effort to escape the vile wind, slipped quickly \
+        through the glass doors of Victory Mansions.\n\u{1}\u{7f}é\n",
+    )
+    .unwrap();
+    let binary = dir.path().join("random.bin");
+    std::fs::write(
+        &binary,
+        (0..4000u64).map(|i| (i.wrapping_mul(6364136223846793005) >> 56) as u8).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    for input in [&prose, &binary, &empty] {
+        let packed = dir.path().join("auto.lmsc");
+        let z = dir.path().join("z.lmsc");
+        let back = dir.path().join("back");
+        ok(&["compress", s(input), "-o", s(&packed), "--quiet"]);
+        ok(&["compress", s(input), "-o", s(&z), "--coder", "zstd", "--quiet"]);
+        ok(&["decompress", s(&packed), "-o", s(&back), "--quiet"]);
+        assert_eq!(std::fs::read(input).unwrap(), std::fs::read(&back).unwrap(), "{}", input.display());
+        let (a, zl) = (std::fs::metadata(&packed).unwrap().len(), std::fs::metadata(&z).unwrap().len());
+        assert!(a <= zl + 64, "{}: auto {a} vs zstd {zl}", input.display());
+        if input == &prose {
+            assert!(a < zl, "LM {a} bytes vs zstd {zl}");
+            let mut bad = std::fs::read(&packed).unwrap();
+            let at = bad.len() - 2;
+            bad[at] ^= 0x40;
+            let p = dir.path().join("bad.lmsc");
+            std::fs::write(&p, bad).unwrap();
+            let restored = dir.path().join("restored");
+            fails_with(&["decompress", s(&p), "-o", s(&restored)], &["corrupt"]);
+            assert!(!restored.exists());
+        }
+    }
 }

@@ -15,6 +15,7 @@ mod slurm;
 mod source_bench;
 mod sweep_progress;
 mod train;
+mod train_args;
 mod train_jscc;
 
 use clap::{Parser, Subcommand};

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use super::progress::TrainingProgress;
+use super::train_args::{parse_channel, parse_device};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use neural::train_lm::{train_lm, LmProgress, LmTrainConfig};
@@ -101,14 +102,6 @@ pub struct EcctArgs {
     /// a fresh optimizer and this run's schedule.
     #[arg(long)]
     pub init: Option<PathBuf>,
-}
-
-pub(super) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
-    DeviceChoice::parse(s).ok_or_else(|| format!("unknown device '{s}' (cpu, cuda)"))
-}
-
-pub(super) fn parse_channel(s: &str) -> Result<Channel, String> {
-    Channel::parse(s).ok_or_else(|| format!("unknown channel '{s}' (awgn, rayleigh)"))
 }
 
 pub fn run(c: TrainCommand) -> anyhow::Result<()> {

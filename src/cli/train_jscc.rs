@@ -15,7 +15,7 @@ use neural::weights::StoredDtype;
 use neural::{Channel, DeviceChoice};
 
 use super::progress::TrainingProgress;
-use super::train::{parse_channel, parse_device};
+use super::train_args::{parse_channel, parse_device};
 
 /// Which JSCC model a training run trains.
 #[derive(Clone, Copy, PartialEq, Eq)]

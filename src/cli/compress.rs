@@ -5,11 +5,10 @@
 
 use std::path::PathBuf;
 
+use super::output::Output;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use source::container::{
-    compress_bytes, compress_bytes_zstd, compress_v2, default_lanes, load_coder, write_atomic, LaneChoice,
-};
+use source::container::{compress_bytes, compress_bytes_zstd, compress_v2, default_lanes, load_coder, LaneChoice};
 use source::file_coder::FileCoder;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -45,8 +44,8 @@ impl CoderChoice {
 pub struct CompressArgs {
     /// File to compress (any bytes).
     pub input: PathBuf,
-    /// Output container.
-    #[arg(short, long)]
+    /// Output container (`-`: standard output).
+    #[arg(short, long, allow_hyphen_values = true)]
     pub output: PathBuf,
     /// Source coder for text.
     #[arg(long, value_enum, default_value = "auto")]
@@ -63,6 +62,7 @@ pub struct CompressArgs {
 }
 
 pub fn run(a: CompressArgs) -> anyhow::Result<()> {
+    let output = Output::check(&a.input, &a.output)?;
     let data = std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
     let started = std::time::Instant::now();
     let packed = match a.coder.container_name() {
@@ -80,7 +80,7 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
         None => compress_bytes_zstd(&data),
     }
     .with_context(|| format!("compressing {}", a.input.display()))?;
-    write_atomic(&a.output, &packed)?;
+    output.write(&packed)?;
     if !a.quiet {
         let mode = match source::container::inspect(&packed) {
             Ok((mode, _)) => format!("{mode:?}"),
@@ -91,16 +91,21 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
                 })
                 .unwrap_or_default(),
         };
-        println!(
+        let line = format!(
             "{} -> {}: {} -> {} bytes ({:.3} bits/byte, {}) in {:.2} s",
             a.input.display(),
-            a.output.display(),
+            output.name(),
             data.len(),
             packed.len(),
             8.0 * packed.len() as f64 / data.len().max(1) as f64,
             mode,
             started.elapsed().as_secs_f64()
         );
+        if output.is_stdout() {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
     }
     Ok(())
 }

@@ -3,17 +3,18 @@
 
 use std::path::PathBuf;
 
+use super::output::Output;
 use anyhow::Context;
 use clap::Args;
-use source::container::{decompress_file, load_coder};
+use source::container::load_coder;
 use source::file_coder::FileCoder;
 
 #[derive(Args)]
 pub struct DecompressArgs {
     /// Container written by `sim compress`.
     pub input: PathBuf,
-    /// Where to write the restored file.
-    #[arg(short, long)]
+    /// Where to write the restored file (`-`: standard output).
+    #[arg(short, long, allow_hyphen_values = true)]
     pub output: PathBuf,
     /// Model for file-mode containers (default: the one the container names; its sha256 must match).
     #[arg(long)]
@@ -23,9 +24,10 @@ pub struct DecompressArgs {
 }
 
 pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
+    let output = Output::check(&a.input, &a.output)?;
     let started = std::time::Instant::now();
     let data = std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
-    if source::container::container_version(&data).ok() == Some(2) {
+    let plain = if source::container::container_version(&data).ok() == Some(2) {
         let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);
         let plain = source::container::decompress_v2(
             &data,
@@ -33,19 +35,30 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
             &|done, total| meter.show(done, total),
         )
         .with_context(|| format!("decompressing {}", a.input.display()))?;
-        source::container::write_atomic(&a.output, &plain)?;
+        plain
     } else {
-        decompress_file(&a.input, &a.output, |name| load_coder(name, !a.quiet))
-            .with_context(|| format!("decompressing {}", a.input.display()))?;
-    }
+        let (mode, _) = source::container::inspect(&data).with_context(|| format!("{}", a.input.display()))?;
+        let lm = match &mode {
+            source::container::ContainerMode::LmText { model } => Some(load_coder(model, !a.quiet)?),
+            source::container::ContainerMode::ZstdBytes => None,
+        };
+        source::container::decompress_bytes(&data, lm.as_deref())
+            .with_context(|| format!("decompressing {}", a.input.display()))?
+    };
+    output.write(&plain)?;
     if !a.quiet {
-        let len = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
-        println!(
-            "{} -> {}: {len} bytes in {:.2} s",
+        let line = format!(
+            "{} -> {}: {} bytes in {:.2} s",
             a.input.display(),
-            a.output.display(),
+            output.name(),
+            plain.len(),
             started.elapsed().as_secs_f64()
         );
+        if output.is_stdout() {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
     }
     Ok(())
 }

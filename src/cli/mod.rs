@@ -6,6 +6,7 @@ mod compress;
 mod decompress;
 mod merge;
 mod models;
+mod output;
 mod plot;
 mod progress;
 mod progress_line;

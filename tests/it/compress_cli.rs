@@ -160,3 +160,41 @@ fn default_file_mode_round_trips_and_is_never_worse_than_zstd() {
         }
     }
 }
+
+/// `-o -` writes to standard output; special files, folders, the input itself and missing folders are
+/// refused before any work, naming the problem, and leave what was there untouched.
+#[test]
+fn odd_output_paths_are_refused_or_written_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("in.txt");
+    std::fs::write(&text, TEXT).unwrap();
+    let fast = ["--coder", "small-lm", "--quiet"];
+    // -o - : the container on stdout, the same bytes as a file; and back.
+    let to_stdout = sim(&[&["compress", s(&text), "-o", "-"][..], &fast[..]].concat());
+    assert!(to_stdout.status.success(), "{}", stderr(&to_stdout));
+    let file = dir.path().join("in.lmsc");
+    ok(&[&["compress", s(&text), "-o", s(&file)][..], &fast[..]].concat());
+    assert_eq!(to_stdout.stdout, std::fs::read(&file).unwrap());
+    assert!(!dir.path().join("-").exists(), "no file named '-'");
+    let back = sim(&["decompress", s(&file), "-o", "-", "--quiet"]);
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert_eq!(back.stdout, TEXT.as_bytes());
+
+    // A symbolic link and a FIFO stay what they are.
+    let target = dir.path().join("target.lmsc");
+    std::fs::write(&target, b"keep").unwrap();
+    let link = dir.path().join("link.lmsc");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    fails_with(&[&["compress", s(&text), "-o", s(&link)][..], &fast[..]].concat(), &["symbolic link"]);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    fails_with(&[&["compress", s(&text), "-o", s(&fifo)][..], &fast[..]].concat(), &["not a regular file", "-o -"]);
+    // The input itself, a folder, a folder that does not exist.
+    fails_with(&[&["compress", s(&text), "-o", s(&text)][..], &fast[..]].concat(), &["is the input file"]);
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), TEXT);
+    fails_with(&["decompress", s(&file), "-o", s(dir.path())], &["is a folder"]);
+    let nowhere = dir.path().join("no/such/folder/out.lmsc");
+    fails_with(&[&["compress", s(&text), "-o", s(&nowhere)][..], &fast[..]].concat(), &["does not exist"]);
+}

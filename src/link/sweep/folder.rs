@@ -6,8 +6,11 @@
 //! points already in `results.csv`; rows of a different configuration, or rows whose `run.json` is
 //! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
 //! configurations never mix. A folder without rows is anyone's. Each row's timing in `run.json`
-//! carries the sha256 of the row's line; a row that no longer matches it is simulated again. One run writes into a folder at a
-//! time: [`FolderLock`], an advisory lock on `<folder>/.lock`, held until the process ends.
+//! carries the sha256 of the row's line (all but `seconds`) and of its point's samples; a row that no
+//! longer matches, or whose samples are missing, is simulated again. `run.json` also records what each
+//! message scheme is (its facts, with the sha256 of its model or weights): a scheme that changed under
+//! the same configuration is refused while it has rows. One run writes into a folder at a time:
+//! [`FolderLock`], an advisory lock on `<folder>/.lock`, held until the process ends.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -217,7 +220,7 @@ impl ResultsFolder {
     }
 
     /// Writes this run's `run.json` (keeping the timings of the rows it resumes from), then rewrites
-    /// `results.csv` with the complete rows kept. Idempotent.
+    /// `samples.csv` and `results.csv` with what was kept. Idempotent.
     pub fn begin(&mut self) -> anyhow::Result<()> {
         if self.file.is_none() {
             // run.json first: a crash between the two leaves a folder that says what its rows are.

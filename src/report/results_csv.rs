@@ -235,3 +235,23 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
     }
     Ok(ReadRows { rows, dropped_cut_row })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_of_an_earlier_version_reads_with_the_new_columns_empty() {
+        // The committed reference run predates the interval columns.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/paper-awgn");
+        let read = read_complete_rows(&dir.join("results.csv")).unwrap();
+        assert!(!read.rows.is_empty() && !read.dropped_cut_row);
+        assert!(read.rows.iter().all(|r| r.bleu4.is_some() && r.bleu4_lo.is_none() && r.similarity_hi.is_none()));
+        // A header that is not a prefix of this version's is refused, naming line 1.
+        let tmp = tempfile::tempdir().unwrap();
+        let odd = tmp.path().join("results.csv");
+        std::fs::write(&odd, "scheme,channel,snr,esn0_db\n").unwrap();
+        let err = read_complete_rows(&odd).unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("header"), "{err}");
+    }
+}

@@ -13,8 +13,9 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use neural::cross_entropy::cross_entropy_rows;
-use neural::deepsc::{DeepSc, SentenceBatch};
+use neural::deepsc::DeepSc;
 use neural::jscc::JsccModel;
+use neural::sentence_batch::SentenceBatch;
 use neural::train_deepsc::{next_word_targets, read_sentences};
 use neural::ut::Ut;
 use neural::word_vocab::PAD;

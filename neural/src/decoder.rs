@@ -10,11 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use candle_core::Device;
+use candle_core::{Device, Tensor};
 use codes::{DecodeStats, Decoder, LdpcCode};
 
 use crate::channel::Channel;
-use crate::train::decode_inputs;
+use crate::ecct::prepare_inputs;
 use crate::weights::{load_model, EcctError, ModelMeta};
 use crate::Ecct;
 
@@ -133,4 +133,33 @@ impl Decoder for EcctDecoder {
         }
         DecodeStats { frames: frames as u64, iterations: 0, valid_codewords: valid }
     }
+}
+
+/// Decodes a batch of network inputs `y` (frames × n) with `model`; writes hard decisions into `bits`.
+///
+/// Forward passes run on at most `DECODE_CHUNK` frames: the model's parameters are tracked variables, so
+/// a forward pass keeps every intermediate alive until its output is dropped (8,192 frames of
+/// LDPC_N49_K24 reach ~50 GB, which ran out of GPU memory with two runs sharing an H100).
+pub fn decode_inputs(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
+    const DECODE_CHUNK: usize = 1024;
+    let n = code.n();
+    for (yc, bc) in y.chunks(DECODE_CHUNK * n).zip(bits.chunks_mut(DECODE_CHUNK * n)) {
+        decode_chunk(model, code, yc, bc)?;
+    }
+    Ok(())
+}
+
+fn decode_chunk(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
+    let (n, m) = (code.n(), code.m());
+    let frames = y.len() / n;
+    let (mag, syn, hard) = prepare_inputs(y, n, code.checks());
+    let dev = model.device();
+    let mag = Tensor::from_vec(mag, (frames, n), dev)?;
+    let syn = Tensor::from_vec(syn, (frames, m), dev)?;
+    let z = model.forward(&mag, &syn, None)?.flatten_all()?.to_vec1::<f32>()?;
+    for ((o, &h), &zz) in bits.iter_mut().zip(&hard).zip(&z) {
+        // Flip where the predicted multiplicative noise is negative; NaN (never expected) keeps the hard bit.
+        *o = h ^ u8::from(zz < 0.0);
+    }
+    Ok(())
 }

@@ -25,11 +25,11 @@
 use candle_core::{Device, Result, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
+use crate::attention::{causal_bias, FeedForward, MultiHeadAttention};
 use crate::jscc::{embed_tokens, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
-use crate::word_vocab::PAD;
+use crate::sentence_batch::SentenceBatch;
 
 /// Format tag of DeepSC weight files.
 pub const FORMAT: &str = "lmsscc-deepsc-v1";
@@ -116,36 +116,6 @@ struct DecoderLayer {
     ln1: Linear,
     ln2: Linear,
     ln3: Linear,
-}
-
-/// Sentences as padded id tensors plus the masks the model needs.
-pub struct SentenceBatch {
-    /// `(B, T)` ids, `<PAD>` after each sentence.
-    pub ids: Tensor,
-    pub lengths: Vec<usize>,
-    /// `(B, T, 1)`: 1 on real positions, 0 on padding.
-    pub keep: Tensor,
-    /// `(B, 1, 1, T)` key-padding bias.
-    pub src_bias: Tensor,
-}
-
-impl SentenceBatch {
-    pub fn new(sentences: &[&[u32]], device: &Device) -> Result<Self> {
-        let t = sentences.iter().map(|s| s.len()).max().unwrap_or(1).max(1);
-        let lengths: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
-        let mut ids = vec![PAD; sentences.len() * t];
-        let mut keep = vec![0f32; sentences.len() * t];
-        for (i, s) in sentences.iter().enumerate() {
-            ids[i * t..i * t + s.len()].copy_from_slice(s);
-            keep[i * t..i * t + s.len()].fill(1.0);
-        }
-        Ok(Self {
-            ids: Tensor::from_vec(ids, (sentences.len(), t), device)?,
-            keep: Tensor::from_vec(keep, (sentences.len(), t, 1), device)?,
-            src_bias: padding_bias(&lengths, t, device)?,
-            lengths,
-        })
-    }
 }
 
 /// The model (parameters as candle `Var`s, for training).

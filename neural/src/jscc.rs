@@ -165,7 +165,7 @@ pub trait JsccModel: Sized {
     /// Channel values `(B, T, values_per_token)` of `batch`, and the model's penalty.
     fn transmit_with_penalty(
         &self,
-        batch: &crate::deepsc::SentenceBatch,
+        batch: &crate::sentence_batch::SentenceBatch,
         dropout: Option<&mut Dropout>,
     ) -> Result<(Tensor, Option<Tensor>)>;
     fn channel_decode(&self, received: &Tensor) -> Result<Tensor>;
@@ -223,7 +223,7 @@ pub trait JsccModel: Sized {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
-    use crate::deepsc::SentenceBatch;
+    use crate::sentence_batch::SentenceBatch;
 
     /// `<PAD> <START> <END> <UNK> "" w5 … w{n−1}`: an `n`-word vocabulary for tiny models.
     pub fn tiny_vocab(n: usize) -> WordVocab {

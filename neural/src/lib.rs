@@ -24,6 +24,7 @@ pub mod jscc_channel;
 pub mod minilm;
 pub mod nn;
 pub mod params;
+pub mod sentence_batch;
 pub mod sparse_attention;
 pub mod train;
 pub mod train_deepsc;

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::adam::Adam;
 use crate::channel::{sigma_for_ebn0, Channel};
+use crate::decoder::decode_inputs;
 use crate::ecct::{prepare_inputs, Dropout, Ecct, EcctConfig};
 use crate::weights::{self, ModelMeta};
 
@@ -397,35 +398,6 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
         eval,
         weights_path,
     })
-}
-
-/// Decodes a batch of network inputs `y` (frames × n) with `model`; writes hard decisions into `bits`.
-///
-/// Forward passes run on at most `DECODE_CHUNK` frames: the model's parameters are tracked variables, so
-/// a forward pass keeps every intermediate alive until its output is dropped (8,192 frames of
-/// LDPC_N49_K24 reach ~50 GB, which ran out of GPU memory with two runs sharing an H100).
-pub fn decode_inputs(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
-    const DECODE_CHUNK: usize = 1024;
-    let n = code.n();
-    for (yc, bc) in y.chunks(DECODE_CHUNK * n).zip(bits.chunks_mut(DECODE_CHUNK * n)) {
-        decode_chunk(model, code, yc, bc)?;
-    }
-    Ok(())
-}
-
-fn decode_chunk(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
-    let (n, m) = (code.n(), code.m());
-    let frames = y.len() / n;
-    let (mag, syn, hard) = prepare_inputs(y, n, code.checks());
-    let dev = model.device();
-    let mag = Tensor::from_vec(mag, (frames, n), dev)?;
-    let syn = Tensor::from_vec(syn, (frames, m), dev)?;
-    let z = model.forward(&mag, &syn, None)?.flatten_all()?.to_vec1::<f32>()?;
-    for ((o, &h), &zz) in bits.iter_mut().zip(&hard).zip(&z) {
-        // Flip where the predicted multiplicative noise is negative; NaN (never expected) keeps the hard bit.
-        *o = h ^ u8::from(zz < 0.0);
-    }
-    Ok(())
 }
 
 /// BER on random codewords at each of `config.eval_ebn0_db`.

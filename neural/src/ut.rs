@@ -58,10 +58,10 @@ use candle_core::{DType, Device, Result, Tensor, Var, D};
 use serde::{Deserialize, Serialize};
 
 use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
-use crate::deepsc::SentenceBatch;
 use crate::jscc::{embed_tokens, unit_power_per_sentence};
 use crate::nn::{self, Dropout};
 use crate::params::{Linear, ParamBuilder};
+use crate::sentence_batch::SentenceBatch;
 
 /// Format tag of UT / UT-quant weight files.
 pub const FORMAT: &str = "lmsscc-ut-v1";

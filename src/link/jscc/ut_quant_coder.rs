@@ -12,8 +12,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use candle_core::{Device, Tensor};
-use neural::deepsc::SentenceBatch;
 use neural::jscc::JsccModel;
+use neural::sentence_batch::SentenceBatch;
 use neural::ut::Ut;
 use neural::word_vocab::{WordVocab, END};
 use source::{Bits, Decoded, SourceCoder, SourceError, StopReason};

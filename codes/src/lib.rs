@@ -1,6 +1,7 @@
 //! Parity-check codes and their decoders: alist/dense loaders, GF(2) systematic encoding, and
 //! batched hard-decision and belief-propagation decoders (sum-product, min-sum; flooding and
-//! layered schedules), and ordered-statistics decoding (OSD, near-ML). LLR convention: positive means bit 0.
+//! layered schedules), ordered-statistics decoding (OSD, near-ML), and 5G NR polar codes with SC / CA-SCL
+//! decoding (`polar`). LLR convention: positive means bit 0.
 
 // Index loops over fixed lane arrays are deliberate: they are what the compiler vectorizes.
 #![allow(clippy::needless_range_loop, clippy::too_many_arguments)]
@@ -17,6 +18,7 @@ pub mod interleaved;
 pub mod layered;
 pub mod min_sum;
 pub mod osd;
+pub mod polar;
 pub mod sparse;
 pub mod spec;
 pub mod sum_product;
@@ -30,6 +32,7 @@ pub use hard::HardDecision;
 pub use layered::LayeredDecoder;
 pub use min_sum::MinSumDecoder;
 pub use osd::OsdDecoder;
+pub use polar::{PolarCode, PolarDecoder};
 pub use sparse::SparseH;
 pub use spec::{DecoderKind, DecoderSpec, ParseDecoderError, Schedule};
 pub use sum_product::SumProductDecoder;

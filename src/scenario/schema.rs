@@ -76,6 +76,9 @@ pub enum CodeKind {
     Uncoded,
     /// A linear block code given by a parity-check matrix file (alist or dense 0/1 text).
     Ldpc,
+    /// A 5G NR polar code sized to each message (`code.rate`, `code.crc`; text links only):
+    /// `link::message::polar`.
+    Polar,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +99,30 @@ pub struct CodeConfig {
     /// Frame length in bits when `kind = "uncoded"`.
     pub uncoded_bits: usize,
     pub codewords: CodewordSource,
+    /// `kind = "polar"`: framed message bits (length header + payload, CRC not counted) per coded
+    /// bit. Left out of the resolved config at its default, like the other polar keys, so the
+    /// config hashes of earlier results folders do not change.
+    #[serde(skip_serializing_if = "is_default_polar_rate")]
+    pub rate: f64,
+    /// `kind = "polar"`: the CRC appended to each codeword's bits ("none", "crc6", "crc11",
+    /// "crc16", "crc24c"; TS 38.212 §5.1).
+    #[serde(skip_serializing_if = "is_default_polar_crc")]
+    pub crc: String,
 }
+
+fn is_default_polar_rate(rate: &f64) -> bool {
+    *rate == DEFAULT_POLAR_RATE
+}
+
+fn is_default_polar_crc(crc: &str) -> bool {
+    crc == DEFAULT_POLAR_CRC
+}
+
+const DEFAULT_POLAR_RATE: f64 = 0.5;
+/// The lowest `code.rate` of a polar code: a full 512-bit segment must fit TS 38.212's largest
+/// E = 8192 (`link::message::polar`).
+pub const MIN_POLAR_RATE: f64 = 1.0 / 16.0;
+const DEFAULT_POLAR_CRC: &str = "crc11";
 
 impl Default for CodeConfig {
     fn default() -> Self {
@@ -105,6 +131,8 @@ impl Default for CodeConfig {
             file: String::new(),
             uncoded_bits: 1024,
             codewords: CodewordSource::Random,
+            rate: DEFAULT_POLAR_RATE,
+            crc: DEFAULT_POLAR_CRC.to_string(),
         }
     }
 }
@@ -181,6 +209,10 @@ pub enum DecoderKindName {
     Ecct,
     /// Ordered-statistics decoding of order `decoder.order` (codes::osd).
     Osd,
+    /// Successive-cancellation decoding of a polar code.
+    Sc,
+    /// CRC-aided successive-cancellation list decoding of a polar code (list `decoder.list`).
+    Scl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,7 +238,18 @@ pub struct DecoderConfig {
     /// default, so the config hashes of earlier results folders do not change.
     #[serde(skip_serializing_if = "is_default_osd_order")]
     pub order: u8,
+    /// List size of `kind = "scl"` (1..=32; left out of the resolved config at its default).
+    #[serde(skip_serializing_if = "is_default_scl_list")]
+    pub list: usize,
 }
+
+fn is_default_scl_list(list: &usize) -> bool {
+    *list == DEFAULT_SCL_LIST
+}
+
+const DEFAULT_SCL_LIST: usize = 8;
+/// The largest `decoder.list` a scenario may ask for.
+pub const MAX_SCL_LIST: usize = 32;
 
 fn is_default_osd_order(order: &u8) -> bool {
     *order == DEFAULT_OSD_ORDER
@@ -215,10 +258,14 @@ fn is_default_osd_order(order: &u8) -> bool {
 const DEFAULT_OSD_ORDER: u8 = 2;
 
 /// The default scenario as a TOML tree that also shows the fields left out of the resolved config
-/// at their defaults (`decoder.order`, `metrics.samples`), so they stay valid `--set` keys.
+/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `metrics.samples`), so they
+/// stay valid `--set` keys.
 pub(crate) fn key_schema() -> toml::Value {
     let mut s = Scenario::default();
     s.decoder.order = DEFAULT_OSD_ORDER + 1;
+    s.decoder.list = DEFAULT_SCL_LIST + 1;
+    s.code.rate = DEFAULT_POLAR_RATE / 2.0;
+    s.code.crc = "crc16".into();
     s.metrics.samples = DEFAULT_SAMPLES + 1;
     toml::Value::try_from(s).expect("the default scenario serializes")
 }
@@ -233,6 +280,7 @@ impl Default for DecoderConfig {
             alpha: 0.8,
             beta: 0.15,
             order: DEFAULT_OSD_ORDER,
+            list: DEFAULT_SCL_LIST,
         }
     }
 }

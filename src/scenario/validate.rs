@@ -62,7 +62,11 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if s.decoder.iterations == 0
         && !matches!(
             s.decoder.kind,
-            super::DecoderKindName::Hard | super::DecoderKindName::Ecct | super::DecoderKindName::Osd
+            super::DecoderKindName::Hard
+                | super::DecoderKindName::Ecct
+                | super::DecoderKindName::Osd
+                | super::DecoderKindName::Sc
+                | super::DecoderKindName::Scl
         )
     {
         return fail("decoder", "iterations", "belief propagation needs at least one iteration");
@@ -71,11 +75,51 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if s.decoder.order as usize > codes::osd::MAX_ORDER {
         return fail("decoder", "order", "OSD supports orders 0 to 3");
     }
+    if s.code.kind == CodeKind::Polar && !s.is_text_link() {
+        return fail(
+            "code",
+            "kind",
+            "a polar code is sized to each message: use it in a text scenario's schemes (a link-level scenario needs \
+             a code of fixed (n, k))",
+        );
+    }
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
         return fail("channel", "mean_square_gain", "must be a positive number");
     }
     if s.is_text_link() {
         validate_text_link(s, text, file, &fail)?;
+    }
+    Ok(())
+}
+
+/// A polar code's rate and CRC, and that polar codes and their decoders (SC, SCL) go together.
+fn check_polar(
+    code: &super::CodeConfig,
+    decoder: &super::DecoderConfig,
+    fail: &dyn Fn(&str, &str) -> Result<(), ScenarioError>,
+) -> Result<(), ScenarioError> {
+    use super::DecoderKindName::{Sc, Scl};
+    let polar_decoder = matches!(decoder.kind, Sc | Scl);
+    if code.kind != CodeKind::Polar {
+        if polar_decoder {
+            return fail("decoder.kind", "SC and SCL decode polar codes: set code.kind = \"polar\"");
+        }
+        return Ok(());
+    }
+    if !polar_decoder {
+        return fail("decoder.kind", &format!("a polar code is decoded by \"sc\" or \"scl\", not {:?}", decoder.kind));
+    }
+    if !(super::MIN_POLAR_RATE..=1.0).contains(&code.rate) {
+        return fail("code.rate", &format!("{} is not a polar code rate in [{}, 1]", code.rate, super::MIN_POLAR_RATE));
+    }
+    if code.crc.parse::<codes::polar::Crc>().is_err() {
+        return fail(
+            "code.crc",
+            &format!("'{}' is not one of \"none\", \"crc6\", \"crc11\", \"crc16\", \"crc24c\"", code.crc),
+        );
+    }
+    if !(1..=super::MAX_SCL_LIST).contains(&decoder.list) {
+        return fail("decoder.list", &format!("the list size must be 1 to {}", super::MAX_SCL_LIST));
     }
     Ok(())
 }
@@ -173,11 +217,16 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if decoder.iterations == 0
             && !matches!(
                 decoder.kind,
-                super::DecoderKindName::Hard | super::DecoderKindName::Ecct | super::DecoderKindName::Osd
+                super::DecoderKindName::Hard
+                    | super::DecoderKindName::Ecct
+                    | super::DecoderKindName::Osd
+                    | super::DecoderKindName::Sc
+                    | super::DecoderKindName::Scl
             )
         {
             return here("decoder.iterations", "belief propagation needs at least one iteration");
         }
+        check_polar(code, decoder, &here)?;
         check_decoder_factors(decoder, &|key, msg| here(&format!("decoder.{key}"), msg))?;
         if decoder.order as usize > codes::osd::MAX_ORDER {
             return here("decoder.order", "OSD supports orders 0 to 3");

@@ -11,6 +11,7 @@ mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;
 mod osd_link;
+mod polar_link;
 mod reference_results;
 mod report;
 mod results_folder;

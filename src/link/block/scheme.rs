@@ -45,25 +45,13 @@ impl<'a> LinkSpec<'a> {
     /// Builds the scheme. `base` is the folder relative paths are tried against after the working
     /// directory (the project root, see `link::paths`).
     pub fn build(&self, base: &Path) -> anyhow::Result<LinkScheme> {
-        let modulation: Box<dyn Modulation> = match self.modulation.kind {
-            ModulationKind::Bpsk => Box::new(Bpsk),
-            ModulationKind::Qpsk => Box::new(Qpsk),
-        };
-        let c = self.channel;
-        let channel: Box<dyn Channel> = match c.kind {
-            ChannelKind::Awgn => Box::new(AwgnChannel),
-            ChannelKind::RayleighLmSscc => Box::new(RayleighChannel::lm_sscc_reference()),
-            ChannelKind::Rayleigh => Box::new(RayleighChannel::new(
-                match c.fading {
-                    FadingKind::Fast => Fading::Fast,
-                    FadingKind::Block => Fading::Block { symbols: c.block_symbols },
-                },
-                if c.csi { Csi::Perfect } else { Csi::None },
-                c.mean_square_gain,
-            )),
-        };
+        let modulation = self.build_modulation();
+        let channel = self.build_channel();
         let (code, decoder) = match self.code.kind {
             CodeKind::Uncoded => (None, None),
+            CodeKind::Polar => anyhow::bail!(
+                "field 'code.kind': a polar code is sized to each message (link::message::polar), it has no fixed block"
+            ),
             CodeKind::Ldpc => {
                 let path = resolve(&self.code.file, base);
                 if !path.exists() {
@@ -102,6 +90,31 @@ impl<'a> LinkSpec<'a> {
         })
     }
 
+    /// The modulation `[modulation]` names.
+    pub fn build_modulation(&self) -> Box<dyn Modulation> {
+        match self.modulation.kind {
+            ModulationKind::Bpsk => Box::new(Bpsk),
+            ModulationKind::Qpsk => Box::new(Qpsk),
+        }
+    }
+
+    /// The channel `[channel]` names.
+    pub fn build_channel(&self) -> Box<dyn Channel> {
+        let c = self.channel;
+        match c.kind {
+            ChannelKind::Awgn => Box::new(AwgnChannel),
+            ChannelKind::RayleighLmSscc => Box::new(RayleighChannel::lm_sscc_reference()),
+            ChannelKind::Rayleigh => Box::new(RayleighChannel::new(
+                match c.fading {
+                    FadingKind::Fast => Fading::Fast,
+                    FadingKind::Block => Fading::Block { symbols: c.block_symbols },
+                },
+                if c.csi { Csi::Perfect } else { Csi::None },
+                c.mean_square_gain,
+            )),
+        }
+    }
+
     fn build_decoder(&self, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
         use codes::{DecoderKind, DecoderSpec, Schedule};
         let d = self.decoder;
@@ -113,6 +126,9 @@ impl<'a> LinkSpec<'a> {
             DecoderKindName::OffsetMinSum => DecoderKind::OffsetMinSum { beta: d.beta },
             DecoderKindName::Ecct => return self.build_ecct(code, code_path),
             DecoderKindName::Osd => DecoderKind::Osd { order: d.order },
+            DecoderKindName::Sc | DecoderKindName::Scl => {
+                anyhow::bail!("field 'decoder.kind': SC and SCL decode polar codes, not {}", code_path.display())
+            }
         };
         let schedule = match d.schedule {
             ScheduleName::Flooding => Schedule::Flooding,

@@ -7,13 +7,16 @@
 //! them, and [`point::reduce_point`] turns a point's batches into its counts and scores wherever they
 //! were run.
 //!
-//! - [`sscc`]: separate source and channel coding (source coder → [`framing`] → block link → source
-//!   decoder), with the message set's encodings kept by [`encodings`];
+//! - [`sscc`]: separate source and channel coding (source coder → [`framing`] → [`frame_link`]: a
+//!   block code, or a polar code sized to each message ([`polar`]) → source decoder), with the
+//!   message set's encodings kept by [`encodings`];
 //! - JSCC schemes live in `link::jscc`; the text modality's message set and coders in `link::text`.
 
 pub mod encodings;
+pub mod frame_link;
 pub mod framing;
 pub mod point;
+pub mod polar;
 pub mod sscc;
 
 use std::ops::Range;

@@ -1,5 +1,5 @@
-//! Separate source and channel coding of messages: source coder → framing → block link → source
-//! decoder.
+//! Separate source and channel coding of messages: source coder → framing → frame link (block
+//! code or a code sized to the message, [`super::frame_link`]) → source decoder.
 //!
 //! Source encoding does not depend on the SNR, so the message set is encoded once per run
 //! ([`EncodedMessages`], shared by the schemes with the same source coder); a batch only frames,
@@ -18,9 +18,9 @@ use rayon::prelude::*;
 use source::{Bits, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
+use super::frame_link::FrameLink;
 use super::framing::Framer;
 use super::{Batch, BatchOutcome, DecodedItem, MessageScheme};
-use crate::link::block::LinkScheme;
 use crate::link::events::{BatchProgress, Sink};
 use crate::link::facts::{SchemeFacts, TextFacts};
 use crate::link::text::messages::MessageSet;
@@ -34,7 +34,7 @@ pub struct SsccScheme {
     pub source: Arc<dyn SourceCoder>,
     /// The identity of `source`: schemes with the same key share the coder and its encodings.
     pub source_key: String,
-    pub link: LinkScheme,
+    pub link: Box<dyn FrameLink>,
     pub framer: Framer,
     /// sha256 of the model or weights file the source coder depends on (see `TextFacts`).
     pub model_sha256: Option<String>,
@@ -47,7 +47,7 @@ impl SsccScheme {
         config: SchemeConfig,
         source: Arc<dyn SourceCoder>,
         source_key: String,
-        link: LinkScheme,
+        link: Box<dyn FrameLink>,
         framer: Framer,
         model_sha256: Option<String>,
     ) -> Self {
@@ -60,8 +60,12 @@ impl SsccScheme {
 
     /// Channel use on the encoded message set (mean symbols per message).
     fn channel_use(&self, encoded: &EncodedMessages) -> ChannelUse {
-        let blocks: usize = encoded.payloads.iter().map(|p| self.framer.blocks_for(p.len())).sum();
-        ChannelUse::digital((blocks * self.link.symbols_per_block()) as f64 / encoded.payloads.len() as f64)
+        let symbols: usize = encoded
+            .payloads
+            .iter()
+            .map(|p| self.link.symbols_for(self.framer.blocks_for(p.len()) * self.framer.block_bits))
+            .sum();
+        ChannelUse::digital(symbols as f64 / encoded.payloads.len() as f64)
     }
 
     /// Transmits batch `batch`, all its noise from stream `(seed, scheme, SNR, b)`. Returns the
@@ -78,7 +82,7 @@ impl SsccScheme {
             spans.push(info.len()..info.len() + framed.len());
             info.extend_from_slice(&framed);
         }
-        let (decoded, counts) = self.link.transmit_blocks(&info, point.sigma() as f32, &mut rng);
+        let (decoded, counts) = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng);
         let received = spans
             .into_iter()
             .map(|span| framer.deframe(&decoded[span], || rand::Rng::random::<bool>(&mut rng) as u8))

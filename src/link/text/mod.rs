@@ -11,11 +11,13 @@ use anyhow::Context;
 
 use super::block::LinkSpec;
 use super::jscc::JsccScheme;
+use super::message::frame_link::FrameLink;
 use super::message::framing::Framer;
+use super::message::polar::PolarLink;
 use super::message::sscc::SsccScheme;
 use super::message::MessageScheme;
 use super::paths::{project_root_for, resolve};
-use crate::scenario::{LoadedScenario, MAX_ITEMS_PER_POINT};
+use crate::scenario::{CodeKind, LoadedScenario, MAX_ITEMS_PER_POINT};
 use messages::MessageSet;
 use sources::{source_coder, source_key, source_model_sha256};
 
@@ -47,9 +49,13 @@ pub fn build_schemes(
             schemes.push(Box::new(JsccScheme::load(c, s.channel.kind, &base).with_context(context)?));
             continue;
         }
-        let link = LinkSpec::for_scheme(s, c).build(&base).with_context(context)?;
+        let spec = LinkSpec::for_scheme(s, c);
+        let link: Box<dyn FrameLink> = match spec.code.kind {
+            CodeKind::Polar => Box::new(PolarLink::build(&spec).with_context(context)?),
+            _ => Box::new(spec.build(&base).with_context(context)?),
+        };
         let source = source_coder(c, &base, verbose, &mut coders).with_context(context)?;
-        let framer = Framer::new(link.k(), s.framing.length_bits);
+        let framer = Framer::new(link.frame_granularity(), s.framing.length_bits);
         let key = source_key(c);
         let model_sha256 = match model_hashes.get(&key) {
             Some(h) => h.clone(),

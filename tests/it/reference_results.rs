@@ -5,7 +5,8 @@
 //! subset of its SNR values gives exactly the committed rows at those values. The link-level
 //! scenarios run whole (seconds); the paper comparison runs at Es/N0 = 0 dB, where every kind of
 //! scheme (SmolLM2, small LM and Huffman coding over BP and ECCT; DeepSC, UT; UT-quant over BP)
-//! delivers some corrupted messages, so the source decoders and JSCC receivers really run.
+//! delivers some corrupted messages, so the source decoders and JSCC receivers really run; the code
+//! comparison runs at -1.5 dB for the same reason.
 //!
 //! Columns are only ever appended, so the committed files' columns are compared and a newer column
 //! (e.g. the BLEU intervals) is checked by its own tests. One known exception: the committed paper
@@ -57,6 +58,13 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
 fn link_level_reference_results_reproduce() {
     reproduces("scenarios/uncoded-awgn.toml", "uncoded-awgn", &[], 7);
     reproduces("scenarios/uncoded-rayleigh.toml", "uncoded-rayleigh", &[], 9);
+}
+
+/// The code comparison at -1.5 dB, where every decoder (BP, OSD, polar SC and CA-SCL) leaves some
+/// messages corrupted for SmolLM2 to decode.
+#[test]
+fn code_comparison_reproduces_at_minus_1_5_db() {
+    reproduces("scenarios/codes-awgn.toml", "codes-awgn", &["snr.values_db=[-1.5]"], 4);
 }
 
 #[test]

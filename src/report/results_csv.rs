@@ -79,6 +79,12 @@ pub struct ResultRow {
     pub bleu4_hi: Option<f64>,
     pub similarity_lo: Option<f64>,
     pub similarity_hi: Option<f64>,
+    /// Messages the receiver flagged as damaged (SSCC: a failed parity check or CRC, or a source
+    /// decoder that did not end on its end symbol), the flagged ones that were wrong, and the wrong
+    /// ones it did not flag (undetected errors). Empty for receivers with no such test (JSCC).
+    pub flagged_messages: Option<u64>,
+    pub flagged_errors: Option<u64>,
+    pub unflagged_errors: Option<u64>,
 }
 
 impl ResultRow {
@@ -94,12 +100,45 @@ impl ResultRow {
     /// re-serialises to the same bytes: numbers are written in their shortest round-tripping form),
     /// while the rows of another run of the same configuration, which differ only in `seconds`, match.
     pub fn line_sha256(&self) -> String {
+        self.sha256_of_first(header().len())
+    }
+
+    /// Whether `recorded` is this row's [`ResultRow::line_sha256`], as this version or an earlier one
+    /// (with fewer columns) wrote it: a row of an earlier version, read back with the newer columns
+    /// empty, still matches the checksum that version recorded.
+    pub fn matches_line_sha256(&self, recorded: &str) -> bool {
+        recorded == self.line_sha256()
+            || (self.flagged_messages.is_none()
+                && self.flagged_errors.is_none()
+                && self.unflagged_errors.is_none()
+                && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
+    }
+
+    /// sha256 of the row's line cut to its first `columns` columns, `seconds` set to 0.
+    fn sha256_of_first(&self, columns: usize) -> String {
         use sha2::{Digest, Sha256};
         let line =
             ResultRow { seconds: 0.0, ..self.clone() }.csv_line().expect("a row of numbers and strings serialises");
+        let line = if columns < header().len() {
+            let record = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.as_slice())
+                .records()
+                .next()
+                .expect("one line")
+                .expect("our own line parses");
+            let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            wtr.write_record(record.iter().take(columns)).expect("writes to memory");
+            wtr.into_inner().expect("writes to memory")
+        } else {
+            line
+        };
         format!("{:x}", Sha256::digest(&line))
     }
 }
+
+/// Columns of the version that first recorded row checksums (before the detection columns).
+const COLUMNS_BEFORE_FLAGS: usize = 46;
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -190,6 +229,9 @@ pub fn header() -> Vec<&'static str> {
         "bleu4_hi",
         "similarity_lo",
         "similarity_hi",
+        "flagged_messages",
+        "flagged_errors",
+        "unflagged_errors",
     ]
 }
 
@@ -253,5 +295,27 @@ mod tests {
         std::fs::write(&odd, "scheme,channel,snr,esn0_db\n").unwrap();
         let err = read_complete_rows(&odd).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("header"), "{err}");
+    }
+
+    #[test]
+    fn rows_of_the_version_before_the_detection_columns_match_their_recorded_checksums() {
+        // results/reference/codes-awgn was written with 46 columns and a row checksum per point: read
+        // back with the detection columns empty, each row still matches what that run recorded (so a
+        // resumed folder of that version keeps its rows), and a changed number still does not.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/codes-awgn");
+        let read = read_complete_rows(&dir.join("results.csv")).unwrap();
+        let info = super::super::RunInfo::load(&dir.join("run.json")).unwrap();
+        assert_eq!(read.rows.len(), 44);
+        for r in &read.rows {
+            assert!(r.flagged_messages.is_none());
+            let t = info.timings.iter().find(|t| t.scheme == r.scheme && t.snr_db == r.snr_db).unwrap();
+            let recorded = t.row_sha256.as_deref().unwrap();
+            assert_ne!(recorded, r.line_sha256(), "the 46-column line is not this version's line");
+            assert!(r.matches_line_sha256(recorded), "{} at {} dB", r.scheme, r.snr_db);
+            let changed = ResultRow { bleu4: r.bleu4.map(|b| b + 0.001), ..r.clone() };
+            assert!(!changed.matches_line_sha256(recorded));
+            let flagged = ResultRow { flagged_messages: Some(0), ..r.clone() };
+            assert!(!flagged.matches_line_sha256(recorded), "a row with flags is not the old row");
+        }
     }
 }

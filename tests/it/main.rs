@@ -6,6 +6,7 @@ mod common;
 mod bad_input;
 mod compare;
 mod compress_cli;
+mod detection;
 mod ecct_decoder;
 mod jscc_link;
 mod jscc_quality;

@@ -213,6 +213,20 @@ impl LinkScheme {
     /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
     /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
     pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
+        let (decoded, counts, _) = self.transmit_blocks_checked(info, sigma, rng, false);
+        (decoded, counts)
+    }
+
+    /// [`Self::transmit_blocks`], and with `check`, whether each block's decision is a codeword
+    /// (parity checks all satisfied: what a receiver can know without the bits sent; always true
+    /// uncoded). The same noise and decisions either way.
+    pub fn transmit_blocks_checked(
+        &self,
+        info: &[u8],
+        sigma: f32,
+        rng: &mut StreamRng,
+        check: bool,
+    ) -> (Vec<u8>, ErrorCounts, Vec<bool>) {
         let (n, k) = (self.n(), self.k());
         assert_eq!(info.len() % k, 0, "transmit_blocks needs whole blocks of {k} bits");
         let frames = info.len() / k;
@@ -270,7 +284,11 @@ impl LinkScheme {
         counts.frames = frames as u64;
         counts.bits = (frames * k) as u64;
         counts.coded_bits = (frames * n) as u64;
-        (decoded_info, counts)
+        let valid = match (&self.code, check) {
+            (Some(code), true) => decided.chunks_exact(n).map(|d| code.is_codeword(d)).collect(),
+            _ => vec![true; if check { frames } else { 0 }],
+        };
+        (decoded_info, counts, valid)
     }
 
     /// Channel uses per block: complex symbols for QPSK, real (BPSK) symbols for BPSK.

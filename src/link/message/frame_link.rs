@@ -24,18 +24,23 @@ pub trait FrameLink: Send + Sync {
     /// Channel uses (symbols) that one framed message of `bits` bits costs.
     fn symbols_for(&self, bits: usize) -> usize;
     /// Sends the framed messages `frames` (back to back in `info`, in order) at noise `sigma`, all
-    /// noise from `rng`; returns the decided bits in the same layout and the bit-level counts.
-    fn transmit_frames(
-        &self,
-        info: &[u8],
-        frames: &[Range<usize>],
-        sigma: f32,
-        rng: &mut StreamRng,
-    ) -> (Vec<u8>, ErrorCounts);
+    /// noise from `rng`.
+    fn transmit_frames(&self, info: &[u8], frames: &[Range<usize>], sigma: f32, rng: &mut StreamRng) -> Transmitted;
 }
 
-/// A block code carries the frames' blocks back to back; the frame boundaries do not matter to it
-/// (each frame is a whole number of blocks).
+/// What a [`FrameLink`] delivered for a group of frames.
+pub struct Transmitted {
+    /// The decided bits, in the layout of the frames sent.
+    pub decided: Vec<u8>,
+    pub counts: ErrorCounts,
+    /// Per frame: the channel decoder knows its decision is wrong (a block whose decision fails a
+    /// parity check, a polar codeword whose CRC fails). Without a check (uncoded, or a decoder that
+    /// always outputs a codeword, as OSD does) never set.
+    pub suspect: Vec<bool>,
+}
+
+/// A block code carries the frames' blocks back to back (each frame is a whole number of blocks);
+/// a frame is suspect when one of its blocks is not a codeword.
 impl FrameLink for LinkScheme {
     fn name(&self) -> &str {
         &self.name
@@ -55,13 +60,10 @@ impl FrameLink for LinkScheme {
     fn symbols_for(&self, bits: usize) -> usize {
         bits.div_ceil(self.k()) * self.symbols_per_block()
     }
-    fn transmit_frames(
-        &self,
-        info: &[u8],
-        _frames: &[Range<usize>],
-        sigma: f32,
-        rng: &mut StreamRng,
-    ) -> (Vec<u8>, ErrorCounts) {
-        self.transmit_blocks(info, sigma, rng)
+    fn transmit_frames(&self, info: &[u8], frames: &[Range<usize>], sigma: f32, rng: &mut StreamRng) -> Transmitted {
+        let (decided, counts, valid) = self.transmit_blocks_checked(info, sigma, rng, true);
+        let k = self.k();
+        let suspect = frames.iter().map(|f| !valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
+        Transmitted { decided, counts, suspect }
     }
 }

@@ -60,6 +60,12 @@ pub struct DecodedItem {
 pub struct BatchOutcome {
     pub counts: ErrorCounts,
     pub decoded: Vec<DecodedItem>,
+    /// The items the receiver itself flags as damaged (in item order), for schemes whose receiver
+    /// can tell: SSCC flags a message whose channel decision fails its code's check (a parity check,
+    /// a CRC) or whose source decoder did not end on its end symbol. `None` for receivers with no
+    /// such test (JSCC), and in shard files written before flags existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<Vec<u64>>,
 }
 
 /// One scheme of a message link: a transmitter and receiver for whole messages.

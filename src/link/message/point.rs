@@ -16,6 +16,19 @@ pub struct ReducedPoint {
     pub text: TextCounts,
     /// The texts received for the first `samples` items (fewer if the point has fewer).
     pub first_received: Vec<String>,
+    /// How well the receiver's own flags told damaged messages, where every batch has flags.
+    pub detection: Option<DetectionCounts>,
+}
+
+/// Messages the receiver flagged as damaged against those that were (any difference from the text
+/// sent, as `message_errors` counts them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetectionCounts {
+    pub flagged: u64,
+    /// Flagged and wrong.
+    pub flagged_errors: u64,
+    /// Wrong but not flagged: errors the receiver cannot know of.
+    pub unflagged_errors: u64,
 }
 
 /// Sums `outcomes` (one per batch of `batches`, in order) and scores every item: item `j` was message
@@ -33,8 +46,17 @@ pub fn reduce_point(
     let items = batches.last().map_or(0, |b| b.items.end);
     let mut counts = ErrorCounts::default();
     let mut decoded: Vec<Option<&str>> = vec![None; items];
+    let mut flagged = outcomes.iter().all(|o| o.flagged.is_some()).then(|| vec![false; items]);
     for (batch, outcome) in batches.iter().zip(outcomes) {
         counts += outcome.counts;
+        if let (Some(flags), Some(items)) = (&mut flagged, &outcome.flagged) {
+            for &item in items {
+                if !batch.items.contains(&(item as usize)) {
+                    anyhow::bail!("batch {}: flagged item {item} is not in the batch", batch.index);
+                }
+                flags[item as usize] = true;
+            }
+        }
         for d in &outcome.decoded {
             let item = d.item as usize;
             if !batch.items.contains(&item) {
@@ -55,5 +77,15 @@ pub fn reduce_point(
     let mut text = TextCounts::default();
     quality.add(&pairs, &mut text)?;
     let first_received = pairs.iter().take(samples).map(|(_, r)| r.to_string()).collect();
-    Ok(ReducedPoint { counts, text, first_received })
+    let detection = flagged.map(|flags| {
+        let mut d = DetectionCounts::default();
+        for (&flag, (sent, received)) in flags.iter().zip(&pairs) {
+            let wrong = sent != received;
+            d.flagged += flag as u64;
+            d.flagged_errors += (flag && wrong) as u64;
+            d.unflagged_errors += (!flag && wrong) as u64;
+        }
+        d
+    });
+    Ok(ReducedPoint { counts, text, first_received, detection })
 }

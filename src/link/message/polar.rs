@@ -20,7 +20,7 @@ use std::sync::Arc;
 use channels::{Channel, Modulation, StreamRng};
 use codes::polar::{code::E_MAX, Crc, PolarAlgorithm, PolarCode, PolarDecoder};
 
-use super::frame_link::FrameLink;
+use super::frame_link::{FrameLink, Transmitted};
 use crate::link::block::LinkSpec;
 use crate::metrics::ErrorCounts;
 use crate::scenario::DecoderKindName;
@@ -126,17 +126,12 @@ impl FrameLink for PolarLink {
     }
 
     /// Each segment of each frame in turn: encode, modulate, channel, demodulate, decode; the
-    /// noise of segment after segment from `rng`.
-    fn transmit_frames(
-        &self,
-        info: &[u8],
-        frames: &[Range<usize>],
-        sigma: f32,
-        rng: &mut StreamRng,
-    ) -> (Vec<u8>, ErrorCounts) {
+    /// noise of segment after segment from `rng`. A frame is suspect when a segment's CRC fails.
+    fn transmit_frames(&self, info: &[u8], frames: &[Range<usize>], sigma: f32, rng: &mut StreamRng) -> Transmitted {
         let mut decided = vec![0u8; info.len()];
         let mut counts = ErrorCounts::default();
-        for frame in frames {
+        let mut suspect = vec![false; frames.len()];
+        for (frame, suspect) in frames.iter().zip(&mut suspect) {
             for segment in Self::segments(frame.len()) {
                 let span = frame.start + segment.start..frame.start + segment.end;
                 if span.is_empty() {
@@ -155,7 +150,8 @@ impl FrameLink for PolarLink {
                 let mut llr = vec![0f32; e];
                 self.modulation.demodulate(&rx, &gain, sigma, &mut llr);
                 let out = &mut decided[span.clone()];
-                decoder.decode_frame(&llr, out, &mut decoder.scratch());
+                // Without a CRC the check always passes: only a CRC can tell.
+                *suspect |= !decoder.decode_frame(&llr, out, &mut decoder.scratch());
                 let mut recoded = vec![0u8; e];
                 code.encode(out, &mut recoded);
                 let info_errors = out.iter().zip(&info[span.clone()]).filter(|(a, b)| a != b).count() as u64;
@@ -167,7 +163,7 @@ impl FrameLink for PolarLink {
                 counts.coded_bits += e as u64;
             }
         }
-        (decided, counts)
+        Transmitted { decided, counts, suspect }
     }
 }
 

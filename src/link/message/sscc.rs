@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, SourceCoder};
+use source::{Bits, Decoded, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -68,9 +68,8 @@ impl SsccScheme {
         ChannelUse::digital(symbols as f64 / encoded.payloads.len() as f64)
     }
 
-    /// Transmits batch `batch`, all its noise from stream `(seed, scheme, SNR, b)`. Returns the
-    /// batch's counts and each item's received payload.
-    fn transmit_batch(&self, point: &SnrPoint, seed: u64, batch: &Batch) -> (ErrorCounts, Vec<Bits>) {
+    /// Transmits batch `batch`, all its noise from stream `(seed, scheme, SNR, b)`.
+    fn transmit_batch(&self, point: &SnrPoint, seed: u64, batch: &Batch) -> SentBatch {
         let encoded = self.encoded();
         let m = encoded.payloads.len();
         let framer = self.framer;
@@ -82,12 +81,12 @@ impl SsccScheme {
             spans.push(info.len()..info.len() + framed.len());
             info.extend_from_slice(&framed);
         }
-        let (decoded, counts) = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng);
+        let sent = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng);
         let received = spans
             .into_iter()
-            .map(|span| framer.deframe(&decoded[span], || rand::Rng::random::<bool>(&mut rng) as u8))
+            .map(|span| framer.deframe(&sent.decided[span], || rand::Rng::random::<bool>(&mut rng) as u8))
             .collect();
-        (counts, received)
+        SentBatch { counts: sent.counts, received, suspect: sent.suspect }
     }
 
     /// Items of `batch` (received as `received`) that must be source-decoded: those whose payload
@@ -108,14 +107,14 @@ impl SsccScheme {
     /// Source-decodes `frames` in groups (a few per thread), reporting how many are done after each.
     /// Each frame's text depends on that frame alone (the source coders' determinism guarantee), not
     /// on the group it was decoded in.
-    fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<String> {
+    fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<Decoded> {
         let chunk = (4 * rayon::current_num_threads()).max(1);
-        let mut texts = Vec::with_capacity(frames.len());
+        let mut decoded = Vec::with_capacity(frames.len());
         for group in frames.chunks(chunk) {
-            texts.extend(self.source.decode_batch(group).into_iter().map(|d| d.text));
-            progress(BatchProgress::Decoded(texts.len()));
+            decoded.extend(self.source.decode_batch(group));
+            progress(BatchProgress::Decoded(decoded.len()));
         }
-        texts
+        decoded
     }
 }
 
@@ -157,31 +156,53 @@ impl MessageScheme for SsccScheme {
         batches: &[Batch],
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
-        let sent: Vec<(ErrorCounts, Vec<Bits>)> =
-            batches.par_iter().map(|batch| self.transmit_batch(point, seed, batch)).collect();
+        let sent: Vec<SentBatch> = batches.par_iter().map(|batch| self.transmit_batch(point, seed, batch)).collect();
         let to_decode: Vec<Vec<usize>> =
-            batches.iter().zip(&sent).map(|(batch, (_, received))| self.items_to_decode(batch, received)).collect();
+            batches.iter().zip(&sent).map(|(batch, b)| self.items_to_decode(batch, &b.received)).collect();
         let frames: Vec<&[u8]> = batches
             .iter()
             .zip(&sent)
             .zip(&to_decode)
-            .flat_map(|((batch, (_, received)), items)| {
-                items.iter().map(move |&j| received[j - batch.items.start].as_slice())
-            })
+            .flat_map(|((batch, b), items)| items.iter().map(move |&j| b.received[j - batch.items.start].as_slice()))
             .collect();
         let items = batches.iter().map(|b| b.items.len()).sum();
         progress(BatchProgress::Transmitted { items, corrupted: frames.len() });
-        let mut texts = self.decode_payloads(&frames, progress).into_iter();
-        Ok(sent
-            .into_iter()
+        let mut decoded = self.decode_payloads(&frames, progress).into_iter();
+        Ok(batches
+            .iter()
+            .zip(sent)
             .zip(to_decode)
-            .map(|((counts, _), items)| BatchOutcome {
-                counts,
-                decoded: items
+            .map(|((batch, b), items)| {
+                let mut flagged: Vec<u64> = batch
+                    .items
+                    .clone()
+                    .zip(&b.suspect)
+                    .filter(|(_, &suspect)| suspect)
+                    .map(|(j, _)| j as u64)
+                    .collect();
+                let decoded = items
                     .into_iter()
-                    .map(|j| DecodedItem { item: j as u64, text: texts.next().expect("one text per frame") })
-                    .collect(),
+                    .map(|j| {
+                        let d = decoded.next().expect("one decoded message per frame");
+                        if !d.complete() {
+                            flagged.push(j as u64);
+                        }
+                        DecodedItem { item: j as u64, text: d.text }
+                    })
+                    .collect();
+                flagged.sort_unstable();
+                flagged.dedup();
+                BatchOutcome { counts: b.counts, decoded, flagged: Some(flagged) }
             })
             .collect())
     }
+}
+
+/// A batch as the channel delivered it.
+struct SentBatch {
+    counts: ErrorCounts,
+    /// Each item's received payload.
+    received: Vec<Bits>,
+    /// Per item: the channel decoder found its decision wrong ([`super::frame_link::Transmitted`]).
+    suspect: Vec<bool>,
 }

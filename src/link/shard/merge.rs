@@ -99,7 +99,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
                 .with_context(|| format!("{} at {value} dB", facts.name))?;
             let (counts, text) = (&reduced.counts, &reduced.text);
             seconds += started.elapsed().as_secs_f64();
-            let row = text_row(facts, &h.schemes[h.reference], set, &p.point, counts, text, &quality, seconds);
+            let row = text_row(facts, &h.schemes[h.reference], set, &p.point, &reduced, &quality, seconds);
             sink.event(Event::MessagePointFinished { row: &row, text });
             let mine = sample_rows(&facts.name, value, &h.messages, &reduced);
             timings.push(timing(&row, seconds, counts.frames).with_samples(&mine));

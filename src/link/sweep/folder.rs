@@ -142,7 +142,7 @@ impl ResultsFolder {
         rows.retain(|r| {
             let recorded = timings.iter().find(|t| t.scheme == r.scheme && t.snr_db == r.snr_db);
             match recorded.and_then(|t| t.row_sha256.as_deref()) {
-                Some(sum) if sum != r.line_sha256() => {
+                Some(sum) if !r.matches_line_sha256(sum) => {
                     let note = format!(
                         "{}: the row of {} at {} dB does not match the checksum run.json recorded for it \
                          (changed since it was written); its point runs again",

@@ -95,16 +95,8 @@ pub fn run_message_sweep(
             reduce_point(&messages.texts, &batches, &outcomes.iter().collect::<Vec<_>>(), quality, s.metrics.samples)?;
         let (counts, text) = (&reduced.counts, &reduced.text);
         let seconds = started.elapsed().as_secs_f64();
-        let row = text_row(
-            &facts[p.scheme],
-            &facts[*reference],
-            prepared.set_size(),
-            &p.point,
-            counts,
-            text,
-            quality,
-            seconds,
-        );
+        let row =
+            text_row(&facts[p.scheme], &facts[*reference], prepared.set_size(), &p.point, &reduced, quality, seconds);
         sink.event(Event::MessagePointFinished { row: &row, text });
         let samples = sample_rows(name, p.value_db, &messages.texts, &reduced);
         folder.record(row, counts.frames, samples)?;

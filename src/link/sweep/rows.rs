@@ -9,7 +9,7 @@ use channels::{theory, SnrPoint};
 
 use crate::link::facts::{SchemeFacts, TextSetSize};
 use crate::link::message::point::ReducedPoint;
-use crate::metrics::text_quality::{QualityScorer, TextCounts};
+use crate::metrics::text_quality::QualityScorer;
 use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db};
 use crate::metrics::{wilson_interval, ErrorCounts, Z_95};
 use crate::report::{ResultRow, SampleRow};
@@ -74,19 +74,18 @@ pub fn theory_ber(s: &Scenario, point: &SnrPoint) -> Option<f64> {
     }
 }
 
-/// A text scheme's row at `point`: link-level columns from `counts`, text columns from `text`, the
-/// unified SNR relative to `reference`'s channel use.
-#[allow(clippy::too_many_arguments)]
+/// A text scheme's row at `point`: link-level columns from the point's counts, text columns from its
+/// scores and flags, the unified SNR relative to `reference`'s channel use.
 pub fn text_row(
     scheme: &SchemeFacts,
     reference: &SchemeFacts,
     set: TextSetSize,
     point: &SnrPoint,
-    counts: &ErrorCounts,
-    text: &TextCounts,
+    reduced: &ReducedPoint,
     quality: &QualityScorer,
     seconds: f64,
 ) -> ResultRow {
+    let (counts, text) = (&reduced.counts, &reduced.text);
     let facts = scheme.text.as_ref().expect("a text scheme has text facts");
     let reference_use = reference.text.as_ref().expect("the reference is a text scheme").channel_use();
     let uses = facts.channel_use();
@@ -109,6 +108,11 @@ pub fn text_row(
     row.source_bits_per_message = facts.source_bits.map(|b| b as f64 / set.messages as f64);
     row.symbols_per_message = Some(uses.symbols_per_message);
     row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses));
+    if let Some(d) = reduced.detection {
+        row.flagged_messages = Some(d.flagged);
+        row.flagged_errors = Some(d.flagged_errors);
+        row.unflagged_errors = Some(d.unflagged_errors);
+    }
     row
 }
 

@@ -32,4 +32,12 @@ pub trait Decoder: Send + Sync {
     /// Decodes `llr.len() / n` frames; writes the hard decision on every codeword bit into `bits`
     /// (same layout, values 0/1). Must never panic on any finite or infinite LLR values.
     fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats;
+
+    /// Soft output, for receivers that weigh the decoder's reliabilities: decodes like
+    /// [`Decoder::decode_batch`] and writes each bit's posterior LLR to `posterior` (same layout),
+    /// whose signs are the hard decisions `decode_batch` makes. `None` (and `posterior` untouched)
+    /// for decoders without soft output.
+    fn decode_batch_soft(&self, _llr: &[f32], _posterior: &mut [f32]) -> Option<DecodeStats> {
+        None
+    }
 }

@@ -64,14 +64,25 @@ impl<R: CheckRule> FloodingDecoder<R> {
     pub fn decode_frame_scalar(&self, llr: &[f32], bits: &mut [u8]) -> (u64, bool) {
         assert_eq!(llr.len(), self.graph.n);
         assert_eq!(bits.len(), self.graph.n);
-        self.decode_frame(llr, bits, &mut self.scratch())
+        self.decode_frame(llr, bits, None, &mut self.scratch())
     }
 
-    fn decode_frame(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> (u64, bool) {
+    /// Decodes one frame; with `posterior`, also writes each bit's total LLR at the decision (the
+    /// channel LLR when the channel word is already a codeword and decoding stops before it starts).
+    fn decode_frame(
+        &self,
+        input: &[f32],
+        out: &mut [u8],
+        mut posterior: Option<&mut [f32]>,
+        s: &mut Scratch,
+    ) -> (u64, bool) {
         let g = &self.graph;
         for ((l, &x), o) in s.llr.iter_mut().zip(input).zip(out.iter_mut()) {
             *l = sanitize_llr(x);
             *o = hard_bit(*l);
+        }
+        if let Some(p) = posterior.as_deref_mut() {
+            p.copy_from_slice(&s.llr);
         }
         if self.early_termination && g.syndrome_ok(out) {
             return (0, true);
@@ -91,6 +102,9 @@ impl<R: CheckRule> FloodingDecoder<R> {
                     s.v2c[e as usize] = total - s.c2v[e as usize];
                 }
                 out[v] = hard_bit(total);
+                if let Some(p) = posterior.as_deref_mut() {
+                    p[v] = total;
+                }
             }
             if self.early_termination && g.syndrome_ok(out) {
                 return (it as u64, true);
@@ -122,6 +136,29 @@ impl<R: CheckRule> crate::Decoder for FloodingDecoder<R> {
                 |l, b, s| interleaved::flooding_batch(g, &rule, it, et, l, b, s),
             );
         }
-        run_batch(self.graph.n, llr, bits, || self.scratch(), |l, b, s| self.decode_frame(l, b, s))
+        run_batch(self.graph.n, llr, bits, || self.scratch(), |l, b, s| self.decode_frame(l, b, None, s))
+    }
+
+    /// The scalar one-frame path for every check rule (min-sum's SIMD path agrees with it bit for
+    /// bit), frames in parallel.
+    fn decode_batch_soft(&self, llr: &[f32], posterior: &mut [f32]) -> Option<DecodeStats> {
+        use rayon::prelude::*;
+        let n = self.graph.n;
+        assert!(llr.len() % n == 0 && posterior.len() == llr.len(), "soft output needs whole frames of n = {n}");
+        let stats = llr
+            .par_chunks(n)
+            .zip(posterior.par_chunks_mut(n))
+            .map_init(
+                || (self.scratch(), vec![0u8; n]),
+                |(s, bits), (l, p)| {
+                    let (iterations, valid) = self.decode_frame(l, bits, Some(p), s);
+                    DecodeStats { frames: 1, iterations, valid_codewords: valid as u64 }
+                },
+            )
+            .reduce(DecodeStats::default, |mut a, b| {
+                a += b;
+                a
+            });
+        Some(stats)
     }
 }

@@ -31,13 +31,17 @@ pub enum StopReason {
 }
 
 /// Result of decoding one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
     /// Recovered text (lossy UTF-8 replacement where corrupted bytes are not valid UTF-8).
     pub text: String,
     pub stop: StopReason,
     /// Number of symbols decoded (tokens, words, bytes: coder specific), end symbol excluded.
     pub symbols: usize,
+    /// Natural log of the model's probability of the symbols decoded (end symbol included when
+    /// reached), from the integer frequencies the arithmetic decoder used: what an LM-aided
+    /// receiver weighs. `None` for coders without a model.
+    pub ln_prob: Option<f64>,
 }
 
 impl Decoded {
@@ -108,30 +112,44 @@ pub fn decode_symbols<M: SymbolModel + ?Sized>(
     end_symbol: usize,
     max_symbols: usize,
 ) -> (Vec<usize>, StopReason) {
+    let (out, stop, _) = decode_symbols_scored(model, bits, end_symbol, max_symbols);
+    (out, stop)
+}
+
+/// [`decode_symbols`], also returning the natural log of the model's probability of the symbols
+/// decoded (the end symbol included when reached), from the integer frequencies used.
+pub fn decode_symbols_scored<M: SymbolModel + ?Sized>(
+    model: &mut M,
+    bits: &[u8],
+    end_symbol: usize,
+    max_symbols: usize,
+) -> (Vec<usize>, StopReason, f64) {
     let mut decoder = ArithmeticDecoder::new(bits);
     let mut out = Vec::new();
+    let mut ln_prob = 0.0;
     let mut table = match model.start() {
         Ok(t) => t,
-        Err(_) => return (out, StopReason::Invalid),
+        Err(_) => return (out, StopReason::Invalid, ln_prob),
     };
     loop {
         let symbol = match decoder.decode_symbol(table.cumulative()) {
             Ok(s) => s,
-            Err(_) => return (out, StopReason::Invalid),
+            Err(_) => return (out, StopReason::Invalid, ln_prob),
         };
+        ln_prob += table.ln_probability(symbol);
         if symbol == end_symbol {
-            return (out, StopReason::EndOfMessage);
+            return (out, StopReason::EndOfMessage, ln_prob);
         }
         if decoder.exhausted() {
-            return (out, StopReason::OutOfBits);
+            return (out, StopReason::OutOfBits, ln_prob);
         }
         out.push(symbol);
         if out.len() >= max_symbols {
-            return (out, StopReason::SymbolLimit);
+            return (out, StopReason::SymbolLimit, ln_prob);
         }
         table = match model.advance(symbol) {
             Ok(t) => t,
-            Err(_) => return (out, StopReason::Invalid),
+            Err(_) => return (out, StopReason::Invalid, ln_prob),
         };
     }
 }

@@ -22,7 +22,7 @@
 //! message.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
-use crate::coder::{decode_symbols, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
+use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
 use crate::llama::{LlamaLm, LlamaOptions, StartContext};
 use crate::model_cache::ModelSource;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
@@ -186,9 +186,10 @@ impl SourceCoder for LmCoder {
 
     fn decode(&self, bits: &[u8]) -> Decoded {
         let mut session = self.lm.session();
-        let (symbols, stop) = decode_symbols(&mut session, bits, self.end_token as usize, self.max_tokens);
+        let (symbols, stop, ln_prob) =
+            decode_symbols_scored(&mut session, bits, self.end_token as usize, self.max_tokens);
         let ids: Vec<u32> = symbols.iter().map(|&s| s as u32).collect();
-        Decoded { text: self.lm.tokenizer.decode(&ids), stop, symbols: ids.len() }
+        Decoded { text: self.lm.tokenizer.decode(&ids), stop, symbols: ids.len(), ln_prob: Some(ln_prob) }
     }
 
     fn encode_batch(&self, messages: &[&str]) -> Result<Vec<Bits>, SourceError> {
@@ -233,7 +234,7 @@ impl SourceCoder for LmCoder {
             out[i] = Some(d);
         }
         out.into_iter()
-            .map(|d| d.unwrap_or(Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0 }))
+            .map(|d| d.unwrap_or(Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None }))
             .collect()
     }
 }
@@ -319,17 +320,20 @@ impl LmCoder {
         let n = frames.len();
         let mut ids: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut stops: Vec<Option<StopReason>> = vec![None; n];
-        let finish = |ids: Vec<Vec<u32>>, stops: Vec<Option<StopReason>>| -> Vec<Decoded> {
+        let mut ln_probs = vec![0f64; n];
+        let finish = |ids: Vec<Vec<u32>>, stops: Vec<Option<StopReason>>, ln_probs: Vec<f64>| -> Vec<Decoded> {
             ids.into_iter()
                 .zip(stops)
-                .map(|(ids, stop)| Decoded {
+                .zip(ln_probs)
+                .map(|((ids, stop), ln_prob)| Decoded {
                     text: self.lm.tokenizer.decode(&ids),
                     stop: stop.unwrap_or(StopReason::Invalid),
                     symbols: ids.len(),
+                    ln_prob: Some(ln_prob),
                 })
                 .collect()
         };
-        let Ok((mut lane, first)) = self.lm.batch(n) else { return finish(ids, stops) };
+        let Ok((mut lane, first)) = self.lm.batch(n) else { return finish(ids, stops, ln_probs) };
         let mut tables = tables(&first);
         let mut decoders: Vec<ArithmeticDecoder> = frames.iter().map(|f| ArithmeticDecoder::new(f)).collect();
         // Lane row i holds frame active[i]; rows leave the lane when their frame stops.
@@ -345,6 +349,7 @@ impl LmCoder {
                         continue;
                     }
                 };
+                ln_probs[r] += tables[i].ln_probability(symbol as usize);
                 if symbol == self.end_token {
                     stops[r] = Some(StopReason::EndOfMessage);
                 } else if decoders[r].exhausted() {
@@ -360,7 +365,7 @@ impl LmCoder {
                 }
             }
             if keep.is_empty() {
-                return finish(ids, stops);
+                return finish(ids, stops, ln_probs);
             }
             active = keep.iter().map(|&i| active[i]).collect();
             match lane.retain(&keep).and_then(|_| lane.step(&feed)) {
@@ -369,7 +374,7 @@ impl LmCoder {
                     for &r in &active {
                         stops[r] = Some(StopReason::Invalid);
                     }
-                    return finish(ids, stops);
+                    return finish(ids, stops, ln_probs);
                 }
             }
         }

@@ -58,6 +58,14 @@ impl FrequencyTable {
         Some((lo, self.cumulative[symbol + 1] - lo))
     }
 
+    /// ln(frequency / total) of `symbol` (−∞ for a symbol outside the table).
+    pub fn ln_probability(&self, symbol: usize) -> f64 {
+        match self.interval(symbol) {
+            Some((_, f)) if f > 0 => (f as f64 / self.total() as f64).ln(),
+            _ => f64::NEG_INFINITY,
+        }
+    }
+
     pub fn cumulative(&self) -> &[u32] {
         &self.cumulative
     }

@@ -19,7 +19,7 @@
 //! sides), so any length is codable. Decoding stops at `END`, at the end of the input, or after
 //! [`SmallLmCoder::max_symbols`] bytes, so a corrupted frame ends in bounded time.
 
-use crate::coder::{decode_symbols, encode_symbols, Bits, Decoded, SourceCoder};
+use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::{SourceError, SymbolModel};
 use rayon::prelude::*;
@@ -452,9 +452,14 @@ impl SourceCoder for SmallLmCoder {
     }
 
     fn decode(&self, bits: &[u8]) -> Decoded {
-        let (symbols, stop) = decode_symbols(&mut self.model.session(), bits, END, self.max_symbols);
+        let (symbols, stop, ln_prob) = decode_symbols_scored(&mut self.model.session(), bits, END, self.max_symbols);
         let bytes: Vec<u8> = symbols.iter().map(|&s| s as u8).collect();
-        Decoded { text: String::from_utf8_lossy(&bytes).into_owned(), stop, symbols: bytes.len() }
+        Decoded {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            stop,
+            symbols: bytes.len(),
+            ln_prob: Some(ln_prob),
+        }
     }
 
     fn encode_batch(&self, messages: &[&str]) -> Result<Vec<Bits>, SourceError> {
@@ -487,6 +492,10 @@ mod tests {
             assert_eq!(d.stop, StopReason::EndOfMessage, "{msg:?}");
             assert_eq!(d.text, msg);
             assert_eq!(d.symbols, msg.len());
+            // The model's probability of the message is the code's length to within its
+            // termination bits.
+            let code_bits = -d.ln_prob.unwrap() / std::f64::consts::LN_2;
+            assert!((code_bits - bits.len() as f64).abs() <= 3.0, "{msg:?}: {code_bits:.2} vs {} bits", bits.len());
         }
     }
 

@@ -58,8 +58,9 @@ impl SourceCoder for ZstdCoder {
                 symbols: out.len(),
                 text: String::from_utf8_lossy(&out).into_owned(),
                 stop: StopReason::EndOfMessage,
+                ln_prob: None,
             },
-            Err(_) => Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0 },
+            Err(_) => Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None },
         }
     }
 }

@@ -101,9 +101,15 @@ fn lockstep_batches_are_bit_identical_to_single_messages() {
     }
     let refs: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
     let decoded = lockstep.decode_batch(&refs);
-    for (m, d) in messages.iter().zip(&decoded) {
+    for ((m, d), f) in messages.iter().zip(&decoded).zip(&frames) {
         assert_eq!(d.text, *m);
         assert!(d.complete());
+        // The model's probability of what it decoded: the same in a lane as alone, and the
+        // arithmetic code's length to within its termination bits.
+        let single = lm().decode(f);
+        assert_eq!(d.ln_prob.unwrap().to_bits(), single.ln_prob.unwrap().to_bits(), "{m:?}");
+        let bits = -d.ln_prob.unwrap() / std::f64::consts::LN_2;
+        assert!((bits - f.len() as f64).abs() <= 3.0, "{m:?}: -log2 P = {bits:.2}, {} bits sent", f.len());
     }
 }
 

@@ -63,7 +63,7 @@ impl SourceCoder for UtQuantCoder {
 
     fn decode(&self, bits: &[u8]) -> Decoded {
         if bits.len() < self.bits {
-            return Decoded { text: String::new(), stop: StopReason::OutOfBits, symbols: 0 };
+            return Decoded { text: String::new(), stop: StopReason::OutOfBits, symbols: 0, ln_prob: None };
         }
         match self.decode_ids(bits) {
             Ok(ids) => {
@@ -72,9 +72,10 @@ impl SourceCoder for UtQuantCoder {
                     text: self.vocab.decode(&ids),
                     stop: if complete { StopReason::EndOfMessage } else { StopReason::SymbolLimit },
                     symbols: ids.len().saturating_sub(usize::from(complete)),
+                    ln_prob: None,
                 }
             }
-            Err(_) => Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0 },
+            Err(_) => Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None },
         }
     }
 

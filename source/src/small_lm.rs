@@ -500,6 +500,34 @@ mod tests {
     }
 
     #[test]
+    fn intact_europarl_frames_end_where_their_length_says() {
+        let c = SmallLmCoder::embedded().unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/europarl/test_sentences.txt"))
+            .unwrap();
+        let (mut worst, mut cut_caught, mut cut_complete): (f64, usize, usize) = (0.0, 0, 0);
+        let lines: Vec<&str> = text.lines().take(500).collect();
+        for line in &lines {
+            let bits = c.encode(line).unwrap();
+            let d = c.decode(&bits);
+            assert!(d.ends_at(bits.len()), "{line:?}");
+            worst = worst.max((-d.ln_prob.unwrap() / std::f64::consts::LN_2 - bits.len() as f64).abs());
+            // Cut short, the stream mostly no longer ends where its length says, even where the
+            // decoder still reaches an end symbol.
+            let cut = &bits[..bits.len() * 3 / 4];
+            let d = c.decode(cut);
+            cut_caught += !d.ends_at(cut.len()) as usize;
+            cut_complete += d.complete() as usize;
+        }
+        eprintln!(
+            "largest |−log2 P − bits| over {} sentences: {worst:.3}; cut to 3/4: {cut_complete} end on the end \
+             symbol, {cut_caught} caught",
+            lines.len()
+        );
+        assert!(cut_caught * 100 >= lines.len() * 95, "{cut_caught} of {} cut streams caught", lines.len());
+        assert!(cut_caught > lines.len() - cut_complete, "the length test catches more than the end symbol alone");
+    }
+
+    #[test]
     fn messages_longer_than_the_context_round_trip() {
         let c = SmallLmCoder::embedded().unwrap();
         let ctx = c.model().config().context;

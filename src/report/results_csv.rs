@@ -80,11 +80,13 @@ pub struct ResultRow {
     pub similarity_lo: Option<f64>,
     pub similarity_hi: Option<f64>,
     /// Messages the receiver flagged as damaged (SSCC: a failed parity check or CRC, or a source
-    /// decoder that did not end on its end symbol), the flagged ones that were wrong, and the wrong
+    /// stream that does not end where its length header says), the flagged ones that were wrong, and the wrong
     /// ones it did not flag (undetected errors). Empty for receivers with no such test (JSCC).
     pub flagged_messages: Option<u64>,
     pub flagged_errors: Option<u64>,
     pub unflagged_errors: Option<u64>,
+    /// ICD receivers: candidates the LM decoded per message sent (its extra decoding work).
+    pub candidates_per_message: Option<f64>,
 }
 
 impl ResultRow {
@@ -111,6 +113,7 @@ impl ResultRow {
             || (self.flagged_messages.is_none()
                 && self.flagged_errors.is_none()
                 && self.unflagged_errors.is_none()
+                && self.candidates_per_message.is_none()
                 && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
     }
 
@@ -232,6 +235,7 @@ pub fn header() -> Vec<&'static str> {
         "flagged_messages",
         "flagged_errors",
         "unflagged_errors",
+        "candidates_per_message",
     ]
 }
 

@@ -472,6 +472,53 @@ pub struct SchemeConfig {
     /// For JSCC sources: the weight file; absent: the shipped model for the scenario's channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weights: Option<String>,
+    /// An LM-aided receiver for an SSCC scheme; absent: the separate receiver (decoder, then LM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<ReceiverConfig>,
+    /// Draw the channel noise from the random streams of the scheme of this name instead of this
+    /// scheme's own: two schemes that send the same bits (e.g. with and without an LM-aided
+    /// receiver) are then compared on the same noise, frame for frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiverKind {
+    /// In-context decoding (ICD, arXiv 2601.10267): candidates from the channel decoder's least
+    /// reliable bits, each decoded by the LM, chosen by reliability and LM probability
+    /// (`link::message::icd`).
+    Icd,
+}
+
+/// `receiver = { kind = "icd", ... }`: defaults are the reference implementation's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceiverConfig {
+    pub kind: ReceiverKind,
+    /// A bit is unreliable when its posterior probability p of being 1 has |p − 0.5| below this.
+    pub unreliable: f64,
+    /// How many of the least reliable unreliable bits candidates may flip.
+    pub least_reliable: usize,
+    /// The most bits one candidate flips.
+    pub max_flips: usize,
+    /// Candidates decoded by the LM per damaged message (the most reliable ones).
+    pub candidates: usize,
+    /// Weight of the LM's log-probability in the choice; the path score takes 1 − this.
+    pub lm_weight: f64,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        ReceiverConfig {
+            kind: ReceiverKind::Icd,
+            unreliable: 0.25,
+            least_reliable: 10,
+            max_flips: 5,
+            candidates: 10,
+            lm_weight: 0.001,
+        }
+    }
 }
 
 impl Default for SchemeConfig {
@@ -483,6 +530,8 @@ impl Default for SchemeConfig {
             code: None,
             decoder: None,
             weights: None,
+            receiver: None,
+            noise_from: None,
         }
     }
 }

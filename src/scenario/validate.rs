@@ -231,6 +231,34 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if decoder.order as usize > codes::osd::MAX_ORDER {
             return here("decoder.order", "OSD supports orders 0 to 3");
         }
+        if let Some(other) = &scheme.noise_from {
+            if !names.contains(&other.as_str()) || *other == scheme.name {
+                return here("noise_from", &format!("'{other}' is not another scheme of this scenario"));
+            }
+        }
+        if let Some(r) = &scheme.receiver {
+            if scheme.source.is_jscc() {
+                return here("receiver", "an LM-aided receiver decodes bits; a JSCC scheme sends real values");
+            }
+            if !(r.unreliable > 0.0 && r.unreliable <= 0.5) {
+                return here(
+                    "receiver.unreliable",
+                    &format!("{} is not a distance from 0.5 in (0, 0.5]", r.unreliable),
+                );
+            }
+            if !(1..=16).contains(&r.least_reliable) {
+                return here("receiver.least_reliable", "must be 1 to 16 (the candidates grow as its power set)");
+            }
+            if r.max_flips > r.least_reliable {
+                return here("receiver.max_flips", "cannot exceed receiver.least_reliable");
+            }
+            if !(1..=64).contains(&r.candidates) {
+                return here("receiver.candidates", "must be 1 to 64 (each is one more LM decoding)");
+            }
+            if !(0.0..=1.0).contains(&r.lm_weight) {
+                return here("receiver.lm_weight", &format!("{} is not a weight in [0, 1]", r.lm_weight));
+            }
+        }
         if scheme.source.is_jscc() {
             if scheme.code.is_some() || scheme.decoder.is_some() {
                 return here("code", "a JSCC scheme sends real values, it has no channel code or decoder to configure");

@@ -1,8 +1,8 @@
 //! The receiver's own flags (`flagged_messages`, `flagged_errors`, `unflagged_errors`): a message is
-//! flagged when a block's decision fails a parity check (or a polar CRC) or its source decoder does
-//! not end on its end symbol. Over `scenarios/quick.toml`: the counts add up on every row, LDPC's
-//! checks catch (nearly) every damaged message, and uncoded, where only the arithmetic decoder's
-//! end symbol can tell, some errors go unseen.
+//! flagged when a block's decision fails a parity check (or a polar CRC) or its source stream does
+//! not end where its length header says. Over `scenarios/quick.toml`: the counts add up on every row,
+//! LDPC's checks catch (nearly) every damaged message, and so does the stream's length alone when
+//! the message is sent uncoded.
 
 use crate::common::{num, result_rows, root, stderr, ResultRow};
 use std::process::Command;
@@ -43,6 +43,9 @@ fn the_receiver_flags_its_damaged_messages() {
         "small-lm-uncoded at -2 dB: {} wrong, {} flagged, {} undetected",
         uncoded["message_errors"], uncoded["flagged_messages"], uncoded["unflagged_errors"]
     );
-    assert!(num(uncoded, "flagged_errors") > 0.0, "the end symbol catches some damaged messages");
-    assert!(num(uncoded, "unflagged_errors") > 0.0, "but without a code not all");
+    assert!(num(uncoded, "message_errors") >= 8.0);
+    assert!(
+        num(uncoded, "unflagged_errors") * 8.0 <= num(uncoded, "message_errors"),
+        "the arithmetic stream's length catches (nearly) every damaged message"
+    );
 }

@@ -8,6 +8,7 @@ mod compare;
 mod compress_cli;
 mod detection;
 mod ecct_decoder;
+mod icd;
 mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;

@@ -161,6 +161,17 @@ impl<'a> LinkSpec<'a> {
     }
 }
 
+/// What [`LinkScheme::transmit_blocks_checked`] delivered.
+pub struct BlockDelivery {
+    /// The decided information bits.
+    pub decoded: Vec<u8>,
+    pub counts: ErrorCounts,
+    /// Per block, when checked: its decision is a codeword.
+    pub valid: Vec<bool>,
+    /// When asked: each decided information bit's posterior LLR (positive: bit 0).
+    pub posterior: Option<Vec<f32>>,
+}
+
 pub struct LinkScheme {
     pub name: String,
     code: Option<Arc<LdpcCode>>,
@@ -213,20 +224,23 @@ impl LinkScheme {
     /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
     /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
     pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
-        let (decoded, counts, _) = self.transmit_blocks_checked(info, sigma, rng, false);
-        (decoded, counts)
+        let delivered = self.transmit_blocks_checked(info, sigma, rng, false, false);
+        (delivered.decoded, delivered.counts)
     }
 
     /// [`Self::transmit_blocks`], and with `check`, whether each block's decision is a codeword
     /// (parity checks all satisfied: what a receiver can know without the bits sent; always true
-    /// uncoded). The same noise and decisions either way.
+    /// uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
+    /// uncoded). The same noise and decisions either way. Fails when `soft` is asked of a decoder
+    /// without soft output.
     pub fn transmit_blocks_checked(
         &self,
         info: &[u8],
         sigma: f32,
         rng: &mut StreamRng,
         check: bool,
-    ) -> (Vec<u8>, ErrorCounts, Vec<bool>) {
+        soft: bool,
+    ) -> BlockDelivery {
         let (n, k) = (self.n(), self.k());
         assert_eq!(info.len() % k, 0, "transmit_blocks needs whole blocks of {k} bits");
         let frames = info.len() / k;
@@ -253,9 +267,17 @@ impl LinkScheme {
         }
         let mut decided = vec![0u8; frames * n];
         let mut counts = ErrorCounts::default();
-        match &self.decoder {
-            Some(d) => counts.iterations = d.decode_batch(&llr, &mut decided).iterations,
-            None => {
+        let mut posterior = soft.then(|| llr.clone());
+        match (&self.decoder, posterior.as_mut()) {
+            (Some(d), Some(p)) => {
+                let stats = d.decode_batch_soft(&llr, p).expect("soft output is checked when the receiver is built");
+                counts.iterations = stats.iterations;
+                for (b, &x) in decided.iter_mut().zip(p.iter()) {
+                    *b = (x < 0.0) as u8;
+                }
+            }
+            (Some(d), None) => counts.iterations = d.decode_batch(&llr, &mut decided).iterations,
+            (None, _) => {
                 for (d, &l) in decided.iter_mut().zip(&llr) {
                     *d = (l < 0.0) as u8;
                 }
@@ -288,7 +310,26 @@ impl LinkScheme {
             (Some(code), true) => decided.chunks_exact(n).map(|d| code.is_codeword(d)).collect(),
             _ => vec![true; if check { frames } else { 0 }],
         };
-        (decoded_info, counts, valid)
+        let posterior = posterior.map(|p| {
+            let positions: Vec<usize> = match &self.code {
+                Some(c) => c.info_positions().to_vec(),
+                None => (0..n).collect(),
+            };
+            p.chunks_exact(n).flat_map(|f| positions.iter().map(move |&q| f[q])).collect()
+        });
+        BlockDelivery { decoded: decoded_info, counts, valid, posterior }
+    }
+
+    /// Whether the decoder gives soft output ([`codes::Decoder::decode_batch_soft`]); uncoded links
+    /// hand on the channel LLRs.
+    pub fn has_soft_output(&self) -> bool {
+        match &self.decoder {
+            None => true,
+            Some(d) => {
+                let n = d.n();
+                d.decode_batch_soft(&vec![1.0; n], &mut vec![0.0; n]).is_some()
+            }
+        }
     }
 
     /// Channel uses per block: complex symbols for QPSK, real (BPSK) symbols for BPSK.

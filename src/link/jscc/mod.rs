@@ -255,7 +255,7 @@ impl MessageScheme for JsccScheme {
                 .filter(|(item, text)| *text != texts[item % texts.len()])
                 .map(|(item, text)| DecodedItem { item: item as u64, text })
                 .collect();
-            outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None });
+            outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None, candidates: None });
         }
         Ok(outcomes)
     }

@@ -24,8 +24,21 @@ pub trait FrameLink: Send + Sync {
     /// Channel uses (symbols) that one framed message of `bits` bits costs.
     fn symbols_for(&self, bits: usize) -> usize;
     /// Sends the framed messages `frames` (back to back in `info`, in order) at noise `sigma`, all
-    /// noise from `rng`.
-    fn transmit_frames(&self, info: &[u8], frames: &[Range<usize>], sigma: f32, rng: &mut StreamRng) -> Transmitted;
+    /// noise from `rng`; with `soft`, also the decided bits' posterior LLRs (see
+    /// [`FrameLink::has_soft_output`]). The same noise and decisions either way.
+    fn transmit_frames(
+        &self,
+        info: &[u8],
+        frames: &[Range<usize>],
+        sigma: f32,
+        rng: &mut StreamRng,
+        soft: bool,
+    ) -> Transmitted;
+
+    /// Whether [`FrameLink::transmit_frames`] can give posterior LLRs.
+    fn has_soft_output(&self) -> bool {
+        false
+    }
 }
 
 /// What a [`FrameLink`] delivered for a group of frames.
@@ -37,6 +50,8 @@ pub struct Transmitted {
     /// parity check, a polar codeword whose CRC fails). Without a check (uncoded, or a decoder that
     /// always outputs a codeword, as OSD does) never set.
     pub suspect: Vec<bool>,
+    /// When asked: the posterior LLR of each decided bit (positive: bit 0).
+    pub posterior: Option<Vec<f32>>,
 }
 
 /// A block code carries the frames' blocks back to back (each frame is a whole number of blocks);
@@ -60,10 +75,21 @@ impl FrameLink for LinkScheme {
     fn symbols_for(&self, bits: usize) -> usize {
         bits.div_ceil(self.k()) * self.symbols_per_block()
     }
-    fn transmit_frames(&self, info: &[u8], frames: &[Range<usize>], sigma: f32, rng: &mut StreamRng) -> Transmitted {
-        let (decided, counts, valid) = self.transmit_blocks_checked(info, sigma, rng, true);
+    fn transmit_frames(
+        &self,
+        info: &[u8],
+        frames: &[Range<usize>],
+        sigma: f32,
+        rng: &mut StreamRng,
+        soft: bool,
+    ) -> Transmitted {
+        let d = self.transmit_blocks_checked(info, sigma, rng, true, soft);
         let k = self.k();
-        let suspect = frames.iter().map(|f| !valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
-        Transmitted { decided, counts, suspect }
+        let suspect = frames.iter().map(|f| !d.valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
+        Transmitted { decided: d.decoded, counts: d.counts, suspect, posterior: d.posterior }
+    }
+
+    fn has_soft_output(&self) -> bool {
+        LinkScheme::has_soft_output(self)
     }
 }

@@ -15,6 +15,7 @@
 pub mod encodings;
 pub mod frame_link;
 pub mod framing;
+pub mod icd;
 pub mod point;
 pub mod polar;
 pub mod sscc;
@@ -62,10 +63,13 @@ pub struct BatchOutcome {
     pub decoded: Vec<DecodedItem>,
     /// The items the receiver itself flags as damaged (in item order), for schemes whose receiver
     /// can tell: SSCC flags a message whose channel decision fails its code's check (a parity check,
-    /// a CRC) or whose source decoder did not end on its end symbol. `None` for receivers with no
+    /// a CRC) or whose source stream does not end where its length header says (`Decoded::ends_at`). `None` for receivers with no
     /// such test (JSCC), and in shard files written before flags existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged: Option<Vec<u64>>,
+    /// ICD receivers: the candidates the LM decoded in this batch. `None` for other receivers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<u64>,
 }
 
 /// One scheme of a message link: a transmitter and receiver for whole messages.
@@ -99,8 +103,10 @@ pub trait MessageScheme: Send + Sync {
         Ok(())
     }
 
-    /// Identifies the scheme's random streams: a stable hash of its name.
+    /// Identifies the scheme's random streams: a stable hash of its name (or of the scheme it takes
+    /// its noise from, `noise_from`).
     fn stream_id(&self) -> u64 {
-        super::stream_id_of(&self.config().name)
+        let config = self.config();
+        super::stream_id_of(config.noise_from.as_deref().unwrap_or(&config.name))
     }
 }

@@ -18,6 +18,8 @@ pub struct ReducedPoint {
     pub first_received: Vec<String>,
     /// How well the receiver's own flags told damaged messages, where every batch has flags.
     pub detection: Option<DetectionCounts>,
+    /// ICD receivers: the candidates the LM decoded, summed over the point's batches.
+    pub candidates: Option<u64>,
 }
 
 /// Messages the receiver flagged as damaged against those that were (any difference from the text
@@ -87,5 +89,6 @@ pub fn reduce_point(
         }
         d
     });
-    Ok(ReducedPoint { counts, text, first_received, detection })
+    let candidates = outcomes.iter().map(|o| o.candidates).sum::<Option<u64>>();
+    Ok(ReducedPoint { counts, text, first_received, detection, candidates })
 }

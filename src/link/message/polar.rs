@@ -127,7 +127,15 @@ impl FrameLink for PolarLink {
 
     /// Each segment of each frame in turn: encode, modulate, channel, demodulate, decode; the
     /// noise of segment after segment from `rng`. A frame is suspect when a segment's CRC fails.
-    fn transmit_frames(&self, info: &[u8], frames: &[Range<usize>], sigma: f32, rng: &mut StreamRng) -> Transmitted {
+    /// No soft output (`soft` is ignored; `has_soft_output` says so).
+    fn transmit_frames(
+        &self,
+        info: &[u8],
+        frames: &[Range<usize>],
+        sigma: f32,
+        rng: &mut StreamRng,
+        _soft: bool,
+    ) -> Transmitted {
         let mut decided = vec![0u8; info.len()];
         let mut counts = ErrorCounts::default();
         let mut suspect = vec![false; frames.len()];
@@ -163,7 +171,7 @@ impl FrameLink for PolarLink {
                 counts.coded_bits += e as u64;
             }
         }
-        Transmitted { decided, counts, suspect }
+        Transmitted { decided, counts, suspect, posterior: None }
     }
 }
 

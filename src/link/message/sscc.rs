@@ -20,6 +20,7 @@ use source::{Bits, Decoded, SourceCoder};
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
 use super::framing::Framer;
+use super::icd;
 use super::{Batch, BatchOutcome, DecodedItem, MessageScheme};
 use crate::link::events::{BatchProgress, Sink};
 use crate::link::facts::{SchemeFacts, TextFacts};
@@ -42,6 +43,14 @@ pub struct SsccScheme {
     encoded: Option<Arc<EncodedMessages>>,
 }
 
+/// A batch's decoding work: each frame to source-decode, and what it is for.
+#[derive(Default)]
+struct DecodeJobs {
+    frames: Vec<Bits>,
+    /// Per frame: (item, candidate index) — `None` for the item's own received payload.
+    owner: Vec<(usize, Option<usize>)>,
+}
+
 impl SsccScheme {
     pub fn new(
         config: SchemeConfig,
@@ -52,6 +61,18 @@ impl SsccScheme {
         model_sha256: Option<String>,
     ) -> Self {
         SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None }
+    }
+
+    /// The receiver, checked against the link: ICD needs the decoder's soft output.
+    pub fn check_receiver(&self) -> anyhow::Result<()> {
+        if self.config.receiver.is_some() && !self.link.has_soft_output() {
+            anyhow::bail!(
+                "field 'receiver': ICD weighs the decoder's reliabilities, and {} gives none (use a flooding \
+                 belief-propagation decoder)",
+                self.link.name()
+            );
+        }
+        Ok(())
     }
 
     fn encoded(&self) -> &EncodedMessages {
@@ -81,12 +102,56 @@ impl SsccScheme {
             spans.push(info.len()..info.len() + framed.len());
             info.extend_from_slice(&framed);
         }
-        let sent = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng);
+        let soft = self.config.receiver.is_some();
+        let sent = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng, soft);
         let received = spans
-            .into_iter()
-            .map(|span| framer.deframe(&sent.decided[span], || rand::Rng::random::<bool>(&mut rng) as u8))
+            .iter()
+            .map(|span| framer.deframe(&sent.decided[span.clone()], || rand::Rng::random::<bool>(&mut rng) as u8))
             .collect();
-        SentBatch { counts: sent.counts, received, suspect: sent.suspect }
+        // ICD's candidates for the items whose decision fails its code's check.
+        let candidates = match (&self.config.receiver, &sent.posterior) {
+            (Some(config), Some(posterior)) => spans
+                .iter()
+                .zip(&sent.suspect)
+                .map(|(span, &suspect)| {
+                    if !suspect {
+                        return Vec::new();
+                    }
+                    let decided = &sent.decided[span.clone()];
+                    let read = (framer.length_bits as usize + framer.claimed_length(decided)).min(span.len());
+                    icd::candidates(&decided[..read], &posterior[span.start..span.start + read], config)
+                })
+                .collect(),
+            _ => vec![Vec::new(); spans.len()],
+        };
+        SentBatch { counts: sent.counts, received, suspect: sent.suspect, candidates }
+    }
+
+    /// The frames a batch must source-decode: the items whose payload differs from the one sent (all
+    /// of them for a lossy coder), and every ICD item's received payload and candidates. A
+    /// candidate whose header claims more bits than it holds is not decoded (it is out).
+    fn decode_jobs(&self, batch: &Batch, sent: &SentBatch) -> DecodeJobs {
+        let mut jobs = DecodeJobs::default();
+        let icd_items: Vec<usize> =
+            batch.items.clone().zip(&sent.candidates).filter(|(_, c)| !c.is_empty()).map(|(j, _)| j).collect();
+        for j in self.items_to_decode(batch, &sent.received).into_iter().chain(icd_items.iter().copied()) {
+            if jobs.owner.contains(&(j, None)) {
+                continue;
+            }
+            jobs.frames.push(sent.received[j - batch.items.start].clone());
+            jobs.owner.push((j, None));
+        }
+        let header = self.framer.length_bits as usize;
+        for j in icd_items {
+            for (c, candidate) in sent.candidates[j - batch.items.start].iter().enumerate() {
+                let end = header + self.framer.claimed_length(&candidate.bits);
+                if end <= candidate.bits.len() {
+                    jobs.frames.push(candidate.bits[header..end].to_vec());
+                    jobs.owner.push((j, Some(c)));
+                }
+            }
+        }
+        jobs
     }
 
     /// Items of `batch` (received as `received`) that must be source-decoded: those whose payload
@@ -157,44 +222,76 @@ impl MessageScheme for SsccScheme {
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
         let sent: Vec<SentBatch> = batches.par_iter().map(|batch| self.transmit_batch(point, seed, batch)).collect();
-        let to_decode: Vec<Vec<usize>> =
-            batches.iter().zip(&sent).map(|(batch, b)| self.items_to_decode(batch, &b.received)).collect();
-        let frames: Vec<&[u8]> = batches
-            .iter()
-            .zip(&sent)
-            .zip(&to_decode)
-            .flat_map(|((batch, b), items)| items.iter().map(move |&j| b.received[j - batch.items.start].as_slice()))
-            .collect();
+        let jobs: Vec<DecodeJobs> = batches.iter().zip(&sent).map(|(batch, b)| self.decode_jobs(batch, b)).collect();
+        let frames: Vec<&[u8]> = jobs.iter().flat_map(|j| j.frames.iter().map(Vec::as_slice)).collect();
         let items = batches.iter().map(|b| b.items.len()).sum();
-        progress(BatchProgress::Transmitted { items, corrupted: frames.len() });
+        let corrupted = jobs.iter().map(|j| j.owner.iter().filter(|(_, c)| c.is_none()).count()).sum();
+        progress(BatchProgress::Transmitted { items, corrupted });
         let mut decoded = self.decode_payloads(&frames, progress).into_iter();
         Ok(batches
             .iter()
             .zip(sent)
-            .zip(to_decode)
-            .map(|((batch, b), items)| {
-                let mut flagged: Vec<u64> = batch
-                    .items
-                    .clone()
-                    .zip(&b.suspect)
-                    .filter(|(_, &suspect)| suspect)
-                    .map(|(j, _)| j as u64)
-                    .collect();
-                let decoded = items
-                    .into_iter()
-                    .map(|j| {
-                        let d = decoded.next().expect("one decoded message per frame");
-                        if !d.complete() {
-                            flagged.push(j as u64);
-                        }
-                        DecodedItem { item: j as u64, text: d.text }
-                    })
-                    .collect();
-                flagged.sort_unstable();
-                flagged.dedup();
-                BatchOutcome { counts: b.counts, decoded, flagged: Some(flagged) }
+            .zip(jobs)
+            .map(|((batch, b), jobs)| {
+                let results: Vec<Decoded> = decoded.by_ref().take(jobs.owner.len()).collect();
+                self.outcome(batch, b, &jobs, results)
             })
             .collect())
+    }
+}
+
+impl SsccScheme {
+    /// A batch's outcome from its decoded frames: each item's text (an ICD item's chosen candidate,
+    /// or its received payload when none is valid) and the items the receiver flags.
+    fn outcome(&self, batch: &Batch, sent: SentBatch, jobs: &DecodeJobs, results: Vec<Decoded>) -> BatchOutcome {
+        let mut texts: Vec<Option<String>> = vec![None; batch.items.len()];
+        let mut flagged: Vec<bool> = sent.suspect.clone();
+        let mut lm: Vec<Vec<Option<f64>>> = sent.candidates.iter().map(|c| vec![None; c.len()]).collect();
+        let mut candidate_texts: Vec<Vec<Option<String>>> =
+            sent.candidates.iter().map(|c| vec![None; c.len()]).collect();
+        for ((&(j, candidate), d), frame) in jobs.owner.iter().zip(results).zip(&jobs.frames) {
+            let at = j - batch.items.start;
+            let intact = d.ends_at(frame.len());
+            match candidate {
+                None => {
+                    flagged[at] |= !intact;
+                    texts[at] = Some(d.text);
+                }
+                Some(c) => {
+                    if intact {
+                        lm[at][c] = Some(d.ln_prob.unwrap_or(0.0));
+                        candidate_texts[at][c] = Some(d.text);
+                    }
+                }
+            }
+        }
+        let tried = jobs.owner.iter().filter(|(_, c)| c.is_some()).count() as u64;
+        if let Some(config) = &self.config.receiver {
+            for at in 0..batch.items.len() {
+                if sent.candidates[at].is_empty() {
+                    continue;
+                }
+                match icd::choose(&sent.candidates[at], &lm[at], config.lm_weight) {
+                    Some(c) => {
+                        texts[at] = candidate_texts[at][c].take();
+                        flagged[at] = false;
+                    }
+                    None => flagged[at] = true,
+                }
+            }
+        }
+        BatchOutcome {
+            counts: sent.counts,
+            decoded: texts
+                .into_iter()
+                .enumerate()
+                .filter_map(|(at, t)| t.map(|text| DecodedItem { item: (batch.items.start + at) as u64, text }))
+                .collect(),
+            flagged: Some(
+                flagged.iter().enumerate().filter(|(_, &f)| f).map(|(at, _)| (batch.items.start + at) as u64).collect(),
+            ),
+            candidates: self.config.receiver.as_ref().map(|_| tried),
+        }
     }
 }
 
@@ -205,4 +302,6 @@ struct SentBatch {
     received: Vec<Bits>,
     /// Per item: the channel decoder found its decision wrong ([`super::frame_link::Transmitted`]).
     suspect: Vec<bool>,
+    /// Per item: ICD's candidates (none without an ICD receiver, or for an item not suspect).
+    candidates: Vec<Vec<icd::Candidate>>,
 }

@@ -113,6 +113,7 @@ pub fn text_row(
         row.flagged_errors = Some(d.flagged_errors);
         row.unflagged_errors = Some(d.unflagged_errors);
     }
+    row.candidates_per_message = reduced.candidates.map(|c| c as f64 / text.messages as f64);
     row
 }
 

@@ -65,7 +65,9 @@ pub fn build_schemes(
                 h
             }
         };
-        schemes.push(Box::new(SsccScheme::new(c.clone(), source, key, link, framer, model_sha256)));
+        let scheme = SsccScheme::new(c.clone(), source, key, link, framer, model_sha256);
+        scheme.check_receiver().with_context(context)?;
+        schemes.push(Box::new(scheme));
     }
     Ok((messages, schemes))
 }

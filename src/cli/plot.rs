@@ -23,7 +23,17 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
         anyhow::bail!("{}: no complete rows to plot", csv.display());
     }
     let title = a.dir.file_name().and_then(|n| n.to_str()).unwrap_or("results").to_string();
-    let written = plot::all_plots(&a.dir, &rows, &title)?;
+    // The limit marks need the run's channel and framing: from run.json when there is one.
+    let limits = match report::RunInfo::load(&a.dir.join("run.json")) {
+        Ok(info) => {
+            let cfg = |p: &str| info.config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let length_bits = info.config.pointer("/framing/length_bits").and_then(|v| v.as_u64()).unwrap_or(11);
+            let applies = cfg("/channel/kind") == "awgn" && cfg("/modulation/kind") == "bpsk";
+            report::distance::plot_limits(&rows, applies, length_bits as u32)
+        }
+        Err(_) => Vec::new(),
+    };
+    let written = plot::all_plots(&a.dir, &rows, &title, &limits)?;
     if written.is_empty() {
         anyhow::bail!("{}: no plot drawn: the rows hold no finite values to draw", csv.display());
     }

@@ -40,6 +40,18 @@ impl Distance {
     }
 }
 
+/// The limits a text run's plots mark: the distances at message error rate 0.1 (what a few dozen
+/// messages resolve) when the bounds apply (BPSK on AWGN), else none. Link-level runs: none.
+pub fn plot_limits(rows: &[ResultRow], bpsk_on_awgn: bool, length_bits: u32) -> Vec<Distance> {
+    if !bpsk_on_awgn || !rows.iter().any(|r| r.messages.is_some()) {
+        return Vec::new();
+    }
+    distances(rows, length_bits, PLOT_TARGET)
+}
+
+/// The message error rate the plots' limit marks are drawn for.
+pub const PLOT_TARGET: f64 = 0.1;
+
 /// The distances of every scheme of `rows` that sends bits, on BPSK over AWGN. `length_bits`: the
 /// framing's length header (text links). `target`: the error rate to compare at.
 pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64) -> Vec<Distance> {

@@ -36,16 +36,17 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
     let samples_path = dir.join("samples.csv");
     let samples = if samples_path.exists() { read_samples(&samples_path)? } else { Vec::new() };
     let title = info.scenario_name.clone();
-    let plots: Vec<PathBuf> = plot::all_plots(dir, &rows, &title)?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
-        .collect();
-
-    let text = rows.iter().any(|r| r.messages.is_some());
-    let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
     let cfg = |p: &str| info.config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let length_bits = info.config.pointer("/framing/length_bits").and_then(|v| v.as_u64()).unwrap_or(11) as u32;
     let bounds_apply = cfg("/channel/kind") == "awgn" && cfg("/modulation/kind") == "bpsk";
+    let plots: Vec<PathBuf> =
+        plot::all_plots(dir, &rows, &title, &super::distance::plot_limits(&rows, bounds_apply, length_bits))?
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+            .collect();
+
+    let text = rows.iter().any(|r| r.messages.is_some());
+    let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
     let limits = if bounds_apply { distances(&rows, length_bits, target) } else { Vec::new() };
     let limits_note = if bounds_apply {
         None

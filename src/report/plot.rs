@@ -8,7 +8,9 @@
 //!   log scale, with the closed-form curve where theory exists. Every scenario.
 //! - Text links only: `bleu` (BLEU-4 with its 95 % bootstrap bars, and BLEU-1 dashed) and
 //!   `similarity` (with its bars) against the nominal SNR, and `bleu_unified`, `similarity_unified`
-//!   against the unified SNR.
+//!   against the unified SNR. Where limits are given (BPSK on AWGN, [`super::distance`]), the BLEU
+//!   plots mark with a dotted vertical line, in each scheme's colour, the SNR below which no code of
+//!   its message's length reaches the target message error rate (Shannon's 1959 sphere-packing bound).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::distance::Distance;
 use super::ResultRow;
 
 /// Line colours (Tableau 10: distinguishable, and readable on white, unlike pure yellow).
@@ -39,6 +42,7 @@ static FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 enum Stroke {
     Solid,
     Dashed,
+    Dotted,
 }
 
 struct Series {
@@ -61,8 +65,9 @@ struct Figure {
     series: Vec<Series>,
 }
 
-/// Writes every figure the rows support into `dir` (SVG and PNG); returns the files written.
-pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<Vec<PathBuf>> {
+/// Writes every figure the rows support into `dir` (SVG and PNG), marking `limits` on the BLEU plots;
+/// returns the files written.
+pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance]) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = ber_plot(dir, rows, title)?;
     let text: Vec<&ResultRow> = rows.iter().filter(|r| r.messages.is_some_and(|m| m > 0)).collect();
     if text.is_empty() {
@@ -81,6 +86,20 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str) -> anyhow::Result<
             bleu4.bars = interval_bars(&text, s, x_of, |r| Some((r.bleu4_lo?, r.bleu4_hi?)));
             series.push(bleu4);
             series.push(line(&text, s, i, Stroke::Dashed, format!("{s} BLEU-1"), x_of, |r| r.bleu1));
+            // The bound is in Es/N0; the plot's axis is shifted from it by the same amount at every
+            // point of a scheme (the scenario axis by the rate, the unified axis by the charge).
+            let shift = text.iter().find(|r| r.scheme == *s).and_then(|r| Some(x_of(r)? - r.esn0_db));
+            if let (Some(d), Some(shift)) = (limits.iter().find(|d| d.scheme == *s), shift) {
+                let x = d.sphere_packing_esn0_db + shift;
+                series.push(Series {
+                    label: format!("{s}: no code below (SP59, MER {})", d.target),
+                    colour: i,
+                    stroke: Stroke::Dotted,
+                    points: vec![(x, 0.0), (x, 1.0)],
+                    bars: Vec::new(),
+                    markers: false,
+                });
+            }
         }
         let fig = Figure {
             title: format!("{title}: BLEU"),
@@ -396,11 +415,16 @@ where
             Stroke::Dashed => {
                 chart.draw_series(DashedLineSeries::new(s.points.clone(), 6 * width, 4 * width, style))?
             }
+            Stroke::Dotted => chart.draw_series(DashedLineSeries::new(s.points.clone(), width, 3 * width, style))?,
         };
         let legend_style = style;
-        let dashed = s.stroke == Stroke::Dashed;
+        let stroke = s.stroke;
         anno.label(&s.label).legend(move |(x, y)| {
-            let pts = if dashed { vec![(x, y), (x + 7, y)] } else { vec![(x, y), (x + 20, y)] };
+            let pts = match stroke {
+                Stroke::Solid => vec![(x, y), (x + 20, y)],
+                Stroke::Dashed => vec![(x, y), (x + 7, y)],
+                Stroke::Dotted => vec![(x, y), (x + 2, y)],
+            };
             PathElement::new(pts, legend_style)
         });
         if s.markers {

@@ -32,6 +32,11 @@ impl Scenario {
     pub fn is_text_link(&self) -> bool {
         !self.schemes.is_empty()
     }
+
+    /// True when the finite-length bounds of `channels::limits` (BPSK on AWGN) apply.
+    pub fn is_bpsk_on_awgn(&self) -> bool {
+        self.channel.kind == ChannelKind::Awgn && self.modulation.kind == ModulationKind::Bpsk
+    }
 }
 
 impl Default for Scenario {

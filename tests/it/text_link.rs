@@ -103,6 +103,16 @@ fn quick_scenario_runs_end_to_end_with_consistent_columns() {
             assert!(std::fs::metadata(&p).map(|m| m.len() > 1000).unwrap_or(false), "{} missing or empty", p.display());
         }
     }
+    // BPSK on AWGN: the BLEU plots mark each scheme's sphere-packing limit.
+    for f in ["bleu", "bleu_unified"] {
+        let svg = std::fs::read_to_string(out.join(format!("{f}.svg"))).unwrap();
+        for scheme in ["small-lm-ldpc-bp", "huffman-ldpc-bp", "small-lm-uncoded"] {
+            assert!(
+                svg.contains(&format!("{scheme}: no code below (SP59, MER 0.1)")),
+                "{f}.svg lacks {scheme}'s limit"
+            );
+        }
+    }
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 7);
     assert!(run["finished_unix"].is_u64());

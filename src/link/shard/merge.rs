@@ -164,7 +164,8 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         report::write_samples(dir, &samples)?;
     }
     report::write_rows(dir, &rows)?;
-    report::plot::all_plots(dir, &rows, &scenario.name)?;
+    let limits = report::distance::plot_limits(&rows, scenario.is_bpsk_on_awgn(), scenario.framing.length_bits);
+    report::plot::all_plots(dir, &rows, &scenario.name, &limits)?;
     Ok(SweepSummary { out_dir: dir.to_path_buf(), rows, simulated: 0 })
 }
 

@@ -103,6 +103,7 @@ pub fn run_message_sweep(
     }
     let simulated = pending.len();
     let (out_dir, rows) = folder.finish(&order)?;
-    report::plot::all_plots(&out_dir, &rows, &s.name)?;
+    let limits = report::distance::plot_limits(&rows, s.is_bpsk_on_awgn(), s.framing.length_bits);
+    report::plot::all_plots(&out_dir, &rows, &s.name, &limits)?;
     Ok(SweepSummary { out_dir, rows, simulated })
 }

@@ -9,32 +9,14 @@
 //! No peer implementation is built here: AFF3CT's SCL figures are for its own SIMD kernels and
 //! machines, so they are not put beside these.
 
+#[path = "../tests/support/awgn.rs"]
+mod awgn;
+
 use codes::polar::{Crc, PolarCode, PolarDecoder};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 use std::sync::Arc;
 use std::time::Instant;
 
 const REPEATS: usize = 3;
-
-fn frames_at(code: &PolarCode, ebn0: f64, frames: usize) -> (Vec<u8>, Vec<f32>) {
-    let (a, e) = (code.a(), code.e());
-    let sigma = 1.0 / (2.0 * code.rate() * 10f64.powf(ebn0 / 10.0)).sqrt();
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let payload: Vec<u8> = (0..frames * a).map(|_| rng.random_range(0..2u8)).collect();
-    let mut cw = vec![0u8; frames * e];
-    code.encode_batch(&payload, &mut cw);
-    let llr = cw
-        .iter()
-        .map(|&b| {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let y = if b == 0 { 1.0 } else { -1.0 } + sigma * z;
-            (2.0 * y / (sigma * sigma)) as f32
-        })
-        .collect();
-    (payload, llr)
-}
 
 /// (information Mb/s, FER) of `dec` on `llr`.
 fn measure(dec: &PolarDecoder, payload: &[u8], llr: &[f32]) -> (f64, f64) {
@@ -59,7 +41,7 @@ fn main() {
     for (a, e, crc) in [(64, 128, Crc::CRC11), (127, 283, Crc::CRC11), (512, 1024, Crc::NONE)] {
         let code = Arc::new(PolarCode::nr(a, e, crc).unwrap());
         println!("  {}", code.name());
-        let (payload, llr) = frames_at(&code, ebn0, frames);
+        let (payload, llr) = awgn::polar_frames(&code, ebn0, frames, 7);
         let sc = measure(&PolarDecoder::sc(code.clone()), &payload, &llr);
         println!("    {:<12} {:9.3} Mb/s {:>8}   FER {:.3e}", "SC", sc.0, "1.00x", sc.1);
         for list in [2, 8, 32] {

@@ -11,6 +11,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::sync::Arc;
 
+#[path = "support/awgn.rs"]
+mod awgn;
+
 fn code(a: usize, e: usize, crc: Crc) -> Arc<PolarCode> {
     Arc::new(PolarCode::nr(a, e, crc).unwrap_or_else(|err| panic!("A={a} E={e} {crc}: {err}")))
 }
@@ -18,21 +21,8 @@ fn code(a: usize, e: usize, crc: Crc) -> Arc<PolarCode> {
 /// Frame errors of `dec` over `frames` random payloads at `ebn0` dB (Eb/N0 per payload bit,
 /// R = A/E), BPSK, LLR = 2y/σ².
 fn frame_errors(dec: &PolarDecoder, ebn0: f64, frames: usize, seed: u64) -> usize {
-    let code = dec.code();
-    let (a, e) = (code.a(), code.e());
-    let sigma = 1.0 / (2.0 * code.rate() * 10f64.powf(ebn0 / 10.0)).sqrt();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let payload: Vec<u8> = (0..frames * a).map(|_| rng.random_range(0..2u8)).collect();
-    let mut cw = vec![0u8; frames * e];
-    code.encode_batch(&payload, &mut cw);
-    let llr: Vec<f32> = cw
-        .iter()
-        .map(|&b| {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let y = if b == 0 { 1.0 } else { -1.0 } + sigma * z;
-            (2.0 * y / (sigma * sigma)) as f32
-        })
-        .collect();
+    let a = dec.code().a();
+    let (payload, llr) = awgn::polar_frames(dec.code(), ebn0, frames, seed);
     let mut out = vec![0u8; frames * a];
     dec.decode_info_batch(&llr, &mut out);
     payload.chunks(a).zip(out.chunks(a)).filter(|(p, o)| p != o).count()

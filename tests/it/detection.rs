@@ -4,12 +4,8 @@
 //! LDPC's checks catch (nearly) every damaged message, and so does the stream's length alone when
 //! the message is sent uncoded.
 
-use crate::common::{num, result_rows, root, stderr, ResultRow};
+use crate::common::{num, result_rows, root, row_at as row, stderr};
 use std::process::Command;
-
-fn row<'a>(rows: &'a [ResultRow], scheme: &str, snr: f64) -> &'a ResultRow {
-    rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap()
-}
 
 #[test]
 fn the_receiver_flags_its_damaged_messages() {

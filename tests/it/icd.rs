@@ -6,46 +6,18 @@
 
 use std::path::Path;
 
-use crate::common::{fails_with, num, result_rows, sim, stderr, write, ResultRow};
+use crate::common::{fails_with, ldpc_awgn_text_scenario, num, result_rows, row_at as row, sim, stderr, write};
 
-const SCENARIO: &str = r#"
-name = "icd-test"
-seed = 3
-
-[snr]
-axis = "esn0"
-values_db = [-0.5, 0.0]
-
-[text]
-file = "data/europarl/test_sentences.txt"
-messages = 48
-batch_messages = 16
-
-[channel]
-kind = "awgn"
-
-[code]
-kind = "ldpc"
-file = "codes/matrices/LDPC_N49_K24.alist"
-
-[decoder]
-kind = "sum-product"
-iterations = 50
-
-[[schemes]]
-name = "bp"
-source = "small-lm"
-"#;
-
-fn row<'a>(rows: &'a [ResultRow], scheme: &str, snr: f64) -> &'a ResultRow {
-    rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap()
+fn scenario() -> String {
+    let head = ldpc_awgn_text_scenario("icd-test", 3, "[-0.5, 0.0]", 48);
+    format!("{head}\n[[schemes]]\nname = \"bp\"\nsource = \"small-lm\"\n")
 }
 
 #[test]
 fn icd_decodes_candidates_on_the_same_noise() {
     let dir = tempfile::tempdir().unwrap();
     let text =
-        format!("{SCENARIO}\n[[schemes]]\nname = \"bp-icd\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\nreceiver = {{ kind = \"icd\" }}\n");
+        format!("{}\n[[schemes]]\nname = \"bp-icd\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\nreceiver = {{ kind = \"icd\" }}\n", scenario());
     let scenario = write(dir.path(), "icd.toml", &text);
     let out = dir.path().join("out");
     let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
@@ -74,7 +46,7 @@ fn icd_decodes_candidates_on_the_same_noise() {
 }
 
 fn refused(dir: &Path, name: &str, extra: &str, needles: &[&str]) {
-    let p = write(dir, name, &format!("{SCENARIO}\n[[schemes]]\nname = \"x\"\n{extra}\n"));
+    let p = write(dir, name, &format!("{}\n[[schemes]]\nname = \"x\"\n{extra}\n", scenario()));
     fails_with(&["run", p.to_str().unwrap(), "--quiet", "--out", dir.join("never").to_str().unwrap()], needles);
 }
 

@@ -5,32 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{fails_with, num, result_rows, root, sim, stderr, write, ResultRow};
-
-const HEAD: &str = r#"
-name = "polar-test"
-seed = 3
-
-[snr]
-axis = "esn0"
-values_db = [-1.5, -1.0, 3.0]
-
-[text]
-file = "data/europarl/test_sentences.txt"
-messages = 32
-batch_messages = 16
-
-[channel]
-kind = "awgn"
-
-[code]
-kind = "ldpc"
-file = "codes/matrices/LDPC_N49_K24.alist"
-
-[decoder]
-kind = "sum-product"
-iterations = 50
-"#;
+use crate::common::{fails_with, ldpc_awgn_text_scenario, num, result_rows, root, row_at as row, sim, stderr, write};
 
 const SCHEMES: &str = r#"
 [[schemes]]
@@ -44,14 +19,14 @@ code = { kind = "polar", rate = 0.45, crc = "crc11" }
 decoder = { kind = "scl", list = 8 }
 "#;
 
-fn row<'a>(rows: &'a [ResultRow], scheme: &str, snr: f64) -> &'a ResultRow {
-    rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap()
+fn head() -> String {
+    ldpc_awgn_text_scenario("polar-test", 3, "[-1.5, -1.0, 3.0]", 32)
 }
 
 #[test]
 fn ca_scl_polar_codes_move_the_message_cliff_left_of_ldpc_bp() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write(dir.path(), "polar.toml", &format!("{HEAD}{SCHEMES}"));
+    let scenario = write(dir.path(), "polar.toml", &format!("{}{SCHEMES}", head()));
     let out = dir.path().join("out");
     let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -93,7 +68,7 @@ fn polar_settings_that_cannot_work_are_refused_by_field() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let scheme = |code: &str, decoder: &str| {
-        format!("{HEAD}\n[[schemes]]\nname = \"p\"\nsource = \"small-lm\"\ncode = {code}\ndecoder = {decoder}\n")
+        format!("{}\n[[schemes]]\nname = \"p\"\nsource = \"small-lm\"\ncode = {code}\ndecoder = {decoder}\n", head())
     };
     refused(
         d,

@@ -70,3 +70,24 @@ pub fn simulate(
     }
     p
 }
+
+/// `frames` random payloads of `code` (A bits each, back to back) and their channel LLRs after
+/// BPSK over AWGN at `ebn0_db` (Eb/N0 per payload bit, R = A/E), LLR = 2y/σ².
+pub fn polar_frames(code: &codes::polar::PolarCode, ebn0_db: f64, frames: usize, seed: u64) -> (Vec<u8>, Vec<f32>) {
+    use rand::Rng;
+    let (a, e) = (code.a(), code.e());
+    let sigma = sigma(ebn0_db, code.rate());
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let payload: Vec<u8> = (0..frames * a).map(|_| rng.random_range(0..2u8)).collect();
+    let mut cw = vec![0u8; frames * e];
+    code.encode_batch(&payload, &mut cw);
+    let noise = Normal::new(0.0, sigma).unwrap();
+    let llr = cw
+        .iter()
+        .map(|&b| {
+            let y = if b == 0 { 1.0 } else { -1.0 } + noise.sample(&mut rng);
+            (2.0 * y / (sigma * sigma)) as f32
+        })
+        .collect();
+    (payload, llr)
+}

@@ -97,3 +97,41 @@ pub fn tiny_ut(dir: &Path, quantized: bool) -> std::path::PathBuf {
     model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::weights::StoredDtype::F16).unwrap();
     path
 }
+
+/// The head of a text scenario (all but its `[[schemes]]`): Europarl sentences over AWGN, LDPC(49,24)
+/// with 50 sum-product iterations, `messages` sentences at Es/N0 `snrs` (a TOML list).
+pub fn ldpc_awgn_text_scenario(name: &str, seed: u64, snrs: &str, messages: usize) -> String {
+    format!(
+        r#"
+name = "{name}"
+seed = {seed}
+
+[snr]
+axis = "esn0"
+values_db = {snrs}
+
+[text]
+file = "data/europarl/test_sentences.txt"
+messages = {messages}
+batch_messages = 16
+
+[channel]
+kind = "awgn"
+
+[code]
+kind = "ldpc"
+file = "codes/matrices/LDPC_N49_K24.alist"
+
+[decoder]
+kind = "sum-product"
+iterations = 50
+"#
+    )
+}
+
+/// The row of `scheme` at `snr` dB (scenario axis).
+pub fn row_at<'a>(rows: &'a [ResultRow], scheme: &str, snr: f64) -> &'a ResultRow {
+    rows.iter()
+        .find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr)
+        .unwrap_or_else(|| panic!("no row of {scheme} at {snr} dB"))
+}

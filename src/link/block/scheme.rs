@@ -231,8 +231,8 @@ impl LinkScheme {
     /// [`Self::transmit_blocks`], and with `check`, whether each block's decision is a codeword
     /// (parity checks all satisfied: what a receiver can know without the bits sent; always true
     /// uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
-    /// uncoded). The same noise and decisions either way. Fails when `soft` is asked of a decoder
-    /// without soft output.
+    /// uncoded). The same noise and decisions either way. `soft` needs a decoder with soft output
+    /// ([`Self::has_soft_output`], checked when an ICD receiver is built); it panics otherwise.
     pub fn transmit_blocks_checked(
         &self,
         info: &[u8],

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
 use codes::{Decoder, LdpcCode};
-use neural::ecct::{build_mask, masked_fraction, prepare_inputs};
-use neural::weights::{load_model, save_model};
+use neural::ecct::model::{build_mask, masked_fraction, prepare_inputs};
+use neural::ecct::weights::{load_model, save_model};
 use neural::{Channel, Ecct, EcctConfig, EcctDecoder, EcctError, ModelMeta};
 
 fn matrices() -> PathBuf {

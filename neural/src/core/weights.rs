@@ -1,38 +1,16 @@
-//! ECCT weight files: safetensors holding every parameter (f32, PyTorch-style names) plus metadata that
-//! names the architecture, the channel and the code the model was trained for.
-//!
-//! The code is identified by `LdpcCode::fingerprint` (FNV-1a over H): loading a model for a different
-//! code, or for a code file edited since training, is refused with both fingerprints in the message. A
-//! truncated or otherwise corrupted file fails in the safetensors parser or in our checks (format tag,
-//! every parameter present with the right shape and dtype, finite values), never by panicking.
+//! Safetensors weight files shared by every model (ECCT, DeepSC, UT, byte LM): named f32 tensors
+//! stored as f32 or f16 plus string metadata, written atomically; the format tag read from the header
+//! alone. A truncated or otherwise corrupted file fails in the safetensors parser or in our checks
+//! (dtype, finite values), never by panicking. Model-specific checks (config, code fingerprint, every
+//! parameter present) live with each model's file API.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
-use codes::LdpcCode;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
-
-use crate::channel::Channel;
-use crate::ecct::{Ecct, EcctConfig};
-
-/// Format tag stored in every weight file.
-pub const FORMAT: &str = "lmsscc-ecct-v1";
-
-/// Everything a weight file says about its model besides the numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelMeta {
-    pub config: EcctConfig,
-    pub channel: Channel,
-    /// Name of the code (file stem) at training time.
-    pub code_name: String,
-    /// `LdpcCode::fingerprint()` of the training code.
-    pub code_fingerprint: u64,
-    /// Optimizer steps the weights have seen.
-    pub trained_steps: u64,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EcctError {
@@ -55,7 +33,7 @@ pub enum EcctError {
     Candle(#[from] candle_core::Error),
 }
 
-fn format_err(path: &Path, reason: impl Into<String>) -> EcctError {
+pub(crate) fn format_err(path: &Path, reason: impl Into<String>) -> EcctError {
     EcctError::Format { path: path.to_path_buf(), reason: reason.into() }
 }
 
@@ -138,21 +116,6 @@ pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMa
     Ok((out, meta.metadata().clone().unwrap_or_default()))
 }
 
-/// Saves the model's parameters with its metadata.
-pub fn save_model(path: &Path, model: &Ecct, meta: &ModelMeta) -> Result<(), EcctError> {
-    let tensors: Vec<(String, Tensor)> =
-        model.named_parameters().iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
-    let mut md = HashMap::new();
-    md.insert("format".to_string(), FORMAT.to_string());
-    md.insert("ecct".to_string(), serde_json::to_string(meta).expect("metadata serialises"));
-    write_tensors(path, &tensors, md)
-}
-
-/// Reads only the metadata of a weight file (validates the format tag).
-pub fn read_meta(path: &Path) -> Result<ModelMeta, EcctError> {
-    parse_meta(path, &read_file_metadata(path)?)
-}
-
 /// Longest safetensors header accepted (the safetensors crate's own limit).
 const MAX_HEADER_BYTES: u64 = 100_000_000;
 
@@ -187,54 +150,6 @@ pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctEr
 /// LM), from the header alone.
 pub fn weight_format(path: &Path) -> Result<String, EcctError> {
     read_file_metadata(path)?.remove("format").ok_or_else(|| format_err(path, "metadata has no `format` entry"))
-}
-
-fn parse_meta(path: &Path, md: &HashMap<String, String>) -> Result<ModelMeta, EcctError> {
-    match md.get("format") {
-        Some(f) if f == FORMAT => {}
-        Some(f) => return Err(format_err(path, format!("format tag `{f}`, expected `{FORMAT}`"))),
-        None => return Err(format_err(path, "metadata has no `format` entry")),
-    }
-    let json = md.get("ecct").ok_or_else(|| format_err(path, "metadata has no `ecct` entry"))?;
-    let meta: ModelMeta =
-        serde_json::from_str(json).map_err(|e| format_err(path, format!("metadata field `ecct`: {e}")))?;
-    meta.config.validate().map_err(|e| format_err(path, e))?;
-    Ok(meta)
-}
-
-/// Loads a model for `code` onto `device`, checking format, code fingerprint and every parameter.
-pub fn load_model(path: &Path, code: &LdpcCode, device: &Device) -> Result<(Ecct, ModelMeta), EcctError> {
-    let (tensors, md) = read_tensors(path)?;
-    let meta = parse_meta(path, &md)?;
-    if meta.code_fingerprint != code.fingerprint() {
-        return Err(EcctError::CodeMismatch {
-            path: path.to_path_buf(),
-            trained_name: meta.code_name.clone(),
-            trained: meta.code_fingerprint,
-            given_name: code.name().to_string(),
-            given: code.fingerprint(),
-        });
-    }
-    if meta.config.n != code.n() || meta.config.m != code.m() {
-        return Err(format_err(
-            path,
-            format!("config n={} m={} does not match the code", meta.config.n, meta.config.m),
-        ));
-    }
-    let model = Ecct::new(meta.config, code.checks(), 0, device)?;
-    if tensors.len() != model.named_parameters().len() {
-        return Err(format_err(
-            path,
-            format!("{} tensors, the model has {} parameters", tensors.len(), model.named_parameters().len()),
-        ));
-    }
-    model.set_parameters(&tensors).map_err(|e| format_err(path, e.to_string()))?;
-    Ok((model, meta))
-}
-
-/// Config helper for callers that only know the architecture.
-pub fn config_for(code: &LdpcCode, layers: usize, dim: usize) -> EcctConfig {
-    EcctConfig::new(code.n(), code.m(), layers, dim)
 }
 
 #[cfg(test)]

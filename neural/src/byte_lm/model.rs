@@ -7,7 +7,7 @@
 //!
 //! Architecture (GPT-2 style, pre-norm): token + learned position embeddings, `layers` blocks of
 //! causal multi-head self-attention and a GELU (tanh form) MLP, final LayerNorm, output head tied to
-//! the token embedding. Built only from differentiable candle-core ops ([`crate::nn`]); the test below
+//! the token embedding. Built only from differentiable candle-core ops ([`crate::core::nn`]); the test below
 //! checks that every parameter receives a gradient.
 //!
 //! Training packs several messages into one row of `context` positions; attention is restricted to
@@ -27,8 +27,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use crate::nn;
-use crate::weights::{read_tensors, write_tensors, EcctError};
+use crate::core::nn;
+use crate::core::weights::{read_tensors, write_tensors, EcctError};
 
 /// Format tag of byte-LM weight files.
 pub const FORMAT: &str = "lmsscc-byte-lm-v1";

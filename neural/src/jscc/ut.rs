@@ -45,7 +45,7 @@
 //!   halted from the start (weight 0, no passes, no ponder cost); the reference runs ACT over padding
 //!   too, so padding could keep the loop going and add to the ponder cost.
 //! - **Power normalisation**: each sentence is scaled to unit mean power per real value exactly, as
-//!   [`crate::deepsc::DeepSc::transmit`] does (the reference's channel scales the noise by the batch's
+//!   [`crate::jscc::deepsc::DeepSc::transmit`] does (the reference's channel scales the noise by the batch's
 //!   RMS power instead). UT-quant's ±1 bits already have unit power.
 //! - **`<START>` is transmitted** like DeepSC (the reference's encoder input drops it), so the model
 //!   sits behind the same interface; it costs one extra token per sentence.
@@ -57,11 +57,11 @@
 use candle_core::{DType, Device, Result, Tensor, Var, D};
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
-use crate::jscc::{embed_tokens, unit_power_per_sentence};
-use crate::nn::{self, Dropout};
-use crate::params::{Linear, ParamBuilder};
-use crate::sentence_batch::SentenceBatch;
+use crate::core::nn::{self, Dropout};
+use crate::core::params::{Linear, ParamBuilder};
+use crate::jscc::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
+use crate::jscc::model::{embed_tokens, unit_power_per_sentence};
+use crate::jscc::sentence_batch::SentenceBatch;
 
 /// Format tag of UT / UT-quant weight files.
 pub const FORMAT: &str = "lmsscc-ut-v1";
@@ -491,7 +491,7 @@ impl Ut {
 
 /// Training adds the ponder costs with the reference's weights ([`PONDER_WEIGHT_ENCODER`],
 /// [`PONDER_WEIGHT_DECODER`]); Adam β₂ is PyTorch's default, as `modeltrainUT.py` uses.
-impl crate::jscc::JsccModel for Ut {
+impl crate::jscc::model::JsccModel for Ut {
     type Config = UtConfig;
     const WEIGHTS_FILE: &'static str = "ut.safetensors";
     const FORMAT: &'static str = FORMAT;
@@ -554,9 +554,9 @@ impl crate::jscc::JsccModel for Ut {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jscc::{test_support, JsccModel};
-    use crate::weights::StoredDtype;
-    use crate::word_vocab::{END, START};
+    use crate::core::weights::StoredDtype;
+    use crate::jscc::model::{test_support, JsccModel};
+    use crate::jscc::word_vocab::{END, START};
 
     fn norm2(g: &Tensor) -> f32 {
         g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap()
@@ -717,7 +717,7 @@ mod tests {
         }
         // A DeepSC file is not a UT file.
         let dir = tempfile::tempdir().unwrap();
-        let deepsc = crate::deepsc::DeepSc::new(crate::deepsc::DeepScConfig::tiny(12), 1, &dev)?;
+        let deepsc = crate::jscc::deepsc::DeepSc::new(crate::jscc::deepsc::DeepScConfig::tiny(12), 1, &dev)?;
         let path = dir.path().join("deepsc.safetensors");
         deepsc.save(&path, &test_support::tiny_vocab(12), &serde_json::Value::Null, StoredDtype::F32).unwrap();
         let err = Ut::load(&path, &dev).err().expect("format tag refused").to_string();

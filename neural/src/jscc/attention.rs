@@ -1,13 +1,13 @@
 //! Multi-head attention and the position-wise feed-forward block, as in "Attention Is All You Need"
-//! and the DeepSC / UT reference code, built from differentiable candle-core ops ([`crate::nn`]).
+//! and the DeepSC / UT reference code, built from differentiable candle-core ops ([`crate::core::nn`]).
 //!
 //! Masks are additive biases broadcastable to `(B, heads, Tq, Tk)`: 0 where a key is visible, −1e9
 //! where it is hidden (padding, future positions), the value the reference code adds.
 
 use candle_core::{Result, Tensor};
 
-use crate::nn::{self, Dropout};
-use crate::params::{Linear, ParamBuilder};
+use crate::core::nn::{self, Dropout};
+use crate::core::params::{Linear, ParamBuilder};
 
 /// `heads` attention heads over `dim` features, with q/k/v and output projections.
 pub struct MultiHeadAttention {

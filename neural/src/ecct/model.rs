@@ -7,7 +7,7 @@
 //! - Encoder: N pre-LayerNorm layers `x + MHA(LN(x))`, `x + FFN(LN(x))` with 8 heads, FFN width 4d and
 //!   exact erf GELU; one extra LayerNorm after layer N/2 (when N > 1) and a final LayerNorm. Attention
 //!   probabilities get dropout 0.1 in training only (the official FFN/residual dropout is 0). On CPU
-//!   attention runs over the visible pairs only ([`crate::sparse_attention`], ~4x fewer scores).
+//!   attention runs over the visible pairs only ([`crate::ecct::sparse_attention`], ~4x fewer scores).
 //! - Code-aware attention mask: token i sees token j iff i = j, or bits i and j share a check, or one is
 //!   a check and the other a bit in its support. Check↔check pairs are masked.
 //! - Head: `Linear(d, 1)` per token, then `Linear(n + m, n)`: the predicted multiplicative noise
@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use crate::nn;
-pub use crate::nn::Dropout;
-use crate::sparse_attention::{dense_attention, sparse_attention, AttentionPattern, PairDropout};
+use crate::core::nn;
+pub use crate::core::nn::Dropout;
+use crate::ecct::sparse_attention::{dense_attention, sparse_attention, AttentionPattern, PairDropout};
 
 /// Architecture hyper-parameters of one ECCT model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

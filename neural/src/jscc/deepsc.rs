@@ -25,11 +25,11 @@
 use candle_core::{Device, Result, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{causal_bias, FeedForward, MultiHeadAttention};
-use crate::jscc::{embed_tokens, unit_power_per_sentence};
-use crate::nn::{self, Dropout};
-use crate::params::{Linear, ParamBuilder};
-use crate::sentence_batch::SentenceBatch;
+use crate::core::nn::{self, Dropout};
+use crate::core::params::{Linear, ParamBuilder};
+use crate::jscc::attention::{causal_bias, FeedForward, MultiHeadAttention};
+use crate::jscc::model::{embed_tokens, unit_power_per_sentence};
+use crate::jscc::sentence_batch::SentenceBatch;
 
 /// Format tag of DeepSC weight files.
 pub const FORMAT: &str = "lmsscc-deepsc-v1";
@@ -242,7 +242,7 @@ impl DeepSc {
     }
 }
 
-impl crate::jscc::JsccModel for DeepSc {
+impl crate::jscc::model::JsccModel for DeepSc {
     type Config = DeepScConfig;
     const WEIGHTS_FILE: &'static str = "deepsc.safetensors";
     const FORMAT: &'static str = FORMAT;
@@ -297,7 +297,7 @@ impl crate::jscc::JsccModel for DeepSc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jscc::{test_support, JsccModel};
+    use crate::jscc::model::{test_support, JsccModel};
 
     #[test]
     fn reference_configuration_has_the_published_parameter_count() -> Result<()> {

@@ -15,8 +15,8 @@ pub mod minilm;
 
 pub use crate::core::channel::Channel;
 pub use crate::core::device::DeviceChoice;
-pub use crate::core::weights::EcctError;
+pub use crate::core::weights::WeightsError;
 pub use ecct::decoder::{shipped_model_path, EcctDecoder};
 pub use ecct::model::{Ecct, EcctConfig};
 pub use ecct::train::{train, EvalPoint, Progress, Summary, TrainConfig};
-pub use ecct::weights::ModelMeta;
+pub use ecct::weights::{EcctError, ModelMeta};

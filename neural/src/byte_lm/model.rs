@@ -28,7 +28,7 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::core::nn;
-use crate::core::weights::{read_tensors, write_tensors, EcctError};
+use crate::core::weights::{read_tensors, write_tensors, WeightsError};
 
 /// Format tag of byte-LM weight files.
 pub const FORMAT: &str = "lmsscc-byte-lm-v1";
@@ -217,7 +217,7 @@ impl ByteLm {
     }
 
     /// Writes the weights with `format`, `config` and the given `training` JSON as metadata.
-    pub fn save(&self, path: &Path, training: &serde_json::Value) -> std::result::Result<(), EcctError> {
+    pub fn save(&self, path: &Path, training: &serde_json::Value) -> std::result::Result<(), WeightsError> {
         let tensors: Vec<(String, Tensor)> =
             self.named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
         let mut md = HashMap::new();
@@ -228,8 +228,8 @@ impl ByteLm {
     }
 
     /// Loads a weight file written by [`ByteLm::save`]; returns the model and the `training` metadata.
-    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, serde_json::Value), EcctError> {
-        let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, serde_json::Value), WeightsError> {
+        let bad = |reason: String| WeightsError::format(path, reason);
         let (tensors, md) = read_tensors(path)?;
         match md.get("format") {
             Some(f) if f == FORMAT => {}
@@ -240,7 +240,7 @@ impl ByteLm {
                 .map_err(|e| bad(format!("metadata `config`: {e}")))?;
         config.validate().map_err(bad)?;
         let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
-        let model = Self::new(config, 0, device)?;
+        let model = Self::new(config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
         if tensors.len() != model.named.len() {
             return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));
         }

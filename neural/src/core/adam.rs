@@ -55,7 +55,7 @@ impl Adam {
 
     /// Writes the moments to `path` (safetensors tensors `m` and `v`, atomically); with the step a
     /// trainer keeps in its run state, that is all [`Adam::load`] needs to continue bit for bit.
-    pub fn save(&self, path: &std::path::Path) -> std::result::Result<(), crate::core::weights::EcctError> {
+    pub fn save(&self, path: &std::path::Path) -> std::result::Result<(), crate::core::weights::WeightsError> {
         crate::core::weights::write_tensors(
             path,
             &[("m".into(), self.m.clone()), ("v".into(), self.v.clone())],

@@ -12,29 +12,37 @@ use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
+/// What can go wrong reading or writing a weight file of any model; every variant names the file.
 #[derive(Debug, thiserror::Error)]
-pub enum EcctError {
+pub enum WeightsError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     /// Shared by every weight format (ECCT, DeepSC, UT, byte LM), so the message names none; the
     /// reason says which format tag was expected where the tag is the problem.
     #[error("{path}: not a valid weight file: {reason}")]
     Format { path: PathBuf, reason: String },
-    #[error(
-        "{path}: model was trained for code `{trained_name}` (fingerprint {trained:016x}), \
-         but the code given is `{given_name}` (fingerprint {given:016x}); the code differs or its file changed since training"
-    )]
-    CodeMismatch { path: PathBuf, trained_name: String, trained: u64, given_name: String, given: u64 },
-    #[error("{path}: model was trained for the {trained} channel, not {wanted}")]
-    ChannelMismatch { path: PathBuf, trained: &'static str, wanted: &'static str },
-    #[error("no shipped ECCT model for code `{code}` over {channel}: looked for {path}")]
-    NoShippedModel { code: String, channel: &'static str, path: PathBuf },
-    #[error("candle: {0}")]
-    Candle(#[from] candle_core::Error),
+    /// A tensor operation failed while converting the file's values (or building the model they fill).
+    #[error("{path}: candle: {source}")]
+    Candle { path: PathBuf, source: candle_core::Error },
 }
 
-pub(crate) fn format_err(path: &Path, reason: impl Into<String>) -> EcctError {
-    EcctError::Format { path: path.to_path_buf(), reason: reason.into() }
+impl WeightsError {
+    /// A [`WeightsError::Format`] for `path`.
+    pub fn format(path: &Path, reason: impl Into<String>) -> Self {
+        WeightsError::Format { path: path.to_path_buf(), reason: reason.into() }
+    }
+    /// A [`WeightsError::Candle`] for `path`.
+    pub fn candle(path: &Path, source: candle_core::Error) -> Self {
+        WeightsError::Candle { path: path.to_path_buf(), source }
+    }
+    /// A [`WeightsError::Io`] for `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        WeightsError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+pub(crate) fn format_err(path: &Path, reason: impl Into<String>) -> WeightsError {
+    WeightsError::format(path, reason)
 }
 
 /// How a weight file stores its numbers: f32 for checkpoints (exact resume), f16 for shipped models
@@ -50,7 +58,7 @@ pub(crate) fn write_tensors(
     path: &Path,
     tensors: &[(String, Tensor)],
     metadata: HashMap<String, String>,
-) -> Result<(), EcctError> {
+) -> Result<(), WeightsError> {
     write_tensors_as(path, tensors, metadata, StoredDtype::F32)
 }
 
@@ -60,10 +68,11 @@ pub(crate) fn write_tensors_as(
     tensors: &[(String, Tensor)],
     metadata: HashMap<String, String>,
     dtype: StoredDtype,
-) -> Result<(), EcctError> {
+) -> Result<(), WeightsError> {
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::with_capacity(tensors.len());
     for (name, t) in tensors {
-        let values = t.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+        let values = (|| t.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>())()
+            .map_err(|e| WeightsError::candle(path, e))?;
         let bytes: Vec<u8> = match dtype {
             StoredDtype::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
             StoredDtype::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
@@ -82,8 +91,8 @@ pub(crate) fn write_tensors_as(
         .collect::<Result<_, _>>()?;
     let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| format_err(path, e.to_string()))?;
     let tmp = path.with_extension("safetensors.tmp");
-    std::fs::write(&tmp, bytes).map_err(|source| EcctError::Io { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })
+    std::fs::write(&tmp, bytes).map_err(|source| WeightsError::Io { path: tmp.clone(), source })?;
+    std::fs::rename(&tmp, path).map_err(|source| WeightsError::io(path, source))
 }
 
 /// Writes `value` as pretty JSON to `path` atomically (temp file, then rename): a trainer's run state.
@@ -95,8 +104,8 @@ pub(crate) fn write_json_atomic(path: &Path, value: &impl Serialize) -> anyhow::
 }
 
 /// Reads every tensor (f32, or f16 widened to f32) and the metadata of a safetensors file.
-pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>), EcctError> {
-    let bytes = std::fs::read(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
+pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>), WeightsError> {
+    let bytes = std::fs::read(path).map_err(|source| WeightsError::io(path, source))?;
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, e.to_string()))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| format_err(path, e.to_string()))?;
     let mut out = Vec::new();
@@ -111,7 +120,10 @@ pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMa
         if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
             return Err(format_err(path, format!("tensor `{name}` holds a non-finite value at index {bad}")));
         }
-        out.push((name, Tensor::from_vec(values, view.shape(), &Device::Cpu)?));
+        out.push((
+            name,
+            Tensor::from_vec(values, view.shape(), &Device::Cpu).map_err(|e| WeightsError::candle(path, e))?,
+        ));
     }
     Ok((out, meta.metadata().clone().unwrap_or_default()))
 }
@@ -121,7 +133,7 @@ const MAX_HEADER_BYTES: u64 = 100_000_000;
 
 /// The `__metadata__` of a safetensors file, read from its header alone (8 bytes of length, then
 /// JSON), not the tensors after it: enough to tell which model a tens-of-MB weight file holds.
-pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctError> {
+pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, WeightsError> {
     use std::io::Read;
     #[derive(Deserialize)]
     struct Header {
@@ -130,9 +142,9 @@ pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctEr
     }
     let read_err = |source: std::io::Error, what: &str| match source.kind() {
         std::io::ErrorKind::UnexpectedEof => format_err(path, format!("file ends inside the safetensors {what}")),
-        _ => EcctError::Io { path: path.to_path_buf(), source },
+        _ => WeightsError::io(path, source),
     };
-    let mut file = std::fs::File::open(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
+    let mut file = std::fs::File::open(path).map_err(|source| WeightsError::io(path, source))?;
     let mut len = [0u8; 8];
     file.read_exact(&mut len).map_err(|e| read_err(e, "header length"))?;
     let len = u64::from_le_bytes(len);
@@ -148,7 +160,7 @@ pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctEr
 
 /// The format tag (`format` metadata) of a weight file: which model it holds (ECCT, DeepSC, UT, byte
 /// LM), from the header alone.
-pub fn weight_format(path: &Path) -> Result<String, EcctError> {
+pub fn weight_format(path: &Path) -> Result<String, WeightsError> {
     read_file_metadata(path)?.remove("format").ok_or_else(|| format_err(path, "metadata has no `format` entry"))
 }
 
@@ -180,7 +192,7 @@ mod tests {
         ] {
             std::fs::write(&path, &broken)?;
             match weight_format(&path) {
-                Err(EcctError::Format { path: p, reason }) => {
+                Err(WeightsError::Format { path: p, reason }) => {
                     assert_eq!(p, path);
                     assert!(reason.contains(why), "{reason}");
                 }

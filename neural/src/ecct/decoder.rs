@@ -14,10 +14,8 @@ use candle_core::{Device, Tensor};
 use codes::{DecodeStats, Decoder, LdpcCode};
 
 use crate::core::channel::Channel;
-use crate::core::weights::EcctError;
-use crate::ecct::model::prepare_inputs;
-use crate::ecct::model::Ecct;
-use crate::ecct::weights::{load_model, ModelMeta};
+use crate::ecct::model::{prepare_inputs, Ecct};
+use crate::ecct::weights::{load_model, EcctError, ModelMeta};
 
 pub struct EcctDecoder {
     model: Ecct,

@@ -7,14 +7,14 @@
 //! every parameter present with the right shape and dtype, finite values), never by panicking.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 use codes::LdpcCode;
 use serde::{Deserialize, Serialize};
 
 use crate::core::channel::Channel;
-use crate::core::weights::{format_err, read_file_metadata, read_tensors, write_tensors, EcctError};
+use crate::core::weights::{format_err, read_file_metadata, read_tensors, write_tensors, WeightsError};
 use crate::ecct::model::{Ecct, EcctConfig};
 
 /// Format tag stored in every weight file.
@@ -33,8 +33,27 @@ pub struct ModelMeta {
     pub trained_steps: u64,
 }
 
+/// What can go wrong loading an ECCT model: a weight-file problem, or a model that does not fit the
+/// code or channel asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum EcctError {
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+    #[error(
+        "{path}: model was trained for code `{trained_name}` (fingerprint {trained:016x}), \
+         but the code given is `{given_name}` (fingerprint {given:016x}); the code differs or its file changed since training"
+    )]
+    CodeMismatch { path: PathBuf, trained_name: String, trained: u64, given_name: String, given: u64 },
+    #[error("{path}: model was trained for the {trained} channel, not {wanted}")]
+    ChannelMismatch { path: PathBuf, trained: &'static str, wanted: &'static str },
+    #[error("no shipped ECCT model for code `{code}` over {channel}: looked for {path}")]
+    NoShippedModel { code: String, channel: &'static str, path: PathBuf },
+    #[error("candle: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
 /// Saves the model's parameters with its metadata.
-pub fn save_model(path: &Path, model: &Ecct, meta: &ModelMeta) -> Result<(), EcctError> {
+pub fn save_model(path: &Path, model: &Ecct, meta: &ModelMeta) -> Result<(), WeightsError> {
     let tensors: Vec<(String, Tensor)> =
         model.named_parameters().iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
     let mut md = HashMap::new();
@@ -44,11 +63,11 @@ pub fn save_model(path: &Path, model: &Ecct, meta: &ModelMeta) -> Result<(), Ecc
 }
 
 /// Reads only the metadata of a weight file (validates the format tag).
-pub fn read_meta(path: &Path) -> Result<ModelMeta, EcctError> {
+pub fn read_meta(path: &Path) -> Result<ModelMeta, WeightsError> {
     parse_meta(path, &read_file_metadata(path)?)
 }
 
-fn parse_meta(path: &Path, md: &HashMap<String, String>) -> Result<ModelMeta, EcctError> {
+fn parse_meta(path: &Path, md: &HashMap<String, String>) -> Result<ModelMeta, WeightsError> {
     match md.get("format") {
         Some(f) if f == FORMAT => {}
         Some(f) => return Err(format_err(path, format!("format tag `{f}`, expected `{FORMAT}`"))),
@@ -78,14 +97,16 @@ pub fn load_model(path: &Path, code: &LdpcCode, device: &Device) -> Result<(Ecct
         return Err(format_err(
             path,
             format!("config n={} m={} does not match the code", meta.config.n, meta.config.m),
-        ));
+        )
+        .into());
     }
-    let model = Ecct::new(meta.config, code.checks(), 0, device)?;
+    let model = Ecct::new(meta.config, code.checks(), 0, device).map_err(|e| WeightsError::candle(path, e))?;
     if tensors.len() != model.named_parameters().len() {
         return Err(format_err(
             path,
             format!("{} tensors, the model has {} parameters", tensors.len(), model.named_parameters().len()),
-        ));
+        )
+        .into());
     }
     model.set_parameters(&tensors).map_err(|e| format_err(path, e.to_string()))?;
     Ok((model, meta))

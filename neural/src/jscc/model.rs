@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::core::nn::Dropout;
-use crate::core::weights::{read_tensors, write_tensors_as, EcctError, StoredDtype};
+use crate::core::weights::{read_tensors, write_tensors_as, StoredDtype, WeightsError};
 use crate::jscc::attention::sinusoidal_positions;
 use crate::jscc::word_vocab::{WordVocab, END, PAD, START};
 
@@ -75,7 +75,7 @@ pub(crate) fn save_weights<C: Serialize>(
     vocab: &WordVocab,
     training: &serde_json::Value,
     dtype: StoredDtype,
-) -> std::result::Result<(), EcctError> {
+) -> std::result::Result<(), WeightsError> {
     let tensors: Vec<(String, Tensor)> = named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
     let mut md = HashMap::new();
     md.insert("format".to_string(), format.to_string());
@@ -95,14 +95,14 @@ pub(crate) struct LoadedWeights<C> {
 }
 
 /// Reads a file written by [`save_weights`] with tag `format`, checks the config (`validate`) and that
-/// the vocabulary has `vocab_size(config)` words. Every problem is an [`EcctError::Format`].
+/// the vocabulary has `vocab_size(config)` words. Every problem is an [`WeightsError::Format`].
 pub(crate) fn load_weights<C: DeserializeOwned>(
     path: &Path,
     format: &str,
     validate: impl Fn(&C) -> std::result::Result<(), String>,
     vocab_size: impl Fn(&C) -> usize,
-) -> std::result::Result<LoadedWeights<C>, EcctError> {
-    let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+) -> std::result::Result<LoadedWeights<C>, WeightsError> {
+    let bad = |reason: String| WeightsError::format(path, reason);
     let (tensors, md) = read_tensors(path)?;
     match md.get("format") {
         Some(f) if f == format => {}
@@ -121,14 +121,14 @@ pub(crate) fn load_weights<C: DeserializeOwned>(
     Ok(LoadedWeights { tensors, config, vocab, training })
 }
 
-/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`EcctError::Format`] on failure.
+/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`WeightsError::Format`] on failure.
 pub(crate) fn set_loaded(
     path: &Path,
     named: &[(String, Var)],
     tensors: &[(String, Tensor)],
     device: &Device,
-) -> std::result::Result<(), EcctError> {
-    let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+) -> std::result::Result<(), WeightsError> {
+    let bad = |reason: String| WeightsError::format(path, reason);
     if tensors.len() != named.len() {
         return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), named.len())));
     }
@@ -199,7 +199,7 @@ pub trait JsccModel: Sized {
         vocab: &WordVocab,
         training: &serde_json::Value,
         dtype: StoredDtype,
-    ) -> std::result::Result<(), EcctError> {
+    ) -> std::result::Result<(), WeightsError> {
         save_weights(path, Self::FORMAT, self.config(), self.named_parameters(), vocab, training, dtype)
     }
     /// Whether weights of a model `from` may start a training run of `to` although the two differ:
@@ -211,9 +211,9 @@ pub trait JsccModel: Sized {
         false
     }
     /// Loads a weight file written by [`JsccModel::save`]: the model, its vocabulary and `training`.
-    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), WeightsError> {
         let w = load_weights(path, Self::FORMAT, Self::validate_config, Self::config_vocab)?;
-        let model = Self::new(w.config, 0, device)?;
+        let model = Self::new(w.config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
         set_loaded(path, model.named_parameters(), &w.tensors, device)?;
         Ok((model, w.vocab, w.training))
     }

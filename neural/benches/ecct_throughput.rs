@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use candle_core::{Device, Tensor};
 use codes::{Decoder, LdpcCode, SumProductDecoder};
-use neural::channel::sigma_for_ebn0;
-use neural::ecct::{prepare_inputs, Dropout};
+use neural::core::channel::sigma_for_ebn0;
+use neural::ecct::model::{prepare_inputs, Dropout};
 use neural::{Channel, EcctDecoder};
 use rand::{Rng, SeedableRng};
 

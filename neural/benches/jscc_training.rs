@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use neural::train_deepsc::{train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, JsccTrainConfig, UtTrainConfig};
+use neural::jscc::train::{train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig, JsccTrainConfig, UtTrainConfig};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

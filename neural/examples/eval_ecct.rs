@@ -7,8 +7,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use anyhow::{Context, Result};
 use candle_core::Device;
 use codes::LdpcCode;
-use neural::train::evaluate;
-use neural::weights::load_model;
+use neural::ecct::train::evaluate;
+use neural::ecct::weights::load_model;
 use neural::{Channel, Progress, TrainConfig};
 use rand::SeedableRng;
 

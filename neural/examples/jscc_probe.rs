@@ -12,13 +12,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
-use neural::cross_entropy::cross_entropy_rows;
-use neural::deepsc::DeepSc;
+use neural::core::cross_entropy::cross_entropy_rows;
+use neural::jscc::deepsc::DeepSc;
+use neural::jscc::sentence_batch::SentenceBatch;
+use neural::jscc::train::{next_word_targets, read_sentences};
+use neural::jscc::ut::Ut;
+use neural::jscc::word_vocab::PAD;
 use neural::jscc::JsccModel;
-use neural::sentence_batch::SentenceBatch;
-use neural::train_deepsc::{next_word_targets, read_sentences};
-use neural::ut::Ut;
-use neural::word_vocab::PAD;
 
 /// Share of the variance of `rows`' values explained by the group `key` puts each row in.
 fn explained_share(rows: &[(usize, u32, Vec<f32>)], key: impl Fn(&(usize, u32, Vec<f32>)) -> u64) -> f64 {
@@ -90,9 +90,9 @@ fn probe<M: JsccModel>(path: &str) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     for path in std::env::args().skip(1) {
-        match neural::weights::weight_format(Path::new(&path))?.as_str() {
-            neural::deepsc::FORMAT => probe::<DeepSc>(&path)?,
-            neural::ut::FORMAT => probe::<Ut>(&path)?,
+        match neural::core::weights::weight_format(Path::new(&path))?.as_str() {
+            neural::jscc::deepsc::FORMAT => probe::<DeepSc>(&path)?,
+            neural::jscc::ut::FORMAT => probe::<Ut>(&path)?,
             other => anyhow::bail!("{path}: format tag `{other}`, not a DeepSC or UT weight file"),
         }
     }

@@ -3,7 +3,7 @@
 //! `cargo run --release -p lmsscc-neural --example train_byte_lm -- DATA OUT_DIR [STEPS] [--resume]`
 use std::path::PathBuf;
 
-use neural::train_lm::{train_lm, LmProgress, LmTrainConfig};
+use neural::byte_lm::train::{train_lm, LmProgress, LmTrainConfig};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

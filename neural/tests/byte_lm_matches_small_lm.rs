@@ -1,4 +1,4 @@
-//! The two implementations of the small byte LM agree: `neural::byte_lm` (candle, what training
+//! The two implementations of the small byte LM agree: `neural::byte_lm::model` (candle, what training
 //! runs) and `source::small_lm` (plain Rust with a KV cache, what the coder runs) give the same
 //! code length for the same sentence with the shipped weights. The coder's tables are quantised to
 //! integer frequencies (every byte keeps a minimum frequency), so its length differs from the model's
@@ -6,7 +6,7 @@
 //! would differ by far more.
 
 use candle_core::{Device, Tensor};
-use neural::byte_lm::{ByteLm, END, VOCAB};
+use neural::byte_lm::model::{ByteLm, END, VOCAB};
 use source::small_lm::SmallLmCoder;
 
 fn model_bits(model: &ByteLm, message: &[u8]) -> f64 {

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
 use codes::{Decoder, LdpcCode};
-use neural::ecct::{build_mask, masked_fraction, prepare_inputs};
-use neural::weights::{load_model, save_model};
-use neural::{Channel, Ecct, EcctConfig, EcctDecoder, EcctError, ModelMeta};
+use neural::ecct::model::{build_mask, masked_fraction, prepare_inputs};
+use neural::ecct::weights::{load_model, save_model};
+use neural::{Channel, Ecct, EcctConfig, EcctDecoder, EcctError, ModelMeta, WeightsError};
 
 fn matrices() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../codes/matrices")
@@ -105,12 +105,15 @@ fn weights_round_trip_and_clear_errors() -> Result<(), Box<dyn std::error::Error
     let cut = dir.path().join("cut.safetensors");
     std::fs::write(&cut, &bytes[..bytes.len() / 2])?;
     let e = load_model(&cut, &code, &Device::Cpu).err().expect("truncated file must fail");
-    assert!(matches!(e, EcctError::Format { .. }) && e.to_string().contains("cut.safetensors"), "{e}");
+    assert!(
+        matches!(e, EcctError::Weights(WeightsError::Format { .. })) && e.to_string().contains("cut.safetensors"),
+        "{e}"
+    );
     let junk = dir.path().join("junk.safetensors");
     std::fs::write(&junk, b"\xff\xff\xff\xff\xff\xff\xff\x7fnot json")?;
-    assert!(matches!(load_model(&junk, &code, &Device::Cpu), Err(EcctError::Format { .. })));
+    assert!(matches!(load_model(&junk, &code, &Device::Cpu), Err(EcctError::Weights(WeightsError::Format { .. }))));
     let missing = load_model(&dir.path().join("none.safetensors"), &code, &Device::Cpu).err().unwrap();
-    assert!(matches!(missing, EcctError::Io { .. }));
+    assert!(matches!(missing, EcctError::Weights(WeightsError::Io { .. })));
     Ok(())
 }
 

@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub const END: usize = 256;
 /// Alphabet size: bytes + END.
 pub const VOCAB: usize = 257;
-/// Format tag written by `neural::byte_lm`.
+/// Format tag written by `neural::byte_lm::model`.
 pub const FORMAT: &str = "lmsscc-byte-lm-v1";
 /// Default bound on decoded bytes per message (4× the container's 1,024-byte segments).
 pub const DEFAULT_MAX_SYMBOLS: usize = 4096;
@@ -327,7 +327,7 @@ fn matvec(w: &[f32], b: &[f32], x: &[f32], out: &mut [f32]) {
     }
 }
 
-/// LayerNorm (biased variance, eps 1e-5), as `neural::nn::layer_norm`.
+/// LayerNorm (biased variance, eps 1e-5), as `neural::core::nn::layer_norm`.
 fn layer_norm(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32]) {
     let n = x.len() as f32;
     let mean = x.iter().sum::<f32>() / n;
@@ -413,7 +413,7 @@ impl SmallLmCoder {
         Ok(Self { model: CACHE.get_or_init(|| m).clone(), max_symbols: DEFAULT_MAX_SYMBOLS })
     }
 
-    /// Weights from a file written by `neural::byte_lm` (e.g. a training checkpoint).
+    /// Weights from a file written by `neural::byte_lm::model` (e.g. a training checkpoint).
     pub fn load(path: &Path) -> Result<Self, SourceError> {
         let bytes = std::fs::read(path).map_err(|e| SourceError::file(path, e))?;
         Ok(Self::from_model(SmallLm::from_bytes(&bytes, &path.display().to_string())?))

@@ -1,6 +1,6 @@
 //! `sim train source-lm ...` and `sim train ecct ...` (and the dispatch to `sim train deepsc|ut|ut-quant`, in
 //! `train_jscc.rs`): the project's trainings, with progress
-//! reports (`progress.rs`), checkpoints and exact `--resume` (both are thin layers over `neural::train_lm` and
+//! reports (`progress.rs`), checkpoints and exact `--resume` (both are thin layers over `neural::byte_lm::train` and
 //! `neural::train`).
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use super::progress::TrainingProgress;
 use super::train_args::{parse_channel, parse_device};
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use neural::train_lm::{train_lm, LmProgress, LmTrainConfig};
+use neural::byte_lm::train::{train_lm, LmProgress, LmTrainConfig};
 use neural::{train, Channel, DeviceChoice, Progress, TrainConfig};
 
 #[derive(Subcommand)]

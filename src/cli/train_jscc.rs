@@ -1,17 +1,17 @@
 //! `sim train deepsc|ut|ut-quant ...`: trains a JSCC baseline (a thin layer over
-//! `neural::train_deepsc`), with progress reports, checkpoints, exact `--resume` and an f16 export for
+//! `neural::jscc::train`), with progress reports, checkpoints, exact `--resume` and an f16 export for
 //! shipping; `sim train curve` and `sim train export` work on any of their run folders.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use neural::deepsc::DeepSc;
-use neural::train_deepsc::{
+use neural::core::weights::StoredDtype;
+use neural::jscc::deepsc::DeepSc;
+use neural::jscc::train::{
     export_f16_as, read_logs, rescale_parameters_as, train_deepsc, train_ut, DeepScProgress, DeepScTrainConfig,
     UtTrainConfig,
 };
-use neural::ut::Ut;
-use neural::weights::StoredDtype;
+use neural::jscc::ut::Ut;
 use neural::{Channel, DeviceChoice};
 
 use super::progress::TrainingProgress;
@@ -177,14 +177,14 @@ fn as_deepsc_or_ut(
     as_deepsc: impl FnOnce() -> anyhow::Result<()>,
     as_ut: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    match neural::weights::weight_format(weights)?.as_str() {
-        neural::deepsc::FORMAT => as_deepsc(),
-        neural::ut::FORMAT => as_ut(),
+    match neural::core::weights::weight_format(weights)?.as_str() {
+        neural::jscc::deepsc::FORMAT => as_deepsc(),
+        neural::jscc::ut::FORMAT => as_ut(),
         other => anyhow::bail!(
             "{}: format tag `{other}`, expected a DeepSC (`{}`) or UT / UT-quant (`{}`) weight file",
             weights.display(),
-            neural::deepsc::FORMAT,
-            neural::ut::FORMAT
+            neural::jscc::deepsc::FORMAT,
+            neural::jscc::ut::FORMAT
         ),
     }
 }
@@ -235,7 +235,7 @@ fn curve(run: &std::path::Path, out: &std::path::Path) -> anyhow::Result<Vec<Pat
     }
     let log = out.join("training_log.csv");
     crate::report::write_atomic(&log, csv.as_bytes())?;
-    let at = |snr: f64, f: fn(&neural::train_deepsc::EvalAtSnr) -> f64| -> Vec<(f64, f64)> {
+    let at = |snr: f64, f: fn(&neural::jscc::train::EvalAtSnr) -> f64| -> Vec<(f64, f64)> {
         evals.iter().filter_map(|e| e.points.iter().find(|p| p.snr_db == snr).map(|p| (e.step as f64, f(p)))).collect()
     };
     let (low, high) = logs.snr_db;
@@ -347,8 +347,8 @@ mod tests {
         assert!(err.contains("LDPC_N49_K24.awgn.safetensors") && err.contains("format tag `lmsscc-ecct-v1`"), "{err}");
         assert!(!out.exists(), "nothing is written for a refused file");
         export(&models.join("ut-quant-awgn.safetensors"), &out)?;
-        assert_eq!(neural::weights::weight_format(&out)?, neural::ut::FORMAT);
-        let (model, _, _) = <neural::ut::Ut as neural::jscc::JsccModel>::load(&out, &candle_core::Device::Cpu)?;
+        assert_eq!(neural::core::weights::weight_format(&out)?, neural::jscc::ut::FORMAT);
+        let (model, _, _) = <neural::jscc::ut::Ut as neural::jscc::JsccModel>::load(&out, &candle_core::Device::Cpu)?;
         assert_eq!(neural::jscc::JsccModel::values_per_token(&model), 30, "UT-quant stays UT-quant");
         Ok(())
     }

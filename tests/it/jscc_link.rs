@@ -7,11 +7,11 @@
 use std::path::Path;
 
 use crate::common::{fails_with, num, result_rows, root, sim, stderr, tiny_ut, tiny_weights, write};
-use neural::deepsc::{DeepSc, DeepScConfig};
+use neural::core::weights::StoredDtype;
+use neural::jscc::deepsc::{DeepSc, DeepScConfig};
+use neural::jscc::ut::UtConfig;
+use neural::jscc::word_vocab::WordVocab;
 use neural::jscc::JsccModel;
-use neural::ut::UtConfig;
-use neural::weights::StoredDtype;
-use neural::word_vocab::WordVocab;
 
 fn scenario(dir: &Path, text: &Path, weights: &Path) -> std::path::PathBuf {
     write(

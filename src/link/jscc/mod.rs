@@ -3,7 +3,7 @@
 //!
 //! Batches are the message link's ([`crate::link::message`]): batch `b` of a point draws its channel
 //! noise from stream `(seed, scheme, SNR, b)`. Each batch is transmitted (every sentence at unit mean power per real
-//! value), crosses the channel ([`neural::jscc_channel`]: AWGN, or for a Rayleigh scenario the
+//! value), crosses the channel ([`neural::jscc::channel`]: AWGN, or for a Rayleigh scenario the
 //! reference's block fading, one CN(0,1) gain per message with perfect-CSI equalisation) and is
 //! decoded greedily. Batches run in order with a fixed composition, so results do not depend on the
 //! thread count.
@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use candle_core::{Device, Tensor};
 use channels::{stream, SnrPoint};
-use neural::deepsc::DeepSc;
+use neural::jscc::channel::effective_noise;
+use neural::jscc::deepsc::DeepSc;
+use neural::jscc::sentence_batch::SentenceBatch;
+use neural::jscc::ut::Ut;
+use neural::jscc::word_vocab::WordVocab;
 use neural::jscc::JsccModel;
-use neural::jscc_channel::effective_noise;
-use neural::sentence_batch::SentenceBatch;
-use neural::ut::Ut;
-use neural::word_vocab::WordVocab;
 use neural::Channel;
 use sha2::Digest;
 

@@ -12,10 +12,10 @@ use std::path::Path;
 
 use anyhow::Context;
 use candle_core::{Device, Tensor};
+use neural::jscc::sentence_batch::SentenceBatch;
+use neural::jscc::ut::Ut;
+use neural::jscc::word_vocab::{WordVocab, END};
 use neural::jscc::JsccModel;
-use neural::sentence_batch::SentenceBatch;
-use neural::ut::Ut;
-use neural::word_vocab::{WordVocab, END};
 use source::{Bits, Decoded, SourceCoder, SourceError, StopReason};
 
 /// The shipped UT-quant weights.

@@ -75,26 +75,29 @@ pub fn results_but_seconds(dir: &Path) -> Vec<String> {
 
 /// A small untrained DeepSC over the Europarl vocabulary, saved in `dir`.
 pub fn tiny_weights(dir: &Path) -> std::path::PathBuf {
-    let vocab = neural::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
-    let model =
-        neural::deepsc::DeepSc::new(neural::deepsc::DeepScConfig::tiny(vocab.len()), 9, &candle_core::Device::Cpu)
-            .unwrap();
+    let vocab = neural::jscc::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
+    let model = neural::jscc::deepsc::DeepSc::new(
+        neural::jscc::deepsc::DeepScConfig::tiny(vocab.len()),
+        9,
+        &candle_core::Device::Cpu,
+    )
+    .unwrap();
     let path = dir.join("tiny-deepsc.safetensors");
-    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::weights::StoredDtype::F16).unwrap();
+    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::core::weights::StoredDtype::F16).unwrap();
     path
 }
 
 /// A small untrained UT (or UT-quant) over the Europarl vocabulary, saved in `dir`.
 pub fn tiny_ut(dir: &Path, quantized: bool) -> std::path::PathBuf {
-    let vocab = neural::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
+    let vocab = neural::jscc::word_vocab::WordVocab::from_json_file(&root().join("data/europarl/vocab.json")).unwrap();
     let config = if quantized {
-        neural::ut::UtConfig::tiny_quantized(vocab.len())
+        neural::jscc::ut::UtConfig::tiny_quantized(vocab.len())
     } else {
-        neural::ut::UtConfig::tiny(vocab.len())
+        neural::jscc::ut::UtConfig::tiny(vocab.len())
     };
-    let model = neural::ut::Ut::new(config, 4, &candle_core::Device::Cpu).unwrap();
+    let model = neural::jscc::ut::Ut::new(config, 4, &candle_core::Device::Cpu).unwrap();
     let path = dir.join(if quantized { "tiny-ut-quant.safetensors" } else { "tiny-ut.safetensors" });
-    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::weights::StoredDtype::F16).unwrap();
+    model.save(&path, &vocab, &serde_json::json!({"steps": 0}), neural::core::weights::StoredDtype::F16).unwrap();
     path
 }
 

@@ -7,7 +7,7 @@
 //!
 //! Architecture (GPT-2 style, pre-norm): token + learned position embeddings, `layers` blocks of
 //! causal multi-head self-attention and a GELU (tanh form) MLP, final LayerNorm, output head tied to
-//! the token embedding. Built only from differentiable candle-core ops ([`crate::nn`]); the test below
+//! the token embedding. Built only from differentiable candle-core ops ([`crate::core::nn`]); the test below
 //! checks that every parameter receives a gradient.
 //!
 //! Training packs several messages into one row of `context` positions; attention is restricted to
@@ -27,8 +27,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use crate::nn;
-use crate::weights::{read_tensors, write_tensors, EcctError};
+use crate::core::layers::{LayerNorm, Linear};
+use crate::core::nn;
+use crate::core::weights::{read_tensors, write_tensors, WeightsError};
 
 /// Format tag of byte-LM weight files.
 pub const FORMAT: &str = "lmsscc-byte-lm-v1";
@@ -36,6 +37,8 @@ pub const FORMAT: &str = "lmsscc-byte-lm-v1";
 pub const END: u32 = 256;
 /// Alphabet size: 256 bytes + END.
 pub const VOCAB: usize = 257;
+/// LayerNorm epsilon (PyTorch's default, as `small_lm` in the source crate uses).
+const LN_EPS: f64 = 1e-5;
 
 /// Architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,12 +89,12 @@ impl ByteLmConfig {
 }
 
 struct Block {
-    ln1: (Var, Var),
-    qkv: (Var, Var),
-    proj: (Var, Var),
-    ln2: (Var, Var),
-    fc: (Var, Var),
-    fc_out: (Var, Var),
+    ln1: LayerNorm,
+    qkv: Linear,
+    proj: Linear,
+    ln2: LayerNorm,
+    fc: Linear,
+    fc_out: Linear,
 }
 
 /// The model (parameters as candle `Var`s, for training).
@@ -101,7 +104,7 @@ pub struct ByteLm {
     tok_emb: Var,
     pos_emb: Var,
     blocks: Vec<Block>,
-    ln_f: (Var, Var),
+    ln_f: LayerNorm,
     named: Vec<(String, Var)>,
 }
 
@@ -131,27 +134,39 @@ impl ByteLm {
         let mut blocks = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("h.{i}");
-            let ln1 = (add(format!("{p}.ln1.weight"), &[d], 0.0, 1.0)?, add(format!("{p}.ln1.bias"), &[d], 0.0, 0.0)?);
-            let qkv = (
+            let ln1 = LayerNorm::new(
+                add(format!("{p}.ln1.weight"), &[d], 0.0, 1.0)?,
+                add(format!("{p}.ln1.bias"), &[d], 0.0, 0.0)?,
+                LN_EPS,
+            );
+            let qkv = Linear::new(
                 add(format!("{p}.attn.qkv.weight"), &[3 * d, d], 0.02, 0.0)?,
                 add(format!("{p}.attn.qkv.bias"), &[3 * d], 0.0, 0.0)?,
             );
-            let proj = (
+            let proj = Linear::new(
                 add(format!("{p}.attn.proj.weight"), &[d, d], resid_std, 0.0)?,
                 add(format!("{p}.attn.proj.bias"), &[d], 0.0, 0.0)?,
             );
-            let ln2 = (add(format!("{p}.ln2.weight"), &[d], 0.0, 1.0)?, add(format!("{p}.ln2.bias"), &[d], 0.0, 0.0)?);
-            let fc = (
+            let ln2 = LayerNorm::new(
+                add(format!("{p}.ln2.weight"), &[d], 0.0, 1.0)?,
+                add(format!("{p}.ln2.bias"), &[d], 0.0, 0.0)?,
+                LN_EPS,
+            );
+            let fc = Linear::new(
                 add(format!("{p}.mlp.fc.weight"), &[f, d], 0.02, 0.0)?,
                 add(format!("{p}.mlp.fc.bias"), &[f], 0.0, 0.0)?,
             );
-            let fc_out = (
+            let fc_out = Linear::new(
                 add(format!("{p}.mlp.proj.weight"), &[d, f], resid_std, 0.0)?,
                 add(format!("{p}.mlp.proj.bias"), &[d], 0.0, 0.0)?,
             );
             blocks.push(Block { ln1, qkv, proj, ln2, fc, fc_out });
         }
-        let ln_f = (add("ln_f.weight".into(), &[d], 0.0, 1.0)?, add("ln_f.bias".into(), &[d], 0.0, 0.0)?);
+        let ln_f = LayerNorm::new(
+            add("ln_f.weight".into(), &[d], 0.0, 1.0)?,
+            add("ln_f.bias".into(), &[d], 0.0, 0.0)?,
+            LN_EPS,
+        );
         Ok(Self { config, device: device.clone(), tok_emb, pos_emb, blocks, ln_f, named })
     }
 
@@ -181,8 +196,8 @@ impl ByteLm {
         let bias = bias.unsqueeze(1)?; // (B, 1, T, T)
         let scale = 1.0 / (dh as f64).sqrt();
         for blk in &self.blocks {
-            let xn = nn::layer_norm(&x, &blk.ln1.0, &blk.ln1.1)?;
-            let qkv = nn::linear(&xn, &blk.qkv.0, &blk.qkv.1)?; // (B, T, 3d)
+            let xn = blk.ln1.forward(&x)?;
+            let qkv = blk.qkv.forward(&xn)?; // (B, T, 3d)
             let split = |i: usize| -> Result<Tensor> {
                 qkv.narrow(2, i * d, d)?.reshape((b, t, h, dh))?.transpose(1, 2)?.contiguous()
             };
@@ -190,12 +205,12 @@ impl ByteLm {
             let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?; // (B, h, T, T)
             let p = nn::softmax_last_dim(&scores)?;
             let att = p.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, t, d))?;
-            x = (x + nn::linear(&att, &blk.proj.0, &blk.proj.1)?)?;
-            let xn = nn::layer_norm(&x, &blk.ln2.0, &blk.ln2.1)?;
-            let hid = nn::linear(&xn, &blk.fc.0, &blk.fc.1)?.gelu()?;
-            x = (x + nn::linear(&hid, &blk.fc_out.0, &blk.fc_out.1)?)?;
+            x = (x + blk.proj.forward(&att)?)?;
+            let xn = blk.ln2.forward(&x)?;
+            let hid = blk.fc.forward(&xn)?.gelu()?;
+            x = (x + blk.fc_out.forward(&hid)?)?;
         }
-        let x = nn::layer_norm(&x, &self.ln_f.0, &self.ln_f.1)?;
+        let x = self.ln_f.forward(&x)?;
         x.reshape((b * t, d))?.matmul(&self.tok_emb.as_tensor().t()?)?.reshape((b, t, self.config.vocab))
     }
 
@@ -217,7 +232,7 @@ impl ByteLm {
     }
 
     /// Writes the weights with `format`, `config` and the given `training` JSON as metadata.
-    pub fn save(&self, path: &Path, training: &serde_json::Value) -> std::result::Result<(), EcctError> {
+    pub fn save(&self, path: &Path, training: &serde_json::Value) -> std::result::Result<(), WeightsError> {
         let tensors: Vec<(String, Tensor)> =
             self.named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
         let mut md = HashMap::new();
@@ -228,8 +243,8 @@ impl ByteLm {
     }
 
     /// Loads a weight file written by [`ByteLm::save`]; returns the model and the `training` metadata.
-    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, serde_json::Value), EcctError> {
-        let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+    pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, serde_json::Value), WeightsError> {
+        let bad = |reason: String| WeightsError::format(path, reason);
         let (tensors, md) = read_tensors(path)?;
         match md.get("format") {
             Some(f) if f == FORMAT => {}
@@ -240,7 +255,7 @@ impl ByteLm {
                 .map_err(|e| bad(format!("metadata `config`: {e}")))?;
         config.validate().map_err(bad)?;
         let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
-        let model = Self::new(config, 0, device)?;
+        let model = Self::new(config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
         if tensors.len() != model.named.len() {
             return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));
         }

@@ -25,11 +25,12 @@
 use candle_core::{Device, Result, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{causal_bias, FeedForward, MultiHeadAttention};
-use crate::jscc::{embed_tokens, unit_power_per_sentence};
-use crate::nn::{self, Dropout};
-use crate::params::{Linear, ParamBuilder};
-use crate::sentence_batch::SentenceBatch;
+use crate::core::layers::{LayerNorm, Linear};
+use crate::core::nn::Dropout;
+use crate::core::params::ParamBuilder;
+use crate::jscc::attention::{causal_bias, FeedForward, MultiHeadAttention};
+use crate::jscc::model::{embed_tokens, unit_power_per_sentence};
+use crate::jscc::sentence_batch::SentenceBatch;
 
 /// Format tag of DeepSC weight files.
 pub const FORMAT: &str = "lmsscc-deepsc-v1";
@@ -105,17 +106,17 @@ impl DeepScConfig {
 struct EncoderLayer {
     mha: MultiHeadAttention,
     ffn: FeedForward,
-    ln1: Linear,
-    ln2: Linear,
+    ln1: LayerNorm,
+    ln2: LayerNorm,
 }
 
 struct DecoderLayer {
     self_mha: MultiHeadAttention,
     src_mha: MultiHeadAttention,
     ffn: FeedForward,
-    ln1: Linear,
-    ln2: Linear,
-    ln3: Linear,
+    ln1: LayerNorm,
+    ln2: LayerNorm,
+    ln3: LayerNorm,
 }
 
 /// The model (parameters as candle `Var`s, for training).
@@ -126,7 +127,7 @@ pub struct DeepSc {
     enc_layers: Vec<EncoderLayer>,
     chan_enc: [Linear; 2],
     chan_dec: [Linear; 3],
-    chan_dec_ln: Linear,
+    chan_dec_ln: LayerNorm,
     dec_embed: Var,
     dec_layers: Vec<DecoderLayer>,
     dense: Linear,
@@ -146,8 +147,8 @@ impl DeepSc {
             enc_layers.push(EncoderLayer {
                 mha: MultiHeadAttention::new(&mut p, &format!("{n}.mha"), d, config.heads)?,
                 ffn: FeedForward::new(&mut p, &format!("{n}.ffn"), d, f)?,
-                ln1: p.layer_norm(&format!("{n}.layernorm1"), d)?,
-                ln2: p.layer_norm(&format!("{n}.layernorm2"), d)?,
+                ln1: p.layer_norm(&format!("{n}.layernorm1"), d, LN_EPS)?,
+                ln2: p.layer_norm(&format!("{n}.layernorm2"), d, LN_EPS)?,
             });
         }
         let chan_enc = [
@@ -159,7 +160,7 @@ impl DeepSc {
             p.linear("channel_decoder.linear2", d, config.decoder_hidden)?,
             p.linear("channel_decoder.linear3", config.decoder_hidden, d)?,
         ];
-        let chan_dec_ln = p.layer_norm("channel_decoder.layernorm", d)?;
+        let chan_dec_ln = p.layer_norm("channel_decoder.layernorm", d, LN_EPS)?;
         let dec_embed = p.xavier("decoder.embedding.weight".into(), [config.vocab, d])?;
         let mut dec_layers = Vec::new();
         for i in 0..config.layers {
@@ -168,9 +169,9 @@ impl DeepSc {
                 self_mha: MultiHeadAttention::new(&mut p, &format!("{n}.self_mha"), d, config.heads)?,
                 src_mha: MultiHeadAttention::new(&mut p, &format!("{n}.src_mha"), d, config.heads)?,
                 ffn: FeedForward::new(&mut p, &format!("{n}.ffn"), d, f)?,
-                ln1: p.layer_norm(&format!("{n}.layernorm1"), d)?,
-                ln2: p.layer_norm(&format!("{n}.layernorm2"), d)?,
-                ln3: p.layer_norm(&format!("{n}.layernorm3"), d)?,
+                ln1: p.layer_norm(&format!("{n}.layernorm1"), d, LN_EPS)?,
+                ln2: p.layer_norm(&format!("{n}.layernorm2"), d, LN_EPS)?,
+                ln3: p.layer_norm(&format!("{n}.layernorm3"), d, LN_EPS)?,
             });
         }
         let dense = p.linear("dense", d, config.vocab)?;
@@ -195,21 +196,21 @@ impl DeepSc {
         let mut x = embed_tokens(&self.enc_embed, &batch.ids, &mut dropout)?;
         for l in &self.enc_layers {
             let a = l.mha.forward(&x, &x, &batch.src_bias, dropout.as_deref_mut())?;
-            x = nn::layer_norm_eps(&(x + a)?, &l.ln1.0, &l.ln1.1, LN_EPS)?;
+            x = l.ln1.forward(&(x + a)?)?;
             let f = l.ffn.forward(&x, dropout.as_deref_mut())?;
-            x = nn::layer_norm_eps(&(x + f)?, &l.ln2.0, &l.ln2.1, LN_EPS)?;
+            x = l.ln2.forward(&(x + f)?)?;
         }
-        let h = nn::linear(&x, &self.chan_enc[0].0, &self.chan_enc[0].1)?.relu()?;
-        let s = nn::linear(&h, &self.chan_enc[1].0, &self.chan_enc[1].1)?.broadcast_mul(&batch.keep)?;
+        let h = self.chan_enc[0].forward(&x)?.relu()?;
+        let s = self.chan_enc[1].forward(&h)?.broadcast_mul(&batch.keep)?;
         unit_power_per_sentence(&s, &batch.lengths)
     }
 
     /// Channel decoder: received values `(B, T, channel_dim)` to the semantic decoder's memory.
     pub fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {
-        let x1 = nn::linear(received, &self.chan_dec[0].0, &self.chan_dec[0].1)?;
-        let x3 = nn::linear(&x1.relu()?, &self.chan_dec[1].0, &self.chan_dec[1].1)?;
-        let x5 = nn::linear(&x3.relu()?, &self.chan_dec[2].0, &self.chan_dec[2].1)?;
-        nn::layer_norm_eps(&(x1 + x5)?, &self.chan_dec_ln.0, &self.chan_dec_ln.1, LN_EPS)
+        let x1 = self.chan_dec[0].forward(received)?;
+        let x3 = self.chan_dec[1].forward(&x1.relu()?)?;
+        let x5 = self.chan_dec[2].forward(&x3.relu()?)?;
+        self.chan_dec_ln.forward(&(x1 + x5)?)
     }
 
     /// Semantic decoder states `(B, T', d)` for decoder inputs `ids` `(B, T')` (causal, `lengths`
@@ -227,22 +228,22 @@ impl DeepSc {
         let mut x = embed_tokens(&self.dec_embed, ids, &mut dropout)?;
         for l in &self.dec_layers {
             let a = l.self_mha.forward(&x, &x, &self_bias, dropout.as_deref_mut())?;
-            x = nn::layer_norm_eps(&(x + a)?, &l.ln1.0, &l.ln1.1, LN_EPS)?;
+            x = l.ln1.forward(&(x + a)?)?;
             let c = l.src_mha.forward(&x, memory, memory_bias, dropout.as_deref_mut())?;
-            x = nn::layer_norm_eps(&(x + c)?, &l.ln2.0, &l.ln2.1, LN_EPS)?;
+            x = l.ln2.forward(&(x + c)?)?;
             let f = l.ffn.forward(&x, dropout.as_deref_mut())?;
-            x = nn::layer_norm_eps(&(x + f)?, &l.ln3.0, &l.ln3.1, LN_EPS)?;
+            x = l.ln3.forward(&(x + f)?)?;
         }
         Ok(x)
     }
 
     /// Word logits of decoder states (any leading dimensions).
     pub fn logits(&self, states: &Tensor) -> Result<Tensor> {
-        nn::linear(states, &self.dense.0, &self.dense.1)
+        self.dense.forward(states)
     }
 }
 
-impl crate::jscc::JsccModel for DeepSc {
+impl crate::jscc::model::JsccModel for DeepSc {
     type Config = DeepScConfig;
     const WEIGHTS_FILE: &'static str = "deepsc.safetensors";
     const FORMAT: &'static str = FORMAT;
@@ -297,7 +298,7 @@ impl crate::jscc::JsccModel for DeepSc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jscc::{test_support, JsccModel};
+    use crate::jscc::model::{test_support, JsccModel};
 
     #[test]
     fn reference_configuration_has_the_published_parameter_count() -> Result<()> {

@@ -1,13 +1,14 @@
 //! Multi-head attention and the position-wise feed-forward block, as in "Attention Is All You Need"
-//! and the DeepSC / UT reference code, built from differentiable candle-core ops ([`crate::nn`]).
+//! and the DeepSC / UT reference code, built from differentiable candle-core ops ([`crate::core::nn`]).
 //!
 //! Masks are additive biases broadcastable to `(B, heads, Tq, Tk)`: 0 where a key is visible, −1e9
 //! where it is hidden (padding, future positions), the value the reference code adds.
 
 use candle_core::{Result, Tensor};
 
-use crate::nn::{self, Dropout};
-use crate::params::{Linear, ParamBuilder};
+use crate::core::layers::Linear;
+use crate::core::nn::{self, Dropout};
+use crate::core::params::ParamBuilder;
 
 /// `heads` attention heads over `dim` features, with q/k/v and output projections.
 pub struct MultiHeadAttention {
@@ -42,13 +43,13 @@ impl MultiHeadAttention {
         let tk = memory.dim(1)?;
         let (h, dh) = (self.heads, d / self.heads);
         let heads = |x: Tensor, t: usize| -> Result<Tensor> { x.reshape((b, t, h, dh))?.transpose(1, 2)?.contiguous() };
-        let q = heads(nn::linear(query, &self.wq.0, &self.wq.1)?, tq)?;
-        let k = heads(nn::linear(memory, &self.wk.0, &self.wk.1)?, tk)?;
-        let v = heads(nn::linear(memory, &self.wv.0, &self.wv.1)?, tk)?;
+        let q = heads(self.wq.forward(query)?, tq)?;
+        let k = heads(self.wk.forward(memory)?, tk)?;
+        let v = heads(self.wv.forward(memory)?, tk)?;
         let scores = (q.matmul(&k.t()?)? * (1.0 / (dh as f64).sqrt()))?.broadcast_add(bias)?;
         let p = nn::softmax_last_dim(&scores)?;
         let att = p.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, tq, d))?;
-        let out = nn::linear(&att, &self.dense.0, &self.dense.1)?;
+        let out = self.dense.forward(&att)?;
         match dropout {
             Some(dr) => dr.apply(&out),
             None => Ok(out),
@@ -72,8 +73,8 @@ impl FeedForward {
 
     /// With ReLU, as DeepSC and UT.
     pub fn forward(&self, x: &Tensor, dropout: Option<&mut Dropout>) -> Result<Tensor> {
-        let h = nn::linear(x, &self.w1.0, &self.w1.1)?.relu()?;
-        let out = nn::linear(&h, &self.w2.0, &self.w2.1)?;
+        let h = self.w1.forward(x)?.relu()?;
+        let out = self.w2.forward(&h)?;
         match dropout {
             Some(dr) => dr.apply(&out),
             None => Ok(out),

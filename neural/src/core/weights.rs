@@ -1,62 +1,48 @@
-//! ECCT weight files: safetensors holding every parameter (f32, PyTorch-style names) plus metadata that
-//! names the architecture, the channel and the code the model was trained for.
-//!
-//! The code is identified by `LdpcCode::fingerprint` (FNV-1a over H): loading a model for a different
-//! code, or for a code file edited since training, is refused with both fingerprints in the message. A
-//! truncated or otherwise corrupted file fails in the safetensors parser or in our checks (format tag,
-//! every parameter present with the right shape and dtype, finite values), never by panicking.
+//! Safetensors weight files shared by every model (ECCT, DeepSC, UT, byte LM): named f32 tensors
+//! stored as f32 or f16 plus string metadata, written atomically; the format tag read from the header
+//! alone. A truncated or otherwise corrupted file fails in the safetensors parser or in our checks
+//! (dtype, finite values), never by panicking. Model-specific checks (config, code fingerprint, every
+//! parameter present) live with each model's file API.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
-use codes::LdpcCode;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
-use crate::channel::Channel;
-use crate::ecct::{Ecct, EcctConfig};
-
-/// Format tag stored in every weight file.
-pub const FORMAT: &str = "lmsscc-ecct-v1";
-
-/// Everything a weight file says about its model besides the numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelMeta {
-    pub config: EcctConfig,
-    pub channel: Channel,
-    /// Name of the code (file stem) at training time.
-    pub code_name: String,
-    /// `LdpcCode::fingerprint()` of the training code.
-    pub code_fingerprint: u64,
-    /// Optimizer steps the weights have seen.
-    pub trained_steps: u64,
-}
-
+/// What can go wrong reading or writing a weight file of any model; every variant names the file.
 #[derive(Debug, thiserror::Error)]
-pub enum EcctError {
+pub enum WeightsError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     /// Shared by every weight format (ECCT, DeepSC, UT, byte LM), so the message names none; the
     /// reason says which format tag was expected where the tag is the problem.
     #[error("{path}: not a valid weight file: {reason}")]
     Format { path: PathBuf, reason: String },
-    #[error(
-        "{path}: model was trained for code `{trained_name}` (fingerprint {trained:016x}), \
-         but the code given is `{given_name}` (fingerprint {given:016x}); the code differs or its file changed since training"
-    )]
-    CodeMismatch { path: PathBuf, trained_name: String, trained: u64, given_name: String, given: u64 },
-    #[error("{path}: model was trained for the {trained} channel, not {wanted}")]
-    ChannelMismatch { path: PathBuf, trained: &'static str, wanted: &'static str },
-    #[error("no shipped ECCT model for code `{code}` over {channel}: looked for {path}")]
-    NoShippedModel { code: String, channel: &'static str, path: PathBuf },
-    #[error("candle: {0}")]
-    Candle(#[from] candle_core::Error),
+    /// A tensor operation failed while converting the file's values (or building the model they fill).
+    #[error("{path}: candle: {source}")]
+    Candle { path: PathBuf, source: candle_core::Error },
 }
 
-fn format_err(path: &Path, reason: impl Into<String>) -> EcctError {
-    EcctError::Format { path: path.to_path_buf(), reason: reason.into() }
+impl WeightsError {
+    /// A [`WeightsError::Format`] for `path`.
+    pub fn format(path: &Path, reason: impl Into<String>) -> Self {
+        WeightsError::Format { path: path.to_path_buf(), reason: reason.into() }
+    }
+    /// A [`WeightsError::Candle`] for `path`.
+    pub fn candle(path: &Path, source: candle_core::Error) -> Self {
+        WeightsError::Candle { path: path.to_path_buf(), source }
+    }
+    /// A [`WeightsError::Io`] for `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        WeightsError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+pub(crate) fn format_err(path: &Path, reason: impl Into<String>) -> WeightsError {
+    WeightsError::format(path, reason)
 }
 
 /// How a weight file stores its numbers: f32 for checkpoints (exact resume), f16 for shipped models
@@ -72,7 +58,7 @@ pub(crate) fn write_tensors(
     path: &Path,
     tensors: &[(String, Tensor)],
     metadata: HashMap<String, String>,
-) -> Result<(), EcctError> {
+) -> Result<(), WeightsError> {
     write_tensors_as(path, tensors, metadata, StoredDtype::F32)
 }
 
@@ -82,10 +68,11 @@ pub(crate) fn write_tensors_as(
     tensors: &[(String, Tensor)],
     metadata: HashMap<String, String>,
     dtype: StoredDtype,
-) -> Result<(), EcctError> {
+) -> Result<(), WeightsError> {
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::with_capacity(tensors.len());
     for (name, t) in tensors {
-        let values = t.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+        let values = (|| t.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>())()
+            .map_err(|e| WeightsError::candle(path, e))?;
         let bytes: Vec<u8> = match dtype {
             StoredDtype::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
             StoredDtype::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
@@ -104,8 +91,8 @@ pub(crate) fn write_tensors_as(
         .collect::<Result<_, _>>()?;
     let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| format_err(path, e.to_string()))?;
     let tmp = path.with_extension("safetensors.tmp");
-    std::fs::write(&tmp, bytes).map_err(|source| EcctError::Io { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })
+    std::fs::write(&tmp, bytes).map_err(|source| WeightsError::Io { path: tmp.clone(), source })?;
+    std::fs::rename(&tmp, path).map_err(|source| WeightsError::io(path, source))
 }
 
 /// Writes `value` as pretty JSON to `path` atomically (temp file, then rename): a trainer's run state.
@@ -117,8 +104,8 @@ pub(crate) fn write_json_atomic(path: &Path, value: &impl Serialize) -> anyhow::
 }
 
 /// Reads every tensor (f32, or f16 widened to f32) and the metadata of a safetensors file.
-pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>), EcctError> {
-    let bytes = std::fs::read(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
+pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>), WeightsError> {
+    let bytes = std::fs::read(path).map_err(|source| WeightsError::io(path, source))?;
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| format_err(path, e.to_string()))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| format_err(path, e.to_string()))?;
     let mut out = Vec::new();
@@ -133,24 +120,12 @@ pub(crate) fn read_tensors(path: &Path) -> Result<(Vec<(String, Tensor)>, HashMa
         if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
             return Err(format_err(path, format!("tensor `{name}` holds a non-finite value at index {bad}")));
         }
-        out.push((name, Tensor::from_vec(values, view.shape(), &Device::Cpu)?));
+        out.push((
+            name,
+            Tensor::from_vec(values, view.shape(), &Device::Cpu).map_err(|e| WeightsError::candle(path, e))?,
+        ));
     }
     Ok((out, meta.metadata().clone().unwrap_or_default()))
-}
-
-/// Saves the model's parameters with its metadata.
-pub fn save_model(path: &Path, model: &Ecct, meta: &ModelMeta) -> Result<(), EcctError> {
-    let tensors: Vec<(String, Tensor)> =
-        model.named_parameters().iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
-    let mut md = HashMap::new();
-    md.insert("format".to_string(), FORMAT.to_string());
-    md.insert("ecct".to_string(), serde_json::to_string(meta).expect("metadata serialises"));
-    write_tensors(path, &tensors, md)
-}
-
-/// Reads only the metadata of a weight file (validates the format tag).
-pub fn read_meta(path: &Path) -> Result<ModelMeta, EcctError> {
-    parse_meta(path, &read_file_metadata(path)?)
 }
 
 /// Longest safetensors header accepted (the safetensors crate's own limit).
@@ -158,7 +133,7 @@ const MAX_HEADER_BYTES: u64 = 100_000_000;
 
 /// The `__metadata__` of a safetensors file, read from its header alone (8 bytes of length, then
 /// JSON), not the tensors after it: enough to tell which model a tens-of-MB weight file holds.
-pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctError> {
+pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, WeightsError> {
     use std::io::Read;
     #[derive(Deserialize)]
     struct Header {
@@ -167,9 +142,9 @@ pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctEr
     }
     let read_err = |source: std::io::Error, what: &str| match source.kind() {
         std::io::ErrorKind::UnexpectedEof => format_err(path, format!("file ends inside the safetensors {what}")),
-        _ => EcctError::Io { path: path.to_path_buf(), source },
+        _ => WeightsError::io(path, source),
     };
-    let mut file = std::fs::File::open(path).map_err(|source| EcctError::Io { path: path.to_path_buf(), source })?;
+    let mut file = std::fs::File::open(path).map_err(|source| WeightsError::io(path, source))?;
     let mut len = [0u8; 8];
     file.read_exact(&mut len).map_err(|e| read_err(e, "header length"))?;
     let len = u64::from_le_bytes(len);
@@ -185,56 +160,8 @@ pub fn read_file_metadata(path: &Path) -> Result<HashMap<String, String>, EcctEr
 
 /// The format tag (`format` metadata) of a weight file: which model it holds (ECCT, DeepSC, UT, byte
 /// LM), from the header alone.
-pub fn weight_format(path: &Path) -> Result<String, EcctError> {
+pub fn weight_format(path: &Path) -> Result<String, WeightsError> {
     read_file_metadata(path)?.remove("format").ok_or_else(|| format_err(path, "metadata has no `format` entry"))
-}
-
-fn parse_meta(path: &Path, md: &HashMap<String, String>) -> Result<ModelMeta, EcctError> {
-    match md.get("format") {
-        Some(f) if f == FORMAT => {}
-        Some(f) => return Err(format_err(path, format!("format tag `{f}`, expected `{FORMAT}`"))),
-        None => return Err(format_err(path, "metadata has no `format` entry")),
-    }
-    let json = md.get("ecct").ok_or_else(|| format_err(path, "metadata has no `ecct` entry"))?;
-    let meta: ModelMeta =
-        serde_json::from_str(json).map_err(|e| format_err(path, format!("metadata field `ecct`: {e}")))?;
-    meta.config.validate().map_err(|e| format_err(path, e))?;
-    Ok(meta)
-}
-
-/// Loads a model for `code` onto `device`, checking format, code fingerprint and every parameter.
-pub fn load_model(path: &Path, code: &LdpcCode, device: &Device) -> Result<(Ecct, ModelMeta), EcctError> {
-    let (tensors, md) = read_tensors(path)?;
-    let meta = parse_meta(path, &md)?;
-    if meta.code_fingerprint != code.fingerprint() {
-        return Err(EcctError::CodeMismatch {
-            path: path.to_path_buf(),
-            trained_name: meta.code_name.clone(),
-            trained: meta.code_fingerprint,
-            given_name: code.name().to_string(),
-            given: code.fingerprint(),
-        });
-    }
-    if meta.config.n != code.n() || meta.config.m != code.m() {
-        return Err(format_err(
-            path,
-            format!("config n={} m={} does not match the code", meta.config.n, meta.config.m),
-        ));
-    }
-    let model = Ecct::new(meta.config, code.checks(), 0, device)?;
-    if tensors.len() != model.named_parameters().len() {
-        return Err(format_err(
-            path,
-            format!("{} tensors, the model has {} parameters", tensors.len(), model.named_parameters().len()),
-        ));
-    }
-    model.set_parameters(&tensors).map_err(|e| format_err(path, e.to_string()))?;
-    Ok((model, meta))
-}
-
-/// Config helper for callers that only know the architecture.
-pub fn config_for(code: &LdpcCode, layers: usize, dim: usize) -> EcctConfig {
-    EcctConfig::new(code.n(), code.m(), layers, dim)
 }
 
 #[cfg(test)]
@@ -265,7 +192,7 @@ mod tests {
         ] {
             std::fs::write(&path, &broken)?;
             match weight_format(&path) {
-                Err(EcctError::Format { path: p, reason }) => {
+                Err(WeightsError::Format { path: p, reason }) => {
                     assert_eq!(p, path);
                     assert!(reason.contains(why), "{reason}");
                 }

@@ -404,7 +404,7 @@ pub fn dense_attention(
     let split = |t: &Tensor| -> Result<Tensor> { t.reshape((b, l, heads, dk))?.transpose(1, 2)?.contiguous() };
     let (q, k, v) = (split(q)?, split(k)?, split(v)?);
     let scores = (q.matmul(&k.t()?)? * (1.0 / (dk as f64).sqrt()))?.broadcast_add(mask_bias)?;
-    let mut p = crate::nn::softmax_last_dim(&scores)?;
+    let mut p = crate::core::nn::softmax_last_dim(&scores)?;
     if let Some(keep) = keep {
         p = (p * keep)?;
     }
@@ -414,7 +414,7 @@ pub fn dense_attention(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecct::build_mask;
+    use crate::ecct::model::build_mask;
     use candle_core::{Device, Var};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -439,7 +439,7 @@ mod tests {
     fn equals_dense_masked_attention_in_value_and_gradient() -> Result<()> {
         let (mask, l) = hamming_pattern();
         let pattern = Arc::new(AttentionPattern::from_mask(&mask, l)?);
-        let bias = crate::nn::mask_to_bias(&mask, l, &Device::Cpu)?;
+        let bias = crate::core::nn::mask_to_bias(&mask, l, &Device::Cpu)?;
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let (b, d, heads) = (3, 16, 4);
         let q = Var::from_tensor(&random((b, l, d), &mut rng))?;
@@ -465,7 +465,7 @@ mod tests {
     fn dropout_is_reproducible_drops_about_p_and_backward_uses_the_same_mask() -> Result<()> {
         let (mask, l) = hamming_pattern();
         let pattern = Arc::new(AttentionPattern::from_mask(&mask, l)?);
-        let bias = crate::nn::mask_to_bias(&mask, l, &Device::Cpu)?;
+        let bias = crate::core::nn::mask_to_bias(&mask, l, &Device::Cpu)?;
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let (b, d, heads) = (64, 8, 2);
         let q = Var::from_tensor(&random((b, l, d), &mut rng))?;

@@ -13,7 +13,7 @@
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use crate::channel::Channel;
+use crate::core::channel::Channel;
 
 /// Noise standard deviation per real value at `snr_db` (unit signal power per real value).
 pub fn sigma_for_snr_db(snr_db: f64) -> f64 {

@@ -1,11 +1,11 @@
-//! Training of the byte-level LM ([`crate::byte_lm`]) on a file of sentences, one per line.
+//! Training of the byte-level LM ([`crate::byte_lm::model`]) on a file of sentences, one per line.
 //!
 //! - Data: every line is a message (its bytes; the newline is not part of it). The last
 //!   `validation_sentences` lines are held out for validation and never trained on. Each epoch the
 //!   training lines are shuffled by a ChaCha stream seeded with `(seed, epoch)` and bucketed by length
 //!   into batches of at most `batch_rows × context` positions, one message per row ([`epoch_batches`]).
 //!   The data order is thus a pure function of (seed, step): resuming needs only the step count.
-//! - Optimizer: Adam ([`crate::adam`], our own state, no weight decay); learning rate linear warm-up
+//! - Optimizer: Adam ([`crate::core::adam`], our own state, no weight decay); learning rate linear warm-up
 //!   over `warmup` steps, then cosine from `lr` to `lr_min` at `steps`.
 //! - Checkpoints every `checkpoint_every` steps and at the end into `out_dir`: `byte_lm.safetensors`
 //!   (weights + metadata; the file the coder loads), `adam.safetensors`, `state.json` (step, loss log,
@@ -24,10 +24,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::adam::Adam;
-use crate::byte_lm::{build_batch, ByteLm, ByteLmConfig};
-use crate::train::DeviceChoice;
-use crate::weights;
+use crate::byte_lm::model::{build_batch, ByteLm, ByteLmConfig};
+use crate::core::adam::Adam;
+use crate::core::device::DeviceChoice;
+use crate::core::weights;
 
 /// Everything that defines a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

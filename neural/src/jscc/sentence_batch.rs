@@ -4,8 +4,8 @@
 
 use candle_core::{Device, Result, Tensor};
 
-use crate::attention::padding_bias;
-use crate::word_vocab::PAD;
+use crate::jscc::attention::padding_bias;
+use crate::jscc::word_vocab::PAD;
 
 /// Sentences as padded id tensors plus the masks the model needs.
 pub struct SentenceBatch {

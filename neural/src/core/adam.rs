@@ -55,8 +55,8 @@ impl Adam {
 
     /// Writes the moments to `path` (safetensors tensors `m` and `v`, atomically); with the step a
     /// trainer keeps in its run state, that is all [`Adam::load`] needs to continue bit for bit.
-    pub fn save(&self, path: &std::path::Path) -> std::result::Result<(), crate::weights::EcctError> {
-        crate::weights::write_tensors(
+    pub fn save(&self, path: &std::path::Path) -> std::result::Result<(), crate::core::weights::WeightsError> {
+        crate::core::weights::write_tensors(
             path,
             &[("m".into(), self.m.clone()), ("v".into(), self.v.clone())],
             Default::default(),
@@ -65,7 +65,7 @@ impl Adam {
 
     /// Restores the state [`Adam::save`] wrote, at optimizer step `step`.
     pub fn load(path: &std::path::Path, params: &[(String, Var)], step: u64) -> anyhow::Result<Self> {
-        let (tensors, _) = crate::weights::read_tensors(path)?;
+        let (tensors, _) = crate::core::weights::read_tensors(path)?;
         let get = |name: &str| -> anyhow::Result<Tensor> {
             tensors
                 .iter()

@@ -7,7 +7,7 @@
 //! - Encoder: N pre-LayerNorm layers `x + MHA(LN(x))`, `x + FFN(LN(x))` with 8 heads, FFN width 4d and
 //!   exact erf GELU; one extra LayerNorm after layer N/2 (when N > 1) and a final LayerNorm. Attention
 //!   probabilities get dropout 0.1 in training only (the official FFN/residual dropout is 0). On CPU
-//!   attention runs over the visible pairs only ([`crate::sparse_attention`], ~4x fewer scores).
+//!   attention runs over the visible pairs only ([`crate::ecct::sparse_attention`], ~4x fewer scores).
 //! - Code-aware attention mask: token i sees token j iff i = j, or bits i and j share a check, or one is
 //!   a check and the other a bit in its support. Check↔check pairs are masked.
 //! - Head: `Linear(d, 1)` per token, then `Linear(n + m, n)`: the predicted multiplicative noise
@@ -26,9 +26,13 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use crate::nn;
-pub use crate::nn::Dropout;
-use crate::sparse_attention::{dense_attention, sparse_attention, AttentionPattern, PairDropout};
+use crate::core::layers::{LayerNorm, Linear};
+use crate::core::nn;
+pub use crate::core::nn::Dropout;
+
+/// LayerNorm epsilon (PyTorch's default, as the official code uses).
+const LN_EPS: f64 = 1e-5;
+use crate::ecct::sparse_attention::{dense_attention, sparse_attention, AttentionPattern, PairDropout};
 
 /// Architecture hyper-parameters of one ECCT model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,12 +101,12 @@ pub fn masked_fraction(mask: &[bool]) -> f64 {
 
 /// Parameters of one pre-LN encoder layer.
 struct EncoderLayer {
-    /// q, k, v and output projections: (weight, bias) each.
-    attn: [(Var, Var); 4],
-    ff1: (Var, Var),
-    ff2: (Var, Var),
-    norm_attn: (Var, Var),
-    norm_ff: (Var, Var),
+    /// q, k, v and output projections.
+    attn: [Linear; 4],
+    ff1: Linear,
+    ff2: Linear,
+    norm_attn: LayerNorm,
+    norm_ff: LayerNorm,
 }
 
 /// The ECCT model: parameters plus the fixed attention mask of its code.
@@ -111,10 +115,10 @@ pub struct Ecct {
     device: Device,
     src_embed: Var,
     layers: Vec<EncoderLayer>,
-    norm_mid: Option<(Var, Var)>,
-    norm_final: (Var, Var),
-    head_token: (Var, Var),
-    head_out: (Var, Var),
+    norm_mid: Option<LayerNorm>,
+    norm_final: LayerNorm,
+    head_token: Linear,
+    head_out: Linear,
     /// Additive attention bias (L, L): 0 where visible, -1e9 where masked (dense attention, GPU).
     mask_bias: Tensor,
     /// The visible pairs (fused sparse attention, CPU).
@@ -154,10 +158,10 @@ impl Ecct {
             named.push((name, var.clone()));
             Ok(var)
         };
-        let mut linear = |name: &str, fan_in: usize, fan_out: usize, rng: &mut ChaCha8Rng| -> Result<(Var, Var)> {
+        let mut linear = |name: &str, fan_in: usize, fan_out: usize, rng: &mut ChaCha8Rng| -> Result<Linear> {
             let w = add(format!("{name}.weight"), &[fan_out, fan_in], Init::Xavier, rng)?;
             let b = add(format!("{name}.bias"), &[fan_out], Init::Uniform(1.0 / (fan_in as f64).sqrt()), rng)?;
-            Ok((w, b))
+            Ok(Linear::new(w, b))
         };
         // Parameter creation order follows the official module order (src_embed, decoder, heads) so the
         // same seed always gives the same model.
@@ -190,10 +194,10 @@ impl Ecct {
         let head_token = linear("oned_final_embed.0", d, 1, &mut rng)?;
         let head_out = linear("out_fc", l, n, &mut rng)?;
         drop(linear);
-        let mut norm = |name: &str| -> Result<(Var, Var)> {
+        let mut norm = |name: &str| -> Result<LayerNorm> {
             let w = add(format!("{name}.weight"), &[d], Init::Const(1.0), &mut rng)?;
             let b = add(format!("{name}.bias"), &[d], Init::Const(0.0), &mut rng)?;
-            Ok((w, b))
+            Ok(LayerNorm::new(w, b, LN_EPS))
         };
         let mut built = Vec::with_capacity(config.layers);
         for (i, (attn, ff1, ff2)) in layers.into_iter().enumerate() {
@@ -258,10 +262,10 @@ impl Ecct {
         let mut x = inputs.broadcast_mul(&self.src_embed.as_tensor().unsqueeze(0)?)?; // (B, L, d)
         for (idx, layer) in self.layers.iter().enumerate() {
             // Self-attention sublayer.
-            let xn = nn::layer_norm(&x, &layer.norm_attn.0, &layer.norm_attn.1)?;
-            let q = nn::linear(&xn, &layer.attn[0].0, &layer.attn[0].1)?;
-            let k = nn::linear(&xn, &layer.attn[1].0, &layer.attn[1].1)?;
-            let v = nn::linear(&xn, &layer.attn[2].0, &layer.attn[2].1)?;
+            let xn = layer.norm_attn.forward(&x)?;
+            let q = layer.attn[0].forward(&xn)?;
+            let k = layer.attn[1].forward(&xn)?;
+            let v = layer.attn[2].forward(&xn)?;
             let dropping = dropout.as_deref_mut().filter(|dr| dr.p > 0.0);
             let att = if self.device.is_cpu() && !self.dense_on_cpu {
                 // Visible pairs only, fused (see sparse_attention: same function, a fraction of the work).
@@ -274,20 +278,20 @@ impl Ecct {
                 };
                 dense_attention(&q, &k, &v, &self.mask_bias, h, keep.as_ref())?
             };
-            x = (x + nn::linear(&att, &layer.attn[3].0, &layer.attn[3].1)?)?;
+            x = (x + layer.attn[3].forward(&att)?)?;
             // Feed-forward sublayer.
-            let xn = nn::layer_norm(&x, &layer.norm_ff.0, &layer.norm_ff.1)?;
-            let hdn = nn::gelu(&nn::linear(&xn, &layer.ff1.0, &layer.ff1.1)?)?;
-            x = (x + nn::linear(&hdn, &layer.ff2.0, &layer.ff2.1)?)?;
+            let xn = layer.norm_ff.forward(&x)?;
+            let hdn = nn::gelu(&layer.ff1.forward(&xn)?)?;
+            x = (x + layer.ff2.forward(&hdn)?)?;
             if idx + 1 == self.layers.len() / 2 {
-                if let Some((w, bb)) = &self.norm_mid {
-                    x = nn::layer_norm(&x, w, bb)?;
+                if let Some(norm) = &self.norm_mid {
+                    x = norm.forward(&x)?;
                 }
             }
         }
-        let x = nn::layer_norm(&x, &self.norm_final.0, &self.norm_final.1)?;
-        let per_token = nn::linear(&x, &self.head_token.0, &self.head_token.1)?.squeeze(2)?; // (B, L)
-        nn::linear(&per_token, &self.head_out.0, &self.head_out.1)
+        let x = self.norm_final.forward(&x)?;
+        let per_token = self.head_token.forward(&x)?.squeeze(2)?; // (B, L)
+        self.head_out.forward(&per_token)
     }
 
     /// Training loss: BCE-with-logits of `-z̃` against `wrong` (1 where the hard decision is wrong).

@@ -4,7 +4,7 @@
 //!   channel, so training on the zero word suffices); per sample an Eb/N0 drawn uniformly from the set
 //!   {2, 3, 4, 5, 6, 7} dB (the official `random.choice` over `range(2, 8)`), σ = 1/sqrt(2 R Eb/N0); fresh
 //!   noise every batch from our seeded ChaCha stream.
-//! - Optimizer: Adam, lr 1e-4, no weight decay ([`crate::adam`]); cosine annealing to 1e-6 over the
+//! - Optimizer: Adam, lr 1e-4, no weight decay ([`crate::core::adam`]); cosine annealing to 1e-6 over the
 //!   epochs, stepped once per epoch (PyTorch `CosineAnnealingLR(T_max = epochs, eta_min = 1e-6)`).
 //! - Checkpoint after every epoch: `ecct.safetensors` (weights + metadata), `adam.safetensors` (moments)
 //!   and `state.json` (config, epoch, step, both RNG stream positions, code fingerprint). `resume`
@@ -17,43 +17,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 use codes::LdpcCode;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::adam::Adam;
-use crate::channel::{sigma_for_ebn0, Channel};
-use crate::decoder::decode_inputs;
-use crate::ecct::{prepare_inputs, Dropout, Ecct, EcctConfig};
-use crate::weights::{self, ModelMeta};
-
-/// Where to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceChoice {
-    Cpu,
-    Cuda,
-}
-
-impl DeviceChoice {
-    pub fn device(&self) -> Result<Device> {
-        match self {
-            DeviceChoice::Cpu => Ok(Device::Cpu),
-            DeviceChoice::Cuda => Device::new_cuda(0).context(
-                "cannot open CUDA device 0 (was lmsscc-neural built with `--features cuda`, and is a GPU present?)",
-            ),
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "cpu" => Some(Self::Cpu),
-            "cuda" | "gpu" => Some(Self::Cuda),
-            _ => None,
-        }
-    }
-}
+use crate::core::adam::Adam;
+use crate::core::channel::{sigma_for_ebn0, Channel};
+use crate::core::device::DeviceChoice;
+use crate::core::weights;
+use crate::ecct::decoder::decode_inputs;
+use crate::ecct::model::{prepare_inputs, Dropout, Ecct, EcctConfig};
+use crate::ecct::weights::{load_model, save_model, ModelMeta};
 
 /// Everything that defines a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -278,7 +254,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
                 model_cfg
             );
         }
-        let (model, _meta) = weights::load_model(&weights_path, &code, &device)?;
+        let (model, _meta) = load_model(&weights_path, &code, &device)?;
         let adam = Adam::load(&config.out_dir.join(ADAM_FILE), model.named_parameters(), state.steps_done)?;
         (
             model,
@@ -292,7 +268,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
     } else {
         let model = match &config.init {
             Some(path) => {
-                let (model, _meta) = weights::load_model(path, &code, &device)
+                let (model, _meta) = load_model(path, &code, &device)
                     .with_context(|| format!("loading initial weights {}", path.display()))?;
                 if *model.config() != model_cfg {
                     bail!("{}: weights are for {:?}, the run asks for {:?}", path.display(), model.config(), model_cfg);
@@ -364,7 +340,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
             code_fingerprint: code.fingerprint(),
             trained_steps: steps_done,
         };
-        weights::save_model(&weights_path, &model, &meta)?;
+        save_model(&weights_path, &model, &meta)?;
         adam.save(&config.out_dir.join(ADAM_FILE))?;
         dropout_rng = dropout.rng.clone();
         let state = RunState {

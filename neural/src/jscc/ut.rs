@@ -11,7 +11,7 @@
 //!   for self-attention and FFN (ReLU, d_ff 1024); the decoder's layers add attention to the channel
 //!   decoder's output. One ACT pass applies the whole block (all 3 layers, each with its own weights);
 //!   the block's weights are shared across passes. LayerNorm is the reference's (unbiased std, ε = 1e-6
-//!   added to the std: [`nn::layer_norm_std_eps`]).
+//!   added to the std: [`crate::core::nn::layer_norm_std_eps`]).
 //! - Adaptive computation time, separately in the encoder and in the decoder (`ACT_basic`): before each
 //!   pass the halting probability `p = σ(Linear(d, 1)(state))` (bias initialised to 1) is read from the
 //!   state; a position halts in the pass where its cumulative `p` would exceed the threshold (0.9) and
@@ -45,7 +45,7 @@
 //!   halted from the start (weight 0, no passes, no ponder cost); the reference runs ACT over padding
 //!   too, so padding could keep the loop going and add to the ponder cost.
 //! - **Power normalisation**: each sentence is scaled to unit mean power per real value exactly, as
-//!   [`crate::deepsc::DeepSc::transmit`] does (the reference's channel scales the noise by the batch's
+//!   [`crate::jscc::deepsc::DeepSc::transmit`] does (the reference's channel scales the noise by the batch's
 //!   RMS power instead). UT-quant's ±1 bits already have unit power.
 //! - **`<START>` is transmitted** like DeepSC (the reference's encoder input drops it), so the model
 //!   sits behind the same interface; it costs one extra token per sentence.
@@ -57,11 +57,12 @@
 use candle_core::{DType, Device, Result, Tensor, Var, D};
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
-use crate::jscc::{embed_tokens, unit_power_per_sentence};
-use crate::nn::{self, Dropout};
-use crate::params::{Linear, ParamBuilder};
-use crate::sentence_batch::SentenceBatch;
+use crate::core::layers::{LayerNorm, Linear};
+use crate::core::nn::Dropout;
+use crate::core::params::ParamBuilder;
+use crate::jscc::attention::{causal_bias, padding_bias, FeedForward, MultiHeadAttention};
+use crate::jscc::model::{embed_tokens, unit_power_per_sentence};
+use crate::jscc::sentence_batch::SentenceBatch;
 
 /// Format tag of UT / UT-quant weight files.
 pub const FORMAT: &str = "lmsscc-ut-v1";
@@ -189,14 +190,14 @@ impl UtConfig {
 struct EncoderLayer {
     self_attn: MultiHeadAttention,
     ffn: FeedForward,
-    norms: [Linear; 2],
+    norms: [LayerNorm; 2],
 }
 
 struct DecoderLayer {
     self_attn: MultiHeadAttention,
     src_attn: MultiHeadAttention,
     ffn: FeedForward,
-    norms: [Linear; 3],
+    norms: [LayerNorm; 3],
 }
 
 /// What one adaptive-computation-time loop did.
@@ -220,27 +221,27 @@ pub struct Ut {
     enc_layers: Vec<EncoderLayer>,
     enc_halting: Linear,
     chan_enc: [Linear; 2],
-    chan_enc_ln: Linear,
+    chan_enc_ln: LayerNorm,
     /// UT-quant: `Linear(channel_dim, bits)` before sign(), `Linear(bits, channel_dim)` at the receiver.
     quantizer: Option<[Linear; 2]>,
     chan_dec: [Linear; 2],
     tgt_embed: Var,
     dec_layers: Vec<DecoderLayer>,
     dec_halting: Linear,
-    dec_norm: Linear,
+    dec_norm: LayerNorm,
     generator: Linear,
     named: Vec<(String, Var)>,
 }
 
 /// `Linear(dim, 1)` with the halting bias 1 of `ACT_basic`.
 fn halting_unit(p: &mut ParamBuilder, name: &str, dim: usize) -> Result<Linear> {
-    Ok((p.xavier(format!("{name}.weight"), [1, dim])?, p.constant(format!("{name}.bias"), &[1], 1.0)?))
+    Ok(Linear::new(p.xavier(format!("{name}.weight"), [1, dim])?, p.constant(format!("{name}.bias"), &[1], 1.0)?))
 }
 
 /// `nn.Linear` with PyTorch's default initialisation (weight and bias uniform in ±1/sqrt(fan_in)).
 fn default_linear(p: &mut ParamBuilder, name: &str, fan_in: usize, fan_out: usize) -> Result<Linear> {
     let bound = 1.0 / (fan_in as f64).sqrt();
-    Ok((
+    Ok(Linear::new(
         p.uniform(format!("{name}.weight"), &[fan_out, fan_in], bound)?,
         p.uniform(format!("{name}.bias"), &[fan_out], bound)?,
     ))
@@ -249,10 +250,6 @@ fn default_linear(p: &mut ParamBuilder, name: &str, fan_in: usize, fan_out: usiz
 fn sigmoid(x: &Tensor) -> Result<Tensor> {
     // σ(x) = (1 + tanh(x / 2)) / 2: finite value and gradient for any x.
     ((x * 0.5)?.tanh()? + 1.0)? * 0.5
-}
-
-fn ln(x: &Tensor, norm: &Linear) -> Result<Tensor> {
-    nn::layer_norm_std_eps(x, &norm.0, &norm.1, LN_EPS)
 }
 
 impl Ut {
@@ -268,12 +265,12 @@ impl Ut {
                 self_attn: MultiHeadAttention::new(&mut p, &format!("{n}.self_attn"), d, h)?,
                 ffn: FeedForward::new(&mut p, &format!("{n}.feed_forward"), d, f)?,
                 norms: [
-                    p.layer_norm(&format!("{n}.sublayer.0.norm"), d)?,
-                    p.layer_norm(&format!("{n}.sublayer.1.norm"), d)?,
+                    p.layer_norm_std(&format!("{n}.sublayer.0.norm"), d, LN_EPS)?,
+                    p.layer_norm_std(&format!("{n}.sublayer.1.norm"), d, LN_EPS)?,
                 ],
             });
         }
-        let chan_enc_ln = p.layer_norm("encoder.norm1", config.channel_dim)?;
+        let chan_enc_ln = p.layer_norm_std("encoder.norm1", config.channel_dim, LN_EPS)?;
         let chan_enc = [
             p.linear("encoder.to_channel_embedding.0", d, config.channel_hidden)?,
             p.linear("encoder.to_channel_embedding.2", config.channel_hidden, config.channel_dim)?,
@@ -287,13 +284,13 @@ impl Ut {
                 src_attn: MultiHeadAttention::new(&mut p, &format!("{n}.src_attn"), d, h)?,
                 ffn: FeedForward::new(&mut p, &format!("{n}.feed_forward"), d, f)?,
                 norms: [
-                    p.layer_norm(&format!("{n}.sublayer.0.norm"), d)?,
-                    p.layer_norm(&format!("{n}.sublayer.1.norm"), d)?,
-                    p.layer_norm(&format!("{n}.sublayer.2.norm"), d)?,
+                    p.layer_norm_std(&format!("{n}.sublayer.0.norm"), d, LN_EPS)?,
+                    p.layer_norm_std(&format!("{n}.sublayer.1.norm"), d, LN_EPS)?,
+                    p.layer_norm_std(&format!("{n}.sublayer.2.norm"), d, LN_EPS)?,
                 ],
             });
         }
-        let dec_norm = p.layer_norm("decoder.norm", d)?;
+        let dec_norm = p.layer_norm_std("decoder.norm", d, LN_EPS)?;
         let dec_halting = halting_unit(&mut p, "decoder.act_fn.p", d)?;
         let src_embed = p.xavier("src_embed.lut.weight".into(), [config.vocab, d])?;
         let tgt_embed = p.xavier("tgt_embed.lut.weight".into(), [config.vocab, d])?;
@@ -348,7 +345,7 @@ impl Ut {
         let mut loops = 0;
         for pass in 1..=self.config.max_passes {
             loops = pass;
-            let p = sigmoid(&nn::linear(&state, &halting.0, &halting.1)?)?.squeeze(D::Minus1)?;
+            let p = sigmoid(&halting.forward(&state)?)?.squeeze(D::Minus1)?;
             let running = (1.0 - &halted)?;
             // Positions whose cumulative probability would pass the threshold halt now; in the last
             // allowed pass every running position does.
@@ -382,9 +379,9 @@ impl Ut {
     fn encoder_block(&self, x: &Tensor, bias: &Tensor, dropout: &mut Option<&mut Dropout>) -> Result<Tensor> {
         let mut x = x.clone();
         for l in &self.enc_layers {
-            let h = ln(&x, &l.norms[0])?;
+            let h = l.norms[0].forward(&x)?;
             x = (&x + l.self_attn.forward(&h, &h, bias, dropout.as_deref_mut())?)?;
-            let h = ln(&x, &l.norms[1])?;
+            let h = l.norms[1].forward(&x)?;
             x = (&x + l.ffn.forward(&h, dropout.as_deref_mut())?)?;
         }
         Ok(x)
@@ -401,11 +398,11 @@ impl Ut {
     ) -> Result<Tensor> {
         let mut x = x.clone();
         for l in &self.dec_layers {
-            let h = ln(&x, &l.norms[0])?;
+            let h = l.norms[0].forward(&x)?;
             x = (&x + l.self_attn.forward(&h, &h, self_bias, dropout.as_deref_mut())?)?;
-            let h = ln(&x, &l.norms[1])?;
+            let h = l.norms[1].forward(&x)?;
             x = (&x + l.src_attn.forward(&h, memory, memory_bias, dropout.as_deref_mut())?)?;
-            let h = ln(&x, &l.norms[2])?;
+            let h = l.norms[2].forward(&x)?;
             x = (&x + l.ffn.forward(&h, dropout.as_deref_mut())?)?;
         }
         Ok(x)
@@ -420,11 +417,11 @@ impl Ut {
         let keep = batch.keep.squeeze(2)?;
         let (x, stats) =
             self.act(&self.enc_halting, x, &keep, |s| self.encoder_block(s, &batch.src_bias, &mut dropout))?;
-        let h = nn::linear(&x, &self.chan_enc[0].0, &self.chan_enc[0].1)?.relu()?;
-        let s = ln(&nn::linear(&h, &self.chan_enc[1].0, &self.chan_enc[1].1)?, &self.chan_enc_ln)?;
+        let h = self.chan_enc[0].forward(&x)?.relu()?;
+        let s = self.chan_enc_ln.forward(&self.chan_enc[1].forward(&h)?)?;
         let tx = match &self.quantizer {
             Some([q, _]) => {
-                let z = nn::linear(&s, &q.0, &q.1)?;
+                let z = q.forward(&s)?;
                 // ±1 exactly (sign(0) → +1); `z − z.detach()` is 0 in value and the identity in gradient.
                 let bits = ((z.ge(0f64)?.to_dtype(DType::F32)? * 2.0)? - 1.0)?;
                 (bits + (&z - z.detach())?)?.broadcast_mul(&batch.keep)?
@@ -443,11 +440,11 @@ impl Ut {
     /// soft values, no hard decision here) to the semantic decoder's memory `(B, T, d)`.
     pub fn channel_decode(&self, received: &Tensor) -> Result<Tensor> {
         let r = match &self.quantizer {
-            Some([_, dq]) => nn::linear(received, &dq.0, &dq.1)?,
+            Some([_, dq]) => dq.forward(received)?,
             None => received.clone(),
         };
-        let h = nn::linear(&r, &self.chan_dec[0].0, &self.chan_dec[0].1)?.relu()?;
-        nn::linear(&h, &self.chan_dec[1].0, &self.chan_dec[1].1)
+        let h = self.chan_dec[0].forward(&r)?.relu()?;
+        self.chan_dec[1].forward(&h)
     }
 
     /// Decoder states `(B, T', d)` for decoder inputs `ids` `(B, T')` (causal, `lengths` real positions
@@ -468,7 +465,7 @@ impl Ut {
         let (x, stats) = self.act(&self.dec_halting, x, &keep, |s| {
             self.decoder_block(s, memory, memory_bias, &self_bias, &mut dropout)
         })?;
-        Ok((ln(&x, &self.dec_norm)?, stats))
+        Ok((self.dec_norm.forward(&x)?, stats))
     }
 
     /// [`Ut::decode_states_act`] without the statistics (the interface of `DeepSc::decode_states`).
@@ -485,13 +482,13 @@ impl Ut {
 
     /// Word logits of decoder states (any leading dimensions).
     pub fn logits(&self, states: &Tensor) -> Result<Tensor> {
-        nn::linear(states, &self.generator.0, &self.generator.1)
+        self.generator.forward(states)
     }
 }
 
 /// Training adds the ponder costs with the reference's weights ([`PONDER_WEIGHT_ENCODER`],
 /// [`PONDER_WEIGHT_DECODER`]); Adam β₂ is PyTorch's default, as `modeltrainUT.py` uses.
-impl crate::jscc::JsccModel for Ut {
+impl crate::jscc::model::JsccModel for Ut {
     type Config = UtConfig;
     const WEIGHTS_FILE: &'static str = "ut.safetensors";
     const FORMAT: &'static str = FORMAT;
@@ -554,9 +551,9 @@ impl crate::jscc::JsccModel for Ut {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jscc::{test_support, JsccModel};
-    use crate::weights::StoredDtype;
-    use crate::word_vocab::{END, START};
+    use crate::core::weights::StoredDtype;
+    use crate::jscc::model::{test_support, JsccModel};
+    use crate::jscc::word_vocab::{END, START};
 
     fn norm2(g: &Tensor) -> f32 {
         g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap()
@@ -609,14 +606,14 @@ mod tests {
         let b = [START, 11, END];
         let batch = SentenceBatch::new(&[&a, &b], &dev)?;
         let lengths = [a.len(), b.len()];
-        let hb = &m.enc_halting.1;
+        let hb = &*m.enc_halting.bias();
         // (halting weight scale, bias, passes every real position must take, if fixed).
         let cases: [(f64, f32, Option<f32>); 4] =
             [(1.0, 1.0, None), (0.0, 6.0, Some(1.0)), (0.0, -5.0, Some(7.0)), (3.0, -1.0, None)];
-        let w0 = m.enc_halting.0.as_tensor().copy()?;
+        let w0 = m.enc_halting.weight().as_tensor().copy()?;
         let mut distinct = std::collections::BTreeSet::new();
         for (scale, bias, fixed) in cases {
-            m.enc_halting.0.set(&(&w0 * scale)?)?;
+            m.enc_halting.weight().set(&(&w0 * scale)?)?;
             hb.set(&Tensor::new(&[bias], &dev)?)?;
             let (_, stats) = m.transmit_act(&batch, None)?;
             let passes = stats.passes.to_vec2::<f32>()?;
@@ -691,7 +688,7 @@ mod tests {
         // if the bits were the pre-sign values.
         let c = Tensor::randn(0f32, 1f32, (2, 5, 6), &dev)?;
         let grads = (&tx * &c)?.sum_all()?.backward()?;
-        let bias = &m.quantizer.as_ref().unwrap()[0].1;
+        let bias = &*m.quantizer.as_ref().unwrap()[0].bias();
         let got = grads.get(bias.as_tensor()).expect("quantizer bias gradient").to_vec1::<f32>()?;
         let want = c.broadcast_mul(&batch.keep)?.sum(1)?.sum(0)?.to_vec1::<f32>()?;
         for (g, w) in got.iter().zip(&want) {
@@ -717,7 +714,7 @@ mod tests {
         }
         // A DeepSC file is not a UT file.
         let dir = tempfile::tempdir().unwrap();
-        let deepsc = crate::deepsc::DeepSc::new(crate::deepsc::DeepScConfig::tiny(12), 1, &dev)?;
+        let deepsc = crate::jscc::deepsc::DeepSc::new(crate::jscc::deepsc::DeepScConfig::tiny(12), 1, &dev)?;
         let path = dir.path().join("deepsc.safetensors");
         deepsc.save(&path, &test_support::tiny_vocab(12), &serde_json::Value::Null, StoredDtype::F32).unwrap();
         let err = Ut::load(&path, &dev).err().expect("format tag refused").to_string();

@@ -2,7 +2,7 @@
 //! models shipped under `neural/models/`.
 //!
 //! The trait hands over channel LLRs; the network was trained on channel outputs in AWGN units
-//! (`y = LLR · σ²/2`, see [`crate::channel`]). The decoder therefore needs σ²: set it with
+//! (`y = LLR · σ²/2`, see [`crate::core::channel`]). The decoder therefore needs σ²: set it with
 //! [`EcctDecoder::with_noise_variance`] when the caller knows the operating point, otherwise it is
 //! estimated per batch from the LLRs' second moment (unbiased when a batch holds one SNR point).
 //! Frames are decoded in chunks of `max_batch`; on CPU by default, on CUDA with the `cuda` feature.
@@ -13,10 +13,9 @@ use std::sync::Arc;
 use candle_core::{Device, Tensor};
 use codes::{DecodeStats, Decoder, LdpcCode};
 
-use crate::channel::Channel;
-use crate::ecct::prepare_inputs;
-use crate::weights::{load_model, EcctError, ModelMeta};
-use crate::Ecct;
+use crate::core::channel::Channel;
+use crate::ecct::model::{prepare_inputs, Ecct};
+use crate::ecct::weights::{load_model, EcctError, ModelMeta};
 
 pub struct EcctDecoder {
     model: Ecct,

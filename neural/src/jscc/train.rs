@@ -1,4 +1,4 @@
-//! Training of the JSCC models (DeepSC, [`crate::deepsc`]; UT and UT-quant, [`crate::ut`]) on a file of
+//! Training of the JSCC models (DeepSC, [`crate::jscc::deepsc`]; UT and UT-quant, [`crate::jscc::ut`]) on a file of
 //! sentences, as DeepSC's reference `main.py`; one loop for any [`JsccModel`].
 //!
 //! - Data: one sentence per line, mapped to ids by the vocabulary ([`WordVocab::encode`]; unseen words
@@ -40,18 +40,18 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::adam::Adam;
-use crate::channel::Channel;
-use crate::cross_entropy::cross_entropy_rows;
-use crate::deepsc::{DeepSc, DeepScConfig};
-use crate::jscc::JsccModel;
-use crate::jscc_channel::{effective_noise, sigma_for_snr_db};
-use crate::nn::Dropout;
-use crate::sentence_batch::SentenceBatch;
-use crate::train::DeviceChoice;
-use crate::ut::{Ut, UtConfig};
-use crate::weights::{self, StoredDtype};
-use crate::word_vocab::{WordVocab, PAD, UNK};
+use crate::core::adam::Adam;
+use crate::core::channel::Channel;
+use crate::core::cross_entropy::cross_entropy_rows;
+use crate::core::device::DeviceChoice;
+use crate::core::nn::Dropout;
+use crate::core::weights::{self, StoredDtype};
+use crate::jscc::channel::{effective_noise, sigma_for_snr_db};
+use crate::jscc::deepsc::{DeepSc, DeepScConfig};
+use crate::jscc::model::JsccModel;
+use crate::jscc::sentence_batch::SentenceBatch;
+use crate::jscc::ut::{Ut, UtConfig};
+use crate::jscc::word_vocab::{WordVocab, PAD, UNK};
 
 /// Everything that defines a training run of a model with configuration `C`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -780,7 +780,7 @@ fn weights_record(path: &Path, training: serde_json::Value) -> Result<serde_json
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::word_vocab::START;
+    use crate::jscc::word_vocab::START;
 
     /// The toy corpora's 10 words (the vocabulary file of [`toy`] holds them after the 5 specials).
     const TOY_WORDS: [&str; 10] = ["the", "house", "rose", "and", "observed", "a", "minute", "silence", "we", "vote"];

@@ -1,4 +1,4 @@
-//! Pieces shared by the JSCC models ([`crate::deepsc`], [`crate::ut`]): the token embedding, the
+//! Pieces shared by the JSCC models ([`crate::jscc::deepsc`], [`crate::jscc::ut`]): the token embedding, the
 //! greedy decoding loop and the weight-file layout (format tag, config, vocabulary, training metadata).
 
 use std::collections::HashMap;
@@ -8,10 +8,10 @@ use candle_core::{Device, Result, Tensor, Var};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::attention::sinusoidal_positions;
-use crate::nn::Dropout;
-use crate::weights::{read_tensors, write_tensors_as, EcctError, StoredDtype};
-use crate::word_vocab::{WordVocab, END, PAD, START};
+use crate::core::nn::Dropout;
+use crate::core::weights::{read_tensors, write_tensors_as, StoredDtype, WeightsError};
+use crate::jscc::attention::sinusoidal_positions;
+use crate::jscc::word_vocab::{WordVocab, END, PAD, START};
 
 /// Embedding lookup × sqrt(d) plus sinusoidal positions, then dropout (training only): the input
 /// layer of both reference implementations.
@@ -75,7 +75,7 @@ pub(crate) fn save_weights<C: Serialize>(
     vocab: &WordVocab,
     training: &serde_json::Value,
     dtype: StoredDtype,
-) -> std::result::Result<(), EcctError> {
+) -> std::result::Result<(), WeightsError> {
     let tensors: Vec<(String, Tensor)> = named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
     let mut md = HashMap::new();
     md.insert("format".to_string(), format.to_string());
@@ -95,14 +95,14 @@ pub(crate) struct LoadedWeights<C> {
 }
 
 /// Reads a file written by [`save_weights`] with tag `format`, checks the config (`validate`) and that
-/// the vocabulary has `vocab_size(config)` words. Every problem is an [`EcctError::Format`].
+/// the vocabulary has `vocab_size(config)` words. Every problem is an [`WeightsError::Format`].
 pub(crate) fn load_weights<C: DeserializeOwned>(
     path: &Path,
     format: &str,
     validate: impl Fn(&C) -> std::result::Result<(), String>,
     vocab_size: impl Fn(&C) -> usize,
-) -> std::result::Result<LoadedWeights<C>, EcctError> {
-    let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+) -> std::result::Result<LoadedWeights<C>, WeightsError> {
+    let bad = |reason: String| WeightsError::format(path, reason);
     let (tensors, md) = read_tensors(path)?;
     match md.get("format") {
         Some(f) if f == format => {}
@@ -121,23 +121,23 @@ pub(crate) fn load_weights<C: DeserializeOwned>(
     Ok(LoadedWeights { tensors, config, vocab, training })
 }
 
-/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`EcctError::Format`] on failure.
+/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`WeightsError::Format`] on failure.
 pub(crate) fn set_loaded(
     path: &Path,
     named: &[(String, Var)],
     tensors: &[(String, Tensor)],
     device: &Device,
-) -> std::result::Result<(), EcctError> {
-    let bad = |reason: String| EcctError::Format { path: path.to_path_buf(), reason };
+) -> std::result::Result<(), WeightsError> {
+    let bad = |reason: String| WeightsError::format(path, reason);
     if tensors.len() != named.len() {
         return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), named.len())));
     }
-    crate::nn::set_named_parameters(named, tensors, device).map_err(|e| bad(e.to_string()))
+    crate::core::nn::set_named_parameters(named, tensors, device).map_err(|e| bad(e.to_string()))
 }
 
-/// A JSCC model as the training loop ([`crate::train_deepsc`]) and the link see it: DeepSC or UT.
+/// A JSCC model as the training loop ([`crate::jscc::train`]) and the link see it: DeepSC or UT.
 ///
-/// The methods mirror [`crate::deepsc::DeepSc`]'s; the `*_with_penalty` forms also return a scalar
+/// The methods mirror [`crate::jscc::deepsc::DeepSc`]'s; the `*_with_penalty` forms also return a scalar
 /// already weighted to be added to the per-word cross-entropy (UT's ACT ponder costs), `None` where
 /// the model has none.
 pub trait JsccModel: Sized {
@@ -165,7 +165,7 @@ pub trait JsccModel: Sized {
     /// Channel values `(B, T, values_per_token)` of `batch`, and the model's penalty.
     fn transmit_with_penalty(
         &self,
-        batch: &crate::sentence_batch::SentenceBatch,
+        batch: &crate::jscc::sentence_batch::SentenceBatch,
         dropout: Option<&mut Dropout>,
     ) -> Result<(Tensor, Option<Tensor>)>;
     fn channel_decode(&self, received: &Tensor) -> Result<Tensor>;
@@ -199,7 +199,7 @@ pub trait JsccModel: Sized {
         vocab: &WordVocab,
         training: &serde_json::Value,
         dtype: StoredDtype,
-    ) -> std::result::Result<(), EcctError> {
+    ) -> std::result::Result<(), WeightsError> {
         save_weights(path, Self::FORMAT, self.config(), self.named_parameters(), vocab, training, dtype)
     }
     /// Whether weights of a model `from` may start a training run of `to` although the two differ:
@@ -211,9 +211,9 @@ pub trait JsccModel: Sized {
         false
     }
     /// Loads a weight file written by [`JsccModel::save`]: the model, its vocabulary and `training`.
-    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), EcctError> {
+    fn load(path: &Path, device: &Device) -> std::result::Result<(Self, WordVocab, serde_json::Value), WeightsError> {
         let w = load_weights(path, Self::FORMAT, Self::validate_config, Self::config_vocab)?;
-        let model = Self::new(w.config, 0, device)?;
+        let model = Self::new(w.config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
         set_loaded(path, model.named_parameters(), &w.tensors, device)?;
         Ok((model, w.vocab, w.training))
     }
@@ -223,7 +223,7 @@ pub trait JsccModel: Sized {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
-    use crate::sentence_batch::SentenceBatch;
+    use crate::jscc::sentence_batch::SentenceBatch;
 
     /// `<PAD> <START> <END> <UNK> "" w5 … w{n−1}`: an `n`-word vocabulary for tiny models.
     pub fn tiny_vocab(n: usize) -> WordVocab {
@@ -260,7 +260,7 @@ pub(crate) mod test_support {
         let (states, rx_penalty) = m.decode_states_with_penalty(&inp, &lens, &memory, &batch.src_bias, None)?;
         let logits = m.logits(&states)?.reshape((8, 12))?;
         let targets = [5u32, 6, 7, END, 8, 9, END, PAD];
-        let mut loss = crate::cross_entropy::cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
+        let mut loss = crate::core::cross_entropy::cross_entropy_rows(&logits, &targets, Some(PAD))?.sum_all()?;
         for penalty in [tx_penalty, rx_penalty].into_iter().flatten() {
             loss = (loss + penalty)?;
         }

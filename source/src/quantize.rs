@@ -37,6 +37,18 @@ impl FrequencyTable {
         Some(Self { cumulative: crate::arithmetic::cumulative_from_frequencies(freqs) })
     }
 
+    /// Build from cumulative counts `c[0] = 0 < c[1] < … < c[n] <= 2^24` (symbol `s` is
+    /// `c[s]..c[s+1]`).
+    pub fn from_cumulative(cumulative: Vec<u32>) -> Option<Self> {
+        if cumulative.len() < 2 || cumulative[0] != 0 || cumulative[cumulative.len() - 1] > MAX_TOTAL {
+            return None;
+        }
+        if cumulative.windows(2).any(|w| w[1] <= w[0]) {
+            return None;
+        }
+        Some(Self { cumulative })
+    }
+
     pub fn len(&self) -> usize {
         self.cumulative.len() - 1
     }

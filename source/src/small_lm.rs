@@ -20,6 +20,7 @@
 //! [`SmallLmCoder::max_symbols`] bytes, so a corrupted frame ends in bounded time.
 
 use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder};
+use crate::dense::{dot, matvec};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::{SourceError, SymbolModel};
 use rayon::prelude::*;
@@ -299,34 +300,6 @@ impl State {
     }
 }
 
-/// Dot product with 8 fixed partial sums (vectorisable, same order on every run).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let chunks = n / 8;
-    for c in 0..chunks {
-        let (x, y) = (&a[c * 8..c * 8 + 8], &b[c * 8..c * 8 + 8]);
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut tail = 0f32;
-    for i in chunks * 8..n {
-        tail += a[i] * b[i];
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
-}
-
-/// `out = W x + b`, `W` row-major `(out.len(), x.len())`.
-fn matvec(w: &[f32], b: &[f32], x: &[f32], out: &mut [f32]) {
-    let n = x.len();
-    for (o, (row, &bias)) in out.iter_mut().zip(w.chunks_exact(n).zip(b)) {
-        *o = bias + dot(row, x);
-    }
-}
-
 /// LayerNorm (biased variance, eps 1e-5), as `neural::core::nn::layer_norm`.
 fn layer_norm(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32]) {
     let n = x.len() as f32;
@@ -582,13 +555,5 @@ mod tests {
         assert!(e.contains("not a valid"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         assert!(SmallLmCoder::load(&dir.path().join("missing.safetensors")).is_err());
-    }
-
-    #[test]
-    fn dot_is_exact_on_small_integers() {
-        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
-        let b: Vec<f32> = (0..19).map(|i| (i % 3) as f32).collect();
-        let want: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert_eq!(dot(&a, &b), want);
     }
 }

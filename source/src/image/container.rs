@@ -1,0 +1,136 @@
+//! The file `sim compress` writes for an image: a small header and the image LM's arithmetic code.
+//!
+//! Layout (integers little-endian):
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 4 | magic `LMSI` |
+//! | 1 | version (1) |
+//! | 4, 4, 1 | width, height, channels |
+//! | 32 | SHA-256 of the image-LM weight file (decoding with another model is refused) |
+//! | 8 | first 8 bytes of the SHA-256 of the pixels (checked after decoding) |
+//! | 8 | payload length in bits |
+//! | … | payload, bits packed MSB first |
+//!
+//! Images are limited to [`MAX_SUBPIXELS`] subpixels, so a corrupted header cannot make the
+//! decoder run for hours.
+
+use crate::image::coder::{decode_image, encode_image, ImageStop};
+use crate::image::io::Image;
+use crate::image::lm::ImageLm;
+use crate::SourceError;
+use sha2::{Digest, Sha256};
+
+/// Magic bytes of an image container.
+pub const MAGIC: &[u8; 4] = b"LMSI";
+const VERSION: u8 = 1;
+const HEADER: usize = 4 + 1 + 4 + 4 + 1 + 32 + 8 + 8;
+/// Largest image accepted, in subpixels (e.g. 8192 × 5461 RGB).
+pub const MAX_SUBPIXELS: usize = 1 << 27;
+
+/// The header of an image container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageHeader {
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+    pub model_sha256: [u8; 32],
+    pub pixels_sha256_prefix: [u8; 8],
+    pub payload_bits: u64,
+}
+
+/// True if `data` starts like an image container.
+pub fn is_image_container(data: &[u8]) -> bool {
+    data.starts_with(MAGIC)
+}
+
+fn check_size(width: u32, height: u32, channels: u8) -> Result<(), String> {
+    let n = width as usize * height as usize * channels as usize;
+    if width == 0 || height == 0 || !(1..=4).contains(&channels) || n > MAX_SUBPIXELS {
+        return Err(format!("unsupported image size {width}×{height}×{channels} (at most {MAX_SUBPIXELS} subpixels)"));
+    }
+    Ok(())
+}
+
+fn hex_to_bytes(hex: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    }
+    out
+}
+
+/// Compress `image` with `model`.
+pub fn compress_image(image: &Image, model: &ImageLm) -> Result<Vec<u8>, SourceError> {
+    check_size(image.width, image.height, image.channels).map_err(SourceError::Unsupported)?;
+    let bits = encode_image(model, image)?;
+    let mut out = Vec::with_capacity(HEADER + bits.len() / 8 + 1);
+    out.extend_from_slice(MAGIC);
+    out.push(VERSION);
+    out.extend_from_slice(&image.width.to_le_bytes());
+    out.extend_from_slice(&image.height.to_le_bytes());
+    out.push(image.channels);
+    out.extend_from_slice(&hex_to_bytes(model.sha256()));
+    out.extend_from_slice(&Sha256::digest(&image.pixels)[..8]);
+    out.extend_from_slice(&(bits.len() as u64).to_le_bytes());
+    for chunk in bits.chunks(8) {
+        out.push(chunk.iter().enumerate().fold(0u8, |b, (i, &bit)| b | ((bit & 1) << (7 - i))));
+    }
+    Ok(out)
+}
+
+/// Read the header of an image container.
+pub fn inspect_image(data: &[u8]) -> Result<ImageHeader, SourceError> {
+    let bad = |m: &str| SourceError::Unsupported(format!("not a valid image container: {m}"));
+    if data.len() < HEADER || !is_image_container(data) {
+        return Err(bad("too short or wrong magic"));
+    }
+    if data[4] != VERSION {
+        return Err(bad(&format!("version {} (this build reads {VERSION})", data[4])));
+    }
+    let u32_at = |i: usize| u32::from_le_bytes(data[i..i + 4].try_into().expect("4 bytes"));
+    let (width, height, channels) = (u32_at(5), u32_at(9), data[13]);
+    check_size(width, height, channels).map_err(|e| bad(&e))?;
+    let header = ImageHeader {
+        width,
+        height,
+        channels,
+        model_sha256: data[14..46].try_into().expect("32 bytes"),
+        pixels_sha256_prefix: data[46..54].try_into().expect("8 bytes"),
+        payload_bits: u64::from_le_bytes(data[54..62].try_into().expect("8 bytes")),
+    };
+    if header.payload_bits.div_ceil(8) != (data.len() - HEADER) as u64 {
+        return Err(bad(&format!(
+            "payload of {} bits does not fill the {} bytes after the header (truncated?)",
+            header.payload_bits,
+            data.len() - HEADER
+        )));
+    }
+    Ok(header)
+}
+
+/// Decompress an image container with `model` (which must be the one it was made with). Any
+/// damage is an error; [`crate::image::coder::decode_image`] is the lenient decoder a receiver uses.
+pub fn decompress_image(data: &[u8], model: &ImageLm) -> Result<Image, SourceError> {
+    let header = inspect_image(data)?;
+    if header.model_sha256 != hex_to_bytes(model.sha256()) {
+        return Err(SourceError::Unsupported(format!(
+            "the image was compressed with the image LM of sha256 {}…, not this one ({}…)",
+            header.model_sha256[..6].iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            &model.sha256()[..12]
+        )));
+    }
+    let bits: Vec<u8> = (0..header.payload_bits as usize).map(|i| (data[HEADER + i / 8] >> (7 - i % 8)) & 1).collect();
+    let decoded = decode_image(model, &bits, header.width, header.height, header.channels);
+    if decoded.stop != ImageStop::Complete {
+        return Err(SourceError::Unsupported(format!(
+            "corrupted image stream: it ran out after {} of {} subpixels",
+            decoded.subpixels,
+            decoded.image.subpixels()
+        )));
+    }
+    if Sha256::digest(&decoded.image.pixels)[..8] != header.pixels_sha256_prefix {
+        return Err(SourceError::Unsupported("corrupted image stream: the pixels' checksum does not match".into()));
+    }
+    Ok(decoded.image)
+}

@@ -6,10 +6,13 @@
 //! - [`jscc`]: the JSCC baselines DeepSC (Xie et al. 2021) and UT / UT-quant (Zhou et al. 2022):
 //!   models, shared pieces, word vocabulary, channel, training.
 //! - [`byte_lm`]: small byte-level causal transformer LM (source coding) and its training.
+//! - [`image_lm`]: next-subpixel MLP with a discretised-logistic mixture (lossless image coding) and
+//!   its training.
 //! - [`minilm`]: `SentenceEmbedder`, all-MiniLM-L6-v2 sentence embeddings (semantic similarity).
 pub mod byte_lm;
 pub mod core;
 pub mod ecct;
+pub mod image_lm;
 pub mod jscc;
 pub mod minilm;
 

@@ -1,0 +1,362 @@
+//! Training of the image LM ([`crate::image_lm::model`]) on the training photographs of the fixed
+//! set (`source::image::photos`, [`Split::Train`]); the held-out photos are never read here.
+//!
+//! - Data: every subpixel of every training photo, as (causal features, MED prediction, level).
+//!   The bottom `validation_fraction` of each photo's rows is held out for validation (bits per
+//!   subpixel); the rest is trained on. The training order is a pure function of (seed, step):
+//!   step `t` draws `batch` subpixels uniformly with a ChaCha stream seeded with `(seed, t)`, so
+//!   resuming needs only the step count.
+//! - Optimizer: Adam ([`crate::core::adam`], our own state); learning rate linear warm-up over
+//!   `warmup` steps, then cosine from `lr` to `lr_min` at `steps`.
+//! - Checkpoints every `checkpoint_every` steps and at the end into `out_dir`: `image_lm.safetensors`
+//!   (the file `source::image::lm::ImageLm` loads), `adam.safetensors`, `state.json` (step, loss
+//!   log, validations). `resume` continues bit for bit (same machine and thread count).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use candle_core::Device;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use source::image::context::{Causal, FEATURES};
+use source::image::io::load_png;
+use source::image::photos::{photos, photos_dir, Split};
+
+use crate::core::adam::Adam;
+use crate::core::device::DeviceChoice;
+use crate::core::weights;
+use crate::image_lm::model::{batch_tensors, ImageLm, ImageLmConfig};
+
+/// Everything that defines a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageLmTrainConfig {
+    /// Folder holding the photos (`None`: the verified cache, fetched if needed).
+    pub photos: Option<PathBuf>,
+    pub model: ImageLmConfig,
+    pub steps: u64,
+    /// Subpixels per step.
+    pub batch: usize,
+    pub lr: f64,
+    pub lr_min: f64,
+    pub warmup: u64,
+    pub seed: u64,
+    /// Share of each photo's rows (the bottom ones) held out for validation.
+    pub validation_fraction: f64,
+    pub checkpoint_every: u64,
+    pub eval_every: u64,
+    pub report_every: u64,
+    pub device: DeviceChoice,
+    pub out_dir: PathBuf,
+    pub resume: bool,
+}
+
+impl ImageLmTrainConfig {
+    /// The recipe of the shipped model.
+    pub fn photos(out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            photos: None,
+            model: ImageLmConfig::small(),
+            steps: 6000,
+            batch: 4096,
+            lr: 3e-3,
+            lr_min: 1e-4,
+            warmup: 100,
+            seed: 11,
+            validation_fraction: 0.1,
+            checkpoint_every: 200,
+            eval_every: 500,
+            report_every: 20,
+            device: DeviceChoice::Cpu,
+            out_dir: out_dir.into(),
+            resume: false,
+        }
+    }
+
+    /// Learning rate at step `step` (0-based).
+    pub fn lr_at(&self, step: u64) -> f64 {
+        if step < self.warmup {
+            return self.lr * (step + 1) as f64 / self.warmup as f64;
+        }
+        let span = self.steps.saturating_sub(self.warmup).max(1) as f64;
+        let t = ((step - self.warmup) as f64 / span).min(1.0);
+        self.lr_min + (self.lr - self.lr_min) * (1.0 + (std::f64::consts::PI * t).cos()) / 2.0
+    }
+
+    /// The fields that define the trajectory (not `steps`: a run can be extended on resume).
+    fn trajectory_key(&self) -> String {
+        serde_json::json!({
+            "model": self.model, "batch": self.batch, "lr": self.lr, "lr_min": self.lr_min,
+            "warmup": self.warmup, "seed": self.seed, "validation_fraction": self.validation_fraction,
+        })
+        .to_string()
+    }
+}
+
+/// Reports handed to the progress callback.
+#[derive(Debug, Clone)]
+pub enum ImageLmProgress {
+    /// Mean training loss (bits per subpixel) since the last report.
+    Step { step: u64, total: u64, bits_per_subpixel: f64, lr: f64, subpixels_per_s: f64 },
+    /// Validation bits per subpixel.
+    Eval { step: u64, bits_per_subpixel: f64 },
+    Checkpoint { step: u64, path: PathBuf },
+}
+
+/// One logged point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LogPoint {
+    pub step: u64,
+    pub value: f64,
+    /// Seconds of training since the run began (summed over resumed invocations).
+    pub wall_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunState {
+    config: ImageLmTrainConfig,
+    trajectory: String,
+    data_sha256: String,
+    step: u64,
+    wall_s: f64,
+    train_log: Vec<LogPoint>,
+    eval_log: Vec<LogPoint>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct ImageLmSummary {
+    pub parameters: usize,
+    pub steps: u64,
+    pub wall_s: f64,
+    pub data_sha256: String,
+    pub train_subpixels: usize,
+    pub validation_subpixels: usize,
+    pub train_log: Vec<LogPoint>,
+    pub eval_log: Vec<LogPoint>,
+    pub weights_path: PathBuf,
+}
+
+pub const IMAGE_LM_WEIGHTS_FILE: &str = "image_lm.safetensors";
+const ADAM_FILE: &str = "adam.safetensors";
+const STATE_FILE: &str = "state.json";
+
+/// Subpixels as model inputs: features `(n × FEATURES)`, MED predictions and levels.
+#[derive(Debug, Clone, Default)]
+pub struct Subpixels {
+    pub features: Vec<f32>,
+    pub base: Vec<f32>,
+    pub target: Vec<f32>,
+}
+
+impl Subpixels {
+    pub fn len(&self) -> usize {
+        self.base.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty()
+    }
+
+    /// Appends the subpixels of rows `rows` of an image.
+    pub fn push_rows(&mut self, pixels: &[u8], width: usize, height: usize, channels: usize, rows: std::ops::Range<usize>) {
+        let causal = Causal::new(pixels, width, height, channels);
+        let mut f = [0f32; FEATURES];
+        for y in rows {
+            for x in 0..width {
+                for c in 0..channels {
+                    let base = causal.features(y, x, c, &mut f);
+                    self.features.extend_from_slice(&f);
+                    self.base.push(base as f32);
+                    self.target.push(pixels[(y * width + x) * channels + c] as f32);
+                }
+            }
+        }
+    }
+
+    fn gather(&self, idx: &[usize]) -> Subpixels {
+        let mut out = Subpixels {
+            features: Vec::with_capacity(idx.len() * FEATURES),
+            base: Vec::with_capacity(idx.len()),
+            target: Vec::with_capacity(idx.len()),
+        };
+        for &i in idx {
+            out.features.extend_from_slice(&self.features[i * FEATURES..(i + 1) * FEATURES]);
+            out.base.push(self.base[i]);
+            out.target.push(self.target[i]);
+        }
+        out
+    }
+}
+
+/// The training and validation subpixels of the training photos in `dir`, and a SHA-256 over
+/// the photos' names and pixels (the data identity a checkpoint records).
+pub fn training_data(dir: &Path, validation_fraction: f64) -> Result<(Subpixels, Subpixels, String)> {
+    let (mut train, mut val) = (Subpixels::default(), Subpixels::default());
+    let mut hash = Sha256::new();
+    for photo in photos(Split::Train) {
+        let image = load_png(&dir.join(photo.file_name()))?;
+        hash.update(photo.name.as_bytes());
+        hash.update(&image.pixels);
+        let (w, h, c) = (image.width as usize, image.height as usize, image.channels as usize);
+        let cut = h - ((h as f64 * validation_fraction).round() as usize).min(h - 1);
+        train.push_rows(&image.pixels, w, h, c, 0..cut);
+        val.push_rows(&image.pixels, w, h, c, cut..h);
+    }
+    Ok((train, val, format!("{:x}", hash.finalize())))
+}
+
+/// Mean bits per subpixel of `data` under `model`.
+pub fn evaluate(model: &ImageLm, data: &Subpixels) -> Result<f64> {
+    let chunk = 1 << 16;
+    let mut nats = 0f64;
+    for start in (0..data.len()).step_by(chunk) {
+        let end = (start + chunk).min(data.len());
+        let (f, b, t) = batch_tensors(
+            &data.features[start * FEATURES..end * FEATURES],
+            &data.base[start..end],
+            &data.target[start..end],
+            model.device(),
+        )?;
+        let out = model.forward(&f)?.detach();
+        nats += model.nll(&out, &b, &t)?.sum_all()?.to_scalar::<f32>()? as f64;
+    }
+    Ok(nats / std::f64::consts::LN_2 / data.len().max(1) as f64)
+}
+
+/// The subpixels of step `step`: a pure function of (seed, step).
+fn step_indices(seed: u64, step: u64, batch: usize, len: usize) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ step);
+    (0..batch).map(|_| rng.random_range(0..len)).collect()
+}
+
+/// Trains (or resumes) per `config`.
+pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<ImageLmSummary> {
+    config.model.validate().map_err(anyhow::Error::msg)?;
+    if config.steps == 0 || config.batch == 0 || config.checkpoint_every == 0 {
+        bail!("steps, batch and checkpoint interval must be positive");
+    }
+    if !(0.0..0.5).contains(&config.validation_fraction) {
+        bail!("validation fraction {} is not in [0, 0.5)", config.validation_fraction);
+    }
+    let device: Device = config.device.device()?;
+    let dir = match &config.photos {
+        Some(d) => d.clone(),
+        None => photos_dir(false)?,
+    };
+    let (train, val, data_sha) = training_data(&dir, config.validation_fraction)?;
+    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
+    let weights_path = config.out_dir.join(IMAGE_LM_WEIGHTS_FILE);
+    let state_path = config.out_dir.join(STATE_FILE);
+    let adam_path = config.out_dir.join(ADAM_FILE);
+
+    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
+        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+        let mut state: RunState =
+            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
+        if state.trajectory != config.trajectory_key() {
+            bail!(
+                "{}: checkpoint was made with different settings ({}), requested {}",
+                state_path.display(),
+                state.trajectory,
+                config.trajectory_key()
+            );
+        }
+        if state.data_sha256 != data_sha {
+            bail!("{}: checkpoint was trained on photos with sha256 {}, these have {data_sha}", state_path.display(), state.data_sha256);
+        }
+        let (model, _) = ImageLm::load(&weights_path, &device)?;
+        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
+        state.config = config.clone();
+        (model, adam, state)
+    } else {
+        let model = ImageLm::new(config.model, config.seed, &device)?;
+        let adam = Adam::new(model.named_parameters())?;
+        let state = RunState {
+            config: config.clone(),
+            trajectory: config.trajectory_key(),
+            data_sha256: data_sha.clone(),
+            step: 0,
+            wall_s: 0.0,
+            train_log: Vec::new(),
+            eval_log: Vec::new(),
+        };
+        (model, adam, state)
+    };
+
+    let save = |model: &ImageLm, adam: &Adam, state: &RunState| -> Result<()> {
+        let training = serde_json::json!({
+            "data": "scikit-image 0.24.0 training photos",
+            "data_sha256": state.data_sha256,
+            "validation_fraction": config.validation_fraction,
+            "steps": state.step,
+            "planned_steps": config.steps,
+            "batch": config.batch,
+            "lr": config.lr, "lr_min": config.lr_min, "warmup": config.warmup, "seed": config.seed,
+            "validation_bits_per_subpixel": state.eval_log.last().map(|p| p.value),
+            "wall_s": state.wall_s,
+        });
+        model.save(&weights_path, &training)?;
+        adam.save(&adam_path)?;
+        weights::write_json_atomic(&state_path, state)
+    };
+
+    let started = Instant::now();
+    let wall_before = state.wall_s;
+    let (mut window_nats, mut window_n, mut window_start) = (0f64, 0usize, Instant::now());
+    while state.step < config.steps {
+        let step = state.step;
+        let batch = train.gather(&step_indices(config.seed, step, config.batch, train.len()));
+        let (f, b, t) = batch_tensors(&batch.features, &batch.base, &batch.target, &device)?;
+        let nll = model.nll(&model.forward(&f)?, &b, &t)?.sum_all()?;
+        let loss = (&nll / config.batch as f64)?;
+        let grads = loss.backward()?;
+        let lr = config.lr_at(step);
+        adam.step(model.named_parameters(), &grads, lr)?;
+        let nats = nll.to_scalar::<f32>()? as f64;
+        if !nats.is_finite() {
+            bail!("training diverged at step {step}: loss {nats}");
+        }
+        window_nats += nats;
+        window_n += config.batch;
+        state.step += 1;
+        state.wall_s = wall_before + started.elapsed().as_secs_f64();
+        if state.step % config.report_every == 0 || state.step == config.steps {
+            let bits = window_nats / std::f64::consts::LN_2 / window_n as f64;
+            state.train_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
+            progress(ImageLmProgress::Step {
+                step: state.step,
+                total: config.steps,
+                bits_per_subpixel: bits,
+                lr,
+                subpixels_per_s: window_n as f64 / window_start.elapsed().as_secs_f64().max(1e-9),
+            });
+            (window_nats, window_n, window_start) = (0.0, 0, Instant::now());
+        }
+        if state.step % config.eval_every == 0 || state.step == config.steps {
+            let bits = evaluate(&model, &val)?;
+            state.eval_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
+            progress(ImageLmProgress::Eval { step: state.step, bits_per_subpixel: bits });
+        }
+        if state.step % config.checkpoint_every == 0 || state.step == config.steps {
+            save(&model, &adam, &state)?;
+            progress(ImageLmProgress::Checkpoint { step: state.step, path: weights_path.clone() });
+        }
+    }
+    if !weights_path.exists() {
+        save(&model, &adam, &state)?;
+    }
+    Ok(ImageLmSummary {
+        parameters: model.parameter_count(),
+        steps: state.step,
+        wall_s: state.wall_s,
+        data_sha256: state.data_sha256,
+        train_subpixels: train.len(),
+        validation_subpixels: val.len(),
+        train_log: state.train_log,
+        eval_log: state.eval_log,
+        weights_path,
+    })
+}

@@ -4,6 +4,7 @@ mod codes;
 mod compare;
 mod compress;
 mod decompress;
+mod image_bench;
 mod merge;
 mod models;
 mod output;
@@ -17,6 +18,7 @@ mod source_bench;
 mod sweep_progress;
 mod train;
 mod train_args;
+mod train_image;
 mod train_jscc;
 
 use clap::{Parser, Subcommand};

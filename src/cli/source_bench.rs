@@ -31,9 +31,18 @@ pub struct SourceBenchArgs {
     /// Threads come from RAYON_NUM_THREADS (one message group per thread).
     #[arg(long)]
     pub lm_batch: Option<usize>,
-    /// Folder for source_bench.csv.
+    /// Folder for source_bench.csv (image_bench.csv with --images).
     #[arg(long, default_value = "results/source-bench")]
     pub out: PathBuf,
+    /// Benchmark the image coders on the held-out photographs instead of the text coders.
+    #[arg(long)]
+    pub images: bool,
+    /// With --images: the image-LM weight file (default: the shipped one).
+    #[arg(long)]
+    pub image_lm: Option<PathBuf>,
+    /// With --images: also these PNG/JPEG files.
+    #[arg(long = "image")]
+    pub extra_images: Vec<PathBuf>,
 }
 
 fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
@@ -41,6 +50,13 @@ fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
 }
 
 pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
+    if a.images {
+        return super::image_bench::run(super::image_bench::ImageBenchArgs {
+            image_lm: a.image_lm,
+            extra: a.extra_images,
+            out: a.out,
+        });
+    }
     for c in &a.coders {
         if !KNOWN_CODERS.contains(&c.as_str()) {
             anyhow::bail!("unknown coder '{c}' (known: {})", KNOWN_CODERS.join(", "));

@@ -18,6 +18,8 @@ pub enum TrainCommand {
     SourceLm(SourceLmArgs),
     /// Train an ECCT decoder for a parity-check code.
     Ecct(EcctArgs),
+    /// Train the next-subpixel image LM (the `image-lm` coder) on the training photographs.
+    ImageLm(super::train_image::ImageLmArgs),
     /// Train the DeepSC JSCC baseline on a sentence file.
     Deepsc(super::train_jscc::JsccArgs),
     /// Train the Universal Transformer JSCC baseline.
@@ -108,6 +110,7 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
     match c {
         TrainCommand::SourceLm(a) => source_lm(a),
         TrainCommand::Ecct(a) => ecct(a),
+        TrainCommand::ImageLm(a) => super::train_image::run(a),
         TrainCommand::Deepsc(a) => super::train_jscc::run(super::train_jscc::JsccKind::DeepSc, a),
         TrainCommand::Ut(a) => super::train_jscc::run(super::train_jscc::JsccKind::Ut, a),
         TrainCommand::UtQuant(a) => super::train_jscc::run(super::train_jscc::JsccKind::UtQuant, a),

@@ -18,6 +18,9 @@ use std::path::Path;
 /// Format tag written by `neural::image_lm`.
 pub const FORMAT: &str = "lmsscc-image-lm-v1";
 
+/// The shipped weights (trained on the training photographs, see `source/models/README.md`).
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/image-lm.safetensors");
+
 /// Architecture, as stored in the weight file's `config` metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageLmConfig {
@@ -123,6 +126,11 @@ impl ImageLm {
             sha256: format!("{:x}", sha2::Sha256::digest(bytes)),
             training: md.get("training").cloned().unwrap_or_default(),
         })
+    }
+
+    /// The shipped model (no download).
+    pub fn embedded() -> Result<Self, SourceError> {
+        Self::from_bytes(EMBEDDED_MODEL, "embedded image-lm.safetensors")
     }
 
     /// Load a weight file.

@@ -6,8 +6,10 @@
 //! - [`context`], [`mixture`], [`lm`], [`coder`]: the learned coder: each subpixel's causal
 //!   context → a small MLP (trained by `neural::image_lm`) → a mixture of discretised logistics →
 //!   an integer frequency table → arithmetic code. [`container`] is the file `sim compress` writes.
-//! - [`classical`]: PNG (best effort), WebP lossless and zstd on raw pixels, the references.
+//! - [`classical`]: PNG (best effort), WebP lossless and zstd on raw pixels, the references;
+//!   [`bench`] measures them all (and JPEG-XL through `cjxl` when installed).
 
+pub mod bench;
 pub mod classical;
 pub mod coder;
 pub mod container;

@@ -178,6 +178,11 @@ pub fn photos_dir(verbose: bool) -> Result<PathBuf, SourceError> {
     fetch_bundle(&PHOTOS_BUNDLE, verbose)
 }
 
+/// The recorded SHA-256 of a photo's PNG file.
+pub fn photo_sha256(photo: &Photo) -> &'static str {
+    PHOTOS_BUNDLE.files.iter().find(|f| f.file_name == photo.file_name()).map_or("", |f| f.sha256)
+}
+
 /// Photos on one side of the split.
 pub fn photos(split: Split) -> impl Iterator<Item = &'static Photo> {
     PHOTOS.iter().filter(move |p| p.split == split)

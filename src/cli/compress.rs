@@ -1,7 +1,9 @@
-//! `sim compress FILE -o OUT [--coder small-lm|smollm2|huffman|zstd]`: lossless compression of any
-//! file. UTF-8 text is cut into lines (≤ 1 KiB) and each line is coded by the chosen source coder;
-//! other bytes (and `--coder zstd`) use zstd. The container records the coder, its length and a
-//! sha256 prefix of the original, checked by `sim decompress`. Output is written atomically.
+//! `sim compress FILE -o OUT [--coder auto|lm|small-lm|smollm2|huffman|zstd|image-lm]`: lossless
+//! compression of any file. Text goes through an LM (file mode by default); other bytes use zstd.
+//! PNG files (and, with `--coder image-lm`, JPEG files) are coded as images by the image LM: the
+//! pixels are kept exactly and `sim decompress` writes them as a PNG (the file's other chunks and
+//! its byte layout are not kept). Every container records its coder and a checksum of what it
+//! holds, checked by `sim decompress`. Output is written atomically.
 
 use std::path::PathBuf;
 
@@ -26,6 +28,8 @@ pub enum CoderChoice {
     Huffman,
     /// zstd level 19 on the whole file.
     Zstd,
+    /// The image LM on the pixels of a PNG or JPEG file (the default for PNG files under `auto`).
+    ImageLm,
 }
 
 impl CoderChoice {
@@ -35,7 +39,7 @@ impl CoderChoice {
             CoderChoice::SmallLm => Some("small-lm"),
             CoderChoice::Smollm2 => Some("smollm2-135m"),
             CoderChoice::Huffman => Some("huffman-word"),
-            CoderChoice::Zstd | CoderChoice::Auto | CoderChoice::Lm => None,
+            CoderChoice::Zstd | CoderChoice::Auto | CoderChoice::Lm | CoderChoice::ImageLm => None,
         }
     }
 }
@@ -65,6 +69,10 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     let output = Output::check(&a.input, &a.output)?;
     let data = std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
     let started = std::time::Instant::now();
+    let png_under_auto = matches!(a.coder, CoderChoice::Auto) && source::image::io::is_png(&data);
+    if matches!(a.coder, CoderChoice::ImageLm) || png_under_auto {
+        return compress_image(&a, &data, &output, started);
+    }
     let packed = match a.coder.container_name() {
         None if !matches!(a.coder, CoderChoice::Zstd) => {
             let coder = FileCoder::load(&a.model, !a.quiet)?;
@@ -99,6 +107,36 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
             packed.len(),
             8.0 * packed.len() as f64 / data.len().max(1) as f64,
             mode,
+            started.elapsed().as_secs_f64()
+        );
+        if output.is_stdout() {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// The image path: decode the PNG/JPEG, code its pixels with the shipped image LM.
+fn compress_image(a: &CompressArgs, data: &[u8], output: &Output, started: std::time::Instant) -> anyhow::Result<()> {
+    let image = source::image::io::decode_image(data).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?;
+    let model = source::image::lm::ImageLm::embedded()?;
+    let packed = source::image::container::compress_image(&image, &model)
+        .with_context(|| format!("compressing {}", a.input.display()))?;
+    output.write(&packed)?;
+    if !a.quiet {
+        let line = format!(
+            "{} -> {}: {}×{}×{} image, {} -> {} bytes ({:.3} bits/subpixel, image LM; pixels kept exactly, \
+             `sim decompress` writes a PNG) in {:.2} s",
+            a.input.display(),
+            output.name(),
+            image.width,
+            image.height,
+            image.channels,
+            data.len(),
+            packed.len(),
+            8.0 * packed.len() as f64 / image.subpixels().max(1) as f64,
             started.elapsed().as_secs_f64()
         );
         if output.is_stdout() {

@@ -1,5 +1,6 @@
 //! `sim decompress IN -o FILE`: restores a file written by `sim compress` (the container names its
-//! coder; length and sha256 prefix are checked; output is written atomically).
+//! coder; length and sha256 prefix are checked; output is written atomically). An image container
+//! gives back a PNG with the original's pixels.
 
 use std::path::PathBuf;
 
@@ -27,7 +28,12 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
     let output = Output::check(&a.input, &a.output)?;
     let started = std::time::Instant::now();
     let data = std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
-    let plain = if source::container::container_version(&data).ok() == Some(2) {
+    let plain = if source::image::container::is_image_container(&data) {
+        let model = source::image::lm::ImageLm::embedded()?;
+        let image = source::image::container::decompress_image(&data, &model)
+            .with_context(|| format!("decompressing {}", a.input.display()))?;
+        source::image::io::encode_png(&image, source::image::io::PngEffort::Default)?
+    } else if source::container::container_version(&data).ok() == Some(2) {
         let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);
         let plain = source::container::decompress_v2(
             &data,

@@ -62,7 +62,12 @@ pub fn run(a: ImageLmArgs) -> anyhow::Result<()> {
     let summary = train_image_lm(&cfg, &mut |p| match p {
         ImageLmProgress::Step { step, bits_per_subpixel, lr, subpixels_per_s, .. } => {
             let val = last_val.map(|v: f64| format!(", validation {v:.3}")).unwrap_or_default();
-            pb.step(step, format!("loss {bits_per_subpixel:.3} bits/subpixel, lr {lr:.2e}, {subpixels_per_s:.0} subpixels/s{val}"));
+            pb.step(
+                step,
+                format!(
+                    "loss {bits_per_subpixel:.3} bits/subpixel, lr {lr:.2e}, {subpixels_per_s:.0} subpixels/s{val}"
+                ),
+            );
         }
         ImageLmProgress::Eval { step, bits_per_subpixel } => {
             last_val = Some(bits_per_subpixel);

@@ -50,9 +50,7 @@ impl ImageLmConfig {
 
     pub fn validate(&self) -> std::result::Result<(), String> {
         if self.features != FEATURES || self.outputs != OUTPUTS {
-            return Err(format!(
-                "config {self:?}: this build's context has {FEATURES} features and {OUTPUTS} outputs"
-            ));
+            return Err(format!("config {self:?}: this build's context has {FEATURES} features and {OUTPUTS} outputs"));
         }
         if self.hidden == 0 || self.hidden > 4096 || self.layers == 0 || self.layers > 16 {
             return Err(format!("config {self:?}: 1 to 16 hidden layers of 1 to 4096 units"));
@@ -200,7 +198,12 @@ impl ImageLm {
 }
 
 /// Host-side batch → tensors: features `(N, FEATURES)`, base `(N)`, target `(N)`.
-pub fn batch_tensors(features: &[f32], base: &[f32], target: &[f32], device: &Device) -> Result<(Tensor, Tensor, Tensor)> {
+pub fn batch_tensors(
+    features: &[f32],
+    base: &[f32],
+    target: &[f32],
+    device: &Device,
+) -> Result<(Tensor, Tensor, Tensor)> {
     let n = base.len();
     Ok((
         Tensor::from_slice(features, (n, FEATURES), device)?,

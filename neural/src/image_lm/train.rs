@@ -45,6 +45,9 @@ pub struct ImageLmTrainConfig {
     pub seed: u64,
     /// Share of each photo's rows (the bottom ones) held out for validation.
     pub validation_fraction: f64,
+    /// Also train on each photo mirrored left–right, and on the luma of each colour photo as a grey
+    /// image (validation stays on the photos as they are).
+    pub augment: bool,
     pub checkpoint_every: u64,
     pub eval_every: u64,
     pub report_every: u64,
@@ -66,6 +69,7 @@ impl ImageLmTrainConfig {
             warmup: 100,
             seed: 11,
             validation_fraction: 0.1,
+            augment: true,
             checkpoint_every: 200,
             eval_every: 500,
             report_every: 20,
@@ -90,6 +94,7 @@ impl ImageLmTrainConfig {
         serde_json::json!({
             "model": self.model, "batch": self.batch, "lr": self.lr, "lr_min": self.lr_min,
             "warmup": self.warmup, "seed": self.seed, "validation_fraction": self.validation_fraction,
+            "augment": self.augment,
         })
         .to_string()
     }
@@ -99,10 +104,22 @@ impl ImageLmTrainConfig {
 #[derive(Debug, Clone)]
 pub enum ImageLmProgress {
     /// Mean training loss (bits per subpixel) since the last report.
-    Step { step: u64, total: u64, bits_per_subpixel: f64, lr: f64, subpixels_per_s: f64 },
+    Step {
+        step: u64,
+        total: u64,
+        bits_per_subpixel: f64,
+        lr: f64,
+        subpixels_per_s: f64,
+    },
     /// Validation bits per subpixel.
-    Eval { step: u64, bits_per_subpixel: f64 },
-    Checkpoint { step: u64, path: PathBuf },
+    Eval {
+        step: u64,
+        bits_per_subpixel: f64,
+    },
+    Checkpoint {
+        step: u64,
+        path: PathBuf,
+    },
 }
 
 /// One logged point.
@@ -161,7 +178,14 @@ impl Subpixels {
     }
 
     /// Appends the subpixels of rows `rows` of an image.
-    pub fn push_rows(&mut self, pixels: &[u8], width: usize, height: usize, channels: usize, rows: std::ops::Range<usize>) {
+    pub fn push_rows(
+        &mut self,
+        pixels: &[u8],
+        width: usize,
+        height: usize,
+        channels: usize,
+        rows: std::ops::Range<usize>,
+    ) {
         let causal = Causal::new(pixels, width, height, channels);
         let mut f = [0f32; FEATURES];
         for y in rows {
@@ -191,9 +215,22 @@ impl Subpixels {
     }
 }
 
-/// The training and validation subpixels of the training photos in `dir`, and a SHA-256 over
-/// the photos' names and pixels (the data identity a checkpoint records).
-pub fn training_data(dir: &Path, validation_fraction: f64) -> Result<(Subpixels, Subpixels, String)> {
+/// `pixels` (`width × height × channels`) mirrored left–right.
+fn mirrored(pixels: &[u8], width: usize, channels: usize) -> Vec<u8> {
+    pixels.chunks_exact(width * channels).flat_map(|row| row.chunks_exact(channels).rev().flatten().copied()).collect()
+}
+
+/// The luma of an RGB image, ITU-R BT.601 weights in integers: `(299 R + 587 G + 114 B + 500) / 1000`.
+fn luma(rgb: &[u8]) -> Vec<u8> {
+    rgb.chunks_exact(3)
+        .map(|p| ((299 * p[0] as u32 + 587 * p[1] as u32 + 114 * p[2] as u32 + 500) / 1000) as u8)
+        .collect()
+}
+
+/// The training and validation subpixels of the training photos in `dir` (with `augment`, also
+/// mirrored and luma versions of the training rows), and a SHA-256 over the photos' names and
+/// pixels (the data identity a checkpoint records).
+pub fn training_data(dir: &Path, validation_fraction: f64, augment: bool) -> Result<(Subpixels, Subpixels, String)> {
     let (mut train, mut val) = (Subpixels::default(), Subpixels::default());
     let mut hash = Sha256::new();
     for photo in photos(Split::Train) {
@@ -204,6 +241,14 @@ pub fn training_data(dir: &Path, validation_fraction: f64) -> Result<(Subpixels,
         let cut = h - ((h as f64 * validation_fraction).round() as usize).min(h - 1);
         train.push_rows(&image.pixels, w, h, c, 0..cut);
         val.push_rows(&image.pixels, w, h, c, cut..h);
+        if augment {
+            train.push_rows(&mirrored(&image.pixels, w, c), w, h, c, 0..cut);
+            if c == 3 {
+                let grey = luma(&image.pixels);
+                train.push_rows(&grey, w, h, 1, 0..cut);
+                train.push_rows(&mirrored(&grey, w, 1), w, h, 1, 0..cut);
+            }
+        }
     }
     Ok((train, val, format!("{:x}", hash.finalize())))
 }
@@ -233,7 +278,10 @@ fn step_indices(seed: u64, step: u64, batch: usize, len: usize) -> Vec<usize> {
 }
 
 /// Trains (or resumes) per `config`.
-pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<ImageLmSummary> {
+pub fn train_image_lm(
+    config: &ImageLmTrainConfig,
+    progress: &mut dyn FnMut(ImageLmProgress),
+) -> Result<ImageLmSummary> {
     config.model.validate().map_err(anyhow::Error::msg)?;
     if config.steps == 0 || config.batch == 0 || config.checkpoint_every == 0 {
         bail!("steps, batch and checkpoint interval must be positive");
@@ -246,7 +294,7 @@ pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(Imag
         Some(d) => d.clone(),
         None => photos_dir(false)?,
     };
-    let (train, val, data_sha) = training_data(&dir, config.validation_fraction)?;
+    let (train, val, data_sha) = training_data(&dir, config.validation_fraction, config.augment)?;
     std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
     let weights_path = config.out_dir.join(IMAGE_LM_WEIGHTS_FILE);
     let state_path = config.out_dir.join(STATE_FILE);
@@ -265,7 +313,11 @@ pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(Imag
             );
         }
         if state.data_sha256 != data_sha {
-            bail!("{}: checkpoint was trained on photos with sha256 {}, these have {data_sha}", state_path.display(), state.data_sha256);
+            bail!(
+                "{}: checkpoint was trained on photos with sha256 {}, these have {data_sha}",
+                state_path.display(),
+                state.data_sha256
+            );
         }
         let (model, _) = ImageLm::load(&weights_path, &device)?;
         let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
@@ -291,6 +343,7 @@ pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(Imag
             "data": "scikit-image 0.24.0 training photos",
             "data_sha256": state.data_sha256,
             "validation_fraction": config.validation_fraction,
+            "augment": config.augment,
             "steps": state.step,
             "planned_steps": config.steps,
             "batch": config.batch,
@@ -359,4 +412,56 @@ pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(Imag
         eval_log: state.eval_log,
         weights_path,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny(out: &Path, steps: u64) -> ImageLmTrainConfig {
+        ImageLmTrainConfig {
+            model: ImageLmConfig::tiny(),
+            steps,
+            batch: 256,
+            // A constant rate, so that a run cut in two plans the same schedule as one straight run.
+            lr: 3e-3,
+            lr_min: 3e-3,
+            warmup: 1,
+            checkpoint_every: 5,
+            eval_every: 1000,
+            report_every: 1,
+            augment: false,
+            ..ImageLmTrainConfig::photos(out)
+        }
+    }
+
+    #[test]
+    fn loss_falls_and_resume_continues_bit_for_bit() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mut losses = Vec::new();
+        let straight = train_image_lm(&tiny(&dir.path().join("a"), 30), &mut |p| {
+            if let ImageLmProgress::Step { bits_per_subpixel, .. } = p {
+                losses.push(bits_per_subpixel)
+            }
+        })?;
+        assert!(losses[0] > 6.0, "an untrained mixture costs several bits: {}", losses[0]);
+        assert!(*losses.last().unwrap() < losses[0] - 1.5, "loss did not fall: {losses:?}");
+        // 15 steps, then resume to 30: the same weights, byte for byte.
+        train_image_lm(&tiny(&dir.path().join("b"), 15), &mut |_| {})?;
+        let resumed =
+            train_image_lm(&ImageLmTrainConfig { resume: true, ..tiny(&dir.path().join("b"), 30) }, &mut |_| {})?;
+        assert_eq!(resumed.steps, 30);
+        let (a, _) = ImageLm::load(&straight.weights_path, &Device::Cpu)?;
+        let (b, _) = ImageLm::load(&resumed.weights_path, &Device::Cpu)?;
+        for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
+            assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
+        }
+        // Other settings are refused on resume.
+        let other = ImageLmTrainConfig { resume: true, seed: 99, ..tiny(&dir.path().join("b"), 40) };
+        let err = train_image_lm(&other, &mut |_| {}).unwrap_err().to_string();
+        assert!(err.contains("different settings"), "{err}");
+        // The coder reads what the trainer wrote.
+        source::image::lm::ImageLm::load(&straight.weights_path)?;
+        Ok(())
+    }
 }

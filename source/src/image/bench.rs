@@ -76,7 +76,8 @@ fn jpeg_xl(image: &Image, name: &str, work: &Path) -> Result<ImageBenchRow, Sour
         }
         Ok(())
     };
-    let (_, encode_s) = timed(|| run(Command::new("cjxl").arg(&png).arg(&jxl).args(["-d", "0", "-e", "9", "--quiet"])))?;
+    let (_, encode_s) =
+        timed(|| run(Command::new("cjxl").arg(&png).arg(&jxl).args(["-d", "0", "-e", "9", "--quiet"])))?;
     let (_, decode_s) = timed(|| run(Command::new("djxl").arg(&jxl).arg(&back).arg("--quiet")))?;
     let bytes = std::fs::metadata(&jxl).map_err(|e| SourceError::file(&jxl, e))?.len() as usize;
     let data = std::fs::read(&back).map_err(|e| SourceError::file(&back, e))?;
@@ -84,7 +85,14 @@ fn jpeg_xl(image: &Image, name: &str, work: &Path) -> Result<ImageBenchRow, Sour
     if decoded.pixels != image.pixels {
         return Err(mismatch(JPEG_XL, name));
     }
-    Ok(ImageBenchRow { image: name.into(), coder: JPEG_XL.into(), subpixels: image.subpixels(), bytes, encode_s, decode_s })
+    Ok(ImageBenchRow {
+        image: name.into(),
+        coder: JPEG_XL.into(),
+        subpixels: image.subpixels(),
+        bytes,
+        encode_s,
+        decode_s,
+    })
 }
 
 /// Every coder on one image (`model`: the image LM, if it is to run; `work`: scratch folder for

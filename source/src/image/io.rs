@@ -93,7 +93,14 @@ pub fn decode_png(data: &[u8]) -> Result<Image, String> {
     let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
     let (color, depth) = reader.output_color_type();
     if depth != png::BitDepth::Eight {
-        return Err(format!("{depth:?}-bit PNG: only 8-bit subpixels are supported"));
+        let bits = match depth {
+            png::BitDepth::Sixteen => 16,
+            png::BitDepth::Four => 4,
+            png::BitDepth::Two => 2,
+            png::BitDepth::One => 1,
+            png::BitDepth::Eight => 8,
+        };
+        return Err(format!("{bits}-bit PNG: only 8-bit subpixels are supported"));
     }
     let channels = match color {
         png::ColorType::Grayscale => 1,

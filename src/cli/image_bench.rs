@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use source::image::bench::{bench_image, jpeg_xl_available, mean_rows, rows_csv, ImageBenchRow, JPEG_XL};
-use source::image::io::load_image;
+use source::image::bench::bench_pixel_text;
+use source::image::io::{load_image, Image};
 use source::image::lm::ImageLm;
 use source::image::photos::{load_photo, photos, Split};
 
@@ -18,6 +19,21 @@ pub struct ImageBenchArgs {
     pub image_lm: Option<PathBuf>,
     pub extra: Vec<PathBuf>,
     pub out: PathBuf,
+    /// Side of the centre crops on which SmolLM2 codes pixels as text (0: not run).
+    pub llm_crop: u32,
+}
+
+/// The `side × side` window in the middle of `image`.
+fn centre_crop(image: &Image, side: u32) -> Image {
+    let (w, h) = (side.min(image.width), side.min(image.height));
+    let (x0, y0) = ((image.width - w) / 2, (image.height - h) / 2);
+    let ch = image.channels as usize;
+    let mut pixels = Vec::with_capacity((w * h) as usize * ch);
+    for y in y0..y0 + h {
+        let start = ((y * image.width + x0) as usize) * ch;
+        pixels.extend_from_slice(&image.pixels[start..start + w as usize * ch]);
+    }
+    Image::new(w, h, image.channels, pixels).expect("a crop of a valid image")
 }
 
 fn table(rows: &[ImageBenchRow]) -> String {
@@ -104,6 +120,20 @@ fn bench_all(a: &ImageBenchArgs, model: &ImageLm, work: &Path) -> anyhow::Result
         inputs.push(serde_json::json!({"name": name, "sha256": source::model_cache::sha256_file(path)?}));
     }
     print!("{}", table(&rows));
+    if a.llm_crop > 0 {
+        let coder = source::file_coder::FileCoder::load("smollm2-135m", true)?;
+        let mut crops = Vec::new();
+        for photo in photos(Split::HeldOut) {
+            let image = centre_crop(&load_photo(photo, false)?, a.llm_crop);
+            let name = format!("{}@{}", photo.name, a.llm_crop);
+            eprintln!("{name}: SmolLM2 on pixels as text ...");
+            crops.extend(bench_image(&image, &name, Some(model), Some(work))?);
+            crops.push(bench_pixel_text(&image, &name, &coder)?);
+        }
+        println!("\ncentre {0}×{0} crops (tiny images: the PNG/WebP/JPEG-XL headers weigh here)", a.llm_crop);
+        print!("{}", table(&crops));
+        rows.extend(crops);
+    }
     write_outputs(&a.out, &rows, model, inputs, started_unix)
 }
 

@@ -43,6 +43,10 @@ pub struct SourceBenchArgs {
     /// With --images: also these PNG/JPEG files.
     #[arg(long = "image")]
     pub extra_images: Vec<PathBuf>,
+    /// With --images: also code the centre N×N crop of each held-out photo with SmolLM2 over the
+    /// pixels written as text (the zero-shot P²-LLM representation; slow: ~1 min per 16×16 RGB crop).
+    #[arg(long, default_value_t = 0)]
+    pub llm_crop: u32,
 }
 
 fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
@@ -55,6 +59,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             image_lm: a.image_lm,
             extra: a.extra_images,
             out: a.out,
+            llm_crop: a.llm_crop,
         });
     }
     for c in &a.coders {

@@ -43,6 +43,52 @@ impl ImageBenchRow {
     }
 }
 
+/// Name of the zero-shot SmolLM2 row (pixels written as text).
+pub const PIXEL_TEXT: &str = "smollm2-pixel-text";
+
+/// The image as text, the zero-shot "next pixel in language space" representation of P²-LLM
+/// (Chen et al. 2025) without its fine-tuning: one line per image row, pixels separated by spaces,
+/// each pixel's subpixels in channel order (RGB) as decimal numbers joined by commas, e.g.
+/// `12,40,200 13,41,199\n`. SmolLM2's tokenizer splits digits, so every digit is one token.
+pub fn pixels_as_text(image: &Image) -> String {
+    let ch = image.channels as usize;
+    let mut s = String::with_capacity(image.pixels.len() * 4);
+    for row in image.pixels.chunks_exact(image.width as usize * ch) {
+        for (i, px) in row.chunks_exact(ch).enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            for (j, v) in px.iter().enumerate() {
+                if j > 0 {
+                    s.push(',');
+                }
+                s.push_str(&v.to_string());
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The subpixels of text written by [`pixels_as_text`] (`None` if it is not such text).
+pub fn text_to_pixels(text: &str) -> Option<Vec<u8>> {
+    text.split(['\n', ' ', ',']).filter(|t| !t.is_empty()).map(|t| t.parse::<u8>().ok()).collect()
+}
+
+/// The zero-shot LLM baseline on `image`: [`pixels_as_text`] compressed by `coder` in file mode
+/// (one lane, the LM on every token, container header included), decompressed and checked.
+pub fn bench_pixel_text(image: &Image, name: &str, coder: &crate::file_coder::FileCoder) -> Result<ImageBenchRow, SourceError> {
+    use crate::container::{compress_v2, decompress_v2, LaneChoice};
+    let text = pixels_as_text(image);
+    let (packed, encode_s) = timed(|| compress_v2(text.as_bytes(), Some(coder), LaneChoice::Lm, 1, &|_, _| {}))?;
+    let (back, decode_s) = timed(|| decompress_v2(&packed, |_| Ok(coder.clone()), &|_, _| {}))?;
+    let pixels = std::str::from_utf8(&back).ok().and_then(text_to_pixels);
+    if pixels.as_deref() != Some(&image.pixels[..]) {
+        return Err(mismatch(PIXEL_TEXT, name));
+    }
+    Ok(ImageBenchRow { image: name.into(), coder: PIXEL_TEXT.into(), subpixels: image.subpixels(), bytes: packed.len(), encode_s, decode_s })
+}
+
 /// Name of the JPEG-XL row.
 pub const JPEG_XL: &str = "jpeg-xl-lossless-e9";
 /// Name of the image-LM row.
@@ -183,4 +229,20 @@ pub fn rows_csv(rows: &[ImageBenchRow]) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixel_text_round_trips_and_reads_as_intended() {
+        let image = Image::new(2, 2, 3, vec![0, 1, 255, 10, 20, 30, 7, 8, 9, 100, 200, 250]).unwrap();
+        let text = pixels_as_text(&image);
+        assert_eq!(text, "0,1,255 10,20,30\n7,8,9 100,200,250\n");
+        assert_eq!(text_to_pixels(&text).unwrap(), image.pixels);
+        assert_eq!(text_to_pixels("1,2,256"), None);
+        let grey = Image::new(3, 1, 1, vec![5, 6, 7]).unwrap();
+        assert_eq!(pixels_as_text(&grey), "5 6 7\n");
+    }
 }

@@ -14,7 +14,7 @@
 //! (`T = 2^24`), made strictly increasing by `cum(v) ← max(cum(v), cum(v−1) + 1)`. Every level
 //! thus gets at least one count (a corrupted stream still decodes to *some* level) and the cost of
 //! that floor is at most 256/2^24 of the mass. Components whose logistic is saturated at an edge
-//! (`|x| > 40`, where `σ` is within 4·10⁻¹⁸ of 0 or 1) are not evaluated.
+//! (`|x| > 18`, where `σ` is within 1.5·10⁻⁸ of 0 or 1) are taken as 0 or 1 without an `exp`.
 
 use crate::quantize::{FrequencyTable, LM_TOTAL_BUDGET};
 
@@ -28,6 +28,23 @@ pub const MEAN_SCALE: f32 = 32.0;
 pub const MIN_LN_SCALE: f32 = -3.0;
 /// Subpixel levels.
 pub const LEVELS: usize = 256;
+
+/// Beyond `|x| > SATURATED` the logistic is taken as exactly 0 or 1 (`σ(−18) ≈ 1.5·10⁻⁸`, under a
+/// quarter of one count of the 2^24 total).
+const SATURATED: f64 = 18.0;
+
+/// `σ(x)`, saturated beyond ±[`SATURATED`]; the exponential in f32 (the table needs ~2^-24
+/// absolute precision, which f32 gives, at half the cost).
+#[inline]
+fn logistic(x: f64) -> f64 {
+    if x > SATURATED {
+        1.0
+    } else if x < -SATURATED {
+        0.0
+    } else {
+        1.0 / (1.0 + (-x as f32).exp() as f64)
+    }
+}
 
 /// The mixture of one subpixel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,26 +88,34 @@ impl Mixture {
     pub fn cdf(&self, edge: f64) -> f64 {
         let mut f = 0f64;
         for k in 0..COMPONENTS {
-            let x = (edge - self.mean[k]) * self.inv_scale[k];
-            f += self.weight[k]
-                * if x > 40.0 {
-                    1.0
-                } else if x < -40.0 {
-                    0.0
-                } else {
-                    1.0 / (1.0 + (-x).exp())
-                };
+            f += self.weight[k] * logistic((edge - self.mean[k]) * self.inv_scale[k]);
         }
         f
     }
 
     /// Cumulative counts `cum(0..=256)` of the frequency table (see the module docs).
     pub fn cumulative(&self) -> [u32; LEVELS + 1] {
+        // F at the inner edges v − ½, v = 1..255, summed over the components in index order (the
+        // same order as `cdf`, so the values are equal); a component only costs an `exp` on the
+        // edges where it is not saturated.
+        let mut f = [0f64; LEVELS];
+        for k in 0..COMPONENTS {
+            let (w, mean, inv) = (self.weight[k], self.mean[k], self.inv_scale[k]);
+            let reach = SATURATED / inv;
+            let first = ((mean - reach + 0.5).floor().max(1.0) as usize).min(LEVELS);
+            let last = ((mean + reach + 0.5).ceil().max(0.0) as usize).min(LEVELS - 1);
+            for (v, slot) in f.iter_mut().enumerate().skip(1) {
+                if v > last {
+                    *slot += w;
+                } else if v >= first {
+                    *slot += w * logistic((v as f64 - 0.5 - mean) * inv);
+                }
+            }
+        }
         let spread = (LM_TOTAL_BUDGET - LEVELS as u32) as f64;
         let mut cum = [0u32; LEVELS + 1];
         for v in 1..LEVELS {
-            let f = self.cdf(v as f64 - 0.5).clamp(0.0, 1.0);
-            let c = v as u32 + (f * spread) as u32;
+            let c = v as u32 + (f[v].clamp(0.0, 1.0) * spread) as u32;
             cum[v] = c.max(cum[v - 1] + 1);
         }
         cum[LEVELS] = LM_TOTAL_BUDGET;

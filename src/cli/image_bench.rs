@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use source::image::bench::{bench_image, jpeg_xl_available, mean_rows, rows_csv, ImageBenchRow, JPEG_XL};
 use source::image::bench::bench_pixel_text;
+use source::image::bench::{bench_image, jpeg_xl_available, mean_rows, rows_csv, ImageBenchRow, JPEG_XL};
 use source::image::io::{load_image, Image};
 use source::image::lm::ImageLm;
 use source::image::photos::{load_photo, photos, Split};

@@ -77,7 +77,11 @@ pub fn text_to_pixels(text: &str) -> Option<Vec<u8>> {
 
 /// The zero-shot LLM baseline on `image`: [`pixels_as_text`] compressed by `coder` in file mode
 /// (one lane, the LM on every token, container header included), decompressed and checked.
-pub fn bench_pixel_text(image: &Image, name: &str, coder: &crate::file_coder::FileCoder) -> Result<ImageBenchRow, SourceError> {
+pub fn bench_pixel_text(
+    image: &Image,
+    name: &str,
+    coder: &crate::file_coder::FileCoder,
+) -> Result<ImageBenchRow, SourceError> {
     use crate::container::{compress_v2, decompress_v2, LaneChoice};
     let text = pixels_as_text(image);
     let (packed, encode_s) = timed(|| compress_v2(text.as_bytes(), Some(coder), LaneChoice::Lm, 1, &|_, _| {}))?;
@@ -86,7 +90,14 @@ pub fn bench_pixel_text(image: &Image, name: &str, coder: &crate::file_coder::Fi
     if pixels.as_deref() != Some(&image.pixels[..]) {
         return Err(mismatch(PIXEL_TEXT, name));
     }
-    Ok(ImageBenchRow { image: name.into(), coder: PIXEL_TEXT.into(), subpixels: image.subpixels(), bytes: packed.len(), encode_s, decode_s })
+    Ok(ImageBenchRow {
+        image: name.into(),
+        coder: PIXEL_TEXT.into(),
+        subpixels: image.subpixels(),
+        bytes: packed.len(),
+        encode_s,
+        decode_s,
+    })
 }
 
 /// Name of the JPEG-XL row.

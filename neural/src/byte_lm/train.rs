@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::byte_lm::model::{build_batch, ByteLm, ByteLmConfig};
 use crate::core::adam::Adam;
 use crate::core::device::DeviceChoice;
-use crate::core::weights;
+use crate::core::trainer::{RunDir, WallClock};
 
 /// Everything that defines a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,8 +150,6 @@ pub struct LmSummary {
 }
 
 pub const LM_WEIGHTS_FILE: &str = "byte_lm.safetensors";
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// Training and validation messages of a sentence file.
 pub fn read_messages(path: &Path, validation: usize) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>, String)> {
@@ -244,33 +242,20 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
     }
     let device: Device = config.device.device()?;
     let (train, val, data_sha) = read_messages(&config.data, config.validation_sentences)?;
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(LM_WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
-    let adam_path = config.out_dir.join(ADAM_FILE);
+    let run = RunDir::create(&config.out_dir, LM_WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
 
-    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-        if state.trajectory != config.trajectory_key() {
-            bail!(
-                "{}: checkpoint was made with different settings ({}), requested {}",
-                state_path.display(),
-                state.trajectory,
-                config.trajectory_key()
-            );
-        }
+    let (model, mut adam, mut state) = if let Some(mut state) = run.resume_state::<RunState>(config.resume)? {
+        run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
         if state.data_sha256 != data_sha {
-            bail!(
-                "{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}",
-                state_path.display(),
+            return Err(run.refuse(format!(
+                "checkpoint was trained on data with sha256 {}, {} has {data_sha}",
                 state.data_sha256,
                 config.data.display()
-            );
+            )));
         }
         let (model, _) = ByteLm::load(&weights_path, &device)?;
-        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
+        let adam = run.load_adam(model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -301,13 +286,10 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
             "validation_bits_per_byte": state.eval_log.last().map(|p| p.value),
             "wall_s": state.wall_s,
         });
-        model.save(&weights_path, &training)?;
-        adam.save(&adam_path)?;
-        weights::write_json_atomic(&state_path, state)
+        run.save_checkpoint(|path| Ok(model.save(path, &training)?), adam, state)
     };
 
-    let started = Instant::now();
-    let wall_before = state.wall_s;
+    let clock = WallClock::resume_from(state.wall_s);
     let mut epoch_cache: Option<(u64, Vec<Vec<Vec<(usize, usize)>>>)> = None;
     let train_refs: Vec<&[u8]> = train.iter().map(Vec::as_slice).collect();
     let (mut window_nats, mut window_symbols, mut window_start) = (0f64, 0f64, Instant::now());
@@ -335,7 +317,7 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
         window_nats += nats;
         window_symbols += symbols;
         state.step += 1;
-        state.wall_s = wall_before + started.elapsed().as_secs_f64();
+        state.wall_s = clock.total_s();
         if state.step % config.report_every == 0 || state.step == config.steps {
             let bits = window_nats / std::f64::consts::LN_2 / window_symbols;
             state.train_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::adam::Adam;
 use crate::core::channel::{sigma_for_ebn0, Channel};
 use crate::core::device::DeviceChoice;
-use crate::core::weights;
+use crate::core::trainer::{RngState, RunDir};
 use crate::ecct::decoder::decode_inputs;
 use crate::ecct::model::{prepare_inputs, Dropout, Ecct, EcctConfig};
 use crate::ecct::weights::{load_model, save_model, ModelMeta};
@@ -170,29 +170,8 @@ struct RunState {
     epoch_losses: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct RngState {
-    seed: [u8; 32],
-    stream: u64,
-    word_pos: String,
-}
-
-impl RngState {
-    fn of(rng: &ChaCha8Rng) -> Self {
-        Self { seed: rng.get_seed(), stream: rng.get_stream(), word_pos: rng.get_word_pos().to_string() }
-    }
-    fn restore(&self) -> Result<ChaCha8Rng> {
-        let mut rng = ChaCha8Rng::from_seed(self.seed);
-        rng.set_stream(self.stream);
-        rng.set_word_pos(self.word_pos.parse::<u128>().context("rng word position")?);
-        Ok(rng)
-    }
-}
-
-/// File names inside the checkpoint directory.
+/// The weight file's name inside the checkpoint directory.
 pub const WEIGHTS_FILE: &str = "ecct.safetensors";
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// One training batch on the host: (|y|, ±1 syndrome, target "hard decision wrong").
 fn training_batch(
@@ -226,62 +205,57 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
     let device = config.device.device()?;
     let model_cfg =
         EcctConfig { heads: config.heads, ..EcctConfig::new(code.n(), code.m(), config.layers, config.dim) };
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
+    let run = RunDir::create(&config.out_dir, WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
 
-    let (model, mut adam, mut noise_rng, mut dropout_rng, mut epochs_done, mut steps_done, mut epoch_losses) = if config
-        .resume
-        && state_path.exists()
-    {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let state: RunState =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-        if state.code_fingerprint != code.fingerprint() {
-            bail!(
-                "{}: checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
-                state_path.display(),
-                state.code_fingerprint,
-                config.code_path.display(),
-                code.fingerprint()
-            );
-        }
-        if state.model != model_cfg {
-            bail!(
-                "{}: checkpoint model {:?} differs from requested {:?}",
-                state_path.display(),
-                state.model,
-                model_cfg
-            );
-        }
-        let (model, _meta) = load_model(&weights_path, &code, &device)?;
-        let adam = Adam::load(&config.out_dir.join(ADAM_FILE), model.named_parameters(), state.steps_done)?;
-        (
-            model,
-            adam,
-            state.noise_rng.restore()?,
-            state.dropout_rng.restore()?,
-            state.epochs_done,
-            state.steps_done,
-            state.epoch_losses,
-        )
-    } else {
-        let model = match &config.init {
-            Some(path) => {
-                let (model, _meta) = load_model(path, &code, &device)
-                    .with_context(|| format!("loading initial weights {}", path.display()))?;
-                if *model.config() != model_cfg {
-                    bail!("{}: weights are for {:?}, the run asks for {:?}", path.display(), model.config(), model_cfg);
-                }
-                model
+    let (model, mut adam, mut noise_rng, mut dropout_rng, mut epochs_done, mut steps_done, mut epoch_losses) =
+        if let Some(state) = run.resume_state::<RunState>(config.resume)? {
+            if state.code_fingerprint != code.fingerprint() {
+                return Err(run.refuse(format!(
+                    "checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
+                    state.code_fingerprint,
+                    config.code_path.display(),
+                    code.fingerprint()
+                )));
             }
-            None => Ecct::new(model_cfg, code.checks(), config.seed, &device)?,
+            if state.model != model_cfg {
+                return Err(
+                    run.refuse(format!("checkpoint model {:?} differs from requested {:?}", state.model, model_cfg))
+                );
+            }
+            let (model, _meta) = load_model(&weights_path, &code, &device)?;
+            let adam = run.load_adam(model.named_parameters(), state.steps_done)?;
+            (
+                model,
+                adam,
+                state.noise_rng.restore()?,
+                state.dropout_rng.restore()?,
+                state.epochs_done,
+                state.steps_done,
+                state.epoch_losses,
+            )
+        } else {
+            let model = match &config.init {
+                Some(path) => {
+                    let (model, _meta) = load_model(path, &code, &device)
+                        .with_context(|| format!("loading initial weights {}", path.display()))?;
+                    if *model.config() != model_cfg {
+                        bail!(
+                            "{}: weights are for {:?}, the run asks for {:?}",
+                            path.display(),
+                            model.config(),
+                            model_cfg
+                        );
+                    }
+                    model
+                }
+                None => Ecct::new(model_cfg, code.checks(), config.seed, &device)?,
+            };
+            let adam = Adam::new(model.named_parameters())?;
+            let noise_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
+            let dropout_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
+            (model, adam, noise_rng, dropout_rng, 0, 0, Vec::new())
         };
-        let adam = Adam::new(model.named_parameters())?;
-        let noise_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
-        let dropout_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
-        (model, adam, noise_rng, dropout_rng, 0, 0, Vec::new())
-    };
 
     let sigmas: Vec<f64> = config.train_ebn0_db.iter().map(|&e| sigma_for_ebn0(e, code.rate())).collect();
     let (b, n, m) = (config.batch_size, code.n(), code.m());
@@ -340,8 +314,6 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
             code_fingerprint: code.fingerprint(),
             trained_steps: steps_done,
         };
-        save_model(&weights_path, &model, &meta)?;
-        adam.save(&config.out_dir.join(ADAM_FILE))?;
         dropout_rng = dropout.rng.clone();
         let state = RunState {
             train: config.clone(),
@@ -353,7 +325,7 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
             dropout_rng: RngState::of(&dropout_rng),
             epoch_losses: epoch_losses.clone(),
         };
-        weights::write_json_atomic(&state_path, &state)?;
+        run.save_checkpoint(|path| Ok(save_model(path, &model, &meta)?), &adam, &state)?;
         progress(Progress::Epoch { epoch: epoch + 1, mean_loss, lr, wall_s: epoch_start.elapsed().as_secs_f64() });
     }
     let train_wall_s = start.elapsed().as_secs_f64();

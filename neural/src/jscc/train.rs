@@ -45,7 +45,9 @@ use crate::core::channel::Channel;
 use crate::core::cross_entropy::cross_entropy_rows;
 use crate::core::device::DeviceChoice;
 use crate::core::nn::Dropout;
-use crate::core::weights::{self, StoredDtype};
+use crate::core::trainer::run_dir::read_state;
+use crate::core::trainer::{RunDir, WallClock, STATE_FILE};
+use crate::core::weights::StoredDtype;
 use crate::jscc::channel::{effective_noise, sigma_for_snr_db};
 use crate::jscc::deepsc::{DeepSc, DeepScConfig};
 use crate::jscc::model::JsccModel;
@@ -285,8 +287,6 @@ pub struct DeepScSummary {
 
 pub const DEEPSC_WEIGHTS_FILE: &str = <DeepSc as JsccModel>::WEIGHTS_FILE;
 pub const UT_WEIGHTS_FILE: &str = <Ut as JsccModel>::WEIGHTS_FILE;
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// Sentences of a file as ids, with the count of unseen words.
 pub fn read_sentences(path: &Path, vocab: &WordVocab, limit: Option<usize>) -> Result<(Vec<Vec<u32>>, usize, String)> {
@@ -471,10 +471,8 @@ pub fn train_jscc<M: JsccModel>(
     let vocab = WordVocab::from_json_file(&config.vocab)?;
     let (train, unknown_words, data_sha) = read_sentences(&config.data, &vocab, None)?;
     let (val, _, _) = read_sentences(&config.validation, &vocab, Some(config.validation_sentences))?;
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(M::WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
-    let adam_path = config.out_dir.join(ADAM_FILE);
+    let run = RunDir::create(&config.out_dir, M::WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
     let model_config = config.model.unwrap_or_else(|| reference(vocab.len()));
     if M::config_vocab(&model_config) != vocab.len() {
         bail!(
@@ -485,25 +483,16 @@ pub fn train_jscc<M: JsccModel>(
         );
     }
 
-    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState<M::Config> =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-        if state.trajectory != config.trajectory_key() {
-            bail!(
-                "{}: checkpoint was made with different settings ({}), requested {}",
-                state_path.display(),
-                state.trajectory,
-                config.trajectory_key()
-            );
-        }
+    let (model, mut adam, mut state) = if let Some(mut state) =
+        run.resume_state::<RunState<M::Config>>(config.resume)?
+    {
+        run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
         if state.data_sha256 != data_sha {
-            bail!(
-                "{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}",
-                state_path.display(),
+            return Err(run.refuse(format!(
+                "checkpoint was trained on data with sha256 {}, {} has {data_sha}",
                 state.data_sha256,
                 config.data.display()
-            );
+            )));
         }
         let (model, saved_vocab, _) = M::load(&weights_path, &device)?;
         if *model.config() != model_config {
@@ -524,7 +513,7 @@ pub fn train_jscc<M: JsccModel>(
                 &vocab.fingerprint()[..12]
             );
         }
-        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
+        let adam = run.load_adam(model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -601,13 +590,10 @@ pub fn train_jscc<M: JsccModel>(
             "wall_s": state.wall_s,
             "init": state.init,
         });
-        model.save(&weights_path, &vocab, &training, StoredDtype::F32)?;
-        adam.save(&adam_path)?;
-        weights::write_json_atomic(&state_path, state)
+        run.save_checkpoint(|path| Ok(model.save(path, &vocab, &training, StoredDtype::F32)?), adam, state)
     };
 
-    let started = Instant::now();
-    let wall_before = state.wall_s;
+    let clock = WallClock::resume_from(state.wall_s);
     let per_epoch = train.len().div_ceil(config.batch_size) as u64;
     let mut epoch_cache: Option<(u64, Vec<Vec<usize>>)> = None;
     let (sigma_lo, sigma_hi) = (sigma_for_snr_db(config.snr_high_db), sigma_for_snr_db(config.snr_low_db));
@@ -644,7 +630,7 @@ pub fn train_jscc<M: JsccModel>(
         window_nats += nats;
         window_words += words;
         state.step += 1;
-        state.wall_s = wall_before + started.elapsed().as_secs_f64();
+        state.wall_s = clock.total_s();
         if state.step % config.report_every == 0 || state.step == config.steps {
             let mean = window_nats / window_words.max(1) as f64;
             state.train_log.push(LossPoint { step: state.step, loss: mean, wall_s: state.wall_s });
@@ -708,8 +694,7 @@ pub fn read_logs(out_dir: &Path) -> Result<RunLogs> {
         snr_high_db: f64,
     }
     let path = out_dir.join(STATE_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let logs: Logs = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", path.display()))?;
+    let logs: Logs = read_state(out_dir)?;
     let setting: Setting = serde_json::from_str(&logs.trajectory)
         .with_context(|| format!("{}: field `trajectory` lacks the channel or SNR range", path.display()))?;
     Ok(RunLogs {

@@ -392,3 +392,53 @@ pub fn evaluate(
 pub fn weights_in(out_dir: &Path) -> PathBuf {
     out_dir.join(WEIGHTS_FILE)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    /// A tiny run of `epochs` epochs on the (49, 24) LDPC code, at a constant learning rate so that
+    /// runs of different lengths share a schedule.
+    fn tiny(out_dir: &Path, epochs: usize) -> TrainConfig {
+        let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codes/matrices/LDPC_N49_K24.alist");
+        TrainConfig {
+            epochs,
+            steps_per_epoch: 5,
+            batch_size: 4,
+            heads: 2,
+            lr: 1e-3,
+            lr_min: 1e-3,
+            eval_ebn0_db: vec![4.0],
+            eval_min_frame_errors: 1,
+            eval_min_frames: 8,
+            eval_max_frames: 8,
+            eval_batch: 8,
+            ..TrainConfig::official(code, 1, 8, out_dir)
+        }
+    }
+
+    #[test]
+    fn resume_continues_bit_for_bit_and_refuses_another_model() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let straight = tiny(&dir.path().join("a"), 3);
+        let s = train(&straight, &mut |_| {})?;
+        assert_eq!((s.epochs, s.steps, s.epoch_losses.len()), (3, 15, 3));
+        train(&tiny(&dir.path().join("b"), 1), &mut |_| {})?;
+        let rest = TrainConfig { resume: true, ..tiny(&dir.path().join("b"), 3) };
+        let r = train(&rest, &mut |_| {})?;
+        assert_eq!((r.steps, r.epoch_losses.as_slice()), (15, &s.epoch_losses[1..]), "this invocation's epochs");
+        assert_eq!(r.eval, s.eval);
+        let code = LdpcCode::from_file(&straight.code_path)?;
+        let (a, _) = load_model(&weights_in(&straight.out_dir), &code, &Device::Cpu)?;
+        let (b, meta) = load_model(&weights_in(&rest.out_dir), &code, &Device::Cpu)?;
+        assert_eq!(meta.trained_steps, 15);
+        for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
+            assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
+        }
+        let wider = TrainConfig { resume: true, dim: 16, ..tiny(&dir.path().join("b"), 4) };
+        let err = train(&wider, &mut |_| {}).unwrap_err().to_string();
+        assert!(err.contains("state.json") && err.contains("differs from requested"), "{err}");
+        Ok(())
+    }
+}

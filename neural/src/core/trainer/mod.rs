@@ -6,5 +6,7 @@
 //!
 //! Training modules use this; inference modules never do.
 pub mod run_dir;
+pub mod train_loop;
 
 pub use run_dir::{RngState, RunDir, WallClock, ADAM_FILE, STATE_FILE};
+pub use train_loop::{train_loop, Due, LossWindow, TrainTask};

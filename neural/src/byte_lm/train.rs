@@ -246,13 +246,7 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
 
     let (model, adam, state) = if let Some(mut state) = run.resume_state::<RunState>(config.resume)? {
         run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
-        if state.data_sha256 != data_sha {
-            return Err(run.refuse(format!(
-                "checkpoint was trained on data with sha256 {}, {} has {data_sha}",
-                state.data_sha256,
-                config.data.display()
-            )));
-        }
+        run.check_data(&state.data_sha256, &config.data, &data_sha)?;
         let (model, _) = ByteLm::load(&weights_path, &device)?;
         let adam = run.load_adam(model.named_parameters(), state.step)?;
         state.config = config.clone();

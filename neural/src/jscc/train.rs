@@ -484,13 +484,7 @@ pub fn train_jscc<M: JsccModel>(
 
     let (model, mut adam, state) = if let Some(mut state) = run.resume_state::<RunState<M::Config>>(config.resume)? {
         run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
-        if state.data_sha256 != data_sha {
-            return Err(run.refuse(format!(
-                "checkpoint was trained on data with sha256 {}, {} has {data_sha}",
-                state.data_sha256,
-                config.data.display()
-            )));
-        }
+        run.check_data(&state.data_sha256, &config.data, &data_sha)?;
         let (model, saved_vocab, _) = M::load(&weights_path, &device)?;
         if *model.config() != model_config {
             bail!(

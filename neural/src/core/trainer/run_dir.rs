@@ -114,6 +114,17 @@ impl RunDir {
         anyhow!("{}: {reason}", self.state.display())
     }
 
+    /// Refuses to resume a run trained on other data (its file's sha256 differs from the saved one).
+    pub fn check_data(&self, saved_sha256: &str, data: &Path, sha256: &str) -> Result<()> {
+        if saved_sha256 == sha256 {
+            return Ok(());
+        }
+        Err(self.refuse(format!(
+            "checkpoint was trained on data with sha256 {saved_sha256}, {} has {sha256}",
+            data.display()
+        )))
+    }
+
     /// Refuses to resume when the saved trajectory key (a JSON object of the settings that define the
     /// trajectory) differs from the requested one; the error names the differing fields and shows
     /// both keys.

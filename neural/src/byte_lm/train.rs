@@ -12,6 +12,8 @@
 //!   validations). `resume` continues bit for bit (same machine and thread count).
 //! - Validation: bits per byte of the held-out messages, the end symbol's cost included (what
 //!   arithmetic coding them one by one costs, up to ~2 bits of termination per message).
+//! - The run folder and the step loop are the shared ones ([`crate::core::trainer`]); this file is the
+//!   byte-LM task (`LmTask`) and its setup.
 
 use std::path::{Path, PathBuf};
 

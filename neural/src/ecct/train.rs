@@ -11,6 +11,8 @@
 //!   continues from there bit for bit on the same device.
 //! - Evaluation: random codewords at the given Eb/N0 values, −ln(BER) over all n bits, stopping at a
 //!   frame-error count or a frame budget (the official test stops at 100 frame errors and ≥ 1e5 frames).
+//! - The run folder and the step loop are the shared ones ([`crate::core::trainer`]); this file is the
+//!   ECCT task (`EcctTask`) and its setup.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

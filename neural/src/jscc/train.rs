@@ -28,6 +28,8 @@
 //!   + vocabulary + training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step,
 //!   loss log, validations).
 //! - Validation: on held-out sentences, teacher-forced cross-entropy and word accuracy at fixed SNRs.
+//! - The run folder and the step loop are the shared ones ([`crate::core::trainer`]); this file is the
+//!   JSCC task (`JsccTask`, any [`JsccModel`]) and its setup.
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,8 @@
 //! What every trainer of the crate shares (ECCT, the byte LM, the JSCC models): the run folder,
-//! checkpoint and exact resume ([`run_dir`]) and the step loop ([`train_loop`]). A model is trained
-//! by plugging a task into them; the task keeps what defines its trajectory (data order, RNG
-//! streams, schedule, loss), so moving a trainer onto this changes no number it computes.
+//! checkpoint and exact resume ([`run_dir`]) and the step loop ([`train_loop`](mod@train_loop)).
+//! A model is trained by plugging a task into them; the task keeps what defines its trajectory
+//! (data order, RNG streams, schedule, loss), so moving a trainer onto this changes no number it
+//! computes.
 //!
 //! Plugging in a task (see `byte_lm/train.rs` for the smallest complete one):
 //!
@@ -16,7 +17,7 @@
 //!    step; without one, build the model from the seed and a fresh `Adam`.
 //! 3. A struct implementing [`TrainTask`]: `step` (one optimizer step, advance the state, say what is
 //!    due, [`Due::every`] for the usual cadence), `report`, `evaluate`, `checkpoint` (through
-//!    [`RunDir::save_checkpoint`]) with the task's own progress event type; then [`train_loop`] and
+//!    [`RunDir::save_checkpoint`]) with the task's own progress event type; then [`train_loop()`] and
 //!    a summary from the task's fields.
 //!
 //! Training modules use this; inference modules never do.

@@ -1,7 +1,8 @@
 //! Neural link components in candle, by domain.
 //!
 //! - [`core`]: what every model builds on: differentiable layers, parameter initialisation, the Adam
-//!   optimizer, cross-entropy, weight files, training channels, the training device.
+//!   optimizer, cross-entropy, weight files, training channels, the training device, and the one
+//!   trainer (run folder, exact resume, step loop) every model's training plugs into.
 //! - [`ecct`]: the ECCT decoder (Choukroun & Wolf 2022): model, weight files, inference, training.
 //! - [`jscc`]: the JSCC baselines DeepSC (Xie et al. 2021) and UT / UT-quant (Zhou et al. 2022):
 //!   models, shared pieces, word vocabulary, channel, training.

@@ -12,9 +12,10 @@
 //!   validations). `resume` continues bit for bit (same machine and thread count).
 //! - Validation: bits per byte of the held-out messages, the end symbol's cost included (what
 //!   arithmetic coding them one by one costs, up to ~2 bits of termination per message).
+//! - The run folder and the step loop are the shared ones ([`crate::core::trainer`]); this file is the
+//!   byte-LM task (`LmTask`) and its setup.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use candle_core::Device;
@@ -27,7 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::byte_lm::model::{build_batch, ByteLm, ByteLmConfig};
 use crate::core::adam::Adam;
 use crate::core::device::DeviceChoice;
-use crate::core::weights;
+use crate::core::trainer::{train_loop, Due, LossWindow, RunDir, TrainTask, WallClock};
 
 /// Everything that defines a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,8 +151,6 @@ pub struct LmSummary {
 }
 
 pub const LM_WEIGHTS_FILE: &str = "byte_lm.safetensors";
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// Training and validation messages of a sentence file.
 pub fn read_messages(path: &Path, validation: usize) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>, String)> {
@@ -244,33 +243,14 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
     }
     let device: Device = config.device.device()?;
     let (train, val, data_sha) = read_messages(&config.data, config.validation_sentences)?;
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(LM_WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
-    let adam_path = config.out_dir.join(ADAM_FILE);
+    let run = RunDir::create(&config.out_dir, LM_WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
 
-    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-        if state.trajectory != config.trajectory_key() {
-            bail!(
-                "{}: checkpoint was made with different settings ({}), requested {}",
-                state_path.display(),
-                state.trajectory,
-                config.trajectory_key()
-            );
-        }
-        if state.data_sha256 != data_sha {
-            bail!(
-                "{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}",
-                state_path.display(),
-                state.data_sha256,
-                config.data.display()
-            );
-        }
+    let (model, adam, state) = if let Some(mut state) = run.resume_state::<RunState>(config.resume)? {
+        run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
+        run.check_data(&state.data_sha256, &config.data, &data_sha)?;
         let (model, _) = ByteLm::load(&weights_path, &device)?;
-        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
+        let adam = run.load_adam(model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -288,7 +268,123 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
         (model, adam, state)
     };
 
-    let save = |model: &ByteLm, adam: &Adam, state: &RunState| -> Result<()> {
+    let train_refs: Vec<&[u8]> = train.iter().map(Vec::as_slice).collect();
+    let per_epoch = epoch_batches(&train, config, 0).len().max(1) as u64;
+    let mut task = LmTask {
+        config,
+        run,
+        device,
+        clock: WallClock::resume_from(state.wall_s),
+        model,
+        adam,
+        state,
+        train: &train,
+        train_refs,
+        val: &val,
+        per_epoch,
+        epoch_cache: None,
+        window: LossWindow::new(),
+        lr: config.lr_at(0),
+    };
+    train_loop(&mut task, progress)?;
+    let LmTask { model, state, .. } = task;
+    Ok(LmSummary {
+        parameters: model.parameter_count(),
+        steps: state.step,
+        wall_s: state.wall_s,
+        data_sha256: state.data_sha256,
+        train_log: state.train_log,
+        eval_log: state.eval_log,
+        weights_path,
+    })
+}
+
+/// The byte LM as a [`TrainTask`]: the data order is a pure function of (seed, step), so the run
+/// state needs no RNG position.
+struct LmTask<'a> {
+    config: &'a LmTrainConfig,
+    run: RunDir,
+    device: Device,
+    clock: WallClock,
+    model: ByteLm,
+    adam: Adam,
+    state: RunState,
+    train: &'a [Vec<u8>],
+    train_refs: Vec<&'a [u8]>,
+    val: &'a [Vec<u8>],
+    /// Steps per epoch (batches of epoch 0; later epochs may differ by a batch, hence the clamp).
+    per_epoch: u64,
+    /// The current epoch's batches.
+    epoch_cache: Option<(u64, EpochBatches)>,
+    /// Nats and symbols since the last report.
+    window: LossWindow,
+    /// Learning rate of the last step.
+    lr: f64,
+}
+
+type EpochBatches = Vec<Vec<Vec<(usize, usize)>>>;
+
+impl TrainTask for LmTask<'_> {
+    type Event = LmProgress;
+
+    fn finished(&self) -> bool {
+        self.state.step >= self.config.steps
+    }
+
+    fn step(&mut self) -> Result<Due> {
+        let config = self.config;
+        let step = self.state.step;
+        let epoch = step / self.per_epoch;
+        if self.epoch_cache.as_ref().map(|(e, _)| *e) != Some(epoch) {
+            self.epoch_cache = Some((epoch, epoch_batches(self.train, config, epoch)));
+        }
+        let batches = &self.epoch_cache.as_ref().expect("filled above").1;
+        let rows = &batches[((step % self.per_epoch) as usize).min(batches.len() - 1)];
+        let batch = build_batch(&self.train_refs, rows, batch_len(rows));
+        let (t, p, bias, tw) = batch.tensors(&self.device)?;
+        let symbols = batch.symbols();
+        let model = &self.model;
+        let nll = model.nll_sum(&model.forward(&t, &p, &bias)?, &tw)?;
+        let loss = (&nll / symbols)?;
+        let grads = loss.backward()?;
+        let lr = config.lr_at(step);
+        self.adam.step(model.named_parameters(), &grads, lr)?;
+        let nats = nll.to_scalar::<f32>()? as f64;
+        if !nats.is_finite() {
+            bail!("training diverged at step {step}: loss {nats}");
+        }
+        self.window.add(nats, symbols);
+        self.lr = lr;
+        self.state.step += 1;
+        self.state.wall_s = self.clock.total_s();
+        Ok(Due::every(self.state.step, config.steps, config.report_every, config.eval_every, config.checkpoint_every))
+    }
+
+    fn report(&mut self, progress: &mut dyn FnMut(LmProgress)) -> Result<()> {
+        let state = &mut self.state;
+        let bits = self.window.sum / std::f64::consts::LN_2 / self.window.units;
+        state.train_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
+        progress(LmProgress::Step {
+            step: state.step,
+            total: self.config.steps,
+            bits_per_symbol: bits,
+            lr: self.lr,
+            symbols_per_s: self.window.units_per_s(),
+        });
+        self.window = LossWindow::new();
+        Ok(())
+    }
+
+    fn evaluate(&mut self, progress: &mut dyn FnMut(LmProgress)) -> Result<()> {
+        let bpb = evaluate(&self.model, self.val, self.config.batch_rows)?;
+        let state = &mut self.state;
+        state.eval_log.push(LogPoint { step: state.step, value: bpb, wall_s: state.wall_s });
+        progress(LmProgress::Eval { step: state.step, bits_per_byte: bpb });
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, progress: &mut dyn FnMut(LmProgress)) -> Result<()> {
+        let (config, state) = (self.config, &self.state);
         let training = serde_json::json!({
             "data_file": config.data.file_name().map(|s| s.to_string_lossy().to_string()),
             "data_sha256": state.data_sha256,
@@ -301,75 +397,14 @@ pub fn train_lm(config: &LmTrainConfig, progress: &mut dyn FnMut(LmProgress)) ->
             "validation_bits_per_byte": state.eval_log.last().map(|p| p.value),
             "wall_s": state.wall_s,
         });
-        model.save(&weights_path, &training)?;
-        adam.save(&adam_path)?;
-        weights::write_json_atomic(&state_path, state)
-    };
+        self.run.save_checkpoint(|path| Ok(self.model.save(path, &training)?), &self.adam, state)?;
+        progress(LmProgress::Checkpoint { step: state.step, path: self.run.weights_path().to_path_buf() });
+        Ok(())
+    }
 
-    let started = Instant::now();
-    let wall_before = state.wall_s;
-    let mut epoch_cache: Option<(u64, Vec<Vec<Vec<(usize, usize)>>>)> = None;
-    let train_refs: Vec<&[u8]> = train.iter().map(Vec::as_slice).collect();
-    let (mut window_nats, mut window_symbols, mut window_start) = (0f64, 0f64, Instant::now());
-    let per_epoch = epoch_batches(&train, config, 0).len().max(1) as u64;
-    while state.step < config.steps {
-        let step = state.step;
-        let epoch = step / per_epoch;
-        if epoch_cache.as_ref().map(|(e, _)| *e) != Some(epoch) {
-            epoch_cache = Some((epoch, epoch_batches(&train, config, epoch)));
-        }
-        let batches = &epoch_cache.as_ref().expect("filled above").1;
-        let rows = &batches[((step % per_epoch) as usize).min(batches.len() - 1)];
-        let batch = build_batch(&train_refs, rows, batch_len(rows));
-        let (t, p, bias, tw) = batch.tensors(&device)?;
-        let symbols = batch.symbols();
-        let nll = model.nll_sum(&model.forward(&t, &p, &bias)?, &tw)?;
-        let loss = (&nll / symbols)?;
-        let grads = loss.backward()?;
-        let lr = config.lr_at(step);
-        adam.step(model.named_parameters(), &grads, lr)?;
-        let nats = nll.to_scalar::<f32>()? as f64;
-        if !nats.is_finite() {
-            bail!("training diverged at step {step}: loss {nats}");
-        }
-        window_nats += nats;
-        window_symbols += symbols;
-        state.step += 1;
-        state.wall_s = wall_before + started.elapsed().as_secs_f64();
-        if state.step % config.report_every == 0 || state.step == config.steps {
-            let bits = window_nats / std::f64::consts::LN_2 / window_symbols;
-            state.train_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
-            progress(LmProgress::Step {
-                step: state.step,
-                total: config.steps,
-                bits_per_symbol: bits,
-                lr,
-                symbols_per_s: window_symbols / window_start.elapsed().as_secs_f64().max(1e-9),
-            });
-            (window_nats, window_symbols, window_start) = (0.0, 0.0, Instant::now());
-        }
-        if state.step % config.eval_every == 0 || state.step == config.steps {
-            let bpb = evaluate(&model, &val, config.batch_rows)?;
-            state.eval_log.push(LogPoint { step: state.step, value: bpb, wall_s: state.wall_s });
-            progress(LmProgress::Eval { step: state.step, bits_per_byte: bpb });
-        }
-        if state.step % config.checkpoint_every == 0 || state.step == config.steps {
-            save(&model, &adam, &state)?;
-            progress(LmProgress::Checkpoint { step: state.step, path: weights_path.clone() });
-        }
+    fn run_dir(&self) -> &RunDir {
+        &self.run
     }
-    if !weights_path.exists() {
-        save(&model, &adam, &state)?;
-    }
-    Ok(LmSummary {
-        parameters: model.parameter_count(),
-        steps: state.step,
-        wall_s: state.wall_s,
-        data_sha256: state.data_sha256,
-        train_log: state.train_log,
-        eval_log: state.eval_log,
-        weights_path,
-    })
 }
 
 #[cfg(test)]

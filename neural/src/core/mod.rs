@@ -9,6 +9,7 @@
 //! - [`weights`]: safetensors weight files (f32/f16, metadata, format tag) for every model.
 //! - [`channel`]: the BPSK training channels (AWGN, Rayleigh) and LLR scaling.
 //! - [`device`]: where a trainer runs (CPU or CUDA).
+//! - [`trainer`]: what every trainer shares: run folder, checkpoints, exact resume.
 pub mod adam;
 pub mod channel;
 pub mod cross_entropy;
@@ -16,4 +17,5 @@ pub mod device;
 pub mod layers;
 pub mod nn;
 pub mod params;
+pub mod trainer;
 pub mod weights;

@@ -11,6 +11,8 @@
 //!   continues from there bit for bit on the same device.
 //! - Evaluation: random codewords at the given Eb/N0 values, −ln(BER) over all n bits, stopping at a
 //!   frame-error count or a frame budget (the official test stops at 100 frame errors and ≥ 1e5 frames).
+//! - The run folder and the step loop are the shared ones ([`crate::core::trainer`]); this file is the
+//!   ECCT task (`EcctTask`) and its setup.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::adam::Adam;
 use crate::core::channel::{sigma_for_ebn0, Channel};
 use crate::core::device::DeviceChoice;
-use crate::core::weights;
+use crate::core::trainer::{train_loop, Due, RngState, RunDir, TrainTask};
 use crate::ecct::decoder::decode_inputs;
 use crate::ecct::model::{prepare_inputs, Dropout, Ecct, EcctConfig};
 use crate::ecct::weights::{load_model, save_model, ModelMeta};
@@ -170,29 +172,8 @@ struct RunState {
     epoch_losses: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct RngState {
-    seed: [u8; 32],
-    stream: u64,
-    word_pos: String,
-}
-
-impl RngState {
-    fn of(rng: &ChaCha8Rng) -> Self {
-        Self { seed: rng.get_seed(), stream: rng.get_stream(), word_pos: rng.get_word_pos().to_string() }
-    }
-    fn restore(&self) -> Result<ChaCha8Rng> {
-        let mut rng = ChaCha8Rng::from_seed(self.seed);
-        rng.set_stream(self.stream);
-        rng.set_word_pos(self.word_pos.parse::<u128>().context("rng word position")?);
-        Ok(rng)
-    }
-}
-
-/// File names inside the checkpoint directory.
+/// The weight file's name inside the checkpoint directory.
 pub const WEIGHTS_FILE: &str = "ecct.safetensors";
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// One training batch on the host: (|y|, ±1 syndrome, target "hard decision wrong").
 fn training_batch(
@@ -226,36 +207,27 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
     let device = config.device.device()?;
     let model_cfg =
         EcctConfig { heads: config.heads, ..EcctConfig::new(code.n(), code.m(), config.layers, config.dim) };
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
+    let run = RunDir::create(&config.out_dir, WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
 
-    let (model, mut adam, mut noise_rng, mut dropout_rng, mut epochs_done, mut steps_done, mut epoch_losses) = if config
-        .resume
-        && state_path.exists()
+    let (model, adam, noise_rng, dropout_rng, epochs_done, steps_done, epoch_losses) = if let Some(state) =
+        run.resume_state::<RunState>(config.resume)?
     {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let state: RunState =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
         if state.code_fingerprint != code.fingerprint() {
-            bail!(
-                "{}: checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
-                state_path.display(),
+            return Err(run.refuse(format!(
+                "checkpoint was made for a code with fingerprint {:016x}, {} has {:016x}",
                 state.code_fingerprint,
                 config.code_path.display(),
                 code.fingerprint()
-            );
+            )));
         }
         if state.model != model_cfg {
-            bail!(
-                "{}: checkpoint model {:?} differs from requested {:?}",
-                state_path.display(),
-                state.model,
-                model_cfg
+            return Err(
+                run.refuse(format!("checkpoint model {:?} differs from requested {:?}", state.model, model_cfg))
             );
         }
         let (model, _meta) = load_model(&weights_path, &code, &device)?;
-        let adam = Adam::load(&config.out_dir.join(ADAM_FILE), model.named_parameters(), state.steps_done)?;
+        let adam = run.load_adam(model.named_parameters(), state.steps_done)?;
         (
             model,
             adam,
@@ -283,80 +255,34 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
         (model, adam, noise_rng, dropout_rng, 0, 0, Vec::new())
     };
 
-    let sigmas: Vec<f64> = config.train_ebn0_db.iter().map(|&e| sigma_for_ebn0(e, code.rate())).collect();
-    let (b, n, m) = (config.batch_size, code.n(), code.m());
-    let total_steps = (config.epochs * config.steps_per_epoch) as u64;
-    let report_every = 100u64;
-    let mut dropout = Dropout { p: config.attn_dropout, rng: dropout_rng.clone() };
+    let zero = Tensor::zeros((), candle_core::DType::F32, &device)?;
+    let mut task = EcctTask {
+        config,
+        code: &code,
+        run,
+        model_cfg,
+        sigmas: config.train_ebn0_db.iter().map(|&e| sigma_for_ebn0(e, code.rate())).collect(),
+        model,
+        adam,
+        noise_rng,
+        dropout: Dropout { p: config.attn_dropout, rng: dropout_rng },
+        epochs_done,
+        steps_done,
+        epoch_losses,
+        run_losses: Vec::new(),
+        epoch: epochs_done,
+        step_in_epoch: 0,
+        lr: config.lr_at_epoch(epochs_done),
+        epoch_start: Instant::now(),
+        epoch_sum: zero.clone(),
+        window_sum: zero,
+        window: 0,
+        device,
+    };
     let start = Instant::now();
-    let mut run_losses = Vec::new();
-    while epochs_done < config.epochs {
-        let epoch = epochs_done;
-        let lr = config.lr_at_epoch(epoch);
-        let epoch_start = Instant::now();
-        let mut epoch_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
-        let mut window_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
-        let mut window = 0u64;
-        for s in 0..config.steps_per_epoch {
-            let (mag, syn, wrong) = training_batch(&mut noise_rng, &code, config.channel, &sigmas, b);
-            let mag = Tensor::from_vec(mag, (b, n), &device)?;
-            let syn = Tensor::from_vec(syn, (b, m), &device)?;
-            let wrong = Tensor::from_vec(wrong, (b, n), &device)?;
-            let z = model.forward(&mag, &syn, Some(&mut dropout))?;
-            let loss = model.loss(&z, &wrong)?;
-            let grads = loss.backward()?;
-            adam.step(model.named_parameters(), &grads, lr)?;
-            let loss = loss.detach();
-            epoch_sum = (epoch_sum + &loss)?;
-            window_sum = (window_sum + &loss)?;
-            window += 1;
-            steps_done += 1;
-            if steps_done % report_every == 0 || s + 1 == config.steps_per_epoch {
-                let mean = window_sum.to_scalar::<f32>()? as f64 / window as f64;
-                if !mean.is_finite() {
-                    bail!("training diverged at step {steps_done}: loss {mean}");
-                }
-                progress(Progress::Step {
-                    epoch: epoch + 1,
-                    epochs: config.epochs,
-                    step: steps_done,
-                    total_steps,
-                    loss: mean,
-                    lr,
-                });
-                window_sum = Tensor::zeros((), candle_core::DType::F32, &device)?;
-                window = 0;
-            }
-        }
-        let mean_loss = epoch_sum.to_scalar::<f32>()? as f64 / config.steps_per_epoch as f64;
-        epochs_done += 1;
-        epoch_losses.push(mean_loss);
-        run_losses.push(mean_loss);
-        // Checkpoint: weights, optimizer moments, then the state that points at them.
-        let meta = ModelMeta {
-            config: model_cfg,
-            channel: config.channel,
-            code_name: code.name().to_string(),
-            code_fingerprint: code.fingerprint(),
-            trained_steps: steps_done,
-        };
-        save_model(&weights_path, &model, &meta)?;
-        adam.save(&config.out_dir.join(ADAM_FILE))?;
-        dropout_rng = dropout.rng.clone();
-        let state = RunState {
-            train: config.clone(),
-            model: model_cfg,
-            code_fingerprint: code.fingerprint(),
-            epochs_done,
-            steps_done,
-            noise_rng: RngState::of(&noise_rng),
-            dropout_rng: RngState::of(&dropout_rng),
-            epoch_losses: epoch_losses.clone(),
-        };
-        weights::write_json_atomic(&state_path, &state)?;
-        progress(Progress::Epoch { epoch: epoch + 1, mean_loss, lr, wall_s: epoch_start.elapsed().as_secs_f64() });
-    }
+    train_loop(&mut task, progress)?;
     let train_wall_s = start.elapsed().as_secs_f64();
+    let EcctTask { model, epochs_done, steps_done, run_losses, .. } = task;
 
     let mut eval_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(3));
     let eval = evaluate(&model, &code, config, &mut eval_rng, progress)?;
@@ -374,6 +300,141 @@ pub fn train(config: &TrainConfig, progress: &mut dyn FnMut(Progress)) -> Result
         eval,
         weights_path,
     })
+}
+
+/// Steps between two loss reports (one is also made at the end of each epoch).
+const REPORT_EVERY: u64 = 100;
+
+/// ECCT as a [`TrainTask`]: epochs of `steps_per_epoch` steps at the epoch's learning rate, a
+/// checkpoint after each epoch; two ChaCha streams (noise, attention dropout) whose positions the run
+/// state saves. Evaluation is not part of the loop: it runs once, after training ([`train`]).
+struct EcctTask<'a> {
+    config: &'a TrainConfig,
+    code: &'a LdpcCode,
+    run: RunDir,
+    device: candle_core::Device,
+    model_cfg: EcctConfig,
+    /// Noise standard deviations of the training Eb/N0 values.
+    sigmas: Vec<f64>,
+    model: Ecct,
+    adam: Adam,
+    noise_rng: ChaCha8Rng,
+    dropout: Dropout,
+    epochs_done: usize,
+    steps_done: u64,
+    /// Mean loss of every epoch of the run, and of those of this invocation.
+    epoch_losses: Vec<f64>,
+    run_losses: Vec<f64>,
+    /// The epoch of the last step (0-based), its step count so far, learning rate and start.
+    epoch: usize,
+    step_in_epoch: usize,
+    lr: f64,
+    epoch_start: Instant,
+    /// Losses summed on the device (no synchronisation per step): over the epoch and since the last
+    /// report.
+    epoch_sum: Tensor,
+    window_sum: Tensor,
+    window: u64,
+}
+
+impl TrainTask for EcctTask<'_> {
+    type Event = Progress;
+
+    fn finished(&self) -> bool {
+        self.epochs_done >= self.config.epochs
+    }
+
+    fn step(&mut self) -> Result<Due> {
+        let config = self.config;
+        let (b, n, m) = (config.batch_size, self.code.n(), self.code.m());
+        if self.step_in_epoch == 0 {
+            self.epoch = self.epochs_done;
+            self.lr = config.lr_at_epoch(self.epoch);
+            self.epoch_start = Instant::now();
+            self.epoch_sum = Tensor::zeros((), candle_core::DType::F32, &self.device)?;
+            self.window_sum = Tensor::zeros((), candle_core::DType::F32, &self.device)?;
+            self.window = 0;
+        }
+        let (mag, syn, wrong) = training_batch(&mut self.noise_rng, self.code, config.channel, &self.sigmas, b);
+        let mag = Tensor::from_vec(mag, (b, n), &self.device)?;
+        let syn = Tensor::from_vec(syn, (b, m), &self.device)?;
+        let wrong = Tensor::from_vec(wrong, (b, n), &self.device)?;
+        let z = self.model.forward(&mag, &syn, Some(&mut self.dropout))?;
+        let loss = self.model.loss(&z, &wrong)?;
+        let grads = loss.backward()?;
+        self.adam.step(self.model.named_parameters(), &grads, self.lr)?;
+        let loss = loss.detach();
+        self.epoch_sum = (&self.epoch_sum + &loss)?;
+        self.window_sum = (&self.window_sum + &loss)?;
+        self.window += 1;
+        self.steps_done += 1;
+        self.step_in_epoch += 1;
+        let epoch_end = self.step_in_epoch == config.steps_per_epoch;
+        if epoch_end {
+            let mean_loss = self.epoch_sum.to_scalar::<f32>()? as f64 / config.steps_per_epoch as f64;
+            self.epochs_done += 1;
+            self.epoch_losses.push(mean_loss);
+            self.run_losses.push(mean_loss);
+            self.step_in_epoch = 0;
+        }
+        Ok(Due { report: self.steps_done % REPORT_EVERY == 0 || epoch_end, eval: false, checkpoint: epoch_end })
+    }
+
+    fn report(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        let mean = self.window_sum.to_scalar::<f32>()? as f64 / self.window as f64;
+        if !mean.is_finite() {
+            bail!("training diverged at step {}: loss {mean}", self.steps_done);
+        }
+        progress(Progress::Step {
+            epoch: self.epoch + 1,
+            epochs: self.config.epochs,
+            step: self.steps_done,
+            total_steps: (self.config.epochs * self.config.steps_per_epoch) as u64,
+            loss: mean,
+            lr: self.lr,
+        });
+        self.window_sum = Tensor::zeros((), candle_core::DType::F32, &self.device)?;
+        self.window = 0;
+        Ok(())
+    }
+
+    fn evaluate(&mut self, _progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        Ok(())
+    }
+
+    /// Saves the epoch just finished (checkpoints fall on epoch ends only).
+    fn checkpoint(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        let (config, code) = (self.config, self.code);
+        let meta = ModelMeta {
+            config: self.model_cfg,
+            channel: config.channel,
+            code_name: code.name().to_string(),
+            code_fingerprint: code.fingerprint(),
+            trained_steps: self.steps_done,
+        };
+        let state = RunState {
+            train: config.clone(),
+            model: self.model_cfg,
+            code_fingerprint: code.fingerprint(),
+            epochs_done: self.epochs_done,
+            steps_done: self.steps_done,
+            noise_rng: RngState::of(&self.noise_rng),
+            dropout_rng: RngState::of(&self.dropout.rng),
+            epoch_losses: self.epoch_losses.clone(),
+        };
+        self.run.save_checkpoint(|path| Ok(save_model(path, &self.model, &meta)?), &self.adam, &state)?;
+        progress(Progress::Epoch {
+            epoch: self.epoch + 1,
+            mean_loss: self.epoch_losses.last().copied().unwrap_or(f64::NAN),
+            lr: self.lr,
+            wall_s: self.epoch_start.elapsed().as_secs_f64(),
+        });
+        Ok(())
+    }
+
+    fn run_dir(&self) -> &RunDir {
+        &self.run
+    }
 }
 
 /// BER on random codewords at each of `config.eval_ebn0_db`.
@@ -419,4 +480,54 @@ pub fn evaluate(
 /// Path of the checkpoint weights inside `out_dir`.
 pub fn weights_in(out_dir: &Path) -> PathBuf {
     out_dir.join(WEIGHTS_FILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    /// A tiny run of `epochs` epochs on the (49, 24) LDPC code, at a constant learning rate so that
+    /// runs of different lengths share a schedule.
+    fn tiny(out_dir: &Path, epochs: usize) -> TrainConfig {
+        let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codes/matrices/LDPC_N49_K24.alist");
+        TrainConfig {
+            epochs,
+            steps_per_epoch: 5,
+            batch_size: 4,
+            heads: 2,
+            lr: 1e-3,
+            lr_min: 1e-3,
+            eval_ebn0_db: vec![4.0],
+            eval_min_frame_errors: 1,
+            eval_min_frames: 8,
+            eval_max_frames: 8,
+            eval_batch: 8,
+            ..TrainConfig::official(code, 1, 8, out_dir)
+        }
+    }
+
+    #[test]
+    fn resume_continues_bit_for_bit_and_refuses_another_model() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let straight = tiny(&dir.path().join("a"), 3);
+        let s = train(&straight, &mut |_| {})?;
+        assert_eq!((s.epochs, s.steps, s.epoch_losses.len()), (3, 15, 3));
+        train(&tiny(&dir.path().join("b"), 1), &mut |_| {})?;
+        let rest = TrainConfig { resume: true, ..tiny(&dir.path().join("b"), 3) };
+        let r = train(&rest, &mut |_| {})?;
+        assert_eq!((r.steps, r.epoch_losses.as_slice()), (15, &s.epoch_losses[1..]), "this invocation's epochs");
+        assert_eq!(r.eval, s.eval);
+        let code = LdpcCode::from_file(&straight.code_path)?;
+        let (a, _) = load_model(&weights_in(&straight.out_dir), &code, &Device::Cpu)?;
+        let (b, meta) = load_model(&weights_in(&rest.out_dir), &code, &Device::Cpu)?;
+        assert_eq!(meta.trained_steps, 15);
+        for ((n, x), (_, y)) in a.named_parameters().iter().zip(b.named_parameters()) {
+            assert_eq!(x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, "{n} differs");
+        }
+        let wider = TrainConfig { resume: true, dim: 16, ..tiny(&dir.path().join("b"), 4) };
+        let err = train(&wider, &mut |_| {}).unwrap_err().to_string();
+        assert!(err.contains("state.json") && err.contains("differs from requested"), "{err}");
+        Ok(())
+    }
 }

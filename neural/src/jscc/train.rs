@@ -28,9 +28,10 @@
 //!   + vocabulary + training metadata, the file `sim` loads), `adam.safetensors`, `state.json` (step,
 //!   loss log, validations).
 //! - Validation: on held-out sentences, teacher-forced cross-entropy and word accuracy at fixed SNRs.
+//! - The run folder and the step loop are the shared ones ([`crate::core::trainer`]); this file is the
+//!   JSCC task (`JsccTask`, any [`JsccModel`]) and its setup.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
@@ -45,7 +46,9 @@ use crate::core::channel::Channel;
 use crate::core::cross_entropy::cross_entropy_rows;
 use crate::core::device::DeviceChoice;
 use crate::core::nn::Dropout;
-use crate::core::weights::{self, StoredDtype};
+use crate::core::trainer::run_dir::read_state;
+use crate::core::trainer::{train_loop, Due, LossWindow, RunDir, TrainTask, WallClock, STATE_FILE};
+use crate::core::weights::StoredDtype;
 use crate::jscc::channel::{effective_noise, sigma_for_snr_db};
 use crate::jscc::deepsc::{DeepSc, DeepScConfig};
 use crate::jscc::model::JsccModel;
@@ -285,8 +288,6 @@ pub struct DeepScSummary {
 
 pub const DEEPSC_WEIGHTS_FILE: &str = <DeepSc as JsccModel>::WEIGHTS_FILE;
 pub const UT_WEIGHTS_FILE: &str = <Ut as JsccModel>::WEIGHTS_FILE;
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// Sentences of a file as ids, with the count of unseen words.
 pub fn read_sentences(path: &Path, vocab: &WordVocab, limit: Option<usize>) -> Result<(Vec<Vec<u32>>, usize, String)> {
@@ -471,10 +472,8 @@ pub fn train_jscc<M: JsccModel>(
     let vocab = WordVocab::from_json_file(&config.vocab)?;
     let (train, unknown_words, data_sha) = read_sentences(&config.data, &vocab, None)?;
     let (val, _, _) = read_sentences(&config.validation, &vocab, Some(config.validation_sentences))?;
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(M::WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
-    let adam_path = config.out_dir.join(ADAM_FILE);
+    let run = RunDir::create(&config.out_dir, M::WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
     let model_config = config.model.unwrap_or_else(|| reference(vocab.len()));
     if M::config_vocab(&model_config) != vocab.len() {
         bail!(
@@ -485,26 +484,9 @@ pub fn train_jscc<M: JsccModel>(
         );
     }
 
-    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState<M::Config> =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-        if state.trajectory != config.trajectory_key() {
-            bail!(
-                "{}: checkpoint was made with different settings ({}), requested {}",
-                state_path.display(),
-                state.trajectory,
-                config.trajectory_key()
-            );
-        }
-        if state.data_sha256 != data_sha {
-            bail!(
-                "{}: checkpoint was trained on data with sha256 {}, {} has {data_sha}",
-                state_path.display(),
-                state.data_sha256,
-                config.data.display()
-            );
-        }
+    let (model, mut adam, state) = if let Some(mut state) = run.resume_state::<RunState<M::Config>>(config.resume)? {
+        run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
+        run.check_data(&state.data_sha256, &config.data, &data_sha)?;
         let (model, saved_vocab, _) = M::load(&weights_path, &device)?;
         if *model.config() != model_config {
             bail!(
@@ -524,7 +506,7 @@ pub fn train_jscc<M: JsccModel>(
                 &vocab.fingerprint()[..12]
             );
         }
-        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
+        let adam = run.load_adam(model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -588,7 +570,132 @@ pub fn train_jscc<M: JsccModel>(
     adam.beta2 = M::ADAM_BETA2;
     adam.weight_decay = config.weight_decay;
 
-    let save = |model: &M, adam: &Adam, state: &RunState<M::Config>| -> Result<()> {
+    let per_epoch = train.len().div_ceil(config.batch_size) as u64;
+    let mut task = JsccTask {
+        config,
+        run,
+        clock: WallClock::resume_from(state.wall_s),
+        model,
+        adam,
+        state,
+        vocab: &vocab,
+        train: &train,
+        val: &val,
+        per_epoch,
+        epoch_cache: None,
+        sigma_range: (sigma_for_snr_db(config.snr_high_db), sigma_for_snr_db(config.snr_low_db)),
+        window: LossWindow::new(),
+        lr: config.lr_at(0),
+    };
+    train_loop(&mut task, progress)?;
+    let JsccTask { model, state, .. } = task;
+    Ok(DeepScSummary {
+        parameters: model.parameter_count(),
+        steps: state.step,
+        wall_s: state.wall_s,
+        sentences: train.len(),
+        unknown_words,
+        train_log: state.train_log,
+        eval_log: state.eval_log,
+        weights_path,
+    })
+}
+
+/// A JSCC model as a [`TrainTask`]: the data order is a pure function of (seed, step), and each
+/// step's noise level, noise and dropout come from a stream seeded with (seed, step), so the run
+/// state needs no RNG position. Validation runs at every SNR of `eval_snrs_db`.
+struct JsccTask<'a, M: JsccModel> {
+    config: &'a JsccTrainConfig<M::Config>,
+    run: RunDir,
+    clock: WallClock,
+    model: M,
+    adam: Adam,
+    state: RunState<M::Config>,
+    vocab: &'a WordVocab,
+    train: &'a [Vec<u32>],
+    val: &'a [Vec<u32>],
+    per_epoch: u64,
+    /// The current epoch's batches.
+    epoch_cache: Option<(u64, Vec<Vec<usize>>)>,
+    /// Noise standard deviations at the high and the low training SNR.
+    sigma_range: (f64, f64),
+    /// Nats and words since the last report.
+    window: LossWindow,
+    /// Learning rate of the last step.
+    lr: f64,
+}
+
+impl<M: JsccModel> TrainTask for JsccTask<'_, M> {
+    type Event = DeepScProgress;
+
+    fn finished(&self) -> bool {
+        self.state.step >= self.config.steps
+    }
+
+    fn step(&mut self) -> Result<Due> {
+        let config = self.config;
+        let step = self.state.step;
+        let epoch = step / self.per_epoch;
+        if self.epoch_cache.as_ref().map(|(e, _)| *e) != Some(epoch) {
+            self.epoch_cache = Some((epoch, epoch_batches(self.train, config.batch_size, config.seed, epoch)));
+        }
+        let batches = &self.epoch_cache.as_ref().expect("filled above").1;
+        let rows = &batches[((step % self.per_epoch) as usize).min(batches.len() - 1)];
+        let refs: Vec<&[u32]> = rows.iter().map(|&i| self.train[i].as_slice()).collect();
+        let mut rng = step_rng(config.seed, step);
+        let (sigma_lo, sigma_hi) = self.sigma_range;
+        let sigma = if sigma_hi > sigma_lo { rng.random_range(sigma_lo..sigma_hi) } else { sigma_lo };
+        let mut dropout = Dropout { p: config.dropout, rng: ChaCha8Rng::seed_from_u64(rng.random()) };
+        // Drawn only when on, so the stream of a run without it is unchanged.
+        let mut word_rng = (config.word_dropout > 0.0).then(|| ChaCha8Rng::seed_from_u64(rng.random()));
+        let word_dropout = word_rng.as_mut().map(|r| (config.word_dropout, r));
+        let (nll, penalty, _, words) =
+            forward_loss(&self.model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), word_dropout, false)?;
+        let loss = (&nll / words.max(1) as f64)?;
+        let loss = match penalty {
+            Some(p) => (loss + p)?,
+            None => loss,
+        };
+        let grads = loss.backward()?;
+        let lr = config.lr_at(step);
+        self.adam.step(self.model.named_parameters(), &grads, lr)?;
+        let nats = nll.to_scalar::<f32>()? as f64;
+        if !nats.is_finite() {
+            bail!("training diverged at step {step}: loss {nats}");
+        }
+        self.window.add(nats, words as f64);
+        self.lr = lr;
+        self.state.step += 1;
+        self.state.wall_s = self.clock.total_s();
+        Ok(Due::every(self.state.step, config.steps, config.report_every, config.eval_every, config.checkpoint_every))
+    }
+
+    fn report(&mut self, progress: &mut dyn FnMut(DeepScProgress)) -> Result<()> {
+        let state = &mut self.state;
+        let mean = self.window.sum / self.window.units.max(1.0);
+        state.train_log.push(LossPoint { step: state.step, loss: mean, wall_s: state.wall_s });
+        progress(DeepScProgress::Step {
+            step: state.step,
+            total: self.config.steps,
+            loss: mean,
+            lr: self.lr,
+            words_per_s: self.window.units_per_s(),
+        });
+        self.window = LossWindow::new();
+        Ok(())
+    }
+
+    fn evaluate(&mut self, progress: &mut dyn FnMut(DeepScProgress)) -> Result<()> {
+        let config = self.config;
+        let points = evaluate(&self.model, self.val, config.channel, &config.eval_snrs_db, config.batch_size)?;
+        let state = &mut self.state;
+        state.eval_log.push(EvalPoint { step: state.step, wall_s: state.wall_s, points: points.clone() });
+        progress(DeepScProgress::Eval { step: state.step, points });
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, progress: &mut dyn FnMut(DeepScProgress)) -> Result<()> {
+        let (config, state) = (self.config, &self.state);
         let training = serde_json::json!({
             "data_file": config.data.file_name().map(|s| s.to_string_lossy().to_string()),
             "data_sha256": state.data_sha256,
@@ -601,85 +708,19 @@ pub fn train_jscc<M: JsccModel>(
             "wall_s": state.wall_s,
             "init": state.init,
         });
-        model.save(&weights_path, &vocab, &training, StoredDtype::F32)?;
-        adam.save(&adam_path)?;
-        weights::write_json_atomic(&state_path, state)
-    };
+        let (model, vocab) = (&self.model, self.vocab);
+        self.run.save_checkpoint(
+            |path| Ok(model.save(path, vocab, &training, StoredDtype::F32)?),
+            &self.adam,
+            state,
+        )?;
+        progress(DeepScProgress::Checkpoint { step: state.step, path: self.run.weights_path().to_path_buf() });
+        Ok(())
+    }
 
-    let started = Instant::now();
-    let wall_before = state.wall_s;
-    let per_epoch = train.len().div_ceil(config.batch_size) as u64;
-    let mut epoch_cache: Option<(u64, Vec<Vec<usize>>)> = None;
-    let (sigma_lo, sigma_hi) = (sigma_for_snr_db(config.snr_high_db), sigma_for_snr_db(config.snr_low_db));
-    let (mut window_nats, mut window_words, mut window_start) = (0f64, 0usize, Instant::now());
-    while state.step < config.steps {
-        let step = state.step;
-        let epoch = step / per_epoch;
-        if epoch_cache.as_ref().map(|(e, _)| *e) != Some(epoch) {
-            epoch_cache = Some((epoch, epoch_batches(&train, config.batch_size, config.seed, epoch)));
-        }
-        let batches = &epoch_cache.as_ref().expect("filled above").1;
-        let rows = &batches[((step % per_epoch) as usize).min(batches.len() - 1)];
-        let refs: Vec<&[u32]> = rows.iter().map(|&i| train[i].as_slice()).collect();
-        let mut rng = step_rng(config.seed, step);
-        let sigma = if sigma_hi > sigma_lo { rng.random_range(sigma_lo..sigma_hi) } else { sigma_lo };
-        let mut dropout = Dropout { p: config.dropout, rng: ChaCha8Rng::seed_from_u64(rng.random()) };
-        // Drawn only when on, so the stream of a run without it is unchanged.
-        let mut word_rng = (config.word_dropout > 0.0).then(|| ChaCha8Rng::seed_from_u64(rng.random()));
-        let word_dropout = word_rng.as_mut().map(|r| (config.word_dropout, r));
-        let (nll, penalty, _, words) =
-            forward_loss(&model, &refs, config.channel, sigma, &mut rng, Some(&mut dropout), word_dropout, false)?;
-        let loss = (&nll / words.max(1) as f64)?;
-        let loss = match penalty {
-            Some(p) => (loss + p)?,
-            None => loss,
-        };
-        let grads = loss.backward()?;
-        let lr = config.lr_at(step);
-        adam.step(model.named_parameters(), &grads, lr)?;
-        let nats = nll.to_scalar::<f32>()? as f64;
-        if !nats.is_finite() {
-            bail!("training diverged at step {step}: loss {nats}");
-        }
-        window_nats += nats;
-        window_words += words;
-        state.step += 1;
-        state.wall_s = wall_before + started.elapsed().as_secs_f64();
-        if state.step % config.report_every == 0 || state.step == config.steps {
-            let mean = window_nats / window_words.max(1) as f64;
-            state.train_log.push(LossPoint { step: state.step, loss: mean, wall_s: state.wall_s });
-            progress(DeepScProgress::Step {
-                step: state.step,
-                total: config.steps,
-                loss: mean,
-                lr,
-                words_per_s: window_words as f64 / window_start.elapsed().as_secs_f64().max(1e-9),
-            });
-            (window_nats, window_words, window_start) = (0.0, 0, Instant::now());
-        }
-        if state.step % config.eval_every == 0 || state.step == config.steps {
-            let points = evaluate(&model, &val, config.channel, &config.eval_snrs_db, config.batch_size)?;
-            state.eval_log.push(EvalPoint { step: state.step, wall_s: state.wall_s, points: points.clone() });
-            progress(DeepScProgress::Eval { step: state.step, points });
-        }
-        if state.step % config.checkpoint_every == 0 || state.step == config.steps {
-            save(&model, &adam, &state)?;
-            progress(DeepScProgress::Checkpoint { step: state.step, path: weights_path.clone() });
-        }
+    fn run_dir(&self) -> &RunDir {
+        &self.run
     }
-    if !weights_path.exists() {
-        save(&model, &adam, &state)?;
-    }
-    Ok(DeepScSummary {
-        parameters: model.parameter_count(),
-        steps: state.step,
-        wall_s: state.wall_s,
-        sentences: train.len(),
-        unknown_words,
-        train_log: state.train_log,
-        eval_log: state.eval_log,
-        weights_path,
-    })
 }
 
 /// What [`read_logs`] reads from a run folder.
@@ -708,8 +749,7 @@ pub fn read_logs(out_dir: &Path) -> Result<RunLogs> {
         snr_high_db: f64,
     }
     let path = out_dir.join(STATE_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let logs: Logs = serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", path.display()))?;
+    let logs: Logs = read_state(out_dir)?;
     let setting: Setting = serde_json::from_str(&logs.trajectory)
         .with_context(|| format!("{}: field `trajectory` lacks the channel or SNR range", path.display()))?;
     Ok(RunLogs {

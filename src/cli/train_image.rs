@@ -18,13 +18,13 @@ pub struct ImageLmArgs {
     #[arg(long)]
     pub photos: Option<PathBuf>,
     /// Optimizer steps in the plan (the cosine learning-rate schedule ends here).
-    #[arg(long, default_value_t = 6000)]
+    #[arg(long, default_value_t = 12000)]
     pub steps: u64,
     /// Subpixels per step.
     #[arg(long, default_value_t = 4096)]
     pub batch: usize,
     /// Units per hidden layer.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 128)]
     pub hidden: usize,
     /// Hidden layers.
     #[arg(long, default_value_t = 2)]

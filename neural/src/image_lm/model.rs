@@ -40,7 +40,7 @@ pub struct ImageLmConfig {
 impl ImageLmConfig {
     /// The shipped model's shape.
     pub fn small() -> Self {
-        Self { features: FEATURES, hidden: 64, layers: 2, outputs: OUTPUTS }
+        Self { features: FEATURES, hidden: 128, layers: 2, outputs: OUTPUTS }
     }
 
     /// A small shape for tests.

@@ -8,14 +8,15 @@
 //!   resuming needs only the step count.
 //! - Optimizer: Adam ([`crate::core::adam`], our own state); learning rate linear warm-up over
 //!   `warmup` steps, then cosine from `lr` to `lr_min` at `steps`.
-//! - Checkpoints every `checkpoint_every` steps and at the end into `out_dir`: `image_lm.safetensors`
-//!   (the file `source::image::lm::ImageLm` loads), `adam.safetensors`, `state.json` (step, loss
-//!   log, validations). `resume` continues bit for bit (same machine and thread count).
+//! - A task of the shared trainer ([`crate::core::trainer`]): checkpoints every `checkpoint_every`
+//!   steps and at the end into `out_dir`: `image_lm.safetensors` (the file
+//!   `source::image::lm::ImageLm` loads), `adam.safetensors`, `state.json` (`config`, `trajectory`,
+//!   `data_sha256`, `step`, `wall_s`, `train_log`, `eval_log`). `resume` continues bit for bit
+//!   (same machine and thread count).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use candle_core::Device;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -27,7 +28,7 @@ use source::image::photos::{photos, photos_dir, Split};
 
 use crate::core::adam::Adam;
 use crate::core::device::DeviceChoice;
-use crate::core::weights;
+use crate::core::trainer::{train_loop, Due, LossWindow, RunDir, TrainTask, WallClock};
 use crate::image_lm::model::{batch_tensors, ImageLm, ImageLmConfig};
 
 /// Everything that defines a training run.
@@ -62,7 +63,7 @@ impl ImageLmTrainConfig {
         Self {
             photos: None,
             model: ImageLmConfig::small(),
-            steps: 6000,
+            steps: 12000,
             batch: 4096,
             lr: 3e-3,
             lr_min: 1e-4,
@@ -157,8 +158,6 @@ pub struct ImageLmSummary {
 }
 
 pub const IMAGE_LM_WEIGHTS_FILE: &str = "image_lm.safetensors";
-const ADAM_FILE: &str = "adam.safetensors";
-const STATE_FILE: &str = "state.json";
 
 /// Subpixels as model inputs: features `(n × FEATURES)`, MED predictions and levels.
 #[derive(Debug, Clone, Default)]
@@ -278,13 +277,13 @@ fn step_indices(seed: u64, step: u64, batch: usize, len: usize) -> Vec<usize> {
 }
 
 /// Trains (or resumes) per `config`.
-pub fn train_image_lm(
-    config: &ImageLmTrainConfig,
-    progress: &mut dyn FnMut(ImageLmProgress),
-) -> Result<ImageLmSummary> {
+pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<ImageLmSummary> {
     config.model.validate().map_err(anyhow::Error::msg)?;
     if config.steps == 0 || config.batch == 0 || config.checkpoint_every == 0 {
         bail!("steps, batch and checkpoint interval must be positive");
+    }
+    if config.report_every == 0 || config.eval_every == 0 {
+        bail!("report and evaluation intervals must be positive");
     }
     if !(0.0..0.5).contains(&config.validation_fraction) {
         bail!("validation fraction {} is not in [0, 0.5)", config.validation_fraction);
@@ -295,32 +294,14 @@ pub fn train_image_lm(
         None => photos_dir(false)?,
     };
     let (train, val, data_sha) = training_data(&dir, config.validation_fraction, config.augment)?;
-    std::fs::create_dir_all(&config.out_dir).with_context(|| format!("creating {}", config.out_dir.display()))?;
-    let weights_path = config.out_dir.join(IMAGE_LM_WEIGHTS_FILE);
-    let state_path = config.out_dir.join(STATE_FILE);
-    let adam_path = config.out_dir.join(ADAM_FILE);
+    let run = RunDir::create(&config.out_dir, IMAGE_LM_WEIGHTS_FILE)?;
+    let weights_path = run.weights_path().to_path_buf();
 
-    let (model, mut adam, mut state) = if config.resume && state_path.exists() {
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        let mut state: RunState =
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid run state", state_path.display()))?;
-        if state.trajectory != config.trajectory_key() {
-            bail!(
-                "{}: checkpoint was made with different settings ({}), requested {}",
-                state_path.display(),
-                state.trajectory,
-                config.trajectory_key()
-            );
-        }
-        if state.data_sha256 != data_sha {
-            bail!(
-                "{}: checkpoint was trained on photos with sha256 {}, these have {data_sha}",
-                state_path.display(),
-                state.data_sha256
-            );
-        }
+    let (model, adam, state) = if let Some(mut state) = run.resume_state::<RunState>(config.resume)? {
+        run.check_trajectory(&state.trajectory, &config.trajectory_key())?;
+        run.check_data(&state.data_sha256, &dir, &data_sha)?;
         let (model, _) = ImageLm::load(&weights_path, &device)?;
-        let adam = Adam::load(&adam_path, model.named_parameters(), state.step)?;
+        let adam = run.load_adam(model.named_parameters(), state.step)?;
         state.config = config.clone();
         (model, adam, state)
     } else {
@@ -337,8 +318,106 @@ pub fn train_image_lm(
         };
         (model, adam, state)
     };
+    let mut task = ImageLmTask {
+        config,
+        run,
+        device,
+        clock: WallClock::resume_from(state.wall_s),
+        model,
+        adam,
+        state,
+        train: &train,
+        val: &val,
+        window: LossWindow::new(),
+        lr: config.lr_at(0),
+    };
+    train_loop(&mut task, progress)?;
+    let ImageLmTask { model, state, .. } = task;
+    Ok(ImageLmSummary {
+        parameters: model.parameter_count(),
+        steps: state.step,
+        wall_s: state.wall_s,
+        data_sha256: state.data_sha256,
+        train_subpixels: train.len(),
+        validation_subpixels: val.len(),
+        train_log: state.train_log,
+        eval_log: state.eval_log,
+        weights_path,
+    })
+}
 
-    let save = |model: &ImageLm, adam: &Adam, state: &RunState| -> Result<()> {
+/// The image LM as a [`TrainTask`]: each step's subpixels are a pure function of (seed, step), so
+/// the run state needs no RNG position.
+struct ImageLmTask<'a> {
+    config: &'a ImageLmTrainConfig,
+    run: RunDir,
+    device: Device,
+    clock: WallClock,
+    model: ImageLm,
+    adam: Adam,
+    state: RunState,
+    train: &'a Subpixels,
+    val: &'a Subpixels,
+    /// Nats and subpixels since the last report.
+    window: LossWindow,
+    /// Learning rate of the last step.
+    lr: f64,
+}
+
+impl TrainTask for ImageLmTask<'_> {
+    type Event = ImageLmProgress;
+
+    fn finished(&self) -> bool {
+        self.state.step >= self.config.steps
+    }
+
+    fn step(&mut self) -> Result<Due> {
+        let config = self.config;
+        let step = self.state.step;
+        let batch = self.train.gather(&step_indices(config.seed, step, config.batch, self.train.len()));
+        let (f, b, t) = batch_tensors(&batch.features, &batch.base, &batch.target, &self.device)?;
+        let model = &self.model;
+        let nll = model.nll(&model.forward(&f)?, &b, &t)?.sum_all()?;
+        let loss = (&nll / config.batch as f64)?;
+        let grads = loss.backward()?;
+        let lr = config.lr_at(step);
+        self.adam.step(model.named_parameters(), &grads, lr)?;
+        let nats = nll.to_scalar::<f32>()? as f64;
+        if !nats.is_finite() {
+            bail!("training diverged at step {step}: loss {nats}");
+        }
+        self.window.add(nats, config.batch as f64);
+        self.lr = lr;
+        self.state.step += 1;
+        self.state.wall_s = self.clock.total_s();
+        Ok(Due::every(self.state.step, config.steps, config.report_every, config.eval_every, config.checkpoint_every))
+    }
+
+    fn report(&mut self, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<()> {
+        let state = &mut self.state;
+        let bits = self.window.sum / std::f64::consts::LN_2 / self.window.units;
+        state.train_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
+        progress(ImageLmProgress::Step {
+            step: state.step,
+            total: self.config.steps,
+            bits_per_subpixel: bits,
+            lr: self.lr,
+            subpixels_per_s: self.window.units_per_s(),
+        });
+        self.window = LossWindow::new();
+        Ok(())
+    }
+
+    fn evaluate(&mut self, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<()> {
+        let bits = evaluate(&self.model, self.val)?;
+        let state = &mut self.state;
+        state.eval_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
+        progress(ImageLmProgress::Eval { step: state.step, bits_per_subpixel: bits });
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<()> {
+        let (config, state) = (self.config, &self.state);
         let training = serde_json::json!({
             "data": "scikit-image 0.24.0 training photos",
             "data_sha256": state.data_sha256,
@@ -351,67 +430,14 @@ pub fn train_image_lm(
             "validation_bits_per_subpixel": state.eval_log.last().map(|p| p.value),
             "wall_s": state.wall_s,
         });
-        model.save(&weights_path, &training)?;
-        adam.save(&adam_path)?;
-        weights::write_json_atomic(&state_path, state)
-    };
+        self.run.save_checkpoint(|path| Ok(self.model.save(path, &training)?), &self.adam, state)?;
+        progress(ImageLmProgress::Checkpoint { step: state.step, path: self.run.weights_path().to_path_buf() });
+        Ok(())
+    }
 
-    let started = Instant::now();
-    let wall_before = state.wall_s;
-    let (mut window_nats, mut window_n, mut window_start) = (0f64, 0usize, Instant::now());
-    while state.step < config.steps {
-        let step = state.step;
-        let batch = train.gather(&step_indices(config.seed, step, config.batch, train.len()));
-        let (f, b, t) = batch_tensors(&batch.features, &batch.base, &batch.target, &device)?;
-        let nll = model.nll(&model.forward(&f)?, &b, &t)?.sum_all()?;
-        let loss = (&nll / config.batch as f64)?;
-        let grads = loss.backward()?;
-        let lr = config.lr_at(step);
-        adam.step(model.named_parameters(), &grads, lr)?;
-        let nats = nll.to_scalar::<f32>()? as f64;
-        if !nats.is_finite() {
-            bail!("training diverged at step {step}: loss {nats}");
-        }
-        window_nats += nats;
-        window_n += config.batch;
-        state.step += 1;
-        state.wall_s = wall_before + started.elapsed().as_secs_f64();
-        if state.step % config.report_every == 0 || state.step == config.steps {
-            let bits = window_nats / std::f64::consts::LN_2 / window_n as f64;
-            state.train_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
-            progress(ImageLmProgress::Step {
-                step: state.step,
-                total: config.steps,
-                bits_per_subpixel: bits,
-                lr,
-                subpixels_per_s: window_n as f64 / window_start.elapsed().as_secs_f64().max(1e-9),
-            });
-            (window_nats, window_n, window_start) = (0.0, 0, Instant::now());
-        }
-        if state.step % config.eval_every == 0 || state.step == config.steps {
-            let bits = evaluate(&model, &val)?;
-            state.eval_log.push(LogPoint { step: state.step, value: bits, wall_s: state.wall_s });
-            progress(ImageLmProgress::Eval { step: state.step, bits_per_subpixel: bits });
-        }
-        if state.step % config.checkpoint_every == 0 || state.step == config.steps {
-            save(&model, &adam, &state)?;
-            progress(ImageLmProgress::Checkpoint { step: state.step, path: weights_path.clone() });
-        }
+    fn run_dir(&self) -> &RunDir {
+        &self.run
     }
-    if !weights_path.exists() {
-        save(&model, &adam, &state)?;
-    }
-    Ok(ImageLmSummary {
-        parameters: model.parameter_count(),
-        steps: state.step,
-        wall_s: state.wall_s,
-        data_sha256: state.data_sha256,
-        train_subpixels: train.len(),
-        validation_subpixels: val.len(),
-        train_log: state.train_log,
-        eval_log: state.eval_log,
-        weights_path,
-    })
 }
 
 #[cfg(test)]

@@ -277,7 +277,10 @@ fn step_indices(seed: u64, step: u64, batch: usize, len: usize) -> Vec<usize> {
 }
 
 /// Trains (or resumes) per `config`.
-pub fn train_image_lm(config: &ImageLmTrainConfig, progress: &mut dyn FnMut(ImageLmProgress)) -> Result<ImageLmSummary> {
+pub fn train_image_lm(
+    config: &ImageLmTrainConfig,
+    progress: &mut dyn FnMut(ImageLmProgress),
+) -> Result<ImageLmSummary> {
     config.model.validate().map_err(anyhow::Error::msg)?;
     if config.steps == 0 || config.batch == 0 || config.checkpoint_every == 0 {
         bail!("steps, batch and checkpoint interval must be positive");

@@ -109,11 +109,7 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
             mode,
             started.elapsed().as_secs_f64()
         );
-        if output.is_stdout() {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
+        output.report(&line);
     }
     Ok(())
 }
@@ -139,11 +135,7 @@ fn compress_image(a: &CompressArgs, data: &[u8], output: &Output, started: std::
             8.0 * packed.len() as f64 / image.subpixels().max(1) as f64,
             started.elapsed().as_secs_f64()
         );
-        if output.is_stdout() {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
+        output.report(&line);
     }
     Ok(())
 }

@@ -60,11 +60,7 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
             plain.len(),
             started.elapsed().as_secs_f64()
         );
-        if output.is_stdout() {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
+        output.report(&line);
     }
     Ok(())
 }

@@ -79,4 +79,14 @@ impl Output {
     pub fn is_stdout(&self) -> bool {
         matches!(self, Output::Stdout)
     }
+
+    /// Prints a summary line where it does not mix with the data: stdout, or stderr when the data
+    /// goes to stdout.
+    pub fn report(&self, line: &str) {
+        if self.is_stdout() {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
 }

@@ -18,7 +18,6 @@
 //! `format` = [`FORMAT`], `config` (JSON of [`ByteLmConfig`]) and `training` (JSON, free-form).
 //! `lmsscc-source`'s `small_lm` reads the same files with its own plain-Rust inference.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{Device, Result, Tensor, Var, D};
@@ -29,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::layers::{LayerNorm, Linear};
 use crate::core::nn;
-use crate::core::weights::{read_tensors, write_tensors, WeightsError};
+use crate::core::weights::{read_model, save_model, ModelFile, WeightsError};
 
 /// Format tag of byte-LM weight files.
 pub const FORMAT: &str = "lmsscc-byte-lm-v1";
@@ -233,28 +232,14 @@ impl ByteLm {
 
     /// Writes the weights with `format`, `config` and the given `training` JSON as metadata.
     pub fn save(&self, path: &Path, training: &serde_json::Value) -> std::result::Result<(), WeightsError> {
-        let tensors: Vec<(String, Tensor)> =
-            self.named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
-        let mut md = HashMap::new();
-        md.insert("format".to_string(), FORMAT.to_string());
-        md.insert("config".to_string(), serde_json::to_string(&self.config).expect("config serialises"));
-        md.insert("training".to_string(), training.to_string());
-        write_tensors(path, &tensors, md)
+        save_model(path, &self.named, FORMAT, &self.config, training)
     }
 
     /// Loads a weight file written by [`ByteLm::save`]; returns the model and the `training` metadata.
     pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, serde_json::Value), WeightsError> {
         let bad = |reason: String| WeightsError::format(path, reason);
-        let (tensors, md) = read_tensors(path)?;
-        match md.get("format") {
-            Some(f) if f == FORMAT => {}
-            other => return Err(bad(format!("format tag {other:?}, expected `{FORMAT}`"))),
-        }
-        let config: ByteLmConfig =
-            serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
-                .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+        let (tensors, config, training): ModelFile<ByteLmConfig> = read_model(path, FORMAT)?;
         config.validate().map_err(bad)?;
-        let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
         let model = Self::new(config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
         if tensors.len() != model.named.len() {
             return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));

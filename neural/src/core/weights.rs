@@ -95,6 +95,44 @@ pub(crate) fn write_tensors_as(
     std::fs::rename(&tmp, path).map_err(|source| WeightsError::io(path, source))
 }
 
+/// Writes a model file: the parameters `named` (f32) with the metadata `format`, `config` (JSON) and
+/// `training` (JSON), atomically.
+pub(crate) fn save_model<C: Serialize>(
+    path: &Path,
+    named: &[(String, candle_core::Var)],
+    format: &str,
+    config: &C,
+    training: &serde_json::Value,
+) -> Result<(), WeightsError> {
+    let tensors: Vec<(String, Tensor)> = named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+    let mut md = HashMap::new();
+    md.insert("format".to_string(), format.to_string());
+    md.insert("config".to_string(), serde_json::to_string(config).map_err(|e| format_err(path, e.to_string()))?);
+    md.insert("training".to_string(), training.to_string());
+    write_tensors(path, &tensors, md)
+}
+
+/// The parts of a model file written by [`save_model`]: its tensors, its `config` and its `training`
+/// metadata (`Null` when absent or unreadable). A file with another `format` tag is refused.
+pub(crate) type ModelFile<C> = (Vec<(String, Tensor)>, C, serde_json::Value);
+
+/// Reads a model file written by [`save_model`], checking its `format` tag.
+pub(crate) fn read_model<C: serde::de::DeserializeOwned>(
+    path: &Path,
+    format: &str,
+) -> Result<ModelFile<C>, WeightsError> {
+    let bad = |reason: String| WeightsError::format(path, reason);
+    let (tensors, md) = read_tensors(path)?;
+    match md.get("format") {
+        Some(f) if f == format => {}
+        other => return Err(bad(format!("format tag {other:?}, expected `{format}`"))),
+    }
+    let config: C = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
+        .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+    let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
+    Ok((tensors, config, training))
+}
+
 /// Writes `value` as pretty JSON to `path` atomically (temp file, then rename): a trainer's run state.
 pub(crate) fn write_json_atomic(path: &Path, value: &impl Serialize) -> anyhow::Result<()> {
     let tmp = path.with_extension("json.tmp");

@@ -13,7 +13,6 @@
 //! metadata `format` = `source::image::lm::FORMAT`, `config` (`features`, `hidden`, `layers`,
 //! `outputs`) and `training` (JSON).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Result, Tensor, Var, D};
@@ -25,7 +24,7 @@ use source::image::mixture::{COMPONENTS, LEVELS, MEAN_SCALE, MIN_LN_SCALE, OUTPU
 use crate::core::layers::Linear;
 use crate::core::nn;
 use crate::core::params::ParamBuilder;
-use crate::core::weights::{read_tensors, write_tensors, WeightsError};
+use crate::core::weights::{read_model, save_model, ModelFile, WeightsError};
 
 /// Architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,28 +165,14 @@ impl ImageLm {
 
     /// Writes the weights with `format`, `config` and the given `training` JSON as metadata.
     pub fn save(&self, path: &Path, training: &serde_json::Value) -> std::result::Result<(), WeightsError> {
-        let tensors: Vec<(String, Tensor)> =
-            self.named.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
-        let mut md = HashMap::new();
-        md.insert("format".to_string(), FORMAT.to_string());
-        md.insert("config".to_string(), serde_json::to_string(&self.config).expect("config serialises"));
-        md.insert("training".to_string(), training.to_string());
-        write_tensors(path, &tensors, md)
+        save_model(path, &self.named, FORMAT, &self.config, training)
     }
 
     /// Loads a weight file written by [`ImageLm::save`]; returns the model and its `training` metadata.
     pub fn load(path: &Path, device: &Device) -> std::result::Result<(Self, serde_json::Value), WeightsError> {
         let bad = |reason: String| WeightsError::format(path, reason);
-        let (tensors, md) = read_tensors(path)?;
-        match md.get("format") {
-            Some(f) if f == FORMAT => {}
-            other => return Err(bad(format!("format tag {other:?}, expected `{FORMAT}`"))),
-        }
-        let config: ImageLmConfig =
-            serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
-                .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+        let (tensors, config, training): ModelFile<ImageLmConfig> = read_model(path, FORMAT)?;
         config.validate().map_err(bad)?;
-        let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
         let model = Self::new(config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
         if tensors.len() != model.named.len() {
             return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));

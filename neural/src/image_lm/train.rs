@@ -28,7 +28,7 @@ use source::image::photos::{photos, photos_dir, Split};
 
 use crate::core::adam::Adam;
 use crate::core::device::DeviceChoice;
-use crate::core::trainer::{train_loop, Due, LossWindow, RunDir, TrainTask, WallClock};
+use crate::core::trainer::{train_loop, warmup_cosine, Due, LossWindow, RunDir, TrainTask, WallClock};
 use crate::image_lm::model::{batch_tensors, ImageLm, ImageLmConfig};
 
 /// Everything that defines a training run.
@@ -82,12 +82,7 @@ impl ImageLmTrainConfig {
 
     /// Learning rate at step `step` (0-based).
     pub fn lr_at(&self, step: u64) -> f64 {
-        if step < self.warmup {
-            return self.lr * (step + 1) as f64 / self.warmup as f64;
-        }
-        let span = self.steps.saturating_sub(self.warmup).max(1) as f64;
-        let t = ((step - self.warmup) as f64 / span).min(1.0);
-        self.lr_min + (self.lr - self.lr_min) * (1.0 + (std::f64::consts::PI * t).cos()) / 2.0
+        warmup_cosine(step, self.warmup, self.steps, self.lr, self.lr_min)
     }
 
     /// The fields that define the trajectory (not `steps`: a run can be extended on resume).

@@ -22,7 +22,9 @@
 //!
 //! Training modules use this; inference modules never do.
 pub mod run_dir;
+pub mod schedule;
 pub mod train_loop;
 
 pub use run_dir::{RngState, RunDir, WallClock, ADAM_FILE, STATE_FILE};
+pub use schedule::warmup_cosine;
 pub use train_loop::{train_loop, Due, LossWindow, TrainTask};

@@ -112,14 +112,7 @@ pub enum LmProgress {
     },
 }
 
-/// One logged point.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LogPoint {
-    pub step: u64,
-    pub value: f64,
-    /// Seconds of training since the run began (summed over resumed invocations).
-    pub wall_s: f64,
-}
+pub use crate::core::trainer::LogPoint;
 
 /// Persistent run state.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -118,14 +118,7 @@ pub enum ImageLmProgress {
     },
 }
 
-/// One logged point.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LogPoint {
-    pub step: u64,
-    pub value: f64,
-    /// Seconds of training since the run began (summed over resumed invocations).
-    pub wall_s: f64,
-}
+pub use crate::core::trainer::LogPoint;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RunState {

@@ -27,4 +27,4 @@ pub mod train_loop;
 
 pub use run_dir::{RngState, RunDir, WallClock, ADAM_FILE, STATE_FILE};
 pub use schedule::warmup_cosine;
-pub use train_loop::{train_loop, Due, LossWindow, TrainTask};
+pub use train_loop::{train_loop, Due, LogPoint, LossWindow, TrainTask};

@@ -114,6 +114,15 @@ impl Default for LossWindow {
     }
 }
 
+/// One point of a task's training or validation log (`state.json`'s `train_log` / `eval_log`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogPoint {
+    pub step: u64,
+    pub value: f64,
+    /// Seconds of training since the run began (summed over resumed invocations).
+    pub wall_s: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! `sim compress FILE -o OUT [--coder auto|lm|small-lm|smollm2|huffman|zstd|image-lm]`: lossless
 //! compression of any file. Text goes through an LM (file mode by default); other bytes use zstd.
-//! PNG files (and, with `--coder image-lm`, JPEG files) are coded as images by the image LM: the
-//! pixels are kept exactly and `sim decompress` writes them as a PNG (the file's other chunks and
-//! its byte layout are not kept). Every container records its coder and a checksum of what it
+//! PNG files (and, with `--coder image-lm`, JPEG files) are coded as images by the image LM (a PNG
+//! is kept as it is when that is smaller): the pixels are kept exactly and `sim decompress` writes
+//! them as a PNG (the file's other chunks and its byte layout are not kept). Every container records its coder and a checksum of what it
 //! holds, checked by `sim decompress`. Output is written atomically.
 
 use std::path::PathBuf;
@@ -118,12 +118,18 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
 fn compress_image(a: &CompressArgs, data: &[u8], output: &Output, started: std::time::Instant) -> anyhow::Result<()> {
     let image = source::image::io::decode_image(data).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?;
     let model = source::image::lm::ImageLm::embedded()?;
-    let packed = source::image::container::compress_image(&image, &model)
-        .with_context(|| format!("compressing {}", a.input.display()))?;
+    // A PNG is kept as it is when the image LM would not make it smaller.
+    let packed = if source::image::io::is_png(data) {
+        source::image::container::compress_image_or_png(&image, &model, data)
+    } else {
+        source::image::container::compress_image(&image, &model)
+    }
+    .with_context(|| format!("compressing {}", a.input.display()))?;
+    let stored = source::image::container::inspect_image(&packed).is_ok_and(|h| h.stored_png);
     output.write(&packed)?;
     if !a.quiet {
         let line = format!(
-            "{} -> {}: {}×{}×{} image, {} -> {} bytes ({:.3} bits/subpixel, image LM; pixels kept exactly, \
+            "{} -> {}: {}×{}×{} image, {} -> {} bytes ({:.3} bits/subpixel, {}; pixels kept exactly, \
              `sim decompress` writes a PNG) in {:.2} s",
             a.input.display(),
             output.name(),
@@ -133,6 +139,7 @@ fn compress_image(a: &CompressArgs, data: &[u8], output: &Output, started: std::
             data.len(),
             packed.len(),
             8.0 * packed.len() as f64 / image.subpixels().max(1) as f64,
+            if stored { "the PNG stored as it is: the image LM gave more" } else { "image LM" },
             started.elapsed().as_secs_f64()
         );
         output.report(&line);

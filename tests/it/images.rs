@@ -158,3 +158,43 @@ fn sim_compresses_png_and_jpeg_files_and_refuses_what_it_cannot_code() {
     fails_with(&["decompress", s(&damaged), "-o", s(&restored)], &["damaged.lmsi", "corrupted"]);
     assert!(!restored.exists());
 }
+
+#[test]
+fn a_png_the_image_lm_cannot_beat_is_stored_as_it_is() {
+    // A random 8 × 8 tile repeated: PNG's LZ77 codes the repeats for almost nothing, a local pixel
+    // model pays for noise everywhere.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let tile: Vec<u8> = (0..8 * 8 * 3)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng >> 32) as u8
+        })
+        .collect();
+    let (w, h) = (96u32, 64u32);
+    let mut pixels = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            pixels.extend_from_slice(&tile[((y % 8) * 8 + x % 8) * 3..][..3]);
+        }
+    }
+    let image = Image::new(w, h, 3, pixels).unwrap();
+    let png = encode_png(&image, PngEffort::Best).unwrap();
+    let model = ImageLm::embedded().unwrap();
+    let packed = source::image::container::compress_image_or_png(&image, &model, &png).unwrap();
+    assert!(source::image::container::inspect_image(&packed).unwrap().stored_png);
+    assert!(packed.len() <= png.len() + 64, "{} bytes for a {}-byte PNG", packed.len(), png.len());
+    assert_eq!(decompress_image(&packed, &model).unwrap(), image);
+    // Through the command line, and a photo still goes through the image LM.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tiles.png");
+    std::fs::write(&input, &png).unwrap();
+    let out = sim(&["compress", s(&input), "-o", s(&dir.path().join("tiles.lmsi"))]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("stored as it is"));
+    let photo = crop(&load_photo(photo_by_name("coffee").unwrap(), false).unwrap(), 0, 0, 64, 64);
+    let photo_png = encode_png(&photo, PngEffort::Best).unwrap();
+    let packed = source::image::container::compress_image_or_png(&photo, &model, &photo_png).unwrap();
+    assert!(!source::image::container::inspect_image(&packed).unwrap().stored_png);
+}

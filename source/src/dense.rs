@@ -1,4 +1,5 @@
-//! Dense f32 kernels of the plain-Rust model forwards ([`crate::small_lm`], [`crate::image::lm`]).
+//! Dense f32 kernels of the plain-Rust model forwards ([`crate::small_lm`], [`crate::image::lm`]),
+//! and the checked read of their f32 weight tensors ([`f32_tensor`]).
 //!
 //! Encoder and decoder must compute bit-identical probabilities, so every reduction here runs in
 //! one fixed order: eight partial sums over the vector in chunks of 8 (which the compiler
@@ -31,6 +32,23 @@ pub fn matvec(w: &[f32], b: &[f32], x: &[f32], out: &mut [f32]) {
     for (o, (row, &bias)) in out.iter_mut().zip(w.chunks_exact(n).zip(b)) {
         *o = bias + dot(row, x);
     }
+}
+
+/// The f32 tensor `name` of a safetensors file, checked: present, dtype F32, shape `shape`, every
+/// value finite. The error says which check failed (the caller adds the file's name).
+pub fn f32_tensor(st: &safetensors::SafeTensors, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+    let view = st.tensor(name).map_err(|_| format!("missing tensor `{name}`"))?;
+    if view.dtype() != safetensors::Dtype::F32 {
+        return Err(format!("tensor `{name}` has dtype {:?}, expected F32", view.dtype()));
+    }
+    if view.shape() != shape {
+        return Err(format!("tensor `{name}` has shape {:?}, expected {shape:?}", view.shape()));
+    }
+    let v: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(format!("tensor `{name}` holds a non-finite value"));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]

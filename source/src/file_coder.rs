@@ -59,7 +59,8 @@ pub struct FileCoder {
     pub keep: usize,
 }
 
-fn hex_to_bytes(hex: &str) -> Option<[u8; 32]> {
+/// The 32 bytes of a 64-digit hex string (`None` if it is not one).
+pub fn hex_to_bytes(hex: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     if hex.len() != 64 {
         return None;

@@ -20,11 +20,11 @@
 //! [`SmallLmCoder::max_symbols`] bytes, so a corrupted frame ends in bounded time.
 
 use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder};
-use crate::dense::{dot, matvec};
+use crate::dense::{dot, f32_tensor, matvec};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::{SourceError, SymbolModel};
 use rayon::prelude::*;
-use safetensors::{Dtype, SafeTensors};
+use safetensors::SafeTensors;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -128,21 +128,7 @@ impl SmallLm {
             return Err(bad(format!("unsupported config {config:?}")));
         }
         let st = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let tensor = |name: &str, shape: &[usize]| -> Result<Vec<f32>, SourceError> {
-            let view = st.tensor(name).map_err(|_| bad(format!("missing tensor `{name}`")))?;
-            if view.dtype() != Dtype::F32 {
-                return Err(bad(format!("tensor `{name}` has dtype {:?}, expected F32", view.dtype())));
-            }
-            if view.shape() != shape {
-                return Err(bad(format!("tensor `{name}` has shape {:?}, expected {shape:?}", view.shape())));
-            }
-            let v: Vec<f32> =
-                view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(bad(format!("tensor `{name}` holds a non-finite value")));
-            }
-            Ok(v)
-        };
+        let tensor = |name: &str, shape: &[usize]| f32_tensor(&st, name, shape).map_err(bad);
         let (d, f) = (config.dim, config.ffn);
         let mut blocks = Vec::with_capacity(config.layers);
         for i in 0..config.layers {

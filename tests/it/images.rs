@@ -12,17 +12,6 @@ use source::image::lm::ImageLm;
 use source::image::photos::{load_photo, photo_by_name, photos, Split};
 use std::path::Path;
 
-/// The `w × h` window of `image` whose top-left corner is at `(x0, y0)`.
-fn crop(image: &Image, x0: u32, y0: u32, w: u32, h: u32) -> Image {
-    let ch = image.channels as usize;
-    let mut pixels = Vec::with_capacity((w * h) as usize * ch);
-    for y in y0..y0 + h {
-        let start = ((y * image.width + x0) as usize) * ch;
-        pixels.extend_from_slice(&image.pixels[start..start + w as usize * ch]);
-    }
-    Image::new(w, h, image.channels, pixels).unwrap()
-}
-
 fn held_out() -> Vec<(&'static str, Image)> {
     photos(Split::HeldOut).map(|p| (p.name, load_photo(p, false).expect("photo set"))).collect()
 }
@@ -33,9 +22,9 @@ fn every_coder_round_trips_crops_of_every_held_out_photo_and_the_lm_beats_png_an
     let mut rows = Vec::new();
     for (name, image) in held_out() {
         // A corner (every border rule) and a 128 × 128 window from the middle.
-        let corner = crop(&image, 0, 0, 37, 23);
+        let corner = image.crop(0, 0, 37, 23);
         bench_image(&corner, name, Some(&model), None).unwrap();
-        let middle = crop(&image, image.width / 2 - 64, image.height / 2 - 64, 128, 128);
+        let middle = image.crop(image.width / 2 - 64, image.height / 2 - 64, 128, 128);
         rows.extend(bench_image(&middle, name, Some(&model), None).unwrap());
     }
     let means = mean_rows(&rows);
@@ -59,7 +48,7 @@ fn a_whole_photo_round_trips_and_costs_what_the_model_says() {
 #[test]
 fn corrupted_image_streams_decode_to_an_image_of_the_right_size() {
     let model = ImageLm::embedded().unwrap();
-    let image = crop(&load_photo(photo_by_name("astronaut").unwrap(), false).unwrap(), 200, 100, 40, 30);
+    let image = load_photo(photo_by_name("astronaut").unwrap(), false).unwrap().crop(200, 100, 40, 30);
     let packed = compress_image(&image, &model).unwrap();
     let bits = encode_image(&model, &image).unwrap();
     let mut rng = 0x2545_f491_4f6c_dd1du64;
@@ -104,8 +93,8 @@ fn s(p: &Path) -> &str {
 #[test]
 fn sim_compresses_png_and_jpeg_files_and_refuses_what_it_cannot_code() {
     let dir = tempfile::tempdir().unwrap();
-    let photo = crop(&load_photo(photo_by_name("chelsea").unwrap(), false).unwrap(), 100, 50, 96, 64);
-    let grey = crop(&load_photo(photo_by_name("camera").unwrap(), false).unwrap(), 0, 0, 64, 48);
+    let photo = load_photo(photo_by_name("chelsea").unwrap(), false).unwrap().crop(100, 50, 96, 64);
+    let grey = load_photo(photo_by_name("camera").unwrap(), false).unwrap().crop(0, 0, 64, 48);
     for (name, image) in [("cat.png", &photo), ("camera.png", &grey)] {
         let png = dir.path().join(name);
         std::fs::write(&png, encode_png(image, PngEffort::Default).unwrap()).unwrap();
@@ -122,7 +111,7 @@ fn sim_compresses_png_and_jpeg_files_and_refuses_what_it_cannot_code() {
     // A JPEG file (a crop of a held-out photo at quality 85), with the image coder asked for: its
     // decoded pixels come back exactly.
     let jpeg_path = dir.path().join("photo.jpg");
-    let coffee = crop(&load_photo(photo_by_name("coffee").unwrap(), false).unwrap(), 300, 150, 80, 56);
+    let coffee = load_photo(photo_by_name("coffee").unwrap(), false).unwrap().crop(300, 150, 80, 56);
     jpeg_encoder::Encoder::new_file(&jpeg_path, 85)
         .unwrap()
         .encode(&coffee.pixels, 80, 56, jpeg_encoder::ColorType::Rgb)
@@ -193,7 +182,7 @@ fn a_png_the_image_lm_cannot_beat_is_stored_as_it_is() {
     let out = sim(&["compress", s(&input), "-o", s(&dir.path().join("tiles.lmsi"))]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("stored as it is"));
-    let photo = crop(&load_photo(photo_by_name("coffee").unwrap(), false).unwrap(), 0, 0, 64, 64);
+    let photo = load_photo(photo_by_name("coffee").unwrap(), false).unwrap().crop(0, 0, 64, 64);
     let photo_png = encode_png(&photo, PngEffort::Best).unwrap();
     let packed = source::image::container::compress_image_or_png(&photo, &model, &photo_png).unwrap();
     assert!(!source::image::container::inspect_image(&packed).unwrap().stored_png);

@@ -19,9 +19,11 @@
 //! Images are limited to [`MAX_SUBPIXELS`] subpixels, so a corrupted header cannot make the
 //! decoder run for hours.
 
+use crate::file_coder::{hex, hex_to_bytes};
 use crate::image::coder::{decode_image, encode_image, ImageStop};
 use crate::image::io::Image;
 use crate::image::lm::ImageLm;
+use crate::zstd_coder::{bits_to_bytes, bytes_to_bits};
 use crate::SourceError;
 use sha2::{Digest, Sha256};
 
@@ -59,12 +61,9 @@ fn check_size(width: u32, height: u32, channels: u8) -> Result<(), String> {
     Ok(())
 }
 
-fn hex_to_bytes(hex: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
-    }
-    out
+/// The model's SHA-256 as the header stores it.
+fn model_digest(model: &ImageLm) -> [u8; 32] {
+    hex_to_bytes(model.sha256()).expect("ImageLm::sha256 is 64 hex digits")
 }
 
 /// Compress `image` with `model`.
@@ -77,12 +76,10 @@ pub fn compress_image(image: &Image, model: &ImageLm) -> Result<Vec<u8>, SourceE
     out.extend_from_slice(&image.width.to_le_bytes());
     out.extend_from_slice(&image.height.to_le_bytes());
     out.push(image.channels);
-    out.extend_from_slice(&hex_to_bytes(model.sha256()));
+    out.extend_from_slice(&model_digest(model));
     out.extend_from_slice(&Sha256::digest(&image.pixels)[..8]);
     out.extend_from_slice(&(bits.len() as u64).to_le_bytes());
-    for chunk in bits.chunks(8) {
-        out.push(chunk.iter().enumerate().fold(0u8, |b, (i, &bit)| b | ((bit & 1) << (7 - i))));
-    }
+    out.extend_from_slice(&bits_to_bytes(&bits));
     Ok(out)
 }
 
@@ -145,14 +142,15 @@ pub fn decompress_image(data: &[u8], model: &ImageLm) -> Result<Image, SourceErr
         }
         return Ok(image);
     }
-    if header.model_sha256 != hex_to_bytes(model.sha256()) {
+    if header.model_sha256 != model_digest(model) {
         return Err(SourceError::Unsupported(format!(
             "the image was compressed with the image LM of sha256 {}…, not this one ({}…)",
-            header.model_sha256[..6].iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            hex(&header.model_sha256[..6]),
             &model.sha256()[..12]
         )));
     }
-    let bits: Vec<u8> = (0..header.payload_bits as usize).map(|i| (data[HEADER + i / 8] >> (7 - i % 8)) & 1).collect();
+    let mut bits = bytes_to_bits(&data[HEADER..]);
+    bits.truncate(header.payload_bits as usize);
     let decoded = decode_image(model, &bits, header.width, header.height, header.channels);
     if decoded.stop != ImageStop::Complete {
         return Err(SourceError::Unsupported(format!(

@@ -38,6 +38,19 @@ impl Image {
     pub fn subpixels(&self) -> usize {
         self.pixels.len()
     }
+
+    /// The `width × height` window whose top-left pixel is `(x0, y0)`, clipped to the image.
+    pub fn crop(&self, x0: u32, y0: u32, width: u32, height: u32) -> Image {
+        let (x0, y0) = (x0.min(self.width), y0.min(self.height));
+        let (w, h) = (width.min(self.width - x0), height.min(self.height - y0));
+        let ch = self.channels as usize;
+        let mut pixels = Vec::with_capacity((w * h) as usize * ch);
+        for y in y0..y0 + h {
+            let start = ((y * self.width + x0) as usize) * ch;
+            pixels.extend_from_slice(&self.pixels[start..start + w as usize * ch]);
+        }
+        Image { width: w, height: h, channels: self.channels, pixels }
+    }
 }
 
 /// True if `data` starts with the PNG signature.

@@ -8,11 +8,11 @@
 //! on the same inputs, so their frequency tables are bit-identical; for a network this small it is
 //! also several times faster than a framework call per subpixel.
 
-use crate::dense::matvec;
+use crate::dense::{f32_tensor, matvec};
 use crate::image::context::{Causal, FEATURES};
 use crate::image::mixture::{Mixture, OUTPUTS};
 use crate::SourceError;
-use safetensors::{Dtype, SafeTensors};
+use safetensors::SafeTensors;
 use std::path::Path;
 
 /// Format tag written by `neural::image_lm`.
@@ -89,22 +89,7 @@ impl ImageLm {
             )));
         }
         let st = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let tensor = |name: &str, shape: &[usize]| -> Result<Vec<f32>, SourceError> {
-            let view = st.tensor(name).map_err(|_| bad(format!("missing tensor `{name}`")))?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape {
-                return Err(bad(format!(
-                    "tensor `{name}` is {:?} {:?}, expected F32 {shape:?}",
-                    view.dtype(),
-                    view.shape()
-                )));
-            }
-            let v: Vec<f32> =
-                view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(bad(format!("tensor `{name}` holds a non-finite value")));
-            }
-            Ok(v)
-        };
+        let tensor = |name: &str, shape: &[usize]| f32_tensor(&st, name, shape).map_err(bad);
         let mut hidden = Vec::with_capacity(config.layers);
         let mut fan_in = config.features;
         for i in 0..config.layers {

@@ -93,41 +93,45 @@ pub fn run(a: ImageBenchArgs) -> anyhow::Result<()> {
 }
 
 fn bench_all(a: &ImageBenchArgs, model: &ImageLm, work: &Path) -> anyhow::Result<()> {
-    if !jpeg_xl_available() {
+    let jpeg_xl = jpeg_xl_available();
+    if !jpeg_xl {
         eprintln!("cjxl/djxl not found (Debian: libjxl-tools): no JPEG-XL row");
     }
+    let work = jpeg_xl.then_some(work);
     let started_unix = unix_now();
     let mut rows = Vec::new();
     let mut inputs = Vec::new();
+    let mut held_out = Vec::new();
     for photo in photos(Split::HeldOut) {
         let image = load_photo(photo, true)?;
         eprintln!("{} ({}×{}×{}) ...", photo.name, image.width, image.height, image.channels);
-        rows.extend(bench_image(&image, photo.name, Some(model), Some(work))?);
+        rows.extend(bench_image(&image, photo.name, Some(model), work)?);
         inputs.push(serde_json::json!({"name": photo.name, "sha256": source::image::photos::photo_sha256(photo)}));
+        held_out.push((photo.name, image));
     }
     for path in &a.extra {
         let image = load_image(path)?;
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         eprintln!("{name} ({}×{}×{}) ...", image.width, image.height, image.channels);
-        rows.extend(bench_image(&image, &name, Some(model), Some(work))?);
+        rows.extend(bench_image(&image, &name, Some(model), work)?);
         inputs.push(serde_json::json!({"name": name, "sha256": source::model_cache::sha256_file(path)?}));
     }
     print!("{}", table(&rows));
     if a.llm_crop > 0 {
         let coder = source::file_coder::FileCoder::load("smollm2-135m", true)?;
         let mut crops = Vec::new();
-        for photo in photos(Split::HeldOut) {
-            let image = centre_crop(&load_photo(photo, false)?, a.llm_crop);
-            let name = format!("{}@{}", photo.name, a.llm_crop);
+        for (photo, full) in &held_out {
+            let image = centre_crop(full, a.llm_crop);
+            let name = format!("{photo}@{}", a.llm_crop);
             eprintln!("{name}: SmolLM2 on pixels as text ...");
-            crops.extend(bench_image(&image, &name, Some(model), Some(work))?);
+            crops.extend(bench_image(&image, &name, Some(model), work)?);
             crops.push(bench_pixel_text(&image, &name, &coder)?);
         }
         println!("\ncentre {0}×{0} crops (tiny images: the PNG/WebP/JPEG-XL headers weigh here)", a.llm_crop);
         print!("{}", table(&crops));
         rows.extend(crops);
     }
-    write_outputs(&a.out, &rows, model, inputs, started_unix)
+    write_outputs(&a.out, &rows, model, inputs, jpeg_xl, started_unix)
 }
 
 fn write_outputs(
@@ -135,6 +139,7 @@ fn write_outputs(
     rows: &[ImageBenchRow],
     model: &ImageLm,
     inputs: Vec<serde_json::Value>,
+    jpeg_xl: bool,
     started_unix: u64,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -146,7 +151,7 @@ fn write_outputs(
         "image_lm_sha256": model.sha256(),
         "image_lm_parameters": model.parameters(),
         "image_lm_training": serde_json::from_str::<serde_json::Value>(model.training_metadata()).unwrap_or_default(),
-        "jpeg_xl": jpeg_xl_available(),
+        "jpeg_xl": jpeg_xl,
         "threads": rayon::current_num_threads(),
         "started_unix": started_unix,
         "finished_unix": unix_now(),

@@ -152,13 +152,13 @@ fn jpeg_xl(image: &Image, name: &str, work: &Path) -> Result<ImageBenchRow, Sour
     })
 }
 
-/// Every coder on one image (`model`: the image LM, if it is to run; `work`: scratch folder for
-/// JPEG-XL, which runs when given and available).
+/// Every coder on one image (`model`: the image LM, if it is to run; `jpeg_xl_work`: a scratch
+/// folder for JPEG-XL, which runs when it is given — check [`jpeg_xl_available`] once first).
 pub fn bench_image(
     image: &Image,
     name: &str,
     model: Option<&ImageLm>,
-    work: Option<&Path>,
+    jpeg_xl_work: Option<&Path>,
 ) -> Result<Vec<ImageBenchRow>, SourceError> {
     let mut rows = Vec::new();
     if let Some(model) = model {
@@ -191,7 +191,7 @@ pub fn bench_image(
             decode_s,
         });
     }
-    if let Some(work) = work.filter(|_| jpeg_xl_available()) {
+    if let Some(work) = jpeg_xl_work {
         rows.push(jpeg_xl(image, name, work)?);
     }
     Ok(rows)

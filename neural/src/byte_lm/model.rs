@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::layers::{LayerNorm, Linear};
 use crate::core::nn;
-use crate::core::weights::{read_model, save_model, ModelFile, WeightsError};
+use crate::core::weights::{read_model, save_model, set_loaded, ModelFile, WeightsError};
 
 /// Format tag of byte-LM weight files.
 pub const FORMAT: &str = "lmsscc-byte-lm-v1";
@@ -241,10 +241,7 @@ impl ByteLm {
         let (tensors, config, training): ModelFile<ByteLmConfig> = read_model(path, FORMAT)?;
         config.validate().map_err(bad)?;
         let model = Self::new(config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
-        if tensors.len() != model.named.len() {
-            return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));
-        }
-        model.set_parameters(&tensors).map_err(|e| bad(e.to_string()))?;
+        set_loaded(path, &model.named, &tensors, device)?;
         Ok((model, training))
     }
 }

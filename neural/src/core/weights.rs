@@ -113,7 +113,7 @@ pub(crate) fn save_model<C: Serialize>(
 }
 
 /// The parts of a model file written by [`save_model`]: its tensors, its `config` and its `training`
-/// metadata (`Null` when absent or unreadable). A file with another `format` tag is refused.
+/// metadata (`Null` when absent or unreadable).
 pub(crate) type ModelFile<C> = (Vec<(String, Tensor)>, C, serde_json::Value);
 
 /// Reads a model file written by [`save_model`], checking its `format` tag.
@@ -121,6 +121,16 @@ pub(crate) fn read_model<C: serde::de::DeserializeOwned>(
     path: &Path,
     format: &str,
 ) -> Result<ModelFile<C>, WeightsError> {
+    let (tensors, config, md) = read_tagged(path, format)?;
+    Ok((tensors, config, training_metadata(&md)))
+}
+
+/// Reads a weight file whose metadata holds `format` (refused if it is another tag) and `config`:
+/// its tensors, the parsed config and all its metadata.
+pub(crate) fn read_tagged<C: serde::de::DeserializeOwned>(
+    path: &Path,
+    format: &str,
+) -> Result<(Vec<(String, Tensor)>, C, HashMap<String, String>), WeightsError> {
     let bad = |reason: String| WeightsError::format(path, reason);
     let (tensors, md) = read_tensors(path)?;
     match md.get("format") {
@@ -129,8 +139,26 @@ pub(crate) fn read_model<C: serde::de::DeserializeOwned>(
     }
     let config: C = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
         .map_err(|e| bad(format!("metadata `config`: {e}")))?;
-    let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
-    Ok((tensors, config, training))
+    Ok((tensors, config, md))
+}
+
+/// The `training` metadata as JSON (`Null` when absent or unreadable).
+pub(crate) fn training_metadata(md: &HashMap<String, String>) -> serde_json::Value {
+    md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null)
+}
+
+/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`WeightsError::Format`] on failure.
+pub(crate) fn set_loaded(
+    path: &Path,
+    named: &[(String, candle_core::Var)],
+    tensors: &[(String, Tensor)],
+    device: &Device,
+) -> Result<(), WeightsError> {
+    let bad = |reason: String| WeightsError::format(path, reason);
+    if tensors.len() != named.len() {
+        return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), named.len())));
+    }
+    crate::core::nn::set_named_parameters(named, tensors, device).map_err(|e| bad(e.to_string()))
 }
 
 /// Writes `value` as pretty JSON to `path` atomically (temp file, then rename): a trainer's run state.

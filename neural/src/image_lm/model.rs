@@ -24,7 +24,7 @@ use source::image::mixture::{COMPONENTS, LEVELS, MEAN_SCALE, MIN_LN_SCALE, OUTPU
 use crate::core::layers::Linear;
 use crate::core::nn;
 use crate::core::params::ParamBuilder;
-use crate::core::weights::{read_model, save_model, ModelFile, WeightsError};
+use crate::core::weights::{read_model, save_model, set_loaded, ModelFile, WeightsError};
 
 /// Architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,10 +174,7 @@ impl ImageLm {
         let (tensors, config, training): ModelFile<ImageLmConfig> = read_model(path, FORMAT)?;
         config.validate().map_err(bad)?;
         let model = Self::new(config, 0, device).map_err(|e| WeightsError::candle(path, e))?;
-        if tensors.len() != model.named.len() {
-            return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), model.named.len())));
-        }
-        model.set_parameters(&tensors).map_err(|e| bad(e.to_string()))?;
+        set_loaded(path, &model.named, &tensors, device)?;
         Ok((model, training))
     }
 }

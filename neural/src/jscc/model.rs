@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::core::nn::Dropout;
-use crate::core::weights::{read_tensors, write_tensors_as, StoredDtype, WeightsError};
+use crate::core::weights::{read_tagged, set_loaded, training_metadata, write_tensors_as, StoredDtype, WeightsError};
 use crate::jscc::attention::sinusoidal_positions;
 use crate::jscc::word_vocab::{WordVocab, END, PAD, START};
 
@@ -103,13 +103,7 @@ pub(crate) fn load_weights<C: DeserializeOwned>(
     vocab_size: impl Fn(&C) -> usize,
 ) -> std::result::Result<LoadedWeights<C>, WeightsError> {
     let bad = |reason: String| WeightsError::format(path, reason);
-    let (tensors, md) = read_tensors(path)?;
-    match md.get("format") {
-        Some(f) if f == format => {}
-        other => return Err(bad(format!("format tag {other:?}, expected `{format}`"))),
-    }
-    let config: C = serde_json::from_str(md.get("config").ok_or_else(|| bad("no `config` metadata".into()))?)
-        .map_err(|e| bad(format!("metadata `config`: {e}")))?;
+    let (tensors, config, md): (_, C, _) = read_tagged(path, format)?;
     validate(&config).map_err(bad)?;
     let tokens: Vec<String> = serde_json::from_str(md.get("vocab").ok_or_else(|| bad("no `vocab` metadata".into()))?)
         .map_err(|e| bad(format!("metadata `vocab`: {e}")))?;
@@ -117,22 +111,7 @@ pub(crate) fn load_weights<C: DeserializeOwned>(
     if vocab.len() != vocab_size(&config) {
         return Err(bad(format!("vocabulary of {} words, the model has {} outputs", vocab.len(), vocab_size(&config))));
     }
-    let training = md.get("training").and_then(|s| serde_json::from_str(s).ok()).unwrap_or(serde_json::Value::Null);
-    Ok(LoadedWeights { tensors, config, vocab, training })
-}
-
-/// Sets `named` from `tensors` (exactly one tensor per parameter), as an [`WeightsError::Format`] on failure.
-pub(crate) fn set_loaded(
-    path: &Path,
-    named: &[(String, Var)],
-    tensors: &[(String, Tensor)],
-    device: &Device,
-) -> std::result::Result<(), WeightsError> {
-    let bad = |reason: String| WeightsError::format(path, reason);
-    if tensors.len() != named.len() {
-        return Err(bad(format!("{} tensors, the model has {} parameters", tensors.len(), named.len())));
-    }
-    crate::core::nn::set_named_parameters(named, tensors, device).map_err(|e| bad(e.to_string()))
+    Ok(LoadedWeights { tensors, config, vocab, training: training_metadata(&md) })
 }
 
 /// A JSCC model as the training loop ([`crate::jscc::train`]) and the link see it: DeepSC or UT.

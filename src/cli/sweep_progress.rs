@@ -105,19 +105,25 @@ impl Sink for SweepProgress {
                     BatchProgress::Decoded(done) => bar.set_position(self.exact + done as u64),
                 }
             }
-            Event::MessagePointFinished { row, text } => {
+            Event::MessagePointFinished { row } => {
                 self.finish_bar();
+                let quality = match (row.psnr_db, row.ssim) {
+                    (Some(psnr), Some(ssim)) => format!("PSNR {psnr:.2} dB  SSIM {ssim:.3}"),
+                    _ => format!(
+                        "BLEU-1 {:.3}  BLEU-4 {:.3}  similarity {}",
+                        row.bleu1.unwrap_or(f64::NAN),
+                        row.bleu4.unwrap_or(f64::NAN),
+                        row.similarity.map_or("-".into(), |v| format!("{v:.3}"))
+                    ),
+                };
                 eprintln!(
-                    "{} @ {:>5} dB (unified {:>6.2}): BLER {:.2e}  message errors {}/{}  BLEU-1 {:.3}  BLEU-4 {:.3}  similarity {}  ({:.1} s)",
+                    "{} @ {:>5} dB (unified {:>6.2}): BLER {:.2e}  message errors {}/{}  {quality}  ({:.1} s)",
                     row.scheme,
                     row.snr_db,
                     row.snr_unified_db.unwrap_or(f64::NAN),
                     row.bler,
-                    text.message_errors,
-                    text.messages,
-                    text.bleu(1),
-                    text.bleu(4),
-                    text.similarity().map_or("-".into(), |v| format!("{v:.3}")),
+                    row.message_errors.unwrap_or(0),
+                    row.messages.unwrap_or(0),
                     row.seconds
                 );
             }

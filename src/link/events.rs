@@ -4,7 +4,6 @@
 //! draws bars and lines from them, as ripgrep's searcher hands matches to a `Sink`. Tests and scripts
 //! pass [`Silent`].
 
-use crate::metrics::text_quality::TextCounts;
 use crate::metrics::ErrorCounts;
 use crate::report::ResultRow;
 
@@ -70,7 +69,6 @@ pub enum Event<'a> {
     /// A message point is done and recorded (or, in a merge, rebuilt).
     MessagePointFinished {
         row: &'a ResultRow,
-        text: &'a TextCounts,
     },
     /// Something the user should know even with `--quiet` (e.g. a damaged file that was repaired).
     Note(&'a str),

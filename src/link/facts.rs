@@ -61,11 +61,19 @@ impl SchemeFacts {
     }
 }
 
-/// The text set as rows describe it: how many messages and characters.
+/// The message set as rows describe it: how many messages, and their characters (text) or pixels
+/// (images).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TextSetSize {
+pub struct SetSize {
     pub messages: u64,
+    #[serde(default)]
     pub chars: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pixels: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 #[cfg(test)]

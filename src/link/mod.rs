@@ -9,6 +9,9 @@
 //!   [`message::encodings`]; [`message::point`] reduces a point's batches to its counts and scores.
 //! - [`text`]: the text modality: the message set and the source coders scenarios name.
 //!   Its quality metrics live in `crate::metrics::text_quality`.
+//! - [`image`]: the image modality: photographs cut into tiles, the image LM as a source coder.
+//!   Its quality metrics live in `crate::metrics::image_quality`.
+//! - [`schemes`]: a message scenario's message set and schemes, built by its modality.
 //! - [`jscc`]: joint source-channel coding schemes (DeepSC, UT), and UT-quant as a source coder.
 //! - [`sweep`]: every point of a scenario: the plan of points and work units, rows, the results
 //!   folder, the single run. [`facts`]: what a row needs to know about its scheme.
@@ -19,9 +22,11 @@
 pub mod block;
 pub mod events;
 pub mod facts;
+pub mod image;
 pub mod jscc;
 pub mod message;
 pub mod paths;
+pub mod schemes;
 pub mod shard;
 pub mod sweep;
 pub mod text;

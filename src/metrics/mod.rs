@@ -1,4 +1,5 @@
-//! Error counting, confidence intervals, text quality (BLEU, similarity) and the unified SNR axis.
+//! Error counting, confidence intervals, text quality (BLEU, similarity), image quality (PSNR, SSIM)
+//! and the unified SNR axis.
 //!
 //! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
@@ -6,6 +7,7 @@
 pub mod bleu;
 pub mod bootstrap;
 mod counts;
+pub mod image_quality;
 pub mod similarity;
 pub mod text_quality;
 pub mod unified_snr;

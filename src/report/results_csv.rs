@@ -87,6 +87,18 @@ pub struct ResultRow {
     pub unflagged_errors: Option<u64>,
     /// ICD receivers: candidates the LM decoded per message sent (its extra decoding work).
     pub candidates_per_message: Option<f64>,
+    // --- Image link columns (`metrics::image_quality`; empty for text). ---
+    /// PSNR of the point's tiles taken together, dB (100 when every tile arrived exactly), and its
+    /// 95 % bootstrap interval over tiles.
+    pub psnr_db: Option<f64>,
+    pub psnr_lo: Option<f64>,
+    pub psnr_hi: Option<f64>,
+    /// Mean SSIM over tiles, and its 95 % bootstrap interval.
+    pub ssim: Option<f64>,
+    pub ssim_lo: Option<f64>,
+    pub ssim_hi: Option<f64>,
+    /// Source bits per pixel of the tiles sent (payload only, before header and padding).
+    pub source_bits_per_pixel: Option<f64>,
 }
 
 impl ResultRow {
@@ -109,12 +121,20 @@ impl ResultRow {
     /// (with fewer columns) wrote it: a row of an earlier version, read back with the newer columns
     /// empty, still matches the checksum that version recorded.
     pub fn matches_line_sha256(&self, recorded: &str) -> bool {
+        let no_image = self.psnr_db.is_none()
+            && self.psnr_lo.is_none()
+            && self.psnr_hi.is_none()
+            && self.ssim.is_none()
+            && self.ssim_lo.is_none()
+            && self.ssim_hi.is_none()
+            && self.source_bits_per_pixel.is_none();
+        let no_flags = self.flagged_messages.is_none()
+            && self.flagged_errors.is_none()
+            && self.unflagged_errors.is_none()
+            && self.candidates_per_message.is_none();
         recorded == self.line_sha256()
-            || (self.flagged_messages.is_none()
-                && self.flagged_errors.is_none()
-                && self.unflagged_errors.is_none()
-                && self.candidates_per_message.is_none()
-                && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
+            || (no_image && recorded == self.sha256_of_first(COLUMNS_BEFORE_IMAGES))
+            || (no_image && no_flags && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
     }
 
     /// sha256 of the row's line cut to its first `columns` columns, `seconds` set to 0.
@@ -142,6 +162,8 @@ impl ResultRow {
 
 /// Columns of the version that first recorded row checksums (before the detection columns).
 const COLUMNS_BEFORE_FLAGS: usize = 46;
+/// Columns before the image columns were appended.
+const COLUMNS_BEFORE_IMAGES: usize = 50;
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -236,6 +258,13 @@ pub fn header() -> Vec<&'static str> {
         "flagged_errors",
         "unflagged_errors",
         "candidates_per_message",
+        "psnr_db",
+        "psnr_lo",
+        "psnr_hi",
+        "ssim",
+        "ssim_lo",
+        "ssim_hi",
+        "source_bits_per_pixel",
     ]
 }
 

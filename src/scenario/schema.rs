@@ -17,8 +17,12 @@ pub struct Scenario {
     pub channel: ChannelConfig,
     pub decoder: DecoderConfig,
     pub stop: StopConfig,
-    /// Text link only (when `schemes` is not empty): the messages sent.
+    /// Text link only (when `schemes` send text): the messages sent.
     pub text: TextConfig,
+    /// Image link only (when `schemes` send images: `image-lm`, `deep-jscc`): the tiles sent. Left
+    /// out of the serialized scenario when default, so text scenarios keep their `config_hash`.
+    #[serde(skip_serializing_if = "ImageConfig::is_default")]
+    pub image: ImageConfig,
     pub framing: FramingConfig,
     pub metrics: MetricsConfig,
     pub unified: UnifiedConfig,
@@ -28,9 +32,35 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// True for an end-to-end text scenario (it lists schemes), false for a link-level one.
+    /// True for an end-to-end message scenario (it lists schemes), false for a link-level one.
     pub fn is_text_link(&self) -> bool {
         !self.schemes.is_empty()
+    }
+
+    /// What the schemes of a message scenario send: images when any scheme codes images (validation
+    /// refuses a scenario that mixes modalities), else text.
+    pub fn modality(&self) -> Modality {
+        if self.schemes.iter().any(|c| c.source.modality() == Modality::Image) {
+            Modality::Image
+        } else {
+            Modality::Text
+        }
+    }
+
+    /// Channel realisations per message and point, from the modality's table (`[text]` or `[image]`).
+    pub fn repeats(&self) -> usize {
+        match self.modality() {
+            Modality::Text => self.text.repeats,
+            Modality::Image => self.image.repeats,
+        }
+    }
+
+    /// Messages per batch, from the modality's table.
+    pub fn batch_messages(&self) -> usize {
+        match self.modality() {
+            Modality::Text => self.text.batch_messages,
+            Modality::Image => self.image.batch_messages,
+        }
     }
 
     /// True when the finite-length bounds of `channels::limits` (BPSK on AWGN) apply.
@@ -52,6 +82,7 @@ impl Default for Scenario {
             decoder: DecoderConfig::default(),
             stop: StopConfig::default(),
             text: TextConfig::default(),
+            image: ImageConfig::default(),
             framing: FramingConfig::default(),
             metrics: MetricsConfig::default(),
             unified: UnifiedConfig::default(),
@@ -263,7 +294,7 @@ fn is_default_osd_order(order: &u8) -> bool {
 const DEFAULT_OSD_ORDER: u8 = 2;
 
 /// The default scenario as a TOML tree that also shows the fields left out of the resolved config
-/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `metrics.samples`), so they
+/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `metrics.samples`, `[image]`), so they
 /// stay valid `--set` keys.
 pub(crate) fn key_schema() -> toml::Value {
     let mut s = Scenario::default();
@@ -272,6 +303,8 @@ pub(crate) fn key_schema() -> toml::Value {
     s.code.rate = DEFAULT_POLAR_RATE / 2.0;
     s.code.crc = "crc16".into();
     s.metrics.samples = DEFAULT_SAMPLES + 1;
+    // Not default, so that `[image]` is serialized (it is skipped when default).
+    s.image.tile += 1;
     toml::Value::try_from(s).expect("the default scenario serializes")
 }
 
@@ -339,6 +372,57 @@ impl Default for TextConfig {
             sample: SampleKind::First,
             repeats: 1,
             batch_messages: 32,
+        }
+    }
+}
+
+/// What a message scenario sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Modality {
+    /// Lines of a text file (`[text]`).
+    Text,
+    /// Square tiles of photographs (`[image]`).
+    Image,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageConfig {
+    /// Photographs of the fixed set by name (`sim models list`; the held-out ones are astronaut,
+    /// chelsea, coffee, ihc, camera, coins, grass, gravel). Default: the four held-out colour ones.
+    pub photos: Vec<String>,
+    /// Other PNG or JPEG files (relative to the working directory or the project root), sent after
+    /// the photos.
+    pub files: Vec<String>,
+    /// Side of the square tiles the images are cut into, in pixels; one tile is one message. Edge
+    /// strips narrower than a tile are dropped.
+    pub tile: u32,
+    /// Tiles sent (over all images, in image order, raster order within each); 0 sends every tile.
+    pub tiles: usize,
+    /// `"first"`: the first `tiles` tiles; `"random"`: `tiles` drawn with the scenario's seed.
+    pub sample: SampleKind,
+    /// Channel realisations per tile and SNR point.
+    pub repeats: usize,
+    /// Tiles per batch (one random stream each); fixed so results do not depend on thread count.
+    pub batch_messages: usize,
+}
+
+impl ImageConfig {
+    pub fn is_default(&self) -> bool {
+        *self == ImageConfig::default()
+    }
+}
+
+impl Default for ImageConfig {
+    fn default() -> Self {
+        ImageConfig {
+            photos: ["astronaut", "chelsea", "coffee", "ihc"].map(String::from).to_vec(),
+            files: Vec::new(),
+            tile: 32,
+            tiles: 64,
+            sample: SampleKind::Random,
+            repeats: 1,
+            batch_messages: 8,
         }
     }
 }
@@ -446,17 +530,31 @@ pub enum SourceKind {
     /// (code, modulation, decoder as any SSCC scheme); its receiver half decodes the received bits.
     /// Lossy: every received payload is decoded.
     UtQuant,
+    /// Images: lossless arithmetic coding of each tile with the embedded next-subpixel image LM
+    /// (`source::image`), over the scheme's digital link like any SSCC scheme.
+    ImageLm,
+    /// Images, JSCC: the Deep JSCC autoencoder (Bourtsoulatze et al. 2019; weights from `weights`)
+    /// sends each tile's latent real values straight over the channel.
+    DeepJscc,
 }
 
 impl SourceKind {
     /// True for joint source-channel schemes, which send real values instead of coded bits.
     pub fn is_jscc(&self) -> bool {
-        matches!(self, SourceKind::Deepsc | SourceKind::Ut)
+        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::DeepJscc)
     }
 
     /// True for sources that load neural weights (`weights`).
     pub fn takes_weights(&self) -> bool {
-        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::UtQuant)
+        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::UtQuant | SourceKind::DeepJscc)
+    }
+
+    /// What the source sends.
+    pub fn modality(&self) -> Modality {
+        match self {
+            SourceKind::ImageLm | SourceKind::DeepJscc => Modality::Image,
+            _ => Modality::Text,
+        }
     }
 }
 

@@ -92,6 +92,79 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     Ok(())
 }
 
+/// `[text]`: the text set a text scenario sends.
+fn validate_text_set(s: &Scenario, fail: &Fail) -> Result<(), ScenarioError> {
+    if s.text.file.trim().is_empty() {
+        return fail("text", "file", "name a UTF-8 text file with one message per line");
+    }
+    if s.text.repeats == 0 {
+        return fail("text", "repeats", "must be at least 1");
+    }
+    // The text file's size is not known yet; `messages` (or 1) bounds what it can contribute.
+    let least_items = s.text.messages.max(1).checked_mul(s.text.repeats).unwrap_or(usize::MAX);
+    if least_items > MAX_ITEMS_PER_POINT {
+        return fail(
+            "text",
+            "repeats",
+            &format!(
+                "{} messages × {} repeats is more than the {MAX_ITEMS_PER_POINT} items a point can hold in memory",
+                s.text.messages.max(1),
+                s.text.repeats
+            ),
+        );
+    }
+    if s.text.batch_messages == 0 {
+        return fail("text", "batch_messages", "must be at least 1");
+    }
+    Ok(())
+}
+
+/// `[image]`: the tiles an image scenario sends, and that its schemes all send images.
+fn validate_image_set(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
+    if let Some(c) = s.schemes.iter().find(|c| c.source.modality() != super::Modality::Image) {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("name") && l.contains(&format!("\"{}\"", c.name)))
+            .map(|l| format!(":{}", l + 1))
+            .unwrap_or_default();
+        return Err(ScenarioError(format!(
+            "{file}{line}: scheme '{}': field 'source': this scenario sends images (its other schemes code \
+             images) and this source codes text; put text and image schemes in separate scenarios",
+            c.name
+        )));
+    }
+    let i = &s.image;
+    if i.photos.is_empty() && i.files.is_empty() {
+        return fail("image", "photos", "name at least one photograph (or give image.files)");
+    }
+    if let Some(p) = i.photos.iter().find(|p| source::image::photos::photo_by_name(p).is_none()) {
+        let known: Vec<&str> = source::image::photos::PHOTOS.iter().map(|p| p.name).collect();
+        return fail("image", "photos", &format!("no photograph named '{p}' (known: {})", known.join(", ")));
+    }
+    if !(MIN_TILE..=MAX_TILE).contains(&i.tile) {
+        return fail("image", "tile", &format!("must be {MIN_TILE} to {MAX_TILE} pixels"));
+    }
+    if i.repeats == 0 {
+        return fail("image", "repeats", "must be at least 1");
+    }
+    if i.tiles.max(1).checked_mul(i.repeats).unwrap_or(usize::MAX) > MAX_ITEMS_PER_POINT {
+        return fail(
+            "image",
+            "repeats",
+            &format!("tiles × repeats is more than the {MAX_ITEMS_PER_POINT} items a point can hold in memory"),
+        );
+    }
+    if i.batch_messages == 0 {
+        return fail("image", "batch_messages", "must be at least 1");
+    }
+    Ok(())
+}
+
+/// Tile sides an image scenario accepts: Deep JSCC halves the side twice, and a tile of 256×256 RGB
+/// is already a 1.5 Mbit message.
+pub const MIN_TILE: u32 = 8;
+pub const MAX_TILE: u32 = 256;
+
 /// A polar code's rate and CRC, and that polar codes and their decoders (SC, SCL) go together.
 fn check_polar(
     code: &super::CodeConfig,
@@ -149,30 +222,12 @@ pub const MAX_ITEMS_PER_POINT: usize = 10_000_000;
 pub const MAX_SAMPLES: usize = 1000;
 
 fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
-    if s.text.file.trim().is_empty() {
-        return fail("text", "file", "name a UTF-8 text file with one message per line");
-    }
-    if s.text.repeats == 0 {
-        return fail("text", "repeats", "must be at least 1");
-    }
-    // The text file's size is not known yet; `messages` (or 1) bounds what it can contribute.
-    let least_items = s.text.messages.max(1).checked_mul(s.text.repeats).unwrap_or(usize::MAX);
-    if least_items > MAX_ITEMS_PER_POINT {
-        return fail(
-            "text",
-            "repeats",
-            &format!(
-                "{} messages × {} repeats is more than the {MAX_ITEMS_PER_POINT} items a point can hold in memory",
-                s.text.messages.max(1),
-                s.text.repeats
-            ),
-        );
+    match s.modality() {
+        super::Modality::Text => validate_text_set(s, fail)?,
+        super::Modality::Image => validate_image_set(s, text, file, fail)?,
     }
     if s.metrics.samples > MAX_SAMPLES {
         return fail("metrics", "samples", &format!("at most {MAX_SAMPLES} messages per point go to samples.csv"));
-    }
-    if s.text.batch_messages == 0 {
-        return fail("text", "batch_messages", "must be at least 1");
     }
     if !(1..=32).contains(&s.framing.length_bits) {
         return fail("framing", "length_bits", "must be between 1 and 32");
@@ -240,6 +295,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             if scheme.source.is_jscc() {
                 return here("receiver", "an LM-aided receiver decodes bits; a JSCC scheme sends real values");
             }
+            if scheme.source.modality() == super::Modality::Image {
+                return here("receiver", "the LM-aided receiver (ICD) is built for text messages, not image tiles");
+            }
             if !(r.unreliable > 0.0 && r.unreliable <= 0.5) {
                 return here(
                     "receiver.unreliable",
@@ -274,7 +332,7 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 );
             }
         } else if scheme.weights.is_some() && !scheme.source.takes_weights() {
-            return here("weights", "only neural schemes (source = \"deepsc\", \"ut\", \"ut-quant\") load weights; an SSCC scheme names its LM with 'model'");
+            return here("weights", "only neural schemes (source = \"deepsc\", \"ut\", \"ut-quant\", \"deep-jscc\") load weights; an SSCC scheme names its LM with 'model'");
         }
         if scheme.source == super::SourceKind::Llm && scheme.model.trim().is_empty() {
             return here("model", "source = \"llm\" needs a model name, a .gguf path or hub:<repo>");

@@ -6,7 +6,8 @@
 //! it. Both call [`ImageLm::mixture`] on the same causal inputs, so their tables are bit-identical
 //! whatever the thread count. Decoding a corrupted or truncated stream never fails or hangs: it
 //! always returns an image of the stated size, the subpixels after the point where the stream ran
-//! out left at 0, and says how far it got.
+//! out left at 0, and says how far it got; [`fill_most_likely`] then fills them with the model's own
+//! predictions, so a damaged image degrades instead of going black.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::image::context::Causal;
@@ -105,4 +106,31 @@ pub fn decode_image(model: &ImageLm, bits: &[u8], width: u32, height: u32, chann
     }
     let image = Image { width, height, channels, pixels };
     DecodedImage { image, subpixels: done, stop }
+}
+
+/// Fills the subpixels of `decoded` that were not decoded (from `decoded.subpixels` on, in coding
+/// order) with the model's most likely level given the causal context, each prediction seeing the
+/// ones before it: the receiver's best guess of the rest of the image from what did arrive. The
+/// most likely level is the one with the largest frequency in the coding table (lowest level on a
+/// tie), so the fill is as deterministic as decoding.
+pub fn fill_most_likely(model: &ImageLm, decoded: &mut DecodedImage) {
+    let image = &mut decoded.image;
+    let (w, h, ch) = (image.width as usize, image.height as usize, image.channels as usize);
+    let mut scratch = model.scratch();
+    for at in decoded.subpixels..image.pixels.len() {
+        let (p, c) = (at / ch, at % ch);
+        let (y, x) = (p / w, p % w);
+        let table = {
+            let causal = Causal::new(&image.pixels, w, h, ch);
+            model.mixture(&causal, y, x, c, &mut scratch).cumulative()
+        };
+        let mut best = (0u32, 0u8);
+        for v in 0..table.len() - 1 {
+            let f = table[v + 1] - table[v];
+            if f > best.0 {
+                best = (f, v as u8);
+            }
+        }
+        image.pixels[at] = best.1;
+    }
 }

@@ -32,9 +32,9 @@ pub mod ut_quant_coder;
 use super::events::{BatchProgress, Event, Sink};
 use super::facts::{SchemeFacts, TextFacts};
 use super::message::encodings::EncodingStore;
-use super::message::{Batch, BatchOutcome, DecodedItem, MessageScheme};
+use super::message::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
 use super::paths::resolve;
-use super::text::messages::MessageSet;
+use super::text::messages::TextSet;
 use crate::metrics::unified_snr::ChannelUse;
 use crate::scenario::{ChannelKind, SchemeConfig, SourceKind};
 
@@ -157,7 +157,7 @@ impl JsccScheme {
         )
     }
 
-    pub fn encode(&self, messages: &MessageSet) -> JsccEncoded {
+    pub fn encode(&self, messages: &TextSet) -> JsccEncoded {
         let mut unknown_words = 0;
         let ids = messages
             .texts
@@ -209,7 +209,7 @@ impl MessageScheme for JsccScheme {
         _store: &mut EncodingStore,
         sink: &mut dyn Sink,
     ) -> anyhow::Result<SchemeFacts> {
-        let encoded = self.encode(messages);
+        let encoded = self.encode(messages.text(&format!("scheme '{}'", self.config.name))?);
         sink.event(Event::UnknownWords {
             scheme: &self.config.name,
             words: encoded.unknown_words,
@@ -253,7 +253,7 @@ impl MessageScheme for JsccScheme {
                 .clone()
                 .zip(received)
                 .filter(|(item, text)| *text != texts[item % texts.len()])
-                .map(|(item, text)| DecodedItem { item: item as u64, text })
+                .map(|(item, text)| DecodedItem { item: item as u64, received: Received::Text { text } })
                 .collect();
             outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None, candidates: None });
         }

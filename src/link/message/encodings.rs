@@ -17,7 +17,7 @@ use source::{Bits, SourceCoder};
 
 use super::framing::Framer;
 use crate::link::events::{Event, Sink};
-use crate::link::text::messages::MessageSet;
+use crate::link::text::messages::TextSet;
 use crate::report::write_atomic;
 
 /// A message set encoded by one source coder.
@@ -28,7 +28,7 @@ pub struct EncodedMessages {
 
 impl EncodedMessages {
     /// Encodes every message; a message too long for the length header is an error naming its line.
-    pub fn encode(coder: &dyn SourceCoder, messages: &MessageSet, max_payload_bits: usize) -> anyhow::Result<Self> {
+    pub fn encode(coder: &dyn SourceCoder, messages: &TextSet, max_payload_bits: usize) -> anyhow::Result<Self> {
         let refs: Vec<&str> = messages.texts.iter().map(String::as_str).collect();
         let payloads = coder
             .encode_batch(&refs)
@@ -42,7 +42,7 @@ impl EncodedMessages {
     pub fn check_fits(
         &self,
         coder: &dyn SourceCoder,
-        messages: &MessageSet,
+        messages: &TextSet,
         max_payload_bits: usize,
     ) -> anyhow::Result<()> {
         if let Some((i, p)) = self.payloads.iter().enumerate().find(|(_, p)| p.len() > max_payload_bits) {
@@ -84,7 +84,7 @@ impl EncodingStore {
         &mut self,
         key: &str,
         coder: &dyn SourceCoder,
-        messages: &MessageSet,
+        messages: &TextSet,
         sink: &mut dyn Sink,
     ) -> anyhow::Result<Arc<EncodedMessages>> {
         if let Some(e) = self.by_key.get(key) {
@@ -107,7 +107,7 @@ impl EncodingStore {
     }
 }
 
-fn header(coder: &dyn SourceCoder, messages: &MessageSet) -> String {
+fn header(coder: &dyn SourceCoder, messages: &TextSet) -> String {
     let mut h = Sha256::new();
     for t in &messages.texts {
         h.update(t.as_bytes());
@@ -125,7 +125,7 @@ fn path_for(dir: &Path, key: &str) -> PathBuf {
 
 /// The header line of a cache file holding `body`: what encoded which messages, and a checksum of
 /// the payload lines themselves.
-fn header_with_checksum(coder: &dyn SourceCoder, messages: &MessageSet, body: &str) -> String {
+fn header_with_checksum(coder: &dyn SourceCoder, messages: &TextSet, body: &str) -> String {
     format!("{} payload_sha256={:x}", header(coder, messages), Sha256::digest(body.as_bytes()))
 }
 
@@ -133,7 +133,7 @@ fn header_with_checksum(coder: &dyn SourceCoder, messages: &MessageSet, body: &s
 /// coder and these messages, the payload lines match their checksum (a flipped bit anywhere is
 /// caught), and re-encoding the first message gives its stored bits (weights changed under the
 /// same name are caught).
-fn load(path: &Path, coder: &dyn SourceCoder, messages: &MessageSet) -> Option<EncodedMessages> {
+fn load(path: &Path, coder: &dyn SourceCoder, messages: &TextSet) -> Option<EncodedMessages> {
     let text = std::fs::read_to_string(path).ok()?;
     let (head, body) = text.split_once('\n')?;
     if head != header_with_checksum(coder, messages, body) {
@@ -163,7 +163,7 @@ pub fn load_or_encode(
     dir: &Path,
     key: &str,
     coder: &dyn SourceCoder,
-    messages: &MessageSet,
+    messages: &TextSet,
     max_payload_bits: usize,
 ) -> anyhow::Result<(EncodedMessages, bool)> {
     let path = path_for(dir, key);
@@ -192,8 +192,7 @@ mod tests {
     fn reuses_valid_encodings_and_redoes_stale_ones() {
         let dir = tempfile::tempdir().unwrap();
         let coder = HuffmanWordCoder::from_sentences(["a b c", "b c d", "a a"], 1).unwrap();
-        let messages =
-            MessageSet { path: "m.txt".into(), texts: vec!["a b".into(), "c d a".into()], lines: vec![1, 2] };
+        let messages = TextSet { path: "m.txt".into(), texts: vec!["a b".into(), "c d a".into()], lines: vec![1, 2] };
         let (first, cached) = load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap();
         assert!(!cached);
         let (again, cached) = load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap();
@@ -232,7 +231,7 @@ mod tests {
         assert!(!load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap().1);
         assert!(load_or_encode(dir.path(), "huffman", &coder, &messages, 2047).unwrap().1, "rewritten whole");
         // Other messages, or a header that cannot describe them, are not served from the cache.
-        let other = MessageSet { texts: vec!["a b".into(), "d".into()], ..messages.clone() };
+        let other = TextSet { texts: vec!["a b".into(), "d".into()], ..messages.clone() };
         assert!(!load_or_encode(dir.path(), "huffman", &coder, &other, 2047).unwrap().1);
         assert!(load_or_encode(dir.path(), "huffman", &coder, &other, 1).unwrap_err().to_string().contains("m.txt:1"));
     }

@@ -10,7 +10,9 @@
 //! - [`sscc`]: separate source and channel coding (source coder → [`framing`] → [`frame_link`]: a
 //!   block code, or a polar code sized to each message ([`polar`]) → source decoder), with the
 //!   message set's encodings kept by [`encodings`];
-//! - JSCC schemes live in `link::jscc`; the text modality's message set and coders in `link::text`.
+//! - JSCC schemes live in `link::jscc`; the modalities' message sets, coders and schemes in
+//!   `link::text` and `link::image`; [`set`] is what the link knows of them (a [`MessageSet`] of
+//!   either, a [`Received`] message).
 
 pub mod encodings;
 pub mod frame_link;
@@ -18,6 +20,7 @@ pub mod framing;
 pub mod icd;
 pub mod point;
 pub mod polar;
+pub mod set;
 pub mod sscc;
 
 use std::ops::Range;
@@ -27,10 +30,10 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{BatchProgress, Sink};
 use super::facts::SchemeFacts;
-use super::text::messages::MessageSet;
 use crate::metrics::ErrorCounts;
 use crate::scenario::SchemeConfig;
 use encodings::EncodingStore;
+pub use set::{MessageSet, Received};
 
 /// Batch `index` of a point: items `items` (item `j` is message `j mod M`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +55,8 @@ pub fn batches(items: usize, batch_messages: usize) -> Vec<Batch> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecodedItem {
     pub item: u64,
-    pub text: String,
+    #[serde(flatten)]
+    pub received: Received,
 }
 
 /// What one batch delivered: its bit-level counts (empty for JSCC schemes) and the items the

@@ -1,20 +1,51 @@
 //! A message point reduced: its batches' counts summed and every item scored, in one place for the
-//! single run and `sim merge`.
+//! single run and `sim merge`, whatever the modality (text: BLEU and similarity; image tiles: PSNR
+//! and SSIM, each tile scored on its own).
 //!
 //! Counts are summed in batch order and the items scored in item order in one call, the sentence
 //! embedder seeing the point's texts in the same batches whoever ran the batches: the similarity
 //! model's float rounding depends on how texts are batched, so this is what makes a merged point
 //! equal a single run's bit for bit.
 
-use super::{Batch, BatchOutcome};
+use super::{Batch, BatchOutcome, MessageSet, Received};
+use crate::metrics::image_quality::{score_tile, ImageCounts};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::ErrorCounts;
+use crate::scenario::MetricsConfig;
+
+/// What scores a point's received messages: the text metrics (BLEU, similarity; the embedder loaded
+/// once, with the sent texts embedded) or the image metrics (PSNR, SSIM).
+pub enum PointScorer {
+    Text(QualityScorer),
+    Image,
+}
+
+impl PointScorer {
+    /// The scorer for `set`'s modality, as `[metrics]` asks.
+    pub fn new(set: &MessageSet, metrics: &MetricsConfig, verbose: bool) -> anyhow::Result<Self> {
+        Ok(match set {
+            MessageSet::Text(t) => {
+                let q = QualityScorer::new(metrics, verbose)?;
+                q.embed_sent(&t.texts)?;
+                PointScorer::Text(q)
+            }
+            MessageSet::Image(_) => PointScorer::Image,
+        })
+    }
+}
+
+/// A point's quality scores, by modality.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointQuality {
+    Text(TextCounts),
+    Image(ImageCounts),
+}
 
 /// A message point reduced.
 pub struct ReducedPoint {
     pub counts: ErrorCounts,
-    pub text: TextCounts,
-    /// The texts received for the first `samples` items (fewer if the point has fewer).
+    pub quality: PointQuality,
+    /// Text: the texts received for the first `samples` items (fewer if the point has fewer).
     pub first_received: Vec<String>,
     /// How well the receiver's own flags told damaged messages, where every batch has flags.
     pub detection: Option<DetectionCounts>,
@@ -22,8 +53,18 @@ pub struct ReducedPoint {
     pub candidates: Option<u64>,
 }
 
-/// Messages the receiver flagged as damaged against those that were (any difference from the text
-/// sent, as `message_errors` counts them).
+impl ReducedPoint {
+    /// Messages sent at the point, and how many arrived with any difference.
+    pub fn messages(&self) -> (u64, u64) {
+        match &self.quality {
+            PointQuality::Text(t) => (t.messages, t.message_errors),
+            PointQuality::Image(i) => (i.messages(), i.message_errors()),
+        }
+    }
+}
+
+/// Messages the receiver flagged as damaged against those that were (any difference from the
+/// message sent, as `message_errors` counts them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DetectionCounts {
     pub flagged: u64,
@@ -34,20 +75,20 @@ pub struct DetectionCounts {
 }
 
 /// Sums `outcomes` (one per batch of `batches`, in order) and scores every item: item `j` was message
-/// `j mod M` of `messages`, received as its decoded text when a batch lists it, else exactly. An
-/// outcome listing an item outside its batch is an error naming the batch. Keeps the received texts
-/// of the first `samples` items.
+/// `j mod M` of `messages`, received as its decoded message when a batch lists it, else exactly. An
+/// outcome listing an item outside its batch, or a message of the other modality, is an error naming
+/// the batch. Keeps the received texts of the first `samples` items.
 pub fn reduce_point(
-    messages: &[String],
+    messages: &MessageSet,
     batches: &[Batch],
     outcomes: &[&BatchOutcome],
-    quality: &QualityScorer,
+    scorer: &PointScorer,
     samples: usize,
 ) -> anyhow::Result<ReducedPoint> {
     assert_eq!(batches.len(), outcomes.len(), "one outcome per batch");
     let items = batches.last().map_or(0, |b| b.items.end);
     let mut counts = ErrorCounts::default();
-    let mut decoded: Vec<Option<&str>> = vec![None; items];
+    let mut decoded: Vec<Option<&Received>> = vec![None; items];
     let mut flagged = outcomes.iter().all(|o| o.flagged.is_some()).then(|| vec![false; items]);
     for (batch, outcome) in batches.iter().zip(outcomes) {
         counts += outcome.counts;
@@ -64,25 +105,54 @@ pub fn reduce_point(
             if !batch.items.contains(&item) {
                 anyhow::bail!("batch {}: item {} is not in the batch", batch.index, d.item);
             }
-            decoded[item] = Some(&d.text);
+            let fits = match (&d.received, messages) {
+                (Received::Text { .. }, MessageSet::Text(_)) => true,
+                (Received::Tile { pixels }, MessageSet::Image(t)) => pixels.len() == t.subpixels_per_tile(),
+                _ => false,
+            };
+            if !fits {
+                anyhow::bail!(
+                    "batch {}: item {} is not a message of this scenario's kind or size",
+                    batch.index,
+                    d.item
+                );
+            }
+            decoded[item] = Some(&d.received);
         }
     }
-    let m = messages.len();
-    let pairs: Vec<(&str, &str)> = decoded
-        .iter()
-        .enumerate()
-        .map(|(j, d)| {
-            let sent = messages[j % m].as_str();
-            (sent, d.unwrap_or(sent))
-        })
-        .collect();
-    let mut text = TextCounts::default();
-    quality.add(&pairs, &mut text)?;
-    let first_received = pairs.iter().take(samples).map(|(_, r)| r.to_string()).collect();
+    let (quality, first_received, wrong) = match (messages, scorer) {
+        (MessageSet::Text(set), PointScorer::Text(quality)) => {
+            let m = set.texts.len();
+            let pairs: Vec<(&str, &str)> = decoded
+                .iter()
+                .enumerate()
+                .map(|(j, d)| {
+                    let sent = set.texts[j % m].as_str();
+                    (sent, d.and_then(Received::as_text).unwrap_or(sent))
+                })
+                .collect();
+            let mut text = TextCounts::default();
+            quality.add(&pairs, &mut text)?;
+            let first = pairs.iter().take(samples).map(|(_, r)| r.to_string()).collect();
+            let wrong = pairs.iter().map(|(sent, received)| sent != received).collect::<Vec<_>>();
+            (PointQuality::Text(text), first, wrong)
+        }
+        (MessageSet::Image(set), PointScorer::Image) => {
+            let (m, t) = (set.len(), set.tile as usize);
+            let mut image = ImageCounts::default();
+            for (j, d) in decoded.iter().enumerate() {
+                let sent = &set.tiles[j % m].pixels;
+                let received = d.and_then(Received::as_pixels).unwrap_or(sent);
+                image.add(score_tile(sent, received, t, t, 3));
+            }
+            let wrong = image.per_tile.iter().map(|s| !s.exact).collect();
+            (PointQuality::Image(image), Vec::new(), wrong)
+        }
+        _ => unreachable!("the scorer is built for the message set's modality"),
+    };
     let detection = flagged.map(|flags| {
         let mut d = DetectionCounts::default();
-        for (&flag, (sent, received)) in flags.iter().zip(&pairs) {
-            let wrong = sent != received;
+        for (&flag, &wrong) in flags.iter().zip(&wrong) {
             d.flagged += flag as u64;
             d.flagged_errors += (flag && wrong) as u64;
             d.unflagged_errors += (!flag && wrong) as u64;
@@ -90,5 +160,5 @@ pub fn reduce_point(
         d
     });
     let candidates = outcomes.iter().map(|o| o.candidates).sum::<Option<u64>>();
-    Ok(ReducedPoint { counts, text, first_received, detection, candidates })
+    Ok(ReducedPoint { counts, quality, first_received, detection, candidates })
 }

@@ -10,29 +10,83 @@
 //! to the sent message when the coder is lossless; it is not decoded again. Every other payload
 //! (every payload of a lossy coder) is really decoded by the source decoder, bounded by the
 //! framing's length header.
+//!
+//! The source coder is the modality's ([`SsccSource`]): a text coder (`source::SourceCoder`), or the
+//! image LM coding tiles ([`TileCoder`]); everything after the payload bits is the same.
 
 use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, Decoded, SourceCoder};
+use source::{Bits, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
 use super::framing::Framer;
 use super::icd;
-use super::{Batch, BatchOutcome, DecodedItem, MessageScheme};
+use super::polar::PolarLink;
+use super::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
+use crate::link::block::LinkSpec;
 use crate::link::events::{BatchProgress, Sink};
 use crate::link::facts::{SchemeFacts, TextFacts};
-use crate::link::text::messages::MessageSet;
+use crate::link::image::coder::TileCoder;
 use crate::metrics::unified_snr::ChannelUse;
 use crate::metrics::ErrorCounts;
-use crate::scenario::SchemeConfig;
+use crate::scenario::{CodeKind, Scenario, SchemeConfig};
+
+/// The source coder of an SSCC scheme, for its modality.
+#[derive(Clone)]
+pub enum SsccSource {
+    Text(Arc<dyn SourceCoder>),
+    Image(Arc<TileCoder>),
+}
+
+/// A payload as the source decoder delivered it.
+struct DecodedPayload {
+    received: Received,
+    /// The stream ended as an intact one of its length does (`Decoded::ends_at`).
+    intact: bool,
+    /// ln P of what was decoded (text LM coders; what ICD weighs).
+    ln_prob: Option<f64>,
+}
+
+impl SsccSource {
+    fn is_lossless(&self) -> bool {
+        match self {
+            SsccSource::Text(c) => c.is_lossless(),
+            SsccSource::Image(_) => true,
+        }
+    }
+
+    fn decode_batch(&self, frames: &[&[u8]]) -> Vec<DecodedPayload> {
+        match self {
+            SsccSource::Text(c) => c
+                .decode_batch(frames)
+                .into_iter()
+                .zip(frames)
+                .map(|(d, f)| DecodedPayload {
+                    intact: d.ends_at(f.len()),
+                    ln_prob: d.ln_prob,
+                    received: Received::Text { text: d.text },
+                })
+                .collect(),
+            SsccSource::Image(c) => c
+                .decode_batch(frames)
+                .into_iter()
+                .map(|d| DecodedPayload {
+                    intact: d.intact,
+                    ln_prob: None,
+                    received: Received::Tile { pixels: d.pixels },
+                })
+                .collect(),
+        }
+    }
+}
 
 /// One end-to-end scheme: source coder, framing and a link-level scheme for the blocks.
 pub struct SsccScheme {
     pub config: SchemeConfig,
-    pub source: Arc<dyn SourceCoder>,
+    pub source: SsccSource,
     /// The identity of `source`: schemes with the same key share the coder and its encodings.
     pub source_key: String,
     pub link: Box<dyn FrameLink>,
@@ -51,10 +105,26 @@ struct DecodeJobs {
     owner: Vec<(usize, Option<usize>)>,
 }
 
+/// The digital link of SSCC scheme `c` of `s`: its code (the scheme's or the scenario's; a block
+/// code, or a polar code sized to each message) and the framer for that code's blocks.
+pub fn frame_link(
+    s: &Scenario,
+    c: &SchemeConfig,
+    base: &std::path::Path,
+) -> anyhow::Result<(Box<dyn FrameLink>, Framer)> {
+    let spec = LinkSpec::for_scheme(s, c);
+    let link: Box<dyn FrameLink> = match spec.code.kind {
+        CodeKind::Polar => Box::new(PolarLink::build(&spec)?),
+        _ => Box::new(spec.build(base)?),
+    };
+    let framer = Framer::new(link.frame_granularity(), s.framing.length_bits);
+    Ok((link, framer))
+}
+
 impl SsccScheme {
     pub fn new(
         config: SchemeConfig,
-        source: Arc<dyn SourceCoder>,
+        source: SsccSource,
         source_key: String,
         link: Box<dyn FrameLink>,
         framer: Framer,
@@ -172,7 +242,7 @@ impl SsccScheme {
     /// Source-decodes `frames` in groups (a few per thread), reporting how many are done after each.
     /// Each frame's text depends on that frame alone (the source coders' determinism guarantee), not
     /// on the group it was decoded in.
-    fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<Decoded> {
+    fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<DecodedPayload> {
         let chunk = (4 * rayon::current_num_threads()).max(1);
         let mut decoded = Vec::with_capacity(frames.len());
         for group in frames.chunks(chunk) {
@@ -194,7 +264,23 @@ impl MessageScheme for SsccScheme {
         store: &mut EncodingStore,
         sink: &mut dyn Sink,
     ) -> anyhow::Result<SchemeFacts> {
-        let encoded = store.encoded(&self.source_key, self.source.as_ref(), messages, sink)?;
+        let who = format!("scheme '{}'", self.config.name);
+        let encoded = match &self.source {
+            SsccSource::Text(coder) => store.encoded(&self.source_key, coder.as_ref(), messages.text(&who)?, sink)?,
+            SsccSource::Image(coder) => {
+                let tiles = messages.tiles(&who)?;
+                let e = EncodedMessages { payloads: coder.encode(tiles)? };
+                let max = self.framer.max_payload_bits();
+                if let Some((j, p)) = e.payloads.iter().enumerate().find(|(_, p)| p.len() > max) {
+                    anyhow::bail!(
+                        "{who}: the image LM codes tile {j} in {} bits, more than the length header can describe \
+                         ({max}); raise framing.length_bits or make image.tile smaller",
+                        p.len()
+                    );
+                }
+                Arc::new(e)
+            }
+        };
         let uses = self.channel_use(&encoded);
         let facts = SchemeFacts {
             name: self.config.name.clone(),
@@ -233,7 +319,7 @@ impl MessageScheme for SsccScheme {
             .zip(sent)
             .zip(jobs)
             .map(|((batch, b), jobs)| {
-                let results: Vec<Decoded> = decoded.by_ref().take(jobs.owner.len()).collect();
+                let results: Vec<DecodedPayload> = decoded.by_ref().take(jobs.owner.len()).collect();
                 self.outcome(batch, b, &jobs, results)
             })
             .collect())
@@ -243,24 +329,23 @@ impl MessageScheme for SsccScheme {
 impl SsccScheme {
     /// A batch's outcome from its decoded frames: each item's text (an ICD item's chosen candidate,
     /// or its received payload when none is valid) and the items the receiver flags.
-    fn outcome(&self, batch: &Batch, sent: SentBatch, jobs: &DecodeJobs, results: Vec<Decoded>) -> BatchOutcome {
-        let mut texts: Vec<Option<String>> = vec![None; batch.items.len()];
+    fn outcome(&self, batch: &Batch, sent: SentBatch, jobs: &DecodeJobs, results: Vec<DecodedPayload>) -> BatchOutcome {
+        let mut texts: Vec<Option<Received>> = vec![None; batch.items.len()];
         let mut flagged: Vec<bool> = sent.suspect.clone();
         let mut lm: Vec<Vec<Option<f64>>> = sent.candidates.iter().map(|c| vec![None; c.len()]).collect();
-        let mut candidate_texts: Vec<Vec<Option<String>>> =
+        let mut candidate_texts: Vec<Vec<Option<Received>>> =
             sent.candidates.iter().map(|c| vec![None; c.len()]).collect();
-        for ((&(j, candidate), d), frame) in jobs.owner.iter().zip(results).zip(&jobs.frames) {
+        for (&(j, candidate), d) in jobs.owner.iter().zip(results) {
             let at = j - batch.items.start;
-            let intact = d.ends_at(frame.len());
             match candidate {
                 None => {
-                    flagged[at] |= !intact;
-                    texts[at] = Some(d.text);
+                    flagged[at] |= !d.intact;
+                    texts[at] = Some(d.received);
                 }
                 Some(c) => {
-                    if intact {
+                    if d.intact {
                         lm[at][c] = Some(d.ln_prob.unwrap_or(0.0));
-                        candidate_texts[at][c] = Some(d.text);
+                        candidate_texts[at][c] = Some(d.received);
                     }
                 }
             }
@@ -285,7 +370,7 @@ impl SsccScheme {
             decoded: texts
                 .into_iter()
                 .enumerate()
-                .filter_map(|(at, t)| t.map(|text| DecodedItem { item: (batch.items.start + at) as u64, text }))
+                .filter_map(|(at, t)| t.map(|received| DecodedItem { item: (batch.items.start + at) as u64, received }))
                 .collect(),
             flagged: Some(
                 flagged.iter().enumerate().filter(|(_, &f)| f).map(|(at, _)| (batch.items.start + at) as u64).collect(),

@@ -29,7 +29,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::link::facts::{SchemeFacts, TextSetSize};
+use crate::link::facts::{SchemeFacts, SetSize};
 use crate::link::message::BatchOutcome;
 use crate::metrics::ErrorCounts;
 use crate::report::write_atomic;
@@ -98,10 +98,14 @@ pub struct ShardHeader {
     pub config: serde_json::Value,
     /// Every scheme of the run, in the scenario's order.
     pub schemes: Vec<SchemeFacts>,
-    /// Text link only: the messages sent (item `j` of a point is message `j mod M`), the text set's
-    /// size, and the reference scheme of the unified SNR axis.
+    /// Text link only: the messages sent (item `j` of a point is message `j mod M`). Message links:
+    /// the message set's size, and the reference scheme of the unified SNR axis.
     pub messages: Vec<String>,
-    pub text_set: Option<TextSetSize>,
+    pub text_set: Option<SetSize>,
+    /// Image link only: sha256 of the tiles sent (`TileSet::sha256`); the merge loads the tiles from
+    /// the scenario again and scores against them only if they hash to this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiles_sha256: Option<String>,
     pub reference: usize,
     pub started_unix: u64,
 }
@@ -367,6 +371,7 @@ mod tests {
             schemes: vec![],
             messages: vec![],
             text_set: None,
+            tiles_sha256: None,
             reference: 0,
             started_unix: 0,
         }

@@ -23,13 +23,15 @@ use anyhow::Context;
 use super::file::{read_shard, short, Record, ShardContents, ShardId};
 use crate::link::block::engine::{replay_stop_rule, Replay};
 use crate::link::events::{Event, Sink};
-use crate::link::message::batches;
-use crate::link::message::point::reduce_point;
+use crate::link::image::tiles::TileSet;
+use crate::link::message::point::{reduce_point, PointScorer};
+use crate::link::message::{batches, MessageSet};
+use crate::link::paths::project_root_for;
 use crate::link::sweep::folder::{config_hash, FolderLock};
 use crate::link::sweep::plan::plan;
-use crate::link::sweep::rows::{counts_row, sample_rows, text_row, theory_ber};
+use crate::link::sweep::rows::{counts_row, message_row, sample_rows, theory_ber};
 use crate::link::sweep::SweepSummary;
-use crate::metrics::text_quality::QualityScorer;
+use crate::link::text::messages::TextSet;
 use crate::report::{self, RunInfo};
 use crate::scenario::Scenario;
 
@@ -76,10 +78,10 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     let h = &first.header;
     let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
     if scenario.is_text_link() {
-        let quality = QualityScorer::new(&scenario.metrics, !quiet)?;
-        quality.embed_sent(&h.messages)?;
-        let set = h.text_set.context("a text run's shards record the text set")?;
-        let batches = batches(h.messages.len() * scenario.text.repeats, scenario.text.batch_messages);
+        let messages = recorded_messages(&scenario, first, quiet)?;
+        let scorer = PointScorer::new(&messages, &scenario.metrics, !quiet)?;
+        let set = h.text_set.context("a message run's shards record the message set")?;
+        let batches = batches(messages.len() * scenario.repeats(), scenario.batch_messages());
         for p in plan(&h.schemes, &scenario.snr, batches.len() as u64) {
             let (facts, value) = (&h.schemes[p.scheme], p.value_db);
             let started = std::time::Instant::now();
@@ -95,14 +97,13 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
                 outcomes.push(&r.outcome);
                 seconds += r.seconds;
             }
-            let reduced = reduce_point(&h.messages, &batches, &outcomes, &quality, scenario.metrics.samples)
+            let reduced = reduce_point(&messages, &batches, &outcomes, &scorer, scenario.metrics.samples)
                 .with_context(|| format!("{} at {value} dB", facts.name))?;
-            let (counts, text) = (&reduced.counts, &reduced.text);
             seconds += started.elapsed().as_secs_f64();
-            let row = text_row(facts, &h.schemes[h.reference], set, &p.point, &reduced, &quality, seconds);
-            sink.event(Event::MessagePointFinished { row: &row, text });
-            let mine = sample_rows(&facts.name, value, &h.messages, &reduced);
-            timings.push(timing(&row, seconds, counts.frames).with_samples(&mine));
+            let row = message_row(facts, &h.schemes[h.reference], set, &p.point, &reduced, &scorer, seconds);
+            sink.event(Event::MessagePointFinished { row: &row });
+            let mine = sample_rows(&facts.name, value, &messages, &reduced);
+            timings.push(timing(&row, seconds, reduced.counts.frames).with_samples(&mine));
             samples.extend(mine);
             rows.push(row);
         }
@@ -160,13 +161,44 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     // As a single run writes them: run.json first (a crash between leaves no rows without it), the
     // samples before the rows.
     info.save(&run_json)?;
-    if scenario.is_text_link() && scenario.metrics.samples > 0 {
+    if scenario.is_text_link() && scenario.modality() == crate::scenario::Modality::Text && scenario.metrics.samples > 0
+    {
         report::write_samples(dir, &samples)?;
     }
     report::write_rows(dir, &rows)?;
     let limits = report::distance::plot_limits(&rows, scenario.is_bpsk_on_awgn(), scenario.framing.length_bits);
     report::plot::all_plots(dir, &rows, &scenario.name, &limits)?;
     Ok(SweepSummary { out_dir: dir.to_path_buf(), rows, simulated: 0 })
+}
+
+/// The messages a message run sent: a text run's shards record them; an image run's tiles are
+/// loaded again from the scenario (photos from the checked cache) and must hash to what the shards
+/// recorded.
+fn recorded_messages(scenario: &Scenario, first: &ShardContents, quiet: bool) -> anyhow::Result<MessageSet> {
+    let h = &first.header;
+    match scenario.modality() {
+        crate::scenario::Modality::Text => Ok(MessageSet::Text(TextSet {
+            path: PathBuf::from(&h.scenario_file),
+            texts: h.messages.clone(),
+            lines: (1..=h.messages.len()).collect(),
+        })),
+        crate::scenario::Modality::Image => {
+            let base = project_root_for(Path::new(&h.scenario_file));
+            let tiles = TileSet::load(&scenario.image, &base, scenario.seed, !quiet)
+                .with_context(|| format!("{}: loading the tiles the shards sent", first.path.display()))?;
+            let recorded = h.tiles_sha256.as_deref().unwrap_or("(none)");
+            if tiles.sha256() != recorded {
+                anyhow::bail!(
+                    "{}: line 1: the tiles loaded here (sha256 {}) are not the ones the shards sent ({}); merge where \
+                     the scenario's images are the same",
+                    first.path.display(),
+                    short(&tiles.sha256()),
+                    short(recorded)
+                );
+            }
+            Ok(MessageSet::Image(tiles))
+        }
+    }
 }
 
 /// Reads every shard file of `dir/shards/` and checks that they can be merged.

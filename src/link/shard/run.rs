@@ -53,13 +53,13 @@ use crate::link::block::engine::{group_batches, run_group};
 use crate::link::block::LinkScheme;
 use crate::link::events::{Event, Sink};
 use crate::link::facts::SchemeFacts;
-use crate::link::message::{batches, Batch};
+use crate::link::message::{batches, Batch, MessageSet};
 use crate::link::paths::project_root_for;
+use crate::link::schemes::build_schemes;
 use crate::link::sweep::folder::config_hash;
 use crate::link::sweep::message::PreparedMessages;
 use crate::link::sweep::plan::plan;
 use crate::link::sweep::SweepOptions;
-use crate::link::text;
 use crate::report;
 use crate::scenario::LoadedScenario;
 
@@ -88,7 +88,7 @@ pub fn run_shard(
     let stamp = run_stamp(loaded);
 
     let (facts, prepared, link) = if s.is_text_link() {
-        let (messages, schemes) = text::build_schemes(loaded, !opts.quiet)?;
+        let (messages, schemes) = build_schemes(loaded, !opts.quiet)?;
         let prepared = PreparedMessages::prepare(loaded, messages, schemes, &out_dir, sink)?;
         (prepared.facts.clone(), Some(prepared), None)
     } else {
@@ -103,8 +103,15 @@ pub fn run_shard(
         overrides: opts.overrides.clone(),
         config: serde_json::to_value(s)?,
         schemes: facts,
-        messages: prepared.as_ref().map(|t| t.messages.texts.clone()).unwrap_or_default(),
+        messages: match prepared.as_ref().map(|t| &t.messages) {
+            Some(MessageSet::Text(t)) => t.texts.clone(),
+            _ => Vec::new(),
+        },
         text_set: prepared.as_ref().map(PreparedMessages::set_size),
+        tiles_sha256: match prepared.as_ref().map(|t| &t.messages) {
+            Some(MessageSet::Image(t)) => Some(t.sha256()),
+            _ => None,
+        },
         reference: prepared.as_ref().map_or(0, |t| t.reference),
         started_unix: report::run_info::unix_now(),
     };
@@ -249,7 +256,7 @@ impl ShardJob<'_> {
     /// one batch per thread keeps the CPUs busy, and a kill loses little).
     fn message_points(&mut self, loaded: &LoadedScenario, prepared: &PreparedMessages) -> anyhow::Result<()> {
         let s = &loaded.scenario;
-        let batches = batches(prepared.messages.len() * s.text.repeats, s.text.batch_messages);
+        let batches = batches(prepared.messages.len() * s.repeats(), s.batch_messages());
         let per_round = rayon::current_num_threads().max(1);
         for p in plan(&prepared.facts, &s.snr, batches.len() as u64) {
             let scheme = &prepared.schemes[p.scheme];

@@ -158,7 +158,9 @@ impl ResultsFolder {
         });
         // A message point's samples are part of its output: a row whose samples are missing (the file
         // lost, damaged, or cut before the row was written) is redone.
-        let samples_per_point = if s.is_text_link() { s.metrics.samples } else { 0 };
+        // Image points have no samples.csv (their samples are pictures).
+        let samples_per_point =
+            if s.is_text_link() && s.modality() == crate::scenario::Modality::Text { s.metrics.samples } else { 0 };
         let samples_csv = out_dir.join("samples.csv");
         let mut samples = Vec::new();
         if samples_per_point > 0 && !opts.fresh && !rows.is_empty() {

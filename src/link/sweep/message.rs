@@ -1,7 +1,7 @@
 //! A message sweep: every scheme × SNR point of a scenario with `[[schemes]]`.
 //!
-//! Builds each scheme (`link::text::build_schemes`), prepares it for the message set (source coders
-//! encode it once each, JSCC schemes map it to word ids) and works out its facts for the unified
+//! Builds each scheme (`link::schemes::build_schemes`, by modality), prepares it for the message set
+//! (source coders encode it once each, JSCC schemes map it to their inputs) and works out its facts for the unified
 //! SNR axis, then runs the points not yet in the results folder: all of a point's batches through
 //! [`MessageScheme::run_batches`], reduced by [`reduce_point`], each row written as it finishes.
 //! Preparing is shared with shards (`link::shard::run`), reducing with `sim merge`.
@@ -10,15 +10,14 @@ use std::path::Path;
 
 use super::folder::ResultsFolder;
 use super::plan::plan;
-use super::rows::{sample_rows, text_row};
+use super::rows::{message_row, sample_rows};
 use super::{SweepOptions, SweepSummary};
 use crate::link::events::{Event, Sink};
-use crate::link::facts::{SchemeFacts, TextSetSize};
+use crate::link::facts::{SchemeFacts, SetSize};
 use crate::link::message::encodings::EncodingStore;
-use crate::link::message::point::reduce_point;
-use crate::link::message::{batches, MessageScheme};
-use crate::link::text::{self, messages::MessageSet};
-use crate::metrics::text_quality::QualityScorer;
+use crate::link::message::point::{reduce_point, PointScorer};
+use crate::link::message::{batches, MessageScheme, MessageSet};
+use crate::link::schemes::build_schemes;
 use crate::report;
 use crate::scenario::LoadedScenario;
 
@@ -50,8 +49,8 @@ impl PreparedMessages {
         Ok(PreparedMessages { messages, schemes, facts, reference })
     }
 
-    pub fn set_size(&self) -> TextSetSize {
-        TextSetSize { messages: self.messages.len() as u64, chars: self.messages.chars() as u64 }
+    pub fn set_size(&self) -> SetSize {
+        self.messages.size()
     }
 }
 
@@ -61,7 +60,7 @@ pub fn run_message_sweep(
     sink: &mut dyn Sink,
 ) -> anyhow::Result<SweepSummary> {
     let s = &loaded.scenario;
-    let (messages, schemes) = text::build_schemes(loaded, !opts.quiet)?;
+    let (messages, schemes) = build_schemes(loaded, !opts.quiet)?;
     let mut folder = ResultsFolder::open(loaded, opts, sink)?;
     let prepared = PreparedMessages::prepare(loaded, messages, schemes, &folder.out_dir, sink)?;
     let PreparedMessages { messages, schemes, facts, reference } = &prepared;
@@ -72,19 +71,13 @@ pub fn run_message_sweep(
     }
     folder.begin()?;
 
-    let batches = batches(messages.len() * s.text.repeats, s.text.batch_messages);
+    let batches = batches(messages.len() * s.repeats(), s.batch_messages());
     let points = plan(facts, &s.snr, batches.len() as u64);
     let order: Vec<(&str, f64)> = points.iter().map(|p| (facts[p.scheme].name.as_str(), p.value_db)).collect();
     let pending: Vec<_> = points.into_iter().filter(|p| !folder.has(&facts[p.scheme].name, p.value_db)).collect();
-    let quality = if pending.is_empty() {
-        None
-    } else {
-        let q = QualityScorer::new(&s.metrics, !opts.quiet)?;
-        q.embed_sent(&messages.texts)?;
-        Some(q)
-    };
+    let scorer = if pending.is_empty() { None } else { Some(PointScorer::new(messages, &s.metrics, !opts.quiet)?) };
     for p in &pending {
-        let quality = quality.as_ref().expect("built when points are pending");
+        let scorer = scorer.as_ref().expect("built when points are pending");
         let name = &facts[p.scheme].name;
         let started = std::time::Instant::now();
         let items = batches.last().map_or(0, |b| b.items.end) as u64;
@@ -92,14 +85,13 @@ pub fn run_message_sweep(
         let outcomes =
             schemes[p.scheme].run_batches(&p.point, s.seed, &batches, &mut |e| sink.event(Event::Messages(e)))?;
         let reduced =
-            reduce_point(&messages.texts, &batches, &outcomes.iter().collect::<Vec<_>>(), quality, s.metrics.samples)?;
-        let (counts, text) = (&reduced.counts, &reduced.text);
+            reduce_point(messages, &batches, &outcomes.iter().collect::<Vec<_>>(), scorer, s.metrics.samples)?;
         let seconds = started.elapsed().as_secs_f64();
         let row =
-            text_row(&facts[p.scheme], &facts[*reference], prepared.set_size(), &p.point, &reduced, quality, seconds);
-        sink.event(Event::MessagePointFinished { row: &row, text });
-        let samples = sample_rows(name, p.value_db, &messages.texts, &reduced);
-        folder.record(row, counts.frames, samples)?;
+            message_row(&facts[p.scheme], &facts[*reference], prepared.set_size(), &p.point, &reduced, scorer, seconds);
+        sink.event(Event::MessagePointFinished { row: &row });
+        let samples = sample_rows(name, p.value_db, messages, &reduced);
+        folder.record(row, reduced.counts.frames, samples)?;
     }
     let simulated = pending.len();
     let (out_dir, rows) = folder.finish(&order)?;

@@ -57,7 +57,7 @@ pub struct SweepSummary {
 /// anything: what `sim slurm` checks before it hands a scenario to a cluster.
 pub fn check_buildable(loaded: &LoadedScenario) -> anyhow::Result<()> {
     if loaded.scenario.is_text_link() {
-        super::text::build_schemes(loaded, false)?;
+        super::schemes::build_schemes(loaded, false)?;
     } else {
         LinkScheme::from_scenario(&loaded.scenario, &project_root_for(&loaded.path))
             .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;

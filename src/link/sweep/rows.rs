@@ -1,15 +1,16 @@
 //! Rows of `results.csv`, built from a point's counts and its scheme's facts.
 //!
 //! One builder per kind of row: [`counts_row`] (the link-level columns, rates and Wilson intervals
-//! from the summed counts) and [`text_row`] (those plus a message point's columns). The single run
-//! and `sim merge` both build their rows here, so a merged row is the single run's; likewise the
-//! rows of `samples.csv` ([`sample_rows`]).
+//! from the summed counts) and [`message_row`] (those plus a message point's columns: the unified
+//! SNR, message errors, channel use and detection for every modality, then the text columns or the
+//! image columns). The single run and `sim merge` both build their rows here, so a merged row is the
+//! single run's; likewise the rows of `samples.csv` ([`sample_rows`]).
 
 use channels::{theory, SnrPoint};
 
-use crate::link::facts::{SchemeFacts, TextSetSize};
-use crate::link::message::point::ReducedPoint;
-use crate::metrics::text_quality::QualityScorer;
+use crate::link::facts::{SchemeFacts, SetSize};
+use crate::link::message::point::{PointQuality, PointScorer, ReducedPoint};
+use crate::link::message::MessageSet;
 use crate::metrics::unified_snr::{energy_per_message_db, unified_snr_db};
 use crate::metrics::{wilson_interval, ErrorCounts, Z_95};
 use crate::report::{ResultRow, SampleRow};
@@ -74,37 +75,27 @@ pub fn theory_ber(s: &Scenario, point: &SnrPoint) -> Option<f64> {
     }
 }
 
-/// A text scheme's row at `point`: link-level columns from the point's counts, text columns from its
-/// scores and flags, the unified SNR relative to `reference`'s channel use.
-pub fn text_row(
+/// A message scheme's row at `point`: link-level columns from the point's counts, the message
+/// columns from its scores and flags, the unified SNR relative to `reference`'s channel use.
+pub fn message_row(
     scheme: &SchemeFacts,
     reference: &SchemeFacts,
-    set: TextSetSize,
+    set: SetSize,
     point: &SnrPoint,
     reduced: &ReducedPoint,
-    quality: &QualityScorer,
+    scorer: &PointScorer,
     seconds: f64,
 ) -> ResultRow {
-    let (counts, text) = (&reduced.counts, &reduced.text);
-    let facts = scheme.text.as_ref().expect("a text scheme has text facts");
-    let reference_use = reference.text.as_ref().expect("the reference is a text scheme").channel_use();
+    let counts = &reduced.counts;
+    let facts = scheme.text.as_ref().expect("a message scheme has message facts");
+    let reference_use = reference.text.as_ref().expect("the reference is a message scheme").channel_use();
     let uses = facts.channel_use();
+    let (messages, message_errors) = reduced.messages();
     let mut row = counts_row(&scheme.name, scheme.channel.clone(), point, counts, "messages", seconds, None);
     row.snr_unified_db = Some(unified_snr_db(point.esn0_db, uses, reference_use));
-    row.messages = Some(text.messages);
-    row.message_errors = Some(text.message_errors);
-    row.message_error_rate = Some(text.message_error_rate());
-    row.bleu1 = Some(text.bleu(1));
-    row.bleu2 = Some(text.bleu(2));
-    row.bleu3 = Some(text.bleu(3));
-    row.bleu4 = Some(text.bleu(4));
-    row.corpus_bleu4 = Some(quality.corpus_bleu4(text));
-    row.similarity = text.similarity();
-    let iv = text.intervals();
-    [row.bleu1_lo, row.bleu2_lo, row.bleu3_lo, row.bleu4_lo] = iv.bleu.map(|(lo, _)| Some(lo));
-    [row.bleu1_hi, row.bleu2_hi, row.bleu3_hi, row.bleu4_hi] = iv.bleu.map(|(_, hi)| Some(hi));
-    (row.similarity_lo, row.similarity_hi) = (iv.similarity.map(|i| i.0), iv.similarity.map(|i| i.1));
-    row.source_bits_per_char = facts.source_bits.map(|b| b as f64 / set.chars as f64);
+    row.messages = Some(messages);
+    row.message_errors = Some(message_errors);
+    row.message_error_rate = Some(message_errors as f64 / messages as f64);
     row.source_bits_per_message = facts.source_bits.map(|b| b as f64 / set.messages as f64);
     row.symbols_per_message = Some(uses.symbols_per_message);
     row.energy_per_message_db = Some(energy_per_message_db(point.esn0_db, uses));
@@ -113,16 +104,43 @@ pub fn text_row(
         row.flagged_errors = Some(d.flagged_errors);
         row.unflagged_errors = Some(d.unflagged_errors);
     }
-    row.candidates_per_message = reduced.candidates.map(|c| c as f64 / text.messages as f64);
+    row.candidates_per_message = reduced.candidates.map(|c| c as f64 / messages as f64);
+    match (&reduced.quality, scorer) {
+        (PointQuality::Text(text), PointScorer::Text(quality)) => {
+            row.bleu1 = Some(text.bleu(1));
+            row.bleu2 = Some(text.bleu(2));
+            row.bleu3 = Some(text.bleu(3));
+            row.bleu4 = Some(text.bleu(4));
+            row.corpus_bleu4 = Some(quality.corpus_bleu4(text));
+            row.similarity = text.similarity();
+            let iv = text.intervals();
+            [row.bleu1_lo, row.bleu2_lo, row.bleu3_lo, row.bleu4_lo] = iv.bleu.map(|(lo, _)| Some(lo));
+            [row.bleu1_hi, row.bleu2_hi, row.bleu3_hi, row.bleu4_hi] = iv.bleu.map(|(_, hi)| Some(hi));
+            (row.similarity_lo, row.similarity_hi) = (iv.similarity.map(|i| i.0), iv.similarity.map(|i| i.1));
+            row.source_bits_per_char = facts.source_bits.map(|b| b as f64 / set.chars as f64);
+        }
+        (PointQuality::Image(image), PointScorer::Image) => {
+            let iv = image.intervals();
+            row.psnr_db = Some(image.psnr_db());
+            (row.psnr_lo, row.psnr_hi) = (Some(iv.psnr_db.0), Some(iv.psnr_db.1));
+            row.ssim = Some(image.ssim());
+            (row.ssim_lo, row.ssim_hi) = (Some(iv.ssim.0), Some(iv.ssim.1));
+            row.source_bits_per_pixel = facts.source_bits.map(|b| b as f64 / set.pixels as f64);
+        }
+        _ => unreachable!("the scorer is built for the point's modality"),
+    }
     row
 }
 
 /// The `samples.csv` rows of a reduced message point: its first items, sent and received, with scores.
-pub fn sample_rows(scheme: &str, snr_db: f64, messages: &[String], reduced: &ReducedPoint) -> Vec<SampleRow> {
+/// Empty for image points (their samples are the image grid).
+pub fn sample_rows(scheme: &str, snr_db: f64, messages: &MessageSet, reduced: &ReducedPoint) -> Vec<SampleRow> {
+    let (MessageSet::Text(set), PointQuality::Text(text)) = (messages, &reduced.quality) else { return Vec::new() };
+    let messages = &set.texts;
     reduced
         .first_received
         .iter()
-        .zip(&reduced.text.per_message)
+        .zip(&text.per_message)
         .enumerate()
         .map(|(j, (received, scores))| SampleRow {
             scheme: scheme.to_string(),

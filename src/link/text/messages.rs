@@ -11,13 +11,13 @@ const SAMPLE_STREAM: u64 = 0x7465_7874; // "text"
 
 /// Messages with the file lines they came from (1-based), for error messages.
 #[derive(Debug, Clone)]
-pub struct MessageSet {
+pub struct TextSet {
     pub path: PathBuf,
     pub texts: Vec<String>,
     pub lines: Vec<usize>,
 }
 
-impl MessageSet {
+impl TextSet {
     /// Reads `path` and picks messages as `config` says (`messages = 0`: every line).
     pub fn load(path: &Path, config: &TextConfig, seed: u64) -> anyhow::Result<Self> {
         let bytes = std::fs::read(path)
@@ -57,7 +57,7 @@ impl MessageSet {
             }
         };
         picked.sort_unstable();
-        Ok(MessageSet {
+        Ok(TextSet {
             path: path.to_path_buf(),
             texts: picked.iter().map(|&i| texts[i].clone()).collect(),
             lines: picked.iter().map(|&i| lines[i]).collect(),
@@ -91,14 +91,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.txt");
         std::fs::write(&p, "a b\n\n c \r\nd\ne\nf\n").unwrap();
-        let all = MessageSet::load(&p, &config(0, SampleKind::First), 1).unwrap();
+        let all = TextSet::load(&p, &config(0, SampleKind::First), 1).unwrap();
         assert_eq!(all.texts, vec!["a b", " c ", "d", "e", "f"]);
         assert_eq!(all.lines, vec![1, 3, 4, 5, 6]);
-        let r1 = MessageSet::load(&p, &config(3, SampleKind::Random), 7).unwrap();
-        let r2 = MessageSet::load(&p, &config(3, SampleKind::Random), 7).unwrap();
+        let r1 = TextSet::load(&p, &config(3, SampleKind::Random), 7).unwrap();
+        let r2 = TextSet::load(&p, &config(3, SampleKind::Random), 7).unwrap();
         assert_eq!(r1.texts, r2.texts);
         assert!(r1.lines.windows(2).all(|w| w[0] < w[1]));
-        let e = MessageSet::load(&p, &config(9, SampleKind::First), 1).unwrap_err().to_string();
+        let e = TextSet::load(&p, &config(9, SampleKind::First), 1).unwrap_err().to_string();
         assert!(e.contains("t.txt") && e.contains("text.messages"), "{e}");
     }
 
@@ -107,7 +107,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bad.txt");
         std::fs::write(&p, b"ok\nfine\nbro\xffken\n").unwrap();
-        let e = MessageSet::load(&p, &config(0, SampleKind::First), 1).unwrap_err().to_string();
+        let e = TextSet::load(&p, &config(0, SampleKind::First), 1).unwrap_err().to_string();
         assert!(e.contains("bad.txt:3"), "{e}");
     }
 }

@@ -9,16 +9,12 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 
-use super::block::LinkSpec;
 use super::jscc::JsccScheme;
-use super::message::frame_link::FrameLink;
-use super::message::framing::Framer;
-use super::message::polar::PolarLink;
-use super::message::sscc::SsccScheme;
-use super::message::MessageScheme;
+use super::message::sscc::{frame_link, SsccScheme, SsccSource};
+use super::message::{MessageScheme, MessageSet};
 use super::paths::{project_root_for, resolve};
-use crate::scenario::{CodeKind, LoadedScenario, MAX_ITEMS_PER_POINT};
-use messages::MessageSet;
+use crate::scenario::{LoadedScenario, MAX_ITEMS_PER_POINT};
+use messages::TextSet;
 use sources::{source_coder, source_key, source_model_sha256};
 
 /// Loads the text set and builds every scheme of `loaded`, in the scenario's order (no file is
@@ -30,7 +26,7 @@ pub fn build_schemes(
     let s = &loaded.scenario;
     let file = loaded.path.display().to_string();
     let base = project_root_for(&loaded.path);
-    let messages = MessageSet::load(&resolve(&s.text.file, &base), &s.text, s.seed)?;
+    let messages = TextSet::load(&resolve(&s.text.file, &base), &s.text, s.seed)?;
     let items = messages.len().saturating_mul(s.text.repeats);
     if items > MAX_ITEMS_PER_POINT {
         anyhow::bail!(
@@ -49,13 +45,8 @@ pub fn build_schemes(
             schemes.push(Box::new(JsccScheme::load(c, s.channel.kind, &base).with_context(context)?));
             continue;
         }
-        let spec = LinkSpec::for_scheme(s, c);
-        let link: Box<dyn FrameLink> = match spec.code.kind {
-            CodeKind::Polar => Box::new(PolarLink::build(&spec).with_context(context)?),
-            _ => Box::new(spec.build(&base).with_context(context)?),
-        };
+        let (link, framer) = frame_link(s, c, &base).with_context(context)?;
         let source = source_coder(c, &base, verbose, &mut coders).with_context(context)?;
-        let framer = Framer::new(link.frame_granularity(), s.framing.length_bits);
         let key = source_key(c);
         let model_sha256 = match model_hashes.get(&key) {
             Some(h) => h.clone(),
@@ -65,9 +56,9 @@ pub fn build_schemes(
                 h
             }
         };
-        let scheme = SsccScheme::new(c.clone(), source, key, link, framer, model_sha256);
+        let scheme = SsccScheme::new(c.clone(), SsccSource::Text(source), key, link, framer, model_sha256);
         scheme.check_receiver().with_context(context)?;
         schemes.push(Box::new(scheme));
     }
-    Ok((messages, schemes))
+    Ok((MessageSet::Text(messages), schemes))
 }

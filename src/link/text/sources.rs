@@ -29,6 +29,8 @@ pub fn source_key(c: &SchemeConfig) -> String {
         SourceKind::Deepsc => format!("deepsc:{}", c.weights.as_deref().unwrap_or("shipped")),
         SourceKind::Ut => format!("ut:{}", c.weights.as_deref().unwrap_or("shipped")),
         SourceKind::UtQuant => format!("ut-quant:{}", c.weights.as_deref().unwrap_or("shipped")),
+        SourceKind::ImageLm => "image-lm".into(),
+        SourceKind::DeepJscc => format!("deep-jscc:{}", c.weights.as_deref().unwrap_or("shipped")),
     }
 }
 
@@ -71,9 +73,10 @@ pub fn source_coder(
                     .with_context(|| format!("field 'weights': {}", weights.display()))?,
             )
         }
-        SourceKind::Deepsc | SourceKind::Ut => {
+        SourceKind::Deepsc | SourceKind::Ut | SourceKind::DeepJscc => {
             anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name)
         }
+        SourceKind::ImageLm => anyhow::bail!("scheme '{}' codes images, not text", c.name),
     };
     cache.insert(key, coder.clone());
     Ok(coder)

@@ -1,0 +1,73 @@
+//! The image LM as the source coder of an SSCC image scheme: one arithmetic-coded stream per tile
+//! (`source::image::coder`, the embedded next-subpixel model), no header (the tile size is the
+//! scenario's).
+//!
+//! **What a damaged stream gives.** The decoder decodes subpixels until the stream breaks (an
+//! invalid interval, or the bits run out before the last subpixel); the rest of the tile is filled
+//! with the model's most likely value for each subpixel given everything before it
+//! (`fill_most_likely`), so the tile degrades from the point of damage on instead of going black,
+//! and its PSNR is always finite. A stream counts as intact when every subpixel decoded and its
+//! bits were all used to within the arithmetic code's termination (the same test as
+//! `source::Decoded::ends_at`): a corrupted stream that still decodes to the end is flagged when it
+//! ends early or late.
+
+use rayon::prelude::*;
+use source::image::coder::{decode_image, encode_image, fill_most_likely, information_bits, ImageStop};
+use source::image::lm::ImageLm;
+use source::Bits;
+
+use super::tiles::{TileSet, TILE_CHANNELS};
+
+/// Bits an intact stream may differ from −log2 P of what it decoded (the termination).
+const TERMINATION_SLACK_BITS: f64 = 3.0;
+
+/// A tile as the image LM decoded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedTile {
+    pub pixels: Vec<u8>,
+    /// Every subpixel decoded and the stream used to within its termination.
+    pub intact: bool,
+}
+
+/// The image LM coding tiles of one size.
+pub struct TileCoder {
+    model: ImageLm,
+    tile: u32,
+}
+
+impl TileCoder {
+    /// The embedded image LM for `tile × tile` RGB tiles.
+    pub fn embedded(tile: u32) -> anyhow::Result<Self> {
+        Ok(TileCoder { model: ImageLm::embedded()?, tile })
+    }
+
+    pub fn name(&self) -> String {
+        "image-lm".into()
+    }
+
+    /// sha256 of the model's weights.
+    pub fn model_sha256(&self) -> String {
+        self.model.sha256().to_string()
+    }
+
+    /// Every tile's stream, tiles in parallel.
+    pub fn encode(&self, set: &TileSet) -> anyhow::Result<Vec<Bits>> {
+        (0..set.len()).into_par_iter().map(|j| Ok(encode_image(&self.model, &set.image(j))?)).collect()
+    }
+
+    /// Decodes each stream to a tile (see the module docs), in parallel.
+    pub fn decode_batch(&self, frames: &[&[u8]]) -> Vec<DecodedTile> {
+        frames.par_iter().map(|bits| self.decode(bits)).collect()
+    }
+
+    fn decode(&self, bits: &[u8]) -> DecodedTile {
+        let mut decoded = decode_image(&self.model, bits, self.tile, self.tile, TILE_CHANNELS);
+        let complete = decoded.stop == ImageStop::Complete;
+        if !complete {
+            fill_most_likely(&self.model, &mut decoded);
+        }
+        let intact = complete
+            && (information_bits(&self.model, &decoded.image) - bits.len() as f64).abs() <= TERMINATION_SLACK_BITS;
+        DecodedTile { pixels: decoded.image.pixels, intact }
+    }
+}

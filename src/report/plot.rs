@@ -60,7 +60,8 @@ struct Figure {
     title: String,
     x_label: String,
     y_label: String,
-    /// Log scale on y (error rates) or linear in [0, 1] (BLEU, similarity).
+    /// Log scale on y (error rates) or linear: [0, 1] for scores in it (BLEU, similarity, SSIM),
+    /// else from 0 to the largest value (PSNR).
     log_y: bool,
     series: Vec<Series>,
 }
@@ -76,6 +77,10 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
     let schemes = scheme_order(&text);
     let unified = |r: &ResultRow| r.snr_unified_db;
     let nominal = |r: &ResultRow| Some(r.snr_db);
+    if text.iter().any(|r| r.psnr_db.is_some()) {
+        written.extend(image_plots(dir, &text, &schemes, title)?);
+        return Ok(written);
+    }
     for (stem, x_of, x_label) in [
         ("bleu", &nominal as &dyn Fn(&ResultRow) -> Option<f64>, "SNR (dB, scenario axis)"),
         ("bleu_unified", &unified, "unified SNR (dB)"),
@@ -132,6 +137,44 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
                 series,
             };
             written.extend(save(&fig, dir, stem)?);
+        }
+    }
+    Ok(written)
+}
+
+/// An image link's plots: PSNR and SSIM against the scenario's SNR axis and the unified one
+/// (`psnr.*`, `psnr_unified.*`, `ssim.*`, `ssim_unified.*`), with their bootstrap intervals.
+fn image_plots(dir: &Path, rows: &[&ResultRow], schemes: &[&str], title: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let unified = |r: &ResultRow| r.snr_unified_db;
+    let nominal = |r: &ResultRow| Some(r.snr_db);
+    let mut written = Vec::new();
+    type Metric<'a> =
+        (&'a str, &'a str, &'a dyn Fn(&ResultRow) -> Option<f64>, &'a dyn Fn(&ResultRow) -> Option<(f64, f64)>);
+    let psnr: Metric =
+        ("psnr", "PSNR (dB; 100 = every tile exact)", &|r| r.psnr_db, &|r| Some((r.psnr_lo?, r.psnr_hi?)));
+    let ssim: Metric = ("ssim", "SSIM", &|r| r.ssim, &|r| Some((r.ssim_lo?, r.ssim_hi?)));
+    for (metric, y_label, value, interval) in [psnr, ssim] {
+        for (suffix, x_of, x_label) in [
+            ("", &nominal as &dyn Fn(&ResultRow) -> Option<f64>, "SNR (dB, scenario axis)"),
+            ("_unified", &unified, "unified SNR (dB)"),
+        ] {
+            let series = schemes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let mut l = line(rows, s, i, Stroke::Solid, s.to_string(), x_of, value);
+                    l.bars = interval_bars(rows, s, x_of, interval);
+                    l
+                })
+                .collect();
+            let fig = Figure {
+                title: format!("{title}: {}", metric.to_uppercase()),
+                x_label: x_label.into(),
+                y_label: y_label.into(),
+                log_y: false,
+                series,
+            };
+            written.extend(save(&fig, dir, &format!("{metric}{suffix}"))?);
         }
     }
     Ok(written)
@@ -386,7 +429,10 @@ where
             .draw()?;
         draw_series(&mut chart, fig, scale)?;
     } else {
-        let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..1.02f64)?;
+        // Scores in [0, 1] (BLEU, similarity, SSIM) on [0, 1]; others (PSNR in dB) from 0 to their top.
+        let y_max = all().map(|p| p.1).filter(|v| v.is_finite()).fold(1.0f64, f64::max);
+        let y_top = if y_max > 1.0 { y_max * 1.05 } else { 1.02 };
+        let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..y_top)?;
         chart.configure_mesh().x_desc(&fig.x_label).y_desc(&fig.y_label).label_style(font(13.0)).draw()?;
         draw_series(&mut chart, fig, scale)?;
     }

@@ -9,6 +9,7 @@ mod compress_cli;
 mod detection;
 mod ecct_decoder;
 mod icd;
+mod image_link;
 mod images;
 mod jscc_link;
 mod jscc_quality;

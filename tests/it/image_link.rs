@@ -1,0 +1,99 @@
+//! Images over the message link (`scenarios/image-quick.toml`: 16×16 tiles of the held-out photo
+//! astronaut, the image LM over LDPC(49,24) + BP and uncoded): tiles arrive exactly above the cliff,
+//! damaged streams give finite PSNR better than a blank tile, the counts and flags add up, shards
+//! merge to the single run, and image scenarios that cannot run are refused by name.
+
+use std::path::Path;
+
+use crate::common::{fails_with, num, result_rows, results_but_seconds, sim, stderr};
+use source::image::coder::{decode_image, encode_image, fill_most_likely};
+use source::image::lm::ImageLm;
+use source::image::photos::{load_photo, photo_by_name};
+
+fn run(out: &Path, extra: &[&str]) {
+    let mut args = vec!["run", "scenarios/image-quick.toml", "--quiet", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = sim(&args);
+    assert!(o.status.success(), "sim run failed: {}", stderr(&o));
+}
+
+#[test]
+fn tiles_arrive_exactly_above_the_cliff_and_degrade_with_finite_psnr_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["--set", "snr.values_db=[-1.0, 1.0, 4.0]"]);
+    let rows = result_rows(dir.path());
+    let cell = |scheme: &str, snr: f64, col: &str| -> f64 {
+        let r = rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap();
+        num(r, col)
+    };
+    let coded = "image-lm-ldpc-bp";
+    // Above the cliff: every tile exact, PSNR at its cap, SSIM 1, nothing flagged.
+    assert_eq!(cell(coded, 4.0, "message_errors"), 0.0);
+    assert_eq!(cell(coded, 4.0, "psnr_db"), 100.0);
+    assert_eq!(cell(coded, 4.0, "ssim"), 1.0);
+    assert_eq!(cell(coded, 4.0, "flagged_messages"), 0.0);
+    // Below it: damaged tiles, finite PSNR and SSIM in (0, 1), the PSNR interval around the value.
+    for (scheme, snr) in [(coded, -1.0), ("image-lm-uncoded", 1.0)] {
+        let (psnr, lo, hi) = (cell(scheme, snr, "psnr_db"), cell(scheme, snr, "psnr_lo"), cell(scheme, snr, "psnr_hi"));
+        assert!(cell(scheme, snr, "message_errors") > 0.0);
+        assert!(psnr.is_finite() && psnr > 5.0 && psnr < 60.0, "{scheme} @ {snr}: PSNR {psnr}");
+        assert!(lo <= psnr && psnr <= hi, "{scheme} @ {snr}: {lo} {psnr} {hi}");
+        let ssim = cell(scheme, snr, "ssim");
+        assert!(ssim > 0.0 && ssim < 1.0, "{scheme} @ {snr}: SSIM {ssim}");
+        // Every wrong tile is flagged or counted as unflagged, no more.
+        let (errors, flagged_wrong, unflagged) = (
+            cell(scheme, snr, "message_errors"),
+            cell(scheme, snr, "flagged_errors"),
+            cell(scheme, snr, "unflagged_errors"),
+        );
+        assert_eq!(flagged_wrong + unflagged, errors);
+    }
+    // More SNR, more quality, on the coded scheme.
+    assert!(cell(coded, -1.0, "psnr_db") < cell(coded, 1.0, "psnr_db"));
+    // Bits per pixel: the payload over 12 tiles of 256 pixels, the image LM's rate (~4 bits/subpixel).
+    let bpp = cell(coded, 4.0, "source_bits_per_pixel");
+    assert!(bpp > 3.0 * 2.0 && bpp < 3.0 * 7.0, "{bpp} bits/pixel");
+    assert!(dir.path().join("psnr_unified.svg").exists() && dir.path().join("ssim.png").exists());
+    assert!(!dir.path().join("samples.csv").exists(), "image points write no samples.csv");
+}
+
+#[test]
+fn a_damaged_stream_filled_with_the_models_guesses_beats_a_blank_tile() {
+    let model = ImageLm::embedded().unwrap();
+    let photo = load_photo(photo_by_name("chelsea").unwrap(), false).unwrap();
+    let tile = photo.crop(200, 120, 32, 32);
+    let bits = encode_image(&model, &tile).unwrap();
+    let mut damaged = decode_image(&model, &bits[..bits.len() / 3], 32, 32, 3);
+    let decoded = damaged.subpixels;
+    assert!(decoded > 0 && decoded < tile.pixels.len());
+    let blank = damaged.image.pixels.clone();
+    fill_most_likely(&model, &mut damaged);
+    // What was decoded stays (a cut stream reads as zeros past its end, so its last few symbols may
+    // already be wrong); the rest is the model's guesses, much closer than zeros.
+    assert_eq!(damaged.image.pixels[..decoded - 8], tile.pixels[..decoded - 8]);
+    let sse = |p: &[u8]| p.iter().zip(&tile.pixels).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+    assert!(sse(&damaged.image.pixels) * 4.0 < sse(&blank), "{} vs {}", sse(&damaged.image.pixels), sse(&blank));
+}
+
+#[test]
+fn image_shards_merge_to_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, split) = (dir.path().join("single"), dir.path().join("split"));
+    run(&one, &[]);
+    for i in 0..3 {
+        run(&split, &["--shard", &format!("{i}/3")]);
+    }
+    let o = sim(&["merge", split.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "merge failed: {}", stderr(&o));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    assert!(split.join("psnr.svg").exists());
+}
+
+#[test]
+fn image_scenarios_that_cannot_run_are_refused_by_name() {
+    let quick = "scenarios/image-quick.toml";
+    fails_with(&["run", quick, "--set", "image.photos=[\"mona-lisa\"]"], &["image.photos", "mona-lisa", "astronaut"]);
+    fails_with(&["run", quick, "--set", "schemes.1.source=small-lm"], &["image-lm-uncoded", "'source'", "text"]);
+    fails_with(&["run", quick, "--set", "image.tiles=100000"], &["image.tiles", "1024 tiles"]);
+    fails_with(&["run", quick, "--set", "framing.length_bits=8"], &["framing.length_bits", "image-lm-ldpc-bp"]);
+}

@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod distance;
+pub mod image_grid;
 pub mod page;
 pub mod plot;
 mod results_csv;

@@ -373,14 +373,19 @@ fn interval_bars(
         .collect()
 }
 
-/// Writes `<stem>.svg` and `<stem>.png`.
-fn save(fig: &Figure, dir: &Path, stem: &str) -> anyhow::Result<Vec<PathBuf>> {
+/// Makes the built-in font the bitmap backend's "sans-serif" (once per process).
+pub(crate) fn register_font() {
     static FONT_ONCE: std::sync::Once = std::sync::Once::new();
     FONT_ONCE.call_once(|| {
         // The bytes are a valid TrueType font built into the binary; failure is impossible short of
         // a corrupted build, and would only cost the PNG text.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
+}
+
+/// Writes `<stem>.svg` and `<stem>.png`.
+fn save(fig: &Figure, dir: &Path, stem: &str) -> anyhow::Result<Vec<PathBuf>> {
+    register_font();
     let (svg, png) = (dir.join(format!("{stem}.svg")), dir.join(format!("{stem}.png")));
     draw(SVGBackend::new(&svg, (820, 580)).into_drawing_area(), fig)?;
     draw(BitMapBackend::new(&png, (1230, 870)).into_drawing_area(), fig)?;

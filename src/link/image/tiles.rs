@@ -127,6 +127,23 @@ impl TileSet {
         Image { width: self.tile, height: self.tile, channels: TILE_CHANNELS, pixels: self.tiles[j].pixels.clone() }
     }
 
+    /// Image `image` of the set as the tiles `pixels_of(j)` show it: each of its tiles in the set at
+    /// its place, the rest (tiles not sampled, edge strips) mid-grey. Its size is the image's cut to
+    /// whole tiles.
+    pub fn mosaic<'a>(&self, image: usize, pixels_of: impl Fn(usize) -> &'a [u8]) -> Image {
+        let (t, ch) = (self.tile as usize, TILE_CHANNELS as usize);
+        let (w, h) = (self.images[image].width as usize / t * t, self.images[image].height as usize / t * t);
+        let mut pixels = vec![128u8; w * h * ch];
+        for (j, tile) in self.tiles.iter().enumerate().filter(|(_, tile)| tile.image == image) {
+            let p = pixels_of(j);
+            for row in 0..t {
+                let at = ((tile.y as usize + row) * w + tile.x as usize) * ch;
+                pixels[at..at + t * ch].copy_from_slice(&p[row * t * ch..(row + 1) * t * ch]);
+            }
+        }
+        Image { width: w as u32, height: h as u32, channels: TILE_CHANNELS, pixels }
+    }
+
     /// sha256 over the tiles' positions and pixels, in order: what a merge checks it scores against.
     pub fn sha256(&self) -> String {
         let mut h = Sha256::new();
@@ -201,6 +218,10 @@ mod tests {
         .unwrap();
         assert_eq!(r1.sha256(), r2.sha256());
         assert_ne!(r1.sha256(), set.sha256());
+        // The mosaic puts every tile back at its place.
+        let a = set.mosaic(0, |j| &set.tiles[j].pixels);
+        assert_eq!((a.width, a.height), (16, 16));
+        assert_eq!(a.crop(8, 8, 8, 8).pixels, set.tiles[3].pixels);
         let e = TileSet::load(&ImageConfig { tiles: 9, ..config }, dir.path(), 1, false).unwrap_err();
         assert!(format!("{e:#}").contains("image.tiles"), "{e:#}");
     }

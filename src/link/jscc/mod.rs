@@ -265,26 +265,39 @@ impl MessageScheme for JsccScheme {
     /// weights under the same path is refused while rows of the scheme exist, so rows of two models
     /// never mix (the scenario's config hash sees only the path).
     fn check_results_folder(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
-        let digest = &self.weights_sha256;
-        let dir = out_dir.join("encodings");
-        let record = dir.join(format!("{}.weights.sha256", self.config.name));
-        if has_rows {
-            if let Ok(previous) = std::fs::read_to_string(&record) {
-                if previous.trim() != digest.as_str() {
-                    anyhow::bail!(
-                        "{}: scheme '{}' has rows made with other weights than {} (sha256 {} then, {} now); \
-                         use --fresh or --out to start a new results folder",
-                        out_dir.display(),
-                        self.config.name,
-                        self.weights.display(),
-                        &previous.trim()[..previous.trim().len().min(12)],
-                        &digest[..12]
-                    );
-                }
-                return Ok(());
-            }
-        }
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        crate::report::write_atomic(&record, digest.as_bytes())
+        check_weights_record(out_dir, &self.config.name, &self.weights, &self.weights_sha256, has_rows)
     }
+
+}
+
+/// Ties a results folder's rows of scheme `name` to its weights: the first run records the weights'
+/// sha256 in `encodings/<name>.weights.sha256`; a later run (resume) with different weights under the
+/// same path is refused while rows of the scheme exist, so rows of two models never mix (the
+/// scenario's config hash sees only the path).
+pub fn check_weights_record(
+    out_dir: &Path,
+    name: &str,
+    weights: &Path,
+    digest: &str,
+    has_rows: bool,
+) -> anyhow::Result<()> {
+    let dir = out_dir.join("encodings");
+    let record = dir.join(format!("{name}.weights.sha256"));
+    if has_rows {
+        if let Ok(previous) = std::fs::read_to_string(&record) {
+            if previous.trim() != digest {
+                anyhow::bail!(
+                    "{}: scheme '{name}' has rows made with other weights than {} (sha256 {} then, {} now); \
+                     use --fresh or --out to start a new results folder",
+                    out_dir.display(),
+                    weights.display(),
+                    &previous.trim()[..previous.trim().len().min(12)],
+                    &digest[..12.min(digest.len())]
+                );
+            }
+            return Ok(());
+        }
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::report::write_atomic(&record, digest.as_bytes())
 }

@@ -12,6 +12,7 @@ use crate::metrics::image_quality::{score_tile, ImageCounts};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::ErrorCounts;
 use crate::scenario::MetricsConfig;
+use source::image::io::Image;
 
 /// What scores a point's received messages: the text metrics (BLEU, similarity; the embedder loaded
 /// once, with the sent texts embedded) or the image metrics (PSNR, SSIM).
@@ -51,6 +52,9 @@ pub struct ReducedPoint {
     pub detection: Option<DetectionCounts>,
     /// ICD receivers: the candidates the LM decoded, summed over the point's batches.
     pub candidates: Option<u64>,
+    /// Images: the set's first image as the point's first tile of each place delivered it
+    /// (`TileSet::mosaic`), what the image grid shows.
+    pub first_image: Option<Image>,
 }
 
 impl ReducedPoint {
@@ -120,6 +124,7 @@ pub fn reduce_point(
             decoded[item] = Some(&d.received);
         }
     }
+    let mut first_image = None;
     let (quality, first_received, wrong) = match (messages, scorer) {
         (MessageSet::Text(set), PointScorer::Text(quality)) => {
             let m = set.texts.len();
@@ -146,6 +151,8 @@ pub fn reduce_point(
                 image.add(score_tile(sent, received, t, t, 3));
             }
             let wrong = image.per_tile.iter().map(|s| !s.exact).collect();
+            let received = |j: usize| decoded.get(j).copied().flatten().and_then(Received::as_pixels);
+            first_image = Some(set.mosaic(0, |j| received(j).unwrap_or(&set.tiles[j].pixels)));
             (PointQuality::Image(image), Vec::new(), wrong)
         }
         _ => unreachable!("the scorer is built for the message set's modality"),
@@ -160,5 +167,5 @@ pub fn reduce_point(
         d
     });
     let candidates = outcomes.iter().map(|o| o.candidates).sum::<Option<u64>>();
-    Ok(ReducedPoint { counts, quality, first_received, detection, candidates })
+    Ok(ReducedPoint { counts, quality, first_received, detection, candidates, first_image })
 }

@@ -77,6 +77,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     let mut timings = Vec::new();
     let h = &first.header;
     let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
+    let mut image_tiles = None;
     if scenario.is_text_link() {
         let messages = recorded_messages(&scenario, first, quiet)?;
         let scorer = PointScorer::new(&messages, &scenario.metrics, !quiet)?;
@@ -103,9 +104,15 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
             let row = message_row(facts, &h.schemes[h.reference], set, &p.point, &reduced, &scorer, seconds);
             sink.event(Event::MessagePointFinished { row: &row });
             let mine = sample_rows(&facts.name, value, &messages, &reduced);
+            if let Some(image) = &reduced.first_image {
+                report::image_grid::write_received(dir, &facts.name, value, image)?;
+            }
             timings.push(timing(&row, seconds, reduced.counts.frames).with_samples(&mine));
             samples.extend(mine);
             rows.push(row);
+        }
+        if let MessageSet::Image(_) = messages {
+            image_tiles = Some(messages);
         }
     } else {
         for p in plan(&h.schemes[..1], &scenario.snr, 0) {
@@ -168,6 +175,9 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     report::write_rows(dir, &rows)?;
     let limits = report::distance::plot_limits(&rows, scenario.is_bpsk_on_awgn(), scenario.framing.length_bits);
     report::plot::all_plots(dir, &rows, &scenario.name, &limits)?;
+    if let Some(MessageSet::Image(tiles)) = &image_tiles {
+        crate::link::sweep::message::write_image_grid(dir, tiles, &first.header.schemes, &scenario.snr.values_db)?;
+    }
     Ok(SweepSummary { out_dir: dir.to_path_buf(), rows, simulated: 0 })
 }
 

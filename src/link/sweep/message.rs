@@ -91,11 +91,30 @@ pub fn run_message_sweep(
             message_row(&facts[p.scheme], &facts[*reference], prepared.set_size(), &p.point, &reduced, scorer, seconds);
         sink.event(Event::MessagePointFinished { row: &row });
         let samples = sample_rows(name, p.value_db, messages, &reduced);
+        if let Some(image) = &reduced.first_image {
+            report::image_grid::write_received(&folder.out_dir, name, p.value_db, image)?;
+        }
         folder.record(row, reduced.counts.frames, samples)?;
     }
     let simulated = pending.len();
     let (out_dir, rows) = folder.finish(&order)?;
     let limits = report::distance::plot_limits(&rows, s.is_bpsk_on_awgn(), s.framing.length_bits);
     report::plot::all_plots(&out_dir, &rows, &s.name, &limits)?;
+    if let MessageSet::Image(tiles) = messages {
+        write_image_grid(&out_dir, tiles, facts, &s.snr.values_db)?;
+    }
     Ok(SweepSummary { out_dir, rows, simulated })
+}
+
+/// The image sent and `grid.png` of an image run (see `report::image_grid`).
+pub fn write_image_grid(
+    out_dir: &Path,
+    tiles: &crate::link::image::tiles::TileSet,
+    facts: &[SchemeFacts],
+    snrs: &[f64],
+) -> anyhow::Result<()> {
+    report::image_grid::write_sent(out_dir, &tiles.mosaic(0, |j| &tiles.tiles[j].pixels))?;
+    let names: Vec<&str> = facts.iter().map(|f| f.name.as_str()).collect();
+    report::image_grid::write_grid(out_dir, &names, &report::image_grid::grid_snrs(snrs))?;
+    Ok(())
 }

@@ -9,9 +9,12 @@
 //! - [`byte_lm`]: small byte-level causal transformer LM (source coding) and its training.
 //! - [`image_lm`]: next-subpixel MLP with a discretised-logistic mixture (lossless image coding) and
 //!   its training.
+//! - [`deep_jscc`]: Deep JSCC for images (Bourtsoulatze et al. 2019): convolutional encoder and
+//!   decoder around the channel, and its training on crops of the training photographs.
 //! - [`minilm`]: `SentenceEmbedder`, all-MiniLM-L6-v2 sentence embeddings (semantic similarity).
 pub mod byte_lm;
 pub mod core;
+pub mod deep_jscc;
 pub mod ecct;
 pub mod image_lm;
 pub mod jscc;

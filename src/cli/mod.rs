@@ -18,6 +18,7 @@ mod source_bench;
 mod sweep_progress;
 mod train;
 mod train_args;
+mod train_deep_jscc;
 mod train_image;
 mod train_jscc;
 

@@ -20,6 +20,8 @@ pub enum TrainCommand {
     Ecct(EcctArgs),
     /// Train the next-subpixel image LM (the `image-lm` coder) on the training photographs.
     ImageLm(super::train_image::ImageLmArgs),
+    /// Train the Deep JSCC image baseline (Bourtsoulatze et al. 2019) on crops of the training photographs.
+    DeepJscc(super::train_deep_jscc::DeepJsccArgs),
     /// Train the DeepSC JSCC baseline on a sentence file.
     Deepsc(super::train_jscc::JsccArgs),
     /// Train the Universal Transformer JSCC baseline.
@@ -111,6 +113,7 @@ pub fn run(c: TrainCommand) -> anyhow::Result<()> {
         TrainCommand::SourceLm(a) => source_lm(a),
         TrainCommand::Ecct(a) => ecct(a),
         TrainCommand::ImageLm(a) => super::train_image::run(a),
+        TrainCommand::DeepJscc(a) => super::train_deep_jscc::run(a),
         TrainCommand::Deepsc(a) => super::train_jscc::run(super::train_jscc::JsccKind::DeepSc, a),
         TrainCommand::Ut(a) => super::train_jscc::run(super::train_jscc::JsccKind::Ut, a),
         TrainCommand::UtQuant(a) => super::train_jscc::run(super::train_jscc::JsccKind::UtQuant, a),

@@ -97,3 +97,61 @@ fn image_scenarios_that_cannot_run_are_refused_by_name() {
     fails_with(&["run", quick, "--set", "image.tiles=100000"], &["image.tiles", "1024 tiles"]);
     fails_with(&["run", quick, "--set", "framing.length_bits=8"], &["framing.length_bits", "image-lm-ldpc-bp"]);
 }
+
+/// `image-quick.toml` with a Deep JSCC scheme (an untrained model of seed 1 for 16×16 tiles at
+/// ratio 1/6, written to `dir`) beside the image LM over LDPC.
+fn scenario_with_deep_jscc(dir: &Path, channel: &str) -> std::path::PathBuf {
+    use neural::deep_jscc::{DeepJscc, DeepJsccConfig};
+    let weights = dir.join("deep-jscc-t16.safetensors");
+    let model = DeepJscc::new(DeepJsccConfig { tile: 16, channels_c: 16 }, 1, &candle_core::Device::Cpu).unwrap();
+    model.save(&weights, &serde_json::json!({"note": "untrained, for tests"})).unwrap();
+    let quick = std::fs::read_to_string(crate::common::root().join("scenarios/image-quick.toml")).unwrap();
+    let body = quick
+        .replace("kind = \"awgn\"", &format!("kind = \"{channel}\""))
+        .replace("file = \"codes/", &format!("file = \"{}/codes/", crate::common::root().display()));
+    let path = dir.join("image-jscc.toml");
+    let scheme =
+        format!("\n[[schemes]]\nname = \"deep-jscc\"\nsource = \"deep-jscc\"\nweights = \"{}\"\n", weights.display());
+    std::fs::write(&path, body + &scheme).unwrap();
+    path
+}
+
+#[test]
+fn deep_jscc_tiles_cross_the_channel_as_real_values_reproducibly_and_merge_from_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_with_deep_jscc(dir.path(), "awgn");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = sim(&args);
+        assert!(o.status.success(), "sim run failed: {}", stderr(&o));
+    };
+    let (one, again, split) = (dir.path().join("one"), dir.path().join("again"), dir.path().join("split"));
+    run(&one, &[]);
+    run(&again, &[]);
+    assert_eq!(results_but_seconds(&one), results_but_seconds(&again), "same seed, same rows");
+    for i in 0..2 {
+        run(&split, &["--shard", &format!("{i}/2")]);
+    }
+    let o = sim(&["merge", split.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "merge failed: {}", stderr(&o));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    let rows = result_rows(&one);
+    for r in rows.iter().filter(|r| r["scheme"] == "deep-jscc") {
+        // 16 × (16/4)² = 256 real values per tile, each charged 32 bits; no bits, no flags.
+        assert_eq!(num(r, "symbols_per_message"), 256.0);
+        assert!(r["channel"].contains("Deep JSCC") && r["flagged_messages"].is_empty() && r["bits"] == "0");
+        let psnr = num(r, "psnr_db");
+        assert!(psnr.is_finite() && psnr > 0.0 && psnr < 40.0, "untrained Deep JSCC PSNR {psnr}");
+    }
+    // The image grid has every scheme's row.
+    assert!(one.join("grid.png").exists() && one.join("received/deep-jscc@3dB.png").exists());
+    // Over Rayleigh block fading it runs too; a model for another tile size is refused by name.
+    let rayleigh = scenario_with_deep_jscc(dir.path(), "rayleigh");
+    let o = sim(&["run", rayleigh.to_str().unwrap(), "--quiet", "--out", dir.path().join("r").to_str().unwrap()]);
+    assert!(o.status.success(), "Rayleigh run failed: {}", stderr(&o));
+    fails_with(
+        &["run", scenario.to_str().unwrap(), "--out", dir.path().join("t").to_str().unwrap(), "--set", "image.tile=32"],
+        &["deep-jscc", "16×16", "image.tile = 16"],
+    );
+}

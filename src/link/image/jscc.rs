@@ -87,7 +87,9 @@ impl DeepJsccScheme {
 fn interleaved_tile(planar: &[f32]) -> Vec<u8> {
     let plane = planar.len() / TILE_CHANNELS as usize;
     (0..plane)
-        .flat_map(|p| (0..TILE_CHANNELS as usize).map(move |c| (planar[c * plane + p].clamp(0.0, 1.0) * 255.0).round() as u8))
+        .flat_map(|p| {
+            (0..TILE_CHANNELS as usize).map(move |c| (planar[c * plane + p].clamp(0.0, 1.0) * 255.0).round() as u8)
+        })
         .collect()
 }
 

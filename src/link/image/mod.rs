@@ -1,8 +1,9 @@
 //! The image modality: tiles of photographs as messages ([`tiles`]), the image LM as an SSCC
-//! scheme's source coder ([`coder`]), and the schemes of an image scenario's `[[schemes]]`. Its
-//! quality metrics (PSNR, SSIM) are `crate::metrics::image_quality`.
+//! scheme's source coder ([`coder`]), Deep JSCC ([`jscc`]), and the schemes of an image scenario's
+//! `[[schemes]]`. Its quality metrics (PSNR, SSIM) are `crate::metrics::image_quality`.
 
 pub mod coder;
+pub mod jscc;
 pub mod tiles;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use super::message::{MessageScheme, MessageSet};
 use super::paths::project_root_for;
 use crate::scenario::{LoadedScenario, SourceKind, MAX_ITEMS_PER_POINT};
 use coder::TileCoder;
+use jscc::DeepJsccScheme;
 use tiles::TileSet;
 
 /// Loads the tiles and builds every scheme of `loaded`, in the scenario's order (no file is
@@ -50,7 +52,9 @@ pub fn build_schemes(
                     SsccScheme::new(c.clone(), SsccSource::Image(coder), "image-lm".into(), link, framer, Some(sha));
                 schemes.push(Box::new(scheme));
             }
-            SourceKind::DeepJscc => anyhow::bail!("{}: Deep JSCC is not available yet", context()),
+            SourceKind::DeepJscc => {
+                schemes.push(Box::new(DeepJsccScheme::load(c, s.channel.kind, &base).with_context(context)?))
+            }
             _ => anyhow::bail!("{}: field 'source': this source codes text, not image tiles", context()),
         }
     }

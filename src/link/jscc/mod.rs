@@ -267,7 +267,6 @@ impl MessageScheme for JsccScheme {
     fn check_results_folder(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
         check_weights_record(out_dir, &self.config.name, &self.weights, &self.weights_sha256, has_rows)
     }
-
 }
 
 /// Ties a results folder's rows of scheme `name` to its weights: the first run records the weights'

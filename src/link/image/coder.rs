@@ -11,6 +11,8 @@
 //! `source::Decoded::ends_at`): a corrupted stream that still decodes to the end is flagged when it
 //! ends early or late.
 
+use std::sync::{Arc, Mutex};
+
 use rayon::prelude::*;
 use source::image::coder::{decode_image, encode_image, fill_most_likely, information_bits, ImageStop};
 use source::image::lm::ImageLm;
@@ -33,12 +35,15 @@ pub struct DecodedTile {
 pub struct TileCoder {
     model: ImageLm,
     tile: u32,
+    /// The last tile set encoded (by its sha256) and its streams: the SSCC schemes of a scenario
+    /// share one coder, and encoding is the same for all of them.
+    encoded: Mutex<Option<(String, Arc<Vec<Bits>>)>>,
 }
 
 impl TileCoder {
     /// The embedded image LM for `tile × tile` RGB tiles.
     pub fn embedded(tile: u32) -> anyhow::Result<Self> {
-        Ok(TileCoder { model: ImageLm::embedded()?, tile })
+        Ok(TileCoder { model: ImageLm::embedded()?, tile, encoded: Mutex::new(None) })
     }
 
     pub fn name(&self) -> String {
@@ -50,9 +55,22 @@ impl TileCoder {
         self.model.sha256().to_string()
     }
 
-    /// Every tile's stream, tiles in parallel.
-    pub fn encode(&self, set: &TileSet) -> anyhow::Result<Vec<Bits>> {
-        (0..set.len()).into_par_iter().map(|j| Ok(encode_image(&self.model, &set.image(j))?)).collect()
+    /// Every tile's stream, tiles in parallel (once per tile set).
+    pub fn encode(&self, set: &TileSet) -> anyhow::Result<Arc<Vec<Bits>>> {
+        let sha = set.sha256();
+        let mut cache = self.encoded.lock().expect("no panic while encoding");
+        if let Some((key, streams)) = cache.as_ref() {
+            if *key == sha {
+                return Ok(streams.clone());
+            }
+        }
+        let streams: Vec<Bits> = (0..set.len())
+            .into_par_iter()
+            .map(|j| encode_image(&self.model, &set.image(j)))
+            .collect::<Result<_, _>>()?;
+        let streams = Arc::new(streams);
+        *cache = Some((sha, streams.clone()));
+        Ok(streams)
     }
 
     /// Decodes each stream to a tile (see the module docs), in parallel.

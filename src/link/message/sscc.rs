@@ -269,7 +269,7 @@ impl MessageScheme for SsccScheme {
             SsccSource::Text(coder) => store.encoded(&self.source_key, coder.as_ref(), messages.text(&who)?, sink)?,
             SsccSource::Image(coder) => {
                 let tiles = messages.tiles(&who)?;
-                let e = EncodedMessages { payloads: coder.encode(tiles)? };
+                let e = EncodedMessages { payloads: coder.encode(tiles)?.as_ref().clone() };
                 let max = self.framer.max_payload_bits();
                 if let Some((j, p)) = e.payloads.iter().enumerate().find(|(_, p)| p.len() > max) {
                     anyhow::bail!(

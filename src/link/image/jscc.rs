@@ -20,8 +20,8 @@ use sha2::Digest;
 
 use super::tiles::{TileSet, TILE_CHANNELS};
 use crate::link::events::{BatchProgress, Sink};
-use crate::link::facts::{SchemeFacts, TextFacts};
-use crate::link::jscc::{check_weights_record, FLOAT_PRECISION_BITS};
+use crate::link::facts::SchemeFacts;
+use crate::link::jscc::{analog_facts, analog_outcomes, check_weights_record};
 use crate::link::message::encodings::EncodingStore;
 use crate::link::message::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
 use crate::link::paths::resolve;
@@ -122,24 +122,13 @@ impl MessageScheme for DeepJsccScheme {
         self.inputs = tiles.tiles.iter().map(|t| planar_input(&t.pixels)).collect();
         self.tiles = tiles.tiles.iter().map(|t| t.pixels.clone()).collect();
         let reals = self.model.config().reals_per_tile();
-        Ok(SchemeFacts {
-            name: self.config.name.clone(),
-            channel: format!(
-                "{} (JSCC, Deep JSCC k/n = {:.4} {})",
-                self.channel.name(),
-                self.model.config().ratio(),
-                self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
-            ),
-            // Real values straight on the channel: Es/N0 per real value is the SNR.
-            rate: 1.0,
-            bits_per_symbol: 1,
-            text: Some(TextFacts {
-                symbols_per_message: reals as f64,
-                precision_bits: FLOAT_PRECISION_BITS,
-                source_bits: None,
-                weights_sha256: Some(self.weights_sha256.clone()),
-            }),
-        })
+        let channel = format!(
+            "{} (JSCC, Deep JSCC k/n = {:.4} {})",
+            self.channel.name(),
+            self.model.config().ratio(),
+            self.weights.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+        );
+        Ok(analog_facts(&self.config.name, channel, reals as f64, &self.weights_sha256))
     }
 
     /// Runs the batches one after the other (each one tensor batch through the model); tiles
@@ -152,22 +141,16 @@ impl MessageScheme for DeepJsccScheme {
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
         let m = self.tiles.len();
-        let mut done = 0;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
+        analog_outcomes(batches, progress, |batch| {
             let received = self.run_batch(point, seed, batch)?;
-            done += batch.items.len();
-            progress(BatchProgress::Decoded(done));
-            let decoded = batch
+            Ok(batch
                 .items
                 .clone()
                 .zip(received)
                 .filter(|(item, pixels)| *pixels != self.tiles[item % m])
                 .map(|(item, pixels)| DecodedItem { item: item as u64, received: Received::Tile { pixels } })
-                .collect();
-            outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None, candidates: None });
-        }
-        Ok(outcomes)
+                .collect())
+        })
     }
 
     fn check_results_folder(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {

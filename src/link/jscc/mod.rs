@@ -217,19 +217,12 @@ impl MessageScheme for JsccScheme {
         });
         let uses = self.channel_use(&encoded);
         self.encoded = Some(encoded);
-        Ok(SchemeFacts {
-            name: self.config.name.clone(),
-            channel: format!("{} (JSCC, {})", self.channel.name(), self.model_name()),
-            // Real values straight on the channel: Es/N0 per real value is the SNR.
-            rate: 1.0,
-            bits_per_symbol: 1,
-            text: Some(TextFacts {
-                symbols_per_message: uses.symbols_per_message,
-                precision_bits: uses.precision_bits,
-                source_bits: None,
-                weights_sha256: Some(self.weights_sha256.clone()),
-            }),
-        })
+        Ok(analog_facts(
+            &self.config.name,
+            format!("{} (JSCC, {})", self.channel.name(), self.model_name()),
+            uses.symbols_per_message,
+            &self.weights_sha256,
+        ))
     }
 
     /// Runs the batches one after the other (each is one tensor batch through the model); items
@@ -242,22 +235,16 @@ impl MessageScheme for JsccScheme {
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
         let texts = &self.encoded.as_ref().expect("prepared").texts;
-        let mut done = 0;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
+        analog_outcomes(batches, progress, |batch| {
             let received = self.run_batch(point, seed, batch)?;
-            done += batch.items.len();
-            progress(BatchProgress::Decoded(done));
-            let decoded = batch
+            Ok(batch
                 .items
                 .clone()
                 .zip(received)
                 .filter(|(item, text)| *text != texts[item % texts.len()])
                 .map(|(item, text)| DecodedItem { item: item as u64, received: Received::Text { text } })
-                .collect();
-            outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None, candidates: None });
-        }
-        Ok(outcomes)
+                .collect())
+        })
     }
 
     /// Ties the results folder's rows of this scheme to its weights: the first run records the
@@ -267,6 +254,41 @@ impl MessageScheme for JsccScheme {
     fn check_results_folder(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
         check_weights_record(out_dir, &self.config.name, &self.weights, &self.weights_sha256, has_rows)
     }
+}
+
+/// A JSCC scheme's facts: real values straight on the channel (Es/N0 per real value is the SNR),
+/// `values_per_message` of them per message on average, each charged as a float32.
+pub fn analog_facts(name: &str, channel: String, values_per_message: f64, weights_sha256: &str) -> SchemeFacts {
+    SchemeFacts {
+        name: name.to_string(),
+        channel,
+        rate: 1.0,
+        bits_per_symbol: 1,
+        text: Some(TextFacts {
+            symbols_per_message: values_per_message,
+            precision_bits: FLOAT_PRECISION_BITS,
+            source_bits: None,
+            weights_sha256: Some(weights_sha256.to_string()),
+        }),
+    }
+}
+
+/// Runs `batches` one after the other through `run_batch` (one tensor batch through the model each;
+/// it lists the items received other than sent), reporting progress after each.
+pub fn analog_outcomes(
+    batches: &[Batch],
+    progress: &mut dyn FnMut(BatchProgress),
+    mut run_batch: impl FnMut(&Batch) -> anyhow::Result<Vec<DecodedItem>>,
+) -> anyhow::Result<Vec<BatchOutcome>> {
+    let mut done = 0;
+    let mut outcomes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let decoded = run_batch(batch)?;
+        done += batch.items.len();
+        progress(BatchProgress::Decoded(done));
+        outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None, candidates: None });
+    }
+    Ok(outcomes)
 }
 
 /// Ties a results folder's rows of scheme `name` to its weights: the first run records the weights'

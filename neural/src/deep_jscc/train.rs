@@ -537,6 +537,18 @@ mod tests {
     }
 
     #[test]
+    fn rayleigh_training_runs_and_validates() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let config = DeepJsccTrainConfig { channel: Channel::Rayleigh, ..tiny(dir.path(), 6) };
+        let summary = train_deep_jscc(&config, &mut |_| {})?;
+        assert_eq!(summary.steps, 6);
+        assert!(summary.train_log.iter().all(|p| p.value.is_finite()));
+        assert!(summary.eval_log[0].value.is_finite() && summary.eval_log[0].value > 5.0, "{:?}", summary.eval_log);
+        assert!(DeepJscc::load(&summary.weights_path, &Device::Cpu)?.training()["channel"] == "rayleigh");
+        Ok(())
+    }
+
+    #[test]
     fn crops_cover_three_channels_and_mirror() {
         let pixels: Vec<u8> = (0..4 * 6).map(|i| i as u8).collect(); // grey 4 wide, 6 high
         let p = PhotoPlanes::from_pixels(&pixels, 4, 6, 1, 6);

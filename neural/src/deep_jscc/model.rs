@@ -77,7 +77,7 @@ impl Default for DeepJsccConfig {
 impl DeepJsccConfig {
     /// The `c` that gives bandwidth ratio `num/den` (`c = 96·num/den`), if it is a whole number.
     pub fn for_ratio(tile: usize, num: usize, den: usize) -> std::result::Result<Self, String> {
-        if den == 0 || (96 * num) % den != 0 || num == 0 {
+        if den == 0 || !(96 * num).is_multiple_of(den) || num == 0 {
             return Err(format!("ratio {num}/{den}: c = 96·{num}/{den} is not a positive whole number"));
         }
         let config = Self { tile, channels_c: 96 * num / den };
@@ -106,13 +106,13 @@ impl DeepJsccConfig {
     }
 
     pub fn validate(&self) -> std::result::Result<(), String> {
-        if self.tile < 4 || self.tile % 4 != 0 || self.tile > 1024 {
+        if self.tile < 4 || !self.tile.is_multiple_of(4) || self.tile > 1024 {
             return Err(format!("config {self:?}: the tile side must be a multiple of 4 from 4 to 1024"));
         }
         if self.channels_c == 0 || self.channels_c > 1024 {
             return Err(format!("config {self:?}: c must be 1 to 1024"));
         }
-        if self.reals_per_tile() % 2 != 0 {
+        if !self.reals_per_tile().is_multiple_of(2) {
             return Err(format!(
                 "config {self:?}: {} reals per tile do not pair into complex symbols",
                 self.reals_per_tile()

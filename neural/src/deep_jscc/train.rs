@@ -493,6 +493,61 @@ mod tests {
         }
     }
 
+    /// Not a check: the mean PSNR of a trained model (`DEEP_JSCC_WEIGHTS`, e.g. a run folder's
+    /// `deep_jscc.safetensors`) over the non-overlapping tiles of the held-out photos, at its
+    /// training channel and SNR (`DEEP_JSCC_SNR_DB` to override), printed. Run with
+    /// `cargo test -p lmsscc-neural --lib held_out_psnr -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn held_out_psnr_of_a_trained_model() -> Result<()> {
+        let path = std::env::var("DEEP_JSCC_WEIGHTS").expect("set DEEP_JSCC_WEIGHTS");
+        let model = DeepJscc::load(Path::new(&path), &Device::Cpu)?;
+        let training = model.training().clone();
+        let channel: Channel = serde_json::from_value(training["channel"].clone())?;
+        let snr_db = match std::env::var("DEEP_JSCC_SNR_DB") {
+            Ok(s) => s.parse()?,
+            Err(_) => training["snr_db"].as_f64().expect("snr_db in the training metadata"),
+        };
+        let t = model.config().tile;
+        let dir = photos_dir(false)?;
+        let (mut all, mut n) = (0f64, 0usize);
+        for photo in photos(Split::HeldOut) {
+            let image = load_png(&dir.join(photo.file_name()))?;
+            let (w, h) = (image.width as usize, image.height as usize);
+            let planes = PhotoPlanes::from_pixels(&image.pixels, w, h, image.channels as usize, h);
+            let mut tiles = Vec::new();
+            for ty in 0..h / t {
+                for tx in 0..w / t {
+                    planes.push_crop(tx * t, ty * t, t, false, &mut tiles);
+                }
+            }
+            let count = tiles.len() / (3 * t * t);
+            let (psnr, mse) = evaluate(&model, &tiles, channel, snr_db, &mut validation_rng(0))?;
+            println!("{:<10} {count:>4} tiles: PSNR {psnr:.2} dB (mean MSE {mse:.5})", photo.name);
+            all += psnr * count as f64;
+            n += count;
+        }
+        println!(
+            "held-out photos, {} at {snr_db} dB, steps {}: mean PSNR {:.2} dB over {n} tiles",
+            channel.name(),
+            training["steps"],
+            all / n as f64
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn rayleigh_training_runs_and_validates() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let config = DeepJsccTrainConfig { channel: Channel::Rayleigh, ..tiny(dir.path(), 6) };
+        let summary = train_deep_jscc(&config, &mut |_| {})?;
+        assert_eq!(summary.steps, 6);
+        assert!(summary.train_log.iter().all(|p| p.value.is_finite()));
+        assert!(summary.eval_log[0].value.is_finite() && summary.eval_log[0].value > 5.0, "{:?}", summary.eval_log);
+        assert!(DeepJscc::load(&summary.weights_path, &Device::Cpu)?.training()["channel"] == "rayleigh");
+        Ok(())
+    }
+
     #[test]
     fn crops_cover_three_channels_and_mirror() {
         let pixels: Vec<u8> = (0..4 * 6).map(|i| i as u8).collect(); // grey 4 wide, 6 high

@@ -284,6 +284,27 @@ fn sigmoid(x: &Tensor) -> Result<Tensor> {
     (x * 0.5)?.tanh()?.affine(0.5, 0.5)
 }
 
+/// Interleaved 8-bit pixels with 1 (replicated to R, G and B) or 3 channels → the model's input
+/// format, planar RGB in [0, 1] (`3 × pixels`).
+pub fn planar_rgb(pixels: &[u8], channels: usize) -> Vec<f32> {
+    let n = pixels.len() / channels;
+    let mut planes = vec![0f32; 3 * n];
+    for i in 0..n {
+        for c in 0..3 {
+            let v = pixels[i * channels + if channels == 3 { c } else { 0 }];
+            planes[c * n + i] = v as f32 / 255.0;
+        }
+    }
+    planes
+}
+
+/// The decoder's output format (planar RGB, values in [0, 1]) → interleaved 8-bit RGB, each value
+/// clamped to [0, 1] and rounded to the nearest level.
+pub fn interleaved_rgb8(planar: &[f32]) -> Vec<u8> {
+    let n = planar.len() / 3;
+    (0..n).flat_map(|p| (0..3).map(move |c| (planar[c * n + p].clamp(0.0, 1.0) * 255.0).round() as u8)).collect()
+}
+
 /// Scales each row of `z` `(B, k)` to mean power 1 per value: `z · sqrt(k / ‖z‖²)` (a 1e-12 floor on
 /// `‖z‖²` keeps an all-zero row finite).
 pub fn power_normalise(z: &Tensor) -> Result<Tensor> {
@@ -395,6 +416,17 @@ impl DeepJscc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pixels_go_planar_and_come_back_interleaved() {
+        let tile: Vec<u8> = (0..4 * 4 * 3).map(|i| (i * 5) as u8).collect();
+        let planar = planar_rgb(&tile, 3);
+        assert_eq!(planar[0], 0.0);
+        assert_eq!(planar[16], 5.0 / 255.0, "the G plane starts with pixel 0's green");
+        assert_eq!(interleaved_rgb8(&planar), tile);
+        let grey = planar_rgb(&[0, 51, 255], 1);
+        assert_eq!(grey, [0.0, 0.2, 1.0, 0.0, 0.2, 1.0, 0.0, 0.2, 1.0]);
+    }
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

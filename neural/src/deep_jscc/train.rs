@@ -35,7 +35,7 @@ use crate::core::adam::Adam;
 use crate::core::channel::Channel;
 use crate::core::device::DeviceChoice;
 use crate::core::trainer::{train_loop, warmup_cosine, Due, LossWindow, RunDir, TrainTask, WallClock};
-use crate::deep_jscc::model::{DeepJscc, DeepJsccConfig};
+use crate::deep_jscc::model::{planar_rgb, DeepJscc, DeepJsccConfig};
 use crate::jscc::channel::{effective_noise, sigma_for_snr_db};
 
 pub use crate::core::trainer::LogPoint;
@@ -174,14 +174,8 @@ pub struct PhotoPlanes {
 impl PhotoPlanes {
     /// From interleaved 8-bit pixels with 1 (replicated) or 3 channels.
     pub fn from_pixels(pixels: &[u8], width: usize, height: usize, channels: usize, train_rows: usize) -> Self {
-        let mut planes = vec![0f32; 3 * width * height];
-        for i in 0..width * height {
-            for c in 0..3 {
-                let v = pixels[i * channels + if channels == 3 { c } else { 0 }];
-                planes[c * width * height + i] = v as f32 / 255.0;
-            }
-        }
-        Self { width, height, planes, train_rows }
+        debug_assert_eq!(pixels.len(), width * height * channels);
+        Self { width, height, planes: planar_rgb(pixels, channels), train_rows }
     }
 
     /// Appends the `tile × tile` crop at `(x0, y0)` (mirrored left–right if `mirror`) as `3 × T × T`.

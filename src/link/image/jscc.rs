@@ -5,7 +5,8 @@
 //! Batches are the message link's: batch `b` of a point draws its noise from stream
 //! `(seed, scheme, SNR, b)`, the channel as for the text JSCC schemes (`neural::jscc::channel`:
 //! AWGN, or Rayleigh block fading with one CN(0, 1) gain per tile and perfect-CSI equalisation).
-//! The decoder's output in [0, 1] is rounded to 8-bit subpixels. Channel use: the model's real
+//! The model's pixel formats are its own (`planar_rgb`, `interleaved_rgb8`): the decoder's output
+//! in [0, 1] is rounded to 8-bit subpixels. Channel use: the model's real
 //! values per tile, each charged as a float32 (32 bits) on the unified SNR axis, as for DeepSC.
 
 use std::path::{Path, PathBuf};
@@ -13,15 +14,15 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use candle_core::Device;
 use channels::{stream, SnrPoint};
+use neural::deep_jscc::model::{interleaved_rgb8, planar_rgb};
 use neural::deep_jscc::DeepJscc;
 use neural::jscc::channel::effective_noise;
 use neural::Channel;
-use sha2::Digest;
 
 use super::tiles::{TileSet, TILE_CHANNELS};
 use crate::link::events::{BatchProgress, Sink};
 use crate::link::facts::SchemeFacts;
-use crate::link::jscc::{analog_facts, analog_outcomes, check_weights_record};
+use crate::link::jscc::{analog_facts, analog_outcomes, check_weights_record, neural_channel};
 use crate::link::message::encodings::EncodingStore;
 use crate::link::message::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
 use crate::link::paths::resolve;
@@ -47,15 +48,11 @@ pub struct DeepJsccScheme {
 impl DeepJsccScheme {
     /// Loads the scheme's weights (`weights`, or the shipped model for the scenario's channel).
     pub fn load(config: &SchemeConfig, channel: ChannelKind, base: &Path) -> anyhow::Result<Self> {
-        let channel = match channel {
-            ChannelKind::Awgn => Channel::Awgn,
-            ChannelKind::Rayleigh | ChannelKind::RayleighLmSscc => Channel::Rayleigh,
-        };
+        let channel = neural_channel(channel);
         let weights = resolve(config.weights.as_deref().unwrap_or(&shipped_weights(channel)), base);
         let model = DeepJscc::load(&weights, &Device::Cpu)
             .with_context(|| format!("scheme '{}': Deep JSCC weights (field 'weights')", config.name))?;
-        let bytes = std::fs::read(&weights).with_context(|| format!("reading {}", weights.display()))?;
-        let weights_sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
+        let weights_sha256 = source::model_cache::sha256_file(&weights)?;
         Ok(DeepJsccScheme {
             config: config.clone(),
             model,
@@ -79,24 +76,8 @@ impl DeepJsccScheme {
         let received: Vec<f32> = sent.iter().zip(&noise).map(|(x, e)| x + e).collect();
         let out = self.model.decode(&received, rows)?;
         let per = out.len() / rows;
-        Ok(out.chunks(per).map(interleaved_tile).collect())
+        Ok(out.chunks(per).map(interleaved_rgb8).collect())
     }
-}
-
-/// Planar RGB in [0, 1] (3 × T × T) → interleaved 8-bit subpixels, rounded to nearest.
-fn interleaved_tile(planar: &[f32]) -> Vec<u8> {
-    let plane = planar.len() / TILE_CHANNELS as usize;
-    (0..plane)
-        .flat_map(|p| {
-            (0..TILE_CHANNELS as usize).map(move |c| (planar[c * plane + p].clamp(0.0, 1.0) * 255.0).round() as u8)
-        })
-        .collect()
-}
-
-/// Interleaved 8-bit subpixels → planar RGB in [0, 1].
-fn planar_input(tile: &[u8]) -> Vec<f32> {
-    let ch = TILE_CHANNELS as usize;
-    (0..ch).flat_map(|c| tile.iter().skip(c).step_by(ch).map(|&v| v as f32 / 255.0)).collect()
 }
 
 impl MessageScheme for DeepJsccScheme {
@@ -119,7 +100,7 @@ impl MessageScheme for DeepJsccScheme {
                 self.weights.display()
             );
         }
-        self.inputs = tiles.tiles.iter().map(|t| planar_input(&t.pixels)).collect();
+        self.inputs = tiles.tiles.iter().map(|t| planar_rgb(&t.pixels, TILE_CHANNELS as usize)).collect();
         self.tiles = tiles.tiles.iter().map(|t| t.pixels.clone()).collect();
         let reals = self.model.config().reals_per_tile();
         let channel = format!(
@@ -155,19 +136,5 @@ impl MessageScheme for DeepJsccScheme {
 
     fn check_results_folder(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
         check_weights_record(out_dir, &self.config.name, &self.weights, &self.weights_sha256, has_rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tiles_go_planar_and_come_back_interleaved() {
-        let tile: Vec<u8> = (0..4 * 4 * 3).map(|i| (i * 5) as u8).collect();
-        let planar = planar_input(&tile);
-        assert_eq!(planar[0], 0.0);
-        assert_eq!(planar[16], 5.0 / 255.0, "the G plane starts with pixel 0's green");
-        assert_eq!(interleaved_tile(&planar), tile);
     }
 }

@@ -25,7 +25,6 @@ use neural::jscc::ut::Ut;
 use neural::jscc::word_vocab::WordVocab;
 use neural::jscc::JsccModel;
 use neural::Channel;
-use sha2::Digest;
 
 pub mod ut_quant_coder;
 
@@ -119,10 +118,7 @@ pub struct JsccEncoded {
 impl JsccScheme {
     /// Loads the scheme's weights (`weights`, or the shipped model for the scenario's channel).
     pub fn load(config: &SchemeConfig, channel: ChannelKind, base: &Path) -> anyhow::Result<Self> {
-        let channel = match channel {
-            ChannelKind::Awgn => Channel::Awgn,
-            ChannelKind::Rayleigh | ChannelKind::RayleighLmSscc => Channel::Rayleigh,
-        };
+        let channel = neural_channel(channel);
         let shipped = shipped_weights(config.source, channel);
         let weights = resolve(config.weights.as_deref().unwrap_or(&shipped), base);
         let context = || format!("scheme '{}': {:?} weights (field 'weights')", config.name, config.source);
@@ -143,8 +139,7 @@ impl JsccScheme {
                 (JsccNet::DeepSc(m), v)
             }
         };
-        let bytes = std::fs::read(&weights).with_context(|| format!("reading {}", weights.display()))?;
-        let weights_sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
+        let weights_sha256 = source::model_cache::sha256_file(&weights)?;
         Ok(Self { config: config.clone(), model, vocab, channel, weights, weights_sha256, encoded: None })
     }
 
@@ -253,6 +248,15 @@ impl MessageScheme for JsccScheme {
     /// never mix (the scenario's config hash sees only the path).
     fn check_results_folder(&self, out_dir: &Path, has_rows: bool) -> anyhow::Result<()> {
         check_weights_record(out_dir, &self.config.name, &self.weights, &self.weights_sha256, has_rows)
+    }
+}
+
+/// The channel a neural transceiver is simulated over for the scenario's channel: AWGN, or for any
+/// Rayleigh scenario the reference's block fading (one gain per message, perfect-CSI equalisation).
+pub fn neural_channel(kind: ChannelKind) -> Channel {
+    match kind {
+        ChannelKind::Awgn => Channel::Awgn,
+        ChannelKind::Rayleigh | ChannelKind::RayleighLmSscc => Channel::Rayleigh,
     }
 }
 

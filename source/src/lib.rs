@@ -26,6 +26,7 @@ pub mod fixed_length;
 pub mod huffman;
 pub mod image;
 pub mod llama;
+pub mod llama_attention;
 pub mod llama_model;
 pub mod lm_coder;
 pub mod model_cache;

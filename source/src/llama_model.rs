@@ -18,6 +18,7 @@
 //! mat-vecs per row, per-row RMS norm, attention over the row's own cache), so a row's logits do
 //! not depend on the other rows or on `B`; the coder relies on this and tests it.
 
+use crate::llama_attention::{attend, Heads, RowCache};
 use crate::q8_matmul::Linear;
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
@@ -47,8 +48,8 @@ struct Layer {
     head_dim: usize,
     cos: Tensor,
     sin: Tensor,
-    /// Keys and values of the positions so far, `(B, n_kv_head, positions, head_dim)` each.
-    kv_cache: Option<(Tensor, Tensor)>,
+    /// Keys and values of the positions so far, one cache per row.
+    kv_cache: Vec<RowCache>,
 }
 
 impl Layer {
@@ -69,21 +70,33 @@ impl Layer {
             .reshape((b, seq_len, self.n_kv_head, self.head_dim))?
             .transpose(1, 2)?
             .contiguous()?;
-        let q = self.rotary(&q, index_pos)?;
-        let k = self.rotary(&k, index_pos)?;
-        let (k, v) = match &self.kv_cache {
-            Some((k_cache, v_cache)) if index_pos > 0 => {
-                (Tensor::cat(&[k_cache, &k], 2)?, Tensor::cat(&[v_cache, &v], 2)?)
-            }
-            _ => (k, v),
-        };
-        self.kv_cache = Some((k.clone(), v.clone()));
-        let k = candle_transformers::utils::repeat_kv(k, self.n_head / self.n_kv_head)?;
-        let v = candle_transformers::utils::repeat_kv(v, self.n_head / self.n_kv_head)?;
-        let att = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
-        let att = candle_nn::ops::softmax_last_dim(&att)?;
-        let y = att.matmul(&v.contiguous()?)?;
-        let y = y.transpose(1, 2)?.reshape(&[b, seq_len, n_embd])?;
+        let q: Vec<f32> = self.rotary(&q, index_pos)?.flatten_all()?.to_vec1()?;
+        let k: Vec<f32> = self.rotary(&k, index_pos)?.flatten_all()?.to_vec1()?;
+        let v: Vec<f32> = v.flatten_all()?.to_vec1()?;
+        if index_pos == 0 {
+            self.kv_cache = vec![RowCache::default(); b];
+        }
+        if self.kv_cache.len() != b || self.kv_cache.iter().any(|r| r.len() != index_pos) {
+            candle_core::bail!(
+                "KV cache of {} rows does not hold positions 0..{index_pos} for {b} rows",
+                self.kv_cache.len()
+            );
+        }
+        let heads = Heads { n_head: self.n_head, n_kv_head: self.n_kv_head, head_dim: self.head_dim };
+        let (q_row, kv_row) = (self.n_head * self.head_dim, self.n_kv_head * self.head_dim);
+        let mut y = vec![0f32; b * q_row];
+        for (r, cache) in self.kv_cache.iter_mut().enumerate() {
+            let kv = r * kv_row..(r + 1) * kv_row;
+            attend(
+                heads,
+                cache,
+                &q[r * q_row..(r + 1) * q_row],
+                &k[kv.clone()],
+                &v[kv],
+                &mut y[r * q_row..(r + 1) * q_row],
+            );
+        }
+        let y = Tensor::from_vec(y, (b, seq_len, n_embd), x.device())?;
         self.attention_wo.forward(&y)
     }
 
@@ -180,7 +193,7 @@ impl LlamaModel {
                 head_dim: embedding_length / head_count,
                 cos: cos.clone(),
                 sin: sin.clone(),
-                kv_cache: None,
+                kv_cache: Vec::new(),
             });
         }
         Ok(Self {
@@ -195,7 +208,7 @@ impl LlamaModel {
     /// Forget every position (the next forward must be at position 0).
     pub fn clear_kv_cache(&mut self) {
         for layer in &mut self.layers {
-            layer.kv_cache = None;
+            layer.kv_cache.clear();
         }
     }
 
@@ -203,13 +216,10 @@ impl LlamaModel {
     pub fn repeat_rows(&self, rows: usize) -> Result<Self> {
         let mut out = self.clone();
         for layer in &mut out.layers {
-            if let Some((k, v)) = &layer.kv_cache {
-                if k.dim(0)? != 1 {
-                    candle_core::bail!("repeat_rows needs a one-row cache, this one has {} rows", k.dim(0)?);
-                }
-                if rows > 1 {
-                    layer.kv_cache = Some((Tensor::cat(&vec![k; rows], 0)?, Tensor::cat(&vec![v; rows], 0)?));
-                }
+            match layer.kv_cache.as_slice() {
+                [] => {}
+                [one] => layer.kv_cache = vec![one.clone(); rows],
+                more => candle_core::bail!("repeat_rows needs a one-row cache, this one has {} rows", more.len()),
             }
         }
         Ok(out)
@@ -219,11 +229,14 @@ impl LlamaModel {
     /// lockstep batch have ended: the remaining rows continue exactly as before (rows are
     /// independent), and later steps cost only the rows still running.
     pub fn retain_rows(&mut self, keep: &[usize]) -> Result<()> {
-        let index = Tensor::new(keep.iter().map(|&r| r as u32).collect::<Vec<_>>(), &Device::Cpu)?;
         for layer in &mut self.layers {
-            if let Some((k, v)) = &layer.kv_cache {
-                layer.kv_cache = Some((k.index_select(&index, 0)?, v.index_select(&index, 0)?));
+            if layer.kv_cache.is_empty() {
+                continue;
             }
+            if let Some(&bad) = keep.iter().find(|&&r| r >= layer.kv_cache.len()) {
+                candle_core::bail!("row {bad} of {} rows", layer.kv_cache.len());
+            }
+            layer.kv_cache = keep.iter().map(|&r| layer.kv_cache[r].clone()).collect();
         }
         Ok(())
     }

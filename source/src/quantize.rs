@@ -104,16 +104,18 @@ pub fn frequencies_from_logits(logits: &[f32], total_budget: u32) -> FrequencyTa
     for &x in logits {
         max = max.max(clean(x));
     }
+    // Each exponential is computed once and kept (half the work of recomputing it; same values).
+    let exps: Vec<f64> = logits.iter().map(|&x| (clean(x) - max).exp()).collect();
     let mut sum = 0.0f64;
-    for &x in logits {
-        sum += (clean(x) - max).exp();
+    for &e in &exps {
+        sum += e;
     }
     let spread = (budget - n as u64) as f64;
     let mut cumulative = Vec::with_capacity(n + 1);
     let mut acc: u64 = 0;
     cumulative.push(0u32);
-    for &x in logits {
-        let p = (clean(x) - max).exp() / sum;
+    for &e in &exps {
+        let p = e / sum;
         // p <= 1 so the floor is <= spread; the sum of floors is <= spread.
         let f = 1 + (p * spread).floor().min(spread) as u64;
         acc += f;

@@ -290,22 +290,51 @@ impl LlamaBatch {
     }
 
     /// Forget every row's state and run `lm`'s start context, then `histories` (one per row, all
-    /// the same length), one token per step as always; returns each row's next-token logits. The
-    /// file coder's sliding window (see [`crate::file_coder`]).
+    /// the same length), in one pass ([`LlamaBatch::step_all`], the logits of single steps bit
+    /// for bit); returns each row's next-token logits. The file coder's sliding window (see
+    /// [`crate::file_coder`]).
     pub fn reprime(&mut self, lm: &LlamaLm, histories: &[&[u32]]) -> Result<Vec<Vec<f32>>, SourceError> {
         if histories.len() != self.batch || histories.windows(2).any(|w| w[0].len() != w[1].len()) {
             return Err(SourceError::Model("reprime needs one history per row, all of one length".into()));
         }
         self.model.clear_kv_cache();
         self.position = 0;
-        let mut logits = Vec::new();
-        for &t in lm.start_tokens() {
-            logits = self.step(&vec![t; self.batch])?;
+        let rows: Vec<Vec<u32>> = histories.iter().map(|h| [lm.start_tokens(), h].concat()).collect();
+        let refs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
+        Ok(self.step_all(&refs, false)?.into_iter().map(|mut row| row.pop().unwrap_or_default()).collect())
+    }
+
+    /// Feed `tokens[r]` to row `r` (all rows the same number of tokens) in one pass; returns,
+    /// per row, the logits after each token (`all`) or after the last one only. Bit for bit the
+    /// logits of [`LlamaBatch::step`] called once per token (tested), with the weights read
+    /// once for every row and position, so it is far faster where the tokens are known ahead
+    /// (the encoder, re-priming).
+    pub fn step_all(&mut self, tokens: &[&[u32]], all: bool) -> Result<Vec<Vec<Vec<f32>>>, SourceError> {
+        let len = tokens.first().map_or(0, |t| t.len());
+        if tokens.len() != self.batch || tokens.iter().any(|t| t.len() != len) {
+            return Err(SourceError::Model(format!(
+                "step_all needs {} rows of one length, got {:?}",
+                self.batch,
+                tokens.iter().map(|t| t.len()).collect::<Vec<_>>()
+            )));
         }
-        for i in 0..histories.first().map_or(0, |h| h.len()) {
-            let feed: Vec<u32> = histories.iter().map(|h| h[i]).collect();
-            logits = self.step(&feed)?;
+        if len == 0 {
+            return Ok(vec![Vec::new(); self.batch]);
         }
+        if let Some(&bad) = tokens.iter().flat_map(|t| t.iter()).find(|&&t| t as usize >= self.vocab_size) {
+            return Err(SourceError::Symbol(format!("token {bad} outside vocabulary of {}", self.vocab_size)));
+        }
+        if self.position + len > MAX_SEQ_LEN {
+            return Err(SourceError::Model("message longer than the model's context".into()));
+        }
+        let flat: Vec<u32> = tokens.iter().flat_map(|t| t.iter().copied()).collect();
+        let input = Tensor::new(flat, &Device::Cpu)?.reshape((self.batch, len))?;
+        let logits = if all {
+            self.model.forward_all(&input, self.position)?.to_vec3::<f32>()?
+        } else {
+            self.model.forward(&input, self.position)?.to_vec2::<f32>()?.into_iter().map(|l| vec![l]).collect()
+        };
+        self.position += len;
         Ok(logits)
     }
 

@@ -1,12 +1,14 @@
-//! The llama-family network behind [`crate::llama::LlamaLm`]: a decoder run one token per
-//! forward pass with a KV cache, for `B` independent rows at once.
+//! The llama-family network behind [`crate::llama::LlamaLm`]: a decoder run with a KV cache, for
+//! `B` independent rows at once, one token per row and pass or several.
 //!
 //! Adapted from candle-transformers 0.11.1 `models/quantized_llama.rs` (MIT OR Apache-2.0,
 //! © the candle authors). The tensor operations and their order are candle's, so the logits
 //! equal candle's `ModelWeights` bit for bit (tested in `tests/smollm2.rs`). Two changes:
 //!
-//! - Trimmed to what the coder runs: GGUF `llama` architecture, dense MLP, interleaved RoPE,
-//!   one token per step (no causal mask is needed then).
+//! - Trimmed to what the coder runs: GGUF `llama` architecture, dense MLP, interleaved RoPE.
+//! - Attention is [`crate::llama_attention`]: candle's arithmetic over a KV cache kept in place,
+//!   one position at a time, so feeding `S` tokens in one pass ([`LlamaModel::forward_all`],
+//!   no causal mask needed) gives the logits of `S` single steps bit for bit.
 //! - The KV cache is ours to copy: [`LlamaModel::repeat_rows`] turns the state after the start
 //!   context (computed once, one row) into `B` identical rows. candle's type keeps its cache
 //!   private, so a lockstep batch of `B` messages had to run the whole start context (~180
@@ -83,18 +85,20 @@ impl Layer {
             );
         }
         let heads = Heads { n_head: self.n_head, n_kv_head: self.n_kv_head, head_dim: self.head_dim };
-        let (q_row, kv_row) = (self.n_head * self.head_dim, self.n_kv_head * self.head_dim);
-        let mut y = vec![0f32; b * q_row];
+        let hd = self.head_dim;
+        // q is laid out (b, n_head, seq, hd), k and v (b, n_kv_head, seq, hd); each position
+        // attends in turn, appending its key and value first: the same calls, in the same
+        // order, as feeding the positions one step at a time.
+        let gather = |x: &[f32], r: usize, heads: usize, s: usize| -> Vec<f32> {
+            (0..heads).flat_map(|h| &x[((r * heads + h) * seq_len + s) * hd..][..hd]).copied().collect()
+        };
+        let mut y = vec![0f32; b * seq_len * n_embd];
         for (r, cache) in self.kv_cache.iter_mut().enumerate() {
-            let kv = r * kv_row..(r + 1) * kv_row;
-            attend(
-                heads,
-                cache,
-                &q[r * q_row..(r + 1) * q_row],
-                &k[kv.clone()],
-                &v[kv],
-                &mut y[r * q_row..(r + 1) * q_row],
-            );
+            for s in 0..seq_len {
+                let (qs, ks, vs) =
+                    (gather(&q, r, self.n_head, s), gather(&k, r, self.n_kv_head, s), gather(&v, r, self.n_kv_head, s));
+                attend(heads, cache, &qs, &ks, &vs, &mut y[(r * seq_len + s) * n_embd..][..n_embd]);
+            }
         }
         let y = Tensor::from_vec(y, (b, seq_len, n_embd), x.device())?;
         self.attention_wo.forward(&y)
@@ -241,15 +245,28 @@ impl LlamaModel {
         Ok(())
     }
 
-    /// One step: `tokens` is `(B, 1)` (one token per row) at position `index_pos`; returns the
-    /// next-token logits `(B, vocab)`.
+    /// `tokens` is `(B, S)` (usually `S = 1`: one token per row and step), fed at positions
+    /// `index_pos..index_pos + S`; returns the logits after the last one, `(B, vocab)`.
     pub fn forward(&mut self, tokens: &Tensor, index_pos: usize) -> Result<Tensor> {
         let (_b, seq_len) = tokens.dims2()?;
-        if seq_len != 1 {
-            candle_core::bail!("the coder's model runs one token per row and step, got {seq_len}");
-        }
-        if index_pos >= MAX_SEQ_LEN {
-            candle_core::bail!("position {index_pos} beyond the model's {MAX_SEQ_LEN}");
+        let x = self.hidden(tokens, index_pos)?;
+        self.output.forward(&x.i((.., seq_len - 1, ..))?.contiguous()?)
+    }
+
+    /// Several steps at once: `tokens` is `(B, S)`, fed at positions `index_pos..index_pos + S`;
+    /// returns the logits after each of them, `(B, S, vocab)`. Bit for bit what `S` calls of
+    /// [`Self::forward`] give (every operation is per row and per position, and attention runs
+    /// position by position; tested), but the weights are read once for all `B·S` rows.
+    pub fn forward_all(&mut self, tokens: &Tensor, index_pos: usize) -> Result<Tensor> {
+        let x = self.hidden(tokens, index_pos)?;
+        self.output.forward(&x)
+    }
+
+    /// The final normalised hidden states `(B, S, width)`.
+    fn hidden(&mut self, tokens: &Tensor, index_pos: usize) -> Result<Tensor> {
+        let (_b, seq_len) = tokens.dims2()?;
+        if seq_len == 0 || index_pos + seq_len > MAX_SEQ_LEN {
+            candle_core::bail!("positions {index_pos}..{} outside 0..{MAX_SEQ_LEN}", index_pos + seq_len);
         }
         let eps = self.rms_norm_eps;
         let mut h = self.tok_embeddings.forward(tokens)?;
@@ -261,8 +278,7 @@ impl LlamaModel {
             let y = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, eps)?;
             h = (layer.mlp(&y)? + residual)?;
         }
-        let x = candle_nn::ops::rms_norm(&h, &self.norm, eps)?;
-        self.output.forward(&x.i((.., seq_len - 1, ..))?)
+        candle_nn::ops::rms_norm(&h, &self.norm, eps)
     }
 }
 

@@ -303,3 +303,36 @@ fn smollm2_logits_are_pinned_over_a_long_lane() {
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(digest, "87848ca6a8005fa88b486e333d33caffa1931a8ced215e745cabda33725e018e", "SmolLM2's logits changed");
 }
+
+/// Feeding tokens several at a time (`step_all`, as the file encoder and re-priming do) gives
+/// the logits of feeding them one step at a time, bit for bit, at every position.
+#[test]
+fn many_tokens_per_pass_give_the_logits_of_single_steps() {
+    let model = lm().lm();
+    let rows: [Vec<u32>; 2] = [(0..40).map(|i| 100 + 37 * i).collect(), (0..40).map(|i| 9000 - 11 * i).collect()];
+    let (mut single, _) = model.batch(2).unwrap();
+    let mut stepped: Vec<Vec<Vec<f32>>> = vec![Vec::new(), Vec::new()];
+    for t in 0..40 {
+        for (r, l) in single.step(&[rows[0][t], rows[1][t]]).unwrap().into_iter().enumerate() {
+            stepped[r].push(l);
+        }
+    }
+    let (mut many, _) = model.batch(2).unwrap();
+    let mut passed: Vec<Vec<Vec<f32>>> = vec![Vec::new(), Vec::new()];
+    for (from, to) in [(0, 1), (1, 18), (18, 40)] {
+        let chunk: Vec<&[u32]> = rows.iter().map(|r| &r[from..to]).collect();
+        for (r, ls) in many.step_all(&chunk, true).unwrap().into_iter().enumerate() {
+            passed[r].extend(ls);
+        }
+    }
+    for r in 0..2 {
+        for t in 0..40 {
+            let same = stepped[r][t].iter().zip(&passed[r][t]).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "row {r}, token {t}: one pass differs from single steps");
+        }
+    }
+    // The last-position form equals the last of the full form.
+    let (mut last, _) = model.batch(2).unwrap();
+    let l = last.step_all(&[&rows[0][..40], &rows[1][..40]], false).unwrap();
+    assert!(l[1][0].iter().zip(&stepped[1][39]).all(|(a, b)| a.to_bits() == b.to_bits()));
+}

@@ -41,6 +41,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const DEFAULT_WINDOW: usize = 1024;
 /// Default number of tokens a slid lane is re-primed from.
 pub const DEFAULT_KEEP: usize = 256;
+/// Tokens the encoder feeds per pass (the logits of a pass: `ENCODE_CHUNK` × vocabulary f32).
+pub const ENCODE_CHUNK: usize = 64;
 
 /// Progress of a long coding job: `(tokens done, tokens in all)`, called from worker threads.
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);
@@ -148,34 +150,49 @@ impl FileCoder {
     }
 
     /// Arithmetic-code each lane's tokens as one stream; returns the bits (one `u8` per bit).
+    ///
+    /// The encoder knows every token, so it feeds them [`ENCODE_CHUNK`] at a time
+    /// ([`crate::llama::LlamaBatch::step_all`]: the logits of single steps bit for bit, the
+    /// weights read once per chunk) on the decoder's schedule: the window slides before the
+    /// same token, from the same `keep` tokens. Lanes run in parallel, one per worker.
     pub fn encode_lanes(&self, lanes: &[&[u32]], progress: ProgressFn) -> Result<Vec<Vec<u8>>, SourceError> {
         self.check_window()?;
-        let counts: Vec<usize> = lanes.iter().map(|l| l.len()).collect();
-        let total: usize = counts.iter().sum();
+        let total: usize = lanes.iter().map(|l| l.len()).sum();
         let done = AtomicUsize::new(0);
-        let groups = lane_groups(lanes.len());
-        let coded: Vec<Result<Vec<Vec<u8>>, SourceError>> = isolated_parallel_map(&groups, |g| {
-            let mut encoders: Vec<ArithmeticEncoder> = g.iter().map(|_| ArithmeticEncoder::new()).collect();
-            let group_counts: Vec<usize> = g.iter().map(|&l| counts[l]).collect();
-            self.run_lanes(
-                &group_counts,
-                |row, t, table| {
-                    let s = lanes[g[row]][t];
-                    let (lo, f) = table
-                        .interval(s as usize)
-                        .ok_or_else(|| SourceError::Symbol(format!("token {s} outside vocabulary")))?;
-                    encoders[row].encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))?;
-                    Ok(s)
-                },
-                &|n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total),
-            )?;
-            Ok(encoders.into_iter().map(ArithmeticEncoder::finish).collect::<Vec<_>>())
+        let coded = isolated_parallel_map(lanes, |tokens| {
+            self.encode_lane(tokens, &|n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total))
         });
-        let mut out = Vec::with_capacity(lanes.len());
-        for r in coded {
-            out.extend(r?);
+        coded.into_iter().collect()
+    }
+
+    fn encode_lane(&self, tokens: &[u32], progress: &dyn Fn(usize)) -> Result<Vec<u8>, SourceError> {
+        let mut encoder = ArithmeticEncoder::new();
+        let mut code = |s: u32, logits: &[f32]| -> Result<(), SourceError> {
+            let table = frequencies_from_logits(logits, LM_TOTAL_BUDGET);
+            let (lo, f) = table
+                .interval(s as usize)
+                .ok_or_else(|| SourceError::Symbol(format!("token {s} outside vocabulary")))?;
+            encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))
+        };
+        let Some(&first_token) = tokens.first() else { return Ok(encoder.finish()) };
+        let (mut lane, first) = self.lm.batch(1)?;
+        code(first_token, &first[0])?;
+        progress(1);
+        // `t`: the last token coded; feeding it gives the logits of token t + 1.
+        let mut t = 0;
+        while t + 1 < tokens.len() {
+            if lane.position() >= self.window {
+                lane.reprime(&self.lm, &[&tokens[t - self.keep..t]])?;
+            }
+            let end = (tokens.len() - 1).min(t + (self.window - lane.position())).min(t + ENCODE_CHUNK);
+            let logits = lane.step_all(&[&tokens[t..end]], true)?.pop().unwrap_or_default();
+            for (i, l) in logits.iter().enumerate() {
+                code(tokens[t + 1 + i], l)?;
+            }
+            progress(end - t);
+            t = end;
         }
-        Ok(out)
+        Ok(encoder.finish())
     }
 
     /// Decode each lane's `counts[i]` tokens from its bits (inverse of [`Self::encode_lanes`]).

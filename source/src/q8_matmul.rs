@@ -348,41 +348,44 @@ mod avx512 {
         })
     }
 
+    /// One quad of weight rows against a chunk of at most eight rows starting at `first_row`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
-    fn rows_chunk<const R: usize>(w: &Q8Weights, act: &[&Prepared], first_row: usize, out: &mut [f32]) {
+    fn quad_chunk<const R: usize>(w: &Q8Weights, q: usize, act: &[&Prepared], first_row: usize, out: &mut [f32]) {
         let act: &[&Prepared; R] = act.try_into().expect("R rows");
-        assert!(act.iter().all(|a| a.abs.len() == w.blocks_per_row() && a.negative.len() == a.abs.len()));
-        for q in 0..w.n.div_ceil(4) {
-            // SAFETY: q < ⌈n / 4⌉, the rows' block counts checked above, features by the caller.
-            let quad_out = unsafe { quad::<R>(w, q, act) };
-            for (r, o) in quad_out.iter().enumerate() {
-                for (c, &v) in o.iter().enumerate() {
-                    let j = 4 * q + c;
-                    if j < w.n {
-                        out[(first_row + r) * w.n + j] = v;
-                    }
+        // SAFETY: q < ⌈n / 4⌉ and the rows' block counts are checked by `matmul`; features by
+        // the caller.
+        let quad_out = unsafe { quad::<R>(w, q, act) };
+        for (r, o) in quad_out.iter().enumerate() {
+            for (c, &v) in o.iter().enumerate() {
+                let j = 4 * q + c;
+                if j < w.n {
+                    out[(first_row + r) * w.n + j] = v;
                 }
             }
         }
     }
 
+    /// Quads of weight rows outer, chunks of eight activation rows inner: a quad's weights are
+    /// read from memory once and stay in L1 for every row.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
     pub(super) fn matmul(w: &Q8Weights, rows: &[Vec<Block>], out: &mut [f32]) {
         let prepared: Vec<Prepared> = rows.iter().map(|r| prepare(r)).collect();
+        assert!(prepared.iter().all(|a| a.abs.len() == w.blocks_per_row() && a.negative.len() == a.abs.len()));
         let refs: Vec<&Prepared> = prepared.iter().collect();
-        let mut first = 0;
-        for chunk in refs.chunks(8) {
-            match chunk.len() {
-                1 => rows_chunk::<1>(w, chunk, first, out),
-                2 => rows_chunk::<2>(w, chunk, first, out),
-                3 => rows_chunk::<3>(w, chunk, first, out),
-                4 => rows_chunk::<4>(w, chunk, first, out),
-                5 => rows_chunk::<5>(w, chunk, first, out),
-                6 => rows_chunk::<6>(w, chunk, first, out),
-                7 => rows_chunk::<7>(w, chunk, first, out),
-                _ => rows_chunk::<8>(w, chunk, first, out),
+        for q in 0..w.n.div_ceil(4) {
+            for (c, chunk) in refs.chunks(8).enumerate() {
+                let first = 8 * c;
+                match chunk.len() {
+                    1 => quad_chunk::<1>(w, q, chunk, first, out),
+                    2 => quad_chunk::<2>(w, q, chunk, first, out),
+                    3 => quad_chunk::<3>(w, q, chunk, first, out),
+                    4 => quad_chunk::<4>(w, q, chunk, first, out),
+                    5 => quad_chunk::<5>(w, q, chunk, first, out),
+                    6 => quad_chunk::<6>(w, q, chunk, first, out),
+                    7 => quad_chunk::<7>(w, q, chunk, first, out),
+                    _ => quad_chunk::<8>(w, q, chunk, first, out),
+                }
             }
-            first += chunk.len();
         }
     }
 }

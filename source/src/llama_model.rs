@@ -90,7 +90,11 @@ impl Layer {
         // attends in turn, appending its key and value first: the same calls, in the same
         // order, as feeding the positions one step at a time.
         let gather = |x: &[f32], r: usize, heads: usize, s: usize| -> Vec<f32> {
-            (0..heads).flat_map(|h| &x[((r * heads + h) * seq_len + s) * hd..][..hd]).copied().collect()
+            let mut out = Vec::with_capacity(heads * hd);
+            for h in 0..heads {
+                out.extend_from_slice(&x[((r * heads + h) * seq_len + s) * hd..][..hd]);
+            }
+            out
         };
         let mut y = vec![0f32; b * seq_len * n_embd];
         for (r, cache) in self.kv_cache.iter_mut().enumerate() {

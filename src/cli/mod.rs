@@ -4,6 +4,7 @@ mod codes;
 mod compare;
 mod compress;
 mod decompress;
+mod file_bench;
 mod image_bench;
 mod merge;
 mod models;

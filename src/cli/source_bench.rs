@@ -1,4 +1,5 @@
-//! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--lm-batch B] [--out DIR]`: bits/char, bits/word,
+//! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--lm-batch B] [--out DIR]`
+//! (`--files F…`: whole files, see [`super::file_bench`]; `--images`: photographs): bits/char, bits/word,
 //! bits/sentence and tokens/s (SmolLM2 tokens, a common unit) of every source coder on the Europarl
 //! test sentences, with a byte-exact round-trip check; prints a table and writes `source_bench.csv`
 //! and `source_bench.json` (what produced it: version, data files and their sha256, settings, times).
@@ -47,6 +48,16 @@ pub struct SourceBenchArgs {
     /// pixels written as text (the zero-shot P²-LLM representation; slow: ~1 min per 16×16 RGB crop).
     #[arg(long, default_value_t = 0)]
     pub llm_crop: u32,
+    /// Benchmark whole-file compression on these files instead (`sim compress`'s file mode
+    /// against xz -9e, zstd -19 and bzip2 -9; writes file_bench.csv).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// With --files: the model (a known name or a local llama-family GGUF).
+    #[arg(long, default_value = "smollm2-135m")]
+    pub model: String,
+    /// With --files: lanes per file (default: `sim compress`'s, one per 4 KiB up to 16).
+    #[arg(long)]
+    pub lanes: Option<usize>,
 }
 
 fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
@@ -54,6 +65,14 @@ fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
 }
 
 pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
+    if !a.files.is_empty() {
+        let out = if a.out == std::path::Path::new("results/source-bench") {
+            PathBuf::from("results/file-bench")
+        } else {
+            a.out
+        };
+        return super::file_bench::run(&a.files, &a.model, a.lanes, &out);
+    }
     if a.images {
         return super::image_bench::run(super::image_bench::ImageBenchArgs {
             image_lm: a.image_lm,

@@ -21,14 +21,16 @@
 //!   bit but reads the weights once.
 //! - **Encoder and decoder schedules**: the decoder must go one token per step (it learns each
 //!   token from the previous step's table); the encoder knows them all and feeds
-//!   [`ENCODE_CHUNK`] tokens per pass ([`crate::llama::LlamaBatch::step_all`]), window slides at
-//!   the same tokens. That is why compressing is faster than decompressing.
-//! - **Lanes**: the container cuts a file into `C` contiguous segments (lanes). The encoder
-//!   codes each lane on its own worker; the decoder runs them all in one lockstep batch
-//!   ([`crate::llama::LlamaBatch`], one `(B, 1)` forward pass per step: the Q8_0 kernel reads
-//!   the weights once for every row and splits its columns between the pool's threads; rows
-//!   attend and get their tables in parallel). A row's logits do not depend on the other rows of
-//!   its batch (tested in `tests/smollm2.rs`), so the grouping may differ between the two sides.
+//!   [`ENCODE_CHUNK`] tokens per pass ([`crate::llama::LlamaBatch::step_all`]), the window sliding
+//!   before the same tokens. That is why compressing is faster than decompressing.
+//! - **Lanes**: the container cuts a file into `C` contiguous segments (lanes), coded as
+//!   independent streams: by the encoder one lane per worker, by the decoder in lockstep batches
+//!   ([`crate::llama::LlamaBatch`], one `(B, 1)` forward pass per step; the Q8_0 kernel shares
+//!   the weight stream between rows), spread over `rayon::current_num_threads()` workers. A
+//!   row's logits do not depend on the other rows of its batch (tested in `tests/smollm2.rs`),
+//!   so the grouping may differ between the two sides. (Measured and dropped: one batch of every
+//!   lane with the kernel's columns and the rows' attention split between the two threads
+//!   decoded 30–50 % slower than a batch per thread.)
 //!
 //! Frequencies come from [`crate::quantize::frequencies_from_logits`], the same function on both
 //! sides (bit-identical tables for bit-identical logits).
@@ -161,20 +163,14 @@ impl FileCoder {
     /// The encoder knows every token, so it feeds them [`ENCODE_CHUNK`] at a time
     /// ([`crate::llama::LlamaBatch::step_all`]: the logits of single steps bit for bit, the
     /// weights read once per chunk) on the decoder's schedule: the window slides before the
-    /// same token, from the same `keep` tokens. Lanes run in parallel, one per worker (or, when
-    /// there are fewer lanes than threads, one after the other with the threads sharing each pass).
+    /// same token, from the same `keep` tokens. Lanes run in parallel, one per worker.
     pub fn encode_lanes(&self, lanes: &[&[u32]], progress: ProgressFn) -> Result<Vec<Vec<u8>>, SourceError> {
         self.check_window()?;
         let total: usize = lanes.iter().map(|l| l.len()).sum();
         let done = AtomicUsize::new(0);
-        let encode =
-            |tokens: &&[u32]| self.encode_lane(tokens, &|n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total));
-        // Fewer lanes than threads: one lane at a time, its products split between the threads.
-        let coded = if lanes.len() < rayon::current_num_threads() {
-            lanes.iter().map(encode).collect()
-        } else {
-            isolated_parallel_map(lanes, encode)
-        };
+        let coded = isolated_parallel_map(lanes, |tokens| {
+            self.encode_lane(tokens, &|n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total))
+        });
         coded.into_iter().collect()
     }
 
@@ -222,10 +218,8 @@ impl FileCoder {
         }
         let total: usize = counts.iter().sum();
         let done = AtomicUsize::new(0);
-        // One lockstep batch of every lane: each step reads the weights once for all of them,
-        // and the products, attention and tables spread over the pool's threads.
-        let g: Vec<usize> = (0..frames.len()).collect();
-        let decoded = {
+        let groups = lane_groups(frames.len());
+        let decoded = isolated_parallel_map(&groups, |g| {
             let mut decoders: Vec<ArithmeticDecoder> = g.iter().map(|&l| ArithmeticDecoder::new(frames[l])).collect();
             let group_counts: Vec<usize> = g.iter().map(|&l| counts[l]).collect();
             self.run_lanes(
@@ -245,8 +239,12 @@ impl FileCoder {
                 },
                 &|n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total),
             )
-        };
-        decoded
+        });
+        let mut out = Vec::with_capacity(frames.len());
+        for r in decoded {
+            out.extend(r?);
+        }
+        Ok(out)
     }
 
     /// The decoder's schedule: rows `0..counts.len()` in one lockstep batch; at each step every
@@ -296,6 +294,13 @@ impl FileCoder {
     }
 }
 
+/// Lanes split into contiguous groups, one lockstep batch each, as many as worker threads.
+fn lane_groups(lanes: usize) -> Vec<Vec<usize>> {
+    let groups = rayon::current_num_threads().clamp(1, lanes.max(1));
+    let per = lanes.div_ceil(groups).max(1);
+    (0..lanes).collect::<Vec<_>>().chunks(per).map(<[usize]>::to_vec).collect()
+}
+
 /// Cut `data` into at most `lanes` contiguous non-empty segments of nearly equal length, each
 /// cut moved forward to the next UTF-8 character boundary (so text is not split inside a
 /// character) when one lies within 4 bytes.
@@ -338,6 +343,8 @@ mod tests {
         }
         assert!(cut_lanes(b"", 4).is_empty());
         assert_eq!(cut_lanes(b"ab", 8).len(), 2);
+        let groups = lane_groups(5);
+        assert_eq!(groups.concat(), (0..5).collect::<Vec<_>>());
     }
 
     #[test]

@@ -348,16 +348,9 @@ mod avx512 {
         })
     }
 
-    /// One quad of weight rows against a chunk of at most eight rows starting at `first_row`,
-    /// written into `out`, the `(rows, cols)` block of outputs whose first column is `first_col`.
+    /// One quad of weight rows against a chunk of at most eight rows starting at `first_row`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
-    fn quad_chunk<const R: usize>(
-        w: &Q8Weights,
-        q: usize,
-        act: &[&Prepared],
-        first_row: usize,
-        (out, cols, first_col): (&mut [f32], usize, usize),
-    ) {
+    fn quad_chunk<const R: usize>(w: &Q8Weights, q: usize, act: &[&Prepared], first_row: usize, out: &mut [f32]) {
         let act: &[&Prepared; R] = act.try_into().expect("R rows");
         // SAFETY: q < ⌈n / 4⌉ and the rows' block counts are checked by `matmul`; features by
         // the caller.
@@ -366,55 +359,32 @@ mod avx512 {
             for (c, &v) in o.iter().enumerate() {
                 let j = 4 * q + c;
                 if j < w.n {
-                    out[(first_row + r) * cols + j - first_col] = v;
+                    out[(first_row + r) * w.n + j] = v;
                 }
             }
         }
     }
 
     /// Quads of weight rows outer, chunks of eight activation rows inner: a quad's weights are
-    /// read from memory once and stay in L1 for every row. Large products split their quads
-    /// between the pool's threads (each output is computed by one thread in the same way, so
-    /// the split changes no bit), which shares the weight stream between them.
+    /// read from memory once and stay in L1 for every row.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
     pub(super) fn matmul(w: &Q8Weights, rows: &[Vec<Block>], out: &mut [f32]) {
-        use rayon::prelude::*;
         let prepared: Vec<Prepared> = rows.iter().map(|r| prepare(r)).collect();
         assert!(prepared.iter().all(|a| a.abs.len() == w.blocks_per_row() && a.negative.len() == a.abs.len()));
         let refs: Vec<&Prepared> = prepared.iter().collect();
-        let quads = w.n.div_ceil(4);
-        let parts = if quads >= 64 { rayon::current_num_threads().clamp(1, quads) } else { 1 };
-        let m = rows.len();
-        let part = |p: usize| -> (usize, usize, Vec<f32>) {
-            let (q0, q1) = (quads * p / parts, quads * (p + 1) / parts);
-            let (first_col, cols) = (4 * q0, (4 * q1).min(w.n) - 4 * q0);
-            let mut local = vec![0f32; m * cols];
-            for q in q0..q1 {
-                for (c, chunk) in refs.chunks(8).enumerate() {
-                    let target = (local.as_mut_slice(), cols, first_col);
-                    // The closure inherits this function's target features.
-                    match chunk.len() {
-                        1 => quad_chunk::<1>(w, q, chunk, 8 * c, target),
-                        2 => quad_chunk::<2>(w, q, chunk, 8 * c, target),
-                        3 => quad_chunk::<3>(w, q, chunk, 8 * c, target),
-                        4 => quad_chunk::<4>(w, q, chunk, 8 * c, target),
-                        5 => quad_chunk::<5>(w, q, chunk, 8 * c, target),
-                        6 => quad_chunk::<6>(w, q, chunk, 8 * c, target),
-                        7 => quad_chunk::<7>(w, q, chunk, 8 * c, target),
-                        _ => quad_chunk::<8>(w, q, chunk, 8 * c, target),
-                    }
+        for q in 0..w.n.div_ceil(4) {
+            for (c, chunk) in refs.chunks(8).enumerate() {
+                let first = 8 * c;
+                match chunk.len() {
+                    1 => quad_chunk::<1>(w, q, chunk, first, out),
+                    2 => quad_chunk::<2>(w, q, chunk, first, out),
+                    3 => quad_chunk::<3>(w, q, chunk, first, out),
+                    4 => quad_chunk::<4>(w, q, chunk, first, out),
+                    5 => quad_chunk::<5>(w, q, chunk, first, out),
+                    6 => quad_chunk::<6>(w, q, chunk, first, out),
+                    7 => quad_chunk::<7>(w, q, chunk, first, out),
+                    _ => quad_chunk::<8>(w, q, chunk, first, out),
                 }
-            }
-            (first_col, cols, local)
-        };
-        let pieces: Vec<(usize, usize, Vec<f32>)> =
-            if parts == 1 { vec![part(0)] } else { (0..parts).into_par_iter().map(part).collect() };
-        for (first_col, cols, local) in pieces {
-            if cols == 0 {
-                continue;
-            }
-            for (r, values) in local.chunks_exact(cols).enumerate() {
-                out[r * w.n + first_col..r * w.n + first_col + cols].copy_from_slice(values);
             }
         }
     }
@@ -442,10 +412,8 @@ mod tests {
     /// four, through each kernel this CPU has.
     #[test]
     fn equals_candles_q8_0_matmul_bit_for_bit() {
-        // A small product, and one large enough to split its columns between three threads.
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         for (n, k) in [(38, 96), (301, 64)] {
-            pool.install(|| equals_candles_for(n, k));
+            equals_candles_for(n, k);
         }
     }
 

@@ -202,3 +202,30 @@ fn odd_output_paths_are_refused_or_written_to_stdout() {
     let nowhere = dir.path().join("no/such/folder/out.lmsc");
     fails_with(&[&["compress", s(&text), "-o", s(&nowhere)][..], &fast[..]].concat(), &["does not exist"]);
 }
+
+/// `sim source-bench --files`: the LM row and each classical compressor found on the machine,
+/// every round trip checked inside the run; the LM beats `xz -9e` on English prose.
+#[test]
+fn file_benchmark_compares_with_classical_compressors() {
+    let dir = tempfile::tempdir().unwrap();
+    let prose = dir.path().join("prose.txt");
+    std::fs::write(
+        &prose,
+        "The committee met on Tuesday to discuss the budget for the coming year. Several members \
+        argued that the money set aside for repairs to the old library was not enough, and that the \
+        roof would have to be replaced before the winter. Others said the town could not afford it.\n",
+    )
+    .unwrap();
+    let out = dir.path().join("bench");
+    let printed = ok(&["source-bench", "--files", s(&prose), "--out", s(&out)]);
+    let csv = std::fs::read_to_string(out.join("file_bench.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("file,bytes,coder,packed_bytes,bits_per_byte,ratio_to_xz"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let lm = rows.iter().find(|r| r[2].starts_with("sim compress (smollm2-135m")).expect("LM row");
+    if let Some(xz) = rows.iter().find(|r| r[2] == "xz -9e") {
+        let (a, b): (usize, usize) = (lm[3].parse().unwrap(), xz[3].parse().unwrap());
+        assert!(a < b, "LM {a} bytes vs xz {b}");
+    }
+    assert!(printed.contains("bits/B") && out.join("file_bench.json").exists());
+}

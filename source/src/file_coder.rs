@@ -36,7 +36,7 @@
 //! sides (bit-identical tables for bit-identical logits).
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
-use crate::llama::{LlamaLm, LlamaOptions, StartContext};
+use crate::llama::{LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::llama_model::MAX_SEQ_LEN;
 use crate::lm_coder::isolated_parallel_map;
 use crate::model_cache::{sha256_file, spec_by_name, ModelSource};
@@ -50,8 +50,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const DEFAULT_WINDOW: usize = 1024;
 /// Default number of tokens a slid lane is re-primed from.
 pub const DEFAULT_KEEP: usize = 256;
-/// Tokens the encoder feeds per pass (the logits of a pass: `ENCODE_CHUNK` × vocabulary f32).
-pub const ENCODE_CHUNK: usize = 64;
 
 /// Progress of a long coding job: `(tokens done, tokens in all)`, called from worker threads.
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);

@@ -22,6 +22,10 @@ use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
 use std::path::Path;
 
+/// Tokens an encoder feeds per [`LlamaBatch::step_all`] pass where it knows them all (the logits
+/// of a pass: `ENCODE_CHUNK` × vocabulary f32 per row).
+pub const ENCODE_CHUNK: usize = 64;
+
 /// Load-time options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LlamaOptions {

@@ -95,32 +95,8 @@ pub fn attend(heads: Heads, cache: &mut RowCache, q: &[f32], k: &[f32], v: &[f32
     for h in 0..heads.n_head {
         let (keys, values) = cache.head(h / n_rep, hd);
         let qh = &q[h * hd..(h + 1) * hd];
-        // SAFETY: every pointer addresses a matrix of the stated shape and strides: qh is 1×hd
-        // (row stride hd, column stride 1), keysᵀ is hd×t (element (i, j) at j·hd + i), scores
-        // is 1×t.
-        unsafe {
-            gemm::gemm(
-                1,
-                t,
-                hd,
-                scores.as_mut_ptr(),
-                1,
-                t as isize,
-                false,
-                qh.as_ptr(),
-                1,
-                hd as isize,
-                keys.as_ptr(),
-                hd as isize,
-                1,
-                0f32,
-                1f32,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            )
-        };
+        // SAFETY: qh is 1×hd, keysᵀ is hd×t (element (i, j) at j·hd + i), scores holds t values.
+        unsafe { candle_row_product(t, hd, scores.as_mut_ptr(), qh.as_ptr(), keys.as_ptr(), hd, 1) };
         for s in scores.iter_mut() {
             *s = *s * mul + add;
         }
@@ -136,29 +112,47 @@ pub fn attend(heads: Heads, cache: &mut RowCache, q: &[f32], k: &[f32], v: &[f32
             *a /= sum_exp;
         }
         let oh = &mut out[h * hd..(h + 1) * hd];
-        // SAFETY: att is 1×t (row stride t), values is t×hd row-major, oh is 1×hd.
-        unsafe {
-            gemm::gemm(
-                1,
-                hd,
-                t,
-                oh.as_mut_ptr(),
-                1,
-                hd as isize,
-                false,
-                att.as_ptr(),
-                1,
-                t as isize,
-                values.as_ptr(),
-                1,
-                hd as isize,
-                0f32,
-                1f32,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            )
-        };
+        // SAFETY: att holds t values, values is t×hd row-major, oh holds hd values.
+        unsafe { candle_row_product(hd, t, oh.as_mut_ptr(), att.as_ptr(), values.as_ptr(), 1, hd) };
+    }
+}
+
+/// `dst (1×n) = lhs (1×k) · rhs (k×n)`, as candle 0.11.1's CPU `MatMul` calls `gemm` for it: a
+/// contiguous row on the left, `rhs` element `(i, j)` at `i·rhs_rs + j·rhs_cs`, no parallelism.
+///
+/// # Safety
+/// `dst` holds `n` values, `lhs` `k`, and `rhs` every `(i, j)` with `i < k`, `j < n`.
+unsafe fn candle_row_product(
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    lhs: *const f32,
+    rhs: *const f32,
+    rhs_cs: usize,
+    rhs_rs: usize,
+) {
+    // SAFETY: by the caller's contract.
+    unsafe {
+        gemm::gemm(
+            1,
+            n,
+            k,
+            dst,
+            1,
+            n as isize,
+            false,
+            lhs,
+            1,
+            k as isize,
+            rhs,
+            rhs_cs as isize,
+            rhs_rs as isize,
+            0f32,
+            1f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
     }
 }

@@ -13,9 +13,11 @@
 //! token inside a message is spelled with the tokenizer's byte escape, so the code stays
 //! lossless for text that contains newlines.
 //!
-//! Batches ([`SourceCoder::encode_batch`]) run in lockstep groups of `batch_size` messages
-//! (default 8: one `(B, 1)` forward pass per step; rows leave the group as their message ends),
-//! groups spread over `rayon::current_num_threads()` workers. Lockstep is bit-identical to
+//! Batches are encoded message by message in sequence mode ([`SourceCoder::encode_batch`]: all
+//! of a message's tokens in one pass, [`ENCODE_CHUNK`] at a time, messages spread over
+//! `rayon::current_num_threads()` workers) and decoded in lockstep groups of `batch_size`
+//! messages ([`SourceCoder::decode_batch`], default 8: one `(B, 1)` forward pass per step; rows
+//! leave the group as their message ends), groups spread over the workers. Lockstep is bit-identical to
 //! single-message coding (tested logit by logit). With the project's Q8_0 kernel
 //! ([`crate::q8_matmul`]) one step of 8 rows costs about twice one row, so lockstep doubles the
 //! throughput (measured numbers in `source/README.md`); `batch_size = 1` runs one session per
@@ -23,7 +25,7 @@
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
-use crate::llama::{LlamaLm, LlamaOptions, StartContext};
+use crate::llama::{LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::model_cache::ModelSource;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::SourceError;
@@ -204,19 +206,7 @@ impl SourceCoder for LmCoder {
                 Ok(s)
             })
             .collect::<Result<_, SourceError>>()?;
-        let groups = length_groups(&symbols.iter().map(Vec::len).collect::<Vec<_>>(), self.batch_size);
-        let coded: Vec<Vec<(usize, Bits)>> = isolated_parallel_map(&groups, |g| {
-            let rows: Vec<&[usize]> = g.iter().map(|&i| symbols[i].as_slice()).collect();
-            let bits = self.encode_lockstep(&rows)?;
-            Ok(g.iter().copied().zip(bits).collect())
-        })
-        .into_iter()
-        .collect::<Result<_, SourceError>>()?;
-        let mut out = vec![Vec::new(); messages.len()];
-        for (i, b) in coded.into_iter().flatten() {
-            out[i] = b;
-        }
-        Ok(out)
+        isolated_parallel_map(&symbols, |s| self.encode_sequence(s)).into_iter().collect()
     }
 
     fn decode_batch(&self, frames: &[&[u8]]) -> Vec<Decoded> {
@@ -286,33 +276,30 @@ fn tables(logits: &[Vec<f32>]) -> Vec<FrequencyTable> {
 }
 
 impl LmCoder {
-    /// Encode several symbol sequences (each ending with the end token) in one lockstep batch.
-    /// Rows leave the lane as their message ends, so each step costs only the rows still running.
-    fn encode_lockstep(&self, rows: &[&[usize]]) -> Result<Vec<Bits>, SourceError> {
-        let (mut lane, first) = self.lm.batch(rows.len())?;
-        let mut tables = tables(&first);
-        // Lane row i holds message active[i].
-        let mut active: Vec<usize> = (0..rows.len()).collect();
-        let mut encoders: Vec<ArithmeticEncoder> = rows.iter().map(|_| ArithmeticEncoder::new()).collect();
-        for t in 0.. {
-            for (i, &r) in active.iter().enumerate() {
-                if let Some(&s) = rows[r].get(t) {
-                    let (lo, f) = tables[i]
-                        .interval(s)
-                        .ok_or_else(|| SourceError::Symbol(format!("symbol {s} outside vocabulary")))?;
-                    encoders[r].encode(lo, f, tables[i].total()).map_err(|e| SourceError::Symbol(e.to_string()))?;
-                }
+    /// Encode one symbol sequence (ending with the end token), feeding its tokens
+    /// [`ENCODE_CHUNK`] per pass ([`crate::llama::LlamaBatch::step_all`]: the logits of single
+    /// steps bit for bit, tested against [`SourceCoder::encode`]), so the weights are read once
+    /// per pass instead of once per token.
+    fn encode_sequence(&self, symbols: &[usize]) -> Result<Bits, SourceError> {
+        let mut encoder = ArithmeticEncoder::new();
+        let mut code = |s: usize, logits: &[f32]| -> Result<(), SourceError> {
+            let table = frequencies_from_logits(logits, LM_TOTAL_BUDGET);
+            let (lo, f) =
+                table.interval(s).ok_or_else(|| SourceError::Symbol(format!("symbol {s} outside vocabulary")))?;
+            encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))
+        };
+        let Some((&first_symbol, rest)) = symbols.split_first() else { return Ok(encoder.finish()) };
+        let (mut lane, first) = self.lm.batch(1)?;
+        code(first_symbol, &first[0])?;
+        // Feeding symbol j gives the table of symbol j + 1.
+        let feed: Vec<u32> = symbols[..symbols.len() - 1].iter().map(|&s| s as u32).collect();
+        for (chunk, next) in feed.chunks(ENCODE_CHUNK).zip(rest.chunks(ENCODE_CHUNK)) {
+            let logits = lane.step_all(&[chunk], true)?.pop().unwrap_or_default();
+            for (&s, l) in next.iter().zip(&logits) {
+                code(s, l)?;
             }
-            let keep: Vec<usize> = (0..active.len()).filter(|&i| rows[active[i]].len() > t + 1).collect();
-            if keep.is_empty() {
-                break;
-            }
-            lane.retain(&keep)?;
-            active = keep.iter().map(|&i| active[i]).collect();
-            let feed: Vec<u32> = active.iter().map(|&r| rows[r][t] as u32).collect();
-            tables = self::tables(&lane.step(&feed)?);
         }
-        Ok(encoders.into_iter().map(ArithmeticEncoder::finish).collect())
+        Ok(encoder.finish())
     }
 
     /// Decode several frames in one lockstep batch (same stopping rules as [`SourceCoder::decode`]).

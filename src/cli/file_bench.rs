@@ -28,6 +28,8 @@ struct Measured {
     file: String,
     bytes: usize,
     coder: String,
+    /// Lanes of the LM coder (none for the classical ones).
+    lanes: Option<usize>,
     packed: usize,
     compress_s: f64,
     decompress_s: f64,
@@ -78,11 +80,11 @@ pub fn run(files: &[PathBuf], model: &str, lanes: Option<usize>, out: &Path) -> 
             .with_context(|| format!("decompressing {}", path.display()))?;
         let decompress_s = t.elapsed().as_secs_f64();
         anyhow::ensure!(back == data, "{}: the LM round trip is not byte-exact", path.display());
-        let lm_name = format!("sim compress ({}, {lane_count} lanes)", coder.model_name);
         rows.push(Measured {
             file: name.clone(),
             bytes: data.len(),
-            coder: lm_name,
+            coder: format!("sim compress {}", coder.model_name),
+            lanes: Some(lane_count),
             packed: packed.len(),
             compress_s,
             decompress_s,
@@ -98,6 +100,7 @@ pub fn run(files: &[PathBuf], model: &str, lanes: Option<usize>, out: &Path) -> 
                 file: name.clone(),
                 bytes: data.len(),
                 coder: label.into(),
+                lanes: None,
                 packed: packed.len(),
                 compress_s,
                 decompress_s,
@@ -110,17 +113,17 @@ pub fn run(files: &[PathBuf], model: &str, lanes: Option<usize>, out: &Path) -> 
     print!("{}", table(&rows));
     println!("model load (once, not in the times above): {load_s:.1} s");
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let mut csv = String::from("file,bytes,coder,packed_bytes,bits_per_byte,ratio_to_xz,compress_s,decompress_s,compress_bytes_per_s,decompress_bytes_per_s\n");
+    let mut csv = String::from("file,bytes,coder,lanes,packed_bytes,bits_per_byte,ratio_to_xz,compress_s,decompress_s,compress_bytes_per_s,decompress_bytes_per_s\n");
     for r in &rows {
-        let xz = rows.iter().find(|x| x.file == r.file && x.coder == "xz -9e").map(|x| x.packed as f64);
         csv.push_str(&format!(
-            "{},{},{},{},{:.4},{},{:.3},{:.3},{:.0},{:.0}\n",
-            r.file,
+            "{},{},{},{},{},{:.4},{},{:.3},{:.3},{:.0},{:.0}\n",
+            csv_field(&r.file),
             r.bytes,
             r.coder,
+            r.lanes.map_or(String::new(), |l| l.to_string()),
             r.packed,
             r.bits_per_byte(),
-            xz.map_or(String::new(), |x| format!("{:.3}", r.packed as f64 / x)),
+            ratio_to_xz(rows.as_slice(), r).map_or(String::new(), |x| format!("{x:.3}")),
             r.compress_s,
             r.decompress_s,
             r.bytes as f64 / r.compress_s,
@@ -148,21 +151,35 @@ pub fn run(files: &[PathBuf], model: &str, lanes: Option<usize>, out: &Path) -> 
     Ok(())
 }
 
+/// A file name as one CSV field (quoted when it holds a comma, quote or line break).
+fn csv_field(name: &str) -> String {
+    if name.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// `r`'s size over `xz -9e`'s on the same file, when xz ran.
+fn ratio_to_xz(rows: &[Measured], r: &Measured) -> Option<f64> {
+    rows.iter().find(|x| x.file == r.file && x.coder == "xz -9e").map(|x| r.packed as f64 / x.packed as f64)
+}
+
 fn table(rows: &[Measured]) -> String {
     let mut s = format!(
-        "{:<28} {:>9} {:<36} {:>9} {:>8} {:>7} {:>11} {:>11}\n",
-        "file", "bytes", "coder", "packed", "bits/B", "vs xz", "comp B/s", "decomp B/s"
+        "{:<28} {:>9} {:<26} {:>5} {:>9} {:>8} {:>7} {:>11} {:>11}\n",
+        "file", "bytes", "coder", "lanes", "packed", "bits/B", "vs xz", "comp B/s", "decomp B/s"
     );
     for r in rows {
-        let xz = rows.iter().find(|x| x.file == r.file && x.coder == "xz -9e").map(|x| x.packed as f64);
         s.push_str(&format!(
-            "{:<28} {:>9} {:<36} {:>9} {:>8.3} {:>7} {:>11.0} {:>11.0}\n",
+            "{:<28} {:>9} {:<26} {:>5} {:>9} {:>8.3} {:>7} {:>11.0} {:>11.0}\n",
             r.file,
             r.bytes,
             r.coder,
+            r.lanes.map_or("-".into(), |l| l.to_string()),
             r.packed,
             r.bits_per_byte(),
-            xz.map_or("-".into(), |x| format!("{:.2}×", r.packed as f64 / x)),
+            ratio_to_xz(rows, r).map_or("-".into(), |x| format!("{x:.2}×")),
             r.bytes as f64 / r.compress_s,
             r.bytes as f64 / r.decompress_s
         ));

@@ -220,11 +220,13 @@ fn file_benchmark_compares_with_classical_compressors() {
     let printed = ok(&["source-bench", "--files", s(&prose), "--out", s(&out)]);
     let csv = std::fs::read_to_string(out.join("file_bench.csv")).unwrap();
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("file,bytes,coder,packed_bytes,bits_per_byte,ratio_to_xz"));
+    assert!(lines.next().unwrap().starts_with("file,bytes,coder,lanes,packed_bytes,bits_per_byte,ratio_to_xz"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    let lm = rows.iter().find(|r| r[2].starts_with("sim compress (smollm2-135m")).expect("LM row");
+    assert!(rows.iter().all(|r| r.len() == 11), "{csv}");
+    let lm = rows.iter().find(|r| r[2] == "sim compress smollm2-135m").expect("LM row");
+    assert_eq!(lm[3], "1", "one lane for a short file");
     if let Some(xz) = rows.iter().find(|r| r[2] == "xz -9e") {
-        let (a, b): (usize, usize) = (lm[3].parse().unwrap(), xz[3].parse().unwrap());
+        let (a, b): (usize, usize) = (lm[4].parse().unwrap(), xz[4].parse().unwrap());
         assert!(a < b, "LM {a} bytes vs xz {b}");
     }
     assert!(printed.contains("bits/B") && out.join("file_bench.json").exists());

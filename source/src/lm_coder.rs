@@ -17,8 +17,8 @@
 //! of a message's tokens in one pass, [`ENCODE_CHUNK`] at a time, messages spread over
 //! `rayon::current_num_threads()` workers) and decoded in lockstep groups of `batch_size`
 //! messages ([`SourceCoder::decode_batch`], default 8: one `(B, 1)` forward pass per step; rows
-//! leave the group as their message ends), groups spread over the workers. Lockstep is bit-identical to
-//! single-message coding (tested logit by logit). With the project's Q8_0 kernel
+//! leave the group as their message ends), groups spread over the workers. Both are
+//! bit-identical to single-message coding (tested logit by logit and code by code). With the project's Q8_0 kernel
 //! ([`crate::q8_matmul`]) one step of 8 rows costs about twice one row, so lockstep doubles the
 //! throughput (measured numbers in `source/README.md`); `batch_size = 1` runs one session per
 //! message.

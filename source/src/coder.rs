@@ -103,15 +103,20 @@ pub trait SymbolModel {
     fn advance(&mut self, symbol: usize) -> Result<FrequencyTable, SourceError>;
 }
 
+/// Arithmetic-code one symbol `s` under `table`.
+pub fn encode_symbol(encoder: &mut ArithmeticEncoder, table: &FrequencyTable, s: usize) -> Result<(), SourceError> {
+    let (lo, f) = table
+        .interval(s)
+        .ok_or_else(|| SourceError::Symbol(format!("symbol {s} outside the model's alphabet of {}", table.len())))?;
+    encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))
+}
+
 /// Arithmetic-code `symbols` (which must end with the model's end symbol) under `model`.
 pub fn encode_symbols<M: SymbolModel + ?Sized>(model: &mut M, symbols: &[usize]) -> Result<Bits, SourceError> {
     let mut encoder = ArithmeticEncoder::new();
     let mut table = model.start()?;
     for (i, &s) in symbols.iter().enumerate() {
-        let (lo, f) = table.interval(s).ok_or_else(|| {
-            SourceError::Symbol(format!("symbol {s} outside the model's alphabet of {}", table.len()))
-        })?;
-        encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))?;
+        encode_symbol(&mut encoder, &table, s)?;
         if i + 1 < symbols.len() {
             table = model.advance(s)?;
         }

@@ -36,6 +36,7 @@
 //! sides (bit-identical tables for bit-identical logits).
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
+use crate::coder::encode_symbol;
 use crate::llama::{LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::llama_model::MAX_SEQ_LEN;
 use crate::lm_coder::isolated_parallel_map;
@@ -174,12 +175,8 @@ impl FileCoder {
 
     fn encode_lane(&self, tokens: &[u32], progress: &dyn Fn(usize)) -> Result<Vec<u8>, SourceError> {
         let mut encoder = ArithmeticEncoder::new();
-        let mut code = |s: u32, logits: &[f32]| -> Result<(), SourceError> {
-            let table = frequencies_from_logits(logits, LM_TOTAL_BUDGET);
-            let (lo, f) = table
-                .interval(s as usize)
-                .ok_or_else(|| SourceError::Symbol(format!("token {s} outside vocabulary")))?;
-            encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))
+        let mut code = |s: u32, logits: &[f32]| {
+            encode_symbol(&mut encoder, &frequencies_from_logits(logits, LM_TOTAL_BUDGET), s as usize)
         };
         let Some(&first_token) = tokens.first() else { return Ok(encoder.finish()) };
         let (mut lane, first) = self.lm.batch(1)?;

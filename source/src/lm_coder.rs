@@ -24,7 +24,7 @@
 //! message.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
-use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
+use crate::coder::{decode_symbols_scored, encode_symbol, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
 use crate::llama::{LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::model_cache::ModelSource;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
@@ -282,11 +282,8 @@ impl LmCoder {
     /// per pass instead of once per token.
     fn encode_sequence(&self, symbols: &[usize]) -> Result<Bits, SourceError> {
         let mut encoder = ArithmeticEncoder::new();
-        let mut code = |s: usize, logits: &[f32]| -> Result<(), SourceError> {
-            let table = frequencies_from_logits(logits, LM_TOTAL_BUDGET);
-            let (lo, f) =
-                table.interval(s).ok_or_else(|| SourceError::Symbol(format!("symbol {s} outside vocabulary")))?;
-            encoder.encode(lo, f, table.total()).map_err(|e| SourceError::Symbol(e.to_string()))
+        let mut code = |s: usize, logits: &[f32]| {
+            encode_symbol(&mut encoder, &frequencies_from_logits(logits, LM_TOTAL_BUDGET), s)
         };
         let Some((&first_symbol, rest)) = symbols.split_first() else { return Ok(encoder.finish()) };
         let (mut lane, first) = self.lm.batch(1)?;

@@ -58,9 +58,14 @@ impl Q8Weights {
 
     /// The 32 quantised values of row `j`, block `b`.
     fn row_block(&self, j: usize, b: usize) -> &[i8] {
-        let at = ((j / 2) * self.blocks_per_row() + b) * 2 * QK8_0 + (j % 2) * QK8_0;
+        let at = row_block_offset(self.blocks_per_row(), j, b);
         &self.qs[at..at + QK8_0]
     }
+}
+
+/// Where row `j`'s block `b` starts in [`Q8Weights::qs`] (rows of `kb` blocks, in pairs).
+fn row_block_offset(kb: usize, j: usize, b: usize) -> usize {
+    ((j / 2) * kb + b) * 2 * QK8_0 + (j % 2) * QK8_0
 }
 
 impl std::fmt::Debug for Q8Weights {
@@ -107,7 +112,7 @@ impl Linear {
         for (i, block) in bytes.chunks_exact(BLOCK_BYTES).enumerate() {
             let (j, b) = (i / kb, i % kb);
             d[i] = f16::from_le_bytes([block[0], block[1]]).to_f32();
-            let at = ((j / 2) * kb + b) * 2 * QK8_0 + (j % 2) * QK8_0;
+            let at = row_block_offset(kb, j, b);
             for (q, &byte) in qs[at..at + QK8_0].iter_mut().zip(&block[2..]) {
                 *q = byte as i8;
             }
@@ -295,7 +300,7 @@ mod avx512 {
     fn hsum_halves(x: __m512) -> (f32, f32) {
         let lo = _mm512_castps512_ps256(x);
         let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1));
-        (super::avx2_hsum(lo), super::avx2_hsum(hi))
+        (super::avx2::hsum_float_8(lo), super::avx2::hsum_float_8(hi))
     }
 
     /// Weight rows `4q .. 4q + 4` against `R` prepared activation rows; `out[r]` gets row `r`'s
@@ -370,7 +375,7 @@ mod avx512 {
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
     pub(super) fn matmul(w: &Q8Weights, rows: &[Vec<Block>], out: &mut [f32]) {
         let prepared: Vec<Prepared> = rows.iter().map(|r| prepare(r)).collect();
-        assert!(prepared.iter().all(|a| a.abs.len() == w.blocks_per_row() && a.negative.len() == a.abs.len()));
+        assert!(prepared.iter().all(|a| a.abs.len() == w.blocks_per_row()), "activation rows of k / 32 blocks");
         let refs: Vec<&Prepared> = prepared.iter().collect();
         for q in 0..w.n.div_ceil(4) {
             for (c, chunk) in refs.chunks(8).enumerate() {
@@ -388,13 +393,6 @@ mod avx512 {
             }
         }
     }
-}
-
-/// candle's `hsum_float_8` (for the AVX-512 kernel's halves).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn avx2_hsum(x: std::arch::x86_64::__m256) -> f32 {
-    avx2::hsum_float_8(x)
 }
 
 #[cfg(test)]

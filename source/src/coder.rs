@@ -92,6 +92,13 @@ pub trait SourceCoder: Send + Sync {
     fn decode_batch(&self, frames: &[&[u8]]) -> Vec<Decoded> {
         frames.iter().map(|b| self.decode(b)).collect()
     }
+
+    /// How many frames one worker decodes together (an LM coder's lockstep rows): callers that
+    /// split a long list into `decode_batch` calls should hand over at least this many per worker,
+    /// or workers sit idle.
+    fn decode_group(&self) -> usize {
+        1
+    }
 }
 
 /// A sequential model of symbols: frequencies of the next symbol given the ones so far.

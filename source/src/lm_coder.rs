@@ -227,6 +227,10 @@ impl SourceCoder for LmCoder {
             .map(|d| d.unwrap_or(Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None }))
             .collect()
     }
+
+    fn decode_group(&self) -> usize {
+        self.batch_size.max(1)
+    }
 }
 
 /// Map `f` over `items` on `rayon::current_num_threads()` worker threads, each inside its own

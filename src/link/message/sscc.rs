@@ -58,6 +58,14 @@ impl SsccSource {
         }
     }
 
+    /// Frames one worker decodes together (see `SourceCoder::decode_group`).
+    fn decode_group(&self) -> usize {
+        match self {
+            SsccSource::Text(c) => c.decode_group(),
+            SsccSource::Image(_) => 1,
+        }
+    }
+
     fn decode_batch(&self, frames: &[&[u8]]) -> Vec<DecodedPayload> {
         match self {
             SsccSource::Text(c) => c
@@ -239,11 +247,13 @@ impl SsccScheme {
             .collect()
     }
 
-    /// Source-decodes `frames` in groups (a few per thread), reporting how many are done after each.
-    /// Each frame's text depends on that frame alone (the source coders' determinism guarantee), not
-    /// on the group it was decoded in.
+    /// Source-decodes `frames` in chunks, reporting how many are done after each. A chunk holds two
+    /// of the coder's decode groups (an LM's lockstep rows) per thread, so every worker is busy;
+    /// chunks of 4 frames per thread had left one of two workers idle with SmolLM2's 8-row groups
+    /// (the main job used 1.2 of 2 cores). Each frame's text depends on that frame alone (the
+    /// source coders' determinism guarantee), not on the chunk or group it was decoded in.
     fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<DecodedPayload> {
-        let chunk = (4 * rayon::current_num_threads()).max(1);
+        let chunk = rayon::current_num_threads().max(1) * (2 * self.source.decode_group()).max(4);
         let mut decoded = Vec::with_capacity(frames.len());
         for group in frames.chunks(chunk) {
             decoded.extend(self.source.decode_batch(group));

@@ -121,6 +121,15 @@ impl FileCoder {
     }
 
     /// Check `window` and `keep` against the model (both sides must use the same values).
+    /// The same coder with another context window and re-priming length (both recorded in the
+    /// container, so any valid pair decodes); an error names the valid range.
+    pub fn with_window(mut self, window: usize, keep: usize) -> Result<Self, SourceError> {
+        self.window = window;
+        self.keep = keep;
+        self.check_window()?;
+        Ok(self)
+    }
+
     pub fn check_window(&self) -> Result<(), SourceError> {
         let start = self.lm.start_tokens().len();
         if self.window > MAX_SEQ_LEN || self.keep + start + 1 >= self.window {

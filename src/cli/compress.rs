@@ -60,6 +60,14 @@ pub struct CompressArgs {
     /// Lanes (contiguous segments coded in parallel); default one per 4 KiB, at most 16.
     #[arg(long)]
     pub lanes: Option<usize>,
+    /// File mode: the model's context window in tokens; a lane's context slides when it fills
+    /// (recorded in the container). Smaller is faster to decompress (the attention reads the whole
+    /// window every step) and codes slightly worse.
+    #[arg(long, default_value_t = source::file_coder::DEFAULT_WINDOW)]
+    pub window: usize,
+    /// File mode: tokens a slid context is re-primed from.
+    #[arg(long, default_value_t = source::file_coder::DEFAULT_KEEP)]
+    pub keep: usize,
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
@@ -75,7 +83,7 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     }
     let packed = match a.coder.container_name() {
         None if !matches!(a.coder, CoderChoice::Zstd) => {
-            let coder = FileCoder::load(&a.model, !a.quiet)?;
+            let coder = FileCoder::load(&a.model, !a.quiet)?.with_window(a.window, a.keep)?;
             let choice = if matches!(a.coder, CoderChoice::Lm) { LaneChoice::Lm } else { LaneChoice::Auto };
             let lanes = a.lanes.unwrap_or_else(|| default_lanes(data.len())).max(1);
             let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);

@@ -58,11 +58,18 @@ fn pipe(argv: &[&str], input: &[u8]) -> anyhow::Result<(Vec<u8>, f64)> {
     Ok((out.stdout, started.elapsed().as_secs_f64()))
 }
 
-/// Run the benchmark; `lanes` overrides `sim compress`'s default lane count.
-pub fn run(files: &[PathBuf], model: &str, lanes: Option<usize>, out: &Path) -> anyhow::Result<()> {
+/// Run the benchmark with `model` and its `(window, keep)`; `lanes` overrides `sim compress`'s
+/// default lane count.
+pub fn run(
+    files: &[PathBuf],
+    model: &str,
+    (window, keep): (usize, usize),
+    lanes: Option<usize>,
+    out: &Path,
+) -> anyhow::Result<()> {
     let started_unix = unix_now();
     let load_started = Instant::now();
-    let coder = FileCoder::load(model, true)?;
+    let coder = FileCoder::load(model, true)?.with_window(window, keep)?;
     let load_s = load_started.elapsed().as_secs_f64();
     let mut rows = Vec::new();
     let mut inputs = Vec::new();

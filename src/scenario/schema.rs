@@ -32,6 +32,16 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The SNR values of the scheme named `scheme`: its own `snr_values_db`, else `[snr]
+    /// values_db` (also for a name no scheme has, e.g. a link-level scenario's one link).
+    pub fn snr_values(&self, scheme: &str) -> &[f64] {
+        self.schemes
+            .iter()
+            .find(|c| c.name == scheme)
+            .and_then(|c| c.snr_values_db.as_deref())
+            .unwrap_or(&self.snr.values_db)
+    }
+
     /// True for an end-to-end message scenario (it lists schemes), false for a link-level one.
     pub fn is_text_link(&self) -> bool {
         !self.schemes.is_empty()
@@ -583,6 +593,11 @@ pub struct SchemeConfig {
     /// receiver) are then compared on the same noise, frame for frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub noise_from: Option<String>,
+    /// This scheme's own SNR values (on the scenario's `[snr] axis`); absent: `[snr] values_db`.
+    /// Lets each scheme's grid be fine where its own curves fall (an uncoded scheme's cliff lies
+    /// dB to the right of a coded one's) instead of spending time on points that say nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snr_values_db: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -635,6 +650,7 @@ impl Default for SchemeConfig {
             weights: None,
             receiver: None,
             noise_from: None,
+            snr_values_db: None,
         }
     }
 }

@@ -2,6 +2,19 @@
 
 use super::{line_of, CodeKind, Scenario, ScenarioError};
 
+/// What is wrong with an SNR list, if anything: empty, not finite, or a value twice (a row is keyed
+/// by (scheme, SNR), so a repeated value would be one row claiming two points).
+fn snr_list_problem(values: &[f64]) -> Option<String> {
+    if values.is_empty() {
+        return Some("the SNR list is empty; give at least one point, e.g. values_db = [0.0, 2.0]".into());
+    }
+    if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+        return Some(format!("SNR {v} dB is not a finite number"));
+    }
+    let (i, v) = values.iter().enumerate().find(|(i, v)| values[..*i].contains(v))?;
+    Some(format!("{v} dB appears twice (positions {} and {})", values.iter().position(|x| x == v).unwrap() + 1, i + 1))
+}
+
 pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String]) -> Result<(), ScenarioError> {
     let at = |table: &str, key: &str| -> String {
         let dotted = if table.is_empty() { key.to_string() } else { format!("{table}.{key}") };
@@ -15,23 +28,8 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     };
     let fail = |table: &str, key: &str, msg: &str| Err(ScenarioError(format!("{}: {msg}", at(table, key))));
 
-    if s.snr.values_db.is_empty() {
-        return fail("snr", "values_db", "the SNR list is empty; give at least one point, e.g. values_db = [0.0, 2.0]");
-    }
-    if let Some(v) = s.snr.values_db.iter().find(|v| !v.is_finite()) {
-        return fail("snr", "values_db", &format!("SNR {v} dB is not a finite number"));
-    }
-    // A row is keyed by (scheme, SNR): a repeated value would be one row claiming two points.
-    if let Some((i, v)) = s.snr.values_db.iter().enumerate().find(|(i, v)| s.snr.values_db[..*i].contains(v)) {
-        return fail(
-            "snr",
-            "values_db",
-            &format!(
-                "{v} dB appears twice (positions {} and {})",
-                s.snr.values_db.iter().position(|x| x == v).unwrap() + 1,
-                i + 1
-            ),
-        );
+    if let Some(msg) = snr_list_problem(&s.snr.values_db) {
+        return fail("snr", "values_db", &msg);
     }
     if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
         return fail(
@@ -251,6 +249,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         };
         if scheme.name.trim().is_empty() {
             return here("name", "every scheme needs a name (it labels its rows and plot lines)");
+        }
+        if let Some(msg) = scheme.snr_values_db.as_deref().and_then(snr_list_problem) {
+            return here("snr_values_db", &msg);
         }
         if names.iter().filter(|&&n| n == scheme.name).count() > 1 {
             return here("name", "two schemes share this name");

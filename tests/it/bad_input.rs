@@ -93,6 +93,13 @@ fn text_scenarios_name_the_scheme_line_and_field() {
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml:12", "scheme 'h'", "name", "share"]);
     let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"\ncode = { kind = \"ldpc\" }", "");
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml:12", "scheme 'h'", "code.file"]);
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"\nsnr_values_db = [1.0, 2.0, 1.0]", "");
+    fails_with(
+        &["run", p.to_str().unwrap(), "--out", out],
+        &["t.toml:12", "scheme 'h'", "snr_values_db", "1 dB appears twice (positions 1 and 3)"],
+    );
+    let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"\nsnr_values_db = []", "");
+    fails_with(&["run", p.to_str().unwrap(), "--out", out], &["scheme 'h'", "snr_values_db", "empty"]);
     let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "[unified]\nreference = \"nope\"\n");
     fails_with(&["run", p.to_str().unwrap(), "--out", out], &["t.toml", "unified.reference", "nope"]);
     let p = text_scenario(dir.path(), "name = \"h\"\nsource = \"huffman\"", "");

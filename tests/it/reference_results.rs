@@ -71,3 +71,20 @@ fn code_comparison_reproduces_at_minus_1_5_db() {
 fn paper_comparison_reproduces_at_0_db() {
     reproduces("scenarios/paper-awgn.toml", "paper-awgn", &["snr.values_db=[0.0]"], 7);
 }
+
+/// The main job where every scheme's curve falls: the coded schemes at Es/N0 0 dB (SmolLM2 over BP
+/// and over ECCT, the small LM, Huffman all lose some of the 320 sentences), the uncoded ones at
+/// 6 dB, so the source decoders really run on corrupted streams.
+#[test]
+fn main_job_reproduces_where_its_curves_fall() {
+    reproduces(
+        "scenarios/awgn.toml",
+        "awgn",
+        &[
+            "snr.values_db=[0.0]",
+            "schemes.llm-uncoded.snr_values_db=[6.0]",
+            "schemes.huffman-uncoded.snr_values_db=[6.0]",
+        ],
+        6,
+    );
+}

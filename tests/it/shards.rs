@@ -143,6 +143,30 @@ fn text_shards_merge_to_the_single_run() {
     assert_eq!(units(&shard_file(&split, "0-of-4.jsonl")).len(), 5, "units 0, 4, 8, 12, 16");
 }
 
+/// A scheme with its own SNR grid (`snr_values_db`): its rows are exactly its points, the other
+/// schemes keep `[snr] values_db`, and shards still merge to the single run.
+#[test]
+fn a_scheme_with_its_own_snr_grid_runs_its_points_and_shards_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, split) = (dir.path().join("single"), dir.path().join("split"));
+    let own = ["schemes.small-lm-uncoded.snr_values_db=[1.0, 4.0, 8.0, 12.0]"];
+    single("scenarios/quick.toml", &one, &own);
+    let (_, table) = common::result_table(&one);
+    let points = |scheme: &str| -> Vec<String> {
+        table.iter().filter(|r| r["scheme"] == scheme).map(|r| r["snr_db"].clone()).collect()
+    };
+    assert_eq!(points("small-lm-uncoded"), ["1.0", "4.0", "8.0", "12.0"]);
+    assert_eq!(points("huffman-ldpc-bp"), ["-2.0", "1.0", "6.0"]);
+    for i in 0..3 {
+        ok(shard("scenarios/quick.toml", &split, &own, &format!("{i}/3")), "shard");
+    }
+    ok(merge(&split), "merge");
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    // (3 + 3 + 4 points) × 2 batches of 8 messages.
+    let all: Vec<_> = (0..3).flat_map(|i| units(&shard_file(&split, &format!("{i}-of-3.jsonl")))).collect();
+    assert_eq!(all.len(), 20);
+}
+
 #[test]
 fn a_shard_cut_short_is_refused_until_rerun_and_then_counts_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();

@@ -83,7 +83,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         let scorer = PointScorer::new(&messages, &scenario.metrics, !quiet)?;
         let set = h.text_set.context("a message run's shards record the message set")?;
         let batches = batches(messages.len() * scenario.repeats(), scenario.batch_messages());
-        for p in plan(&h.schemes, &scenario.snr, batches.len() as u64) {
+        for p in plan(&h.schemes, &scenario, batches.len() as u64) {
             let (facts, value) = (&h.schemes[p.scheme], p.value_db);
             let started = std::time::Instant::now();
             let mut outcomes = Vec::with_capacity(batches.len());
@@ -115,7 +115,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
             image_tiles = Some(messages);
         }
     } else {
-        for p in plan(&h.schemes[..1], &scenario.snr, 0) {
+        for p in plan(&h.schemes[..1], &scenario, 0) {
             let (facts, value) = (&h.schemes[0], p.value_db);
             let mut seconds = 0.0;
             let replay = replay_stop_rule(&scenario.stop, |g| match units.get(&point_key(0, value, g)) {

@@ -208,7 +208,7 @@ impl ShardJob<'_> {
                 known.insert(r);
             }
         }
-        for p in plan(&[SchemeFacts::of_link(scheme)], &s.snr, 0) {
+        for p in plan(&[SchemeFacts::of_link(scheme)], s, 0) {
             let value = p.value_db;
             let key = |g: u64| (scheme.name.clone(), value.to_bits(), g);
             let (mut mine, mut new) = (0u64, 0u64);
@@ -258,7 +258,7 @@ impl ShardJob<'_> {
         let s = &loaded.scenario;
         let batches = batches(prepared.messages.len() * s.repeats(), s.batch_messages());
         let per_round = rayon::current_num_threads().max(1);
-        for p in plan(&prepared.facts, &s.snr, batches.len() as u64) {
+        for p in plan(&prepared.facts, s, batches.len() as u64) {
             let scheme = &prepared.schemes[p.scheme];
             let name = &prepared.facts[p.scheme].name;
             let value = p.value_db;

@@ -66,13 +66,14 @@ pub fn run_message_sweep(
     let PreparedMessages { messages, schemes, facts, reference } = &prepared;
     folder.check_schemes(facts)?;
     for scheme in schemes {
-        let has_rows = s.snr.values_db.iter().any(|&v| folder.has(&scheme.config().name, v));
+        let name = &scheme.config().name;
+        let has_rows = s.snr_values(name).iter().any(|&v| folder.has(name, v));
         scheme.check_results_folder(&folder.out_dir, has_rows)?;
     }
     folder.begin()?;
 
     let batches = batches(messages.len() * s.repeats(), s.batch_messages());
-    let points = plan(facts, &s.snr, batches.len() as u64);
+    let points = plan(facts, s, batches.len() as u64);
     let order: Vec<(&str, f64)> = points.iter().map(|p| (facts[p.scheme].name.as_str(), p.value_db)).collect();
     let pending: Vec<_> = points.into_iter().filter(|p| !folder.has(&facts[p.scheme].name, p.value_db)).collect();
     let scorer = if pending.is_empty() { None } else { Some(PointScorer::new(messages, &s.metrics, !opts.quiet)?) };

@@ -76,7 +76,7 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
     let facts = SchemeFacts::of_link(&scheme);
     let mut folder = ResultsFolder::open(loaded, opts, sink)?;
     let mut simulated = 0;
-    for p in plan::plan(std::slice::from_ref(&facts), &s.snr, 0) {
+    for p in plan::plan(std::slice::from_ref(&facts), s, 0) {
         let value = p.value_db;
         if folder.has(&scheme.name, value) {
             continue;

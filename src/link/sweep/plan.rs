@@ -9,7 +9,7 @@
 use channels::SnrPoint;
 
 use crate::link::facts::SchemeFacts;
-use crate::scenario::SnrConfig;
+use crate::scenario::Scenario;
 
 /// One point of a sweep.
 #[derive(Debug, Clone)]
@@ -23,13 +23,19 @@ pub struct PlannedPoint {
     pub first_unit: u64,
 }
 
-/// Every scheme × SNR value, scheme by scheme, each point owning `units_per_point` consecutive units.
-pub fn plan(facts: &[SchemeFacts], snr: &SnrConfig, units_per_point: u64) -> Vec<PlannedPoint> {
+/// Every scheme × its SNR values ([`Scenario::snr_values`]), scheme by scheme, each point owning
+/// `units_per_point` consecutive units.
+pub fn plan(facts: &[SchemeFacts], scenario: &Scenario, units_per_point: u64) -> Vec<PlannedPoint> {
     let mut unit = 0;
-    let mut points = Vec::with_capacity(facts.len() * snr.values_db.len());
+    let mut points = Vec::new();
     for (scheme, f) in facts.iter().enumerate() {
-        for &value_db in &snr.values_db {
-            points.push(PlannedPoint { scheme, value_db, point: f.point(value_db, snr.axis), first_unit: unit });
+        for &value_db in scenario.snr_values(&f.name) {
+            points.push(PlannedPoint {
+                scheme,
+                value_db,
+                point: f.point(value_db, scenario.snr.axis),
+                first_unit: unit,
+            });
             unit += units_per_point;
         }
     }

@@ -52,6 +52,16 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
     let defaults = super::schema::key_schema();
     schema.as_table_mut().expect("a table").insert("code".into(), defaults["code"].clone());
     schema.as_table_mut().expect("a table").insert("decoder".into(), defaults["decoder"].clone());
+    // The optional fields (absent from the default scheme's serialization).
+    let optional = [
+        ("weights", toml::Value::String(String::new())),
+        ("noise_from", toml::Value::String(String::new())),
+        ("snr_values_db", toml::Value::Array(Vec::new())),
+        ("receiver", toml::Value::try_from(super::schema::ReceiverConfig::default()).expect("serializes")),
+    ];
+    for (key, value) in optional {
+        schema.as_table_mut().expect("a table").insert(key.into(), value);
+    }
     let path: Vec<&str> = field.split('.').collect();
     if lookup(&schema, &path).is_none() {
         return Err(ScenarioError(format!(

@@ -149,7 +149,7 @@ fn text_shards_merge_to_the_single_run() {
 fn a_scheme_with_its_own_snr_grid_runs_its_points_and_shards_merge() {
     let dir = tempfile::tempdir().unwrap();
     let (one, split) = (dir.path().join("single"), dir.path().join("split"));
-    let own = ["schemes.small-lm-uncoded.snr_values_db=[1.0, 4.0, 8.0, 12.0]"];
+    let own = ["--set", "schemes.small-lm-uncoded.snr_values_db=[1.0, 4.0, 8.0, 12.0]"];
     single("scenarios/quick.toml", &one, &own);
     let (_, table) = common::result_table(&one);
     let points = |scheme: &str| -> Vec<String> {

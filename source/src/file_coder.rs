@@ -120,7 +120,6 @@ impl FileCoder {
         &self.lm
     }
 
-    /// Check `window` and `keep` against the model (both sides must use the same values).
     /// The same coder with another context window and re-priming length (both recorded in the
     /// container, so any valid pair decodes); an error names the valid range.
     pub fn with_window(mut self, window: usize, keep: usize) -> Result<Self, SourceError> {
@@ -130,6 +129,7 @@ impl FileCoder {
         Ok(self)
     }
 
+    /// Check `window` and `keep` against the model (both sides must use the same values).
     pub fn check_window(&self) -> Result<(), SourceError> {
         let start = self.lm.start_tokens().len();
         if self.window > MAX_SEQ_LEN || self.keep + start + 1 >= self.window {

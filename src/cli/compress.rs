@@ -44,6 +44,28 @@ impl CoderChoice {
     }
 }
 
+/// File mode's context window, for `sim compress` and `sim source-bench --files`.
+#[derive(Args, Clone, Copy)]
+pub struct ContextWindow {
+    /// File mode: the model's context window in tokens; a lane's context slides when it fills
+    /// (recorded in the container). Smaller is faster to decompress (the attention reads the whole
+    /// window every step) and codes slightly worse.
+    #[arg(long, default_value_t = source::file_coder::DEFAULT_WINDOW)]
+    pub window: usize,
+    /// File mode: tokens a slid context is re-primed from.
+    #[arg(long, default_value_t = source::file_coder::DEFAULT_KEEP)]
+    pub keep: usize,
+}
+
+impl ContextWindow {
+    /// `coder` with this window; a pair the model cannot use is an error naming both options.
+    pub fn apply(&self, coder: FileCoder) -> anyhow::Result<FileCoder> {
+        coder
+            .with_window(self.window, self.keep)
+            .with_context(|| format!("--window {} --keep {}", self.window, self.keep))
+    }
+}
+
 #[derive(Args)]
 pub struct CompressArgs {
     /// File to compress (any bytes).
@@ -60,14 +82,8 @@ pub struct CompressArgs {
     /// Lanes (contiguous segments coded in parallel); default one per 4 KiB, at most 16.
     #[arg(long)]
     pub lanes: Option<usize>,
-    /// File mode: the model's context window in tokens; a lane's context slides when it fills
-    /// (recorded in the container). Smaller is faster to decompress (the attention reads the whole
-    /// window every step) and codes slightly worse.
-    #[arg(long, default_value_t = source::file_coder::DEFAULT_WINDOW)]
-    pub window: usize,
-    /// File mode: tokens a slid context is re-primed from.
-    #[arg(long, default_value_t = source::file_coder::DEFAULT_KEEP)]
-    pub keep: usize,
+    #[command(flatten)]
+    pub context: ContextWindow,
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
@@ -83,7 +99,7 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     }
     let packed = match a.coder.container_name() {
         None if !matches!(a.coder, CoderChoice::Zstd) => {
-            let coder = FileCoder::load(&a.model, !a.quiet)?.with_window(a.window, a.keep)?;
+            let coder = a.context.apply(FileCoder::load(&a.model, !a.quiet)?)?;
             let choice = if matches!(a.coder, CoderChoice::Lm) { LaneChoice::Lm } else { LaneChoice::Auto };
             let lanes = a.lanes.unwrap_or_else(|| default_lanes(data.len())).max(1);
             let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);

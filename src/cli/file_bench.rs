@@ -58,18 +58,18 @@ fn pipe(argv: &[&str], input: &[u8]) -> anyhow::Result<(Vec<u8>, f64)> {
     Ok((out.stdout, started.elapsed().as_secs_f64()))
 }
 
-/// Run the benchmark with `model` and its `(window, keep)`; `lanes` overrides `sim compress`'s
+/// Run the benchmark with `model` and its context window; `lanes` overrides `sim compress`'s
 /// default lane count.
 pub fn run(
     files: &[PathBuf],
     model: &str,
-    (window, keep): (usize, usize),
+    context: super::compress::ContextWindow,
     lanes: Option<usize>,
     out: &Path,
 ) -> anyhow::Result<()> {
     let started_unix = unix_now();
     let load_started = Instant::now();
-    let coder = FileCoder::load(model, true)?.with_window(window, keep)?;
+    let coder = context.apply(FileCoder::load(model, true)?)?;
     let load_s = load_started.elapsed().as_secs_f64();
     let mut rows = Vec::new();
     let mut inputs = Vec::new();

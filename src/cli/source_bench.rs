@@ -58,11 +58,9 @@ pub struct SourceBenchArgs {
     /// With --files: lanes per file (default: `sim compress`'s, one per 4 KiB up to 16).
     #[arg(long)]
     pub lanes: Option<usize>,
-    /// With --files: the context window and re-priming length (`sim compress --window --keep`).
-    #[arg(long, default_value_t = source::file_coder::DEFAULT_WINDOW)]
-    pub window: usize,
-    #[arg(long, default_value_t = source::file_coder::DEFAULT_KEEP)]
-    pub keep: usize,
+    /// With --files: the context window (as `sim compress`).
+    #[command(flatten)]
+    pub context: super::compress::ContextWindow,
 }
 
 fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
@@ -76,7 +74,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
         } else {
             a.out
         };
-        return super::file_bench::run(&a.files, &a.model, (a.window, a.keep), a.lanes, &out);
+        return super::file_bench::run(&a.files, &a.model, a.context, a.lanes, &out);
     }
     if a.images {
         return super::image_bench::run(super::image_bench::ImageBenchArgs {

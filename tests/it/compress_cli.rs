@@ -153,6 +153,19 @@ fn default_file_mode_round_trips_and_is_never_worse_than_zstd() {
         assert!(a <= zl + 64, "{}: auto {a} vs zstd {zl}", input.display());
         if input == &prose {
             assert!(a < zl, "LM {a} bytes vs zstd {zl}");
+            // A 32-token window slides several times over the prose; the container records it,
+            // so decompressing needs no option. A window the model cannot use is refused.
+            let narrow = dir.path().join("narrow.lmsc");
+            ok(&["compress", s(input), "-o", s(&narrow), "--window", "32", "--keep", "8", "--quiet"]);
+            ok(&["decompress", s(&narrow), "-o", s(&back), "--quiet"]);
+            assert_eq!(std::fs::read(input).unwrap(), std::fs::read(&back).unwrap(), "--window 32 round trip");
+            assert_ne!(std::fs::read(&narrow).unwrap(), std::fs::read(&packed).unwrap(), "the window is used");
+            let refused = dir.path().join("refused.lmsc");
+            fails_with(
+                &["compress", s(input), "-o", s(&refused), "--window", "16", "--keep", "16"],
+                &["--window 16 --keep 16", "invalid"],
+            );
+            assert!(!refused.exists());
             let mut bad = std::fs::read(&packed).unwrap();
             let at = bad.len() - 2;
             bad[at] ^= 0x40;

@@ -20,6 +20,7 @@
 use crate::coder::SourceCoder;
 use crate::file_coder::{hex, FileCoder, ProgressFn};
 use crate::huffman::HuffmanWordCoder;
+use crate::llama::KvCache;
 use crate::lm_coder::{LmCoder, LmCoderConfig};
 use crate::model_cache::ModelSource;
 use crate::small_lm::SmallLmCoder;
@@ -298,17 +299,34 @@ pub fn load_coder(name: &str, verbose: bool) -> Result<Box<dyn SourceCoder>, Sou
 }
 
 // ---------------------------------------------------------------------------------------------
-// Version 2: whole-file mode (see the module docs of `crate::file_coder`).
+// Versions 2 and 3: whole-file mode (see the module docs of `crate::file_coder`). One layout;
+// the version names the LM's arithmetic, which the decoder must reproduce bit for bit.
 
+/// Whole-file mode, the model's KV cache in f32 with candle's arithmetic ([`KvCache::F32Candle`]).
 const VERSION_2: u8 = 2;
+/// Whole-file mode, the model's KV cache in half precision ([`KvCache::F16`]); written by default.
+const VERSION_3: u8 = 3;
+
+/// The container version that records LM lanes coded with `kv`.
+fn whole_file_version(kv: KvCache) -> u8 {
+    match kv {
+        KvCache::F32Candle => VERSION_2,
+        KvCache::F16 => VERSION_3,
+    }
+}
+
+/// Whether `version` is a whole-file container (version 2 or 3).
+pub fn is_whole_file(version: u8) -> bool {
+    matches!(version, VERSION_2 | VERSION_3)
+}
 /// Lane method: LM arithmetic code.
 const LANE_LM: u8 = 0;
 /// Lane method: zstd level 19.
 const LANE_ZSTD: u8 = 1;
-/// Bytes of the tokenizer digest stored in a version-2 header.
+/// Bytes of the tokenizer digest stored in a whole-file header.
 const TOKENIZER_DIGEST_BYTES: usize = 8;
 
-/// How a version-2 container codes each lane.
+/// How a whole-file container codes each lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaneChoice {
     /// LM where it is smaller than zstd, else zstd; whole-file zstd if that is smaller still.
@@ -319,9 +337,11 @@ pub enum LaneChoice {
     Zstd,
 }
 
-/// What a version-2 header says.
+/// What a whole-file header says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileHeader {
+    /// 2 or 3: how the LM lanes' model computed (see [`FileHeader::kv_cache`]).
+    pub version: u8,
     pub length: u64,
     pub sha256: [u8; 32],
     /// Model name, sha256 and tokenizer digest prefix, if any lane is LM-coded.
@@ -332,15 +352,27 @@ pub struct FileHeader {
     pub lanes: Vec<(bool, u64)>,
 }
 
+impl FileHeader {
+    /// How the model that coded the LM lanes stored its KV cache.
+    pub fn kv_cache(&self) -> KvCache {
+        if self.version == VERSION_2 {
+            KvCache::F32Candle
+        } else {
+            KvCache::F16
+        }
+    }
+}
+
 /// Default lane count for `len` bytes: one lane per 4 KiB, at most 16 (each lane restarts the
 /// model's context, which costs rate; more lanes run faster on more cores).
 pub fn default_lanes(len: usize) -> usize {
     len.div_ceil(4096).clamp(1, 16)
 }
 
-/// Compress any bytes in file mode (container version 2). `coder` is needed unless
-/// `choice == Zstd`; `lanes` is the number of contiguous segments coded as separate streams.
-pub fn compress_v2(
+/// Compress any bytes in whole-file mode (container version 3, or 2 for a coder whose KV cache
+/// is f32). `coder` is needed unless `choice == Zstd`; `lanes` is the number of contiguous
+/// segments coded as separate streams.
+pub fn compress_whole_file(
     data: &[u8],
     coder: Option<&FileCoder>,
     choice: LaneChoice,
@@ -354,7 +386,7 @@ pub fn compress_v2(
         let frame = zstd(data)?;
         write_varint(&mut body, frame.len() as u64);
         body.extend_from_slice(&frame);
-        Ok(v2_container(data, None, &[body]))
+        Ok(whole_file_container(data, None, &[body]))
     };
     let coder = match (choice, coder) {
         (LaneChoice::Zstd, _) => return whole_zstd(),
@@ -414,7 +446,7 @@ pub fn compress_v2(
         any_lm |= body[0] == LANE_LM;
         bodies.push(body);
     }
-    let packed = v2_container(data, any_lm.then_some(coder), &bodies);
+    let packed = whole_file_container(data, any_lm.then_some(coder), &bodies);
     if choice == LaneChoice::Auto {
         let z = whole_zstd()?;
         if z.len() < packed.len() {
@@ -424,10 +456,10 @@ pub fn compress_v2(
     Ok(packed)
 }
 
-fn v2_container(data: &[u8], coder: Option<&FileCoder>, lanes: &[Vec<u8>]) -> Vec<u8> {
+fn whole_file_container(data: &[u8], coder: Option<&FileCoder>, lanes: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
-    out.push(VERSION_2);
+    out.push(whole_file_version(coder.map_or(KvCache::F16, FileCoder::kv_cache)));
     out.extend_from_slice(&(data.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(data));
     match coder {
@@ -450,16 +482,16 @@ fn v2_container(data: &[u8], coder: Option<&FileCoder>, lanes: &[Vec<u8>]) -> Ve
     out
 }
 
-/// Container version (1 or 2) after checking the magic.
+/// Container version (1, 2 or 3) after checking the magic.
 pub fn container_version(container: &[u8]) -> Result<u8, SourceError> {
     let mut r = Reader { data: container, pos: 0 };
     if r.take(4, "magic")? != MAGIC {
         return Err(SourceError::Unsupported("not an lmsscc container (bad magic)".into()));
     }
     match r.take(1, "version")?[0] {
-        v @ (VERSION | VERSION_2) => Ok(v),
+        v @ (VERSION | VERSION_2 | VERSION_3) => Ok(v),
         v => Err(SourceError::Unsupported(format!(
-            "container version {v}; this build reads versions {VERSION} and {VERSION_2} (a newer sim wrote it?)"
+            "container version {v}; this build reads versions {VERSION} to {VERSION_3} (a newer sim wrote it?)"
         ))),
     }
 }
@@ -469,7 +501,11 @@ enum LaneData<'a> {
     Zstd(&'a [u8]),
 }
 
-fn parse_v2(container: &[u8]) -> Result<(FileHeader, Vec<LaneData<'_>>), SourceError> {
+fn parse_whole_file(container: &[u8]) -> Result<(FileHeader, Vec<LaneData<'_>>), SourceError> {
+    let version = container_version(container)?;
+    if !is_whole_file(version) {
+        return Err(SourceError::Unsupported(format!("container version {version} is not a whole-file container")));
+    }
     let mut r = Reader { data: container, pos: 5 };
     let length = u64::from_le_bytes(r.take(8, "length")?.try_into().expect("8 bytes"));
     let sha256: [u8; 32] = r.take(32, "sha256")?.try_into().expect("32 bytes");
@@ -528,15 +564,12 @@ fn parse_v2(container: &[u8]) -> Result<(FileHeader, Vec<LaneData<'_>>), SourceE
             container.len() - r.pos
         )));
     }
-    Ok((FileHeader { length, sha256, model, window, keep, lanes }, data))
+    Ok((FileHeader { version, length, sha256, model, window, keep, lanes }, data))
 }
 
-/// Read a version-2 header (and check the lane layout).
-pub fn inspect_v2(container: &[u8]) -> Result<FileHeader, SourceError> {
-    if container_version(container)? != VERSION_2 {
-        return Err(SourceError::Unsupported("not a version-2 container".into()));
-    }
-    Ok(parse_v2(container)?.0)
+/// Read a whole-file header (and check the lane layout).
+pub fn inspect_whole_file(container: &[u8]) -> Result<FileHeader, SourceError> {
+    Ok(parse_whole_file(container)?.0)
 }
 
 /// Check that `coder` is the model a container was written with.
@@ -555,20 +588,18 @@ pub fn check_model(header: &FileHeader, coder: &FileCoder) -> Result<(), SourceE
     Ok(())
 }
 
-/// Decompress a version-2 container; `load` is called (once) only if a lane is LM-coded, with
-/// the stored model name, and must return that model (its sha256 is checked).
-pub fn decompress_v2(
+/// Decompress a whole-file container; `load` is called (once) only if a lane is LM-coded, with
+/// the stored model name, and must return that model (its sha256 is checked; its KV cache is
+/// switched to the container's).
+pub fn decompress_whole_file(
     container: &[u8],
     load: impl FnOnce(&str) -> Result<FileCoder, SourceError>,
     progress: ProgressFn,
 ) -> Result<Vec<u8>, SourceError> {
-    if container_version(container)? != VERSION_2 {
-        return Err(SourceError::Unsupported("not a version-2 container".into()));
-    }
-    let (header, lanes) = parse_v2(container)?;
+    let (header, lanes) = parse_whole_file(container)?;
     let mut coder = None;
     if let Some((name, _, _)) = &header.model {
-        let mut c = load(name)?;
+        let mut c = load(name)?.with_kv_cache(header.kv_cache())?;
         check_model(&header, &c)?;
         c.window = header.window;
         c.keep = header.keep;
@@ -701,28 +732,29 @@ mod tests {
     }
 
     #[test]
-    fn version2_zstd_round_trips_and_rejects_tampering() {
+    fn whole_file_zstd_round_trips_and_rejects_tampering() {
         let none: ProgressFn = &|_, _| {};
         for data in [Vec::new(), (0..5000u32).map(|i| (i * 7 % 251) as u8).chain([0xff]).collect::<Vec<u8>>()] {
-            let packed = compress_v2(&data, None, LaneChoice::Zstd, 1, none).unwrap();
-            assert_eq!(container_version(&packed).unwrap(), 2);
-            assert!(inspect_v2(&packed).unwrap().model.is_none());
-            let back = decompress_v2(&packed, |_| panic!("no model needed"), none).unwrap();
+            let packed = compress_whole_file(&data, None, LaneChoice::Zstd, 1, none).unwrap();
+            assert_eq!(container_version(&packed).unwrap(), 3);
+            assert!(inspect_whole_file(&packed).unwrap().model.is_none());
+            let back = decompress_whole_file(&packed, |_| panic!("no model needed"), none).unwrap();
             assert_eq!(back, data);
             if !data.is_empty() {
                 let mut bad = packed.clone();
                 bad[10] ^= 1;
-                assert!(decompress_v2(&bad, |_| panic!(), none).is_err());
-                assert!(decompress_v2(&packed[..packed.len() - 3], |_| panic!(), none).is_err());
+                assert!(decompress_whole_file(&bad, |_| panic!(), none).is_err());
+                assert!(decompress_whole_file(&packed[..packed.len() - 3], |_| panic!(), none).is_err());
             }
         }
         assert!(container_version(b"LMSC\x07").unwrap_err().to_string().contains("version 7"));
     }
 
     /// SmolLM2 file mode (cached model; short inputs): prose, control bytes and non-UTF-8 bytes
-    /// round-trip over 1 and 3 lanes, and LM lanes beat zstd on prose.
+    /// round-trip over 1 and 3 lanes, in version 3 (half-precision KV cache, the default) and
+    /// version 2 (f32), each decoded by a default coder; LM lanes beat zstd on prose.
     #[test]
-    fn version2_smollm2_round_trips_any_bytes() {
+    fn whole_file_smollm2_round_trips_any_bytes_in_both_versions() {
         let Ok(coder) = FileCoder::load("smollm2-135m", false) else {
             eprintln!("SmolLM2 not available; skipped");
             return;
@@ -732,25 +764,31 @@ mod tests {
                      and the clocks were striking thirteen.\n\tTabs, \x01 control bytes and ünïcödé 🎉.\n";
         let mut mixed = prose.as_bytes().to_vec();
         mixed.extend_from_slice(&[0xff, 0xfe, b'a', 0x80]);
-        for (data, lanes) in [(prose.as_bytes().to_vec(), 1), (mixed.clone(), 3)] {
-            let packed = compress_v2(&data, Some(&coder), LaneChoice::Lm, lanes, none).unwrap();
-            let h = inspect_v2(&packed).unwrap();
+        let f32_coder = coder.clone().with_kv_cache(KvCache::F32Candle).unwrap();
+        for (data, lanes, writer, version) in [
+            (prose.as_bytes().to_vec(), 1, &coder, 3),
+            (mixed.clone(), 3, &coder, 3),
+            (mixed.clone(), 3, &f32_coder, 2),
+        ] {
+            let packed = compress_whole_file(&data, Some(writer), LaneChoice::Lm, lanes, none).unwrap();
+            let h = inspect_whole_file(&packed).unwrap();
             assert!(h.lanes.iter().any(|l| l.0), "no LM lane");
-            let back = decompress_v2(&packed, |_| Ok(coder.clone()), none).unwrap();
+            assert_eq!(h.version, version);
+            let back = decompress_whole_file(&packed, |_| Ok(coder.clone()), none).unwrap();
             assert_eq!(back, data);
             let mut bad = packed.clone();
             let at = bad.len() - 2;
             bad[at] ^= 0x20;
-            assert!(decompress_v2(&bad, |_| Ok(coder.clone()), none).is_err());
+            assert!(decompress_whole_file(&bad, |_| Ok(coder.clone()), none).is_err());
         }
-        let auto = compress_v2(prose.as_bytes(), Some(&coder), LaneChoice::Auto, 1, none).unwrap();
-        let z = compress_v2(prose.as_bytes(), None, LaneChoice::Zstd, 1, none).unwrap();
+        let auto = compress_whole_file(prose.as_bytes(), Some(&coder), LaneChoice::Auto, 1, none).unwrap();
+        let z = compress_whole_file(prose.as_bytes(), None, LaneChoice::Zstd, 1, none).unwrap();
         assert!(auto.len() < z.len(), "LM {} vs zstd {}", auto.len(), z.len());
         // Another model is refused, naming both.
         let mut other = coder.clone();
         other.model_sha256 = [7; 32];
         other.model_name = "other.gguf".into();
-        let err = decompress_v2(&auto, |_| Ok(other), none).unwrap_err().to_string();
+        let err = decompress_whole_file(&auto, |_| Ok(other), none).unwrap_err().to_string();
         assert!(err.contains("smollm2-135m") && err.contains("other.gguf"), "{err}");
     }
 }

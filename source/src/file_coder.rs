@@ -37,7 +37,7 @@
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::encode_symbol;
-use crate::llama::{LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
+use crate::llama::{KvCache, LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::llama_model::MAX_SEQ_LEN;
 use crate::lm_coder::isolated_parallel_map;
 use crate::model_cache::{sha256_file, spec_by_name, ModelSource};
@@ -104,7 +104,8 @@ impl FileCoder {
 
     /// Load a GGUF whose SHA-256 is already known.
     pub fn from_gguf(path: &Path, model_name: &str, model_sha256: [u8; 32]) -> Result<Self, SourceError> {
-        let lm = LlamaLm::load(path, LlamaOptions::default(), StartContext::TokenOrBos("<|endoftext|>".into()))?;
+        let options = LlamaOptions { kv_cache: KvCache::F16, ..LlamaOptions::default() };
+        let lm = LlamaLm::load(path, options, StartContext::TokenOrBos("<|endoftext|>".into()))?;
         let tokenizer_digest = lm.tokenizer.vocabulary_digest();
         Ok(Self {
             lm,
@@ -114,6 +115,18 @@ impl FileCoder {
             window: DEFAULT_WINDOW,
             keep: DEFAULT_KEEP,
         })
+    }
+
+    /// How the model's KV cache stores keys and values: [`KvCache::F16`] unless changed by
+    /// [`Self::with_kv_cache`]; a container records it (its version).
+    pub fn kv_cache(&self) -> KvCache {
+        self.lm.kv_cache()
+    }
+
+    /// The same coder with its KV cache stored as `kind` (for containers written that way).
+    pub fn with_kv_cache(mut self, kind: KvCache) -> Result<Self, SourceError> {
+        self.lm = self.lm.with_kv_cache(kind)?;
+        Ok(self)
     }
 
     pub fn lm(&self) -> &LlamaLm {

@@ -14,6 +14,7 @@
 //! many sessions can run in parallel threads.
 
 use crate::coder::SymbolModel;
+pub use crate::llama_attention::KvCache;
 use crate::llama_model::{LlamaModel, MAX_SEQ_LEN};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::tokenizer::ByteLevelBpe;
@@ -31,11 +32,13 @@ pub const ENCODE_CHUNK: usize = 64;
 pub struct LlamaOptions {
     /// Re-quantise 4/5-bit block formats to Q8_0 for candle's SIMD kernels.
     pub requantize_q8: bool,
+    /// How the KV cache stores keys and values (f32 with candle's arithmetic by default).
+    pub kv_cache: KvCache,
 }
 
 impl Default for LlamaOptions {
     fn default() -> Self {
-        Self { requantize_q8: true }
+        Self { requantize_q8: true, kv_cache: KvCache::F32Candle }
     }
 }
 
@@ -148,8 +151,9 @@ impl LlamaLm {
         let metadata_name =
             ct.metadata.get("general.name").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
 
-        let weights = LlamaModel::from_gguf(&ct, &mut file, options.requantize_q8)
+        let mut weights = LlamaModel::from_gguf(&ct, &mut file, options.requantize_q8)
             .map_err(|e| SourceError::file(path, format!("loading llama weights: {e}")))?;
+        weights.set_kv_cache(options.kv_cache);
 
         let bos = || {
             bos_token
@@ -174,12 +178,7 @@ impl LlamaLm {
         if let Some(&bad) = start_tokens.iter().find(|&&t| t as usize >= vocab_size) {
             return Err(SourceError::Model(format!("start token {bad} outside vocabulary of {vocab_size}")));
         }
-        let mut priming = LlamaBatch { model: weights, position: 0, batch: 1, vocab_size };
-        let mut first_logits = Vec::new();
-        for &t in &start_tokens {
-            first_logits = priming.step(&[t])?.pop().unwrap_or_default();
-        }
-        let primed = priming.model;
+        let (primed, first_logits) = prime(weights, &start_tokens, vocab_size)?;
         if first_logits.len() != vocab_size {
             return Err(SourceError::file(
                 path,
@@ -202,6 +201,21 @@ impl LlamaLm {
         self.vocab_size
     }
 
+    /// How the KV cache stores keys and values.
+    pub fn kv_cache(&self) -> KvCache {
+        self.primed.kv_cache()
+    }
+
+    /// The same model with its KV cache stored as `kind` (the start context is run again).
+    pub fn with_kv_cache(mut self, kind: KvCache) -> Result<Self, SourceError> {
+        if kind != self.kv_cache() {
+            let mut model = self.primed;
+            model.set_kv_cache(kind);
+            (self.primed, self.first_logits) = prime(model, &self.start_tokens, self.vocab_size)?;
+        }
+        Ok(self)
+    }
+
     pub fn start_tokens(&self) -> &[u32] {
         &self.start_tokens
     }
@@ -215,6 +229,17 @@ impl LlamaLm {
     fn lane(&self, model: LlamaModel, batch: usize) -> LlamaBatch {
         LlamaBatch { model, position: self.start_tokens.len(), batch, vocab_size: self.vocab_size }
     }
+}
+
+/// `model` (with an empty KV cache) after the start context, one token per step (the schedule
+/// every coder's decoder follows), and the logits of the first token.
+fn prime(model: LlamaModel, start_tokens: &[u32], vocab_size: usize) -> Result<(LlamaModel, Vec<f32>), SourceError> {
+    let mut priming = LlamaBatch { model, position: 0, batch: 1, vocab_size };
+    let mut first_logits = Vec::new();
+    for &t in start_tokens {
+        first_logits = priming.step(&[t])?.pop().unwrap_or_default();
+    }
+    Ok((priming.model, first_logits))
 }
 
 /// Per-message model state: start context, then one token per [`SymbolModel::advance`]; a

@@ -8,7 +8,9 @@
 //! - Trimmed to what the coder runs: GGUF `llama` architecture, dense MLP, interleaved RoPE.
 //! - Attention is [`crate::llama_attention`]: candle's arithmetic over a KV cache kept in place,
 //!   one position at a time, so feeding `S` tokens in one pass ([`LlamaModel::forward_all`],
-//!   no causal mask needed) gives the logits of `S` single steps bit for bit.
+//!   no causal mask needed) gives the logits of `S` single steps bit for bit. Optionally
+//!   ([`LlamaModel::set_kv_cache`]) the cache is half precision with that module's own
+//!   arithmetic: then the logits are no longer candle's, but the other properties hold.
 //! - The KV cache is ours to copy: [`LlamaModel::repeat_rows`] turns the state after the start
 //!   context (computed once, one row) into `B` identical rows. candle's type keeps its cache
 //!   private, so a lockstep batch of `B` messages had to run the whole start context (~180
@@ -20,7 +22,7 @@
 //! mat-vecs per row, per-row RMS norm, attention over the row's own cache), so a row's logits do
 //! not depend on the other rows or on `B`; the coder relies on this and tests it.
 
-use crate::llama_attention::{attend, Heads, RowCache};
+use crate::llama_attention::{attend, Heads, KvCache, RowCache};
 use crate::q8_matmul::Linear;
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
@@ -52,6 +54,8 @@ struct Layer {
     sin: Tensor,
     /// Keys and values of the positions so far, one cache per row.
     kv_cache: Vec<RowCache>,
+    /// How new rows store their keys and values.
+    kv_kind: KvCache,
 }
 
 impl Layer {
@@ -76,7 +80,7 @@ impl Layer {
         let k: Vec<f32> = self.rotary(&k, index_pos)?.flatten_all()?.to_vec1()?;
         let v: Vec<f32> = v.flatten_all()?.to_vec1()?;
         if index_pos == 0 {
-            self.kv_cache = vec![RowCache::default(); b];
+            self.kv_cache = vec![RowCache::new(self.kv_kind); b];
         }
         if self.kv_cache.len() != b || self.kv_cache.iter().any(|r| r.len() != index_pos) {
             candle_core::bail!(
@@ -202,6 +206,7 @@ impl LlamaModel {
                 cos: cos.clone(),
                 sin: sin.clone(),
                 kv_cache: Vec::new(),
+                kv_kind: KvCache::default(),
             });
         }
         Ok(Self {
@@ -211,6 +216,20 @@ impl LlamaModel {
             rms_norm_eps,
             output: Linear::from_qtensor(output)?,
         })
+    }
+
+    /// Store keys and values as `kind` from now on; forgets every position (the next forward
+    /// must be at position 0).
+    pub fn set_kv_cache(&mut self, kind: KvCache) {
+        for layer in &mut self.layers {
+            layer.kv_kind = kind;
+        }
+        self.clear_kv_cache();
+    }
+
+    /// How keys and values are stored.
+    pub fn kv_cache(&self) -> KvCache {
+        self.layers.first().map_or(KvCache::default(), |l| l.kv_kind)
     }
 
     /// Forget every position (the next forward must be at position 0).

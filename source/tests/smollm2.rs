@@ -271,15 +271,9 @@ fn bad_model_files_are_clear_errors() {
     assert!(err.to_string().contains("unknown model"), "{err}");
 }
 
-/// SHA-256 of the logits of a 3-row lane over 520 steps (one row leaving at step 200): the
-/// arithmetic of the model is pinned. Results committed under `results/reference/` were coded
-/// with these logits, so any change of the model's kernels (KV cache, attention, Q8_0 products)
-/// must leave them bit for bit as they were. The hash was recorded with the stop-32 model
-/// (candle's concatenated KV cache and `repeat_kv`).
-#[test]
-fn smollm2_logits_are_pinned_over_a_long_lane() {
+/// SHA-256 of the logits of a 3-row lane over 520 steps (one row leaving at step 200).
+fn logits_digest(model: &source::llama::LlamaLm) -> String {
     use sha2::{Digest, Sha256};
-    let model = lm().lm();
     let vocab = model.vocab_size() as u64;
     let (mut lane, first) = model.batch(3).unwrap();
     let mut hash = Sha256::new();
@@ -300,15 +294,46 @@ fn smollm2_logits_are_pinned_over_a_long_lane() {
             l.iter().for_each(|x| hash.update(x.to_bits().to_le_bytes()));
         }
     }
-    let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(digest, "87848ca6a8005fa88b486e333d33caffa1931a8ced215e745cabda33725e018e", "SmolLM2's logits changed");
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The arithmetic of the model is pinned, in both forms. The message coder's (f32 KV cache,
+/// candle's arithmetic): results committed under `results/reference/` were coded with these
+/// logits, so any change of the model's kernels (KV cache, attention, Q8_0 products) must leave
+/// them bit for bit as they were; recorded with the stop-32 model (candle's concatenated KV
+/// cache and `repeat_kv`). The file coder's (half-precision KV cache): version-3 containers
+/// decode only with these logits; recorded at stop 35.
+#[test]
+fn smollm2_logits_are_pinned_over_a_long_lane() {
+    use source::llama::KvCache;
+    let link = lm().lm();
+    assert_eq!(link.kv_cache(), KvCache::F32Candle);
+    assert_eq!(
+        logits_digest(link),
+        "87848ca6a8005fa88b486e333d33caffa1931a8ced215e745cabda33725e018e",
+        "SmolLM2's logits changed (message coder)"
+    );
+    let file = source::file_coder::FileCoder::load("smollm2-135m", false).unwrap();
+    assert_eq!(file.kv_cache(), KvCache::F16);
+    assert_eq!(
+        logits_digest(file.lm()),
+        "29c33f33995d6b55b8603c3cb0017c4336ebc28bbdc55eca3eaa74db5ba81a1f",
+        "SmolLM2's logits changed (file coder, container version 3)"
+    );
 }
 
 /// Feeding tokens several at a time (`step_all`, as the file encoder and re-priming do) gives
-/// the logits of feeding them one step at a time, bit for bit, at every position.
+/// the logits of feeding them one step at a time, bit for bit, at every position, with either
+/// KV cache.
 #[test]
 fn many_tokens_per_pass_give_the_logits_of_single_steps() {
-    let model = lm().lm();
+    let half = lm().lm().clone().with_kv_cache(source::llama::KvCache::F16).unwrap();
+    for model in [lm().lm(), &half] {
+        many_tokens_per_pass_for(model);
+    }
+}
+
+fn many_tokens_per_pass_for(model: &source::llama::LlamaLm) {
     let rows: [Vec<u32>; 2] = [(0..40).map(|i| 100 + 37 * i).collect(), (0..40).map(|i| 9000 - 11 * i).collect()];
     let (mut single, _) = model.batch(2).unwrap();
     let mut stepped: Vec<Vec<Vec<f32>>> = vec![Vec::new(), Vec::new()];
@@ -328,7 +353,7 @@ fn many_tokens_per_pass_give_the_logits_of_single_steps() {
     for r in 0..2 {
         for t in 0..40 {
             let same = stepped[r][t].iter().zip(&passed[r][t]).all(|(a, b)| a.to_bits() == b.to_bits());
-            assert!(same, "row {r}, token {t}: one pass differs from single steps");
+            assert!(same, "{:?}: row {r}, token {t}: one pass differs from single steps", model.kv_cache());
         }
     }
     // The last-position form equals the last of the full form.

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use super::output::Output;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use source::container::{compress_bytes, compress_bytes_zstd, compress_v2, default_lanes, load_coder, LaneChoice};
+use source::container::{
+    compress_bytes, compress_bytes_zstd, compress_whole_file, default_lanes, load_coder, LaneChoice,
+};
 use source::file_coder::FileCoder;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -103,7 +105,7 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
             let choice = if matches!(a.coder, CoderChoice::Lm) { LaneChoice::Lm } else { LaneChoice::Auto };
             let lanes = a.lanes.unwrap_or_else(|| default_lanes(data.len())).max(1);
             let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);
-            compress_v2(&data, Some(&coder), choice, lanes, &|done, total| meter.show(done, total))
+            compress_whole_file(&data, Some(&coder), choice, lanes, &|done, total| meter.show(done, total))
         }
         Some(name) => {
             let coder = load_coder(name, !a.quiet)?;
@@ -116,7 +118,7 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     if !a.quiet {
         let mode = match source::container::inspect(&packed) {
             Ok((mode, _)) => format!("{mode:?}"),
-            Err(_) => source::container::inspect_v2(&packed)
+            Err(_) => source::container::inspect_whole_file(&packed)
                 .map(|h| {
                     let lm = h.lanes.iter().filter(|l| l.0).count();
                     format!("file mode, {} lanes ({lm} LM, {} zstd)", h.lanes.len(), h.lanes.len() - lm)

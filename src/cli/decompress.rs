@@ -33,9 +33,9 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
         let image = source::image::container::decompress_image(&data, &model)
             .with_context(|| format!("decompressing {}", a.input.display()))?;
         source::image::io::encode_png(&image, source::image::io::PngEffort::Default)?
-    } else if source::container::container_version(&data).ok() == Some(2) {
+    } else if source::container::container_version(&data).is_ok_and(source::container::is_whole_file) {
         let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);
-        let plain = source::container::decompress_v2(
+        let plain = source::container::decompress_whole_file(
             &data,
             |name| FileCoder::load(a.model.as_deref().unwrap_or(name), !a.quiet),
             &|done, total| meter.show(done, total),

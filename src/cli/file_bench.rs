@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::Context;
-use source::container::{compress_v2, decompress_v2, default_lanes, LaneChoice};
+use source::container::{compress_whole_file, decompress_whole_file, default_lanes, LaneChoice};
 use source::file_coder::FileCoder;
 use source::model_cache::sha256_file;
 
@@ -79,11 +79,11 @@ pub fn run(
         let lane_count = lanes.unwrap_or_else(|| default_lanes(data.len())).max(1);
         eprintln!("{name}: {} bytes, {lane_count} lanes", data.len());
         let t = Instant::now();
-        let packed = compress_v2(&data, Some(&coder), LaneChoice::Auto, lane_count, &|_, _| {})
+        let packed = compress_whole_file(&data, Some(&coder), LaneChoice::Auto, lane_count, &|_, _| {})
             .with_context(|| format!("compressing {}", path.display()))?;
         let compress_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let back = decompress_v2(&packed, |_| Ok(coder.clone()), &|_, _| {})
+        let back = decompress_whole_file(&packed, |_| Ok(coder.clone()), &|_, _| {})
             .with_context(|| format!("decompressing {}", path.display()))?;
         let decompress_s = t.elapsed().as_secs_f64();
         anyhow::ensure!(back == data, "{}: the LM round trip is not byte-exact", path.display());

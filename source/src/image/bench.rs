@@ -82,10 +82,11 @@ pub fn bench_pixel_text(
     name: &str,
     coder: &crate::file_coder::FileCoder,
 ) -> Result<ImageBenchRow, SourceError> {
-    use crate::container::{compress_v2, decompress_v2, LaneChoice};
+    use crate::container::{compress_whole_file, decompress_whole_file, LaneChoice};
     let text = pixels_as_text(image);
-    let (packed, encode_s) = timed(|| compress_v2(text.as_bytes(), Some(coder), LaneChoice::Lm, 1, &|_, _| {}))?;
-    let (back, decode_s) = timed(|| decompress_v2(&packed, |_| Ok(coder.clone()), &|_, _| {}))?;
+    let (packed, encode_s) =
+        timed(|| compress_whole_file(text.as_bytes(), Some(coder), LaneChoice::Lm, 1, &|_, _| {}))?;
+    let (back, decode_s) = timed(|| decompress_whole_file(&packed, |_| Ok(coder.clone()), &|_, _| {}))?;
     let pixels = std::str::from_utf8(&back).ok().and_then(text_to_pixels);
     if pixels.as_deref() != Some(&image.pixels[..]) {
         return Err(mismatch(PIXEL_TEXT, name));

@@ -18,9 +18,9 @@
 //! Output files are written atomically (temporary file + rename), so nothing is half-written.
 
 use crate::coder::SourceCoder;
-use crate::file_coder::{hex, FileCoder, ProgressFn};
+use crate::file_coder::{hex, FileCoder, ProgressFn, FILE_MODEL};
 use crate::huffman::HuffmanWordCoder;
-use crate::llama::KvCache;
+use crate::llama::LlamaOptions;
 use crate::lm_coder::{LmCoder, LmCoderConfig};
 use crate::model_cache::ModelSource;
 use crate::small_lm::SmallLmCoder;
@@ -302,16 +302,18 @@ pub fn load_coder(name: &str, verbose: bool) -> Result<Box<dyn SourceCoder>, Sou
 // Versions 2 and 3: whole-file mode (see the module docs of `crate::file_coder`). One layout;
 // the version names the LM's arithmetic, which the decoder must reproduce bit for bit.
 
-/// Whole-file mode, the model's KV cache in f32 with candle's arithmetic ([`KvCache::F32Candle`]).
+/// Whole-file mode, the model as the message coder computes it (`LlamaOptions::default()`:
+/// Q8_0 re-quantised weights, f32 KV cache, candle's arithmetic).
 const VERSION_2: u8 = 2;
-/// Whole-file mode, the model's KV cache in half precision ([`KvCache::F16`]); written by default.
+/// Whole-file mode, the model as [`FILE_MODEL`] computes it; written by default.
 const VERSION_3: u8 = 3;
 
-/// The container version that records LM lanes coded with `kv`.
-fn whole_file_version(kv: KvCache) -> u8 {
-    match kv {
-        KvCache::F32Candle => VERSION_2,
-        KvCache::F16 => VERSION_3,
+/// The container version that records LM lanes coded by a model computing as `options`.
+fn whole_file_version(options: LlamaOptions) -> Result<u8, SourceError> {
+    match options {
+        FILE_MODEL => Ok(VERSION_3),
+        o if o == LlamaOptions::default() => Ok(VERSION_2),
+        o => Err(SourceError::Unsupported(format!("no container version records a model computing as {o:?}"))),
     }
 }
 
@@ -340,7 +342,7 @@ pub enum LaneChoice {
 /// What a whole-file header says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileHeader {
-    /// 2 or 3: how the LM lanes' model computed (see [`FileHeader::kv_cache`]).
+    /// 2 or 3: how the LM lanes' model computed (see [`FileHeader::model_options`]).
     pub version: u8,
     pub length: u64,
     pub sha256: [u8; 32],
@@ -353,12 +355,12 @@ pub struct FileHeader {
 }
 
 impl FileHeader {
-    /// How the model that coded the LM lanes stored its KV cache.
-    pub fn kv_cache(&self) -> KvCache {
+    /// How the model that coded the LM lanes computed.
+    pub fn model_options(&self) -> LlamaOptions {
         if self.version == VERSION_2 {
-            KvCache::F32Candle
+            LlamaOptions::default()
         } else {
-            KvCache::F16
+            FILE_MODEL
         }
     }
 }
@@ -394,6 +396,7 @@ pub fn compress_whole_file(
         (_, None) if !data.is_empty() => return Err(SourceError::Unsupported("file mode needs a model".into())),
         _ => return whole_zstd(),
     };
+    whole_file_version(coder.options())?;
     let segments = crate::file_coder::cut_lanes(data, lanes);
     // Mostly-binary lanes (over 1 % bytes that are not UTF-8) go to zstd without running the LM:
     // each such byte costs 4 escape tokens.
@@ -459,7 +462,7 @@ pub fn compress_whole_file(
 fn whole_file_container(data: &[u8], coder: Option<&FileCoder>, lanes: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
-    out.push(whole_file_version(coder.map_or(KvCache::F16, FileCoder::kv_cache)));
+    out.push(coder.and_then(|c| whole_file_version(c.options()).ok()).unwrap_or(VERSION_3));
     out.extend_from_slice(&(data.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(data));
     match coder {
@@ -589,17 +592,25 @@ pub fn check_model(header: &FileHeader, coder: &FileCoder) -> Result<(), SourceE
 }
 
 /// Decompress a whole-file container; `load` is called (once) only if a lane is LM-coded, with
-/// the stored model name, and must return that model (its sha256 is checked; its KV cache is
-/// switched to the container's).
+/// the stored model name and how it computed ([`FileHeader::model_options`]), and must return
+/// that model computing so (its sha256 and options are checked).
 pub fn decompress_whole_file(
     container: &[u8],
-    load: impl FnOnce(&str) -> Result<FileCoder, SourceError>,
+    load: impl FnOnce(&str, LlamaOptions) -> Result<FileCoder, SourceError>,
     progress: ProgressFn,
 ) -> Result<Vec<u8>, SourceError> {
     let (header, lanes) = parse_whole_file(container)?;
     let mut coder = None;
     if let Some((name, _, _)) = &header.model {
-        let mut c = load(name)?.with_kv_cache(header.kv_cache())?;
+        let mut c = load(name, header.model_options())?;
+        if c.options() != header.model_options() {
+            return Err(SourceError::Unsupported(format!(
+                "a version-{} container needs the model computing as {:?}, the coder given computes as {:?}",
+                header.version,
+                header.model_options(),
+                c.options()
+            )));
+        }
         check_model(&header, &c)?;
         c.window = header.window;
         c.keep = header.keep;
@@ -738,13 +749,13 @@ mod tests {
             let packed = compress_whole_file(&data, None, LaneChoice::Zstd, 1, none).unwrap();
             assert_eq!(container_version(&packed).unwrap(), 3);
             assert!(inspect_whole_file(&packed).unwrap().model.is_none());
-            let back = decompress_whole_file(&packed, |_| panic!("no model needed"), none).unwrap();
+            let back = decompress_whole_file(&packed, |_, _| panic!("no model needed"), none).unwrap();
             assert_eq!(back, data);
             if !data.is_empty() {
                 let mut bad = packed.clone();
                 bad[10] ^= 1;
-                assert!(decompress_whole_file(&bad, |_| panic!(), none).is_err());
-                assert!(decompress_whole_file(&packed[..packed.len() - 3], |_| panic!(), none).is_err());
+                assert!(decompress_whole_file(&bad, |_, _| panic!(), none).is_err());
+                assert!(decompress_whole_file(&packed[..packed.len() - 3], |_, _| panic!(), none).is_err());
             }
         }
         assert!(container_version(b"LMSC\x07").unwrap_err().to_string().contains("version 7"));
@@ -764,22 +775,21 @@ mod tests {
                      and the clocks were striking thirteen.\n\tTabs, \x01 control bytes and ünïcödé 🎉.\n";
         let mut mixed = prose.as_bytes().to_vec();
         mixed.extend_from_slice(&[0xff, 0xfe, b'a', 0x80]);
-        let f32_coder = coder.clone().with_kv_cache(KvCache::F32Candle).unwrap();
-        for (data, lanes, writer, version) in [
-            (prose.as_bytes().to_vec(), 1, &coder, 3),
-            (mixed.clone(), 3, &coder, 3),
-            (mixed.clone(), 3, &f32_coder, 2),
-        ] {
+        let v2_coder = FileCoder::load_with("smollm2-135m", false, LlamaOptions::default()).unwrap();
+        for (data, lanes, writer, version) in
+            [(prose.as_bytes().to_vec(), 1, &coder, 3), (mixed.clone(), 3, &coder, 3), (mixed.clone(), 3, &v2_coder, 2)]
+        {
             let packed = compress_whole_file(&data, Some(writer), LaneChoice::Lm, lanes, none).unwrap();
             let h = inspect_whole_file(&packed).unwrap();
             assert!(h.lanes.iter().any(|l| l.0), "no LM lane");
             assert_eq!(h.version, version);
-            let back = decompress_whole_file(&packed, |_| Ok(coder.clone()), none).unwrap();
+            let back =
+                decompress_whole_file(&packed, |_, o| FileCoder::load_with("smollm2-135m", false, o), none).unwrap();
             assert_eq!(back, data);
             let mut bad = packed.clone();
             let at = bad.len() - 2;
             bad[at] ^= 0x20;
-            assert!(decompress_whole_file(&bad, |_| Ok(coder.clone()), none).is_err());
+            assert!(decompress_whole_file(&bad, |_, o| FileCoder::load_with("smollm2-135m", false, o), none).is_err());
         }
         let auto = compress_whole_file(prose.as_bytes(), Some(&coder), LaneChoice::Auto, 1, none).unwrap();
         let z = compress_whole_file(prose.as_bytes(), None, LaneChoice::Zstd, 1, none).unwrap();
@@ -788,7 +798,7 @@ mod tests {
         let mut other = coder.clone();
         other.model_sha256 = [7; 32];
         other.model_name = "other.gguf".into();
-        let err = decompress_whole_file(&auto, |_| Ok(other), none).unwrap_err().to_string();
+        let err = decompress_whole_file(&auto, |_, _| Ok(other), none).unwrap_err().to_string();
         assert!(err.contains("smollm2-135m") && err.contains("other.gguf"), "{err}");
     }
 }

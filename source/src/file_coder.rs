@@ -37,7 +37,7 @@
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::encode_symbol;
-use crate::llama::{KvCache, LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
+use crate::llama::{BlockWeights, KvCache, LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::llama_model::MAX_SEQ_LEN;
 use crate::lm_coder::isolated_parallel_map;
 use crate::model_cache::{sha256_file, spec_by_name, ModelSource};
@@ -52,6 +52,13 @@ pub const DEFAULT_WINDOW: usize = 1024;
 /// Default number of tokens a slid lane is re-primed from.
 pub const DEFAULT_KEEP: usize = 256;
 
+/// How the file coder's model computes (container version 3): the GGUF's own 4/5-bit blocks
+/// where a kernel for them exists ([`crate::q4_1_matmul`] for Q4_1, SmolLM2's format), and
+/// half-precision keys and values ([`KvCache::F16`]). Per decoding step that reads ~100 MB of
+/// weights instead of 152 MB and half the keys and values. (Version 2 was
+/// `LlamaOptions::default()`: Q8_0 re-quantised weights, f32 cache, candle's arithmetic.)
+pub const FILE_MODEL: LlamaOptions = LlamaOptions { weights: BlockWeights::Stored, kv_cache: KvCache::F16 };
+
 /// Progress of a long coding job: `(tokens done, tokens in all)`, called from worker threads.
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
@@ -59,6 +66,7 @@ pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);
 #[derive(Clone)]
 pub struct FileCoder {
     lm: LlamaLm,
+    options: LlamaOptions,
     /// How the user named the model (a known name or a GGUF path); stored in the container.
     pub model_name: String,
     /// SHA-256 of the GGUF file.
@@ -87,8 +95,14 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 impl FileCoder {
-    /// Load a known model name (fetched on first use, hash-checked) or a local llama GGUF path.
+    /// Load a known model name (fetched on first use, hash-checked) or a local llama GGUF path,
+    /// computing as [`FILE_MODEL`] (what new containers are written with).
     pub fn load(model: &str, verbose: bool) -> Result<Self, SourceError> {
+        Self::load_with(model, verbose, FILE_MODEL)
+    }
+
+    /// [`Self::load`] computing as `options` (as an older container was written).
+    pub fn load_with(model: &str, verbose: bool, options: LlamaOptions) -> Result<Self, SourceError> {
         let source = ModelSource::parse(model);
         let path = source.resolve(verbose)?;
         let sha = match &source {
@@ -99,16 +113,21 @@ impl FileCoder {
             Some(s) => s,
             None => hex_to_bytes(&sha256_file(&path)?).ok_or_else(|| SourceError::file(&path, "bad sha256"))?,
         };
-        Self::from_gguf(&path, model, sha)
+        Self::from_gguf(&path, model, sha, options)
     }
 
     /// Load a GGUF whose SHA-256 is already known.
-    pub fn from_gguf(path: &Path, model_name: &str, model_sha256: [u8; 32]) -> Result<Self, SourceError> {
-        let options = LlamaOptions { kv_cache: KvCache::F16, ..LlamaOptions::default() };
+    pub fn from_gguf(
+        path: &Path,
+        model_name: &str,
+        model_sha256: [u8; 32],
+        options: LlamaOptions,
+    ) -> Result<Self, SourceError> {
         let lm = LlamaLm::load(path, options, StartContext::TokenOrBos("<|endoftext|>".into()))?;
         let tokenizer_digest = lm.tokenizer.vocabulary_digest();
         Ok(Self {
             lm,
+            options,
             model_name: model_name.to_string(),
             model_sha256,
             tokenizer_digest,
@@ -117,16 +136,9 @@ impl FileCoder {
         })
     }
 
-    /// How the model's KV cache stores keys and values: [`KvCache::F16`] unless changed by
-    /// [`Self::with_kv_cache`]; a container records it (its version).
-    pub fn kv_cache(&self) -> KvCache {
-        self.lm.kv_cache()
-    }
-
-    /// The same coder with its KV cache stored as `kind` (for containers written that way).
-    pub fn with_kv_cache(mut self, kind: KvCache) -> Result<Self, SourceError> {
-        self.lm = self.lm.with_kv_cache(kind)?;
-        Ok(self)
+    /// How the model computes (weights and KV cache); a container records it (its version).
+    pub fn options(&self) -> LlamaOptions {
+        self.options
     }
 
     pub fn lm(&self) -> &LlamaLm {

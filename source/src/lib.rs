@@ -30,6 +30,7 @@ pub mod llama_attention;
 pub mod llama_model;
 pub mod lm_coder;
 pub mod model_cache;
+pub mod q4_1_matmul;
 pub mod q8_matmul;
 pub mod quantize;
 pub mod small_lm;

@@ -15,6 +15,7 @@
 
 use crate::coder::SymbolModel;
 pub use crate::llama_attention::KvCache;
+pub use crate::llama_model::BlockWeights;
 use crate::llama_model::{LlamaModel, MAX_SEQ_LEN};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::tokenizer::ByteLevelBpe;
@@ -30,15 +31,15 @@ pub const ENCODE_CHUNK: usize = 64;
 /// Load-time options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LlamaOptions {
-    /// Re-quantise 4/5-bit block formats to Q8_0 for candle's SIMD kernels.
-    pub requantize_q8: bool,
+    /// What the layers' weight blocks become (re-quantised to Q8_0 by default).
+    pub weights: BlockWeights,
     /// How the KV cache stores keys and values (f32 with candle's arithmetic by default).
     pub kv_cache: KvCache,
 }
 
 impl Default for LlamaOptions {
     fn default() -> Self {
-        Self { requantize_q8: true, kv_cache: KvCache::F32Candle }
+        Self { weights: BlockWeights::RequantizeQ8, kv_cache: KvCache::F32Candle }
     }
 }
 
@@ -151,7 +152,7 @@ impl LlamaLm {
         let metadata_name =
             ct.metadata.get("general.name").and_then(|v| v.to_string().ok().cloned()).unwrap_or_default();
 
-        let mut weights = LlamaModel::from_gguf(&ct, &mut file, options.requantize_q8)
+        let mut weights = LlamaModel::from_gguf(&ct, &mut file, options.weights)
             .map_err(|e| SourceError::file(path, format!("loading llama weights: {e}")))?;
         weights.set_kv_cache(options.kv_cache);
 

@@ -36,6 +36,17 @@ fn needs_requantize(dtype: GgmlDType) -> bool {
     matches!(dtype, GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
 }
 
+/// What the layers' weight blocks become when a GGUF is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockWeights {
+    /// Q4_0/Q4_1/Q5_0/Q5_1 blocks re-quantised to Q8_0, for candle's arithmetic (the message coder).
+    RequantizeQ8,
+    /// As stored; Q4_1 through [`crate::q4_1_matmul`] (the file coder, container version 3).
+    Stored,
+    /// As stored, through candle's kernels (slow; for comparing with candle).
+    StoredCandle,
+}
+
 #[derive(Debug, Clone)]
 struct Layer {
     attention_wq: Linear,
@@ -68,14 +79,13 @@ impl Layer {
 
     fn attention(&mut self, x: &Tensor, index_pos: usize) -> Result<Tensor> {
         let (b, seq_len, n_embd) = x.dims3()?;
-        let q = self.attention_wq.forward(x)?.reshape((b, seq_len, self.n_head, self.head_dim))?.transpose(1, 2)?;
-        let k = self.attention_wk.forward(x)?.reshape((b, seq_len, self.n_kv_head, self.head_dim))?.transpose(1, 2)?;
-        let v = self
-            .attention_wv
-            .forward(x)?
-            .reshape((b, seq_len, self.n_kv_head, self.head_dim))?
-            .transpose(1, 2)?
-            .contiguous()?;
+        let [q, k, v]: [Tensor; 3] =
+            Linear::forward_shared(&[&self.attention_wq, &self.attention_wk, &self.attention_wv], x)?
+                .try_into()
+                .expect("three products");
+        let q = q.reshape((b, seq_len, self.n_head, self.head_dim))?.transpose(1, 2)?;
+        let k = k.reshape((b, seq_len, self.n_kv_head, self.head_dim))?.transpose(1, 2)?;
+        let v = v.reshape((b, seq_len, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
         let q: Vec<f32> = self.rotary(&q, index_pos)?.flatten_all()?.to_vec1()?;
         let k: Vec<f32> = self.rotary(&k, index_pos)?.flatten_all()?.to_vec1()?;
         let v: Vec<f32> = v.flatten_all()?.to_vec1()?;
@@ -113,8 +123,9 @@ impl Layer {
     }
 
     fn mlp(&self, x: &Tensor) -> Result<Tensor> {
-        let w1 = self.feed_forward_w1.forward(x)?;
-        let w3 = self.feed_forward_w3.forward(x)?;
+        let [w1, w3]: [Tensor; 2] = Linear::forward_shared(&[&self.feed_forward_w1, &self.feed_forward_w3], x)?
+            .try_into()
+            .expect("two products");
         self.feed_forward_w2.forward(&(candle_nn::ops::silu(&w1)? * w3)?)
     }
 }
@@ -130,12 +141,12 @@ pub struct LlamaModel {
 }
 
 impl LlamaModel {
-    /// Load a GGUF of the `llama` architecture; with `requantize_q8`, 4/5-bit block formats
-    /// become Q8_0 (see [`crate::llama`]'s module docs for why).
+    /// Load a GGUF of the `llama` architecture, its blocks as `blocks` says (see
+    /// [`crate::llama`]'s module docs for why).
     pub fn from_gguf<R: std::io::Seek + std::io::Read>(
         ct: &gguf_file::Content,
         reader: &mut R,
-        requantize_q8: bool,
+        blocks: BlockWeights,
     ) -> Result<Self> {
         let device = Device::Cpu;
         let md = |key: &str| match ct.metadata.get(key) {
@@ -165,7 +176,7 @@ impl LlamaModel {
         let mut tensor = |name: &str| -> Result<QTensor> {
             let qt = ct.tensor(reader, name, &device)?;
             let row = qt.shape().dims().last().copied().unwrap_or(0);
-            if requantize_q8 && needs_requantize(qt.dtype()) && row % 32 == 0 {
+            if blocks == BlockWeights::RequantizeQ8 && needs_requantize(qt.dtype()) && row % 32 == 0 {
                 QTensor::quantize(&qt.dequantize(&device)?, GgmlDType::Q8_0)
             } else {
                 Ok(qt)
@@ -182,7 +193,8 @@ impl LlamaModel {
         };
         let mut layers = Vec::with_capacity(block_count);
         for i in 0..block_count {
-            let mut matmul = |name: &str| Linear::from_qtensor(tensor(&format!("blk.{i}.{name}.weight"))?);
+            let own_kernels = blocks != BlockWeights::StoredCandle;
+            let mut matmul = |name: &str| Linear::from_qtensor(tensor(&format!("blk.{i}.{name}.weight"))?, own_kernels);
             let attention_wq = matmul("attn_q")?;
             let attention_wk = matmul("attn_k")?;
             let attention_wv = matmul("attn_v")?;
@@ -214,7 +226,7 @@ impl LlamaModel {
             layers,
             norm,
             rms_norm_eps,
-            output: Linear::from_qtensor(output)?,
+            output: Linear::from_qtensor(output, blocks != BlockWeights::StoredCandle)?,
         })
     }
 

@@ -25,6 +25,7 @@
 //! weight block is read once per product, not once per row. Weights are stored in pairs of rows
 //! (`[row 2p block b | row 2p+1 block b]`, 64 bytes), padded to a multiple of four rows.
 
+use crate::q4_1_matmul::{Q41Weights, Q8Row};
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Module, Result, Tensor};
 use half::f16;
@@ -78,6 +79,8 @@ impl std::fmt::Debug for Q8Weights {
 #[derive(Debug, Clone)]
 pub enum Linear {
     Q8(Arc<Q8Weights>),
+    /// The GGUF's own Q4_1 blocks ([`crate::q4_1_matmul`]; not candle's arithmetic).
+    Q41(Arc<Q41Weights>),
     Candle(QMatMul),
 }
 
@@ -93,9 +96,14 @@ fn kernel_available() -> bool {
 }
 
 impl Linear {
-    /// Wrap a weight matrix `(out, in)`.
-    pub fn from_qtensor(qt: QTensor) -> Result<Self> {
+    /// Wrap a weight matrix `(out, in)`: Q8_0 through our kernel (candle's arithmetic), Q4_1
+    /// through [`crate::q4_1_matmul`] if `own_kernels` (else candle's), the rest candle's.
+    pub fn from_qtensor(qt: QTensor, own_kernels: bool) -> Result<Self> {
         let dims = qt.shape().dims().to_vec();
+        if own_kernels && qt.dtype() == GgmlDType::Q4_1 && dims.len() == 2 && dims[1] % QK8_0 == 0 {
+            let weights = Q41Weights::from_gguf(&qt.data()?, dims[0], dims[1]).map_err(candle_core::Error::msg)?;
+            return Ok(Self::Q41(Arc::new(weights)));
+        }
         if qt.dtype() != GgmlDType::Q8_0 || dims.len() != 2 || dims[1] % QK8_0 != 0 || !kernel_available() {
             return Ok(Self::Candle(QMatMul::from_qtensor(qt)?));
         }
@@ -122,24 +130,53 @@ impl Linear {
 
     /// `x · Wᵀ` for `x` of shape `(.., in)`; returns `(.., out)`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        match self {
-            Self::Candle(m) => m.forward(x),
-            Self::Q8(w) => {
-                let dims = x.dims().to_vec();
-                let k = *dims.last().unwrap_or(&0);
-                if k != w.k || x.dtype() != DType::F32 {
-                    candle_core::bail!("Q8_0 product expects (.., {}) f32 input, got {:?} {:?}", w.k, dims, x.dtype());
+        Ok(Self::forward_shared(&[self], x)?.pop().expect("one product"))
+    }
+
+    /// `x · Wᵀ` for each of `linears` (all of the same input width): the activations are read
+    /// and quantised once for all of them (the attention's q, k, v; the MLP's gate and up).
+    /// Each result is what [`Self::forward`] gives, bit for bit.
+    pub fn forward_shared(linears: &[&Linear], x: &Tensor) -> Result<Vec<Tensor>> {
+        let dims = x.dims().to_vec();
+        let k = *dims.last().unwrap_or(&0);
+        let mut xs: Option<Vec<f32>> = None;
+        let mut q8_rows: Option<Vec<Vec<Block>>> = None;
+        let mut q41_rows: Option<Vec<Q8Row>> = None;
+        let mut out = Vec::with_capacity(linears.len());
+        for linear in linears {
+            let (n, values) = match linear {
+                Self::Candle(m) => {
+                    out.push(m.forward(x)?);
+                    continue;
                 }
-                let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
-                let m = xs.len() / k;
-                let mut out = vec![0f32; m * w.n];
-                let rows: Vec<Vec<Block>> = xs.chunks_exact(k).map(quantize_row).collect();
-                matmul(w, &rows, &mut out, Kernel::detect());
-                let mut out_dims = dims;
-                *out_dims.last_mut().expect("non-empty dims") = w.n;
-                Tensor::from_vec(out, out_dims, x.device())
+                Self::Q8(w) => (w.n, w.k),
+                Self::Q41(w) => (w.n, w.k),
+            };
+            if values != k || x.dtype() != DType::F32 {
+                candle_core::bail!("product expects (.., {values}) f32 input, got {dims:?} {:?}", x.dtype());
             }
+            if xs.is_none() {
+                xs = Some(x.flatten_all()?.to_vec1()?);
+            }
+            let xs = xs.as_deref().expect("read above");
+            let m = xs.len() / k.max(1);
+            let mut y = vec![0f32; m * n];
+            match linear {
+                Self::Q8(w) => {
+                    let rows = q8_rows.get_or_insert_with(|| xs.chunks_exact(k).map(quantize_row).collect());
+                    matmul(w, rows, &mut y, Kernel::detect());
+                }
+                Self::Q41(w) => {
+                    let rows = q41_rows.get_or_insert_with(|| xs.chunks_exact(k).map(Q8Row::quantize).collect());
+                    w.matmul(rows, &mut y);
+                }
+                Self::Candle(_) => unreachable!("handled above"),
+            }
+            let mut out_dims = dims.clone();
+            *out_dims.last_mut().expect("non-empty dims") = n;
+            out.push(Tensor::from_vec(y, out_dims, x.device())?);
         }
+        Ok(out)
     }
 }
 
@@ -419,7 +456,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let w = Tensor::from_vec(random(&mut rng, n * k, 2.0), (n, k), &Device::Cpu).unwrap();
         let qt = QTensor::quantize(&w, GgmlDType::Q8_0).unwrap();
-        let ours = Linear::from_qtensor(QTensor::quantize(&w, GgmlDType::Q8_0).unwrap()).unwrap();
+        let ours = Linear::from_qtensor(QTensor::quantize(&w, GgmlDType::Q8_0).unwrap(), true).unwrap();
         if !kernel_available() {
             eprintln!("no AVX2/FMA: the kernel is not used on this CPU, nothing to compare");
             return;
@@ -455,6 +492,6 @@ mod tests {
     fn other_formats_and_shapes_use_candle() {
         let w = Tensor::ones((4, 48), DType::F32, &Device::Cpu).unwrap();
         let odd = QTensor::quantize(&w, GgmlDType::F32).unwrap();
-        assert!(matches!(Linear::from_qtensor(odd).unwrap(), Linear::Candle(_)));
+        assert!(matches!(Linear::from_qtensor(odd, true).unwrap(), Linear::Candle(_)));
     }
 }

@@ -37,7 +37,7 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
         let meter = crate::cli::progress_line::Meter::new(data.len(), a.quiet);
         let plain = source::container::decompress_whole_file(
             &data,
-            |name| FileCoder::load(a.model.as_deref().unwrap_or(name), !a.quiet),
+            |name, options| FileCoder::load_with(a.model.as_deref().unwrap_or(name), !a.quiet, options),
             &|done, total| meter.show(done, total),
         )
         .with_context(|| format!("decompressing {}", a.input.display()))?;

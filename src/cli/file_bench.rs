@@ -83,7 +83,7 @@ pub fn run(
             .with_context(|| format!("compressing {}", path.display()))?;
         let compress_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let back = decompress_whole_file(&packed, |_| Ok(coder.clone()), &|_, _| {})
+        let back = decompress_whole_file(&packed, |_, _| Ok(coder.clone()), &|_, _| {})
             .with_context(|| format!("decompressing {}", path.display()))?;
         let decompress_s = t.elapsed().as_secs_f64();
         anyhow::ensure!(back == data, "{}: the LM round trip is not byte-exact", path.display());

@@ -86,7 +86,7 @@ pub fn bench_pixel_text(
     let text = pixels_as_text(image);
     let (packed, encode_s) =
         timed(|| compress_whole_file(text.as_bytes(), Some(coder), LaneChoice::Lm, 1, &|_, _| {}))?;
-    let (back, decode_s) = timed(|| decompress_whole_file(&packed, |_| Ok(coder.clone()), &|_, _| {}))?;
+    let (back, decode_s) = timed(|| decompress_whole_file(&packed, |_, _| Ok(coder.clone()), &|_, _| {}))?;
     let pixels = std::str::from_utf8(&back).ok().and_then(text_to_pixels);
     if pixels.as_deref() != Some(&image.pixels[..]) {
         return Err(mismatch(PIXEL_TEXT, name));

@@ -762,8 +762,9 @@ mod tests {
     }
 
     /// SmolLM2 file mode (cached model; short inputs): prose, control bytes and non-UTF-8 bytes
-    /// round-trip over 1 and 3 lanes, in version 3 (half-precision KV cache, the default) and
-    /// version 2 (f32), each decoded by a default coder; LM lanes beat zstd on prose.
+    /// round-trip over 1 and 3 lanes, in version 3 (stored Q4_1 blocks, half-precision KV cache:
+    /// the default) and version 2 (the message coder's model), each decoded by a coder loaded as
+    /// its version says; LM lanes beat zstd on prose.
     #[test]
     fn whole_file_smollm2_round_trips_any_bytes_in_both_versions() {
         let Ok(coder) = FileCoder::load("smollm2-135m", false) else {

@@ -32,6 +32,12 @@
 //!   lane with the kernel's columns and the rows' attention split between the two threads
 //!   decoded 30–50 % slower than a batch per thread.)
 //!
+//! - **Model arithmetic** ([`FILE_MODEL`], container version 3): the GGUF's layers as stored
+//!   (Q4_1 through [`crate::q4_1_matmul`]) and a half-precision KV cache
+//!   ([`crate::llama_attention`]); per decoding step that reads ~100 MB of weights instead of
+//!   152 MB and half the keys and values, for the same compression. Version-2 containers were
+//!   coded by the message coder's model (`LlamaOptions::default()`) and decode with it.
+//!
 //! Frequencies come from [`crate::quantize::frequencies_from_logits`], the same function on both
 //! sides (bit-identical tables for bit-identical logits).
 

@@ -9,8 +9,10 @@
 //! - [`llama`]: candle quantized llama as a [`SymbolModel`]; [`lm_coder`]: the LLM arithmetic coder.
 //! - [`small_lm`]: the project's small byte-level transformer LM (embedded weights) as a coder.
 //! - [`huffman`], [`fixed_length`], [`zstd_coder`]: reference coders.
-//! - [`container`]: whole-file compression: version 1 on the per-message coders, version 2
-//!   with [`file_coder`] (the LM sees the whole file, parallel lanes, zstd fallback).
+//! - [`container`]: whole-file compression: version 1 on the per-message coders, versions 2
+//!   and 3 with [`file_coder`] (the LM sees the whole file, parallel lanes, zstd fallback).
+//! - [`llama_model`], [`llama_attention`], [`q8_matmul`], [`q4_1_matmul`]: the llama network and
+//!   its kernels.
 //! - [`image`]: photographs as a second source: the pinned photo set, PNG/JPEG I/O, the image-LM
 //!   coder and the classical references.
 //! - [`dense`]: fixed-order f32 kernels of the plain-Rust model forwards.

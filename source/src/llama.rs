@@ -3,9 +3,11 @@
 //! Loading: the GGUF is read with `candle_core::quantized::gguf_file`. candle has no SIMD kernel
 //! for Q4_1 (SmolLM2's file), so by default weights in Q4_0/Q4_1/Q5_0/Q5_1 are dequantised and
 //! re-quantised to Q8_0 (which has one): measured 3× faster decoding at no measurable cost in
-//! bits. The network is [`crate::llama_model::LlamaModel`], candle's quantized llama adapted so
-//! its KV cache can be copied into lockstep rows. SmolLM2 has no `output.weight` (tied
-//! embeddings); the token embedding serves as the output layer.
+//! bits. The file coder instead keeps Q4_1 blocks as stored, through our own kernel
+//! ([`BlockWeights::Stored`], [`crate::q4_1_matmul`]), which reads less per step. The network
+//! is [`crate::llama_model::LlamaModel`], candle's quantized llama adapted so its KV cache can
+//! be copied into lockstep rows. SmolLM2 has no `output.weight` (tied embeddings); the token
+//! embedding serves as the output layer.
 //!
 //! Determinism: logits computed for a full sequence differ from those computed token by token
 //! with the KV cache (up to ~1 logit unit), so encoder and decoder use one schedule: the start
@@ -205,16 +207,6 @@ impl LlamaLm {
     /// How the KV cache stores keys and values.
     pub fn kv_cache(&self) -> KvCache {
         self.primed.kv_cache()
-    }
-
-    /// The same model with its KV cache stored as `kind` (the start context is run again).
-    pub fn with_kv_cache(mut self, kind: KvCache) -> Result<Self, SourceError> {
-        if kind != self.kv_cache() {
-            let mut model = self.primed;
-            model.set_kv_cache(kind);
-            (self.primed, self.first_logits) = prime(model, &self.start_tokens, self.vocab_size)?;
-        }
-        Ok(self)
     }
 
     pub fn start_tokens(&self) -> &[u32] {

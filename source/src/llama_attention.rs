@@ -1,5 +1,5 @@
-//! One-token attention over a per-row KV cache, computing what candle's quantized llama computes
-//! bit for bit, without its copies.
+//! One-token attention over a per-row KV cache: in f32, what candle's quantized llama computes
+//! bit for bit, without its copies; or in half precision with an arithmetic of our own.
 //!
 //! candle-transformers' attention appends a step's key and value by `Tensor::cat` (a copy of the
 //! whole cache, every layer, every step) and expands the `n_kv_head` key/value heads to `n_head`

@@ -41,7 +41,8 @@ fn needs_requantize(dtype: GgmlDType) -> bool {
 pub enum BlockWeights {
     /// Q4_0/Q4_1/Q5_0/Q5_1 blocks re-quantised to Q8_0, for candle's arithmetic (the message coder).
     RequantizeQ8,
-    /// As stored; Q4_1 through [`crate::q4_1_matmul`] (the file coder, container version 3).
+    /// Q4_1 as stored, through [`crate::q4_1_matmul`]; Q4_0/Q5_0/Q5_1 still re-quantised to
+    /// Q8_0 (the file coder, container version 3).
     Stored,
     /// As stored, through candle's kernels (slow; for comparing with candle).
     StoredCandle,
@@ -176,7 +177,12 @@ impl LlamaModel {
         let mut tensor = |name: &str| -> Result<QTensor> {
             let qt = ct.tensor(reader, name, &device)?;
             let row = qt.shape().dims().last().copied().unwrap_or(0);
-            if blocks == BlockWeights::RequantizeQ8 && needs_requantize(qt.dtype()) && row % 32 == 0 {
+            let requantize = match blocks {
+                BlockWeights::RequantizeQ8 => needs_requantize(qt.dtype()),
+                BlockWeights::Stored => needs_requantize(qt.dtype()) && qt.dtype() != GgmlDType::Q4_1,
+                BlockWeights::StoredCandle => false,
+            };
+            if requantize && row % 32 == 0 {
                 QTensor::quantize(&qt.dequantize(&device)?, GgmlDType::Q8_0)
             } else {
                 Ok(qt)

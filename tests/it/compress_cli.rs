@@ -244,3 +244,28 @@ fn file_benchmark_compares_with_classical_compressors() {
     }
     assert!(printed.contains("bits/B") && out.join("file_bench.json").exists());
 }
+
+/// Containers written by stop 34's `sim` (commit 891dd61: version 2, the message coder's model
+/// in file mode, 2 lanes; version 1, the small LM) decompress with this build, byte for byte: a
+/// new container version never strands files users already have. How they were made:
+/// `tests/data/containers/README.md`.
+#[test]
+fn containers_written_by_earlier_versions_still_decompress() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::root().join("tests/data/containers");
+    let plain = std::fs::read(data.join("europarl-12.txt")).unwrap();
+    for (container, version) in [("europarl-12.v2.lmsc", 2), ("europarl-12.v1-small-lm.lmsc", 1)] {
+        let packed = std::fs::read(data.join(container)).unwrap();
+        assert_eq!(packed[4], version, "{container} is a version-{version} container");
+        let back = dir.path().join("back.txt");
+        ok(&["decompress", s(&data.join(container)), "-o", s(&back), "--quiet"]);
+        assert_eq!(std::fs::read(&back).unwrap(), plain, "{container}");
+    }
+    // This build writes version 3 for the same file, and it decodes too.
+    let v3 = dir.path().join("v3.lmsc");
+    ok(&["compress", s(&data.join("europarl-12.txt")), "-o", s(&v3), "--lanes", "2", "--coder", "lm", "--quiet"]);
+    assert_eq!(std::fs::read(&v3).unwrap()[4], 3);
+    let back = dir.path().join("back3.txt");
+    ok(&["decompress", s(&v3), "-o", s(&back), "--quiet"]);
+    assert_eq!(std::fs::read(&back).unwrap(), plain);
+}

@@ -22,6 +22,7 @@ pub mod arithmetic;
 pub mod bench;
 pub mod coder;
 pub mod container;
+pub mod cpu;
 pub mod dense;
 pub mod file_coder;
 pub mod fixed_length;

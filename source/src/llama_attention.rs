@@ -257,10 +257,10 @@ impl Kernels {
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if is_x86_feature_detected!("avx512f") {
+            if crate::cpu::avx512f() {
                 return Self::Avx512;
             }
-            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c") {
+            if crate::cpu::avx2_fma_f16c() {
                 return Self::Avx2;
             }
         }
@@ -274,11 +274,7 @@ impl Kernels {
         let mut all = vec![Self::Scalar];
         #[cfg(target_arch = "x86_64")]
         {
-            if best == Self::Avx512
-                && is_x86_feature_detected!("avx2")
-                && is_x86_feature_detected!("fma")
-                && is_x86_feature_detected!("f16c")
-            {
+            if best == Self::Avx512 && crate::cpu::avx2_fma_f16c() {
                 all.push(Self::Avx2);
             }
         }

@@ -197,16 +197,10 @@ impl Kernel {
         *DETECTED.get_or_init(|| {
             #[cfg(target_arch = "x86_64")]
             {
-                if is_x86_feature_detected!("avx512f")
-                    && is_x86_feature_detected!("avx512bw")
-                    && is_x86_feature_detected!("avx512vnni")
-                {
+                if crate::cpu::avx512_vnni() {
                     return Kernel::Avx512Vnni;
                 }
-                if is_x86_feature_detected!("avx2")
-                    && is_x86_feature_detected!("fma")
-                    && is_x86_feature_detected!("f16c")
-                {
+                if crate::cpu::avx2_fma_f16c() {
                     return Kernel::Avx2;
                 }
             }
@@ -404,7 +398,7 @@ mod tests {
         let mut all = vec![Kernel::Scalar];
         #[cfg(target_arch = "x86_64")]
         {
-            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c") {
+            if crate::cpu::avx2_fma_f16c() {
                 all.push(Kernel::Avx2);
             }
             if Kernel::detect() == Kernel::Avx512Vnni {

@@ -85,14 +85,7 @@ pub enum Linear {
 }
 
 fn kernel_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    crate::cpu::avx2_fma()
 }
 
 impl Linear {
@@ -192,10 +185,7 @@ impl Kernel {
         static DETECTED: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
         *DETECTED.get_or_init(|| {
             #[cfg(target_arch = "x86_64")]
-            if is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512vnni")
-            {
+            if crate::cpu::avx512_vnni() {
                 return Kernel::Avx512Vnni;
             }
             Kernel::Avx2

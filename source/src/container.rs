@@ -321,6 +321,7 @@ fn whole_file_version(options: LlamaOptions) -> Result<u8, SourceError> {
 pub fn is_whole_file(version: u8) -> bool {
     matches!(version, VERSION_2 | VERSION_3)
 }
+
 /// Lane method: LM arithmetic code.
 const LANE_LM: u8 = 0;
 /// Lane method: zstd level 19.
@@ -371,9 +372,9 @@ pub fn default_lanes(len: usize) -> usize {
     len.div_ceil(4096).clamp(1, 16)
 }
 
-/// Compress any bytes in whole-file mode (container version 3, or 2 for a coder whose KV cache
-/// is f32). `coder` is needed unless `choice == Zstd`; `lanes` is the number of contiguous
-/// segments coded as separate streams.
+/// Compress any bytes in whole-file mode (container version 3; version 2 for a coder loaded as
+/// the message coder's model). `coder` is needed unless `choice == Zstd`; `lanes` is the number
+/// of contiguous segments coded as separate streams.
 pub fn compress_whole_file(
     data: &[u8],
     coder: Option<&FileCoder>,

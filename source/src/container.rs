@@ -802,5 +802,9 @@ mod tests {
         other.model_name = "other.gguf".into();
         let err = decompress_whole_file(&auto, |_, _| Ok(other), none).unwrap_err().to_string();
         assert!(err.contains("smollm2-135m") && err.contains("other.gguf"), "{err}");
+        // The right model computing the other way (version 2's arithmetic for a version-3
+        // container) is refused before any lane is decoded, naming the version.
+        let err = decompress_whole_file(&auto, |_, _| Ok(v2_coder.clone()), none).unwrap_err().to_string();
+        assert!(err.contains("version-3") && err.contains("computes as"), "{err}");
     }
 }

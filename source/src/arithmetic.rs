@@ -22,7 +22,7 @@
 use std::fmt;
 
 /// Bits of state in the coder interval.
-const STATE_BITS: u32 = 32;
+pub(crate) const STATE_BITS: u32 = 32;
 const FULL: u64 = (1 << STATE_BITS) - 1;
 const HALF: u64 = 1 << (STATE_BITS - 1);
 const QUARTER: u64 = 1 << (STATE_BITS - 2);
@@ -70,46 +70,78 @@ fn narrow(low: u64, high: u64, cum_low: u32, freq: u32, total: u32) -> (u64, u64
     (new_low, new_high)
 }
 
-/// Encodes symbols given as cumulative-frequency intervals into a bit vector (one `u8` 0/1 per bit).
-#[derive(Debug, Clone)]
-pub struct ArithmeticEncoder {
+/// The encoder's interval and its pending (E3) bits, without the output: small and `Copy`, so a
+/// search over symbol sequences ([`crate::list_decoding`]) can branch it freely. Every encoder
+/// runs through [`EncoderState::encode`], so a branch emits exactly the bits
+/// [`ArithmeticEncoder`] would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncoderState {
     low: u64,
     high: u64,
     pending: u64,
-    bits: Vec<u8>,
+    /// Bits emitted so far (pending ones not included).
+    emitted: usize,
 }
 
-impl Default for ArithmeticEncoder {
+impl Default for EncoderState {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl ArithmeticEncoder {
+impl EncoderState {
     pub fn new() -> Self {
-        Self { low: 0, high: FULL, pending: 0, bits: Vec::new() }
+        Self { low: 0, high: FULL, pending: 0, emitted: 0 }
     }
 
-    fn emit(&mut self, bit: u8) {
-        self.bits.push(bit);
-        let opposite = 1 - bit;
-        for _ in 0..self.pending {
-            self.bits.push(opposite);
+    /// Number of bits emitted so far (pending bits not included).
+    pub fn emitted(&self) -> usize {
+        self.emitted
+    }
+
+    /// The interval `[low, high]`, in units of 2^-32 of the current scale.
+    pub fn interval(&self) -> (u64, u64) {
+        (self.low, self.high)
+    }
+
+    /// Bits deferred by E3 scalings, to be emitted after the next decided bit.
+    pub fn pending(&self) -> usize {
+        self.pending as usize
+    }
+
+    /// Emits `bit` then the pending opposite bits, handing each to `out` until it returns false.
+    fn emit(&mut self, bit: u8, out: &mut impl FnMut(u8) -> bool) -> bool {
+        self.emitted += 1 + self.pending as usize;
+        let pending = std::mem::take(&mut self.pending);
+        if !out(bit) {
+            return false;
         }
-        self.pending = 0;
+        (0..pending).all(|_| out(1 - bit))
     }
 
-    /// Encode one symbol occupying `[cum_low, cum_low + freq)` out of `total`.
-    pub fn encode(&mut self, cum_low: u32, freq: u32, total: u32) -> Result<(), IntervalError> {
+    /// Narrows to the symbol `[cum_low, cum_low + freq)` out of `total` and renormalises, handing
+    /// each emitted bit to `out` in order. If `out` returns false the encoding stops there and the
+    /// state is meaningless (a search abandoning a branch); returns whether it ran to the end.
+    pub fn encode(
+        &mut self,
+        cum_low: u32,
+        freq: u32,
+        total: u32,
+        mut out: impl FnMut(u8) -> bool,
+    ) -> Result<bool, IntervalError> {
         check_interval(cum_low, freq, total)?;
         let (low, high) = narrow(self.low, self.high, cum_low, freq, total);
         self.low = low;
         self.high = high;
         loop {
             if self.high < HALF {
-                self.emit(0);
+                if !self.emit(0, &mut out) {
+                    return Ok(false);
+                }
             } else if self.low >= HALF {
-                self.emit(1);
+                if !self.emit(1, &mut out) {
+                    return Ok(false);
+                }
                 self.low -= HALF;
                 self.high -= HALF;
             } else if self.low >= QUARTER && self.high < THREE_QUARTERS {
@@ -122,6 +154,37 @@ impl ArithmeticEncoder {
             self.low <<= 1;
             self.high = (self.high << 1) | 1;
         }
+        Ok(true)
+    }
+
+    /// The termination: two more bits (plus pending ones) that select a point inside the final
+    /// interval, assuming the decoder reads zeros past the end; handed to `out` as by [`Self::encode`].
+    pub fn finish(mut self, mut out: impl FnMut(u8) -> bool) -> bool {
+        self.pending += 1;
+        let bit = if self.low < QUARTER { 0 } else { 1 };
+        self.emit(bit, &mut out)
+    }
+}
+
+/// Encodes symbols given as cumulative-frequency intervals into a bit vector (one `u8` 0/1 per bit).
+#[derive(Debug, Clone, Default)]
+pub struct ArithmeticEncoder {
+    state: EncoderState,
+    bits: Vec<u8>,
+}
+
+impl ArithmeticEncoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Encode one symbol occupying `[cum_low, cum_low + freq)` out of `total`.
+    pub fn encode(&mut self, cum_low: u32, freq: u32, total: u32) -> Result<(), IntervalError> {
+        let bits = &mut self.bits;
+        self.state.encode(cum_low, freq, total, |b| {
+            bits.push(b);
+            true
+        })?;
         Ok(())
     }
 
@@ -133,12 +196,11 @@ impl ArithmeticEncoder {
     /// Terminate the code: two more bits (plus pending ones) select a point inside the final
     /// interval, assuming the decoder reads zeros past the end.
     pub fn finish(mut self) -> Vec<u8> {
-        self.pending += 1;
-        if self.low < QUARTER {
-            self.emit(0);
-        } else {
-            self.emit(1);
-        }
+        let bits = &mut self.bits;
+        self.state.finish(|b| {
+            bits.push(b);
+            true
+        });
         self.bits
     }
 }

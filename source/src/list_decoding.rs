@@ -1,0 +1,655 @@
+//! Soft-input list decoding of an arithmetic-coded message: the language model and the channel
+//! decoder's reliabilities choose the message together.
+//!
+//! The search runs on the *encoder's* side, as sequential decoders of arithmetic codes do
+//! (Pettijohn, Hoffman & Sayood, "Joint source/channel coding using arithmetic codes", IEEE Trans.
+//! Commun. 2001; Grangetto, Cosman & Olmo, "Joint source/channel coding and MAP decoding of
+//! arithmetic codes", IEEE Trans. Commun. 2005; Guionnet & Guillemot, "Soft and joint
+//! source-channel decoding of quasi-arithmetic codes", EURASIP JASP 2004): a path is a symbol
+//! sequence; extending it by a symbol runs the arithmetic *encoder* ([`EncoderState`]) one step,
+//! which emits exactly the bits a transmitter sending that sequence would have sent. A path's
+//! metric is the log of the joint probability of its symbols and of what was received at the
+//! positions its bits occupy:
+//!
+//! ```text
+//! M = ln P_LM(s_1 … s_t) + Σ_{emitted bits b_p} ln(2 · P(b_p | y_p)),   P(0 | y_p) = σ(L_p)
+//! ```
+//!
+//! with L_p the channel decoder's posterior LLR of position p (positive: 0). The factor 2 (the
+//! uniform bit prior) makes paths of different lengths comparable: an arithmetic code spends
+//! about −log2 P bits on a symbol of probability P, so along the right path the LM term falls by
+//! ln 2 per emitted bit while a reliable right bit adds ln 2, and the metric hovers near zero; a
+//! wrong reliable bit costs about |L|. This is MAP decoding of the symbol sequence when the LLRs
+//! are treated as independent observations (what BP's posteriors approximate).
+//!
+//! **M-algorithm.** All paths advance one symbol per level; every child of every path is scored,
+//! and the `beam` best incomplete children survive (ties: lower parent, then lower symbol first,
+//! so the search is deterministic). One level costs the model `beam` steps, run together
+//! ([`PathModel::branch`]: an LM's lockstep rows). A child whose bits would run past the burst
+//! dies. A child that takes the end symbol is terminated as the encoder terminates
+//! ([`EncoderState::finish`]) and becomes a *complete* path of T payload bits; what the framing
+//! knows about a payload of T bits (its length header, the zero padding, the burst's length) is
+//! added by [`SoftPayload::end_score`], so complete paths cover the same positions and compare
+//! exactly. The decoder returns the best complete path found before the beam dies out (every
+//! path eventually runs past the burst) or reaches `max_symbols`.
+//!
+//! **Exact pruning.** Scanning every symbol of a 49,152-token table per path is the search's own
+//! cost, so a child is abandoned as soon as it provably cannot enter the beam. After narrowing by
+//! a symbol of probability f/T the encoder shifts k times, and since its range exceeds 2^30
+//! before and stays at most 2^32 after, f/T < 2^(2−k)·(1 + 2^(k−32)) with k ≤ 26 (T ≤ 2^24).
+//! A child emits at most k + (the parent's pending bits) bits, each worth at most ln 2 plus
+//! ln σ(±L) ≤ 0, so its metric is at most `M_parent + (2 + pending)·ln 2 + 0.02 + Σ ln σ(±L_p)`
+//! over the bits emitted so far. That bound only falls as bits come out; once it is below the
+//! worst metric in a full beam the child is dropped. The result is the one of the unpruned
+//! search (tested).
+
+use crate::arithmetic::EncoderState;
+use crate::quantize::FrequencyTable;
+use crate::SourceError;
+use std::f64::consts::LN_2;
+
+/// A model whose paths advance a symbol at a time and fork freely: what the list decoder needs.
+pub trait PathModel {
+    /// Forget every path and start one, at the start of a message; returns its first table.
+    fn root(&mut self) -> Result<FrequencyTable, SourceError>;
+    /// Replace the paths by new ones: new path `i` is old path `parents[i]` followed by
+    /// `symbols[i]` (a parent may appear several times, or not at all). Returns each new path's
+    /// table for its next symbol, computed exactly as a single session would (the encoder's).
+    fn branch(&mut self, parents: &[usize], symbols: &[usize]) -> Result<Vec<FrequencyTable>, SourceError>;
+}
+
+/// What the receiver knows about one message's payload.
+pub struct SoftPayload<'a> {
+    /// Posterior LLR (positive: bit 0) of every payload position the burst holds, from the first
+    /// bit after the length header to the end of the last block.
+    pub llrs: &'a [f32],
+    /// For a payload of `T` bits: the log-likelihood (with the same factor-2 normalisation) of the
+    /// framing bits that length implies (header, zero padding), or `None` if a payload of that
+    /// length could not have been sent in this burst.
+    pub end_score: &'a (dyn Fn(usize) -> Option<f64> + Sync),
+}
+
+/// The search's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListConfig {
+    /// Incomplete paths kept per level (M).
+    pub beam: usize,
+    /// Most symbols a path may hold (the end symbol not counted).
+    pub max_symbols: usize,
+}
+
+/// The message a list decoder chose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListChoice {
+    /// Its symbols, the end symbol excluded.
+    pub symbols: Vec<usize>,
+    /// Bits of its arithmetic code, termination included (the payload length it implies).
+    pub payload_bits: usize,
+    /// ln P of its symbols (end symbol included) under the model's integer frequencies.
+    pub ln_prob: f64,
+    /// Its metric (see the module docs), framing included.
+    pub metric: f64,
+}
+
+/// A list decoder's result: the best complete path, if any fitted the burst, and the work done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListResult {
+    pub choice: Option<ListChoice>,
+    /// Model steps taken (paths advanced by one symbol, summed over levels).
+    pub model_steps: u64,
+    /// Complete paths that fitted the burst.
+    pub complete_paths: u64,
+}
+
+/// ln σ(x) without overflow.
+pub fn ln_sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        -(-x).exp().ln_1p()
+    } else {
+        x - x.exp().ln_1p()
+    }
+}
+
+/// A path of the search.
+#[derive(Debug, Clone)]
+struct Path {
+    symbols: Vec<usize>,
+    encoder: EncoderState,
+    /// ln P_LM of the symbols plus Σ ln(2·P(b | y)) over the emitted bits (the MAP metric).
+    metric: f64,
+    ln_prob: f64,
+    /// Σ |L| over the emitted bits that differ from the hard decisions.
+    penalty: f64,
+}
+
+/// A scored child, before the model has advanced it.
+#[derive(Debug, Clone)]
+struct Child {
+    parent: usize,
+    symbol: usize,
+    encoder: EncoderState,
+    metric: f64,
+    ln_prob: f64,
+    penalty: f64,
+    /// `penalty` plus the least any continuation must still pay ([`future_penalty`]): the rank.
+    rank: f64,
+}
+
+impl Child {
+    /// The beam's order: lower rank, then more probable, then earlier parent and symbol.
+    fn before(&self, other: &Child) -> bool {
+        self.rank
+            .total_cmp(&other.rank)
+            .then(other.ln_prob.total_cmp(&self.ln_prob))
+            .then(self.parent.cmp(&other.parent))
+            .then(self.symbol.cmp(&other.symbol))
+            .is_lt()
+    }
+}
+
+/// The `capacity` best children seen so far, best first.
+struct Beam {
+    capacity: usize,
+    children: Vec<Child>,
+}
+
+impl Beam {
+    /// The rank above which a child cannot enter (∞ while there is room).
+    fn cutoff(&self) -> f64 {
+        if self.children.len() < self.capacity {
+            f64::INFINITY
+        } else {
+            self.children.last().map_or(f64::INFINITY, |c| c.rank)
+        }
+    }
+
+    fn offer(&mut self, child: Child) {
+        if self.children.len() == self.capacity && !self.children.last().is_some_and(|w| child.before(w)) {
+            return;
+        }
+        let at = self.children.partition_point(|c| c.before(&child));
+        self.children.insert(at, child);
+        self.children.truncate(self.capacity);
+    }
+}
+
+/// What was received at each payload position.
+struct Received {
+    /// The hard decision (1 where L < 0).
+    hard: Vec<u8>,
+    /// |L|: what disagreeing with the hard decision costs, in nats of likelihood.
+    weight: Vec<f64>,
+    /// `[ln σ(L), ln σ(−L)]`: ln P(bit | y).
+    ln_p: Vec<[f64; 2]>,
+}
+
+impl Received {
+    fn new(llrs: &[f32]) -> Self {
+        let l = |x: &f32| f64::from(*x);
+        Received {
+            hard: llrs.iter().map(|x| (l(x) < 0.0) as u8).collect(),
+            weight: llrs.iter().map(|x| l(x).abs()).collect(),
+            ln_p: llrs.iter().map(|x| [ln_sigmoid(l(x)), ln_sigmoid(-l(x))]).collect(),
+        }
+    }
+
+    /// The cost of bit `b` at `position` (nothing past the burst: no path reaches there alive).
+    fn cost(&self, position: usize, b: u8) -> f64 {
+        match self.hard.get(position) {
+            Some(&h) if h != b => self.weight[position],
+            _ => 0.0,
+        }
+    }
+}
+
+/// The least penalty any continuation of `encoder` still pays: whatever symbols follow, the code
+/// continues with the binary expansion of some x in its interval `[low, high]` (32 bits), its
+/// first bit followed by the pending bits, each the opposite of it. The x closest to the hard
+/// decisions (weighted by |L|) is found digit by digit; once x is free of both bounds every
+/// further bit can agree, so the search is linear in the 32 bits.
+fn future_penalty(encoder: &EncoderState, rx: &Received) -> f64 {
+    let (low, high) = encoder.interval();
+    let start = encoder.emitted();
+    let pending = encoder.pending();
+    let bits = crate::arithmetic::STATE_BITS as usize;
+    // Position of bit j of x (j = bits − 1 is the first).
+    let position = |j: usize| if j == bits - 1 { start } else { start + pending + (bits - 1 - j) };
+    let cost = |j: usize, c: u8| {
+        let mut sum = rx.cost(position(j), c);
+        if j == bits - 1 {
+            sum += (1..=pending).map(|i| rx.cost(start + i, 1 - c)).sum::<f64>();
+        }
+        sum
+    };
+    // best(j, tight_low, tight_high): least cost of bits j..0 of an x in range.
+    fn best(j: isize, tl: bool, th: bool, low: u64, high: u64, cost: &dyn Fn(usize, u8) -> f64) -> f64 {
+        if j < 0 || (!tl && !th) {
+            return 0.0;
+        }
+        let (lo, hi) = (((low >> j) & 1) as u8, ((high >> j) & 1) as u8);
+        let mut out = f64::INFINITY;
+        for c in 0..=1u8 {
+            if (tl && c < lo) || (th && c > hi) {
+                continue;
+            }
+            let rest = best(j - 1, tl && c == lo, th && c == hi, low, high, cost);
+            out = out.min(cost(j as usize, c) + rest);
+        }
+        out
+    }
+    best(bits as isize - 1, true, true, low, high, &cost)
+}
+
+/// Runs the encoder of `parent` one symbol over `table`, scoring the bits it emits: returns the
+/// child's encoder, Σ ln(2·P(b | y)) and the penalty of the new bits. `None` if the child runs
+/// past the burst or its penalty so far exceeds `cutoff` (it could not enter the beam).
+fn extend(
+    parent: &Path,
+    table: &FrequencyTable,
+    symbol: usize,
+    rx: &Received,
+    cutoff: f64,
+) -> Option<(EncoderState, f64, f64)> {
+    let (lo, f) = table.interval(symbol)?;
+    let mut encoder = parent.encoder;
+    let mut position = encoder.emitted();
+    let (mut bits, mut penalty) = (0.0, 0.0);
+    let ran = encoder
+        .encode(lo, f, table.total(), |b| {
+            let Some(p) = rx.ln_p.get(position) else { return false };
+            bits += LN_2 + p[b as usize];
+            penalty += rx.cost(position, b);
+            position += 1;
+            parent.penalty + penalty <= cutoff
+        })
+        .ok()?;
+    ran.then_some((encoder, bits, penalty))
+}
+
+/// The metric of the framing bits after a path ends: its termination bits, then
+/// `soft.end_score` of its length. `None` if they run past the burst or the length is impossible.
+fn finish(encoder: EncoderState, rx: &Received, soft: &SoftPayload) -> Option<(usize, f64)> {
+    let mut position = encoder.emitted();
+    let mut bits = 0.0;
+    let ran = encoder.finish(|b| {
+        let Some(p) = rx.ln_p.get(position) else { return false };
+        position += 1;
+        bits += LN_2 + p[b as usize];
+        true
+    });
+    if !ran {
+        return None;
+    }
+    Some((position, bits + (soft.end_score)(position)?))
+}
+
+/// List-decodes one message (see the module docs); `end_symbol` ends a message.
+pub fn list_decode<M: PathModel + ?Sized>(
+    model: &mut M,
+    end_symbol: usize,
+    soft: &SoftPayload,
+    config: ListConfig,
+) -> ListResult {
+    let rx = Received::new(soft.llrs);
+    let mut result = ListResult { choice: None, model_steps: 0, complete_paths: 0 };
+    let Ok(first) = model.root() else { return result };
+    let root = Path { symbols: Vec::new(), encoder: EncoderState::new(), metric: 0.0, ln_prob: 0.0, penalty: 0.0 };
+    let mut paths = vec![root];
+    let mut tables = vec![first];
+    let beam_size = config.beam.max(1);
+    for _depth in 0..=config.max_symbols {
+        let mut beam = Beam { capacity: beam_size, children: Vec::with_capacity(beam_size + 1) };
+        for (parent_index, (parent, table)) in paths.iter().zip(&tables).enumerate() {
+            // The end symbol: a complete path, compared with the best one so far.
+            if end_symbol < table.len() {
+                let ln_p = table.ln_probability(end_symbol);
+                if let Some((encoder, bits, _)) = extend(parent, table, end_symbol, &rx, f64::INFINITY) {
+                    if let Some((payload_bits, framing)) = finish(encoder, &rx, soft) {
+                        result.complete_paths += 1;
+                        let metric = parent.metric + ln_p + bits + framing;
+                        if result.choice.as_ref().is_none_or(|c| metric > c.metric) {
+                            result.choice = Some(ListChoice {
+                                symbols: parent.symbols.clone(),
+                                payload_bits,
+                                ln_prob: parent.ln_prob + ln_p,
+                                metric,
+                            });
+                        }
+                    }
+                }
+            }
+            if parent.symbols.len() >= config.max_symbols || parent.penalty > beam.cutoff() {
+                continue;
+            }
+            for symbol in (0..table.len()).filter(|&s| s != end_symbol) {
+                let Some((encoder, bits, penalty)) = extend(parent, table, symbol, &rx, beam.cutoff()) else {
+                    continue;
+                };
+                let penalty = parent.penalty + penalty;
+                let ln_p = table.ln_probability(symbol);
+                let rank = penalty + future_penalty(&encoder, &rx);
+                beam.offer(Child {
+                    parent: parent_index,
+                    symbol,
+                    encoder,
+                    metric: parent.metric + ln_p + bits,
+                    ln_prob: parent.ln_prob + ln_p,
+                    penalty,
+                    rank,
+                });
+            }
+        }
+        if beam.children.is_empty() {
+            break;
+        }
+        let parents: Vec<usize> = beam.children.iter().map(|c| c.parent).collect();
+        let symbols: Vec<usize> = beam.children.iter().map(|c| c.symbol).collect();
+        result.model_steps += symbols.len() as u64;
+        tables = match model.branch(&parents, &symbols) {
+            Ok(t) => t,
+            Err(_) => break,
+        };
+        paths = beam
+            .children
+            .into_iter()
+            .map(|c| {
+                let mut symbols = paths[c.parent].symbols.clone();
+                symbols.push(c.symbol);
+                Path { symbols, encoder: c.encoder, metric: c.metric, ln_prob: c.ln_prob, penalty: c.penalty }
+            })
+            .collect();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arithmetic::ArithmeticEncoder;
+    use crate::coder::{encode_symbols, SymbolModel};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Order-1 model over 6 symbols (5 = end): each symbol favours a successor.
+    #[derive(Clone)]
+    struct Chain {
+        last: Option<usize>,
+    }
+
+    impl Chain {
+        fn table(&self) -> FrequencyTable {
+            let mut f = vec![20u32, 20, 20, 20, 20, 6];
+            if let Some(l) = self.last {
+                f[(l + 1) % 5] = 100;
+            }
+            FrequencyTable::from_frequencies(&f).unwrap()
+        }
+    }
+
+    impl SymbolModel for Chain {
+        fn start(&mut self) -> Result<FrequencyTable, SourceError> {
+            self.last = None;
+            Ok(self.table())
+        }
+        fn advance(&mut self, symbol: usize) -> Result<FrequencyTable, SourceError> {
+            self.last = Some(symbol);
+            Ok(self.table())
+        }
+    }
+
+    /// Paths of cloned `SymbolModel`s, counting steps.
+    struct Cloned<M> {
+        start: M,
+        paths: Vec<M>,
+    }
+
+    impl<M: SymbolModel + Clone> PathModel for Cloned<M> {
+        fn root(&mut self) -> Result<FrequencyTable, SourceError> {
+            let mut m = self.start.clone();
+            let t = m.start()?;
+            self.paths = vec![m];
+            Ok(t)
+        }
+        fn branch(&mut self, parents: &[usize], symbols: &[usize]) -> Result<Vec<FrequencyTable>, SourceError> {
+            let mut next = Vec::new();
+            let mut tables = Vec::new();
+            for (&p, &s) in parents.iter().zip(symbols) {
+                let mut m = self.paths[p].clone();
+                tables.push(m.advance(s)?);
+                next.push(m);
+            }
+            self.paths = next;
+            Ok(tables)
+        }
+    }
+
+    const END: usize = 5;
+
+    fn message(rng: &mut ChaCha8Rng) -> Vec<usize> {
+        let len = rng.random_range(3..25);
+        let mut s: Vec<usize> = (0..len).map(|_| rng.random_range(0..5)).collect();
+        s.push(END);
+        s
+    }
+
+    /// Framing as the link does it, for a burst of `window` payload positions: `header` bits of
+    /// length, LLRs `header_llrs`, zero padding, and the payload length must need every block.
+    fn end_score(header_llrs: &[f32], window: usize, block: usize, llrs: &[f32]) -> impl Fn(usize) -> Option<f64> + Sync {
+        let (header_llrs, llrs) = (header_llrs.to_vec(), llrs.to_vec());
+        let h = header_llrs.len();
+        move |t: usize| {
+            if t > window || (h + t).div_ceil(block) != (h + window).div_ceil(block) || t >> h != 0 {
+                return None;
+            }
+            let header: f64 = (0..h)
+                .map(|i| {
+                    let bit = (t >> (h - 1 - i)) & 1;
+                    let l = f64::from(header_llrs[i]);
+                    LN_2 + ln_sigmoid(if bit == 0 { l } else { -l })
+                })
+                .sum();
+            let padding: f64 = llrs[t..window].iter().map(|&l| LN_2 + ln_sigmoid(f64::from(l))).sum();
+            Some(header + padding)
+        }
+    }
+
+    /// The framed bits: `header` bits of length, the payload, zeros to whole blocks.
+    fn framed(bits: &[u8], header: usize, block: usize) -> Vec<u8> {
+        let mut framed: Vec<u8> = (0..header).rev().map(|i| ((bits.len() >> i) & 1) as u8).collect();
+        framed.extend_from_slice(bits);
+        framed.resize(framed.len().div_ceil(block) * block, 0);
+        framed
+    }
+
+    /// BPSK over AWGN at `sigma` of the framed bits; returns (header LLRs, payload-window LLRs).
+    fn received(bits: &[u8], header: usize, block: usize, sigma: f64, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>) {
+        let llrs: Vec<f32> = framed(bits, header, block)
+            .iter()
+            .map(|&b| {
+                let x = 1.0 - 2.0 * b as f64;
+                // Box–Muller.
+                let (u, v): (f64, f64) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
+                let n = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                (2.0 * (x + sigma * n) / (sigma * sigma)) as f32
+            })
+            .collect();
+        (llrs[..header].to_vec(), llrs[header..].to_vec())
+    }
+
+    fn decode(symbols_llrs: (&[f32], &[f32]), block: usize, beam: usize) -> ListResult {
+        let (header, llrs) = symbols_llrs;
+        let score = end_score(header, llrs.len(), block, llrs);
+        let soft = SoftPayload { llrs, end_score: &score };
+        let mut model = Cloned { start: Chain { last: None }, paths: Vec::new() };
+        list_decode(&mut model, END, &soft, ListConfig { beam, max_symbols: 200 })
+    }
+
+    #[test]
+    fn branched_encoders_emit_the_encoders_bits() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..50 {
+            let m = message(&mut rng);
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            let (header, llrs) = received(&bits, 8, 16, 1e-3, &mut rng);
+            let r = decode((&header, &llrs), 16, 4);
+            let choice = r.choice.expect("noiseless: the sent message fits");
+            assert_eq!([choice.symbols.as_slice(), &[END]].concat(), m);
+            assert_eq!(choice.payload_bits, bits.len());
+            let mut enc = ArithmeticEncoder::new();
+            let mut chain = Chain { last: None };
+            let mut ln_p = 0.0;
+            let mut table = chain.start().unwrap();
+            for &s in &m {
+                let (lo, f) = table.interval(s).unwrap();
+                enc.encode(lo, f, table.total()).unwrap();
+                ln_p += table.ln_probability(s);
+                table = chain.advance(s).unwrap();
+            }
+            assert_eq!(enc.finish(), bits);
+            assert!((choice.ln_prob - ln_p).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn the_list_corrects_what_hard_decisions_get_wrong() {
+        // Noise where hard decisions break most messages: the list decoder recovers more of them,
+        // and a wider beam at least as many.
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let (mut hard_ok, mut ok1, mut ok16) = (0, 0, 0);
+        for _ in 0..200 {
+            let m = message(&mut rng);
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            let (header, llrs) = received(&bits, 8, 16, 0.55, &mut rng);
+            let hard: Vec<u8> = header.iter().chain(&llrs).map(|&l| (l < 0.0) as u8).collect();
+            hard_ok += (hard == framed(&bits, 8, 16)) as usize;
+            let got = |r: ListResult| r.choice.is_some_and(|c| [c.symbols.as_slice(), &[END]].concat() == m);
+            ok1 += got(decode((&header, &llrs), 16, 1)) as usize;
+            ok16 += got(decode((&header, &llrs), 16, 16)) as usize;
+        }
+        assert!(hard_ok < 120, "the noise should break many messages: {hard_ok}/200 intact");
+        assert!(ok16 >= hard_ok + 40, "beam 16 recovers {ok16}/200, hard decisions {hard_ok}/200");
+        assert!(ok16 >= ok1, "beam 16: {ok16}, beam 1: {ok1}");
+    }
+
+    #[test]
+    fn pruning_keeps_the_unpruned_result() {
+        // The same search with the bound switched off (threshold −∞ inside `extend` is what
+        // `offer` then filters) must choose the same path with the same metric.
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..40 {
+            let m = message(&mut rng);
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            let (header, llrs) = received(&bits, 8, 16, 0.7, &mut rng);
+            let score = end_score(&header, llrs.len(), 16, &llrs);
+            let soft = SoftPayload { llrs: &llrs, end_score: &score };
+            let pruned = list_decode(
+                &mut Cloned { start: Chain { last: None }, paths: Vec::new() },
+                END,
+                &soft,
+                ListConfig { beam: 6, max_symbols: 200 },
+            );
+            let unpruned = unpruned_decode(&soft, 6);
+            assert_eq!(pruned.choice, unpruned);
+        }
+    }
+
+    /// The M-algorithm written plainly: every child scored in full, sorted, the best kept.
+    fn unpruned_decode(soft: &SoftPayload, beam: usize) -> Option<ListChoice> {
+        let rx = Received::new(soft.llrs);
+        let root = Path { symbols: vec![], encoder: EncoderState::new(), metric: 0.0, ln_prob: 0.0, penalty: 0.0 };
+        let mut paths = vec![(root, Chain { last: None })];
+        let first = paths[0].1.start().unwrap();
+        let mut tables = vec![first];
+        let mut best: Option<ListChoice> = None;
+        for _ in 0..=200 {
+            let mut children = Vec::new();
+            for (i, ((p, _), t)) in paths.iter().zip(&tables).enumerate() {
+                for symbol in 0..t.len() {
+                    let Some((encoder, bits, penalty)) = extend(p, t, symbol, &rx, f64::INFINITY) else { continue };
+                    let (metric, ln_prob) = (p.metric + t.ln_probability(symbol) + bits, p.ln_prob + t.ln_probability(symbol));
+                    if symbol == END {
+                        if let Some((payload_bits, framing)) = finish(encoder, &rx, soft) {
+                            if best.as_ref().is_none_or(|b| metric + framing > b.metric) {
+                                let symbols = p.symbols.clone();
+                                best = Some(ListChoice { symbols, payload_bits, ln_prob, metric: metric + framing });
+                            }
+                        }
+                    } else {
+                        let penalty = p.penalty + penalty;
+                        let rank = penalty + future_penalty(&encoder, &rx);
+                        children.push(Child { parent: i, symbol, encoder, metric, ln_prob, penalty, rank });
+                    }
+                }
+            }
+            children.sort_by(|a, b| if a.before(b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater });
+            children.truncate(beam);
+            if children.is_empty() {
+                break;
+            }
+            let mut next = Vec::new();
+            tables = Vec::new();
+            for c in children {
+                let mut chain = paths[c.parent].1.clone();
+                tables.push(chain.advance(c.symbol).unwrap());
+                let mut symbols = paths[c.parent].0.symbols.clone();
+                symbols.push(c.symbol);
+                let path = Path { symbols, encoder: c.encoder, metric: c.metric, ln_prob: c.ln_prob, penalty: c.penalty };
+                next.push((path, chain));
+            }
+            paths = next;
+        }
+        best
+    }
+
+    #[test]
+    fn the_future_penalty_is_the_cheapest_point_of_the_interval() {
+        // Against brute force over every x in small intervals of a 32-bit register, with pending bits.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..200 {
+            let mut encoder = EncoderState::new();
+            let table = FrequencyTable::from_frequencies(&[3, 1000, 5, 1, 200]).unwrap();
+            for _ in 0..rng.random_range(0..6) {
+                let s = rng.random_range(0..5);
+                let (lo, f) = table.interval(s).unwrap();
+                encoder.encode(lo, f, table.total(), |_| true).unwrap();
+            }
+            // LLRs only where x's first 12 bits (and the pending bits) land: then the cost depends
+            // on those bits alone, and every 12-bit prefix between low's and high's is reachable.
+            let (low, high) = encoder.interval();
+            let (start, pending) = (encoder.emitted(), encoder.pending());
+            let llrs: Vec<f32> = (0..start + pending + 40)
+                .map(|p| if p < start + pending + 12 { rng.random_range(-4.0..4.0) } else { 0.0 })
+                .collect();
+            let rx = Received::new(&llrs);
+            let got = future_penalty(&encoder, &rx);
+            let mut want = f64::INFINITY;
+            for top in (low >> 20)..=(high >> 20) {
+                let mut cost = 0.0;
+                for j in (20..32).rev() {
+                    let bit = ((top >> (j - 20)) & 1) as u8;
+                    let position = if j == 31 { start } else { start + pending + (31 - j) };
+                    cost += rx.cost(position, bit);
+                    if j == 31 {
+                        cost += (1..=pending).map(|i| rx.cost(start + i, 1 - bit)).sum::<f64>();
+                    }
+                }
+                want = want.min(cost);
+            }
+            assert!((got - want).abs() < 1e-9, "got {got}, brute force {want}");
+        }
+    }
+
+    #[test]
+    fn garbage_ends_in_bounded_work() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for window in [0usize, 1, 7, 40, 300] {
+            let llrs: Vec<f32> = (0..window).map(|_| rng.random_range(-3.0..3.0)).collect();
+            let header: Vec<f32> = (0..8).map(|_| rng.random_range(-3.0..3.0)).collect();
+            let r = decode((&header, &llrs), 16, 8);
+            assert!(r.model_steps <= 8 * 201, "{} steps", r.model_steps);
+            if let Some(c) = r.choice {
+                assert!(c.payload_bits <= window && c.metric.is_finite());
+            }
+        }
+    }
+}

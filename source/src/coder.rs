@@ -11,6 +11,7 @@
 //! new `SymbolModel` plus its own symboliser, not a rewrite.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
+use crate::list_decoding::SoftPayload;
 use crate::quantize::FrequencyTable;
 use crate::SourceError;
 
@@ -93,12 +94,28 @@ pub trait SourceCoder: Send + Sync {
         frames.iter().map(|b| self.decode(b)).collect()
     }
 
+    /// List-decodes one message from the channel decoder's reliabilities
+    /// ([`crate::list_decoding`], `beam` paths per level). `None` for coders without a sequential
+    /// model (the receiver then keeps its plain decision).
+    fn decode_list(&self, _soft: &SoftPayload, _beam: usize) -> Option<ListDecoded> {
+        None
+    }
+
     /// How many frames one worker decodes together (an LM coder's lockstep rows): callers that
     /// split a long list into `decode_batch` calls should hand over at least this many per worker,
     /// or workers sit idle.
     fn decode_group(&self) -> usize {
         1
     }
+}
+
+/// What a list decoder delivered for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListDecoded {
+    /// The chosen message (ended on the end symbol, fitting the burst), or `None` when no path did.
+    pub decoded: Option<Decoded>,
+    /// Model steps the search took (one per path and symbol).
+    pub model_steps: u64,
 }
 
 /// A sequential model of symbols: frequencies of the next symbol given the ones so far.

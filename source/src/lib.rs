@@ -30,10 +30,10 @@ pub mod file_coder;
 pub mod fixed_length;
 pub mod huffman;
 pub mod image;
+pub mod list_decoding;
 pub mod llama;
 pub mod llama_attention;
 pub mod llama_model;
-pub mod list_decoding;
 pub mod lm_coder;
 pub mod model_cache;
 pub mod q4_1_matmul;
@@ -43,7 +43,8 @@ pub mod small_lm;
 pub mod tokenizer;
 pub mod zstd_coder;
 
-pub use coder::{Bits, Decoded, SourceCoder, StopReason, SymbolModel};
+pub use coder::{Bits, Decoded, ListDecoded, SourceCoder, StopReason, SymbolModel};
+pub use list_decoding::SoftPayload;
 
 use std::path::PathBuf;
 

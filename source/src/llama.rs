@@ -306,6 +306,17 @@ impl LlamaBatch {
         Ok(())
     }
 
+    /// Make rows `rows` (indices into the current rows, in any order, repeats allowed: a repeated
+    /// row forks) the batch; each keeps its state, so its logits continue exactly as before.
+    pub fn select(&mut self, rows: &[usize]) -> Result<(), SourceError> {
+        if rows.is_empty() || rows.iter().any(|&r| r >= self.batch) {
+            return Err(SourceError::Model(format!("select {rows:?} from {} rows", self.batch)));
+        }
+        self.model.retain_rows(rows)?;
+        self.batch = rows.len();
+        Ok(())
+    }
+
     /// Position of the next token fed (start context included).
     pub fn position(&self) -> usize {
         self.position

@@ -24,8 +24,11 @@
 //! message.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
-use crate::coder::{decode_symbols_scored, encode_symbol, encode_symbols, Bits, Decoded, SourceCoder, StopReason};
-use crate::llama::{LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
+use crate::coder::{
+    decode_symbols_scored, encode_symbol, encode_symbols, Bits, Decoded, ListDecoded, SourceCoder, StopReason,
+};
+use crate::list_decoding::{list_decode, ListConfig, PathModel, SoftPayload};
+use crate::llama::{LlamaBatch, LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::model_cache::ModelSource;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::SourceError;
@@ -230,6 +233,44 @@ impl SourceCoder for LmCoder {
 
     fn decode_group(&self) -> usize {
         self.batch_size.max(1)
+    }
+
+    fn decode_list(&self, soft: &SoftPayload, beam: usize) -> Option<ListDecoded> {
+        let mut paths = LlamaPaths { lm: &self.lm, batch: None };
+        let config = ListConfig { beam, max_symbols: self.max_tokens };
+        let result = list_decode(&mut paths, self.end_token as usize, soft, config);
+        let decoded = result.choice.map(|c| {
+            let ids: Vec<u32> = c.symbols.iter().map(|&s| s as u32).collect();
+            Decoded {
+                text: self.lm.tokenizer.decode(&ids),
+                stop: StopReason::EndOfMessage,
+                symbols: ids.len(),
+                ln_prob: Some(c.ln_prob),
+            }
+        });
+        Some(ListDecoded { decoded, model_steps: result.model_steps })
+    }
+}
+
+/// The list decoder's paths as the rows of one lockstep batch: a level is one `(paths, 1)` step,
+/// and forking a path copies its row (the KV cache is shared until appended to).
+struct LlamaPaths<'a> {
+    lm: &'a LlamaLm,
+    batch: Option<LlamaBatch>,
+}
+
+impl PathModel for LlamaPaths<'_> {
+    fn root(&mut self) -> Result<FrequencyTable, SourceError> {
+        let (batch, mut logits) = self.lm.batch(1)?;
+        self.batch = Some(batch);
+        Ok(frequencies_from_logits(&logits.pop().unwrap_or_default(), LM_TOTAL_BUDGET))
+    }
+
+    fn branch(&mut self, parents: &[usize], symbols: &[usize]) -> Result<Vec<FrequencyTable>, SourceError> {
+        let batch = self.batch.as_mut().ok_or_else(|| SourceError::Model("branch before root".into()))?;
+        batch.select(parents)?;
+        let tokens: Vec<u32> = symbols.iter().map(|&s| s as u32).collect();
+        Ok(batch.step(&tokens)?.iter().map(|l| frequencies_from_logits(l, LM_TOTAL_BUDGET)).collect())
     }
 }
 

@@ -19,8 +19,9 @@
 //! sides), so any length is codable. Decoding stops at `END`, at the end of the input, or after
 //! [`SmallLmCoder::max_symbols`] bytes, so a corrupted frame ends in bounded time.
 
-use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, SourceCoder};
+use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, ListDecoded, SourceCoder, StopReason};
 use crate::dense::{dot, f32_tensor, matvec};
+use crate::list_decoding::{list_decode, ListConfig, PathModel, SoftPayload};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::{SourceError, SymbolModel};
 use rayon::prelude::*;
@@ -251,12 +252,14 @@ impl SmallLm {
 }
 
 /// Scratch buffers and KV cache of one session.
+#[derive(Clone)]
 struct State {
     kv: Vec<(Vec<f32>, Vec<f32>)>,
     pos: usize,
     scratch: Scratch,
 }
 
+#[derive(Clone)]
 struct Scratch {
     x: Vec<f32>,
     xn: Vec<f32>,
@@ -304,6 +307,7 @@ fn gelu_tanh(x: f32) -> f32 {
 }
 
 /// One message's model state; implements [`SymbolModel`] over the 257-symbol alphabet.
+#[derive(Clone)]
 pub struct SmallLmSession<'a> {
     model: &'a SmallLm,
     state: State,
@@ -344,6 +348,33 @@ impl SymbolModel for SmallLmSession<'_> {
             logits
         };
         Ok(frequencies_from_logits(&logits, LM_TOTAL_BUDGET))
+    }
+}
+
+/// The list decoder's paths: one session per path, forked by copying.
+struct SmallLmPaths<'a> {
+    model: &'a SmallLm,
+    paths: Vec<SmallLmSession<'a>>,
+}
+
+impl PathModel for SmallLmPaths<'_> {
+    fn root(&mut self) -> Result<FrequencyTable, SourceError> {
+        let mut session = self.model.session();
+        let table = session.start()?;
+        self.paths = vec![session];
+        Ok(table)
+    }
+
+    fn branch(&mut self, parents: &[usize], symbols: &[usize]) -> Result<Vec<FrequencyTable>, SourceError> {
+        let mut next = Vec::with_capacity(parents.len());
+        let mut tables = Vec::with_capacity(parents.len());
+        for (&p, &s) in parents.iter().zip(symbols) {
+            let mut session = self.paths[p].clone();
+            tables.push(session.advance(s)?);
+            next.push(session);
+        }
+        self.paths = next;
+        Ok(tables)
     }
 }
 
@@ -425,6 +456,21 @@ impl SourceCoder for SmallLmCoder {
         messages.par_iter().map(|m| self.encode(m)).collect()
     }
 
+    fn decode_list(&self, soft: &SoftPayload, beam: usize) -> Option<ListDecoded> {
+        let mut paths = SmallLmPaths { model: &self.model, paths: Vec::new() };
+        let result = list_decode(&mut paths, END, soft, ListConfig { beam, max_symbols: self.max_symbols });
+        let decoded = result.choice.map(|c| {
+            let bytes: Vec<u8> = c.symbols.iter().map(|&s| s as u8).collect();
+            Decoded {
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                stop: StopReason::EndOfMessage,
+                symbols: bytes.len(),
+                ln_prob: Some(c.ln_prob),
+            }
+        });
+        Some(ListDecoded { decoded, model_steps: result.model_steps })
+    }
+
     fn decode_batch(&self, frames: &[&[u8]]) -> Vec<Decoded> {
         frames.par_iter().map(|b| self.decode(b)).collect()
     }
@@ -456,6 +502,40 @@ mod tests {
             let code_bits = -d.ln_prob.unwrap() / std::f64::consts::LN_2;
             assert!((code_bits - bits.len() as f64).abs() <= 3.0, "{msg:?}: {code_bits:.2} vs {} bits", bits.len());
         }
+    }
+
+    #[test]
+    fn list_decoding_recovers_europarl_sentences_that_hard_decisions_lose() {
+        // 60 test sentences, 11-bit length header, 24-bit blocks, BPSK over AWGN at σ = 0.4
+        // (uncoded BER 0.6 %): hard decisions lose about 60 % of the sentences (measured: 23/60
+        // intact); the list decoder (beam 8) recovers most of them (measured: 50/60), and what it
+        // returns always ends on the end symbol.
+        use crate::list_decoding::test_framing::{end_penalty, received};
+        use rand::SeedableRng;
+        let c = SmallLmCoder::embedded().unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/europarl/test_sentences.txt"))
+            .unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let (mut plain, mut listed, mut steps, mut n) = (0, 0, 0u64, 0);
+        for sentence in text.lines().take(60) {
+            let bits = c.encode(sentence).unwrap();
+            let (header, llrs) = received(&bits, 11, 24, 0.4, &mut rng);
+            let claimed = header.iter().fold(0usize, |a, &l| (a << 1) | (l < 0.0) as usize);
+            let hard: Vec<u8> = llrs.iter().map(|&l| (l < 0.0) as u8).collect();
+            let payload: Vec<u8> = (0..claimed).map(|i| hard.get(i).copied().unwrap_or(0)).collect();
+            plain += (c.decode(&payload).text == sentence) as usize;
+            let score = end_penalty(&header, llrs.len(), 24);
+            let got = c.decode_list(&SoftPayload { llrs: &llrs, end_penalty: &score }, 8).unwrap();
+            steps += got.model_steps;
+            n += 1;
+            if let Some(d) = got.decoded {
+                assert!(d.complete());
+                listed += (d.text == sentence) as usize;
+            }
+        }
+        assert!(plain < 35, "the noise should break many sentences: {plain}/60 intact");
+        assert!(listed >= plain + 15, "list decoding recovers {listed}/60, plain {plain}/60");
+        assert!(steps / n <= 8 * 200, "{} model steps per sentence", steps / n);
     }
 
     #[test]

@@ -205,6 +205,44 @@ fn corrupted_lm_frames_decode_in_bounded_time_without_panic() {
 }
 
 #[test]
+fn list_decoding_with_smollm2_corrects_unreliable_bit_errors() {
+    // Each sentence's frame (11-bit length header, payload, zeros to 24-bit blocks) arrives with
+    // confident LLRs (±4) except 3 payload bits received wrong with |L| = 1: hard decisions lose
+    // the sentence, the list decoder (beam 8) must find it, and its cost is bounded.
+    let lm = lm();
+    let (header_bits, block) = (11usize, 24usize);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let (mut plain, mut listed) = (0, 0);
+    for s in europarl_test(6) {
+        let bits = lm.encode(&s).unwrap();
+        let mut framed: Vec<u8> = (0..header_bits).rev().map(|i| ((bits.len() >> i) & 1) as u8).collect();
+        framed.extend_from_slice(&bits);
+        framed.resize(framed.len().div_ceil(block) * block, 0);
+        let mut llrs: Vec<f32> = framed.iter().map(|&b| if b == 0 { 4.0 } else { -4.0 }).collect();
+        for _ in 0..3 {
+            let i = header_bits + rng.random_range(0..bits.len());
+            llrs[i] = if framed[i] == 0 { -1.0 } else { 1.0 };
+        }
+        let hard: Vec<u8> = llrs[header_bits..header_bits + bits.len()].iter().map(|&l| (l < 0.0) as u8).collect();
+        plain += (lm.decode(&hard).text == s) as usize;
+        let (header, payload) = llrs.split_at(header_bits);
+        let window = payload.len();
+        let end_penalty = |t: usize| -> Option<f64> {
+            if t > window || (header_bits + t).div_ceil(block) != framed.len() / block || t >> header_bits != 0 {
+                return None;
+            }
+            let wrong = |i: usize| ((t >> (header_bits - 1 - i)) & 1 == 1) != (header[i] < 0.0);
+            Some((0..header_bits).filter(|&i| wrong(i)).map(|i| f64::from(header[i]).abs()).sum())
+        };
+        let got = lm.decode_list(&source::SoftPayload { llrs: payload, end_penalty: &end_penalty }, 16).unwrap();
+        assert!(got.model_steps <= 16 * (bits.len() as u64 + 2), "{} steps for {} bits", got.model_steps, bits.len());
+        listed += got.decoded.is_some_and(|d| d.complete() && d.text == s) as usize;
+    }
+    eprintln!("hard decisions {plain}/6, list decoding {listed}/6");
+    assert!(plain <= 1 && listed == 6, "hard decisions {plain}/6, list decoding {listed}/6");
+}
+
+#[test]
 fn fixed_length_coder_uses_16_bits_per_smollm2_token() {
     let lm = lm();
     let fixed = FixedLengthTokenCoder::new(lm.lm().tokenizer.clone(), lm.lm().eos_token.unwrap()).unwrap();

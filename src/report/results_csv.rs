@@ -99,6 +99,10 @@ pub struct ResultRow {
     pub ssim_hi: Option<f64>,
     /// Source bits per pixel of the tiles sent (payload only, before header and padding).
     pub source_bits_per_pixel: Option<f64>,
+    /// LM-aided receivers: the LM steps (one token for one candidate or path) their extra
+    /// decoding took, per message sent; the plain decoding of what the channel decoder decided is
+    /// not counted.
+    pub lm_steps_per_message: Option<f64>,
 }
 
 impl ResultRow {
@@ -132,7 +136,9 @@ impl ResultRow {
             && self.flagged_errors.is_none()
             && self.unflagged_errors.is_none()
             && self.candidates_per_message.is_none();
+        let no_lm_steps = self.lm_steps_per_message.is_none();
         recorded == self.line_sha256()
+            || (no_lm_steps && recorded == self.sha256_of_first(COLUMNS_BEFORE_LM_STEPS))
             || (no_image && recorded == self.sha256_of_first(COLUMNS_BEFORE_IMAGES))
             || (no_image && no_flags && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
     }
@@ -164,6 +170,8 @@ impl ResultRow {
 const COLUMNS_BEFORE_FLAGS: usize = 46;
 /// Columns before the image columns were appended.
 const COLUMNS_BEFORE_IMAGES: usize = 50;
+/// Columns of a row written before `lm_steps_per_message` was appended.
+const COLUMNS_BEFORE_LM_STEPS: usize = 57;
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -265,6 +273,7 @@ pub fn header() -> Vec<&'static str> {
         "ssim_lo",
         "ssim_hi",
         "source_bits_per_pixel",
+        "lm_steps_per_message",
     ]
 }
 

@@ -299,6 +299,14 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             if scheme.source.modality() == super::Modality::Image {
                 return here("receiver", "the LM-aided receiver (ICD) is built for text messages, not image tiles");
             }
+            if let Some(beam) = r.beam {
+                if r.kind != super::ReceiverKind::List {
+                    return here("receiver.beam", "only the list receiver (kind = \"list\") has a beam");
+                }
+                if !(1..=64).contains(&beam) {
+                    return here("receiver.beam", "must be 1 to 64 (each path is one LM row per symbol)");
+                }
+            }
             if !(r.unreliable > 0.0 && r.unreliable <= 0.5) {
                 return here(
                     "receiver.unreliable",

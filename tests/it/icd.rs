@@ -1,8 +1,8 @@
-//! The in-context-decoding receiver (`receiver = { kind = "icd" }`, `link::message::icd`) as `sim run`
-//! does it: on the same noise as the separate receiver (`noise_from`) it changes only what the source
-//! decoder is given (identical bit-level counts), decodes a bounded number of candidates per message,
-//! and never loses a message the separate receiver delivers, while recovering some it loses; settings
-//! it cannot work with are refused naming their field.
+//! The LM-aided receivers as `sim run` does them: in-context decoding (`receiver = { kind = "icd" }`,
+//! `link::message::icd`) and the list receiver (`kind = "list"`, `source::list_decoding`). On the same
+//! noise as the separate receiver (`noise_from`) they change only what the source decoder is given
+//! (identical bit-level counts), do a bounded amount of LM work per message, and recover messages the
+//! separate receiver loses; settings they cannot work with are refused naming their field.
 
 use std::path::Path;
 
@@ -45,6 +45,43 @@ fn icd_decodes_candidates_on_the_same_noise() {
     assert!(icd < bp, "ICD recovers some of the messages BP loses ({icd} vs {bp})");
 }
 
+#[test]
+fn the_list_receiver_recovers_more_than_icd_on_the_same_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = scenario();
+    for (name, receiver) in [("bp-icd", "icd"), ("bp-list", "list")] {
+        text += &format!(
+            "\n[[schemes]]\nname = \"{name}\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\nreceiver = {{ kind = \"{receiver}\" }}\n"
+        );
+    }
+    let scenario = write(dir.path(), "list.toml", &text);
+    let out = dir.path().join("out");
+    let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = result_rows(&out);
+    let (mut bp, mut icd, mut list) = (0.0, 0.0, 0.0);
+    for snr in [-0.5, 0.0] {
+        let (plain, aided, listed) = (row(&rows, "bp", snr), row(&rows, "bp-icd", snr), row(&rows, "bp-list", snr));
+        eprintln!(
+            "{snr} dB: message errors BP {}, ICD {}, list {}; LM steps per message ICD {}, list {}",
+            plain["message_errors"],
+            aided["message_errors"],
+            listed["message_errors"],
+            aided["lm_steps_per_message"],
+            listed["lm_steps_per_message"]
+        );
+        for column in ["frames", "bit_errors", "frame_errors", "coded_bit_errors"] {
+            assert_eq!(plain[column], listed[column], "{column} at {snr} dB");
+        }
+        assert!(plain["lm_steps_per_message"].is_empty() && listed["candidates_per_message"].is_empty());
+        assert!(num(listed, "lm_steps_per_message") > 0.0 && num(aided, "lm_steps_per_message") > 0.0);
+        bp += num(plain, "message_errors");
+        icd += num(aided, "message_errors");
+        list += num(listed, "message_errors");
+    }
+    assert!(list < icd && icd < bp, "message errors: list {list}, ICD {icd}, BP {bp}");
+}
+
 fn refused(dir: &Path, name: &str, extra: &str, needles: &[&str]) {
     let p = write(dir, name, &format!("{}\n[[schemes]]\nname = \"x\"\n{extra}\n", scenario()));
     fails_with(&["run", p.to_str().unwrap(), "--quiet", "--out", dir.join("never").to_str().unwrap()], needles);
@@ -73,6 +110,9 @@ fn icd_settings_that_cannot_work_are_refused_by_field() {
         &["receiver.unreliable"],
     );
     refused(d, "d.toml", "source = \"deepsc\"\nreceiver = { kind = \"icd\" }", &["receiver", "JSCC"]);
+    refused(d, "g.toml", "source = \"small-lm\"\nreceiver = { kind = \"list\", beam = 0 }", &["receiver.beam"]);
+    refused(d, "h.toml", "source = \"small-lm\"\nreceiver = { kind = \"icd\", beam = 8 }", &["receiver.beam", "list"]);
+    refused(d, "i.toml", "source = \"huffman\"\nreceiver = { kind = \"list\" }", &["receiver", "sequential model"]);
     refused(
         d,
         "e.toml",

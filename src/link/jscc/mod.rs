@@ -290,7 +290,13 @@ pub fn analog_outcomes(
         let decoded = run_batch(batch)?;
         done += batch.items.len();
         progress(BatchProgress::Decoded(done));
-        outcomes.push(BatchOutcome { counts: Default::default(), decoded, flagged: None, candidates: None });
+        outcomes.push(BatchOutcome {
+            counts: Default::default(),
+            decoded,
+            flagged: None,
+            candidates: None,
+            lm_steps: None,
+        });
     }
     Ok(outcomes)
 }

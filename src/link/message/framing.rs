@@ -69,6 +69,20 @@ impl Framer {
         decoded[..self.length_bits as usize].iter().fold(0usize, |acc, &b| (acc << 1) | (b & 1) as usize)
     }
 
+    /// What the framing tells a list decoder about a payload of `t` bits, in a burst of
+    /// `burst_bits` framed bits whose header bits have posterior LLRs `header` (positive: 0): the
+    /// penalty Σ |L| of the header bits that length implies and the hard decisions contradict, or
+    /// `None` if the header cannot describe it or it would not need exactly the burst's blocks
+    /// (the receiver hears where a burst ends). See `source::list_decoding`.
+    pub fn end_penalty(&self, header: &[f32], burst_bits: usize, t: usize) -> Option<f64> {
+        let h = self.length_bits as usize;
+        if header.len() != h || t > self.max_payload_bits() || self.blocks_for(t) * self.block_bits != burst_bits {
+            return None;
+        }
+        let wrong = |i: usize| ((t >> (h - 1 - i)) & 1 == 1) != (header[i] < 0.0);
+        Some((0..h).filter(|&i| wrong(i)).map(|i| f64::from(header[i]).abs()).sum())
+    }
+
     /// The payload the receiver hands to the source decoder: the `claimed_length` bits after the
     /// header, taken from `decoded` and, past its end, from `noise` (one fair bit per position, for
     /// blocks the receiver listens to but the transmitter never sent).
@@ -96,6 +110,19 @@ mod tests {
             assert_eq!(f.deframe(&framed, || panic!("no noise needed")), payload);
         }
         assert_eq!(f.frame(&[0; 2048]).unwrap_err().max, 2047);
+    }
+
+    #[test]
+    fn end_penalty_charges_the_header_bits_a_length_contradicts() {
+        let f = Framer::new(8, 4);
+        // Header 0011 (3 bits of payload) received with LLRs of these signs and sizes.
+        let header = [2.0f32, 0.5, -1.0, -3.0];
+        assert_eq!(f.end_penalty(&header, 8, 3), Some(0.0));
+        assert_eq!(f.end_penalty(&header, 8, 1), Some(1.0), "0001 contradicts bit 2 (|L| = 1)");
+        assert_eq!(f.end_penalty(&header, 8, 4), Some(0.5 + 1.0 + 3.0), "0100 contradicts bits 1, 2 and 3");
+        assert_eq!(f.end_penalty(&header, 16, 3), None, "a 3-bit payload would not have needed two blocks");
+        assert_eq!(f.end_penalty(&header, 16, 5), Some(0.5 + 1.0), "0101 contradicts bits 1 and 2");
+        assert_eq!(f.end_penalty(&header, 16, 16), None, "16 does not fit 4 header bits");
     }
 
     #[test]

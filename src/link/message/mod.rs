@@ -74,6 +74,10 @@ pub struct BatchOutcome {
     /// ICD receivers: the candidates the LM decoded in this batch. `None` for other receivers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<u64>,
+    /// LM-aided receivers: the LM steps their extra decoding took in this batch (ICD: the tokens
+    /// of every candidate decoded; list: the paths advanced). `None` for other receivers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm_steps: Option<u64>,
 }
 
 /// One scheme of a message link: a transmitter and receiver for whole messages.

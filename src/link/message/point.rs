@@ -52,6 +52,8 @@ pub struct ReducedPoint {
     pub detection: Option<DetectionCounts>,
     /// ICD receivers: the candidates the LM decoded, summed over the point's batches.
     pub candidates: Option<u64>,
+    /// LM-aided receivers: their extra LM steps, summed over the point's batches.
+    pub lm_steps: Option<u64>,
     /// Images: the set's first image as the point's first tile of each place delivered it
     /// (`TileSet::mosaic`), what the image grid shows.
     pub first_image: Option<Image>,
@@ -167,5 +169,6 @@ pub fn reduce_point(
         d
     });
     let candidates = outcomes.iter().map(|o| o.candidates).sum::<Option<u64>>();
-    Ok(ReducedPoint { counts, quality, first_received, detection, candidates, first_image })
+    let lm_steps = outcomes.iter().map(|o| o.lm_steps).sum::<Option<u64>>();
+    Ok(ReducedPoint { counts, quality, first_received, detection, candidates, lm_steps, first_image })
 }

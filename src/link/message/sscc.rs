@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, SourceCoder};
+use source::{Bits, ListDecoded, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -32,7 +32,7 @@ use crate::link::facts::{SchemeFacts, TextFacts};
 use crate::link::image::coder::TileCoder;
 use crate::metrics::unified_snr::ChannelUse;
 use crate::metrics::ErrorCounts;
-use crate::scenario::{CodeKind, Scenario, SchemeConfig};
+use crate::scenario::{CodeKind, ReceiverKind, Scenario, SchemeConfig, DEFAULT_LIST_BEAM};
 
 /// The source coder of an SSCC scheme, for its modality.
 #[derive(Clone)]
@@ -48,6 +48,8 @@ struct DecodedPayload {
     intact: bool,
     /// ln P of what was decoded (text LM coders; what ICD weighs).
     ln_prob: Option<f64>,
+    /// LM steps the decoding took (text: the tokens decoded, end symbol included).
+    steps: u64,
 }
 
 impl SsccSource {
@@ -75,6 +77,7 @@ impl SsccSource {
                 .map(|(d, f)| DecodedPayload {
                     intact: d.ends_at(f.len()),
                     ln_prob: d.ln_prob,
+                    steps: d.symbols as u64 + 1,
                     received: Received::Text { text: d.text },
                 })
                 .collect(),
@@ -84,6 +87,7 @@ impl SsccSource {
                 .map(|d| DecodedPayload {
                     intact: d.intact,
                     ln_prob: None,
+                    steps: 0,
                     received: Received::Tile { pixels: d.pixels },
                 })
                 .collect(),
@@ -141,16 +145,44 @@ impl SsccScheme {
         SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None }
     }
 
-    /// The receiver, checked against the link: ICD needs the decoder's soft output.
+    /// The receiver, checked against the link and the source: ICD and the list decoder need the
+    /// decoder's soft output, and the list decoder a source coder with a sequential model.
     pub fn check_receiver(&self) -> anyhow::Result<()> {
-        if self.config.receiver.is_some() && !self.link.has_soft_output() {
+        let Some(receiver) = &self.config.receiver else { return Ok(()) };
+        if !self.link.has_soft_output() {
             anyhow::bail!(
-                "field 'receiver': ICD weighs the decoder's reliabilities, and {} gives none (use a flooding \
-                 belief-propagation decoder)",
+                "field 'receiver': an LM-aided receiver weighs the decoder's reliabilities, and {} gives none (use \
+                 a flooding belief-propagation decoder)",
                 self.link.name()
             );
         }
+        if receiver.kind == ReceiverKind::List {
+            let SsccSource::Text(coder) = &self.source else {
+                anyhow::bail!("field 'receiver': the list receiver decodes text messages");
+            };
+            let probe = |_: usize| None;
+            if coder.decode_list(&SoftPayload { llrs: &[], end_penalty: &probe }, 1).is_none() {
+                anyhow::bail!(
+                    "field 'receiver': the list receiver needs a source coder with a sequential model (an LM \
+                     arithmetic coder), and {} has none",
+                    coder.name()
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// The list receiver's decisions for a batch's suspect items (`None` for the others).
+    fn list_decode(&self, soft: &[Option<SoftItem>], beam: usize) -> Vec<Option<ListDecoded>> {
+        let SsccSource::Text(coder) = &self.source else { return vec![None; soft.len()] };
+        let framer = self.framer;
+        source::lm_coder::isolated_parallel_map(soft, |item| {
+            item.as_ref().and_then(|item| {
+                let burst = item.header.len() + item.window.len();
+                let end_penalty = |t: usize| framer.end_penalty(&item.header, burst, t);
+                coder.decode_list(&SoftPayload { llrs: &item.window, end_penalty: &end_penalty }, beam)
+            })
+        })
     }
 
     fn encoded(&self) -> &EncodedMessages {
@@ -186,9 +218,24 @@ impl SsccScheme {
             .iter()
             .map(|span| framer.deframe(&sent.decided[span.clone()], || rand::Rng::random::<bool>(&mut rng) as u8))
             .collect();
+        // The list receiver's soft input for the items whose decision fails its code's check.
+        let header = framer.length_bits as usize;
+        let soft = match (&self.config.receiver, &sent.posterior) {
+            (Some(config), Some(posterior)) if config.kind == ReceiverKind::List => spans
+                .iter()
+                .zip(&sent.suspect)
+                .map(|(span, &suspect)| {
+                    suspect.then(|| SoftItem {
+                        header: posterior[span.start..span.start + header].to_vec(),
+                        window: posterior[span.start + header..span.end].to_vec(),
+                    })
+                })
+                .collect(),
+            _ => vec![None; spans.len()],
+        };
         // ICD's candidates for the items whose decision fails its code's check.
         let candidates = match (&self.config.receiver, &sent.posterior) {
-            (Some(config), Some(posterior)) => spans
+            (Some(config), Some(posterior)) if config.kind == ReceiverKind::Icd => spans
                 .iter()
                 .zip(&sent.suspect)
                 .map(|(span, &suspect)| {
@@ -202,7 +249,7 @@ impl SsccScheme {
                 .collect(),
             _ => vec![Vec::new(); spans.len()],
         };
-        SentBatch { counts: sent.counts, received, suspect: sent.suspect, candidates }
+        SentBatch { counts: sent.counts, received, suspect: sent.suspect, candidates, soft }
     }
 
     /// The frames a batch must source-decode: the items whose payload differs from the one sent (all
@@ -324,13 +371,15 @@ impl MessageScheme for SsccScheme {
         let corrupted = jobs.iter().map(|j| j.owner.iter().filter(|(_, c)| c.is_none()).count()).sum();
         progress(BatchProgress::Transmitted { items, corrupted });
         let mut decoded = self.decode_payloads(&frames, progress).into_iter();
+        let beam = self.config.receiver.as_ref().map_or(DEFAULT_LIST_BEAM, |r| r.beam.unwrap_or(DEFAULT_LIST_BEAM));
         Ok(batches
             .iter()
             .zip(sent)
             .zip(jobs)
             .map(|((batch, b), jobs)| {
                 let results: Vec<DecodedPayload> = decoded.by_ref().take(jobs.owner.len()).collect();
-                self.outcome(batch, b, &jobs, results)
+                let listed = self.list_decode(&b.soft, beam);
+                self.outcome(batch, b, &jobs, results, listed)
             })
             .collect())
     }
@@ -339,12 +388,20 @@ impl MessageScheme for SsccScheme {
 impl SsccScheme {
     /// A batch's outcome from its decoded frames: each item's text (an ICD item's chosen candidate,
     /// or its received payload when none is valid) and the items the receiver flags.
-    fn outcome(&self, batch: &Batch, sent: SentBatch, jobs: &DecodeJobs, results: Vec<DecodedPayload>) -> BatchOutcome {
+    fn outcome(
+        &self,
+        batch: &Batch,
+        sent: SentBatch,
+        jobs: &DecodeJobs,
+        results: Vec<DecodedPayload>,
+        listed: Vec<Option<ListDecoded>>,
+    ) -> BatchOutcome {
         let mut texts: Vec<Option<Received>> = vec![None; batch.items.len()];
         let mut flagged: Vec<bool> = sent.suspect.clone();
         let mut lm: Vec<Vec<Option<f64>>> = sent.candidates.iter().map(|c| vec![None; c.len()]).collect();
         let mut candidate_texts: Vec<Vec<Option<Received>>> =
             sent.candidates.iter().map(|c| vec![None; c.len()]).collect();
+        let mut lm_steps = 0;
         for (&(j, candidate), d) in jobs.owner.iter().zip(results) {
             let at = j - batch.items.start;
             match candidate {
@@ -353,6 +410,7 @@ impl SsccScheme {
                     texts[at] = Some(d.received);
                 }
                 Some(c) => {
+                    lm_steps += d.steps;
                     if d.intact {
                         lm[at][c] = Some(d.ln_prob.unwrap_or(0.0));
                         candidate_texts[at][c] = Some(d.received);
@@ -361,7 +419,19 @@ impl SsccScheme {
             }
         }
         let tried = jobs.owner.iter().filter(|(_, c)| c.is_some()).count() as u64;
-        if let Some(config) = &self.config.receiver {
+        // The list receiver: its choice replaces the plain decoding; with none, the item is flagged.
+        for (at, list) in listed.into_iter().enumerate() {
+            let Some(list) = list else { continue };
+            lm_steps += list.model_steps;
+            match list.decoded {
+                Some(d) => {
+                    texts[at] = Some(Received::Text { text: d.text });
+                    flagged[at] = false;
+                }
+                None => flagged[at] = true,
+            }
+        }
+        if let Some(config) = self.config.receiver.as_ref().filter(|r| r.kind == ReceiverKind::Icd) {
             for at in 0..batch.items.len() {
                 if sent.candidates[at].is_empty() {
                     continue;
@@ -385,7 +455,8 @@ impl SsccScheme {
             flagged: Some(
                 flagged.iter().enumerate().filter(|(_, &f)| f).map(|(at, _)| (batch.items.start + at) as u64).collect(),
             ),
-            candidates: self.config.receiver.as_ref().map(|_| tried),
+            candidates: self.config.receiver.as_ref().filter(|r| r.kind == ReceiverKind::Icd).map(|_| tried),
+            lm_steps: self.config.receiver.as_ref().map(|_| lm_steps),
         }
     }
 }
@@ -399,4 +470,14 @@ struct SentBatch {
     suspect: Vec<bool>,
     /// Per item: ICD's candidates (none without an ICD receiver, or for an item not suspect).
     candidates: Vec<Vec<icd::Candidate>>,
+    /// Per item: the list receiver's soft input (none without a list receiver, or for an item
+    /// not suspect).
+    soft: Vec<Option<SoftItem>>,
+}
+
+/// The posterior LLRs of one burst, split at the length header.
+#[derive(Clone)]
+struct SoftItem {
+    header: Vec<f32>,
+    window: Vec<f32>,
 }

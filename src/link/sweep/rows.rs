@@ -105,6 +105,7 @@ pub fn message_row(
         row.unflagged_errors = Some(d.unflagged_errors);
     }
     row.candidates_per_message = reduced.candidates.map(|c| c as f64 / messages as f64);
+    row.lm_steps_per_message = reduced.lm_steps.map(|c| c as f64 / messages as f64);
     match (&reduced.quality, scorer) {
         (PointQuality::Text(text), PointScorer::Text(quality)) => {
             row.bleu1 = Some(text.bleu(1));

@@ -117,17 +117,6 @@ pub struct ListResult {
     pub choice: Option<ListChoice>,
     /// Model steps taken (paths advanced by one symbol, summed over levels).
     pub model_steps: u64,
-    /// Complete paths that fitted the burst.
-    pub complete_paths: u64,
-}
-
-/// ln σ(x) without overflow.
-pub fn ln_sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        -(-x).exp().ln_1p()
-    } else {
-        x - x.exp().ln_1p()
-    }
 }
 
 /// A path of the search.
@@ -325,7 +314,7 @@ pub fn list_decode<M: PathModel + ?Sized>(
     config: ListConfig,
 ) -> ListResult {
     let rx = Received::new(soft.llrs);
-    let mut result = ListResult { choice: None, model_steps: 0, complete_paths: 0 };
+    let mut result = ListResult { choice: None, model_steps: 0 };
     let Ok(first) = model.root() else { return result };
     let root = Path { symbols: Vec::new(), encoder: EncoderState::new(), ln_prob: 0.0, penalty: 0.0 };
     let mut paths = vec![root];
@@ -339,7 +328,6 @@ pub fn list_decode<M: PathModel + ?Sized>(
                 let ln_prob = parent.ln_prob + table.ln_probability(end_symbol);
                 if let Some((encoder, bits)) = extend(parent, table, end_symbol, &rx, f64::INFINITY) {
                     if let Some((payload_bits, rest)) = finish(encoder, &rx, soft) {
-                        result.complete_paths += 1;
                         let choice = ListChoice {
                             symbols: parent.symbols.clone(),
                             payload_bits,

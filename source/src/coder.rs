@@ -11,7 +11,7 @@
 //! new `SymbolModel` plus its own symboliser, not a rewrite.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
-use crate::list_decoding::SoftPayload;
+use crate::list_decoding::{ListConfig, SoftPayload};
 use crate::quantize::FrequencyTable;
 use crate::SourceError;
 
@@ -95,9 +95,9 @@ pub trait SourceCoder: Send + Sync {
     }
 
     /// List-decodes one message from the channel decoder's reliabilities
-    /// ([`crate::list_decoding`], `beam` paths per level). `None` for coders without a sequential
-    /// model (the receiver then keeps its plain decision).
-    fn decode_list(&self, _soft: &SoftPayload, _beam: usize) -> Option<ListDecoded> {
+    /// ([`crate::list_decoding`]; `config.max_symbols` is lowered to the coder's own limit).
+    /// `None` for coders without a sequential model (the receiver then keeps its plain decision).
+    fn decode_list(&self, _soft: &SoftPayload, _config: ListConfig) -> Option<ListDecoded> {
         None
     }
 

@@ -81,12 +81,20 @@ pub struct SoftPayload<'a> {
 }
 
 /// The search's size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ListConfig {
-    /// Incomplete paths kept per level (M).
+    /// Incomplete paths kept per level (M), at most.
     pub beam: usize,
-    /// Most symbols a path may hold (the end symbol not counted).
+    /// The beam of the first search: while no message within `max_penalty` is found, the search
+    /// is run again with the beam doubled, up to `beam` (= `beam`: one search).
+    pub first_beam: usize,
+    /// Most symbols a path may hold (the end symbol not counted); a coder lowers it to its own
+    /// limit on a message's length.
     pub max_symbols: usize,
+    /// The most penalty (nats) a chosen message may have: paths that must disagree more with the
+    /// channel are abandoned, and a message with none under it is left undecided (see the module
+    /// docs). `f64::INFINITY` searches without a limit.
+    pub max_penalty: f64,
 }
 
 /// The message a list decoder chose.
@@ -306,7 +314,9 @@ fn finish(encoder: EncoderState, rx: &Received, soft: &SoftPayload) -> Option<(u
     Some((position, penalty + rx.zero_suffix[position] + (soft.end_penalty)(position)?))
 }
 
-/// List-decodes one message (see the module docs); `end_symbol` ends a message.
+/// List-decodes one message (see the module docs); `end_symbol` ends a message. The beam widens
+/// from `config.first_beam` to `config.beam` until a message within `config.max_penalty` is found;
+/// the model steps of every search are counted.
 pub fn list_decode<M: PathModel + ?Sized>(
     model: &mut M,
     end_symbol: usize,
@@ -314,20 +324,43 @@ pub fn list_decode<M: PathModel + ?Sized>(
     config: ListConfig,
 ) -> ListResult {
     let rx = Received::new(soft.llrs);
+    let widest = config.beam.max(1);
+    let mut beam = config.first_beam.clamp(1, widest);
+    let mut model_steps = 0;
+    loop {
+        let result = search(model, end_symbol, soft, &rx, beam, config);
+        model_steps += result.model_steps;
+        if result.choice.is_some() || beam == widest {
+            return ListResult { model_steps, ..result };
+        }
+        beam = (2 * beam).min(widest);
+    }
+}
+
+/// One M-algorithm search with `beam_size` paths per level.
+fn search<M: PathModel + ?Sized>(
+    model: &mut M,
+    end_symbol: usize,
+    soft: &SoftPayload,
+    rx: &Received,
+    beam_size: usize,
+    config: ListConfig,
+) -> ListResult {
     let mut result = ListResult { choice: None, model_steps: 0 };
     let Ok(first) = model.root() else { return result };
     let root = Path { symbols: Vec::new(), encoder: EncoderState::new(), ln_prob: 0.0, penalty: 0.0 };
     let mut paths = vec![root];
     let mut tables = vec![first];
-    let beam_size = config.beam.max(1);
     for _depth in 0..=config.max_symbols {
         let mut beam = Beam { capacity: beam_size, children: Vec::with_capacity(beam_size + 1) };
         for (parent_index, (parent, table)) in paths.iter().zip(&tables).enumerate() {
             // The end symbol: a complete path, compared with the best one so far.
             if end_symbol < table.len() {
                 let ln_prob = parent.ln_prob + table.ln_probability(end_symbol);
-                if let Some((encoder, bits)) = extend(parent, table, end_symbol, &rx, f64::INFINITY) {
-                    if let Some((payload_bits, rest)) = finish(encoder, &rx, soft) {
+                if let Some((encoder, bits)) = extend(parent, table, end_symbol, rx, config.max_penalty) {
+                    if let Some((payload_bits, rest)) = finish(encoder, rx, soft)
+                        .filter(|&(_, rest)| parent.penalty + bits + rest <= config.max_penalty)
+                    {
                         let choice = ListChoice {
                             symbols: parent.symbols.clone(),
                             payload_bits,
@@ -344,9 +377,13 @@ pub fn list_decode<M: PathModel + ?Sized>(
                 continue;
             }
             for symbol in (0..table.len()).filter(|&s| s != end_symbol) {
-                let Some((encoder, bits)) = extend(parent, table, symbol, &rx, beam.cutoff()) else { continue };
+                let budget = beam.cutoff().min(config.max_penalty);
+                let Some((encoder, bits)) = extend(parent, table, symbol, rx, budget) else { continue };
                 let penalty = parent.penalty + bits;
-                let rank = penalty + future_penalty(&encoder, &rx);
+                let rank = penalty + future_penalty(&encoder, rx);
+                if rank > config.max_penalty {
+                    continue;
+                }
                 let ln_prob = parent.ln_prob + table.ln_probability(symbol);
                 beam.offer(Child { parent: parent_index, symbol, encoder, ln_prob, penalty, rank });
             }
@@ -507,7 +544,12 @@ mod tests {
         let score = end_penalty(header, llrs.len(), block);
         let soft = SoftPayload { llrs, end_penalty: &score };
         let mut model = Cloned { start: Chain { last: None }, paths: Vec::new() };
-        list_decode(&mut model, END, &soft, ListConfig { beam, max_symbols: 200 })
+        list_decode(
+            &mut model,
+            END,
+            &soft,
+            ListConfig { beam, first_beam: beam, max_symbols: 200, max_penalty: f64::INFINITY },
+        )
     }
 
     #[test]
@@ -560,9 +602,11 @@ mod tests {
     #[test]
     fn pruning_keeps_the_unpruned_result() {
         // The same search without the cutoff inside `extend` nor the stopping rule must choose
-        // the same path.
+        // the same path, with or without a penalty limit.
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for _ in 0..40 {
+        let (mut limited, mut undecided) = (0, 0);
+        for round in 0..80 {
+            let max_penalty = if round % 2 == 0 { f64::INFINITY } else { 12.0 };
             let m = message(&mut rng);
             let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
             let (header, llrs) = received(&bits, 8, 16, 0.7, &mut rng);
@@ -572,16 +616,23 @@ mod tests {
                 &mut Cloned { start: Chain { last: None }, paths: Vec::new() },
                 END,
                 &soft,
-                ListConfig { beam: 6, max_symbols: 200 },
+                ListConfig { beam: 6, first_beam: 6, max_symbols: 200, max_penalty },
             );
-            let unpruned = unpruned_decode(&soft, 6);
+            let unpruned = unpruned_decode(&soft, 6, max_penalty);
             assert_eq!(pruned.choice, unpruned);
+            if max_penalty.is_finite() {
+                limited += 1;
+                undecided += pruned.choice.is_none() as usize;
+                assert!(pruned.choice.is_none_or(|c| c.penalty <= max_penalty));
+            }
         }
+        // The limit must bite on some messages and not on all, or the test shows nothing.
+        assert!(undecided > 0 && undecided < limited, "{undecided} of {limited} undecided under the limit");
     }
 
     /// The M-algorithm written plainly: every child scored in full, sorted, the best kept, until
     /// the beam runs past the burst.
-    fn unpruned_decode(soft: &SoftPayload, beam: usize) -> Option<ListChoice> {
+    fn unpruned_decode(soft: &SoftPayload, beam: usize, max_penalty: f64) -> Option<ListChoice> {
         let rx = Received::new(soft.llrs);
         let root = Path { symbols: vec![], encoder: EncoderState::new(), ln_prob: 0.0, penalty: 0.0 };
         let mut paths = vec![(root, Chain { last: None })];
@@ -602,13 +653,15 @@ mod tests {
                                 ln_prob,
                                 penalty: penalty + rest,
                             };
-                            if best.as_ref().is_none_or(|b| c.score() > b.score()) {
+                            if c.penalty <= max_penalty && best.as_ref().is_none_or(|b| c.score() > b.score()) {
                                 best = Some(c);
                             }
                         }
                     } else {
                         let rank = penalty + future_penalty(&encoder, &rx);
-                        children.push(Child { parent: i, symbol, encoder, ln_prob, penalty, rank });
+                        if rank <= max_penalty {
+                            children.push(Child { parent: i, symbol, encoder, ln_prob, penalty, rank });
+                        }
                     }
                 }
             }

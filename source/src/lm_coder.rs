@@ -235,9 +235,9 @@ impl SourceCoder for LmCoder {
         self.batch_size.max(1)
     }
 
-    fn decode_list(&self, soft: &SoftPayload, beam: usize) -> Option<ListDecoded> {
+    fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> Option<ListDecoded> {
         let mut paths = LlamaPaths { lm: &self.lm, batch: None };
-        let config = ListConfig { beam, max_symbols: self.max_tokens };
+        let config = ListConfig { max_symbols: config.max_symbols.min(self.max_tokens), ..config };
         let result = list_decode(&mut paths, self.end_token as usize, soft, config);
         let decoded = result.choice.map(|c| {
             let ids: Vec<u32> = c.symbols.iter().map(|&s| s as u32).collect();

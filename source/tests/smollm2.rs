@@ -234,7 +234,9 @@ fn list_decoding_with_smollm2_corrects_unreliable_bit_errors() {
             let wrong = |i: usize| ((t >> (header_bits - 1 - i)) & 1 == 1) != (header[i] < 0.0);
             Some((0..header_bits).filter(|&i| wrong(i)).map(|i| f64::from(header[i]).abs()).sum())
         };
-        let got = lm.decode_list(&source::SoftPayload { llrs: payload, end_penalty: &end_penalty }, 16).unwrap();
+        let config =
+            source::ListConfig { beam: 16, first_beam: 16, max_symbols: usize::MAX, max_penalty: f64::INFINITY };
+        let got = lm.decode_list(&source::SoftPayload { llrs: payload, end_penalty: &end_penalty }, config).unwrap();
         assert!(got.model_steps <= 16 * (bits.len() as u64 + 2), "{} steps for {} bits", got.model_steps, bits.len());
         listed += got.decoded.is_some_and(|d| d.complete() && d.text == s) as usize;
     }

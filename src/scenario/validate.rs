@@ -307,6 +307,28 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                     return here("receiver.beam", "must be 1 to 64 (each path is one LM row per symbol)");
                 }
             }
+            if let Some(first) = r.first_beam {
+                if r.kind != super::ReceiverKind::List {
+                    return here("receiver.first_beam", "only the list receiver (kind = \"list\") has a beam");
+                }
+                if !(1..=r.beam.unwrap_or(super::DEFAULT_LIST_BEAM)).contains(&first) {
+                    return here("receiver.first_beam", "must be 1 to the receiver's beam");
+                }
+            }
+            if let Some(limit) = r.max_penalty {
+                if r.kind != super::ReceiverKind::List {
+                    return here(
+                        "receiver.max_penalty",
+                        "only the list receiver (kind = \"list\") has a penalty limit",
+                    );
+                }
+                if !(limit > 0.0) {
+                    return here(
+                        "receiver.max_penalty",
+                        &format!("{limit} is not a positive number of nats (inf: no limit)"),
+                    );
+                }
+            }
             if !(r.unreliable > 0.0 && r.unreliable <= 0.5) {
                 return here(
                     "receiver.unreliable",

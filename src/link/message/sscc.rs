@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, ListDecoded, SoftPayload, SourceCoder};
+use source::{Bits, ListConfig, ListDecoded, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -32,7 +32,10 @@ use crate::link::facts::{SchemeFacts, TextFacts};
 use crate::link::image::coder::TileCoder;
 use crate::metrics::unified_snr::ChannelUse;
 use crate::metrics::ErrorCounts;
-use crate::scenario::{CodeKind, ReceiverKind, Scenario, SchemeConfig, DEFAULT_LIST_BEAM};
+use crate::scenario::{
+    CodeKind, ReceiverConfig, ReceiverKind, Scenario, SchemeConfig, DEFAULT_LIST_BEAM, DEFAULT_LIST_FIRST_BEAM,
+    DEFAULT_LIST_MAX_PENALTY,
+};
 
 /// The source coder of an SSCC scheme, for its modality.
 #[derive(Clone)]
@@ -161,7 +164,8 @@ impl SsccScheme {
                 anyhow::bail!("field 'receiver': the list receiver decodes text messages");
             };
             let probe = |_: usize| None;
-            if coder.decode_list(&SoftPayload { llrs: &[], end_penalty: &probe }, 1).is_none() {
+            let config = ListConfig { beam: 1, first_beam: 1, max_symbols: 0, max_penalty: 0.0 };
+            if coder.decode_list(&SoftPayload { llrs: &[], end_penalty: &probe }, config).is_none() {
                 anyhow::bail!(
                     "field 'receiver': the list receiver needs a source coder with a sequential model (an LM \
                      arithmetic coder), and {} has none",
@@ -173,14 +177,14 @@ impl SsccScheme {
     }
 
     /// The list receiver's decisions for a batch's suspect items (`None` for the others).
-    fn list_decode(&self, soft: &[Option<SoftItem>], beam: usize) -> Vec<Option<ListDecoded>> {
+    fn list_decode(&self, soft: &[Option<SoftItem>], config: ListConfig) -> Vec<Option<ListDecoded>> {
         let SsccSource::Text(coder) = &self.source else { return vec![None; soft.len()] };
         let framer = self.framer;
         source::lm_coder::isolated_parallel_map(soft, |item| {
             item.as_ref().and_then(|item| {
                 let burst = item.header.len() + item.window.len();
                 let end_penalty = |t: usize| framer.end_penalty(&item.header, burst, t);
-                coder.decode_list(&SoftPayload { llrs: &item.window, end_penalty: &end_penalty }, beam)
+                coder.decode_list(&SoftPayload { llrs: &item.window, end_penalty: &end_penalty }, config)
             })
         })
     }
@@ -371,17 +375,27 @@ impl MessageScheme for SsccScheme {
         let corrupted = jobs.iter().map(|j| j.owner.iter().filter(|(_, c)| c.is_none()).count()).sum();
         progress(BatchProgress::Transmitted { items, corrupted });
         let mut decoded = self.decode_payloads(&frames, progress).into_iter();
-        let beam = self.config.receiver.as_ref().map_or(DEFAULT_LIST_BEAM, |r| r.beam.unwrap_or(DEFAULT_LIST_BEAM));
+        let list = self.config.receiver.as_ref().map_or_else(|| list_config(&ReceiverConfig::default()), list_config);
         Ok(batches
             .iter()
             .zip(sent)
             .zip(jobs)
             .map(|((batch, b), jobs)| {
                 let results: Vec<DecodedPayload> = decoded.by_ref().take(jobs.owner.len()).collect();
-                let listed = self.list_decode(&b.soft, beam);
+                let listed = self.list_decode(&b.soft, list);
                 self.outcome(batch, b, &jobs, results, listed)
             })
             .collect())
+    }
+}
+
+/// The list receiver's search as `receiver` sets it (the coder bounds a message's length).
+fn list_config(receiver: &ReceiverConfig) -> ListConfig {
+    ListConfig {
+        beam: receiver.beam.unwrap_or(DEFAULT_LIST_BEAM),
+        first_beam: receiver.first_beam.unwrap_or(DEFAULT_LIST_FIRST_BEAM),
+        max_symbols: usize::MAX,
+        max_penalty: receiver.max_penalty.unwrap_or(DEFAULT_LIST_MAX_PENALTY),
     }
 }
 

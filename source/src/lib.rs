@@ -44,7 +44,7 @@ pub mod tokenizer;
 pub mod zstd_coder;
 
 pub use coder::{Bits, Decoded, ListDecoded, SourceCoder, StopReason, SymbolModel};
-pub use list_decoding::{ListConfig, SoftPayload};
+pub use list_decoding::{ListConfig, PayloadBlocks, SoftPayload};
 
 use std::path::PathBuf;
 

@@ -18,7 +18,11 @@
 //! ```
 //!
 //! (the LLRs treated as independent observations, which BP's posteriors approximate). The
-//! decoder returns the complete path with the best score it finds.
+//! decoder returns the complete path with the best score it finds. When the receiver can re-encode
+//! blocks ([`PayloadBlocks`]), the sum also runs over the parity bits of every block: a path's
+//! information bits fix its codewords, so a block the path completes adds the penalty of its parity
+//! positions, the code's own redundancy turned against paths that went wrong (a soft syndrome
+//! check).
 //!
 //! **M-algorithm.** All paths advance one symbol per level; every child of every path is scored,
 //! and the `beam` best incomplete children survive. One level costs the model `beam` steps, run
@@ -28,13 +32,30 @@
 //! the framing knows of its length (the header's bits, and that the length needs exactly the
 //! blocks that arrived).
 //!
-//! **Ranking.** Children are ranked by their penalty so far plus the least penalty any
+//! **Ranking.** Children are ranked by the penalty of their bits so far plus the least penalty any
 //! continuation must still pay ([`future_penalty`]): whatever follows, the code continues with
 //! the binary expansion of a point of the path's current interval, so the cheapest point (32 bits,
 //! found digit by digit) bounds the next positions. At equal symbol depth the intervals of
 //! different paths are disjoint, so without noise exactly one path (the hard decisions' decoding)
 //! has rank 0, and the others rank by how much they must disagree with the channel. Ties go to
 //! the more probable path, then to the earlier parent and symbol, so the search is deterministic.
+//! The blocks' parity is left out of the rank (paths at one symbol depth have completed different
+//! numbers of blocks; ranking with it lost right paths, 55 against 63 of 150 in the toy-code
+//! test) but counts in the penalty limit and in the score.
+//!
+//! **Penalty limit: knowing when not to choose.** Every bit string decodes to some message (see
+//! below), so a list decoder that always answers turns almost every failure into an *undetected*
+//! error. The search therefore keeps only paths whose penalty (with its least future part) stays
+//! within `max_penalty` nats, and answers nothing when no complete path does: the receiver keeps
+//! its plain decision and flags the message. Measured with the small LM over uncoded BPSK at
+//! σ = 0.4, beam 8, on the 185 of the first 300 test sentences that hard decisions lose: every
+//! right choice disagreed with the channel by under 9 nats; a limit of 10 keeps all 125 right
+//! choices and leaves 3 wrong ones instead of 60. With the blocks' parity weighed as well (LDPC
+//! over AWGN, `results/reference/list-awgn`), no wrong choice is left unflagged at all. The limit
+//! also prunes: a path past it is dropped however good its rank. `first_beam` < `beam` runs the
+//! search again with a doubled beam while nothing is found (measured more costly than one wide
+//! search on the link: most messages that the narrow beam cannot decide, the wide one cannot
+//! either).
 //!
 //! **What the LM can and cannot do here.** An arithmetic code driven by the receiver's own model
 //! leaves almost no redundancy: every bit string decodes to *some* fluent text, and along any
@@ -49,10 +70,11 @@
 //! sentences and beam 16 all 6 (`tests/smollm2.rs`).
 //!
 //! **Exact pruning and stopping.** A child's penalty only grows as its bits come out, so it is
-//! abandoned as soon as its penalty exceeds the worst rank of a full beam. The search ends when the
-//! beam dies out (every path eventually runs past the burst), at `max_symbols`, or when no path can
-//! still beat the best complete one (a path's final score is at most ln P now − rank). The result
-//! is the one of the unpruned search (tested).
+//! abandoned as soon as its bits' penalty exceeds the worst rank of a full beam, or its whole
+//! penalty the limit; this changes nothing in the result (tested against the search without these
+//! cutoffs). A path whose score can no longer beat the best complete one (its final score is at
+//! most ln P now − penalty − least future penalty) is dropped. The search ends when the beam dies
+//! out (every path eventually runs past the burst or the limit), or at `max_symbols`.
 
 use crate::arithmetic::EncoderState;
 use crate::quantize::FrequencyTable;
@@ -73,11 +95,44 @@ pub struct SoftPayload<'a> {
     /// Posterior LLR (positive: bit 0) of every payload position the burst holds, from the first
     /// bit after the length header to the end of the last block.
     pub llrs: &'a [f32],
-    /// For a payload of `T` bits: the penalty of the framing bits outside the window that this
-    /// length implies (Σ |L| over the length header's bits that differ from their hard decisions),
-    /// or `None` if a payload of that length could not have been sent in this burst. The zero
+    /// For a complete payload (its bits, termination included): the penalty of what the framing
+    /// adds outside the window (Σ |L| over the length header's bits that differ from their hard
+    /// decisions) and of the blocks' parity the search did not score (see [`PayloadBlocks`]), or
+    /// `None` if a payload of that length could not have been sent in this burst. The zero
     /// padding after the payload lies in the window and is scored by the decoder.
-    pub end_penalty: &'a (dyn Fn(usize) -> Option<f64> + Sync),
+    pub end_penalty: &'a (dyn Fn(&[u8]) -> Option<f64> + Sync),
+    /// The channel code's blocks, when the receiver can weigh a path's parity bits.
+    pub blocks: Option<PayloadBlocks<'a>>,
+}
+
+/// The channel code's blocks over a framed message: a path's information bits fix each block's
+/// parity bits, which the channel decoder also received. Scoring them as soon as a block is
+/// complete turns the code's redundancy against paths that went wrong, as a syndrome check would.
+#[derive(Clone, Copy)]
+pub struct PayloadBlocks<'a> {
+    /// Frame positions before the payload's first bit (the length header).
+    pub offset: usize,
+    /// Information bits per block.
+    pub size: usize,
+    /// The penalty of block `i`'s parity positions (Σ |L| where they differ from the hard
+    /// decisions) when its information bits are `bits`.
+    pub penalty: &'a (dyn Fn(usize, &[u8]) -> f64 + Sync),
+}
+
+impl PayloadBlocks<'_> {
+    /// Whether the search scores block `i` of a payload of `payload_bits` bits: the blocks that
+    /// hold only payload bits, none of the header nor of the padding. `end_penalty` scores the
+    /// others.
+    pub fn scored_by_search(&self, i: usize, payload_bits: usize) -> bool {
+        i * self.size >= self.offset && (i + 1) * self.size <= self.offset + payload_bits
+    }
+
+    /// The block that payload position `p` completes, if it is the last bit of one the search
+    /// scores.
+    fn completed_at(&self, p: usize) -> Option<usize> {
+        let end = self.offset + p + 1;
+        (end % self.size == 0 && end - self.size >= self.offset).then(|| end / self.size - 1)
+    }
 }
 
 /// The search's size.
@@ -131,10 +186,15 @@ pub struct ListResult {
 #[derive(Debug, Clone)]
 struct Path {
     symbols: Vec<usize>,
+    /// The payload bits emitted so far.
+    bits: Vec<u8>,
     encoder: EncoderState,
     ln_prob: f64,
-    /// Σ |L| over the emitted bits that differ from the hard decisions.
+    /// Σ |L| over the emitted bits that differ from the hard decisions, and over the parity bits
+    /// of the blocks they complete.
     penalty: f64,
+    /// The part of `penalty` of the emitted bits themselves.
+    bit_penalty: f64,
 }
 
 /// A scored child, before the model has advanced it.
@@ -142,17 +202,25 @@ struct Path {
 struct Child {
     parent: usize,
     symbol: usize,
+    /// The bits its symbol emits.
+    emitted: Vec<u8>,
     encoder: EncoderState,
     ln_prob: f64,
     penalty: f64,
-    /// `penalty` plus the least any continuation must still pay ([`future_penalty`]): the rank.
+    bit_penalty: f64,
+    /// `bit_penalty` plus the least any continuation must still pay ([`future_penalty`]): the
+    /// rank. (Parity is left out of the rank: paths at the same symbol depth have completed
+    /// different numbers of blocks, and the ones that just paid for a block's parity would lose
+    /// their place to the ones that have not yet.)
     rank: f64,
+    /// `penalty` plus the same least future penalty: what its final penalty is at least.
+    bound: f64,
 }
 
 impl Child {
-    /// The most this child's path can still score: ln P only falls and `rank` bounds the penalty.
+    /// The most this child's path can still score: ln P only falls and `bound` bounds the penalty.
     fn key(&self) -> f64 {
-        self.ln_prob - self.rank
+        self.ln_prob - self.bound
     }
 
     /// The beam's order: lower rank, then more probable, then earlier parent and symbol. (Ranking
@@ -267,51 +335,88 @@ fn future_penalty(encoder: &EncoderState, rx: &Received) -> f64 {
     best(bits as isize - 1, true, true, low, high, &cost)
 }
 
+/// The penalty of emitting bit `b` at payload position `earlier.len() + emitted.len()` after the
+/// bits `earlier` and `emitted`: its own, and the parity penalty of the block it completes.
+fn emit(b: u8, earlier: &[u8], emitted: &mut Vec<u8>, rx: &Received, blocks: Option<&PayloadBlocks>) -> Cost {
+    let position = earlier.len() + emitted.len();
+    emitted.push(b);
+    let mut cost = Cost { bits: rx.cost(position, b), parity: 0.0 };
+    if let Some((blocks, i)) = blocks.and_then(|k| Some((k, k.completed_at(position)?))) {
+        let start = i * blocks.size - blocks.offset;
+        let block: Vec<u8> = earlier.iter().chain(emitted.iter()).skip(start).copied().collect();
+        cost.parity = (blocks.penalty)(i, &block);
+    }
+    cost
+}
+
+/// Penalty, split into the emitted bits' own and their blocks' parity.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    bits: f64,
+    parity: f64,
+}
+
+impl Cost {
+    fn add(&mut self, other: Cost) {
+        self.bits += other.bits;
+        self.parity += other.parity;
+    }
+
+    fn total(&self) -> f64 {
+        self.bits + self.parity
+    }
+}
+
 /// Runs the encoder of `parent` one symbol over `table`: returns the child's encoder and the
-/// penalty of the bits it emits. `None` if the child runs past the burst or its penalty so far
-/// exceeds `budget` (then it could not enter the beam).
+/// penalty of the bits it emits (left in `emitted`). `None` if the child runs past the burst, or
+/// its bits' own penalty so far exceeds `rank_budget` (then it could not enter the beam), or its
+/// whole penalty exceeds `budget`.
+#[allow(clippy::too_many_arguments)]
 fn extend(
     parent: &Path,
     table: &FrequencyTable,
     symbol: usize,
     rx: &Received,
+    soft: &SoftPayload,
+    rank_budget: f64,
     budget: f64,
-) -> Option<(EncoderState, f64)> {
+    emitted: &mut Vec<u8>,
+) -> Option<(EncoderState, Cost)> {
     let (lo, f) = table.interval(symbol)?;
     let mut encoder = parent.encoder;
-    let mut position = encoder.emitted();
-    let mut penalty = 0.0;
+    emitted.clear();
+    let mut cost = Cost::default();
     let ran = encoder
         .encode(lo, f, table.total(), |b| {
-            if position >= rx.len() {
+            if parent.bits.len() + emitted.len() >= rx.len() {
                 return false;
             }
-            penalty += rx.cost(position, b);
-            position += 1;
-            parent.penalty + penalty <= budget
+            cost.add(emit(b, &parent.bits, emitted, rx, soft.blocks.as_ref()));
+            parent.bit_penalty + cost.bits <= rank_budget && parent.penalty + cost.total() <= budget
         })
         .ok()?;
-    ran.then_some((encoder, penalty))
+    ran.then_some((encoder, cost))
 }
 
-/// The penalty of what follows a path's end symbol: its termination bits, the zero padding to the
-/// end of the burst, and `soft.end_penalty` of its length; with that length. `None` if the
-/// termination runs past the burst or the length is impossible.
-fn finish(encoder: EncoderState, rx: &Received, soft: &SoftPayload) -> Option<(usize, f64)> {
-    let mut position = encoder.emitted();
+/// The penalty of what follows a path's end symbol (`bits`: the path's payload bits so far, the
+/// end symbol's included): its termination bits, the zero padding to the end of the burst, and
+/// `soft.end_penalty` of the payload; with the payload's length. `None` if the termination runs
+/// past the burst or the framing rejects the payload.
+fn finish(encoder: EncoderState, bits: &[u8], rx: &Received, soft: &SoftPayload) -> Option<(usize, f64)> {
+    let mut termination = Vec::new();
     let mut penalty = 0.0;
     let ran = encoder.finish(|b| {
-        if position >= rx.len() {
+        if bits.len() + termination.len() >= rx.len() {
             return false;
         }
-        penalty += rx.cost(position, b);
-        position += 1;
+        penalty += emit(b, bits, &mut termination, rx, soft.blocks.as_ref()).total();
         true
     });
     if !ran {
         return None;
     }
-    Some((position, penalty + rx.zero_suffix[position] + (soft.end_penalty)(position)?))
+    let payload = [bits, &termination].concat();
+    Some((payload.len(), penalty + rx.zero_suffix[payload.len()] + (soft.end_penalty)(&payload)?))
 }
 
 /// List-decodes one message (see the module docs); `end_symbol` ends a message. The beam widens
@@ -348,8 +453,16 @@ fn search<M: PathModel + ?Sized>(
 ) -> ListResult {
     let mut result = ListResult { choice: None, model_steps: 0 };
     let Ok(first) = model.root() else { return result };
-    let root = Path { symbols: Vec::new(), encoder: EncoderState::new(), ln_prob: 0.0, penalty: 0.0 };
+    let root = Path {
+        symbols: Vec::new(),
+        bits: Vec::new(),
+        encoder: EncoderState::new(),
+        ln_prob: 0.0,
+        penalty: 0.0,
+        bit_penalty: 0.0,
+    };
     let mut paths = vec![root];
+    let mut emitted = Vec::new();
     let mut tables = vec![first];
     for _depth in 0..=config.max_symbols {
         let mut beam = Beam { capacity: beam_size, children: Vec::with_capacity(beam_size + 1) };
@@ -357,15 +470,18 @@ fn search<M: PathModel + ?Sized>(
             // The end symbol: a complete path, compared with the best one so far.
             if end_symbol < table.len() {
                 let ln_prob = parent.ln_prob + table.ln_probability(end_symbol);
-                if let Some((encoder, bits)) = extend(parent, table, end_symbol, rx, config.max_penalty) {
-                    if let Some((payload_bits, rest)) = finish(encoder, rx, soft)
-                        .filter(|&(_, rest)| parent.penalty + bits + rest <= config.max_penalty)
+                let limit = config.max_penalty;
+                if let Some((encoder, cost)) = extend(parent, table, end_symbol, rx, soft, limit, limit, &mut emitted) {
+                    let sent = [parent.bits.as_slice(), &emitted].concat();
+                    let penalty = parent.penalty + cost.total();
+                    if let Some((payload_bits, rest)) =
+                        finish(encoder, &sent, rx, soft).filter(|&(_, rest)| penalty + rest <= limit)
                     {
                         let choice = ListChoice {
                             symbols: parent.symbols.clone(),
                             payload_bits,
                             ln_prob,
-                            penalty: parent.penalty + bits + rest,
+                            penalty: penalty + rest,
                         };
                         if result.choice.as_ref().is_none_or(|c| choice.score() > c.score()) {
                             result.choice = Some(choice);
@@ -373,24 +489,40 @@ fn search<M: PathModel + ?Sized>(
                     }
                 }
             }
-            if parent.symbols.len() >= config.max_symbols || parent.penalty > beam.cutoff() {
+            if parent.symbols.len() >= config.max_symbols || parent.bit_penalty > beam.cutoff() {
                 continue;
             }
             for symbol in (0..table.len()).filter(|&s| s != end_symbol) {
-                let budget = beam.cutoff().min(config.max_penalty);
-                let Some((encoder, bits)) = extend(parent, table, symbol, rx, budget) else { continue };
-                let penalty = parent.penalty + bits;
-                let rank = penalty + future_penalty(&encoder, rx);
-                if rank > config.max_penalty {
+                let Some((encoder, cost)) =
+                    extend(parent, table, symbol, rx, soft, beam.cutoff(), config.max_penalty, &mut emitted)
+                else {
+                    continue;
+                };
+                let (penalty, bit_penalty) = (parent.penalty + cost.total(), parent.bit_penalty + cost.bits);
+                let future = future_penalty(&encoder, rx);
+                let (rank, bound) = (bit_penalty + future, penalty + future);
+                if bound > config.max_penalty || rank > beam.cutoff() {
                     continue;
                 }
                 let ln_prob = parent.ln_prob + table.ln_probability(symbol);
-                beam.offer(Child { parent: parent_index, symbol, encoder, ln_prob, penalty, rank });
+                let emitted = emitted.clone();
+                let child = Child {
+                    parent: parent_index,
+                    symbol,
+                    emitted,
+                    encoder,
+                    ln_prob,
+                    penalty,
+                    bit_penalty,
+                    rank,
+                    bound,
+                };
+                beam.offer(child);
             }
         }
-        // A path's final score is at most its ln P now minus its rank (ln P only falls, and
-        // the rank bounds the penalty of every position the path still covers): once no path
-        // can beat the best complete one, the search is over.
+        // A path's final score is at most its ln P now minus its bound (ln P only falls, and
+        // the bound is its penalty so far plus the least its remaining positions add): once no
+        // path can beat the best complete one, the search is over.
         if let Some(best) = &result.choice {
             beam.children.retain(|c| c.key() > best.score());
         }
@@ -410,7 +542,9 @@ fn search<M: PathModel + ?Sized>(
             .map(|c| {
                 let mut symbols = paths[c.parent].symbols.clone();
                 symbols.push(c.symbol);
-                Path { symbols, encoder: c.encoder, ln_prob: c.ln_prob, penalty: c.penalty }
+                let bits = [paths[c.parent].bits.as_slice(), &c.emitted].concat();
+                let (ln_prob, penalty, bit_penalty) = (c.ln_prob, c.penalty, c.bit_penalty);
+                Path { symbols, bits, encoder: c.encoder, ln_prob, penalty, bit_penalty }
             })
             .collect();
     }
@@ -426,16 +560,55 @@ pub(crate) mod test_framing {
 
     /// Framing as the link does it, for a burst of `window` payload positions: the penalty of the
     /// `header_llrs.len()` length bits; the payload length must need every block.
-    pub fn end_penalty(header_llrs: &[f32], window: usize, block: usize) -> impl Fn(usize) -> Option<f64> + Sync {
+    pub fn end_penalty(header_llrs: &[f32], window: usize, block: usize) -> impl Fn(&[u8]) -> Option<f64> + Sync {
         let header_llrs = header_llrs.to_vec();
         let h = header_llrs.len();
-        move |t: usize| {
+        move |payload: &[u8]| {
+            let t = payload.len();
             if t > window || (h + t).div_ceil(block) != (h + window).div_ceil(block) || t >> h != 0 {
                 return None;
             }
             let wrong = |i: usize| ((t >> (h - 1 - i)) & 1 == 1) != (header_llrs[i] < 0.0);
             Some((0..h).filter(|&i| wrong(i)).map(|i| f64::from(header_llrs[i]).abs()).sum())
         }
+    }
+
+    /// A toy systematic rate-1/2 block code: the parity bits of an information block,
+    /// p_j = b_j ⊕ b_(j+1) ⊕ b_(j+3) (indices modulo the block).
+    pub fn toy_parity(info: &[u8]) -> Vec<u8> {
+        let k = info.len();
+        (0..k).map(|j| info[j] ^ info[(j + 1) % k] ^ info[(j + 3) % k]).collect()
+    }
+
+    /// BPSK over AWGN at `sigma` of each framed block's [`toy_parity`] bits (`block` per block).
+    pub fn received_parity(framed: &[u8], block: usize, sigma: f64, rng: &mut ChaCha8Rng) -> Vec<f32> {
+        let parity: Vec<u8> = framed.chunks(block).flat_map(toy_parity).collect();
+        noisy(&parity, sigma, rng)
+    }
+
+    /// The penalty of block `i`'s [`toy_parity`] bits against their LLRs.
+    pub fn parity_penalty(parity_llrs: &[f32], block: usize) -> impl Fn(usize, &[u8]) -> f64 + Sync + '_ {
+        move |i: usize, info: &[u8]| {
+            let llrs = &parity_llrs[i * block..(i + 1) * block];
+            toy_parity(info)
+                .iter()
+                .zip(llrs)
+                .filter(|(&b, &l)| b != (l < 0.0) as u8)
+                .map(|(_, &l)| f64::from(l).abs())
+                .sum()
+        }
+    }
+
+    fn noisy(bits: &[u8], sigma: f64, rng: &mut ChaCha8Rng) -> Vec<f32> {
+        bits.iter()
+            .map(|&b| {
+                let x = 1.0 - 2.0 * b as f64;
+                // Box–Muller.
+                let (u, v): (f64, f64) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
+                let n = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                (2.0 * (x + sigma * n) / (sigma * sigma)) as f32
+            })
+            .collect()
     }
 
     /// The framed bits: `header` bits of length, the payload, zeros to whole blocks.
@@ -454,23 +627,14 @@ pub(crate) mod test_framing {
         sigma: f64,
         rng: &mut ChaCha8Rng,
     ) -> (Vec<f32>, Vec<f32>) {
-        let llrs: Vec<f32> = framed(bits, header, block)
-            .iter()
-            .map(|&b| {
-                let x = 1.0 - 2.0 * b as f64;
-                // Box–Muller.
-                let (u, v): (f64, f64) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
-                let n = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
-                (2.0 * (x + sigma * n) / (sigma * sigma)) as f32
-            })
-            .collect();
+        let llrs = noisy(&framed(bits, header, block), sigma, rng);
         (llrs[..header].to_vec(), llrs[header..].to_vec())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::test_framing::{end_penalty, framed, received};
+    use super::test_framing::{end_penalty, framed, parity_penalty, received, received_parity};
     use super::*;
     use crate::arithmetic::ArithmeticEncoder;
     use crate::coder::{encode_symbols, SymbolModel};
@@ -542,7 +706,7 @@ mod tests {
     fn decode(symbols_llrs: (&[f32], &[f32]), block: usize, beam: usize) -> ListResult {
         let (header, llrs) = symbols_llrs;
         let score = end_penalty(header, llrs.len(), block);
-        let soft = SoftPayload { llrs, end_penalty: &score };
+        let soft = SoftPayload { llrs, end_penalty: &score, blocks: None };
         let mut model = Cloned { start: Chain { last: None }, paths: Vec::new() };
         list_decode(
             &mut model,
@@ -579,6 +743,51 @@ mod tests {
     }
 
     #[test]
+    fn the_blocks_parity_flags_wrong_choices_and_loses_no_right_ones() {
+        // A rate-1/2 code over the framed blocks, at noise where its parity matters: weighing the
+        // parity bits of each block a path completes recovers at least as many messages
+        // (measured 65 against 63 of 150), and under a penalty limit leaves far fewer wrong
+        // choices, the others undecided (measured 0 against 36).
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let (h, k, sigma, limit) = (8, 16, 0.65, 8.0);
+        let mut right = [0usize; 2];
+        let mut wrong_limited = [0usize; 2];
+        for _ in 0..150 {
+            let m = message(&mut rng);
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            let (header, llrs) = received(&bits, h, k, sigma, &mut rng);
+            let parity = received_parity(&framed(&bits, h, k), k, sigma, &mut rng);
+            let header_penalty = end_penalty(&header, llrs.len(), k);
+            let block_penalty = parity_penalty(&parity, k);
+            let blocks = PayloadBlocks { offset: h, size: k, penalty: &block_penalty };
+            let with_parity = |payload: &[u8]| {
+                let header = header_penalty(payload)?;
+                let f = framed(payload, h, k);
+                let rest: f64 = (0..f.len() / k)
+                    .filter(|&i| !blocks.scored_by_search(i, payload.len()))
+                    .map(|i| block_penalty(i, &f[i * k..(i + 1) * k]))
+                    .sum();
+                Some(header + rest)
+            };
+            let plain = SoftPayload { llrs: &llrs, end_penalty: &header_penalty, blocks: None };
+            let coded = SoftPayload { llrs: &llrs, end_penalty: &with_parity, blocks: Some(blocks) };
+            for (v, soft) in [plain, coded].iter().enumerate() {
+                let run = |max_penalty: f64| {
+                    let config = ListConfig { beam: 8, first_beam: 8, max_symbols: 200, max_penalty };
+                    let r =
+                        list_decode(&mut Cloned { start: Chain { last: None }, paths: Vec::new() }, END, soft, config);
+                    r.choice.map(|c| [c.symbols.as_slice(), &[END]].concat() == m)
+                };
+                right[v] += (run(f64::INFINITY) == Some(true)) as usize;
+                wrong_limited[v] += (run(limit) == Some(false)) as usize;
+            }
+        }
+        eprintln!("right without / with parity: {right:?}; wrong under the limit: {wrong_limited:?}");
+        assert!(right[1] >= right[0], "right without / with parity: {right:?}");
+        assert!(wrong_limited[1] * 2 <= wrong_limited[0], "wrong under the limit: {wrong_limited:?}");
+    }
+
+    #[test]
     fn the_list_corrects_what_hard_decisions_get_wrong() {
         // Noise where hard decisions break most messages: the list decoder recovers more of them,
         // and a wider beam at least as many.
@@ -601,17 +810,20 @@ mod tests {
 
     #[test]
     fn pruning_keeps_the_unpruned_result() {
-        // The same search without the cutoff inside `extend` nor the stopping rule must choose
-        // the same path, with or without a penalty limit.
+        // The same search without the cutoffs inside `extend` must choose the same path, with or
+        // without a penalty limit, with or without the blocks' parity.
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let (mut limited, mut undecided) = (0, 0);
-        for round in 0..80 {
+        for round in 0..120 {
             let max_penalty = if round % 2 == 0 { f64::INFINITY } else { 12.0 };
             let m = message(&mut rng);
             let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
             let (header, llrs) = received(&bits, 8, 16, 0.7, &mut rng);
+            let parity = received_parity(&framed(&bits, 8, 16), 16, 0.7, &mut rng);
+            let block_penalty = parity_penalty(&parity, 16);
+            let blocks = (round % 4 >= 2).then_some(PayloadBlocks { offset: 8, size: 16, penalty: &block_penalty });
             let score = end_penalty(&header, llrs.len(), 16);
-            let soft = SoftPayload { llrs: &llrs, end_penalty: &score };
+            let soft = SoftPayload { llrs: &llrs, end_penalty: &score, blocks };
             let pruned = list_decode(
                 &mut Cloned { start: Chain { last: None }, paths: Vec::new() },
                 END,
@@ -634,8 +846,16 @@ mod tests {
     /// the beam runs past the burst.
     fn unpruned_decode(soft: &SoftPayload, beam: usize, max_penalty: f64) -> Option<ListChoice> {
         let rx = Received::new(soft.llrs);
-        let root = Path { symbols: vec![], encoder: EncoderState::new(), ln_prob: 0.0, penalty: 0.0 };
+        let root = Path {
+            symbols: vec![],
+            bits: vec![],
+            encoder: EncoderState::new(),
+            ln_prob: 0.0,
+            penalty: 0.0,
+            bit_penalty: 0.0,
+        };
         let mut paths = vec![(root, Chain { last: None })];
+        let mut emitted = Vec::new();
         let first = paths[0].1.start().unwrap();
         let mut tables = vec![first];
         let mut best: Option<ListChoice> = None;
@@ -643,10 +863,16 @@ mod tests {
             let mut children = Vec::new();
             for (i, ((p, _), t)) in paths.iter().zip(&tables).enumerate() {
                 for symbol in 0..t.len() {
-                    let Some((encoder, bits)) = extend(p, t, symbol, &rx, f64::INFINITY) else { continue };
-                    let (penalty, ln_prob) = (p.penalty + bits, p.ln_prob + t.ln_probability(symbol));
+                    let Some((encoder, cost)) =
+                        extend(p, t, symbol, &rx, soft, f64::INFINITY, f64::INFINITY, &mut emitted)
+                    else {
+                        continue;
+                    };
+                    let (penalty, ln_prob) = (p.penalty + cost.total(), p.ln_prob + t.ln_probability(symbol));
+                    let bit_penalty = p.bit_penalty + cost.bits;
                     if symbol == END {
-                        if let Some((payload_bits, rest)) = finish(encoder, &rx, soft) {
+                        let sent = [p.bits.as_slice(), &emitted].concat();
+                        if let Some((payload_bits, rest)) = finish(encoder, &sent, &rx, soft) {
                             let c = ListChoice {
                                 symbols: p.symbols.clone(),
                                 payload_bits,
@@ -658,15 +884,33 @@ mod tests {
                             }
                         }
                     } else {
-                        let rank = penalty + future_penalty(&encoder, &rx);
-                        if rank <= max_penalty {
-                            children.push(Child { parent: i, symbol, encoder, ln_prob, penalty, rank });
+                        let future = future_penalty(&encoder, &rx);
+                        let (rank, bound) = (bit_penalty + future, penalty + future);
+                        if bound <= max_penalty {
+                            let emitted = emitted.clone();
+                            let child = Child {
+                                parent: i,
+                                symbol,
+                                emitted,
+                                encoder,
+                                ln_prob,
+                                penalty,
+                                bit_penalty,
+                                rank,
+                                bound,
+                            };
+                            children.push(child);
                         }
                     }
                 }
             }
             children.sort_by(|a, b| if a.before(b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater });
             children.truncate(beam);
+            // The stopping rule is part of the search: paths that can no longer beat the best
+            // complete one are dropped.
+            if let Some(best) = &best {
+                children.retain(|c| c.key() > best.score());
+            }
             if children.is_empty() {
                 break;
             }
@@ -677,7 +921,9 @@ mod tests {
                 tables.push(chain.advance(c.symbol).unwrap());
                 let mut symbols = paths[c.parent].0.symbols.clone();
                 symbols.push(c.symbol);
-                next.push((Path { symbols, encoder: c.encoder, ln_prob: c.ln_prob, penalty: c.penalty }, chain));
+                let bits = [paths[c.parent].0.bits.as_slice(), &c.emitted].concat();
+                let (ln_prob, penalty, bit_penalty) = (c.ln_prob, c.penalty, c.bit_penalty);
+                next.push((Path { symbols, bits, encoder: c.encoder, ln_prob, penalty, bit_penalty }, chain));
             }
             paths = next;
         }

@@ -529,7 +529,7 @@ mod tests {
             let payload: Vec<u8> = (0..claimed).map(|i| hard.get(i).copied().unwrap_or(0)).collect();
             plain += (c.decode(&payload).text == sentence) as usize;
             let score = end_penalty(&header, llrs.len(), 24);
-            let soft = SoftPayload { llrs: &llrs, end_penalty: &score };
+            let soft = SoftPayload { llrs: &llrs, end_penalty: &score, blocks: None };
             let config = ListConfig { beam: 8, first_beam: 8, max_symbols: usize::MAX, max_penalty: f64::INFINITY };
             let got = c.decode_list(&soft, config).unwrap();
             steps += got.model_steps;
@@ -636,64 +636,5 @@ mod tests {
         assert!(e.contains("not a valid"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         assert!(SmallLmCoder::load(&dir.path().join("missing.safetensors")).is_err());
-    }
-}
-
-#[cfg(test)]
-mod explore_reliability {
-    use super::*;
-    use crate::list_decoding::{list_decode, ListConfig};
-
-    #[test]
-    #[ignore]
-    fn explore() {
-        use crate::list_decoding::test_framing::{end_penalty, received};
-        use rand::SeedableRng;
-        let c = SmallLmCoder::embedded().unwrap();
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/europarl/test_sentences.txt"))
-            .unwrap();
-        let sigma: f64 = std::env::var("SIGMA").map(|s| s.parse().unwrap()).unwrap_or(0.4);
-        let beam: usize = std::env::var("BEAM").map(|s| s.parse().unwrap()).unwrap_or(8);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-        for sentence in text.lines().take(300) {
-            let bits = c.encode(sentence).unwrap();
-            let (header, llrs) = received(&bits, 11, 24, sigma, &mut rng);
-            let claimed = header.iter().fold(0usize, |a, &l| (a << 1) | (l < 0.0) as usize);
-            let hard: Vec<u8> = llrs.iter().map(|&l| (l < 0.0) as u8).collect();
-            let payload: Vec<u8> = (0..claimed).map(|i| hard.get(i).copied().unwrap_or(0)).collect();
-            let plain = c.decode(&payload).text == sentence;
-            if plain {
-                continue;
-            }
-            let score = end_penalty(&header, llrs.len(), 24);
-            let soft = SoftPayload { llrs: &llrs, end_penalty: &score };
-            let mut paths = SmallLmPaths { model: &c.model, paths: Vec::new() };
-            let r = list_decode(
-                &mut paths,
-                END,
-                &soft,
-                ListConfig {
-                    beam,
-                    first_beam: std::env::var("FIRST").map(|s| s.parse().unwrap()).unwrap_or(beam),
-                    max_symbols: c.max_symbols,
-                    max_penalty: std::env::var("MAXP").map(|s| s.parse().unwrap()).unwrap_or(f64::INFINITY),
-                },
-            );
-            match r.choice {
-                Some(ch) => {
-                    let ok = ch.symbols.iter().map(|&s| s as u8).collect::<Vec<_>>() == sentence.as_bytes();
-                    println!(
-                        "ROW {} {:.2} {:.2} {:.2} {} {}",
-                        ok as u8,
-                        ch.penalty,
-                        ch.ln_prob,
-                        0.0,
-                        r.model_steps,
-                        bits.len()
-                    );
-                }
-                None => println!("ROW 2 0 0 0 {} {}", r.model_steps, bits.len()),
-            }
-        }
     }
 }

@@ -227,7 +227,8 @@ fn list_decoding_with_smollm2_corrects_unreliable_bit_errors() {
         plain += (lm.decode(&hard).text == s) as usize;
         let (header, payload) = llrs.split_at(header_bits);
         let window = payload.len();
-        let end_penalty = |t: usize| -> Option<f64> {
+        let end_penalty = |payload: &[u8]| -> Option<f64> {
+            let t = payload.len();
             if t > window || (header_bits + t).div_ceil(block) != framed.len() / block || t >> header_bits != 0 {
                 return None;
             }
@@ -236,7 +237,9 @@ fn list_decoding_with_smollm2_corrects_unreliable_bit_errors() {
         };
         let config =
             source::ListConfig { beam: 16, first_beam: 16, max_symbols: usize::MAX, max_penalty: f64::INFINITY };
-        let got = lm.decode_list(&source::SoftPayload { llrs: payload, end_penalty: &end_penalty }, config).unwrap();
+        let got = lm
+            .decode_list(&source::SoftPayload { llrs: payload, end_penalty: &end_penalty, blocks: None }, config)
+            .unwrap();
         assert!(got.model_steps <= 16 * (bits.len() as u64 + 2), "{} steps for {} bits", got.model_steps, bits.len());
         listed += got.decoded.is_some_and(|d| d.complete() && d.text == s) as usize;
     }

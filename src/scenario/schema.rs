@@ -632,7 +632,7 @@ pub struct ReceiverConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub beam: Option<usize>,
     /// List receiver: the beam of the first search, doubled up to `beam` while no message within
-    /// `max_penalty` is found (absent: [`DEFAULT_LIST_FIRST_BEAM`]; = `beam`: one search).
+    /// `max_penalty` is found (absent: `beam`, one search).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_beam: Option<usize>,
     /// List receiver: the most a chosen message may disagree with the channel decoder, in nats
@@ -640,20 +640,23 @@ pub struct ReceiverConfig {
     /// no path under it keeps its plain decoding and is flagged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_penalty: Option<f64>,
+    /// List receiver: weigh each block's parity bits once a path completes it (absent: true; a
+    /// code's decoder must give posteriors of every coded bit, as BP does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parity: Option<bool>,
 }
 
-/// The list receiver's beam when the scenario names none (SmolLM2 with 3 unreliable errors per
-/// sentence: beam 8 recovered 4 of 6, 16 all 6; `source/tests/smollm2.rs`).
-pub const DEFAULT_LIST_BEAM: usize = 16;
-
-/// The list receiver's first beam when the scenario names none.
-pub const DEFAULT_LIST_FIRST_BEAM: usize = 2;
+/// The list receiver's beam when the scenario names none. Wider beams recover more at a cost in
+/// LM steps that grows with the beam: small LM, LDPC(49,24) + BP over AWGN
+/// (`results/reference/list-awgn`), beam 8 beats ICD's message errors at every point at about
+/// twice its LM steps, beam 16 by more at about four times.
+pub const DEFAULT_LIST_BEAM: usize = 8;
 
 /// The list receiver's penalty limit when the scenario names none: the chosen message may be
 /// e^10 times less likely than the hard decisions under the channel decoder's posteriors alone.
-/// Measured (small LM, uncoded BPSK at σ = 0.4, the 185 of 300 sentences hard decisions lose,
-/// beam 16): every correct choice flipped under 9 nats, and the limit leaves 4 wrong choices
-/// unflagged instead of 45 (`source::list_decoding`'s module docs).
+/// Measured with the small LM over uncoded BPSK at σ = 0.4 (no parity to weigh), beam 8, on the
+/// 185 of the first 300 test sentences that hard decisions lose: every right choice disagreed by
+/// under 9 nats; the limit keeps all 125 right choices and leaves 3 wrong ones instead of 60.
 pub const DEFAULT_LIST_MAX_PENALTY: f64 = 10.0;
 
 impl Default for ReceiverConfig {
@@ -668,6 +671,7 @@ impl Default for ReceiverConfig {
             beam: None,
             first_beam: None,
             max_penalty: None,
+            parity: None,
         }
     }
 }

@@ -315,6 +315,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                     return here("receiver.first_beam", "must be 1 to the receiver's beam");
                 }
             }
+            if r.parity.is_some() && r.kind != super::ReceiverKind::List {
+                return here("receiver.parity", "only the list receiver (kind = \"list\") weighs parity bits");
+            }
             if let Some(limit) = r.max_penalty {
                 if r.kind != super::ReceiverKind::List {
                     return here(

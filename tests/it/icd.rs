@@ -60,6 +60,7 @@ fn the_list_receiver_recovers_more_than_icd_on_the_same_noise() {
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = result_rows(&out);
     let (mut bp, mut icd, mut list) = (0.0, 0.0, 0.0);
+    let (mut icd_unflagged, mut list_unflagged) = (0.0, 0.0);
     for snr in [-0.5, 0.0] {
         let (plain, aided, listed) = (row(&rows, "bp", snr), row(&rows, "bp-icd", snr), row(&rows, "bp-list", snr));
         eprintln!(
@@ -78,8 +79,12 @@ fn the_list_receiver_recovers_more_than_icd_on_the_same_noise() {
         bp += num(plain, "message_errors");
         icd += num(aided, "message_errors");
         list += num(listed, "message_errors");
+        icd_unflagged += num(aided, "unflagged_errors");
+        list_unflagged += num(listed, "unflagged_errors");
     }
     assert!(list < icd && icd < bp, "message errors: list {list}, ICD {icd}, BP {bp}");
+    // The penalty limit and the blocks' parity flag what the list cannot vouch for.
+    assert!(list_unflagged <= icd_unflagged, "unflagged errors: list {list_unflagged}, ICD {icd_unflagged}");
 }
 
 fn refused(dir: &Path, name: &str, extra: &str, needles: &[&str]) {
@@ -113,6 +118,24 @@ fn icd_settings_that_cannot_work_are_refused_by_field() {
     refused(d, "g.toml", "source = \"small-lm\"\nreceiver = { kind = \"list\", beam = 0 }", &["receiver.beam"]);
     refused(d, "h.toml", "source = \"small-lm\"\nreceiver = { kind = \"icd\", beam = 8 }", &["receiver.beam", "list"]);
     refused(d, "i.toml", "source = \"huffman\"\nreceiver = { kind = \"list\" }", &["receiver", "sequential model"]);
+    refused(
+        d,
+        "j.toml",
+        "source = \"small-lm\"\nreceiver = { kind = \"list\", max_penalty = 0.0 }",
+        &["receiver.max_penalty"],
+    );
+    refused(
+        d,
+        "k.toml",
+        "source = \"small-lm\"\nreceiver = { kind = \"list\", beam = 4, first_beam = 8 }",
+        &["receiver.first_beam"],
+    );
+    refused(
+        d,
+        "l.toml",
+        "source = \"small-lm\"\nreceiver = { kind = \"icd\", parity = false }",
+        &["receiver.parity", "list"],
+    );
     refused(
         d,
         "e.toml",

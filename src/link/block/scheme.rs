@@ -170,6 +170,8 @@ pub struct BlockDelivery {
     pub valid: Vec<bool>,
     /// When asked: each decided information bit's posterior LLR (positive: bit 0).
     pub posterior: Option<Vec<f32>>,
+    /// When asked, with a code: every coded bit's posterior LLR, `n` per block.
+    pub codeword_posterior: Option<Vec<f32>>,
 }
 
 pub struct LinkScheme {
@@ -310,14 +312,35 @@ impl LinkScheme {
             (Some(code), true) => decided.chunks_exact(n).map(|d| code.is_codeword(d)).collect(),
             _ => vec![true; if check { frames } else { 0 }],
         };
-        let posterior = posterior.map(|p| {
+        let info_posterior = posterior.as_ref().map(|p| {
             let positions: Vec<usize> = match &self.code {
                 Some(c) => c.info_positions().to_vec(),
                 None => (0..n).collect(),
             };
             p.chunks_exact(n).flat_map(|f| positions.iter().map(move |&q| f[q])).collect()
         });
-        BlockDelivery { decoded: decoded_info, counts, valid, posterior }
+        let codeword_posterior = posterior.filter(|_| self.code.is_some());
+        BlockDelivery { decoded: decoded_info, counts, valid, posterior: info_posterior, codeword_posterior }
+    }
+
+    /// The penalty of one block's parity positions when its information bits are `info`: Σ |L|
+    /// over the positions of its codeword where the bit differs from the sign of `posterior` (the
+    /// block's `n` coded-bit LLRs, positive: 0). Zero without a code.
+    pub fn parity_penalty(&self, info: &[u8], posterior: &[f32]) -> f64 {
+        let Some(code) = &self.code else { return 0.0 };
+        let mut codeword = vec![0u8; self.n()];
+        code.encode(info, &mut codeword);
+        let mut is_info = vec![false; codeword.len()];
+        for &p in code.info_positions() {
+            is_info[p] = true;
+        }
+        codeword
+            .iter()
+            .zip(posterior)
+            .zip(&is_info)
+            .filter(|((&b, &l), &info)| !info && b != (l < 0.0) as u8)
+            .map(|((_, &l), _)| f64::from(l).abs())
+            .sum()
     }
 
     /// Whether the decoder gives soft output ([`codes::Decoder::decode_batch_soft`]); uncoded links

@@ -39,6 +39,14 @@ pub trait FrameLink: Send + Sync {
     fn has_soft_output(&self) -> bool {
         false
     }
+
+    /// For a block code whose soft output covers its parity bits
+    /// ([`Transmitted::codeword_posterior`]): the penalty of a block's parity positions when its
+    /// information bits are `info`, given the block's coded-bit posteriors (see
+    /// [`LinkScheme::parity_penalty`]).
+    fn parity_penalty(&self, _info: &[u8], _posterior: &[f32]) -> f64 {
+        0.0
+    }
 }
 
 /// What a [`FrameLink`] delivered for a group of frames.
@@ -52,6 +60,9 @@ pub struct Transmitted {
     pub suspect: Vec<bool>,
     /// When asked: the posterior LLR of each decided bit (positive: bit 0).
     pub posterior: Option<Vec<f32>>,
+    /// When asked, for a block code: every coded bit's posterior LLR, block after block (the
+    /// frames' blocks back to back).
+    pub codeword_posterior: Option<Vec<f32>>,
 }
 
 /// A block code carries the frames' blocks back to back (each frame is a whole number of blocks);
@@ -86,10 +97,20 @@ impl FrameLink for LinkScheme {
         let d = self.transmit_blocks_checked(info, sigma, rng, true, soft);
         let k = self.k();
         let suspect = frames.iter().map(|f| !d.valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
-        Transmitted { decided: d.decoded, counts: d.counts, suspect, posterior: d.posterior }
+        Transmitted {
+            decided: d.decoded,
+            counts: d.counts,
+            suspect,
+            posterior: d.posterior,
+            codeword_posterior: d.codeword_posterior,
+        }
     }
 
     fn has_soft_output(&self) -> bool {
         LinkScheme::has_soft_output(self)
+    }
+
+    fn parity_penalty(&self, info: &[u8], posterior: &[f32]) -> f64 {
+        LinkScheme::parity_penalty(self, info, posterior)
     }
 }

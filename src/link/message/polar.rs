@@ -171,7 +171,7 @@ impl FrameLink for PolarLink {
                 counts.coded_bits += e as u64;
             }
         }
-        Transmitted { decided, counts, suspect, posterior: None }
+        Transmitted { decided, counts, suspect, posterior: None, codeword_posterior: None }
     }
 }
 

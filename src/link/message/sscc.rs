@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, ListConfig, ListDecoded, SoftPayload, SourceCoder};
+use source::{Bits, ListConfig, ListDecoded, PayloadBlocks, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -33,8 +33,7 @@ use crate::link::image::coder::TileCoder;
 use crate::metrics::unified_snr::ChannelUse;
 use crate::metrics::ErrorCounts;
 use crate::scenario::{
-    CodeKind, ReceiverConfig, ReceiverKind, Scenario, SchemeConfig, DEFAULT_LIST_BEAM, DEFAULT_LIST_FIRST_BEAM,
-    DEFAULT_LIST_MAX_PENALTY,
+    CodeKind, ReceiverConfig, ReceiverKind, Scenario, SchemeConfig, DEFAULT_LIST_BEAM, DEFAULT_LIST_MAX_PENALTY,
 };
 
 /// The source coder of an SSCC scheme, for its modality.
@@ -163,9 +162,9 @@ impl SsccScheme {
             let SsccSource::Text(coder) = &self.source else {
                 anyhow::bail!("field 'receiver': the list receiver decodes text messages");
             };
-            let probe = |_: usize| None;
+            let probe = |_: &[u8]| None;
             let config = ListConfig { beam: 1, first_beam: 1, max_symbols: 0, max_penalty: 0.0 };
-            if coder.decode_list(&SoftPayload { llrs: &[], end_penalty: &probe }, config).is_none() {
+            if coder.decode_list(&SoftPayload { llrs: &[], end_penalty: &probe, blocks: None }, config).is_none() {
                 anyhow::bail!(
                     "field 'receiver': the list receiver needs a source coder with a sequential model (an LM \
                      arithmetic coder), and {} has none",
@@ -180,11 +179,36 @@ impl SsccScheme {
     fn list_decode(&self, soft: &[Option<SoftItem>], config: ListConfig) -> Vec<Option<ListDecoded>> {
         let SsccSource::Text(coder) = &self.source else { return vec![None; soft.len()] };
         let framer = self.framer;
+        let link = &self.link;
         source::lm_coder::isolated_parallel_map(soft, |item| {
             item.as_ref().and_then(|item| {
                 let burst = item.header.len() + item.window.len();
-                let end_penalty = |t: usize| framer.end_penalty(&item.header, burst, t);
-                coder.decode_list(&SoftPayload { llrs: &item.window, end_penalty: &end_penalty }, config)
+                let (k, blocks) = (framer.block_bits, burst / framer.block_bits);
+                // Block i's coded-bit posteriors, when the link gives them.
+                let coded = |i: usize| {
+                    let n = item.parity.len() / blocks;
+                    &item.parity[i * n..(i + 1) * n]
+                };
+                let penalty = |i: usize, info: &[u8]| link.parity_penalty(info, coded(i));
+                let blocks_soft = (!item.parity.is_empty()).then_some(PayloadBlocks {
+                    offset: item.header.len(),
+                    size: k,
+                    penalty: &penalty,
+                });
+                // The header's penalty, and the parity of the blocks the search did not score
+                // (those holding header bits or padding).
+                let end_penalty = |payload: &[u8]| {
+                    let header = framer.end_penalty(&item.header, burst, payload.len())?;
+                    let Some(b) = &blocks_soft else { return Some(header) };
+                    let framed = framer.frame(payload).ok()?;
+                    let rest: f64 = (0..blocks)
+                        .filter(|&i| !b.scored_by_search(i, payload.len()))
+                        .map(|i| penalty(i, &framed[i * k..(i + 1) * k]))
+                        .sum();
+                    Some(header + rest)
+                };
+                let soft = SoftPayload { llrs: &item.window, end_penalty: &end_penalty, blocks: blocks_soft };
+                coder.decode_list(&soft, config)
             })
         })
     }
@@ -224,6 +248,7 @@ impl SsccScheme {
             .collect();
         // The list receiver's soft input for the items whose decision fails its code's check.
         let header = framer.length_bits as usize;
+        let k = framer.block_bits;
         let soft = match (&self.config.receiver, &sent.posterior) {
             (Some(config), Some(posterior)) if config.kind == ReceiverKind::List => spans
                 .iter()
@@ -232,6 +257,13 @@ impl SsccScheme {
                     suspect.then(|| SoftItem {
                         header: posterior[span.start..span.start + header].to_vec(),
                         window: posterior[span.start + header..span.end].to_vec(),
+                        parity: match &sent.codeword_posterior {
+                            Some(coded) if config.parity != Some(false) => {
+                                let n = coded.len() / (info.len() / k);
+                                coded[span.start / k * n..span.end / k * n].to_vec()
+                            }
+                            _ => Vec::new(),
+                        },
                     })
                 })
                 .collect(),
@@ -391,9 +423,10 @@ impl MessageScheme for SsccScheme {
 
 /// The list receiver's search as `receiver` sets it (the coder bounds a message's length).
 fn list_config(receiver: &ReceiverConfig) -> ListConfig {
+    let beam = receiver.beam.unwrap_or(DEFAULT_LIST_BEAM);
     ListConfig {
-        beam: receiver.beam.unwrap_or(DEFAULT_LIST_BEAM),
-        first_beam: receiver.first_beam.unwrap_or(DEFAULT_LIST_FIRST_BEAM),
+        beam,
+        first_beam: receiver.first_beam.unwrap_or(beam),
         max_symbols: usize::MAX,
         max_penalty: receiver.max_penalty.unwrap_or(DEFAULT_LIST_MAX_PENALTY),
     }
@@ -494,4 +527,6 @@ struct SentBatch {
 struct SoftItem {
     header: Vec<f32>,
     window: Vec<f32>,
+    /// The coded-bit posteriors of the item's blocks (`n` per block), when the link gives them.
+    parity: Vec<f32>,
 }

@@ -99,7 +99,7 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64) -> Vec<Dista
 }
 
 /// Where `curve` ((Es/N0, rate, trials), increasing Es/N0) first falls to `target` or below.
-fn crossing(curve: &[(f64, f64, f64)], target: f64) -> Option<(f64, bool)> {
+pub(super) fn crossing(curve: &[(f64, f64, f64)], target: f64) -> Option<(f64, bool)> {
     let floor = |(x, rate, trials): (f64, f64, f64)| (x, if rate > 0.0 { rate } else { 0.5 / trials.max(1.0) });
     let first = curve.iter().position(|p| p.1 <= target)?;
     if first == 0 {

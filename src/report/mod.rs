@@ -1,6 +1,7 @@
 //! Writing results: `results.csv` rows as points finish, `samples.csv` and `run.json` beside them.
 
 pub mod compare;
+pub mod crossings;
 pub mod distance;
 pub mod image_grid;
 pub mod page;

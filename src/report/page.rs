@@ -211,6 +211,42 @@ impl Page<'_> {
         (header, cells)
     }
 
+    /// (note, header, cells) of the crossings table of a text run ([`super::crossings`]).
+    fn crossings_table(&self) -> Option<(String, Vec<String>, Vec<Vec<String>>)> {
+        use super::crossings::{crossings, gain_db, BLEU4_TARGET, MESSAGE_ERROR_TARGET};
+        if !self.text {
+            return None;
+        }
+        let all = crossings(self.rows, MESSAGE_ERROR_TARGET, BLEU4_TARGET);
+        let reference = self.info.config.pointer("/unified/reference").and_then(|v| v.as_str()).unwrap_or("");
+        let base = all.iter().find(|c| c.scheme == reference);
+        let at = |x: Option<(f64, bool)>| match x {
+            Some((x, false)) => num(Some(x)),
+            Some((x, true)) => format!("≤ {}", num(Some(x))),
+            None => "not reached".to_string(),
+        };
+        let gain = |r: Option<(f64, bool)>, x: Option<(f64, bool)>| num(gain_db(r, x));
+        let note = format!(
+            "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) and its \
+             BLEU-4 rises to {BLEU4_TARGET} (linear), in dB of the scenario's SNR, and the gain over the reference \
+             scheme '{reference}' (its SNR minus the scheme's; empty unless both are measured)."
+        );
+        let header = ["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", "SNR at BLEU-4 0.9 (dB)", "gain (dB)"];
+        let cells = all
+            .iter()
+            .map(|c| {
+                vec![
+                    c.scheme.clone(),
+                    at(c.message_error_rate_db),
+                    gain(base.and_then(|b| b.message_error_rate_db), c.message_error_rate_db),
+                    at(c.bleu4_db),
+                    gain(base.and_then(|b| b.bleu4_db), c.bleu4_db),
+                ]
+            })
+            .collect();
+        Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
+    }
+
     fn limits_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
         let what = if self.text { "message error rate" } else { "BLER" };
         let header = vec![
@@ -358,6 +394,10 @@ impl Page<'_> {
                 e(name)
             );
         }
+        if let Some((note, header, cells)) = self.crossings_table() {
+            let _ = writeln!(h, "<h2>Where the curves cross</h2>\n<p>{}</p>", e(&note));
+            html_table(&mut h, &header, &cells);
+        }
         h.push_str("<h2>Distance to the limit</h2>\n");
         match limits_note {
             Some(n) => {
@@ -407,6 +447,10 @@ impl Page<'_> {
         for p in plots {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
             let _ = writeln!(m, "![{name}]({name})\n");
+        }
+        if let Some((note, header, cells)) = self.crossings_table() {
+            let _ = writeln!(m, "## Where the curves cross\n\n{note}\n");
+            md_table(&mut m, &header, &cells);
         }
         m.push_str("## Distance to the limit\n\n");
         match limits_note {

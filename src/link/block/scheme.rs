@@ -327,20 +327,7 @@ impl LinkScheme {
     /// over the positions of its codeword where the bit differs from the sign of `posterior` (the
     /// block's `n` coded-bit LLRs, positive: 0). Zero without a code.
     pub fn parity_penalty(&self, info: &[u8], posterior: &[f32]) -> f64 {
-        let Some(code) = &self.code else { return 0.0 };
-        let mut codeword = vec![0u8; self.n()];
-        code.encode(info, &mut codeword);
-        let mut is_info = vec![false; codeword.len()];
-        for &p in code.info_positions() {
-            is_info[p] = true;
-        }
-        codeword
-            .iter()
-            .zip(posterior)
-            .zip(&is_info)
-            .filter(|((&b, &l), &info)| !info && b != (l < 0.0) as u8)
-            .map(|((_, &l), _)| f64::from(l).abs())
-            .sum()
+        self.code.as_ref().map_or(0.0, |code| parity_penalty(code, info, posterior))
     }
 
     /// Whether the decoder gives soft output ([`codes::Decoder::decode_batch_soft`]); uncoded links
@@ -358,5 +345,49 @@ impl LinkScheme {
     /// Channel uses per block: complex symbols for QPSK, real (BPSK) symbols for BPSK.
     pub fn symbols_per_block(&self) -> usize {
         self.n().div_ceil(self.bits_per_symbol() as usize)
+    }
+}
+
+/// See [`LinkScheme::parity_penalty`].
+fn parity_penalty(code: &LdpcCode, info: &[u8], posterior: &[f32]) -> f64 {
+    let mut codeword = vec![0u8; posterior.len()];
+    code.encode(info, &mut codeword);
+    let mut is_info = vec![false; codeword.len()];
+    for &p in code.info_positions() {
+        is_info[p] = true;
+    }
+    codeword
+        .iter()
+        .zip(posterior)
+        .zip(&is_info)
+        .filter(|((&b, &l), &info)| !info && b != (l < 0.0) as u8)
+        .map(|((_, &l), _)| f64::from(l).abs())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parity_penalty_charges_the_parity_bits_a_wrong_block_changes() {
+        let code =
+            LdpcCode::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/codes/matrices/LDPC_N49_K24.alist")).unwrap();
+        let (n, k) = (code.n(), code.k());
+        let info: Vec<u8> = (0..k).map(|i| ((i * 5 + 1) % 3 == 0) as u8).collect();
+        let mut codeword = vec![0u8; n];
+        code.encode(&info, &mut codeword);
+        let posterior: Vec<f32> = codeword.iter().map(|&b| if b == 0 { 3.0 } else { -3.0 }).collect();
+        assert_eq!(parity_penalty(&code, &info, &posterior), 0.0, "the sent block agrees everywhere");
+        // One information bit flipped: its own position is the list decoder's to score; every
+        // parity bit the flip changes costs its |L|, and a codeword differs in at least 2 of them.
+        let mut wrong = info.clone();
+        wrong[3] ^= 1;
+        let mut other = vec![0u8; n];
+        code.encode(&wrong, &mut other);
+        let info_positions = code.info_positions();
+        let changed = (0..n).filter(|&p| !info_positions.contains(&p) && other[p] != codeword[p]).count();
+        assert!(changed >= 2, "{changed} parity bits changed");
+        assert_eq!(parity_penalty(&code, &wrong, &posterior), 3.0 * changed as f64);
     }
 }

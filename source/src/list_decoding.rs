@@ -131,7 +131,7 @@ impl PayloadBlocks<'_> {
     /// scores.
     fn completed_at(&self, p: usize) -> Option<usize> {
         let end = self.offset + p + 1;
-        (end % self.size == 0 && end - self.size >= self.offset).then(|| end / self.size - 1)
+        (end.is_multiple_of(self.size) && end - self.size >= self.offset).then(|| end / self.size - 1)
     }
 }
 
@@ -218,6 +218,31 @@ struct Child {
 }
 
 impl Child {
+    /// `parent` (its index and path) followed by `symbol` (coded over `table`), whose encoder now
+    /// is `encoder` after emitting `emitted` at `cost`.
+    fn new(
+        (parent_index, parent): (usize, &Path),
+        (symbol, table): (usize, &FrequencyTable),
+        encoder: EncoderState,
+        cost: Cost,
+        emitted: &[u8],
+        rx: &Received,
+    ) -> Child {
+        let (penalty, bit_penalty) = (parent.penalty + cost.total(), parent.bit_penalty + cost.bits);
+        let future = future_penalty(&encoder, rx);
+        Child {
+            parent: parent_index,
+            symbol,
+            emitted: emitted.to_vec(),
+            encoder,
+            ln_prob: parent.ln_prob + table.ln_probability(symbol),
+            penalty,
+            bit_penalty,
+            rank: bit_penalty + future,
+            bound: penalty + future,
+        }
+    }
+
     /// The most this child's path can still score: ln P only falls and `bound` bounds the penalty.
     fn key(&self) -> f64 {
         self.ln_prob - self.bound
@@ -498,26 +523,10 @@ fn search<M: PathModel + ?Sized>(
                 else {
                     continue;
                 };
-                let (penalty, bit_penalty) = (parent.penalty + cost.total(), parent.bit_penalty + cost.bits);
-                let future = future_penalty(&encoder, rx);
-                let (rank, bound) = (bit_penalty + future, penalty + future);
-                if bound > config.max_penalty || rank > beam.cutoff() {
-                    continue;
+                let child = Child::new((parent_index, parent), (symbol, table), encoder, cost, &emitted, rx);
+                if child.bound <= config.max_penalty && child.rank <= beam.cutoff() {
+                    beam.offer(child);
                 }
-                let ln_prob = parent.ln_prob + table.ln_probability(symbol);
-                let emitted = emitted.clone();
-                let child = Child {
-                    parent: parent_index,
-                    symbol,
-                    emitted,
-                    encoder,
-                    ln_prob,
-                    penalty,
-                    bit_penalty,
-                    rank,
-                    bound,
-                };
-                beam.offer(child);
             }
         }
         // A path's final score is at most its ln P now minus its bound (ln P only falls, and
@@ -869,7 +878,6 @@ mod tests {
                         continue;
                     };
                     let (penalty, ln_prob) = (p.penalty + cost.total(), p.ln_prob + t.ln_probability(symbol));
-                    let bit_penalty = p.bit_penalty + cost.bits;
                     if symbol == END {
                         let sent = [p.bits.as_slice(), &emitted].concat();
                         if let Some((payload_bits, rest)) = finish(encoder, &sent, &rx, soft) {
@@ -884,21 +892,8 @@ mod tests {
                             }
                         }
                     } else {
-                        let future = future_penalty(&encoder, &rx);
-                        let (rank, bound) = (bit_penalty + future, penalty + future);
-                        if bound <= max_penalty {
-                            let emitted = emitted.clone();
-                            let child = Child {
-                                parent: i,
-                                symbol,
-                                emitted,
-                                encoder,
-                                ln_prob,
-                                penalty,
-                                bit_penalty,
-                                rank,
-                                bound,
-                            };
+                        let child = Child::new((i, p), (symbol, t), encoder, cost, &emitted, &rx);
+                        if child.bound <= max_penalty {
                             children.push(child);
                         }
                     }

@@ -325,7 +325,7 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                         "only the list receiver (kind = \"list\") has a penalty limit",
                     );
                 }
-                if !(limit > 0.0) {
+                if limit.is_nan() || limit <= 0.0 {
                     return here(
                         "receiver.max_penalty",
                         &format!("{limit} is not a positive number of nats (inf: no limit)"),

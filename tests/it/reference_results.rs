@@ -88,3 +88,10 @@ fn main_job_reproduces_where_its_curves_fall() {
         6,
     );
 }
+
+/// The LM-aided receivers (ICD and the list receiver at beams 4, 8 and 16, small LM) at Es/N0
+/// 0.5 dB, where BP leaves 114 of the 500 sentences damaged for them to work on.
+#[test]
+fn lm_aided_receivers_reproduce_at_0_5_db() {
+    reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 5);
+}

@@ -112,7 +112,8 @@ pub trait SourceCoder: Send + Sync {
 /// What a list decoder delivered for one message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListDecoded {
-    /// The chosen message (ended on the end symbol, fitting the burst), or `None` when no path did.
+    /// The chosen message (ended on the end symbol, fitting the burst, within the penalty limit), or
+    /// `None` when no path did.
     pub decoded: Option<Decoded>,
     /// Model steps the search took (one per path and symbol).
     pub model_steps: u64,

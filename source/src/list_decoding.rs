@@ -851,8 +851,8 @@ mod tests {
         assert!(undecided > 0 && undecided < limited, "{undecided} of {limited} undecided under the limit");
     }
 
-    /// The M-algorithm written plainly: every child scored in full, sorted, the best kept, until
-    /// the beam runs past the burst.
+    /// The M-algorithm written plainly: every child scored in full, sorted, the best kept, with the
+    /// search's own limit and stopping rule but none of its cutoffs.
     fn unpruned_decode(soft: &SoftPayload, beam: usize, max_penalty: f64) -> Option<ListChoice> {
         let rx = Received::new(soft.llrs);
         let root = Path {

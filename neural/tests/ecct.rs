@@ -136,10 +136,45 @@ fn shipped_models_load_and_decoder_never_panics() -> Result<(), Box<dyn std::err
         assert_eq!(stats.frames, 3);
         assert!(bits[..49].iter().all(|&b| b == 0));
         assert!(bits.iter().all(|&b| b <= 1));
+        // Soft output: the same decisions, as signs, on the same hostile input.
+        let mut posterior = vec![0f32; 49 * 3];
+        let soft = dec.decode_batch_soft(&llr, &mut posterior).expect("ECCT gives soft output");
+        assert_eq!(soft, stats);
+        for (i, (&p, &b)) in posterior.iter().zip(&bits).enumerate() {
+            assert_eq!(u8::from(p < 0.0), b, "bit {i}: posterior {p}");
+        }
     }
     // Shipped model for a code it was not trained for.
     let bch_path = matrices().join("BCH_N31_K16.txt");
     let bch = Arc::new(LdpcCode::from_file(&bch_path)?);
     assert!(EcctDecoder::shipped(&bch_path, bch, Channel::Awgn).is_err());
+    Ok(())
+}
+
+/// ECCT's soft output means what it says: over noisy frames, the bits it is sure of are wrong far
+/// less often than the ones it is not (the reliabilities ICD and the list receiver weigh).
+#[test]
+fn shipped_ecct_posteriors_rank_its_errors() -> Result<(), Box<dyn std::error::Error>> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let path = matrices().join("LDPC_N49_K24.alist");
+    let code = Arc::new(LdpcCode::from_file(&path)?);
+    // The all-zero codeword (the decoder sees only magnitudes and the syndrome) at Es/N0 -1 dB.
+    let sigma = 1.0 / (2.0 * 10f64.powf(-0.1)).sqrt();
+    let dec = EcctDecoder::shipped(&path, code, Channel::Awgn)?.with_noise_variance(sigma * sigma);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let noise = Normal::new(0.0, sigma)?;
+    let llr: Vec<f32> =
+        (0..49 * 200).map(|_| (2.0 * (1.0 + noise.sample(&mut rng)) / (sigma * sigma)) as f32).collect();
+    let mut posterior = vec![0f32; llr.len()];
+    dec.decode_batch_soft(&llr, &mut posterior).expect("soft output");
+    let error_rate = |keep: &dyn Fn(f32) -> bool| {
+        let picked: Vec<f32> = posterior.iter().copied().filter(|&p| keep(p.abs())).collect();
+        (picked.iter().filter(|&&p| p < 0.0).count() as f64 / picked.len().max(1) as f64, picked.len())
+    };
+    let (sure, n_sure) = error_rate(&|a| a > 4.0);
+    let (unsure, n_unsure) = error_rate(&|a| a < 1.0);
+    assert!(n_sure > 100 && n_unsure > 20, "{n_sure} sure, {n_unsure} unsure bits");
+    assert!(sure * 5.0 < unsure, "error rate of sure bits {sure}, of unsure ones {unsure}");
     Ok(())
 }

@@ -87,6 +87,40 @@ fn the_list_receiver_recovers_more_than_icd_on_the_same_noise() {
     assert!(list_unflagged <= icd_unflagged, "unflagged errors: list {list_unflagged}, ICD {icd_unflagged}");
 }
 
+/// ECCT's output logits are its soft output: ICD and the list receiver run on it, on the same
+/// noise as the plain ECCT receiver, and the list passes on no wrong message as right.
+#[test]
+fn the_lm_aided_receivers_run_on_ecct() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = ldpc_awgn_text_scenario("ecct-receivers", 3, "[-0.5]", 32);
+    let mut text =
+        format!("{head}\n[[schemes]]\nname = \"ecct\"\nsource = \"small-lm\"\ndecoder = {{ kind = \"ecct\" }}\n");
+    for (name, receiver) in [("ecct-icd", "icd"), ("ecct-list", "list")] {
+        text += &format!(
+            "\n[[schemes]]\nname = \"{name}\"\nsource = \"small-lm\"\ndecoder = {{ kind = \"ecct\" }}\nnoise_from = \"ecct\"\nreceiver = {{ kind = \"{receiver}\" }}\n"
+        );
+    }
+    let scenario = write(dir.path(), "ecct.toml", &text);
+    let out = dir.path().join("out");
+    let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = result_rows(&out);
+    let (plain, aided, listed) =
+        (row(&rows, "ecct", -0.5), row(&rows, "ecct-icd", -0.5), row(&rows, "ecct-list", -0.5));
+    eprintln!(
+        "ECCT at -0.5 dB: message errors {}, ICD {}, list {} (unflagged {})",
+        plain["message_errors"], aided["message_errors"], listed["message_errors"], listed["unflagged_errors"]
+    );
+    assert!(num(plain, "message_errors") > 0.0, "the noise should damage some messages");
+    for column in ["frames", "bit_errors", "frame_errors"] {
+        assert_eq!(plain[column], aided[column], "{column}");
+        assert_eq!(plain[column], listed[column], "{column}");
+    }
+    assert!(num(aided, "lm_steps_per_message") > 0.0 && num(listed, "lm_steps_per_message") > 0.0);
+    assert!(num(listed, "message_errors") <= num(plain, "message_errors"));
+    assert_eq!(num(listed, "unflagged_errors"), 0.0);
+}
+
 fn refused(dir: &Path, name: &str, extra: &str, needles: &[&str]) {
     let p = write(dir, name, &format!("{}\n[[schemes]]\nname = \"x\"\n{extra}\n", scenario()));
     fails_with(&["run", p.to_str().unwrap(), "--quiet", "--out", dir.join("never").to_str().unwrap()], needles);

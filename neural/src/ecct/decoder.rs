@@ -101,14 +101,47 @@ impl Decoder for EcctDecoder {
     fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats {
         let n = self.code.n();
         let frames = llr.len() / n;
-        let llr = &llr[..frames * n];
-        // LLR scale s = 2/σ²; network input y = LLR / s.
+        let y = self.inputs(&llr[..frames * n]);
+        let out = &mut bits[..frames * n];
+        if self.decode_outputs(&y, out).is_err() {
+            // A device failure must not take the receiver down: fall back to the hard decision.
+            for (o, &v) in out.iter_mut().zip(&y) {
+                *o = u8::from(v < 0.0);
+            }
+        }
+        self.stats(out)
+    }
+
+    /// The network's output is a logit of "this bit's multiplicative noise is positive" (the
+    /// hard decision stands), trained with binary cross-entropy on that sign (ECCT, Choukroun &
+    /// Wolf 2022), so its posterior LLR of bit 0 is the logit where the hard decision is 0 and its
+    /// negation where it is 1: σ(|logit|) is the reliability ICD (arXiv 2601.10267) takes from ECCT.
+    fn decode_batch_soft(&self, llr: &[f32], posterior: &mut [f32]) -> Option<DecodeStats> {
+        let n = self.code.n();
+        let frames = llr.len() / n;
+        let y = self.inputs(&llr[..frames * n]);
+        let out = &mut posterior[..frames * n];
+        let chunk = self.max_batch * n;
+        for (yc, pc) in y.chunks(chunk).zip(out.chunks_mut(chunk)) {
+            if posterior_chunks(&self.model, &self.code, yc, pc).is_err() {
+                // As in `decode_batch`: the channel's own LLRs, in network units.
+                pc.copy_from_slice(yc);
+            }
+        }
+        let bits: Vec<u8> = out.iter().map(|&l| u8::from(l < 0.0)).collect();
+        Some(self.stats(&bits))
+    }
+}
+
+impl EcctDecoder {
+    /// Network inputs for channel LLRs: y = LLR / s with s = 2/σ² (σ² set, or estimated from the
+    /// batch).
+    fn inputs(&self, llr: &[f32]) -> Vec<f32> {
         let scale = match self.noise_variance {
             Some(s2) if s2 > 0.0 => 2.0 / s2,
             _ => self.meta.channel.estimate_llr_scale(llr),
         };
-        let y: Vec<f32> = llr
-            .iter()
+        llr.iter()
             .map(|&l| {
                 let v = (l as f64 / scale) as f32;
                 // ±inf LLRs become large finite inputs; NaN stays NaN (treated as an erasure downstream).
@@ -118,19 +151,14 @@ impl Decoder for EcctDecoder {
                     v.clamp(-1e6, 1e6)
                 }
             })
-            .collect();
-        let out = &mut bits[..frames * n];
-        if self.decode_outputs(&y, out).is_err() {
-            // A device failure must not take the receiver down: fall back to the hard decision.
-            for (o, &v) in out.iter_mut().zip(&y) {
-                *o = u8::from(v < 0.0);
-            }
-        }
-        let mut valid = 0u64;
-        for f in 0..frames {
-            valid += u64::from(self.code.is_codeword(&out[f * n..(f + 1) * n]));
-        }
-        DecodeStats { frames: frames as u64, iterations: 0, valid_codewords: valid }
+            .collect()
+    }
+
+    fn stats(&self, bits: &[u8]) -> DecodeStats {
+        let n = self.code.n();
+        let frames = bits.len() / n;
+        let valid = (0..frames).filter(|&f| self.code.is_codeword(&bits[f * n..(f + 1) * n])).count();
+        DecodeStats { frames: frames as u64, iterations: 0, valid_codewords: valid as u64 }
     }
 }
 
@@ -140,7 +168,6 @@ impl Decoder for EcctDecoder {
 /// a forward pass keeps every intermediate alive until its output is dropped (8,192 frames of
 /// LDPC_N49_K24 reach ~50 GB, which ran out of GPU memory with two runs sharing an H100).
 pub fn decode_inputs(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
-    const DECODE_CHUNK: usize = 1024;
     let n = code.n();
     for (yc, bc) in y.chunks(DECODE_CHUNK * n).zip(bits.chunks_mut(DECODE_CHUNK * n)) {
         decode_chunk(model, code, yc, bc)?;
@@ -148,7 +175,20 @@ pub fn decode_inputs(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) 
     Ok(())
 }
 
+/// Frames per forward pass (see [`decode_inputs`]).
+const DECODE_CHUNK: usize = 1024;
+
 fn decode_chunk(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> candle_core::Result<()> {
+    let (hard, z) = forward_chunk(model, code, y)?;
+    for ((o, &h), &zz) in bits.iter_mut().zip(&hard).zip(&z) {
+        // Flip where the predicted multiplicative noise is negative; NaN (never expected) keeps the hard bit.
+        *o = h ^ u8::from(zz < 0.0);
+    }
+    Ok(())
+}
+
+/// The hard decisions of `y` and the network's logits for them, one forward pass.
+fn forward_chunk(model: &Ecct, code: &LdpcCode, y: &[f32]) -> candle_core::Result<(Vec<u8>, Vec<f32>)> {
     let (n, m) = (code.n(), code.m());
     let frames = y.len() / n;
     let (mag, syn, hard) = prepare_inputs(y, n, code.checks());
@@ -156,9 +196,21 @@ fn decode_chunk(model: &Ecct, code: &LdpcCode, y: &[f32], bits: &mut [u8]) -> ca
     let mag = Tensor::from_vec(mag, (frames, n), dev)?;
     let syn = Tensor::from_vec(syn, (frames, m), dev)?;
     let z = model.forward(&mag, &syn, None)?.flatten_all()?.to_vec1::<f32>()?;
-    for ((o, &h), &zz) in bits.iter_mut().zip(&hard).zip(&z) {
-        // Flip where the predicted multiplicative noise is negative; NaN (never expected) keeps the hard bit.
-        *o = h ^ u8::from(zz < 0.0);
+    Ok((hard, z))
+}
+
+/// Posterior LLRs (positive: 0) of network inputs `y`, in chunks of at most `DECODE_CHUNK`
+/// frames as [`decode_inputs`] runs them: the logit where the hard decision is 0, its negation
+/// where it is 1. A NaN logit (never expected) keeps the hard decision with no reliability, as
+/// `decode_chunk` keeps the hard bit.
+fn posterior_chunks(model: &Ecct, code: &LdpcCode, y: &[f32], posterior: &mut [f32]) -> candle_core::Result<()> {
+    let n = code.n();
+    for (yc, pc) in y.chunks(DECODE_CHUNK * n).zip(posterior.chunks_mut(DECODE_CHUNK * n)) {
+        let (hard, z) = forward_chunk(model, code, yc)?;
+        for ((p, &h), &zz) in pc.iter_mut().zip(&hard).zip(&z) {
+            let l = if zz.is_nan() { f32::MIN_POSITIVE } else { zz };
+            *p = if h == 0 { l } else { -l };
+        }
     }
     Ok(())
 }

@@ -154,7 +154,7 @@ impl SsccScheme {
         if !self.link.has_soft_output() {
             anyhow::bail!(
                 "field 'receiver': an LM-aided receiver weighs the decoder's reliabilities, and {} gives none (use \
-                 a flooding belief-propagation decoder)",
+                 a flooding belief-propagation decoder or ECCT)",
                 self.link.name()
             );
         }

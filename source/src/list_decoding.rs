@@ -219,7 +219,9 @@ struct Child {
 
 impl Child {
     /// `parent` (its index and path) followed by `symbol` (coded over `table`), whose encoder now
-    /// is `encoder` after emitting `emitted` at `cost`.
+    /// is `encoder` after emitting `emitted` at `cost`; `None` if its bound exceeds `max_penalty`
+    /// or its rank `max_rank` (checked before its bits are copied: most children fail here).
+    #[allow(clippy::too_many_arguments)]
     fn new(
         (parent_index, parent): (usize, &Path),
         (symbol, table): (usize, &FrequencyTable),
@@ -227,10 +229,13 @@ impl Child {
         cost: Cost,
         emitted: &[u8],
         rx: &Received,
-    ) -> Child {
+        max_penalty: f64,
+        max_rank: f64,
+    ) -> Option<Child> {
         let (penalty, bit_penalty) = (parent.penalty + cost.total(), parent.bit_penalty + cost.bits);
         let future = future_penalty(&encoder, rx);
-        Child {
+        let (rank, bound) = (bit_penalty + future, penalty + future);
+        (bound <= max_penalty && rank <= max_rank).then(|| Child {
             parent: parent_index,
             symbol,
             emitted: emitted.to_vec(),
@@ -238,9 +243,9 @@ impl Child {
             ln_prob: parent.ln_prob + table.ln_probability(symbol),
             penalty,
             bit_penalty,
-            rank: bit_penalty + future,
-            bound: penalty + future,
-        }
+            rank,
+            bound,
+        })
     }
 
     /// The most this child's path can still score: ln P only falls and `bound` bounds the penalty.
@@ -523,8 +528,10 @@ fn search<M: PathModel + ?Sized>(
                 else {
                     continue;
                 };
-                let child = Child::new((parent_index, parent), (symbol, table), encoder, cost, &emitted, rx);
-                if child.bound <= config.max_penalty && child.rank <= beam.cutoff() {
+                let (limit, cutoff) = (config.max_penalty, beam.cutoff());
+                if let Some(child) =
+                    Child::new((parent_index, parent), (symbol, table), encoder, cost, &emitted, rx, limit, cutoff)
+                {
                     beam.offer(child);
                 }
             }
@@ -892,10 +899,9 @@ mod tests {
                             }
                         }
                     } else {
-                        let child = Child::new((i, p), (symbol, t), encoder, cost, &emitted, &rx);
-                        if child.bound <= max_penalty {
-                            children.push(child);
-                        }
+                        let child =
+                            Child::new((i, p), (symbol, t), encoder, cost, &emitted, &rx, max_penalty, f64::INFINITY);
+                        children.extend(child);
                     }
                 }
             }

@@ -352,17 +352,15 @@ impl LinkScheme {
 fn parity_penalty(code: &LdpcCode, info: &[u8], posterior: &[f32]) -> f64 {
     let mut codeword = vec![0u8; posterior.len()];
     code.encode(info, &mut codeword);
-    let mut is_info = vec![false; codeword.len()];
-    for &p in code.info_positions() {
-        is_info[p] = true;
+    // Information positions are ascending: skip them in one pass, summing in position order.
+    let mut info_positions = code.info_positions().iter().peekable();
+    let mut penalty = 0.0;
+    for (p, (&b, &l)) in codeword.iter().zip(posterior).enumerate() {
+        if info_positions.next_if_eq(&&p).is_none() && b != (l < 0.0) as u8 {
+            penalty += f64::from(l).abs();
+        }
     }
-    codeword
-        .iter()
-        .zip(posterior)
-        .zip(&is_info)
-        .filter(|((&b, &l), &info)| !info && b != (l < 0.0) as u8)
-        .map(|((_, &l), _)| f64::from(l).abs())
-        .sum()
+    penalty
 }
 
 #[cfg(test)]

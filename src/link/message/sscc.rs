@@ -176,8 +176,11 @@ impl SsccScheme {
     }
 
     /// The list receiver's decisions for a batch's suspect items (`None` for the others).
-    fn list_decode(&self, soft: &[Option<SoftItem>], config: ListConfig) -> Vec<Option<ListDecoded>> {
-        let SsccSource::Text(coder) = &self.source else { return vec![None; soft.len()] };
+    fn list_decode(&self, soft: &[Option<SoftItem>]) -> Vec<Option<ListDecoded>> {
+        let (SsccSource::Text(coder), Some(receiver)) = (&self.source, &self.config.receiver) else {
+            return vec![None; soft.len()];
+        };
+        let config = list_config(receiver);
         let framer = self.framer;
         let link = &self.link;
         source::lm_coder::isolated_parallel_map(soft, |item| {
@@ -407,14 +410,13 @@ impl MessageScheme for SsccScheme {
         let corrupted = jobs.iter().map(|j| j.owner.iter().filter(|(_, c)| c.is_none()).count()).sum();
         progress(BatchProgress::Transmitted { items, corrupted });
         let mut decoded = self.decode_payloads(&frames, progress).into_iter();
-        let list = self.config.receiver.as_ref().map_or_else(|| list_config(&ReceiverConfig::default()), list_config);
         Ok(batches
             .iter()
             .zip(sent)
             .zip(jobs)
             .map(|((batch, b), jobs)| {
                 let results: Vec<DecodedPayload> = decoded.by_ref().take(jobs.owner.len()).collect();
-                let listed = self.list_decode(&b.soft, list);
+                let listed = self.list_decode(&b.soft);
                 self.outcome(batch, b, &jobs, results, listed)
             })
             .collect())

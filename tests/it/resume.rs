@@ -1,7 +1,8 @@
 //! Results are written point by point; an interrupted sweep resumes where it stopped and ends with
-//! exactly the rows an uninterrupted run gives; a folder holding another configuration is refused.
+//! exactly the rows an uninterrupted run gives; a folder holding another configuration is refused,
+//! unless the scenario only gained schemes.
 
-use crate::common::{sim, stderr};
+use crate::common::{results_but_seconds, sim, stderr};
 
 const ARGS: [&str; 6] =
     ["--set", "snr.values_db=[0, 2, 4, 6]", "--set", "stop.max_frames=256", "--set", "code.uncoded_bits=256"];
@@ -62,6 +63,60 @@ fn different_configuration_in_the_same_folder_is_refused_without_losing_rows() {
     assert!(out.status.success());
     let run_json = std::fs::read_to_string(dir.path().join("run.json")).unwrap();
     assert!(run_json.contains("\"seed\": 2"), "{run_json}");
+}
+
+#[test]
+fn a_scenario_that_gains_a_scheme_keeps_the_rows_of_the_others() {
+    // quick.toml without its middle scheme, then whole, into one folder: the second run simulates
+    // only that scheme, and the rows equal a whole run from scratch (the last scheme moved one
+    // place down meanwhile). A change to a scheme that has
+    // rows, to a shared setting, or to the unified SNR's reference scheme (by default the first,
+    // so removing it moves every row's unified SNR) is refused by name.
+    let dir = tempfile::tempdir().unwrap();
+    let (gained, whole) = (dir.path().join("gained"), dir.path().join("whole"));
+    let quick = std::fs::read_to_string("scenarios/quick.toml").unwrap();
+    let middle = "[[schemes]]\nname = \"huffman-ldpc-bp\"\nsource = \"huffman\"\n\n";
+    let first = "[[schemes]]\nname = \"small-lm-ldpc-bp\"\nsource = \"small-lm\"\n";
+    assert!(quick.contains(middle) && quick.contains(first), "quick.toml's schemes moved");
+    let (fewer, no_first) = (dir.path().join("fewer.toml"), dir.path().join("no-first.toml"));
+    std::fs::write(&fewer, quick.replace(middle, "")).unwrap();
+    std::fs::write(&no_first, quick.replace(first, "")).unwrap();
+    let run = |scenario: &str, out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["run", scenario, "--quiet", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        sim(&args)
+    };
+    assert!(run(fewer.to_str().unwrap(), &gained, &[]).status.success());
+    let out = run("scenarios/quick.toml", &gained, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 points simulated, 6 already done"));
+    assert!(stderr(&out).contains("the rows of the others are kept"), "{}", stderr(&out));
+    assert!(run("scenarios/quick.toml", &whole, &[]).status.success());
+    let sorted = |dir: &std::path::Path| {
+        let mut rows = results_but_seconds(dir);
+        rows.sort();
+        rows
+    };
+    assert_eq!(sorted(&gained), sorted(&whole));
+    let run_json = std::fs::read_to_string(gained.join("run.json")).unwrap();
+    let whole_json = std::fs::read_to_string(whole.join("run.json")).unwrap();
+    let hash = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap()["config_hash"].clone();
+    assert_eq!(hash(&run_json), hash(&whole_json), "run.json now describes the whole scenario");
+
+    let before = std::fs::read_to_string(gained.join("results.csv")).unwrap();
+    for (change, says) in [
+        ("schemes.huffman-ldpc-bp.decoder.iterations=5", "scheme 'huffman-ldpc-bp' changed"),
+        ("seed=3", "`seed` changed"),
+    ] {
+        let out = run("scenarios/quick.toml", &gained, &["--set", change]);
+        assert!(!out.status.success() && stderr(&out).contains(says), "{change}: {}", stderr(&out));
+    }
+    let out = run(fewer.to_str().unwrap(), &gained, &[]);
+    assert!(stderr(&out).contains("scheme 'huffman-ldpc-bp' has rows here but is not in the scenario"));
+    let out = run(no_first.to_str().unwrap(), &gained, &[]);
+    let says = "the unified SNR's reference scheme changed ('small-lm-ldpc-bp' then, 'huffman-ldpc-bp' now)";
+    assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(gained.join("results.csv")).unwrap(), before);
 }
 
 #[test]

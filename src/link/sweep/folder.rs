@@ -5,7 +5,9 @@
 //! scenario), written (atomically) before the first row. Rerunning the same configuration skips the
 //! points already in `results.csv`; rows of a different configuration, or rows whose `run.json` is
 //! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
-//! configurations never mix. A folder without rows is anyone's. Each row's timing in `run.json`
+//! configurations never mix; the exception is a scenario that only gained schemes, or changed schemes
+//! without rows, whose other rows stay ([`changed_for_rows`] says what may change). A folder without
+//! rows is anyone's. Each row's timing in `run.json`
 //! carries the sha256 of the row's line (all but `seconds`) and of its point's samples; a row that no
 //! longer matches, or whose samples are missing, is simulated again. `run.json` also records what each
 //! message scheme is (its facts, with the sha256 of its model or weights): a scheme that changed under
@@ -75,6 +77,52 @@ pub fn config_hash(s: &Scenario) -> String {
     format!("{:x}", Sha256::digest(&json))
 }
 
+/// Why rows written under the resolved scenario `then` are not rows of `now`, or `None` if they
+/// are. Besides an identical scenario, one that gained schemes, or changed only schemes without
+/// rows (`with_rows` names the schemes that have some), keeps the others' rows: a scheme's results
+/// depend only on the shared settings, its own, the name its noise is drawn under (a stream per
+/// scheme name, `link::stream_id_of`) and the unified SNR's reference scheme (`unified.reference`,
+/// else the first scheme), which must therefore stay the same scheme, unchanged.
+fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, with_rows: &[&str]) -> Option<String> {
+    use serde_json::{Map, Value};
+    let (Some(then), Some(now)) = (then.as_object(), now.as_object()) else {
+        return Some("run.json's configuration is unreadable".into());
+    };
+    let keys: std::collections::BTreeSet<&String> = then.keys().chain(now.keys()).collect();
+    if let Some(key) = keys.into_iter().find(|&k| k != "schemes" && then.get(k) != now.get(k)) {
+        return Some(format!("`{key}` changed"));
+    }
+    let schemes =
+        |config: &Map<String, Value>| config.get("schemes").and_then(Value::as_array).cloned().unwrap_or_default();
+    let name = |scheme: &Value| scheme.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+    let scheme = |config: &Map<String, Value>, wanted: &str| schemes(config).into_iter().find(|x| name(x) == wanted);
+    let reference = |config: &Map<String, Value>| {
+        let named = config.get("unified").and_then(|u| u.get("reference")).and_then(Value::as_str).unwrap_or("");
+        if named.is_empty() {
+            schemes(config).first().map(name).unwrap_or_default()
+        } else {
+            named.to_string()
+        }
+    };
+    let (reference_then, reference_now) = (reference(then), reference(now));
+    if reference_then != reference_now {
+        return Some(format!(
+            "the unified SNR's reference scheme changed ('{reference_then}' then, '{reference_now}' now)"
+        ));
+    }
+    if scheme(then, &reference_now) != scheme(now, &reference_now) {
+        return Some(format!("scheme '{reference_now}', the unified SNR's reference, changed"));
+    }
+    let mut names = with_rows.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    names.into_iter().find_map(|name| match (scheme(then, name), scheme(now, name)) {
+        (Some(a), Some(b)) if a == b => None,
+        (_, None) => Some(format!("scheme '{name}' has rows here but is not in the scenario")),
+        _ => Some(format!("scheme '{name}' changed")),
+    })
+}
+
 /// A results folder opened for a run: rows already there, the open CSV and `run.json`.
 ///
 /// Opening only reads and checks; the folder is first written by [`ResultsFolder::begin`] (called by
@@ -112,15 +160,29 @@ impl ResultsFolder {
         let previous = if opts.fresh || !run_json.exists() { None } else { Some(RunInfo::load(&run_json)?) };
         let mut timings = Vec::new();
         let mut previous_schemes = serde_json::Map::new();
+        let with_rows: Vec<&str> = read.rows.iter().map(|r| r.scheme.as_str()).collect();
         match &previous {
             Some(p) if p.config_hash == hash => (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone()),
-            Some(p) if !read.rows.is_empty() => anyhow::bail!(
-                "{} holds results of a different configuration (config_hash {} vs {}); \
-                 use --fresh to replace them or --out to write elsewhere",
-                out_dir.display(),
-                &p.config_hash[..p.config_hash.len().min(12)],
-                &hash[..12]
-            ),
+            Some(p) if !read.rows.is_empty() => {
+                match changed_for_rows(&p.config, &serde_json::to_value(s)?, &with_rows) {
+                    None => {
+                        let note = format!(
+                            "{}: the scenario changed only in schemes without rows here; \
+                         the rows of the others are kept",
+                            out_dir.display()
+                        );
+                        sink.event(Event::Note(&note));
+                        (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone());
+                    }
+                    Some(why) => anyhow::bail!(
+                        "{} holds results of a different configuration ({why}; config_hash {} vs {}); \
+                     use --fresh to replace them or --out to write elsewhere",
+                        out_dir.display(),
+                        &p.config_hash[..p.config_hash.len().min(12)],
+                        &hash[..12]
+                    ),
+                }
+            }
             None if !read.rows.is_empty() => anyhow::bail!(
                 "{}: results.csv holds {} rows but run.json, which says what produced them, is missing; \
                  use --fresh to replace them or --out to write elsewhere",

@@ -6,6 +6,10 @@
 //! Both on the scenario's own SNR axis; schemes that send the same symbols per message (the same
 //! source coder and code, as an LM-aided receiver's `noise_from` pair does) have the same gain on
 //! the unified axis.
+//!
+//! For images, [`overtakes`]: where one scheme's PSNR curve rises above another's (a separate
+//! scheme's cliff past a joint one's graceful curve), on the scenario's axis and on the unified one,
+//! the curves taken as piecewise linear.
 
 use super::distance::crossing;
 use super::ResultRow;
@@ -69,9 +73,120 @@ pub fn gain_db(reference: Option<(f64, bool)>, of: Option<(f64, bool)>) -> Optio
     }
 }
 
+/// Scheme `scheme`'s PSNR curve rises above scheme `over`'s at `snr_db` (scenario axis) and at
+/// `unified_db` (unified axis); `None` where it does not on that axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overtaking {
+    pub scheme: String,
+    pub over: String,
+    pub snr_db: Option<f64>,
+    pub unified_db: Option<f64>,
+}
+
+/// Every ordered pair of image schemes where the first's PSNR rises above the second's within the
+/// SNR range both simulated, in the order the schemes first appear.
+pub fn overtakes(rows: &[ResultRow]) -> Vec<Overtaking> {
+    let mut schemes: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| r.psnr_db.is_some()) {
+        if !schemes.contains(&r.scheme.as_str()) {
+            schemes.push(&r.scheme);
+        }
+    }
+    let curve = |scheme: &str, unified: bool| {
+        let mut c: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r.scheme == scheme)
+            .filter_map(|r| Some((if unified { r.snr_unified_db? } else { r.snr_db }, r.psnr_db?)))
+            .collect();
+        c.sort_by(|a, b| a.0.total_cmp(&b.0));
+        c
+    };
+    let mut out = Vec::new();
+    for &a in &schemes {
+        for &b in schemes.iter().filter(|&&b| b != a) {
+            let snr_db = rises_above(&curve(a, false), &curve(b, false));
+            let unified_db = rises_above(&curve(a, true), &curve(b, true));
+            if snr_db.is_some() || unified_db.is_some() {
+                out.push(Overtaking { scheme: a.into(), over: b.into(), snr_db, unified_db });
+            }
+        }
+    }
+    out
+}
+
+/// The first x where piecewise-linear `a` goes from below `b` to at or above it, within the x
+/// range both cover (each sorted by x). Between the breakpoints of both the difference is linear,
+/// so the crossing is exact for the piecewise-linear curves.
+fn rises_above(a: &[(f64, f64)], b: &[(f64, f64)]) -> Option<f64> {
+    let (lo, hi) = (a.first()?.0.max(b.first()?.0), a.last()?.0.min(b.last()?.0));
+    let mut xs: Vec<f64> = a.iter().chain(b).map(|p| p.0).filter(|&x| x >= lo && x <= hi).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let at = |c: &[(f64, f64)], x: f64| {
+        let i = c.partition_point(|p| p.0 < x).min(c.len() - 1);
+        if i == 0 || c[i].0 == x {
+            return c[i].1;
+        }
+        let ((x0, y0), (x1, y1)) = (c[i - 1], c[i]);
+        y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    };
+    // A touch is not a crossing: equal curves (both exact, at the 100 dB cap) must part with `a`
+    // above before the first point where they met counts.
+    let mut met: Option<f64> = None;
+    let mut previous: Option<(f64, f64)> = None;
+    for &x in &xs {
+        let d = at(a, x) - at(b, x);
+        match previous {
+            Some((x0, d0)) if d0 < 0.0 && d > 0.0 => return Some(x0 + (x - x0) * (-d0) / (d - d0)),
+            Some((_, d0)) if d0 < 0.0 && d == 0.0 => met = Some(x),
+            _ if d > 0.0 && met.is_some() => return met,
+            _ if d < 0.0 => met = None,
+            _ => {}
+        }
+        previous = Some((x, d));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn psnr_curves_cross_where_their_lines_do_on_either_axis() {
+        let row = |scheme: &str, snr: f64, shift: f64, psnr: f64| ResultRow {
+            scheme: scheme.into(),
+            snr_db: snr,
+            snr_unified_db: Some(snr + shift),
+            psnr_db: Some(psnr),
+            ..Default::default()
+        };
+        // A cliff (10 → 40 dB between 2 and 3) against a gentle line (20 → 21), then the gentle
+        // one moved 2 dB right on the unified axis.
+        let rows = [
+            row("cliff", 2.0, 0.0, 10.0),
+            row("cliff", 3.0, 0.0, 40.0),
+            row("cliff", 4.0, 0.0, 100.0),
+            row("gentle", 2.0, 2.0, 20.0),
+            row("gentle", 3.0, 2.0, 21.0),
+            row("gentle", 4.0, 2.0, 22.0),
+        ];
+        let got = overtakes(&rows);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].scheme.as_str(), got[0].over.as_str()), ("cliff", "gentle"));
+        // Scenario axis: 10 + 30 t = 20 + t at t = 10/29.
+        assert!((got[0].snr_db.unwrap() - (2.0 + 10.0 / 29.0)).abs() < 1e-12, "{got:?}");
+        // Unified axis: gentle covers 4..6, cliff 2..4; they share only x = 4, where the cliff is
+        // already above: no crossing seen from below there.
+        assert_eq!(got[0].unified_db, None);
+        assert_eq!(rises_above(&[(0.0, 0.0), (1.0, 2.0)], &[(0.0, 1.0), (1.0, 1.0)]), Some(0.5));
+        assert_eq!(rises_above(&[(0.0, 2.0), (1.0, 3.0)], &[(0.0, 1.0), (1.0, 1.0)]), None, "always above");
+        assert_eq!(rises_above(&[], &[(0.0, 1.0)]), None);
+        // Meeting at the cap is not overtaking; meeting and then parting above is, where they met.
+        assert_eq!(rises_above(&[(0.0, 30.0), (1.0, 100.0)], &[(0.0, 100.0), (1.0, 100.0)]), None);
+        let touch_then_rise = rises_above(&[(0.0, 0.0), (1.0, 1.0), (2.0, 3.0)], &[(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]);
+        assert_eq!(touch_then_rise, Some(1.0));
+    }
 
     #[test]
     fn bleu_crossings_interpolate_linearly() {

@@ -14,6 +14,8 @@ use source::image::io::{decode_png, encode_png, Image, PngEffort};
 use super::write_atomic;
 
 const RECEIVED: &str = "received";
+/// The grid's file name in the results folder.
+pub const GRID_FILE: &str = "grid.png";
 /// Pixels between cells, above the cells (column labels) and left of them (row labels).
 const GUTTER: usize = 8;
 const HEADER: usize = 34;
@@ -99,7 +101,7 @@ pub fn write_grid(dir: &Path, schemes: &[&str], snrs: &[f64]) -> anyhow::Result<
         root.present()?;
     }
     let grid = Image { width: width as u32, height: height as u32, channels: 3, pixels: buffer };
-    let path = dir.join("grid.png");
+    let path = dir.join(GRID_FILE);
     write_png(&path, &grid)?;
     Ok(Some(path))
 }

@@ -46,6 +46,7 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
             .collect();
 
     let text = rows.iter().any(|r| r.messages.is_some());
+    let image = rows.iter().any(|r| r.psnr_db.is_some());
     let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
     let limits = if bounds_apply { distances(&rows, length_bits, target) } else { Vec::new() };
     let limits_note = if bounds_apply {
@@ -77,7 +78,7 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
         opts.sample_snrs.clone()
     };
 
-    let page = Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, target, text };
+    let page = Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, target, text, image };
     let html = page.html(&plots, &shown_snrs, limits_note.as_deref())?;
     let md = page.markdown(&plots, &shown_snrs, limits_note.as_deref());
     let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
@@ -86,6 +87,11 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
     Ok(vec![html_path, md_path])
 }
 
+/// The image grid a run over images draws beside its results.
+const GRID: &str = super::image_grid::GRID_FILE;
+const GRID_CAPTION: &str = "grid.png: the first image as sent and as each scheme delivered it at the lowest, a middle \
+                            and the highest SNR.";
+
 struct Page<'a> {
     dir: &'a Path,
     info: &'a RunInfo,
@@ -93,7 +99,10 @@ struct Page<'a> {
     samples: &'a [SampleRow],
     limits: &'a [Distance],
     target: f64,
+    /// A message link (text or images).
     text: bool,
+    /// Images: PSNR and SSIM instead of BLEU and similarity.
+    image: bool,
 }
 
 /// A number as the tables show it: 4 significant digits, empty when absent or not finite.
@@ -177,7 +186,16 @@ impl Page<'_> {
     /// (header, cells) of the results table.
     fn results_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
         let mut header = vec!["scheme", "SNR (dB)"];
-        if self.text {
+        if self.image {
+            header.extend([
+                "unified SNR (dB)",
+                "tiles",
+                "exact tiles",
+                "PSNR (dB) [95 %]",
+                "SSIM [95 %]",
+                "bits per pixel",
+            ]);
+        } else if self.text {
             header.extend([
                 "unified SNR (dB)",
                 "messages",
@@ -193,7 +211,17 @@ impl Page<'_> {
             .iter()
             .map(|r| {
                 let mut c = vec![r.scheme.clone(), num(Some(r.snr_db))];
-                if self.text {
+                if self.image {
+                    let exact = r.messages.zip(r.message_errors).map_or(String::new(), |(m, e)| (m - e).to_string());
+                    c.extend([
+                        num(r.snr_unified_db),
+                        r.messages.map_or(String::new(), |m| m.to_string()),
+                        exact,
+                        with_interval(r.psnr_db, r.psnr_lo, r.psnr_hi),
+                        with_interval(r.ssim, r.ssim_lo, r.ssim_hi),
+                        num(r.source_bits_per_pixel),
+                    ]);
+                } else if self.text {
                     c.extend([
                         num(r.snr_unified_db),
                         r.messages.map_or(String::new(), |m| m.to_string()),
@@ -226,24 +254,58 @@ impl Page<'_> {
             None => "not reached".to_string(),
         };
         let gain = |r: Option<(f64, bool)>, x: Option<(f64, bool)>| num(gain_db(r, x));
-        let note = format!(
-            "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) and its \
-             BLEU-4 rises to {BLEU4_TARGET} (linear), in dB of the scenario's SNR, and the gain over the reference \
-             scheme '{reference}' (its SNR minus the scheme's; empty unless both are measured)."
-        );
-        let header = ["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", "SNR at BLEU-4 0.9 (dB)", "gain (dB)"];
+        let gains = |reference: &str| {
+            format!(
+                "in dB of the scenario's SNR, and the gain over the reference scheme '{reference}' (its SNR minus \
+                 the scheme's; empty unless both are measured)"
+            )
+        };
+        let (note, header) = if self.image {
+            let note = format!(
+                "Where the share of tiles not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
+                 interpolation), {}.",
+                gains(reference)
+            );
+            (note, vec!["scheme", "SNR at 90 % exact tiles (dB)", "gain (dB)"])
+        } else {
+            let note = format!(
+                "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) \
+                 and its BLEU-4 rises to {BLEU4_TARGET} (linear), {}.",
+                gains(reference)
+            );
+            (note, vec!["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", "SNR at BLEU-4 0.9 (dB)", "gain (dB)"])
+        };
         let cells = all
             .iter()
             .map(|c| {
-                vec![
+                let mut cells = vec![
                     c.scheme.clone(),
                     at(c.message_error_rate_db),
                     gain(base.and_then(|b| b.message_error_rate_db), c.message_error_rate_db),
-                    at(c.bleu4_db),
-                    gain(base.and_then(|b| b.bleu4_db), c.bleu4_db),
-                ]
+                ];
+                if !self.image {
+                    cells.extend([at(c.bleu4_db), gain(base.and_then(|b| b.bleu4_db), c.bleu4_db)]);
+                }
+                cells
             })
             .collect();
+        Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
+    }
+
+    /// (note, header, cells) of where image schemes' PSNR curves overtake one another
+    /// ([`super::crossings::overtakes`]); `None` unless some do.
+    fn overtakes_table(&self) -> Option<(String, Vec<String>, Vec<Vec<String>>)> {
+        let all = super::crossings::overtakes(self.rows);
+        if all.is_empty() {
+            return None;
+        }
+        let note = "Where a scheme's PSNR rises above another's (the curves taken as straight between points; \
+                    an exact tile counts 100 dB), on the scenario's SNR axis and on the unified one; empty where it \
+                    does not within the SNR range both cover on that axis."
+            .to_string();
+        let header = ["scheme", "rises above", "at SNR (dB)", "at unified SNR (dB)"];
+        let cells =
+            all.into_iter().map(|o| vec![o.scheme, o.over, num(o.snr_db), num(o.unified_db)]).collect::<Vec<_>>();
         Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
     }
 
@@ -394,8 +456,20 @@ impl Page<'_> {
                 e(name)
             );
         }
+        if let Ok(png) = std::fs::read(self.dir.join(GRID)) {
+            let _ = writeln!(
+                h,
+                "<figure><img class=\"plot\" alt=\"{GRID}\" src=\"data:image/png;base64,{}\"><figcaption>{}</figcaption></figure>",
+                base64(&png),
+                e(GRID_CAPTION)
+            );
+        }
         if let Some((note, header, cells)) = self.crossings_table() {
             let _ = writeln!(h, "<h2>Where the curves cross</h2>\n<p>{}</p>", e(&note));
+            html_table(&mut h, &header, &cells);
+        }
+        if let Some((note, header, cells)) = self.overtakes_table() {
+            let _ = writeln!(h, "<p>{}</p>", e(&note));
             html_table(&mut h, &header, &cells);
         }
         h.push_str("<h2>Distance to the limit</h2>\n");
@@ -448,8 +522,15 @@ impl Page<'_> {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
             let _ = writeln!(m, "![{name}]({name})\n");
         }
+        if self.dir.join(GRID).exists() {
+            let _ = writeln!(m, "![{GRID}]({GRID})\n\n{GRID_CAPTION}\n");
+        }
         if let Some((note, header, cells)) = self.crossings_table() {
             let _ = writeln!(m, "## Where the curves cross\n\n{note}\n");
+            md_table(&mut m, &header, &cells);
+        }
+        if let Some((note, header, cells)) = self.overtakes_table() {
+            let _ = writeln!(m, "{note}\n");
             md_table(&mut m, &header, &cells);
         }
         m.push_str("## Distance to the limit\n\n");

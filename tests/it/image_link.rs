@@ -146,6 +146,18 @@ fn deep_jscc_tiles_cross_the_channel_as_real_values_reproducibly_and_merge_from_
     }
     // The image grid has every scheme's row.
     assert!(one.join("grid.png").exists() && one.join("received/deep-jscc@3dB.png").exists());
+    // The report shows images' columns (not BLEU), the grid, and where 90 % of tiles are exact.
+    let o = sim(&["report", one.to_str().unwrap()]);
+    assert!(o.status.success(), "report failed: {}", stderr(&o));
+    let md = std::fs::read_to_string(one.join("report.md")).unwrap();
+    for wanted in
+        ["exact tiles", "PSNR (dB) \\[95 %\\]", "SSIM \\[95 %\\]", "![grid.png](grid.png)", "SNR at 90 % exact tiles"]
+    {
+        assert!(md.contains(wanted), "report.md lacks {wanted}:\n{md}");
+    }
+    assert!(!md.contains("BLEU"), "an image report shows no BLEU:\n{md}");
+    let html = std::fs::read_to_string(one.join("report.html")).unwrap();
+    assert!(html.contains("data:image/png;base64,"), "report.html embeds the grid");
     // Over Rayleigh block fading it runs too; a model for another tile size is refused by name.
     let rayleigh = scenario_with_deep_jscc(dir.path(), "rayleigh");
     let o = sim(&["run", rayleigh.to_str().unwrap(), "--quiet", "--out", dir.path().join("r").to_str().unwrap()]);

@@ -79,7 +79,7 @@ pub fn config_hash(s: &Scenario) -> String {
 
 /// Why rows written under the resolved scenario `then` are not rows of `now`, or `None` if they
 /// are. Besides an identical scenario, one that gained schemes, or changed only schemes without
-/// rows (`with_rows` names the schemes that have some), keeps the others' rows: a scheme's results
+/// rows (`with_rows` names the schemes that have some) or its description, keeps the others' rows: a scheme's results
 /// depend only on the shared settings, its own, the name its noise is drawn under (a stream per
 /// scheme name, `link::stream_id_of`) and the unified SNR's reference scheme (`unified.reference`,
 /// else the first scheme), which must therefore stay the same scheme, unchanged.
@@ -89,7 +89,9 @@ fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, with_rows
         return Some("run.json's configuration is unreadable".into());
     };
     let keys: std::collections::BTreeSet<&String> = then.keys().chain(now.keys()).collect();
-    if let Some(key) = keys.into_iter().find(|&k| k != "schemes" && then.get(k) != now.get(k)) {
+    // `description` is prose: it changes no result.
+    let shared = |k: &&String| k.as_str() != "schemes" && k.as_str() != "description";
+    if let Some(key) = keys.into_iter().filter(shared).find(|&k| then.get(k) != now.get(k)) {
         return Some(format!("`{key}` changed"));
     }
     let schemes =

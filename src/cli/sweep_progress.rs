@@ -116,12 +116,13 @@ impl Sink for SweepProgress {
                         row.similarity.map_or("-".into(), |v| format!("{v:.3}"))
                     ),
                 };
+                // A JSCC scheme sends real values, not coded blocks: it has no BLER.
+                let bler = if row.frames > 0 { format!("{:.2e}", row.bler) } else { "-".into() };
                 eprintln!(
-                    "{} @ {:>5} dB (unified {:>6.2}): BLER {:.2e}  message errors {}/{}  {quality}  ({:.1} s)",
+                    "{} @ {:>5} dB (unified {:>6.2}): BLER {bler}  message errors {}/{}  {quality}  ({:.1} s)",
                     row.scheme,
                     row.snr_db,
                     row.snr_unified_db.unwrap_or(f64::NAN),
-                    row.bler,
                     row.message_errors.unwrap_or(0),
                     row.messages.unwrap_or(0),
                     row.seconds

@@ -30,13 +30,7 @@ pub const BLEU4_TARGET: f64 = 0.9;
 /// Every text scheme's crossings of `message_error_target` and `bleu4_target`, in the order the
 /// schemes first appear.
 pub fn crossings(rows: &[ResultRow], message_error_target: f64, bleu4_target: f64) -> Vec<Crossing> {
-    let mut schemes: Vec<&str> = Vec::new();
-    for r in rows.iter().filter(|r| r.messages.is_some()) {
-        if !schemes.contains(&r.scheme.as_str()) {
-            schemes.push(&r.scheme);
-        }
-    }
-    schemes
+    schemes_of(rows, |r| r.messages.is_some())
         .into_iter()
         .map(|s| {
             let mut mine: Vec<&ResultRow> = rows.iter().filter(|r| r.scheme == s).collect();
@@ -51,6 +45,17 @@ pub fn crossings(rows: &[ResultRow], message_error_target: f64, bleu4_target: f6
             }
         })
         .collect()
+}
+
+/// The schemes of the rows that `keep`, in the order they first appear.
+fn schemes_of(rows: &[ResultRow], keep: impl Fn(&ResultRow) -> bool) -> Vec<&str> {
+    let mut schemes: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| keep(r)) {
+        if !schemes.contains(&r.scheme.as_str()) {
+            schemes.push(&r.scheme);
+        }
+    }
+    schemes
 }
 
 /// Where `curve` ((SNR, value), increasing SNR) first rises to `target` or above, interpolated
@@ -86,12 +91,7 @@ pub struct Overtaking {
 /// Every ordered pair of image schemes where the first's PSNR rises above the second's within the
 /// SNR range both simulated, in the order the schemes first appear.
 pub fn overtakes(rows: &[ResultRow]) -> Vec<Overtaking> {
-    let mut schemes: Vec<&str> = Vec::new();
-    for r in rows.iter().filter(|r| r.psnr_db.is_some()) {
-        if !schemes.contains(&r.scheme.as_str()) {
-            schemes.push(&r.scheme);
-        }
-    }
+    let schemes = schemes_of(rows, |r| r.psnr_db.is_some());
     let curve = |scheme: &str, unified: bool| {
         let mut c: Vec<(f64, f64)> = rows
             .iter()

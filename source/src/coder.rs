@@ -101,6 +101,12 @@ pub trait SourceCoder: Send + Sync {
         None
     }
 
+    /// Whether [`Self::decode_list`] can decode: the coder drives its arithmetic code with a
+    /// sequential model whose paths can branch.
+    fn can_decode_list(&self) -> bool {
+        false
+    }
+
     /// How many frames one worker decodes together (an LM coder's lockstep rows): callers that
     /// split a long list into `decode_batch` calls should hand over at least this many per worker,
     /// or workers sit idle.

@@ -235,6 +235,10 @@ impl SourceCoder for LmCoder {
         self.batch_size.max(1)
     }
 
+    fn can_decode_list(&self) -> bool {
+        true
+    }
+
     fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> Option<ListDecoded> {
         let mut paths = LlamaPaths { lm: &self.lm, batch: None };
         let config = ListConfig { max_symbols: config.max_symbols.min(self.max_tokens), ..config };

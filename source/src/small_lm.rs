@@ -456,6 +456,10 @@ impl SourceCoder for SmallLmCoder {
         messages.par_iter().map(|m| self.encode(m)).collect()
     }
 
+    fn can_decode_list(&self) -> bool {
+        true
+    }
+
     fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> Option<ListDecoded> {
         let mut paths = SmallLmPaths { model: &self.model, paths: Vec::new() };
         let config = ListConfig { max_symbols: config.max_symbols.min(self.max_symbols), ..config };

@@ -162,9 +162,7 @@ impl SsccScheme {
             let SsccSource::Text(coder) = &self.source else {
                 anyhow::bail!("field 'receiver': the list receiver decodes text messages");
             };
-            let probe = |_: &[u8]| None;
-            let config = ListConfig { beam: 1, first_beam: 1, max_symbols: 0, max_penalty: 0.0 };
-            if coder.decode_list(&SoftPayload { llrs: &[], end_penalty: &probe, blocks: None }, config).is_none() {
+            if !coder.can_decode_list() {
                 anyhow::bail!(
                     "field 'receiver': the list receiver needs a source coder with a sequential model (an LM \
                      arithmetic coder), and {} has none",

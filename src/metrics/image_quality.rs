@@ -159,6 +159,12 @@ impl ImageCounts {
         psnr_db(sse as f64, n as f64)
     }
 
+    /// The mean over tiles of each tile's PSNR (an exact tile counts [`PSNR_EXACT_DB`]).
+    pub fn mean_tile_psnr_db(&self) -> f64 {
+        let sum: f64 = self.per_tile.iter().map(|t| psnr_db(t.sse as f64, t.subpixels as f64)).sum();
+        sum / self.per_tile.len().max(1) as f64
+    }
+
     /// Mean SSIM over tiles.
     pub fn ssim(&self) -> f64 {
         self.per_tile.iter().map(|t| t.ssim).sum::<f64>() / self.per_tile.len().max(1) as f64
@@ -205,6 +211,13 @@ mod tests {
         assert!((psnr_db(score_tile(&sent, &off, 32, 32, 3).sse as f64, 3072.0) - 24.0484).abs() < 1e-3);
         let exact = score_tile(&sent, &sent, 32, 32, 3);
         assert!(exact.exact && exact.ssim == 1.0);
+        // Two tiles, one exact and one off by 16 everywhere: the per-tile mean averages 100 and
+        // 24.048 dB; the pooled PSNR sees half the squared error, 3.01 dB above the damaged tile.
+        let mut counts = ImageCounts::default();
+        counts.add(exact);
+        counts.add(score_tile(&sent, &off, 32, 32, 3));
+        assert!((counts.mean_tile_psnr_db() - (100.0 + 24.0484) / 2.0).abs() < 1e-3);
+        assert!((counts.psnr_db() - (24.0484 + 10.0 * 2f64.log10())).abs() < 1e-3);
     }
 
     #[test]

@@ -192,6 +192,7 @@ impl Page<'_> {
                 "tiles",
                 "exact tiles",
                 "PSNR (dB) [95 %]",
+                "mean tile PSNR (dB)",
                 "SSIM [95 %]",
                 "bits per pixel",
             ]);
@@ -218,6 +219,7 @@ impl Page<'_> {
                         r.messages.map_or(String::new(), |m| m.to_string()),
                         exact,
                         with_interval(r.psnr_db, r.psnr_lo, r.psnr_hi),
+                        num(r.psnr_tile_mean_db),
                         with_interval(r.ssim, r.ssim_lo, r.ssim_hi),
                         num(r.source_bits_per_pixel),
                     ]);

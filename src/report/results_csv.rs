@@ -103,6 +103,10 @@ pub struct ResultRow {
     /// decoding took, per message sent; the plain decoding of what the channel decoder decided is
     /// not counted.
     pub lm_steps_per_message: Option<f64>,
+    /// Images: the mean over tiles of each tile's own PSNR, dB (an exact tile counts 100): the
+    /// per-image average the image-coding literature reports (Deep JSCC's CIFAR-10 curves), where
+    /// `psnr_db` pools every tile's error first.
+    pub psnr_tile_mean_db: Option<f64>,
 }
 
 impl ResultRow {
@@ -137,7 +141,9 @@ impl ResultRow {
             && self.unflagged_errors.is_none()
             && self.candidates_per_message.is_none();
         let no_lm_steps = self.lm_steps_per_message.is_none();
+        let no_tile_mean = self.psnr_tile_mean_db.is_none();
         recorded == self.line_sha256()
+            || (no_tile_mean && recorded == self.sha256_of_first(COLUMNS_BEFORE_TILE_MEAN))
             || (no_lm_steps && recorded == self.sha256_of_first(COLUMNS_BEFORE_LM_STEPS))
             || (no_image && recorded == self.sha256_of_first(COLUMNS_BEFORE_IMAGES))
             || (no_image && no_flags && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
@@ -172,6 +178,8 @@ const COLUMNS_BEFORE_FLAGS: usize = 46;
 const COLUMNS_BEFORE_IMAGES: usize = 50;
 /// Columns of a row written before `lm_steps_per_message` was appended.
 const COLUMNS_BEFORE_LM_STEPS: usize = 57;
+/// Columns of a row written before `psnr_tile_mean_db` was appended.
+const COLUMNS_BEFORE_TILE_MEAN: usize = 58;
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -274,6 +282,7 @@ pub fn header() -> Vec<&'static str> {
         "ssim_hi",
         "source_bits_per_pixel",
         "lm_steps_per_message",
+        "psnr_tile_mean_db",
     ]
 }
 
@@ -337,6 +346,23 @@ mod tests {
         std::fs::write(&odd, "scheme,channel,snr,esn0_db\n").unwrap();
         let err = read_complete_rows(&odd).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("header"), "{err}");
+    }
+
+    #[test]
+    fn rows_written_before_the_tile_mean_psnr_match_their_recorded_checksums() {
+        // results/reference/list-awgn was written with 58 columns (up to lm_steps_per_message).
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/list-awgn");
+        let read = read_complete_rows(&dir.join("results.csv")).unwrap();
+        let info = super::super::RunInfo::load(&dir.join("run.json")).unwrap();
+        assert!(!read.rows.is_empty());
+        for r in &read.rows {
+            let t = info.timings.iter().find(|t| t.scheme == r.scheme && t.snr_db == r.snr_db).unwrap();
+            let recorded = t.row_sha256.as_deref().unwrap();
+            assert_ne!(recorded, r.line_sha256(), "the 58-column line is not this version's line");
+            assert!(r.matches_line_sha256(recorded), "{} at {} dB", r.scheme, r.snr_db);
+            let with_mean = ResultRow { psnr_tile_mean_db: Some(30.0), ..r.clone() };
+            assert!(!with_mean.matches_line_sha256(recorded), "a row with the tile mean is not the old row");
+        }
     }
 
     #[test]

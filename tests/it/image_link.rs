@@ -30,6 +30,7 @@ fn tiles_arrive_exactly_above_the_cliff_and_degrade_with_finite_psnr_below_it() 
     // Above the cliff: every tile exact, PSNR at its cap, SSIM 1, nothing flagged.
     assert_eq!(cell(coded, 4.0, "message_errors"), 0.0);
     assert_eq!(cell(coded, 4.0, "psnr_db"), 100.0);
+    assert_eq!(cell(coded, 4.0, "psnr_tile_mean_db"), 100.0);
     assert_eq!(cell(coded, 4.0, "ssim"), 1.0);
     assert_eq!(cell(coded, 4.0, "flagged_messages"), 0.0);
     // Below it: damaged tiles, finite PSNR and SSIM in (0, 1), the PSNR interval around the value.
@@ -38,6 +39,9 @@ fn tiles_arrive_exactly_above_the_cliff_and_degrade_with_finite_psnr_below_it() 
         assert!(cell(scheme, snr, "message_errors") > 0.0);
         assert!(psnr.is_finite() && psnr > 5.0 && psnr < 60.0, "{scheme} @ {snr}: PSNR {psnr}");
         assert!(lo <= psnr && psnr <= hi, "{scheme} @ {snr}: {lo} {psnr} {hi}");
+        // Each tile's PSNR averaged is at least the pooled PSNR (the log of a mean is at least the
+        // mean of the logs).
+        assert!(cell(scheme, snr, "psnr_tile_mean_db") >= psnr, "{scheme} @ {snr}");
         let ssim = cell(scheme, snr, "ssim");
         assert!(ssim > 0.0 && ssim < 1.0, "{scheme} @ {snr}: SSIM {ssim}");
         // Every wrong tile is flagged or counted as unflagged, no more.

@@ -123,6 +123,7 @@ pub fn message_row(
         (PointQuality::Image(image), PointScorer::Image) => {
             let iv = image.intervals();
             row.psnr_db = Some(image.psnr_db());
+            row.psnr_tile_mean_db = Some(image.mean_tile_psnr_db());
             (row.psnr_lo, row.psnr_hi) = (Some(iv.psnr_db.0), Some(iv.psnr_db.1));
             row.ssim = Some(image.ssim());
             (row.ssim_lo, row.ssim_hi) = (Some(iv.ssim.0), Some(iv.ssim.1));

@@ -7,12 +7,12 @@
 //! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
 //! configurations never mix; the exception is a scenario that only gained schemes, or changed schemes
 //! without rows, whose other rows stay ([`changed_for_rows`] says what may change). A folder without
-//! rows is anyone's. Each row's timing in `run.json`
-//! carries the sha256 of the row's line (all but `seconds`) and of its point's samples; a row that no
-//! longer matches, or whose samples are missing, is simulated again. `run.json` also records what each
-//! message scheme is (its facts, with the sha256 of its model or weights): a scheme that changed under
-//! the same configuration is refused while it has rows. One run writes into a folder at a time:
-//! [`FolderLock`], an advisory lock on `<folder>/.lock`, held until the process ends.
+//! rows is anyone's. Each row's timing in `run.json` carries the sha256 of the row's line (all but
+//! `seconds`) and of its point's samples; a row that no longer matches, or whose samples are
+//! missing, is simulated again. `run.json` also records what each message scheme is (its facts,
+//! with the sha256 of its model or weights): a scheme that changed under the same configuration is
+//! refused while it has rows. One run writes into a folder at a time: [`FolderLock`], an advisory
+//! lock on `<folder>/.lock`, held until the process ends.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -78,11 +78,11 @@ pub fn config_hash(s: &Scenario) -> String {
 }
 
 /// Why rows written under the resolved scenario `then` are not rows of `now`, or `None` if they
-/// are. Besides an identical scenario, one that gained schemes, or changed only schemes without
-/// rows (`with_rows` names the schemes that have some) or its description, keeps the others' rows: a scheme's results
-/// depend only on the shared settings, its own, the name its noise is drawn under (a stream per
-/// scheme name, `link::stream_id_of`) and the unified SNR's reference scheme (`unified.reference`,
-/// else the first scheme), which must therefore stay the same scheme, unchanged.
+/// are. Besides an identical scenario, one that gained schemes, or changed only its description or
+/// schemes without rows (`with_rows` names the schemes that have some), keeps the others' rows: a
+/// scheme's results depend only on the shared settings, its own, the name its noise is drawn under
+/// (a stream per scheme name, `link::stream_id_of`) and the unified SNR's reference scheme
+/// (`unified.reference`, else the first scheme), which must therefore stay the same, unchanged.
 fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, with_rows: &[&str]) -> Option<String> {
     use serde_json::{Map, Value};
     let (Some(then), Some(now)) = (then.as_object(), now.as_object()) else {
@@ -169,8 +169,8 @@ impl ResultsFolder {
                 match changed_for_rows(&p.config, &serde_json::to_value(s)?, &with_rows) {
                     None => {
                         let note = format!(
-                            "{}: the scenario changed only in schemes without rows here; \
-                         the rows of the others are kept",
+                            "{}: the scenario changed only in schemes without rows here; the rows of the \
+                             others are kept",
                             out_dir.display()
                         );
                         sink.event(Event::Note(&note));
@@ -178,7 +178,7 @@ impl ResultsFolder {
                     }
                     Some(why) => anyhow::bail!(
                         "{} holds results of a different configuration ({why}; config_hash {} vs {}); \
-                     use --fresh to replace them or --out to write elsewhere",
+                         use --fresh to replace them or --out to write elsewhere",
                         out_dir.display(),
                         &p.config_hash[..p.config_hash.len().min(12)],
                         &hash[..12]

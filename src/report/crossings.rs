@@ -114,8 +114,8 @@ pub fn overtakes(rows: &[ResultRow]) -> Vec<Overtaking> {
     out
 }
 
-/// The first x where piecewise-linear `a` goes from below `b` to at or above it, within the x
-/// range both cover (each sorted by x). Between the breakpoints of both the difference is linear,
+/// The first x where piecewise-linear `a` goes from below `b` to above it, within the x range both
+/// cover (each sorted by x); where they meet first and part later, the point where they met. Between the breakpoints of both the difference is linear,
 /// so the crossing is exact for the piecewise-linear curves.
 fn rises_above(a: &[(f64, f64)], b: &[(f64, f64)]) -> Option<f64> {
     let (lo, hi) = (a.first()?.0.max(b.first()?.0), a.last()?.0.min(b.last()?.0));

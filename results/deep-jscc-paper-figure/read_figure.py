@@ -75,7 +75,7 @@ def main(path):
     x_of = lambda snr: cols[0] + snr * (cols[-1] - cols[0]) / 20
     legend_top = rows[3] + 2  # the 24 dB row; the legend box starts just below it
     colours = {1: (0, 114, 189), 4: (217, 83, 25), 7: (237, 177, 32), 13: (126, 47, 142), 19: (119, 172, 48)}
-    print("grid rows (px):", rows, "grid columns (px):", cols)
+    print("grid rows (px):", rows, "grid columns (px):", cols, file=sys.stderr)
     print("SNR_train_dB," + ",".join(f"psnr_at_{s}dB" for s in range(1, 26, 3)))
     for train, colour in colours.items():
         out = []

@@ -91,7 +91,6 @@ pub struct Overtaking {
 /// Every ordered pair of image schemes where the first's PSNR rises above the second's within the
 /// SNR range both simulated, in the order the schemes first appear.
 pub fn overtakes(rows: &[ResultRow]) -> Vec<Overtaking> {
-    let schemes = schemes_of(rows, |r| r.psnr_db.is_some());
     let curve = |scheme: &str, unified: bool| {
         let mut c: Vec<(f64, f64)> = rows
             .iter()
@@ -101,13 +100,16 @@ pub fn overtakes(rows: &[ResultRow]) -> Vec<Overtaking> {
         c.sort_by(|a, b| a.0.total_cmp(&b.0));
         c
     };
+    // (scheme, PSNR curve on the scenario's axis, on the unified axis)
+    let curves: Vec<_> =
+        schemes_of(rows, |r| r.psnr_db.is_some()).into_iter().map(|s| (s, curve(s, false), curve(s, true))).collect();
     let mut out = Vec::new();
-    for &a in &schemes {
-        for &b in schemes.iter().filter(|&&b| b != a) {
-            let snr_db = rises_above(&curve(a, false), &curve(b, false));
-            let unified_db = rises_above(&curve(a, true), &curve(b, true));
+    for (a, a_snr, a_unified) in &curves {
+        for (b, b_snr, b_unified) in curves.iter().filter(|(b, ..)| b != a) {
+            let snr_db = rises_above(a_snr, b_snr);
+            let unified_db = rises_above(a_unified, b_unified);
             if snr_db.is_some() || unified_db.is_some() {
-                out.push(Overtaking { scheme: a.into(), over: b.into(), snr_db, unified_db });
+                out.push(Overtaking { scheme: a.to_string(), over: b.to_string(), snr_db, unified_db });
             }
         }
     }

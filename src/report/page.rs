@@ -256,24 +256,20 @@ impl Page<'_> {
             None => "not reached".to_string(),
         };
         let gain = |r: Option<(f64, bool)>, x: Option<(f64, bool)>| num(gain_db(r, x));
-        let gains = |reference: &str| {
-            format!(
-                "in dB of the scenario's SNR, and the gain over the reference scheme '{reference}' (its SNR minus \
-                 the scheme's; empty unless both are measured)"
-            )
-        };
+        let gains = format!(
+            "in dB of the scenario's SNR, and the gain over the reference scheme '{reference}' (its SNR minus the \
+             scheme's; empty unless both are measured)"
+        );
         let (note, header) = if self.image {
             let note = format!(
                 "Where the share of tiles not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
-                 interpolation), {}.",
-                gains(reference)
+                 interpolation), {gains}."
             );
             (note, vec!["scheme", "SNR at 90 % exact tiles (dB)", "gain (dB)"])
         } else {
             let note = format!(
                 "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) \
-                 and its BLEU-4 rises to {BLEU4_TARGET} (linear), {}.",
-                gains(reference)
+                 and its BLEU-4 rises to {BLEU4_TARGET} (linear), {gains}."
             );
             (note, vec!["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", "SNR at BLEU-4 0.9 (dB)", "gain (dB)"])
         };

@@ -94,25 +94,30 @@ fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, with_rows
     if let Some(key) = keys.into_iter().filter(shared).find(|&k| then.get(k) != now.get(k)) {
         return Some(format!("`{key}` changed"));
     }
-    let schemes =
-        |config: &Map<String, Value>| config.get("schemes").and_then(Value::as_array).cloned().unwrap_or_default();
-    let name = |scheme: &Value| scheme.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-    let scheme = |config: &Map<String, Value>, wanted: &str| schemes(config).into_iter().find(|x| name(x) == wanted);
-    let reference = |config: &Map<String, Value>| {
+    fn schemes(config: &Map<String, Value>) -> &[Value] {
+        config.get("schemes").and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    }
+    fn name(scheme: &Value) -> &str {
+        scheme.get("name").and_then(Value::as_str).unwrap_or("")
+    }
+    fn scheme<'a>(config: &'a Map<String, Value>, wanted: &str) -> Option<&'a Value> {
+        schemes(config).iter().find(|x| name(x) == wanted)
+    }
+    fn reference(config: &Map<String, Value>) -> &str {
         let named = config.get("unified").and_then(|u| u.get("reference")).and_then(Value::as_str).unwrap_or("");
         if named.is_empty() {
-            schemes(config).first().map(name).unwrap_or_default()
+            schemes(config).first().map_or("", name)
         } else {
-            named.to_string()
+            named
         }
-    };
+    }
     let (reference_then, reference_now) = (reference(then), reference(now));
     if reference_then != reference_now {
         return Some(format!(
             "the unified SNR's reference scheme changed ('{reference_then}' then, '{reference_now}' now)"
         ));
     }
-    if scheme(then, &reference_now) != scheme(now, &reference_now) {
+    if scheme(then, reference_now) != scheme(now, reference_now) {
         return Some(format!("scheme '{reference_now}', the unified SNR's reference, changed"));
     }
     let mut names = with_rows.to_vec();

@@ -17,10 +17,13 @@
 //!   its kernels.
 //! - [`image`]: photographs as a second source: the pinned photo set, PNG/JPEG I/O, the image-LM
 //!   coder and the classical references.
+//! - [`audio`]: speech recordings as a third source: the pinned clip set, WAV I/O, SmolLM2 on raw
+//!   bytes (Delétang et al.) and the classical references.
 //! - [`dense`]: fixed-order f32 kernels of the plain-Rust model forwards.
 //! - [`bench`]: the source-coding benchmark.
 
 pub mod arithmetic;
+pub mod audio;
 pub mod bench;
 pub mod coder;
 pub mod container;

@@ -349,7 +349,7 @@ pub fn fetch(spec: &ModelSpec, verbose: bool) -> Result<PathBuf, SourceError> {
     Ok(target)
 }
 
-fn unique_temp_path(dir: &Path, what: &str) -> PathBuf {
+pub(crate) fn unique_temp_path(dir: &Path, what: &str) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     dir.join(format!(".tmp-{what}-{}-{n}", std::process::id()))

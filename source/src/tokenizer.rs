@@ -132,6 +132,20 @@ impl ByteLevelBpe {
         Ok(Self { tokenizer, token_bytes, missing, escape, digits })
     }
 
+    /// For each byte value, the id of the token that is exactly that byte (`None` where the
+    /// vocabulary has none; the lowest id where several spell it).
+    pub fn single_byte_tokens(&self) -> [Option<u32>; 256] {
+        let mut table = [None; 256];
+        for (id, bytes) in self.token_bytes.iter().enumerate() {
+            if let [b] = bytes[..] {
+                if !self.missing[b as usize] && table[b as usize].is_none() {
+                    table[b as usize] = Some(id as u32);
+                }
+            }
+        }
+        table
+    }
+
     pub fn vocab_size(&self) -> usize {
         self.token_bytes.len()
     }

@@ -1,5 +1,6 @@
 //! The `sim` command line: one file per subcommand, each a thin layer over the library.
 
+mod audio_bench;
 mod codes;
 mod compare;
 mod compress;

@@ -1,5 +1,6 @@
 //! `sim source-bench [--limit N] [--data FILE] [--coders a,b] [--lm-batch B] [--out DIR]`
-//! (`--files F…`: whole files, see [`super::file_bench`]; `--images`: photographs): bits/char, bits/word,
+//! (`--files F…`: whole files, see [`super::file_bench`]; `--images`: photographs; `--audio`: speech,
+//! see [`super::audio_bench`]): bits/char, bits/word,
 //! bits/sentence and tokens/s (SmolLM2 tokens, a common unit) of every source coder on the Europarl
 //! test sentences, with a byte-exact round-trip check; prints a table and writes `source_bench.csv`
 //! and `source_bench.json` (what produced it: version, data files and their sha256, settings, times).
@@ -38,6 +39,12 @@ pub struct SourceBenchArgs {
     /// Benchmark the image coders on the held-out photographs instead of the text coders.
     #[arg(long)]
     pub images: bool,
+    /// Benchmark the audio coders on the held-out speech clips instead (writes audio_bench.csv).
+    #[arg(long)]
+    pub audio: bool,
+    /// With --audio: chunks of 2,048 bytes per clip that SmolLM2 codes (0: none; ~1 min each).
+    #[arg(long, default_value_t = 4)]
+    pub llm_chunks: usize,
     /// With --images: the image-LM weight file (default: the shipped one).
     #[arg(long)]
     pub image_lm: Option<PathBuf>,
@@ -52,7 +59,7 @@ pub struct SourceBenchArgs {
     /// against xz -9e, zstd -19 and bzip2 -9; writes file_bench.csv).
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// With --files: the model (a known name or a local llama-family GGUF).
+    /// With --files or --audio: the model (a known name or a local llama-family GGUF).
     #[arg(long, default_value = "smollm2-135m")]
     pub model: String,
     /// With --files: lanes per file (default: `sim compress`'s, one per 4 KiB up to 16).
@@ -75,6 +82,18 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             a.out
         };
         return super::file_bench::run(&a.files, &a.model, a.context, a.lanes, &out);
+    }
+    if a.audio {
+        let out = if a.out == std::path::Path::new("results/source-bench") {
+            PathBuf::from("results/audio-bench")
+        } else {
+            a.out
+        };
+        return super::audio_bench::run(super::audio_bench::AudioBenchArgs {
+            out,
+            llm_chunks: a.llm_chunks,
+            model: a.model,
+        });
     }
     if a.images {
         return super::image_bench::run(super::image_bench::ImageBenchArgs {

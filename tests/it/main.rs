@@ -3,6 +3,7 @@
 
 mod common;
 
+mod audio;
 mod bad_input;
 mod compare;
 mod compress_cli;

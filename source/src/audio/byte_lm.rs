@@ -1,0 +1,152 @@
+//! A text LLM as a compressor of raw bytes: Delétang et al.'s protocol with SmolLM2.
+//!
+//! Delétang et al., "Language Modeling Is Compression" (ICLR 2024, arXiv 2309.10668), code
+//! audio with text-trained LLMs: the data is cut into chunks of 2,048 bytes, each chunk is
+//! arithmetic-coded alone from the model's next-byte distribution, and the rate is the total
+//! code size over the total raw size. Their LibriSpeech chunks are 8-bit audio
+//! ([`crate::audio::wav::to_unsigned_8bit`]), 2,048 samples (128 ms at 16 kHz) each.
+//!
+//! Here the model is any byte-level-BPE llama GGUF (SmolLM2-135M by default) computing as the
+//! file coder does ([`crate::file_coder::FILE_MODEL`]). Byte `b` is the vocabulary's
+//! single-byte token for `b`; the next-byte distribution is the softmax of the logits of those
+//! 256 tokens alone (every other token dropped), quantised by
+//! [`crate::quantize::frequencies_from_logits`], the function both sides call. SmolLM2 has no
+//! single-byte token for 21 byte values (the control bytes 4, 6, 19, 20, 22, 29 and 15 that
+//! UTF-8 never uses: 192, 193, 241, 242, 245–255): they get the smallest logit
+//! of the 256 (so they stay codable), and the model is fed the token of the nearest byte value
+//! that has one (both sides do the same). Every chunk starts from the start context
+//! `<|endoftext|>`, then one byte per position; chunks are independent, so a lost chunk costs
+//! only itself.
+//!
+//! Schedules: the encoder feeds a chunk [`ENCODE_CHUNK`] bytes per pass
+//! ([`crate::llama::LlamaBatch::step_all`], the logits of single steps bit for bit); the decoder
+//! steps lockstep batches of up to [`DECODE_BATCH`] chunks, one byte per step. A row's logits do
+//! not depend on the other rows, so both give the same tables.
+
+use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
+use crate::coder::encode_symbol;
+use crate::llama::{LlamaLm, ENCODE_CHUNK};
+use crate::lm_coder::isolated_parallel_map;
+use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
+use crate::SourceError;
+
+/// Delétang et al.'s chunk length in bytes.
+pub const CHUNK_BYTES: usize = 2048;
+
+/// Rows of one decoder lockstep batch.
+pub const DECODE_BATCH: usize = 8;
+
+/// A llama LM restricted to the 256 byte values.
+pub struct ByteLm<'a> {
+    lm: &'a LlamaLm,
+    /// Token id of byte `b` (`Some`), or `None` where the vocabulary has no single-byte token.
+    token: [Option<u32>; 256],
+    /// The token fed after byte `b`: its own, else the nearest byte value's.
+    fed: [u32; 256],
+}
+
+/// One chunk's code: the arithmetic coder's bits (one `u8` per bit).
+pub type ChunkCode = Vec<u8>;
+
+impl<'a> ByteLm<'a> {
+    /// Wrap `lm`; an error if its vocabulary has fewer than 128 single-byte tokens.
+    pub fn new(lm: &'a LlamaLm) -> Result<Self, SourceError> {
+        let token = lm.tokenizer.single_byte_tokens();
+        let present: Vec<usize> = (0..256).filter(|&b| token[b].is_some()).collect();
+        if present.len() < 128 {
+            return Err(SourceError::Unsupported(format!(
+                "the model's vocabulary has single-byte tokens for {} of the 256 byte values; a byte LM needs them",
+                present.len()
+            )));
+        }
+        let fed = std::array::from_fn(|b: usize| {
+            let nearest = *present.iter().min_by_key(|&&p| (p.abs_diff(b), p)).expect("non-empty");
+            token[nearest].expect("present")
+        });
+        Ok(Self { lm, token, fed })
+    }
+
+    /// Byte values without a token of their own.
+    pub fn missing_bytes(&self) -> Vec<u8> {
+        (0..=255u8).filter(|&b| self.token[b as usize].is_none()).collect()
+    }
+
+    /// The next-byte table from the model's logits over its whole vocabulary.
+    pub fn table(&self, logits: &[f32]) -> FrequencyTable {
+        let bytes: Vec<f32> = self
+            .token
+            .iter()
+            .map(|t| t.and_then(|id| logits.get(id as usize).copied()).unwrap_or(f32::NEG_INFINITY))
+            .collect();
+        frequencies_from_logits(&bytes, LM_TOTAL_BUDGET)
+    }
+
+    fn fed_tokens(&self, bytes: &[u8]) -> Vec<u32> {
+        bytes.iter().map(|&b| self.fed[b as usize]).collect()
+    }
+
+    /// Code each chunk alone (in parallel, one chunk per worker at a time).
+    pub fn encode_chunks(&self, chunks: &[&[u8]]) -> Result<Vec<ChunkCode>, SourceError> {
+        isolated_parallel_map(chunks, |c| self.encode_chunk(c)).into_iter().collect()
+    }
+
+    fn encode_chunk(&self, bytes: &[u8]) -> Result<ChunkCode, SourceError> {
+        let mut encoder = ArithmeticEncoder::new();
+        let Some(&first) = bytes.first() else { return Ok(encoder.finish()) };
+        let (mut row, logits) = self.lm.batch(1)?;
+        encode_symbol(&mut encoder, &self.table(&logits[0]), first as usize)?;
+        let fed = self.fed_tokens(bytes);
+        // `t`: the last byte coded; feeding it gives the distribution of byte t + 1.
+        let mut t = 0;
+        while t + 1 < bytes.len() {
+            let end = (bytes.len() - 1).min(t + ENCODE_CHUNK);
+            let logits = row.step_all(&[&fed[t..end]], true)?.pop().unwrap_or_default();
+            for (i, l) in logits.iter().enumerate() {
+                encode_symbol(&mut encoder, &self.table(l), bytes[t + 1 + i] as usize)?;
+            }
+            t = end;
+        }
+        Ok(encoder.finish())
+    }
+
+    /// Decode `len` bytes from each code (inverse of [`Self::encode_chunks`]). Any bits decode to
+    /// some bytes (a corrupted code gives wrong bytes, never a panic or a hang: `len` bounds it).
+    pub fn decode_chunks(&self, codes: &[&[u8]], len: usize) -> Result<Vec<Vec<u8>>, SourceError> {
+        let groups: Vec<&[&[u8]]> = codes.chunks(DECODE_BATCH).collect();
+        let decoded = isolated_parallel_map(&groups, |group| self.decode_group(group, len));
+        Ok(decoded.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
+    }
+
+    fn decode_group(&self, codes: &[&[u8]], len: usize) -> Result<Vec<Vec<u8>>, SourceError> {
+        let mut out: Vec<Vec<u8>> = codes.iter().map(|_| Vec::with_capacity(len)).collect();
+        if len == 0 || codes.is_empty() {
+            return Ok(out);
+        }
+        let mut decoders: Vec<ArithmeticDecoder> = codes.iter().map(|c| ArithmeticDecoder::new(c)).collect();
+        let (mut batch, mut logits) = self.lm.batch(codes.len())?;
+        for step in 0..len {
+            let mut fed = Vec::with_capacity(codes.len());
+            for ((decoder, l), bytes) in decoders.iter_mut().zip(&logits).zip(out.iter_mut()) {
+                let table = self.table(l);
+                let b = decoder.decode_symbol(table.cumulative()).map_err(|e| SourceError::Symbol(e.to_string()))?;
+                bytes.push(b as u8);
+                fed.push(self.fed[b]);
+            }
+            if step + 1 < len {
+                logits = batch.step(&fed)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `data` cut into whole chunks of [`CHUNK_BYTES`] (a shorter tail is dropped, as in
+/// Delétang et al.'s loader).
+pub fn whole_chunks(data: &[u8]) -> Vec<&[u8]> {
+    data.chunks_exact(CHUNK_BYTES).collect()
+}
+
+/// Bytes a code of `bits` bits takes when packed.
+pub fn packed_bytes(bits: usize) -> usize {
+    bits.div_ceil(8)
+}

@@ -1,0 +1,15 @@
+//! Audio as a third source: speech recordings in, lossless codes out.
+//!
+//! - [`clips`]: the fixed speech-clip set (real meeting speech from pyannote.audio's pinned
+//!   PyPI source archive, hash-checked) and its train / held-out split.
+//! - [`wav`]: WAV files in and out (16-bit samples in memory), and Delétang et al.'s 8-bit form.
+//! - [`byte_lm`]: a text LLM (SmolLM2) as a compressor of raw bytes, Delétang et al.'s protocol.
+//! - [`lpc`]: the classical reference we built: backward-adaptive prediction and adaptive
+//!   arithmetic coding of the residual.
+//! - [`bench`]: every audio coder on the held-out clips, each code checked to decode exactly.
+
+pub mod bench;
+pub mod byte_lm;
+pub mod clips;
+pub mod lpc;
+pub mod wav;

@@ -1,0 +1,107 @@
+//! `sim source-bench --audio [--llm-chunks N]`: every audio coder on the held-out speech clips,
+//! each code checked to decode exactly, under two protocols (16-bit whole clips; Delétang et
+//! al.'s 8-bit 2,048-byte chunks, with SmolLM2 on the first N chunks of each clip); prints the
+//! totals, writes `audio_bench.csv` and `audio_bench.json` (version, clips and their sha256, the
+//! model's sha256, settings, times).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow};
+use source::audio::byte_lm::ByteLm;
+use source::audio::clips::{clips, load_clip, Split, CLIPS_SDIST};
+use source::audio::wav::to_unsigned_8bit;
+use source::file_coder::{hex, FileCoder};
+
+use crate::report::run_info::{unix_now, write_atomic};
+
+/// What to run.
+pub struct AudioBenchArgs {
+    pub out: PathBuf,
+    /// Chunks per clip SmolLM2 codes (0: not run).
+    pub llm_chunks: usize,
+    pub model: String,
+}
+
+fn csv(rows: &[AudioBenchRow]) -> String {
+    let mut s = String::from("protocol,clip,coder,chunks,raw_bytes,code_bytes,rate,encode_s,decode_s\n");
+    for r in rows {
+        s += &format!(
+            "{},{},{},{},{},{},{:.5},{:.3},{:.3}\n",
+            r.protocol,
+            r.clip,
+            r.coder,
+            r.chunks,
+            r.raw_bytes,
+            r.code_bytes,
+            r.rate(),
+            r.encode_s,
+            r.decode_s
+        );
+    }
+    s
+}
+
+fn table(rows: &[AudioBenchRow]) -> String {
+    let mut s = format!(
+        "{:<13} {:<18} {:<14} {:>7} {:>10} {:>10} {:>8} {:>9} {:>9}\n",
+        "protocol", "clips", "coder", "chunks", "raw B", "code B", "rate", "enc s", "dec s"
+    );
+    for r in rows {
+        s += &format!(
+            "{:<13} {:<18} {:<14} {:>7} {:>10} {:>10} {:>7.2}% {:>9.2} {:>9.2}\n",
+            r.protocol,
+            r.clip,
+            r.coder,
+            r.chunks,
+            r.raw_bytes,
+            r.code_bytes,
+            100.0 * r.rate(),
+            r.encode_s,
+            r.decode_s
+        );
+    }
+    s
+}
+
+pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
+    let started_unix = unix_now();
+    let coder = if a.llm_chunks > 0 { Some(FileCoder::load(&a.model, true)?) } else { None };
+    let byte_lm = coder.as_ref().map(|c| ByteLm::new(c.lm())).transpose()?;
+    if let Some(b) = &byte_lm {
+        eprintln!("byte LM: bytes without a token of their own: {:?}", b.missing_bytes());
+    }
+    let mut rows = Vec::new();
+    let mut inputs = Vec::new();
+    for clip in clips(Split::HeldOut) {
+        let audio = load_clip(clip, true)?;
+        anyhow::ensure!(audio.channels == 1, "clip {} has {} channels, expected 1", clip.name, audio.channels);
+        eprintln!("{}: {:.1} s at {} Hz", clip.name, audio.seconds(), audio.sample_rate);
+        rows.extend(bench_16bit(clip.name, &audio.samples, audio.sample_rate)?);
+        let bytes = to_unsigned_8bit(&audio.samples);
+        rows.extend(bench_8bit_chunks(clip.name, &bytes, byte_lm.as_ref().map(|b| (b, a.llm_chunks)))?);
+        inputs.push(serde_json::json!({ "clip": clip.name, "sha256": clip.sha256, "frames": audio.frames() }));
+    }
+    let totals = total_rows(&rows);
+    print!("{}", table(&totals));
+    let mut all = rows;
+    all.extend(totals);
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let csv_path = a.out.join("audio_bench.csv");
+    write_atomic(&csv_path, csv(&all).as_bytes())?;
+    let record = serde_json::json!({
+        "version": crate::version(),
+        "clips_archive": { "package": CLIPS_SDIST.package, "version": CLIPS_SDIST.version, "url": CLIPS_SDIST.url, "sha256": CLIPS_SDIST.sha256 },
+        "clips": inputs,
+        "model": coder.as_ref().map(|c| serde_json::json!({ "name": a.model, "sha256": hex(&c.model_sha256) })),
+        "llm_chunks_per_clip": a.llm_chunks,
+        "flac": flac_available(),
+        "threads": rayon::current_num_threads(),
+        "started_unix": started_unix,
+        "finished_unix": unix_now(),
+    });
+    let json = a.out.join("audio_bench.json");
+    write_atomic(&json, serde_json::to_string_pretty(&record)?.as_bytes())?;
+    println!("wrote {} and {}", csv_path.display(), json.display());
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! Audio as a source, on the real speech clips (pyannote.audio's, fetched and hash-checked by the
 //! program itself): the adaptive coder and SmolLM2 on bytes round-trip exactly, the adaptive
-//! coder beats FLAC's ballpark and zstd on a held-out clip, and corrupted streams decode without
-//! a panic or a hang.
+//! coder codes a held-out clip below 30 % of its size and well below zstd, and corrupted streams
+//! decode without a panic or a hang.
 
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, ZSTD};
 use source::audio::byte_lm::{packed_bytes, ByteLm, CHUNK_BYTES};
@@ -61,7 +61,7 @@ fn corrupted_adaptive_codes_decode_without_panic_or_hang() {
 }
 
 #[test]
-fn smollm2_codes_audio_bytes_losslessly_below_raw_size() {
+fn smollm2_codes_audio_bytes_losslessly_even_bytes_without_a_token() {
     let coder = FileCoder::load("smollm2-135m", false).expect("SmolLM2 (fetched via pip on first use)");
     let byte_lm = ByteLm::new(coder.lm()).unwrap();
     // SmolLM2 lacks single-byte tokens for six control bytes and for bytes UTF-8 never uses.
@@ -81,8 +81,9 @@ fn smollm2_codes_audio_bytes_losslessly_below_raw_size() {
     let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
     let back = byte_lm.decode_chunks(&refs, 96).unwrap();
     assert_eq!(back, vec![a.clone(), b.clone(), c.clone()]);
-    let total: usize = codes[..2].iter().map(|c| packed_bytes(c.len())).sum();
-    assert!(total < 192 / 2, "SmolLM2 took {total} bytes for 192 bytes of speech");
+    // No bound on the rate here: on these bytes SmolLM2 is worse than raw (see the README,
+    // "Audio"); the code's size is what `sim source-bench --audio` reports.
+    assert!(codes.iter().all(|c| packed_bytes(c.len()) > 0));
     // A corrupted code still decodes to 96 bytes (wrong ones), without a panic.
     let mut bad = codes[0].clone();
     bad.iter_mut().take(20).for_each(|bit| *bit ^= 1);

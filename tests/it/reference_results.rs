@@ -44,9 +44,12 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
         let committed_row = want.get(point).unwrap_or_else(|| panic!("no committed row for {point:?}"));
         for column in committed_header.iter().filter(|c| c.as_str() != "seconds") {
             let (a, b) = (&row[column], &committed_row[column]);
-            if column == "similarity" && a != b {
+            // The sentence embedder's float sums follow the CPU's kernels, and so do the bootstrap
+            // interval's ends built from them (measured: the interval ends 1e-9 from the committed
+            // values on another x86-64 machine, the mean within the tolerance already there).
+            if matches!(column.as_str(), "similarity" | "similarity_lo" | "similarity_hi") && a != b {
                 let (x, y): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
-                assert!((x - y).abs() < 1e-7, "{point:?}: similarity {a} vs committed {b}");
+                assert!((x - y).abs() < 1e-7, "{point:?}: {column} {a} vs committed {b}");
             } else {
                 assert_eq!(a, b, "{point:?}: column {column} differs from results/reference/{committed}/results.csv");
             }

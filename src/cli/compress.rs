@@ -2,7 +2,8 @@
 //! compression of any file. Text goes through an LM (file mode by default); other bytes use zstd.
 //! PNG files (and, with `--coder image-lm`, JPEG files) are coded as images by the image LM (a PNG
 //! is kept as it is when that is smaller): the pixels are kept exactly and `sim decompress` writes
-//! them as a PNG (the file's other chunks and its byte layout are not kept). Every container records its coder and a checksum of what it
+//! them as a PNG (the file's other chunks and its byte layout are not kept). WAV files go to the
+//! adaptive audio coder (`source::audio::container`) and come back byte for byte. Every container records its coder and a checksum of what it
 //! holds, checked by `sim decompress`. Output is written atomically.
 
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ pub enum CoderChoice {
     Zstd,
     /// The image LM on the pixels of a PNG or JPEG file (the default for PNG files under `auto`).
     ImageLm,
+    /// The adaptive audio coder on a WAV file's samples, the rest of the file with zstd (the
+    /// default for WAV files under `auto`; the file comes back byte for byte).
+    Audio,
 }
 
 impl CoderChoice {
@@ -41,7 +45,7 @@ impl CoderChoice {
             CoderChoice::SmallLm => Some("small-lm"),
             CoderChoice::Smollm2 => Some("smollm2-135m"),
             CoderChoice::Huffman => Some("huffman-word"),
-            CoderChoice::Zstd | CoderChoice::Auto | CoderChoice::Lm | CoderChoice::ImageLm => None,
+            CoderChoice::Zstd | CoderChoice::Auto | CoderChoice::Lm | CoderChoice::ImageLm | CoderChoice::Audio => None,
         }
     }
 }
@@ -99,6 +103,19 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
     if matches!(a.coder, CoderChoice::ImageLm) || png_under_auto {
         return compress_image(&a, &data, &output, started);
     }
+    let wav_under_auto = matches!(a.coder, CoderChoice::Auto) && source::audio::wav::looks_like_wav(&data);
+    if matches!(a.coder, CoderChoice::Audio) || wav_under_auto {
+        match source::audio::container::compress_wav(&data) {
+            Ok(packed) => return report_audio(&a, &data, &packed, &output, started),
+            // Under `auto`, a WAV file the audio coder cannot take exactly goes to the general coder.
+            Err(e) if wav_under_auto => {
+                if !a.quiet {
+                    eprintln!("{}: {e}; using the general coder", a.input.display());
+                }
+            }
+            Err(e) => return Err(anyhow::anyhow!("{}: {e}", a.input.display())),
+        }
+    }
     let packed = match a.coder.container_name() {
         None if !matches!(a.coder, CoderChoice::Zstd) => {
             let coder = a.context.apply(FileCoder::load(&a.model, !a.quiet)?)?;
@@ -133,6 +150,38 @@ pub fn run(a: CompressArgs) -> anyhow::Result<()> {
             packed.len(),
             8.0 * packed.len() as f64 / data.len().max(1) as f64,
             mode,
+            started.elapsed().as_secs_f64()
+        );
+        output.report(&line);
+    }
+    Ok(())
+}
+
+/// Write an audio container and say what it holds.
+fn report_audio(
+    a: &CompressArgs,
+    data: &[u8],
+    packed: &[u8],
+    output: &Output,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    output.write(packed)?;
+    if !a.quiet {
+        let h = source::audio::container::inspect_audio(packed)?;
+        let line = format!(
+            "{} -> {}: {} Hz × {} channel(s), {:.1} s of {:?}, {} -> {} bytes ({:.2} %, {} of {} segments coded; \
+             the file comes back byte for byte) in {:.2} s",
+            a.input.display(),
+            output.name(),
+            h.sample_rate,
+            h.channels,
+            h.frames as f64 / h.sample_rate.max(1) as f64,
+            h.format,
+            data.len(),
+            packed.len(),
+            100.0 * packed.len() as f64 / data.len().max(1) as f64,
+            h.coded_segments(),
+            h.segments.len(),
             started.elapsed().as_secs_f64()
         );
         output.report(&line);

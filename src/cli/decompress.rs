@@ -1,6 +1,6 @@
 //! `sim decompress IN -o FILE`: restores a file written by `sim compress` (the container names its
 //! coder; length and sha256 prefix are checked; output is written atomically). An image container
-//! gives back a PNG with the original's pixels.
+//! gives back a PNG with the original's pixels; an audio container the original WAV file.
 
 use std::path::PathBuf;
 
@@ -28,7 +28,10 @@ pub fn run(a: DecompressArgs) -> anyhow::Result<()> {
     let output = Output::check(&a.input, &a.output)?;
     let started = std::time::Instant::now();
     let data = std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
-    let plain = if source::image::container::is_image_container(&data) {
+    let plain = if source::audio::container::is_audio_container(&data) {
+        source::audio::container::decompress_wav(&data)
+            .with_context(|| format!("decompressing {}", a.input.display()))?
+    } else if source::image::container::is_image_container(&data) {
         let model = source::image::lm::ImageLm::embedded()?;
         let image = source::image::container::decompress_image(&data, &model)
             .with_context(|| format!("decompressing {}", a.input.display()))?;

@@ -51,6 +51,22 @@ pub type ChunkCode = Vec<u8>;
 impl<'a> ByteLm<'a> {
     /// Wrap `lm`; an error if its vocabulary has fewer than 128 single-byte tokens.
     pub fn new(lm: &'a LlamaLm) -> Result<Self, SourceError> {
+        Self::with_offset(lm, 0)
+    }
+
+    /// Wrap `lm`, spelling byte `b` with the token of byte `(b + offset) mod 256`: a bijection,
+    /// so any offset codes losslessly; it only changes which tokens the data lands on.
+    pub fn with_offset(lm: &'a LlamaLm, offset: u8) -> Result<Self, SourceError> {
+        let plain = Self::identity(lm)?;
+        let at = |b: usize| (b + offset as usize) % 256;
+        Ok(Self {
+            lm,
+            token: std::array::from_fn(|b| plain.token[at(b)]),
+            fed: std::array::from_fn(|b| plain.fed[at(b)]),
+        })
+    }
+
+    fn identity(lm: &'a LlamaLm) -> Result<Self, SourceError> {
         let token = lm.tokenizer.single_byte_tokens();
         let present: Vec<usize> = (0..256).filter(|&b| token[b].is_some()).collect();
         if present.len() < 128 {

@@ -6,10 +6,13 @@
 //! - [`byte_lm`]: a text LLM (SmolLM2) as a compressor of raw bytes, Delétang et al.'s protocol.
 //! - [`lpc`]: the classical reference we built: backward-adaptive prediction and adaptive
 //!   arithmetic coding of the residual.
+//! - [`container`]: `sim compress` for WAV files: the samples through [`lpc`], the rest with
+//!   zstd, the file given back byte for byte.
 //! - [`bench`]: every audio coder on the held-out clips, each code checked to decode exactly.
 
 pub mod bench;
 pub mod byte_lm;
 pub mod clips;
+pub mod container;
 pub mod lpc;
 pub mod wav;

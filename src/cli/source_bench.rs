@@ -45,6 +45,10 @@ pub struct SourceBenchArgs {
     /// With --audio: chunks of 2,048 bytes per clip that SmolLM2 codes (0: none; ~1 min each).
     #[arg(long, default_value_t = 4)]
     pub llm_chunks: usize,
+    /// With --audio: these WAV files instead of the held-out clips (each channel benched as a clip
+    /// of its own).
+    #[arg(long = "wav", value_name = "FILE")]
+    pub wav: Vec<PathBuf>,
     /// With --images: the image-LM weight file (default: the shipped one).
     #[arg(long)]
     pub image_lm: Option<PathBuf>,
@@ -93,6 +97,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             out,
             llm_chunks: a.llm_chunks,
             model: a.model,
+            wav: a.wav,
         });
     }
     if a.images {

@@ -160,3 +160,25 @@ fn sim_compresses_wav_files_and_gives_them_back_byte_for_byte() {
     let out = sim(&["compress", s(&deep_path), "-o", s(&dir.path().join("x")), "--coder", "audio"]);
     assert!(!out.status.success() && stderr(&out).contains("bits per sample is 24"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_audio_bench_takes_the_users_wav_files_channel_by_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev00 = load_clip(clip_by_name("dev00").unwrap(), false).unwrap();
+    // Two seconds of speech, the right channel half as loud.
+    let samples = dev00.samples[80_000..112_000].iter().flat_map(|&s| [s, s / 2]).collect();
+    let wav = dir.path().join("meeting.wav");
+    std::fs::write(&wav, encode_wav(&source::audio::wav::Audio { sample_rate: 16_000, channels: 2, samples })).unwrap();
+    let out = dir.path().join("bench");
+    let o = sim(&["source-bench", "--audio", "--llm-chunks", "0", "--wav", s(&wav), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("audio_bench.csv")).unwrap();
+    for clip in ["meeting:ch0", "meeting:ch1"] {
+        assert!(csv.lines().any(|l| l.starts_with(&format!("16-bit,{clip},{},", lpc::NAME))), "{clip}: {csv}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("audio_bench.json")).unwrap()).unwrap();
+    assert!(json["clips_archive"].is_null(), "{json}");
+    assert_eq!(json["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(json["inputs"][1]["sha256"].as_str().unwrap().len(), 64);
+}

@@ -1,15 +1,16 @@
-//! `sim source-bench --audio [--llm-chunks N] [--wav FILE…]`: every audio coder on the held-out
-//! speech clips (or on each channel of the given WAV files), each code checked to decode exactly,
-//! under two protocols (16-bit whole clips; Delétang et al.'s 8-bit 2,048-byte chunks, with
-//! SmolLM2 on the first N chunks of each clip, on the bytes as they are and spelled with
-//! `DIGIT_OFFSET`); prints the totals, writes `audio_bench.csv` and `audio_bench.json` (version,
-//! inputs and their sha256, the model's sha256, settings, times).
+//! `sim source-bench --audio [--llm-chunks N] [--byte-offsets 0,b0] [--wav FILE…]`: every audio
+//! coder on the held-out speech clips (or on each channel of the given WAV files), each code
+//! checked to decode exactly, under two protocols (16-bit whole clips; Delétang et al.'s 8-bit
+//! 2,048-byte chunks, with SmolLM2 on the first N chunks of each clip in each byte spelling asked
+//! for: by default the bytes as they are and spelled with `DIGIT_OFFSET`); prints the totals,
+//! writes `audio_bench.csv` and `audio_bench.json` (version, inputs and their sha256, the model's
+//! sha256, settings, times).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow};
-use source::audio::byte_lm::{ByteLm, DIGIT_OFFSET};
+use source::audio::byte_lm::ByteLm;
 use source::audio::clips::{clips, load_clip, Split, CLIPS_BUNDLE};
 use source::audio::wav::{load_wav, to_unsigned_8bit};
 use source::file_coder::{hex, FileCoder};
@@ -26,6 +27,8 @@ pub struct AudioBenchArgs {
     pub model: String,
     /// WAV files benched instead of the held-out clips.
     pub wav: Vec<PathBuf>,
+    /// The byte spellings SmolLM2 is run with (`ByteLm::with_offset`).
+    pub byte_offsets: Vec<u8>,
 }
 
 /// One mono signal to bench, and what the record says about where it came from.
@@ -113,13 +116,12 @@ fn table(rows: &[AudioBenchRow]) -> String {
 pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
     let started_unix = unix_now();
     let coder = if a.llm_chunks > 0 { Some(FileCoder::load(&a.model, true)?) } else { None };
-    // Delétang's bytes as they are, and spelled so that silence reads as the digit `0`.
     let byte_lms = match &coder {
-        Some(c) => vec![ByteLm::new(c.lm())?, ByteLm::with_offset(c.lm(), DIGIT_OFFSET)?],
+        Some(c) => a.byte_offsets.iter().map(|&o| ByteLm::with_offset(c.lm(), o)).collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
-    if let Some(b) = byte_lms.first() {
-        eprintln!("byte LM: bytes without a token of their own: {:?}", b.missing_bytes());
+    for b in &byte_lms {
+        eprintln!("byte LM, offset {:02x}: bytes without a token of their own: {:?}", b.offset(), b.missing_bytes());
     }
     let mut rows = Vec::new();
     let mut records = Vec::new();

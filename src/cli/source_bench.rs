@@ -45,6 +45,11 @@ pub struct SourceBenchArgs {
     /// With --audio: chunks of 2,048 bytes per clip that SmolLM2 codes (0: none; ~1 min each).
     #[arg(long, default_value_t = 4)]
     pub llm_chunks: usize,
+    /// With --audio: the spellings SmolLM2 codes bytes with, as hexadecimal offsets (byte `b` is
+    /// fed as the token of byte `b + offset`; 0: as they are, Delétang et al.'s protocol; b0:
+    /// silence on the digit `0`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_hex_byte, default_value = "0,b0")]
+    pub byte_offsets: Vec<u8>,
     /// With --audio: these WAV files instead of the held-out clips (each channel benched as a clip
     /// of its own).
     #[arg(long = "wav", value_name = "FILE")]
@@ -74,6 +79,10 @@ pub struct SourceBenchArgs {
     pub context: super::compress::ContextWindow,
 }
 
+fn parse_hex_byte(s: &str) -> Result<u8, String> {
+    u8::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|e| format!("'{s}' is not a hexadecimal byte: {e}"))
+}
+
 fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
     candidates.iter().find(|p| p.exists()).cloned()
 }
@@ -98,6 +107,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             llm_chunks: a.llm_chunks,
             model: a.model,
             wav: a.wav,
+            byte_offsets: a.byte_offsets,
         });
     }
     if a.images {

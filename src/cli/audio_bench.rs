@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow};
+use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow, LlmChunkCoders};
 use source::audio::byte_lm::ByteLm;
 use source::audio::clips::{clips, load_clip, Split, CLIPS_BUNDLE};
 use source::audio::wav::{load_wav, to_unsigned_8bit};
@@ -29,6 +29,8 @@ pub struct AudioBenchArgs {
     pub wav: Vec<PathBuf>,
     /// The byte spellings SmolLM2 is run with (`ByteLm::with_offset`).
     pub byte_offsets: Vec<u8>,
+    /// Also SmolLM2 on the samples written as text.
+    pub sample_text: bool,
 }
 
 /// One mono signal to bench, and what the record says about where it came from.
@@ -134,8 +136,12 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         );
         rows.extend(bench_16bit(&input.name, &input.samples, input.sample_rate)?);
         let bytes = to_unsigned_8bit(&input.samples);
-        let llm = coder.is_some().then_some((byte_lms.as_slice(), a.llm_chunks));
-        rows.extend(bench_8bit_chunks(&input.name, &bytes, llm)?);
+        let llm = coder.as_ref().map(|c| LlmChunkCoders {
+            byte_lms: &byte_lms,
+            text: a.sample_text.then_some(c),
+            limit: a.llm_chunks,
+        });
+        rows.extend(bench_8bit_chunks(&input.name, &bytes, llm.as_ref())?);
         records.push(input.record);
     }
     let totals = total_rows(&rows);
@@ -161,6 +167,8 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         "model": coder.as_ref().map(|c| serde_json::json!({ "name": a.model, "sha256": hex(&c.model_sha256) })),
         "llm_chunks_per_clip": a.llm_chunks,
         "byte_lm_offsets": byte_lms.iter().map(|b| b.offset()).collect::<Vec<_>>(),
+        "sample_text": a.sample_text && coder.is_some(),
+        "sample_text_window": coder.as_ref().map(|c| [c.window, c.keep]),
         "flac": flac_available(),
         "threads": rayon::current_num_threads(),
         "started_unix": started_unix,

@@ -50,6 +50,10 @@ pub struct SourceBenchArgs {
     /// silence on the digit `0`).
     #[arg(long, value_delimiter = ',', value_parser = parse_hex_byte, default_value = "0,b0")]
     pub byte_offsets: Vec<u8>,
+    /// With --audio: skip SmolLM2 on the samples written as comma-separated numbers (run by
+    /// default next to the byte spellings).
+    #[arg(long)]
+    pub no_sample_text: bool,
     /// With --audio: these WAV files instead of the held-out clips (each channel benched as a clip
     /// of its own).
     #[arg(long = "wav", value_name = "FILE")]
@@ -108,6 +112,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             model: a.model,
             wav: a.wav,
             byte_offsets: a.byte_offsets,
+            sample_text: !a.no_sample_text,
         });
     }
     if a.images {

@@ -9,13 +9,16 @@
 //! - **8-bit chunks** (Delétang et al.'s protocol, [`crate::audio::byte_lm`]): the clips in
 //!   Delétang's 8-bit form, cut into 2,048-byte chunks, each chunk coded alone; the rate is the
 //!   total code size over the total raw size. Coders: SmolLM2 on bytes (as they are, and
-//!   spelled with [`crate::audio::byte_lm::DIGIT_OFFSET`]), [`crate::audio::lpc`]
+//!   spelled with [`crate::audio::byte_lm::DIGIT_OFFSET`]), SmolLM2 on the samples written as
+//!   text ([`crate::audio::sample_text`]), [`crate::audio::lpc`]
 //!   (samples `b − 128`), zstd -19, and `flac -8` on an 8-bit WAV of the chunk.
 //!
 //! Rows are per (protocol, clip, coder): raw bytes, code bytes, seconds to encode and to decode.
 
 use crate::audio::byte_lm::{packed_bytes, whole_chunks, ByteLm};
 use crate::audio::lpc;
+use crate::audio::sample_text::{decode_text_chunks, encode_text_chunks, TextCode};
+use crate::file_coder::FileCoder;
 use crate::SourceError;
 use std::process::Command;
 use std::time::Instant;
@@ -48,6 +51,8 @@ pub const CHUNKS_8BIT: &str = "8-bit-chunks";
 pub const FLAC: &str = "flac-8";
 pub const ZSTD: &str = "zstd-19";
 pub const SMOLLM2_BYTES: &str = "smollm2-bytes";
+/// SmolLM2 on the samples written as comma-separated numbers.
+pub const SAMPLE_TEXT: &str = "smollm2-sample-text";
 
 /// True if the `flac` program runs.
 pub fn flac_available() -> bool {
@@ -94,36 +99,56 @@ pub fn bench_16bit(clip: &str, samples: &[i16], sample_rate: u32) -> Result<Vec<
     Ok(rows)
 }
 
-/// The coders on one clip's 8-bit chunks (`llm`: each byte LM on the first `limit` chunks only,
-/// in rows of their own, with the classical coders on the same chunks beside them).
+/// The LLM coders of the 8-bit protocol, run on the first `limit` chunks of each clip only.
+pub struct LlmChunkCoders<'a> {
+    /// SmolLM2 on bytes: a row per spelling.
+    pub byte_lms: &'a [ByteLm<'a>],
+    /// SmolLM2 on the samples written as text ([`crate::audio::sample_text`]), when given.
+    pub text: Option<&'a FileCoder>,
+    pub limit: usize,
+}
+
+/// The coders on one clip's 8-bit chunks (`llm`: the LLM coders on the first chunks only, in
+/// rows of their own, with the classical coders on the same chunks beside them).
 pub fn bench_8bit_chunks(
     clip: &str,
     bytes: &[u8],
-    llm: Option<(&[ByteLm], usize)>,
+    llm: Option<&LlmChunkCoders>,
 ) -> Result<Vec<AudioBenchRow>, SourceError> {
     let chunks = whole_chunks(bytes);
     let mut rows = classical_chunks(clip, &chunks, "")?;
-    if let Some((byte_lms, limit)) = llm {
-        let some = &chunks[..limit.min(chunks.len())];
+    if let Some(llm) = llm {
+        let some = &chunks[..llm.limit.min(chunks.len())];
         let tag = format!(" (first {})", some.len());
-        for byte_lm in byte_lms {
+        let row = |coder: String, code_bytes: usize, encode_s: f64, decode_s: f64| AudioBenchRow {
+            protocol: CHUNKS_8BIT,
+            clip: format!("{clip}{tag}"),
+            coder,
+            chunks: some.len(),
+            raw_bytes: some.iter().map(|c| c.len()).sum(),
+            code_bytes,
+            encode_s,
+            decode_s,
+        };
+        let same =
+            |back: &[Vec<u8>]| back.len() == some.len() && back.iter().zip(some).all(|(a, b)| a.as_slice() == *b);
+        for byte_lm in llm.byte_lms {
             let coder = byte_lm_name(byte_lm);
             let (codes, enc) = timed(|| byte_lm.encode_chunks(some))?;
             let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
             let (back, dec) = timed(|| byte_lm.decode_chunks(&refs, some.first().map_or(0, |c| c.len())))?;
-            if back.iter().zip(some).any(|(a, b)| a.as_slice() != *b) || back.len() != some.len() {
+            if !same(&back) {
                 return Err(mismatch(&coder, clip));
             }
-            rows.push(AudioBenchRow {
-                protocol: CHUNKS_8BIT,
-                clip: format!("{clip}{tag}"),
-                coder,
-                chunks: some.len(),
-                raw_bytes: some.iter().map(|c| c.len()).sum(),
-                code_bytes: codes.iter().map(|c| packed_bytes(c.len())).sum(),
-                encode_s: enc,
-                decode_s: dec,
-            });
+            rows.push(row(coder, codes.iter().map(|c| packed_bytes(c.len())).sum(), enc, dec));
+        }
+        if let Some(file_coder) = llm.text {
+            let (codes, enc) = timed(|| encode_text_chunks(file_coder, some))?;
+            let (back, dec) = timed(|| decode_text_chunks(file_coder, &codes))?;
+            if !same(&back) {
+                return Err(mismatch(SAMPLE_TEXT, clip));
+            }
+            rows.push(row(SAMPLE_TEXT.into(), codes.iter().map(TextCode::bytes).sum(), enc, dec));
         }
         rows.extend(classical_chunks(clip, some, &tag)?);
     }

@@ -109,14 +109,18 @@ impl<'a> ByteLm<'a> {
         (0..=255u8).filter(|&b| self.token[b as usize].is_none()).collect()
     }
 
-    /// The next-byte table from the model's logits over its whole vocabulary.
-    pub fn table(&self, logits: &[f32]) -> FrequencyTable {
-        let bytes: Vec<f32> = self
-            .token
+    /// The logits of the 256 byte values, from the model's logits over its whole vocabulary
+    /// (`-inf` for a byte without a token).
+    pub fn byte_logits(&self, logits: &[f32]) -> Vec<f32> {
+        self.token
             .iter()
             .map(|t| t.and_then(|id| logits.get(id as usize).copied()).unwrap_or(f32::NEG_INFINITY))
-            .collect();
-        frequencies_from_logits(&bytes, LM_TOTAL_BUDGET)
+            .collect()
+    }
+
+    /// The next-byte table from the model's logits over its whole vocabulary.
+    pub fn table(&self, logits: &[f32]) -> FrequencyTable {
+        frequencies_from_logits(&self.byte_logits(logits), LM_TOTAL_BUDGET)
     }
 
     fn fed_tokens(&self, bytes: &[u8]) -> Vec<u32> {
@@ -125,14 +129,24 @@ impl<'a> ByteLm<'a> {
 
     /// Code each chunk alone (in parallel, one chunk per worker at a time).
     pub fn encode_chunks(&self, chunks: &[&[u8]]) -> Result<Vec<ChunkCode>, SourceError> {
-        isolated_parallel_map(chunks, |c| self.encode_chunk(c)).into_iter().collect()
+        self.encode_chunks_with(chunks, || LmOnly)
     }
 
-    fn encode_chunk(&self, bytes: &[u8]) -> Result<ChunkCode, SourceError> {
+    /// [`Self::encode_chunks`] with the tables made by a fresh `model()` per chunk.
+    pub fn encode_chunks_with<M: ByteModel>(
+        &self,
+        chunks: &[&[u8]],
+        model: impl Fn() -> M + Sync,
+    ) -> Result<Vec<ChunkCode>, SourceError> {
+        isolated_parallel_map(chunks, |c| self.encode_chunk(c, &mut model())).into_iter().collect()
+    }
+
+    fn encode_chunk(&self, bytes: &[u8], model: &mut impl ByteModel) -> Result<ChunkCode, SourceError> {
         let mut encoder = ArithmeticEncoder::new();
         let Some(&first) = bytes.first() else { return Ok(encoder.finish()) };
         let (mut row, logits) = self.lm.batch(1)?;
-        encode_symbol(&mut encoder, &self.table(&logits[0]), first as usize)?;
+        encode_symbol(&mut encoder, &model.table(self, &logits[0]), first as usize)?;
+        model.update(first);
         let fed = self.fed_tokens(bytes);
         // `t`: the last byte coded; feeding it gives the distribution of byte t + 1.
         let mut t = 0;
@@ -140,7 +154,9 @@ impl<'a> ByteLm<'a> {
             let end = (bytes.len() - 1).min(t + ENCODE_CHUNK);
             let logits = row.step_all(&[&fed[t..end]], true)?.pop().unwrap_or_default();
             for (i, l) in logits.iter().enumerate() {
-                encode_symbol(&mut encoder, &self.table(l), bytes[t + 1 + i] as usize)?;
+                let byte = bytes[t + 1 + i];
+                encode_symbol(&mut encoder, &model.table(self, l), byte as usize)?;
+                model.update(byte);
             }
             t = end;
         }
@@ -150,24 +166,41 @@ impl<'a> ByteLm<'a> {
     /// Decode `len` bytes from each code (inverse of [`Self::encode_chunks`]). Any bits decode to
     /// some bytes (a corrupted code gives wrong bytes, never a panic or a hang: `len` bounds it).
     pub fn decode_chunks(&self, codes: &[&[u8]], len: usize) -> Result<Vec<Vec<u8>>, SourceError> {
+        self.decode_chunks_with(codes, len, || LmOnly)
+    }
+
+    /// Inverse of [`Self::encode_chunks_with`] with the same `model`.
+    pub fn decode_chunks_with<M: ByteModel>(
+        &self,
+        codes: &[&[u8]],
+        len: usize,
+        model: impl Fn() -> M + Sync,
+    ) -> Result<Vec<Vec<u8>>, SourceError> {
         let groups: Vec<&[&[u8]]> = codes.chunks(DECODE_BATCH).collect();
-        let decoded = isolated_parallel_map(&groups, |group| self.decode_group(group, len));
+        let decoded = isolated_parallel_map(&groups, |group| self.decode_group(group, len, &model));
         Ok(decoded.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
     }
 
-    fn decode_group(&self, codes: &[&[u8]], len: usize) -> Result<Vec<Vec<u8>>, SourceError> {
+    fn decode_group<M: ByteModel>(
+        &self,
+        codes: &[&[u8]],
+        len: usize,
+        model: &impl Fn() -> M,
+    ) -> Result<Vec<Vec<u8>>, SourceError> {
         let mut out: Vec<Vec<u8>> = codes.iter().map(|_| Vec::with_capacity(len)).collect();
         if len == 0 || codes.is_empty() {
             return Ok(out);
         }
         let mut decoders: Vec<ArithmeticDecoder> = codes.iter().map(|c| ArithmeticDecoder::new(c)).collect();
+        let mut models: Vec<M> = codes.iter().map(|_| model()).collect();
         let (mut batch, mut logits) = self.lm.batch(codes.len())?;
         for step in 0..len {
             let mut fed = Vec::with_capacity(codes.len());
-            for ((decoder, l), bytes) in decoders.iter_mut().zip(&logits).zip(out.iter_mut()) {
-                let table = self.table(l);
+            for (((decoder, l), bytes), m) in decoders.iter_mut().zip(&logits).zip(out.iter_mut()).zip(&mut models) {
+                let table = m.table(self, l);
                 let b = decoder.decode_symbol(table.cumulative()).map_err(|e| SourceError::Symbol(e.to_string()))?;
                 bytes.push(b as u8);
+                m.update(b as u8);
                 fed.push(self.fed[b]);
             }
             if step + 1 < len {
@@ -176,6 +209,28 @@ impl<'a> ByteLm<'a> {
         }
         Ok(out)
     }
+}
+
+/// What turns the LLM's logits into the table each byte is coded with, one per chunk, called in
+/// the same order by the encoder and the decoder: `table` for the next byte, then `update` with
+/// the byte coded. It may keep state (a model of the signal); it must compute the same tables on
+/// both sides.
+pub trait ByteModel {
+    /// The table of the next byte, given the LLM's logits over its whole vocabulary.
+    fn table(&mut self, lm: &ByteLm, logits: &[f32]) -> FrequencyTable;
+    /// The byte that was just coded.
+    fn update(&mut self, byte: u8);
+}
+
+/// The LLM alone: its byte logits, quantised.
+pub struct LmOnly;
+
+impl ByteModel for LmOnly {
+    fn table(&mut self, lm: &ByteLm, logits: &[f32]) -> FrequencyTable {
+        lm.table(logits)
+    }
+
+    fn update(&mut self, _: u8) {}
 }
 
 /// `data` cut into whole chunks of [`CHUNK_BYTES`] (a shorter tail is dropped, as in

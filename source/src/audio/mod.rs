@@ -4,6 +4,7 @@
 //!   PyPI source archive, hash-checked) and its train / held-out split.
 //! - [`wav`]: WAV files in and out (16-bit samples in memory), and Delétang et al.'s 8-bit form.
 //! - [`byte_lm`]: a text LLM (SmolLM2) as a compressor of raw bytes, Delétang et al.'s protocol.
+//! - [`sample_text`]: a text LLM on the samples written as comma-separated numbers.
 //! - [`lpc`]: the classical reference we built: backward-adaptive prediction and adaptive
 //!   arithmetic coding of the residual.
 //! - [`container`]: `sim compress` for WAV files: the samples through [`lpc`], the rest with
@@ -15,4 +16,5 @@ pub mod byte_lm;
 pub mod clips;
 pub mod container;
 pub mod lpc;
+pub mod sample_text;
 pub mod wav;

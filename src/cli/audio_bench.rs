@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use source::audio::bench::{bench_16bit, bench_8bit_chunks, flac_available, total_rows, AudioBenchRow, LlmChunkCoders};
-use source::audio::byte_lm::ByteLm;
+use source::audio::byte_lm::{ByteLm, DIGIT_OFFSET};
 use source::audio::clips::{clips, load_clip, Split, CLIPS_BUNDLE};
 use source::audio::wav::{load_wav, to_unsigned_8bit};
 use source::file_coder::{hex, FileCoder};
@@ -31,6 +31,8 @@ pub struct AudioBenchArgs {
     pub byte_offsets: Vec<u8>,
     /// Also SmolLM2 on the samples written as text.
     pub sample_text: bool,
+    /// Also SmolLM2's bytes (spelled as digits) mixed with the adaptive predictor.
+    pub signal_mix: bool,
 }
 
 /// One mono signal to bench, and what the record says about where it came from.
@@ -122,6 +124,10 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         Some(c) => a.byte_offsets.iter().map(|&o| ByteLm::with_offset(c.lm(), o)).collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
+    let mix = match &coder {
+        Some(c) if a.signal_mix => Some(ByteLm::with_offset(c.lm(), DIGIT_OFFSET)?),
+        _ => None,
+    };
     for b in &byte_lms {
         eprintln!("byte LM, offset {:02x}: bytes without a token of their own: {:?}", b.offset(), b.missing_bytes());
     }
@@ -138,6 +144,7 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         let bytes = to_unsigned_8bit(&input.samples);
         let llm = coder.as_ref().map(|c| LlmChunkCoders {
             byte_lms: &byte_lms,
+            mix: mix.as_ref(),
             text: a.sample_text.then_some(c),
             limit: a.llm_chunks,
         });
@@ -168,6 +175,7 @@ pub fn run(a: AudioBenchArgs) -> anyhow::Result<()> {
         "llm_chunks_per_clip": a.llm_chunks,
         "byte_lm_offsets": byte_lms.iter().map(|b| b.offset()).collect::<Vec<_>>(),
         "sample_text": a.sample_text && coder.is_some(),
+        "signal_mix": mix.is_some(),
         "sample_text_window": coder.as_ref().map(|c| [c.window, c.keep]),
         "flac": flac_available(),
         "threads": rayon::current_num_threads(),

@@ -54,6 +54,10 @@ pub struct SourceBenchArgs {
     /// default next to the byte spellings).
     #[arg(long)]
     pub no_sample_text: bool,
+    /// With --audio: skip SmolLM2's bytes (spelled as digits) mixed with the adaptive predictor
+    /// (run by default).
+    #[arg(long)]
+    pub no_signal_mix: bool,
     /// With --audio: these WAV files instead of the held-out clips (each channel benched as a clip
     /// of its own).
     #[arg(long = "wav", value_name = "FILE")]
@@ -113,6 +117,7 @@ pub fn run(a: SourceBenchArgs) -> anyhow::Result<()> {
             wav: a.wav,
             byte_offsets: a.byte_offsets,
             sample_text: !a.no_sample_text,
+            signal_mix: !a.no_signal_mix,
         });
     }
     if a.images {

@@ -9,6 +9,7 @@ use source::audio::byte_lm::{packed_bytes, ByteLm, CHUNK_BYTES, DIGIT_OFFSET};
 use source::audio::clips::{clip_by_name, clips, clips_dir, load_clip, Split};
 use source::audio::lpc;
 use source::audio::sample_text::{decode_text_chunks, encode_text_chunks};
+use source::audio::signal_mix::SignalMix;
 use source::audio::wav::{decode_wav, encode_wav, to_unsigned_8bit};
 use source::file_coder::FileCoder;
 
@@ -102,6 +103,17 @@ fn smollm2_codes_audio_bytes_losslessly_even_bytes_without_a_token_and_far_bette
     let bits = |lm: &ByteLm| lm.encode_chunks(&[ordinary]).unwrap()[0].len();
     let (plain, spelled) = (bits(&byte_lm), bits(&digits));
     assert!(4 * spelled < plain, "{spelled} bits with the digit offset, {plain} without");
+    // Mixed with the adaptive predictor, the digits round-trip through the lockstep decoder and
+    // cost less again (measured on three training-clip chunks: 4.9 % against 8.1 %; here 217
+    // against 308 bits).
+    let later = &bytes[20_000..20_256];
+    let codes = digits.encode_chunks_with(&[ordinary, later], SignalMix::new).unwrap();
+    let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
+    let back = digits.decode_chunks_with(&refs, ordinary.len(), SignalMix::new).unwrap();
+    assert_eq!(back, vec![ordinary.to_vec(), later.to_vec()]);
+    let mixed = codes[0].len();
+    eprintln!("256 bytes: {plain} bits as they are, {spelled} as digits, {mixed} mixed");
+    assert!(10 * mixed < 9 * spelled, "{mixed} bits mixed, {spelled} as digits alone");
     // The samples written as comma-separated numbers round-trip through the file coder, cost a
     // fraction of the bytes as they are (measured on 10 KB: 8.35 %), and a damaged code is an
     // error or wrong samples, never a panic.

@@ -10,7 +10,8 @@
 //!   Delétang's 8-bit form, cut into 2,048-byte chunks, each chunk coded alone; the rate is the
 //!   total code size over the total raw size. Coders: SmolLM2 on bytes (as they are, and
 //!   spelled with [`crate::audio::byte_lm::DIGIT_OFFSET`]), SmolLM2 on the samples written as
-//!   text ([`crate::audio::sample_text`]), [`crate::audio::lpc`]
+//!   text ([`crate::audio::sample_text`]), SmolLM2's bytes mixed with the adaptive predictor
+//!   ([`crate::audio::signal_mix`]), [`crate::audio::lpc`]
 //!   (samples `b − 128`), zstd -19, and `flac -8` on an 8-bit WAV of the chunk.
 //!
 //! Rows are per (protocol, clip, coder): raw bytes, code bytes, seconds to encode and to decode.
@@ -18,6 +19,7 @@
 use crate::audio::byte_lm::{packed_bytes, whole_chunks, ByteLm};
 use crate::audio::lpc;
 use crate::audio::sample_text::{decode_text_chunks, encode_text_chunks, TextCode};
+use crate::audio::signal_mix::SignalMix;
 use crate::file_coder::FileCoder;
 use crate::SourceError;
 use std::process::Command;
@@ -51,6 +53,8 @@ pub const CHUNKS_8BIT: &str = "8-bit-chunks";
 pub const FLAC: &str = "flac-8";
 pub const ZSTD: &str = "zstd-19";
 pub const SMOLLM2_BYTES: &str = "smollm2-bytes";
+/// Suffix of the row of SmolLM2's bytes mixed with the adaptive predictor.
+pub const MIX_SUFFIX: &str = "+mix";
 /// SmolLM2 on the samples written as comma-separated numbers.
 pub const SAMPLE_TEXT: &str = "smollm2-sample-text";
 
@@ -103,6 +107,9 @@ pub fn bench_16bit(clip: &str, samples: &[i16], sample_rate: u32) -> Result<Vec<
 pub struct LlmChunkCoders<'a> {
     /// SmolLM2 on bytes: a row per spelling.
     pub byte_lms: &'a [ByteLm<'a>],
+    /// SmolLM2 on bytes in this spelling mixed with the adaptive predictor
+    /// ([`crate::audio::signal_mix`]), when given.
+    pub mix: Option<&'a ByteLm<'a>>,
     /// SmolLM2 on the samples written as text ([`crate::audio::sample_text`]), when given.
     pub text: Option<&'a FileCoder>,
     pub limit: usize,
@@ -137,6 +144,17 @@ pub fn bench_8bit_chunks(
             let (codes, enc) = timed(|| byte_lm.encode_chunks(some))?;
             let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
             let (back, dec) = timed(|| byte_lm.decode_chunks(&refs, some.first().map_or(0, |c| c.len())))?;
+            if !same(&back) {
+                return Err(mismatch(&coder, clip));
+            }
+            rows.push(row(coder, codes.iter().map(|c| packed_bytes(c.len())).sum(), enc, dec));
+        }
+        if let Some(byte_lm) = llm.mix {
+            let coder = format!("{}{MIX_SUFFIX}", byte_lm_name(byte_lm));
+            let (codes, enc) = timed(|| byte_lm.encode_chunks_with(some, SignalMix::new))?;
+            let refs: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
+            let len = some.first().map_or(0, |c| c.len());
+            let (back, dec) = timed(|| byte_lm.decode_chunks_with(&refs, len, SignalMix::new))?;
             if !same(&back) {
                 return Err(mismatch(&coder, clip));
             }

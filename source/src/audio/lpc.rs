@@ -357,7 +357,7 @@ impl Nlms {
 }
 
 /// OLS, then the NLMS cascade on its residual, combined by a sign-sign LMS mixer.
-struct Predictor {
+pub(crate) struct Predictor {
     ols: Ols,
     stages: Vec<Nlms>,
     /// This sample's stage predictions: OLS first, then the NLMS stages.
@@ -367,7 +367,7 @@ struct Predictor {
 }
 
 impl Predictor {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             ols: Ols::new(OLS_ORDER),
             stages: NLMS_STAGES.iter().map(|&(n, step)| Nlms::new(n, step)).collect(),
@@ -378,7 +378,7 @@ impl Predictor {
     }
 
     /// The prediction of the next sample, finite and within the `i16` range.
-    fn predict(&mut self) -> f64 {
+    pub(crate) fn predict(&mut self) -> f64 {
         self.inputs[0] = self.ols.predict();
         for (input, stage) in self.inputs[1..].iter_mut().zip(&mut self.stages) {
             *input = stage.predict();
@@ -394,7 +394,7 @@ impl Predictor {
         }
     }
 
-    fn update(&mut self, value: f64) {
+    pub(crate) fn update(&mut self, value: f64) {
         self.ols.update(value);
         let mut t = value - self.inputs[0];
         for (stage, &p) in self.stages.iter_mut().zip(&self.inputs[1..]) {

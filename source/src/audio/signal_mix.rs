@@ -16,6 +16,12 @@
 //!   is `E_p[ℓ_i] − ℓ_i(x)` (geometric mixing, Mattern, "Mixing Strategies in Data Compression",
 //!   DCC 2012; PAQ's mixers do the same for binary symbols).
 //!
+//! Tuned on the middle chunk of three training clips (`trn01`–`trn03`, 6 KB; `cargo run
+//! --release -p lmsscc-source --example audio_llm_trials -- mix 3`): the mixture
+//! codes them in 4.87 % of their size, against 8.12 % for the digit-spelled bytes alone, 9.23 %
+//! for our classical coder and 6.74 % for zstd -19; learning rates 0.005 and 0.05 gave 5.00 % and
+//! 4.93 %.
+//!
 //! Both sides compute the mixture in `f64` in the same order from the same logits and bytes, so
 //! they build the same tables (the quantisation is [`crate::quantize::frequencies_from_logits`],
 //! as for the LLM alone). The `exp`/`ln` calls make the tables depend on the platform's math

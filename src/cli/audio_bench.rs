@@ -1,10 +1,11 @@
 //! `sim source-bench --audio [--llm-chunks N] [--byte-offsets 0,b0] [--wav FILE…]`: every audio
 //! coder on the held-out speech clips (or on each channel of the given WAV files), each code
 //! checked to decode exactly, under two protocols (16-bit whole clips; Delétang et al.'s 8-bit
-//! 2,048-byte chunks, with SmolLM2 on the first N chunks of each clip in each byte spelling asked
-//! for: by default the bytes as they are and spelled with `DIGIT_OFFSET`); prints the totals,
-//! writes `audio_bench.csv` and `audio_bench.json` (version, inputs and their sha256, the model's
-//! sha256, settings, times).
+//! 2,048-byte chunks, with the LLM coders on the first N chunks of each clip: SmolLM2 on bytes in
+//! each spelling asked for — by default as they are and spelled with `DIGIT_OFFSET` —, its
+//! digit-spelled bytes mixed with the adaptive predictor, and the samples written as numbers);
+//! prints the totals, writes `audio_bench.csv` and `audio_bench.json` (version, inputs and their
+//! sha256, the model's sha256, settings, times).
 
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ use source::file_coder::{hex, FileCoder};
 use source::model_cache::sha256_file;
 use source::model_cache::BundleArchive;
 
+use super::output::csv_field;
 use crate::report::run_info::{unix_now, write_atomic};
 
 /// What to run.
@@ -82,7 +84,7 @@ fn csv(rows: &[AudioBenchRow]) -> String {
         s += &format!(
             "{},{},{},{},{},{},{:.5},{:.3},{:.3}\n",
             r.protocol,
-            r.clip,
+            csv_field(&r.clip),
             r.coder,
             r.chunks,
             r.raw_bytes,

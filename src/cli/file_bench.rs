@@ -14,6 +14,7 @@ use source::container::{compress_whole_file, decompress_whole_file, default_lane
 use source::file_coder::FileCoder;
 use source::model_cache::sha256_file;
 
+use super::output::csv_field;
 use crate::report::run_info::{unix_now, write_atomic};
 
 /// The classical compressors, as command lines reading stdin and writing stdout.
@@ -156,15 +157,6 @@ pub fn run(
     write_atomic(&json_path, serde_json::to_string_pretty(&record)?.as_bytes())?;
     println!("wrote {} and {}", csv_path.display(), json_path.display());
     Ok(())
-}
-
-/// A file name as one CSV field (quoted when it holds a comma, quote or line break).
-fn csv_field(name: &str) -> String {
-    if name.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    } else {
-        name.to_string()
-    }
 }
 
 /// `r`'s size over `xz -9e`'s on the same file, when xz ran.

@@ -90,3 +90,12 @@ impl Output {
         }
     }
 }
+
+/// A file name as one CSV field (quoted when it holds a comma, quote or line break).
+pub fn csv_field(name: &str) -> String {
+    if name.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}

@@ -3,6 +3,7 @@
 //!   numbers separated by spaces or by commas, or unsigned (`sample_text.rs` keeps the commas);
 //! - `mix N`: the middle chunk of the first N training clips, SmolLM2's digit-spelled bytes alone
 //!   and mixed with the adaptive predictor (`signal_mix.rs`; its constants were tuned this way).
+//!
 //! `cargo run --release -p lmsscc-source --example audio_llm_trials -- text 1`
 use source::audio::byte_lm::{packed_bytes, whole_chunks, ByteLm, DIGIT_OFFSET};
 use source::audio::clips::{clips, load_clip, Split};

@@ -1,5 +1,6 @@
-//! Lossless coder for 16-bit mono PCM speech: backward-adaptive prediction and context-adaptive
-//! arithmetic coding of the prediction residual. It is the strong classical (non-LLM) reference
+//! Lossless coder for mono PCM speech (16-bit; [`encode_wide`] takes 8 to 24 bits):
+//! backward-adaptive prediction and context-adaptive arithmetic coding of the prediction
+//! residual. It is the strong classical (non-LLM) reference
 //! next to FLAC: FLAC fits one fixed LPC filter per block and Rice-codes the residual; this coder
 //! re-estimates its predictor after every sample from the samples already decoded (so it sends no
 //! coefficients) and codes the residual with adaptive probabilities, in the family of Monkey's
@@ -40,9 +41,10 @@
 //! partial sums in a fixed interleaving (which the compiler may map onto SIMD lanes without
 //! changing a single result). No `exp`, `ln`, `powf` (their last bit depends on the math library),
 //! no threads. A prediction that is not finite (it cannot be, but the state is not checked) reads
-//! as 0, and predictions are clamped to the `i16` range before rounding.
+//! as 0, and predictions are clamped to the samples' range before rounding.
 //!
-//! **Residual coding.** The residual `e = s − round(prediction)` lies in `[−65535, 65535]`. Its
+//! **Residual coding.** The residual `e = s − round(prediction)` lies in `[−65535, 65535]` for
+//! 16-bit samples (`±(2^b − 1)` for `b`-bit ones, which get `b + 2` bucket symbols). Its
 //! magnitude is coded as a bucket index `k` (0 for 0, 1 for 1, 2 for 2–3, …, `k` for
 //! `[2^(k−1), 2^k)`: Elias-gamma-like) with adaptive frequency counts, then the top two bits below
 //! the leading one with adaptive binary models, then the remaining bits raw, then the sign with an
@@ -86,9 +88,16 @@ const MIX_STEP: f64 = 0.0005;
 /// Number of stage predictions the mixer combines: OLS plus the NLMS stages.
 const MIX_INPUTS: usize = 1 + NLMS_STAGES.len();
 
-/// Bucket symbols: `k` = bit length of `|e|`, 0..=17 (|e| ≤ 65535 needs 16; the decoder may read
-/// 17 from a corrupted stream and then rejects the sample).
-const BUCKETS: usize = 18;
+/// Bucket symbols of `bits`-bit samples: `k` = bit length of `|e|`, `0..=bits + 1` (16-bit
+/// residuals, |e| ≤ 65535, need 17 values; the decoder may read one more from a corrupted stream
+/// and then rejects the sample).
+fn buckets(bits: u32) -> usize {
+    bits as usize + 2
+}
+/// The most bucket symbols (24-bit samples).
+const MAX_BUCKETS: usize = 26;
+/// Sample widths the coder takes.
+pub const BITS: std::ops::RangeInclusive<u32> = 8..=24;
 /// Magnitude levels of the context: four per octave of the running mean of |e|.
 const LEVELS: usize = 80;
 const LEVELS_PER_OCTAVE_LOG2: u32 = 2;
@@ -112,24 +121,39 @@ const BIT_RATE: u32 = 6;
 
 // ------------------------------------------------------------------------------------------ API
 
-/// Encode samples; the output is packed bytes (8 bits per byte, MSB first).
+/// Encode 16-bit samples; the output is packed bytes (8 bits per byte, MSB first).
 pub fn encode(samples: &[i16]) -> Vec<u8> {
-    let mut io = Encoder { coder: ArithmeticEncoder::new() };
-    let mut codec = Codec::new();
-    for &s in samples {
-        // The encoder's own samples are always in range, so this never reports a failure.
-        let _ = codec.code(&mut io, s);
-    }
-    pack_bits(&io.coder.finish())
+    let wide: Vec<i32> = samples.iter().map(|&s| s as i32).collect();
+    encode_wide(&wide, 16).expect("16-bit samples are in range")
 }
 
-/// Decode `count` samples. Any input decodes without panicking: a corrupted stream gives wrong
-/// samples or an error (a residual that leaves the `i16` range, or reading past the end of the
-/// code), so the work is bounded by the length of `code` as well as by `count`.
+/// Decode `count` 16-bit samples (see [`decode_wide`]).
 pub fn decode(code: &[u8], count: usize) -> Result<Vec<i16>, SourceError> {
-    let bits = unpack_bits(code);
-    let mut io = Decoder { coder: ArithmeticDecoder::new(&bits), failed: false };
-    let mut codec = Codec::new();
+    Ok(decode_wide(code, count, 16)?.into_iter().map(|s| s as i16).collect())
+}
+
+/// Encode signed `bits`-bit samples (`bits` in [`BITS`]); an error if one is out of range. With
+/// `bits = 16` the code is [`encode`]'s.
+pub fn encode_wide(samples: &[i32], bits: u32) -> Result<Vec<u8>, SourceError> {
+    let mut codec = Codec::new(bits)?;
+    if let Some((i, s)) = samples.iter().enumerate().find(|(_, s)| !(codec.lo..=codec.hi).contains(*s)) {
+        return Err(SourceError::Unsupported(format!("sample {i} is {s}, outside {bits}-bit range")));
+    }
+    let mut io = Encoder { coder: ArithmeticEncoder::new() };
+    for &s in samples {
+        // In range (checked above), so this never reports a failure.
+        let _ = codec.code(&mut io, s);
+    }
+    Ok(pack_bits(&io.coder.finish()))
+}
+
+/// Decode `count` signed `bits`-bit samples. Any input decodes without panicking: a corrupted
+/// stream gives wrong samples or an error (a residual that leaves the range, or reading past the
+/// end of the code), so the work is bounded by the length of `code` as well as by `count`.
+pub fn decode_wide(code: &[u8], count: usize, bits: u32) -> Result<Vec<i32>, SourceError> {
+    let mut codec = Codec::new(bits)?;
+    let stream = unpack_bits(code);
+    let mut io = Decoder { coder: ArithmeticDecoder::new(&stream), failed: false };
     let mut out = Vec::with_capacity(count.min(1 << 20));
     for i in 0..count {
         let s = codec.code(&mut io, 0);
@@ -150,19 +174,34 @@ pub fn decode(code: &[u8], count: usize) -> Result<Vec<i16>, SourceError> {
 struct Codec {
     predictor: Predictor,
     residual: ResidualModel,
+    /// The samples' range.
+    lo: i32,
+    hi: i32,
 }
 
 impl Codec {
-    fn new() -> Self {
-        Self { predictor: Predictor::new(), residual: ResidualModel::new() }
+    fn new(bits: u32) -> Result<Self, SourceError> {
+        if !BITS.contains(&bits) {
+            return Err(SourceError::Unsupported(format!("{bits}-bit samples (the coder takes 8 to 24 bits)")));
+        }
+        let (lo, hi) = (-(1i32 << (bits - 1)), (1i32 << (bits - 1)) - 1);
+        Ok(Self {
+            predictor: Predictor::with_range(lo as f64, hi as f64),
+            residual: ResidualModel::new(buckets(bits)),
+            lo,
+            hi,
+        })
     }
 
     /// Code sample `s` (the encoder passes it; the decoder passes anything and gets the decoded
-    /// sample back). `None` if the decoded sample is outside the `i16` range.
-    fn code(&mut self, io: &mut impl SymbolIo, s: i16) -> Option<i16> {
+    /// sample back). `None` if the decoded sample is outside the range.
+    fn code(&mut self, io: &mut impl SymbolIo, s: i32) -> Option<i32> {
         let prediction = self.predictor.predict().round() as i32;
-        let e = self.residual.code(io, s as i32 - prediction);
-        let s = i16::try_from(prediction + e).ok()?;
+        let e = self.residual.code(io, s - prediction);
+        let s = prediction + e;
+        if !(self.lo..=self.hi).contains(&s) {
+            return None;
+        }
         self.predictor.update(s as f64);
         Some(s)
     }
@@ -364,20 +403,31 @@ pub(crate) struct Predictor {
     inputs: [f64; MIX_INPUTS],
     mix: [f64; MIX_INPUTS],
     prediction: f64,
+    /// The range predictions are clamped to.
+    lo: f64,
+    hi: f64,
 }
 
 impl Predictor {
+    /// A predictor of 16-bit samples.
     pub(crate) fn new() -> Self {
+        Self::with_range(-32768.0, 32767.0)
+    }
+
+    /// A predictor whose predictions are clamped to `[lo, hi]`.
+    fn with_range(lo: f64, hi: f64) -> Self {
         Self {
             ols: Ols::new(OLS_ORDER),
             stages: NLMS_STAGES.iter().map(|&(n, step)| Nlms::new(n, step)).collect(),
             inputs: [0.0; MIX_INPUTS],
             mix: [1.0; MIX_INPUTS],
             prediction: 0.0,
+            lo,
+            hi,
         }
     }
 
-    /// The prediction of the next sample, finite and within the `i16` range.
+    /// The prediction of the next sample, finite and within the range.
     pub(crate) fn predict(&mut self) -> f64 {
         self.inputs[0] = self.ols.predict();
         for (input, stage) in self.inputs[1..].iter_mut().zip(&mut self.stages) {
@@ -385,10 +435,10 @@ impl Predictor {
         }
         self.prediction = dot(&self.mix, &self.inputs);
         // NaN fails both comparisons and reads as 0.
-        if self.prediction >= -32768.0 {
-            self.prediction.min(32767.0)
-        } else if self.prediction < -32768.0 {
-            -32768.0
+        if self.prediction >= self.lo {
+            self.prediction.min(self.hi)
+        } else if self.prediction < self.lo {
+            self.lo
         } else {
             0.0
         }
@@ -519,22 +569,24 @@ impl BitModel {
 /// (so the model follows changing statistics).
 #[derive(Clone)]
 struct FreqModel {
-    freqs: [u32; BUCKETS],
+    freqs: [u32; MAX_BUCKETS],
+    /// Symbols in use (the first `n` of `freqs`).
+    n: usize,
     total: u32,
 }
 
 impl FreqModel {
-    fn new() -> Self {
-        Self { freqs: [1; BUCKETS], total: BUCKETS as u32 }
+    fn new(n: usize) -> Self {
+        Self { freqs: [1; MAX_BUCKETS], n, total: n as u32 }
     }
 
     fn code(&mut self, io: &mut impl SymbolIo, sym: usize) -> usize {
-        let sym = io.symbol(&self.freqs, self.total, sym);
+        let sym = io.symbol(&self.freqs[..self.n], self.total, sym);
         self.freqs[sym] += FREQ_INCREMENT;
         self.total += FREQ_INCREMENT;
         if self.total > FREQ_LIMIT {
             self.total = 0;
-            for f in &mut self.freqs {
+            for f in &mut self.freqs[..self.n] {
                 *f = (*f + 1) >> 1;
                 self.total += *f;
             }
@@ -555,18 +607,21 @@ struct ResidualModel {
     /// Sign, by the previous residual's sign (zero, positive, negative).
     sign: [BitModel; 3],
     last_sign: usize,
+    /// Bucket symbols in use.
+    n: usize,
 }
 
 impl ResidualModel {
-    fn new() -> Self {
+    fn new(n: usize) -> Self {
         let start = 16 << MEAN_FRACTION_BITS;
         Self {
             slow_mean: start,
             fast_mean: start,
-            buckets: vec![FreqModel::new(); CONTEXTS],
-            mantissa: vec![[BitModel::NEW; 4]; CONTEXTS * BUCKETS],
+            buckets: vec![FreqModel::new(n); CONTEXTS],
+            mantissa: vec![[BitModel::NEW; 4]; CONTEXTS * MAX_BUCKETS],
             sign: [BitModel::NEW; 3],
             last_sign: 0,
+            n,
         }
     }
 
@@ -587,17 +642,18 @@ impl ResidualModel {
         level * RELATIONS + relation
     }
 
-    /// Code residual `e` (|e| < 2^17); returns the residual coded (the decoded one when decoding).
+    /// Code residual `e` (|e| < 2^(n − 1)); returns the residual coded (the decoded one when
+    /// decoding).
     fn code(&mut self, io: &mut impl SymbolIo, e: i32) -> i32 {
         let ctx = self.context();
-        let m = e.unsigned_abs().min((1 << (BUCKETS - 1)) - 1);
+        let m = e.unsigned_abs().min((1 << (self.n - 1)) - 1);
         let k = self.buckets[ctx].code(io, (u32::BITS - m.leading_zeros()) as usize);
         let mut magnitude = (k > 0) as u32;
         if k >= 2 {
             // k − 1 bits below the leading one: the top ones modelled, the rest raw.
             let bits = (k - 1) as u32;
             let modeled = bits.min(MODELED_MANTISSA_BITS);
-            let models = &mut self.mantissa[ctx * BUCKETS + k];
+            let models = &mut self.mantissa[ctx * MAX_BUCKETS + k];
             let mut node = 1;
             for i in 0..modeled {
                 let bit = models[node].code(io, (m >> (bits - 1 - i)) & 1);

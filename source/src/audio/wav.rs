@@ -5,7 +5,9 @@
 //! other chunks skipped. Float samples are accepted only when every one is an exact 16-bit value
 //! (`v · 32768` an integer in `[-32768, 32767]`): then the conversion is lossless, and that is how
 //! the clip set's files are stored ([`crate::audio::clips`]). 8-bit PCM is unsigned (0..=255,
-//! silence 128) and is widened to `(b − 128) · 256`. Every error names the file and the field.
+//! silence 128) and is widened to `(b − 128) · 256`. [`parse_wav`] also recognises 24-bit PCM
+//! (for the byte-exact container, [`crate::audio::container`]), which [`decode_wav`] refuses
+//! rather than round. Every error names the file and the field.
 //!
 //! Write: 16-bit integer PCM with the canonical 44-byte header.
 
@@ -60,6 +62,8 @@ pub enum SampleFormat {
     Pcm8,
     /// Signed 16-bit little-endian integers.
     Pcm16,
+    /// Signed 24-bit little-endian integers (three bytes).
+    Pcm24,
     /// 32-bit little-endian IEEE floats in `[-1, 1)`.
     Float32,
 }
@@ -70,6 +74,7 @@ impl SampleFormat {
         match self {
             SampleFormat::Pcm8 => 1,
             SampleFormat::Pcm16 => 2,
+            SampleFormat::Pcm24 => 3,
             SampleFormat::Float32 => 4,
         }
     }
@@ -146,9 +151,12 @@ pub fn parse_wav(bytes: &[u8]) -> Result<WavLayout, String> {
     let format = match (tag, bits) {
         (FORMAT_PCM, 16) => SampleFormat::Pcm16,
         (FORMAT_PCM, 8) => SampleFormat::Pcm8,
+        (FORMAT_PCM, 24) => SampleFormat::Pcm24,
         (FORMAT_FLOAT, 32) => SampleFormat::Float32,
         (FORMAT_PCM, b) | (FORMAT_FLOAT, b) => {
-            return Err(format!("`fmt ` field bits per sample is {b} for format {tag}; 8/16-bit PCM or 32-bit float"))
+            return Err(format!(
+                "`fmt ` field bits per sample is {b} for format {tag}; 8/16/24-bit PCM or 32-bit float"
+            ))
         }
         (t, _) => return Err(format!("`fmt ` field format is {t}; only PCM (1) and IEEE float (3) are read")),
     };
@@ -164,6 +172,11 @@ pub fn decode_wav(bytes: &[u8]) -> Result<Audio, String> {
     let samples: Vec<i16> = match layout.format {
         SampleFormat::Pcm16 => data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect(),
         SampleFormat::Pcm8 => data.iter().map(|&b| ((b as i16) - 128) << 8).collect(),
+        SampleFormat::Pcm24 => {
+            return Err("`fmt ` field bits per sample is 24: samples are read as 16-bit here \
+                        (`sim compress` codes 24-bit files exactly)"
+                .into())
+        }
         SampleFormat::Float32 => {
             let mut out = Vec::with_capacity(data.len() / 4);
             for (i, b) in data.chunks_exact(4).enumerate() {

@@ -70,6 +70,9 @@ pub struct SetSize {
     pub chars: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub pixels: u64,
+    /// Audio: samples over all frames.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub samples: u64,
 }
 
 fn is_zero(v: &u64) -> bool {

@@ -19,6 +19,7 @@
 //! - [`shard`]: the same work units split over machines: shard files, one shard's run, the merge.
 //! - [`paths`]: scenario-relative data paths.
 
+pub mod audio;
 pub mod block;
 pub mod events;
 pub mod facts;

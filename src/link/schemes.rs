@@ -4,7 +4,7 @@ use super::message::{MessageScheme, MessageSet};
 use crate::scenario::{LoadedScenario, Modality};
 
 /// Loads the message set and builds every scheme of `loaded`, in the scenario's order (no file is
-/// written): `link::text` or `link::image`, as [`crate::scenario::Scenario::modality`] says.
+/// written): `link::text`, `link::image` or `link::audio`, as [`crate::scenario::Scenario::modality`] says.
 pub fn build_schemes(
     loaded: &LoadedScenario,
     verbose: bool,
@@ -12,5 +12,6 @@ pub fn build_schemes(
     match loaded.scenario.modality() {
         Modality::Text => super::text::build_schemes(loaded, verbose),
         Modality::Image => super::image::build_schemes(loaded, verbose),
+        Modality::Audio => super::audio::build_schemes(loaded, verbose),
     }
 }

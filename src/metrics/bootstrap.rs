@@ -1,4 +1,5 @@
-//! Percentile-bootstrap confidence intervals for the mean of per-message scores (BLEU-n, similarity).
+//! Percentile-bootstrap confidence intervals for the mean of per-message scores (BLEU-n, similarity),
+//! and for a ratio of per-message sums (an SNR).
 //!
 //! Efron and Tibshirani, *An Introduction to the Bootstrap* (1993), ch. 13: draw `RESAMPLES` samples
 //! of the `n` messages with replacement, take each one's mean, and report the 2.5 % and 97.5 %
@@ -22,36 +23,51 @@ const SEED: u64 = 0x6c6d_7373_6363_b007;
 /// The 95 % percentile-bootstrap interval of the mean of each column of `columns` (all of one
 /// length `n`, row `j` the scores of message `j`), resampled jointly. Empty columns give NaN.
 pub fn mean_intervals_95(columns: &[&[f64]]) -> Vec<(f64, f64)> {
+    let n = columns.first().map_or(0, |c| c.len()) as f64;
+    let sums = resampled_sums(columns);
+    (0..columns.len()).map(|c| percentile_95(sums.iter().map(|s| s[c] / n).collect())).collect()
+}
+
+/// The 95 % percentile-bootstrap interval of the ratio `Σ numerator / Σ denominator` over
+/// messages (row `j` of each is message `j`'s), both resampled with the same draws as
+/// [`mean_intervals_95`]: e.g. an SNR's signal energy over its error energy. Empty columns give NaN.
+pub fn ratio_interval_95(numerator: &[f64], denominator: &[f64]) -> (f64, f64) {
+    let sums = resampled_sums(&[numerator, denominator]);
+    percentile_95(sums.iter().map(|s| s[0] / s[1]).collect())
+}
+
+/// Each resample's column sums (`RESAMPLES` rows; none for empty columns).
+fn resampled_sums(columns: &[&[f64]]) -> Vec<Vec<f64>> {
     let n = columns.first().map_or(0, |c| c.len());
     assert!(columns.iter().all(|c| c.len() == n), "one score per message in every column");
     if n == 0 {
-        return vec![(f64::NAN, f64::NAN); columns.len()];
+        return Vec::new();
     }
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); columns.len()];
-    let mut sums = vec![0.0; columns.len()];
-    for _ in 0..RESAMPLES {
-        sums.iter_mut().for_each(|s| *s = 0.0);
-        for _ in 0..n {
-            let j = rng.random_range(0..n);
-            for (s, c) in sums.iter_mut().zip(columns) {
-                *s += c[j];
+    (0..RESAMPLES)
+        .map(|_| {
+            let mut sums = vec![0.0; columns.len()];
+            for _ in 0..n {
+                let j = rng.random_range(0..n);
+                for (s, c) in sums.iter_mut().zip(columns) {
+                    *s += c[j];
+                }
             }
-        }
-        for (m, s) in means.iter_mut().zip(&sums) {
-            m.push(s / n as f64);
-        }
-    }
-    means
-        .into_iter()
-        .map(|mut m| {
-            m.sort_by(f64::total_cmp);
-            // Quantiles as the order statistics (B+1)·α and (B+1)·(1−α), 1-based.
-            let lo = ((RESAMPLES + 1) as f64 * 0.025).floor() as usize;
-            let hi = ((RESAMPLES + 1) as f64 * 0.975).ceil() as usize;
-            (m[lo.max(1) - 1], m[hi.min(RESAMPLES) - 1])
+            sums
         })
         .collect()
+}
+
+/// The 2.5 % and 97.5 % quantiles of the resampled statistics (NaN when there are none).
+fn percentile_95(mut values: Vec<f64>) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    values.sort_by(f64::total_cmp);
+    // Quantiles as the order statistics (B+1)·α and (B+1)·(1−α), 1-based.
+    let lo = ((RESAMPLES + 1) as f64 * 0.025).floor() as usize;
+    let hi = ((RESAMPLES + 1) as f64 * 0.975).ceil() as usize;
+    (values[lo.max(1) - 1], values[hi.min(RESAMPLES) - 1])
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
-//! Error counting, confidence intervals, text quality (BLEU, similarity), image quality (PSNR, SSIM)
-//! and the unified SNR axis.
+//! Error counting, confidence intervals, text quality (BLEU, similarity), image quality (PSNR, SSIM),
+//! audio quality (SNR, segmental SNR) and the unified SNR axis.
 //!
 //! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
 
+pub mod audio_quality;
 pub mod bleu;
 pub mod bootstrap;
 mod counts;

@@ -1,5 +1,6 @@
 //! Writing results: `results.csv` rows as points finish, `samples.csv` and `run.json` beside them.
 
+pub mod audio_samples;
 pub mod compare;
 pub mod crossings;
 pub mod distance;

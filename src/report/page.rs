@@ -47,6 +47,7 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
 
     let text = rows.iter().any(|r| r.messages.is_some());
     let image = rows.iter().any(|r| r.psnr_db.is_some());
+    let audio = rows.iter().any(|r| r.audio_snr_db.is_some());
     let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
     let limits = if bounds_apply { distances(&rows, length_bits, target) } else { Vec::new() };
     let limits_note = if bounds_apply {
@@ -78,7 +79,7 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
         opts.sample_snrs.clone()
     };
 
-    let page = Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, target, text, image };
+    let page = Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, target, text, image, audio };
     let html = page.html(&plots, &shown_snrs, limits_note.as_deref())?;
     let md = page.markdown(&plots, &shown_snrs, limits_note.as_deref());
     let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
@@ -99,10 +100,12 @@ struct Page<'a> {
     samples: &'a [SampleRow],
     limits: &'a [Distance],
     target: f64,
-    /// A message link (text or images).
+    /// A message link (text, images or audio).
     text: bool,
     /// Images: PSNR and SSIM instead of BLEU and similarity.
     image: bool,
+    /// Audio: SNR and segmental SNR instead of BLEU and similarity.
+    audio: bool,
 }
 
 /// A number as the tables show it: 4 significant digits, empty when absent or not finite.
@@ -196,6 +199,15 @@ impl Page<'_> {
                 "SSIM [95 %]",
                 "bits per pixel",
             ]);
+        } else if self.audio {
+            header.extend([
+                "unified SNR (dB)",
+                "frames",
+                "exact frames",
+                "sample SNR (dB) [95 %]",
+                "segmental SNR (dB) [95 %]",
+                "bits per sample",
+            ]);
         } else if self.text {
             header.extend([
                 "unified SNR (dB)",
@@ -222,6 +234,16 @@ impl Page<'_> {
                         num(r.psnr_tile_mean_db),
                         with_interval(r.ssim, r.ssim_lo, r.ssim_hi),
                         num(r.source_bits_per_pixel),
+                    ]);
+                } else if self.audio {
+                    let exact = r.messages.zip(r.message_errors).map_or(String::new(), |(m, e)| (m - e).to_string());
+                    c.extend([
+                        num(r.snr_unified_db),
+                        r.messages.map_or(String::new(), |m| m.to_string()),
+                        exact,
+                        with_interval(r.audio_snr_db, r.audio_snr_lo, r.audio_snr_hi),
+                        with_interval(r.seg_snr_db, r.seg_snr_lo, r.seg_snr_hi),
+                        num(r.source_bits_per_sample),
                     ]);
                 } else if self.text {
                     c.extend([
@@ -260,12 +282,14 @@ impl Page<'_> {
             "in dB of the scenario's SNR, and the gain over the reference scheme '{reference}' (its SNR minus the \
              scheme's; empty unless both are measured)"
         );
-        let (note, header) = if self.image {
+        let (note, header) = if self.image || self.audio {
+            let what = if self.image { "tiles" } else { "frames" };
             let note = format!(
-                "Where the share of tiles not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
+                "Where the share of {what} not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
                  interpolation), {gains}."
             );
-            (note, vec!["scheme", "SNR at 90 % exact tiles (dB)", "gain (dB)"])
+            let column = if self.image { "SNR at 90 % exact tiles (dB)" } else { "SNR at 90 % exact frames (dB)" };
+            (note, vec!["scheme", column, "gain (dB)"])
         } else {
             let note = format!(
                 "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) \
@@ -281,7 +305,7 @@ impl Page<'_> {
                     at(c.message_error_rate_db),
                     gain(base.and_then(|b| b.message_error_rate_db), c.message_error_rate_db),
                 ];
-                if !self.image {
+                if !self.image && !self.audio {
                     cells.extend([at(c.bleu4_db), gain(base.and_then(|b| b.bleu4_db), c.bleu4_db)]);
                 }
                 cells

@@ -78,7 +78,21 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
     let unified = |r: &ResultRow| r.snr_unified_db;
     let nominal = |r: &ResultRow| Some(r.snr_db);
     if text.iter().any(|r| r.psnr_db.is_some()) {
-        written.extend(image_plots(dir, &text, &schemes, title)?);
+        let psnr: Metric =
+            ("psnr", "PSNR (dB; 100 = every tile exact)", &|r| r.psnr_db, &|r| Some((r.psnr_lo?, r.psnr_hi?)));
+        let ssim: Metric = ("ssim", "SSIM", &|r| r.ssim, &|r| Some((r.ssim_lo?, r.ssim_hi?)));
+        written.extend(quality_plots(dir, &text, &schemes, title, &[psnr, ssim])?);
+        return Ok(written);
+    }
+    if text.iter().any(|r| r.audio_snr_db.is_some()) {
+        let snr: Metric =
+            ("audio_snr", "SNR of the samples (dB; 100 = every frame exact)", &|r| r.audio_snr_db, &|r| {
+                Some((r.audio_snr_lo?, r.audio_snr_hi?))
+            });
+        let seg: Metric = ("seg_snr", "segmental SNR (dB, segments clamped to [-10, 35])", &|r| r.seg_snr_db, &|r| {
+            Some((r.seg_snr_lo?, r.seg_snr_hi?))
+        });
+        written.extend(quality_plots(dir, &text, &schemes, title, &[snr, seg])?);
         return Ok(written);
     }
     for (stem, x_of, x_label) in [
@@ -142,18 +156,24 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
     Ok(written)
 }
 
-/// An image link's plots: PSNR and SSIM against the scenario's SNR axis and the unified one
-/// (`psnr.*`, `psnr_unified.*`, `ssim.*`, `ssim_unified.*`), with their bootstrap intervals.
-fn image_plots(dir: &Path, rows: &[&ResultRow], schemes: &[&str], title: &str) -> anyhow::Result<Vec<PathBuf>> {
+/// A quality metric of a plot: file stem, y label, the value and its interval.
+type Metric<'a> =
+    (&'a str, &'a str, &'a dyn Fn(&ResultRow) -> Option<f64>, &'a dyn Fn(&ResultRow) -> Option<(f64, f64)>);
+
+/// An image or audio link's plots: each metric against the scenario's SNR axis and the unified one
+/// (images: `psnr.*`, `psnr_unified.*`, `ssim.*`, `ssim_unified.*`; audio: `audio_snr.*`,
+/// `seg_snr.*` and their `_unified` twins), with their bootstrap intervals.
+fn quality_plots(
+    dir: &Path,
+    rows: &[&ResultRow],
+    schemes: &[&str],
+    title: &str,
+    metrics: &[Metric],
+) -> anyhow::Result<Vec<PathBuf>> {
     let unified = |r: &ResultRow| r.snr_unified_db;
     let nominal = |r: &ResultRow| Some(r.snr_db);
     let mut written = Vec::new();
-    type Metric<'a> =
-        (&'a str, &'a str, &'a dyn Fn(&ResultRow) -> Option<f64>, &'a dyn Fn(&ResultRow) -> Option<(f64, f64)>);
-    let psnr: Metric =
-        ("psnr", "PSNR (dB; 100 = every tile exact)", &|r| r.psnr_db, &|r| Some((r.psnr_lo?, r.psnr_hi?)));
-    let ssim: Metric = ("ssim", "SSIM", &|r| r.ssim, &|r| Some((r.ssim_lo?, r.ssim_hi?)));
-    for (metric, y_label, value, interval) in [psnr, ssim] {
+    for &(metric, y_label, value, interval) in metrics {
         for (suffix, x_of, x_label) in [
             ("", &nominal as &dyn Fn(&ResultRow) -> Option<f64>, "SNR (dB, scenario axis)"),
             ("_unified", &unified, "unified SNR (dB)"),
@@ -168,7 +188,7 @@ fn image_plots(dir: &Path, rows: &[&ResultRow], schemes: &[&str], title: &str) -
                 })
                 .collect();
             let fig = Figure {
-                title: format!("{title}: {}", metric.to_uppercase()),
+                title: format!("{title}: {}", metric.replace('_', " ").to_uppercase()),
                 x_label: x_label.into(),
                 y_label: y_label.into(),
                 log_y: false,
@@ -434,10 +454,13 @@ where
             .draw()?;
         draw_series(&mut chart, fig, scale)?;
     } else {
-        // Scores in [0, 1] (BLEU, similarity, SSIM) on [0, 1]; others (PSNR in dB) from 0 to their top.
+        // Scores in [0, 1] (BLEU, similarity, SSIM) on [0, 1]; others (PSNR, SNR in dB) from 0 to
+        // their top, or from below their lowest value when it is negative (an audio SNR can be).
         let y_max = all().map(|p| p.1).filter(|v| v.is_finite()).fold(1.0f64, f64::max);
         let y_top = if y_max > 1.0 { y_max * 1.05 } else { 1.02 };
-        let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..y_top)?;
+        let y_min = all().map(|p| p.1).filter(|v| v.is_finite()).fold(0.0f64, f64::min);
+        let y_bottom = if y_min < 0.0 { y_min - 0.05 * (y_top - y_min) } else { 0.0 };
+        let mut chart = builder.build_cartesian_2d(x0..x1, y_bottom..y_top)?;
         chart.configure_mesh().x_desc(&fig.x_label).y_desc(&fig.y_label).label_style(font(13.0)).draw()?;
         draw_series(&mut chart, fig, scale)?;
     }

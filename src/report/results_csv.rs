@@ -107,6 +107,19 @@ pub struct ResultRow {
     /// per-image average the image-coding literature reports (Deep JSCC's CIFAR-10 curves), where
     /// `psnr_db` pools every tile's error first.
     pub psnr_tile_mean_db: Option<f64>,
+    // --- Audio link columns (`metrics::audio_quality`; empty for text and images). ---
+    /// SNR of the point's frames taken together, dB (100 when every frame arrived exactly), and its
+    /// 95 % bootstrap interval over frames.
+    pub audio_snr_db: Option<f64>,
+    pub audio_snr_lo: Option<f64>,
+    pub audio_snr_hi: Option<f64>,
+    /// Segmental SNR (256-sample segments, each clamped to [−10, 35] dB), and its 95 % bootstrap
+    /// interval over frames.
+    pub seg_snr_db: Option<f64>,
+    pub seg_snr_lo: Option<f64>,
+    pub seg_snr_hi: Option<f64>,
+    /// Source bits per sample of the frames sent (payload only, before header and padding).
+    pub source_bits_per_sample: Option<f64>,
 }
 
 impl ResultRow {
@@ -142,11 +155,28 @@ impl ResultRow {
             && self.candidates_per_message.is_none();
         let no_lm_steps = self.lm_steps_per_message.is_none();
         let no_tile_mean = self.psnr_tile_mean_db.is_none();
+        let no_audio = self.audio_snr_db.is_none()
+            && self.audio_snr_lo.is_none()
+            && self.audio_snr_hi.is_none()
+            && self.seg_snr_db.is_none()
+            && self.seg_snr_lo.is_none()
+            && self.seg_snr_hi.is_none()
+            && self.source_bits_per_sample.is_none();
         recorded == self.line_sha256()
-            || (no_tile_mean && recorded == self.sha256_of_first(COLUMNS_BEFORE_TILE_MEAN))
-            || (no_lm_steps && recorded == self.sha256_of_first(COLUMNS_BEFORE_LM_STEPS))
-            || (no_image && recorded == self.sha256_of_first(COLUMNS_BEFORE_IMAGES))
-            || (no_image && no_flags && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
+            || (no_audio && recorded == self.sha256_of_first(COLUMNS_BEFORE_AUDIO))
+            || (no_audio && no_tile_mean && recorded == self.sha256_of_first(COLUMNS_BEFORE_TILE_MEAN))
+            || (no_audio && no_tile_mean && no_lm_steps && recorded == self.sha256_of_first(COLUMNS_BEFORE_LM_STEPS))
+            || (no_audio
+                && no_tile_mean
+                && no_lm_steps
+                && no_image
+                && recorded == self.sha256_of_first(COLUMNS_BEFORE_IMAGES))
+            || (no_audio
+                && no_tile_mean
+                && no_lm_steps
+                && no_image
+                && no_flags
+                && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
     }
 
     /// sha256 of the row's line cut to its first `columns` columns, `seconds` set to 0.
@@ -180,6 +210,8 @@ const COLUMNS_BEFORE_IMAGES: usize = 50;
 const COLUMNS_BEFORE_LM_STEPS: usize = 57;
 /// Columns of a row written before `psnr_tile_mean_db` was appended.
 const COLUMNS_BEFORE_TILE_MEAN: usize = 58;
+/// Columns of a row written before the audio columns were appended.
+const COLUMNS_BEFORE_AUDIO: usize = 59;
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -283,6 +315,13 @@ pub fn header() -> Vec<&'static str> {
         "source_bits_per_pixel",
         "lm_steps_per_message",
         "psnr_tile_mean_db",
+        "audio_snr_db",
+        "audio_snr_lo",
+        "audio_snr_hi",
+        "seg_snr_db",
+        "seg_snr_lo",
+        "seg_snr_hi",
+        "source_bits_per_sample",
     ]
 }
 
@@ -362,6 +401,8 @@ mod tests {
             assert!(r.matches_line_sha256(recorded), "{} at {} dB", r.scheme, r.snr_db);
             let with_mean = ResultRow { psnr_tile_mean_db: Some(30.0), ..r.clone() };
             assert!(!with_mean.matches_line_sha256(recorded), "a row with the tile mean is not the old row");
+            let with_audio = ResultRow { seg_snr_db: Some(30.0), ..r.clone() };
+            assert!(!with_audio.matches_line_sha256(recorded), "a row with audio columns is not the old row");
         }
     }
 

@@ -23,6 +23,10 @@ pub struct Scenario {
     /// out of the serialized scenario when default, so text scenarios keep their `config_hash`.
     #[serde(skip_serializing_if = "ImageConfig::is_default")]
     pub image: ImageConfig,
+    /// Audio link only (when `schemes` send audio: `audio-lpc`, `pcm`, `analog`): the frames sent.
+    /// Left out of the serialized scenario when default, as `[image]` is.
+    #[serde(skip_serializing_if = "AudioConfig::is_default")]
+    pub audio: AudioConfig,
     pub framing: FramingConfig,
     pub metrics: MetricsConfig,
     pub unified: UnifiedConfig,
@@ -47,11 +51,13 @@ impl Scenario {
         !self.schemes.is_empty()
     }
 
-    /// What the schemes of a message scenario send: images when any scheme codes images (validation
-    /// refuses a scenario that mixes modalities), else text.
+    /// What the schemes of a message scenario send: images or audio when any scheme codes them
+    /// (validation refuses a scenario that mixes modalities), else text.
     pub fn modality(&self) -> Modality {
         if self.schemes.iter().any(|c| c.source.modality() == Modality::Image) {
             Modality::Image
+        } else if self.schemes.iter().any(|c| c.source.modality() == Modality::Audio) {
+            Modality::Audio
         } else {
             Modality::Text
         }
@@ -62,6 +68,7 @@ impl Scenario {
         match self.modality() {
             Modality::Text => self.text.repeats,
             Modality::Image => self.image.repeats,
+            Modality::Audio => self.audio.repeats,
         }
     }
 
@@ -70,6 +77,7 @@ impl Scenario {
         match self.modality() {
             Modality::Text => self.text.batch_messages,
             Modality::Image => self.image.batch_messages,
+            Modality::Audio => self.audio.batch_messages,
         }
     }
 
@@ -93,6 +101,7 @@ impl Default for Scenario {
             stop: StopConfig::default(),
             text: TextConfig::default(),
             image: ImageConfig::default(),
+            audio: AudioConfig::default(),
             framing: FramingConfig::default(),
             metrics: MetricsConfig::default(),
             unified: UnifiedConfig::default(),
@@ -304,8 +313,8 @@ fn is_default_osd_order(order: &u8) -> bool {
 const DEFAULT_OSD_ORDER: u8 = 2;
 
 /// The default scenario as a TOML tree that also shows the fields left out of the resolved config
-/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `metrics.samples`, `[image]`), so they
-/// stay valid `--set` keys.
+/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `metrics.samples`, `[image]`,
+/// `[audio]`), so they stay valid `--set` keys.
 pub(crate) fn key_schema() -> toml::Value {
     let mut s = Scenario::default();
     s.decoder.order = DEFAULT_OSD_ORDER + 1;
@@ -315,6 +324,7 @@ pub(crate) fn key_schema() -> toml::Value {
     s.metrics.samples = DEFAULT_SAMPLES + 1;
     // Not default, so that `[image]` is serialized (it is skipped when default).
     s.image.tile += 1;
+    s.audio.frame += 1;
     toml::Value::try_from(s).expect("the default scenario serializes")
 }
 
@@ -393,6 +403,8 @@ pub enum Modality {
     Text,
     /// Square tiles of photographs (`[image]`).
     Image,
+    /// Frames of speech clips (`[audio]`).
+    Audio,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -420,6 +432,48 @@ pub struct ImageConfig {
 impl ImageConfig {
     pub fn is_default(&self) -> bool {
         *self == ImageConfig::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioConfig {
+    /// Clips of the fixed speech set by name (`sim models list`, `pyannote-clips`; held out: dev00,
+    /// dev01, tst00, tst01, sample). Default: dev00.
+    pub clips: Vec<String>,
+    /// Other WAV files (relative to the working directory or the project root): 8- or 16-bit PCM,
+    /// or float on the 16-bit grid; each channel is a clip. Sent after `clips`.
+    pub files: Vec<String>,
+    /// Samples per frame; one frame is one message. A clip's last, shorter frame is dropped.
+    pub frame: usize,
+    /// Frames sent (over all clips, in order); 0 sends every frame.
+    pub frames: usize,
+    /// `"first"`: the first `frames` frames (the clip plays in order); `"random"`: `frames` drawn
+    /// with the scenario's seed.
+    pub sample: SampleKind,
+    /// Channel realisations per frame and SNR point.
+    pub repeats: usize,
+    /// Frames per batch (one random stream each); fixed so results do not depend on thread count.
+    pub batch_messages: usize,
+}
+
+impl AudioConfig {
+    pub fn is_default(&self) -> bool {
+        *self == AudioConfig::default()
+    }
+}
+
+impl Default for AudioConfig {
+    fn default() -> Self {
+        AudioConfig {
+            clips: vec!["dev00".into()],
+            files: Vec::new(),
+            frame: 1024,
+            frames: 0,
+            sample: SampleKind::First,
+            repeats: 1,
+            batch_messages: 16,
+        }
     }
 }
 
@@ -546,12 +600,20 @@ pub enum SourceKind {
     /// Images, JSCC: the Deep JSCC autoencoder (Bourtsoulatze et al. 2019; weights from `weights`)
     /// sends each tile's latent real values straight over the channel.
     DeepJscc,
+    /// Audio: each frame coded losslessly by the adaptive predictive coder (`source::audio::lpc`),
+    /// over the scheme's digital link like any SSCC scheme.
+    AudioLpc,
+    /// Audio: each frame's samples as 16-bit PCM words (no compression), over the digital link.
+    Pcm,
+    /// Audio, JSCC: uncoded analog transmission, each sample one real channel value (scaled to
+    /// unit mean power), estimated by linear MMSE at the receiver.
+    Analog,
 }
 
 impl SourceKind {
     /// True for joint source-channel schemes, which send real values instead of coded bits.
     pub fn is_jscc(&self) -> bool {
-        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::DeepJscc)
+        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::DeepJscc | SourceKind::Analog)
     }
 
     /// True for sources that load neural weights (`weights`).
@@ -563,6 +625,7 @@ impl SourceKind {
     pub fn modality(&self) -> Modality {
         match self {
             SourceKind::ImageLm | SourceKind::DeepJscc => Modality::Image,
+            SourceKind::AudioLpc | SourceKind::Pcm | SourceKind::Analog => Modality::Audio,
             _ => Modality::Text,
         }
     }

@@ -1,6 +1,6 @@
 //! Checks that need more than types: values that parse but cannot be simulated.
 
-use super::{line_of, CodeKind, Scenario, ScenarioError};
+use super::{line_of, CodeKind, Modality, Scenario, ScenarioError};
 
 /// What is wrong with an SNR list, if anything: empty, not finite, or a value twice (a row is keyed
 /// by (scheme, SNR), so a repeated value would be one row claiming two points).
@@ -117,20 +117,33 @@ fn validate_text_set(s: &Scenario, fail: &Fail) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// That every scheme of `s` sends `modality`, the scenario's: the first one that does not is
+/// refused, naming its line.
+fn check_one_modality(s: &Scenario, modality: Modality, text: &str, file: &str) -> Result<(), ScenarioError> {
+    let Some(c) = s.schemes.iter().find(|c| c.source.modality() != modality) else { return Ok(()) };
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("name") && l.contains(&format!("\"{}\"", c.name)))
+        .map(|l| format!(":{}", l + 1))
+        .unwrap_or_default();
+    let what = |m: Modality| match m {
+        Modality::Text => "text",
+        Modality::Image => "images",
+        Modality::Audio => "audio",
+    };
+    Err(ScenarioError(format!(
+        "{file}{line}: scheme '{}': field 'source': this scenario sends {} (its other schemes code {}) and this \
+         source codes {}; put schemes of different kinds in separate scenarios",
+        c.name,
+        what(modality),
+        what(modality),
+        what(c.source.modality())
+    )))
+}
+
 /// `[image]`: the tiles an image scenario sends, and that its schemes all send images.
 fn validate_image_set(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
-    if let Some(c) = s.schemes.iter().find(|c| c.source.modality() != super::Modality::Image) {
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().starts_with("name") && l.contains(&format!("\"{}\"", c.name)))
-            .map(|l| format!(":{}", l + 1))
-            .unwrap_or_default();
-        return Err(ScenarioError(format!(
-            "{file}{line}: scheme '{}': field 'source': this scenario sends images (its other schemes code \
-             images) and this source codes text; put text and image schemes in separate scenarios",
-            c.name
-        )));
-    }
+    check_one_modality(s, Modality::Image, text, file)?;
     let i = &s.image;
     if i.photos.is_empty() && i.files.is_empty() {
         return fail("image", "photos", "name at least one photograph (or give image.files)");
@@ -157,6 +170,41 @@ fn validate_image_set(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
     }
     Ok(())
 }
+
+/// `[audio]`: the frames an audio scenario sends, and that its schemes all send audio.
+fn validate_audio_set(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Result<(), ScenarioError> {
+    check_one_modality(s, Modality::Audio, text, file)?;
+    let a = &s.audio;
+    if a.clips.is_empty() && a.files.is_empty() {
+        return fail("audio", "clips", "name at least one clip (or give audio.files)");
+    }
+    if let Some(c) = a.clips.iter().find(|c| source::audio::clips::clip_by_name(c).is_none()) {
+        let known: Vec<&str> = source::audio::clips::CLIPS.iter().map(|c| c.name).collect();
+        return fail("audio", "clips", &format!("no clip named '{c}' (known: {})", known.join(", ")));
+    }
+    if !(MIN_AUDIO_FRAME..=MAX_AUDIO_FRAME).contains(&a.frame) {
+        return fail("audio", "frame", &format!("must be {MIN_AUDIO_FRAME} to {MAX_AUDIO_FRAME} samples"));
+    }
+    if a.repeats == 0 {
+        return fail("audio", "repeats", "must be at least 1");
+    }
+    if a.frames.max(1).checked_mul(a.repeats).unwrap_or(usize::MAX) > MAX_ITEMS_PER_POINT {
+        return fail(
+            "audio",
+            "repeats",
+            &format!("frames × repeats is more than the {MAX_ITEMS_PER_POINT} items a point can hold in memory"),
+        );
+    }
+    if a.batch_messages == 0 {
+        return fail("audio", "batch_messages", "must be at least 1");
+    }
+    Ok(())
+}
+
+/// Frame lengths an audio scenario accepts: below 64 samples the coder's adaptation has nothing to
+/// work on; 65,536 16-bit samples are already a 1 Mbit message.
+pub const MIN_AUDIO_FRAME: usize = 64;
+pub const MAX_AUDIO_FRAME: usize = 65_536;
 
 /// Tile sides an image scenario accepts: Deep JSCC halves the side twice, and a tile of 256×256 RGB
 /// is already a 1.5 Mbit message.
@@ -223,6 +271,7 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
     match s.modality() {
         super::Modality::Text => validate_text_set(s, fail)?,
         super::Modality::Image => validate_image_set(s, text, file, fail)?,
+        super::Modality::Audio => validate_audio_set(s, text, file, fail)?,
     }
     if s.metrics.samples > MAX_SAMPLES {
         return fail("metrics", "samples", &format!("at most {MAX_SAMPLES} messages per point go to samples.csv"));
@@ -296,8 +345,8 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             if scheme.source.is_jscc() {
                 return here("receiver", "an LM-aided receiver decodes bits; a JSCC scheme sends real values");
             }
-            if scheme.source.modality() == super::Modality::Image {
-                return here("receiver", "the LM-aided receiver (ICD) is built for text messages, not image tiles");
+            if scheme.source.modality() != super::Modality::Text {
+                return here("receiver", "the LM-aided receivers (ICD, list) are built for text messages");
             }
             if let Some(beam) = r.beam {
                 if r.kind != super::ReceiverKind::List {
@@ -352,6 +401,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             }
         }
         if scheme.source.is_jscc() {
+            if scheme.weights.is_some() && !scheme.source.takes_weights() {
+                return here("weights", "analog transmission has no model; it loads no weights");
+            }
             if scheme.code.is_some() || scheme.decoder.is_some() {
                 return here("code", "a JSCC scheme sends real values, it has no channel code or decoder to configure");
             }

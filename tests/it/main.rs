@@ -4,6 +4,7 @@
 mod common;
 
 mod audio;
+mod audio_link;
 mod bad_input;
 mod compare;
 mod compress_cli;

@@ -135,6 +135,25 @@ pub fn decode(code: &[u8], count: usize) -> Result<Vec<i16>, SourceError> {
 /// Encode signed `bits`-bit samples (`bits` in [`BITS`]); an error if one is out of range. With
 /// `bits = 16` the code is [`encode`]'s.
 pub fn encode_wide(samples: &[i32], bits: u32) -> Result<Vec<u8>, SourceError> {
+    Ok(pack_bits(&encode_wide_bits(samples, bits)?))
+}
+
+/// Encode 16-bit samples to the arithmetic code's own bits (one `u8` per bit, no padding to a
+/// byte): what a message link sends. [`encode`] is these bits packed.
+pub fn encode_bits(samples: &[i16]) -> Vec<u8> {
+    let wide: Vec<i32> = samples.iter().map(|&s| s as i32).collect();
+    encode_wide_bits(&wide, 16).expect("16-bit samples are in range")
+}
+
+/// Decode up to `count` 16-bit samples from [`encode_bits`]'s bits: the samples decoded before
+/// the code broke (all `count` when it did not), and whether all decoded. Never panics on
+/// corrupted bits; the work is bounded by `count` and the length of `bits`.
+pub fn decode_bits_prefix(bits: &[u8], count: usize) -> (Vec<i16>, bool) {
+    let (wide, complete) = decode_prefix(bits, count, 16).expect("16 bits is a supported width");
+    (wide.into_iter().map(|s| s as i16).collect(), complete)
+}
+
+fn encode_wide_bits(samples: &[i32], bits: u32) -> Result<Vec<u8>, SourceError> {
     let mut codec = Codec::new(bits)?;
     if let Some((i, s)) = samples.iter().enumerate().find(|(_, s)| !(codec.lo..=codec.hi).contains(*s)) {
         return Err(SourceError::Unsupported(format!("sample {i} is {s}, outside {bits}-bit range")));
@@ -144,30 +163,41 @@ pub fn encode_wide(samples: &[i32], bits: u32) -> Result<Vec<u8>, SourceError> {
         // In range (checked above), so this never reports a failure.
         let _ = codec.code(&mut io, s);
     }
-    Ok(pack_bits(&io.coder.finish()))
+    Ok(io.coder.finish())
 }
 
 /// Decode `count` signed `bits`-bit samples. Any input decodes without panicking: a corrupted
 /// stream gives wrong samples or an error (a residual that leaves the range, or reading past the
 /// end of the code), so the work is bounded by the length of `code` as well as by `count`.
 pub fn decode_wide(code: &[u8], count: usize, bits: u32) -> Result<Vec<i32>, SourceError> {
+    let (out, complete) = decode_prefix(&unpack_bits(code), count, bits)?;
+    if !complete {
+        let i = out.len();
+        return Err(SourceError::Symbol(format!(
+            "lpc: code ends or is corrupt at sample {i} of {count} (a residual out of range, or past the end)"
+        )));
+    }
+    Ok(out)
+}
+
+/// Decodes up to `count` samples from the code's bits (one per `u8`), stopping at the first
+/// sample that reads past the end of the code or falls outside the range: the samples before it,
+/// and whether all `count` decoded.
+fn decode_prefix(stream: &[u8], count: usize, bits: u32) -> Result<(Vec<i32>, bool), SourceError> {
     let mut codec = Codec::new(bits)?;
-    let stream = unpack_bits(code);
-    let mut io = Decoder { coder: ArithmeticDecoder::new(&stream), failed: false };
+    let mut io = Decoder { coder: ArithmeticDecoder::new(stream), failed: false };
     let mut out = Vec::with_capacity(count.min(1 << 20));
-    for i in 0..count {
+    for _ in 0..count {
         let s = codec.code(&mut io, 0);
         if io.failed || io.coder.exhausted() {
-            return Err(SourceError::Symbol(format!("lpc: code ends or is corrupt at sample {i} of {count}")));
+            return Ok((out, false));
         }
         match s {
             Some(s) => out.push(s),
-            None => {
-                return Err(SourceError::Symbol(format!("lpc: sample {i} of {count} is out of range (corrupt code)")))
-            }
+            None => return Ok((out, false)),
         }
     }
-    Ok(out)
+    Ok((out, true))
 }
 
 /// Predictor and residual model: one call per sample, the same in both directions.

@@ -1,6 +1,6 @@
 //! A message point reduced: its batches' counts summed and every item scored, in one place for the
 //! single run and `sim merge`, whatever the modality (text: BLEU and similarity; image tiles: PSNR
-//! and SSIM, each tile scored on its own).
+//! and SSIM, each tile scored on its own; audio frames: SNR and segmental SNR).
 //!
 //! Counts are summed in batch order and the items scored in item order in one call, the sentence
 //! embedder seeing the point's texts in the same batches whoever ran the batches: the similarity
@@ -8,17 +8,21 @@
 //! equal a single run's bit for bit.
 
 use super::{Batch, BatchOutcome, MessageSet, Received};
+use crate::metrics::audio_quality::{score_frame, AudioCounts};
 use crate::metrics::image_quality::{score_tile, ImageCounts};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
 use crate::metrics::ErrorCounts;
 use crate::scenario::MetricsConfig;
+use source::audio::wav::Audio;
 use source::image::io::Image;
 
 /// What scores a point's received messages: the text metrics (BLEU, similarity; the embedder loaded
-/// once, with the sent texts embedded) or the image metrics (PSNR, SSIM).
+/// once, with the sent texts embedded), the image metrics (PSNR, SSIM) or the audio ones (SNR,
+/// segmental SNR).
 pub enum PointScorer {
     Text(QualityScorer),
     Image,
+    Audio,
 }
 
 impl PointScorer {
@@ -31,6 +35,7 @@ impl PointScorer {
                 PointScorer::Text(q)
             }
             MessageSet::Image(_) => PointScorer::Image,
+            MessageSet::Audio(_) => PointScorer::Audio,
         })
     }
 }
@@ -40,6 +45,7 @@ impl PointScorer {
 pub enum PointQuality {
     Text(TextCounts),
     Image(ImageCounts),
+    Audio(AudioCounts),
 }
 
 /// A message point reduced.
@@ -57,6 +63,9 @@ pub struct ReducedPoint {
     /// Images: the set's first image as the point's first tile of each place delivered it
     /// (`TileSet::mosaic`), what the image grid shows.
     pub first_image: Option<Image>,
+    /// Audio: the set's first clip as the point delivered its frames (`FrameSet::splice`), what
+    /// `received/<scheme>@<snr>dB.wav` holds.
+    pub first_audio: Option<Audio>,
 }
 
 impl ReducedPoint {
@@ -65,6 +74,7 @@ impl ReducedPoint {
         match &self.quality {
             PointQuality::Text(t) => (t.messages, t.message_errors),
             PointQuality::Image(i) => (i.messages(), i.message_errors()),
+            PointQuality::Audio(a) => (a.messages(), a.message_errors()),
         }
     }
 }
@@ -114,6 +124,7 @@ pub fn reduce_point(
             let fits = match (&d.received, messages) {
                 (Received::Text { .. }, MessageSet::Text(_)) => true,
                 (Received::Tile { pixels }, MessageSet::Image(t)) => pixels.len() == t.subpixels_per_tile(),
+                (Received::Audio { samples }, MessageSet::Audio(f)) => samples.len() == f.frame,
                 _ => false,
             };
             if !fits {
@@ -126,7 +137,7 @@ pub fn reduce_point(
             decoded[item] = Some(&d.received);
         }
     }
-    let mut first_image = None;
+    let (mut first_image, mut first_audio) = (None, None);
     let (quality, first_received, wrong) = match (messages, scorer) {
         (MessageSet::Text(set), PointScorer::Text(quality)) => {
             let m = set.texts.len();
@@ -157,6 +168,18 @@ pub fn reduce_point(
             first_image = Some(set.mosaic(0, |j| received(j).unwrap_or(&set.tiles[j].pixels)));
             (PointQuality::Image(image), Vec::new(), wrong)
         }
+        (MessageSet::Audio(set), PointScorer::Audio) => {
+            let m = set.len();
+            let mut audio = AudioCounts::default();
+            for (j, d) in decoded.iter().enumerate() {
+                let sent = &set.frames[j % m].samples;
+                audio.add(score_frame(sent, d.and_then(Received::as_samples).unwrap_or(sent)));
+            }
+            let wrong = audio.per_frame.iter().map(|f| !f.exact).collect();
+            let received = |j: usize| decoded.get(j).copied().flatten().and_then(Received::as_samples);
+            first_audio = Some(set.splice(0, |j| received(j).unwrap_or(&set.frames[j].samples)));
+            (PointQuality::Audio(audio), Vec::new(), wrong)
+        }
         _ => unreachable!("the scorer is built for the message set's modality"),
     };
     let detection = flagged.map(|flags| {
@@ -170,5 +193,5 @@ pub fn reduce_point(
     });
     let candidates = outcomes.iter().map(|o| o.candidates).sum::<Option<u64>>();
     let lm_steps = outcomes.iter().map(|o| o.lm_steps).sum::<Option<u64>>();
-    Ok(ReducedPoint { counts, quality, first_received, detection, candidates, lm_steps, first_image })
+    Ok(ReducedPoint { counts, quality, first_received, detection, candidates, lm_steps, first_image, first_audio })
 }

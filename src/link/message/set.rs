@@ -1,8 +1,9 @@
 //! What a message link sends and receives, whatever the modality: the message set (lines of text,
-//! or image tiles) and one received message.
+//! image tiles or audio frames) and one received message.
 
 use serde::{Deserialize, Serialize};
 
+use crate::link::audio::frames::FrameSet;
 use crate::link::facts::SetSize;
 use crate::link::image::tiles::TileSet;
 use crate::link::text::messages::TextSet;
@@ -12,6 +13,7 @@ use crate::link::text::messages::TextSet;
 pub enum MessageSet {
     Text(TextSet),
     Image(TileSet),
+    Audio(FrameSet),
 }
 
 impl MessageSet {
@@ -19,6 +21,7 @@ impl MessageSet {
         match self {
             MessageSet::Text(t) => t.len(),
             MessageSet::Image(t) => t.len(),
+            MessageSet::Audio(f) => f.len(),
         }
     }
 
@@ -29,8 +32,9 @@ impl MessageSet {
     /// The set as rows describe it.
     pub fn size(&self) -> SetSize {
         match self {
-            MessageSet::Text(t) => SetSize { messages: t.len() as u64, chars: t.chars() as u64, pixels: 0 },
-            MessageSet::Image(t) => SetSize { messages: t.len() as u64, chars: 0, pixels: t.pixels() },
+            MessageSet::Text(t) => SetSize { messages: t.len() as u64, chars: t.chars() as u64, pixels: 0, samples: 0 },
+            MessageSet::Image(t) => SetSize { messages: t.len() as u64, chars: 0, pixels: t.pixels(), samples: 0 },
+            MessageSet::Audio(f) => SetSize { messages: f.len() as u64, chars: 0, pixels: 0, samples: f.samples() },
         }
     }
 
@@ -39,6 +43,7 @@ impl MessageSet {
         match self {
             MessageSet::Text(t) => Ok(t),
             MessageSet::Image(_) => anyhow::bail!("{who} sends text; this scenario sends image tiles"),
+            MessageSet::Audio(_) => anyhow::bail!("{who} sends text; this scenario sends audio frames"),
         }
     }
 
@@ -46,13 +51,31 @@ impl MessageSet {
     pub fn tiles(&self, who: &str) -> anyhow::Result<&TileSet> {
         match self {
             MessageSet::Image(t) => Ok(t),
-            MessageSet::Text(_) => anyhow::bail!("{who} sends image tiles; this scenario sends text"),
+            _ => anyhow::bail!("{who} sends image tiles; this scenario sends {}", self.kind()),
+        }
+    }
+
+    /// The frame set, or an error naming `who` for a scheme that sends audio only.
+    pub fn frames(&self, who: &str) -> anyhow::Result<&FrameSet> {
+        match self {
+            MessageSet::Audio(f) => Ok(f),
+            _ => anyhow::bail!("{who} sends audio frames; this scenario sends {}", self.kind()),
+        }
+    }
+
+    /// What the set's messages are, in words.
+    fn kind(&self) -> &'static str {
+        match self {
+            MessageSet::Text(_) => "text",
+            MessageSet::Image(_) => "image tiles",
+            MessageSet::Audio(_) => "audio frames",
         }
     }
 }
 
 /// A message as the receiver delivered it. In shard files it is the object's `text` field (as it
-/// always was for text) or its `pixels` field (a tile's interleaved RGB subpixels, hex).
+/// always was for text), its `pixels` field (a tile's interleaved RGB subpixels, hex) or its
+/// `samples` field (a frame's 16-bit samples, little-endian bytes in hex).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Received {
@@ -63,6 +86,10 @@ pub enum Received {
         #[serde(with = "hex_bytes")]
         pixels: Vec<u8>,
     },
+    Audio {
+        #[serde(with = "hex_samples")]
+        samples: Vec<i16>,
+    },
 }
 
 impl Received {
@@ -70,15 +97,22 @@ impl Received {
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Received::Text { text } => Some(text),
-            Received::Tile { .. } => None,
+            _ => None,
         }
     }
 
     /// The subpixels, for a tile.
     pub fn as_pixels(&self) -> Option<&[u8]> {
         match self {
-            Received::Tile { pixels } => Some(pixels),
-            Received::Text { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// The samples, for an audio frame.
+    pub fn as_samples(&self) -> Option<&[i16]> {
+        match self {
+            Received::Audio { samples } => Some(samples),
+            _ => None,
         }
     }
 }
@@ -109,6 +143,24 @@ mod hex_bytes {
     }
 }
 
+/// 16-bit samples as the hex of their little-endian bytes.
+mod hex_samples {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(samples: &[i16], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+        super::hex_bytes::serialize(&bytes, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i16>, D::Error> {
+        let bytes = super::hex_bytes::deserialize(d)?;
+        if bytes.len() % 2 != 0 {
+            return Err(serde::de::Error::custom("16-bit samples of odd byte length"));
+        }
+        Ok(bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::DecodedItem;
@@ -120,7 +172,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&text).unwrap(), r#"{"item":3,"text":"ab"}"#);
         let tile = DecodedItem { item: 4, received: Received::Tile { pixels: vec![0, 15, 255] } };
         assert_eq!(serde_json::to_string(&tile).unwrap(), r#"{"item":4,"pixels":"000fff"}"#);
-        for item in [text, tile] {
+        let frame = DecodedItem { item: 5, received: Received::Audio { samples: vec![1, -2] } };
+        assert_eq!(serde_json::to_string(&frame).unwrap(), r#"{"item":5,"samples":"0100feff"}"#);
+        assert!(serde_json::from_str::<DecodedItem>(r#"{"item":5,"samples":"010"}"#).is_err());
+        for item in [text, tile, frame] {
             let back: DecodedItem = serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
             assert_eq!(back, item);
         }

@@ -11,8 +11,9 @@
 //! (every payload of a lossy coder) is really decoded by the source decoder, bounded by the
 //! framing's length header.
 //!
-//! The source coder is the modality's ([`SsccSource`]): a text coder (`source::SourceCoder`), or the
-//! image LM coding tiles ([`TileCoder`]); everything after the payload bits is the same.
+//! The source coder is the modality's ([`SsccSource`]): a text coder (`source::SourceCoder`), the
+//! image LM coding tiles ([`TileCoder`]), or an audio frame coder ([`FrameCoder`]); everything after
+//! the payload bits is the same.
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use super::framing::Framer;
 use super::icd;
 use super::polar::PolarLink;
 use super::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
+use crate::link::audio::coder::FrameCoder;
 use crate::link::block::LinkSpec;
 use crate::link::events::{BatchProgress, Sink};
 use crate::link::facts::{SchemeFacts, TextFacts};
@@ -41,6 +43,7 @@ use crate::scenario::{
 pub enum SsccSource {
     Text(Arc<dyn SourceCoder>),
     Image(Arc<TileCoder>),
+    Audio(Arc<FrameCoder>),
 }
 
 /// A payload as the source decoder delivered it.
@@ -58,7 +61,18 @@ impl SsccSource {
     fn is_lossless(&self) -> bool {
         match self {
             SsccSource::Text(c) => c.is_lossless(),
-            SsccSource::Image(_) => true,
+            SsccSource::Image(_) | SsccSource::Audio(_) => true,
+        }
+    }
+
+    /// What the receiver delivers in place of a message it flags as damaged, for sources that
+    /// conceal: audio mutes the frame (the bad-frame handling of speech codecs), since a damaged
+    /// arithmetic code decodes to noise far louder than the speech it carried. `None`: the decoded
+    /// message is delivered as it is.
+    fn concealed(&self) -> Option<Received> {
+        match self {
+            SsccSource::Audio(c) => Some(Received::Audio { samples: vec![0; c.frame()] }),
+            _ => None,
         }
     }
 
@@ -66,7 +80,7 @@ impl SsccSource {
     fn decode_group(&self) -> usize {
         match self {
             SsccSource::Text(c) => c.decode_group(),
-            SsccSource::Image(_) => 1,
+            SsccSource::Image(_) | SsccSource::Audio(_) => 1,
         }
     }
 
@@ -91,6 +105,16 @@ impl SsccSource {
                     ln_prob: None,
                     steps: 0,
                     received: Received::Tile { pixels: d.pixels },
+                })
+                .collect(),
+            SsccSource::Audio(c) => c
+                .decode_batch(frames)
+                .into_iter()
+                .map(|d| DecodedPayload {
+                    intact: d.intact,
+                    ln_prob: None,
+                    steps: 0,
+                    received: Received::Audio { samples: d.samples },
                 })
                 .collect(),
         }
@@ -374,6 +398,20 @@ impl MessageScheme for SsccScheme {
                 }
                 Arc::new(e)
             }
+            SsccSource::Audio(coder) => {
+                let frames = messages.frames(&who)?;
+                let e = EncodedMessages { payloads: coder.encode(frames).as_ref().clone() };
+                let max = self.framer.max_payload_bits();
+                if let Some((j, p)) = e.payloads.iter().enumerate().find(|(_, p)| p.len() > max) {
+                    anyhow::bail!(
+                        "{who}: {} codes frame {j} in {} bits, more than the length header can describe ({max}); \
+                         raise framing.length_bits or make audio.frame shorter",
+                        coder.name(),
+                        p.len()
+                    );
+                }
+                Arc::new(e)
+            }
         };
         let uses = self.channel_use(&encoded);
         let facts = SchemeFacts {
@@ -490,6 +528,11 @@ impl SsccScheme {
                     }
                     None => flagged[at] = true,
                 }
+            }
+        }
+        if let Some(silence) = self.source.concealed() {
+            for (text, _) in texts.iter_mut().zip(&flagged).filter(|(_, &f)| f) {
+                *text = Some(silence.clone());
             }
         }
         BatchOutcome {

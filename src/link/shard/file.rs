@@ -106,6 +106,10 @@ pub struct ShardHeader {
     /// the scenario again and scores against them only if they hash to this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiles_sha256: Option<String>,
+    /// Audio link only: sha256 of the frames sent (`FrameSet::sha256`), checked by the merge as
+    /// `tiles_sha256` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames_sha256: Option<String>,
     pub reference: usize,
     pub started_unix: u64,
 }
@@ -372,6 +376,7 @@ mod tests {
             messages: vec![],
             text_set: None,
             tiles_sha256: None,
+            frames_sha256: None,
             reference: 0,
             started_unix: 0,
         }

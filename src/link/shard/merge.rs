@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::file::{read_shard, short, Record, ShardContents, ShardId};
+use crate::link::audio::frames::FrameSet;
 use crate::link::block::engine::{replay_stop_rule, Replay};
 use crate::link::events::{Event, Sink};
 use crate::link::image::tiles::TileSet;
@@ -77,7 +78,7 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     let mut timings = Vec::new();
     let h = &first.header;
     let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
-    let mut image_tiles = None;
+    let mut sent_set = None;
     if scenario.is_text_link() {
         let messages = recorded_messages(&scenario, first, quiet)?;
         let scorer = PointScorer::new(&messages, &scenario.metrics, !quiet)?;
@@ -107,12 +108,15 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
             if let Some(image) = &reduced.first_image {
                 report::image_grid::write_received(dir, &facts.name, value, image)?;
             }
+            if let Some(audio) = &reduced.first_audio {
+                report::audio_samples::write_received(dir, &facts.name, value, audio)?;
+            }
             timings.push(timing(&row, seconds, reduced.counts.frames).with_samples(&mine));
             samples.extend(mine);
             rows.push(row);
         }
-        if let MessageSet::Image(_) = messages {
-            image_tiles = Some(messages);
+        if let MessageSet::Image(_) | MessageSet::Audio(_) = messages {
+            sent_set = Some(messages);
         }
     } else {
         for p in plan(&h.schemes[..1], &scenario, 0) {
@@ -175,8 +179,12 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     report::write_rows(dir, &rows)?;
     let limits = report::distance::plot_limits(&rows, scenario.is_bpsk_on_awgn(), scenario.framing.length_bits);
     report::plot::all_plots(dir, &rows, &scenario.name, &limits)?;
-    if let Some(MessageSet::Image(tiles)) = &image_tiles {
-        crate::link::sweep::message::write_image_grid(dir, tiles, &first.header.schemes, &scenario.snr.values_db)?;
+    match &sent_set {
+        Some(MessageSet::Image(tiles)) => {
+            crate::link::sweep::message::write_image_grid(dir, tiles, &first.header.schemes, &scenario.snr.values_db)?
+        }
+        Some(MessageSet::Audio(frames)) => crate::link::sweep::message::write_audio_sent(dir, frames)?,
+        _ => {}
     }
     Ok(SweepSummary { out_dir: dir.to_path_buf(), rows, simulated: 0 })
 }
@@ -207,6 +215,22 @@ fn recorded_messages(scenario: &Scenario, first: &ShardContents, quiet: bool) ->
                 );
             }
             Ok(MessageSet::Image(tiles))
+        }
+        crate::scenario::Modality::Audio => {
+            let base = project_root_for(Path::new(&h.scenario_file));
+            let frames = FrameSet::load(&scenario.audio, &base, scenario.seed, !quiet)
+                .with_context(|| format!("{}: loading the frames the shards sent", first.path.display()))?;
+            let recorded = h.frames_sha256.as_deref().unwrap_or("(none)");
+            if frames.sha256() != recorded {
+                anyhow::bail!(
+                    "{}: line 1: the frames loaded here (sha256 {}) are not the ones the shards sent ({}); merge \
+                     where the scenario's clips are the same",
+                    first.path.display(),
+                    short(&frames.sha256()),
+                    short(recorded)
+                );
+            }
+            Ok(MessageSet::Audio(frames))
         }
     }
 }

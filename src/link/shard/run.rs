@@ -112,6 +112,10 @@ pub fn run_shard(
             Some(MessageSet::Image(t)) => Some(t.sha256()),
             _ => None,
         },
+        frames_sha256: match prepared.as_ref().map(|t| &t.messages) {
+            Some(MessageSet::Audio(f)) => Some(f.sha256()),
+            _ => None,
+        },
         reference: prepared.as_ref().map_or(0, |t| t.reference),
         started_unix: report::run_info::unix_now(),
     };

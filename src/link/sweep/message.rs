@@ -95,14 +95,19 @@ pub fn run_message_sweep(
         if let Some(image) = &reduced.first_image {
             report::image_grid::write_received(&folder.out_dir, name, p.value_db, image)?;
         }
+        if let Some(audio) = &reduced.first_audio {
+            report::audio_samples::write_received(&folder.out_dir, name, p.value_db, audio)?;
+        }
         folder.record(row, reduced.counts.frames, samples)?;
     }
     let simulated = pending.len();
     let (out_dir, rows) = folder.finish(&order)?;
     let limits = report::distance::plot_limits(&rows, s.is_bpsk_on_awgn(), s.framing.length_bits);
     report::plot::all_plots(&out_dir, &rows, &s.name, &limits)?;
-    if let MessageSet::Image(tiles) = messages {
-        write_image_grid(&out_dir, tiles, facts, &s.snr.values_db)?;
+    match messages {
+        MessageSet::Image(tiles) => write_image_grid(&out_dir, tiles, facts, &s.snr.values_db)?,
+        MessageSet::Audio(frames) => write_audio_sent(&out_dir, frames)?,
+        MessageSet::Text(_) => {}
     }
     Ok(SweepSummary { out_dir, rows, simulated })
 }
@@ -118,4 +123,9 @@ pub fn write_image_grid(
     let names: Vec<&str> = facts.iter().map(|f| f.name.as_str()).collect();
     report::image_grid::write_grid(out_dir, &names, &report::image_grid::grid_snrs(snrs))?;
     Ok(())
+}
+
+/// The clip sent of an audio run (see `report::audio_samples`).
+pub fn write_audio_sent(out_dir: &Path, frames: &crate::link::audio::frames::FrameSet) -> anyhow::Result<()> {
+    report::audio_samples::write_sent(out_dir, &frames.splice(0, |j| &frames.frames[j].samples))
 }

@@ -2,8 +2,8 @@
 //!
 //! One builder per kind of row: [`counts_row`] (the link-level columns, rates and Wilson intervals
 //! from the summed counts) and [`message_row`] (those plus a message point's columns: the unified
-//! SNR, message errors, channel use and detection for every modality, then the text columns or the
-//! image columns). The single run and `sim merge` both build their rows here, so a merged row is the
+//! SNR, message errors, channel use and detection for every modality, then the text, image or audio
+//! columns). The single run and `sim merge` both build their rows here, so a merged row is the
 //! single run's; likewise the rows of `samples.csv` ([`sample_rows`]).
 
 use channels::{theory, SnrPoint};
@@ -129,13 +129,21 @@ pub fn message_row(
             (row.ssim_lo, row.ssim_hi) = (Some(iv.ssim.0), Some(iv.ssim.1));
             row.source_bits_per_pixel = facts.source_bits.map(|b| b as f64 / set.pixels as f64);
         }
+        (PointQuality::Audio(audio), PointScorer::Audio) => {
+            let iv = audio.intervals();
+            row.audio_snr_db = Some(audio.snr_db());
+            (row.audio_snr_lo, row.audio_snr_hi) = (Some(iv.snr_db.0), Some(iv.snr_db.1));
+            row.seg_snr_db = Some(audio.seg_snr_db());
+            (row.seg_snr_lo, row.seg_snr_hi) = (Some(iv.seg_snr_db.0), Some(iv.seg_snr_db.1));
+            row.source_bits_per_sample = facts.source_bits.map(|b| b as f64 / set.samples as f64);
+        }
         _ => unreachable!("the scorer is built for the point's modality"),
     }
     row
 }
 
 /// The `samples.csv` rows of a reduced message point: its first items, sent and received, with scores.
-/// Empty for image points (their samples are the image grid).
+/// Empty for image and audio points (their samples are the image grid and the received WAV files).
 pub fn sample_rows(scheme: &str, snr_db: f64, messages: &MessageSet, reduced: &ReducedPoint) -> Vec<SampleRow> {
     let (MessageSet::Text(set), PointQuality::Text(text)) = (messages, &reduced.quality) else { return Vec::new() };
     let messages = &set.texts;

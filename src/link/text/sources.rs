@@ -31,6 +31,9 @@ pub fn source_key(c: &SchemeConfig) -> String {
         SourceKind::UtQuant => format!("ut-quant:{}", c.weights.as_deref().unwrap_or("shipped")),
         SourceKind::ImageLm => "image-lm".into(),
         SourceKind::DeepJscc => format!("deep-jscc:{}", c.weights.as_deref().unwrap_or("shipped")),
+        SourceKind::AudioLpc => source::audio::lpc::NAME.into(),
+        SourceKind::Pcm => "pcm16".into(),
+        SourceKind::Analog => "analog".into(),
     }
 }
 
@@ -77,6 +80,9 @@ pub fn source_coder(
             anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name)
         }
         SourceKind::ImageLm => anyhow::bail!("scheme '{}' codes images, not text", c.name),
+        SourceKind::AudioLpc | SourceKind::Pcm | SourceKind::Analog => {
+            anyhow::bail!("scheme '{}' codes audio, not text", c.name)
+        }
     };
     cache.insert(key, coder.clone());
     Ok(coder)

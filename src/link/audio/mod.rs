@@ -1,0 +1,65 @@
+//! The audio modality: frames of speech clips as messages ([`frames`]), the lossless audio coder
+//! and 16-bit PCM as SSCC schemes' source coders ([`coder`]), uncoded analog transmission as the
+//! JSCC baseline ([`analog`]), and the schemes of an audio scenario's `[[schemes]]`. Its quality
+//! metrics (SNR, segmental SNR) are `crate::metrics::audio_quality`.
+
+pub mod analog;
+pub mod coder;
+pub mod frames;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::message::sscc::{frame_link, SsccScheme, SsccSource};
+use super::message::{MessageScheme, MessageSet};
+use super::paths::project_root_for;
+use crate::scenario::{LoadedScenario, SourceKind, MAX_ITEMS_PER_POINT};
+use analog::AnalogScheme;
+use coder::{FrameCoder, FrameCoding};
+use frames::FrameSet;
+
+/// Loads the frames and builds every scheme of `loaded`, in the scenario's order (no file is
+/// written). SSCC schemes with the same coding share one coder and its encoding.
+pub fn build_schemes(
+    loaded: &LoadedScenario,
+    verbose: bool,
+) -> anyhow::Result<(MessageSet, Vec<Box<dyn MessageScheme>>)> {
+    let s = &loaded.scenario;
+    let file = loaded.path.display().to_string();
+    let base = project_root_for(&loaded.path);
+    let frames = FrameSet::load(&s.audio, &base, s.seed, verbose).with_context(|| file.clone())?;
+    if frames.len().saturating_mul(s.audio.repeats) > MAX_ITEMS_PER_POINT {
+        anyhow::bail!(
+            "{file}: field 'audio.repeats': {} frames × {} repeats is more than the {MAX_ITEMS_PER_POINT} items a \
+             point can hold in memory",
+            frames.len(),
+            s.audio.repeats
+        );
+    }
+    let mut coders: Vec<Arc<FrameCoder>> = Vec::new();
+    let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
+    for c in &s.schemes {
+        let context = || format!("{file}: scheme '{}'", c.name);
+        let coding = match c.source {
+            SourceKind::AudioLpc => FrameCoding::Lpc,
+            SourceKind::Pcm => FrameCoding::Pcm,
+            SourceKind::Analog => {
+                schemes.push(Box::new(AnalogScheme::new(c, s.channel.kind)));
+                continue;
+            }
+            _ => anyhow::bail!("{}: field 'source': this source does not code audio frames", context()),
+        };
+        let (link, framer) = frame_link(s, c, &base).with_context(context)?;
+        let coder = match coders.iter().find(|k| k.coding() == coding) {
+            Some(coder) => coder.clone(),
+            None => {
+                coders.push(Arc::new(FrameCoder::new(coding, frames.frame)));
+                coders.last().expect("just pushed").clone()
+            }
+        };
+        let key = coder.name().to_string();
+        schemes.push(Box::new(SsccScheme::new(c.clone(), SsccSource::Audio(coder), key, link, framer, None)));
+    }
+    Ok((MessageSet::Audio(frames), schemes))
+}

@@ -1,0 +1,115 @@
+//! Audio over the message link (`scenarios/audio-quick.toml`: 24 frames of 1,024 samples of the
+//! held-out clip dev00; the adaptive audio coder and 16-bit PCM over LDPC(49,24) + BP, and analog
+//! transmission): frames arrive exactly above the cliff, flagged frames are muted, the analog
+//! scheme meets its closed form, the received clips are real WAV files, shards merge to the single
+//! run, and audio scenarios that cannot run are refused by name.
+
+use std::path::Path;
+
+use crate::common::{fails_with, num, result_rows, results_but_seconds, sim, stderr};
+use source::audio::clips::{clip_by_name, load_clip};
+use source::audio::wav::load_wav;
+
+fn run(out: &Path, extra: &[&str]) {
+    let mut args = vec!["run", "scenarios/audio-quick.toml", "--quiet", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = sim(&args);
+    assert!(o.status.success(), "sim run failed: {}", stderr(&o));
+}
+
+#[test]
+fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its_closed_form() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["--set", "snr.values_db=[-1.0, 1.0, 4.0]"]);
+    let rows = result_rows(dir.path());
+    let cell = |scheme: &str, snr: f64, col: &str| -> f64 {
+        let r = rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap();
+        num(r, col)
+    };
+    let (lpc, pcm) = ("audio-lpc-ldpc-bp", "pcm-ldpc-bp");
+    // Above the cliff: every frame exact, both SNRs at their caps, nothing flagged.
+    for scheme in [lpc, pcm] {
+        assert_eq!(cell(scheme, 4.0, "message_errors"), 0.0, "{scheme}");
+        assert_eq!(cell(scheme, 4.0, "audio_snr_db"), 100.0, "{scheme}");
+        assert_eq!(cell(scheme, 4.0, "seg_snr_db"), 35.0, "{scheme}");
+        assert_eq!(cell(scheme, 4.0, "flagged_messages"), 0.0, "{scheme}");
+    }
+    // The coder's rate on 1,024-sample frames of speech started cold: well under PCM's 16 bits,
+    // above the 4.6 bits/sample it reaches on whole clips.
+    let bps = cell(lpc, 4.0, "source_bits_per_sample");
+    assert!(bps > 2.0 && bps < 8.0, "{bps} bits/sample");
+    assert_eq!(cell(pcm, 4.0, "source_bits_per_sample"), 16.0);
+    assert!(cell(pcm, 4.0, "symbols_per_message") > 4.0 * cell(lpc, 4.0, "symbols_per_message") / 2.0);
+    // Below it, every damaged frame is flagged (by the parity check or the coder's own test) and
+    // muted: a frame's error is then its own energy, so the SNR cannot fall below 0 dB, where the
+    // noise an arithmetic code decodes to after an error would take it far below.
+    for (scheme, snr) in [(lpc, -1.0), (lpc, 1.0), (pcm, -1.0)] {
+        let errors = cell(scheme, snr, "message_errors");
+        assert!(errors > 0.0, "{scheme} @ {snr}");
+        assert_eq!(cell(scheme, snr, "unflagged_errors"), 0.0, "{scheme} @ {snr}");
+        assert_eq!(cell(scheme, snr, "flagged_errors"), errors, "{scheme} @ {snr}");
+        let snr_db = cell(scheme, snr, "audio_snr_db");
+        assert!((-1e-9..30.0).contains(&snr_db), "{scheme} @ {snr}: SNR {snr_db}");
+        let (lo, hi) = (cell(scheme, snr, "audio_snr_lo"), cell(scheme, snr, "audio_snr_hi"));
+        assert!(lo <= snr_db && snr_db <= hi, "{scheme} @ {snr}: {lo} {snr_db} {hi}");
+    }
+    // Analog: LMMSE's output SNR is 1 + 2·Es/N0 for any source of unit power (24,576 samples:
+    // within 0.2 dB), every frame differs from the one sent, and quality grows with the SNR.
+    for snr in [-1.0, 1.0, 4.0] {
+        let theory = 10.0 * (1.0 + 2.0 * 10f64.powf(snr / 10.0)).log10();
+        let measured = cell("analog", snr, "audio_snr_db");
+        assert!((measured - theory).abs() < 0.2, "analog @ {snr}: {measured} against {theory}");
+        assert_eq!(cell("analog", snr, "message_errors"), 24.0);
+        assert!(cell("analog", snr, "frames") == 0.0, "analog sends no coded blocks");
+    }
+    assert!(cell("analog", -1.0, "seg_snr_db") < cell("analog", 4.0, "seg_snr_db"));
+    // One real value per sample, charged 32 bits: 10·log10(1024·32) dB over Es/N0 in energy.
+    let energy = cell("analog", 1.0, "energy_per_message_db");
+    assert!((energy - (1.0 + 10.0 * (1024.0f64 * 32.0).log10())).abs() < 1e-9, "{energy}");
+    // The clip sent and the received ones are 16-bit WAV files of the 24 frames; above the cliff
+    // the coded schemes deliver the clip itself.
+    let sent = load_wav(&dir.path().join("received/sent.wav")).unwrap();
+    let clip = load_clip(clip_by_name("dev00").unwrap(), false).unwrap();
+    assert_eq!((sent.sample_rate, sent.channels), (16_000, 1));
+    assert_eq!(sent.samples, clip.samples[..24 * 1024]);
+    let lpc_4db = load_wav(&dir.path().join(format!("received/{lpc}@4dB.wav"))).unwrap();
+    assert_eq!(lpc_4db.samples, sent.samples);
+    let analog = load_wav(&dir.path().join("received/analog@1dB.wav")).unwrap();
+    assert_eq!(analog.samples.len(), sent.samples.len());
+    assert_ne!(analog.samples, sent.samples);
+    assert!(dir.path().join("audio_snr_unified.svg").exists() && dir.path().join("seg_snr.png").exists());
+    assert!(!dir.path().join("samples.csv").exists(), "audio points write no samples.csv");
+}
+
+#[test]
+fn audio_shards_merge_to_the_single_run_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, split) = (dir.path().join("single"), dir.path().join("split"));
+    run(&one, &[]);
+    for i in 0..3 {
+        run(&split, &["--shard", &format!("{i}/3")]);
+    }
+    let o = sim(&["merge", split.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "merge failed: {}", stderr(&o));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    for file in ["received/sent.wav", "received/analog@-1dB.wav", "received/pcm-ldpc-bp@3dB.wav"] {
+        assert_eq!(std::fs::read(split.join(file)).unwrap(), std::fs::read(one.join(file)).unwrap(), "{file}");
+    }
+    let o = sim(&["report", one.to_str().unwrap()]);
+    assert!(o.status.success(), "report failed: {}", stderr(&o));
+    let page = std::fs::read_to_string(one.join("report.md")).unwrap();
+    for column in ["sample SNR (dB)", "segmental SNR (dB)", "exact frames", "SNR at 90 % exact frames"] {
+        assert!(page.contains(column), "{column}: {page}");
+    }
+}
+
+#[test]
+fn audio_scenarios_that_cannot_run_are_refused_by_name() {
+    let quick = "scenarios/audio-quick.toml";
+    fails_with(&["run", quick, "--set", "audio.clips=[\"nope\"]"], &["audio.clips", "nope", "dev00"]);
+    fails_with(&["run", quick, "--set", "schemes.1.source=small-lm"], &["pcm-ldpc-bp", "'source'", "text"]);
+    fails_with(&["run", quick, "--set", "audio.frames=100000"], &["audio.frames", "468 frames"]);
+    fails_with(&["run", quick, "--set", "audio.frame=8"], &["audio.frame", "64"]);
+    fails_with(&["run", quick, "--set", "framing.length_bits=11"], &["framing.length_bits", "audio-lpc-ldpc-bp"]);
+    fails_with(&["run", quick, "--set", "schemes.2.weights=x.safetensors"], &["analog", "weights"]);
+}

@@ -78,7 +78,7 @@ pub fn gain_db(reference: Option<(f64, bool)>, of: Option<(f64, bool)>) -> Optio
     }
 }
 
-/// Scheme `scheme`'s PSNR curve rises above scheme `over`'s at `snr_db` (scenario axis) and at
+/// Scheme `scheme`'s quality curve (PSNR, an audio SNR) rises above scheme `over`'s at `snr_db` (scenario axis) and at
 /// `unified_db` (unified axis); `None` where it does not on that axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overtaking {
@@ -88,21 +88,22 @@ pub struct Overtaking {
     pub unified_db: Option<f64>,
 }
 
-/// Every ordered pair of image schemes where the first's PSNR rises above the second's within the
-/// SNR range both simulated, in the order the schemes first appear.
-pub fn overtakes(rows: &[ResultRow]) -> Vec<Overtaking> {
+/// Every ordered pair of schemes with a `quality` column (an image's `psnr_db`, audio's
+/// `audio_snr_db`) where the first's rises above the second's within the SNR range both simulated,
+/// in the order the schemes first appear.
+pub fn overtakes(rows: &[ResultRow], quality: impl Fn(&ResultRow) -> Option<f64>) -> Vec<Overtaking> {
     let curve = |scheme: &str, unified: bool| {
         let mut c: Vec<(f64, f64)> = rows
             .iter()
             .filter(|r| r.scheme == scheme)
-            .filter_map(|r| Some((if unified { r.snr_unified_db? } else { r.snr_db }, r.psnr_db?)))
+            .filter_map(|r| Some((if unified { r.snr_unified_db? } else { r.snr_db }, quality(r)?)))
             .collect();
         c.sort_by(|a, b| a.0.total_cmp(&b.0));
         c
     };
-    // (scheme, PSNR curve on the scenario's axis, on the unified axis)
+    // (scheme, quality curve on the scenario's axis, on the unified axis)
     let curves: Vec<_> =
-        schemes_of(rows, |r| r.psnr_db.is_some()).into_iter().map(|s| (s, curve(s, false), curve(s, true))).collect();
+        schemes_of(rows, |r| quality(r).is_some()).into_iter().map(|s| (s, curve(s, false), curve(s, true))).collect();
     let mut out = Vec::new();
     for (a, a_snr, a_unified) in &curves {
         for (b, b_snr, b_unified) in curves.iter().filter(|(b, ..)| b != a) {
@@ -173,7 +174,7 @@ mod tests {
             row("gentle", 3.0, 2.0, 21.0),
             row("gentle", 4.0, 2.0, 22.0),
         ];
-        let got = overtakes(&rows);
+        let got = overtakes(&rows, |r| r.psnr_db);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!((got[0].scheme.as_str(), got[0].over.as_str()), ("cliff", "gentle"));
         // Scenario axis: 10 + 30 t = 20 + t at t = 10/29.

@@ -314,17 +314,22 @@ impl Page<'_> {
         Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
     }
 
-    /// (note, header, cells) of where image schemes' PSNR curves overtake one another
-    /// ([`super::crossings::overtakes`]); `None` unless some do.
+    /// (note, header, cells) of where image schemes' PSNR curves, or audio schemes' SNR curves,
+    /// overtake one another ([`super::crossings::overtakes`]); `None` unless some do.
     fn overtakes_table(&self) -> Option<(String, Vec<String>, Vec<Vec<String>>)> {
-        let all = super::crossings::overtakes(self.rows);
+        let (all, what, exact) = if self.audio {
+            (super::crossings::overtakes(self.rows, |r| r.audio_snr_db), "sample SNR", "an exact frame")
+        } else {
+            (super::crossings::overtakes(self.rows, |r| r.psnr_db), "PSNR", "an exact tile")
+        };
         if all.is_empty() {
             return None;
         }
-        let note = "Where a scheme's PSNR rises above another's (the curves taken as straight between points; \
-                    an exact tile counts 100 dB), on the scenario's SNR axis and on the unified one; empty where it \
-                    does not within the SNR range both cover on that axis."
-            .to_string();
+        let note = format!(
+            "Where a scheme's {what} rises above another's (the curves taken as straight between points; {exact} \
+             counts 100 dB), on the scenario's SNR axis and on the unified one; empty where it does not within the \
+             SNR range both cover on that axis."
+        );
         let header = ["scheme", "rises above", "at SNR (dB)", "at unified SNR (dB)"];
         let cells =
             all.into_iter().map(|o| vec![o.scheme, o.over, num(o.snr_db), num(o.unified_db)]).collect::<Vec<_>>();

@@ -34,8 +34,8 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
         assert_eq!(cell(scheme, 4.0, "seg_snr_db"), 35.0, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "flagged_messages"), 0.0, "{scheme}");
     }
-    // The coder's rate on 1,024-sample frames of speech started cold: well under PCM's 16 bits,
-    // above the 4.6 bits/sample it reaches on whole clips.
+    // The coder's rate on 1,024-sample frames of speech, each started cold: well under PCM's 16
+    // bits (these first 1.5 s of dev00 are quiet: about 3 bits/sample).
     let bps = cell(lpc, 4.0, "source_bits_per_sample");
     assert!(bps > 2.0 && bps < 8.0, "{bps} bits/sample");
     assert_eq!(cell(pcm, 4.0, "source_bits_per_sample"), 16.0);

@@ -188,7 +188,7 @@ fn validate_audio_set(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
     if a.repeats == 0 {
         return fail("audio", "repeats", "must be at least 1");
     }
-    if a.frames.max(1).checked_mul(a.repeats).unwrap_or(usize::MAX) > MAX_ITEMS_PER_POINT {
+    if a.frames.max(1).saturating_mul(a.repeats) > MAX_ITEMS_PER_POINT {
         return fail(
             "audio",
             "repeats",

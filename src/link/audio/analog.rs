@@ -126,7 +126,8 @@ impl MessageScheme for AnalogScheme {
                 .filter_map(|item| {
                     let sent = &self.frames[item % m];
                     let samples = self.receive(sent, point.sigma(), &mut rng);
-                    (samples != *sent).then(|| DecodedItem { item: item as u64, received: Received::Audio { samples } })
+                    (samples != *sent)
+                        .then_some(DecodedItem { item: item as u64, received: Received::Audio { samples } })
                 })
                 .collect())
         })

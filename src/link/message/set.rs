@@ -104,6 +104,7 @@ impl Received {
     /// The subpixels, for a tile.
     pub fn as_pixels(&self) -> Option<&[u8]> {
         match self {
+            Received::Tile { pixels } => Some(pixels),
             _ => None,
         }
     }
@@ -175,6 +176,12 @@ mod tests {
         let frame = DecodedItem { item: 5, received: Received::Audio { samples: vec![1, -2] } };
         assert_eq!(serde_json::to_string(&frame).unwrap(), r#"{"item":5,"samples":"0100feff"}"#);
         assert!(serde_json::from_str::<DecodedItem>(r#"{"item":5,"samples":"010"}"#).is_err());
+        // Each kind reads back only as itself.
+        assert_eq!(tile.received.as_pixels(), Some(&[0u8, 15, 255][..]));
+        assert_eq!(frame.received.as_samples(), Some(&[1i16, -2][..]));
+        assert_eq!(text.received.as_text(), Some("ab"));
+        assert!(text.received.as_pixels().is_none() && tile.received.as_samples().is_none());
+        assert!(frame.received.as_text().is_none() && frame.received.as_pixels().is_none());
         for item in [text, tile, frame] {
             let back: DecodedItem = serde_json::from_str(&serde_json::to_string(&item).unwrap()).unwrap();
             assert_eq!(back, item);

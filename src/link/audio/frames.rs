@@ -11,13 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rand::seq::index::sample;
 use sha2::{Digest, Sha256};
 use source::audio::clips::{clip_by_name, load_clip};
 use source::audio::wav::{load_wav, Audio};
 
+use crate::link::message::set::pick_messages;
 use crate::link::paths::resolve;
-use crate::scenario::{AudioConfig, SampleKind};
+use crate::scenario::AudioConfig;
 
 /// Stream id of the random sample of frames (kept apart from every scheme's channel streams).
 const SAMPLE_STREAM: u64 = 0x6672_616d; // "fram"
@@ -86,14 +86,7 @@ impl FrameSet {
                 all.len()
             );
         }
-        let mut picked: Vec<usize> = match config.sample {
-            SampleKind::First => (0..wanted).collect(),
-            SampleKind::Random => {
-                let mut rng = channels::stream(seed, &[SAMPLE_STREAM]);
-                sample(&mut rng, all.len(), wanted).into_vec()
-            }
-        };
-        picked.sort_unstable();
+        let picked = pick_messages(all.len(), wanted, config.sample, seed, SAMPLE_STREAM);
         let frames = picked.into_iter().map(|j| all[j].clone()).collect();
         Ok(FrameSet { frame: n, clips, frames })
     }
@@ -160,6 +153,7 @@ fn channels_of(name: &str, audio: Audio) -> Vec<(String, u32, Vec<i16>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::SampleKind;
 
     #[test]
     fn frames_in_time_order_short_ends_dropped_channels_split() {

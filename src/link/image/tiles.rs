@@ -11,13 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rand::seq::index::sample;
 use sha2::{Digest, Sha256};
 use source::image::io::Image;
 use source::image::photos::{load_photo, photo_by_name};
 
+use crate::link::message::set::pick_messages;
 use crate::link::paths::resolve;
-use crate::scenario::{ImageConfig, SampleKind};
+use crate::scenario::ImageConfig;
 
 /// Stream id of the random sample of tiles (kept apart from every scheme's channel streams).
 const SAMPLE_STREAM: u64 = 0x7469_6c65; // "tile"
@@ -92,14 +92,7 @@ impl TileSet {
                 all.len()
             );
         }
-        let mut picked: Vec<usize> = match config.sample {
-            SampleKind::First => (0..wanted).collect(),
-            SampleKind::Random => {
-                let mut rng = channels::stream(seed, &[SAMPLE_STREAM]);
-                sample(&mut rng, all.len(), wanted).into_vec()
-            }
-        };
-        picked.sort_unstable();
+        let picked = pick_messages(all.len(), wanted, config.sample, seed, SAMPLE_STREAM);
         let tiles = picked.into_iter().map(|j| all[j].clone()).collect();
         Ok(TileSet { tile: t, images, tiles })
     }
@@ -173,6 +166,7 @@ pub fn to_rgb(image: &Image) -> Image {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::SampleKind;
 
     fn write_png(path: &Path, w: u32, h: u32, ch: u8) {
         let pixels: Vec<u8> = (0..w * h * ch as u32).map(|i| (i * 7 % 251) as u8).collect();

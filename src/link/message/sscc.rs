@@ -531,8 +531,8 @@ impl SsccScheme {
             }
         }
         if let Some(silence) = self.source.concealed() {
-            for (text, _) in texts.iter_mut().zip(&flagged).filter(|(_, &f)| f) {
-                *text = Some(silence.clone());
+            for (received, _) in texts.iter_mut().zip(&flagged).filter(|(_, &f)| f) {
+                *received = Some(silence.clone());
             }
         }
         BatchOutcome {

@@ -2,9 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use rand::seq::index::sample;
-
-use crate::scenario::{SampleKind, TextConfig};
+use crate::link::message::set::pick_messages;
+use crate::scenario::TextConfig;
 
 /// Stream id of the random sample of lines (kept apart from every scheme's channel streams).
 const SAMPLE_STREAM: u64 = 0x7465_7874; // "text"
@@ -49,14 +48,7 @@ impl TextSet {
                 texts.len()
             );
         }
-        let mut picked: Vec<usize> = match config.sample {
-            SampleKind::First => (0..wanted).collect(),
-            SampleKind::Random => {
-                let mut rng = channels::stream(seed, &[SAMPLE_STREAM]);
-                sample(&mut rng, texts.len(), wanted).into_vec()
-            }
-        };
-        picked.sort_unstable();
+        let picked = pick_messages(texts.len(), wanted, config.sample, seed, SAMPLE_STREAM);
         Ok(TextSet {
             path: path.to_path_buf(),
             texts: picked.iter().map(|&i| texts[i].clone()).collect(),
@@ -81,6 +73,7 @@ impl TextSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::SampleKind;
 
     fn config(messages: usize, sample: SampleKind) -> TextConfig {
         TextConfig { messages, sample, ..TextConfig::default() }

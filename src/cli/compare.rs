@@ -14,7 +14,8 @@ pub struct CompareArgs {
     /// Folder for compare_<metric>.svg/.png and compare.csv.
     #[arg(long)]
     pub out: PathBuf,
-    /// Metrics to draw, one figure each (default: bleu4 when every folder is a text link, else ber).
+    /// Metrics to draw, one figure each (default: the folders' shared main metric: psnr for image
+    /// links, audio-snr for audio links, bleu4 for text links, ber for link-level runs).
     #[arg(long = "metric", value_enum, value_delimiter = ',')]
     pub metrics: Vec<Metric>,
     /// x axis: the scenarios' own SNR axis, or the unified SNR of text links.
@@ -39,8 +40,15 @@ pub fn run(a: CompareArgs) -> anyhow::Result<()> {
         .map(|(i, d)| Folder::load(d, a.labels.get(i).cloned()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let metrics = if a.metrics.is_empty() {
-        let text = a.axis == Axis::Unified || folders.iter().all(Folder::is_text_link);
-        vec![if text { Metric::Bleu4 } else { Metric::Ber }]
+        // The folders' own main metric when they share one; BLEU-4 on the unified axis (message
+        // links) and the BER otherwise, as before image and audio links existed.
+        let main = folders[0].main_metric();
+        let shared = folders.iter().all(|f| f.main_metric() == main);
+        vec![match (shared, a.axis) {
+            (true, _) => main,
+            (false, Axis::Unified) => Metric::Bleu4,
+            (false, Axis::Snr) => Metric::Ber,
+        }]
     } else {
         a.metrics
     };

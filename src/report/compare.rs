@@ -25,6 +25,14 @@ pub enum Metric {
     Bleu4,
     Similarity,
     MessageErrorRate,
+    /// Images: PSNR of the tiles.
+    Psnr,
+    /// Images: mean SSIM of the tiles.
+    Ssim,
+    /// Audio: SNR of the samples.
+    AudioSnr,
+    /// Audio: segmental SNR.
+    SegSnr,
 }
 
 impl Metric {
@@ -38,6 +46,10 @@ impl Metric {
             Metric::Bleu4 => "bleu4",
             Metric::Similarity => "similarity",
             Metric::MessageErrorRate => "message_error_rate",
+            Metric::Psnr => "psnr",
+            Metric::Ssim => "ssim",
+            Metric::AudioSnr => "audio_snr",
+            Metric::SegSnr => "seg_snr",
         }
     }
 
@@ -57,6 +69,10 @@ impl Metric {
             Metric::Bleu4 => (r.bleu4, pair(r.bleu4_lo, r.bleu4_hi)),
             Metric::Similarity => (r.similarity, pair(r.similarity_lo, r.similarity_hi)),
             Metric::MessageErrorRate => (r.message_error_rate, None),
+            Metric::Psnr => (r.psnr_db, pair(r.psnr_lo, r.psnr_hi)),
+            Metric::Ssim => (r.ssim, pair(r.ssim_lo, r.ssim_hi)),
+            Metric::AudioSnr => (r.audio_snr_db, pair(r.audio_snr_lo, r.audio_snr_hi)),
+            Metric::SegSnr => (r.seg_snr_db, pair(r.seg_snr_lo, r.seg_snr_hi)),
         }
     }
 }
@@ -90,9 +106,19 @@ impl Folder {
         Ok(Folder { dir: dir.to_path_buf(), label, rows: read.rows, info })
     }
 
-    /// True if its rows are a text link's (they carry BLEU).
-    pub fn is_text_link(&self) -> bool {
-        self.rows.iter().any(|r| r.bleu4.is_some())
+    /// The metric its rows are best compared by: an image link's PSNR, an audio link's sample SNR,
+    /// a text link's BLEU-4, else (a link-level run) the BER.
+    pub fn main_metric(&self) -> Metric {
+        let any = |f: fn(&ResultRow) -> bool| self.rows.iter().any(f);
+        if any(|r| r.psnr_db.is_some()) {
+            Metric::Psnr
+        } else if any(|r| r.audio_snr_db.is_some()) {
+            Metric::AudioSnr
+        } else if any(|r| r.bleu4.is_some()) {
+            Metric::Bleu4
+        } else {
+            Metric::Ber
+        }
     }
 
     fn snr_axis(&self) -> String {

@@ -43,3 +43,25 @@ fn folders_overlay_on_one_plot_and_mismatched_axes_or_metrics_are_refused() {
     fails_with(&["compare", sa, sb, "--out", so, "--schemes", "nope"], &["no folder has a scheme named nope"]);
     fails_with(&["compare", sa, dir.path().join("missing").to_str().unwrap(), "--out", so], &["missing"]);
 }
+
+#[test]
+fn audio_folders_compare_by_their_sample_snr_and_refuse_image_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let root = crate::common::root().join("results/reference");
+    let (awgn, rayleigh) = (root.join("audio-awgn"), root.join("audio-rayleigh"));
+    let (sa, sr, so) = (awgn.to_str().unwrap(), rayleigh.to_str().unwrap(), out.to_str().unwrap());
+    // No --metric: audio folders are compared by their sample SNR, with its intervals.
+    let o = sim(&["compare", sa, sr, "--out", so]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("compare_audio_snr.svg")).unwrap();
+    assert!(svg.contains("audio-awgn: analog") && svg.contains("audio-rayleigh: audio-lpc-polar-scl"));
+    let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    // Every row of both folders: 4 schemes × 12 points on AWGN, 4 × 9 on Rayleigh.
+    assert_eq!(table.lines().count(), 1 + 48 + 36, "{table}");
+    assert!(table.lines().skip(1).all(|l| l.starts_with("audio_snr,")));
+    let o = sim(&["compare", sa, sr, "--out", so, "--metric", "seg-snr", "--axis", "unified"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("compare_seg_snr.png").exists());
+    fails_with(&["compare", sa, sr, "--out", so, "--metric", "psnr"], &["audio-awgn", "no psnr to compare"]);
+}

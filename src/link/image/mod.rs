@@ -55,7 +55,7 @@ pub fn build_schemes(
             SourceKind::DeepJscc => {
                 schemes.push(Box::new(DeepJsccScheme::load(c, s.channel.kind, &base).with_context(context)?))
             }
-            _ => anyhow::bail!("{}: field 'source': this source codes text, not image tiles", context()),
+            _ => anyhow::bail!("{}: field 'source': this source does not code image tiles", context()),
         }
     }
     Ok((MessageSet::Image(tiles), schemes))

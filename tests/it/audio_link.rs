@@ -113,3 +113,41 @@ fn audio_scenarios_that_cannot_run_are_refused_by_name() {
     fails_with(&["run", quick, "--set", "framing.length_bits=11"], &["framing.length_bits", "audio-lpc-ldpc-bp"]);
     fails_with(&["run", quick, "--set", "schemes.2.weights=x.safetensors"], &["analog", "weights"]);
 }
+
+#[test]
+fn a_stereo_wav_file_is_sent_channel_by_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    // 0.5 s of two different tones at 8 kHz, left and right.
+    let samples: Vec<i16> = (0..4000)
+        .flat_map(|i| {
+            let t = i as f64 / 8000.0;
+            [
+                (3000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16,
+                (2000.0 * (2.0 * std::f64::consts::PI * 150.0 * t).sin()) as i16,
+            ]
+        })
+        .collect();
+    let wav = dir.path().join("tones.wav");
+    let audio = source::audio::wav::Audio { sample_rate: 8000, channels: 2, samples };
+    std::fs::write(&wav, source::audio::wav::encode_wav(&audio)).unwrap();
+    let out = dir.path().join("out");
+    run(
+        &out,
+        &[
+            "--set",
+            "audio.clips=[]",
+            "--set",
+            &format!("audio.files=[\"{}\"]", wav.display()),
+            "--set",
+            "audio.frames=0",
+        ],
+    );
+    let rows = result_rows(&out);
+    // 3 whole frames of 1,024 samples per channel (3,904 of 4,000 samples), both channels: 6 frames.
+    assert!(rows.iter().all(|r| num(r, "messages") == 6.0), "{rows:?}");
+    // The received clip is the first channel: the left tone, exact above the cliff.
+    let received = load_wav(&out.join("received/audio-lpc-ldpc-bp@3dB.wav")).unwrap();
+    assert_eq!(received.sample_rate, 8000);
+    let left: Vec<i16> = audio.samples.iter().step_by(2).take(3 * 1024).copied().collect();
+    assert_eq!(received.samples, left);
+}

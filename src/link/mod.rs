@@ -27,6 +27,7 @@ pub mod image;
 pub mod jscc;
 pub mod message;
 pub mod paths;
+pub mod sampling;
 pub mod schemes;
 pub mod shard;
 pub mod sweep;

@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use source::audio::clips::{clip_by_name, load_clip};
 use source::audio::wav::{load_wav, Audio};
 
-use crate::link::message::set::pick_messages;
 use crate::link::paths::resolve;
+use crate::link::sampling::pick_messages;
 use crate::scenario::AudioConfig;
 
 /// Stream id of the random sample of frames (kept apart from every scheme's channel streams).

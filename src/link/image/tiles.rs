@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use source::image::io::Image;
 use source::image::photos::{load_photo, photo_by_name};
 
-use crate::link::message::set::pick_messages;
 use crate::link::paths::resolve;
+use crate::link::sampling::pick_messages;
 use crate::scenario::ImageConfig;
 
 /// Stream id of the random sample of tiles (kept apart from every scheme's channel streams).

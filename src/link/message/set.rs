@@ -1,26 +1,12 @@
 //! What a message link sends and receives, whatever the modality: the message set (lines of text,
 //! image tiles or audio frames) and one received message.
 
-use rand::seq::index::sample;
 use serde::{Deserialize, Serialize};
 
 use crate::link::audio::frames::FrameSet;
 use crate::link::facts::SetSize;
 use crate::link::image::tiles::TileSet;
 use crate::link::text::messages::TextSet;
-use crate::scenario::SampleKind;
-
-/// Which of `available` messages a set keeps, in their order: the first `wanted` (`"first"`), or
-/// `wanted` drawn without replacement from the random stream `(seed, stream)` (`"random"`), each
-/// modality with its own `stream`, apart from every scheme's channel streams.
-pub fn pick_messages(available: usize, wanted: usize, kind: SampleKind, seed: u64, stream: u64) -> Vec<usize> {
-    let mut picked: Vec<usize> = match kind {
-        SampleKind::First => (0..wanted).collect(),
-        SampleKind::Random => sample(&mut channels::stream(seed, &[stream]), available, wanted).into_vec(),
-    };
-    picked.sort_unstable();
-    picked
-}
 
 /// The messages of a scenario, of one modality.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::link::message::set::pick_messages;
+use crate::link::sampling::pick_messages;
 use crate::scenario::TextConfig;
 
 /// Stream id of the random sample of lines (kept apart from every scheme's channel streams).

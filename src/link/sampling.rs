@@ -1,0 +1,19 @@
+//! Which messages a message set keeps: the first ones, or a seeded random sample kept in order.
+//! Shared by the text lines, image tiles and audio frames of `link::text`, `link::image` and
+//! `link::audio`.
+
+use rand::seq::index::sample;
+
+use crate::scenario::SampleKind;
+
+/// Which of `available` messages a set keeps, in their order: the first `wanted` (`"first"`), or
+/// `wanted` drawn without replacement from the random stream `(seed, stream)` (`"random"`), each
+/// modality with its own `stream`, apart from every scheme's channel streams.
+pub fn pick_messages(available: usize, wanted: usize, kind: SampleKind, seed: u64, stream: u64) -> Vec<usize> {
+    let mut picked: Vec<usize> = match kind {
+        SampleKind::First => (0..wanted).collect(),
+        SampleKind::Random => sample(&mut channels::stream(seed, &[stream]), available, wanted).into_vec(),
+    };
+    picked.sort_unstable();
+    picked
+}

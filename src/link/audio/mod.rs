@@ -14,7 +14,8 @@ use anyhow::Context;
 use super::message::sscc::{frame_link, SsccScheme, SsccSource};
 use super::message::{MessageScheme, MessageSet};
 use super::paths::project_root_for;
-use crate::scenario::{LoadedScenario, SourceKind, MAX_ITEMS_PER_POINT};
+use super::sampling::check_items_per_point;
+use crate::scenario::{LoadedScenario, SourceKind};
 use analog::AnalogScheme;
 use coder::{FrameCoder, FrameCoding};
 use frames::FrameSet;
@@ -29,14 +30,7 @@ pub fn build_schemes(
     let file = loaded.path.display().to_string();
     let base = project_root_for(&loaded.path);
     let frames = FrameSet::load(&s.audio, &base, s.seed, verbose).with_context(|| file.clone())?;
-    if frames.len().saturating_mul(s.audio.repeats) > MAX_ITEMS_PER_POINT {
-        anyhow::bail!(
-            "{file}: field 'audio.repeats': {} frames × {} repeats is more than the {MAX_ITEMS_PER_POINT} items a \
-             point can hold in memory",
-            frames.len(),
-            s.audio.repeats
-        );
-    }
+    check_items_per_point(&file, "audio", "frames", frames.len(), s.audio.repeats)?;
     let mut coders: Vec<Arc<FrameCoder>> = Vec::new();
     let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
     for c in &s.schemes {

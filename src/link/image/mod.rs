@@ -13,7 +13,8 @@ use anyhow::Context;
 use super::message::sscc::{frame_link, SsccScheme, SsccSource};
 use super::message::{MessageScheme, MessageSet};
 use super::paths::project_root_for;
-use crate::scenario::{LoadedScenario, SourceKind, MAX_ITEMS_PER_POINT};
+use super::sampling::check_items_per_point;
+use crate::scenario::{LoadedScenario, SourceKind};
 use coder::TileCoder;
 use jscc::DeepJsccScheme;
 use tiles::TileSet;
@@ -28,14 +29,7 @@ pub fn build_schemes(
     let file = loaded.path.display().to_string();
     let base = project_root_for(&loaded.path);
     let tiles = TileSet::load(&s.image, &base, s.seed, verbose).with_context(|| file.clone())?;
-    if tiles.len().saturating_mul(s.image.repeats) > MAX_ITEMS_PER_POINT {
-        anyhow::bail!(
-            "{file}: field 'image.repeats': {} tiles × {} repeats is more than the {MAX_ITEMS_PER_POINT} items a \
-             point can hold in memory",
-            tiles.len(),
-            s.image.repeats
-        );
-    }
+    check_items_per_point(&file, "image", "tiles", tiles.len(), s.image.repeats)?;
     let mut image_lm: Option<Arc<TileCoder>> = None;
     let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
     for c in &s.schemes {

@@ -13,7 +13,8 @@ use super::jscc::JsccScheme;
 use super::message::sscc::{frame_link, SsccScheme, SsccSource};
 use super::message::{MessageScheme, MessageSet};
 use super::paths::{project_root_for, resolve};
-use crate::scenario::{LoadedScenario, MAX_ITEMS_PER_POINT};
+use super::sampling::check_items_per_point;
+use crate::scenario::LoadedScenario;
 use messages::TextSet;
 use sources::{source_coder, source_key, source_model_sha256};
 
@@ -27,15 +28,7 @@ pub fn build_schemes(
     let file = loaded.path.display().to_string();
     let base = project_root_for(&loaded.path);
     let messages = TextSet::load(&resolve(&s.text.file, &base), &s.text, s.seed)?;
-    let items = messages.len().saturating_mul(s.text.repeats);
-    if items > MAX_ITEMS_PER_POINT {
-        anyhow::bail!(
-            "{file}: field 'text.repeats': {} messages × {} repeats is more than the {MAX_ITEMS_PER_POINT} items \
-             a point can hold in memory",
-            messages.len(),
-            s.text.repeats
-        );
-    }
+    check_items_per_point(&file, "text", "messages", messages.len(), s.text.repeats)?;
     let mut coders = BTreeMap::new();
     let mut model_hashes: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();

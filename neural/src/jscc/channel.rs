@@ -20,7 +20,8 @@ pub fn sigma_for_snr_db(snr_db: f64) -> f64 {
     1.0 / (2.0 * 10f64.powf(snr_db / 10.0)).sqrt()
 }
 
-/// Effective noise `(sentences, positions, reals)` (row-major) for the equalised channel output.
+/// Effective noise `(sentences, positions, reals)` (row-major) for the equalised channel output:
+/// [`message_noise`] for each sentence in turn.
 pub fn effective_noise<R: Rng>(
     channel: Channel,
     sentences: usize,
@@ -31,28 +32,35 @@ pub fn effective_noise<R: Rng>(
 ) -> Vec<f32> {
     let mut out = Vec::with_capacity(sentences * positions * reals);
     for _ in 0..sentences {
-        match channel {
-            Channel::Awgn => {
-                for _ in 0..positions * reals {
-                    let z: f64 = rng.sample(StandardNormal);
-                    out.push((sigma * z) as f32);
-                }
-            }
-            Channel::Rayleigh => {
-                let hr: f64 = rng.sample::<f64, _>(StandardNormal) * std::f64::consts::FRAC_1_SQRT_2;
-                let hi: f64 = rng.sample::<f64, _>(StandardNormal) * std::f64::consts::FRAC_1_SQRT_2;
-                let g = (hr * hr + hi * hi).max(1e-30);
-                for _ in 0..positions * reals / 2 {
-                    let nr: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    let ni: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    // n / h = n · conj(h) / |h|².
-                    out.push(((nr * hr + ni * hi) / g) as f32);
-                    out.push(((ni * hr - nr * hi) / g) as f32);
-                }
-            }
-        }
+        let (_, noise) = message_noise(channel, positions * reals, sigma, rng);
+        out.extend(noise.iter().map(|&e| e as f32));
     }
     out
+}
+
+/// One message's effective noise on `reals` real values, and the power gain `|h|²` it crossed
+/// (1 on AWGN), for a receiver that weighs by the gain (an LMMSE estimate). Rayleigh draws the
+/// gain, then the complex noise of each pair of values (an odd last value takes the real part of
+/// its pair's).
+pub fn message_noise<R: Rng>(channel: Channel, reals: usize, sigma: f64, rng: &mut R) -> (f64, Vec<f64>) {
+    match channel {
+        Channel::Awgn => (1.0, (0..reals).map(|_| sigma * rng.sample::<f64, _>(StandardNormal)).collect()),
+        Channel::Rayleigh => {
+            let hr: f64 = rng.sample::<f64, _>(StandardNormal) * std::f64::consts::FRAC_1_SQRT_2;
+            let hi: f64 = rng.sample::<f64, _>(StandardNormal) * std::f64::consts::FRAC_1_SQRT_2;
+            let g = (hr * hr + hi * hi).max(1e-30);
+            let mut noise = Vec::with_capacity(reals + 1);
+            for _ in 0..reals.div_ceil(2) {
+                let nr: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
+                let ni: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
+                // n / h = n · conj(h) / |h|².
+                noise.push((nr * hr + ni * hi) / g);
+                noise.push((ni * hr - nr * hi) / g);
+            }
+            noise.truncate(reals);
+            (g, noise)
+        }
+    }
 }
 
 #[cfg(test)]

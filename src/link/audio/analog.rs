@@ -21,9 +21,9 @@
 //! axis, as the project charges every JSCC scheme's real values (`link::jscc`).
 
 use channels::{stream, SnrPoint};
+use neural::jscc::channel::message_noise;
 use neural::Channel;
 use rand::Rng;
-use rand_distr::StandardNormal;
 
 use super::frames::FrameSet;
 use crate::link::events::{BatchProgress, Sink};
@@ -47,36 +47,19 @@ impl AnalogScheme {
         AnalogScheme { config: config.clone(), channel: neural_channel(channel), frames: Vec::new(), scale: 1.0 }
     }
 
-    /// Sends item `j`'s frame through the channel with `rng`'s noise and estimates it.
+    /// Sends `frame` through the channel with `rng`'s noise (`neural::jscc::channel::message_noise`,
+    /// the JSCC schemes' channel) and estimates it.
     fn receive(&self, frame: &[i16], sigma: f64, rng: &mut impl Rng) -> Vec<i16> {
+        let (g, noise) = message_noise(self.channel, frame.len(), sigma, rng);
         let var = sigma * sigma;
-        let mut out = Vec::with_capacity(frame.len());
-        let estimate = |y: f64, g: f64| -> i16 {
-            (self.scale * y * g / (g + var)).round().clamp(i16::MIN as f64, i16::MAX as f64) as i16
-        };
-        match self.channel {
-            Channel::Awgn => {
-                for &s in frame {
-                    let z: f64 = rng.sample(StandardNormal);
-                    out.push(estimate(s as f64 / self.scale + sigma * z, 1.0));
-                }
-            }
-            Channel::Rayleigh => {
-                let hr: f64 = rng.sample::<f64, _>(StandardNormal) * std::f64::consts::FRAC_1_SQRT_2;
-                let hi: f64 = rng.sample::<f64, _>(StandardNormal) * std::f64::consts::FRAC_1_SQRT_2;
-                let g = (hr * hr + hi * hi).max(1e-30);
-                for pair in frame.chunks(2) {
-                    let nr: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    let ni: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    // n / h = n · conj(h) / |h|², on the real and imaginary parts of the symbol.
-                    let noise = [(nr * hr + ni * hi) / g, (ni * hr - nr * hi) / g];
-                    for (&s, e) in pair.iter().zip(noise) {
-                        out.push(estimate(s as f64 / self.scale + e, g));
-                    }
-                }
-            }
-        }
-        out
+        frame
+            .iter()
+            .zip(noise)
+            .map(|(&s, e)| {
+                let y = s as f64 / self.scale + e;
+                (self.scale * y * g / (g + var)).round().clamp(i16::MIN as f64, i16::MAX as f64) as i16
+            })
+            .collect()
     }
 }
 

@@ -123,8 +123,7 @@ const BIT_RATE: u32 = 6;
 
 /// Encode 16-bit samples; the output is packed bytes (8 bits per byte, MSB first).
 pub fn encode(samples: &[i16]) -> Vec<u8> {
-    let wide: Vec<i32> = samples.iter().map(|&s| s as i32).collect();
-    encode_wide(&wide, 16).expect("16-bit samples are in range")
+    pack_bits(&encode_bits(samples))
 }
 
 /// Decode `count` 16-bit samples (see [`decode_wide`]).

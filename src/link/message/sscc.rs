@@ -355,6 +355,27 @@ impl SsccScheme {
             .collect()
     }
 
+    /// `payloads` as the scheme's encodings, or an error naming the first message (`what` `j`)
+    /// whose payload is longer than the length header can describe, and what to change (`remedy`).
+    fn fitting(
+        &self,
+        payloads: Vec<Bits>,
+        who: &str,
+        coder: &str,
+        what: &str,
+        remedy: &str,
+    ) -> anyhow::Result<Arc<EncodedMessages>> {
+        let max = self.framer.max_payload_bits();
+        if let Some((j, p)) = payloads.iter().enumerate().find(|(_, p)| p.len() > max) {
+            anyhow::bail!(
+                "{who}: {coder} codes {what} {j} in {} bits, more than the length header can describe ({max}); \
+                 raise framing.length_bits or {remedy}",
+                p.len()
+            );
+        }
+        Ok(Arc::new(EncodedMessages { payloads }))
+    }
+
     /// Source-decodes `frames` in chunks, reporting how many are done after each. A chunk holds two
     /// of the coder's decode groups (an LM's lockstep rows) per thread, so every worker is busy;
     /// chunks of 4 frames per thread had left one of two workers idle with SmolLM2's 8-row groups
@@ -386,31 +407,12 @@ impl MessageScheme for SsccScheme {
         let encoded = match &self.source {
             SsccSource::Text(coder) => store.encoded(&self.source_key, coder.as_ref(), messages.text(&who)?, sink)?,
             SsccSource::Image(coder) => {
-                let tiles = messages.tiles(&who)?;
-                let e = EncodedMessages { payloads: coder.encode(tiles)?.as_ref().clone() };
-                let max = self.framer.max_payload_bits();
-                if let Some((j, p)) = e.payloads.iter().enumerate().find(|(_, p)| p.len() > max) {
-                    anyhow::bail!(
-                        "{who}: the image LM codes tile {j} in {} bits, more than the length header can describe \
-                         ({max}); raise framing.length_bits or make image.tile smaller",
-                        p.len()
-                    );
-                }
-                Arc::new(e)
+                let payloads = coder.encode(messages.tiles(&who)?)?.as_ref().clone();
+                self.fitting(payloads, &who, "the image LM", "tile", "make image.tile smaller")?
             }
             SsccSource::Audio(coder) => {
-                let frames = messages.frames(&who)?;
-                let e = EncodedMessages { payloads: coder.encode(frames).as_ref().clone() };
-                let max = self.framer.max_payload_bits();
-                if let Some((j, p)) = e.payloads.iter().enumerate().find(|(_, p)| p.len() > max) {
-                    anyhow::bail!(
-                        "{who}: {} codes frame {j} in {} bits, more than the length header can describe ({max}); \
-                         raise framing.length_bits or make audio.frame shorter",
-                        coder.name(),
-                        p.len()
-                    );
-                }
-                Arc::new(e)
+                let payloads = coder.encode(messages.frames(&who)?).as_ref().clone();
+                self.fitting(payloads, &who, coder.name(), "frame", "make audio.frame shorter")?
             }
         };
         let uses = self.channel_use(&encoded);

@@ -109,7 +109,10 @@ impl Sink for SweepProgress {
                 self.finish_bar();
                 let quality = match (row.psnr_db, row.ssim, row.audio_snr_db, row.seg_snr_db) {
                     (Some(psnr), Some(ssim), ..) => format!("PSNR {psnr:.2} dB  SSIM {ssim:.3}"),
-                    (_, _, Some(snr), Some(seg)) => format!("SNR {snr:.2} dB  segSNR {seg:.2} dB"),
+                    (_, _, Some(snr), Some(seg)) => {
+                        let stoi = row.stoi.map_or("-".into(), |v| format!("{v:.3}"));
+                        format!("SNR {snr:.2} dB  segSNR {seg:.2} dB  STOI {stoi}")
+                    }
                     _ => format!(
                         "BLEU-1 {:.3}  BLEU-4 {:.3}  similarity {}",
                         row.bleu1.unwrap_or(f64::NAN),

@@ -11,10 +11,16 @@
 //!   scores 35, a silent segment that received noise −10), and the point's segSNR is the mean over
 //!   all its segments. It weighs quiet passages as much as loud ones, where the SNR is ruled by
 //!   the loud ones; hence both columns.
+//! - **STOI** (Taal et al. 2011, [`super::stoi`]): the mean of the point's STOI segment scores
+//!   (384 ms runs of each clip's frames joined, `crate::link::audio::intelligibility`); about 0 for
+//!   unintelligible speech, 1 for speech as sent.
 //! - **Intervals**: 95 % percentile bootstrap over frames ([`super::bootstrap`]): the SNR's from
 //!   the resampled frames' signal and error energies taken together (a ratio of sums, so a point
 //!   whose frames were all muted, error = signal, has the point interval [0, 0] dB), the segmental
-//!   SNR's from the frames' mean segment SNRs, with the same draws.
+//!   SNR's from the frames' mean segment SNRs, with the same draws. STOI's segments overlap (each
+//!   shares 29 of its 30 spectral frames with the next), so its interval resamples blocks of
+//!   [`STOI_BLOCK`] consecutive segments of one clip (a block bootstrap; Künsch, Ann. Statist.
+//!   1989), each block's sum over its count, as a ratio of sums.
 
 use crate::metrics::bootstrap::{mean_intervals_95, ratio_interval_95};
 
@@ -27,6 +33,10 @@ pub const SEGMENT: usize = 256;
 /// Limits of a segment's SNR (Hansen & Pellom 1998).
 pub const SEGMENT_SNR_MIN_DB: f64 = -10.0;
 pub const SEGMENT_SNR_MAX_DB: f64 = 35.0;
+
+/// Consecutive STOI segments per resampled block: one segment's length, so that two blocks share
+/// only the spectral frames at their edges.
+pub const STOI_BLOCK: usize = crate::metrics::stoi::SEGMENT_FRAMES;
 
 /// One received frame's scores against the frame sent.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,13 +100,16 @@ pub fn snr_db(signal: f64, error: f64) -> f64 {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AudioCounts {
     pub per_frame: Vec<FrameScores>,
+    /// STOI segment scores, one list per utterance scored (each clip of each repeat of the set).
+    pub stoi_segments: Vec<Vec<f64>>,
 }
 
-/// 95 % intervals of a point's SNR and segmental SNR.
+/// 95 % intervals of a point's SNR, segmental SNR and STOI (`None` where it has no STOI).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AudioIntervals {
     pub snr_db: (f64, f64),
     pub seg_snr_db: (f64, f64),
+    pub stoi: Option<(f64, f64)>,
 }
 
 impl AudioCounts {
@@ -125,7 +138,13 @@ impl AudioCounts {
         self.per_frame.iter().map(|f| f.seg_snr_db).sum::<f64>() / self.per_frame.len().max(1) as f64
     }
 
-    /// Bootstrap intervals over frames (see the module docs).
+    /// Mean STOI segment score; `None` when no clip had enough speech to score.
+    pub fn stoi(&self) -> Option<f64> {
+        let (sum, count) = self.stoi_segments.iter().flatten().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        (count > 0).then(|| sum / count as f64)
+    }
+
+    /// Bootstrap intervals (see the module docs).
     pub fn intervals(&self) -> AudioIntervals {
         let signal: Vec<f64> = self.per_frame.iter().map(|f| f.signal).collect();
         let error: Vec<f64> = self.per_frame.iter().map(|f| f.error).collect();
@@ -138,7 +157,14 @@ impl AudioCounts {
             r if r.is_infinite() => -SNR_EXACT_DB,
             r => -10.0 * r.log10(),
         };
-        AudioIntervals { snr_db: (snr(hi), snr(lo)), seg_snr_db: mean_intervals_95(&[&seg])[0] }
+        let (block_sums, block_counts): (Vec<f64>, Vec<f64>) = self
+            .stoi_segments
+            .iter()
+            .flat_map(|u| u.chunks(STOI_BLOCK))
+            .map(|block| (block.iter().sum::<f64>(), block.len() as f64))
+            .unzip();
+        let stoi = (!block_sums.is_empty()).then(|| ratio_interval_95(&block_sums, &block_counts));
+        AudioIntervals { snr_db: (snr(hi), snr(lo)), seg_snr_db: mean_intervals_95(&[&seg])[0], stoi }
     }
 }
 
@@ -197,5 +223,24 @@ mod tests {
         assert_eq!((muted.snr_db(), muted.intervals().snr_db), (0.0, (0.0, 0.0)));
         assert!(iv.snr_db.0 < counts.snr_db() && counts.snr_db() < iv.snr_db.1, "{iv:?}");
         assert!(iv.seg_snr_db.0 < counts.seg_snr_db() && counts.seg_snr_db() < iv.seg_snr_db.1, "{iv:?}");
+        assert_eq!((counts.stoi(), iv.stoi), (None, None));
+    }
+
+    #[test]
+    fn stoi_pools_every_segment_and_resamples_blocks() {
+        // Two utterances: 70 segments at 0.9 and 50 alternating 0.2 / 0.6 (blocks of 30, 30, 10
+        // and 30, 20).
+        let alternating: Vec<f64> = (0..50).map(|i| if i % 2 == 0 { 0.2 } else { 0.6 }).collect();
+        let counts = AudioCounts { per_frame: Vec::new(), stoi_segments: vec![vec![0.9; 70], alternating] };
+        let want = (70.0 * 0.9 + 25.0 * 0.8) / 120.0;
+        assert!((counts.stoi().unwrap() - want).abs() < 1e-12);
+        let (lo, hi) = counts.intervals().stoi.unwrap();
+        assert!(lo < want && want < hi, "{lo} {hi}");
+        // Block means lie in [0.4, 0.9]: so does every resample's.
+        assert!(lo >= 0.4 - 1e-12 && hi <= 0.9 + 1e-12, "{lo} {hi}");
+        // Every segment the same: the point interval.
+        let flat = AudioCounts { per_frame: Vec::new(), stoi_segments: vec![vec![0.5; 45]] };
+        let (lo, hi) = flat.intervals().stoi.unwrap();
+        assert!((lo - 0.5).abs() < 1e-12 && (hi - 0.5).abs() < 1e-12);
     }
 }

@@ -1,5 +1,5 @@
 //! Error counting, confidence intervals, text quality (BLEU, similarity), image quality (PSNR, SSIM),
-//! audio quality (SNR, segmental SNR) and the unified SNR axis.
+//! audio quality (SNR, segmental SNR, STOI) and the unified SNR axis.
 //!
 //! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.
@@ -9,7 +9,9 @@ pub mod bleu;
 pub mod bootstrap;
 mod counts;
 pub mod image_quality;
+mod resample;
 pub mod similarity;
+pub mod stoi;
 pub mod text_quality;
 pub mod unified_snr;
 mod wilson;

@@ -33,6 +33,8 @@ pub enum Metric {
     AudioSnr,
     /// Audio: segmental SNR.
     SegSnr,
+    /// Audio: STOI intelligibility.
+    Stoi,
 }
 
 impl Metric {
@@ -50,6 +52,7 @@ impl Metric {
             Metric::Ssim => "ssim",
             Metric::AudioSnr => "audio_snr",
             Metric::SegSnr => "seg_snr",
+            Metric::Stoi => "stoi",
         }
     }
 
@@ -73,6 +76,7 @@ impl Metric {
             Metric::Ssim => (r.ssim, pair(r.ssim_lo, r.ssim_hi)),
             Metric::AudioSnr => (r.audio_snr_db, pair(r.audio_snr_lo, r.audio_snr_hi)),
             Metric::SegSnr => (r.seg_snr_db, pair(r.seg_snr_lo, r.seg_snr_hi)),
+            Metric::Stoi => (r.stoi, pair(r.stoi_lo, r.stoi_hi)),
         }
     }
 }

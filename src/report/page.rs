@@ -104,7 +104,7 @@ struct Page<'a> {
     text: bool,
     /// Images: PSNR and SSIM instead of BLEU and similarity.
     image: bool,
-    /// Audio: SNR and segmental SNR instead of BLEU and similarity.
+    /// Audio: SNR, segmental SNR and STOI instead of BLEU and similarity.
     audio: bool,
 }
 
@@ -206,6 +206,7 @@ impl Page<'_> {
                 "exact frames",
                 "sample SNR (dB) [95 %]",
                 "segmental SNR (dB) [95 %]",
+                "STOI [95 %]",
                 "bits per sample",
             ]);
         } else if self.text {
@@ -243,6 +244,7 @@ impl Page<'_> {
                         exact,
                         with_interval(r.audio_snr_db, r.audio_snr_lo, r.audio_snr_hi),
                         with_interval(r.seg_snr_db, r.seg_snr_lo, r.seg_snr_hi),
+                        with_interval(r.stoi, r.stoi_lo, r.stoi_hi),
                         num(r.source_bits_per_sample),
                     ]);
                 } else if self.text {

@@ -92,7 +92,11 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
         let seg: Metric = ("seg_snr", "segmental SNR (dB, segments clamped to [-10, 35])", &|r| r.seg_snr_db, &|r| {
             Some((r.seg_snr_lo?, r.seg_snr_hi?))
         });
-        written.extend(quality_plots(dir, &text, &schemes, title, &[snr, seg])?);
+        let stoi: Metric =
+            ("stoi", "STOI (0 = unintelligible, 1 = as sent)", &|r| r.stoi, &|r| Some((r.stoi_lo?, r.stoi_hi?)));
+        let with_stoi = text.iter().any(|r| r.stoi.is_some());
+        let metrics = if with_stoi { vec![snr, seg, stoi] } else { vec![snr, seg] };
+        written.extend(quality_plots(dir, &text, &schemes, title, &metrics)?);
         return Ok(written);
     }
     for (stem, x_of, x_label) in [
@@ -162,7 +166,7 @@ type Metric<'a> =
 
 /// An image or audio link's plots: each metric against the scenario's SNR axis and the unified one
 /// (images: `psnr.*`, `psnr_unified.*`, `ssim.*`, `ssim_unified.*`; audio: `audio_snr.*`,
-/// `seg_snr.*` and their `_unified` twins), with their bootstrap intervals.
+/// `seg_snr.*`, `stoi.*` and their `_unified` twins), with their bootstrap intervals.
 fn quality_plots(
     dir: &Path,
     rows: &[&ResultRow],

@@ -120,6 +120,12 @@ pub struct ResultRow {
     pub seg_snr_hi: Option<f64>,
     /// Source bits per sample of the frames sent (payload only, before header and padding).
     pub source_bits_per_sample: Option<f64>,
+    /// STOI (Taal et al. 2011) of each clip's frames joined, received against sent (about 0
+    /// unintelligible, 1 as sent), and its 95 % block-bootstrap interval over 384 ms segments;
+    /// empty where no clip has enough speech to score.
+    pub stoi: Option<f64>,
+    pub stoi_lo: Option<f64>,
+    pub stoi_hi: Option<f64>,
 }
 
 impl ResultRow {
@@ -142,41 +148,22 @@ impl ResultRow {
     /// (with fewer columns) wrote it: a row of an earlier version, read back with the newer columns
     /// empty, still matches the checksum that version recorded.
     pub fn matches_line_sha256(&self, recorded: &str) -> bool {
-        let no_image = self.psnr_db.is_none()
-            && self.psnr_lo.is_none()
-            && self.psnr_hi.is_none()
-            && self.ssim.is_none()
-            && self.ssim_lo.is_none()
-            && self.ssim_hi.is_none()
-            && self.source_bits_per_pixel.is_none();
-        let no_flags = self.flagged_messages.is_none()
-            && self.flagged_errors.is_none()
-            && self.unflagged_errors.is_none()
-            && self.candidates_per_message.is_none();
-        let no_lm_steps = self.lm_steps_per_message.is_none();
-        let no_tile_mean = self.psnr_tile_mean_db.is_none();
-        let no_audio = self.audio_snr_db.is_none()
-            && self.audio_snr_lo.is_none()
-            && self.audio_snr_hi.is_none()
-            && self.seg_snr_db.is_none()
-            && self.seg_snr_lo.is_none()
-            && self.seg_snr_hi.is_none()
-            && self.source_bits_per_sample.is_none();
-        recorded == self.line_sha256()
-            || (no_audio && recorded == self.sha256_of_first(COLUMNS_BEFORE_AUDIO))
-            || (no_audio && no_tile_mean && recorded == self.sha256_of_first(COLUMNS_BEFORE_TILE_MEAN))
-            || (no_audio && no_tile_mean && no_lm_steps && recorded == self.sha256_of_first(COLUMNS_BEFORE_LM_STEPS))
-            || (no_audio
-                && no_tile_mean
-                && no_lm_steps
-                && no_image
-                && recorded == self.sha256_of_first(COLUMNS_BEFORE_IMAGES))
-            || (no_audio
-                && no_tile_mean
-                && no_lm_steps
-                && no_image
-                && no_flags
-                && recorded == self.sha256_of_first(COLUMNS_BEFORE_FLAGS))
+        if recorded == self.line_sha256() {
+            return true;
+        }
+        // An earlier version wrote the first `width` columns; its row is this one when every column
+        // appended since is empty.
+        let line = self.csv_line().expect("a row of numbers and strings serialises");
+        let record = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_slice())
+            .records()
+            .next()
+            .expect("one line")
+            .expect("our own line parses");
+        EARLIER_WIDTHS
+            .iter()
+            .any(|&width| record.iter().skip(width).all(str::is_empty) && recorded == self.sha256_of_first(width))
     }
 
     /// sha256 of the row's line cut to its first `columns` columns, `seconds` set to 0.
@@ -202,16 +189,10 @@ impl ResultRow {
     }
 }
 
-/// Columns of the version that first recorded row checksums (before the detection columns).
-const COLUMNS_BEFORE_FLAGS: usize = 46;
-/// Columns before the image columns were appended.
-const COLUMNS_BEFORE_IMAGES: usize = 50;
-/// Columns of a row written before `lm_steps_per_message` was appended.
-const COLUMNS_BEFORE_LM_STEPS: usize = 57;
-/// Columns of a row written before `psnr_tile_mean_db` was appended.
-const COLUMNS_BEFORE_TILE_MEAN: usize = 58;
-/// Columns of a row written before the audio columns were appended.
-const COLUMNS_BEFORE_AUDIO: usize = 59;
+/// How many columns each earlier version that recorded row checksums wrote: 46 (the first, before
+/// the detection columns), 50 (before the image columns), 57 (before `lm_steps_per_message`), 58
+/// (before `psnr_tile_mean_db`), 59 (before the audio columns), 66 (before STOI).
+const EARLIER_WIDTHS: [usize; 6] = [46, 50, 57, 58, 59, 66];
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -322,6 +303,9 @@ pub fn header() -> Vec<&'static str> {
         "seg_snr_lo",
         "seg_snr_hi",
         "source_bits_per_sample",
+        "stoi",
+        "stoi_lo",
+        "stoi_hi",
     ]
 }
 

@@ -32,6 +32,7 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
         assert_eq!(cell(scheme, 4.0, "message_errors"), 0.0, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "audio_snr_db"), 100.0, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "seg_snr_db"), 35.0, "{scheme}");
+        assert_eq!(cell(scheme, 4.0, "stoi"), 1.0, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "flagged_messages"), 0.0, "{scheme}");
     }
     // The coder's rate on 1,024-sample frames of speech, each started cold: well under PCM's 16
@@ -63,6 +64,10 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
         assert!(cell("analog", snr, "frames") == 0.0, "analog sends no coded blocks");
     }
     assert!(cell("analog", -1.0, "seg_snr_db") < cell("analog", 4.0, "seg_snr_db"));
+    // STOI (checked against pystoi in tests/it/stoi.rs): analog's grows with the SNR; a point whose
+    // frames were almost all muted is far less intelligible than one with every frame exact.
+    assert!(cell("analog", -1.0, "stoi") < cell("analog", 4.0, "stoi"));
+    assert!(cell(lpc, -1.0, "stoi") < 0.3, "{}", cell(lpc, -1.0, "stoi"));
     // One real value per sample, charged 32 bits: 10·log10(1024·32) dB over Es/N0 in energy.
     let energy = cell("analog", 1.0, "energy_per_message_db");
     assert!((energy - (1.0 + 10.0 * (1024.0f64 * 32.0).log10())).abs() < 1e-9, "{energy}");
@@ -77,7 +82,9 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
     let analog = load_wav(&dir.path().join("received/analog@1dB.wav")).unwrap();
     assert_eq!(analog.samples.len(), sent.samples.len());
     assert_ne!(analog.samples, sent.samples);
-    assert!(dir.path().join("audio_snr_unified.svg").exists() && dir.path().join("seg_snr.png").exists());
+    for plot in ["audio_snr_unified.svg", "seg_snr.png", "stoi.svg", "stoi_unified.png"] {
+        assert!(dir.path().join(plot).exists(), "{plot}");
+    }
     assert!(!dir.path().join("samples.csv").exists(), "audio points write no samples.csv");
 }
 
@@ -98,7 +105,7 @@ fn audio_shards_merge_to_the_single_run_and_report() {
     let o = sim(&["report", one.to_str().unwrap()]);
     assert!(o.status.success(), "report failed: {}", stderr(&o));
     let page = std::fs::read_to_string(one.join("report.md")).unwrap();
-    for column in ["sample SNR (dB)", "segmental SNR (dB)", "exact frames", "SNR at 90 % exact frames"] {
+    for column in ["sample SNR (dB)", "segmental SNR (dB)", "STOI", "exact frames", "SNR at 90 % exact frames"] {
         assert!(page.contains(column), "{column}: {page}");
     }
 }

@@ -25,6 +25,7 @@ mod resume;
 mod samples;
 mod shards;
 mod slurm_cluster;
+mod stoi;
 mod text_link;
 mod train_cli;
 mod uncoded_theory;

@@ -1,11 +1,13 @@
 //! The audio modality: frames of speech clips as messages ([`frames`]), the lossless audio coder
 //! and 16-bit PCM as SSCC schemes' source coders ([`coder`]), uncoded analog transmission as the
 //! JSCC baseline ([`analog`]), and the schemes of an audio scenario's `[[schemes]]`. Its quality
-//! metrics (SNR, segmental SNR) are `crate::metrics::audio_quality`.
+//! metrics (SNR, segmental SNR, STOI) are `crate::metrics::audio_quality`; STOI is scored over
+//! each clip's frames joined ([`intelligibility`]).
 
 pub mod analog;
 pub mod coder;
 pub mod frames;
+pub mod intelligibility;
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! A message point reduced: its batches' counts summed and every item scored, in one place for the
 //! single run and `sim merge`, whatever the modality (text: BLEU and similarity; image tiles: PSNR
-//! and SSIM, each tile scored on its own; audio frames: SNR and segmental SNR).
+//! and SSIM, each tile scored on its own; audio frames: SNR and segmental SNR, and STOI over each
+//! clip's frames joined).
 //!
 //! Counts are summed in batch order and the items scored in item order in one call, the sentence
 //! embedder seeing the point's texts in the same batches whoever ran the batches: the similarity
@@ -8,6 +9,7 @@
 //! equal a single run's bit for bit.
 
 use super::{Batch, BatchOutcome, MessageSet, Received};
+use crate::link::audio::intelligibility::ClipsStoi;
 use crate::metrics::audio_quality::{score_frame, AudioCounts};
 use crate::metrics::image_quality::{score_tile, ImageCounts};
 use crate::metrics::text_quality::{QualityScorer, TextCounts};
@@ -18,11 +20,11 @@ use source::image::io::Image;
 
 /// What scores a point's received messages: the text metrics (BLEU, similarity; the embedder loaded
 /// once, with the sent texts embedded), the image metrics (PSNR, SSIM) or the audio ones (SNR,
-/// segmental SNR).
+/// segmental SNR; STOI, with the clean clips analysed once).
 pub enum PointScorer {
     Text(QualityScorer),
     Image,
-    Audio,
+    Audio(ClipsStoi),
 }
 
 impl PointScorer {
@@ -35,7 +37,7 @@ impl PointScorer {
                 PointScorer::Text(q)
             }
             MessageSet::Image(_) => PointScorer::Image,
-            MessageSet::Audio(_) => PointScorer::Audio,
+            MessageSet::Audio(f) => PointScorer::Audio(ClipsStoi::new(f)),
         })
     }
 }
@@ -168,7 +170,7 @@ pub fn reduce_point(
             first_image = Some(set.mosaic(0, |j| received(j).unwrap_or(&set.tiles[j].pixels)));
             (PointQuality::Image(image), Vec::new(), wrong)
         }
-        (MessageSet::Audio(set), PointScorer::Audio) => {
+        (MessageSet::Audio(set), PointScorer::Audio(clips_stoi)) => {
             let m = set.len();
             let mut audio = AudioCounts::default();
             for (j, d) in decoded.iter().enumerate() {
@@ -177,6 +179,11 @@ pub fn reduce_point(
             }
             let wrong = audio.per_frame.iter().map(|f| !f.exact).collect();
             let received = |j: usize| decoded.get(j).copied().flatten().and_then(Received::as_samples);
+            // Each repeat of the set is heard as utterances of its own.
+            for repeat in 0..items / m.max(1) {
+                let frame = |j: usize| received(repeat * m + j).unwrap_or(&set.frames[j].samples);
+                audio.stoi_segments.extend(clips_stoi.segment_scores(frame));
+            }
             first_audio = Some(set.splice(0, |j| received(j).unwrap_or(&set.frames[j].samples)));
             (PointQuality::Audio(audio), Vec::new(), wrong)
         }

@@ -129,12 +129,14 @@ pub fn message_row(
             (row.ssim_lo, row.ssim_hi) = (Some(iv.ssim.0), Some(iv.ssim.1));
             row.source_bits_per_pixel = facts.source_bits.map(|b| b as f64 / set.pixels as f64);
         }
-        (PointQuality::Audio(audio), PointScorer::Audio) => {
+        (PointQuality::Audio(audio), PointScorer::Audio(_)) => {
             let iv = audio.intervals();
             row.audio_snr_db = Some(audio.snr_db());
             (row.audio_snr_lo, row.audio_snr_hi) = (Some(iv.snr_db.0), Some(iv.snr_db.1));
             row.seg_snr_db = Some(audio.seg_snr_db());
             (row.seg_snr_lo, row.seg_snr_hi) = (Some(iv.seg_snr_db.0), Some(iv.seg_snr_db.1));
+            row.stoi = audio.stoi();
+            (row.stoi_lo, row.stoi_hi) = (iv.stoi.map(|i| i.0), iv.stoi.map(|i| i.1));
             row.source_bits_per_sample = facts.source_bits.map(|b| b as f64 / set.samples as f64);
         }
         _ => unreachable!("the scorer is built for the point's modality"),

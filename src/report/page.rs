@@ -316,26 +316,36 @@ impl Page<'_> {
         Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
     }
 
-    /// (note, header, cells) of where image schemes' PSNR curves, or audio schemes' SNR curves,
-    /// overtake one another ([`super::crossings::overtakes`]); `None` unless some do.
-    fn overtakes_table(&self) -> Option<(String, Vec<String>, Vec<Vec<String>>)> {
-        let (all, what, exact) = if self.audio {
-            (super::crossings::overtakes(self.rows, |r| r.audio_snr_db), "sample SNR", "an exact frame")
+    /// (note, header, cells) of where image schemes' PSNR curves, or audio schemes' SNR and STOI
+    /// curves, overtake one another ([`super::crossings::overtakes`]): a table per metric where
+    /// some do.
+    fn overtakes_tables(&self) -> Vec<(String, Vec<String>, Vec<Vec<String>>)> {
+        type Quality = fn(&ResultRow) -> Option<f64>;
+        let metrics: Vec<(Quality, &str, &str)> = if self.audio {
+            vec![(|r| r.audio_snr_db, "sample SNR", "; an exact frame counts 100 dB"), (|r| r.stoi, "STOI", "")]
         } else {
-            (super::crossings::overtakes(self.rows, |r| r.psnr_db), "PSNR", "an exact tile")
+            vec![(|r| r.psnr_db, "PSNR", "; an exact tile counts 100 dB")]
         };
-        if all.is_empty() {
-            return None;
-        }
-        let note = format!(
-            "Where a scheme's {what} rises above another's (the curves taken as straight between points; {exact} \
-             counts 100 dB), on the scenario's SNR axis and on the unified one; empty where it does not within the \
-             SNR range both cover on that axis."
-        );
-        let header = ["scheme", "rises above", "at SNR (dB)", "at unified SNR (dB)"];
-        let cells =
-            all.into_iter().map(|o| vec![o.scheme, o.over, num(o.snr_db), num(o.unified_db)]).collect::<Vec<_>>();
-        Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
+        metrics
+            .into_iter()
+            .filter_map(|(quality, what, exact)| {
+                let all = super::crossings::overtakes(self.rows, quality);
+                if all.is_empty() {
+                    return None;
+                }
+                let note = format!(
+                    "Where a scheme's {what} rises above another's (the curves taken as straight between \
+                     points{exact}), on the scenario's SNR axis and on the unified one; empty where it does not \
+                     within the SNR range both cover on that axis."
+                );
+                let header = ["scheme", "rises above", "at SNR (dB)", "at unified SNR (dB)"];
+                let cells = all
+                    .into_iter()
+                    .map(|o| vec![o.scheme, o.over, num(o.snr_db), num(o.unified_db)])
+                    .collect::<Vec<_>>();
+                Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
+            })
+            .collect()
     }
 
     fn limits_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
@@ -497,7 +507,7 @@ impl Page<'_> {
             let _ = writeln!(h, "<h2>Where the curves cross</h2>\n<p>{}</p>", e(&note));
             html_table(&mut h, &header, &cells);
         }
-        if let Some((note, header, cells)) = self.overtakes_table() {
+        for (note, header, cells) in self.overtakes_tables() {
             let _ = writeln!(h, "<p>{}</p>", e(&note));
             html_table(&mut h, &header, &cells);
         }
@@ -558,7 +568,7 @@ impl Page<'_> {
             let _ = writeln!(m, "## Where the curves cross\n\n{note}\n");
             md_table(&mut m, &header, &cells);
         }
-        if let Some((note, header, cells)) = self.overtakes_table() {
+        for (note, header, cells) in self.overtakes_tables() {
             let _ = writeln!(m, "{note}\n");
             md_table(&mut m, &header, &cells);
         }

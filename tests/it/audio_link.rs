@@ -39,6 +39,11 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
     // bits (these first 1.5 s of dev00 are quiet: about 3 bits/sample).
     let bps = cell(lpc, 4.0, "source_bits_per_sample");
     assert!(bps > 2.0 && bps < 8.0, "{bps} bits/sample");
+    // Each frame's coder starts primed on training speech: fewer bits than from cold.
+    let clip = load_clip(clip_by_name("dev00").unwrap(), false).unwrap();
+    let cold: usize = clip.samples[..24 * 1024].chunks(1024).map(|f| source::audio::lpc::encode_bits(f).len()).sum();
+    let cold_bps = cold as f64 / (24.0 * 1024.0);
+    assert!(bps < 0.97 * cold_bps, "primed {bps} against cold {cold_bps} bits/sample");
     assert_eq!(cell(pcm, 4.0, "source_bits_per_sample"), 16.0);
     assert!(cell(pcm, 4.0, "symbols_per_message") > 4.0 * cell(lpc, 4.0, "symbols_per_message") / 2.0);
     // Below it, every damaged frame is flagged (by the parity check or the coder's own test) and
@@ -74,7 +79,6 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
     // The clip sent and the received ones are 16-bit WAV files of the 24 frames; above the cliff
     // the coded schemes deliver the clip itself.
     let sent = load_wav(&dir.path().join("received/sent.wav")).unwrap();
-    let clip = load_clip(clip_by_name("dev00").unwrap(), false).unwrap();
     assert_eq!((sent.sample_rate, sent.channels), (16_000, 1));
     assert_eq!(sent.samples, clip.samples[..24 * 1024]);
     let lpc_4db = load_wav(&dir.path().join(format!("received/{lpc}@4dB.wav"))).unwrap();

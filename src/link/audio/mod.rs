@@ -50,7 +50,7 @@ pub fn build_schemes(
         let coder = match coders.iter().find(|k| k.coding() == coding) {
             Some(coder) => coder.clone(),
             None => {
-                coders.push(Arc::new(FrameCoder::new(coding, frames.frame)));
+                coders.push(Arc::new(FrameCoder::new(coding, frames.frame, verbose).with_context(context)?));
                 coders.last().expect("just pushed").clone()
             }
         };

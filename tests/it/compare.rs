@@ -63,5 +63,9 @@ fn audio_folders_compare_by_their_sample_snr_and_refuse_image_metrics() {
     let o = sim(&["compare", sa, sr, "--out", so, "--metric", "seg-snr", "--axis", "unified"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.join("compare_seg_snr.png").exists());
+    let o = sim(&["compare", sa, sr, "--out", so, "--metric", "stoi"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert_eq!(table.lines().filter(|l| l.starts_with("stoi,")).count(), 48 + 36, "{table}");
     fails_with(&["compare", sa, sr, "--out", so, "--metric", "psnr"], &["audio-awgn", "no psnr to compare"]);
 }

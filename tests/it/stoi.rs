@@ -67,7 +67,7 @@ fn the_links_stoi_column_is_pystoi_on_the_wav_files_it_wrote() {
         "--out",
         dir.path().to_str().unwrap(),
         "--set",
-        "snr.values_db=[-1.0, 1.0, 3.0]",
+        "snr.values_db=[-1.0, 1.0, 3.0, 5.0]",
     ]);
     assert!(o.status.success(), "sim run failed: {}", stderr(&o));
     let rows = result_rows(dir.path());

@@ -25,7 +25,7 @@
 //! far louder than speech (−24 dB SNR measured on `scenarios/audio-quick.toml` at 1 dB before
 //! muting), and PCM words with a flipped high bit are as loud.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context;
 use rayon::prelude::*;
@@ -34,6 +34,7 @@ use source::audio::lpc::{self, CodeStart};
 use source::Bits;
 
 use super::frames::FrameSet;
+use crate::link::message::encodings::EncodedOnce;
 
 /// Bits per sample of the `pcm` coding.
 pub const PCM_BITS: usize = 16;
@@ -68,7 +69,7 @@ pub struct FrameCoder {
     start: CodeStart,
     /// The last frame set encoded (by its sha256) and its streams: schemes that share a coder
     /// share its encoding.
-    encoded: Mutex<Option<(String, Arc<Vec<Bits>>)>>,
+    encoded: EncodedOnce,
 }
 
 impl FrameCoder {
@@ -90,7 +91,7 @@ impl FrameCoder {
 
     /// The coder of `coding` with `audio-lpc` frames starting from `start`.
     pub fn starting_from(coding: FrameCoding, frame: usize, start: CodeStart) -> Self {
-        FrameCoder { coding, frame, start, encoded: Mutex::new(None) }
+        FrameCoder { coding, frame, start, encoded: EncodedOnce::default() }
     }
 
     /// Samples per frame.
@@ -112,17 +113,8 @@ impl FrameCoder {
 
     /// Every frame's stream, frames in parallel (once per frame set).
     pub fn encode(&self, set: &FrameSet) -> Arc<Vec<Bits>> {
-        let sha = set.sha256();
-        let mut cache = self.encoded.lock().expect("no panic while encoding");
-        if let Some((key, streams)) = cache.as_ref() {
-            if *key == sha {
-                return streams.clone();
-            }
-        }
-        let streams: Vec<Bits> = set.frames.par_iter().map(|f| self.encode_frame(&f.samples)).collect();
-        let streams = Arc::new(streams);
-        *cache = Some((sha, streams.clone()));
-        streams
+        self.encoded
+            .get_or_encode(set.sha256(), || set.frames.par_iter().map(|f| self.encode_frame(&f.samples)).collect())
     }
 
     fn encode_frame(&self, samples: &[i16]) -> Bits {

@@ -11,7 +11,7 @@
 //! `source::Decoded::ends_at`): a corrupted stream that still decodes to the end is flagged when it
 //! ends early or late.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use source::image::coder::{decode_image, encode_image, fill_most_likely, information_bits, ImageStop};
@@ -19,6 +19,7 @@ use source::image::lm::ImageLm;
 use source::Bits;
 
 use super::tiles::{TileSet, TILE_CHANNELS};
+use crate::link::message::encodings::EncodedOnce;
 
 /// Bits an intact stream may differ from −log2 P of what it decoded (the termination).
 const TERMINATION_SLACK_BITS: f64 = 3.0;
@@ -37,13 +38,13 @@ pub struct TileCoder {
     tile: u32,
     /// The last tile set encoded (by its sha256) and its streams: the SSCC schemes of a scenario
     /// share one coder, and encoding is the same for all of them.
-    encoded: Mutex<Option<(String, Arc<Vec<Bits>>)>>,
+    encoded: EncodedOnce,
 }
 
 impl TileCoder {
     /// The embedded image LM for `tile × tile` RGB tiles.
     pub fn embedded(tile: u32) -> anyhow::Result<Self> {
-        Ok(TileCoder { model: ImageLm::embedded()?, tile, encoded: Mutex::new(None) })
+        Ok(TileCoder { model: ImageLm::embedded()?, tile, encoded: EncodedOnce::default() })
     }
 
     pub fn name(&self) -> String {
@@ -57,19 +58,9 @@ impl TileCoder {
 
     /// Every tile's stream, tiles in parallel (once per tile set).
     pub fn encode(&self, set: &TileSet) -> anyhow::Result<Arc<Vec<Bits>>> {
-        let sha = set.sha256();
-        let mut cache = self.encoded.lock().expect("no panic while encoding");
-        if let Some((key, streams)) = cache.as_ref() {
-            if *key == sha {
-                return Ok(streams.clone());
-            }
-        }
-        let streams: Vec<Bits> = (0..set.len())
-            .into_par_iter()
-            .map(|j| encode_image(&self.model, &set.image(j)))
-            .collect::<Result<_, _>>()?;
-        let streams = Arc::new(streams);
-        *cache = Some((sha, streams.clone()));
+        let streams = self.encoded.try_get_or_encode(set.sha256(), || {
+            (0..set.len()).into_par_iter().map(|j| encode_image(&self.model, &set.image(j))).collect()
+        })?;
         Ok(streams)
     }
 

@@ -7,10 +7,13 @@
 //! message. A file is reused only if its header matches the run and its payload lines, *and*
 //! re-encoding the first message gives the stored bits (which catches a coder whose weights changed
 //! under the same name); otherwise the set is encoded again and the file replaced atomically.
+//!
+//! Image tiles and audio frames are encoded in seconds, so their coders keep their encoding in
+//! memory only ([`EncodedOnce`]), shared by every scheme that uses the coder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 use source::{Bits, SourceCoder};
@@ -60,6 +63,38 @@ impl EncodedMessages {
 
     pub fn total_bits(&self) -> usize {
         self.payloads.iter().map(Vec::len).sum()
+    }
+}
+
+/// A coder's encoding of the last message set it was asked for, keyed by the set's sha256: the
+/// schemes of a scenario that share a coder encode its set once.
+#[derive(Default)]
+pub struct EncodedOnce(Mutex<Option<(String, Arc<Vec<Bits>>)>>);
+
+impl EncodedOnce {
+    /// The streams of the set whose sha256 is `key`: the kept ones, or `encode`'s (then kept).
+    pub fn get_or_encode(&self, key: String, encode: impl FnOnce() -> Vec<Bits>) -> Arc<Vec<Bits>> {
+        match self.try_get_or_encode(key, || Ok::<_, std::convert::Infallible>(encode())) {
+            Ok(streams) => streams,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`EncodedOnce::get_or_encode`] with an encoding that can fail (nothing is kept then).
+    pub fn try_get_or_encode<E>(
+        &self,
+        key: String,
+        encode: impl FnOnce() -> Result<Vec<Bits>, E>,
+    ) -> Result<Arc<Vec<Bits>>, E> {
+        let mut kept = self.0.lock().expect("no panic while encoding");
+        if let Some((k, streams)) = kept.as_ref() {
+            if *k == key {
+                return Ok(streams.clone());
+            }
+        }
+        let streams = Arc::new(encode()?);
+        *kept = Some((key, streams.clone()));
+        Ok(streams)
     }
 }
 

@@ -153,14 +153,7 @@ impl ResultRow {
         }
         // An earlier version wrote the first `width` columns; its row is this one when every column
         // appended since is empty.
-        let line = self.csv_line().expect("a row of numbers and strings serialises");
-        let record = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_slice())
-            .records()
-            .next()
-            .expect("one line")
-            .expect("our own line parses");
+        let record = own_fields(&self.csv_line().expect("a row of numbers and strings serialises"));
         EARLIER_WIDTHS
             .iter()
             .any(|&width| record.iter().skip(width).all(str::is_empty) && recorded == self.sha256_of_first(width))
@@ -172,13 +165,7 @@ impl ResultRow {
         let line =
             ResultRow { seconds: 0.0, ..self.clone() }.csv_line().expect("a row of numbers and strings serialises");
         let line = if columns < header().len() {
-            let record = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(line.as_slice())
-                .records()
-                .next()
-                .expect("one line")
-                .expect("our own line parses");
+            let record = own_fields(&line);
             let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
             wtr.write_record(record.iter().take(columns)).expect("writes to memory");
             wtr.into_inner().expect("writes to memory")
@@ -187,6 +174,17 @@ impl ResultRow {
         };
         format!("{:x}", Sha256::digest(&line))
     }
+}
+
+/// The fields of a line this version wrote.
+fn own_fields(line: &[u8]) -> csv::StringRecord {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line)
+        .records()
+        .next()
+        .expect("one line")
+        .expect("our own line parses")
 }
 
 /// How many columns each earlier version that recorded row checksums wrote: 46 (the first, before
@@ -369,6 +367,29 @@ mod tests {
         std::fs::write(&odd, "scheme,channel,snr,esn0_db\n").unwrap();
         let err = read_complete_rows(&odd).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("header"), "{err}");
+    }
+
+    #[test]
+    fn an_audio_row_of_the_version_before_stoi_matches_its_recorded_checksum() {
+        // That version wrote 66 columns (up to source_bits_per_sample) and recorded the sha256 of
+        // the line with `seconds` 0: rebuilt here by cutting this version's line at its 66th comma
+        // (no field of this row is quoted).
+        let row = ResultRow {
+            scheme: "audio-lpc-ldpc-bp".into(),
+            seconds: 12.5,
+            audio_snr_db: Some(13.2),
+            seg_snr_db: Some(34.7),
+            source_bits_per_sample: Some(4.9),
+            ..ResultRow::default()
+        };
+        let line = String::from_utf8(ResultRow { seconds: 0.0, ..row.clone() }.csv_line().unwrap()).unwrap();
+        let cut = line.trim_end().split(',').take(66).collect::<Vec<_>>().join(",") + "\n";
+        use sha2::{Digest, Sha256};
+        let recorded = format!("{:x}", Sha256::digest(cut.as_bytes()));
+        assert_ne!(recorded, row.line_sha256());
+        assert!(row.matches_line_sha256(&recorded));
+        // The same row with a STOI is not the row that version wrote.
+        assert!(!ResultRow { stoi: Some(0.99), ..row }.matches_line_sha256(&recorded));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! scheme (`unified.reference`) that is: the gain in dB an LM-aided receiver or a better code buys.
 //!
 //! The message error rate is interpolated log-linearly between the two points around the target
-//! (as [`super::distance`] does; a point with no error counts as half an error), BLEU-4 linearly.
+//! (as [`super::distance`] does; a point with no error counts as half an error), the quality target
+//! (BLEU-4 for text, STOI for audio) linearly.
 //! Both on the scenario's own SNR axis; schemes that send the same symbols per message (the same
 //! source coder and code, as an LM-aided receiver's `noise_from` pair does) have the same gain on
 //! the unified axis.
@@ -20,16 +21,23 @@ use super::ResultRow;
 pub struct Crossing {
     pub scheme: String,
     pub message_error_rate_db: Option<(f64, bool)>,
-    pub bleu4_db: Option<(f64, bool)>,
+    /// Where the quality column rises to its target.
+    pub quality_db: Option<(f64, bool)>,
 }
 
-/// The message error rate and BLEU-4 targets of [`crossings`] in reports.
+/// The message error rate, BLEU-4 and STOI targets of [`crossings`] in reports.
 pub const MESSAGE_ERROR_TARGET: f64 = 0.1;
 pub const BLEU4_TARGET: f64 = 0.9;
+pub const STOI_TARGET: f64 = 0.9;
 
-/// Every text scheme's crossings of `message_error_target` and `bleu4_target`, in the order the
-/// schemes first appear.
-pub fn crossings(rows: &[ResultRow], message_error_target: f64, bleu4_target: f64) -> Vec<Crossing> {
+/// Every message scheme's crossings of `message_error_target` and of `quality_target` by the
+/// `quality` column (BLEU-4, STOI), in the order the schemes first appear.
+pub fn crossings(
+    rows: &[ResultRow],
+    message_error_target: f64,
+    quality: impl Fn(&ResultRow) -> Option<f64>,
+    quality_target: f64,
+) -> Vec<Crossing> {
     schemes_of(rows, |r| r.messages.is_some())
         .into_iter()
         .map(|s| {
@@ -37,11 +45,11 @@ pub fn crossings(rows: &[ResultRow], message_error_target: f64, bleu4_target: f6
             mine.sort_by(|a, b| a.snr_db.total_cmp(&b.snr_db));
             let errors: Vec<(f64, f64, f64)> =
                 mine.iter().filter_map(|r| Some((r.snr_db, r.message_error_rate?, r.messages? as f64))).collect();
-            let bleu: Vec<(f64, f64)> = mine.iter().filter_map(|r| Some((r.snr_db, r.bleu4?))).collect();
+            let curve: Vec<(f64, f64)> = mine.iter().filter_map(|r| Some((r.snr_db, quality(r)?))).collect();
             Crossing {
                 scheme: s.to_string(),
                 message_error_rate_db: crossing(&errors, message_error_target),
-                bleu4_db: rising_crossing(&bleu, bleu4_target),
+                quality_db: rising_crossing(&curve, quality_target),
             }
         })
         .collect()
@@ -217,12 +225,12 @@ mod tests {
             row("aided", 0.0, 20, 0.8),
             row("aided", 1.0, 5, 0.95),
         ];
-        let c = crossings(&rows, 0.1, 0.9);
+        let c = crossings(&rows, 0.1, |r| r.bleu4, 0.9);
         assert_eq!(c[0].message_error_rate_db, Some((1.0, false)));
         let (x, _) = c[1].message_error_rate_db.unwrap();
         assert!((x - 0.5).abs() < 1e-12, "{x}: log10 rate falls from log10 0.2 to log10 0.05");
         assert!((gain_db(c[0].message_error_rate_db, c[1].message_error_rate_db).unwrap() - 0.5).abs() < 1e-12);
-        let (b, _) = c[1].bleu4_db.unwrap();
+        let (b, _) = c[1].quality_db.unwrap();
         assert!((b - 1.0 / 1.5).abs() < 1e-12, "{b}");
         assert_eq!(gain_db(Some((1.0, true)), Some((0.5, false))), None, "a bound is not a measurement");
     }

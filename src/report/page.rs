@@ -267,11 +267,21 @@ impl Page<'_> {
 
     /// (note, header, cells) of the crossings table of a text run ([`super::crossings`]).
     fn crossings_table(&self) -> Option<(String, Vec<String>, Vec<Vec<String>>)> {
-        use super::crossings::{crossings, gain_db, BLEU4_TARGET, MESSAGE_ERROR_TARGET};
+        use super::crossings::{crossings, gain_db, BLEU4_TARGET, MESSAGE_ERROR_TARGET, STOI_TARGET};
         if !self.text {
             return None;
         }
-        let all = crossings(self.rows, MESSAGE_ERROR_TARGET, BLEU4_TARGET);
+        // The quality target beside the error rate: BLEU-4 for text, STOI for audio, none for
+        // images (a PSNR target would be arbitrary).
+        type Quality = fn(&ResultRow) -> Option<f64>;
+        let (quality, target, quality_name): (Quality, f64, &str) = if self.image {
+            (|_| None, 0.0, "")
+        } else if self.audio {
+            (|r| r.stoi, STOI_TARGET, "STOI")
+        } else {
+            (|r| r.bleu4, BLEU4_TARGET, "BLEU-4")
+        };
+        let all = crossings(self.rows, MESSAGE_ERROR_TARGET, quality, target);
         let reference = self.info.config.pointer("/unified/reference").and_then(|v| v.as_str()).unwrap_or("");
         let base = all.iter().find(|c| c.scheme == reference);
         let at = |x: Option<(f64, bool)>| match x {
@@ -284,20 +294,25 @@ impl Page<'_> {
             "in dB of the scenario's SNR, and the gain over the reference scheme '{reference}' (its SNR minus the \
              scheme's; empty unless both are measured)"
         );
-        let (note, header) = if self.image || self.audio {
-            let what = if self.image { "tiles" } else { "frames" };
+        let quality_column = format!("SNR at {quality_name} {target} (dB)");
+        let (note, header) = if self.image {
             let note = format!(
-                "Where the share of {what} not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
+                "Where the share of tiles not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
                  interpolation), {gains}."
             );
-            let column = if self.image { "SNR at 90 % exact tiles (dB)" } else { "SNR at 90 % exact frames (dB)" };
-            (note, vec!["scheme", column, "gain (dB)"])
+            (note, vec!["scheme", "SNR at 90 % exact tiles (dB)", "gain (dB)"])
+        } else if self.audio {
+            let note = format!(
+                "Where the share of frames not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
+                 interpolation) and the STOI rises to {STOI_TARGET} (linear), {gains}."
+            );
+            (note, vec!["scheme", "SNR at 90 % exact frames (dB)", "gain (dB)", &quality_column, "gain (dB)"])
         } else {
             let note = format!(
                 "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) \
                  and its BLEU-4 rises to {BLEU4_TARGET} (linear), {gains}."
             );
-            (note, vec!["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", "SNR at BLEU-4 0.9 (dB)", "gain (dB)"])
+            (note, vec!["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", &quality_column, "gain (dB)"])
         };
         let cells = all
             .iter()
@@ -307,8 +322,8 @@ impl Page<'_> {
                     at(c.message_error_rate_db),
                     gain(base.and_then(|b| b.message_error_rate_db), c.message_error_rate_db),
                 ];
-                if !self.image && !self.audio {
-                    cells.extend([at(c.bleu4_db), gain(base.and_then(|b| b.bleu4_db), c.bleu4_db)]);
+                if !self.image {
+                    cells.extend([at(c.quality_db), gain(base.and_then(|b| b.quality_db), c.quality_db)]);
                 }
                 cells
             })

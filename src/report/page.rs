@@ -271,16 +271,11 @@ impl Page<'_> {
         if !self.text {
             return None;
         }
-        // The quality target beside the error rate: BLEU-4 for text, STOI for audio, none for
-        // images (a PSNR target would be arbitrary).
+        // The quality target beside the error rate: STOI for audio, BLEU-4 for text; none is shown
+        // for images (a PSNR target would be arbitrary).
         type Quality = fn(&ResultRow) -> Option<f64>;
-        let (quality, target, quality_name): (Quality, f64, &str) = if self.image {
-            (|_| None, 0.0, "")
-        } else if self.audio {
-            (|r| r.stoi, STOI_TARGET, "STOI")
-        } else {
-            (|r| r.bleu4, BLEU4_TARGET, "BLEU-4")
-        };
+        let (quality, target, quality_name): (Quality, f64, &str) =
+            if self.audio { (|r| r.stoi, STOI_TARGET, "STOI") } else { (|r| r.bleu4, BLEU4_TARGET, "BLEU-4") };
         let all = crossings(self.rows, MESSAGE_ERROR_TARGET, quality, target);
         let reference = self.info.config.pointer("/unified/reference").and_then(|v| v.as_str()).unwrap_or("");
         let base = all.iter().find(|c| c.scheme == reference);
@@ -304,13 +299,13 @@ impl Page<'_> {
         } else if self.audio {
             let note = format!(
                 "Where the share of frames not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
-                 interpolation) and the STOI rises to {STOI_TARGET} (linear), {gains}."
+                 interpolation) and the STOI rises to {target} (linear), {gains}."
             );
             (note, vec!["scheme", "SNR at 90 % exact frames (dB)", "gain (dB)", &quality_column, "gain (dB)"])
         } else {
             let note = format!(
                 "Where each scheme's message error rate falls to {MESSAGE_ERROR_TARGET} (log-linear interpolation) \
-                 and its BLEU-4 rises to {BLEU4_TARGET} (linear), {gains}."
+                 and its BLEU-4 rises to {target} (linear), {gains}."
             );
             (note, vec!["scheme", "SNR at MER 0.1 (dB)", "gain (dB)", &quality_column, "gain (dB)"])
         };

@@ -109,7 +109,9 @@ fn audio_shards_merge_to_the_single_run_and_report() {
     let o = sim(&["report", one.to_str().unwrap()]);
     assert!(o.status.success(), "report failed: {}", stderr(&o));
     let page = std::fs::read_to_string(one.join("report.md")).unwrap();
-    for column in ["sample SNR (dB)", "segmental SNR (dB)", "STOI", "exact frames", "SNR at 90 % exact frames", "SNR at STOI 0.9"] {
+    for column in
+        ["sample SNR (dB)", "segmental SNR (dB)", "STOI", "exact frames", "SNR at 90 % exact frames", "SNR at STOI 0.9"]
+    {
         assert!(page.contains(column), "{column}: {page}");
     }
 }

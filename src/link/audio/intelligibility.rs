@@ -41,3 +41,48 @@ impl ClipsStoi {
 fn join<'a>(frames: &[usize], samples_of: impl Fn(usize) -> &'a [i16]) -> Vec<f64> {
     frames.iter().flat_map(|&j| samples_of(j).iter().map(|&s| s as f64)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::audio::frames::{Frame, SourceClip};
+
+    /// Two clips of speech-like sound (a chirp under a syllable-rate envelope), cut into frames.
+    fn two_clips(frame: usize, frames_per_clip: usize) -> FrameSet {
+        let clip = |seed: f64| -> Vec<i16> {
+            (0..frame * frames_per_clip)
+                .map(|i| {
+                    let t = i as f64 / 16_000.0;
+                    let envelope = (2.0 * std::f64::consts::PI * 4.0 * t).sin().abs();
+                    (envelope * 8000.0 * (2.0 * std::f64::consts::PI * (300.0 + seed * 400.0 * t) * t).sin()) as i16
+                })
+                .collect()
+        };
+        let (a, b) = (clip(1.0), clip(2.0));
+        let frames = [(0, &a), (1, &b)]
+            .into_iter()
+            .flat_map(|(c, s)| {
+                s.chunks(frame).enumerate().map(move |(f, x)| Frame { clip: c, start: f * frame, samples: x.to_vec() })
+            })
+            .collect();
+        let source = |name: &str| SourceClip { name: name.into(), sample_rate: 16_000, length: frame * frames_per_clip };
+        FrameSet { frame, clips: vec![source("a"), source("b")], frames }
+    }
+
+    #[test]
+    fn each_clip_is_an_utterance_scored_on_its_own() {
+        let set = two_clips(1024, 24);
+        let stoi = ClipsStoi::new(&set);
+        let sent = stoi.segment_scores(|j| &set.frames[j].samples);
+        assert_eq!(sent.len(), 2);
+        assert!(sent.iter().flatten().all(|&s| (s - 1.0).abs() < 1e-9));
+        // Clip b muted: its segments score 0, clip a's are untouched.
+        let silence = vec![0i16; 1024];
+        let muted = stoi.segment_scores(|j| if set.frames[j].clip == 1 { &silence } else { &set.frames[j].samples });
+        assert_eq!(muted[0], sent[0]);
+        assert!(muted[1].iter().all(|&s| s.abs() < 1e-9), "{:?}", &muted[1][..3]);
+        // A clip too short to hold one 384 ms segment is left out.
+        let short = two_clips(256, 8);
+        assert!(ClipsStoi::new(&short).segment_scores(|j| &short.frames[j].samples).is_empty());
+    }
+}

@@ -164,3 +164,21 @@ fn a_stereo_wav_file_is_sent_channel_by_channel() {
     let left: Vec<i16> = audio.samples.iter().step_by(2).take(3 * 1024).copied().collect();
     assert_eq!(received.samples, left);
 }
+
+#[test]
+fn a_folder_made_by_another_audio_coder_is_refused_naming_what_changed() {
+    // As a folder written before the coder was primed: same scenario, other source bits.
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["--set", "snr.values_db=[4.0]"]);
+    let run_json = dir.path().join("run.json");
+    let mut info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&run_json).unwrap()).unwrap();
+    let bits = &mut info["schemes"]["audio-lpc-ldpc-bp"]["text"]["source_bits"];
+    let now = bits.as_u64().unwrap();
+    *bits = serde_json::json!(now + 5000);
+    std::fs::write(&run_json, serde_json::to_string_pretty(&info).unwrap()).unwrap();
+    let out = dir.path().to_str().unwrap();
+    fails_with(
+        &["run", "scenarios/audio-quick.toml", "--quiet", "--out", out, "--set", "snr.values_db=[4.0]"],
+        &["audio-lpc-ldpc-bp", &format!("text.source_bits: {} then, {now} now", now + 5000), "--fresh"],
+    );
+}

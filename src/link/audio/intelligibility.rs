@@ -65,7 +65,8 @@ mod tests {
                 s.chunks(frame).enumerate().map(move |(f, x)| Frame { clip: c, start: f * frame, samples: x.to_vec() })
             })
             .collect();
-        let source = |name: &str| SourceClip { name: name.into(), sample_rate: 16_000, length: frame * frames_per_clip };
+        let source =
+            |name: &str| SourceClip { name: name.into(), sample_rate: 16_000, length: frame * frames_per_clip };
         FrameSet { frame, clips: vec![source("a"), source("b")], frames }
     }
 

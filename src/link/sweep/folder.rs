@@ -324,7 +324,7 @@ impl ResultsFolder {
                         let show = |h: Option<String>| h.unwrap_or_else(|| "none".into());
                         format!("other weights or another model file (sha256 {} then, {} now)", show(a), show(b))
                     } else {
-                        format!("other facts ({then} then, {now} now)")
+                        format!("other facts ({})", changed_facts(then, &now))
                     };
                     anyhow::bail!(
                         "{}: scheme '{}' has rows made with {what} under the same configuration; \
@@ -387,4 +387,28 @@ impl ResultsFolder {
         self.info.save(&self.run_json)?;
         Ok((self.out_dir, self.rows))
     }
+}
+
+/// The facts that differ between two recorded scheme facts, as `name: then → now` (nested fields
+/// by their path), so a refusal names what changed rather than printing both records.
+fn changed_facts(then: &serde_json::Value, now: &serde_json::Value) -> String {
+    fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+                let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                let null = serde_json::Value::Null;
+                for k in keys {
+                    let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    walk(&sub, x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null), out);
+                }
+            }
+            _ if a != b => out.push(format!("{path}: {a} then, {b} now")),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", then, now, &mut out);
+    out.join("; ")
 }

@@ -455,6 +455,11 @@ pub struct AudioConfig {
     pub repeats: usize,
     /// Frames per batch (one random stream each); fixed so results do not depend on thread count.
     pub batch_messages: usize,
+    /// The training clip every `audio-lpc` frame's coder is primed on (`link::audio::coder`).
+    pub prime_clip: String,
+    /// Samples of `prime_clip` the coder is primed on (all of it when it is shorter); 0 starts
+    /// every frame cold.
+    pub prime_samples: usize,
 }
 
 impl AudioConfig {
@@ -473,6 +478,8 @@ impl Default for AudioConfig {
             sample: SampleKind::First,
             repeats: 1,
             batch_messages: 16,
+            prime_clip: "trn01".into(),
+            prime_samples: 256_000,
         }
     }
 }

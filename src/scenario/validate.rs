@@ -198,6 +198,20 @@ fn validate_audio_set(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
     if a.batch_messages == 0 {
         return fail("audio", "batch_messages", "must be at least 1");
     }
+    use source::audio::clips::{clip_by_name, clips, Split};
+    if a.prime_samples > 0 && clip_by_name(&a.prime_clip).is_none_or(|c| c.split != Split::Train) {
+        let train: Vec<&str> = clips(Split::Train).map(|c| c.name).collect();
+        return fail(
+            "audio",
+            "prime_clip",
+            &format!(
+                "'{}' is not a training clip (priming on held-out speech would tune the coder to the test \
+                 clips); one of {}",
+                a.prime_clip,
+                train.join(", ")
+            ),
+        );
+    }
     Ok(())
 }
 

@@ -44,6 +44,12 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
     let cold: usize = clip.samples[..24 * 1024].chunks(1024).map(|f| source::audio::lpc::encode_bits(f).len()).sum();
     let cold_bps = cold as f64 / (24.0 * 1024.0);
     assert!(bps < 0.97 * cold_bps, "primed {bps} against cold {cold_bps} bits/sample");
+    // `audio.prime_samples = 0` starts every frame cold: exactly the plain coder's bits.
+    let cold_dir = tempfile::tempdir().unwrap();
+    run(cold_dir.path(), &["--set", "snr.values_db=[4.0]", "--set", "audio.prime_samples=0"]);
+    let cold_rows = result_rows(cold_dir.path());
+    let cold_row = cold_rows.iter().find(|r| r["scheme"] == lpc).unwrap();
+    assert_eq!(num(cold_row, "source_bits_per_sample"), cold_bps);
     assert_eq!(cell(pcm, 4.0, "source_bits_per_sample"), 16.0);
     assert!(cell(pcm, 4.0, "symbols_per_message") > 4.0 * cell(lpc, 4.0, "symbols_per_message") / 2.0);
     // Below it, every damaged frame is flagged (by the parity check or the coder's own test) and
@@ -125,6 +131,8 @@ fn audio_scenarios_that_cannot_run_are_refused_by_name() {
     fails_with(&["run", quick, "--set", "audio.frame=8"], &["audio.frame", "64"]);
     fails_with(&["run", quick, "--set", "framing.length_bits=11"], &["framing.length_bits", "audio-lpc-ldpc-bp"]);
     fails_with(&["run", quick, "--set", "schemes.2.weights=x.safetensors"], &["analog", "weights"]);
+    fails_with(&["run", quick, "--set", "audio.prime_clip=\"dev00\""], &["audio.prime_clip", "dev00", "trn01"]);
+    fails_with(&["run", quick, "--set", "audio.prime_clip=\"nope\""], &["audio.prime_clip", "not a training clip"]);
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //!
 //! - `audio-lpc`: the adaptive predictive lossless coder (`source::audio::lpc`), started afresh on
 //!   every frame so that a frame decodes alone, from one fixed state: the coder as it stands after
-//!   coding [`PRIME_SAMPLES`] samples of the training clip [`PRIME_CLIP`], its sample histories
-//!   cleared (`lpc::CodeStart::primed`). A cold start cost 14 % on 1,024-sample frames of dev00
+//!   coding `audio.prime_samples` samples (default 256,000) of the training clip `audio.prime_clip`
+//!   (default trn01), its sample histories cleared (`lpc::CodeStart::primed`; [`prime`]). A cold start cost 14 % on 1,024-sample frames of dev00
 //!   against the whole clip; the primed one saves 6.7 % of the cold frames' bits on the five
 //!   held-out clips. The prime's length was picked on training clips (frames of trn03–trn09:
 //!   64,000 / 128,000 / 256,000 / 480,000 / 960,000 samples of trn01–trn02 gave 4.93 / 4.90 /
@@ -35,14 +35,23 @@ use source::Bits;
 
 use super::frames::FrameSet;
 use crate::link::message::encodings::EncodedOnce;
+use crate::scenario::AudioConfig;
 
 /// Bits per sample of the `pcm` coding.
 pub const PCM_BITS: usize = 16;
 
-/// The training clip whose start every `audio-lpc` frame's coder is primed on.
-pub const PRIME_CLIP: &str = "trn01";
-/// Samples of [`PRIME_CLIP`] the coder is primed on (16 s at 16 kHz).
-pub const PRIME_SAMPLES: usize = 256_000;
+/// Where `config`'s `audio-lpc` frames start: primed on `prime_samples` samples of `prime_clip`
+/// (loaded from the clip set, hash-checked), or cold when `prime_samples` is 0.
+pub fn prime(config: &AudioConfig, verbose: bool) -> anyhow::Result<CodeStart> {
+    if config.prime_samples == 0 {
+        return Ok(CodeStart::cold());
+    }
+    let name = &config.prime_clip;
+    let clip = clip_by_name(name).with_context(|| format!("field 'audio.prime_clip': no clip named '{name}'"))?;
+    let audio = load_clip(clip, verbose).with_context(|| format!("field 'audio.prime_clip': '{name}'"))?;
+    let mono: Vec<i16> = audio.samples.iter().step_by(audio.channels.max(1) as usize).copied().collect();
+    Ok(CodeStart::primed(&mono[..mono.len().min(config.prime_samples)]))
+}
 
 /// How an SSCC audio scheme codes its frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,24 +82,9 @@ pub struct FrameCoder {
 }
 
 impl FrameCoder {
-    /// The coder of `coding` for frames of `frame` samples; `audio-lpc` loads its prime (see the
-    /// module docs).
-    pub fn new(coding: FrameCoding, frame: usize, verbose: bool) -> anyhow::Result<Self> {
-        let start = match coding {
-            FrameCoding::Lpc => {
-                let clip = clip_by_name(PRIME_CLIP).expect("the prime is a clip of the set");
-                let audio =
-                    load_clip(clip, verbose).with_context(|| format!("the audio coder's prime, {PRIME_CLIP}"))?;
-                let mono: Vec<i16> = audio.samples.iter().step_by(audio.channels.max(1) as usize).copied().collect();
-                CodeStart::primed(&mono[..mono.len().min(PRIME_SAMPLES)])
-            }
-            FrameCoding::Pcm => CodeStart::cold(),
-        };
-        Ok(Self::starting_from(coding, frame, start))
-    }
-
-    /// The coder of `coding` with `audio-lpc` frames starting from `start`.
-    pub fn starting_from(coding: FrameCoding, frame: usize, start: CodeStart) -> Self {
+    /// The coder of `coding` for frames of `frame` samples, `audio-lpc` frames starting from
+    /// `start` ([`prime`]; PCM ignores it).
+    pub fn new(coding: FrameCoding, frame: usize, start: CodeStart) -> Self {
         FrameCoder { coding, frame, start, encoded: EncodedOnce::default() }
     }
 
@@ -185,7 +179,7 @@ mod tests {
     fn both_codings_round_trip_and_lpc_compresses() {
         let set = set_of(vec![speech_like(512), speech_like(512).iter().map(|s| s / 3).collect()]);
         for coding in [FrameCoding::Lpc, FrameCoding::Pcm] {
-            let coder = FrameCoder::starting_from(coding, 512, primed());
+            let coder = FrameCoder::new(coding, 512, primed());
             let streams = coder.encode(&set);
             let refs: Vec<&[u8]> = streams.iter().map(Vec::as_slice).collect();
             let decoded = coder.decode_batch(&refs);
@@ -205,7 +199,7 @@ mod tests {
     fn damaged_streams_decode_to_full_frames_and_are_flagged() {
         let samples = speech_like(1024);
         let set = set_of(vec![samples.clone()]);
-        let lpc_coder = FrameCoder::starting_from(FrameCoding::Lpc, 1024, primed());
+        let lpc_coder = FrameCoder::new(FrameCoding::Lpc, 1024, primed());
         let code = lpc_coder.encode(&set)[0].clone();
         let (mut flagged, mut flips) = (0, 0);
         for at in (0..code.len()).step_by(code.len() / 40 + 1) {
@@ -223,7 +217,7 @@ mod tests {
         assert!(!d.intact && d.samples[1000..].iter().all(|&s| s == 0));
         assert_eq!(d.samples[..100], samples[..100]);
         // PCM: a flip changes one sample by a power of two and cannot be told; a short stream can.
-        let pcm = FrameCoder::starting_from(FrameCoding::Pcm, 1024, CodeStart::cold());
+        let pcm = FrameCoder::new(FrameCoding::Pcm, 1024, CodeStart::cold());
         let mut bits = pcm.encode(&set)[0].clone();
         bits[16 * 5] ^= 1; // the sign bit of sample 5
         let d = pcm.decode(&bits);

@@ -21,6 +21,7 @@ use crate::scenario::{LoadedScenario, SourceKind};
 use analog::AnalogScheme;
 use coder::{FrameCoder, FrameCoding};
 use frames::FrameSet;
+use source::audio::lpc;
 
 /// Loads the frames and builds every scheme of `loaded`, in the scenario's order (no file is
 /// written). SSCC schemes with the same coding share one coder and its encoding.
@@ -50,7 +51,11 @@ pub fn build_schemes(
         let coder = match coders.iter().find(|k| k.coding() == coding) {
             Some(coder) => coder.clone(),
             None => {
-                coders.push(Arc::new(FrameCoder::new(coding, frames.frame, verbose).with_context(context)?));
+                let start = match coding {
+                    FrameCoding::Lpc => coder::prime(&s.audio, verbose).with_context(|| file.clone())?,
+                    FrameCoding::Pcm => lpc::CodeStart::cold(),
+                };
+                coders.push(Arc::new(FrameCoder::new(coding, frames.frame, start)));
                 coders.last().expect("just pushed").clone()
             }
         };

@@ -8,9 +8,9 @@
 //! source coder and code, as an LM-aided receiver's `noise_from` pair does) have the same gain on
 //! the unified axis.
 //!
-//! For images, [`overtakes`]: where one scheme's PSNR curve rises above another's (a separate
-//! scheme's cliff past a joint one's graceful curve), on the scenario's axis and on the unified one,
-//! the curves taken as piecewise linear.
+//! For images and audio, [`overtakes`]: where one scheme's PSNR curve (sample SNR, STOI) rises
+//! above another's (a separate scheme's cliff past a joint one's graceful curve), on the scenario's
+//! axis and on the unified one, the curves taken as piecewise linear.
 
 use super::distance::crossing;
 use super::ResultRow;
@@ -97,7 +97,7 @@ pub struct Overtaking {
 }
 
 /// Every ordered pair of schemes with a `quality` column (an image's `psnr_db`, audio's
-/// `audio_snr_db`) where the first's rises above the second's within the SNR range both simulated,
+/// `audio_snr_db` or `stoi`) where the first's rises above the second's within the SNR range both simulated,
 /// in the order the schemes first appear.
 pub fn overtakes(rows: &[ResultRow], quality: impl Fn(&ResultRow) -> Option<f64>) -> Vec<Overtaking> {
     let curve = |scheme: &str, unified: bool| {

@@ -389,8 +389,8 @@ impl ResultsFolder {
     }
 }
 
-/// The facts that differ between two recorded scheme facts, as `name: then → now` (nested fields
-/// by their path), so a refusal names what changed rather than printing both records.
+/// The facts that differ between two recorded scheme facts, as `name: A then, B now` (nested fields
+/// by their dotted path), so a refusal names what changed rather than printing both records.
 fn changed_facts(then: &serde_json::Value, now: &serde_json::Value) -> String {
     fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
         match (a, b) {

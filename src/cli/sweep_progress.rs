@@ -111,7 +111,8 @@ impl Sink for SweepProgress {
                     (Some(psnr), Some(ssim), ..) => format!("PSNR {psnr:.2} dB  SSIM {ssim:.3}"),
                     (_, _, Some(snr), Some(seg)) => {
                         let stoi = row.stoi.map_or("-".into(), |v| format!("{v:.3}"));
-                        format!("SNR {snr:.2} dB  segSNR {seg:.2} dB  STOI {stoi}")
+                        let estoi = row.estoi.map_or("-".into(), |v| format!("{v:.3}"));
+                        format!("SNR {snr:.2} dB  segSNR {seg:.2} dB  STOI {stoi}  ESTOI {estoi}")
                     }
                     _ => format!(
                         "BLEU-1 {:.3}  BLEU-4 {:.3}  similarity {}",

@@ -11,16 +11,17 @@
 //!   scores 35, a silent segment that received noise −10), and the point's segSNR is the mean over
 //!   all its segments. It weighs quiet passages as much as loud ones, where the SNR is ruled by
 //!   the loud ones; hence both columns.
-//! - **STOI** (Taal et al. 2011, [`super::stoi`]): the mean of the point's STOI segment scores
-//!   (384 ms runs of each clip's frames joined, `crate::link::audio::intelligibility`); about 0 for
-//!   unintelligible speech, 1 for speech as sent.
+//! - **STOI** (Taal et al. 2011) and **ESTOI** (Jensen & Taal 2016), [`super::stoi`]: the mean of
+//!   the point's segment scores (384 ms runs of each clip's frames joined,
+//!   `crate::link::audio::intelligibility`); about 0 for unintelligible speech, 1 for speech as
+//!   sent.
 //! - **Intervals**: 95 % percentile bootstrap over frames ([`super::bootstrap`]): the SNR's from
 //!   the resampled frames' signal and error energies taken together (a ratio of sums, so a point
 //!   whose frames were all muted, error = signal, has the point interval [0, 0] dB), the segmental
-//!   SNR's from the frames' mean segment SNRs, with the same draws. STOI's segments overlap (each
-//!   shares 29 of its 30 spectral frames with the next), so its interval resamples blocks of
-//!   [`STOI_BLOCK`] consecutive segments of one clip (a block bootstrap; Künsch, Ann. Statist.
-//!   1989), each block's sum over its count, as a ratio of sums.
+//!   SNR's from the frames' mean segment SNRs, with the same draws. STOI's and ESTOI's segments
+//!   overlap (each shares 29 of its 30 spectral frames with the next), so their intervals resample
+//!   blocks of [`STOI_BLOCK`] consecutive segments of one clip (a block bootstrap; Künsch, Ann.
+//!   Statist. 1989), each block's sum over its count, as a ratio of sums.
 
 use crate::metrics::bootstrap::{mean_intervals_95, ratio_interval_95};
 
@@ -34,7 +35,7 @@ pub const SEGMENT: usize = 256;
 pub const SEGMENT_SNR_MIN_DB: f64 = -10.0;
 pub const SEGMENT_SNR_MAX_DB: f64 = 35.0;
 
-/// Consecutive STOI segments per resampled block: one segment's length, so that two blocks share
+/// Consecutive STOI (or ESTOI) segments per resampled block: one segment's length, so that two blocks share
 /// only the spectral frames at their edges.
 pub const STOI_BLOCK: usize = crate::metrics::stoi::SEGMENT_FRAMES;
 
@@ -102,14 +103,17 @@ pub struct AudioCounts {
     pub per_frame: Vec<FrameScores>,
     /// STOI segment scores, one list per utterance scored (each clip of each repeat of the set).
     pub stoi_segments: Vec<Vec<f64>>,
+    /// ESTOI segment scores, as `stoi_segments`.
+    pub estoi_segments: Vec<Vec<f64>>,
 }
 
-/// 95 % intervals of a point's SNR, segmental SNR and STOI (`None` where it has no STOI).
+/// 95 % intervals of a point's SNR, segmental SNR, STOI and ESTOI (`None` where it has no STOI).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AudioIntervals {
     pub snr_db: (f64, f64),
     pub seg_snr_db: (f64, f64),
     pub stoi: Option<(f64, f64)>,
+    pub estoi: Option<(f64, f64)>,
 }
 
 impl AudioCounts {
@@ -140,8 +144,12 @@ impl AudioCounts {
 
     /// Mean STOI segment score; `None` when no clip had enough speech to score.
     pub fn stoi(&self) -> Option<f64> {
-        let (sum, count) = self.stoi_segments.iter().flatten().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-        (count > 0).then(|| sum / count as f64)
+        pooled_mean(&self.stoi_segments)
+    }
+
+    /// Mean ESTOI segment score; `None` when no clip had enough speech to score.
+    pub fn estoi(&self) -> Option<f64> {
+        pooled_mean(&self.estoi_segments)
     }
 
     /// Bootstrap intervals (see the module docs).
@@ -157,15 +165,29 @@ impl AudioCounts {
             r if r.is_infinite() => -SNR_EXACT_DB,
             r => -10.0 * r.log10(),
         };
-        let (block_sums, block_counts): (Vec<f64>, Vec<f64>) = self
-            .stoi_segments
-            .iter()
-            .flat_map(|u| u.chunks(STOI_BLOCK))
-            .map(|block| (block.iter().sum::<f64>(), block.len() as f64))
-            .unzip();
-        let stoi = (!block_sums.is_empty()).then(|| ratio_interval_95(&block_sums, &block_counts));
-        AudioIntervals { snr_db: (snr(hi), snr(lo)), seg_snr_db: mean_intervals_95(&[&seg])[0], stoi }
+        AudioIntervals {
+            snr_db: (snr(hi), snr(lo)),
+            seg_snr_db: mean_intervals_95(&[&seg])[0],
+            stoi: block_interval(&self.stoi_segments),
+            estoi: block_interval(&self.estoi_segments),
+        }
     }
+}
+
+/// The mean of every utterance's segment scores together; `None` without any.
+fn pooled_mean(utterances: &[Vec<f64>]) -> Option<f64> {
+    let (sum, count) = utterances.iter().flatten().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// The block-bootstrap interval of [`pooled_mean`] (see the module docs); `None` without segments.
+fn block_interval(utterances: &[Vec<f64>]) -> Option<(f64, f64)> {
+    let (block_sums, block_counts): (Vec<f64>, Vec<f64>) = utterances
+        .iter()
+        .flat_map(|u| u.chunks(STOI_BLOCK))
+        .map(|block| (block.iter().sum::<f64>(), block.len() as f64))
+        .unzip();
+    (!block_sums.is_empty()).then(|| ratio_interval_95(&block_sums, &block_counts))
 }
 
 #[cfg(test)]
@@ -223,7 +245,7 @@ mod tests {
         assert_eq!((muted.snr_db(), muted.intervals().snr_db), (0.0, (0.0, 0.0)));
         assert!(iv.snr_db.0 < counts.snr_db() && counts.snr_db() < iv.snr_db.1, "{iv:?}");
         assert!(iv.seg_snr_db.0 < counts.seg_snr_db() && counts.seg_snr_db() < iv.seg_snr_db.1, "{iv:?}");
-        assert_eq!((counts.stoi(), iv.stoi), (None, None));
+        assert_eq!((counts.stoi(), iv.stoi, counts.estoi(), iv.estoi), (None, None, None, None));
     }
 
     #[test]
@@ -231,15 +253,18 @@ mod tests {
         // Two utterances: 70 segments at 0.9 and 50 alternating 0.2 / 0.6 (blocks of 30, 30, 10
         // and 30, 20).
         let alternating: Vec<f64> = (0..50).map(|i| if i % 2 == 0 { 0.2 } else { 0.6 }).collect();
-        let counts = AudioCounts { per_frame: Vec::new(), stoi_segments: vec![vec![0.9; 70], alternating] };
+        let segments = vec![vec![0.9; 70], alternating];
+        let counts = AudioCounts { stoi_segments: segments.clone(), estoi_segments: segments, ..Default::default() };
         let want = (70.0 * 0.9 + 25.0 * 0.8) / 120.0;
         assert!((counts.stoi().unwrap() - want).abs() < 1e-12);
+        // ESTOI is pooled the same way, from its own segments.
+        assert_eq!((counts.estoi(), counts.intervals().estoi), (counts.stoi(), counts.intervals().stoi));
         let (lo, hi) = counts.intervals().stoi.unwrap();
         assert!(lo < want && want < hi, "{lo} {hi}");
         // Block means lie in [0.4, 0.9]: so does every resample's.
         assert!(lo >= 0.4 - 1e-12 && hi <= 0.9 + 1e-12, "{lo} {hi}");
         // Every segment the same: the point interval.
-        let flat = AudioCounts { per_frame: Vec::new(), stoi_segments: vec![vec![0.5; 45]] };
+        let flat = AudioCounts { stoi_segments: vec![vec![0.5; 45]], ..Default::default() };
         let (lo, hi) = flat.intervals().stoi.unwrap();
         assert!((lo - 0.5).abs() < 1e-12 && (hi - 0.5).abs() < 1e-12);
     }

@@ -16,11 +16,35 @@
 //! 5. STOI is the mean of those correlations over bands and runs: about 0 for unintelligible, 1 for
 //!    identical speech.
 //!
-//! Each run's band mean is kept as a *segment score* so that several clips can be pooled (a
-//! point's STOI is the mean over all its segments) and resampled for an interval. What we match
-//! bit for bit in spirit and to 1e-6 in value is `pystoi.stoi(x, y, fs)` 0.4.1 (its `extended =
-//! False` measure), checked by `tests/it/stoi.rs` on real speech. Where pystoi returns 1e-5 with a
-//! warning (fewer than 30 frames after silence removal), we return no score.
+//! **ESTOI**, the extended STOI (Jensen & Taal, "An Algorithm for Predicting the Intelligibility
+//! of Speech Masked by Modulated Noise Maskers", IEEE TASLP 24(11), 2016), shares steps 1–3 and
+//! replaces 4–5: each 15 × 30 run of band envelopes is normalised row by row (each band's envelope
+//! made zero-mean and unit-norm across the run) and then column by column (each frame's spectrum
+//! made zero-mean and unit-norm across the bands), without clipping, and its score is the mean over
+//! the run's frames of the correlation of the two spectra. Where STOI correlates each band's
+//! envelope on its own, ESTOI compares the spectral shapes frame by frame, so it also sees
+//! distortions that come and go within a run: speech muted for some frames (lost frames on a link)
+//! or noise that fluctuates. ESTOI is the mean over runs; it can be slightly below 0.
+//!
+//! Each run's score is kept as a *segment score* so that several clips can be pooled (a point's
+//! STOI or ESTOI is the mean over all its segments) and resampled for an interval. What we match to
+//! 1e-9 in value is `pystoi.stoi(x, y, fs, extended)` 0.4.1, checked by `tests/it/stoi.rs` on real
+//! speech. Where pystoi returns 1e-5 with a warning (fewer than 30 frames after silence removal), we
+//! return no score.
+//!
+//! **ESTOI's dither.** Before each of its two normalisations the reference (MATLAB `estoi.m`, and
+//! pystoi after it) adds `ε·N(0, 1)` to every entry (ε = 2.2·10⁻¹⁶, f64's epsilon) from an unseeded
+//! generator, so that a row or column without variation (a band with no energy through the run,
+//! as in a run of muted speech) has a direction to normalise. Elsewhere the dither moves the score
+//! by about 10⁻¹⁵; on such runs it decides the score, which is then a random draw in the reference
+//! (its values on muted stretches spread by about 10⁻³ from one call to the next). We add the same
+//! dither from our own generator, seeded by [`ESTOI_DITHER_SEED`] at the start of every utterance
+//! (one stream for the clean side, one for the received), so our ESTOI is a draw from the
+//! reference's distribution that is the same on every run, shard and machine.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 
 use super::resample::resample_octave;
 
@@ -36,8 +60,18 @@ pub const SEGMENT_FRAMES: usize = 30;
 /// Lower signal-to-distortion bound of the clipping, dB.
 const BETA_DB: f64 = -15.0;
 const DYN_RANGE_DB: f64 = 40.0;
-/// NumPy's float epsilon, which the reference adds to norms.
+/// NumPy's float epsilon, which the reference adds to norms (and ESTOI's dither is scaled by).
 const EPS: f64 = f64::EPSILON;
+/// The seed of ESTOI's dither (see the module docs); the clean side draws from stream 0, the
+/// received side from stream 1.
+pub const ESTOI_DITHER_SEED: u64 = 0x5E5_7015;
+
+/// A received utterance's scores, one per run of [`SEGMENT_FRAMES`] frames, in time order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentScores {
+    pub stoi: Vec<f64>,
+    pub estoi: Vec<f64>,
+}
 
 /// The clean signal's side of STOI, computed once and scored against any number of received
 /// signals of the same length: its silent-frame mask and its band envelopes.
@@ -73,16 +107,22 @@ impl StoiReference {
         (bands[0].len() >= SEGMENT_FRAMES).then_some(StoiReference { sample_rate, len: x.len(), keep, bands })
     }
 
-    /// The segment scores of `y` (received, as long as the clean signal and at its rate): one per
-    /// run of [`SEGMENT_FRAMES`] frames, each the mean over bands of the clipped envelope
-    /// correlations. Their mean is STOI.
-    pub fn segment_scores(&self, y: &[f64]) -> Vec<f64> {
+    /// The segment scores of `y` (received, as long as the clean signal and at its rate): per run of
+    /// [`SEGMENT_FRAMES`] frames, STOI's mean over bands of the clipped envelope correlations and
+    /// ESTOI's mean over frames of the normalised spectra's correlations.
+    pub fn segment_scores(&self, y: &[f64]) -> SegmentScores {
+        self.segment_scores_dithered(y, ESTOI_DITHER_SEED)
+    }
+
+    /// [`Self::segment_scores`] with ESTOI's dither drawn from `dither_seed`: other seeds give other
+    /// draws from the reference's distribution (how `tests/it/stoi.rs` compares spreads).
+    pub fn segment_scores_dithered(&self, y: &[f64], dither_seed: u64) -> SegmentScores {
         let y = to_stoi_rate(y, self.sample_rate);
         assert_eq!(y.len(), self.len, "received signal as long as the clean one");
         let y_bands = band_envelopes(&overlap_add_kept(&y, &self.keep, &hann(FRAME)));
         let frames = self.bands[0].len();
         let clip = 1.0 + 10f64.powf(-BETA_DB / 20.0);
-        (SEGMENT_FRAMES..=frames)
+        let stoi = (SEGMENT_FRAMES..=frames)
             .map(|m| {
                 let range = m - SEGMENT_FRAMES..m;
                 let sum: f64 = (0..BANDS)
@@ -96,15 +136,66 @@ impl StoiReference {
                     .sum();
                 sum / BANDS as f64
             })
-            .collect()
+            .collect();
+        let dither = |stream: u64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(dither_seed);
+            rng.set_stream(stream);
+            rng
+        };
+        let (mut x_dither, mut y_dither) = (dither(0), dither(1));
+        let estoi = (SEGMENT_FRAMES..=frames)
+            .map(|m| {
+                let x = row_col_normalized(&self.bands, m - SEGMENT_FRAMES, &mut x_dither);
+                let y = row_col_normalized(&y_bands, m - SEGMENT_FRAMES, &mut y_dither);
+                x.iter().zip(&y).map(|(a, b)| a * b).sum::<f64>() / SEGMENT_FRAMES as f64
+            })
+            .collect();
+        SegmentScores { stoi, estoi }
     }
+}
+
+/// ESTOI's normalisation of the run of [`SEGMENT_FRAMES`] frames from `start` of `bands`
+/// (`[band][frame]`), as a band-major matrix: each row (band) dithered, made zero-mean and
+/// unit-norm, then each column (frame) the same (the reference's `row_col_normalize`; dither in the
+/// module docs).
+fn row_col_normalized(bands: &[Vec<f64>], start: usize, dither: &mut ChaCha8Rng) -> [f64; BANDS * SEGMENT_FRAMES] {
+    const N: usize = SEGMENT_FRAMES;
+    let mut m = [0.0; BANDS * N];
+    for (j, band) in bands.iter().enumerate() {
+        m[j * N..(j + 1) * N].copy_from_slice(&band[start..start + N]);
+    }
+    // One pass normalises the `count` lines of `len` entries at `line * line_step + i * entry_step`.
+    let mut normalize = |m: &mut [f64; BANDS * N], count: usize, len: usize, line_step: usize, entry_step: usize| {
+        for v in m.iter_mut() {
+            *v += EPS * dither.sample::<f64, _>(StandardNormal);
+        }
+        for line in 0..count {
+            let at = |i: usize| line * line_step + i * entry_step;
+            let mean = (0..len).map(|i| m[at(i)]).sum::<f64>() / len as f64;
+            (0..len).for_each(|i| m[at(i)] -= mean);
+            // No ε here, as in the reference: the dither leaves no line without variation.
+            let inverse = 1.0 / (0..len).map(|i| m[at(i)] * m[at(i)]).sum::<f64>().sqrt();
+            (0..len).for_each(|i| m[at(i)] *= inverse);
+        }
+    };
+    normalize(&mut m, BANDS, N, N, 1);
+    normalize(&mut m, N, BANDS, 1, N);
+    m
 }
 
 /// STOI of `y` against `x` (both at `sample_rate` Hz, same length); `None` when the clean signal
 /// has too little speech to score (see [`StoiReference::new`]).
 pub fn stoi(x: &[f64], y: &[f64], sample_rate: u32) -> Option<f64> {
-    let scores = StoiReference::new(x, sample_rate)?.segment_scores(y);
-    Some(scores.iter().sum::<f64>() / scores.len() as f64)
+    Some(mean(&StoiReference::new(x, sample_rate)?.segment_scores(y).stoi))
+}
+
+/// ESTOI of `y` against `x` (both at `sample_rate` Hz, same length); `None` as for [`stoi`].
+pub fn estoi(x: &[f64], y: &[f64], sample_rate: u32) -> Option<f64> {
+    Some(mean(&StoiReference::new(x, sample_rate)?.segment_scores(y).estoi))
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
 }
 
 fn to_stoi_rate(x: &[f64], sample_rate: u32) -> Vec<f64> {
@@ -313,5 +404,33 @@ mod tests {
         assert!(stoi(&x, &vec![0.0; x.len()], 16_000).unwrap().abs() < 0.05);
         // Too short to hold one 30-frame segment: no score.
         assert!(stoi(&x[..4000], &x[..4000], 16_000).is_none());
+    }
+
+    #[test]
+    fn estoi_scores_one_for_the_speech_sent_falls_with_noise_and_is_the_same_on_every_call() {
+        let x = babble(1);
+        let louder: Vec<f64> = x.iter().map(|s| s * 3.0).collect();
+        for y in [&x, &louder] {
+            assert!((estoi(&x, y, 16_000).unwrap() - 1.0).abs() < 1e-9);
+        }
+        let noise = babble(2);
+        let scores: Vec<f64> = [0.1, 0.5, 1.0, 3.0]
+            .into_iter()
+            .map(|gain| {
+                let y: Vec<f64> = x.iter().zip(&noise).map(|(s, n)| s + gain * n).collect();
+                estoi(&x, &y, 16_000).unwrap()
+            })
+            .collect();
+        assert!(scores.windows(2).all(|w| w[0] > w[1]), "{scores:?}");
+        // Silence received: every run's bands are the dither alone, about 0.
+        let silence = vec![0.0; x.len()];
+        let once = estoi(&x, &silence, 16_000).unwrap();
+        assert!(once.abs() < 0.05, "{once}");
+        // The dither is seeded: the same value on every call, another on another seed.
+        assert_eq!(estoi(&x, &silence, 16_000).unwrap(), once);
+        let reference = StoiReference::new(&x, 16_000).unwrap();
+        let other = reference.segment_scores_dithered(&silence, ESTOI_DITHER_SEED + 1).estoi;
+        assert_ne!(mean(&other), once);
+        assert!(mean(&other).abs() < 0.05);
     }
 }

@@ -35,6 +35,8 @@ pub enum Metric {
     SegSnr,
     /// Audio: STOI intelligibility.
     Stoi,
+    /// Audio: ESTOI intelligibility.
+    Estoi,
 }
 
 impl Metric {
@@ -53,6 +55,7 @@ impl Metric {
             Metric::AudioSnr => "audio_snr",
             Metric::SegSnr => "seg_snr",
             Metric::Stoi => "stoi",
+            Metric::Estoi => "estoi",
         }
     }
 
@@ -77,6 +80,7 @@ impl Metric {
             Metric::AudioSnr => (r.audio_snr_db, pair(r.audio_snr_lo, r.audio_snr_hi)),
             Metric::SegSnr => (r.seg_snr_db, pair(r.seg_snr_lo, r.seg_snr_hi)),
             Metric::Stoi => (r.stoi, pair(r.stoi_lo, r.stoi_hi)),
+            Metric::Estoi => (r.estoi, pair(r.estoi_lo, r.estoi_hi)),
         }
     }
 }

@@ -207,6 +207,7 @@ impl Page<'_> {
                 "sample SNR (dB) [95 %]",
                 "segmental SNR (dB) [95 %]",
                 "STOI [95 %]",
+                "ESTOI [95 %]",
                 "bits per sample",
             ]);
         } else if self.text {
@@ -245,6 +246,7 @@ impl Page<'_> {
                         with_interval(r.audio_snr_db, r.audio_snr_lo, r.audio_snr_hi),
                         with_interval(r.seg_snr_db, r.seg_snr_lo, r.seg_snr_hi),
                         with_interval(r.stoi, r.stoi_lo, r.stoi_hi),
+                        with_interval(r.estoi, r.estoi_lo, r.estoi_hi),
                         num(r.source_bits_per_sample),
                     ]);
                 } else if self.text {
@@ -326,13 +328,17 @@ impl Page<'_> {
         Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
     }
 
-    /// (note, header, cells) of where image schemes' PSNR curves, or audio schemes' SNR and STOI
-    /// curves, overtake one another ([`super::crossings::overtakes`]): a table per metric where
+    /// (note, header, cells) of where image schemes' PSNR curves, or audio schemes' SNR, STOI and
+    /// ESTOI curves, overtake one another ([`super::crossings::overtakes`]): a table per metric where
     /// some do.
     fn overtakes_tables(&self) -> Vec<(String, Vec<String>, Vec<Vec<String>>)> {
         type Quality = fn(&ResultRow) -> Option<f64>;
         let metrics: Vec<(Quality, &str, &str)> = if self.audio {
-            vec![(|r| r.audio_snr_db, "sample SNR", "; an exact frame counts 100 dB"), (|r| r.stoi, "STOI", "")]
+            vec![
+                (|r| r.audio_snr_db, "sample SNR", "; an exact frame counts 100 dB"),
+                (|r| r.stoi, "STOI", ""),
+                (|r| r.estoi, "ESTOI", ""),
+            ]
         } else {
             vec![(|r| r.psnr_db, "PSNR", "; an exact tile counts 100 dB")]
         };

@@ -94,8 +94,14 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
         });
         let stoi: Metric =
             ("stoi", "STOI (0 = unintelligible, 1 = as sent)", &|r| r.stoi, &|r| Some((r.stoi_lo?, r.stoi_hi?)));
+        let estoi: Metric =
+            ("estoi", "ESTOI (0 = unintelligible, 1 = as sent)", &|r| r.estoi, &|r| Some((r.estoi_lo?, r.estoi_hi?)));
         let with_stoi = text.iter().any(|r| r.stoi.is_some());
-        let metrics = if with_stoi { vec![snr, seg, stoi] } else { vec![snr, seg] };
+        let with_estoi = text.iter().any(|r| r.estoi.is_some());
+        let metrics: Vec<Metric> = [Some(snr), Some(seg), with_stoi.then_some(stoi), with_estoi.then_some(estoi)]
+            .into_iter()
+            .flatten()
+            .collect();
         written.extend(quality_plots(dir, &text, &schemes, title, &metrics)?);
         return Ok(written);
     }
@@ -166,7 +172,7 @@ type Metric<'a> =
 
 /// An image or audio link's plots: each metric against the scenario's SNR axis and the unified one
 /// (images: `psnr.*`, `psnr_unified.*`, `ssim.*`, `ssim_unified.*`; audio: `audio_snr.*`,
-/// `seg_snr.*`, `stoi.*` and their `_unified` twins), with their bootstrap intervals.
+/// `seg_snr.*`, `stoi.*`, `estoi.*` and their `_unified` twins), with their bootstrap intervals.
 fn quality_plots(
     dir: &Path,
     rows: &[&ResultRow],

@@ -126,6 +126,11 @@ pub struct ResultRow {
     pub stoi: Option<f64>,
     pub stoi_lo: Option<f64>,
     pub stoi_hi: Option<f64>,
+    /// ESTOI (Jensen & Taal 2016; frame-by-frame spectral correlations, which also see frames muted
+    /// or noise that comes and goes within 384 ms), and its interval, as for STOI.
+    pub estoi: Option<f64>,
+    pub estoi_lo: Option<f64>,
+    pub estoi_hi: Option<f64>,
 }
 
 impl ResultRow {
@@ -189,8 +194,8 @@ fn own_fields(line: &[u8]) -> csv::StringRecord {
 
 /// How many columns each earlier version that recorded row checksums wrote: 46 (the first, before
 /// the detection columns), 50 (before the image columns), 57 (before `lm_steps_per_message`), 58
-/// (before `psnr_tile_mean_db`), 59 (before the audio columns), 66 (before STOI).
-const EARLIER_WIDTHS: [usize; 6] = [46, 50, 57, 58, 59, 66];
+/// (before `psnr_tile_mean_db`), 59 (before the audio columns), 66 (before STOI), 69 (before ESTOI).
+const EARLIER_WIDTHS: [usize; 7] = [46, 50, 57, 58, 59, 66, 69];
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -304,6 +309,9 @@ pub fn header() -> Vec<&'static str> {
         "stoi",
         "stoi_lo",
         "stoi_hi",
+        "estoi",
+        "estoi_lo",
+        "estoi_hi",
     ]
 }
 
@@ -370,11 +378,11 @@ mod tests {
     }
 
     #[test]
-    fn an_audio_row_of_the_version_before_stoi_matches_its_recorded_checksum() {
-        // That version wrote 66 columns (up to source_bits_per_sample) and recorded the sha256 of
-        // the line with `seconds` 0: rebuilt here by cutting this version's line at its 66th comma
-        // (no field of this row is quoted).
-        let row = ResultRow {
+    fn audio_rows_of_the_versions_before_stoi_and_estoi_match_their_recorded_checksums() {
+        // Those versions wrote 66 columns (up to source_bits_per_sample) and 69 (up to stoi_hi),
+        // and recorded the sha256 of the line with `seconds` 0: rebuilt here by cutting this
+        // version's line at that comma (no field of these rows is quoted).
+        let before_stoi = ResultRow {
             scheme: "audio-lpc-ldpc-bp".into(),
             seconds: 12.5,
             audio_snr_db: Some(13.2),
@@ -382,14 +390,20 @@ mod tests {
             source_bits_per_sample: Some(4.9),
             ..ResultRow::default()
         };
-        let line = String::from_utf8(ResultRow { seconds: 0.0, ..row.clone() }.csv_line().unwrap()).unwrap();
-        let cut = line.trim_end().split(',').take(66).collect::<Vec<_>>().join(",") + "\n";
-        use sha2::{Digest, Sha256};
-        let recorded = format!("{:x}", Sha256::digest(cut.as_bytes()));
-        assert_ne!(recorded, row.line_sha256());
-        assert!(row.matches_line_sha256(&recorded));
-        // The same row with a STOI is not the row that version wrote.
-        assert!(!ResultRow { stoi: Some(0.99), ..row }.matches_line_sha256(&recorded));
+        let before_estoi =
+            ResultRow { stoi: Some(0.97), stoi_lo: Some(0.95), stoi_hi: Some(0.98), ..before_stoi.clone() };
+        for (width, row) in [(66, before_stoi), (69, before_estoi)] {
+            let line = String::from_utf8(ResultRow { seconds: 0.0, ..row.clone() }.csv_line().unwrap()).unwrap();
+            let cut = line.trim_end().split(',').take(width).collect::<Vec<_>>().join(",") + "\n";
+            use sha2::{Digest, Sha256};
+            let recorded = format!("{:x}", Sha256::digest(cut.as_bytes()));
+            assert_ne!(recorded, row.line_sha256());
+            assert!(row.matches_line_sha256(&recorded), "{width}");
+            // The same row with a value in a later column is not the row that version wrote.
+            let later =
+                if width == 66 { ResultRow { stoi: Some(0.99), ..row } } else { ResultRow { estoi: Some(0.9), ..row } };
+            assert!(!later.matches_line_sha256(&recorded), "{width}");
+        }
     }
 
     #[test]

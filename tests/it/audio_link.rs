@@ -33,6 +33,7 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
         assert_eq!(cell(scheme, 4.0, "audio_snr_db"), 100.0, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "seg_snr_db"), 35.0, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "stoi"), 1.0, "{scheme}");
+        assert!((cell(scheme, 4.0, "estoi") - 1.0).abs() < 1e-12, "{scheme}");
         assert_eq!(cell(scheme, 4.0, "flagged_messages"), 0.0, "{scheme}");
     }
     // The coder's rate on 1,024-sample frames of speech, each started cold: well under PCM's 16
@@ -75,10 +76,14 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
         assert!(cell("analog", snr, "frames") == 0.0, "analog sends no coded blocks");
     }
     assert!(cell("analog", -1.0, "seg_snr_db") < cell("analog", 4.0, "seg_snr_db"));
-    // STOI (checked against pystoi in tests/it/stoi.rs): analog's grows with the SNR; a point whose
-    // frames were almost all muted is far less intelligible than one with every frame exact.
-    assert!(cell("analog", -1.0, "stoi") < cell("analog", 4.0, "stoi"));
-    assert!(cell(lpc, -1.0, "stoi") < 0.3, "{}", cell(lpc, -1.0, "stoi"));
+    // STOI and ESTOI (checked against pystoi in tests/it/stoi.rs): analog's grow with the SNR; a
+    // point whose frames were almost all muted is far less intelligible than one with every frame
+    // exact. ESTOI rates analog's noise lower than STOI does (its correlations are not clipped).
+    for metric in ["stoi", "estoi"] {
+        assert!(cell("analog", -1.0, metric) < cell("analog", 4.0, metric), "{metric}");
+        assert!(cell(lpc, -1.0, metric) < 0.3, "{metric} {}", cell(lpc, -1.0, metric));
+    }
+    assert!(cell("analog", 1.0, "estoi") < cell("analog", 1.0, "stoi"));
     // One real value per sample, charged 32 bits: 10·log10(1024·32) dB over Es/N0 in energy.
     let energy = cell("analog", 1.0, "energy_per_message_db");
     assert!((energy - (1.0 + 10.0 * (1024.0f64 * 32.0).log10())).abs() < 1e-9, "{energy}");
@@ -92,7 +97,9 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
     let analog = load_wav(&dir.path().join("received/analog@1dB.wav")).unwrap();
     assert_eq!(analog.samples.len(), sent.samples.len());
     assert_ne!(analog.samples, sent.samples);
-    for plot in ["audio_snr_unified.svg", "seg_snr.png", "stoi.svg", "stoi_unified.png"] {
+    for plot in
+        ["audio_snr_unified.svg", "seg_snr.png", "stoi.svg", "stoi_unified.png", "estoi.svg", "estoi_unified.png"]
+    {
         assert!(dir.path().join(plot).exists(), "{plot}");
     }
     assert!(!dir.path().join("samples.csv").exists(), "audio points write no samples.csv");
@@ -115,9 +122,15 @@ fn audio_shards_merge_to_the_single_run_and_report() {
     let o = sim(&["report", one.to_str().unwrap()]);
     assert!(o.status.success(), "report failed: {}", stderr(&o));
     let page = std::fs::read_to_string(one.join("report.md")).unwrap();
-    for column in
-        ["sample SNR (dB)", "segmental SNR (dB)", "STOI", "exact frames", "SNR at 90 % exact frames", "SNR at STOI 0.9"]
-    {
+    for column in [
+        "sample SNR (dB)",
+        "segmental SNR (dB)",
+        "STOI",
+        "ESTOI",
+        "exact frames",
+        "SNR at 90 % exact frames",
+        "SNR at STOI 0.9",
+    ] {
         assert!(page.contains(column), "{column}: {page}");
     }
 }

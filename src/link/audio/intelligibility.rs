@@ -1,7 +1,7 @@
-//! STOI of a point's received frames ([`crate::metrics::stoi`]): each clip's frames, in set order
-//! and joined end to end, are one utterance, scored against the same frames as sent.
+//! STOI and ESTOI of a point's received frames ([`crate::metrics::stoi`]): each clip's frames, in
+//! set order and joined end to end, are one utterance, scored against the same frames as sent.
 //!
-//! STOI scores 384 ms runs of speech, far longer than a frame, so it is scored per clip rather than
+//! Both score 384 ms runs of speech, far longer than a frame, so it is scored per clip rather than
 //! per frame. With `sample = "first"` a clip's frames are a contiguous stretch of it; with
 //! `"random"` they are joined across the gaps, the same joins in the signals sent and received.
 //! The clean side (resampling, silent-frame mask, band envelopes) is computed once per set; each
@@ -9,7 +9,7 @@
 //! 30-frame run (about 0.4 s after silence removal) is left out of the score.
 
 use super::frames::FrameSet;
-use crate::metrics::stoi::StoiReference;
+use crate::metrics::stoi::{SegmentScores, StoiReference};
 
 /// The clean side of every clip's utterance, built once per frame set.
 pub struct ClipsStoi {
@@ -32,7 +32,7 @@ impl ClipsStoi {
 
     /// The segment scores of every clip's utterance as `received(j)` gives frame `j` of the set
     /// (one list per clip that can be scored, in clip order).
-    pub fn segment_scores<'a>(&self, received: impl Fn(usize) -> &'a [i16]) -> Vec<Vec<f64>> {
+    pub fn segment_scores<'a>(&self, received: impl Fn(usize) -> &'a [i16]) -> Vec<SegmentScores> {
         self.clips.iter().map(|(frames, reference)| reference.segment_scores(&join(frames, &received))).collect()
     }
 }
@@ -76,12 +76,19 @@ mod tests {
         let stoi = ClipsStoi::new(&set);
         let sent = stoi.segment_scores(|j| &set.frames[j].samples);
         assert_eq!(sent.len(), 2);
-        assert!(sent.iter().flatten().all(|&s| (s - 1.0).abs() < 1e-9));
-        // Clip b muted: its segments score 0, clip a's are untouched.
+        assert!(sent.iter().flat_map(|s| s.stoi.iter().chain(&s.estoi)).all(|&s| (s - 1.0).abs() < 1e-9));
+        // Clip b muted: its segments score 0 (ESTOI's within its dither's reach), clip a's are
+        // untouched.
         let silence = vec![0i16; 1024];
         let muted = stoi.segment_scores(|j| if set.frames[j].clip == 1 { &silence } else { &set.frames[j].samples });
         assert_eq!(muted[0], sent[0]);
-        assert!(muted[1].iter().all(|&s| s.abs() < 1e-9), "{:?}", &muted[1][..3]);
+        assert!(muted[1].stoi.iter().all(|&s| s.abs() < 1e-9), "{:?}", &muted[1].stoi[..3]);
+        let estoi = muted[1].estoi.iter().sum::<f64>() / muted[1].estoi.len() as f64;
+        assert!(
+            estoi.abs() < 0.02 && muted[1].estoi.iter().all(|&s| s.abs() < 0.2),
+            "{estoi} {:?}",
+            &muted[1].estoi[..3]
+        );
         // A clip too short to hold one 384 ms segment is left out.
         let short = two_clips(256, 8);
         assert!(ClipsStoi::new(&short).segment_scores(|j| &short.frames[j].samples).is_empty());

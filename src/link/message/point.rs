@@ -182,7 +182,10 @@ pub fn reduce_point(
             // Each repeat of the set is heard as utterances of its own.
             for repeat in 0..items / m.max(1) {
                 let frame = |j: usize| received(repeat * m + j).unwrap_or(&set.frames[j].samples);
-                audio.stoi_segments.extend(clips_stoi.segment_scores(frame));
+                for utterance in clips_stoi.segment_scores(frame) {
+                    audio.stoi_segments.push(utterance.stoi);
+                    audio.estoi_segments.push(utterance.estoi);
+                }
             }
             first_audio = Some(set.splice(0, |j| received(j).unwrap_or(&set.frames[j].samples)));
             (PointQuality::Audio(audio), Vec::new(), wrong)

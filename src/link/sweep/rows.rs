@@ -137,6 +137,8 @@ pub fn message_row(
             (row.seg_snr_lo, row.seg_snr_hi) = (Some(iv.seg_snr_db.0), Some(iv.seg_snr_db.1));
             row.stoi = audio.stoi();
             (row.stoi_lo, row.stoi_hi) = (iv.stoi.map(|i| i.0), iv.stoi.map(|i| i.1));
+            row.estoi = audio.estoi();
+            (row.estoi_lo, row.estoi_hi) = (iv.estoi.map(|i| i.0), iv.estoi.map(|i| i.1));
             row.source_bits_per_sample = facts.source_bits.map(|b| b as f64 / set.samples as f64);
         }
         _ => unreachable!("the scorer is built for the point's modality"),

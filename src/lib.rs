@@ -5,6 +5,7 @@
 //! writes results (`report`). The `sim` binary is a thin CLI over it (`cli`).
 
 pub mod cli;
+pub mod dsp;
 pub mod link;
 pub mod metrics;
 pub mod report;

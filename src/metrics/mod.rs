@@ -9,7 +9,6 @@ pub mod bleu;
 pub mod bootstrap;
 mod counts;
 pub mod image_quality;
-mod resample;
 pub mod similarity;
 pub mod stoi;
 pub mod text_quality;

@@ -4,7 +4,7 @@
 //!
 //! The algorithm, with the constants of the paper and of its reference implementations (MATLAB
 //! `stoi.m`, ported as `pystoi`):
-//! 1. Both signals are resampled to 10 kHz (Octave's `resample` filter, [`super::resample`]).
+//! 1. Both signals are resampled to 10 kHz (Octave's `resample` filter, [`crate::dsp::resample`]).
 //! 2. Silent frames are dropped: 256-sample Hann frames at hop 128 whose energy in the clean signal
 //!    is 40 dB or more below its loudest frame; the frames kept (of both signals, by the clean
 //!    signal's mask) are overlap-added back into signals.
@@ -28,13 +28,13 @@
 //!
 //! Each run's score is kept as a *segment score* so that several clips can be pooled (a point's
 //! STOI or ESTOI is the mean over all its segments) and resampled for an interval. What we match to
-//! 1e-9 in value is `pystoi.stoi(x, y, fs, extended)` 0.4.1, checked by `tests/it/stoi.rs` on real
-//! speech. Where pystoi returns 1e-5 with a warning (fewer than 30 frames after silence removal), we
-//! return no score.
+//! 1e-9 in value is `pystoi.stoi(x, y, fs, extended)` 0.4.1 (ESTOI: where its dither does not
+//! decide, below), checked by `tests/it/stoi.rs` on real speech. Where pystoi returns 1e-5 with a
+//! warning (fewer than 30 frames after silence removal), we return no score.
 //!
-//! **ESTOI's dither.** Before each of its two normalisations the reference (MATLAB `estoi.m`, and
-//! pystoi after it) adds `ε·N(0, 1)` to every entry (ε = 2.2·10⁻¹⁶, f64's epsilon) from an unseeded
-//! generator, so that a row or column without variation (a band with no energy through the run,
+//! **ESTOI's dither.** Before each of its two normalisations the reference (pystoi's
+//! `row_col_normalize`) adds `ε·N(0, 1)` to every entry (ε = 2.2·10⁻¹⁶, f64's epsilon) from an
+//! unseeded generator, so that a row or column without variation (a band with no energy through the run,
 //! as in a run of muted speech) has a direction to normalise. Elsewhere the dither moves the score
 //! by about 10⁻¹⁵; on such runs it decides the score, which is then a random draw in the reference
 //! (its values on muted stretches spread by about 10⁻³ from one call to the next). We add the same
@@ -46,7 +46,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use super::resample::resample_octave;
+use crate::dsp::fft::Fft;
+use crate::dsp::resample::resample_octave;
 
 /// STOI's internal sample rate.
 pub const FS: u32 = 10_000;
@@ -292,52 +293,6 @@ fn correlation(x: &[f64], y: &[f64]) -> f64 {
     centred(x).iter().zip(centred(y)).map(|(a, b)| a * b).sum()
 }
 
-/// An in-place radix-2 complex FFT of a fixed power-of-two size.
-struct Fft {
-    twiddles: Vec<(f64, f64)>,
-}
-
-impl Fft {
-    fn new(n: usize) -> Self {
-        assert!(n.is_power_of_two());
-        let twiddles = (0..n / 2)
-            .map(|k| {
-                let a = -2.0 * std::f64::consts::PI * k as f64 / n as f64;
-                (a.cos(), a.sin())
-            })
-            .collect();
-        Fft { twiddles }
-    }
-
-    /// `X[k] = Σ x[n]·e^{−2πikn/N}`.
-    fn forward(&self, buf: &mut [(f64, f64)]) {
-        let n = buf.len();
-        assert_eq!(n, self.twiddles.len() * 2);
-        let bits = n.trailing_zeros();
-        for i in 0..n {
-            let j = i.reverse_bits() >> (usize::BITS - bits);
-            if j > i {
-                buf.swap(i, j);
-            }
-        }
-        let mut len = 2;
-        while len <= n {
-            let step = n / len;
-            for start in (0..n).step_by(len) {
-                for k in 0..len / 2 {
-                    let (wr, wi) = self.twiddles[k * step];
-                    let (ar, ai) = buf[start + k];
-                    let (br, bi) = buf[start + k + len / 2];
-                    let (tr, ti) = (br * wr - bi * wi, br * wi + bi * wr);
-                    buf[start + k] = (ar + tr, ai + ti);
-                    buf[start + k + len / 2] = (ar - tr, ai - ti);
-                }
-            }
-            len *= 2;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,20 +309,6 @@ mod tests {
                 envelope * (3000.0 * (2.0 * std::f64::consts::PI * (300.0 + 900.0 * t) * t).sin() + 2000.0 * noise)
             })
             .collect()
-    }
-
-    #[test]
-    fn fft_matches_the_direct_dft() {
-        let x: Vec<(f64, f64)> = (0..16).map(|i| ((i as f64 * 0.7).sin(), (i as f64 * 0.3).cos())).collect();
-        let mut fast = x.clone();
-        Fft::new(16).forward(&mut fast);
-        for (k, got) in fast.iter().enumerate() {
-            let want = x.iter().enumerate().fold((0.0, 0.0), |(re, im), (n, &(a, b))| {
-                let angle = -2.0 * std::f64::consts::PI * (k * n) as f64 / 16.0;
-                (re + a * angle.cos() - b * angle.sin(), im + a * angle.sin() + b * angle.cos())
-            });
-            assert!((got.0 - want.0).abs() < 1e-12 && (got.1 - want.1).abs() < 1e-12, "{k}");
-        }
     }
 
     #[test]

@@ -615,12 +615,19 @@ pub enum SourceKind {
     /// Audio, JSCC: uncoded analog transmission, each sample one real channel value (scaled to
     /// unit mean power), estimated by linear MMSE at the receiver.
     Analog,
+    /// Audio, JSCC: optimal linear analog transmission (Lee & Petersen 1976): the frame's DCT
+    /// coefficients of largest training-set variance, `channel_uses` of them, each with the power
+    /// that minimises the expected error, estimated by linear MMSE (`link::audio::linear`).
+    Linear,
 }
 
 impl SourceKind {
     /// True for joint source-channel schemes, which send real values instead of coded bits.
     pub fn is_jscc(&self) -> bool {
-        matches!(self, SourceKind::Deepsc | SourceKind::Ut | SourceKind::DeepJscc | SourceKind::Analog)
+        matches!(
+            self,
+            SourceKind::Deepsc | SourceKind::Ut | SourceKind::DeepJscc | SourceKind::Analog | SourceKind::Linear
+        )
     }
 
     /// True for sources that load neural weights (`weights`).
@@ -632,7 +639,7 @@ impl SourceKind {
     pub fn modality(&self) -> Modality {
         match self {
             SourceKind::ImageLm | SourceKind::DeepJscc => Modality::Image,
-            SourceKind::AudioLpc | SourceKind::Pcm | SourceKind::Analog => Modality::Audio,
+            SourceKind::AudioLpc | SourceKind::Pcm | SourceKind::Analog | SourceKind::Linear => Modality::Audio,
             _ => Modality::Text,
         }
     }
@@ -668,6 +675,10 @@ pub struct SchemeConfig {
     /// dB to the right of a coded one's) instead of spending time on points that say nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snr_values_db: Option<Vec<f64>>,
+    /// For `source = "linear"`: real channel values per audio frame (1 to the frame's samples);
+    /// absent: one per sample. Fewer values than samples drop the weakest DCT coefficients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_uses: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -759,6 +770,7 @@ impl Default for SchemeConfig {
             receiver: None,
             noise_from: None,
             snr_values_db: None,
+            channel_uses: None,
         }
     }
 }

@@ -316,6 +316,28 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if let Some(msg) = scheme.snr_values_db.as_deref().and_then(snr_list_problem) {
             return here("snr_values_db", &msg);
         }
+        if let Some(uses) = scheme.channel_uses {
+            if scheme.source != super::SourceKind::Linear {
+                return here("channel_uses", "only source = \"linear\" chooses how many real values a frame sends");
+            }
+            if !(1..=s.audio.frame).contains(&uses) {
+                return here("channel_uses", &format!("must be 1 to the frame's {} samples", s.audio.frame));
+            }
+        }
+        if scheme.source == super::SourceKind::Linear
+            && !s.audio.frame.is_power_of_two()
+            && s.audio.frame > crate::dsp::dct::MAX_TABLE_LEN
+        {
+            return fail(
+                "audio",
+                "frame",
+                &format!(
+                    "scheme '{}' (source = \"linear\") needs a DCT of the frame: a power of two, or at most {} samples",
+                    scheme.name,
+                    crate::dsp::dct::MAX_TABLE_LEN
+                ),
+            );
+        }
         if names.iter().filter(|&&n| n == scheme.name).count() > 1 {
             return here("name", "two schemes share this name");
         }

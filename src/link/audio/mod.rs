@@ -1,6 +1,7 @@
 //! The audio modality: frames of speech clips as messages ([`frames`]), the lossless audio coder
-//! and 16-bit PCM as SSCC schemes' source coders ([`coder`]), uncoded analog transmission as the
-//! JSCC baseline ([`analog`]), and the schemes of an audio scenario's `[[schemes]]`. Its quality
+//! and 16-bit PCM as SSCC schemes' source coders ([`coder`]), uncoded analog transmission and
+//! optimal linear analog transmission in the DCT domain as the JSCC baselines ([`analog`],
+//! [`linear`]), and the schemes of an audio scenario's `[[schemes]]`. Its quality
 //! metrics (SNR, segmental SNR, STOI) are `crate::metrics::audio_quality`; STOI is scored over
 //! each clip's frames joined ([`intelligibility`]).
 
@@ -8,6 +9,7 @@ pub mod analog;
 pub mod coder;
 pub mod frames;
 pub mod intelligibility;
+pub mod linear;
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use crate::scenario::{LoadedScenario, SourceKind};
 use analog::AnalogScheme;
 use coder::{FrameCoder, FrameCoding};
 use frames::FrameSet;
+use linear::LinearScheme;
 use source::audio::lpc;
 
 /// Loads the frames and builds every scheme of `loaded`, in the scenario's order (no file is
@@ -36,6 +39,7 @@ pub fn build_schemes(
     check_items_per_point(&file, "audio", "frames", frames.len(), s.audio.repeats)?;
     let mut coders: Vec<Arc<FrameCoder>> = Vec::new();
     let mut schemes: Vec<Box<dyn MessageScheme>> = Vec::new();
+    let mut spectrum = None;
     for c in &s.schemes {
         let context = || format!("{file}: scheme '{}'", c.name);
         let coding = match c.source {
@@ -43,6 +47,18 @@ pub fn build_schemes(
             SourceKind::Pcm => FrameCoding::Pcm,
             SourceKind::Analog => {
                 schemes.push(Box::new(AnalogScheme::new(c, s.channel.kind)));
+                continue;
+            }
+            SourceKind::Linear => {
+                let spectrum = match &spectrum {
+                    Some(spectrum) => Arc::clone(spectrum),
+                    None => {
+                        let computed =
+                            Arc::new(linear::training_spectrum(frames.frame, verbose).with_context(context)?);
+                        spectrum.insert(computed).clone()
+                    }
+                };
+                schemes.push(Box::new(LinearScheme::new(c, s.channel.kind, spectrum)));
                 continue;
             }
             _ => anyhow::bail!("{}: field 'source': this source does not code audio frames", context()),

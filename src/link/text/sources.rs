@@ -34,6 +34,7 @@ pub fn source_key(c: &SchemeConfig) -> String {
         SourceKind::AudioLpc => source::audio::lpc::NAME.into(),
         SourceKind::Pcm => "pcm16".into(),
         SourceKind::Analog => "analog".into(),
+        SourceKind::Linear => "linear".into(),
     }
 }
 
@@ -80,7 +81,7 @@ pub fn source_coder(
             anyhow::bail!("scheme '{}' is JSCC: it has no separate source coder", c.name)
         }
         SourceKind::ImageLm => anyhow::bail!("scheme '{}' codes images, not text", c.name),
-        SourceKind::AudioLpc | SourceKind::Pcm | SourceKind::Analog => {
+        SourceKind::AudioLpc | SourceKind::Pcm | SourceKind::Analog | SourceKind::Linear => {
             anyhow::bail!("scheme '{}' codes audio, not text", c.name)
         }
     };

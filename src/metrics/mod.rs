@@ -1,5 +1,5 @@
 //! Error counting, confidence intervals, text quality (BLEU, similarity), image quality (PSNR, SSIM),
-//! audio quality (SNR, segmental SNR, STOI) and the unified SNR axis.
+//! audio quality (SNR, segmental SNR, STOI, ESTOI) and the unified SNR axis.
 //!
 //! Counts, not rates, travel between parts: a point's [`ErrorCounts`] are sums over batches, so
 //! shards and resumed runs merge exactly; rates and intervals are computed only when a row is written.

@@ -55,17 +55,20 @@ fn audio_folders_compare_by_their_sample_snr_and_refuse_image_metrics() {
     let o = sim(&["compare", sa, sr, "--out", so]);
     assert!(o.status.success(), "{}", stderr(&o));
     let svg = std::fs::read_to_string(out.join("compare_audio_snr.svg")).unwrap();
-    assert!(svg.contains("audio-awgn: analog") && svg.contains("audio-rayleigh: audio-lpc-polar-scl"));
+    assert!(svg.contains("audio-awgn: analog") && svg.contains("audio-rayleigh: linear-256"));
     let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
-    // Every row of both folders: 4 schemes × 12 points on AWGN, 4 × 9 on Rayleigh.
-    assert_eq!(table.lines().count(), 1 + 48 + 36, "{table}");
+    // Every row of both folders: 6 schemes × 12 points on AWGN, 6 × 9 on Rayleigh.
+    assert_eq!(table.lines().count(), 1 + 72 + 54, "{table}");
     assert!(table.lines().skip(1).all(|l| l.starts_with("audio_snr,")));
     let o = sim(&["compare", sa, sr, "--out", so, "--metric", "seg-snr", "--axis", "unified"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.join("compare_seg_snr.png").exists());
-    let o = sim(&["compare", sa, sr, "--out", so, "--metric", "stoi"]);
+    let o = sim(&["compare", sa, sr, "--out", so, "--metric", "stoi,estoi"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
-    assert_eq!(table.lines().filter(|l| l.starts_with("stoi,")).count(), 48 + 36, "{table}");
+    for metric in ["stoi,", "estoi,"] {
+        assert_eq!(table.lines().filter(|l| l.starts_with(metric)).count(), 72 + 54, "{metric} {table}");
+    }
+    assert!(out.join("compare_estoi.svg").exists());
     fails_with(&["compare", sa, sr, "--out", so, "--metric", "psnr"], &["audio-awgn", "no psnr to compare"]);
 }

@@ -1,8 +1,8 @@
 //! The audio modality: frames of speech clips as messages ([`frames`]), the lossless audio coder
 //! and 16-bit PCM as SSCC schemes' source coders ([`coder`]), uncoded analog transmission and
 //! optimal linear analog transmission in the DCT domain as the JSCC baselines ([`analog`],
-//! [`linear`]), and the schemes of an audio scenario's `[[schemes]]`. Its quality
-//! metrics (SNR, segmental SNR, STOI) are `crate::metrics::audio_quality`; STOI is scored over
+//! [`linear`]), and the schemes of an audio scenario's `[[schemes]]`. Its quality metrics (SNR,
+//! segmental SNR, STOI, ESTOI) are `crate::metrics::audio_quality`; STOI and ESTOI are scored over
 //! each clip's frames joined ([`intelligibility`]).
 
 pub mod analog;

@@ -1,7 +1,7 @@
 //! A message point reduced: its batches' counts summed and every item scored, in one place for the
 //! single run and `sim merge`, whatever the modality (text: BLEU and similarity; image tiles: PSNR
-//! and SSIM, each tile scored on its own; audio frames: SNR and segmental SNR, and STOI over each
-//! clip's frames joined).
+//! and SSIM, each tile scored on its own; audio frames: SNR and segmental SNR, and STOI and ESTOI
+//! over each clip's frames joined).
 //!
 //! Counts are summed in batch order and the items scored in item order in one call, the sentence
 //! embedder seeing the point's texts in the same batches whoever ran the batches: the similarity
@@ -20,7 +20,7 @@ use source::image::io::Image;
 
 /// What scores a point's received messages: the text metrics (BLEU, similarity; the embedder loaded
 /// once, with the sent texts embedded), the image metrics (PSNR, SSIM) or the audio ones (SNR,
-/// segmental SNR; STOI, with the clean clips analysed once).
+/// segmental SNR; STOI and ESTOI, with the clean clips analysed once).
 pub enum PointScorer {
     Text(QualityScorer),
     Image,

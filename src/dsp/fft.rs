@@ -24,6 +24,9 @@ impl Fft {
     pub fn forward(&self, buf: &mut [(f64, f64)]) {
         let n = buf.len();
         assert_eq!(n, self.n, "FFT length");
+        if n == 1 {
+            return;
+        }
         let bits = n.trailing_zeros();
         for i in 0..n {
             let j = i.reverse_bits() >> (usize::BITS - bits);

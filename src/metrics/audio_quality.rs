@@ -35,8 +35,8 @@ pub const SEGMENT: usize = 256;
 pub const SEGMENT_SNR_MIN_DB: f64 = -10.0;
 pub const SEGMENT_SNR_MAX_DB: f64 = 35.0;
 
-/// Consecutive STOI (or ESTOI) segments per resampled block: one segment's length, so that two blocks share
-/// only the spectral frames at their edges.
+/// Consecutive STOI (or ESTOI) segments per resampled block: one segment's length, so that two
+/// blocks share only the spectral frames at their edges.
 pub const STOI_BLOCK: usize = crate::metrics::stoi::SEGMENT_FRAMES;
 
 /// One received frame's scores against the frame sent.

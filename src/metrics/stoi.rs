@@ -34,13 +34,13 @@
 //!
 //! **ESTOI's dither.** Before each of its two normalisations the reference (pystoi's
 //! `row_col_normalize`) adds `ε·N(0, 1)` to every entry (ε = 2.2·10⁻¹⁶, f64's epsilon) from an
-//! unseeded generator, so that a row or column without variation (a band with no energy through the run,
-//! as in a run of muted speech) has a direction to normalise. Elsewhere the dither moves the score
-//! by about 10⁻¹⁵; on such runs it decides the score, which is then a random draw in the reference
-//! (its values on muted stretches spread by about 10⁻³ from one call to the next). We add the same
-//! dither from our own generator, seeded by [`ESTOI_DITHER_SEED`] at the start of every utterance
-//! (one stream for the clean side, one for the received), so our ESTOI is a draw from the
-//! reference's distribution that is the same on every run, shard and machine.
+//! unseeded generator, so that a row or column without variation (a band with no energy through
+//! the run, as in a run of muted speech) has a direction to normalise. Elsewhere the dither moves
+//! the score by about 10⁻¹⁵; on such runs it decides the score, which is then a random draw in the
+//! reference (its values on muted stretches spread by about 10⁻³ from one call to the next). We
+//! add the same dither from our own generator, seeded by [`ESTOI_DITHER_SEED`] at the start of
+//! every utterance (one stream for the clean side, one for the received), so our ESTOI is a draw
+//! from the reference's distribution that is the same on every run, shard and machine.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -203,17 +203,18 @@ fn a_stereo_wav_file_is_sent_channel_by_channel() {
     let audio = source::audio::wav::Audio { sample_rate: 8000, channels: 2, samples };
     std::fs::write(&wav, source::audio::wav::encode_wav(&audio)).unwrap();
     let out = dir.path().join("out");
-    run(
-        &out,
-        &[
-            "--set",
-            "audio.clips=[]",
-            "--set",
-            &format!("audio.files=[\"{}\"]", wav.display()),
-            "--set",
-            "audio.frames=0",
-        ],
-    );
+    let files = format!("audio.files=[\"{}\"]", wav.display());
+    let sets = ["--set", "audio.clips=[]", "--set", &files, "--set", "audio.frames=0"];
+    // The linear scheme's prior is the 16 kHz training clips' spectrum: an 8 kHz file is refused,
+    // naming it, the scheme and both rates.
+    let refused_out = dir.path().join("refused");
+    let mut refused = vec!["run", "scenarios/audio-quick.toml", "--quiet", "--out", refused_out.to_str().unwrap()];
+    refused.extend(sets);
+    fails_with(&refused, &["scheme 'linear'", "tones.wav", "8000 Hz", "16000 Hz"]);
+    // The other schemes send it (the linear one replaced by analog).
+    let mut with_analog = sets.to_vec();
+    with_analog.extend(["--set", "schemes.linear.source=analog"]);
+    run(&out, &with_analog);
     let rows = result_rows(&out);
     // 3 whole frames of 1,024 samples per channel (3,904 of 4,000 samples), both channels: 6 frames.
     assert!(rows.iter().all(|r| num(r, "messages") == 6.0), "{rows:?}");

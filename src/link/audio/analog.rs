@@ -20,7 +20,7 @@
 //! Channel use: one real value per sample, charged as a float32 (32 bits) on the unified SNR
 //! axis, as the project charges every JSCC scheme's real values (`link::jscc`).
 
-use channels::{stream, SnrPoint};
+use channels::{stream, SnrPoint, StreamRng};
 use neural::jscc::channel::message_noise;
 use neural::Channel;
 use rand::Rng;
@@ -91,8 +91,6 @@ impl MessageScheme for AnalogScheme {
         })
     }
 
-    /// Runs the batches in order, each item's noise drawn in item order from the batch's stream;
-    /// frames received other than sent are listed.
     fn run_batches(
         &self,
         point: &SnrPoint,
@@ -100,21 +98,36 @@ impl MessageScheme for AnalogScheme {
         batches: &[Batch],
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
-        let m = self.frames.len();
-        analog_outcomes(batches, progress, |batch| {
-            let mut rng = stream(seed, &[self.stream_id(), point.snr_db.to_bits(), batch.index]);
-            Ok(batch
-                .items
-                .clone()
-                .filter_map(|item| {
-                    let sent = &self.frames[item % m];
-                    let samples = self.receive(sent, point.sigma(), &mut rng);
-                    (samples != *sent)
-                        .then_some(DecodedItem { item: item as u64, received: Received::Audio { samples } })
-                })
-                .collect())
+        let noise = [seed, self.stream_id(), point.snr_db.to_bits()];
+        received_frames(batches, progress, noise, &self.frames, |j, rng| {
+            self.receive(&self.frames[j], point.sigma(), rng)
         })
     }
+}
+
+/// An analog scheme's batches at one point, in order: `receive(j, rng)` sends frame `j` of the set
+/// with noise from `rng`, drawn in item order from the batch's own stream (`noise`: the seed, the
+/// scheme's stream id and the SNR's bits); the frames received other than sent are listed.
+pub(super) fn received_frames(
+    batches: &[Batch],
+    progress: &mut dyn FnMut(BatchProgress),
+    noise: [u64; 3],
+    frames: &[Vec<i16>],
+    receive: impl Fn(usize, &mut StreamRng) -> Vec<i16>,
+) -> anyhow::Result<Vec<BatchOutcome>> {
+    let m = frames.len();
+    analog_outcomes(batches, progress, |batch| {
+        let mut rng = stream(noise[0], &[noise[1], noise[2], batch.index]);
+        Ok(batch
+            .items
+            .clone()
+            .filter_map(|item| {
+                let samples = receive(item % m, &mut rng);
+                (samples != frames[item % m])
+                    .then_some(DecodedItem { item: item as u64, received: Received::Audio { samples } })
+            })
+            .collect())
+    })
 }
 
 #[cfg(test)]

@@ -34,30 +34,38 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use channels::{stream, SnrPoint};
+use channels::SnrPoint;
 use neural::jscc::channel::message_noise;
 use neural::Channel;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+use super::analog::received_frames;
 use super::frames::FrameSet;
 use crate::dsp::dct::Dct;
 use crate::link::events::{BatchProgress, Sink};
 use crate::link::facts::{SchemeFacts, TextFacts};
-use crate::link::jscc::{analog_outcomes, neural_channel, FLOAT_PRECISION_BITS};
+use crate::link::jscc::{neural_channel, FLOAT_PRECISION_BITS};
 use crate::link::message::encodings::EncodingStore;
-use crate::link::message::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
+use crate::link::message::{Batch, BatchOutcome, MessageScheme, MessageSet};
 use crate::scenario::{ChannelKind, SchemeConfig};
 use source::audio::clips::{clips, load_clip, Split};
 
-/// The mean square of each orthonormal DCT coefficient of `frame`-sample frames, over every whole
-/// frame of the training clips (each clip cut from its start; a stereo clip's first channel).
-pub fn training_spectrum(frame: usize, verbose: bool) -> anyhow::Result<Vec<f64>> {
+/// The training clips' spectrum: the mean square of each orthonormal DCT coefficient of
+/// `frame`-sample frames, over every whole frame of the training clips (each clip cut from its
+/// start; a stereo clip's first channel), all at one sample rate.
+pub fn training_spectrum(frame: usize, verbose: bool) -> anyhow::Result<TrainingSpectrum> {
     let dct = Dct::new(frame).with_context(|| format!("field 'audio.frame': no DCT of {frame} samples"))?;
     let mut sum = vec![0.0; frame];
-    let mut count = 0usize;
+    let (mut count, mut sample_rate) = (0usize, None);
     for clip in clips(Split::Train) {
         let audio = load_clip(clip, verbose).with_context(|| format!("training clip '{}'", clip.name))?;
+        anyhow::ensure!(
+            *sample_rate.get_or_insert(audio.sample_rate) == audio.sample_rate,
+            "training clip '{}' is at {} Hz, the others are not",
+            clip.name,
+            audio.sample_rate
+        );
         let mono: Vec<f64> = audio.samples.iter().step_by(audio.channels.max(1) as usize).map(|&s| s as f64).collect();
         for chunk in mono.chunks_exact(frame) {
             for (s, c) in sum.iter_mut().zip(dct.forward(chunk)) {
@@ -67,7 +75,37 @@ pub fn training_spectrum(frame: usize, verbose: bool) -> anyhow::Result<Vec<f64>
         }
     }
     anyhow::ensure!(count > 0, "the training clips hold no frame of {frame} samples");
-    Ok(sum.into_iter().map(|s| s / count as f64).collect())
+    Ok(TrainingSpectrum {
+        sample_rate: sample_rate.expect("a frame was read"),
+        mean_squares: sum.into_iter().map(|s| s / count as f64).collect(),
+    })
+}
+
+/// What [`training_spectrum`] measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingSpectrum {
+    /// The training clips' sample rate: a DCT bin is a frequency only at this rate.
+    pub sample_rate: u32,
+    /// Mean square of each DCT coefficient.
+    pub mean_squares: Vec<f64>,
+}
+
+impl TrainingSpectrum {
+    /// Refuses a frame set with a clip at another sample rate than the training clips': there the
+    /// spectrum's bins would stand for other frequencies.
+    pub fn check_rates(&self, set: &FrameSet) -> anyhow::Result<()> {
+        match set.clips.iter().find(|c| c.sample_rate != self.sample_rate) {
+            Some(c) => anyhow::bail!(
+                "source = \"linear\" weighs the DCT coefficients by the training clips' spectrum at {} Hz; \
+                 '{}' is at {} Hz (resample it to {} Hz, or send it with source = \"analog\")",
+                self.sample_rate,
+                c.name,
+                c.sample_rate,
+                self.sample_rate
+            ),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The powers `p_j ≥ 0` with `Σ p_j = total` that minimise `Σ_j λ_j·σ²/(p_j + σ²)` for
@@ -229,8 +267,6 @@ impl MessageScheme for LinearScheme {
         })
     }
 
-    /// Runs the batches in order, each item's noise drawn in item order from the batch's stream;
-    /// frames received other than sent are listed.
     fn run_batches(
         &self,
         point: &SnrPoint,
@@ -238,20 +274,10 @@ impl MessageScheme for LinearScheme {
         batches: &[Batch],
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
-        let frames = &self.prepared().frames;
-        let m = frames.len();
         let gains = self.gains(point.sigma());
-        analog_outcomes(batches, progress, |batch| {
-            let mut rng = stream(seed, &[self.stream_id(), point.snr_db.to_bits(), batch.index]);
-            Ok(batch
-                .items
-                .clone()
-                .filter_map(|item| {
-                    let samples = self.receive(item % m, &gains, point.sigma(), &mut rng);
-                    (samples != frames[item % m])
-                        .then_some(DecodedItem { item: item as u64, received: Received::Audio { samples } })
-                })
-                .collect())
+        let noise = [seed, self.stream_id(), point.snr_db.to_bits()];
+        received_frames(batches, progress, noise, &self.prepared().frames, |j, rng| {
+            self.receive(j, &gains, point.sigma(), rng)
         })
     }
 }
@@ -259,6 +285,7 @@ impl MessageScheme for LinearScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use channels::stream;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
     use rand_distr::StandardNormal;

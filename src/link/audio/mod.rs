@@ -53,9 +53,9 @@ pub fn build_schemes(
                 let spectrum = match &spectrum {
                     Some(spectrum) => Arc::clone(spectrum),
                     None => {
-                        let computed =
-                            Arc::new(linear::training_spectrum(frames.frame, verbose).with_context(context)?);
-                        spectrum.insert(computed).clone()
+                        let computed = linear::training_spectrum(frames.frame, verbose).with_context(context)?;
+                        computed.check_rates(&frames).with_context(context)?;
+                        spectrum.insert(Arc::new(computed.mean_squares)).clone()
                     }
                 };
                 schemes.push(Box::new(LinearScheme::new(c, s.channel.kind, spectrum)));

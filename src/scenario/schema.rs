@@ -679,6 +679,10 @@ pub struct SchemeConfig {
     /// absent: one per sample. Fewer values than samples drop the weakest DCT coefficients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_uses: Option<usize>,
+    /// For `source = "linear"`: noise shaping γ in [0, 1], the error of each DCT coefficient
+    /// weighted by `λ^(−γ)`; absent: 0, the plain squared error (`link::audio::linear`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_shaping: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -771,6 +775,7 @@ impl Default for SchemeConfig {
             noise_from: None,
             snr_values_db: None,
             channel_uses: None,
+            noise_shaping: None,
         }
     }
 }

@@ -324,6 +324,17 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 return here("channel_uses", &format!("must be 1 to the frame's {} samples", s.audio.frame));
             }
         }
+        if let Some(gamma) = scheme.noise_shaping {
+            if scheme.source != super::SourceKind::Linear {
+                return here("noise_shaping", "only source = \"linear\" shapes its noise");
+            }
+            if !(0.0..=1.0).contains(&gamma) {
+                return here(
+                    "noise_shaping",
+                    &format!("{gamma} is not in [0, 1] (0: plain squared error, 1: equal SNR per coefficient)"),
+                );
+            }
+        }
         if scheme.source == super::SourceKind::Linear
             && !s.audio.frame.is_power_of_two()
             && s.audio.frame > crate::dsp::dct::MAX_TABLE_LEN

@@ -108,10 +108,11 @@ fn frames_arrive_exactly_above_the_cliff_are_muted_below_it_and_analog_meets_its
 #[test]
 fn linear_analog_spends_its_power_where_the_speech_is_and_can_send_fewer_values() {
     let dir = tempfile::tempdir().unwrap();
-    let (full, quarter) = (dir.path().join("full"), dir.path().join("quarter"));
+    let (full, quarter, shaped) = (dir.path().join("full"), dir.path().join("quarter"), dir.path().join("shaped"));
     run(&full, &["--set", "snr.values_db=[0.0, 10.0]"]);
     run(&quarter, &["--set", "snr.values_db=[0.0, 10.0]", "--set", "schemes.linear.channel_uses=256"]);
-    let (full_rows, quarter_rows) = (result_rows(&full), result_rows(&quarter));
+    run(&shaped, &["--set", "snr.values_db=[0.0, 10.0]", "--set", "schemes.linear.noise_shaping=0.5"]);
+    let (full_rows, quarter_rows, shaped_rows) = (result_rows(&full), result_rows(&quarter), result_rows(&shaped));
     let cell = |rows: &[ResultRow], scheme: &str, snr: f64, col: &str| -> f64 {
         num(rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap(), col)
     };
@@ -134,6 +135,13 @@ fn linear_analog_spends_its_power_where_the_speech_is_and_can_send_fewer_values(
         assert!((saved - 10.0 * 4f64.log10()).abs() < 1e-9, "{saved}");
         assert!(linear_quarter("audio_snr_db") < linear("audio_snr_db"), "{snr} dB");
         assert!(linear_quarter("audio_snr_db") > analog("audio_snr_db"), "{snr} dB");
+        // Noise shaping keeps power on the weak high-frequency coefficients: more intelligible.
+        // (Its sample SNR need not be lower: the plain scheme is best only for the training
+        // clips' spectrum, and these quiet first seconds of dev00 differ from it. Measured at 0
+        // and 10 dB: 15.0 and 24.8 dB against 14.5 and 23.5 dB.)
+        let linear_shaped = |col: &str| cell(&shaped_rows, "linear", snr, col);
+        assert!(linear_shaped("stoi") > linear("stoi") + 0.03, "{snr} dB");
+        assert!(linear_shaped("estoi") > linear("estoi") + 0.03, "{snr} dB");
     }
     assert!(full.join("received/linear@0dB.wav").exists());
 }
@@ -184,6 +192,8 @@ fn audio_scenarios_that_cannot_run_are_refused_by_name() {
     fails_with(&["run", quick, "--set", "schemes.3.channel_uses=2000"], &["linear", "channel_uses", "1024"]);
     fails_with(&["run", quick, "--set", "schemes.3.channel_uses=0"], &["linear", "channel_uses"]);
     fails_with(&["run", quick, "--set", "audio.frame=3000"], &["audio.frame", "linear", "power of two", "2048"]);
+    fails_with(&["run", quick, "--set", "schemes.linear.noise_shaping=1.5"], &["linear", "noise_shaping", "[0, 1]"]);
+    fails_with(&["run", quick, "--set", "schemes.pcm-ldpc-bp.noise_shaping=0.5"], &["pcm-ldpc-bp", "noise_shaping"]);
 }
 
 #[test]

@@ -27,8 +27,9 @@
 //! follows `λ`). In between, the error is shaped toward the speech spectrum, as speech coders'
 //! perceptual weighting shapes their noise. On training clips γ = 0.5 raised STOI by 0.03–0.10 at
 //! Es/N0 −2 and 2 dB (trn03 alone; trn07–trn09 with the spectrum of trn01–trn06), and the shipped
-//! scenarios' `linear-shaped` scheme uses it; on the held-out clips it did not (README, "Audio
-//! over the link").
+//! scenarios' `linear-shaped` scheme uses it. On the five held-out clips sent together under one
+//! power scale it did not, the quiet ones losing; sent alone, most gained (README, "Audio over
+//! the link").
 //!
 //! **Channel.** As `analog`: AWGN with `σ = 1/√(2·Es/N0)` per real value; on Rayleigh fading one
 //! CN(0, 1) gain `h` per frame (block fading), equalised with perfect CSI, `y = x + n/h`.
@@ -144,9 +145,10 @@ pub fn optimal_powers(importances: &[f64], noise: f64, total: f64) -> Vec<f64> {
     powers
 }
 
-/// `w_j·λ_j = λ_j^(1−γ)`: what [`optimal_powers`] weighs for noise shaping `gamma`.
+/// `w_j·λ_j = λ_j^(1−γ)`: what [`optimal_powers`] weighs for noise shaping `gamma` (0 for a
+/// coefficient without variance, which has nothing to send).
 pub fn importances(variances: &[f64], gamma: f64) -> Vec<f64> {
-    variances.iter().map(|v| v.powf(1.0 - gamma)).collect()
+    variances.iter().map(|&v| if v > 0.0 { v.powf(1.0 - gamma) } else { 0.0 }).collect()
 }
 
 /// The expected squared error per frame of sending the coefficients of `variances` listed in

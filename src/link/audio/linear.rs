@@ -195,6 +195,27 @@ struct Prepared {
     moments: Vec<f64>,
 }
 
+impl Prepared {
+    /// `frames` (of `spectrum.len()` samples) sent with the `uses` coefficients of largest
+    /// `spectrum`, whose prior variances are `spectrum × scale`.
+    fn new(frames: Vec<Vec<i16>>, spectrum: &[f64], scale: f64, uses: usize) -> anyhow::Result<Self> {
+        let n = spectrum.len();
+        let dct = Dct::new(n).with_context(|| format!("field 'audio.frame': no DCT of {n} samples"))?;
+        let mut order: Vec<usize> = (0..n).collect();
+        // Largest variance first; ties by index, so the choice is the same on every machine.
+        order.sort_by(|&a, &b| spectrum[b].total_cmp(&spectrum[a]).then(a.cmp(&b)));
+        let sent: Vec<usize> = order[..uses.min(n)].to_vec();
+        let variances: Vec<f64> = sent.iter().map(|&i| spectrum[i] * scale).collect();
+        let coefficients: Vec<Vec<f64>> =
+            frames.iter().map(|f| dct.forward(&f.iter().map(|&s| s as f64).collect::<Vec<_>>())).collect();
+        let moments: Vec<f64> = sent
+            .iter()
+            .map(|&i| coefficients.iter().map(|c| c[i] * c[i]).sum::<f64>() / coefficients.len().max(1) as f64)
+            .collect();
+        Ok(Prepared { dct, frames, coefficients, sent, variances, moments })
+    }
+}
+
 impl LinearScheme {
     pub fn new(config: &SchemeConfig, channel: ChannelKind, spectrum: Arc<Vec<f64>>) -> Self {
         LinearScheme {
@@ -257,25 +278,13 @@ impl MessageScheme for LinearScheme {
             "training spectrum of {} bins for {n}-sample frames",
             self.spectrum.len()
         );
-        let dct = Dct::new(n).with_context(|| format!("field 'audio.frame': no DCT of {n} samples"))?;
         let uses = self.uses.unwrap_or(n).min(n);
-        let mut order: Vec<usize> = (0..n).collect();
-        // Largest variance first; ties by index, so the choice is the same on every machine.
-        order.sort_by(|&a, &b| self.spectrum[b].total_cmp(&self.spectrum[a]).then(a.cmp(&b)));
-        let sent: Vec<usize> = order[..uses].to_vec();
         let scale = n as f64 * set.mean_power() / self.spectrum.iter().sum::<f64>();
-        let variances: Vec<f64> = sent.iter().map(|&i| self.spectrum[i] * scale).collect();
         let frames: Vec<Vec<i16>> = set.frames.iter().map(|f| f.samples.clone()).collect();
-        let coefficients: Vec<Vec<f64>> =
-            frames.iter().map(|f| dct.forward(&f.iter().map(|&s| s as f64).collect::<Vec<_>>())).collect();
-        let moments: Vec<f64> = sent
-            .iter()
-            .map(|&i| coefficients.iter().map(|c| c[i] * c[i]).sum::<f64>() / coefficients.len().max(1) as f64)
-            .collect();
         let mut hasher = Sha256::new();
         self.spectrum.iter().for_each(|v| hasher.update(v.to_le_bytes()));
         let spectrum_sha256 = format!("{:x}", hasher.finalize());
-        self.prepared = Some(Prepared { dct, frames, coefficients, sent, variances, moments });
+        self.prepared = Some(Prepared::new(frames, &self.spectrum, scale, uses)?);
         Ok(SchemeFacts {
             name: self.config.name.clone(),
             channel: format!(
@@ -404,17 +413,8 @@ mod tests {
             ..SchemeConfig::default()
         };
         let mut scheme = LinearScheme::new(&config, channel, Arc::new(spectrum.to_vec()));
-        let coefficients: Vec<Vec<f64>> =
-            frames.iter().map(|f| dct.forward(&f.iter().map(|&s| s as f64).collect::<Vec<_>>())).collect();
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| spectrum[b].total_cmp(&spectrum[a]).then(a.cmp(&b)));
-        let sent = order[..uses].to_vec();
-        let moments = sent
-            .iter()
-            .map(|&i| coefficients.iter().map(|c| c[i] * c[i]).sum::<f64>() / coefficients.len() as f64)
-            .collect();
-        let variances = sent.iter().map(|&i| spectrum[i]).collect();
-        scheme.prepared = Some(Prepared { dct, frames, coefficients, sent, variances, moments });
+        // The prior is the source's own spectrum (scale 1), so the closed form holds exactly.
+        scheme.prepared = Some(Prepared::new(frames, spectrum, 1.0, uses).unwrap());
         scheme
     }
 

@@ -683,6 +683,12 @@ pub struct SchemeConfig {
     /// weighted by `λ^(−γ)`; absent: 0, the plain squared error (`link::audio::linear`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub noise_shaping: Option<f64>,
+    /// For `source = "linear"`: send each frame's level (mean square, to 1.5 dB) as side
+    /// information, 32 more channel values per frame (a Reed–Muller codeword), and weigh each
+    /// frame's coefficients by it; absent: false, one level for the whole set, known at the
+    /// receiver and not charged (`link::audio::frame_levels`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_levels: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -776,6 +782,7 @@ impl Default for SchemeConfig {
             snr_values_db: None,
             channel_uses: None,
             noise_shaping: None,
+            frame_levels: None,
         }
     }
 }

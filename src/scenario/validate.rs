@@ -335,6 +335,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 );
             }
         }
+        if scheme.frame_levels.is_some() && scheme.source != super::SourceKind::Linear {
+            return here("frame_levels", "only source = \"linear\" sends its frames' levels");
+        }
         if scheme.source == super::SourceKind::Linear
             && !s.audio.frame.is_power_of_two()
             && s.audio.frame > crate::dsp::dct::MAX_TABLE_LEN

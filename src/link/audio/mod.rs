@@ -7,6 +7,7 @@
 
 pub mod analog;
 pub mod coder;
+pub mod frame_levels;
 pub mod frames;
 pub mod intelligibility;
 pub mod linear;
@@ -55,7 +56,7 @@ pub fn build_schemes(
                     None => {
                         let computed = linear::training_spectrum(frames.frame, verbose).with_context(context)?;
                         computed.check_rates(&frames).with_context(context)?;
-                        spectrum.insert(Arc::new(computed.mean_squares)).clone()
+                        spectrum.insert(Arc::new(computed)).clone()
                     }
                 };
                 schemes.push(Box::new(LinearScheme::new(c, s.channel.kind, spectrum)));

@@ -104,6 +104,6 @@ fn lm_aided_receivers_reproduce_at_0_5_db() {
 /// streams all count) and over Rayleigh fading at 6 dB; the analog and linear schemes with them.
 #[test]
 fn audio_references_reproduce_at_their_cliffs() {
-    reproduces("scenarios/audio-awgn.toml", "audio-awgn", &["snr.values_db=[2.0]"], 7);
-    reproduces("scenarios/audio-rayleigh.toml", "audio-rayleigh", &["snr.values_db=[6.0]"], 7);
+    reproduces("scenarios/audio-awgn.toml", "audio-awgn", &["snr.values_db=[2.0]"], 9);
+    reproduces("scenarios/audio-rayleigh.toml", "audio-rayleigh", &["snr.values_db=[6.0]"], 9);
 }

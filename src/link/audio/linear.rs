@@ -378,8 +378,9 @@ impl LinearScheme {
     }
 
     /// Sends frame `index` of the set with `gains` (per level) through the channel (`rng`'s noise,
-    /// as analog's) and estimates it; with frame levels, at the level its side information
-    /// decodes to.
+    /// as analog's) and estimates it; with frame levels, the frame's level with it, and the
+    /// estimate is the mean of the LMMSE estimates at each level, weighted by the level's posterior
+    /// probability given the side values.
     fn receive(&self, index: usize, gains: &[Vec<f64>], sigma: f64, rng: &mut impl Rng) -> Vec<i16> {
         let p = self.prepared();
         let k = p.sent.len();
@@ -413,15 +414,20 @@ impl LinearScheme {
     }
 }
 
-/// The levels whose posterior probability is at least `10⁻¹²` of the most likely one's, with
-/// their probabilities (summing to 1), from each level's log-likelihood and log prior.
+/// How much less likely than the most likely level a level may be and still be weighed:
+/// `ln 10¹²`, far below any weight that could move a 16-bit sample.
+const LEVEL_POSTERIOR_FLOOR_NATS: f64 = 27.6;
+
+/// The levels whose posterior probability is within [`LEVEL_POSTERIOR_FLOOR_NATS`] of the most
+/// likely one's, with their probabilities (summing to 1), from each level's log-likelihood and log
+/// prior.
 fn level_posterior(log_likelihoods: &[f64], log_prior: &[f64]) -> Vec<(usize, f64)> {
     let log_posterior: Vec<f64> = log_likelihoods.iter().zip(log_prior).map(|(l, p)| l + p).collect();
     let best = log_posterior.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let kept: Vec<(usize, f64)> = log_posterior
         .iter()
         .enumerate()
-        .filter(|(_, &v)| v >= best - 27.6)
+        .filter(|(_, &v)| v >= best - LEVEL_POSTERIOR_FLOOR_NATS)
         .map(|(q, &v)| (q, (v - best).exp()))
         .collect();
     let total: f64 = kept.iter().map(|(_, w)| w).sum();

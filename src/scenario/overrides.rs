@@ -60,6 +60,7 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
         ("channel_uses", toml::Value::Integer(0)),
         ("noise_shaping", toml::Value::Float(0.0)),
         ("frame_levels", toml::Value::Boolean(false)),
+        ("design_esn0_db", toml::Value::Float(0.0)),
         ("receiver", toml::Value::try_from(super::schema::ReceiverConfig::default()).expect("serializes")),
     ];
     for (key, value) in optional {

@@ -689,6 +689,11 @@ pub struct SchemeConfig {
     /// receiver and not charged (`link::audio::frame_levels`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_levels: Option<bool>,
+    /// For `source = "linear"`: the Es/N0 (dB) the transmitter designs its powers for, as a JSCC
+    /// model trained at one SNR; absent: each point's own (the transmitter knows the mean SNR). The
+    /// receiver's estimate always uses the point's SNR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design_esn0_db: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -783,6 +788,7 @@ impl Default for SchemeConfig {
             channel_uses: None,
             noise_shaping: None,
             frame_levels: None,
+            design_esn0_db: None,
         }
     }
 }

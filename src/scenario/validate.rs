@@ -338,6 +338,14 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if scheme.frame_levels.is_some() && scheme.source != super::SourceKind::Linear {
             return here("frame_levels", "only source = \"linear\" sends its frames' levels");
         }
+        if let Some(design) = scheme.design_esn0_db {
+            if scheme.source != super::SourceKind::Linear {
+                return here("design_esn0_db", "only source = \"linear\" designs its powers for an SNR");
+            }
+            if !(-30.0..=60.0).contains(&design) {
+                return here("design_esn0_db", &format!("{design} dB is not in [-30, 60]"));
+            }
+        }
         if scheme.source == super::SourceKind::Linear
             && !s.audio.frame.is_power_of_two()
             && s.audio.frame > crate::dsp::dct::MAX_TABLE_LEN

@@ -626,11 +626,12 @@ mod tests {
         scheme_for(gaussian_frames(spectrum, frames, |_| 1.0), spectrum, 1.0, uses, shaping, false, channel)
     }
 
-    /// The mean squared error per frame of `scheme` at `esn0_db`, and the powers the gains of its
-    /// first level give (checking that the coefficient values sent have unit mean power).
+    /// The mean squared error per frame of `scheme` at `esn0_db` (its powers designed for its
+    /// design SNR if it has one, as in `run_batches`), and the powers the gains of its first level
+    /// give (checking that the coefficient values sent have unit mean power).
     fn measured_error(scheme: &LinearScheme, esn0_db: f64) -> (f64, Vec<f64>) {
         let sigma = channels::snr::noise_sigma(esn0_db);
-        let gains = scheme.gains(sigma);
+        let gains = scheme.gains(scheme.design_sigma.unwrap_or(sigma));
         let p = scheme.prepared();
         let energy: f64 = p
             .coefficients
@@ -791,14 +792,7 @@ mod tests {
                 })
                 .sum::<f64>()
                 + 256.0 / 12.0;
-            let mut noise_rng = stream(9, &[esn0_db.to_bits()]);
-            let error = (0..p.frames.len())
-                .map(|j| {
-                    let got = designed.receive(j, &gains, sigma, &mut noise_rng);
-                    got.iter().zip(&p.frames[j]).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>()
-                })
-                .sum::<f64>()
-                / p.frames.len() as f64;
+            let (error, _) = measured_error(&designed, esn0_db);
             assert!(
                 (error / theory - 1.0).abs() < 0.015,
                 "{esn0_db} dB designed for {design_db}: {error} against {theory}"

@@ -24,9 +24,6 @@ use codes::ReedMuller1;
 /// Levels there are (6 bits).
 pub const LEVELS: usize = 64;
 
-/// Channel values each frame's level takes: RM(1, 5)'s 32.
-pub const SIDE_VALUES: usize = 32;
-
 /// The level of a frame of mean square `mean_square`.
 pub fn quantize(mean_square: f64) -> u8 {
     if mean_square.is_nan() || mean_square <= 0.0 {
@@ -55,7 +52,12 @@ impl Default for LevelCode {
 }
 
 impl LevelCode {
-    /// The `SIDE_VALUES` values that send level `q`.
+    /// Channel values a level takes: RM(1, 5)'s 32.
+    pub fn channel_values(&self) -> usize {
+        self.0.n()
+    }
+
+    /// The [`channel_values`](Self::channel_values) values that send level `q`.
     pub fn values(&self, q: u8) -> Vec<f64> {
         self.0.encode_bpsk(q as u32)
     }

@@ -254,24 +254,23 @@ struct Prepared {
     /// square (for the water level and the power scaling).
     counts: Vec<usize>,
     moments: Vec<Vec<f64>>,
-    /// The side information's code, with frame levels, and the receiver's log prior on levels
-    /// (uniform until set).
-    level_code: Option<LevelCode>,
-    level_log_prior: Vec<f64>,
+    /// With frame levels, the side information's code and the receiver's log prior on levels.
+    side_info: Option<(LevelCode, Vec<f64>)>,
 }
 
 impl Prepared {
     /// `frames` (of `spectrum.len()` samples) sent with the `uses` coefficients of largest
-    /// `spectrum`. With one level for the set (`frame_levels` false), their prior variances are
-    /// `spectrum × scale`; with frame levels, `spectrum` scaled to unit power per sample times the
-    /// power of each frame's level.
+    /// `spectrum`. With one level for the set (`level_log_prior` absent), their prior variances
+    /// are `spectrum × scale`; with frame levels (the receiver's log prior on them given), `spectrum`
+    /// scaled to unit power per sample times the power of each frame's level.
     fn new(
         frames: Vec<Vec<i16>>,
         spectrum: &[f64],
         scale: f64,
         uses: usize,
-        frame_levels: bool,
+        level_log_prior: Option<Vec<f64>>,
     ) -> anyhow::Result<Self> {
+        let frame_levels = level_log_prior.is_some();
         let n = spectrum.len();
         let dct = Dct::new(n).with_context(|| format!("field 'audio.frame': no DCT of {n} samples"))?;
         let mut order: Vec<usize> = (0..n).collect();
@@ -300,8 +299,7 @@ impl Prepared {
         for (m, &count) in moments.iter_mut().zip(&counts) {
             m.iter_mut().for_each(|m| *m /= count.max(1) as f64);
         }
-        let level_code = frame_levels.then(LevelCode::default);
-        let level_log_prior = vec![0.0; level_powers.len()];
+        let side_info = level_log_prior.map(|prior| (LevelCode::default(), prior));
         Ok(Prepared {
             dct,
             frames,
@@ -312,14 +310,13 @@ impl Prepared {
             frame_level,
             counts,
             moments,
-            level_code,
-            level_log_prior,
+            side_info,
         })
     }
 
     /// Channel values per frame: the coefficients sent and the level's codeword.
     fn values_per_frame(&self) -> usize {
-        self.sent.len() + if self.level_code.is_some() { frame_levels::SIDE_VALUES } else { 0 }
+        self.sent.len() + self.side_info.as_ref().map_or(0, |(code, _)| code.channel_values())
     }
 }
 
@@ -393,10 +390,10 @@ impl LinearScheme {
         let sent_level = p.frame_level[index];
         // The levels the receiver weighs and their weights: the one level of the set, or each
         // frame level's posterior probability given the side values.
-        let levels: Vec<(usize, f64)> = match &p.level_code {
-            Some(code) => {
+        let levels: Vec<(usize, f64)> = match &p.side_info {
+            Some((code, prior)) => {
                 let side: Vec<f64> = code.values(sent_level).iter().zip(&noise[k..]).map(|(x, e)| x + e).collect();
-                level_posterior(&code.log_likelihoods(&side, sigma * sigma / g), &p.level_log_prior)
+                level_posterior(&code.log_likelihoods(&side, sigma * sigma / g), prior)
             }
             None => vec![(sent_level as usize, 1.0)],
         };
@@ -457,10 +454,8 @@ impl MessageScheme for LinearScheme {
         let uses = self.uses.unwrap_or(n).min(n);
         let scale = n as f64 * set.mean_power() / spectrum.iter().sum::<f64>();
         let frames: Vec<Vec<i16>> = set.frames.iter().map(|f| f.samples.clone()).collect();
-        let mut prepared = Prepared::new(frames, spectrum, scale, uses, self.frame_levels)?;
-        if self.frame_levels {
-            prepared.level_log_prior = self.spectrum.level_log_prior();
-        }
+        let prior = self.frame_levels.then(|| self.spectrum.level_log_prior());
+        let prepared = Prepared::new(frames, spectrum, scale, uses, prior)?;
         let values = prepared.values_per_frame();
         self.prepared = Some(prepared);
         let mut details = String::new();
@@ -471,7 +466,8 @@ impl MessageScheme for LinearScheme {
             details += &format!(" designed for Es/N0 {design} dB");
         }
         if self.frame_levels {
-            details += &format!(", each frame's level sent in {} values (RM(1,5))", frame_levels::SIDE_VALUES);
+            details +=
+                &format!(", each frame's level sent in {} values (RM(1,5))", LevelCode::default().channel_values());
         }
         Ok(SchemeFacts {
             name: self.config.name.clone(),
@@ -609,7 +605,9 @@ mod tests {
             level_counts: vec![0; frame_levels::LEVELS],
         };
         let mut scheme = LinearScheme::new(&config, channel, Arc::new(training));
-        scheme.prepared = Some(Prepared::new(frames, spectrum, scale, uses, frame_levels).unwrap());
+        // With frame levels, a uniform prior on them.
+        let prior = frame_levels.then(|| vec![0.0; frame_levels::LEVELS]);
+        scheme.prepared = Some(Prepared::new(frames, spectrum, scale, uses, prior).unwrap());
         scheme
     }
 

@@ -32,6 +32,12 @@ pub fn quantize(mean_square: f64) -> u8 {
     (2.0 * mean_square.log2()).round().clamp(0.0, (LEVELS - 1) as f64) as u8
 }
 
+/// The level of a frame of `samples` (its mean square, [`quantize`]d): one definition for the
+/// frames sent and the training frames the receiver's prior counts.
+pub fn level_of(samples: &[f64]) -> u8 {
+    quantize(samples.iter().map(|s| s * s).sum::<f64>() / samples.len().max(1) as f64)
+}
+
 /// The mean square level `q` stands for: 0 for level 0, else `2^(q/2)`.
 pub fn level_power(q: u8) -> f64 {
     if q == 0 {

@@ -98,7 +98,7 @@ pub fn training_spectrum(frame: usize, verbose: bool) -> anyhow::Result<Training
             for (s, c) in sum.iter_mut().zip(dct.forward(chunk)) {
                 *s += c * c;
             }
-            level_counts[frame_levels::quantize(chunk.iter().map(|s| s * s).sum::<f64>() / frame as f64) as usize] += 1;
+            level_counts[frame_levels::level_of(chunk) as usize] += 1;
             count += 1;
         }
     }
@@ -283,8 +283,8 @@ impl Prepared {
             frames.iter().map(|f| dct.forward(&f.iter().map(|&s| s as f64).collect::<Vec<_>>())).collect();
         let (level_powers, frame_level) = if frame_levels {
             let levels = (0..frame_levels::LEVELS as u8).map(frame_levels::level_power).collect();
-            let mean_square = |f: &Vec<i16>| f.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / n as f64;
-            (levels, frames.iter().map(|f| frame_levels::quantize(mean_square(f))).collect())
+            let level = |f: &Vec<i16>| frame_levels::level_of(&f.iter().map(|&s| s as f64).collect::<Vec<_>>());
+            (levels, frames.iter().map(level).collect())
         } else {
             (vec![1.0], vec![0; frames.len()])
         };

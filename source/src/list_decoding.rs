@@ -449,12 +449,36 @@ fn finish(encoder: EncoderState, bits: &[u8], rx: &Received, soft: &SoftPayload)
     Some((payload.len(), penalty + rx.zero_suffix[payload.len()] + (soft.end_penalty)(&payload)?))
 }
 
-/// List-decodes one message (see the module docs); `end_symbol` ends a message. The beam widens
-/// from `config.first_beam` to `config.beam` until a message within `config.max_penalty` is found;
-/// the model steps of every search are counted.
+/// How the search knows that a path is a whole message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageEnd {
+    /// The message ends on this symbol, coded like any other (a text coder's end of message).
+    Symbol(usize),
+    /// The message is exactly this many symbols, a size both ends know (an image tile's
+    /// subpixels): a path of that length is complete, and the encoder terminates after it.
+    Length(usize),
+}
+
+impl MessageEnd {
+    fn is_end_symbol(self, symbol: usize) -> bool {
+        self == MessageEnd::Symbol(symbol)
+    }
+
+    /// Most symbols a path may hold under `config`.
+    fn longest(self, config: &ListConfig) -> usize {
+        match self {
+            MessageEnd::Symbol(_) => config.max_symbols,
+            MessageEnd::Length(n) => n.min(config.max_symbols),
+        }
+    }
+}
+
+/// List-decodes one message (see the module docs), ending as `end` says. The beam widens from
+/// `config.first_beam` to `config.beam` until a message within `config.max_penalty` is found; the
+/// model steps of every search are counted.
 pub fn list_decode<M: PathModel + ?Sized>(
     model: &mut M,
-    end_symbol: usize,
+    end: MessageEnd,
     soft: &SoftPayload,
     config: ListConfig,
 ) -> ListResult {
@@ -463,7 +487,7 @@ pub fn list_decode<M: PathModel + ?Sized>(
     let mut beam = config.first_beam.clamp(1, widest);
     let mut model_steps = 0;
     loop {
-        let result = search(model, end_symbol, soft, &rx, beam, config);
+        let result = search(model, end, soft, &rx, beam, config);
         model_steps += result.model_steps;
         if result.choice.is_some() || beam == widest {
             return ListResult { model_steps, ..result };
@@ -475,7 +499,7 @@ pub fn list_decode<M: PathModel + ?Sized>(
 /// One M-algorithm search with `beam_size` paths per level.
 fn search<M: PathModel + ?Sized>(
     model: &mut M,
-    end_symbol: usize,
+    end: MessageEnd,
     soft: &SoftPayload,
     rx: &Received,
     beam_size: usize,
@@ -494,35 +518,40 @@ fn search<M: PathModel + ?Sized>(
     let mut paths = vec![root];
     let mut emitted = Vec::new();
     let mut tables = vec![first];
-    for _depth in 0..=config.max_symbols {
+    let longest = end.longest(&config);
+    for _depth in 0..=longest {
         let mut beam = Beam { capacity: beam_size, children: Vec::with_capacity(beam_size + 1) };
         for (parent_index, (parent, table)) in paths.iter().zip(&tables).enumerate() {
-            // The end symbol: a complete path, compared with the best one so far.
-            if end_symbol < table.len() {
-                let ln_prob = parent.ln_prob + table.ln_probability(end_symbol);
-                let limit = config.max_penalty;
-                if let Some((encoder, cost)) = extend(parent, table, end_symbol, rx, soft, limit, limit, &mut emitted) {
-                    let sent = [parent.bits.as_slice(), &emitted].concat();
-                    let penalty = parent.penalty + cost.total();
-                    if let Some((payload_bits, rest)) =
-                        finish(encoder, &sent, rx, soft).filter(|&(_, rest)| penalty + rest <= limit)
-                    {
-                        let choice = ListChoice {
-                            symbols: parent.symbols.clone(),
-                            payload_bits,
-                            ln_prob,
-                            penalty: penalty + rest,
-                        };
-                        if result.choice.as_ref().is_none_or(|c| choice.score() > c.score()) {
-                            result.choice = Some(choice);
-                        }
+            // A complete path (the parent and the end symbol, or the parent at the message's
+            // length): the encoder terminates, and the path is compared with the best one so far.
+            let limit = config.max_penalty;
+            let ended = match end {
+                MessageEnd::Symbol(e) if e < table.len() => {
+                    extend(parent, table, e, rx, soft, limit, limit, &mut emitted).map(|(encoder, cost)| {
+                        let sent = [parent.bits.as_slice(), &emitted].concat();
+                        (encoder, sent, parent.penalty + cost.total(), parent.ln_prob + table.ln_probability(e))
+                    })
+                }
+                MessageEnd::Length(n) if parent.symbols.len() == n => {
+                    Some((parent.encoder, parent.bits.clone(), parent.penalty, parent.ln_prob))
+                }
+                _ => None,
+            };
+            if let Some((encoder, sent, penalty, ln_prob)) = ended {
+                if let Some((payload_bits, rest)) =
+                    finish(encoder, &sent, rx, soft).filter(|&(_, rest)| penalty + rest <= limit)
+                {
+                    let choice =
+                        ListChoice { symbols: parent.symbols.clone(), payload_bits, ln_prob, penalty: penalty + rest };
+                    if result.choice.as_ref().is_none_or(|c| choice.score() > c.score()) {
+                        result.choice = Some(choice);
                     }
                 }
             }
-            if parent.symbols.len() >= config.max_symbols || parent.bit_penalty > beam.cutoff() {
+            if parent.symbols.len() >= longest || parent.bit_penalty > beam.cutoff() {
                 continue;
             }
-            for symbol in (0..table.len()).filter(|&s| s != end_symbol) {
+            for symbol in (0..table.len()).filter(|&s| !end.is_end_symbol(s)) {
                 let Some((encoder, cost)) =
                     extend(parent, table, symbol, rx, soft, beam.cutoff(), config.max_penalty, &mut emitted)
                 else {
@@ -726,7 +755,7 @@ mod tests {
         let mut model = Cloned { start: Chain { last: None }, paths: Vec::new() };
         list_decode(
             &mut model,
-            END,
+            MessageEnd::Symbol(END),
             &soft,
             ListConfig { beam, first_beam: beam, max_symbols: 200, max_penalty: f64::INFINITY },
         )
@@ -790,8 +819,12 @@ mod tests {
             for (v, soft) in [plain, coded].iter().enumerate() {
                 let run = |max_penalty: f64| {
                     let config = ListConfig { beam: 8, first_beam: 8, max_symbols: 200, max_penalty };
-                    let r =
-                        list_decode(&mut Cloned { start: Chain { last: None }, paths: Vec::new() }, END, soft, config);
+                    let r = list_decode(
+                        &mut Cloned { start: Chain { last: None }, paths: Vec::new() },
+                        MessageEnd::Symbol(END),
+                        soft,
+                        config,
+                    );
                     r.choice.map(|c| [c.symbols.as_slice(), &[END]].concat() == m)
                 };
                 right[v] += (run(f64::INFINITY) == Some(true)) as usize;
@@ -842,11 +875,11 @@ mod tests {
             let soft = SoftPayload { llrs: &llrs, end_penalty: &score, blocks };
             let pruned = list_decode(
                 &mut Cloned { start: Chain { last: None }, paths: Vec::new() },
-                END,
+                MessageEnd::Symbol(END),
                 &soft,
                 ListConfig { beam: 6, first_beam: 6, max_symbols: 200, max_penalty },
             );
-            let unpruned = unpruned_decode(&soft, 6, max_penalty);
+            let unpruned = unpruned_decode(&soft, MessageEnd::Symbol(END), 6, max_penalty);
             assert_eq!(pruned.choice, unpruned);
             if max_penalty.is_finite() {
                 limited += 1;
@@ -860,7 +893,7 @@ mod tests {
 
     /// The M-algorithm written plainly: every child scored in full, sorted, the best kept, with the
     /// search's own limit and stopping rule but none of its cutoffs.
-    fn unpruned_decode(soft: &SoftPayload, beam: usize, max_penalty: f64) -> Option<ListChoice> {
+    fn unpruned_decode(soft: &SoftPayload, end: MessageEnd, beam: usize, max_penalty: f64) -> Option<ListChoice> {
         let rx = Received::new(soft.llrs);
         let root = Path {
             symbols: vec![],
@@ -878,6 +911,20 @@ mod tests {
         for _ in 0..=200 {
             let mut children = Vec::new();
             for (i, ((p, _), t)) in paths.iter().zip(&tables).enumerate() {
+                if end == MessageEnd::Length(p.symbols.len()) {
+                    if let Some((payload_bits, rest)) = finish(p.encoder, &p.bits, &rx, soft) {
+                        let c = ListChoice {
+                            symbols: p.symbols.clone(),
+                            payload_bits,
+                            ln_prob: p.ln_prob,
+                            penalty: p.penalty + rest,
+                        };
+                        if c.penalty <= max_penalty && best.as_ref().is_none_or(|b| c.score() > b.score()) {
+                            best = Some(c);
+                        }
+                    }
+                    continue;
+                }
                 for symbol in 0..t.len() {
                     let Some((encoder, cost)) =
                         extend(p, t, symbol, &rx, soft, f64::INFINITY, f64::INFINITY, &mut emitted)
@@ -885,7 +932,7 @@ mod tests {
                         continue;
                     };
                     let (penalty, ln_prob) = (p.penalty + cost.total(), p.ln_prob + t.ln_probability(symbol));
-                    if symbol == END {
+                    if end.is_end_symbol(symbol) {
                         let sent = [p.bits.as_slice(), &emitted].concat();
                         if let Some((payload_bits, rest)) = finish(encoder, &sent, &rx, soft) {
                             let c = ListChoice {
@@ -929,6 +976,80 @@ mod tests {
             paths = next;
         }
         best
+    }
+
+    /// `n` symbols of the chain, none of them an end (a fixed-length message).
+    fn fixed_message(rng: &mut ChaCha8Rng, n: usize) -> Vec<usize> {
+        let mut chain = Chain { last: None };
+        let mut table = chain.start().unwrap();
+        let mut m = Vec::with_capacity(n);
+        for _ in 0..n {
+            // Draw from the chain's own table (all six symbols, the end symbol included: in a
+            // fixed-length message it is a symbol like any other).
+            let u = rng.random_range(0..table.total());
+            let s = (0..table.len()).find(|&s| table.interval(s).is_some_and(|(lo, f)| u < lo + f)).unwrap();
+            m.push(s);
+            table = chain.advance(s).unwrap();
+        }
+        m
+    }
+
+    fn decode_fixed(symbols_llrs: (&[f32], &[f32]), n: usize, beam: usize, max_penalty: f64) -> ListResult {
+        let (header, llrs) = symbols_llrs;
+        let score = end_penalty(header, llrs.len(), 16);
+        let soft = SoftPayload { llrs, end_penalty: &score, blocks: None };
+        let config = ListConfig { beam, first_beam: beam, max_symbols: usize::MAX, max_penalty };
+        list_decode(
+            &mut Cloned { start: Chain { last: None }, paths: Vec::new() },
+            MessageEnd::Length(n),
+            &soft,
+            config,
+        )
+    }
+
+    #[test]
+    fn fixed_length_messages_end_at_their_length() {
+        // Noiseless: the sent message, its bits exactly the encoder's. Noisy: every choice has the
+        // message's length, and the list recovers far more than hard decisions do.
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        let (mut hard_ok, mut list_ok) = (0, 0);
+        for round in 0..150 {
+            let n = rng.random_range(1..30);
+            let m = fixed_message(&mut rng, n);
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            if round < 50 {
+                let (header, llrs) = received(&bits, 8, 16, 1e-3, &mut rng);
+                let choice = decode_fixed((&header, &llrs), n, 4, f64::INFINITY).choice.expect("noiseless");
+                assert_eq!(choice.symbols, m);
+                assert_eq!(choice.payload_bits, bits.len());
+                continue;
+            }
+            let (header, llrs) = received(&bits, 8, 16, 0.55, &mut rng);
+            let hard: Vec<u8> = header.iter().chain(&llrs).map(|&l| (l < 0.0) as u8).collect();
+            hard_ok += (hard == framed(&bits, 8, 16)) as usize;
+            let choice = decode_fixed((&header, &llrs), n, 16, f64::INFINITY).choice;
+            assert!(choice.as_ref().is_none_or(|c| c.symbols.len() == n));
+            list_ok += choice.is_some_and(|c| c.symbols == m) as usize;
+        }
+        eprintln!("fixed-length messages intact: hard decisions {hard_ok}/100, list {list_ok}/100");
+        assert!(hard_ok < 70, "the noise should break many messages: {hard_ok}/100 intact");
+        assert!(list_ok >= hard_ok + 20, "the list recovers {list_ok}/100, hard decisions {hard_ok}/100");
+    }
+
+    #[test]
+    fn fixed_length_pruning_keeps_the_unpruned_result() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for round in 0..80 {
+            let max_penalty = if round % 2 == 0 { f64::INFINITY } else { 10.0 };
+            let n = rng.random_range(1..25);
+            let m = fixed_message(&mut rng, n);
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            let (header, llrs) = received(&bits, 8, 16, 0.7, &mut rng);
+            let score = end_penalty(&header, llrs.len(), 16);
+            let soft = SoftPayload { llrs: &llrs, end_penalty: &score, blocks: None };
+            let pruned = decode_fixed((&header, &llrs), n, 6, max_penalty);
+            assert_eq!(pruned.choice, unpruned_decode(&soft, MessageEnd::Length(n), 6, max_penalty));
+        }
     }
 
     #[test]

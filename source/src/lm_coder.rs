@@ -27,7 +27,7 @@ use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::{
     decode_symbols_scored, encode_symbol, encode_symbols, Bits, Decoded, ListDecoded, SourceCoder, StopReason,
 };
-use crate::list_decoding::{list_decode, ListConfig, PathModel, SoftPayload};
+use crate::list_decoding::{list_decode, ListConfig, MessageEnd, PathModel, SoftPayload};
 use crate::llama::{LlamaBatch, LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::model_cache::ModelSource;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
@@ -242,7 +242,7 @@ impl SourceCoder for LmCoder {
     fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> Option<ListDecoded> {
         let mut paths = LlamaPaths { lm: &self.lm, batch: None };
         let config = ListConfig { max_symbols: config.max_symbols.min(self.max_tokens), ..config };
-        let result = list_decode(&mut paths, self.end_token as usize, soft, config);
+        let result = list_decode(&mut paths, MessageEnd::Symbol(self.end_token as usize), soft, config);
         let decoded = result.choice.map(|c| {
             let ids: Vec<u32> = c.symbols.iter().map(|&s| s as u32).collect();
             Decoded {

@@ -21,7 +21,7 @@
 
 use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, ListDecoded, SourceCoder, StopReason};
 use crate::dense::{dot, f32_tensor, matvec};
-use crate::list_decoding::{list_decode, ListConfig, PathModel, SoftPayload};
+use crate::list_decoding::{list_decode, ListConfig, MessageEnd, PathModel, SoftPayload};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::{SourceError, SymbolModel};
 use rayon::prelude::*;
@@ -463,7 +463,7 @@ impl SourceCoder for SmallLmCoder {
     fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> Option<ListDecoded> {
         let mut paths = SmallLmPaths { model: &self.model, paths: Vec::new() };
         let config = ListConfig { max_symbols: config.max_symbols.min(self.max_symbols), ..config };
-        let result = list_decode(&mut paths, END, soft, config);
+        let result = list_decode(&mut paths, MessageEnd::Symbol(END), soft, config);
         let decoded = result.choice.map(|c| {
             let bytes: Vec<u8> = c.symbols.iter().map(|&s| s as u8).collect();
             Decoded {

@@ -61,7 +61,7 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
         ("noise_shaping", toml::Value::Float(0.0)),
         ("frame_levels", toml::Value::Boolean(false)),
         ("design_esn0_db", toml::Value::Float(0.0)),
-        ("receiver", toml::Value::try_from(super::schema::ReceiverConfig::default()).expect("serializes")),
+        ("receiver", receiver_schema()),
     ];
     for (key, value) in optional {
         schema.as_table_mut().expect("a table").insert(key.into(), value);
@@ -101,6 +101,19 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
         node = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
     }
     unreachable!("split always yields at least one part")
+}
+
+/// Every key of a scheme's `receiver`, its optional ones (the list receiver's, absent from the
+/// default's serialization) included.
+fn receiver_schema() -> toml::Value {
+    let list = super::schema::ReceiverConfig {
+        beam: Some(0),
+        first_beam: Some(0),
+        max_penalty: Some(0.0),
+        parity: Some(false),
+        ..Default::default()
+    };
+    toml::Value::try_from(list).expect("the receiver serializes")
 }
 
 fn parse_value(raw: &str) -> toml::Value {
@@ -171,5 +184,21 @@ mod tests {
         assert_eq!(t["schemes"][0]["source"].as_str(), Some("huffman"));
         assert!(apply_override(&mut t, "schemes.c.source=zstd").unwrap_err().0.contains("no scheme 'c'"));
         assert!(apply_override(&mut t, "schemes.a.colour=red").unwrap_err().0.contains("unknown scheme field"));
+    }
+
+    #[test]
+    fn every_receiver_key_can_be_set() {
+        // The list receiver's keys are optional (absent from the default's serialization), and
+        // were once refused as unknown.
+        let mut t: toml::Value = toml::from_str("[[schemes]]\nname = \"a\"\n").unwrap();
+        for (key, value) in [("kind", "list"), ("beam", "16"), ("first_beam", "4"), ("max_penalty", "30.0")]
+            .into_iter()
+            .chain([("parity", "false"), ("candidates", "5"), ("lm_weight", "0.01")])
+        {
+            apply_override(&mut t, &format!("schemes.a.receiver.{key}={value}")).unwrap();
+        }
+        let receiver: crate::scenario::ReceiverConfig = t["schemes"][0]["receiver"].clone().try_into().unwrap();
+        assert_eq!((receiver.beam, receiver.first_beam, receiver.max_penalty), (Some(16), Some(4), Some(30.0)));
+        assert_eq!((receiver.parity, receiver.candidates), (Some(false), 5));
     }
 }

@@ -403,8 +403,15 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             if scheme.source.is_jscc() {
                 return here("receiver", "an LM-aided receiver decodes bits; a JSCC scheme sends real values");
             }
-            if scheme.source.modality() != super::Modality::Text {
-                return here("receiver", "the LM-aided receivers (ICD, list) are built for text messages");
+            match scheme.source.modality() {
+                super::Modality::Text => {}
+                super::Modality::Image if r.kind == super::ReceiverKind::List => {}
+                super::Modality::Image => {
+                    return here("receiver", "ICD is built for text messages; image tiles take kind = \"list\"");
+                }
+                super::Modality::Audio => {
+                    return here("receiver", "the LM-aided receivers decode text messages and (the list receiver) image tiles, not audio frames");
+                }
             }
             if let Some(beam) = r.beam {
                 if r.kind != super::ReceiverKind::List {

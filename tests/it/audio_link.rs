@@ -209,6 +209,7 @@ fn audio_scenarios_that_cannot_run_are_refused_by_name() {
     fails_with(&["run", quick, "--set", "audio.frame=8"], &["audio.frame", "64"]);
     fails_with(&["run", quick, "--set", "framing.length_bits=11"], &["framing.length_bits", "audio-lpc-ldpc-bp"]);
     fails_with(&["run", quick, "--set", "schemes.2.weights=x.safetensors"], &["analog", "weights"]);
+    fails_with(&["run", quick, "--set", "schemes.0.receiver.kind=list"], &["receiver", "not audio frames"]);
     fails_with(&["run", quick, "--set", "audio.prime_clip=\"dev00\""], &["audio.prime_clip", "dev00", "trn01"]);
     fails_with(&["run", quick, "--set", "audio.prime_clip=\"nope\""], &["audio.prime_clip", "not a training clip"]);
     // The linear scheme's bandwidth: its own key, within the frame; and a frame it can transform.

@@ -6,6 +6,7 @@
 //! - [`context`], [`mixture`], [`lm`], [`coder`]: the learned coder: each subpixel's causal
 //!   context → a small MLP (trained by `neural::image_lm`) → a mixture of discretised logistics →
 //!   an integer frequency table → arithmetic code. [`container`] is the file `sim compress` writes.
+//! - [`list`]: list decoding of a damaged stream (the receiver's search with the image LM).
 //! - [`classical`]: PNG (best effort), WebP lossless and zstd on raw pixels, the references;
 //!   [`bench`] measures them all (and JPEG-XL through `cjxl` when installed).
 
@@ -15,6 +16,7 @@ pub mod coder;
 pub mod container;
 pub mod context;
 pub mod io;
+pub mod list;
 pub mod lm;
 pub mod mixture;
 pub mod photos;

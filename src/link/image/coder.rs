@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use source::image::coder::{decode_image, encode_image, fill_most_likely, information_bits, ImageStop};
+use source::image::list::{list_decode_image, ListedImage};
 use source::image::lm::ImageLm;
-use source::Bits;
+use source::{Bits, ListConfig, SoftPayload};
 
 use super::tiles::{TileSet, TILE_CHANNELS};
 use crate::link::message::encodings::EncodedOnce;
@@ -67,6 +68,11 @@ impl TileCoder {
     /// Decodes each stream to a tile (see the module docs), in parallel.
     pub fn decode_batch(&self, frames: &[&[u8]]) -> Vec<DecodedTile> {
         frames.par_iter().map(|bits| self.decode(bits)).collect()
+    }
+
+    /// The list receiver's search for the tile behind a damaged burst (`source::image::list`).
+    pub fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> ListedImage {
+        list_decode_image(&self.model, soft, config, self.tile, self.tile, TILE_CHANNELS)
     }
 
     fn decode(&self, bits: &[u8]) -> DecodedTile {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, ListConfig, ListDecoded, PayloadBlocks, SoftPayload, SourceCoder};
+use source::{Bits, ListConfig, PayloadBlocks, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -183,23 +183,24 @@ impl SsccScheme {
             );
         }
         if receiver.kind == ReceiverKind::List {
-            let SsccSource::Text(coder) = &self.source else {
-                anyhow::bail!("field 'receiver': the list receiver decodes text messages");
-            };
-            if !coder.can_decode_list() {
-                anyhow::bail!(
+            match &self.source {
+                SsccSource::Text(coder) if !coder.can_decode_list() => anyhow::bail!(
                     "field 'receiver': the list receiver needs a source coder with a sequential model (an LM \
                      arithmetic coder), and {} has none",
                     coder.name()
-                );
+                ),
+                SsccSource::Text(_) | SsccSource::Image(_) => {}
+                SsccSource::Audio(_) => {
+                    anyhow::bail!("field 'receiver': the list receiver decodes text messages and image tiles")
+                }
             }
         }
         Ok(())
     }
 
     /// The list receiver's decisions for a batch's suspect items (`None` for the others).
-    fn list_decode(&self, soft: &[Option<SoftItem>]) -> Vec<Option<ListDecoded>> {
-        let (SsccSource::Text(coder), Some(receiver)) = (&self.source, &self.config.receiver) else {
+    fn list_decode(&self, soft: &[Option<SoftItem>]) -> Vec<Option<Listed>> {
+        let Some(receiver) = &self.config.receiver else {
             return vec![None; soft.len()];
         };
         let config = list_config(receiver);
@@ -233,7 +234,20 @@ impl SsccScheme {
                     Some(header + rest)
                 };
                 let soft = SoftPayload { llrs: &item.window, end_penalty: &end_penalty, blocks: blocks_soft };
-                coder.decode_list(&soft, config)
+                match &self.source {
+                    SsccSource::Text(coder) => coder.decode_list(&soft, config).map(|l| Listed {
+                        choice: l.decoded.map(|d| Received::Text { text: d.text }),
+                        model_steps: l.model_steps,
+                    }),
+                    SsccSource::Image(coder) => {
+                        let l = coder.decode_list(&soft, config);
+                        Some(Listed {
+                            choice: l.image.map(|image| Received::Tile { pixels: image.pixels }),
+                            model_steps: l.model_steps,
+                        })
+                    }
+                    SsccSource::Audio(_) => None,
+                }
             })
         })
     }
@@ -481,7 +495,7 @@ impl SsccScheme {
         sent: SentBatch,
         jobs: &DecodeJobs,
         results: Vec<DecodedPayload>,
-        listed: Vec<Option<ListDecoded>>,
+        listed: Vec<Option<Listed>>,
     ) -> BatchOutcome {
         let mut texts: Vec<Option<Received>> = vec![None; batch.items.len()];
         let mut flagged: Vec<bool> = sent.suspect.clone();
@@ -510,9 +524,9 @@ impl SsccScheme {
         for (at, list) in listed.into_iter().enumerate() {
             let Some(list) = list else { continue };
             lm_steps += list.model_steps;
-            match list.decoded {
-                Some(d) => {
-                    texts[at] = Some(Received::Text { text: d.text });
+            match list.choice {
+                Some(received) => {
+                    texts[at] = Some(received);
                     flagged[at] = false;
                 }
                 None => flagged[at] = true,
@@ -565,6 +579,15 @@ struct SentBatch {
     /// Per item: the list receiver's soft input (none without a list receiver, or for an item
     /// not suspect).
     soft: Vec<Option<SoftItem>>,
+}
+
+/// What the list receiver made of one item.
+#[derive(Clone)]
+struct Listed {
+    /// The message it chose, or `None` when none fitted the burst within the penalty limit.
+    choice: Option<Received>,
+    /// Model steps its search took.
+    model_steps: u64,
 }
 
 /// The posterior LLRs of one burst, split at the length header.

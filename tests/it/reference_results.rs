@@ -99,6 +99,13 @@ fn lm_aided_receivers_reproduce_at_0_5_db() {
     reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 5);
 }
 
+/// The list receiver on image tiles at Es/N0 2.5 dB, where BP leaves 26 of the 342 tiles damaged
+/// and beam 16 recovers 4 of them (the search's model steps are compared too).
+#[test]
+fn image_list_receivers_reproduce_at_2_5_db() {
+    reproduces("scenarios/image-receivers-awgn.toml", "image-receivers-awgn", &["snr.values_db=[2.5]"], 3);
+}
+
 /// The audio link at its cliffs: over AWGN at Es/N0 2 dB (the LDPC schemes lose 394 and 1,111 of
 /// the 2,340 frames, so muting, STOI, ESTOI and the primed audio coder's decoding of damaged
 /// streams all count) and over Rayleigh fading at 6 dB; the analog and linear schemes with them.

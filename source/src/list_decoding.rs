@@ -373,7 +373,12 @@ fn emit(b: u8, earlier: &[u8], emitted: &mut Vec<u8>, rx: &Received, blocks: Opt
     let mut cost = Cost { bits: rx.cost(position, b), parity: 0.0 };
     if let Some((blocks, i)) = blocks.and_then(|k| Some((k, k.completed_at(position)?))) {
         let start = i * blocks.size - blocks.offset;
-        let block: Vec<u8> = earlier.iter().chain(emitted.iter()).skip(start).copied().collect();
+        // The block's bits: the tail of `earlier` (sliced, not skipped through: a tile's path
+        // holds thousands of bits) and the ones just emitted.
+        let block = match start.checked_sub(earlier.len()) {
+            Some(in_emitted) => emitted[in_emitted..].to_vec(),
+            None => [&earlier[start..], emitted.as_slice()].concat(),
+        };
         cost.parity = (blocks.penalty)(i, &block);
     }
     cost

@@ -7,6 +7,7 @@ pub mod distance;
 pub mod image_grid;
 pub mod page;
 pub mod plot;
+pub mod receivers;
 mod results_csv;
 pub mod run_info;
 mod samples_csv;

@@ -93,6 +93,11 @@ const GRID: &str = super::image_grid::GRID_FILE;
 const GRID_CAPTION: &str = "grid.png: the first image as sent and as each scheme delivered it at the lowest, a middle \
                             and the highest SNR.";
 
+const RECEIVERS_NOTE: &str = "Each scheme with an LM-aided receiver, against the scheme whose noise it hears \
+                              (noise_from): recovered is that scheme's wrong messages minus this one's; unflagged \
+                              are wrong messages passed on as right; model steps count the receiver's extra \
+                              decoding (one step per candidate token or path and symbol), not the plain decoding.";
+
 struct Page<'a> {
     dir: &'a Path,
     info: &'a RunInfo,
@@ -328,6 +333,57 @@ impl Page<'_> {
         Some((note, header.iter().map(|s| s.to_string()).collect(), cells))
     }
 
+    /// (header, cells) of the LM-aided receivers' table ([`super::receivers`]); `None` when no
+    /// scheme has a receiver.
+    fn receivers_table(&self) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+        let rows = super::receivers::receiver_rows(self.rows, &self.info.config);
+        if rows.is_empty() {
+            return None;
+        }
+        let unit = if self.image {
+            "tiles"
+        } else if self.audio {
+            "frames"
+        } else {
+            "messages"
+        };
+        let icd = rows.iter().any(|r| r.candidates_per_message.is_some());
+        let mut header = vec![
+            "scheme".to_string(),
+            "receiver".to_string(),
+            "SNR (dB)".to_string(),
+            format!("wrong {unit}"),
+            format!("wrong {unit}, plain receiver (same noise)"),
+            "recovered".to_string(),
+            "wrong, unflagged".to_string(),
+            format!("model steps per {}", unit.trim_end_matches('s')),
+        ];
+        if icd {
+            header.push("ICD candidates per message".to_string());
+        }
+        let count = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        let cells = rows
+            .iter()
+            .map(|r| {
+                let mut cells = vec![
+                    r.scheme.clone(),
+                    r.receiver.clone(),
+                    num(Some(r.snr_db)),
+                    count(r.errors),
+                    r.plain.as_ref().map_or(String::new(), |(name, e)| format!("{e} ({name})")),
+                    r.recovered().map_or(String::new(), |v| v.to_string()),
+                    count(r.unflagged),
+                    num(r.model_steps_per_message),
+                ];
+                if icd {
+                    cells.push(num(r.candidates_per_message));
+                }
+                cells
+            })
+            .collect();
+        Some((header, cells))
+    }
+
     /// (note, header, cells) of where image schemes' PSNR curves, or audio schemes' SNR, STOI and
     /// ESTOI curves, overtake one another ([`super::crossings::overtakes`]): a table per metric where
     /// some do.
@@ -527,6 +583,10 @@ impl Page<'_> {
             let _ = writeln!(h, "<p>{}</p>", e(&note));
             html_table(&mut h, &header, &cells);
         }
+        if let Some((header, cells)) = self.receivers_table() {
+            let _ = writeln!(h, "<h2>LM-aided receivers</h2>\n<p>{}</p>", e(RECEIVERS_NOTE));
+            html_table(&mut h, &header, &cells);
+        }
         h.push_str("<h2>Distance to the limit</h2>\n");
         match limits_note {
             Some(n) => {
@@ -586,6 +646,10 @@ impl Page<'_> {
         }
         for (note, header, cells) in self.overtakes_tables() {
             let _ = writeln!(m, "{note}\n");
+            md_table(&mut m, &header, &cells);
+        }
+        if let Some((header, cells)) = self.receivers_table() {
+            let _ = writeln!(m, "## LM-aided receivers\n\n{RECEIVERS_NOTE}\n");
             md_table(&mut m, &header, &cells);
         }
         m.push_str("## Distance to the limit\n\n");

@@ -152,6 +152,18 @@ fn the_list_receiver_recovers_damaged_tiles_on_the_same_noise() {
     }
     assert!(plain_errors >= 5.0, "the points should damage tiles: {plain_errors}");
     assert!(list_errors < plain_errors, "the list recovers no tile: {list_errors} of {plain_errors}");
+    // The report sets the receiver against the plain one, point by point.
+    let o = sim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "report failed: {}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let at = |snr: f64| {
+        let (p, l) = (cell(plain, snr, "message_errors"), cell(listed, snr, "message_errors"));
+        format!("| {listed} | list (beam 8, limit 30 nats) | {snr} | {l} | {p} ({plain}) | {} | 0 |", p - l)
+    };
+    assert!(md.contains("## LM-aided receivers"), "{md}");
+    for snr in [1.0, 1.5, 2.0] {
+        assert!(md.contains(&at(snr)), "report.md lacks {}:\n{md}", at(snr));
+    }
 }
 
 /// `image-quick.toml` with a Deep JSCC scheme (an untrained model of seed 1 for 16×16 tiles at

@@ -11,9 +11,26 @@ fn snr_list_problem(values: &[f64]) -> Option<String> {
     if let Some(v) = values.iter().find(|v| !v.is_finite()) {
         return Some(format!("SNR {v} dB is not a finite number"));
     }
+    // Beyond ±MAX_SNR_DB a point is noiseless or pure noise in every scheme, and its value would
+    // name files (`received/<scheme>@<snr>dB.png`) hundreds of digits long.
+    if let Some(v) = values.iter().find(|v| v.abs() > MAX_SNR_DB) {
+        return Some(format!("SNR {v} dB is outside [-{MAX_SNR_DB}, {MAX_SNR_DB}] dB"));
+    }
     let (i, v) = values.iter().enumerate().find(|(i, v)| values[..*i].contains(v))?;
     Some(format!("{v} dB appears twice (positions {} and {})", values.iter().position(|x| x == v).unwrap() + 1, i + 1))
 }
+
+/// The largest |SNR| in dB a point may have.
+const MAX_SNR_DB: f64 = 200.0;
+
+/// The most bits an uncoded block may have: blocks are allocated whole, a batch of them at a time,
+/// and 65,536 bits is longer than any message here.
+const MAX_UNCODED_BITS: usize = 1 << 16;
+
+/// The most frames of a link-level batch, and the most bits of an uncoded one (each bit is held
+/// as a byte, a float and an LLR while the batch crosses the channel).
+const MAX_BATCH_FRAMES: usize = 1 << 16;
+const MAX_BATCH_BITS: usize = 1 << 26;
 
 pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String]) -> Result<(), ScenarioError> {
     let at = |table: &str, key: &str| -> String {
@@ -41,11 +58,22 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
     if s.code.kind == CodeKind::Ldpc && s.code.file.trim().is_empty() {
         return fail("code", "file", "kind = \"ldpc\" needs a parity-check matrix file");
     }
-    if s.code.kind == CodeKind::Uncoded && s.code.uncoded_bits == 0 {
-        return fail("code", "uncoded_bits", "an uncoded frame needs at least one bit");
+    if s.code.kind == CodeKind::Uncoded && !(1..=MAX_UNCODED_BITS).contains(&s.code.uncoded_bits) {
+        return fail("code", "uncoded_bits", &format!("an uncoded frame has 1 to {MAX_UNCODED_BITS} bits"));
     }
-    if s.stop.batch_frames == 0 {
-        return fail("stop", "batch_frames", "must be at least 1");
+    if !(1..=MAX_BATCH_FRAMES).contains(&s.stop.batch_frames) {
+        return fail("stop", "batch_frames", &format!("must be 1 to {MAX_BATCH_FRAMES} (a batch is held in memory)"));
+    }
+    if s.code.kind == CodeKind::Uncoded && s.stop.batch_frames * s.code.uncoded_bits > MAX_BATCH_BITS {
+        return fail(
+            "stop",
+            "batch_frames",
+            &format!(
+                "{} frames of {} bits is more than the {MAX_BATCH_BITS} bits a batch may hold; lower it or \
+                 code.uncoded_bits",
+                s.stop.batch_frames, s.code.uncoded_bits
+            ),
+        );
     }
     if s.stop.max_frames == 0 {
         return fail("stop", "max_frames", "must be at least 1");
@@ -367,8 +395,8 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if code.kind == CodeKind::Ldpc && code.file.trim().is_empty() {
             return here("code.file", "kind = \"ldpc\" needs a parity-check matrix file");
         }
-        if code.kind == CodeKind::Uncoded && code.uncoded_bits == 0 {
-            return here("code.uncoded_bits", "an uncoded block needs at least one bit");
+        if code.kind == CodeKind::Uncoded && !(1..=MAX_UNCODED_BITS).contains(&code.uncoded_bits) {
+            return here("code.uncoded_bits", &format!("an uncoded block has 1 to {MAX_UNCODED_BITS} bits"));
         }
         if code.codewords != super::CodewordSource::Random {
             return here(

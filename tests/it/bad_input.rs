@@ -26,6 +26,33 @@ fn empty_snr_list_is_refused_with_its_line() {
         &["run", "scenarios/uncoded-awgn.toml", "--set", "snr.values_db=[]"],
         &["--set snr.values_db=[]", "empty"],
     );
+    // Finite but absurd: once accepted, simulated, and then failed writing a file named by the
+    // SNR's 309 digits.
+    fails_with(
+        &["run", "scenarios/image-quick.toml", "--set", "snr.values_db=[1e308]"],
+        &["--set snr.values_db=[1e308]", "outside [-200, 200] dB"],
+    );
+}
+
+#[test]
+fn sizes_that_cannot_be_allocated_are_refused_before_anything_runs() {
+    // Once allocated whole (100 GB for one uncoded frame), and killed by the kernel.
+    fails_with(
+        &["run", "scenarios/uncoded-awgn.toml", "--set", "code.uncoded_bits=100000000000"],
+        &["--set code.uncoded_bits=100000000000", "1 to 65536 bits"],
+    );
+    fails_with(
+        &["run", "scenarios/quick.toml", "--set", "schemes.1.code={kind=\"uncoded\", uncoded_bits=100000000000}"],
+        &["code.uncoded_bits", "1 to 65536 bits"],
+    );
+    fails_with(
+        &["run", "scenarios/uncoded-awgn.toml", "--set", "stop.batch_frames=100000000000"],
+        &["--set stop.batch_frames=100000000000", "1 to 65536"],
+    );
+    fails_with(
+        &["run", "scenarios/uncoded-awgn.toml", "--set", "stop.batch_frames=65536", "--set", "code.uncoded_bits=2048"],
+        &["stop.batch_frames", "65536 frames of 2048 bits"],
+    );
 }
 
 #[test]

@@ -21,7 +21,7 @@
 
 use crate::file_coder::{hex, hex_to_bytes};
 use crate::image::coder::{decode_image, encode_image, ImageStop};
-use crate::image::io::Image;
+use crate::image::io::{check_size, Image};
 use crate::image::lm::ImageLm;
 use crate::zstd_coder::{bits_to_bytes, bytes_to_bits};
 use crate::SourceError;
@@ -32,8 +32,7 @@ pub const MAGIC: &[u8; 4] = b"LMSI";
 const KIND_LM: u8 = 1;
 const KIND_PNG: u8 = 2;
 const HEADER: usize = 4 + 1 + 4 + 4 + 1 + 32 + 8 + 8;
-/// Largest image accepted, in subpixels (e.g. 8192 × 5461 RGB).
-pub const MAX_SUBPIXELS: usize = 1 << 27;
+pub use crate::image::io::MAX_SUBPIXELS;
 
 /// The header of an image container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,14 +50,6 @@ pub struct ImageHeader {
 /// True if `data` starts like an image container.
 pub fn is_image_container(data: &[u8]) -> bool {
     data.starts_with(MAGIC)
-}
-
-fn check_size(width: u32, height: u32, channels: u8) -> Result<(), String> {
-    let n = width as usize * height as usize * channels as usize;
-    if width == 0 || height == 0 || !(1..=4).contains(&channels) || n > MAX_SUBPIXELS {
-        return Err(format!("unsupported image size {width}×{height}×{channels} (at most {MAX_SUBPIXELS} subpixels)"));
-    }
-    Ok(())
 }
 
 /// The model's SHA-256 as the header stores it.

@@ -53,6 +53,20 @@ impl Image {
     }
 }
 
+/// Largest image accepted, in subpixels (e.g. 8192 × 5461 RGB): checked against a file's header
+/// before its pixels are allocated, so a small file claiming a huge image is refused at once.
+pub const MAX_SUBPIXELS: usize = 1 << 27;
+
+/// `Err` naming the size unless a `width × height × channels` image is non-empty, of 1 to 4
+/// channels and at most [`MAX_SUBPIXELS`] subpixels.
+pub fn check_size(width: u32, height: u32, channels: u8) -> Result<(), String> {
+    let n = width as usize * height as usize * channels as usize;
+    if width == 0 || height == 0 || !(1..=4).contains(&channels) || n > MAX_SUBPIXELS {
+        return Err(format!("unsupported image size {width}×{height}×{channels} (at most {MAX_SUBPIXELS} subpixels)"));
+    }
+    Ok(())
+}
+
 /// True if `data` starts with the PNG signature.
 pub fn is_png(data: &[u8]) -> bool {
     data.starts_with(&[0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'])
@@ -83,13 +97,15 @@ pub fn decode_image(data: &[u8]) -> Result<Image, String> {
 /// Decode JPEG bytes (8-bit grey or RGB; CMYK and 16-bit refused).
 pub fn decode_jpeg(data: &[u8]) -> Result<Image, String> {
     let mut decoder = jpeg_decoder::Decoder::new(data);
-    let pixels = decoder.decode().map_err(|e| format!("corrupt or unsupported JPEG: {e}"))?;
+    decoder.read_info().map_err(|e| format!("corrupt or unsupported JPEG: {e}"))?;
     let info = decoder.info().ok_or("JPEG without a frame header")?;
     let channels = match info.pixel_format {
         jpeg_decoder::PixelFormat::L8 => 1,
         jpeg_decoder::PixelFormat::RGB24 => 3,
         other => return Err(format!("{other:?} JPEG: only 8-bit grey or RGB is supported")),
     };
+    check_size(info.width as u32, info.height as u32, channels)?;
+    let pixels = decoder.decode().map_err(|e| format!("corrupt or unsupported JPEG: {e}"))?;
     Image::new(info.width as u32, info.height as u32, channels, pixels).map_err(|e| e.to_string())
 }
 
@@ -122,6 +138,8 @@ pub fn decode_png(data: &[u8]) -> Result<Image, String> {
         png::ColorType::Rgba => 4,
         png::ColorType::Indexed => return Err("indexed PNG was not expanded".into()),
     };
+    let header = reader.info();
+    check_size(header.width, header.height, channels)?;
     let mut buf = vec![0u8; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).map_err(|e| format!("corrupt PNG: {e}"))?;
     buf.truncate(info.buffer_size());
@@ -188,6 +206,20 @@ pub fn encode_png(image: &Image, effort: PngEffort) -> Result<Vec<u8>, SourceErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_small_file_claiming_a_huge_image_is_refused_before_its_pixels_are_allocated() {
+        // 68 bytes: a PNG header of 100,000 × 100,000 RGB (30 GB of pixels) and a tiny IDAT. Under
+        // an address-space limit the decoder used to abort allocating the buffer.
+        let hex = "89504e470d0a1a0a0000000d49484452000186a0000186a0080200000027309c9f0000000b49444154789c63\
+                   60800100000a00017f80745e0000000049454e44ae426082";
+        let bytes: Vec<u8> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let e = decode_image(&bytes).unwrap_err();
+        assert!(e.contains("unsupported image size 100000×100000×3"), "{e}");
+        assert!(check_size(8192, 5461, 3).is_ok() && check_size(8192, 5462, 3).is_err());
+        assert!(check_size(0, 5, 3).is_err() && check_size(5, 5, 5).is_err());
+    }
 
     #[test]
     fn png_round_trips_and_bad_png_is_an_error() {

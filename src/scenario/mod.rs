@@ -50,17 +50,32 @@ pub fn parse(text: &str, path: &Path, overrides: &[String]) -> Result<LoadedScen
         toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", one_line(&e.to_string()))))?
     } else {
         let merged = toml::to_string(&tree).expect("a toml::Value always serializes");
-        toml::from_str(&merged).map_err(|e| {
-            ScenarioError(format!(
-                "{file} (with --set {}): {}",
-                overrides.join(" --set "),
-                strip_location(&e.to_string())
-            ))
-        })?
+        toml::from_str(&merged).map_err(|e| blame(text, &file, overrides, &e))?
     };
     validate::validate(&scenario, text, &file, overrides)?;
     let resolved = toml::Value::try_from(&scenario).expect("a Scenario always serializes");
     Ok(LoadedScenario { path: path.to_path_buf(), scenario, resolved })
+}
+
+/// The error of a scenario that fails only once overridden, pinned on its source: the file's own
+/// error, with its line, when the file alone fails; else the first `--set` after which it fails,
+/// with its field (the merged text's line numbers mean nothing to the user).
+fn blame(text: &str, file: &str, overrides: &[String], merged: &toml::de::Error) -> ScenarioError {
+    if let Err(e) = toml::from_str::<Scenario>(text) {
+        return ScenarioError(format!("{file}: {}", one_line(&e.to_string())));
+    }
+    let mut tree: toml::Value = toml::from_str(text).expect("the file parsed before the overrides");
+    for o in overrides {
+        if apply_override(&mut tree, o).is_err() {
+            break;
+        }
+        let applied = toml::to_string(&tree).expect("a toml::Value always serializes");
+        if let Err(e) = toml::from_str::<Scenario>(&applied) {
+            let key = o.split('=').next().unwrap_or(o).trim();
+            return ScenarioError(format!("{file}: --set {o}: field '{key}': {}", strip_location(&e.to_string())));
+        }
+    }
+    ScenarioError(format!("{file} (with --set {}): {}", overrides.join(" --set "), strip_location(&merged.to_string())))
 }
 
 /// toml's messages span several lines (a caret diagram); keep them but make the first line count.

@@ -63,8 +63,22 @@ fn unknown_set_key_is_named() {
     );
     fails_with(
         &["run", "scenarios/uncoded-awgn.toml", "--set", "decoder.kind=bp"],
-        &["--set decoder.kind=bp", "unknown variant"],
+        &["--set decoder.kind=bp", "field 'decoder.kind'", "unknown variant"],
     );
+}
+
+#[test]
+fn a_bad_value_is_pinned_on_its_set_or_its_line_when_sets_are_given() {
+    // Once any --set was given, every type error came back as "(with --set a --set b): invalid
+    // type", naming neither the field nor the line.
+    let sets = ["--set", "seed=4", "--set", "image.tiles=-1", "--set", "decoder.iterations=abc"];
+    fails_with(
+        &[&["run", "scenarios/quick.toml"], &sets[..]].concat(),
+        &["--set image.tiles=-1: field 'image.tiles'", "expected usize"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "s.toml", "name = \"x\"\n[snr]\nvalues_db = [\"abc\"]\n");
+    fails_with(&["run", p.to_str().unwrap(), "--set", "seed=4"], &["s.toml", "line 3", "expected f64"]);
 }
 
 #[test]

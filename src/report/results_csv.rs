@@ -351,11 +351,36 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
             for _ in found.len()..all.len() {
                 r.push_field("");
             }
-            Ok(r.deserialize::<ResultRow>(None)?)
+            r.deserialize::<ResultRow>(None).map_err(|e| name_the_column(e, &all))
         });
         rows.push(parsed.with_context(|| format!("{}: line {}", path.display(), i + 2))?);
     }
+    // A point is one row: a second row for the same (scheme, SNR) would be counted twice by a
+    // resumed run, and drawn twice by the report and the plots.
+    let mut seen = std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert((r.scheme.as_str(), r.snr_db.to_bits()), i) {
+            anyhow::bail!(
+                "{}: line {}: scheme '{}' at {} dB already has a row (line {}); a point has one row",
+                path.display(),
+                i + 2,
+                r.scheme,
+                r.snr_db,
+                first + 2
+            );
+        }
+    }
     Ok(ReadRows { rows, dropped_cut_row })
+}
+
+/// A CSV value error naming its column by name rather than by index.
+fn name_the_column(e: csv::Error, columns: &[&str]) -> anyhow::Error {
+    if let csv::ErrorKind::Deserialize { err, .. } = e.kind() {
+        if let Some(name) = err.field().and_then(|f| columns.get(f as usize)) {
+            return anyhow::anyhow!("column '{name}': {}", err.kind());
+        }
+    }
+    e.into()
 }
 
 #[cfg(test)]
@@ -375,6 +400,25 @@ mod tests {
         std::fs::write(&odd, "scheme,channel,snr,esn0_db\n").unwrap();
         let err = read_complete_rows(&odd).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("header"), "{err}");
+    }
+
+    #[test]
+    fn a_duplicated_point_or_a_bad_value_is_named_by_line_and_column() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/uncoded-awgn");
+        let text = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("results.csv");
+        // Row 2 twice.
+        std::fs::write(&path, format!("{}\n{}\n{}\n{}\n", lines[0], lines[1], lines[2], lines[1])).unwrap();
+        let err = format!("{:#}", read_complete_rows(&path).unwrap_err());
+        assert!(err.contains("line 4") && err.contains("already has a row (line 2)"), "{err}");
+        // "abc" as the BER (column 8 counted from 0).
+        let mut fields: Vec<&str> = lines[1].split(',').collect();
+        fields[8] = "abc";
+        std::fs::write(&path, format!("{}\n{}\n", lines[0], fields.join(","))).unwrap();
+        let err = format!("{:#}", read_complete_rows(&path).unwrap_err());
+        assert!(err.contains("line 2") && err.contains("column 'ber'"), "{err}");
     }
 
     #[test]

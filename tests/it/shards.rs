@@ -324,6 +324,14 @@ fn a_missing_shard_is_named_and_bad_shard_arguments_are_refused() {
     for bad in ["3/3", "1", "x/2", "0/0"] {
         fails_with(&run_args("scenarios/uncoded-awgn.toml", s, &LINK, &["--shard", bad]), &["is not a shard", "I/N"]);
     }
+    // A .jsonl no shard could have written is named, not silently left out of the merge.
+    ok(shard("scenarios/uncoded-awgn.toml", &split, &LINK, "1/3"), "shard 1");
+    for stray in ["3-of-3.jsonl", "0-of-0.jsonl", "0-of-3 (copy).jsonl"] {
+        std::fs::copy(shard_file(&split, "0-of-3.jsonl"), shard_file(&split, stray)).unwrap();
+        fails_with(&["merge", s], &[stray, "not a shard file name"]);
+        std::fs::remove_file(shard_file(&split, stray)).unwrap();
+    }
+    ok(merge(&split), "merge of the three shards");
 }
 
 #[test]

@@ -248,8 +248,17 @@ fn load_shards(dir: &Path) -> anyhow::Result<Vec<ShardContents>> {
     let mut files: Vec<(ShardId, PathBuf)> = Vec::new();
     for e in entries {
         let path = e?.path();
-        if let Some(id) = path.file_name().and_then(|n| n.to_str()).and_then(ShardId::from_file_name) {
-            files.push((id, path));
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        match ShardId::from_file_name(name) {
+            Some(id) => files.push((id, path)),
+            // A `.jsonl` file that no shard could have written (`2-of-2`, `0-of-0`, a renamed
+            // copy) would otherwise be left out of the merge without a word.
+            None if name.ends_with(".jsonl") => anyhow::bail!(
+                "{}: not a shard file name (<I>-of-<N>.jsonl with I < N); move it out of {}",
+                path.display(),
+                shards_dir.display()
+            ),
+            None => {}
         }
     }
     if files.is_empty() {

@@ -31,7 +31,10 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
             let applies = cfg("/channel/kind") == "awgn" && cfg("/modulation/kind") == "bpsk";
             report::distance::plot_limits(&rows, applies, length_bits as u32)
         }
-        Err(_) => Vec::new(),
+        Err(e) => {
+            eprintln!("note: {e:#}; plotting without the finite-length limit marks");
+            Vec::new()
+        }
     };
     let written = plot::all_plots(&a.dir, &rows, &title, &limits)?;
     if written.is_empty() {

@@ -26,7 +26,11 @@ pub fn run(a: ReportArgs) -> anyhow::Result<()> {
             anyhow::bail!("--target {t}: an error rate strictly between 0 and 1");
         }
     }
-    for f in write_report(&a.dir, &ReportOptions { sample_snrs: a.snrs, target: a.target })? {
+    let written = write_report(&a.dir, &ReportOptions { sample_snrs: a.snrs, target: a.target })?;
+    for note in &written.notes {
+        eprintln!("note: {note}");
+    }
+    for f in written.files {
         println!("wrote {}", f.display());
     }
     Ok(())

@@ -25,11 +25,26 @@ pub struct ReportOptions {
     pub target: Option<f64>,
 }
 
-/// Writes `dir/report.html` and `dir/report.md` (redrawing the plots first). Returns the two paths.
-pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<PathBuf>> {
+/// What [`write_report`] did.
+pub struct WrittenReport {
+    /// `report.html` and `report.md`.
+    pub files: Vec<PathBuf>,
+    /// What the reader should know about the folder (a cut-short last row left out).
+    pub notes: Vec<String>,
+}
+
+/// Writes `dir/report.html` and `dir/report.md` (redrawing the plots first).
+pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenReport> {
     let read = results_csv_rows(dir)?;
     if read.rows.is_empty() {
         anyhow::bail!("{}: no complete rows to report", dir.join("results.csv").display());
+    }
+    let mut notes = Vec::new();
+    if read.dropped_cut_row {
+        notes.push(format!(
+            "{}: its last row is cut short (an interrupted write); reporting without it",
+            dir.join("results.csv").display()
+        ));
     }
     let rows = read.rows;
     let info = RunInfo::load(&dir.join("run.json"))?;
@@ -85,7 +100,7 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<Path
     let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
     write_atomic(&html_path, html.as_bytes())?;
     write_atomic(&md_path, md.as_bytes())?;
-    Ok(vec![html_path, md_path])
+    Ok(WrittenReport { files: vec![html_path, md_path], notes })
 }
 
 /// The image grid a run over images draws beside its results.

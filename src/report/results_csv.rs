@@ -359,6 +359,9 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
     // resumed run, and drawn twice by the report and the plots.
     let mut seen = std::collections::HashMap::new();
     for (i, r) in rows.iter().enumerate() {
+        if !r.snr_db.is_finite() {
+            anyhow::bail!("{}: line {}: column 'snr_db' is {}, not a finite SNR", path.display(), i + 2, r.snr_db);
+        }
         if let Some(first) = seen.insert((r.scheme.as_str(), r.snr_db.to_bits()), i) {
             anyhow::bail!(
                 "{}: line {}: scheme '{}' at {} dB already has a row (line {}); a point has one row",
@@ -419,6 +422,12 @@ mod tests {
         std::fs::write(&path, format!("{}\n{}\n", lines[0], fields.join(","))).unwrap();
         let err = format!("{:#}", read_complete_rows(&path).unwrap_err());
         assert!(err.contains("line 2") && err.contains("column 'ber'"), "{err}");
+        // A point at no SNR.
+        let mut fields: Vec<&str> = lines[1].split(',').collect();
+        fields[2] = "NaN";
+        std::fs::write(&path, format!("{}\n{}\n", lines[0], fields.join(","))).unwrap();
+        let err = format!("{:#}", read_complete_rows(&path).unwrap_err());
+        assert!(err.contains("line 2") && err.contains("'snr_db' is NaN"), "{err}");
     }
 
     #[test]

@@ -62,6 +62,14 @@ fn a_row_cut_inside_its_last_number_is_redone() {
     let out = sim(&["plot", cut.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("plotting without it") && !stderr(&out).contains("--out"), "{}", stderr(&out));
+    // So does `sim report` (it once left the row out without a word), and `sim plot` without run.json.
+    let out = sim(&["report", cut.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("reporting without it"), "{}", stderr(&out));
+    std::fs::remove_file(cut.join("run.json")).unwrap();
+    let out = sim(&["plot", cut.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("run.json: cannot read") && stderr(&out).contains("without the finite-length limit"));
 }
 
 #[test]

@@ -215,6 +215,14 @@ pub fn decompress_bytes(container: &[u8], lm: Option<&dyn SourceCoder>) -> Resul
                 bits.truncate(nbits);
                 frames.push(bits);
             }
+            // The segments end the file: bytes after them are damage (as every other container
+            // kind refuses), not something to skip.
+            if r.pos != container.len() {
+                return Err(SourceError::Unsupported(format!(
+                    "corrupt container: {} bytes after its last segment",
+                    container.len() - r.pos
+                )));
+            }
             let refs: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
             let decoded = lm.decode_batch(&refs);
             let mut text = String::new();
@@ -268,7 +276,7 @@ pub fn decompress_file(
     let data = std::fs::read(input).map_err(|e| SourceError::file(input, e))?;
     let (mode, _) = inspect(&data).map_err(|e| SourceError::file(input, e))?;
     let lm = match &mode {
-        ContainerMode::LmText { model } => Some(load_lm(model)?),
+        ContainerMode::LmText { model } => Some(load_lm(model).map_err(|e| SourceError::file(input, e))?),
         ContainerMode::ZstdBytes => None,
     };
     let plain = decompress_bytes(&data, lm.as_deref()).map_err(|e| SourceError::file(input, e))?;
@@ -737,6 +745,10 @@ mod tests {
         bad[last] ^= 0x10;
         assert!(decompress_bytes(&bad, Some(lm.as_ref())).is_err());
         assert!(decompress_bytes(&packed[..packed.len() - 5], Some(lm.as_ref())).is_err());
+        // Bytes after the last segment: once skipped without a word, now damage like any other.
+        let longer = [packed.as_slice(), b"xyz"].concat();
+        let e = decompress_bytes(&longer, Some(lm.as_ref())).unwrap_err().to_string();
+        assert!(e.contains("3 bytes after its last segment"), "{e}");
         let z = compress_bytes_zstd(text.as_bytes()).unwrap();
         assert_eq!(inspect(&z).unwrap().0, ContainerMode::ZstdBytes);
         assert_eq!(decompress_bytes(&z, None).unwrap(), text.as_bytes());

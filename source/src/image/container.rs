@@ -135,9 +135,9 @@ pub fn decompress_image(data: &[u8], model: &ImageLm) -> Result<Image, SourceErr
     }
     if header.model_sha256 != model_digest(model) {
         return Err(SourceError::Unsupported(format!(
-            "the image was compressed with the image LM of sha256 {}…, not this one ({}…)",
-            hex(&header.model_sha256[..6]),
-            &model.sha256()[..12]
+            "the image was compressed with the image LM of sha256 {}, not this one ({})",
+            hex(&header.model_sha256),
+            model.sha256()
         )));
     }
     let mut bits = bytes_to_bits(&data[HEADER..]);

@@ -30,7 +30,8 @@
 //! burst dies. A child that takes the end symbol is terminated as the encoder terminates
 //! ([`EncoderState::finish`]), its padding is scored, and [`SoftPayload::end_penalty`] adds what
 //! the framing knows of its length (the header's bits, and that the length needs exactly the
-//! blocks that arrived).
+//! blocks that arrived). A message of a length both ends know ([`MessageEnd::Length`]: an image
+//! tile's subpixels) has no end symbol: a path is complete, and terminated, at that length.
 //!
 //! **Ranking.** Children are ranked by the penalty of their bits so far plus the least penalty any
 //! continuation must still pay ([`future_penalty`]): whatever follows, the code continues with

@@ -4,7 +4,8 @@
 //!
 //! The page holds what a reader needs to trust and reuse the numbers: the scenario and what produced
 //! the results (version, seed, config hash, overrides), the results table with intervals, every plot,
-//! the distance of each scheme to the finite-length limits ([`super::distance`]), samples of what each
+//! each LM-aided receiver against the plain one on the same noise ([`super::receivers`]), the
+//! distance of each scheme to the finite-length limits ([`super::distance`]), samples of what each
 //! scheme delivered at a few SNR values, and the resolved configuration.
 
 use std::fmt::Write as _;

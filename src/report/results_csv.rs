@@ -461,8 +461,9 @@ mod tests {
 
     #[test]
     fn rows_written_before_the_tile_mean_psnr_match_their_recorded_checksums() {
-        // results/reference/list-awgn was written with 58 columns (up to lm_steps_per_message).
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/list-awgn");
+        // Written with 58 columns (up to lm_steps_per_message): results/reference/list-awgn as it was
+        // before it gained a scheme (tests/data/results-58-columns/README.md).
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/results-58-columns");
         let read = read_complete_rows(&dir.join("results.csv")).unwrap();
         let info = super::super::RunInfo::load(&dir.join("run.json")).unwrap();
         assert!(!read.rows.is_empty());

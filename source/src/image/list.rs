@@ -42,8 +42,8 @@ struct ImagePaths<'a> {
 }
 
 impl ImagePaths<'_> {
-    /// The table of subpixel `self.depth` of `pixels`; past the last subpixel, a one-symbol table
-    /// (the search completes such a path without asking for its next symbol).
+    /// The table of subpixel `self.depth` of path `path`'s image; past the last subpixel, a
+    /// one-symbol table (the search completes such a path without asking for its next symbol).
     fn table(&mut self, path: usize) -> FrequencyTable {
         let pixels = &self.paths[path];
         if self.depth == pixels.len() {

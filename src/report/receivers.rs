@@ -8,7 +8,7 @@
 //! it fixed net of what it broke.
 
 use super::ResultRow;
-use crate::scenario::{DEFAULT_LIST_BEAM, DEFAULT_LIST_MAX_PENALTY};
+use crate::scenario::{ReceiverConfig, ReceiverKind, DEFAULT_LIST_BEAM, DEFAULT_LIST_MAX_PENALTY};
 
 /// One scheme with a receiver at one SNR.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +17,6 @@ pub struct ReceiverRow {
     /// The receiver as configured, e.g. `list (beam 8, limit 10 nats)`.
     pub receiver: String,
     pub snr_db: f64,
-    pub messages: Option<u64>,
     pub errors: Option<u64>,
     /// The `noise_from` scheme and its wrong messages at this SNR, when the folder has that row.
     pub plain: Option<(String, u64)>,
@@ -51,7 +50,6 @@ pub fn receiver_rows(rows: &[ResultRow], config: &serde_json::Value) -> Vec<Rece
                 scheme: r.scheme.clone(),
                 receiver,
                 snr_db: r.snr_db,
-                messages: r.messages,
                 errors: r.message_errors,
                 plain,
                 unflagged: r.unflagged_errors,
@@ -62,22 +60,18 @@ pub fn receiver_rows(rows: &[ResultRow], config: &serde_json::Value) -> Vec<Rece
         .collect()
 }
 
-/// A scheme's `receiver` table in a few words; `None` when it is absent or names no kind.
+/// A scheme's `receiver` table (as run.json resolved it) in a few words; `None` when it does not
+/// read as one.
 fn describe(receiver: &serde_json::Value) -> Option<String> {
-    let kind = receiver.get("kind")?.as_str()?;
-    Some(match kind {
-        "list" => {
-            let beam = receiver.get("beam").and_then(|b| b.as_u64()).unwrap_or(DEFAULT_LIST_BEAM as u64);
-            let limit = receiver.get("max_penalty").and_then(|p| p.as_f64()).unwrap_or(DEFAULT_LIST_MAX_PENALTY);
-            let parity =
-                if receiver.get("parity").and_then(|p| p.as_bool()) == Some(false) { ", no parity" } else { "" };
+    let r: ReceiverConfig = serde_json::from_value(receiver.clone()).ok()?;
+    Some(match r.kind {
+        ReceiverKind::List => {
+            let beam = r.beam.unwrap_or(DEFAULT_LIST_BEAM);
+            let limit = r.max_penalty.unwrap_or(DEFAULT_LIST_MAX_PENALTY);
+            let parity = if r.parity == Some(false) { ", no parity" } else { "" };
             format!("list (beam {beam}, limit {limit} nats{parity})")
         }
-        "icd" => {
-            let candidates = receiver.get("candidates").and_then(|c| c.as_u64());
-            candidates.map_or("ICD".to_string(), |c| format!("ICD ({c} candidates)"))
-        }
-        other => other.to_string(),
+        ReceiverKind::Icd => format!("ICD ({} candidates)", r.candidates),
     })
 }
 

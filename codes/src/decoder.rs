@@ -40,4 +40,9 @@ pub trait Decoder: Send + Sync {
     fn decode_batch_soft(&self, _llr: &[f32], _posterior: &mut [f32]) -> Option<DecodeStats> {
         None
     }
+
+    /// Whether every decision is a codeword (OSD's is), so that a parity check can never flag one.
+    fn always_decides_codewords(&self) -> bool {
+        false
+    }
 }

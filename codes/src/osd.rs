@@ -23,6 +23,20 @@
 //!   (the "necessary condition" on the MRB part in the spirit of Fossorier & Lin §V). The parity
 //!   part of D is summed with the same cut-off.
 //!
+//! **Soft output** ([`crate::Decoder::decode_batch_soft`]): the max-log posterior of each bit from
+//! the list of candidates, as in soft-output OSD (M. P. C. Fossorier and S. Lin, "Soft-input
+//! soft-output decoding of linear block codes based on ordered statistics", Proc. IEEE Globecom
+//! 1998) and Chase–Pyndiah decoding (R. M. Pyndiah, "Near-optimum decoding of product codes: block
+//! turbo codes", IEEE Trans. Commun. 46(8), 1998). Since −D(c) is a codeword's log-likelihood up to
+//! a constant, bit j of the decision ĉ gets `|L_j| = min{D(c) : c_j ≠ ĉ_j} − D(ĉ)`, the minimum
+//! over the order-i candidates. The soft pass scores every candidate (no cut-off, so order 2 on
+//! k = 24 scores all 301); its decision is the same first least-discrepancy candidate as the hard
+//! pass. A bit no candidate contradicts gets the largest gap found, or its channel |LLR| if that
+//! is larger (no candidate at all: order 0, or k = 0). Where the order reaches k every codeword is
+//! a candidate and the output is the exact max-log APP (tested against a brute force). This is
+//! what lets a list receiver run on OSD's decisions: without it a failed block gives it nothing
+//! to rank alternatives by.
+//!
 //! Inputs are sanitized as in the BP decoders (NaN → 0, ±inf → ±1e4), and ties in reliability are
 //! broken by position, so any input (all zeros, NaN, inf) decodes deterministically to a codeword.
 //! All buffers live in a per-thread scratch made once per chunk of frames: nothing is allocated per
@@ -73,6 +87,10 @@ pub struct Scratch {
     hard: Vec<u8>,
     best_flips: [usize; MAX_ORDER],
     best_count: usize,
+    /// Soft pass, per permuted position: the least discrepancy of a candidate whose bit there
+    /// agrees with (`same`) or differs from (`differ`) the hard decision.
+    same: Vec<f32>,
+    differ: Vec<f32>,
 }
 
 impl OsdDecoder {
@@ -115,23 +133,48 @@ impl OsdDecoder {
             hard: vec![0; n],
             best_flips: [0; MAX_ORDER],
             best_count: 0,
+            same: vec![0.0; n],
+            differ: vec![0.0; n],
         }
     }
 
     /// Decodes one frame into `out` (n bits, original order). Returns the number of candidate
     /// codewords scored.
     pub fn decode_frame(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> u64 {
+        self.decode_frame_dispatch(input, out, None, s)
+    }
+
+    /// Like [`OsdDecoder::decode_frame`], also writing each bit's max-log posterior LLR (positive:
+    /// 0; its sign is the decision in `out`) to `posterior`, from every order-i candidate (see the
+    /// module docs).
+    pub fn decode_frame_soft(&self, input: &[f32], out: &mut [u8], posterior: &mut [f32], s: &mut Scratch) -> u64 {
+        self.decode_frame_dispatch(input, out, Some(posterior), s)
+    }
+
+    fn decode_frame_dispatch(
+        &self,
+        input: &[f32],
+        out: &mut [u8],
+        posterior: Option<&mut [f32]>,
+        s: &mut Scratch,
+    ) -> u64 {
         // Codes up to n = 128 get a copy with the row length (in words) known at compile time,
         // which lets the row operations unroll; the result is the same.
         match self.nw {
-            1 => self.decode_frame_words::<1>(input, out, s),
-            2 => self.decode_frame_words::<2>(input, out, s),
-            _ => self.decode_frame_words::<0>(input, out, s),
+            1 => self.decode_frame_words::<1>(input, out, posterior, s),
+            2 => self.decode_frame_words::<2>(input, out, posterior, s),
+            _ => self.decode_frame_words::<0>(input, out, posterior, s),
         }
     }
 
     /// `W` = words per row if known at compile time, 0 otherwise.
-    fn decode_frame_words<const W: usize>(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> u64 {
+    fn decode_frame_words<const W: usize>(
+        &self,
+        input: &[f32],
+        out: &mut [u8],
+        mut posterior: Option<&mut [f32]>,
+        s: &mut Scratch,
+    ) -> u64 {
         let nw = if W > 0 { W } else { self.nw };
         let (n, k) = (self.n, self.k);
         assert_eq!(input.len(), n);
@@ -144,6 +187,12 @@ impl OsdDecoder {
         }
         if k == 0 {
             out.fill(0);
+            if let Some(p) = posterior {
+                // The zero word is the only codeword; nothing contradicts it.
+                for (p, &r) in p.iter_mut().zip(&s.rel) {
+                    *p = r.max(MIN_RELIABILITY);
+                }
+            }
             return 1;
         }
         // 1. Reliability order (stable: ties keep position order).
@@ -231,10 +280,17 @@ impl OsdDecoder {
         let best = parity_cost(&s.base, f32::INFINITY, &s.rel_perm);
         s.best_count = 0;
         let mut candidates = 1u64;
+        let soft = posterior.is_some();
+        if soft {
+            s.same.fill(f32::INFINITY);
+            s.differ.fill(f32::INFINITY);
+            tally(&mut s.same, &mut s.differ, best, &[], &s.pivots, &s.parity_pos, &s.base);
+        }
 
         // Order-i reprocessing over MRB flips, least reliable MRB positions first: MRB row r has
         // reliability rel[perm[pivots[r]]], and pivots come in decreasing reliability.
-        if self.order >= 1 && best > 0.0 {
+        let mut best_d = best;
+        if self.order >= 1 && (best > 0.0 || soft) {
             for r in 0..k {
                 s.mrb_rel[r] = s.rel[s.perm[s.pivots[r] as usize] as usize];
             }
@@ -249,11 +305,18 @@ impl OsdDecoder {
                 best_flips: [0; MAX_ORDER],
                 best_count: 0,
                 candidates: 0,
+                soft: soft.then_some(SoftTally {
+                    pivots: &s.pivots,
+                    parity_pos: &s.parity_pos,
+                    same: &mut s.same,
+                    differ: &mut s.differ,
+                }),
             };
             search.run(0, k, 0.0, &s.base, &mut s.acc);
             candidates += search.candidates;
             s.best_flips = search.best_flips;
             s.best_count = search.best_count;
+            best_d = search.best;
         }
 
         // 4. Rebuild the winner: MRB bits = hard decisions with the flips, parity bits from G'.
@@ -275,6 +338,23 @@ impl OsdDecoder {
         for &j in &s.parity_pos {
             let (j, orig) = (j as usize, s.perm[j as usize] as usize);
             out[orig] = s.hard[orig] ^ ((s.acc[j / 64] >> (j % 64)) & 1) as u8;
+        }
+        if let Some(p) = posterior.as_deref_mut() {
+            // The least discrepancy of a candidate that contradicts the decision, less the
+            // decision's own: the max-log LLR's magnitude.
+            let gap = |j: usize, orig: usize| {
+                let contradicts = if out[orig] == s.hard[orig] { s.differ[j] } else { s.same[j] };
+                contradicts - best_d
+            };
+            let largest = (0..n).map(|j| gap(j, s.perm[j] as usize)).filter(|g| g.is_finite()).fold(0.0f32, f32::max);
+            for j in 0..n {
+                let orig = s.perm[j] as usize;
+                let g = gap(j, orig);
+                let magnitude = if g.is_finite() { g } else { largest.max(s.rel[orig]) };
+                // A tie (gap 0) keeps the decision's sign.
+                let magnitude = magnitude.max(MIN_RELIABILITY);
+                p[orig] = if out[orig] == 0 { magnitude } else { -magnitude };
+            }
         }
         candidates
     }
@@ -309,6 +389,65 @@ impl crate::Decoder for OsdDecoder {
     fn decode_batch(&self, llr: &[f32], bits: &mut [u8]) -> DecodeStats {
         self.decode_batch_counting(llr, bits).0
     }
+
+    fn always_decides_codewords(&self) -> bool {
+        true
+    }
+
+    fn decode_batch_soft(&self, llr: &[f32], posterior: &mut [f32]) -> Option<DecodeStats> {
+        use rayon::prelude::*;
+        let n = self.n;
+        assert!(llr.len() % n == 0 && posterior.len() == llr.len(), "soft output needs whole frames of n = {n}");
+        let stats = llr
+            .par_chunks(n)
+            .zip(posterior.par_chunks_mut(n))
+            .map_init(
+                || (self.scratch(), vec![0u8; n]),
+                |(s, bits), (l, p)| {
+                    self.decode_frame_soft(l, bits, p, s);
+                    DecodeStats { frames: 1, iterations: 0, valid_codewords: 1 }
+                },
+            )
+            .reduce(DecodeStats::default, |mut a, b| {
+                a += b;
+                a
+            });
+        Some(stats)
+    }
+}
+
+/// The least magnitude of a soft output, so that its sign always carries the decision (a gap of 0,
+/// two candidates tied, would otherwise read as bit 0).
+const MIN_RELIABILITY: f32 = 1e-6;
+
+/// The soft pass's per-position minima (see [`Scratch::same`]) and what maps a candidate onto them.
+struct SoftTally<'a> {
+    pivots: &'a [u32],
+    parity_pos: &'a [u32],
+    same: &'a mut [f32],
+    differ: &'a mut [f32],
+}
+
+/// Records a candidate of discrepancy `d` whose bits differ from the hard decisions on the MRB rows
+/// `flips` and on the parity positions set in `mismatch` (permuted positions).
+fn tally(
+    same: &mut [f32],
+    differ: &mut [f32],
+    d: f32,
+    flips: &[usize],
+    pivots: &[u32],
+    parity_pos: &[u32],
+    mismatch: &[u64],
+) {
+    for (r, &j) in pivots.iter().enumerate() {
+        let slot = if flips.contains(&r) { &mut differ[j as usize] } else { &mut same[j as usize] };
+        *slot = slot.min(d);
+    }
+    for &j in parity_pos {
+        let j = j as usize;
+        let slot = if (mismatch[j / 64] >> (j % 64)) & 1 == 1 { &mut differ[j] } else { &mut same[j] };
+        *slot = slot.min(d);
+    }
 }
 
 /// `Σ prel[j]` over the set bits j of `v`; may stop early once the sum reaches `limit`.
@@ -341,6 +480,8 @@ struct Search<'a> {
     best_flips: [usize; MAX_ORDER],
     best_count: usize,
     candidates: u64,
+    /// The soft pass: every candidate is scored in full (no cut-off) and tallied.
+    soft: Option<SoftTally<'a>>,
 }
 
 impl Search<'_> {
@@ -351,7 +492,7 @@ impl Search<'_> {
         let (cur, deeper) = accs.split_at_mut(pw);
         for r in (0..upto).rev() {
             let c = cost + self.mrb_rel[r];
-            if c >= self.best {
+            if c >= self.best && self.soft.is_none() {
                 break;
             }
             for w in 0..pw {
@@ -359,7 +500,14 @@ impl Search<'_> {
             }
             self.candidates += 1;
             self.flips[level] = r;
-            let d = c + parity_cost(cur, self.best - c, self.rel_perm);
+            let d = match &mut self.soft {
+                None => c + parity_cost(cur, self.best - c, self.rel_perm),
+                Some(t) => {
+                    let d = c + parity_cost(cur, f32::INFINITY, self.rel_perm);
+                    tally(t.same, t.differ, d, &self.flips[..=level], t.pivots, t.parity_pos, cur);
+                    d
+                }
+            };
             if d < self.best {
                 self.best = d;
                 self.best_flips = self.flips;

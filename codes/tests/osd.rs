@@ -248,3 +248,138 @@ fn degenerate_codes() {
         assert_eq!(out, [1, 0, 1, 1, 0]);
     }
 }
+
+/// Max-log APP of every bit by brute force over the whole codebook: `L_j = min{D(c) : c_j = 1} −
+/// min{D(c) : c_j = 0}` (positive: 0), with `D` the correlation discrepancy.
+fn brute_force_max_log(code: &LdpcCode, llr: &[f32]) -> Vec<f64> {
+    let (n, k) = (code.n(), code.k());
+    let (mut best0, mut best1) = (vec![f64::INFINITY; n], vec![f64::INFINITY; n]);
+    let (mut info, mut cw) = (vec![0u8; k], vec![0u8; n]);
+    for m in 0..1u64 << k {
+        for (i, b) in info.iter_mut().enumerate() {
+            *b = (m >> i & 1) as u8;
+        }
+        code.encode(&info, &mut cw);
+        let d = discrepancy(&cw, llr);
+        for j in 0..n {
+            let slot = if cw[j] == 0 { &mut best0[j] } else { &mut best1[j] };
+            *slot = slot.min(d);
+        }
+    }
+    best1.iter().zip(&best0).map(|(b1, b0)| b1 - b0).collect()
+}
+
+/// Where the order reaches k every codeword is a candidate, so the soft output is the max-log APP
+/// of each bit exactly (a (6,3) code and OSD-3; AWGN at three noise levels).
+#[test]
+fn soft_output_is_the_exact_max_log_app_when_every_codeword_is_a_candidate() {
+    use codes::SparseH;
+    let code = Arc::new(
+        LdpcCode::from_sparse(SparseH { n: 6, checks: vec![vec![0, 1, 3], vec![1, 2, 4], vec![0, 2, 5]] }, "k3")
+            .unwrap(),
+    );
+    assert_eq!(code.k(), 3);
+    let dec = OsdDecoder::new(&code, 3);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for ebn0 in [-2.0, 1.0, 4.0] {
+        let frames = 200;
+        let mut llr = vec![0f32; frames * 6];
+        awgn::fill_llrs(&mut rng, awgn::sigma(ebn0, code.rate()), &mut llr);
+        // Random codewords, not only the all-zero one: flip the LLR signs along one.
+        for f in llr.chunks_exact_mut(6) {
+            let cw = random_codeword(&code, &mut rng);
+            for (l, b) in f.iter_mut().zip(cw) {
+                *l *= if b == 1 { -1.0 } else { 1.0 };
+            }
+        }
+        let mut soft = vec![0f32; llr.len()];
+        let stats = dec.decode_batch_soft(&llr, &mut soft).expect("OSD gives soft output");
+        assert_eq!((stats.frames, stats.valid_codewords), (frames as u64, frames as u64));
+        for (l, s) in llr.chunks_exact(6).zip(soft.chunks_exact(6)) {
+            for (j, (&got, want)) in s.iter().zip(brute_force_max_log(&code, l)).enumerate() {
+                assert!(
+                    (got as f64 - want).abs() < 1e-4 || (want.abs() < 1e-4 && got.abs() <= 1e-4),
+                    "bit {j} of {l:?}: soft OSD {got}, max-log APP {want}"
+                );
+            }
+        }
+    }
+}
+
+/// With k = 16 > 3, OSD-3's candidates are part of the codebook: its competitor for each bit can
+/// only be worse than the best one, so |L| never falls below the max-log APP where the decision is
+/// ML, and it equals it on almost every bit (each bit's nearest competitor is usually a few flips
+/// away on the MRB).
+#[test]
+fn soft_output_bounds_the_max_log_app_from_above_on_bch_31_16() {
+    let code = load("BCH_N31_K16.txt");
+    let n = code.n();
+    let dec = OsdDecoder::new(&code, 3);
+    let frames = 40;
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let mut llr = vec![0f32; frames * n];
+    awgn::fill_llrs(&mut rng, awgn::sigma(2.0, code.rate()), &mut llr);
+    let mut soft = vec![0f32; llr.len()];
+    dec.decode_batch_soft(&llr, &mut soft).unwrap();
+    let (mut bits, mut equal) = (0, 0);
+    for (l, s) in llr.chunks_exact(n).zip(soft.chunks_exact(n)) {
+        let exact = brute_force_max_log(&code, l);
+        let decision: Vec<u8> = s.iter().map(|&x| (x < 0.0) as u8).collect();
+        let ml: Vec<u8> = exact.iter().map(|&x| (x < 0.0) as u8).collect();
+        if decision != ml {
+            continue;
+        }
+        for (&got, want) in s.iter().zip(exact) {
+            assert!(got.abs() as f64 >= want.abs() - 1e-3, "soft OSD {got} below the max-log APP {want}");
+            bits += 1;
+            equal += ((got.abs() as f64 - want.abs()).abs() < 1e-3) as usize;
+        }
+    }
+    eprintln!("OSD-3 soft output equal to the max-log APP on {equal} of {bits} bits of ML frames");
+    assert!(bits >= n * frames * 9 / 10, "OSD-3 is ML on most frames: {bits} bits");
+    assert!(equal >= bits * 9 / 10, "{equal} of {bits}");
+}
+
+/// The soft output's signs are exactly the hard pass's decisions (same candidate, ties included),
+/// on noise and on garbage, and every magnitude is finite and positive.
+#[test]
+fn soft_output_signs_are_the_hard_decisions() {
+    for file in ["LDPC_N49_K24.alist", "BCH_N31_K16.txt"] {
+        let code = load(file);
+        let n = code.n();
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let mut llr = vec![0f32; 300 * n];
+        awgn::fill_llrs(&mut rng, awgn::sigma(1.0, code.rate()), &mut llr);
+        llr.extend(std::iter::repeat_n(0.0, n));
+        llr.extend((0..n).map(|i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0, 1e30, -1e-30][i % 7]));
+        llr.extend((0..n).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }));
+        for order in 0..=3 {
+            let dec = OsdDecoder::new(&code, order);
+            let mut hard = vec![0u8; llr.len()];
+            dec.decode_batch(&llr, &mut hard);
+            let mut soft = vec![0f32; llr.len()];
+            dec.decode_batch_soft(&llr, &mut soft).unwrap();
+            for (i, (&s, &h)) in soft.iter().zip(&hard).enumerate() {
+                assert!(s.is_finite() && s != 0.0, "{file} OSD-{order} bit {i}: {s}");
+                assert_eq!((s < 0.0) as u8, h, "{file} OSD-{order} bit {i}");
+            }
+        }
+    }
+}
+
+/// k = n: every word is a codeword, so the nearest competitor of each bit flips it alone and the
+/// soft output is the channel's LLR. k = 0: the zero word, positive everywhere.
+#[test]
+fn soft_output_of_degenerate_codes() {
+    use codes::SparseH;
+    let full = Arc::new(LdpcCode::from_sparse(SparseH { n: 5, checks: vec![] }, "k5").unwrap());
+    let llr = [-1.0, 3.0, -0.5, 2.5, 0.25];
+    let mut soft = [0f32; 5];
+    OsdDecoder::new(&full, 1).decode_batch_soft(&llr, &mut soft).unwrap();
+    assert_eq!(soft, llr);
+    let zero =
+        Arc::new(LdpcCode::from_sparse(SparseH { n: 3, checks: vec![vec![0], vec![1], vec![2]] }, "k0").unwrap());
+    let mut soft = [0f32; 3];
+    OsdDecoder::new(&zero, 2).decode_batch_soft(&[-1.0, f32::NAN, 2.0], &mut soft).unwrap();
+    assert!(soft.iter().all(|&s| s > 0.0), "{soft:?}");
+}

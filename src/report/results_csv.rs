@@ -362,6 +362,20 @@ pub fn read_complete_rows(path: &Path) -> anyhow::Result<ReadRows> {
         if !r.snr_db.is_finite() {
             anyhow::bail!("{}: line {}: column 'snr_db' is {}, not a finite SNR", path.display(), i + 2, r.snr_db);
         }
+        // A rate is a fraction, or NaN where nothing was counted (an analog link sends no bits);
+        // anything else (inf, a negative number) would be drawn or tabled as if it were one.
+        let rates = [
+            ("ber", r.ber),
+            ("ber_lo", r.ber_lo),
+            ("ber_hi", r.ber_hi),
+            ("bler", r.bler),
+            ("bler_lo", r.bler_lo),
+            ("bler_hi", r.bler_hi),
+            ("coded_ber", r.coded_ber),
+        ];
+        if let Some((name, v)) = rates.iter().find(|(_, v)| !v.is_nan() && !(0.0..=1.0).contains(v)) {
+            anyhow::bail!("{}: line {}: column '{name}' is {v}, not a rate between 0 and 1", path.display(), i + 2);
+        }
         if let Some(first) = seen.insert((r.scheme.as_str(), r.snr_db.to_bits()), i) {
             anyhow::bail!(
                 "{}: line {}: scheme '{}' at {} dB already has a row (line {}); a point has one row",
@@ -428,6 +442,18 @@ mod tests {
         std::fs::write(&path, format!("{}\n{}\n", lines[0], fields.join(","))).unwrap();
         let err = format!("{:#}", read_complete_rows(&path).unwrap_err());
         assert!(err.contains("line 2") && err.contains("'snr_db' is NaN"), "{err}");
+        // An infinite or negative rate; NaN (nothing counted) stays readable.
+        for (column, value) in [(8, "inf"), (12, "-0.5"), (17, "1.5")] {
+            let mut fields: Vec<&str> = lines[1].split(',').collect();
+            fields[column] = value;
+            std::fs::write(&path, format!("{}\n{}\n", lines[0], fields.join(","))).unwrap();
+            let err = format!("{:#}", read_complete_rows(&path).unwrap_err());
+            assert!(err.contains("line 2") && err.contains(&format!("'{}' is", header()[column])), "{err}");
+        }
+        let mut fields: Vec<&str> = lines[1].split(',').collect();
+        fields[8] = "NaN";
+        std::fs::write(&path, format!("{}\n{}\n", lines[0], fields.join(","))).unwrap();
+        assert!(read_complete_rows(&path).unwrap().rows[0].ber.is_nan());
     }
 
     #[test]

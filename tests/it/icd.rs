@@ -121,6 +121,48 @@ fn the_lm_aided_receivers_run_on_ecct() {
     assert_eq!(num(listed, "unflagged_errors"), 0.0);
 }
 
+/// OSD always decides a codeword, so no block fails its check: the list receiver runs on the
+/// messages whose decoded stream breaks at its end, with OSD's soft output (the max-log gap to
+/// each bit's nearest competing candidate, `codes::osd`). On the same noise it changes no
+/// bit-level count, never leaves more messages wrong than OSD alone, recovers some of those OSD
+/// loses, and `sim report` sets it against OSD rather than against the BP scheme whose noise both
+/// hear.
+#[test]
+fn the_list_receiver_runs_on_osd_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = ldpc_awgn_text_scenario("osd-list", 1, "[-1.0]", 96);
+    text += "\n[[schemes]]\nname = \"bp\"\nsource = \"small-lm\"\n";
+    text += "\n[[schemes]]\nname = \"osd\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\n\
+             decoder = { kind = \"osd\", order = 2 }\n";
+    text += "\n[[schemes]]\nname = \"osd-list\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\n\
+             decoder = { kind = \"osd\", order = 2 }\nreceiver = { kind = \"list\", beam = 16, max_penalty = 30.0 }\n";
+    let scenario = write(dir.path(), "osd-list.toml", &text);
+    let out = dir.path().join("out");
+    let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = result_rows(&out);
+    let (bp, plain, listed) = (row(&rows, "bp", -1.0), row(&rows, "osd", -1.0), row(&rows, "osd-list", -1.0));
+    eprintln!(
+        "-1 dB, 96 messages: wrong BP {}, OSD-2 {}, OSD-2 + list {} (unflagged {}, {} model steps per message)",
+        bp["message_errors"],
+        plain["message_errors"],
+        listed["message_errors"],
+        listed["unflagged_errors"],
+        listed["lm_steps_per_message"]
+    );
+    for column in ["frames", "bit_errors", "frame_errors", "coded_bit_errors"] {
+        assert_eq!(plain[column], listed[column], "{column}");
+    }
+    let (osd, list) = (num(plain, "message_errors"), num(listed, "message_errors"));
+    assert!(list < osd, "the list recovers some of OSD's wrong messages: {list} of {osd} left");
+    assert!(num(listed, "lm_steps_per_message") > 0.0);
+    let o = sim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let line = page.lines().find(|l| l.starts_with("| osd-list | list")).expect("a receivers row for osd-list");
+    assert!(line.contains(&format!("{osd} (osd)")), "set against OSD: {line}");
+}
+
 fn refused(dir: &Path, name: &str, extra: &str, needles: &[&str]) {
     let p = write(dir, name, &format!("{}\n[[schemes]]\nname = \"x\"\n{extra}\n", scenario()));
     fails_with(&["run", p.to_str().unwrap(), "--quiet", "--out", dir.join("never").to_str().unwrap()], needles);

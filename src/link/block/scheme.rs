@@ -342,6 +342,12 @@ impl LinkScheme {
         }
     }
 
+    /// Whether a block's decision can fail its code's check: never uncoded, nor with a decoder that
+    /// always decides a codeword (OSD).
+    pub fn flags_wrong_decisions(&self) -> bool {
+        self.code.is_some() && !self.decoder.as_ref().is_some_and(|d| d.always_decides_codewords())
+    }
+
     /// Channel uses per block: complex symbols for QPSK, real (BPSK) symbols for BPSK.
     pub fn symbols_per_block(&self) -> usize {
         self.n().div_ceil(self.bits_per_symbol() as usize)

@@ -40,6 +40,12 @@ pub trait FrameLink: Send + Sync {
         false
     }
 
+    /// Whether [`Transmitted::suspect`] can be set: the link checks its decisions (a block code
+    /// whose decoder may decide a non-codeword, a polar code's CRC).
+    fn flags_wrong_decisions(&self) -> bool {
+        true
+    }
+
     /// For a block code whose soft output covers its parity bits
     /// ([`Transmitted::codeword_posterior`]): the penalty of a block's parity positions when its
     /// information bits are `info`, given the block's coded-bit posteriors (see
@@ -108,6 +114,10 @@ impl FrameLink for LinkScheme {
 
     fn has_soft_output(&self) -> bool {
         LinkScheme::has_soft_output(self)
+    }
+
+    fn flags_wrong_decisions(&self) -> bool {
+        LinkScheme::flags_wrong_decisions(self)
     }
 
     fn parity_penalty(&self, info: &[u8], posterior: &[f32]) -> f64 {

@@ -92,18 +92,20 @@ fn main_job_reproduces_where_its_curves_fall() {
     );
 }
 
-/// The LM-aided receivers (ICD and the list receiver at beams 4, 8 and 16, small LM) and OSD-2 at
-/// Es/N0 0.5 dB, where BP leaves 114 of the 500 sentences damaged for them to work on.
+/// The LM-aided receivers (ICD and the list receiver at beams 4, 8 and 16, small LM), OSD-2, and the
+/// list receiver on OSD-2 (beams 8 and 32) at Es/N0 0.5 dB, where BP leaves 114 of the 500
+/// sentences damaged for them to work on and OSD-2 16.
 #[test]
 fn lm_aided_receivers_reproduce_at_0_5_db() {
-    reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 6);
+    reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 8);
 }
 
 /// The list receiver on image tiles at Es/N0 2.5 dB, where BP leaves 26 of the 342 tiles damaged
-/// and beam 16 recovers 4 of them (the search's model steps are compared too); OSD-2 beside them.
+/// and beam 16 recovers 4 of them (the search's model steps are compared too); OSD-2 beside them,
+/// and the list receiver on OSD-2's decisions (beams 8 and 32).
 #[test]
 fn image_list_receivers_reproduce_at_2_5_db() {
-    reproduces("scenarios/image-receivers-awgn.toml", "image-receivers-awgn", &["snr.values_db=[2.5]"], 4);
+    reproduces("scenarios/image-receivers-awgn.toml", "image-receivers-awgn", &["snr.values_db=[2.5]"], 6);
 }
 
 /// The audio link at its cliffs: over AWGN at Es/N0 2 dB (the LDPC schemes lose 394 and 1,111 of

@@ -7,7 +7,7 @@
 
 use crate::check_rule::CheckRule;
 use crate::interleaved;
-use crate::tanner::{hard_bit, run_batch, run_batch_groups, sanitize_llr, TannerGraph, CHUNK_FRAMES};
+use crate::tanner::{hard_bit, run_batch, run_batch_groups, run_batch_soft, sanitize_llr, TannerGraph, CHUNK_FRAMES};
 use crate::{DecodeStats, LdpcCode};
 use std::sync::Arc;
 
@@ -142,23 +142,16 @@ impl<R: CheckRule> crate::Decoder for FloodingDecoder<R> {
     /// The scalar one-frame path for every check rule (min-sum's SIMD path agrees with it bit for
     /// bit), frames in parallel.
     fn decode_batch_soft(&self, llr: &[f32], posterior: &mut [f32]) -> Option<DecodeStats> {
-        use rayon::prelude::*;
         let n = self.graph.n;
-        assert!(llr.len() % n == 0 && posterior.len() == llr.len(), "soft output needs whole frames of n = {n}");
-        let stats = llr
-            .par_chunks(n)
-            .zip(posterior.par_chunks_mut(n))
-            .map_init(
-                || (self.scratch(), vec![0u8; n]),
-                |(s, bits), (l, p)| {
-                    let (iterations, valid) = self.decode_frame(l, bits, Some(p), s);
-                    DecodeStats { frames: 1, iterations, valid_codewords: valid as u64 }
-                },
-            )
-            .reduce(DecodeStats::default, |mut a, b| {
-                a += b;
-                a
-            });
-        Some(stats)
+        Some(run_batch_soft(
+            n,
+            llr,
+            posterior,
+            || (self.scratch(), vec![0u8; n]),
+            |l, p, (s, bits)| {
+                let (iterations, valid) = self.decode_frame(l, bits, Some(p), s);
+                DecodeStats { frames: 1, iterations, valid_codewords: valid as u64 }
+            },
+        ))
     }
 }

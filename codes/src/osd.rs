@@ -42,7 +42,7 @@
 //! All buffers live in a per-thread scratch made once per chunk of frames: nothing is allocated per
 //! frame.
 
-use crate::tanner::{run_batch, sanitize_llr};
+use crate::tanner::{run_batch, run_batch_soft, sanitize_llr};
 use crate::{DecodeStats, LdpcCode};
 use std::sync::Arc;
 
@@ -172,7 +172,7 @@ impl OsdDecoder {
         &self,
         input: &[f32],
         out: &mut [u8],
-        mut posterior: Option<&mut [f32]>,
+        posterior: Option<&mut [f32]>,
         s: &mut Scratch,
     ) -> u64 {
         let nw = if W > 0 { W } else { self.nw };
@@ -339,7 +339,7 @@ impl OsdDecoder {
             let (j, orig) = (j as usize, s.perm[j as usize] as usize);
             out[orig] = s.hard[orig] ^ ((s.acc[j / 64] >> (j % 64)) & 1) as u8;
         }
-        if let Some(p) = posterior.as_deref_mut() {
+        if let Some(p) = posterior {
             // The least discrepancy of a candidate that contradicts the decision, less the
             // decision's own: the max-log LLR's magnitude.
             let gap = |j: usize, orig: usize| {
@@ -395,24 +395,17 @@ impl crate::Decoder for OsdDecoder {
     }
 
     fn decode_batch_soft(&self, llr: &[f32], posterior: &mut [f32]) -> Option<DecodeStats> {
-        use rayon::prelude::*;
         let n = self.n;
-        assert!(llr.len() % n == 0 && posterior.len() == llr.len(), "soft output needs whole frames of n = {n}");
-        let stats = llr
-            .par_chunks(n)
-            .zip(posterior.par_chunks_mut(n))
-            .map_init(
-                || (self.scratch(), vec![0u8; n]),
-                |(s, bits), (l, p)| {
-                    self.decode_frame_soft(l, bits, p, s);
-                    DecodeStats { frames: 1, iterations: 0, valid_codewords: 1 }
-                },
-            )
-            .reduce(DecodeStats::default, |mut a, b| {
-                a += b;
-                a
-            });
-        Some(stats)
+        Some(run_batch_soft(
+            n,
+            llr,
+            posterior,
+            || (self.scratch(), vec![0u8; n]),
+            |l, p, (s, bits)| {
+                self.decode_frame_soft(l, bits, p, s);
+                DecodeStats { frames: 1, iterations: 0, valid_codewords: 1 }
+            },
+        ))
     }
 }
 

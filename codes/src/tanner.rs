@@ -111,6 +111,29 @@ where
     })
 }
 
+/// The soft-output counterpart of [`run_batch`]: `decode_frame` decodes one frame's LLRs into its
+/// posterior LLRs (same layout), frames in parallel, each worker with its own scratch.
+pub fn run_batch_soft<S, F>(
+    n: usize,
+    llr: &[f32],
+    posterior: &mut [f32],
+    make_scratch: impl Fn() -> S + Sync + Send,
+    decode_frame: F,
+) -> crate::DecodeStats
+where
+    F: Fn(&[f32], &mut [f32], &mut S) -> crate::DecodeStats + Sync + Send,
+{
+    use rayon::prelude::*;
+    assert!(llr.len().is_multiple_of(n) && posterior.len() == llr.len(), "soft output needs whole frames of n = {n}");
+    llr.par_chunks(n)
+        .zip(posterior.par_chunks_mut(n))
+        .map_init(&make_scratch, |s, (l, p)| decode_frame(l, p, s))
+        .reduce(crate::DecodeStats::default, |mut a, b| {
+            a += b;
+            a
+        })
+}
+
 /// Like [`run_batch`] but hands `decode_group` up to `group` consecutive frames at a time (the
 /// last group of a chunk may be shorter). Chunk boundaries are multiples of `group`.
 pub fn run_batch_groups<S, F>(

@@ -285,15 +285,18 @@ impl SsccScheme {
             .iter()
             .map(|span| framer.deframe(&sent.decided[span.clone()], || rand::Rng::random::<bool>(&mut rng) as u8))
             .collect();
-        // The list receiver's soft input for every item: which ones it searches is known once
-        // they are source-decoded (`needs_list`).
+        // The list receiver's soft input for the items it may search: those whose decision fails
+        // its code's check or, on a link that checks nothing, every item (which ones it searches
+        // is known once they are source-decoded: `needs_list`).
         let header = framer.length_bits as usize;
         let k = framer.block_bits;
+        let unchecked = !self.link.flags_wrong_decisions();
         let soft = match (&self.config.receiver, &sent.posterior) {
             (Some(config), Some(posterior)) if config.kind == ReceiverKind::List => spans
                 .iter()
-                .map(|span| {
-                    Some(SoftItem {
+                .zip(&sent.suspect)
+                .map(|(span, &suspect)| {
+                    (suspect || unchecked).then(|| SoftItem {
                         header: posterior[span.start..span.start + header].to_vec(),
                         window: posterior[span.start + header..span.end].to_vec(),
                         parity: match &sent.codeword_posterior {
@@ -607,7 +610,8 @@ struct SentBatch {
     suspect: Vec<bool>,
     /// Per item: ICD's candidates (none without an ICD receiver, or for an item not suspect).
     candidates: Vec<Vec<icd::Candidate>>,
-    /// Per item: the list receiver's soft input (none without a list receiver).
+    /// Per item: the list receiver's soft input (none without a list receiver, or for an item it
+    /// cannot search: see [`needs_list`]).
     soft: Vec<Option<SoftItem>>,
 }
 

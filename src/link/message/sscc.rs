@@ -286,8 +286,14 @@ impl SsccScheme {
             .map(|span| framer.deframe(&sent.decided[span.clone()], || rand::Rng::random::<bool>(&mut rng) as u8))
             .collect();
         // The list receiver's soft input for the items it may search: those whose decision fails
-        // its code's check or, on a link that checks nothing, every item (which ones it searches
-        // is known once they are source-decoded: `needs_list`).
+        // its code's check or, on a link that checks nothing (uncoded, or OSD, which always decides
+        // a codeword), every item; of those it searches the ones known wrong once source-decoded
+        // (`known_wrong`).
+        //
+        // Where blocks are checked, a broken stream whose blocks all pass is BP having converged
+        // to a wrong codeword, with posteriors that vouch for it: searching those as well recovered
+        // none (`scenarios/list-awgn.toml`, BP with beams 4, 8 and 16 at all five SNRs: the same
+        // wrong messages everywhere, for 0.3–6 % more model steps), so they are left flagged.
         let header = framer.length_bits as usize;
         let k = framer.block_bits;
         let unchecked = !self.link.flags_wrong_decisions();
@@ -471,9 +477,9 @@ impl MessageScheme for SsccScheme {
             .zip(jobs)
             .map(|((batch, b), jobs)| {
                 let results: Vec<DecodedPayload> = decoded.by_ref().take(jobs.owner.len()).collect();
-                let needs = needs_list(batch, &b.suspect, !self.link.flags_wrong_decisions(), &jobs, &results);
+                let wrong = known_wrong(batch, &b.suspect, &jobs, &results);
                 let soft: Vec<Option<&SoftItem>> =
-                    b.soft.iter().zip(needs).map(|(s, need)| s.as_ref().filter(|_| need)).collect();
+                    b.soft.iter().zip(wrong).map(|(s, wrong)| s.as_ref().filter(|_| wrong)).collect();
                 let listed = self.list_decode(&soft);
                 self.outcome(batch, b, &jobs, results, listed)
             })
@@ -481,32 +487,17 @@ impl MessageScheme for SsccScheme {
     }
 }
 
-/// Per item of `batch`: whether the list receiver searches it, because its plain decision is known
-/// to be wrong: a block failed its code's check (`suspect`), or, on a link that checks nothing
-/// (`unchecked`: uncoded, or OSD, which always decides a codeword), its decoded stream broke at its
-/// end (the length header, termination or padding disagree).
-///
-/// Where blocks are checked, a broken stream whose blocks all pass is BP having converged to a
-/// wrong codeword, with posteriors that vouch for it: searching those as well recovered none
-/// (`scenarios/list-awgn.toml`, BP with beams 4, 8 and 16 at all five SNRs: the same wrong messages
-/// everywhere, for 0.3–6 % more model steps), so they are left flagged.
-fn needs_list(
-    batch: &Batch,
-    suspect: &[bool],
-    unchecked: bool,
-    jobs: &DecodeJobs,
-    results: &[DecodedPayload],
-) -> Vec<bool> {
-    let mut needs = suspect.to_vec();
-    if !unchecked {
-        return needs;
-    }
+/// Per item of `batch`: whether its plain decision is known to be wrong: a block failed its code's
+/// check (`suspect`), or its decoded stream broke at its end (the length header, termination or
+/// padding disagree).
+fn known_wrong(batch: &Batch, suspect: &[bool], jobs: &DecodeJobs, results: &[DecodedPayload]) -> Vec<bool> {
+    let mut wrong = suspect.to_vec();
     for (&(j, candidate), d) in jobs.owner.iter().zip(results) {
         if candidate.is_none() && !d.intact {
-            needs[j - batch.items.start] = true;
+            wrong[j - batch.items.start] = true;
         }
     }
-    needs
+    wrong
 }
 
 /// The list receiver's search as `receiver` sets it (the coder bounds a message's length).
@@ -611,7 +602,7 @@ struct SentBatch {
     /// Per item: ICD's candidates (none without an ICD receiver, or for an item not suspect).
     candidates: Vec<Vec<icd::Candidate>>,
     /// Per item: the list receiver's soft input (none without a list receiver, or for an item it
-    /// cannot search: see [`needs_list`]).
+    /// does not search: not suspect on a link that checks its decisions).
     soft: Vec<Option<SoftItem>>,
 }
 

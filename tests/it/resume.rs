@@ -1,6 +1,6 @@
 //! Results are written point by point; an interrupted sweep resumes where it stopped and ends with
 //! exactly the rows an uninterrupted run gives; a folder holding another configuration is refused,
-//! unless the scenario only gained schemes.
+//! unless the scenario only gained schemes or SNR points.
 
 use crate::common::{results_but_seconds, sim, stderr};
 
@@ -90,7 +90,7 @@ fn a_scenario_that_gains_a_scheme_keeps_the_rows_of_the_others() {
     let out = run("scenarios/quick.toml", &gained, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 points simulated, 6 already done"));
-    assert!(stderr(&out).contains("the rows of the others are kept"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the rows here are kept"), "{}", stderr(&out));
     assert!(run("scenarios/quick.toml", &whole, &[]).status.success());
     let sorted = |dir: &std::path::Path| {
         let mut rows = results_but_seconds(dir);
@@ -117,6 +117,62 @@ fn a_scenario_that_gains_a_scheme_keeps_the_rows_of_the_others() {
     let says = "the unified SNR's reference scheme changed ('small-lm-ldpc-bp' then, 'huffman-ldpc-bp' now)";
     assert!(stderr(&out).contains(says), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(gained.join("results.csv")).unwrap(), before);
+
+    // One scheme's own grid may gain a point (every row stays; results.csv lists them in the new
+    // grid's order), not lose one with a row.
+    let out = run("scenarios/quick.toml", &gained, &["--set", "schemes.huffman-ldpc-bp.snr_values_db=[6, 3, 1, -2]"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 points simulated, 9 already done"));
+    assert!(stderr(&out).contains("the rows here are kept"), "{}", stderr(&out));
+    let but_3_db = |dir: &std::path::Path| {
+        let mut rows = sorted(dir);
+        rows.retain(|r| !r.starts_with("huffman-ldpc-bp,awgn,3.0,"));
+        rows
+    };
+    let grown = sorted(&gained);
+    assert_eq!((grown.len(), but_3_db(&gained)), (11, sorted(&whole)));
+    let out = run("scenarios/quick.toml", &gained, &["--set", "schemes.huffman-ldpc-bp.snr_values_db=[-2, 1, 3]"]);
+    let says = "scheme 'huffman-ldpc-bp''s row at 6 dB is a point its SNR list no longer holds";
+    assert!(!out.status.success() && stderr(&out).contains(says), "{}", stderr(&out));
+    assert_eq!(sorted(&gained), grown);
+}
+
+#[test]
+fn an_snr_grid_that_gains_points_keeps_its_rows() {
+    // A point's noise is keyed by its SNR value, not its place in the list: [2, 4] then
+    // [0, 2, 4, 6] runs two points and gives the rows of [0, 2, 4, 6] from scratch. A list that
+    // drops a point with a row, or another SNR axis, is refused and leaves the rows as they were.
+    let dir = tempfile::tempdir().unwrap();
+    let (grown, whole) = (dir.path().join("grown"), dir.path().join("whole"));
+    let run = |out: &std::path::Path, grid: &str, extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/uncoded-awgn.toml", "--quiet", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(&ARGS[2..]);
+        args.extend_from_slice(&["--set", grid]);
+        args.extend_from_slice(extra);
+        sim(&args)
+    };
+    assert!(run(&grown, "snr.values_db=[2, 4]", &[]).status.success());
+    let out = run(&grown, "snr.values_db=[0, 2, 4, 6]", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 points simulated, 2 already done"));
+    assert!(stderr(&out).contains("the rows here are kept"), "{}", stderr(&out));
+    assert!(run(&whole, "snr.values_db=[0, 2, 4, 6]", &[]).status.success());
+    let sorted = |dir: &std::path::Path| {
+        let mut rows = results_but_seconds(dir);
+        rows.sort();
+        rows
+    };
+    assert_eq!(sorted(&grown), sorted(&whole));
+
+    let before = std::fs::read_to_string(grown.join("results.csv")).unwrap();
+    for (grid, extra, says) in [
+        ("snr.values_db=[0, 4, 6]", None, "the scenario's row at 2 dB is a point its SNR list no longer holds"),
+        ("snr.values_db=[0, 2, 4, 6]", Some("snr.axis=\"ebn0\""), "`snr` changed"),
+    ] {
+        let extra: Vec<&str> = extra.into_iter().flat_map(|e| ["--set", e]).collect();
+        let out = run(&grown, grid, &extra);
+        assert!(!out.status.success() && stderr(&out).contains(says), "{grid}: {}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(grown.join("results.csv")).unwrap(), before);
 }
 
 #[test]

@@ -5,9 +5,9 @@
 //! scenario), written (atomically) before the first row. Rerunning the same configuration skips the
 //! points already in `results.csv`; rows of a different configuration, or rows whose `run.json` is
 //! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
-//! configurations never mix; the exception is a scenario that only gained schemes, or changed schemes
-//! without rows, whose other rows stay ([`changed_for_rows`] says what may change). A folder without
-//! rows is anyone's. Each row's timing in `run.json` carries the sha256 of the row's line (all but
+//! configurations never mix; the exception is a scenario that only gained schemes or SNR points, or
+//! changed schemes without rows, whose rows stay ([`changed_for_rows`] says what may change). A
+//! folder without rows is anyone's. Each row's timing in `run.json` carries the sha256 of the row's line (all but
 //! `seconds`) and of its point's samples; a row that no longer matches, or whose samples are
 //! missing, is simulated again. `run.json` also records what each message scheme is (its facts,
 //! with the sha256 of its model or weights): a scheme that changed under the same configuration is
@@ -79,20 +79,33 @@ pub fn config_hash(s: &Scenario) -> String {
 
 /// Why rows written under the resolved scenario `then` are not rows of `now`, or `None` if they
 /// are. Besides an identical scenario, one that gained schemes, or changed only its description or
-/// schemes without rows (`with_rows` names the schemes that have some), keeps the others' rows: a
-/// scheme's results depend only on the shared settings, its own, the name its noise is drawn under
-/// (a stream per scheme name, `link::stream_id_of`) and the unified SNR's reference scheme
-/// (`unified.reference`, else the first scheme), which must therefore stay the same, unchanged.
-fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, with_rows: &[&str]) -> Option<String> {
+/// schemes without rows, keeps the rows (`rows` lists each one's scheme and SNR): a scheme's results
+/// depend only on the shared settings, its own, the name its noise is drawn under (a stream per
+/// scheme name, `link::stream_id_of`) and the unified SNR's reference scheme (`unified.reference`,
+/// else the first scheme), which must therefore stay the same, unchanged.
+///
+/// The SNR grids (`snr.values_db`, a scheme's `snr_values_db`) may change too, as long as every row's
+/// point is still in its scheme's grid: a point's noise is drawn from streams keyed by its SNR value
+/// (`link::stream`), never by its place in the grid, so a row is what a fresh run of the new grid
+/// would give there. The axis may not change. A point dropped from the grid while it has a row is
+/// refused rather than deleted or left behind.
+fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, rows: &[(&str, f64)]) -> Option<String> {
     use serde_json::{Map, Value};
     let (Some(then), Some(now)) = (then.as_object(), now.as_object()) else {
         return Some("run.json's configuration is unreadable".into());
     };
-    let keys: std::collections::BTreeSet<&String> = then.keys().chain(now.keys()).collect();
-    // `description` is prose: it changes no result.
-    let shared = |k: &&String| k.as_str() != "schemes" && k.as_str() != "description";
-    if let Some(key) = keys.into_iter().filter(shared).find(|&k| then.get(k) != now.get(k)) {
-        return Some(format!("`{key}` changed"));
+    /// `config` without its SNR grids, which [`changed_for_rows`] checks point by point.
+    fn without_grids(config: &Map<String, Value>) -> Map<String, Value> {
+        let mut config = config.clone();
+        if let Some(Value::Object(snr)) = config.get_mut("snr") {
+            snr.remove("values_db");
+        }
+        if let Some(Value::Array(schemes)) = config.get_mut("schemes") {
+            for scheme in schemes.iter_mut().filter_map(Value::as_object_mut) {
+                scheme.remove("snr_values_db");
+            }
+        }
+        config
     }
     fn schemes(config: &Map<String, Value>) -> &[Value] {
         config.get("schemes").and_then(Value::as_array).map_or(&[], Vec::as_slice)
@@ -111,22 +124,52 @@ fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, with_rows
             named
         }
     }
+    /// The SNR grid of `scheme_name` in `config` (as `Scenario::snr_values`): its own, else the
+    /// scenario's (also for a link-level scenario's one link, which is no entry of `schemes`).
+    fn grid<'a>(config: &'a Map<String, Value>, scheme_name: &str) -> &'a [Value] {
+        let own = scheme(config, scheme_name).and_then(|x| x.get("snr_values_db"));
+        let shared = config.get("snr").and_then(|snr| snr.get("values_db"));
+        own.or(shared).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    }
+    let (then_fixed, now_fixed) = (without_grids(then), without_grids(now));
+    let keys: std::collections::BTreeSet<&String> = then_fixed.keys().chain(now_fixed.keys()).collect();
+    // `description` is prose: it changes no result.
+    let shared = |k: &&String| k.as_str() != "schemes" && k.as_str() != "description";
+    if let Some(key) = keys.into_iter().filter(shared).find(|&k| then_fixed.get(k) != now_fixed.get(k)) {
+        return Some(format!("`{key}` changed"));
+    }
     let (reference_then, reference_now) = (reference(then), reference(now));
     if reference_then != reference_now {
         return Some(format!(
             "the unified SNR's reference scheme changed ('{reference_then}' then, '{reference_now}' now)"
         ));
     }
-    if scheme(then, reference_now) != scheme(now, reference_now) {
+    if scheme(&then_fixed, reference_now) != scheme(&now_fixed, reference_now) {
         return Some(format!("scheme '{reference_now}', the unified SNR's reference, changed"));
     }
-    let mut names = with_rows.to_vec();
+    // A link-level scenario has no `schemes`: its rows are its one link's, which the shared settings
+    // describe whole.
+    let link_level = schemes(then).is_empty() && schemes(now).is_empty();
+    let mut names: Vec<&str> = rows.iter().map(|&(name, _)| name).collect();
     names.sort_unstable();
     names.dedup();
-    names.into_iter().find_map(|name| match (scheme(then, name), scheme(now, name)) {
-        (Some(a), Some(b)) if a == b => None,
-        (_, None) => Some(format!("scheme '{name}' has rows here but is not in the scenario")),
-        _ => Some(format!("scheme '{name}' changed")),
+    let changed = names.into_iter().filter(|_| !link_level).find_map(|name| {
+        match (scheme(&then_fixed, name), scheme(&now_fixed, name)) {
+            (Some(a), Some(b)) if a == b => None,
+            (_, None) => Some(format!("scheme '{name}' has rows here but is not in the scenario")),
+            _ => Some(format!("scheme '{name}' changed")),
+        }
+    });
+    changed.or_else(|| {
+        rows.iter().find(|&&(name, snr_db)| !grid(now, name).iter().any(|v| v.as_f64() == Some(snr_db))).map(
+            |&(name, snr_db)| {
+                let whose = if link_level { "the scenario's".to_string() } else { format!("scheme '{name}''s") };
+                format!(
+                    "{whose} row at {snr_db} dB is a point its SNR list no longer holds; put the point back to \
+                     keep the row"
+                )
+            },
+        )
     })
 }
 
@@ -167,15 +210,15 @@ impl ResultsFolder {
         let previous = if opts.fresh || !run_json.exists() { None } else { Some(RunInfo::load(&run_json)?) };
         let mut timings = Vec::new();
         let mut previous_schemes = serde_json::Map::new();
-        let with_rows: Vec<&str> = read.rows.iter().map(|r| r.scheme.as_str()).collect();
+        let with_rows: Vec<(&str, f64)> = read.rows.iter().map(|r| (r.scheme.as_str(), r.snr_db)).collect();
         match &previous {
             Some(p) if p.config_hash == hash => (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone()),
             Some(p) if !read.rows.is_empty() => {
                 match changed_for_rows(&p.config, &serde_json::to_value(s)?, &with_rows) {
                     None => {
                         let note = format!(
-                            "{}: the scenario changed only in schemes without rows here; the rows of the \
-                             others are kept",
+                            "{}: the scenario changed only where no row here depends on it (schemes or SNR \
+                             points without rows); the rows here are kept",
                             out_dir.display()
                         );
                         sink.event(Event::Note(&note));

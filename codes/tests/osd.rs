@@ -142,19 +142,33 @@ fn osd_matches_brute_force_ml_on_bch_31_16() {
                 .fold(f64::INFINITY, f64::min)
         })
         .collect();
+    // ML fails where some codeword fits better than the sent all-zero one.
+    let ml_fails: Vec<bool> =
+        llr.chunks_exact(n).zip(&d_ml).map(|(l, &d_ml)| d_ml < discrepancy(&vec![0; n], l) - 1e-4).collect();
     let mut agree = [0usize; 4];
+    let mut ml_errors_seen = [0usize; 4];
     for (order, a) in agree.iter_mut().enumerate() {
         let dec = OsdDecoder::new(&code, order);
         let mut out = vec![0u8; frames * n];
         dec.decode_batch(&llr, &mut out);
-        for ((l, o), &d_ml) in llr.chunks_exact(n).zip(out.chunks_exact(n)).zip(&d_ml) {
+        for (((l, o), &d_ml), &ml_fails) in llr.chunks_exact(n).zip(out.chunks_exact(n)).zip(&d_ml).zip(&ml_fails) {
             let d = discrepancy(o, l);
             assert!(code.is_codeword(o));
             assert!(d >= d_ml - 1e-4, "OSD beat ML: impossible");
             *a += (d <= d_ml + 1e-4) as usize;
+            // The ML-error count (`near_ml`'s lower bound on ML's BLER) counts only frames ML fails.
+            let counted = awgn::is_ml_error(&code, l, o);
+            assert!(!counted || ml_fails, "an ML error counted where ML decodes right");
+            ml_errors_seen[order] += counted as usize;
         }
     }
-    eprintln!("frames where OSD-0..3 reach the ML discrepancy (of {frames}): {agree:?}");
+    let ml_failures = ml_fails.iter().filter(|&&f| f).count();
+    eprintln!(
+        "frames where OSD-0..3 reach the ML discrepancy (of {frames}): {agree:?}; ML errors seen through \
+         OSD-0..3: {ml_errors_seen:?} of ML's {ml_failures}"
+    );
+    // OSD-3 is ML on these frames, so through it the count finds every frame ML gets wrong.
+    assert!(ml_failures > 0 && ml_errors_seen[3] == ml_failures, "{ml_errors_seen:?} of {ml_failures}");
     assert!(agree[0] < agree[3] && agree[0] < frames * 95 / 100, "{agree:?}");
     assert!(agree[1] <= agree[2] + frames / 100 && agree[2] <= agree[3] + frames / 100, "{agree:?}");
     assert!(agree[3] >= frames * 99 / 100, "OSD-3 should be ML on ≥ 99 % of frames: {agree:?}");

@@ -2,7 +2,7 @@
 //! all-zero codeword, σ = 1/√(2·R·Eb/N0), y = 1 + σ·z, LLR = 2y/σ², BER over all n bits.
 #![allow(dead_code)]
 
-use codes::Decoder;
+use codes::{Decoder, LdpcCode};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -27,6 +27,9 @@ pub struct BerPoint {
     pub frame_errors: u64,
     pub iterations: u64,
     pub bits_per_frame: u64,
+    /// Frames decided as a codeword other than the sent one that fits the channel output strictly
+    /// better (see [`is_ml_error`]); counted only by [`simulate_counting_ml_errors`].
+    pub ml_errors: u64,
 }
 
 impl BerPoint {
@@ -41,9 +44,50 @@ impl BerPoint {
     }
 }
 
+/// Whether maximum-likelihood decoding fails on this frame for certain: the decision is a codeword
+/// of `code`, not the sent all-zero one, and its correlation discrepancy Σ_{c_j ≠ hard_j} |L_j| is
+/// strictly below the sent codeword's (on BPSK/AWGN, −discrepancy is the log-likelihood up to a
+/// constant). ML picks the least discrepancy, so it cannot pick the sent codeword either. Counting
+/// these frames gives a Monte-Carlo lower bound on ML's BLER from any decoder's errors; a
+/// decoder whose errors are nearly all ML errors is within that margin of ML.
+pub fn is_ml_error(code: &LdpcCode, llr: &[f32], decided: &[u8]) -> bool {
+    if decided.iter().all(|&b| b == 0) || !code.is_codeword(decided) {
+        return false;
+    }
+    let hard = |l: f32| u8::from(l < 0.0);
+    let discrepancy = |c: &dyn Fn(usize) -> u8| -> f64 {
+        llr.iter().enumerate().filter(|&(j, &l)| c(j) != hard(l)).map(|(_, &l)| f64::from(l.abs())).sum()
+    };
+    discrepancy(&|j| decided[j]) < discrepancy(&|_| 0)
+}
+
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.
 pub fn simulate(
     dec: &dyn Decoder,
+    ebn0_db: f64,
+    rate: f64,
+    seed: u64,
+    target_frame_errors: u64,
+    max_frames: u64,
+) -> BerPoint {
+    run(dec, None, ebn0_db, rate, seed, target_frame_errors, max_frames)
+}
+
+/// [`simulate`], also counting the frames that are [ML errors](is_ml_error) of `code`.
+pub fn simulate_counting_ml_errors(
+    dec: &dyn Decoder,
+    code: &LdpcCode,
+    ebn0_db: f64,
+    seed: u64,
+    target_frame_errors: u64,
+    max_frames: u64,
+) -> BerPoint {
+    run(dec, Some(code), ebn0_db, code.rate(), seed, target_frame_errors, max_frames)
+}
+
+fn run(
+    dec: &dyn Decoder,
+    code: Option<&LdpcCode>,
     ebn0_db: f64,
     rate: f64,
     seed: u64,
@@ -61,10 +105,11 @@ pub fn simulate(
         fill_llrs(&mut rng, s, &mut llr);
         let stats = dec.decode_batch(&llr, &mut bits);
         p.iterations += stats.iterations;
-        for frame in bits.chunks_exact(n) {
+        for (frame, frame_llr) in bits.chunks_exact(n).zip(llr.chunks_exact(n)) {
             let e = frame.iter().map(|&b| b as u64).sum::<u64>();
             p.bit_errors += e;
             p.frame_errors += (e > 0) as u64;
+            p.ml_errors += code.is_some_and(|c| e > 0 && is_ml_error(c, frame_llr, frame)) as u64;
         }
         p.frames += batch as u64;
     }

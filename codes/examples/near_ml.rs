@@ -71,9 +71,10 @@ fn main() {
         // this code could recover.
         let cells: Vec<String> = points
             .iter()
-            .map(|p| match p.frame_errors {
-                0 => "–".to_string(),
-                e => format!(
+            .map(|p| match (p.frame_errors, p.ml_errors) {
+                (0, _) => "–".to_string(),
+                (_, 0) => format!("0 [0/{}]", p.frames),
+                (e, _) => format!(
                     "≥ {:.2e} [{}/{}] = {:.0} %",
                     p.ml_errors as f64 / p.frames as f64,
                     p.ml_errors,

@@ -28,7 +28,7 @@ pub fn apply_override(tree: &mut toml::Value, arg: &str) -> Result<(), ScenarioE
             leaf_keys(&schema, "").join(", ")
         )));
     }
-    let value = parse_value(raw.trim());
+    let value = parse_value(arg, raw.trim())?;
     let mut node = tree;
     for (i, part) in path.iter().enumerate() {
         let table = node
@@ -95,7 +95,7 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
             .as_table_mut()
             .ok_or_else(|| ScenarioError(format!("--set {arg}: '{}' is not a table", path[..i].join("."))))?;
         if i + 1 == path.len() {
-            table.insert(part.to_string(), parse_value(raw.trim()));
+            table.insert(part.to_string(), parse_value(arg, raw.trim())?);
             return Ok(());
         }
         node = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
@@ -116,14 +116,21 @@ fn receiver_schema() -> toml::Value {
     toml::Value::try_from(list).expect("the receiver serializes")
 }
 
-fn parse_value(raw: &str) -> toml::Value {
+fn parse_value(arg: &str, raw: &str) -> Result<toml::Value, ScenarioError> {
     #[derive(serde::Deserialize)]
     struct Wrapper {
         v: toml::Value,
     }
     match toml::from_str::<Wrapper>(&format!("v = {raw}")) {
-        Ok(w) => w.v,
-        Err(_) => toml::Value::String(raw.to_string()),
+        Ok(w) => Ok(w.v),
+        // A whole number TOML cannot hold would otherwise become a string, and the field's error
+        // ("invalid type: string") would hide why.
+        Err(_) if raw.parse::<i128>().is_ok_and(|v| i64::try_from(v).is_err()) => Err(ScenarioError(format!(
+            "--set {arg}: {raw} is outside the range of TOML's integers ({} to {})",
+            i64::MIN,
+            i64::MAX
+        ))),
+        Err(_) => Ok(toml::Value::String(raw.to_string())),
     }
 }
 
@@ -163,6 +170,18 @@ mod tests {
         assert_eq!(t["decoder"]["kind"].as_str(), Some("min-sum"));
         assert_eq!(t["snr"]["values_db"].as_array().unwrap().len(), 2);
         assert_eq!(t["seed"].as_integer(), Some(42));
+    }
+
+    #[test]
+    fn an_integer_toml_cannot_hold_is_refused_by_name() {
+        let mut t: toml::Value = toml::from_str("seed = 1\n[decoder]\niterations = 50\n").unwrap();
+        let err = apply_override(&mut t, "seed=18446744073709551615").unwrap_err().to_string();
+        assert!(err.contains("seed=18446744073709551615: 18446744073709551615 is outside the range"), "{err}");
+        apply_override(&mut t, "seed=9223372036854775807").unwrap();
+        assert_eq!(t["seed"].as_integer(), Some(i64::MAX));
+        // Not a number at all: a string, as before.
+        apply_override(&mut t, "decoder.kind=0123abc").unwrap();
+        assert_eq!(t["decoder"]["kind"].as_str(), Some("0123abc"));
     }
 
     #[test]

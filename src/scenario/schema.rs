@@ -9,7 +9,7 @@ pub struct Scenario {
     /// Names the results folder `results/<name>/`.
     pub name: String,
     pub description: String,
-    /// Root of every random stream of the run.
+    /// Root of every random stream of the run; 0 to 2^63 − 1 (the largest integer TOML holds).
     pub seed: u64,
     pub snr: SnrConfig,
     pub code: CodeConfig,

@@ -14,6 +14,13 @@ fn run_into(dir: &str, extra: &[&str]) -> std::process::Output {
     sim(&args)
 }
 
+/// `results.csv`'s rows but their timings, sorted (a run that resumed writes them in another order).
+fn sorted(dir: &std::path::Path) -> Vec<String> {
+    let mut rows = results_but_seconds(dir);
+    rows.sort();
+    rows
+}
+
 /// The deterministic part of each row (timings differ between runs).
 fn counts(csv: &str) -> Vec<String> {
     csv.lines().map(|l| l.split(',').take(21).collect::<Vec<_>>().join(",")).collect()
@@ -92,11 +99,6 @@ fn a_scenario_that_gains_a_scheme_keeps_the_rows_of_the_others() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 points simulated, 6 already done"));
     assert!(stderr(&out).contains("the rows here are kept"), "{}", stderr(&out));
     assert!(run("scenarios/quick.toml", &whole, &[]).status.success());
-    let sorted = |dir: &std::path::Path| {
-        let mut rows = results_but_seconds(dir);
-        rows.sort();
-        rows
-    };
     assert_eq!(sorted(&gained), sorted(&whole));
     let run_json = std::fs::read_to_string(gained.join("run.json")).unwrap();
     let whole_json = std::fs::read_to_string(whole.join("run.json")).unwrap();
@@ -156,11 +158,6 @@ fn an_snr_grid_that_gains_points_keeps_its_rows() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 points simulated, 2 already done"));
     assert!(stderr(&out).contains("the rows here are kept"), "{}", stderr(&out));
     assert!(run(&whole, "snr.values_db=[0, 2, 4, 6]", &[]).status.success());
-    let sorted = |dir: &std::path::Path| {
-        let mut rows = results_but_seconds(dir);
-        rows.sort();
-        rows
-    };
     assert_eq!(sorted(&grown), sorted(&whole));
 
     let before = std::fs::read_to_string(grown.join("results.csv")).unwrap();

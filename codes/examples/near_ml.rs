@@ -46,14 +46,14 @@ fn main() {
     for spec in &args[3..] {
         let spec: DecoderSpec = spec.parse().unwrap();
         let dec = spec.build(code.clone());
-        let points: Vec<awgn::BerPoint> = points
+        let measured: Vec<awgn::BerPoint> = points
             .iter()
             .map(|&ebn0| {
                 let seed = 2000 + (10.0 * ebn0) as u64;
                 awgn::simulate_counting_ml_errors(dec.as_ref(), &code, ebn0, seed, target, max_frames)
             })
             .collect();
-        let cells: Vec<String> = points
+        let cells: Vec<String> = measured
             .iter()
             .map(|p| {
                 if p.frame_errors == 0 {
@@ -69,7 +69,7 @@ fn main() {
         // Of this decoder's frame errors, those ML makes too (a codeword that fits better than the
         // one sent): a lower bound on ML's BLER, and how much of the decoder's loss no decoder of
         // this code could recover.
-        let cells: Vec<String> = points
+        let cells: Vec<String> = measured
             .iter()
             .map(|p| match (p.frame_errors, p.ml_errors) {
                 (0, _) => "–".to_string(),

@@ -7,9 +7,9 @@
 //! missing (nothing says what made them), are refused unless `--fresh` is given, so results from two
 //! configurations never mix; the exception is a scenario that only gained schemes or SNR points, or
 //! changed schemes without rows, whose rows stay ([`changed_for_rows`] says what may change). A
-//! folder without rows is anyone's. Each row's timing in `run.json` carries the sha256 of the row's line (all but
-//! `seconds`) and of its point's samples; a row that no longer matches, or whose samples are
-//! missing, is simulated again. `run.json` also records what each message scheme is (its facts,
+//! folder without rows is anyone's. Each row's timing in `run.json` carries the sha256 of the row's
+//! line (all but `seconds`) and of its point's samples; a row that no longer matches, or whose
+//! samples are missing, is simulated again. `run.json` also records what each message scheme is (its facts,
 //! with the sha256 of its model or weights): a scheme that changed under the same configuration is
 //! refused while it has rows. One run writes into a folder at a time: [`FolderLock`], an advisory
 //! lock on `<folder>/.lock`, held until the process ends.

@@ -20,11 +20,6 @@ fn random_codeword(code: &LdpcCode, rng: &mut ChaCha8Rng) -> Vec<u8> {
     cw
 }
 
-/// Correlation discrepancy of `bits` against the hard decisions of `llr`.
-fn discrepancy(bits: &[u8], llr: &[f32]) -> f64 {
-    bits.iter().zip(llr).filter(|(&b, &l)| b != (l < 0.0) as u8).map(|(_, &l)| l.abs() as f64).sum()
-}
-
 /// LLRs of codeword `cw` with |L| in [1, 1.5], except `w` info positions that get the largest
 /// magnitudes (1.6 + 0.01·i) and a wrong sign. Info positions are independent columns of G, so those w
 /// positions lead the most reliable basis: the channel word has exactly w errors on the MRB.
@@ -89,7 +84,7 @@ fn sent_codeword_is_a_candidate_on_ldpc_codes() {
             for order in w..=3 {
                 OsdDecoder::new(&code, order).decode_batch(&llr, &mut out);
                 assert!(code.is_codeword(&out), "{file} OSD-{order}");
-                let (d_out, d_sent) = (discrepancy(&out, &llr), discrepancy(&cw, &llr));
+                let (d_out, d_sent) = (awgn::discrepancy(&out, &llr), awgn::discrepancy(&cw, &llr));
                 assert!(d_out <= d_sent + 1e-4, "{file} OSD-{order}, {w} MRB errors: D {d_out} > sent {d_sent}");
             }
         }
@@ -144,7 +139,7 @@ fn osd_matches_brute_force_ml_on_bch_31_16() {
         .collect();
     // ML fails where some codeword fits better than the sent all-zero one.
     let ml_fails: Vec<bool> =
-        llr.chunks_exact(n).zip(&d_ml).map(|(l, &d_ml)| d_ml < discrepancy(&vec![0; n], l) - 1e-4).collect();
+        llr.chunks_exact(n).zip(&d_ml).map(|(l, &d_ml)| d_ml < awgn::discrepancy(&vec![0; n], l) - 1e-4).collect();
     let mut agree = [0usize; 4];
     let mut ml_errors_seen = [0usize; 4];
     for (order, a) in agree.iter_mut().enumerate() {
@@ -152,7 +147,7 @@ fn osd_matches_brute_force_ml_on_bch_31_16() {
         let mut out = vec![0u8; frames * n];
         dec.decode_batch(&llr, &mut out);
         for (((l, o), &d_ml), &ml_fails) in llr.chunks_exact(n).zip(out.chunks_exact(n)).zip(&d_ml).zip(&ml_fails) {
-            let d = discrepancy(o, l);
+            let d = awgn::discrepancy(o, l);
             assert!(code.is_codeword(o));
             assert!(d >= d_ml - 1e-4, "OSD beat ML: impossible");
             *a += (d <= d_ml + 1e-4) as usize;
@@ -274,7 +269,7 @@ fn brute_force_max_log(code: &LdpcCode, llr: &[f32]) -> Vec<f64> {
             *b = (m >> i & 1) as u8;
         }
         code.encode(&info, &mut cw);
-        let d = discrepancy(&cw, llr);
+        let d = awgn::discrepancy(&cw, llr);
         for j in 0..n {
             let slot = if cw[j] == 0 { &mut best0[j] } else { &mut best1[j] };
             *slot = slot.min(d);

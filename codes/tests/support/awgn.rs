@@ -54,11 +54,13 @@ pub fn is_ml_error(code: &LdpcCode, llr: &[f32], decided: &[u8]) -> bool {
     if decided.iter().all(|&b| b == 0) || !code.is_codeword(decided) {
         return false;
     }
-    let hard = |l: f32| u8::from(l < 0.0);
-    let discrepancy = |c: &dyn Fn(usize) -> u8| -> f64 {
-        llr.iter().enumerate().filter(|&(j, &l)| c(j) != hard(l)).map(|(_, &l)| f64::from(l.abs())).sum()
-    };
-    discrepancy(&|j| decided[j]) < discrepancy(&|_| 0)
+    discrepancy(decided, llr) < discrepancy(&vec![0; decided.len()], llr)
+}
+
+/// The correlation discrepancy of `bits` from the channel output: Σ |L_j| over the positions where
+/// `bits` disagrees with the hard decision. Among codewords, less is more likely (BPSK/AWGN).
+pub fn discrepancy(bits: &[u8], llr: &[f32]) -> f64 {
+    bits.iter().zip(llr).filter(|(&b, &l)| b != (l < 0.0) as u8).map(|(_, &l)| l.abs() as f64).sum()
 }
 
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.

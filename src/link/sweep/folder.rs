@@ -77,7 +77,7 @@ pub fn config_hash(s: &Scenario) -> String {
     format!("{:x}", Sha256::digest(&json))
 }
 
-/// Why rows written under the resolved scenario `then` are not rows of `now`, or `None` if they
+/// Why rows written under the resolved scenario `then` are not rows of `scenario`, or `None` if they
 /// are. Besides an identical scenario, one that gained schemes, or changed only its description or
 /// schemes without rows, keeps the rows (`rows` lists each one's scheme and SNR): a scheme's results
 /// depend only on the shared settings, its own, the name its noise is drawn under (a stream per
@@ -89,8 +89,9 @@ pub fn config_hash(s: &Scenario) -> String {
 /// (`link::stream`), never by its place in the grid, so a row is what a fresh run of the new grid
 /// would give there. The axis may not change. A point dropped from the grid while it has a row is
 /// refused rather than deleted or left behind.
-fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, rows: &[(&str, f64)]) -> Option<String> {
+fn changed_for_rows(then: &serde_json::Value, scenario: &Scenario, rows: &[(&str, f64)]) -> Option<String> {
     use serde_json::{Map, Value};
+    let now = serde_json::to_value(scenario).expect("a scenario serializes");
     let (Some(then), Some(now)) = (then.as_object(), now.as_object()) else {
         return Some("run.json's configuration is unreadable".into());
     };
@@ -124,13 +125,6 @@ fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, rows: &[(
             named
         }
     }
-    /// The SNR grid of `scheme_name` in `config` (as `Scenario::snr_values`): its own, else the
-    /// scenario's (also for a link-level scenario's one link, which is no entry of `schemes`).
-    fn grid<'a>(config: &'a Map<String, Value>, scheme_name: &str) -> &'a [Value] {
-        let own = scheme(config, scheme_name).and_then(|x| x.get("snr_values_db"));
-        let shared = config.get("snr").and_then(|snr| snr.get("values_db"));
-        own.or(shared).and_then(Value::as_array).map_or(&[], Vec::as_slice)
-    }
     let (then_fixed, now_fixed) = (without_grids(then), without_grids(now));
     let keys: std::collections::BTreeSet<&String> = then_fixed.keys().chain(now_fixed.keys()).collect();
     // `description` is prose: it changes no result.
@@ -161,15 +155,14 @@ fn changed_for_rows(then: &serde_json::Value, now: &serde_json::Value, rows: &[(
         }
     });
     changed.or_else(|| {
-        rows.iter().find(|&&(name, snr_db)| !grid(now, name).iter().any(|v| v.as_f64() == Some(snr_db))).map(
-            |&(name, snr_db)| {
-                let whose = if link_level { "the scenario's".to_string() } else { format!("scheme '{name}''s") };
-                format!(
-                    "{whose} row at {snr_db} dB is a point its SNR list no longer holds; put the point back to \
+        // `snr_values` falls back to the shared grid for a link-level scenario's one link too.
+        rows.iter().find(|&&(name, snr_db)| !scenario.snr_values(name).contains(&snr_db)).map(|&(name, snr_db)| {
+            let whose = if link_level { "the scenario's".to_string() } else { format!("scheme '{name}''s") };
+            format!(
+                "{whose} row at {snr_db} dB is a point its SNR list no longer holds; put the point back to \
                      keep the row"
-                )
-            },
-        )
+            )
+        })
     })
 }
 
@@ -213,26 +206,24 @@ impl ResultsFolder {
         let with_rows: Vec<(&str, f64)> = read.rows.iter().map(|r| (r.scheme.as_str(), r.snr_db)).collect();
         match &previous {
             Some(p) if p.config_hash == hash => (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone()),
-            Some(p) if !read.rows.is_empty() => {
-                match changed_for_rows(&p.config, &serde_json::to_value(s)?, &with_rows) {
-                    None => {
-                        let note = format!(
-                            "{}: the scenario changed only where no row here depends on it (schemes or SNR \
+            Some(p) if !read.rows.is_empty() => match changed_for_rows(&p.config, s, &with_rows) {
+                None => {
+                    let note = format!(
+                        "{}: the scenario changed only where no row here depends on it (schemes or SNR \
                              points without rows); the rows here are kept",
-                            out_dir.display()
-                        );
-                        sink.event(Event::Note(&note));
-                        (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone());
-                    }
-                    Some(why) => anyhow::bail!(
-                        "{} holds results of a different configuration ({why}; config_hash {} vs {}); \
-                         use --fresh to replace them or --out to write elsewhere",
-                        out_dir.display(),
-                        &p.config_hash[..p.config_hash.len().min(12)],
-                        &hash[..12]
-                    ),
+                        out_dir.display()
+                    );
+                    sink.event(Event::Note(&note));
+                    (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone());
                 }
-            }
+                Some(why) => anyhow::bail!(
+                    "{} holds results of a different configuration ({why}; config_hash {} vs {}); \
+                         use --fresh to replace them or --out to write elsewhere",
+                    out_dir.display(),
+                    &p.config_hash[..p.config_hash.len().min(12)],
+                    &hash[..12]
+                ),
+            },
             None if !read.rows.is_empty() => anyhow::bail!(
                 "{}: results.csv holds {} rows but run.json, which says what produced them, is missing; \
                  use --fresh to replace them or --out to write elsewhere",

@@ -1,7 +1,8 @@
 //! Sharded sweeps without a cluster: `sim run --shard I/N` for every I, then `sim merge`, must give a
 //! single run's results.csv (every column but `seconds`) for a link-level and a text scenario, also
 //! after a shard is killed and rerun; damaged, truncated or mixed shard files must be refused with
-//! the file named, and nothing merged.
+//! the file named, and nothing merged. Points the results folder already holds (a grid grown after a
+//! run) are left to those rows.
 
 use crate::common;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,49 @@ fn link_level_shards_merge_to_the_single_run_and_late_shards_do_only_what_is_mis
     assert_eq!(got, expected);
 }
 
+/// A grid that gained points after a single run (or a sweep a single run began): every shard skips
+/// the points the folder holds rows for, and the merge keeps those rows, so the folder ends as a
+/// single run of the whole grid; a single run afterwards finds nothing to do.
+#[test]
+fn shards_of_a_grown_grid_simulate_only_the_new_points_and_merge_with_the_kept_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, split) = (dir.path().join("single"), dir.path().join("split"));
+    single("scenarios/uncoded-awgn.toml", &one, &LINK);
+    let mut fewer = LINK.to_vec();
+    fewer[1] = "snr.values_db=[0, 8]";
+    single("scenarios/uncoded-awgn.toml", &split, &fewer);
+    for i in 0..2 {
+        let out = ok(shard("scenarios/uncoded-awgn.toml", &split, &LINK, &format!("{i}/2")), "shard");
+        assert!(stderr(&out).contains("2 points have rows there"), "{}", stderr(&out));
+    }
+    let simulated: Vec<f64> =
+        (0..2).flat_map(|i| units(&shard_file(&split, &format!("{i}-of-2.jsonl")))).map(|(_, snr, _)| snr).collect();
+    assert!(simulated.contains(&6.0) && simulated.contains(&10.0), "{simulated:?}");
+    assert!(simulated.iter().all(|&snr| snr == 6.0 || snr == 10.0), "kept points simulated again: {simulated:?}");
+    let out = ok(merge(&split), "merge");
+    assert!(stderr(&out).contains("2 points no shard simulated keep the rows"), "{}", stderr(&out));
+    assert_eq!(results_but_seconds(&split), results_but_seconds(&one));
+    let merged = std::fs::read(split.join("results.csv")).unwrap();
+    single("scenarios/uncoded-awgn.toml", &split, &LINK);
+    assert_eq!(std::fs::read(split.join("results.csv")).unwrap(), merged, "run.json binds every merged row");
+
+    // Rows of another configuration: the shard says so before it simulates, and the merge of
+    // shards run with --fresh (which ignore the folder's rows) refuses to mix them, writing nothing.
+    let other = dir.path().join("other");
+    let mut seed2 = fewer.clone();
+    seed2.extend(["--set", "seed=2"]);
+    single("scenarios/uncoded-awgn.toml", &other, &seed2);
+    let before = std::fs::read(other.join("results.csv")).unwrap();
+    let o = other.to_str().unwrap();
+    fails_with(
+        &run_args("scenarios/uncoded-awgn.toml", o, &LINK, &["--shard", "0/1"]),
+        &["holds results of a different configuration", "`seed` changed", "--out elsewhere"],
+    );
+    ok(sim(&run_args("scenarios/uncoded-awgn.toml", o, &LINK, &["--shard", "0/1", "--fresh"])), "fresh shard");
+    fails_with(&["merge", o], &["holds results of a different configuration", "merge the shards in another folder"]);
+    assert_eq!(std::fs::read(other.join("results.csv")).unwrap(), before);
+}
+
 #[test]
 fn shards_running_at_once_merge_to_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -165,6 +209,21 @@ fn a_scheme_with_its_own_snr_grid_runs_its_points_and_shards_merge() {
     // (3 + 3 + 4 points) × 2 batches of 8 messages.
     let all: Vec<_> = (0..3).flat_map(|i| units(&shard_file(&split, &format!("{i}-of-3.jsonl")))).collect();
     assert_eq!(all.len(), 20);
+
+    // The scheme's grid grown after a single run: the shards send only its new points, and the
+    // merge keeps the other rows with their samples.
+    let grown = dir.path().join("grown");
+    single("scenarios/quick.toml", &grown, &["--set", "schemes.small-lm-uncoded.snr_values_db=[1.0, 12.0]"]);
+    for i in 0..3 {
+        ok(shard("scenarios/quick.toml", &grown, &own, &format!("{i}/3")), "shard");
+    }
+    let all: Vec<_> = (0..3).flat_map(|i| units(&shard_file(&grown, &format!("{i}-of-3.jsonl")))).collect();
+    assert_eq!(all.len(), 4, "2 new points × 2 batches: {all:?}");
+    assert!(all.iter().all(|(scheme, snr, _)| scheme == "small-lm-uncoded" && (*snr == 4.0 || *snr == 8.0)));
+    ok(merge(&grown), "merge");
+    assert_eq!(results_but_seconds(&grown), results_but_seconds(&one));
+    let samples = |d: &Path| std::fs::read_to_string(d.join("samples.csv")).unwrap();
+    assert_eq!(samples(&grown), samples(&one), "kept samples in the single run's order");
 }
 
 #[test]

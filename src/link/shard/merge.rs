@@ -10,7 +10,11 @@
 //!   (`link::block::engine::replay_stop_rule`), so it sums exactly the groups a single run simulates; a group it
 //!   needs and no shard recorded is an error naming the shard that owns it;
 //! - a message point needs every message batch; they are reduced by the single run's reducer
-//!   (`link::message::point::reduce_point`), which scores the whole point in one piece.
+//!   (`link::message::point::reduce_point`), which scores the whole point in one piece;
+//! - a point the shards lack a unit of (they skip points the folder holds rows for) takes the
+//!   folder's row, with its timing and samples, where the folder keeps one as a single run of the
+//!   shards' scenario would (`link::sweep::folder::KeptRows`) and it was made with the schemes the
+//!   shards built; rows of an incompatible configuration are refused.
 //!
 //! Rates and Wilson intervals are recomputed from the summed counts by the single run's row builder.
 //! The `seconds` column is the sum of the shards' time on the units used (plus scoring, for text).
@@ -28,7 +32,7 @@ use crate::link::image::tiles::TileSet;
 use crate::link::message::point::{reduce_point, PointScorer};
 use crate::link::message::{batches, MessageSet};
 use crate::link::paths::project_root_for;
-use crate::link::sweep::folder::{config_hash, FolderLock};
+use crate::link::sweep::folder::{config_hash, FolderLock, KeptRows};
 use crate::link::sweep::plan::plan;
 use crate::link::sweep::rows::{counts_row, message_row, sample_rows, theory_ber};
 use crate::link::sweep::SweepSummary;
@@ -51,17 +55,10 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         );
     }
     let run_json = dir.join("run.json");
-    if run_json.exists() {
-        let previous = RunInfo::load(&run_json)?;
-        if previous.config_hash != first.stamp.config_hash {
-            anyhow::bail!(
-                "{} describes results of a different configuration (config_hash {} vs the shards' {}); merge into another folder",
-                run_json.display(),
-                short(&previous.config_hash),
-                short(&first.stamp.config_hash)
-            );
-        }
-    }
+    // Rows the folder already holds for this configuration, or for one that only lacked some of its
+    // schemes or SNR points: a point no shard simulated (the shards skip such points) takes its row.
+    let remedy = "move its results.csv and run.json away, or merge the shards in another folder";
+    let mut kept = KeptRows::read(dir, &scenario, false, remedy, sink)?;
     let units = index_units(&shards)?;
     let missing = |what: String, owner: u64| {
         let id = ShardId { index: owner, count: first.header.shard.count };
@@ -79,6 +76,8 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
     let h = &first.header;
     let point_key = |scheme: usize, value: f64, unit: u64| (h.schemes[scheme].name.clone(), value.to_bits(), unit);
     let mut sent_set = None;
+    // The points whose row is the folder's.
+    let mut used: Vec<(String, f64)> = Vec::new();
     if scenario.is_text_link() {
         let messages = recorded_messages(&scenario, first, quiet)?;
         let scorer = PointScorer::new(&messages, &scenario.metrics, !quiet)?;
@@ -90,14 +89,27 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
             let mut outcomes = Vec::with_capacity(batches.len());
             let mut seconds = 0.0;
             for b in &batches {
-                let Some(Record::TextBatch(r)) = units.get(&point_key(p.scheme, value, b.index)) else {
-                    return Err(missing(
-                        format!("{} at {value} dB: message batch {}", facts.name, b.index),
-                        (p.first_unit + b.index) % h.shard.count,
-                    ));
-                };
-                outcomes.push(&r.outcome);
-                seconds += r.seconds;
+                match units.get(&point_key(p.scheme, value, b.index)) {
+                    Some(Record::TextBatch(r)) => {
+                        outcomes.push(&r.outcome);
+                        seconds += r.seconds;
+                    }
+                    _ if kept.has(&facts.name, value) => break,
+                    _ => {
+                        return Err(missing(
+                            format!("{} at {value} dB: message batch {}", facts.name, b.index),
+                            (p.first_unit + b.index) % h.shard.count,
+                        ))
+                    }
+                }
+            }
+            if outcomes.len() < batches.len() {
+                let (row, timing, mine) = kept.point(&facts.name, value);
+                used.push((facts.name.clone(), value));
+                timings.push(timing);
+                samples.extend(mine);
+                rows.push(row);
+                continue;
             }
             let reduced = reduce_point(&messages, &batches, &outcomes, &scorer, scenario.metrics.samples)
                 .with_context(|| format!("{} at {value} dB", facts.name))?;
@@ -131,6 +143,13 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
             });
             let (counts, stopped_by) = match replay {
                 Replay::Stopped { counts, stopped_by, .. } => (counts, stopped_by),
+                Replay::Missing(_) if kept.has(&facts.name, value) => {
+                    let (row, timing, _) = kept.point(&facts.name, value);
+                    used.push((facts.name.clone(), value));
+                    timings.push(timing);
+                    rows.push(row);
+                    continue;
+                }
                 Replay::Missing(g) => {
                     return Err(missing(format!("{} at {value} dB: frame group {g}", facts.name), g % h.shard.count))
                 }
@@ -149,6 +168,17 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         }
     }
 
+    // A kept row must be of the schemes the shards built (the same model or weights).
+    kept.retain(|scheme, snr_db| used.iter().any(|(s, v)| s == scheme && *v == snr_db));
+    kept.check_schemes(dir, &h.schemes, "run the shards again with --fresh, which redoes every point, and merge")?;
+    if !used.is_empty() {
+        let note = format!(
+            "{}: {} points no shard simulated keep the rows the folder held",
+            dir.join("results.csv").display(),
+            used.len()
+        );
+        sink.event(Event::Note(&note));
+    }
     let info = RunInfo {
         scenario_name: first.header.scenario_name.clone(),
         scenario_file: first.header.scenario_file.clone(),

@@ -40,8 +40,13 @@
 //!
 //! A shard killed and run again reads its own file back, drops a last line cut short by the kill,
 //! and continues with the units it has not recorded; recorded units are never simulated twice.
+//!
+//! A point that already has a row in the results folder, kept as a single run would keep it
+//! (`link::sweep::folder::KeptRows`: the same configuration, or one that only gained schemes or SNR
+//! points), is skipped by every shard, and `sim merge` takes the row. So a grid extended after a
+//! run, or a sweep a single run began, is finished on a cluster without redoing its points.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -56,7 +61,7 @@ use crate::link::facts::SchemeFacts;
 use crate::link::message::{batches, Batch, MessageSet};
 use crate::link::paths::project_root_for;
 use crate::link::schemes::build_schemes;
-use crate::link::sweep::folder::config_hash;
+use crate::link::sweep::folder::{config_hash, KeptRows};
 use crate::link::sweep::message::PreparedMessages;
 use crate::link::sweep::plan::plan;
 use crate::link::sweep::SweepOptions;
@@ -86,6 +91,25 @@ pub fn run_shard(
     let dir = out_dir.join("shards");
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create the shards folder", dir.display()))?;
     let stamp = run_stamp(loaded);
+    // Points the results folder already holds rows for (a grid that gained points, schemes added,
+    // a single run that did part of the sweep) are not simulated again: `sim merge` takes those
+    // rows. With --fresh this shard ignores them, as it ignores its own file.
+    let kept = if opts.fresh {
+        KeptRows::default()
+    } else {
+        let remedy = "run the shards with --out elsewhere";
+        KeptRows::read(&out_dir, s, false, remedy, sink)
+            .with_context(|| format!("shard {shard}: reading the rows the results folder holds"))?
+    };
+    if !kept.rows.is_empty() {
+        let note = format!(
+            "{}: {} points have rows there; shard {shard} skips them and `sim merge` keeps those rows",
+            out_dir.join("results.csv").display(),
+            kept.rows.len()
+        );
+        sink.event(Event::Note(&note));
+    }
+    let done: HashSet<(String, u64)> = kept.rows.iter().map(|r| (r.scheme.clone(), r.snr_db.to_bits())).collect();
 
     let (facts, prepared, link) = if s.is_text_link() {
         let (messages, schemes) = build_schemes(loaded, !opts.quiet)?;
@@ -96,6 +120,8 @@ pub fn run_shard(
             .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
         (vec![SchemeFacts::of_link(&scheme)], None, Some(scheme))
     };
+    let remedy = "rerun the shards with --fresh (they then redo every point) or with --out elsewhere";
+    kept.check_schemes(&out_dir, &facts, remedy)?;
     let header = ShardHeader {
         shard,
         scenario_name: s.name.clone(),
@@ -122,7 +148,7 @@ pub fn run_shard(
     let path = dir.join(shard.file_name());
     let (mut writer, recorded) = open_own_file(&path, &stamp, &header, opts.fresh, sink)?;
     let recorded_before = recorded.len() as u64;
-    let mut job = ShardJob { shard, writer: &mut writer, recorded, simulated: 0, sink };
+    let mut job = ShardJob { shard, writer: &mut writer, recorded, done, simulated: 0, sink };
     match (&prepared, &link) {
         (Some(prepared), _) => job.message_points(loaded, prepared)?,
         (None, Some(scheme)) => job.link_points(loaded, scheme, KnownGroups::new(&dir, shard, &stamp))?,
@@ -193,6 +219,8 @@ struct ShardJob<'a> {
     shard: ShardId,
     writer: &'a mut ShardWriter,
     recorded: Recorded,
+    /// Points with a row in the results folder, by (scheme, SNR bits): not simulated.
+    done: HashSet<(String, u64)>,
     simulated: u64,
     sink: &'a mut dyn Sink,
 }
@@ -214,6 +242,9 @@ impl ShardJob<'_> {
         }
         for p in plan(&[SchemeFacts::of_link(scheme)], s, 0) {
             let value = p.value_db;
+            if self.done.contains(&(scheme.name.clone(), value.to_bits())) {
+                continue;
+            }
             let key = |g: u64| (scheme.name.clone(), value.to_bits(), g);
             let (mut mine, mut new) = (0u64, 0u64);
             let mut g = self.shard.index;
@@ -266,6 +297,9 @@ impl ShardJob<'_> {
             let scheme = &prepared.schemes[p.scheme];
             let name = &prepared.facts[p.scheme].name;
             let value = p.value_db;
+            if self.done.contains(&(name.clone(), value.to_bits())) {
+                continue;
+            }
             let todo: Vec<Batch> = batches
                 .iter()
                 .filter(|b| {

@@ -11,8 +11,11 @@
 //! line (all but `seconds`) and of its point's samples; a row that no longer matches, or whose
 //! samples are missing, is simulated again. `run.json` also records what each message scheme is (its facts,
 //! with the sha256 of its model or weights): a scheme that changed under the same configuration is
-//! refused while it has rows. One run writes into a folder at a time: [`FolderLock`], an advisory
-//! lock on `<folder>/.lock`, held until the process ends.
+//! refused while it has rows. [`KeptRows`] reads what a folder keeps, for a single run
+//! ([`ResultsFolder`]), for shards (which skip those points) and for `sim merge` (which takes
+//! those rows where no shard simulated the point). One run writes into a folder at a time:
+//! [`FolderLock`], an advisory lock on `<folder>/.lock`, held until the process ends (shards write
+//! only their own files and do not take it).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -24,6 +27,7 @@ use sha2::{Digest, Sha256};
 use super::SweepOptions;
 use crate::link::events::{Event, Sink};
 use crate::link::facts::SchemeFacts;
+use crate::report::run_info::PointTiming;
 use crate::report::{self, ResultRow, ResultsFile, RunInfo, SampleRow};
 use crate::scenario::{LoadedScenario, Scenario};
 
@@ -166,41 +170,35 @@ fn changed_for_rows(then: &serde_json::Value, scenario: &Scenario, rows: &[(&str
     })
 }
 
-/// A results folder opened for a run: rows already there, the open CSV and `run.json`.
-///
-/// Opening only reads and checks; the folder is first written by [`ResultsFolder::begin`] (called by
-/// the first [`ResultsFolder::record`] at the latest), so a run refused after opening (e.g. a scheme's
-/// own check of the folder) leaves `run.json` and `results.csv` as they were.
-pub struct ResultsFolder {
-    pub out_dir: PathBuf,
-    file: Option<ResultsFile>,
+/// The rows of a results folder that a run of a scenario keeps, with what the folder says about
+/// them: each row's timing (checksums of its line and samples), its samples, and the facts
+/// `run.json` recorded for each message scheme. Reading writes nothing; a single run
+/// ([`ResultsFolder`]), a shard (which skips the points kept) and `sim merge` (which takes them
+/// where no shard simulated them) read the same way.
+#[derive(Default)]
+pub struct KeptRows {
     pub rows: Vec<ResultRow>,
     /// `samples.csv`'s rows, of the points in `rows`.
-    samples: Vec<SampleRow>,
-    /// `metrics.samples` for a message link; 0 (no `samples.csv`) for a link-level one.
-    samples_per_point: usize,
-    pub info: RunInfo,
-    run_json: PathBuf,
-    _lock: FolderLock,
+    pub samples: Vec<SampleRow>,
+    /// `run.json`'s timings, of the points in `rows`.
+    pub timings: Vec<PointTiming>,
+    /// The facts `run.json` recorded for each message scheme (its model or weights hash).
+    pub schemes: serde_json::Map<String, serde_json::Value>,
 }
 
-impl ResultsFolder {
-    /// Opens `results/<name>` (or `--out`) for this run: locks it, checks that its rows (if any)
-    /// are this configuration's (see the module doc) and drops a last row cut short. Writes nothing:
-    /// see [`ResultsFolder::begin`].
-    pub fn open(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Sink) -> anyhow::Result<Self> {
-        let s = &loaded.scenario;
-        let out_dir = opts.out_dir(loaded);
-        std::fs::create_dir_all(&out_dir)
-            .with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
-        let lock = FolderLock::acquire(&out_dir)?;
+impl KeptRows {
+    /// The rows in `out_dir` that are results of `s` (see the module doc), less a last row cut
+    /// short, rows that no longer match their checksums and rows whose samples are missing, each
+    /// said to `sink`. Rows of another configuration are refused, the error ending with `remedy`
+    /// (what the caller's user can do about it). `fresh`: keep nothing.
+    pub fn read(out_dir: &Path, s: &Scenario, fresh: bool, remedy: &str, sink: &mut dyn Sink) -> anyhow::Result<Self> {
         let hash = config_hash(s);
         let run_json = out_dir.join("run.json");
         let csv = out_dir.join("results.csv");
         // --fresh starts over whatever the folder holds: another configuration, or the same one whose
         // rows must be redone (e.g. retrained weights under the same path).
-        let read = if opts.fresh || !csv.exists() { Default::default() } else { report::read_complete_rows(&csv)? };
-        let previous = if opts.fresh || !run_json.exists() { None } else { Some(RunInfo::load(&run_json)?) };
+        let read = if fresh || !csv.exists() { Default::default() } else { report::read_complete_rows(&csv)? };
+        let previous = if fresh || !run_json.exists() { None } else { Some(RunInfo::load(&run_json)?) };
         let mut timings = Vec::new();
         let mut previous_schemes = serde_json::Map::new();
         let with_rows: Vec<(&str, f64)> = read.rows.iter().map(|r| (r.scheme.as_str(), r.snr_db)).collect();
@@ -217,16 +215,14 @@ impl ResultsFolder {
                     (timings, previous_schemes) = (p.timings.clone(), p.schemes.clone());
                 }
                 Some(why) => anyhow::bail!(
-                    "{} holds results of a different configuration ({why}; config_hash {} vs {}); \
-                         use --fresh to replace them or --out to write elsewhere",
+                    "{} holds results of a different configuration ({why}; config_hash {} vs {}); {remedy}",
                     out_dir.display(),
                     &p.config_hash[..p.config_hash.len().min(12)],
                     &hash[..12]
                 ),
             },
             None if !read.rows.is_empty() => anyhow::bail!(
-                "{}: results.csv holds {} rows but run.json, which says what produced them, is missing; \
-                 use --fresh to replace them or --out to write elsewhere",
+                "{}: results.csv holds {} rows but run.json, which says what produced them, is missing; {remedy}",
                 out_dir.display(),
                 read.rows.len()
             ),
@@ -261,12 +257,10 @@ impl ResultsFolder {
         });
         // A message point's samples are part of its output: a row whose samples are missing (the file
         // lost, damaged, or cut before the row was written) is redone.
-        // Image points have no samples.csv (their samples are pictures).
-        let samples_per_point =
-            if s.is_text_link() && s.modality() == crate::scenario::Modality::Text { s.metrics.samples } else { 0 };
+        let samples_per_point = samples_per_point(s);
         let samples_csv = out_dir.join("samples.csv");
         let mut samples = Vec::new();
-        if samples_per_point > 0 && !opts.fresh && !rows.is_empty() {
+        if samples_per_point > 0 && !fresh && !rows.is_empty() {
             match report::read_samples(&samples_csv) {
                 Ok(read) => samples = read,
                 Err(e) => {
@@ -301,27 +295,152 @@ impl ResultsFolder {
                 problem.is_none()
             });
         }
-        samples.retain(|x| rows.iter().any(|r| r.scheme == x.scheme && r.snr_db == x.snr_db));
-        // Rows lost to a crash mid-write lose their timing too.
-        timings.retain(|t: &report::run_info::PointTiming| {
-            rows.iter().any(|r| r.scheme == t.scheme && r.snr_db == t.snr_db)
-        });
+        let mut kept = KeptRows { rows, samples, timings, schemes: previous_schemes };
+        // Samples and timings of rows dropped above (or lost to a crash mid-write) go with them.
+        kept.retain(|_, _| true);
+        Ok(kept)
+    }
+
+    /// True if the folder kept the row of `scheme` at `snr_db`.
+    pub fn has(&self, scheme: &str, snr_db: f64) -> bool {
+        self.rows.iter().any(|r| r.scheme == scheme && r.snr_db == snr_db)
+    }
+
+    /// The kept row of `scheme` at `snr_db` (which must be there: see [`KeptRows::has`]), with its
+    /// `run.json` timing and its samples. A folder written before rows had timings gets one made
+    /// from the row.
+    pub fn point(&self, scheme: &str, snr_db: f64) -> (ResultRow, PointTiming, Vec<SampleRow>) {
+        let row = self.rows.iter().find(|r| r.scheme == scheme && r.snr_db == snr_db).expect("a kept point").clone();
+        let samples: Vec<SampleRow> =
+            self.samples.iter().filter(|x| x.scheme == scheme && x.snr_db == snr_db).cloned().collect();
+        let timing = match self.timings.iter().find(|t| t.scheme == scheme && t.snr_db == snr_db) {
+            Some(t) => t.clone(),
+            None if samples.is_empty() => PointTiming::of(&row, row.seconds, row.frames),
+            None => PointTiming::of(&row, row.seconds, row.frames).with_samples(&samples),
+        };
+        (row, timing, samples)
+    }
+
+    /// Keeps the rows of the points `keep` names, with their samples and timings; drops samples and
+    /// timings of points without a row.
+    pub fn retain(&mut self, keep: impl Fn(&str, f64) -> bool) {
+        self.rows.retain(|r| keep(&r.scheme, r.snr_db));
+        let rows = &self.rows;
+        let has = |scheme: &str, snr_db: f64| rows.iter().any(|r| r.scheme == scheme && r.snr_db == snr_db);
+        self.samples.retain(|x| has(&x.scheme, x.snr_db));
+        self.timings.retain(|t| has(&t.scheme, t.snr_db));
+    }
+
+    /// Refuses a message scheme with rows here whose facts differ from those `run.json` recorded
+    /// for it ([`check_scheme_facts`]).
+    pub fn check_schemes(&self, out_dir: &Path, facts: &[SchemeFacts], remedy: &str) -> anyhow::Result<()> {
+        check_scheme_facts(out_dir, &self.rows, &self.schemes, facts, remedy)
+    }
+}
+
+/// Refuses a message scheme with rows in `rows` whose facts differ from those recorded for it
+/// (`recorded`, from `run.json`): another model or weights file under the same path, or another
+/// encoding of the messages. Folders written before the facts were recorded are checked by what
+/// they have.
+fn check_scheme_facts(
+    out_dir: &Path,
+    rows: &[ResultRow],
+    recorded: &serde_json::Map<String, serde_json::Value>,
+    facts: &[SchemeFacts],
+    remedy: &str,
+) -> anyhow::Result<()> {
+    for f in facts {
+        let now = serde_json::to_value(f)?;
+        let has_rows = rows.iter().any(|r| r.scheme == f.name);
+        let Some(then) = recorded.get(&f.name).filter(|_| has_rows) else { continue };
+        if then != &now {
+            let sha = |v: &serde_json::Value| {
+                v.pointer("/text/weights_sha256").and_then(|s| s.as_str()).map(|s| s[..s.len().min(12)].to_string())
+            };
+            let (a, b) = (sha(then), sha(&now));
+            let what = if a != b {
+                let show = |h: Option<String>| h.unwrap_or_else(|| "none".into());
+                format!("other weights or another model file (sha256 {} then, {} now)", show(a), show(b))
+            } else {
+                format!("other facts ({})", changed_facts(then, &now))
+            };
+            anyhow::bail!(
+                "{}: scheme '{}' has rows made with {what} under the same configuration; {remedy}",
+                out_dir.display(),
+                f.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `metrics.samples` for a text link; 0 (no `samples.csv`) for a link-level one, and for image and
+/// audio points, whose samples are pictures and clips.
+fn samples_per_point(s: &Scenario) -> usize {
+    if s.is_text_link() && s.modality() == crate::scenario::Modality::Text {
+        s.metrics.samples
+    } else {
+        0
+    }
+}
+
+/// A results folder opened for a run: rows already there, the open CSV and `run.json`.
+///
+/// Opening only reads and checks; the folder is first written by [`ResultsFolder::begin`] (called by
+/// the first [`ResultsFolder::record`] at the latest), so a run refused after opening (e.g. a scheme's
+/// own check of the folder) leaves `run.json` and `results.csv` as they were.
+pub struct ResultsFolder {
+    pub out_dir: PathBuf,
+    file: Option<ResultsFile>,
+    pub rows: Vec<ResultRow>,
+    /// `samples.csv`'s rows, of the points in `rows`.
+    samples: Vec<SampleRow>,
+    /// `metrics.samples` for a message link; 0 (no `samples.csv`) for a link-level one.
+    samples_per_point: usize,
+    pub info: RunInfo,
+    run_json: PathBuf,
+    _lock: FolderLock,
+}
+
+/// What a single run's user can do about a folder it refuses.
+const RUN_REMEDY: &str = "use --fresh to replace them or --out to write elsewhere";
+
+impl ResultsFolder {
+    /// Opens `results/<name>` (or `--out`) for this run: locks it, checks that its rows (if any)
+    /// are this configuration's (see the module doc) and drops a last row cut short. Writes nothing:
+    /// see [`ResultsFolder::begin`].
+    pub fn open(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Sink) -> anyhow::Result<Self> {
+        let s = &loaded.scenario;
+        let out_dir = opts.out_dir(loaded);
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("{}: cannot create results folder", out_dir.display()))?;
+        let lock = FolderLock::acquire(&out_dir)?;
+        let kept = KeptRows::read(&out_dir, s, opts.fresh, RUN_REMEDY, sink)?;
         let info = RunInfo {
             scenario_name: s.name.clone(),
             scenario_file: loaded.path.display().to_string(),
-            config_hash: hash,
+            config_hash: config_hash(s),
             seed: s.seed,
             version: crate::version(),
             threads: rayon::current_num_threads(),
             overrides: opts.overrides.clone(),
             config: serde_json::to_value(s)?,
-            timings,
+            timings: kept.timings,
             started_unix: report::run_info::unix_now(),
             finished_unix: None,
             shards: None,
-            schemes: previous_schemes,
+            schemes: kept.schemes,
         };
-        Ok(ResultsFolder { out_dir, file: None, rows, samples, samples_per_point, info, run_json, _lock: lock })
+        Ok(ResultsFolder {
+            run_json: out_dir.join("run.json"),
+            out_dir,
+            file: None,
+            rows: kept.rows,
+            samples: kept.samples,
+            samples_per_point: samples_per_point(s),
+            info,
+            _lock: lock,
+        })
     }
 
     /// Writes this run's `run.json` (keeping the timings of the rows it resumes from), then rewrites
@@ -339,36 +458,13 @@ impl ResultsFolder {
     }
 
     /// Checks the schemes this run built against those `run.json` recorded (a message link): a
-    /// scheme with rows whose facts differ (another model or weights file under the same path, or
-    /// another encoding of the messages) is refused; then records these. Folders written before the
-    /// facts were recorded are checked by what they have.
+    /// scheme with rows whose facts differ is refused ([`KeptRows::check_schemes`]); then records
+    /// these.
     pub fn check_schemes(&mut self, facts: &[SchemeFacts]) -> anyhow::Result<()> {
+        let remedy = "use --fresh or --out to start a new results folder";
+        check_scheme_facts(&self.out_dir, &self.rows, &self.info.schemes, facts, remedy)?;
         for f in facts {
-            let now = serde_json::to_value(f)?;
-            let has_rows = self.rows.iter().any(|r| r.scheme == f.name);
-            if let Some(then) = self.info.schemes.get(&f.name).filter(|_| has_rows) {
-                if then != &now {
-                    let sha = |v: &serde_json::Value| {
-                        v.pointer("/text/weights_sha256")
-                            .and_then(|s| s.as_str())
-                            .map(|s| s[..s.len().min(12)].to_string())
-                    };
-                    let (a, b) = (sha(then), sha(&now));
-                    let what = if a != b {
-                        let show = |h: Option<String>| h.unwrap_or_else(|| "none".into());
-                        format!("other weights or another model file (sha256 {} then, {} now)", show(a), show(b))
-                    } else {
-                        format!("other facts ({})", changed_facts(then, &now))
-                    };
-                    anyhow::bail!(
-                        "{}: scheme '{}' has rows made with {what} under the same configuration; \
-                         use --fresh or --out to start a new results folder",
-                        self.out_dir.display(),
-                        f.name
-                    );
-                }
-            }
-            self.info.schemes.insert(f.name.clone(), now);
+            self.info.schemes.insert(f.name.clone(), serde_json::to_value(f)?);
         }
         Ok(())
     }

@@ -5,7 +5,10 @@
 //! Below the decoders, one row each says how many of its frame errors ML decoding makes too (its
 //! decision is a codeword fitting the channel output better than the sent one,
 //! `awgn::is_ml_error`): a Monte-Carlo lower bound on ML's BLER, and the share of the decoder's
-//! errors that no decoder of this code could avoid.
+//! errors that no decoder of this code could avoid. For OSD, one more row says on how many of its
+//! frame errors the sent codeword was among its own candidates (`awgn::osd_candidates`), how often
+//! it was the runner-up, and how much less likely than the decision it was on average: what a
+//! receiver that reranks OSD's candidates (the list receiver on OSD's soft output) has to work with.
 //!
 //! `[EBN0=1,2,3,4,5,6] cargo run --release -p lmsscc-codes --example near_ml -- FILE TARGET_FE MAX_FRAMES SPEC...`
 //! e.g. `... -- codes/matrices/LDPC_N49_K24.alist 200 1000000 SPA-5 SPA-50 OSD-2`.
@@ -13,7 +16,7 @@
 mod awgn;
 
 use channels::limits::{ebn0_db, Bound};
-use codes::{DecoderSpec, LdpcCode};
+use codes::{DecoderKind, DecoderSpec, LdpcCode};
 use std::sync::Arc;
 
 fn main() {
@@ -46,11 +49,15 @@ fn main() {
     for spec in &args[3..] {
         let spec: DecoderSpec = spec.parse().unwrap();
         let dec = spec.build(code.clone());
+        let osd_order = match spec.kind {
+            DecoderKind::Osd { order } => Some(order as usize),
+            _ => None,
+        };
         let measured: Vec<awgn::BerPoint> = points
             .iter()
             .map(|&ebn0| {
                 let seed = 2000 + (10.0 * ebn0) as u64;
-                awgn::simulate_counting_ml_errors(dec.as_ref(), &code, ebn0, seed, target, max_frames)
+                awgn::simulate_counting_ml_errors(dec.as_ref(), &code, osd_order, ebn0, seed, target, max_frames)
             })
             .collect();
         let cells: Vec<String> = measured
@@ -84,6 +91,22 @@ fn main() {
             })
             .collect();
         ml_rows.push(format!("| ML BLER, from {}'s errors | {} |", spec.name(), cells.join(" | ")));
+        if osd_order.is_some() {
+            let cells: Vec<String> = measured
+                .iter()
+                .map(|p| match (p.frame_errors, p.sent_in_list) {
+                    (0, _) => "–".to_string(),
+                    (e, 0) => format!("0 of {e}"),
+                    (e, l) => format!(
+                        "{:.0} % ({:.0} % runner-up), {:.1} nats below",
+                        100.0 * l as f64 / e as f64,
+                        100.0 * p.sent_runner_up as f64 / e as f64,
+                        p.sent_gap_nats / l as f64
+                    ),
+                })
+                .collect();
+            ml_rows.push(format!("| {}'s errors: sent codeword a candidate | {} |", spec.name(), cells.join(" | ")));
+        }
     }
     for row in ml_rows {
         println!("{row}");

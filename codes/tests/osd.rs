@@ -91,6 +91,45 @@ fn sent_codeword_is_a_candidate_on_ldpc_codes() {
     }
 }
 
+/// `awgn::osd_candidates`, an independent order-i candidate list that `near_ml` uses to look inside
+/// OSD's search, must be OSD's own: its best candidate is as likely as the decoder's decision on
+/// noisy frames (LDPC(49,24), whose H has redundant rows, at Eb/N0 1 dB), it has 1 + k + C(k,2) …
+/// distinct codewords, and with w errors on the MRB the sent codeword is among them exactly for
+/// orders ≥ w.
+#[test]
+fn an_independent_candidate_list_agrees_with_osd() {
+    let code = load("LDPC_N49_K24.alist");
+    let (n, k) = (code.n(), code.k());
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let frames = 60;
+    let mut llr = vec![0f32; frames * n];
+    awgn::fill_llrs(&mut rng, awgn::sigma(1.0, code.rate()), &mut llr);
+    let mut out = vec![0u8; frames * n];
+    for order in 0..=2 {
+        OsdDecoder::new(&code, order).decode_batch(&llr, &mut out);
+        for (l, o) in llr.chunks_exact(n).zip(out.chunks_exact(n)) {
+            let candidates = awgn::osd_candidates(&code, l, order);
+            let sizes = [1, 1 + k, 1 + k + k * (k - 1) / 2];
+            assert_eq!(candidates.len(), sizes[order]);
+            let mut words: Vec<&Vec<u8>> = candidates.iter().map(|(_, c)| c).collect();
+            words.sort();
+            words.dedup();
+            assert_eq!(words.len(), sizes[order], "candidates are distinct");
+            assert!(candidates.iter().all(|(_, c)| code.is_codeword(c)));
+            let best = candidates.iter().map(|(d, _)| *d).fold(f64::INFINITY, f64::min);
+            assert!((best - awgn::discrepancy(o, l)).abs() < 1e-4, "OSD-{order}: {best} vs the decoder's");
+        }
+    }
+    for trial in 0..40 {
+        let w = trial % 4;
+        let llr = mrb_errors(&code, &vec![0; n], w, &mut rng);
+        for order in 0..=3 {
+            let sent = awgn::sent_among_osd_candidates(&code, &llr, order);
+            assert_eq!(sent.is_some(), order >= w, "{w} MRB errors, order {order}");
+        }
+    }
+}
+
 /// Against brute-force ML over all 2^16 codewords of BCH(31,16) on noisy frames (Eb/N0 = 2 dB):
 /// OSD never finds a better codeword than ML (its output is a codeword, ML is optimal), order 0 is
 /// clearly worse, and order 3 agrees with ML on almost every frame (Fossorier & Lin: order

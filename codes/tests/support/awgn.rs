@@ -30,6 +30,13 @@ pub struct BerPoint {
     /// Frames decided as a codeword other than the sent one that fits the channel output strictly
     /// better (see [`is_ml_error`]); counted only by [`simulate_counting_ml_errors`].
     pub ml_errors: u64,
+    /// Of the frame errors, those whose sent codeword is among the order-i OSD candidates
+    /// ([`osd_candidates`]; counted only when [`simulate_counting_ml_errors`] is given an order),
+    /// those where it is the runner-up (only the decision fits better), and the sum over the
+    /// former of how much less likely it is than the best candidate (nats of likelihood ratio).
+    pub sent_in_list: u64,
+    pub sent_runner_up: u64,
+    pub sent_gap_nats: f64,
 }
 
 impl BerPoint {
@@ -63,6 +70,72 @@ pub fn discrepancy(bits: &[u8], llr: &[f32]) -> f64 {
     bits.iter().zip(llr).filter(|(&b, &l)| b != (l < 0.0) as u8).map(|(_, &l)| l.abs() as f64).sum()
 }
 
+/// Every candidate of order-`order` ordered-statistics decoding for this channel output, as
+/// (correlation discrepancy, codeword), written here independently of `codes::OsdDecoder` to look
+/// inside its search: positions sorted by decreasing |L| (ties in position order), the first k
+/// linearly independent columns of G in that order are the most reliable basis (MRB), and the
+/// candidates are the codewords whose MRB bits differ from the hard decisions in at most `order`
+/// places. A codeword is fixed by its MRB bits, so the sent codeword is a candidate exactly when
+/// the hard decisions hold at most `order` errors on the MRB.
+pub fn osd_candidates(code: &LdpcCode, llr: &[f32], order: usize) -> Vec<(f64, Vec<u8>)> {
+    let (n, k) = (code.n(), code.k());
+    let g = code.generator();
+    let hard: Vec<u8> = llr.iter().map(|&l| (l < 0.0) as u8).collect();
+    let mut positions: Vec<usize> = (0..n).collect();
+    positions.sort_by(|&a, &b| llr[b].abs().total_cmp(&llr[a].abs()));
+    // Gauss–Jordan on G's columns in reliability order: row r ends with a single 1 among the MRB
+    // columns, at `mrb[r]`.
+    let mut rows: Vec<Vec<u8>> = (0..k).map(|r| (0..n).map(|c| g.get(r, c) as u8).collect()).collect();
+    let mut mrb = Vec::with_capacity(k);
+    for &c in &positions {
+        let r = mrb.len();
+        if r == k {
+            break;
+        }
+        let Some(pivot) = (r..k).find(|&i| rows[i][c] == 1) else { continue };
+        rows.swap(r, pivot);
+        let pivot_row = rows[r].clone();
+        for row in rows.iter_mut().enumerate().filter(|&(i, ref row)| i != r && row[c] == 1).map(|(_, row)| row) {
+            row.iter_mut().zip(&pivot_row).for_each(|(a, b)| *a ^= b);
+        }
+        mrb.push(c);
+    }
+    assert_eq!(mrb.len(), k, "G has rank k");
+    // The order-0 candidate re-encodes the hard decisions on the MRB; flipping MRB bit r adds row r.
+    let mut base = vec![0u8; n];
+    for (r, _) in mrb.iter().enumerate().filter(|&(_, &c)| hard[c] == 1) {
+        base.iter_mut().zip(&rows[r]).for_each(|(a, b)| *a ^= b);
+    }
+    // Every set of at most `order` MRB rows, as increasing row lists.
+    let mut flips: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut longest: Vec<Vec<usize>> = vec![Vec::new()];
+    for _ in 0..order.min(k) {
+        longest = longest
+            .iter()
+            .flat_map(|f| (f.last().map_or(0, |&l| l + 1)..k).map(move |r| [f.as_slice(), &[r]].concat()))
+            .collect();
+        flips.extend(longest.iter().cloned());
+    }
+    let mut out = Vec::with_capacity(flips.len());
+    for f in flips {
+        let mut c = base.clone();
+        for &r in &f {
+            c.iter_mut().zip(&rows[r]).for_each(|(a, b)| *a ^= b);
+        }
+        out.push((discrepancy(&c, llr), c));
+    }
+    out
+}
+
+/// Where the sent all-zero codeword stands among the order-`order` OSD candidates: `None` if it
+/// is not one, else (how many candidates fit strictly better, its discrepancy above the least).
+pub fn sent_among_osd_candidates(code: &LdpcCode, llr: &[f32], order: usize) -> Option<(usize, f64)> {
+    let candidates = osd_candidates(code, llr, order);
+    let sent = candidates.iter().find(|(_, c)| c.iter().all(|&b| b == 0))?.0;
+    let best = candidates.iter().map(|(d, _)| *d).fold(f64::INFINITY, f64::min);
+    Some((candidates.iter().filter(|(d, _)| *d < sent).count(), sent - best))
+}
+
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.
 pub fn simulate(
     dec: &dyn Decoder,
@@ -75,21 +148,24 @@ pub fn simulate(
     run(dec, None, ebn0_db, rate, seed, target_frame_errors, max_frames)
 }
 
-/// [`simulate`], also counting the frames that are [ML errors](is_ml_error) of `code`.
+/// [`simulate`], also counting the frames that are [ML errors](is_ml_error) of `code`, and with
+/// `osd_order`, where the sent codeword stands among that order's OSD candidates on each frame
+/// error ([`sent_among_osd_candidates`]).
 pub fn simulate_counting_ml_errors(
     dec: &dyn Decoder,
     code: &LdpcCode,
+    osd_order: Option<usize>,
     ebn0_db: f64,
     seed: u64,
     target_frame_errors: u64,
     max_frames: u64,
 ) -> BerPoint {
-    run(dec, Some(code), ebn0_db, code.rate(), seed, target_frame_errors, max_frames)
+    run(dec, Some((code, osd_order)), ebn0_db, code.rate(), seed, target_frame_errors, max_frames)
 }
 
 fn run(
     dec: &dyn Decoder,
-    code: Option<&LdpcCode>,
+    code: Option<(&LdpcCode, Option<usize>)>,
     ebn0_db: f64,
     rate: f64,
     seed: u64,
@@ -111,7 +187,13 @@ fn run(
             let e = frame.iter().map(|&b| b as u64).sum::<u64>();
             p.bit_errors += e;
             p.frame_errors += (e > 0) as u64;
-            p.ml_errors += code.is_some_and(|c| e > 0 && is_ml_error(c, frame_llr, frame)) as u64;
+            let Some((code, osd_order)) = code.filter(|_| e > 0) else { continue };
+            p.ml_errors += is_ml_error(code, frame_llr, frame) as u64;
+            if let Some((better, gap)) = osd_order.and_then(|o| sent_among_osd_candidates(code, frame_llr, o)) {
+                p.sent_in_list += 1;
+                p.sent_runner_up += (better == 1) as u64;
+                p.sent_gap_nats += gap;
+            }
         }
         p.frames += batch as u64;
     }

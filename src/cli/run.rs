@@ -21,14 +21,15 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Replace results of a different configuration found in the results folder (with --shard: this
-    /// shard's file only).
+    /// shard's file only, and the shard ignores the folder's rows).
     #[arg(long)]
     pub fresh: bool,
     /// No progress bars or per-point lines.
     #[arg(long, short)]
     pub quiet: bool,
     /// Run only shard I of N (0-based, 0 <= I < N) into <out>/shards/I-of-N.jsonl; combine the
-    /// shards with `sim merge <out>`. Rerunning a shard resumes it.
+    /// shards with `sim merge <out>`. Rerunning a shard resumes it. Points the folder already has
+    /// rows for (a grid that gained points) are skipped, and `sim merge` keeps those rows.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<ShardId>,
 }

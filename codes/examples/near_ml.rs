@@ -10,12 +10,17 @@
 //! it was the runner-up, and how much less likely than the decision it was on average: what a
 //! receiver that reranks OSD's candidates (the list receiver on OSD's soft output) has to work with.
 //!
-//! `[EBN0=1,2,3,4,5,6] cargo run --release -p lmsscc-codes --example near_ml -- FILE TARGET_FE MAX_FRAMES SPEC...`
+//! With `CHANNEL=rayleigh` the frames go through fast Rayleigh fading with perfect CSI (Ω = 1, the
+//! link's `rayleigh-fast-csi`; Eb/N0 is the mean) instead of AWGN, and the AWGN bounds are left out.
+//! The LLRs are exact there too, so the ML and candidate rows keep their meaning.
+//!
+//! `[EBN0=1,2,3,4,5,6] [CHANNEL=awgn|rayleigh] cargo run --release -p lmsscc-codes --example near_ml -- FILE TARGET_FE MAX_FRAMES SPEC...`
 //! e.g. `... -- codes/matrices/LDPC_N49_K24.alist 200 1000000 SPA-5 SPA-50 OSD-2`.
 #[path = "../tests/support/awgn.rs"]
 mod awgn;
 
 use channels::limits::{ebn0_db, Bound};
+use channels::{Channel, Csi, Fading, RayleighChannel};
 use codes::{DecoderKind, DecoderSpec, LdpcCode};
 use std::sync::Arc;
 
@@ -27,15 +32,23 @@ fn main() {
     let points: Vec<f64> = std::env::var("EBN0")
         .map(|v| v.split(',').map(|x| x.parse().unwrap()).collect())
         .unwrap_or(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let fading = match std::env::var("CHANNEL").as_deref() {
+        Err(_) | Ok("awgn") => None,
+        Ok("rayleigh") => Some(RayleighChannel::new(Fading::Fast, Csi::Perfect, 1.0)),
+        Ok(other) => panic!("CHANNEL={other}: expected awgn or rayleigh"),
+    };
+    let channel = fading.as_ref().map(|c| c as &dyn Channel);
     let (n, k) = (code.n(), code.k());
     println!(
-        "{} (n = {n}, k = {k}); up to {target} frame errors or {max_frames} frames per point; cells: -ln(BER) / BLER [frame errors/frames]",
-        code.name()
+        "{} (n = {n}, k = {k}) over {}; up to {target} frame errors or {max_frames} frames per point; cells: -ln(BER) / BLER [frame errors/frames]",
+        code.name(),
+        channel.map_or("awgn".to_string(), |c| c.name())
     );
     let header: Vec<String> = points.iter().map(|e| format!("{e} dB")).collect();
     println!("| decoder | {} |", header.join(" | "));
     println!("|---|{}", "---|".repeat(points.len()));
-    for bound in Bound::ALL {
+    // The bounds are for BPSK over AWGN.
+    for bound in Bound::ALL.iter().filter(|_| channel.is_none()) {
         let cells: Vec<String> = points
             .iter()
             .map(|&eb| {
@@ -57,7 +70,16 @@ fn main() {
             .iter()
             .map(|&ebn0| {
                 let seed = 2000 + (10.0 * ebn0) as u64;
-                awgn::simulate_counting_ml_errors(dec.as_ref(), &code, osd_order, ebn0, seed, target, max_frames)
+                awgn::simulate_counting_ml_errors(
+                    dec.as_ref(),
+                    &code,
+                    osd_order,
+                    channel,
+                    ebn0,
+                    seed,
+                    target,
+                    max_frames,
+                )
             })
             .collect();
         let cells: Vec<String> = measured

@@ -1,7 +1,10 @@
 //! BPSK over AWGN Monte-Carlo for the accuracy test and the benchmark (ECCT conventions):
-//! all-zero codeword, σ = 1/√(2·R·Eb/N0), y = 1 + σ·z, LLR = 2y/σ², BER over all n bits.
+//! all-zero codeword, σ = 1/√(2·R·Eb/N0), y = 1 + σ·z, LLR = 2y/σ², BER over all n bits. The
+//! near-ML table can also send its frames through one of the project's faded channels
+//! ([`fill_llrs_over`]).
 #![allow(dead_code)]
 
+use channels::{Bpsk, Channel, Modulation};
 use codes::{Decoder, LdpcCode};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -18,6 +21,16 @@ pub fn fill_llrs(rng: &mut ChaCha8Rng, sigma: f64, llr: &mut [f32]) {
     for l in llr.iter_mut() {
         *l = (scale * normal.sample(rng)) as f32;
     }
+}
+
+/// Fills `llr` with the all-zero codeword's channel LLRs after `channel` (frames of `n` bits, one
+/// real dimension each), demodulated with the gain the receiver assumes: with perfect CSI,
+/// L = 2·g·y/σ², the exact LLR of the faded bit.
+pub fn fill_llrs_over(channel: &dyn Channel, n: usize, rng: &mut ChaCha8Rng, sigma: f64, llr: &mut [f32]) {
+    let tx = vec![1f32; llr.len()];
+    let (mut rx, mut gain) = (vec![0f32; llr.len()], vec![0f32; llr.len()]);
+    channel.transmit(&tx, n, 1, sigma as f32, rng, &mut rx, &mut gain);
+    Bpsk.demodulate(&rx, &gain, sigma as f32, llr);
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,8 +66,8 @@ impl BerPoint {
 
 /// Whether maximum-likelihood decoding fails on this frame for certain: the decision is a codeword
 /// of `code`, not the sent all-zero one, and its correlation discrepancy Σ_{c_j ≠ hard_j} |L_j| is
-/// strictly below the sent codeword's (on BPSK/AWGN, −discrepancy is the log-likelihood up to a
-/// constant). ML picks the least discrepancy, so it cannot pick the sent codeword either. Counting
+/// strictly below the sent codeword's (for exact LLRs of a memoryless channel, BPSK/AWGN or
+/// Rayleigh with perfect CSI, −discrepancy is the log-likelihood up to a constant). ML picks the least discrepancy, so it cannot pick the sent codeword either. Counting
 /// these frames gives a Monte-Carlo lower bound on ML's BLER from any decoder's errors; a
 /// decoder whose errors are nearly all ML errors is within that margin of ML.
 pub fn is_ml_error(code: &LdpcCode, llr: &[f32], decided: &[u8]) -> bool {
@@ -65,7 +78,7 @@ pub fn is_ml_error(code: &LdpcCode, llr: &[f32], decided: &[u8]) -> bool {
 }
 
 /// The correlation discrepancy of `bits` from the channel output: Σ |L_j| over the positions where
-/// `bits` disagrees with the hard decision. Among codewords, less is more likely (BPSK/AWGN).
+/// `bits` disagrees with the hard decision. Among codewords, less is more likely (exact LLRs).
 pub fn discrepancy(bits: &[u8], llr: &[f32]) -> f64 {
     bits.iter().zip(llr).filter(|(&b, &l)| b != (l < 0.0) as u8).map(|(_, &l)| l.abs() as f64).sum()
 }
@@ -145,27 +158,32 @@ pub fn simulate(
     target_frame_errors: u64,
     max_frames: u64,
 ) -> BerPoint {
-    run(dec, None, ebn0_db, rate, seed, target_frame_errors, max_frames)
+    run(dec, None, None, ebn0_db, rate, seed, target_frame_errors, max_frames)
 }
 
 /// [`simulate`], also counting the frames that are [ML errors](is_ml_error) of `code`, and with
 /// `osd_order`, where the sent codeword stands among that order's OSD candidates on each frame
-/// error ([`sent_among_osd_candidates`]).
+/// error ([`sent_among_osd_candidates`]). With `channel`, the frames go through it instead of
+/// AWGN ([`fill_llrs_over`]; Eb/N0 is then the mean over the fading).
+#[allow(clippy::too_many_arguments)]
 pub fn simulate_counting_ml_errors(
     dec: &dyn Decoder,
     code: &LdpcCode,
     osd_order: Option<usize>,
+    channel: Option<&dyn Channel>,
     ebn0_db: f64,
     seed: u64,
     target_frame_errors: u64,
     max_frames: u64,
 ) -> BerPoint {
-    run(dec, Some((code, osd_order)), ebn0_db, code.rate(), seed, target_frame_errors, max_frames)
+    run(dec, Some((code, osd_order)), channel, ebn0_db, code.rate(), seed, target_frame_errors, max_frames)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     dec: &dyn Decoder,
     code: Option<(&LdpcCode, Option<usize>)>,
+    channel: Option<&dyn Channel>,
     ebn0_db: f64,
     rate: f64,
     seed: u64,
@@ -180,7 +198,10 @@ fn run(
     let mut bits = vec![0u8; batch * n];
     let mut p = BerPoint { bits_per_frame: n as u64, ..Default::default() };
     while p.frame_errors < target_frame_errors && p.frames < max_frames {
-        fill_llrs(&mut rng, s, &mut llr);
+        match channel {
+            Some(channel) => fill_llrs_over(channel, n, &mut rng, s, &mut llr),
+            None => fill_llrs(&mut rng, s, &mut llr),
+        }
         let stats = dec.decode_batch(&llr, &mut bits);
         p.iterations += stats.iterations;
         for (frame, frame_llr) in bits.chunks_exact(n).zip(llr.chunks_exact(n)) {

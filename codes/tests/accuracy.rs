@@ -76,7 +76,8 @@ fn min_sum_and_layered_at_4_db() {
 /// The faded frames of the near-ML table (`examples/near_ml.rs`, `CHANNEL=rayleigh`): their hard
 /// decisions err at uncoded BPSK's Rayleigh rate ½(1 − √(γ/(1+γ))), γ = R·Eb/N0 (Proakis), and
 /// their LLRs are exact: for the sent bit 0, E[tanh(L/2)] = E[tanh²(L/2)], which holds for any
-/// true LLR and fails for a wrongly scaled one (e.g. the gain left out, or σ² in place of σ²/2).
+/// true LLR and fails for a wrongly scaled one (checked: with the gain left out, or with the
+/// noise variance doubled in the demodulator).
 #[test]
 fn faded_frames_have_the_rayleigh_error_rate_and_exact_llrs() {
     use channels::{theory::bpsk_rayleigh_ber, Csi, Fading, RayleighChannel};

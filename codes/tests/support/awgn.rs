@@ -67,9 +67,10 @@ impl BerPoint {
 /// Whether maximum-likelihood decoding fails on this frame for certain: the decision is a codeword
 /// of `code`, not the sent all-zero one, and its correlation discrepancy Σ_{c_j ≠ hard_j} |L_j| is
 /// strictly below the sent codeword's (for exact LLRs of a memoryless channel, BPSK/AWGN or
-/// Rayleigh with perfect CSI, −discrepancy is the log-likelihood up to a constant). ML picks the least discrepancy, so it cannot pick the sent codeword either. Counting
-/// these frames gives a Monte-Carlo lower bound on ML's BLER from any decoder's errors; a
-/// decoder whose errors are nearly all ML errors is within that margin of ML.
+/// Rayleigh with perfect CSI, −discrepancy is the log-likelihood up to a constant). ML picks the
+/// least discrepancy, so it cannot pick the sent codeword either. Counting these frames gives a
+/// Monte-Carlo lower bound on ML's BLER from any decoder's errors; a decoder whose errors are
+/// nearly all ML errors is within that margin of ML.
 pub fn is_ml_error(code: &LdpcCode, llr: &[f32], decided: &[u8]) -> bool {
     if decided.iter().all(|&b| b == 0) || !code.is_codeword(decided) {
         return false;

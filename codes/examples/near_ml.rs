@@ -8,7 +8,9 @@
 //! errors that no decoder of this code could avoid. For OSD, one more row says on how many of its
 //! frame errors the sent codeword was among its own candidates (`awgn::osd_candidates`), how often
 //! it was the runner-up, and how much less likely than the decision it was on average: what a
-//! receiver that reranks OSD's candidates (the list receiver on OSD's soft output) has to work with.
+//! receiver that reranks OSD's candidates (the list receiver on OSD's soft output) has to work with;
+//! and one more what such a receiver pays there to reach it, summing OSD's per-bit soft output over
+//! the bits where it differs from the decision (`awgn::soft_charge`), against that exact gap.
 //!
 //! With `CHANNEL=rayleigh` the frames go through fast Rayleigh fading with perfect CSI (Ω = 1, the
 //! link's `rayleigh-fast-csi`; Eb/N0 is the mean) instead of AWGN, and the AWGN bounds are left out.
@@ -128,6 +130,20 @@ fn main() {
                 })
                 .collect();
             ml_rows.push(format!("| {}'s errors: sent codeword a candidate | {} |", spec.name(), cells.join(" | ")));
+            // What the list receiver pays, reading OSD's per-bit soft output, to reach the sent
+            // codeword on those frames, against the exact gap above.
+            let cells: Vec<String> = measured
+                .iter()
+                .map(|p| match p.sent_in_list {
+                    0 => "–".to_string(),
+                    l => format!(
+                        "{:.1} nats over {:.1} bits",
+                        p.sent_soft_charge_nats / l as f64,
+                        p.sent_differing_bits as f64 / l as f64
+                    ),
+                })
+                .collect();
+            ml_rows.push(format!("| …its per-bit soft-output charge there | {} |", cells.join(" | ")));
         }
     }
     for row in ml_rows {

@@ -130,6 +130,36 @@ fn an_independent_candidate_list_agrees_with_osd() {
     }
 }
 
+/// `awgn::soft_charge`, what the list receiver pays (reading OSD's soft output) to move from OSD's
+/// decision to the sent codeword, which `near_ml` reports: where OSD-2 fails on BCH(31,16) (d = 7)
+/// and the sent codeword is among its candidates, the two differ in at least d bits, and no bit's
+/// soft output exceeds their exact likelihood gap (the sent codeword is a competitor with that bit
+/// flipped), so the charge is at most bits × gap; and it is more than the gap on the whole, the
+/// overcharge the README measures.
+#[test]
+fn the_sent_codewords_soft_charge_is_bounded_by_its_gap() {
+    let code = load("BCH_N31_K16.txt");
+    let n = code.n();
+    let osd = OsdDecoder::new(&code, 2);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let frames = 2000;
+    let mut llr = vec![0f32; frames * n];
+    awgn::fill_llrs(&mut rng, awgn::sigma(1.0, code.rate()), &mut llr);
+    let mut out = vec![0u8; frames * n];
+    osd.decode_batch(&llr, &mut out);
+    let (mut checked, mut charges, mut gaps) = (0, 0.0, 0.0);
+    for (l, o) in llr.chunks_exact(n).zip(out.chunks_exact(n)).filter(|(_, o)| o.contains(&1)) {
+        let Some((_, gap)) = awgn::sent_among_osd_candidates(&code, l, 2) else { continue };
+        let (charge, bits) = awgn::soft_charge(&osd, l, o).expect("OSD has soft output");
+        assert_eq!(bits, o.iter().filter(|&&b| b == 1).count() as u64);
+        assert!(bits >= 7, "decision and sent codeword differ in {bits} < d bits");
+        assert!(charge <= bits as f64 * (gap + 1e-3), "charge {charge} over {bits} bits, gap {gap}");
+        (checked, charges, gaps) = (checked + 1, charges + charge, gaps + gap);
+    }
+    assert!(checked >= 50, "only {checked} frames where OSD-2 fails with the sent codeword a candidate");
+    assert!(charges > 2.0 * gaps, "mean charge {} vs mean gap {}", charges / checked as f64, gaps / checked as f64);
+}
+
 /// Against brute-force ML over all 2^16 codewords of BCH(31,16) on noisy frames (Eb/N0 = 2 dB):
 /// OSD never finds a better codeword than ML (its output is a codeword, ML is optimal), order 0 is
 /// clearly worse, and order 3 agrees with ML on almost every frame (Fossorier & Lin: order

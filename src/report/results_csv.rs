@@ -507,10 +507,11 @@ mod tests {
 
     #[test]
     fn rows_of_the_version_before_the_detection_columns_match_their_recorded_checksums() {
-        // results/reference/codes-awgn was written with 46 columns and a row checksum per point: read
-        // back with the detection columns empty, each row still matches what that run recorded (so a
-        // resumed folder of that version keeps its rows), and a changed number still does not.
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/codes-awgn");
+        // Written with 46 columns and a row checksum per point: results/reference/codes-awgn as it
+        // was before it gained a scheme (tests/data/results-46-columns/README.md). Read back with
+        // the detection columns empty, each row still matches what that run recorded (so a resumed
+        // folder of that version keeps its rows), and a changed number still does not.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/results-46-columns");
         let read = read_complete_rows(&dir.join("results.csv")).unwrap();
         let info = super::super::RunInfo::load(&dir.join("run.json")).unwrap();
         assert_eq!(read.rows.len(), 44);

@@ -50,6 +50,11 @@ pub struct BerPoint {
     pub sent_in_list: u64,
     pub sent_runner_up: u64,
     pub sent_gap_nats: f64,
+    /// Over the same frames, for a decoder with soft output: what a list receiver reading it pays
+    /// to reach the sent codeword, Σ |posterior| over the bits where it differs from the decision
+    /// (summed over frames; [`soft_charge`]), and how many bits those are.
+    pub sent_soft_charge_nats: f64,
+    pub sent_differing_bits: u64,
 }
 
 impl BerPoint {
@@ -150,6 +155,22 @@ pub fn sent_among_osd_candidates(code: &LdpcCode, llr: &[f32], order: usize) -> 
     Some((candidates.iter().filter(|(d, _)| *d < sent).count(), sent - best))
 }
 
+/// What a receiver that scores paths by `dec`'s soft output (as the list receiver does, Σ |L| over
+/// the bits it flips) pays to move from the decision `decided` to the sent all-zero codeword on
+/// this frame, and over how many bits: `None` for a decoder without soft output. The exact price is
+/// the two codewords' likelihood ratio; the per-bit charge can exceed it, since each differing bit
+/// pays its own gap to its nearest competitor (up to that ratio each).
+pub fn soft_charge(dec: &dyn Decoder, llr: &[f32], decided: &[u8]) -> Option<(f64, u64)> {
+    let mut posterior = vec![0f32; llr.len()];
+    dec.decode_batch_soft(llr, &mut posterior)?;
+    assert!(
+        decided.iter().zip(&posterior).all(|(&b, &p)| b == (p < 0.0) as u8),
+        "the soft output's signs are the hard decisions"
+    );
+    let differing = || decided.iter().zip(&posterior).filter(|(&b, _)| b == 1);
+    Some((differing().map(|(_, &p)| p.abs() as f64).sum(), differing().count() as u64))
+}
+
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.
 pub fn simulate(
     dec: &dyn Decoder,
@@ -215,6 +236,10 @@ fn run(
                 p.sent_in_list += 1;
                 p.sent_runner_up += (better == 1) as u64;
                 p.sent_gap_nats += gap;
+                if let Some((charge, bits)) = soft_charge(dec, frame_llr, frame) {
+                    p.sent_soft_charge_nats += charge;
+                    p.sent_differing_bits += bits;
+                }
             }
         }
         p.frames += batch as u64;

@@ -134,7 +134,7 @@ fn an_independent_candidate_list_agrees_with_osd() {
 /// decision to the sent codeword, which `near_ml` reports: where OSD-2 fails on BCH(31,16) (d = 7)
 /// and the sent codeword is among its candidates, the two differ in at least d bits, and no bit's
 /// soft output exceeds their exact likelihood gap (the sent codeword is a competitor with that bit
-/// flipped), so the charge is at most bits × gap; and it is more than the gap on the whole, the
+/// flipped), so the charge is at most bits × gap; and it is over twice the gap on the whole, the
 /// overcharge the README measures.
 #[test]
 fn the_sent_codewords_soft_charge_is_bounded_by_its_gap() {

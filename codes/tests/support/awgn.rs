@@ -167,8 +167,10 @@ pub fn soft_charge(dec: &dyn Decoder, llr: &[f32], decided: &[u8]) -> Option<(f6
         decided.iter().zip(&posterior).all(|(&b, &p)| b == (p < 0.0) as u8),
         "the soft output's signs are the hard decisions"
     );
-    let differing = || decided.iter().zip(&posterior).filter(|(&b, _)| b == 1);
-    Some((differing().map(|(_, &p)| p.abs() as f64).sum(), differing().count() as u64))
+    // The sent all-zero codeword disagrees with the soft output's signs (the decision) exactly
+    // where the decision holds a 1: its discrepancy from the soft output is the charge.
+    let charge = discrepancy(&vec![0; decided.len()], &posterior);
+    Some((charge, decided.iter().filter(|&&b| b == 1).count() as u64))
 }
 
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.

@@ -10,7 +10,9 @@
 //! it was the runner-up, and how much less likely than the decision it was on average: what a
 //! receiver that reranks OSD's candidates (the list receiver on OSD's soft output) has to work with;
 //! and one more what such a receiver pays there to reach it, summing OSD's per-bit soft output over
-//! the bits where it differs from the decision (`awgn::soft_charge`), against that exact gap.
+//! the bits where it differs from the decision (`awgn::soft_charge`), against that exact gap; and
+//! one more the part of that charge on the code's information positions, which the list receiver
+//! pays bit by bit as its search goes (the parity part only arrives at each block's end).
 //!
 //! With `CHANNEL=rayleigh` the frames go through fast Rayleigh fading with perfect CSI (Ω = 1, the
 //! link's `rayleigh-fast-csi`; Eb/N0 is the mean) instead of AWGN, and the AWGN bounds are left out.
@@ -144,6 +146,21 @@ fn main() {
                 })
                 .collect();
             ml_rows.push(format!("| …its per-bit soft-output charge there | {} |", cells.join(" | ")));
+            // Its information part: what the list receiver pays bit by bit during its search, before
+            // a block's parity charge arrives.
+            let cells: Vec<String> = measured
+                .iter()
+                .map(|p| match p.sent_in_list {
+                    0 => "–".to_string(),
+                    l => format!(
+                        "{:.1} nats over {:.1} bits ({:.0} %)",
+                        p.sent_info_charge_nats / l as f64,
+                        p.sent_info_differing_bits as f64 / l as f64,
+                        100.0 * p.sent_info_charge_nats / p.sent_soft_charge_nats
+                    ),
+                })
+                .collect();
+            ml_rows.push(format!("| …of which on the information bits | {} |", cells.join(" | ")));
         }
     }
     for row in ml_rows {

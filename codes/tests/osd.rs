@@ -135,7 +135,8 @@ fn an_independent_candidate_list_agrees_with_osd() {
 /// and the sent codeword is among its candidates, the two differ in at least d bits, and no bit's
 /// soft output exceeds their exact likelihood gap (the sent codeword is a competitor with that bit
 /// flipped), so the charge is at most bits × gap; and it is over twice the gap on the whole, the
-/// overcharge the README measures.
+/// overcharge the README measures. Its information part covers at least one bit (a codeword is
+/// fixed by its information bits).
 #[test]
 fn the_sent_codewords_soft_charge_is_bounded_by_its_gap() {
     let code = load("BCH_N31_K16.txt");
@@ -150,11 +151,20 @@ fn the_sent_codewords_soft_charge_is_bounded_by_its_gap() {
     let (mut checked, mut charges, mut gaps) = (0, 0.0, 0.0);
     for (l, o) in llr.chunks_exact(n).zip(out.chunks_exact(n)).filter(|(_, o)| o.contains(&1)) {
         let Some((_, gap)) = awgn::sent_among_osd_candidates(&code, l, 2) else { continue };
-        let (charge, bits) = awgn::soft_charge(&osd, l, o).expect("OSD has soft output");
+        let charge = awgn::soft_charge(&osd, l, o, code.info_positions()).expect("OSD has soft output");
+        let bits = charge.bits;
         assert_eq!(bits, o.iter().filter(|&&b| b == 1).count() as u64);
         assert!(bits >= 7, "decision and sent codeword differ in {bits} < d bits");
-        assert!(charge <= bits as f64 * (gap + 1e-3), "charge {charge} over {bits} bits, gap {gap}");
-        (checked, charges, gaps) = (checked + 1, charges + charge, gaps + gap);
+        assert!(charge.nats <= bits as f64 * (gap + 1e-3), "charge {} over {bits} bits, gap {gap}", charge.nats);
+        // Two codewords with the same information bits are the same codeword: they differ in at
+        // least one information bit, and the information part is a part of the whole.
+        assert!(
+            (1..=bits).contains(&charge.info_bits),
+            "{} of {bits} differing bits are information bits",
+            charge.info_bits
+        );
+        assert!(charge.info_nats > 0.0 && charge.info_nats <= charge.nats + 1e-9, "{charge:?}");
+        (checked, charges, gaps) = (checked + 1, charges + charge.nats, gaps + gap);
     }
     assert!(checked >= 50, "only {checked} frames where OSD-2 fails with the sent codeword a candidate");
     assert!(charges > 2.0 * gaps, "mean charge {} vs mean gap {}", charges / checked as f64, gaps / checked as f64);

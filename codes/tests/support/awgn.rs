@@ -55,6 +55,10 @@ pub struct BerPoint {
     /// (summed over frames; [`soft_charge`]), and how many bits those are.
     pub sent_soft_charge_nats: f64,
     pub sent_differing_bits: u64,
+    /// The part of that charge on the code's information positions (summed over frames), and
+    /// how many of the differing bits lie there.
+    pub sent_info_charge_nats: f64,
+    pub sent_info_differing_bits: u64,
 }
 
 impl BerPoint {
@@ -155,12 +159,25 @@ pub fn sent_among_osd_candidates(code: &LdpcCode, llr: &[f32], order: usize) -> 
     Some((candidates.iter().filter(|(d, _)| *d < sent).count(), sent - best))
 }
 
+/// What a receiver that scores paths by a decoder's soft output pays to reach the sent codeword
+/// ([`soft_charge`]): Σ |posterior| over the bits where it differs from the decision, and how many
+/// bits those are, in all and on the code's information positions alone. The list receiver pays
+/// the information part bit by bit as its search reaches each bit, and the rest (the parity part)
+/// only when a block's information bits are complete.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SoftCharge {
+    pub nats: f64,
+    pub bits: u64,
+    pub info_nats: f64,
+    pub info_bits: u64,
+}
+
 /// What a receiver that scores paths by `dec`'s soft output (as the list receiver does, Σ |L| over
 /// the bits it flips) pays to move from the decision `decided` to the sent all-zero codeword on
-/// this frame, and over how many bits: `None` for a decoder without soft output. The exact price is
-/// the two codewords' likelihood ratio; the per-bit charge can exceed it, since each differing bit
-/// pays its own gap to its nearest competitor (up to that ratio each).
-pub fn soft_charge(dec: &dyn Decoder, llr: &[f32], decided: &[u8]) -> Option<(f64, u64)> {
+/// this frame: `None` for a decoder without soft output. The exact price is the two codewords'
+/// likelihood ratio; the per-bit charge can exceed it, since each differing bit pays its own gap to
+/// its nearest competitor (up to that ratio each). `info_positions` (ascending) splits the charge.
+pub fn soft_charge(dec: &dyn Decoder, llr: &[f32], decided: &[u8], info_positions: &[usize]) -> Option<SoftCharge> {
     let mut posterior = vec![0f32; llr.len()];
     dec.decode_batch_soft(llr, &mut posterior)?;
     assert!(
@@ -169,8 +186,15 @@ pub fn soft_charge(dec: &dyn Decoder, llr: &[f32], decided: &[u8]) -> Option<(f6
     );
     // The sent all-zero codeword disagrees with the soft output's signs (the decision) exactly
     // where the decision holds a 1: its discrepancy from the soft output is the charge.
-    let charge = discrepancy(&vec![0; decided.len()], &posterior);
-    Some((charge, decided.iter().filter(|&&b| b == 1).count() as u64))
+    let nats = discrepancy(&vec![0; decided.len()], &posterior);
+    let info_decided: Vec<u8> = info_positions.iter().map(|&p| decided[p]).collect();
+    let info_posterior: Vec<f32> = info_positions.iter().map(|&p| posterior[p]).collect();
+    Some(SoftCharge {
+        nats,
+        bits: decided.iter().filter(|&&b| b == 1).count() as u64,
+        info_nats: discrepancy(&vec![0; info_decided.len()], &info_posterior),
+        info_bits: info_decided.iter().filter(|&&b| b == 1).count() as u64,
+    })
 }
 
 /// Decodes batches until `target_frame_errors` frame errors or `max_frames` frames.
@@ -238,9 +262,11 @@ fn run(
                 p.sent_in_list += 1;
                 p.sent_runner_up += (better == 1) as u64;
                 p.sent_gap_nats += gap;
-                if let Some((charge, bits)) = soft_charge(dec, frame_llr, frame) {
-                    p.sent_soft_charge_nats += charge;
-                    p.sent_differing_bits += bits;
+                if let Some(charge) = soft_charge(dec, frame_llr, frame, code.info_positions()) {
+                    p.sent_soft_charge_nats += charge.nats;
+                    p.sent_differing_bits += charge.bits;
+                    p.sent_info_charge_nats += charge.info_nats;
+                    p.sent_info_differing_bits += charge.info_bits;
                 }
             }
         }

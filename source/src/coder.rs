@@ -11,7 +11,7 @@
 //! new `SymbolModel` plus its own symboliser, not a rewrite.
 
 use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
-use crate::list_decoding::{ListConfig, SoftPayload};
+use crate::list_decoding::{ListChoice, ListConfig, SoftPayload};
 use crate::quantize::FrequencyTable;
 use crate::SourceError;
 
@@ -101,6 +101,14 @@ pub trait SourceCoder: Send + Sync {
         None
     }
 
+    /// What [`Self::decode_list`]'s search would score `message` at on this burst
+    /// ([`crate::list_decoding::score_message`]): a simulator, knowing the sent message, tells
+    /// with it why a search did not return it. `None` for coders without a sequential model, or
+    /// for a message that cannot have been sent in this burst.
+    fn score_list(&self, _message: &str, _soft: &SoftPayload) -> Option<ListChoice> {
+        None
+    }
+
     /// Whether [`Self::decode_list`] can decode: the coder drives its arithmetic code with a
     /// sequential model whose paths can branch.
     fn can_decode_list(&self) -> bool {
@@ -123,6 +131,9 @@ pub struct ListDecoded {
     pub decoded: Option<Decoded>,
     /// Model steps the search took (one per path and symbol).
     pub model_steps: u64,
+    /// The chosen message's score, ln P − penalty ([`ListChoice::score`]): against
+    /// [`SourceCoder::score_list`]'s for the sent message, it tells a search that missed it.
+    pub score: Option<f64>,
 }
 
 /// A sequential model of symbols: frequencies of the next symbol given the ones so far.

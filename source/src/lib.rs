@@ -47,7 +47,7 @@ pub mod tokenizer;
 pub mod zstd_coder;
 
 pub use coder::{Bits, Decoded, ListDecoded, SourceCoder, StopReason, SymbolModel};
-pub use list_decoding::{ListConfig, MessageEnd, PayloadBlocks, SoftPayload};
+pub use list_decoding::{ListChoice, ListConfig, MessageEnd, PayloadBlocks, SoftPayload};
 
 use std::path::PathBuf;
 

@@ -502,6 +502,60 @@ pub fn list_decode<M: PathModel + ?Sized>(
     }
 }
 
+/// The receiver's score of one given message (`symbols`, the end symbol excluded) on this burst:
+/// its path followed through the search's own arithmetic (bits, penalty, parity, termination and
+/// framing), with no beam, cutoff or limit. `None` if the message cannot have been sent in this
+/// burst (its bits run past it, or the framing rejects its length) or the model fails.
+///
+/// A simulator knows the sent message, and this tells what stopped a search that did not return
+/// it: a penalty over `max_penalty`, a wrong message the search found scoring at least as well (no
+/// search could have chosen the sent one), or else the search missed it (a wider beam might not).
+pub fn score_message<M: PathModel + ?Sized>(
+    model: &mut M,
+    end: MessageEnd,
+    soft: &SoftPayload,
+    symbols: &[usize],
+) -> Option<ListChoice> {
+    let rx = Received::new(soft.llrs);
+    let mut table = model.root().ok()?;
+    let mut path = Path {
+        symbols: Vec::with_capacity(symbols.len()),
+        bits: Vec::new(),
+        encoder: EncoderState::new(),
+        ln_prob: 0.0,
+        penalty: 0.0,
+        bit_penalty: 0.0,
+    };
+    let mut emitted = Vec::new();
+    for (i, &symbol) in symbols.iter().enumerate() {
+        if end.is_end_symbol(symbol) {
+            return None;
+        }
+        let (encoder, cost) = extend(&path, &table, symbol, &rx, soft, f64::INFINITY, f64::INFINITY, &mut emitted)?;
+        path.ln_prob += table.ln_probability(symbol);
+        path.penalty += cost.total();
+        path.bit_penalty += cost.bits;
+        path.bits.extend_from_slice(&emitted);
+        path.encoder = encoder;
+        path.symbols.push(symbol);
+        // The next table: for the next symbol, or for the end symbol after the last.
+        if i + 1 < symbols.len() || matches!(end, MessageEnd::Symbol(_)) {
+            table = model.branch(&[0], &[symbol]).ok()?.pop()?;
+        }
+    }
+    let (encoder, sent, penalty, ln_prob) = match end {
+        MessageEnd::Symbol(e) => {
+            let (encoder, cost) = extend(&path, &table, e, &rx, soft, f64::INFINITY, f64::INFINITY, &mut emitted)?;
+            let sent = [path.bits.as_slice(), &emitted].concat();
+            (encoder, sent, path.penalty + cost.total(), path.ln_prob + table.ln_probability(e))
+        }
+        MessageEnd::Length(n) if symbols.len() == n => (path.encoder, path.bits, path.penalty, path.ln_prob),
+        MessageEnd::Length(_) => return None,
+    };
+    let (payload_bits, rest) = finish(encoder, &sent, &rx, soft)?;
+    Some(ListChoice { symbols: path.symbols, payload_bits, ln_prob, penalty: penalty + rest })
+}
+
 /// One M-algorithm search with `beam_size` paths per level.
 fn search<M: PathModel + ?Sized>(
     model: &mut M,
@@ -895,6 +949,61 @@ mod tests {
         }
         // The limit must bite on some messages and not on all, or the test shows nothing.
         assert!(undecided > 0 && undecided < limited, "{undecided} of {limited} undecided under the limit");
+    }
+
+    #[test]
+    fn a_messages_score_is_what_the_search_finds_for_it() {
+        // The search's choice scored on its own is the choice (same bits, probability and
+        // penalty), with and without the blocks' parity, for both kinds of message end; the sent
+        // message always scores (it was sent in this burst); and a narrow beam misses the sent
+        // message where it scores better than the choice more often than a wide one.
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        let mut misses = [0usize; 2];
+        for round in 0..120 {
+            let fixed = round % 3 == 2;
+            let m = if fixed {
+                let n = rng.random_range(1..25);
+                fixed_message(&mut rng, n)
+            } else {
+                message(&mut rng)
+            };
+            let (sent, end) = match fixed {
+                true => (m.clone(), MessageEnd::Length(m.len())),
+                false => (m[..m.len() - 1].to_vec(), MessageEnd::Symbol(END)),
+            };
+            let bits = encode_symbols(&mut Chain { last: None }, &m).unwrap();
+            let (header, llrs) = received(&bits, 8, 16, 0.7, &mut rng);
+            let parity = received_parity(&framed(&bits, 8, 16), 16, 0.7, &mut rng);
+            let block_penalty = parity_penalty(&parity, 16);
+            let blocks = (round % 2 == 0).then_some(PayloadBlocks { offset: 8, size: 16, penalty: &block_penalty });
+            let score = end_penalty(&header, llrs.len(), 16);
+            let soft = SoftPayload { llrs: &llrs, end_penalty: &score, blocks };
+            let mut model = Cloned { start: Chain { last: None }, paths: Vec::new() };
+            let truth = score_message(&mut model, end, &soft, &sent).expect("the sent message fits its burst");
+            assert_eq!(truth.payload_bits, bits.len());
+            for (b, beam) in [1, 16].into_iter().enumerate() {
+                let config = ListConfig { beam, first_beam: beam, max_symbols: 200, max_penalty: f64::INFINITY };
+                let Some(choice) = list_decode(&mut model, end, &soft, config).choice else {
+                    misses[b] += 1;
+                    continue;
+                };
+                assert_eq!(score_message(&mut model, end, &soft, &choice.symbols).as_ref(), Some(&choice));
+                if choice.symbols == sent {
+                    assert_eq!(choice, truth);
+                }
+                misses[b] += (truth.score() > choice.score()) as usize;
+            }
+        }
+        eprintln!("the search missed a better-scoring sent message (beam 1, 16): {misses:?}");
+        assert!(misses[0] > 0 && misses[1] < misses[0], "misses at beam 1 and 16: {misses:?}");
+        // What cannot have been sent scores nothing: an end symbol inside, a length other than
+        // the known one.
+        let mut model = Cloned { start: Chain { last: None }, paths: Vec::new() };
+        let (header, llrs) = received(&[0; 40], 8, 16, 0.5, &mut rng);
+        let score = end_penalty(&header, llrs.len(), 16);
+        let soft = SoftPayload { llrs: &llrs, end_penalty: &score, blocks: None };
+        assert_eq!(score_message(&mut model, MessageEnd::Symbol(END), &soft, &[1, END, 2]), None);
+        assert_eq!(score_message(&mut model, MessageEnd::Length(3), &soft, &[1, 2]), None);
     }
 
     /// The M-algorithm written plainly: every child scored in full, sorted, the best kept, with the

@@ -27,7 +27,7 @@ use crate::arithmetic::{ArithmeticDecoder, ArithmeticEncoder};
 use crate::coder::{
     decode_symbols_scored, encode_symbol, encode_symbols, Bits, Decoded, ListDecoded, SourceCoder, StopReason,
 };
-use crate::list_decoding::{list_decode, ListConfig, MessageEnd, PathModel, SoftPayload};
+use crate::list_decoding::{list_decode, score_message, ListChoice, ListConfig, MessageEnd, PathModel, SoftPayload};
 use crate::llama::{LlamaBatch, LlamaLm, LlamaOptions, StartContext, ENCODE_CHUNK};
 use crate::model_cache::ModelSource;
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
@@ -243,6 +243,7 @@ impl SourceCoder for LmCoder {
         let mut paths = LlamaPaths { lm: &self.lm, batch: None };
         let config = ListConfig { max_symbols: config.max_symbols.min(self.max_tokens), ..config };
         let result = list_decode(&mut paths, MessageEnd::Symbol(self.end_token as usize), soft, config);
+        let score = result.choice.as_ref().map(ListChoice::score);
         let decoded = result.choice.map(|c| {
             let ids: Vec<u32> = c.symbols.iter().map(|&s| s as u32).collect();
             Decoded {
@@ -252,7 +253,13 @@ impl SourceCoder for LmCoder {
                 ln_prob: Some(c.ln_prob),
             }
         });
-        Some(ListDecoded { decoded, model_steps: result.model_steps })
+        Some(ListDecoded { decoded, model_steps: result.model_steps, score })
+    }
+
+    fn score_list(&self, message: &str, soft: &SoftPayload) -> Option<ListChoice> {
+        let symbols: Vec<usize> = self.tokenize(message).ok()?.into_iter().map(|t| t as usize).collect();
+        let mut paths = LlamaPaths { lm: &self.lm, batch: None };
+        score_message(&mut paths, MessageEnd::Symbol(self.end_token as usize), soft, &symbols)
     }
 }
 

@@ -21,7 +21,7 @@
 
 use crate::coder::{decode_symbols_scored, encode_symbols, Bits, Decoded, ListDecoded, SourceCoder, StopReason};
 use crate::dense::{dot, f32_tensor, matvec};
-use crate::list_decoding::{list_decode, ListConfig, MessageEnd, PathModel, SoftPayload};
+use crate::list_decoding::{list_decode, score_message, ListChoice, ListConfig, MessageEnd, PathModel, SoftPayload};
 use crate::quantize::{frequencies_from_logits, FrequencyTable, LM_TOTAL_BUDGET};
 use crate::{SourceError, SymbolModel};
 use rayon::prelude::*;
@@ -464,6 +464,7 @@ impl SourceCoder for SmallLmCoder {
         let mut paths = SmallLmPaths { model: &self.model, paths: Vec::new() };
         let config = ListConfig { max_symbols: config.max_symbols.min(self.max_symbols), ..config };
         let result = list_decode(&mut paths, MessageEnd::Symbol(END), soft, config);
+        let score = result.choice.as_ref().map(ListChoice::score);
         let decoded = result.choice.map(|c| {
             let bytes: Vec<u8> = c.symbols.iter().map(|&s| s as u8).collect();
             Decoded {
@@ -473,7 +474,17 @@ impl SourceCoder for SmallLmCoder {
                 ln_prob: Some(c.ln_prob),
             }
         });
-        Some(ListDecoded { decoded, model_steps: result.model_steps })
+        Some(ListDecoded { decoded, model_steps: result.model_steps, score })
+    }
+
+    fn score_list(&self, message: &str, soft: &SoftPayload) -> Option<ListChoice> {
+        let symbols: Vec<usize> = message.bytes().map(usize::from).collect();
+        score_message(
+            &mut SmallLmPaths { model: &self.model, paths: Vec::new() },
+            MessageEnd::Symbol(END),
+            soft,
+            &symbols,
+        )
     }
 
     fn decode_batch(&self, frames: &[&[u8]]) -> Vec<Decoded> {
@@ -516,7 +527,7 @@ mod tests {
         // intact); the list decoder (beam 8) recovers most of them (measured: 50/60), and what it
         // returns always ends on the end symbol. Without a penalty limit it returns a wrong
         // sentence for most of the rest; the limit of 10 nats leaves those undecided and keeps
-        // every recovered one.
+        // every recovered one. `score_list` scores the sent sentence as the search does.
         use crate::list_decoding::test_framing::{end_penalty, received};
         use rand::SeedableRng;
         let c = SmallLmCoder::embedded().unwrap();
@@ -538,10 +549,16 @@ mod tests {
             let got = c.decode_list(&soft, config).unwrap();
             steps += got.model_steps;
             n += 1;
+            // The sent sentence as the search scores it: it fits its burst, with the encoder's bits.
+            let truth = c.score_list(sentence, &soft).expect("the sent sentence fits its burst");
+            assert_eq!(truth.payload_bits, bits.len());
             if let Some(d) = got.decoded {
                 assert!(d.complete());
                 listed += (d.text == sentence) as usize;
                 wrong += (d.text != sentence) as usize;
+                if d.text == sentence {
+                    assert_eq!(d.ln_prob, Some(truth.ln_prob), "{sentence:?}");
+                }
             }
             let limited = c.decode_list(&soft, ListConfig { max_penalty: 10.0, ..config }).unwrap();
             if let Some(d) = limited.decoded {

@@ -219,9 +219,11 @@ fn list_decoding_with_smollm2_corrects_unreliable_bit_errors() {
         framed.extend_from_slice(&bits);
         framed.resize(framed.len().div_ceil(block) * block, 0);
         let mut llrs: Vec<f32> = framed.iter().map(|&b| if b == 0 { 4.0 } else { -4.0 }).collect();
+        let mut flipped = std::collections::BTreeSet::new();
         for _ in 0..3 {
             let i = header_bits + rng.random_range(0..bits.len());
             llrs[i] = if framed[i] == 0 { -1.0 } else { 1.0 };
+            flipped.insert(i);
         }
         let hard: Vec<u8> = llrs[header_bits..header_bits + bits.len()].iter().map(|&l| (l < 0.0) as u8).collect();
         plain += (lm.decode(&hard).text == s) as usize;
@@ -237,11 +239,18 @@ fn list_decoding_with_smollm2_corrects_unreliable_bit_errors() {
         };
         let config =
             source::ListConfig { beam: 16, first_beam: 16, max_symbols: usize::MAX, max_penalty: f64::INFINITY };
-        let got = lm
-            .decode_list(&source::SoftPayload { llrs: payload, end_penalty: &end_penalty, blocks: None }, config)
-            .unwrap();
+        let soft = source::SoftPayload { llrs: payload, end_penalty: &end_penalty, blocks: None };
+        let got = lm.decode_list(&soft, config).unwrap();
         assert!(got.model_steps <= 16 * (bits.len() as u64 + 2), "{} steps for {} bits", got.model_steps, bits.len());
-        listed += got.decoded.is_some_and(|d| d.complete() && d.text == s) as usize;
+        listed += got.decoded.as_ref().is_some_and(|d| d.complete() && d.text == s) as usize;
+        // The sent sentence as the search scores it: its bits, its flipped positions' penalty
+        // (|L| = 1 each), and the probability the search found it at.
+        let truth = lm.score_list(&s, &soft).expect("the sent sentence fits its burst");
+        assert_eq!(truth.payload_bits, bits.len());
+        assert_eq!(truth.penalty, flipped.len() as f64);
+        if let Some(d) = got.decoded.filter(|d| d.text == s) {
+            assert_eq!(d.ln_prob, Some(truth.ln_prob));
+        }
     }
     eprintln!("hard decisions {plain}/6, list decoding {listed}/6");
     assert!(plain <= 1 && listed == 6, "hard decisions {plain}/6, list decoding {listed}/6");

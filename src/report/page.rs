@@ -112,7 +112,12 @@ const GRID_CAPTION: &str = "grid.png: the first image as sent and as each scheme
 const RECEIVERS_NOTE: &str = "Each scheme with an LM-aided receiver, against the scheme whose noise it hears \
                               (noise_from): recovered is that scheme's wrong messages minus this one's; unflagged \
                               are wrong messages passed on as right; model steps count the receiver's extra \
-                              decoding (one step per candidate token or path and symbol), not the plain decoding.";
+                              decoding (one step per candidate token or path and symbol), not the plain decoding. \
+                              For a list receiver of text, the messages it searched and did not return are split \
+                              by the sent message, scored as the search scores paths: within the penalty limit \
+                              and better than the search's choice (missed by the search, which a wider beam might \
+                              find), outscored by a wrong message the search found (no search returns it), or over \
+                              the limit.";
 
 struct Page<'a> {
     dir: &'a Path,
@@ -377,6 +382,10 @@ impl Page<'_> {
         if icd {
             header.push("ICD candidates per message".to_string());
         }
+        let misses = rows.iter().any(|r| r.misses.is_some());
+        if misses {
+            header.extend(["sent message missed by the search", "outscored", "over the limit"].map(String::from));
+        }
         let count = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         let cells = rows
             .iter()
@@ -393,6 +402,12 @@ impl Page<'_> {
                 ];
                 if icd {
                     cells.push(num(r.candidates_per_message));
+                }
+                if misses {
+                    cells.extend(match r.misses {
+                        Some(m) => m.map(|v| v.to_string()),
+                        None => Default::default(),
+                    });
                 }
                 cells
             })

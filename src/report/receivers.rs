@@ -28,6 +28,10 @@ pub struct ReceiverRow {
     pub unflagged: Option<u64>,
     pub model_steps_per_message: Option<f64>,
     pub candidates_per_message: Option<f64>,
+    /// A list receiver of text: the messages it searched and did not return, as (missed by the
+    /// search, outscored, over the limit) (results.csv's `list_missed`, `list_outscored`,
+    /// `list_over_limit`).
+    pub misses: Option<[u64; 3]>,
 }
 
 impl ReceiverRow {
@@ -60,6 +64,10 @@ pub fn receiver_rows(rows: &[ResultRow], config: &serde_json::Value) -> Vec<Rece
                 unflagged: r.unflagged_errors,
                 model_steps_per_message: r.lm_steps_per_message,
                 candidates_per_message: r.candidates_per_message,
+                misses: match (r.list_missed, r.list_outscored, r.list_over_limit) {
+                    (Some(missed), Some(outscored), Some(over)) => Some([missed, outscored, over]),
+                    _ => None,
+                },
             })
         })
         .collect()
@@ -131,7 +139,12 @@ mod tests {
         let rows = [
             row("plain", 0.0, 40, 0, None),
             row("plain", 1.0, 10, 0, None),
-            row("list", 0.0, 31, 0, Some(500.0)),
+            ResultRow {
+                list_missed: Some(4),
+                list_outscored: Some(2),
+                list_over_limit: Some(1),
+                ..row("list", 0.0, 31, 0, Some(500.0))
+            },
             row("list", 1.0, 12, 1, Some(90.0)),
             row("icd", 0.0, 38, 4, Some(30.0)),
             row("alone", 0.0, 5, 0, Some(7.0)),
@@ -146,6 +159,8 @@ mod tests {
             [("list", 0.0), ("list", 1.0), ("icd", 0.0), ("alone", 0.0), ("osd-list", 0.0), ("polar-list", 0.0)]
         );
         assert_eq!(got[0].receiver, "list (beam 8, limit 30 nats)");
+        // Why the list did not return the sent message, where the row says; nothing where not.
+        assert_eq!((got[0].misses, got[1].misses), (Some([4, 2, 1]), None));
         assert_eq!((got[0].plain.clone(), got[0].recovered()), (Some(("plain".into(), 40)), Some(9)));
         // It broke more than it fixed at 1 dB: a negative count, not hidden.
         assert_eq!((got[1].recovered(), got[1].unflagged), (Some(-2), Some(1)));

@@ -131,6 +131,15 @@ pub struct ResultRow {
     pub estoi: Option<f64>,
     pub estoi_lo: Option<f64>,
     pub estoi_hi: Option<f64>,
+    // --- List receivers of text (`link::message::ListMisses`; empty for other receivers). ---
+    /// Messages the list searched and did not return although the sent one was within its penalty
+    /// limit and scored better than its choice: misses of the search (a wider beam might find them).
+    pub list_missed: Option<u64>,
+    /// Messages the list searched where a wrong message it found scores at least as well as the
+    /// sent one: errors of the metric, which no search removes.
+    pub list_outscored: Option<u64>,
+    /// Messages the list searched whose sent message is over the penalty limit.
+    pub list_over_limit: Option<u64>,
 }
 
 impl ResultRow {
@@ -194,8 +203,9 @@ fn own_fields(line: &[u8]) -> csv::StringRecord {
 
 /// How many columns each earlier version that recorded row checksums wrote: 46 (the first, before
 /// the detection columns), 50 (before the image columns), 57 (before `lm_steps_per_message`), 58
-/// (before `psnr_tile_mean_db`), 59 (before the audio columns), 66 (before STOI), 69 (before ESTOI).
-const EARLIER_WIDTHS: [usize; 7] = [46, 50, 57, 58, 59, 66, 69];
+/// (before `psnr_tile_mean_db`), 59 (before the audio columns), 66 (before STOI), 69 (before ESTOI),
+/// 72 (before the list receiver's misses).
+const EARLIER_WIDTHS: [usize; 8] = [46, 50, 57, 58, 59, 66, 69, 72];
 
 pub struct ResultsFile {
     path: PathBuf,
@@ -312,6 +322,9 @@ pub fn header() -> Vec<&'static str> {
         "estoi",
         "estoi_lo",
         "estoi_hi",
+        "list_missed",
+        "list_outscored",
+        "list_over_limit",
     ]
 }
 

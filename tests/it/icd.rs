@@ -125,8 +125,8 @@ fn the_lm_aided_receivers_run_on_ecct() {
 /// messages whose decoded stream breaks at its end, with OSD's soft output (the max-log gap to
 /// each bit's nearest competing candidate, `codes::osd`). On the same noise it changes no
 /// bit-level count, never leaves more messages wrong than OSD alone, recovers some of those OSD
-/// loses, and `sim report` sets it against OSD rather than against the BP scheme whose noise both
-/// hear.
+/// loses, says why it did not return the sent message where it did not, and `sim report` sets it
+/// against OSD rather than against the BP scheme whose noise both hear.
 #[test]
 fn the_list_receiver_runs_on_osd_decisions() {
     let dir = tempfile::tempdir().unwrap();
@@ -156,6 +156,17 @@ fn the_list_receiver_runs_on_osd_decisions() {
     let (osd, list) = (num(plain, "message_errors"), num(listed, "message_errors"));
     assert!(list < osd, "the list recovers some of OSD's wrong messages: {list} of {osd} left");
     assert!(num(listed, "lm_steps_per_message") > 0.0);
+    // Why it did not return the sent message where it searched (`list_*`, the list's rows only).
+    // A wrong message is one of those or passed on unflagged; a message it answers nothing for
+    // (flagged) is missed or over the limit; one outscored is a wrong choice, passed on unflagged.
+    let (missed, outscored, over) =
+        (num(listed, "list_missed"), num(listed, "list_outscored"), num(listed, "list_over_limit"));
+    eprintln!("the sent message missed by the search {missed}, outscored {outscored}, over the limit {over}");
+    assert!(plain["list_missed"].is_empty() && bp["list_outscored"].is_empty());
+    let unflagged = num(listed, "unflagged_errors");
+    assert!(list <= missed + outscored + over + unflagged, "{list} wrong");
+    assert!(num(listed, "flagged_messages") <= missed + over);
+    assert!(outscored <= unflagged && missed + outscored + over > 0.0);
     let o = sim(&["report", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let page = std::fs::read_to_string(out.join("report.md")).unwrap();

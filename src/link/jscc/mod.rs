@@ -296,6 +296,7 @@ pub fn analog_outcomes(
             flagged: None,
             candidates: None,
             lm_steps: None,
+            list_misses: None,
         });
     }
     Ok(outcomes)

@@ -78,6 +78,37 @@ pub struct BatchOutcome {
     /// of every candidate decoded; list: the paths advanced). `None` for other receivers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lm_steps: Option<u64>,
+    /// List receivers of text: why the search did not return the sent message, over the messages
+    /// it searched. `None` for other receivers (and image tiles), and in shard files written
+    /// before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_misses: Option<ListMisses>,
+}
+
+/// Why a list receiver did not return the sent message, counted over the messages it searched:
+/// the simulator knows the sent message and scores it as the search would
+/// (`source::SourceCoder::score_list`, ln P − penalty), which tells a search that missed it from a
+/// metric that prefers another message. Each message counts at most once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListMisses {
+    /// Within the penalty limit and scoring better than what the search returned (or it returned
+    /// nothing): the search lost it on the way, and a wider one might find it.
+    pub missed: u64,
+    /// A wrong message the search found scores at least as well: no search returns the sent one.
+    pub outscored: u64,
+    /// Its penalty is over the limit: the limit keeps it out, as it keeps out wrong messages.
+    pub over_limit: u64,
+}
+
+impl std::ops::Add for ListMisses {
+    type Output = ListMisses;
+    fn add(self, o: ListMisses) -> ListMisses {
+        ListMisses {
+            missed: self.missed + o.missed,
+            outscored: self.outscored + o.outscored,
+            over_limit: self.over_limit + o.over_limit,
+        }
+    }
 }
 
 /// One scheme of a message link: a transmitter and receiver for whole messages.

@@ -8,7 +8,7 @@
 //! model's float rounding depends on how texts are batched, so this is what makes a merged point
 //! equal a single run's bit for bit.
 
-use super::{Batch, BatchOutcome, MessageSet, Received};
+use super::{Batch, BatchOutcome, ListMisses, MessageSet, Received};
 use crate::link::audio::intelligibility::ClipsStoi;
 use crate::metrics::audio_quality::{score_frame, AudioCounts};
 use crate::metrics::image_quality::{score_tile, ImageCounts};
@@ -62,6 +62,9 @@ pub struct ReducedPoint {
     pub candidates: Option<u64>,
     /// LM-aided receivers: their extra LM steps, summed over the point's batches.
     pub lm_steps: Option<u64>,
+    /// List receivers of text: why they did not return the sent message, summed over the point's
+    /// batches.
+    pub list_misses: Option<ListMisses>,
     /// Images: the set's first image as the point's first tile of each place delivered it
     /// (`TileSet::mosaic`), what the image grid shows.
     pub first_image: Option<Image>,
@@ -203,5 +206,16 @@ pub fn reduce_point(
     });
     let candidates = outcomes.iter().map(|o| o.candidates).sum::<Option<u64>>();
     let lm_steps = outcomes.iter().map(|o| o.lm_steps).sum::<Option<u64>>();
-    Ok(ReducedPoint { counts, quality, first_received, detection, candidates, lm_steps, first_image, first_audio })
+    let list_misses = outcomes.iter().map(|o| o.list_misses).try_fold(ListMisses::default(), |a, m| Some(a + m?));
+    Ok(ReducedPoint {
+        counts,
+        quality,
+        first_received,
+        detection,
+        candidates,
+        lm_steps,
+        list_misses,
+        first_image,
+        first_audio,
+    })
 }

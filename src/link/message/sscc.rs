@@ -19,14 +19,14 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, ListConfig, PayloadBlocks, SoftPayload, SourceCoder};
+use source::{Bits, ListConfig, ListDecoded, PayloadBlocks, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
 use super::framing::Framer;
 use super::icd;
 use super::polar::PolarLink;
-use super::{Batch, BatchOutcome, DecodedItem, MessageScheme, MessageSet, Received};
+use super::{Batch, BatchOutcome, DecodedItem, ListMisses, MessageScheme, MessageSet, Received};
 use crate::link::audio::coder::FrameCoder;
 use crate::link::block::LinkSpec;
 use crate::link::events::{BatchProgress, Sink};
@@ -133,6 +133,8 @@ pub struct SsccScheme {
     pub model_sha256: Option<String>,
     /// The message set's payloads, once prepared.
     encoded: Option<Arc<EncodedMessages>>,
+    /// The sent texts, once prepared, for a list receiver of text: what its misses are told by.
+    sent_texts: Option<Arc<[String]>>,
 }
 
 /// A batch's decoding work: each frame to source-decode, and what it is for.
@@ -168,7 +170,7 @@ impl SsccScheme {
         framer: Framer,
         model_sha256: Option<String>,
     ) -> Self {
-        SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None }
+        SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None, sent_texts: None }
     }
 
     /// The receiver, checked against the link and the source: ICD and the list decoder need the
@@ -198,16 +200,19 @@ impl SsccScheme {
         Ok(())
     }
 
-    /// The list receiver's decisions for the items given soft input (`None` for the others).
-    fn list_decode(&self, soft: &[Option<&SoftItem>]) -> Vec<Option<Listed>> {
+    /// The list receiver's decisions for the items of `batch` given soft input (`None` for the
+    /// others), with each text item's [`ListMisses`].
+    fn list_decode(&self, batch: &Batch, soft: &[Option<&SoftItem>]) -> Vec<Option<Listed>> {
         let Some(receiver) = &self.config.receiver else {
             return vec![None; soft.len()];
         };
         let config = list_config(receiver);
         let framer = self.framer;
         let link = &self.link;
-        source::lm_coder::isolated_parallel_map(soft, |item| {
-            item.as_ref().and_then(|item| {
+        let items: Vec<(usize, Option<&SoftItem>)> =
+            soft.iter().enumerate().map(|(at, &s)| (batch.items.start + at, s)).collect();
+        source::lm_coder::isolated_parallel_map(&items, |&(j, item)| {
+            item.and_then(|item| {
                 let burst = item.header.len() + item.window.len();
                 let (k, blocks) = (framer.block_bits, burst / framer.block_bits);
                 // Block i's coded-bit posteriors, when the link gives them.
@@ -235,15 +240,20 @@ impl SsccScheme {
                 };
                 let soft = SoftPayload { llrs: &item.window, end_penalty: &end_penalty, blocks: blocks_soft };
                 match &self.source {
-                    SsccSource::Text(coder) => coder.decode_list(&soft, config).map(|l| Listed {
-                        choice: l.decoded.map(|d| Received::Text { text: d.text }),
-                        model_steps: l.model_steps,
+                    SsccSource::Text(coder) => coder.decode_list(&soft, config).map(|l| {
+                        let sent = self.sent_texts.as_ref().map(|t| t[j % t.len()].as_str());
+                        Listed {
+                            misses: sent.and_then(|sent| list_misses(coder.as_ref(), sent, &l, &soft, &config)),
+                            choice: l.decoded.map(|d| Received::Text { text: d.text }),
+                            model_steps: l.model_steps,
+                        }
                     }),
                     SsccSource::Image(coder) => {
                         let l = coder.decode_list(&soft, config);
                         Some(Listed {
                             choice: l.image.map(|image| Received::Tile { pixels: image.pixels }),
                             model_steps: l.model_steps,
+                            misses: None,
                         })
                     }
                     SsccSource::Audio(_) => None,
@@ -428,7 +438,13 @@ impl MessageScheme for SsccScheme {
     ) -> anyhow::Result<SchemeFacts> {
         let who = format!("scheme '{}'", self.config.name);
         let encoded = match &self.source {
-            SsccSource::Text(coder) => store.encoded(&self.source_key, coder.as_ref(), messages.text(&who)?, sink)?,
+            SsccSource::Text(coder) => {
+                let texts = messages.text(&who)?;
+                if self.config.receiver.as_ref().is_some_and(|r| r.kind == ReceiverKind::List) {
+                    self.sent_texts = Some(texts.texts.clone().into());
+                }
+                store.encoded(&self.source_key, coder.as_ref(), texts, sink)?
+            }
             SsccSource::Image(coder) => {
                 let payloads = coder.encode(messages.tiles(&who)?)?.as_ref().clone();
                 self.fitting(payloads, &who, "the image LM", "tile", "make image.tile smaller")?
@@ -480,7 +496,7 @@ impl MessageScheme for SsccScheme {
                 let wrong = known_wrong(batch, &b.suspect, &jobs, &results);
                 let soft: Vec<Option<&SoftItem>> =
                     b.soft.iter().zip(wrong).map(|(s, wrong)| s.as_ref().filter(|_| wrong)).collect();
-                let listed = self.list_decode(&soft);
+                let listed = self.list_decode(batch, &soft);
                 self.outcome(batch, b, &jobs, results, listed)
             })
             .collect())
@@ -498,6 +514,30 @@ fn known_wrong(batch: &Batch, suspect: &[bool], jobs: &DecodeJobs, results: &[De
         }
     }
     wrong
+}
+
+/// Why the list receiver's result `got` is not the `sent` text, if it is not (a count of 1 in one
+/// of [`ListMisses`]' fields; all zero when it is): the sent text scored as the search would score
+/// it (`SourceCoder::score_list`), against the penalty limit and the choice's score. `None` if the
+/// coder cannot score it.
+fn list_misses(
+    coder: &dyn SourceCoder,
+    sent: &str,
+    got: &ListDecoded,
+    soft: &SoftPayload,
+    config: &ListConfig,
+) -> Option<ListMisses> {
+    if got.decoded.as_ref().is_some_and(|d| d.text == sent) {
+        return Some(ListMisses::default());
+    }
+    let truth = coder.score_list(sent, soft)?;
+    Some(if truth.penalty > config.max_penalty {
+        ListMisses { over_limit: 1, ..Default::default() }
+    } else if got.score.is_none_or(|s| truth.score() > s) {
+        ListMisses { missed: 1, ..Default::default() }
+    } else {
+        ListMisses { outscored: 1, ..Default::default() }
+    })
 }
 
 /// The list receiver's search as `receiver` sets it (the coder bounds a message's length).
@@ -545,10 +585,14 @@ impl SsccScheme {
             }
         }
         let tried = jobs.owner.iter().filter(|(_, c)| c.is_some()).count() as u64;
+        let mut list_misses = self.sent_texts.as_ref().map(|_| ListMisses::default());
         // The list receiver: its choice replaces the plain decoding; with none, the item is flagged.
         for (at, list) in listed.into_iter().enumerate() {
             let Some(list) = list else { continue };
             lm_steps += list.model_steps;
+            if let (Some(total), Some(m)) = (list_misses.as_mut(), list.misses) {
+                *total = *total + m;
+            }
             match list.choice {
                 Some(received) => {
                     texts[at] = Some(received);
@@ -588,6 +632,7 @@ impl SsccScheme {
             ),
             candidates: self.config.receiver.as_ref().filter(|r| r.kind == ReceiverKind::Icd).map(|_| tried),
             lm_steps: self.config.receiver.as_ref().map(|_| lm_steps),
+            list_misses,
         }
     }
 }
@@ -613,6 +658,8 @@ struct Listed {
     choice: Option<Received>,
     /// Model steps its search took.
     model_steps: u64,
+    /// Text: why it is not the sent message, if it is not ([`list_misses`]).
+    misses: Option<ListMisses>,
 }
 
 /// The posterior LLRs of one burst, split at the length header.

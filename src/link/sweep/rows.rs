@@ -106,6 +106,11 @@ pub fn message_row(
     }
     row.candidates_per_message = reduced.candidates.map(|c| c as f64 / messages as f64);
     row.lm_steps_per_message = reduced.lm_steps.map(|c| c as f64 / messages as f64);
+    if let Some(m) = reduced.list_misses {
+        row.list_missed = Some(m.missed);
+        row.list_outscored = Some(m.outscored);
+        row.list_over_limit = Some(m.over_limit);
+    }
     match (&reduced.quality, scorer) {
         (PointQuality::Text(text), PointScorer::Text(quality)) => {
             row.bleu1 = Some(text.bleu(1));

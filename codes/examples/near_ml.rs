@@ -133,34 +133,31 @@ fn main() {
                 .collect();
             ml_rows.push(format!("| {}'s errors: sent codeword a candidate | {} |", spec.name(), cells.join(" | ")));
             // What the list receiver pays, reading OSD's per-bit soft output, to reach the sent
-            // codeword on those frames, against the exact gap above.
-            let cells: Vec<String> = measured
-                .iter()
-                .map(|p| match p.sent_in_list {
-                    0 => "–".to_string(),
-                    l => format!(
-                        "{:.1} nats over {:.1} bits",
-                        p.sent_soft_charge_nats / l as f64,
-                        p.sent_differing_bits as f64 / l as f64
-                    ),
-                })
-                .collect();
-            ml_rows.push(format!("| …its per-bit soft-output charge there | {} |", cells.join(" | ")));
-            // Its information part: what the list receiver pays bit by bit during its search, before
-            // a block's parity charge arrives.
-            let cells: Vec<String> = measured
-                .iter()
-                .map(|p| match p.sent_in_list {
-                    0 => "–".to_string(),
-                    l => format!(
-                        "{:.1} nats over {:.1} bits ({:.0} %)",
-                        p.sent_info_charge_nats / l as f64,
-                        p.sent_info_differing_bits as f64 / l as f64,
-                        100.0 * p.sent_info_charge_nats / p.sent_soft_charge_nats
-                    ),
-                })
-                .collect();
-            ml_rows.push(format!("| …of which on the information bits | {} |", cells.join(" | ")));
+            // codeword on those frames, against the exact gap above; and its information part,
+            // which the list pays bit by bit during its search, before a block's parity arrives.
+            let charge_cells = |cell: &dyn Fn(&awgn::BerPoint, f64) -> String| -> String {
+                let cells: Vec<String> = measured
+                    .iter()
+                    .map(|p| match p.sent_in_list {
+                        0 => "–".to_string(),
+                        l => cell(p, l as f64),
+                    })
+                    .collect();
+                cells.join(" | ")
+            };
+            let whole = charge_cells(&|p, l| {
+                format!("{:.1} nats over {:.1} bits", p.sent_soft_charge_nats / l, p.sent_differing_bits as f64 / l)
+            });
+            let info = charge_cells(&|p, l| {
+                format!(
+                    "{:.1} nats over {:.1} bits ({:.0} %)",
+                    p.sent_info_charge_nats / l,
+                    p.sent_info_differing_bits as f64 / l,
+                    100.0 * p.sent_info_charge_nats / p.sent_soft_charge_nats
+                )
+            });
+            ml_rows.push(format!("| …its per-bit soft-output charge there | {whole} |"));
+            ml_rows.push(format!("| …of which on the information bits | {info} |"));
         }
     }
     for row in ml_rows {

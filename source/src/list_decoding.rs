@@ -509,7 +509,7 @@ pub fn list_decode<M: PathModel + ?Sized>(
 ///
 /// A simulator knows the sent message, and this tells what stopped a search that did not return
 /// it: a penalty over `max_penalty`, a wrong message the search found scoring at least as well (no
-/// search could have chosen the sent one), or else the search missed it (a wider beam might not).
+/// search could have chosen the sent one), or else the search missed it (a better search might not).
 pub fn score_message<M: PathModel + ?Sized>(
     model: &mut M,
     end: MessageEnd,

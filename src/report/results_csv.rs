@@ -133,7 +133,7 @@ pub struct ResultRow {
     pub estoi_hi: Option<f64>,
     // --- List receivers of text (`link::message::ListMisses`; empty for other receivers). ---
     /// Messages the list searched and did not return although the sent one was within its penalty
-    /// limit and scored better than its choice: misses of the search (a wider beam might find them).
+    /// limit and scored better than its choice: misses of the search (a better search might find them).
     pub list_missed: Option<u64>,
     /// Messages the list searched where a wrong message it found scores at least as well as the
     /// sent one: errors of the metric, which no search removes.

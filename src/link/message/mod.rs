@@ -92,7 +92,7 @@ pub struct BatchOutcome {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListMisses {
     /// Within the penalty limit and scoring better than what the search returned (or it returned
-    /// nothing): the search lost it on the way, and a wider one might find it.
+    /// nothing): the search lost it on the way, and a better search might find it.
     pub missed: u64,
     /// A wrong message the search found scores at least as well: no search returns the sent one.
     pub outscored: u64,

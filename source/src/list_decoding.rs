@@ -198,6 +198,29 @@ struct Path {
     bit_penalty: f64,
 }
 
+impl Path {
+    /// The empty path, at the start of a message.
+    fn root() -> Path {
+        Path {
+            symbols: Vec::new(),
+            bits: Vec::new(),
+            encoder: EncoderState::new(),
+            ln_prob: 0.0,
+            penalty: 0.0,
+            bit_penalty: 0.0,
+        }
+    }
+
+    /// This path followed by `child` (one of its children).
+    fn child(&self, child: Child) -> Path {
+        let mut symbols = self.symbols.clone();
+        symbols.push(child.symbol);
+        let bits = [self.bits.as_slice(), &child.emitted].concat();
+        let (ln_prob, penalty, bit_penalty) = (child.ln_prob, child.penalty, child.bit_penalty);
+        Path { symbols, bits, encoder: child.encoder, ln_prob, penalty, bit_penalty }
+    }
+}
+
 /// A scored child, before the model has advanced it.
 #[derive(Debug, Clone)]
 struct Child {
@@ -518,42 +541,50 @@ pub fn score_message<M: PathModel + ?Sized>(
 ) -> Option<ListChoice> {
     let rx = Received::new(soft.llrs);
     let mut table = model.root().ok()?;
-    let mut path = Path {
-        symbols: Vec::with_capacity(symbols.len()),
-        bits: Vec::new(),
-        encoder: EncoderState::new(),
-        ln_prob: 0.0,
-        penalty: 0.0,
-        bit_penalty: 0.0,
-    };
+    let mut path = Path::root();
     let mut emitted = Vec::new();
+    let unlimited = f64::INFINITY;
     for (i, &symbol) in symbols.iter().enumerate() {
         if end.is_end_symbol(symbol) {
             return None;
         }
-        let (encoder, cost) = extend(&path, &table, symbol, &rx, soft, f64::INFINITY, f64::INFINITY, &mut emitted)?;
-        path.ln_prob += table.ln_probability(symbol);
-        path.penalty += cost.total();
-        path.bit_penalty += cost.bits;
-        path.bits.extend_from_slice(&emitted);
-        path.encoder = encoder;
-        path.symbols.push(symbol);
+        let (encoder, cost) = extend(&path, &table, symbol, &rx, soft, unlimited, unlimited, &mut emitted)?;
+        let child = Child::new((0, &path), (symbol, &table), encoder, cost, &emitted, &rx, unlimited, unlimited)?;
+        path = path.child(child);
         // The next table: for the next symbol, or for the end symbol after the last.
         if i + 1 < symbols.len() || matches!(end, MessageEnd::Symbol(_)) {
             table = model.branch(&[0], &[symbol]).ok()?.pop()?;
         }
     }
+    complete(&path, &table, end, &rx, soft, unlimited, &mut emitted)
+}
+
+/// `path` as a whole message, if it can be one here: followed by the end symbol (coded over
+/// `table`), or as it is at the message's known length; then terminated as the encoder terminates,
+/// its padding and framing scored ([`finish`]). `None` if it cannot end here, or its penalty would
+/// exceed `limit`.
+fn complete(
+    path: &Path,
+    table: &FrequencyTable,
+    end: MessageEnd,
+    rx: &Received,
+    soft: &SoftPayload,
+    limit: f64,
+    emitted: &mut Vec<u8>,
+) -> Option<ListChoice> {
     let (encoder, sent, penalty, ln_prob) = match end {
-        MessageEnd::Symbol(e) => {
-            let (encoder, cost) = extend(&path, &table, e, &rx, soft, f64::INFINITY, f64::INFINITY, &mut emitted)?;
-            let sent = [path.bits.as_slice(), &emitted].concat();
+        MessageEnd::Symbol(e) if e < table.len() => {
+            let (encoder, cost) = extend(path, table, e, rx, soft, limit, limit, emitted)?;
+            let sent = [path.bits.as_slice(), emitted].concat();
             (encoder, sent, path.penalty + cost.total(), path.ln_prob + table.ln_probability(e))
         }
-        MessageEnd::Length(n) if symbols.len() == n => (path.encoder, path.bits, path.penalty, path.ln_prob),
-        MessageEnd::Length(_) => return None,
+        MessageEnd::Length(n) if path.symbols.len() == n => {
+            (path.encoder, path.bits.clone(), path.penalty, path.ln_prob)
+        }
+        _ => return None,
     };
-    let (payload_bits, rest) = finish(encoder, &sent, &rx, soft)?;
-    Some(ListChoice { symbols: path.symbols, payload_bits, ln_prob, penalty: penalty + rest })
+    let (payload_bits, rest) = finish(encoder, &sent, rx, soft).filter(|&(_, rest)| penalty + rest <= limit)?;
+    Some(ListChoice { symbols: path.symbols.clone(), payload_bits, ln_prob, penalty: penalty + rest })
 }
 
 /// One M-algorithm search with `beam_size` paths per level.
@@ -567,15 +598,7 @@ fn search<M: PathModel + ?Sized>(
 ) -> ListResult {
     let mut result = ListResult { choice: None, model_steps: 0 };
     let Ok(first) = model.root() else { return result };
-    let root = Path {
-        symbols: Vec::new(),
-        bits: Vec::new(),
-        encoder: EncoderState::new(),
-        ln_prob: 0.0,
-        penalty: 0.0,
-        bit_penalty: 0.0,
-    };
-    let mut paths = vec![root];
+    let mut paths = vec![Path::root()];
     let mut emitted = Vec::new();
     let mut tables = vec![first];
     let longest = end.longest(&config);
@@ -584,28 +607,9 @@ fn search<M: PathModel + ?Sized>(
         for (parent_index, (parent, table)) in paths.iter().zip(&tables).enumerate() {
             // A complete path (the parent and the end symbol, or the parent at the message's
             // length): the encoder terminates, and the path is compared with the best one so far.
-            let limit = config.max_penalty;
-            let ended = match end {
-                MessageEnd::Symbol(e) if e < table.len() => {
-                    extend(parent, table, e, rx, soft, limit, limit, &mut emitted).map(|(encoder, cost)| {
-                        let sent = [parent.bits.as_slice(), &emitted].concat();
-                        (encoder, sent, parent.penalty + cost.total(), parent.ln_prob + table.ln_probability(e))
-                    })
-                }
-                MessageEnd::Length(n) if parent.symbols.len() == n => {
-                    Some((parent.encoder, parent.bits.clone(), parent.penalty, parent.ln_prob))
-                }
-                _ => None,
-            };
-            if let Some((encoder, sent, penalty, ln_prob)) = ended {
-                if let Some((payload_bits, rest)) =
-                    finish(encoder, &sent, rx, soft).filter(|&(_, rest)| penalty + rest <= limit)
-                {
-                    let choice =
-                        ListChoice { symbols: parent.symbols.clone(), payload_bits, ln_prob, penalty: penalty + rest };
-                    if result.choice.as_ref().is_none_or(|c| choice.score() > c.score()) {
-                        result.choice = Some(choice);
-                    }
+            if let Some(choice) = complete(parent, table, end, rx, soft, config.max_penalty, &mut emitted) {
+                if result.choice.as_ref().is_none_or(|c| choice.score() > c.score()) {
+                    result.choice = Some(choice);
                 }
             }
             if parent.symbols.len() >= longest || parent.bit_penalty > beam.cutoff() {
@@ -641,17 +645,7 @@ fn search<M: PathModel + ?Sized>(
             Ok(t) => t,
             Err(_) => break,
         };
-        paths = beam
-            .children
-            .into_iter()
-            .map(|c| {
-                let mut symbols = paths[c.parent].symbols.clone();
-                symbols.push(c.symbol);
-                let bits = [paths[c.parent].bits.as_slice(), &c.emitted].concat();
-                let (ln_prob, penalty, bit_penalty) = (c.ln_prob, c.penalty, c.bit_penalty);
-                Path { symbols, bits, encoder: c.encoder, ln_prob, penalty, bit_penalty }
-            })
-            .collect();
+        paths = beam.children.into_iter().map(|c| paths[c.parent].child(c)).collect();
     }
     result
 }

@@ -1004,15 +1004,7 @@ mod tests {
     /// search's own limit and stopping rule but none of its cutoffs.
     fn unpruned_decode(soft: &SoftPayload, end: MessageEnd, beam: usize, max_penalty: f64) -> Option<ListChoice> {
         let rx = Received::new(soft.llrs);
-        let root = Path {
-            symbols: vec![],
-            bits: vec![],
-            encoder: EncoderState::new(),
-            ln_prob: 0.0,
-            penalty: 0.0,
-            bit_penalty: 0.0,
-        };
-        let mut paths = vec![(root, Chain { last: None })];
+        let mut paths = vec![(Path::root(), Chain { last: None })];
         let mut emitted = Vec::new();
         let first = paths[0].1.start().unwrap();
         let mut tables = vec![first];
@@ -1076,11 +1068,7 @@ mod tests {
             for c in children {
                 let mut chain = paths[c.parent].1.clone();
                 tables.push(chain.advance(c.symbol).unwrap());
-                let mut symbols = paths[c.parent].0.symbols.clone();
-                symbols.push(c.symbol);
-                let bits = [paths[c.parent].0.bits.as_slice(), &c.emitted].concat();
-                let (ln_prob, penalty, bit_penalty) = (c.ln_prob, c.penalty, c.bit_penalty);
-                next.push((Path { symbols, bits, encoder: c.encoder, ln_prob, penalty, bit_penalty }, chain));
+                next.push((paths[c.parent].0.child(c), chain));
             }
             paths = next;
         }

@@ -45,4 +45,23 @@ pub trait Decoder: Send + Sync {
     fn always_decides_codewords(&self) -> bool {
         false
     }
+
+    /// For a decoder that weighs candidate codewords (OSD): the `max` most likely of those it
+    /// considers for the one frame `llr`, least discrepancy first, the first being its decision.
+    /// `None` for the others. (A list receiver picks among them with what the channel decoder does
+    /// not know: the message's framing and its source's model.)
+    fn list_frame(&self, _llr: &[f32], _max: usize) -> Option<Vec<ListedCodeword>> {
+        None
+    }
+}
+
+/// One codeword of a decoder's list ([`Decoder::list_frame`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedCodeword {
+    /// Its n bits, in the code's order.
+    pub bits: Vec<u8>,
+    /// Its correlation discrepancy against the frame's hard decisions, `Σ_{j : c_j ≠ hard_j} |L_j|`:
+    /// −ln of its likelihood up to a constant shared by every codeword (BPSK over a symmetric
+    /// channel, exact LLRs).
+    pub discrepancy: f32,
 }

@@ -27,7 +27,7 @@ pub mod tanner;
 
 pub use check_rule::MinSumCorrection;
 pub use code::{DegreeProfile, LdpcCode};
-pub use decoder::{DecodeStats, Decoder};
+pub use decoder::{DecodeStats, Decoder, ListedCodeword};
 pub use error::CodeError;
 pub use hard::HardDecision;
 pub use layered::LayeredDecoder;

@@ -43,7 +43,7 @@
 //! frame.
 
 use crate::tanner::{run_batch, run_batch_soft, sanitize_llr};
-use crate::{DecodeStats, LdpcCode};
+use crate::{DecodeStats, LdpcCode, ListedCodeword};
 use std::sync::Arc;
 
 /// Highest supported reprocessing order.
@@ -141,14 +141,22 @@ impl OsdDecoder {
     /// Decodes one frame into `out` (n bits, original order). Returns the number of candidate
     /// codewords scored.
     pub fn decode_frame(&self, input: &[f32], out: &mut [u8], s: &mut Scratch) -> u64 {
-        self.decode_frame_dispatch(input, out, None, s)
+        self.decode_frame_dispatch(input, out, None, None, s)
     }
 
     /// Like [`OsdDecoder::decode_frame`], also writing each bit's max-log posterior LLR (positive:
     /// 0; its sign is the decision in `out`) to `posterior`, from every order-i candidate (see the
     /// module docs).
     pub fn decode_frame_soft(&self, input: &[f32], out: &mut [u8], posterior: &mut [f32], s: &mut Scratch) -> u64 {
-        self.decode_frame_dispatch(input, out, Some(posterior), s)
+        self.decode_frame_dispatch(input, out, Some(posterior), None, s)
+    }
+
+    /// Like [`OsdDecoder::decode_frame`], also listing the `max` candidates of least discrepancy,
+    /// best first (see [`crate::Decoder::list_frame`]); the first is the decision in `out`.
+    pub fn decode_frame_list(&self, input: &[f32], out: &mut [u8], max: usize, s: &mut Scratch) -> Vec<ListedCodeword> {
+        let mut list = TopList { max: max.max(1), entries: Vec::new() };
+        self.decode_frame_dispatch(input, out, None, Some(&mut list), s);
+        list.entries.iter().map(|e| ListedCodeword { bits: s.rebuild(&e.flips[..e.count]), discrepancy: e.d }).collect()
     }
 
     fn decode_frame_dispatch(
@@ -156,14 +164,15 @@ impl OsdDecoder {
         input: &[f32],
         out: &mut [u8],
         posterior: Option<&mut [f32]>,
+        list: Option<&mut TopList>,
         s: &mut Scratch,
     ) -> u64 {
         // Codes up to n = 128 get a copy with the row length (in words) known at compile time,
         // which lets the row operations unroll; the result is the same.
         match self.nw {
-            1 => self.decode_frame_words::<1>(input, out, posterior, s),
-            2 => self.decode_frame_words::<2>(input, out, posterior, s),
-            _ => self.decode_frame_words::<0>(input, out, posterior, s),
+            1 => self.decode_frame_words::<1>(input, out, posterior, list, s),
+            2 => self.decode_frame_words::<2>(input, out, posterior, list, s),
+            _ => self.decode_frame_words::<0>(input, out, posterior, list, s),
         }
     }
 
@@ -173,6 +182,7 @@ impl OsdDecoder {
         input: &[f32],
         out: &mut [u8],
         posterior: Option<&mut [f32]>,
+        mut list: Option<&mut TopList>,
         s: &mut Scratch,
     ) -> u64 {
         let nw = if W > 0 { W } else { self.nw };
@@ -187,6 +197,19 @@ impl OsdDecoder {
         }
         if k == 0 {
             out.fill(0);
+            s.pivots.clear();
+            s.perm.clear();
+            s.perm.extend(0..n as u32);
+            s.parity_pos.clear();
+            s.parity_pos.extend(0..n as u32);
+            // The zero word's mismatch against the hard decisions: the hard decisions.
+            s.base.fill(0);
+            for (j, &h) in s.hard.iter().enumerate() {
+                s.base[j / 64] |= u64::from(h) << (j % 64);
+            }
+            if let Some(l) = list {
+                l.offer(s.rel.iter().zip(&s.hard).map(|(&r, &h)| r * f32::from(h)).sum(), &[]);
+            }
             if let Some(p) = posterior {
                 // The zero word is the only codeword; nothing contradicts it.
                 for (p, &r) in p.iter_mut().zip(&s.rel) {
@@ -281,6 +304,11 @@ impl OsdDecoder {
         s.best_count = 0;
         let mut candidates = 1u64;
         let soft = posterior.is_some();
+        if let Some(l) = list.as_deref_mut() {
+            l.offer(best, &[]);
+        }
+        // Listing, like the soft pass, scores every candidate (no cut-off).
+        let exhaustive = soft || list.is_some();
         if soft {
             s.same.fill(f32::INFINITY);
             s.differ.fill(f32::INFINITY);
@@ -290,7 +318,7 @@ impl OsdDecoder {
         // Order-i reprocessing over MRB flips, least reliable MRB positions first: MRB row r has
         // reliability rel[perm[pivots[r]]], and pivots come in decreasing reliability.
         let mut best_d = best;
-        if self.order >= 1 && (best > 0.0 || soft) {
+        if self.order >= 1 && (best > 0.0 || exhaustive) {
             for r in 0..k {
                 s.mrb_rel[r] = s.rel[s.perm[s.pivots[r] as usize] as usize];
             }
@@ -311,6 +339,7 @@ impl OsdDecoder {
                     same: &mut s.same,
                     differ: &mut s.differ,
                 }),
+                list,
             };
             search.run(0, k, 0.0, &s.base, &mut s.acc);
             candidates += search.candidates;
@@ -319,26 +348,9 @@ impl OsdDecoder {
             best_d = search.best;
         }
 
-        // 4. Rebuild the winner: MRB bits = hard decisions with the flips, parity bits from G'.
-        let mut info_flip = [usize::MAX; MAX_ORDER];
-        info_flip[..s.best_count].copy_from_slice(&s.best_flips[..s.best_count]);
-        for (r, &j) in s.pivots.iter().enumerate() {
-            let orig = s.perm[j as usize] as usize;
-            out[orig] = s.hard[orig] ^ info_flip.contains(&r) as u8;
-        }
-        // Parity bits: hard ^ mismatch, mismatch = base ^ rows of the flips.
-        for w in 0..pw {
-            s.acc[w] = s.base[w];
-        }
-        for &r in &s.best_flips[..s.best_count] {
-            for w in 0..pw {
-                s.acc[w] ^= s.g[r * pw + w];
-            }
-        }
-        for &j in &s.parity_pos {
-            let (j, orig) = (j as usize, s.perm[j as usize] as usize);
-            out[orig] = s.hard[orig] ^ ((s.acc[j / 64] >> (j % 64)) & 1) as u8;
-        }
+        // 4. Rebuild the winner.
+        let flips = s.best_flips;
+        s.rebuild_into(&flips[..s.best_count], out);
         if let Some(p) = posterior {
             // The least discrepancy of a candidate that contradicts the decision, less the
             // decision's own: the max-log LLR's magnitude.
@@ -394,6 +406,11 @@ impl crate::Decoder for OsdDecoder {
         true
     }
 
+    fn list_frame(&self, llr: &[f32], max: usize) -> Option<Vec<ListedCodeword>> {
+        let mut out = vec![0u8; self.n];
+        Some(self.decode_frame_list(llr, &mut out, max, &mut self.scratch()))
+    }
+
     fn decode_batch_soft(&self, llr: &[f32], posterior: &mut [f32]) -> Option<DecodeStats> {
         let n = self.n;
         Some(run_batch_soft(
@@ -406,6 +423,61 @@ impl crate::Decoder for OsdDecoder {
                 DecodeStats { frames: 1, iterations: 0, valid_codewords: 1 }
             },
         ))
+    }
+}
+
+/// The `max` candidates of least discrepancy seen so far, best first; ties keep the order they
+/// were offered in (order 0 first, then the search's order), so the first is the decision.
+struct TopList {
+    max: usize,
+    entries: Vec<TopEntry>,
+}
+
+struct TopEntry {
+    d: f32,
+    flips: [usize; MAX_ORDER],
+    count: usize,
+}
+
+impl TopList {
+    fn offer(&mut self, d: f32, flips: &[usize]) {
+        if self.entries.len() == self.max && self.entries.last().is_some_and(|w| w.d <= d) {
+            return;
+        }
+        let at = self.entries.partition_point(|e| e.d <= d);
+        let mut entry = TopEntry { d, flips: [0; MAX_ORDER], count: flips.len() };
+        entry.flips[..flips.len()].copy_from_slice(flips);
+        self.entries.insert(at, entry);
+        self.entries.truncate(self.max);
+    }
+}
+
+impl Scratch {
+    /// The candidate of the frame last decoded that flips MRB rows `flips`: MRB bits = hard
+    /// decisions with the flips, parity bits = hard decisions ^ (order-0 mismatch ^ the flipped
+    /// rows of G'), written to `out` in the code's order.
+    fn rebuild_into(&mut self, flips: &[usize], out: &mut [u8]) {
+        let pw = self.base.len();
+        for (r, &j) in self.pivots.iter().enumerate() {
+            let orig = self.perm[j as usize] as usize;
+            out[orig] = self.hard[orig] ^ flips.contains(&r) as u8;
+        }
+        self.acc[..pw].copy_from_slice(&self.base);
+        for &r in flips {
+            for w in 0..pw {
+                self.acc[w] ^= self.g[r * pw + w];
+            }
+        }
+        for &j in &self.parity_pos {
+            let (j, orig) = (j as usize, self.perm[j as usize] as usize);
+            out[orig] = self.hard[orig] ^ ((self.acc[j / 64] >> (j % 64)) & 1) as u8;
+        }
+    }
+
+    fn rebuild(&mut self, flips: &[usize]) -> Vec<u8> {
+        let mut out = vec![0u8; self.hard.len()];
+        self.rebuild_into(flips, &mut out);
+        out
     }
 }
 
@@ -475,6 +547,8 @@ struct Search<'a> {
     candidates: u64,
     /// The soft pass: every candidate is scored in full (no cut-off) and tallied.
     soft: Option<SoftTally<'a>>,
+    /// Listing: every candidate is scored in full (no cut-off) and offered to the list.
+    list: Option<&'a mut TopList>,
 }
 
 impl Search<'_> {
@@ -485,7 +559,7 @@ impl Search<'_> {
         let (cur, deeper) = accs.split_at_mut(pw);
         for r in (0..upto).rev() {
             let c = cost + self.mrb_rel[r];
-            if c >= self.best && self.soft.is_none() {
+            if c >= self.best && self.soft.is_none() && self.list.is_none() {
                 break;
             }
             for w in 0..pw {
@@ -493,11 +567,16 @@ impl Search<'_> {
             }
             self.candidates += 1;
             self.flips[level] = r;
-            let d = match &mut self.soft {
-                None => c + parity_cost(cur, self.best - c, self.rel_perm),
-                Some(t) => {
+            let d = match (&mut self.soft, &mut self.list) {
+                (None, None) => c + parity_cost(cur, self.best - c, self.rel_perm),
+                (soft, list) => {
                     let d = c + parity_cost(cur, f32::INFINITY, self.rel_perm);
-                    tally(t.same, t.differ, d, &self.flips[..=level], t.pivots, t.parity_pos, cur);
+                    if let Some(t) = soft {
+                        tally(t.same, t.differ, d, &self.flips[..=level], t.pivots, t.parity_pos, cur);
+                    }
+                    if let Some(l) = list {
+                        l.offer(d, &self.flips[..=level]);
+                    }
                     d
                 }
             };

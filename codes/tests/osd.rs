@@ -334,6 +334,14 @@ fn degenerate_codes() {
         let mut out = [9u8; 5];
         OsdDecoder::new(&full, order).decode_batch(&[-1.0, 3.0, -0.5, f32::NEG_INFINITY, 0.0], &mut out);
         assert_eq!(out, [1, 0, 1, 1, 0]);
+        // The list: k = 0 has only the zero word (its discrepancy is the hard 1's |L|); with no
+        // parity, the hard decisions, then each one-bit flip, least reliable first.
+        let zeros = OsdDecoder::new(&zero, order).list_frame(&[-1.0, f32::NAN, 2.0], 4).unwrap();
+        assert_eq!(zeros, [codes::ListedCodeword { bits: vec![0, 0, 0], discrepancy: 1.0 }]);
+        let words = OsdDecoder::new(&full, order).list_frame(&[-1.0, 3.0, -0.5, -2.0, 0.25], 3).unwrap();
+        let listed: Vec<(Vec<u8>, f32)> = words.into_iter().map(|c| (c.bits, c.discrepancy)).collect();
+        let want = [(vec![1, 0, 1, 1, 0], 0.0), (vec![1, 0, 1, 1, 1], 0.25), (vec![1, 0, 0, 1, 0], 0.5)];
+        assert_eq!(listed, want[..if order == 0 { 1 } else { 3 }], "OSD-{order}");
     }
 }
 
@@ -470,4 +478,46 @@ fn soft_output_of_degenerate_codes() {
     let mut soft = [0f32; 3];
     OsdDecoder::new(&zero, 2).decode_batch_soft(&[-1.0, f32::NAN, 2.0], &mut soft).unwrap();
     assert!(soft.iter().all(|&s| s > 0.0), "{soft:?}");
+}
+
+/// `Decoder::list_frame`, the codeword list a list receiver picks from: on noisy frames of
+/// LDPC(49,24) and BCH(63,36) (Eb/N0 1 dB, OSD-1 to OSD-3) it is the `max` least-discrepancy
+/// codewords of the independent candidate list `awgn::osd_candidates`, best first, distinct, and
+/// its first is the decoder's decision.
+#[test]
+fn the_codeword_list_is_the_best_of_osds_candidates() {
+    for (file, orders) in [("LDPC_N49_K24.alist", 1..=2), ("BCH_N63_K36.txt", 1..=3)] {
+        let code = load(file);
+        let n = code.n();
+        let mut rng = ChaCha8Rng::seed_from_u64(31);
+        let frames = 12;
+        let mut llr = vec![0f32; frames * n];
+        awgn::fill_llrs(&mut rng, awgn::sigma(1.0, code.rate()), &mut llr);
+        for order in orders {
+            let decoder = OsdDecoder::new(&code, order);
+            let mut decision = vec![0u8; n];
+            for l in llr.chunks_exact(n) {
+                decoder.decode_batch(l, &mut decision);
+                let list = decoder.list_frame(l, 12).expect("OSD lists its candidates");
+                assert_eq!(list.len(), 12, "{file} OSD-{order}");
+                assert_eq!(list[0].bits, decision, "{file} OSD-{order}: the list starts with the decision");
+                assert!(list.windows(2).all(|w| w[0].discrepancy <= w[1].discrepancy));
+                let mut words: Vec<&Vec<u8>> = list.iter().map(|c| &c.bits).collect();
+                words.sort();
+                words.dedup();
+                assert_eq!(words.len(), list.len(), "distinct codewords");
+                let mut independent: Vec<f64> = awgn::osd_candidates(&code, l, order).iter().map(|(d, _)| *d).collect();
+                independent.sort_by(f64::total_cmp);
+                for (c, want) in list.iter().zip(&independent) {
+                    assert!(code.is_codeword(&c.bits));
+                    let d = awgn::discrepancy(&c.bits, l);
+                    assert!((d - f64::from(c.discrepancy)).abs() < 1e-3, "{file}: listed D {} is {d}", c.discrepancy);
+                    assert!((d - want).abs() < 1e-3, "{file} OSD-{order}: D {d} where the independent list has {want}");
+                }
+            }
+        }
+    }
+    let code = load("LDPC_N49_K24.alist");
+    let hard = codes::HardDecision::new(&code);
+    assert!(hard.list_frame(&[1.0; 49], 4).is_none(), "a decoder without candidates lists none");
 }

@@ -733,7 +733,8 @@ pub struct ReceiverConfig {
     pub first_beam: Option<usize>,
     /// List receiver: the most a chosen message may disagree with the channel decoder, in nats
     /// (Σ |L| over the positions it flips; absent: [`DEFAULT_LIST_MAX_PENALTY`]). A message with
-    /// no path under it keeps its plain decoding and is flagged.
+    /// no path under it keeps its plain decoding and is flagged. ICD on OSD's codeword lists: the
+    /// most a candidate may be less likely than the decision, in nats (absent: no limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_penalty: Option<f64>,
     /// List receiver: weigh each block's parity bits once a path completes it (absent: true; a

@@ -461,10 +461,12 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 return here("receiver.parity", "only the list receiver (kind = \"list\") weighs parity bits");
             }
             if let Some(limit) = r.max_penalty {
-                if r.kind != super::ReceiverKind::List {
+                let icd_on_codewords =
+                    r.kind == super::ReceiverKind::Icd && decoder.kind == super::DecoderKindName::Osd;
+                if r.kind != super::ReceiverKind::List && !icd_on_codewords {
                     return here(
                         "receiver.max_penalty",
-                        "only the list receiver (kind = \"list\") has a penalty limit",
+                        "only the list receiver (kind = \"list\") and ICD on OSD's codeword lists have a penalty limit",
                     );
                 }
                 if limit.is_nan() || limit <= 0.0 {

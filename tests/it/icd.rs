@@ -126,9 +126,11 @@ fn the_lm_aided_receivers_run_on_ecct() {
 /// each bit's nearest competing candidate, `codes::osd`). On the same noise it changes no
 /// bit-level count, never leaves more messages wrong than OSD alone, recovers some of those OSD
 /// loses, says why it did not return the sent message where it did not, and `sim report` sets it
-/// against OSD rather than against the BP scheme whose noise both hear.
+/// against OSD rather than against the BP scheme whose noise both hear. ICD runs on the same
+/// messages, its candidates drawn from OSD's codeword lists (`icd::codeword_candidates`), with
+/// the same guarantees.
 #[test]
-fn the_list_receiver_runs_on_osd_decisions() {
+fn the_lm_aided_receivers_run_on_osd_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = ldpc_awgn_text_scenario("osd-list", 1, "[-1.0]", 96);
     text += "\n[[schemes]]\nname = \"bp\"\nsource = \"small-lm\"\n";
@@ -136,6 +138,8 @@ fn the_list_receiver_runs_on_osd_decisions() {
              decoder = { kind = \"osd\", order = 2 }\n";
     text += "\n[[schemes]]\nname = \"osd-list\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\n\
              decoder = { kind = \"osd\", order = 2 }\nreceiver = { kind = \"list\", beam = 16, max_penalty = 30.0 }\n";
+    text += "\n[[schemes]]\nname = \"osd-icd\"\nsource = \"small-lm\"\nnoise_from = \"bp\"\n\
+             decoder = { kind = \"osd\", order = 2 }\nreceiver = { kind = \"icd\" }\n";
     let scenario = write(dir.path(), "osd-list.toml", &text);
     let out = dir.path().join("out");
     let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
@@ -172,19 +176,36 @@ fn the_list_receiver_runs_on_osd_decisions() {
     let page = std::fs::read_to_string(out.join("report.md")).unwrap();
     let line = page.lines().find(|l| l.starts_with("| osd-list | list")).expect("a receivers row for osd-list");
     assert!(line.contains(&format!("{osd} (osd)")), "set against OSD: {line}");
+    // ICD: only the broken decisions are replaced, so never more wrong; it decodes at most
+    // `candidates` (10) codeword choices for each of those, and some of them are the sent message.
+    let icd = row(&rows, "osd-icd", -1.0);
+    eprintln!(
+        "OSD-2 + ICD: wrong {} (unflagged {}), {} candidates per message",
+        icd["message_errors"], icd["unflagged_errors"], icd["candidates_per_message"]
+    );
+    for column in ["frames", "bit_errors", "frame_errors", "coded_bit_errors"] {
+        assert_eq!(plain[column], icd[column], "{column}");
+    }
+    assert!(num(icd, "message_errors") < osd, "ICD recovers some of OSD's wrong messages");
+    let per_message = num(icd, "candidates_per_message");
+    assert!(per_message > 0.0 && per_message <= 10.0 * num(plain, "flagged_messages") / 96.0, "{per_message}");
+    assert!(num(icd, "lm_steps_per_message") > 0.0 && icd["list_missed"].is_empty());
 }
 
 /// Over an uncoded link nothing checks a decision either (the list receiver never ran there before
 /// it learned to search the messages whose stream breaks): on the same noise it now recovers some
-/// of the messages the plain receiver loses, from the channel's own LLRs.
+/// of the messages the plain receiver loses, from the channel's own LLRs. So does ICD, flipping
+/// the channel's least reliable bits of the messages whose stream breaks.
 #[test]
-fn the_list_receiver_runs_on_an_uncoded_link() {
+fn the_lm_aided_receivers_run_on_an_uncoded_link() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = ldpc_awgn_text_scenario("uncoded-list", 1, "[6.0]", 48);
     text +=
         "\n[[schemes]]\nname = \"uncoded\"\nsource = \"small-lm\"\ncode = { kind = \"uncoded\", uncoded_bits = 24 }\n";
     text += "\n[[schemes]]\nname = \"uncoded-list\"\nsource = \"small-lm\"\nnoise_from = \"uncoded\"\n\
              code = { kind = \"uncoded\", uncoded_bits = 24 }\nreceiver = { kind = \"list\" }\n";
+    text += "\n[[schemes]]\nname = \"uncoded-icd\"\nsource = \"small-lm\"\nnoise_from = \"uncoded\"\n\
+             code = { kind = \"uncoded\", uncoded_bits = 24 }\nreceiver = { kind = \"icd\" }\n";
     let scenario = write(dir.path(), "uncoded-list.toml", &text);
     let out = dir.path().join("out");
     let o = sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
@@ -198,6 +219,11 @@ fn the_list_receiver_runs_on_an_uncoded_link() {
     assert_eq!(plain["bit_errors"], listed["bit_errors"]);
     assert!(num(listed, "lm_steps_per_message") > 0.0);
     assert!(num(listed, "message_errors") < num(plain, "message_errors"));
+    let icd = row(&rows, "uncoded-icd", 6.0);
+    eprintln!("with ICD: wrong {} (unflagged {})", icd["message_errors"], icd["unflagged_errors"]);
+    assert_eq!(plain["bit_errors"], icd["bit_errors"]);
+    assert!(num(icd, "candidates_per_message") > 0.0);
+    assert!(num(icd, "message_errors") < num(plain, "message_errors"));
 }
 
 fn refused(dir: &Path, name: &str, extra: &str, needles: &[&str]) {

@@ -172,6 +172,19 @@ pub struct BlockDelivery {
     pub posterior: Option<Vec<f32>>,
     /// When asked, with a code: every coded bit's posterior LLR, `n` per block.
     pub codeword_posterior: Option<Vec<f32>>,
+    /// When asked, with a decoder that lists codewords (OSD): per block, its most likely
+    /// codewords, the decision first ([`codes::Decoder::list_frame`]).
+    pub codeword_lists: Option<Vec<Vec<ListedBlock>>>,
+}
+
+/// One codeword of a block's list, as the receiver sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedBlock {
+    /// Its information bits.
+    pub info: Vec<u8>,
+    /// How much less likely it is than the block's decision, in nats: its discrepancy less the
+    /// decision's (`codes::ListedCodeword`), from the channel's LLRs.
+    pub gap: f64,
 }
 
 pub struct LinkScheme {
@@ -226,7 +239,7 @@ impl LinkScheme {
     /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
     /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
     pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
-        let delivered = self.transmit_blocks_checked(info, sigma, rng, false, false);
+        let delivered = self.transmit_blocks_checked(info, sigma, rng, false, false, 0);
         (delivered.decoded, delivered.counts)
     }
 
@@ -242,6 +255,7 @@ impl LinkScheme {
         rng: &mut StreamRng,
         check: bool,
         soft: bool,
+        list: usize,
     ) -> BlockDelivery {
         let (n, k) = (self.n(), self.k());
         assert_eq!(info.len() % k, 0, "transmit_blocks needs whole blocks of {k} bits");
@@ -267,6 +281,13 @@ impl LinkScheme {
         for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {
             self.modulation.demodulate(r, g, sigma, l);
         }
+        // Listed from the channel's LLRs before the decoder runs (the same LLRs it decodes).
+        let codeword_lists = match (&self.code, &self.decoder) {
+            (Some(code), Some(d)) if list > 0 => {
+                llr.chunks_exact(n).map(|l| d.list_frame(l, list).map(|words| listed_blocks(code, &words))).collect()
+            }
+            _ => None,
+        };
         let mut decided = vec![0u8; frames * n];
         let mut counts = ErrorCounts::default();
         let mut posterior = soft.then(|| llr.clone());
@@ -320,7 +341,19 @@ impl LinkScheme {
             p.chunks_exact(n).flat_map(|f| positions.iter().map(move |&q| f[q])).collect()
         });
         let codeword_posterior = posterior.filter(|_| self.code.is_some());
-        BlockDelivery { decoded: decoded_info, counts, valid, posterior: info_posterior, codeword_posterior }
+        BlockDelivery {
+            decoded: decoded_info,
+            counts,
+            valid,
+            posterior: info_posterior,
+            codeword_posterior,
+            codeword_lists,
+        }
+    }
+
+    /// Whether the decoder lists candidate codewords ([`codes::Decoder::list_frame`]: OSD).
+    pub fn lists_codewords(&self) -> bool {
+        self.decoder.as_ref().is_some_and(|d| d.list_frame(&vec![1.0; d.n()], 1).is_some())
     }
 
     /// The penalty of one block's parity positions when its information bits are `info`: Σ |L|
@@ -355,6 +388,18 @@ impl LinkScheme {
 }
 
 /// See [`LinkScheme::parity_penalty`].
+/// A decoder's codeword list as information bits and gaps to its first (the decision).
+fn listed_blocks(code: &LdpcCode, words: &[codes::ListedCodeword]) -> Vec<ListedBlock> {
+    let best = words.first().map_or(0.0, |w| f64::from(w.discrepancy));
+    words
+        .iter()
+        .map(|w| ListedBlock {
+            info: code.info_positions().iter().map(|&p| w.bits[p]).collect(),
+            gap: f64::from(w.discrepancy) - best,
+        })
+        .collect()
+}
+
 fn parity_penalty(code: &LdpcCode, info: &[u8], posterior: &[f32]) -> f64 {
     let mut codeword = vec![0u8; posterior.len()];
     code.encode(info, &mut codeword);

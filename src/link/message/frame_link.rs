@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use channels::StreamRng;
 
-use crate::link::block::LinkScheme;
+use crate::link::block::{LinkScheme, ListedBlock};
 use crate::metrics::ErrorCounts;
 
 /// Carries framed messages (length header + payload + padding, see [`super::framing`]) through
@@ -25,7 +25,8 @@ pub trait FrameLink: Send + Sync {
     fn symbols_for(&self, bits: usize) -> usize;
     /// Sends the framed messages `frames` (back to back in `info`, in order) at noise `sigma`, all
     /// noise from `rng`; with `soft`, also the decided bits' posterior LLRs (see
-    /// [`FrameLink::has_soft_output`]). The same noise and decisions either way.
+    /// [`FrameLink::has_soft_output`]); with `list` > 0, also up to `list` codewords per block
+    /// (see [`FrameLink::lists_codewords`]). The same noise and decisions either way.
     fn transmit_frames(
         &self,
         info: &[u8],
@@ -33,7 +34,14 @@ pub trait FrameLink: Send + Sync {
         sigma: f32,
         rng: &mut StreamRng,
         soft: bool,
+        list: usize,
     ) -> Transmitted;
+
+    /// Whether [`FrameLink::transmit_frames`] can list each block's most likely codewords
+    /// ([`Transmitted::codeword_lists`]).
+    fn lists_codewords(&self) -> bool {
+        false
+    }
 
     /// Whether [`FrameLink::transmit_frames`] can give posterior LLRs.
     fn has_soft_output(&self) -> bool {
@@ -69,6 +77,9 @@ pub struct Transmitted {
     /// When asked, for a block code: every coded bit's posterior LLR, block after block (the
     /// frames' blocks back to back).
     pub codeword_posterior: Option<Vec<f32>>,
+    /// When asked, for a block code whose decoder lists codewords: each block's list, block after
+    /// block, the decision first.
+    pub codeword_lists: Option<Vec<Vec<ListedBlock>>>,
 }
 
 /// A block code carries the frames' blocks back to back (each frame is a whole number of blocks);
@@ -99,8 +110,9 @@ impl FrameLink for LinkScheme {
         sigma: f32,
         rng: &mut StreamRng,
         soft: bool,
+        list: usize,
     ) -> Transmitted {
-        let d = self.transmit_blocks_checked(info, sigma, rng, true, soft);
+        let d = self.transmit_blocks_checked(info, sigma, rng, true, soft, list);
         let k = self.k();
         let suspect = frames.iter().map(|f| !d.valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
         Transmitted {
@@ -109,7 +121,12 @@ impl FrameLink for LinkScheme {
             suspect,
             posterior: d.posterior,
             codeword_posterior: d.codeword_posterior,
+            codeword_lists: d.codeword_lists,
         }
+    }
+
+    fn lists_codewords(&self) -> bool {
+        LinkScheme::lists_codewords(self)
     }
 
     fn has_soft_output(&self) -> bool {

@@ -69,6 +69,17 @@ impl Framer {
         decoded[..self.length_bits as usize].iter().fold(0usize, |acc, &b| (acc << 1) | (b & 1) as usize)
     }
 
+    /// Whether framed bits `framed` are what a sender of the length their header claims would
+    /// have sent: as many blocks as that length needs, zeros after the payload.
+    pub fn fits(&self, framed: &[u8]) -> bool {
+        let h = self.length_bits as usize;
+        if framed.len() < h {
+            return false;
+        }
+        let claimed = self.claimed_length(framed);
+        self.blocks_for(claimed) * self.block_bits == framed.len() && framed[h + claimed..].iter().all(|&b| b == 0)
+    }
+
     /// What the framing tells a list decoder about a payload of `t` bits, in a burst of
     /// `burst_bits` framed bits whose header bits have posterior LLRs `header` (positive: 0): the
     /// penalty Σ |L| of the header bits that length implies and the hard decisions contradict, or
@@ -123,6 +134,22 @@ mod tests {
         assert_eq!(f.end_penalty(&header, 16, 3), None, "a 3-bit payload would not have needed two blocks");
         assert_eq!(f.end_penalty(&header, 16, 5), Some(0.5 + 1.0), "0101 contradicts bits 1 and 2");
         assert_eq!(f.end_penalty(&header, 16, 16), None, "16 does not fit 4 header bits");
+    }
+
+    #[test]
+    fn framed_bits_fit_when_their_length_needs_these_blocks_and_the_padding_is_zero() {
+        let f = Framer::new(8, 4);
+        let framed = f.frame(&[1, 0, 1]).unwrap();
+        assert!(f.fits(&framed));
+        let mut padded = framed.clone();
+        padded[7] = 1;
+        assert!(!f.fits(&padded), "a 1 in the padding");
+        let mut other = framed.clone();
+        other[..4].copy_from_slice(&[0, 1, 0, 0]); // claims 4 bits: 1010, no padding
+        assert!(f.fits(&other));
+        other[2] = 1; // claims 6 bits: 10 bits need 2 blocks
+        assert!(!f.fits(&other), "a length that needs another block count");
+        assert!(f.fits(&f.frame(&[1; 12]).unwrap()) && !f.fits(&[1, 1]));
     }
 
     #[test]

@@ -18,8 +18,23 @@
 //! What differs from the reference: its candidates are ranked by mean reliability and a diverse
 //! subset is drawn by Metropolis–Hastings (score + 0.09·pairwise Hamming distance); here the
 //! `candidates` best by path score are taken, deterministically, so every run and shard agrees.
+//!
+//! **On a link that checks nothing** (uncoded, or a decoder such as OSD that always decides a
+//! codeword) no decision fails a check, so ICD takes the messages whose decoded stream breaks at
+//! its end instead, once decoded, and decodes their candidates then. Where the decoder lists its
+//! most likely codewords per block (OSD, [`codes::Decoder::list_frame`]) the candidates are not
+//! bit flips but [`codeword_candidates`]: the message's blocks each take one codeword of their
+//! block's list, ln path = −(sum of the chosen codewords' discrepancy gaps to the decisions), the
+//! exact log-likelihood ratio of the choice against the decision (a block is one codeword, not
+//! independent bits; flipping bits of OSD's decision gives non-codewords). This is a list decoder
+//! whose CRC is the framing and the source decoder, as CRC-aided list decoding of polar codes (Tal
+//! & Vardy, "List decoding of polar codes", IEEE Trans. Inf. Theory 61(5), 2015) picks from its
+//! list the most likely path whose CRC checks.
 
+use crate::link::block::ListedBlock;
 use crate::scenario::ReceiverConfig;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// One candidate bit string for a message's framed bits.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +84,86 @@ pub fn candidates(decided: &[u8], posterior: &[f32], config: &ReceiverConfig) ->
             Candidate { bits, ln_path }
         })
         .collect()
+}
+
+/// Most combinations [`codeword_candidates`] draws per candidate it keeps (those whose framing
+/// does not fit are skipped), so that a message whose lists hold no fitting choice costs bounded
+/// work.
+const DRAWS_PER_CANDIDATE: usize = 16;
+
+/// ICD's candidates for a message of `blocks.len()` blocks (header + payload + padding) from each
+/// block's codeword list (`blocks[i]`, the decision first, gaps non-decreasing): the choices of
+/// one codeword per block other than the decisions, most likely first (least total gap; ties to
+/// the earlier choice), keeping only framed bits that `fits` (the framing's own checks), at most
+/// `config.candidates` of them, none less likely than the decision by more than
+/// `config.max_penalty` nats (when set).
+pub fn codeword_candidates(
+    blocks: &[Vec<ListedBlock>],
+    fits: impl Fn(&[u8]) -> bool,
+    config: &ReceiverConfig,
+) -> Vec<Candidate> {
+    if blocks.iter().any(Vec::is_empty) {
+        return Vec::new();
+    }
+    let total = |choice: &[usize]| -> f64 { blocks.iter().zip(choice).map(|(b, &i)| b[i].gap).sum() };
+    // Best-first over choice vectors (Σ of sorted lists): a choice's successors raise its last
+    // non-zero index by one, or set a later block's index to 1; each choice has one parent (lower
+    // its last non-zero index), and no successor is more likely than its parent.
+    let mut heap = BinaryHeap::new();
+    let root = vec![0usize; blocks.len()];
+    heap.push(Reverse((Ordered(0.0), root)));
+    let (want, mut drawn, mut out) = (config.candidates.max(1), 0, Vec::new());
+    let limit = config.max_penalty.unwrap_or(f64::INFINITY);
+    while let Some(Reverse((Ordered(gap), choice))) = heap.pop() {
+        if gap > limit {
+            break;
+        }
+        let last = choice.iter().rposition(|&i| i > 0);
+        let from = last.map_or(0, |t| t + 1);
+        if let Some(t) = last.filter(|&t| choice[t] + 1 < blocks[t].len()) {
+            let mut next = choice.clone();
+            next[t] += 1;
+            heap.push(Reverse((Ordered(total(&next)), next)));
+        }
+        for b in (from..blocks.len()).filter(|&b| blocks[b].len() > 1) {
+            let mut next = choice.clone();
+            next[b] = 1;
+            heap.push(Reverse((Ordered(total(&next)), next)));
+        }
+        if last.is_none() {
+            continue; // the decision itself
+        }
+        drawn += 1;
+        let bits: Vec<u8> = blocks.iter().zip(&choice).flat_map(|(b, &i)| b[i].info.iter().copied()).collect();
+        if fits(&bits) {
+            out.push(Candidate { bits, ln_path: -gap });
+            if out.len() == want {
+                break;
+            }
+        }
+        if drawn == want * DRAWS_PER_CANDIDATE {
+            break;
+        }
+    }
+    out
+}
+
+/// An `f64` ordered by `total_cmp`, for the heap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ordered(f64);
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 /// Calls `visit` with every subset of `items[from..]` of at most `left` more elements, extending
@@ -129,6 +224,62 @@ mod tests {
         // Σ_{k ≤ 5} C(10, k) = 1 + 10 + 45 + 120 + 210 + 252.
         assert_eq!(candidates(&decided, &posterior, &config).len(), 638);
         assert_eq!(candidates(&decided, &posterior, &ReceiverConfig::default()).len(), 10);
+    }
+
+    #[test]
+    fn codeword_candidates_are_choices_of_listed_codewords_most_likely_first() {
+        let block = |words: &[(&[u8], f64)]| -> Vec<ListedBlock> {
+            words.iter().map(|&(info, gap)| ListedBlock { info: info.to_vec(), gap }).collect()
+        };
+        let blocks = [
+            block(&[(&[0, 0], 0.0), (&[0, 1], 1.0), (&[1, 1], 3.0)]),
+            block(&[(&[1, 0], 0.0), (&[1, 1], 0.5)]),
+            block(&[(&[0, 0], 0.0)]),
+        ];
+        let config = ReceiverConfig { candidates: 64, ..Default::default() };
+        let all = codeword_candidates(&blocks, |_| true, &config);
+        let got: Vec<(Vec<u8>, f64)> = all.iter().map(|c| (c.bits.clone(), c.ln_path)).collect();
+        // Every choice but the decisions (0, 0, 0), by total gap.
+        let want = [
+            (vec![0, 0, 1, 1, 0, 0], -0.5),
+            (vec![0, 1, 1, 0, 0, 0], -1.0),
+            (vec![0, 1, 1, 1, 0, 0], -1.5),
+            (vec![1, 1, 1, 0, 0, 0], -3.0),
+            (vec![1, 1, 1, 1, 0, 0], -3.5),
+        ];
+        assert_eq!(got, want);
+        // The framing's checks drop choices before they count; the limit and the count stop it.
+        let fitting = codeword_candidates(&blocks, |bits| bits[1] == 1, &config);
+        assert_eq!(fitting, all[1..].iter().filter(|c| c.bits[1] == 1).cloned().collect::<Vec<_>>());
+        let limited = codeword_candidates(&blocks, |_| true, &ReceiverConfig { max_penalty: Some(1.2), ..config });
+        assert_eq!(limited, all[..2]);
+        let few = codeword_candidates(&blocks, |_| true, &ReceiverConfig { candidates: 3, ..config });
+        assert_eq!(few, all[..3]);
+        assert!(codeword_candidates(&blocks[2..], |_| true, &config).is_empty(), "one codeword: no choice");
+        assert!(codeword_candidates(&[Vec::new()], |_| true, &config).is_empty());
+    }
+
+    /// Every choice is drawn once: on lists of 4, 3 and 5 codewords with distinct gaps, all 59
+    /// choices other than the decision come out, each once, in order of total gap.
+    #[test]
+    fn codeword_candidates_enumerate_each_choice_once_in_order() {
+        let lists: Vec<Vec<ListedBlock>> = [4usize, 3, 5]
+            .iter()
+            .enumerate()
+            .map(|(b, &len)| {
+                (0..len)
+                    .map(|i| ListedBlock { info: vec![b as u8, i as u8], gap: i as f64 * (1.0 + 0.37 * b as f64) })
+                    .collect()
+            })
+            .collect();
+        let config = ReceiverConfig { candidates: 64, ..Default::default() };
+        let all = codeword_candidates(&lists, |_| true, &config);
+        assert_eq!(all.len(), 4 * 3 * 5 - 1);
+        let mut distinct: Vec<&Vec<u8>> = all.iter().map(|c| &c.bits).collect();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), all.len());
+        assert!(all.windows(2).all(|w| w[0].ln_path >= w[1].ln_path));
     }
 
     #[test]

@@ -127,7 +127,8 @@ impl FrameLink for PolarLink {
 
     /// Each segment of each frame in turn: encode, modulate, channel, demodulate, decode; the
     /// noise of segment after segment from `rng`. A frame is suspect when a segment's CRC fails.
-    /// No soft output (`soft` is ignored; `has_soft_output` says so).
+    /// No soft output nor codeword lists (`soft` and `list` are ignored; `has_soft_output` and
+    /// `lists_codewords` say so).
     fn transmit_frames(
         &self,
         info: &[u8],
@@ -135,6 +136,7 @@ impl FrameLink for PolarLink {
         sigma: f32,
         rng: &mut StreamRng,
         _soft: bool,
+        _list: usize,
     ) -> Transmitted {
         let mut decided = vec![0u8; info.len()];
         let mut counts = ErrorCounts::default();
@@ -171,7 +173,7 @@ impl FrameLink for PolarLink {
                 counts.coded_bits += e as u64;
             }
         }
-        Transmitted { decided, counts, suspect, posterior: None, codeword_posterior: None }
+        Transmitted { decided, counts, suspect, posterior: None, codeword_posterior: None, codeword_lists: None }
     }
 }
 

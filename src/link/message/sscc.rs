@@ -290,7 +290,15 @@ impl SsccScheme {
             info.extend_from_slice(&framed);
         }
         let soft = self.config.receiver.is_some();
-        let sent = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng, soft);
+        // ICD on a link that checks nothing, with a decoder that lists codewords: each block's
+        // list, the decision and as many alternatives as ICD decodes candidates.
+        let icd = self.config.receiver.as_ref().filter(|r| r.kind == ReceiverKind::Icd);
+        let unchecked = !self.link.flags_wrong_decisions();
+        let list = match icd {
+            Some(config) if unchecked && self.link.lists_codewords() => config.candidates.max(1) + 1,
+            _ => 0,
+        };
+        let sent = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng, soft, list);
         let received = spans
             .iter()
             .map(|span| framer.deframe(&sent.decided[span.clone()], || rand::Rng::random::<bool>(&mut rng) as u8))
@@ -306,7 +314,6 @@ impl SsccScheme {
         // wrong messages everywhere, for 0.3–6 % more model steps), so they are left flagged.
         let header = framer.length_bits as usize;
         let k = framer.block_bits;
-        let unchecked = !self.link.flags_wrong_decisions();
         let soft = match (&self.config.receiver, &sent.posterior) {
             (Some(config), Some(posterior)) if config.kind == ReceiverKind::List => spans
                 .iter()
@@ -327,23 +334,30 @@ impl SsccScheme {
                 .collect(),
             _ => vec![None; spans.len()],
         };
-        // ICD's candidates for the items whose decision fails its code's check.
-        let candidates = match (&self.config.receiver, &sent.posterior) {
-            (Some(config), Some(posterior)) if config.kind == ReceiverKind::Icd => spans
-                .iter()
-                .zip(&sent.suspect)
-                .map(|(span, &suspect)| {
-                    if !suspect {
-                        return Vec::new();
-                    }
+        // ICD's candidates: for the items whose decision fails its code's check; on a link that
+        // checks nothing, for every item, to be decoded if its decoding breaks (`deferred`).
+        let mut candidates = vec![Vec::new(); spans.len()];
+        let mut deferred = vec![Vec::new(); spans.len()];
+        if let (Some(config), Some(posterior)) = (icd, &sent.posterior) {
+            for (at, (span, &suspect)) in spans.iter().zip(&sent.suspect).enumerate() {
+                let blocks = span.start / k..span.end / k;
+                if let Some(lists) = &sent.codeword_lists {
+                    deferred[at] = icd::codeword_candidates(&lists[blocks], |bits| framer.fits(bits), config);
+                } else if suspect || unchecked {
                     let decided = &sent.decided[span.clone()];
-                    let read = (framer.length_bits as usize + framer.claimed_length(decided)).min(span.len());
-                    icd::candidates(&decided[..read], &posterior[span.start..span.start + read], config)
-                })
-                .collect(),
-            _ => vec![Vec::new(); spans.len()],
-        };
-        SentBatch { counts: sent.counts, received, suspect: sent.suspect, candidates, soft }
+                    let read = (header + framer.claimed_length(decided)).min(span.len());
+                    let mut bits = icd::candidates(&decided[..read], &posterior[span.start..span.start + read], config);
+                    if !suspect {
+                        // Decoded only once the decision is known broken: it is out.
+                        bits.retain(|c| c.bits != decided[..read]);
+                        deferred[at] = bits;
+                    } else {
+                        candidates[at] = bits;
+                    }
+                }
+            }
+        }
+        SentBatch { counts: sent.counts, received, suspect: sent.suspect, candidates, deferred, soft }
     }
 
     /// The frames a batch must source-decode: the items whose payload differs from the one sent (all
@@ -360,17 +374,22 @@ impl SsccScheme {
             jobs.frames.push(sent.received[j - batch.items.start].clone());
             jobs.owner.push((j, None));
         }
-        let header = self.framer.length_bits as usize;
         for j in icd_items {
-            for (c, candidate) in sent.candidates[j - batch.items.start].iter().enumerate() {
-                let end = header + self.framer.claimed_length(&candidate.bits);
-                if end <= candidate.bits.len() {
-                    jobs.frames.push(candidate.bits[header..end].to_vec());
-                    jobs.owner.push((j, Some(c)));
-                }
-            }
+            self.candidate_jobs(j, &sent.candidates[j - batch.items.start], &mut jobs);
         }
         jobs
+    }
+
+    /// Adds the payloads of item `j`'s ICD candidates to `jobs`.
+    fn candidate_jobs(&self, j: usize, candidates: &[icd::Candidate], jobs: &mut DecodeJobs) {
+        let header = self.framer.length_bits as usize;
+        for (c, candidate) in candidates.iter().enumerate() {
+            let end = header + self.framer.claimed_length(&candidate.bits);
+            if end <= candidate.bits.len() {
+                jobs.frames.push(candidate.bits[header..end].to_vec());
+                jobs.owner.push((j, Some(c)));
+            }
+        }
     }
 
     /// Items of `batch` (received as `received`) that must be source-decoded: those whose payload
@@ -480,19 +499,40 @@ impl MessageScheme for SsccScheme {
         batches: &[Batch],
         progress: &mut dyn FnMut(BatchProgress),
     ) -> anyhow::Result<Vec<BatchOutcome>> {
-        let sent: Vec<SentBatch> = batches.par_iter().map(|batch| self.transmit_batch(point, seed, batch)).collect();
-        let jobs: Vec<DecodeJobs> = batches.iter().zip(&sent).map(|(batch, b)| self.decode_jobs(batch, b)).collect();
+        let mut sent: Vec<SentBatch> =
+            batches.par_iter().map(|batch| self.transmit_batch(point, seed, batch)).collect();
+        let mut jobs: Vec<DecodeJobs> =
+            batches.iter().zip(&sent).map(|(batch, b)| self.decode_jobs(batch, b)).collect();
         let frames: Vec<&[u8]> = jobs.iter().flat_map(|j| j.frames.iter().map(Vec::as_slice)).collect();
         let items = batches.iter().map(|b| b.items.len()).sum();
         let corrupted = jobs.iter().map(|j| j.owner.iter().filter(|(_, c)| c.is_none()).count()).sum();
         progress(BatchProgress::Transmitted { items, corrupted });
         let mut decoded = self.decode_payloads(&frames, progress).into_iter();
+        let mut results: Vec<Vec<DecodedPayload>> =
+            jobs.iter().map(|j| decoded.by_ref().take(j.owner.len()).collect()).collect();
+        // ICD on a link that checks nothing: the candidates of the items whose decoding broke.
+        let first: Vec<usize> = jobs.iter().map(|j| j.owner.len()).collect();
+        for (((batch, b), jobs), results) in batches.iter().zip(&mut sent).zip(&mut jobs).zip(&results) {
+            let wrong = known_wrong(batch, &b.suspect, jobs, results);
+            for (at, wrong) in wrong.into_iter().enumerate() {
+                if wrong && !b.deferred[at].is_empty() {
+                    b.candidates[at] = std::mem::take(&mut b.deferred[at]);
+                    self.candidate_jobs(batch.items.start + at, &b.candidates[at], jobs);
+                }
+            }
+        }
+        let frames: Vec<&[u8]> =
+            jobs.iter().zip(&first).flat_map(|(j, &f)| j.frames[f..].iter().map(Vec::as_slice)).collect();
+        let mut decoded = self.decode_payloads(&frames, &mut |_| {}).into_iter();
+        for ((results, jobs), &f) in results.iter_mut().zip(&jobs).zip(&first) {
+            results.extend(decoded.by_ref().take(jobs.owner.len() - f));
+        }
         Ok(batches
             .iter()
             .zip(sent)
             .zip(jobs)
-            .map(|((batch, b), jobs)| {
-                let results: Vec<DecodedPayload> = decoded.by_ref().take(jobs.owner.len()).collect();
+            .zip(results)
+            .map(|(((batch, b), jobs), results)| {
                 let wrong = known_wrong(batch, &b.suspect, &jobs, &results);
                 let soft: Vec<Option<&SoftItem>> =
                     b.soft.iter().zip(wrong).map(|(s, wrong)| s.as_ref().filter(|_| wrong)).collect();
@@ -646,6 +686,9 @@ struct SentBatch {
     suspect: Vec<bool>,
     /// Per item: ICD's candidates (none without an ICD receiver, or for an item not suspect).
     candidates: Vec<Vec<icd::Candidate>>,
+    /// Per item, on a link that checks nothing: ICD's candidates, moved to `candidates` and
+    /// decoded if the item's decoding breaks at its end.
+    deferred: Vec<Vec<icd::Candidate>>,
     /// Per item: the list receiver's soft input (none without a list receiver, or for an item it
     /// does not search: not suspect on a link that checks its decisions).
     soft: Vec<Option<SoftItem>>,

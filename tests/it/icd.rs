@@ -265,6 +265,12 @@ fn icd_settings_that_cannot_work_are_refused_by_field() {
     );
     refused(
         d,
+        "m.toml",
+        "source = \"small-lm\"\nreceiver = { kind = \"icd\", max_penalty = 5.0 }",
+        &["receiver.max_penalty", "OSD"],
+    );
+    refused(
+        d,
         "k.toml",
         "source = \"small-lm\"\nreceiver = { kind = \"list\", beam = 4, first_beam = 8 }",
         &["receiver.first_beam"],

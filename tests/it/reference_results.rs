@@ -12,7 +12,11 @@
 //! (e.g. the BLEU intervals) is checked by its own tests. One known exception: the committed paper
 //! results' similarity was scored before the sent messages were embedded up front, in one fixed call
 //! (before that, the embedder memoized them in whatever batch the first scored point asked for, and
-//! batched matrix products round differently by batch); it is reproduced to 1e-7.
+//! batched matrix products round differently by batch); it is reproduced to 1e-7. And a folder that
+//! gained rows after a column was added has that column written for every row, empty in the rows
+//! made before it (`list-awgn`'s list rows have no `list_missed`, `list_outscored`,
+//! `list_over_limit`): an empty committed cell in those columns is not compared (their own tests,
+//! `icd.rs`, check what fills them).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -44,6 +48,9 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
         let committed_row = want.get(point).unwrap_or_else(|| panic!("no committed row for {point:?}"));
         for column in committed_header.iter().filter(|c| c.as_str() != "seconds") {
             let (a, b) = (&row[column], &committed_row[column]);
+            if b.is_empty() && FILLED_LATER.contains(&column.as_str()) {
+                continue;
+            }
             // The sentence embedder's float sums follow the CPU's kernels, and so do the bootstrap
             // interval's ends built from them (measured: the interval ends 1e-9 from the committed
             // values on another x86-64 machine, the mean within the tolerance already there).
@@ -56,6 +63,9 @@ fn reproduces(scenario: &str, committed: &str, sets: &[&str], expected_rows: usi
         }
     }
 }
+
+/// Columns added after rows that committed folders still hold (see the module docs).
+const FILLED_LATER: [&str; 3] = ["list_missed", "list_outscored", "list_over_limit"];
 
 #[test]
 fn link_level_reference_results_reproduce() {
@@ -95,10 +105,11 @@ fn main_job_reproduces_where_its_curves_fall() {
 /// The LM-aided receivers (ICD and the list receiver at beams 4, 8 and 16, small LM), OSD-2, and the
 /// list receiver on OSD-2 (beams 8 and 32) at Es/N0 0.5 dB, where BP leaves 114 of the 500
 /// sentences damaged for them to work on and OSD-2 16; BCH(63,36) + OSD-3 leaves 12, and the
-/// list receiver on it (beam 32, limits 30 and 20) 7.
+/// list receiver on it (beam 32, limits 30 and 20) 7; ICD on OSD-2's and OSD-3's codeword lists
+/// 3 and 1.
 #[test]
 fn lm_aided_receivers_reproduce_at_0_5_db() {
-    reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 11);
+    reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 13);
 }
 
 /// The list receiver on image tiles at Es/N0 2.5 dB, where BP leaves 26 of the 342 tiles damaged

@@ -387,7 +387,6 @@ impl LinkScheme {
     }
 }
 
-/// See [`LinkScheme::parity_penalty`].
 /// A decoder's codeword list as information bits and gaps to its first (the decision).
 fn listed_blocks(code: &LdpcCode, words: &[codes::ListedCodeword]) -> Vec<ListedBlock> {
     let best = words.first().map_or(0.0, |w| f64::from(w.discrepancy));
@@ -400,6 +399,7 @@ fn listed_blocks(code: &LdpcCode, words: &[codes::ListedCodeword]) -> Vec<Listed
         .collect()
 }
 
+/// See [`LinkScheme::parity_penalty`].
 fn parity_penalty(code: &LdpcCode, info: &[u8], posterior: &[f32]) -> f64 {
     let mut codeword = vec![0u8; posterior.len()];
     code.encode(info, &mut codeword);

@@ -281,11 +281,9 @@ impl LinkScheme {
         for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {
             self.modulation.demodulate(r, g, sigma, l);
         }
-        // Listed from the channel's LLRs before the decoder runs (the same LLRs it decodes).
-        let codeword_lists = match (&self.code, &self.decoder) {
-            (Some(code), Some(d)) if list > 0 => {
-                llr.chunks_exact(n).map(|l| d.list_frame(l, list).map(|words| listed_blocks(code, &words))).collect()
-            }
+        // Each block's list, from the same LLRs the decoder decodes.
+        let lists: Option<Vec<Vec<codes::ListedCodeword>>> = match &self.decoder {
+            Some(d) if list > 0 => llr.chunks_exact(n).map(|l| d.list_frame(l, list)).collect(),
             _ => None,
         };
         let mut decided = vec![0u8; frames * n];
@@ -297,6 +295,13 @@ impl LinkScheme {
                 counts.iterations = stats.iterations;
                 for (b, &x) in decided.iter_mut().zip(p.iter()) {
                     *b = (x < 0.0) as u8;
+                }
+            }
+            // A list's first codeword is the decoder's decision: the listing has decoded already
+            // (a decoder that lists decides in one pass, no iterations).
+            (Some(_), None) if lists.is_some() => {
+                for (out, words) in decided.chunks_exact_mut(n).zip(lists.iter().flatten()) {
+                    out.copy_from_slice(&words[0].bits);
                 }
             }
             (Some(d), None) => counts.iterations = d.decode_batch(&llr, &mut decided).iterations,
@@ -341,6 +346,10 @@ impl LinkScheme {
             p.chunks_exact(n).flat_map(|f| positions.iter().map(move |&q| f[q])).collect()
         });
         let codeword_posterior = posterior.filter(|_| self.code.is_some());
+        let codeword_lists = match (&self.code, lists) {
+            (Some(code), Some(lists)) => Some(lists.iter().map(|words| listed_blocks(code, words)).collect()),
+            _ => None,
+        };
         BlockDelivery {
             decoded: decoded_info,
             counts,

@@ -289,15 +289,16 @@ impl SsccScheme {
             spans.push(info.len()..info.len() + framed.len());
             info.extend_from_slice(&framed);
         }
-        let soft = self.config.receiver.is_some();
         // ICD on a link that checks nothing, with a decoder that lists codewords: each block's
-        // list, the decision and as many alternatives as ICD decodes candidates.
+        // list, the decision and as many alternatives as ICD decodes candidates (then it needs no
+        // posteriors); the other LM-aided receivers: the decoder's posteriors.
         let icd = self.config.receiver.as_ref().filter(|r| r.kind == ReceiverKind::Icd);
         let unchecked = !self.link.flags_wrong_decisions();
         let list = match icd {
             Some(config) if unchecked && self.link.lists_codewords() => config.candidates.max(1) + 1,
             _ => 0,
         };
+        let soft = self.config.receiver.is_some() && list == 0;
         let sent = self.link.transmit_frames(&info, &spans, point.sigma() as f32, &mut rng, soft, list);
         let received = spans
             .iter()
@@ -338,12 +339,12 @@ impl SsccScheme {
         // checks nothing, for every item, to be decoded if its decoding breaks (`deferred`).
         let mut candidates = vec![Vec::new(); spans.len()];
         let mut deferred = vec![Vec::new(); spans.len()];
-        if let (Some(config), Some(posterior)) = (icd, &sent.posterior) {
+        if let Some(config) = icd {
             for (at, (span, &suspect)) in spans.iter().zip(&sent.suspect).enumerate() {
                 let blocks = span.start / k..span.end / k;
                 if let Some(lists) = &sent.codeword_lists {
                     deferred[at] = icd::codeword_candidates(&lists[blocks], |bits| framer.fits(bits), config);
-                } else if suspect || unchecked {
+                } else if let Some(posterior) = sent.posterior.as_ref().filter(|_| suspect || unchecked) {
                     let decided = &sent.decided[span.clone()];
                     let read = (header + framer.claimed_length(decided)).min(span.len());
                     let mut bits = icd::candidates(&decided[..read], &posterior[span.start..span.start + read], config);

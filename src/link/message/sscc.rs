@@ -511,16 +511,19 @@ impl MessageScheme for SsccScheme {
         let mut decoded = self.decode_payloads(&frames, progress).into_iter();
         let mut results: Vec<Vec<DecodedPayload>> =
             jobs.iter().map(|j| decoded.by_ref().take(j.owner.len()).collect()).collect();
-        // ICD on a link that checks nothing: the candidates of the items whose decoding broke.
+        // Which items' decisions are known wrong; ICD on a link that checks nothing decodes their
+        // candidates now.
         let first: Vec<usize> = jobs.iter().map(|j| j.owner.len()).collect();
+        let mut wrong: Vec<Vec<bool>> = Vec::with_capacity(batches.len());
         for (((batch, b), jobs), results) in batches.iter().zip(&mut sent).zip(&mut jobs).zip(&results) {
-            let wrong = known_wrong(batch, &b.suspect, jobs, results);
-            for (at, wrong) in wrong.into_iter().enumerate() {
-                if wrong && !b.deferred[at].is_empty() {
+            let known = known_wrong(batch, &b.suspect, jobs, results);
+            for at in (0..known.len()).filter(|&at| known[at]) {
+                if !b.deferred[at].is_empty() {
                     b.candidates[at] = std::mem::take(&mut b.deferred[at]);
                     self.candidate_jobs(batch.items.start + at, &b.candidates[at], jobs);
                 }
             }
+            wrong.push(known);
         }
         let frames: Vec<&[u8]> =
             jobs.iter().zip(&first).flat_map(|(j, &f)| j.frames[f..].iter().map(Vec::as_slice)).collect();
@@ -533,8 +536,8 @@ impl MessageScheme for SsccScheme {
             .zip(sent)
             .zip(jobs)
             .zip(results)
-            .map(|(((batch, b), jobs), results)| {
-                let wrong = known_wrong(batch, &b.suspect, &jobs, &results);
+            .zip(wrong)
+            .map(|((((batch, b), jobs), results), wrong)| {
                 let soft: Vec<Option<&SoftItem>> =
                     b.soft.iter().zip(wrong).map(|(s, wrong)| s.as_ref().filter(|_| wrong)).collect();
                 let listed = self.list_decode(batch, &soft);

@@ -432,13 +432,12 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
                 return here("receiver", "an LM-aided receiver decodes bits; a JSCC scheme sends real values");
             }
             match scheme.source.modality() {
-                super::Modality::Text => {}
-                super::Modality::Image if r.kind == super::ReceiverKind::List => {}
-                super::Modality::Image => {
-                    return here("receiver", "ICD is built for text messages; image tiles take kind = \"list\"");
-                }
+                super::Modality::Text | super::Modality::Image => {}
                 super::Modality::Audio => {
-                    return here("receiver", "the LM-aided receivers decode text messages and (the list receiver) image tiles, not audio frames");
+                    return here(
+                        "receiver",
+                        "the LM-aided receivers decode text messages and image tiles, not audio frames",
+                    );
                 }
             }
             if let Some(beam) = r.beam {

@@ -31,6 +31,8 @@ pub struct DecodedTile {
     pub pixels: Vec<u8>,
     /// Every subpixel decoded and the stream used to within its termination.
     pub intact: bool,
+    /// Model evaluations the decoding took: one per subpixel, decoded or filled.
+    pub steps: u64,
 }
 
 /// The image LM coding tiles of one size.
@@ -83,6 +85,6 @@ impl TileCoder {
         }
         let intact = complete
             && (information_bits(&self.model, &decoded.image) - bits.len() as f64).abs() <= TERMINATION_SLACK_BITS;
-        DecodedTile { pixels: decoded.image.pixels, intact }
+        DecodedTile { steps: decoded.image.pixels.len() as u64, pixels: decoded.image.pixels, intact }
     }
 }

@@ -105,35 +105,55 @@ pub fn codeword_candidates(
     if blocks.iter().any(Vec::is_empty) {
         return Vec::new();
     }
-    let total = |choice: &[usize]| -> f64 { blocks.iter().zip(choice).map(|(b, &i)| b[i].gap).sum() };
-    // Best-first over choice vectors (Σ of sorted lists): a choice's successors raise its last
-    // non-zero index by one, or set a later block's index to 1; each choice has one parent (lower
-    // its last non-zero index), and no successor is more likely than its parent.
+    // Best-first over choices (k best sums of sorted lists; each list's alternatives cost at
+    // least its decision). A choice is sparse: (rank, index) pairs, one per block whose index is
+    // not 0, where the rank orders the blocks that have alternatives by their first alternative's
+    // gap (ties: the later block first). Its successors raise the last ranked entry's index by
+    // one, add the next rank at index 1, or, when the last entry's index is 1, move it to the next
+    // rank. Each choice has one parent, no successor is more likely than its parent, and on a tie
+    // in gap a successor comes later in the order of dense choice vectors, so choices come out in
+    // (total gap, dense vector) order; at most three successors per choice keep the heap small
+    // on messages of hundreds of blocks (image tiles).
+    let mut ranked: Vec<usize> = (0..blocks.len()).filter(|&b| blocks[b].len() > 1).collect();
+    ranked.sort_by(|&a, &b| blocks[a][1].gap.total_cmp(&blocks[b][1].gap).then(b.cmp(&a)));
+    let node = |entries: Vec<(usize, usize)>| {
+        // The total in block order, as a sum over the dense vector gives it.
+        let mut dense: Vec<(usize, usize)> = entries.iter().map(|&(r, i)| (ranked[r], i)).collect();
+        dense.sort_unstable();
+        let gap: f64 = dense.iter().map(|&(b, i)| blocks[b][i].gap).sum();
+        Reverse((Ordered(gap), DenseOrder(dense), entries))
+    };
     let mut heap = BinaryHeap::new();
-    let root = vec![0usize; blocks.len()];
-    heap.push(Reverse((Ordered(0.0), root)));
+    if !ranked.is_empty() {
+        heap.push(node(vec![(0, 1)]));
+    }
     let (want, mut drawn, mut out) = (config.candidates.max(1), 0, Vec::new());
     let limit = config.max_penalty.unwrap_or(f64::INFINITY);
-    while let Some(Reverse((Ordered(gap), choice))) = heap.pop() {
+    while let Some(Reverse((Ordered(gap), DenseOrder(dense), entries))) = heap.pop() {
         if gap > limit {
             break;
         }
-        let last = choice.iter().rposition(|&i| i > 0);
-        let from = last.map_or(0, |t| t + 1);
-        if let Some(t) = last.filter(|&t| choice[t] + 1 < blocks[t].len()) {
-            let mut next = choice.clone();
-            next[t] += 1;
-            heap.push(Reverse((Ordered(total(&next)), next)));
+        let &(last, index) = entries.last().expect("a choice other than the decision");
+        if index + 1 < blocks[ranked[last]].len() {
+            let mut next = entries.clone();
+            next.last_mut().expect("not empty").1 += 1;
+            heap.push(node(next));
         }
-        for b in (from..blocks.len()).filter(|&b| blocks[b].len() > 1) {
-            let mut next = choice.clone();
-            next[b] = 1;
-            heap.push(Reverse((Ordered(total(&next)), next)));
-        }
-        if last.is_none() {
-            continue; // the decision itself
+        if last + 1 < ranked.len() {
+            let mut next = entries.clone();
+            next.push((last + 1, 1));
+            heap.push(node(next));
+            if index == 1 {
+                let mut next = entries;
+                *next.last_mut().expect("not empty") = (last + 1, 1);
+                heap.push(node(next));
+            }
         }
         drawn += 1;
+        let mut choice = vec![0usize; blocks.len()];
+        for (b, i) in dense {
+            choice[b] = i;
+        }
         let bits: Vec<u8> = blocks.iter().zip(&choice).flat_map(|(b, &i)| b[i].info.iter().copied()).collect();
         if fits(&bits) {
             out.push(Candidate { bits, ln_path: -gap });
@@ -146,6 +166,31 @@ pub fn codeword_candidates(
         }
     }
     out
+}
+
+/// A sparse choice, (block, index ≠ 0) by block, ordered as its dense vector of indices is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DenseOrder(Vec<(usize, usize)>);
+
+impl PartialOrd for DenseOrder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DenseOrder {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        for (&(a, i), &(b, j)) in self.0.iter().zip(&other.0) {
+            if a != b {
+                // The one whose first non-zero block comes earlier is larger there.
+                return b.cmp(&a);
+            }
+            if i != j {
+                return i.cmp(&j);
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
 }
 
 /// An `f64` ordered by `total_cmp`, for the heap.
@@ -280,6 +325,40 @@ mod tests {
         distinct.dedup();
         assert_eq!(distinct.len(), all.len());
         assert!(all.windows(2).all(|w| w[0].ln_path >= w[1].ln_path));
+    }
+
+    /// With tied gaps the order is still (total gap, dense vector of indices), as a brute-force
+    /// sort of every choice gives it.
+    #[test]
+    fn codeword_candidates_break_ties_as_a_sort_of_every_choice() {
+        let sizes = [3usize, 2, 1, 4, 2];
+        let gaps = [0.0, 1.0, 1.0, 2.0];
+        let lists: Vec<Vec<ListedBlock>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(b, &len)| (0..len).map(|i| ListedBlock { info: vec![b as u8, i as u8], gap: gaps[i] }).collect())
+            .collect();
+        let mut every: Vec<(f64, Vec<usize>)> = vec![(0.0, vec![])];
+        for &len in &sizes {
+            every = every
+                .into_iter()
+                .flat_map(|(g, c)| {
+                    (0..len).map(move |i| {
+                        let mut c = c.clone();
+                        c.push(i);
+                        (g + gaps[i], c)
+                    })
+                })
+                .collect();
+        }
+        every.retain(|(_, c)| c.iter().any(|&i| i > 0));
+        every.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let want: Vec<Vec<u8>> =
+            every.iter().map(|(_, c)| c.iter().enumerate().flat_map(|(b, &i)| [b as u8, i as u8]).collect()).collect();
+        let config = ReceiverConfig { candidates: 64, ..Default::default() };
+        let got: Vec<Vec<u8>> = codeword_candidates(&lists, |_| true, &config).into_iter().map(|c| c.bits).collect();
+        assert_eq!(got.len(), 3 * 2 * 4 * 2 - 1);
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -103,7 +103,7 @@ impl SsccSource {
                 .map(|d| DecodedPayload {
                     intact: d.intact,
                     ln_prob: None,
-                    steps: 0,
+                    steps: d.steps,
                     received: Received::Tile { pixels: d.pixels },
                 })
                 .collect(),

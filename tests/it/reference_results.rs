@@ -112,12 +112,18 @@ fn lm_aided_receivers_reproduce_at_0_5_db() {
     reproduces("scenarios/list-awgn.toml", "list-awgn", &["snr.values_db=[0.5]"], 13);
 }
 
-/// The list receiver on image tiles at Es/N0 2.5 dB, where BP leaves 26 of the 342 tiles damaged
-/// and beam 16 recovers 4 of them (the search's model steps are compared too); OSD-2 beside them,
-/// and the list receiver on OSD-2's decisions (beams 8 and 32).
+/// The LM-aided receivers on image tiles at Es/N0 2.5 dB, where BP leaves 26 of the 342 tiles
+/// damaged and the list's beam 16 recovers 4 of them (the search's model steps are compared too);
+/// OSD-2 beside them, the list receiver on OSD-2's decisions (beams 8 and 32), and ICD on BP and
+/// on OSD-2's codeword lists (the OSD-2 schemes' own grids cut to the one point).
 #[test]
-fn image_list_receivers_reproduce_at_2_5_db() {
-    reproduces("scenarios/image-receivers-awgn.toml", "image-receivers-awgn", &["snr.values_db=[2.5]"], 6);
+fn image_lm_aided_receivers_reproduce_at_2_5_db() {
+    let sets = [
+        "snr.values_db=[2.5]",
+        "schemes.image-lm-ldpc-osd2.snr_values_db=[2.5]",
+        "schemes.image-lm-ldpc-osd2-icd.snr_values_db=[2.5]",
+    ];
+    reproduces("scenarios/image-receivers-awgn.toml", "image-receivers-awgn", &sets, 8);
 }
 
 /// The audio link at its cliffs: over AWGN at Es/N0 2 dB (the LDPC schemes lose 394 and 1,111 of

@@ -30,6 +30,11 @@
 //! whose CRC is the framing and the source decoder, as CRC-aided list decoding of polar codes (Tal
 //! & Vardy, "List decoding of polar codes", IEEE Trans. Inf. Theory 61(5), 2015) picks from its
 //! list the most likely path whose CRC checks.
+//!
+//! **Image tiles** take the same receiver: a candidate is decoded whole by the image LM and is valid
+//! when the tile decodes intact (`link::image::coder`); the tile coder reports no ln P, so the
+//! choice is by path score alone. A tile is hundreds of blocks, which is why
+//! [`codeword_candidates`] enumerates choices sparsely.
 
 use crate::link::block::ListedBlock;
 use crate::scenario::ReceiverConfig;

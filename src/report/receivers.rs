@@ -4,8 +4,9 @@
 //! (model steps per message; ICD's candidates).
 //!
 //! The plain receiver is the scheme on the same noise that differs from it by the receiver alone
-//! (same decoder, code and source): a list receiver over OSD is set against OSD, not against the
-//! BP scheme whose noise both hear. Without such a scheme, it is the one `noise_from` names.
+//! (same decoder, code and source; either may have an SNR grid of its own): a list receiver over OSD
+//! is set against OSD, not against the BP scheme whose noise both hear. Without such a scheme, it
+//! is the one `noise_from` names.
 //!
 //! "Recovered" is the plain scheme's wrong messages minus the receiver's, at the same SNR: on the
 //! same noise the receiver changes only the messages the channel decoder flagged, so this is what
@@ -82,7 +83,8 @@ fn plain_scheme<'a>(schemes: &'a [serde_json::Value], scheme: &'a serde_json::Va
     let noise = |s: &'a serde_json::Value| s.get("noise_from").and_then(|n| n.as_str()).or_else(|| name(s));
     let rest = |s: &serde_json::Value| {
         let mut m = s.as_object().cloned().unwrap_or_default();
-        for key in ["name", "noise_from", "receiver"] {
+        // A scheme's own SNR grid says where it was run, not what it is.
+        for key in ["name", "noise_from", "receiver", "snr_values_db"] {
             m.remove(key);
         }
         m
@@ -132,7 +134,7 @@ mod tests {
             {"name": "list", "noise_from": "plain", "receiver": {"kind": "list", "max_penalty": 30.0}},
             {"name": "icd", "noise_from": "plain", "receiver": {"kind": "icd", "candidates": 10}},
             {"name": "alone", "receiver": {"kind": "list", "beam": 16, "parity": false}},
-            {"name": "osd", "noise_from": "plain", "decoder": {"kind": "osd"}},
+            {"name": "osd", "noise_from": "plain", "decoder": {"kind": "osd"}, "snr_values_db": [-1.0, 0.0]},
             {"name": "osd-list", "noise_from": "plain", "decoder": {"kind": "osd"}, "receiver": {"kind": "list"}},
             {"name": "polar-list", "noise_from": "plain", "code": {"kind": "polar"}, "receiver": {"kind": "list"}},
         ]});
@@ -167,7 +169,8 @@ mod tests {
         assert_eq!((got[2].receiver.as_str(), got[2].recovered()), ("ICD (10 candidates)", Some(2)));
         assert_eq!(got[3].receiver, "list (beam 16, limit 10 nats, no parity)");
         assert_eq!((got[3].plain.clone(), got[3].recovered()), (None, None));
-        // Over OSD it is set against OSD on the same noise; with no twin, against `noise_from`.
+        // Over OSD it is set against OSD on the same noise (OSD's own SNR grid notwithstanding);
+        // with no twin, against `noise_from`.
         assert_eq!((got[4].plain.clone(), got[4].recovered()), (Some(("osd".into(), 12)), Some(3)));
         assert_eq!((got[5].plain.clone(), got[5].recovered()), (Some(("plain".into(), 40)), Some(10)));
         assert!(receiver_rows(&rows, &serde_json::json!({})).is_empty());

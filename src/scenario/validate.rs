@@ -433,10 +433,12 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
             }
             match scheme.source.modality() {
                 super::Modality::Text | super::Modality::Image => {}
+                super::Modality::Audio if r.kind == super::ReceiverKind::Icd => {}
                 super::Modality::Audio => {
                     return here(
                         "receiver",
-                        "the LM-aided receivers decode text messages and image tiles, not audio frames",
+                        "the list receiver decodes text messages and image tiles, not audio frames (ICD decodes \
+                         all three)",
                     );
                 }
             }

@@ -68,6 +68,9 @@ pub struct DecodedFrame {
     pub samples: Vec<i16>,
     /// The stream passed the coder's own test (see the module docs).
     pub intact: bool,
+    /// Predictor steps the decoding took: one per sample of the frame for `audio-lpc` (decoded or
+    /// silenced), none for `pcm`, which has no model.
+    pub steps: u64,
 }
 
 /// A frame coder for frames of one length.
@@ -132,7 +135,7 @@ impl FrameCoder {
                 let (mut samples, complete) = self.start.decode_bits_prefix(bits, n);
                 samples.resize(n, 0);
                 let intact = complete && self.start.encode_bits(&samples) == bits;
-                DecodedFrame { samples, intact }
+                DecodedFrame { samples, intact, steps: n as u64 }
             }
             FrameCoding::Pcm => {
                 let mut samples: Vec<i16> = bits
@@ -141,7 +144,7 @@ impl FrameCoder {
                     .map(|w| w.iter().fold(0u16, |acc, &b| (acc << 1) | (b & 1) as u16) as i16)
                     .collect();
                 samples.resize(n, 0);
-                DecodedFrame { samples, intact: bits.len() == n * PCM_BITS }
+                DecodedFrame { samples, intact: bits.len() == n * PCM_BITS, steps: 0 }
             }
         }
     }

@@ -113,7 +113,7 @@ impl SsccSource {
                 .map(|d| DecodedPayload {
                     intact: d.intact,
                     ln_prob: None,
-                    steps: 0,
+                    steps: d.steps,
                     received: Received::Audio { samples: d.samples },
                 })
                 .collect(),

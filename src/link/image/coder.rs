@@ -6,15 +6,19 @@
 //! invalid interval, or the bits run out before the last subpixel); the rest of the tile is filled
 //! with the model's most likely value for each subpixel given everything before it
 //! (`fill_most_likely`), so the tile degrades from the point of damage on instead of going black,
-//! and its PSNR is always finite. A stream counts as intact when every subpixel decoded and its
-//! bits were all used to within the arithmetic code's termination (the same test as
-//! `source::Decoded::ends_at`): a corrupted stream that still decodes to the end is flagged when it
-//! ends early or late.
+//! and its PSNR is always finite. A stream counts as intact when every subpixel decoded and encoding
+//! the tile again gives exactly the bits received: the coder is deterministic, so this is the
+//! receiver's exact test that what arrived is a complete code (as the audio coder's,
+//! `link::audio::coder`). A corrupted stream that still decodes to the end is flagged unless it is
+//! itself the whole code of another tile. It replaced a window on the length (within 3 bits of
+//! −log2 P of the decoded tile, as `source::Decoded::ends_at` still tests text), which let more
+//! wrong streams through and cost as much: the length needs the model's tables for every subpixel,
+//! as encoding does.
 
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use source::image::coder::{decode_image, encode_image, fill_most_likely, information_bits, ImageStop};
+use source::image::coder::{decode_image, encode_image, fill_most_likely, ImageStop};
 use source::image::list::{list_decode_image, ListedImage};
 use source::image::lm::ImageLm;
 use source::{Bits, ListConfig, SoftPayload};
@@ -22,14 +26,11 @@ use source::{Bits, ListConfig, SoftPayload};
 use super::tiles::{TileSet, TILE_CHANNELS};
 use crate::link::message::encodings::EncodedOnce;
 
-/// Bits an intact stream may differ from −log2 P of what it decoded (the termination).
-const TERMINATION_SLACK_BITS: f64 = 3.0;
-
 /// A tile as the image LM decoded it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedTile {
     pub pixels: Vec<u8>,
-    /// Every subpixel decoded and the stream used to within its termination.
+    /// Every subpixel decoded, and the tile encodes again to exactly the bits received.
     pub intact: bool,
     /// Model evaluations the decoding took: one per subpixel, decoded or filled.
     pub steps: u64,
@@ -83,8 +84,9 @@ impl TileCoder {
         if !complete {
             fill_most_likely(&self.model, &mut decoded);
         }
-        let intact = complete
-            && (information_bits(&self.model, &decoded.image) - bits.len() as f64).abs() <= TERMINATION_SLACK_BITS;
+        // Encoding the tile again costs what `information_bits` did (the model's tables, subpixel
+        // by subpixel), and its exact bits are a stronger test than any window on the length.
+        let intact = complete && encode_image(&self.model, &decoded.image).is_ok_and(|again| again == bits);
         DecodedTile { steps: decoded.image.pixels.len() as u64, pixels: decoded.image.pixels, intact }
     }
 }

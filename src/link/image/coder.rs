@@ -84,8 +84,8 @@ impl TileCoder {
         if !complete {
             fill_most_likely(&self.model, &mut decoded);
         }
-        // Encoding the tile again costs what `information_bits` did (the model's tables, subpixel
-        // by subpixel), and its exact bits are a stronger test than any window on the length.
+        // The exact bits: a stronger test than any window on the length, and no dearer (both need
+        // the model's tables for every subpixel).
         let intact = complete && encode_image(&self.model, &decoded.image).is_ok_and(|again| again == bits);
         DecodedTile { steps: decoded.image.pixels.len() as u64, pixels: decoded.image.pixels, intact }
     }

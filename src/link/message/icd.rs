@@ -31,10 +31,11 @@
 //! & Vardy, "List decoding of polar codes", IEEE Trans. Inf. Theory 61(5), 2015) picks from its
 //! list the most likely path whose CRC checks.
 //!
-//! **Image tiles** take the same receiver: a candidate is decoded whole by the image LM and is valid
-//! when the tile decodes intact (`link::image::coder`); the tile coder reports no ln P, so the
-//! choice is by path score alone. A tile is hundreds of blocks, which is why
-//! [`codeword_candidates`] enumerates choices sparsely.
+//! **Image tiles and audio frames** take the same receiver: a candidate is decoded whole by the
+//! modality's source decoder and is valid when it decodes intact, that is, when the tile or frame
+//! it gives encodes again to exactly its bits (`link::image::coder`, `link::audio::coder`).
+//! Neither coder reports ln P, so the choice is by path score alone. A tile or frame is hundreds of
+//! blocks, which is why [`codeword_candidates`] enumerates choices sparsely.
 
 use crate::link::block::ListedBlock;
 use crate::scenario::ReceiverConfig;

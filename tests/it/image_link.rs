@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use crate::common::{fails_with, num, result_rows, results_but_seconds, sim, stderr};
+use crate::common::{
+    check_icd_against_osd, fails_with, num, osd2_and_icd_schemes, result_rows, results_but_seconds, row_at,
+    run_with_schemes, sim, stderr,
+};
 use source::image::coder::{decode_image, encode_image, fill_most_likely};
 use source::image::lm::ImageLm;
 use source::image::photos::{load_photo, photo_by_name};
@@ -112,28 +115,12 @@ fn the_list_receiver_recovers_damaged_tiles_on_the_same_noise() {
     // at Es/N0 where some are damaged: the list never leaves more wrong tiles than the plain
     // receiver, recovers some (measured 40 / 24 / 8 → 39 / 20 / 8 at 1 / 1.5 / 2 dB, none passed
     // on unflagged), and its work is bounded by beam × subpixels per damaged tile.
-    let dir = tempfile::tempdir().unwrap();
-    let quick = std::fs::read_to_string(crate::common::root().join("scenarios/image-quick.toml")).unwrap();
-    let body = quick.replace("file = \"codes/", &format!("file = \"{}/codes/", crate::common::root().display()));
     let list =
         "\n[[schemes]]\nname = \"image-lm-ldpc-bp-list\"\nsource = \"image-lm\"\nnoise_from = \"image-lm-ldpc-bp\"\n\
                 receiver = { kind = \"list\", max_penalty = 30.0 }\n";
-    let scenario = dir.path().join("image-list.toml");
-    std::fs::write(&scenario, body + list).unwrap();
+    let sets = ["image.tiles=48", "snr.values_db=[1.0, 1.5, 2.0]"];
+    let (dir, rows) = run_with_schemes("scenarios/image-quick.toml", list, &sets);
     let out = dir.path().join("out");
-    let o = sim(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-        "--set",
-        "image.tiles=48",
-        "--set",
-        "snr.values_db=[1.0, 1.5, 2.0]",
-    ]);
-    assert!(o.status.success(), "sim run failed: {}", stderr(&o));
-    let rows = result_rows(&out);
     let cell = |scheme: &str, snr: f64, col: &str| -> f64 {
         let r = rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap();
         num(r, col)
@@ -175,44 +162,13 @@ fn icd_on_osds_codeword_lists_recovers_most_damaged_tiles() {
     // A candidate is valid only if its tile encodes again to exactly its bits, so a wrong one
     // passes only if it is itself the whole code of another tile: none did here (with a window of
     // 3 bits on the length instead, 3 / 1 wrong tiles were passed on unflagged).
-    let dir = tempfile::tempdir().unwrap();
-    let quick = std::fs::read_to_string(crate::common::root().join("scenarios/image-quick.toml")).unwrap();
-    let body = quick.replace("file = \"codes/", &format!("file = \"{}/codes/", crate::common::root().display()));
-    let osd =
-        "\n[[schemes]]\nname = \"image-lm-ldpc-osd2\"\nsource = \"image-lm\"\nnoise_from = \"image-lm-ldpc-bp\"\n\
-               decoder = { kind = \"osd\", order = 2 }\n";
-    let icd = osd.replace("osd2\"", "osd2-icd\"") + "receiver = { kind = \"icd\" }\n";
-    let scenario = dir.path().join("image-icd.toml");
-    std::fs::write(&scenario, body + osd + &icd).unwrap();
-    let out = dir.path().join("out");
-    let o = sim(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-        "--set",
-        "image.tiles=96",
-        "--set",
-        "snr.values_db=[0.0, 0.5]",
-    ]);
-    assert!(o.status.success(), "sim run failed: {}", stderr(&o));
-    let rows = result_rows(&out);
-    let row = |scheme: &str, snr: f64| rows.iter().find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr).unwrap();
-    let (mut plain_errors, mut icd_errors) = (0.0, 0.0);
+    let schemes = osd2_and_icd_schemes("image-lm-ldpc-osd2", "image-lm", "image-lm-ldpc-bp");
+    let sets = ["image.tiles=96", "snr.values_db=[0.0, 0.5]"];
+    let (_dir, rows) = run_with_schemes("scenarios/image-quick.toml", &schemes, &sets);
+    let (plain, icd) = ("image-lm-ldpc-osd2", "image-lm-ldpc-osd2-icd");
+    let (plain_errors, icd_errors) = check_icd_against_osd(&rows, (plain, icd), &[0.0, 0.5], 96.0, 768.0);
     for snr in [0.0, 0.5] {
-        let (plain, icd) = (row("image-lm-ldpc-osd2", snr), row("image-lm-ldpc-osd2-icd", snr));
-        let (p, i) = (num(plain, "message_errors"), num(icd, "message_errors"));
-        eprintln!("{snr} dB: wrong tiles {p} with OSD-2, {i} with ICD (unflagged {})", icd["unflagged_errors"]);
-        for column in ["frames", "bit_errors", "frame_errors", "coded_bit_errors"] {
-            assert_eq!(plain[column], icd[column], "{snr} dB, {column}: the same noise and decisions");
-        }
-        assert!(i <= p, "{snr} dB: ICD leaves {i} wrong tiles, OSD-2 alone {p}");
-        assert_eq!(num(icd, "unflagged_errors"), 0.0, "{snr} dB: a wrong tile passed the exact end test");
-        let per_tile = num(icd, "candidates_per_message");
-        assert!(per_tile <= 10.0 * num(plain, "flagged_messages") / 96.0, "{snr} dB: {per_tile} candidates per tile");
-        assert_eq!(num(icd, "lm_steps_per_message"), per_tile * 768.0, "{snr} dB: one decoding per candidate");
-        (plain_errors, icd_errors) = (plain_errors + p, icd_errors + i);
+        assert_eq!(num(row_at(&rows, icd, snr), "unflagged_errors"), 0.0, "{snr} dB: a wrong tile passed the end test");
     }
     assert!(plain_errors >= 20.0, "the points should damage tiles: {plain_errors}");
     assert!(2.0 * icd_errors < plain_errors, "ICD recovers most damaged tiles: {icd_errors} of {plain_errors} left");

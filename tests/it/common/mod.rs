@@ -138,3 +138,62 @@ pub fn row_at<'a>(rows: &'a [ResultRow], scheme: &str, snr: f64) -> &'a ResultRo
         .find(|r| r["scheme"] == scheme && num(r, "snr_db") == snr)
         .unwrap_or_else(|| panic!("no row of {scheme} at {snr} dB"))
 }
+
+/// Runs the shipped scenario `scenario` (a path under the project root) with the `[[schemes]]`
+/// tables `extra` appended and `sets` as `--set` overrides, from a copy in a temporary folder (its
+/// code files still found in the project); returns the folder, which must outlive the rows, and
+/// its result rows.
+pub fn run_with_schemes(scenario: &str, extra: &str, sets: &[&str]) -> (tempfile::TempDir, Vec<ResultRow>) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(scenario)).unwrap();
+    let body = text.replace("file = \"codes/", &format!("file = \"{}/codes/", root().display()));
+    let copy = write(dir.path(), "scenario.toml", &(body + extra));
+    let out = dir.path().join("out");
+    let mut args = vec!["run", copy.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let o = sim(&args);
+    assert!(o.status.success(), "sim run failed: {}", stderr(&o));
+    let rows = result_rows(&out);
+    (dir, rows)
+}
+
+/// `[[schemes]]` tables for a scheme named `name` with `source`, on the noise of `noise_from`, with
+/// OSD-2 for its decoder, alone and (`name`-icd) with ICD on OSD-2's codeword lists.
+pub fn osd2_and_icd_schemes(name: &str, source: &str, noise_from: &str) -> String {
+    let osd = format!(
+        "\n[[schemes]]\nname = \"{name}\"\nsource = \"{source}\"\nnoise_from = \"{noise_from}\"\n\
+         decoder = {{ kind = \"osd\", order = 2 }}\n"
+    );
+    let icd = osd.replace(&format!("\"{name}\""), &format!("\"{name}-icd\"")) + "receiver = { kind = \"icd\" }\n";
+    osd + &icd
+}
+
+/// ICD on OSD's codeword lists (`icd`) against OSD alone (`plain`), both on the same noise, at each
+/// of `snrs`, for `items` messages of which each candidate costs one decoding of `steps` model steps:
+/// the same decisions, never more wrong, at most 10 candidates per message OSD's decoding left
+/// flagged, one decoding per candidate. Returns both wrong-message totals.
+pub fn check_icd_against_osd(
+    rows: &[ResultRow],
+    (plain, icd): (&str, &str),
+    snrs: &[f64],
+    items: f64,
+    steps: f64,
+) -> (f64, f64) {
+    let (mut plain_errors, mut icd_errors) = (0.0, 0.0);
+    for &snr in snrs {
+        let (p, i) = (row_at(rows, plain, snr), row_at(rows, icd, snr));
+        let (wrong_p, wrong_i) = (num(p, "message_errors"), num(i, "message_errors"));
+        eprintln!("{snr} dB: {wrong_p} wrong with {plain}, {wrong_i} with {icd} (unflagged {})", i["unflagged_errors"]);
+        for column in ["frames", "bit_errors", "frame_errors", "coded_bit_errors"] {
+            assert_eq!(p[column], i[column], "{snr} dB, {column}: the same noise and decisions");
+        }
+        assert!(wrong_i <= wrong_p, "{snr} dB: {icd} leaves {wrong_i} wrong, {plain} {wrong_p}");
+        let per_message = num(i, "candidates_per_message");
+        assert!(per_message <= 10.0 * num(p, "flagged_messages") / items, "{snr} dB: {per_message} candidates");
+        assert_eq!(num(i, "lm_steps_per_message"), per_message * steps, "{snr} dB: one decoding per candidate");
+        (plain_errors, icd_errors) = (plain_errors + wrong_p, icd_errors + wrong_i);
+    }
+    (plain_errors, icd_errors)
+}

@@ -2,7 +2,8 @@
 //! held-out clip dev00; the adaptive audio coder and 16-bit PCM over LDPC(49,24) + BP, and analog
 //! transmission): frames arrive exactly above the cliff, flagged frames are muted, the analog
 //! scheme meets its closed form, the received clips are real WAV files, shards merge to the single
-//! run, and audio scenarios that cannot run are refused by name.
+//! run, ICD on OSD's codeword lists unmutes damaged frames, and audio scenarios that cannot run are
+//! refused by name.
 
 use std::path::Path;
 

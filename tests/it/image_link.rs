@@ -1,6 +1,7 @@
 //! Images over the message link (`scenarios/image-quick.toml`: 16×16 tiles of the held-out photo
 //! astronaut, the image LM over LDPC(49,24) + BP and uncoded): tiles arrive exactly above the cliff,
-//! damaged streams give finite PSNR better than a blank tile, the counts and flags add up, shards
+//! damaged streams give finite PSNR better than a blank tile, the counts and flags add up, the
+//! LM-aided receivers (the list on BP, ICD on OSD's codeword lists) recover damaged tiles, shards
 //! merge to the single run, and image scenarios that cannot run are refused by name.
 
 use std::path::Path;

@@ -18,6 +18,13 @@
 //! invariant `low <= value <= high` for *any* input, so every call returns a valid symbol.
 //! It counts how many real input bits were needed ([`ArithmeticDecoder::exhausted`]) so callers
 //! can stop a corrupted message instead of decoding forever.
+//!
+//! Exact end test: the decoder runs the encoder beside itself on the intervals it consumes, so
+//! once it has decoded a message it can tell, without a model call, whether the input is exactly
+//! that message's code, termination included ([`ArithmeticDecoder::ends_exactly`]). Since `value`
+//! always lies in `[low, high]`, the bits the encoder emits agree with the input wherever the
+//! input was read; what the test decides is whether the code ends where the input does, with the
+//! input's termination bits.
 
 use std::fmt;
 
@@ -214,11 +221,16 @@ pub struct ArithmeticDecoder<'a> {
     low: u64,
     high: u64,
     value: u64,
+    /// The encoder run on the intervals consumed so far ([`Self::ends_exactly`]).
+    mirror: EncoderState,
+    /// Whether every bit `mirror` emitted equals the input's bit at its place.
+    mirrored: bool,
 }
 
 impl<'a> ArithmeticDecoder<'a> {
     pub fn new(bits: &'a [u8]) -> Self {
-        let mut decoder = Self { bits, position: 0, low: 0, high: FULL, value: 0 };
+        let mut decoder =
+            Self { bits, position: 0, low: 0, high: FULL, value: 0, mirror: EncoderState::new(), mirrored: true };
         for _ in 0..STATE_BITS {
             decoder.value = (decoder.value << 1) | decoder.next_bit();
         }
@@ -247,7 +259,13 @@ impl<'a> ArithmeticDecoder<'a> {
 
     /// Consume the symbol whose interval `[cum_low, cum_low + freq)` contains [`Self::target`].
     pub fn consume(&mut self, cum_low: u32, freq: u32, total: u32) -> Result<(), IntervalError> {
-        check_interval(cum_low, freq, total)?;
+        let (input, mut at, mut mirrored) = (self.bits, self.mirror.emitted(), self.mirrored);
+        self.mirror.encode(cum_low, freq, total, |b| {
+            mirrored &= matches_input(input, at, b);
+            at += 1;
+            true
+        })?;
+        self.mirrored = mirrored;
         let (low, high) = narrow(self.low, self.high, cum_low, freq, total);
         self.low = low;
         self.high = high;
@@ -288,6 +306,20 @@ impl<'a> ArithmeticDecoder<'a> {
         Ok(symbol)
     }
 
+    /// Whether the input is exactly the code of the symbols decoded so far: encoding them and
+    /// terminating gives every input bit and no more. A receiver's exact test that a decoded message
+    /// is the one a stream of this length carries; it needs no model call, as the encoder's
+    /// intervals are the ones the decoder consumed.
+    pub fn ends_exactly(&self) -> bool {
+        let (mut at, mut mirrored) = (self.mirror.emitted(), self.mirrored);
+        self.mirror.finish(|b| {
+            mirrored &= matches_input(self.bits, at, b);
+            at += 1;
+            true
+        });
+        mirrored && at == self.bits.len()
+    }
+
     /// Bits read so far, counting the initial look-ahead of 32 bits.
     pub fn bits_read(&self) -> usize {
         self.position
@@ -299,6 +331,11 @@ impl<'a> ArithmeticDecoder<'a> {
     pub fn exhausted(&self) -> bool {
         self.position > self.bits.len() + STATE_BITS as usize
     }
+}
+
+/// Whether `bits[at]` exists and is `bit` (any non-zero byte reads as 1, as the decoder reads it).
+fn matches_input(bits: &[u8], at: usize, bit: u8) -> bool {
+    bits.get(at).is_some_and(|&b| (b != 0) as u8 == bit)
 }
 
 /// Build a cumulative table (length `freqs.len() + 1`) from symbol frequencies.
@@ -412,6 +449,47 @@ mod tests {
         let mut dec = ArithmeticDecoder::new(&bits);
         assert!(dec.decode_symbol(&[]).is_err());
         assert!(dec.decode_symbol(&[1, 2]).is_err());
+    }
+
+    /// The exact end test against the encoder itself: after any number of symbols decoded from
+    /// any input, the decoder says it ends exactly iff encoding the decoded symbols gives the input.
+    #[test]
+    fn ends_exactly_iff_the_decoded_symbols_encode_to_the_input() {
+        let mut rng = ChaCha8Rng::seed_from_u64(19);
+        let (mut exact, mut garbage_exact) = (0, 0);
+        for trial in 0..3000 {
+            let alphabet = rng.random_range(2..40usize);
+            let freqs: Vec<u32> = (0..alphabet).map(|_| rng.random_range(1..500)).collect();
+            let cumulative = cumulative_from_frequencies(&freqs);
+            let len = rng.random_range(0..60);
+            let symbols: Vec<usize> = (0..len).map(|_| rng.random_range(0..alphabet)).collect();
+            let code = encode_all(&symbols, &cumulative);
+            let mut input = code.clone();
+            match trial % 4 {
+                0 => {}
+                1 => {
+                    let i = rng.random_range(0..input.len());
+                    input[i] ^= 1;
+                }
+                2 => input.push(rng.random_range(0..2)),
+                _ => input = (0..input.len()).map(|_| rng.random_range(0..2)).collect(),
+            }
+            let mut dec = ArithmeticDecoder::new(&input);
+            let mut decoded = Vec::new();
+            for _ in 0..len + 3 {
+                let agrees = encode_all(&decoded, &cumulative) == input;
+                assert_eq!(dec.ends_exactly(), agrees, "trial {trial} after {} symbols", decoded.len());
+                if decoded.len() == len && trial % 4 == 0 {
+                    assert!(agrees, "trial {trial}: an intact code must end exactly");
+                    exact += 1;
+                }
+                garbage_exact += (agrees && trial % 4 == 3) as usize;
+                decoded.push(dec.decode_symbol(&cumulative).unwrap());
+            }
+        }
+        assert_eq!(exact, 750);
+        // Random bits are rarely the whole code of a prefix of what they decode to.
+        assert!(garbage_exact < 75, "{garbage_exact}");
     }
 
     #[test]

@@ -208,9 +208,10 @@ fn audio_shards_merge_to_the_single_run_and_report() {
 fn icd_on_osds_codeword_lists_unmutes_most_damaged_frames() {
     // audio-quick's link with OSD-2 in place of BP, alone and with ICD on its codeword lists, on
     // the same noise, 120 frames of dev00 at Es/N0 0.5 and 1 dB. A candidate is valid when its
-    // frame re-encodes to exactly its bits (the audio coder's own test), so ICD replaces only
+    // frame's stream is exactly its code (the audio coder's own test), so ICD replaces only
     // frames OSD's decision left flagged (muted) and never leaves more wrong; each candidate is
-    // one decoding of a frame (1,024 predictor steps), at most 10 per flagged frame. Measured:
+    // at most one decoding of a frame (1,024 predictor steps; less if it breaks), at most 10 per
+    // flagged frame. Measured:
     // 37 / 12 wrong frames with OSD-2, 6 / 1 with ICD, none unflagged.
     let schemes = osd2_and_icd_schemes("audio-lpc-ldpc-osd2", "audio-lpc", "audio-lpc-ldpc-bp");
     let sets = ["audio.frames=120", "snr.values_db=[0.5, 1.0]"];

@@ -159,8 +159,9 @@ fn icd_on_osds_codeword_lists_recovers_most_damaged_tiles() {
     // image-quick's link with OSD-2 in place of BP, alone and with ICD on its codeword lists, on
     // the same noise, 96 tiles at Es/N0 0 and 0.5 dB. ICD replaces only tiles whose decoded stream
     // breaks, so it never leaves more wrong; measured 53 / 25 wrong with OSD-2, 14 / 1 with ICD.
-    // Each candidate is one whole decoding of a tile (768 model steps), at most 10 per broken tile.
-    // A candidate is valid only if its tile encodes again to exactly its bits, so a wrong one
+    // Each candidate is at most one decoding of a tile (768 model steps; a candidate whose stream
+    // breaks stops there, unfilled), at most 10 per broken tile.
+    // A candidate is valid only if its stream is exactly its tile's code, so a wrong one
     // passes only if it is itself the whole code of another tile: none did here (with a window of
     // 3 bits on the length instead, 3 / 1 wrong tiles were passed on unflagged).
     let schemes = osd2_and_icd_schemes("image-lm-ldpc-osd2", "image-lm", "image-lm-ldpc-bp");

@@ -187,9 +187,28 @@ impl CodeStart {
     /// [`decode_bits_prefix`] from this state: decodes what [`CodeStart::encode_bits`] of the
     /// same state coded.
     pub fn decode_bits_prefix(&self, bits: &[u8], count: usize) -> (Vec<i16>, bool) {
-        let (wide, complete) = decode_with(self.0.clone(), bits, count);
-        (wide.into_iter().map(|s| s as i16).collect(), complete)
+        let decoded = self.decode_bits_checked(bits, count);
+        (decoded.samples, decoded.complete)
     }
+
+    /// [`Self::decode_bits_prefix`], also telling whether `bits` are exactly the code of the
+    /// samples decoded (what [`Self::encode_bits`] gives for them), from the intervals the decoder
+    /// consumed ([`ArithmeticDecoder::ends_exactly`]), without coding them again.
+    pub fn decode_bits_checked(&self, bits: &[u8], count: usize) -> DecodedSamples {
+        let (wide, complete, exact) = decode_with(self.0.clone(), bits, count);
+        DecodedSamples { samples: wide.into_iter().map(|s| s as i16).collect(), complete, exact }
+    }
+}
+
+/// Samples decoded from a code that may be damaged ([`CodeStart::decode_bits_checked`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedSamples {
+    /// The samples decoded before the code broke (all of them when it did not).
+    pub samples: Vec<i16>,
+    /// Every sample asked for decoded.
+    pub complete: bool,
+    /// Complete, and the bits are exactly the samples' code, termination included.
+    pub exact: bool,
 }
 
 fn encode_wide_bits(samples: &[i32], bits: u32) -> Result<Vec<u8>, SourceError> {
@@ -228,23 +247,25 @@ pub fn decode_wide(code: &[u8], count: usize, bits: u32) -> Result<Vec<i32>, Sou
 /// sample that reads past the end of the code or falls outside the range: the samples before it,
 /// and whether all `count` decoded.
 fn decode_prefix(stream: &[u8], count: usize, bits: u32) -> Result<(Vec<i32>, bool), SourceError> {
-    Ok(decode_with(Codec::new(bits)?, stream, count))
+    let (out, complete, _) = decode_with(Codec::new(bits)?, stream, count);
+    Ok((out, complete))
 }
 
-fn decode_with(mut codec: Codec, stream: &[u8], count: usize) -> (Vec<i32>, bool) {
+/// The samples decoded, whether all `count` were, and whether the stream is exactly their code.
+fn decode_with(mut codec: Codec, stream: &[u8], count: usize) -> (Vec<i32>, bool, bool) {
     let mut io = Decoder { coder: ArithmeticDecoder::new(stream), failed: false };
     let mut out = Vec::with_capacity(count.min(1 << 20));
     for _ in 0..count {
         let s = codec.code(&mut io, 0);
         if io.failed || io.coder.exhausted() {
-            return (out, false);
+            return (out, false, false);
         }
         match s {
             Some(s) => out.push(s),
-            None => return (out, false),
+            None => return (out, false, false),
         }
     }
-    (out, true)
+    (out, true, io.coder.ends_exactly())
 }
 
 /// Predictor and residual model: one call per sample, the same in both directions.
@@ -866,13 +887,21 @@ mod tests {
         assert!(primed_bits * 100 < cold_bits * 97, "{primed_bits} primed against {cold_bits} cold bits");
         // The cold start is the plain coder's.
         assert_eq!(CodeStart::cold().encode_bits(&signal[..500]), encode_bits(&signal[..500]));
-        // Damaged bits decode to a prefix, never a panic.
+        // Damaged bits decode to a prefix, never a panic; they are exactly a code only when coding
+        // what they decode to gives them (the receiver's end test, without coding again).
         let mut bits = primed.encode_bits(&signal[9000..10_024]);
-        for i in (0..bits.len()).step_by(7) {
+        assert!(primed.decode_bits_checked(&bits, 1024).exact);
+        let (mut complete, mut exact) = (0, 0);
+        for i in (0..bits.len()).rev().step_by(7) {
             bits[i] ^= 1;
-            let (out, _) = primed.decode_bits_prefix(&bits, 1024);
-            assert!(out.len() <= 1024);
+            let decoded = primed.decode_bits_checked(&bits, 1024);
+            assert!(decoded.samples.len() <= 1024);
+            assert_eq!(decoded.exact, decoded.complete && primed.encode_bits(&decoded.samples) == bits, "flip {i}");
+            complete += decoded.complete as usize;
+            exact += decoded.exact as usize;
         }
+        // Flips near the end leave the samples whole but break the termination.
+        assert!(complete > exact, "{complete} complete, {exact} exact");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub struct DecodedImage {
     /// Subpixels decoded.
     pub subpixels: usize,
     pub stop: ImageStop,
+    /// Every subpixel decoded and the bits are exactly the image's code, termination included
+    /// ([`ArithmeticDecoder::ends_exactly`]): what [`encode_image`] gives for it, without the
+    /// model calls of encoding it again.
+    pub exact: bool,
 }
 
 /// The `(cum_low, freq)` interval of every subpixel of `image`, in coding order.
@@ -104,8 +108,9 @@ pub fn decode_image(model: &ImageLm, bits: &[u8], width: u32, height: u32, chann
             }
         }
     }
+    let exact = stop == ImageStop::Complete && decoder.ends_exactly();
     let image = Image { width, height, channels, pixels };
-    DecodedImage { image, subpixels: done, stop }
+    DecodedImage { image, subpixels: done, stop, exact }
 }
 
 /// Fills the subpixels of `decoded` that were not decoded (from `decoded.subpixels` on, in coding

@@ -14,10 +14,12 @@
 //!
 //! **What a damaged stream gives.** `audio-lpc` decodes samples until the code breaks (a residual
 //! outside the 16-bit range, or the bits run out before the last sample); the rest of the frame is
-//! silence. A stream counts as intact when every sample decoded and encoding them again gives
-//! exactly the bits received: the coder is deterministic, so this is the receiver's exact test
-//! that what arrived is a complete code (a flip in the code's last, termination bits is flagged
-//! though the samples are right). `pcm` decodes whatever arrives; a stream of the wrong length is
+//! silence. A stream counts as intact when every sample decoded and the bits received are exactly
+//! their code, termination included (what encoding them again gives; the decoder tells it from
+//! the intervals it consumed, `lpc::CodeStart::decode_bits_checked`, without coding them again):
+//! the coder is deterministic, so this is the receiver's exact test that what arrived is a
+//! complete code (a flip in the code's last, termination bits is flagged though the samples are
+//! right). `pcm` decodes whatever arrives; a stream of the wrong length is
 //! cut or filled with silence and flagged; bit errors within it cannot be told here.
 //!
 //! The SSCC scheme then mutes every frame it flags, by this test or by the channel code's parity
@@ -68,8 +70,9 @@ pub struct DecodedFrame {
     pub samples: Vec<i16>,
     /// The stream passed the coder's own test (see the module docs).
     pub intact: bool,
-    /// Predictor steps the decoding took: one per sample of the frame for `audio-lpc` (decoded or
-    /// silenced), none for `pcm`, which has no model.
+    /// Predictor steps the decoding took: for `audio-lpc`, one per sample decoded and one for the
+    /// sample the code broke at, if it broke (the silenced rest costs none); none for `pcm`, which
+    /// has no model.
     pub steps: u64,
 }
 
@@ -132,10 +135,12 @@ impl FrameCoder {
         let n = self.frame;
         match self.coding {
             FrameCoding::Lpc => {
-                let (mut samples, complete) = self.start.decode_bits_prefix(bits, n);
+                let decoded = self.start.decode_bits_checked(bits, n);
+                // The sample the code broke at was predicted too.
+                let steps = decoded.samples.len() + !decoded.complete as usize;
+                let mut samples = decoded.samples;
                 samples.resize(n, 0);
-                let intact = complete && self.start.encode_bits(&samples) == bits;
-                DecodedFrame { samples, intact, steps: n as u64 }
+                DecodedFrame { samples, intact: decoded.exact, steps: steps as u64 }
             }
             FrameCoding::Pcm => {
                 let mut samples: Vec<i16> = bits

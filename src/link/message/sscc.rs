@@ -84,7 +84,9 @@ impl SsccSource {
         }
     }
 
-    fn decode_batch(&self, frames: &[&[u8]]) -> Vec<DecodedPayload> {
+    /// Decodes `frames`; `candidate[i]`: frame `i` is an LM-aided receiver's candidate, used only
+    /// if intact (a broken image tile is then not filled in).
+    fn decode_batch(&self, frames: &[&[u8]], candidate: &[bool]) -> Vec<DecodedPayload> {
         match self {
             SsccSource::Text(c) => c
                 .decode_batch(frames)
@@ -98,7 +100,7 @@ impl SsccSource {
                 })
                 .collect(),
             SsccSource::Image(c) => c
-                .decode_batch(frames)
+                .decode_batch(frames, &candidate.iter().map(|&c| !c).collect::<Vec<_>>())
                 .into_iter()
                 .map(|d| DecodedPayload {
                     intact: d.intact,
@@ -434,11 +436,17 @@ impl SsccScheme {
     /// chunks of 4 frames per thread had left one of two workers idle with SmolLM2's 8-row groups
     /// (the main job used 1.2 of 2 cores). Each frame's text depends on that frame alone (the
     /// source coders' determinism guarantee), not on the chunk or group it was decoded in.
-    fn decode_payloads(&self, frames: &[&[u8]], progress: &mut dyn FnMut(BatchProgress)) -> Vec<DecodedPayload> {
+    /// `candidate[i]`: frame `i` is an ICD candidate (`SsccSource::decode_batch`).
+    fn decode_payloads(
+        &self,
+        frames: &[&[u8]],
+        candidate: &[bool],
+        progress: &mut dyn FnMut(BatchProgress),
+    ) -> Vec<DecodedPayload> {
         let chunk = rayon::current_num_threads().max(1) * (2 * self.source.decode_group()).max(4);
         let mut decoded = Vec::with_capacity(frames.len());
-        for group in frames.chunks(chunk) {
-            decoded.extend(self.source.decode_batch(group));
+        for (group, candidate) in frames.chunks(chunk).zip(candidate.chunks(chunk)) {
+            decoded.extend(self.source.decode_batch(group, candidate));
             progress(BatchProgress::Decoded(decoded.len()));
         }
         decoded
@@ -508,7 +516,8 @@ impl MessageScheme for SsccScheme {
         let items = batches.iter().map(|b| b.items.len()).sum();
         let corrupted = jobs.iter().map(|j| j.owner.iter().filter(|(_, c)| c.is_none()).count()).sum();
         progress(BatchProgress::Transmitted { items, corrupted });
-        let mut decoded = self.decode_payloads(&frames, progress).into_iter();
+        let candidate: Vec<bool> = jobs.iter().flat_map(|j| j.owner.iter().map(|(_, c)| c.is_some())).collect();
+        let mut decoded = self.decode_payloads(&frames, &candidate, progress).into_iter();
         let mut results: Vec<Vec<DecodedPayload>> =
             jobs.iter().map(|j| decoded.by_ref().take(j.owner.len()).collect()).collect();
         // Which items' decisions are known wrong; ICD on a link that checks nothing decodes their
@@ -527,7 +536,7 @@ impl MessageScheme for SsccScheme {
         }
         let frames: Vec<&[u8]> =
             jobs.iter().zip(&first).flat_map(|(j, &f)| j.frames[f..].iter().map(Vec::as_slice)).collect();
-        let mut decoded = self.decode_payloads(&frames, &mut |_| {}).into_iter();
+        let mut decoded = self.decode_payloads(&frames, &vec![true; frames.len()], &mut |_| {}).into_iter();
         for ((results, jobs), &f) in results.iter_mut().zip(&jobs).zip(&first) {
             results.extend(decoded.by_ref().take(jobs.owner.len() - f));
         }

@@ -171,9 +171,10 @@ pub fn osd2_and_icd_schemes(name: &str, source: &str, noise_from: &str) -> Strin
 }
 
 /// ICD on OSD's codeword lists (`icd`) against OSD alone (`plain`), both on the same noise, at each
-/// of `snrs`, for `items` messages of which each candidate costs one decoding of `steps` model steps:
-/// the same decisions, never more wrong, at most 10 candidates per message OSD's decoding left
-/// flagged, one decoding per candidate. Returns both wrong-message totals.
+/// of `snrs`, for `items` messages whose whole decoding takes `steps` model steps: the same
+/// decisions, never more wrong, at most 10 candidates per message OSD's decoding left flagged, at
+/// most one decoding per candidate, and less where candidates break (a broken candidate is decoded
+/// only up to where it broke). Returns both wrong-message totals.
 pub fn check_icd_against_osd(
     rows: &[ResultRow],
     (plain, icd): (&str, &str),
@@ -192,7 +193,12 @@ pub fn check_icd_against_osd(
         assert!(wrong_i <= wrong_p, "{snr} dB: {icd} leaves {wrong_i} wrong, {plain} {wrong_p}");
         let per_message = num(i, "candidates_per_message");
         assert!(per_message <= 10.0 * num(p, "flagged_messages") / items, "{snr} dB: {per_message} candidates");
-        assert_eq!(num(i, "lm_steps_per_message"), per_message * steps, "{snr} dB: one decoding per candidate");
+        let lm_steps = num(i, "lm_steps_per_message");
+        assert!(lm_steps <= per_message * steps, "{snr} dB: {lm_steps} steps for {per_message} candidates");
+        if per_message > 0.0 {
+            // Some candidates break, and are decoded only up to where they broke.
+            assert!(lm_steps < per_message * steps, "{snr} dB: {lm_steps} steps for {per_message} candidates");
+        }
         (plain_errors, icd_errors) = (plain_errors + wrong_p, icd_errors + wrong_i);
     }
     (plain_errors, icd_errors)

@@ -57,8 +57,8 @@ fn audio_folders_compare_by_their_sample_snr_and_refuse_image_metrics() {
     let svg = std::fs::read_to_string(out.join("compare_audio_snr.svg")).unwrap();
     assert!(svg.contains("audio-awgn: analog") && svg.contains("audio-rayleigh: linear-256"));
     let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
-    // Every row of both folders: 11 schemes × 12 points on AWGN, 9 × 9 on Rayleigh.
-    assert_eq!(table.lines().count(), 1 + 132 + 81, "{table}");
+    // Every row of both folders: 11 schemes × 12 points on AWGN, 11 × 9 on Rayleigh.
+    assert_eq!(table.lines().count(), 1 + 132 + 99, "{table}");
     assert!(table.lines().skip(1).all(|l| l.starts_with("audio_snr,")));
     let o = sim(&["compare", sa, sr, "--out", so, "--metric", "seg-snr", "--axis", "unified"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -67,7 +67,7 @@ fn audio_folders_compare_by_their_sample_snr_and_refuse_image_metrics() {
     assert!(o.status.success(), "{}", stderr(&o));
     let table = std::fs::read_to_string(out.join("compare.csv")).unwrap();
     for metric in ["stoi,", "estoi,"] {
-        assert_eq!(table.lines().filter(|l| l.starts_with(metric)).count(), 132 + 81, "{metric} {table}");
+        assert_eq!(table.lines().filter(|l| l.starts_with(metric)).count(), 132 + 99, "{metric} {table}");
     }
     assert!(out.join("compare_estoi.svg").exists());
     fails_with(&["compare", sa, sr, "--out", so, "--metric", "psnr"], &["audio-awgn", "no psnr to compare"]);

@@ -129,9 +129,10 @@ fn image_lm_aided_receivers_reproduce_at_2_5_db() {
 /// The audio link at its cliffs: over AWGN at Es/N0 2 dB (the LDPC schemes lose 394 and 1,111 of
 /// the 2,340 frames, so muting, STOI, ESTOI and the primed audio coder's decoding of damaged
 /// streams all count; OSD-2 loses 15, and ICD on its codeword lists recovers them) and over
-/// Rayleigh fading at 6 dB; the analog and linear schemes with them.
+/// Rayleigh fading at 6 dB (BP loses 518 frames, OSD-2 21, ICD on OSD-2 none); the analog and
+/// linear schemes with them.
 #[test]
 fn audio_references_reproduce_at_their_cliffs() {
     reproduces("scenarios/audio-awgn.toml", "audio-awgn", &["snr.values_db=[2.0]"], 11);
-    reproduces("scenarios/audio-rayleigh.toml", "audio-rayleigh", &["snr.values_db=[6.0]"], 9);
+    reproduces("scenarios/audio-rayleigh.toml", "audio-rayleigh", &["snr.values_db=[6.0]"], 11);
 }

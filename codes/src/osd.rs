@@ -23,6 +23,11 @@
 //!   (the "necessary condition" on the MRB part in the spirit of Fossorier & Lin §V). The parity
 //!   part of D is summed with the same cut-off.
 //!
+//! **Listing** ([`crate::Decoder::list_frame`]: the `max` candidates of least D, best first) cuts
+//! the same way at the list's last entry once it holds `max` (a candidate that costs as much is
+//! not listed), so it lists exactly what scoring every candidate would, and searches past a
+//! zero-cost decision for the runners-up.
+//!
 //! **Soft output** ([`crate::Decoder::decode_batch_soft`]): the max-log posterior of each bit from
 //! the list of candidates, as in soft-output OSD (M. P. C. Fossorier and S. Lin, "Soft-input
 //! soft-output decoding of linear block codes based on ordered statistics", Proc. IEEE Globecom
@@ -307,7 +312,8 @@ impl OsdDecoder {
         if let Some(l) = list.as_deref_mut() {
             l.offer(best, &[]);
         }
-        // Listing, like the soft pass, scores every candidate (no cut-off).
+        // The soft pass scores every candidate (no cut-off); listing searches past a zero-cost
+        // decision, for the runners-up.
         let exhaustive = soft || list.is_some();
         if soft {
             s.same.fill(f32::INFINITY);
@@ -440,6 +446,15 @@ struct TopEntry {
 }
 
 impl TopList {
+    /// What a candidate must cost less than to be listed: the last entry's discrepancy once the
+    /// list is full.
+    fn bound(&self) -> f32 {
+        match self.entries.last() {
+            Some(last) if self.entries.len() == self.max => last.d,
+            _ => f32::INFINITY,
+        }
+    }
+
     fn offer(&mut self, d: f32, flips: &[usize]) {
         if self.entries.len() == self.max && self.entries.last().is_some_and(|w| w.d <= d) {
             return;
@@ -547,11 +562,22 @@ struct Search<'a> {
     candidates: u64,
     /// The soft pass: every candidate is scored in full (no cut-off) and tallied.
     soft: Option<SoftTally<'a>>,
-    /// Listing: every candidate is scored in full (no cut-off) and offered to the list.
+    /// Listing: candidates are offered to the list, cut off at its last entry once it is full.
     list: Option<&'a mut TopList>,
 }
 
 impl Search<'_> {
+    /// What a candidate must cost less than to count: the best so far, or when listing the list's
+    /// last entry once it is full (a candidate that costs as much is not listed); none for the soft
+    /// pass, which tallies every candidate.
+    fn bound(&self) -> f32 {
+        match (&self.soft, &self.list) {
+            (Some(_), _) => f32::INFINITY,
+            (None, Some(l)) => l.bound(),
+            (None, None) => self.best,
+        }
+    }
+
     /// Adds one more flip (number `level`) among rows `0..upto` to a set costing `cost` whose
     /// parity mismatch is `prev`; `accs` holds the work vectors of this and deeper levels.
     fn run(&mut self, level: usize, upto: usize, cost: f32, prev: &[u64], accs: &mut [u64]) {
@@ -559,7 +585,9 @@ impl Search<'_> {
         let (cur, deeper) = accs.split_at_mut(pw);
         for r in (0..upto).rev() {
             let c = cost + self.mrb_rel[r];
-            if c >= self.best && self.soft.is_none() && self.list.is_none() {
+            // Exact: c only grows along the loop and deeper, and a candidate costs at least c.
+            let bound = self.bound();
+            if c >= bound {
                 break;
             }
             for w in 0..pw {
@@ -568,9 +596,9 @@ impl Search<'_> {
             self.candidates += 1;
             self.flips[level] = r;
             let d = match (&mut self.soft, &mut self.list) {
-                (None, None) => c + parity_cost(cur, self.best - c, self.rel_perm),
+                (None, None) => c + parity_cost(cur, bound - c, self.rel_perm),
                 (soft, list) => {
-                    let d = c + parity_cost(cur, f32::INFINITY, self.rel_perm);
+                    let d = c + parity_cost(cur, bound - c, self.rel_perm);
                     if let Some(t) = soft {
                         tally(t.same, t.differ, d, &self.flips[..=level], t.pivots, t.parity_pos, cur);
                     }

@@ -4,6 +4,7 @@
 mod awgn;
 
 use codes::{Decoder, DecoderSpec, LdpcCode, OsdDecoder};
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
@@ -481,25 +482,38 @@ fn soft_output_of_degenerate_codes() {
 }
 
 /// `Decoder::list_frame`, the codeword list a list receiver picks from: on noisy frames of
-/// LDPC(49,24) and BCH(63,36) (Eb/N0 1 dB, OSD-1 to OSD-3) it is the `max` least-discrepancy
-/// codewords of the independent candidate list `awgn::osd_candidates`, best first, distinct, and
-/// its first is the decoder's decision.
+/// LDPC(49,24) and BCH(63,36) (Eb/N0 1 and 3 dB, OSD-1 to OSD-3, lists of 2, 4 and 12) it is the
+/// `max` least-discrepancy codewords of the independent candidate list `awgn::osd_candidates`,
+/// best first, distinct, and its first is the decoder's decision. Frames whose least reliable
+/// n − k bits are nearly erased make a candidate's discrepancy almost its MRB flips' cost, so they
+/// guard the listing's cut-off at its last entry: with the cut-off at 0.8 of it, this fails.
 #[test]
 fn the_codeword_list_is_the_best_of_osds_candidates() {
     for (file, orders) in [("LDPC_N49_K24.alist", 1..=2), ("BCH_N63_K36.txt", 1..=3)] {
         let code = load(file);
-        let n = code.n();
+        let (n, k) = (code.n(), code.k());
         let mut rng = ChaCha8Rng::seed_from_u64(31);
-        let frames = 12;
+        let frames = 36;
         let mut llr = vec![0f32; frames * n];
-        awgn::fill_llrs(&mut rng, awgn::sigma(1.0, code.rate()), &mut llr);
-        for order in orders {
+        let (noisy, erased) = llr.split_at_mut(frames / 3 * 2 * n);
+        let (low, high) = noisy.split_at_mut(frames / 3 * n);
+        awgn::fill_llrs(&mut rng, awgn::sigma(1.0, code.rate()), low);
+        awgn::fill_llrs(&mut rng, awgn::sigma(3.0, code.rate()), high);
+        for frame in erased.chunks_exact_mut(n) {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.shuffle(&mut rng);
+            for (i, &j) in order.iter().enumerate() {
+                let magnitude = if i < k { rng.random_range(1.0..2.0) } else { rng.random_range(0.0..0.01) };
+                frame[j] = if rng.random_bool(0.5) { magnitude } else { -magnitude };
+            }
+        }
+        for (order, max) in orders.flat_map(|o| [2, 4, 12].map(|m| (o, m))) {
             let decoder = OsdDecoder::new(&code, order);
             let mut decision = vec![0u8; n];
             for l in llr.chunks_exact(n) {
                 decoder.decode_batch(l, &mut decision);
-                let list = decoder.list_frame(l, 12).expect("OSD lists its candidates");
-                assert_eq!(list.len(), 12, "{file} OSD-{order}");
+                let list = decoder.list_frame(l, max).expect("OSD lists its candidates");
+                assert_eq!(list.len(), max, "{file} OSD-{order}");
                 assert_eq!(list[0].bits, decision, "{file} OSD-{order}: the list starts with the decision");
                 assert!(list.windows(2).all(|w| w[0].discrepancy <= w[1].discrepancy));
                 let mut words: Vec<&Vec<u8>> = list.iter().map(|c| &c.bits).collect();

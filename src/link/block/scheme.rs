@@ -172,9 +172,10 @@ pub struct BlockDelivery {
     pub posterior: Option<Vec<f32>>,
     /// When asked, with a code: every coded bit's posterior LLR, `n` per block.
     pub codeword_posterior: Option<Vec<f32>>,
-    /// When asked, with a decoder that lists codewords (OSD): per block, its most likely
-    /// codewords, the decision first ([`codes::Decoder::list_frame`]).
-    pub codeword_lists: Option<Vec<Vec<ListedBlock>>>,
+    /// When listing is asked, with a decoder that lists codewords (OSD): every coded bit's channel
+    /// LLR, `n` per block, from which [`LinkScheme::list_blocks`] lists the blocks a receiver
+    /// needs, once it knows which.
+    pub channel_llr: Option<Vec<f32>>,
 }
 
 /// One codeword of a block's list, as the receiver sees it.
@@ -239,14 +240,15 @@ impl LinkScheme {
     /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
     /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
     pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
-        let delivered = self.transmit_blocks_checked(info, sigma, rng, false, false, 0);
+        let delivered = self.transmit_blocks_checked(info, sigma, rng, false, false, false);
         (delivered.decoded, delivered.counts)
     }
 
     /// [`Self::transmit_blocks`], and with `check`, whether each block's decision is a codeword
     /// (parity checks all satisfied: what a receiver can know without the bits sent; always true
     /// uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
-    /// uncoded). The same noise and decisions either way. `soft` needs a decoder with soft output
+    /// uncoded); with `listing`, the channel LLRs [`Self::list_blocks`] lists codewords from. The
+    /// same noise and decisions either way. `soft` needs a decoder with soft output
     /// ([`Self::has_soft_output`], checked when an ICD receiver is built); it panics otherwise.
     pub fn transmit_blocks_checked(
         &self,
@@ -255,7 +257,7 @@ impl LinkScheme {
         rng: &mut StreamRng,
         check: bool,
         soft: bool,
-        list: usize,
+        listing: bool,
     ) -> BlockDelivery {
         let (n, k) = (self.n(), self.k());
         assert_eq!(info.len() % k, 0, "transmit_blocks needs whole blocks of {k} bits");
@@ -281,11 +283,9 @@ impl LinkScheme {
         for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {
             self.modulation.demodulate(r, g, sigma, l);
         }
-        // Each block's list, from the same LLRs the decoder decodes.
-        let lists: Option<Vec<Vec<codes::ListedCodeword>>> = match &self.decoder {
-            Some(d) if list > 0 => llr.chunks_exact(n).map(|l| d.list_frame(l, list)).collect(),
-            _ => None,
-        };
+        // The LLRs the blocks' lists come from, listed later for the blocks a receiver needs: most
+        // are never needed, and listing searches past the decision for its runners-up.
+        let channel_llr = listing.then(|| llr.clone());
         let mut decided = vec![0u8; frames * n];
         let mut counts = ErrorCounts::default();
         let mut posterior = soft.then(|| llr.clone());
@@ -295,13 +295,6 @@ impl LinkScheme {
                 counts.iterations = stats.iterations;
                 for (b, &x) in decided.iter_mut().zip(p.iter()) {
                     *b = (x < 0.0) as u8;
-                }
-            }
-            // A list's first codeword is the decoder's decision: the listing has decoded already
-            // (a decoder that lists decides in one pass, no iterations).
-            (Some(_), None) if lists.is_some() => {
-                for (out, words) in decided.chunks_exact_mut(n).zip(lists.iter().flatten()) {
-                    out.copy_from_slice(&words[0].bits);
                 }
             }
             (Some(d), None) => counts.iterations = d.decode_batch(&llr, &mut decided).iterations,
@@ -346,18 +339,31 @@ impl LinkScheme {
             p.chunks_exact(n).flat_map(|f| positions.iter().map(move |&q| f[q])).collect()
         });
         let codeword_posterior = posterior.filter(|_| self.code.is_some());
-        let codeword_lists = match (&self.code, lists) {
-            (Some(code), Some(lists)) => Some(lists.iter().map(|words| listed_blocks(code, words)).collect()),
-            _ => None,
-        };
         BlockDelivery {
             decoded: decoded_info,
             counts,
             valid,
             posterior: info_posterior,
             codeword_posterior,
-            codeword_lists,
+            channel_llr,
         }
+    }
+
+    /// Each block's `max` most likely codewords, the decision first ([`codes::Decoder::list_frame`]),
+    /// from its channel LLRs (`n` per block, as [`BlockDelivery::channel_llr`] holds them). The first
+    /// is the decision the link delivered: a decoder that lists decides its list's first. Empty
+    /// lists for a link that cannot list ([`Self::lists_codewords`]).
+    pub fn list_blocks(&self, channel_llr: &[f32], max: usize) -> Vec<Vec<ListedBlock>> {
+        let n = self.n();
+        channel_llr
+            .chunks_exact(n)
+            .map(|l| match (&self.code, &self.decoder) {
+                (Some(code), Some(decoder)) => {
+                    decoder.list_frame(l, max).map(|words| listed_blocks(code, &words)).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            })
+            .collect()
     }
 
     /// Whether the decoder lists candidate codewords ([`codes::Decoder::list_frame`]: OSD).

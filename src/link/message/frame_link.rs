@@ -25,8 +25,9 @@ pub trait FrameLink: Send + Sync {
     fn symbols_for(&self, bits: usize) -> usize;
     /// Sends the framed messages `frames` (back to back in `info`, in order) at noise `sigma`, all
     /// noise from `rng`; with `soft`, also the decided bits' posterior LLRs (see
-    /// [`FrameLink::has_soft_output`]); with `list` > 0, also up to `list` codewords per block
-    /// (see [`FrameLink::lists_codewords`]). The same noise and decisions either way.
+    /// [`FrameLink::has_soft_output`]); with `listing`, also what [`FrameLink::list_blocks`] lists
+    /// each block's codewords from (see [`FrameLink::lists_codewords`]). The same noise and
+    /// decisions either way.
     fn transmit_frames(
         &self,
         info: &[u8],
@@ -34,13 +35,19 @@ pub trait FrameLink: Send + Sync {
         sigma: f32,
         rng: &mut StreamRng,
         soft: bool,
-        list: usize,
+        listing: bool,
     ) -> Transmitted;
 
-    /// Whether [`FrameLink::transmit_frames`] can list each block's most likely codewords
-    /// ([`Transmitted::codeword_lists`]).
+    /// Whether the link can list each block's most likely codewords ([`FrameLink::list_blocks`]).
     fn lists_codewords(&self) -> bool {
         false
+    }
+
+    /// The `max` most likely codewords of each block whose channel LLRs are `channel_llr` (a slice
+    /// of [`Transmitted::channel_llr`], whole blocks), the decision first. None from a link that
+    /// cannot list (which is never asked to: [`FrameLink::lists_codewords`]).
+    fn list_blocks(&self, _channel_llr: &[f32], _max: usize) -> Vec<Vec<ListedBlock>> {
+        Vec::new()
     }
 
     /// Whether [`FrameLink::transmit_frames`] can give posterior LLRs.
@@ -77,9 +84,9 @@ pub struct Transmitted {
     /// When asked, for a block code: every coded bit's posterior LLR, block after block (the
     /// frames' blocks back to back).
     pub codeword_posterior: Option<Vec<f32>>,
-    /// When asked, for a block code whose decoder lists codewords: each block's list, block after
-    /// block, the decision first.
-    pub codeword_lists: Option<Vec<Vec<ListedBlock>>>,
+    /// When listing is asked, for a block code: every coded bit's channel LLR, block after block,
+    /// for [`FrameLink::list_blocks`].
+    pub channel_llr: Option<Vec<f32>>,
 }
 
 /// A block code carries the frames' blocks back to back (each frame is a whole number of blocks);
@@ -110,9 +117,9 @@ impl FrameLink for LinkScheme {
         sigma: f32,
         rng: &mut StreamRng,
         soft: bool,
-        list: usize,
+        listing: bool,
     ) -> Transmitted {
-        let d = self.transmit_blocks_checked(info, sigma, rng, true, soft, list);
+        let d = self.transmit_blocks_checked(info, sigma, rng, true, soft, listing);
         let k = self.k();
         let suspect = frames.iter().map(|f| !d.valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
         Transmitted {
@@ -121,12 +128,16 @@ impl FrameLink for LinkScheme {
             suspect,
             posterior: d.posterior,
             codeword_posterior: d.codeword_posterior,
-            codeword_lists: d.codeword_lists,
+            channel_llr: d.channel_llr,
         }
     }
 
     fn lists_codewords(&self) -> bool {
         LinkScheme::lists_codewords(self)
+    }
+
+    fn list_blocks(&self, channel_llr: &[f32], max: usize) -> Vec<Vec<ListedBlock>> {
+        LinkScheme::list_blocks(self, channel_llr, max)
     }
 
     fn has_soft_output(&self) -> bool {

@@ -127,7 +127,7 @@ impl FrameLink for PolarLink {
 
     /// Each segment of each frame in turn: encode, modulate, channel, demodulate, decode; the
     /// noise of segment after segment from `rng`. A frame is suspect when a segment's CRC fails.
-    /// No soft output nor codeword lists (`soft` and `list` are ignored; `has_soft_output` and
+    /// No soft output nor codeword lists (`soft` and `listing` are ignored; `has_soft_output` and
     /// `lists_codewords` say so).
     fn transmit_frames(
         &self,
@@ -136,7 +136,7 @@ impl FrameLink for PolarLink {
         sigma: f32,
         rng: &mut StreamRng,
         _soft: bool,
-        _list: usize,
+        _listing: bool,
     ) -> Transmitted {
         let mut decided = vec![0u8; info.len()];
         let mut counts = ErrorCounts::default();
@@ -173,7 +173,7 @@ impl FrameLink for PolarLink {
                 counts.coded_bits += e as u64;
             }
         }
-        Transmitted { decided, counts, suspect, posterior: None, codeword_posterior: None, codeword_lists: None }
+        Transmitted { decided, counts, suspect, posterior: None, codeword_posterior: None, channel_llr: None }
     }
 }
 

@@ -172,9 +172,9 @@ pub struct BlockDelivery {
     pub posterior: Option<Vec<f32>>,
     /// When asked, with a code: every coded bit's posterior LLR, `n` per block.
     pub codeword_posterior: Option<Vec<f32>>,
-    /// When listing is asked, with a decoder that lists codewords (OSD): every coded bit's channel
-    /// LLR, `n` per block, from which [`LinkScheme::list_blocks`] lists the blocks a receiver
-    /// needs, once it knows which.
+    /// When listing is asked: every coded bit's channel LLR, `n` per block, from which
+    /// [`LinkScheme::list_blocks`] lists the codewords of the blocks a receiver needs, once it
+    /// knows which (with a decoder that lists: OSD).
     pub channel_llr: Option<Vec<f32>>,
 }
 

@@ -32,7 +32,7 @@ use crate::link::message::encodings::EncodedOnce;
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedTile {
     pub pixels: Vec<u8>,
-    /// Every subpixel decoded, and the tile encodes again to exactly the bits received.
+    /// Every subpixel decoded, and the bits received are exactly the tile's code.
     pub intact: bool,
     /// Model evaluations the decoding took: one per subpixel decoded or filled, and one for the
     /// subpixel the stream broke at, if it broke.

@@ -339,14 +339,14 @@ impl SsccScheme {
         };
         // ICD's candidates: for the items whose decision fails its code's check; on a link that
         // checks nothing, for every item, to be decoded if its decoding breaks (`deferred`), or,
-        // from codeword lists, listed then (`listed`).
+        // from codeword lists, listed then (`channel_llr`).
         let mut candidates = vec![Vec::new(); spans.len()];
         let mut deferred = vec![Vec::new(); spans.len()];
-        let listed = sent.channel_llr.as_ref().map(|llr| {
+        let channel_llr = sent.channel_llr.as_ref().map(|llr| {
             let n = llr.len() / (info.len() / k);
             spans.iter().map(|span| llr[span.start / k * n..span.end / k * n].to_vec()).collect()
         });
-        if let Some(config) = icd.filter(|_| listed.is_none()) {
+        if let Some(config) = icd.filter(|_| channel_llr.is_none()) {
             for (at, (span, &suspect)) in spans.iter().zip(&sent.suspect).enumerate() {
                 if let Some(posterior) = sent.posterior.as_ref().filter(|_| suspect || unchecked) {
                     let decided = &sent.decided[span.clone()];
@@ -362,7 +362,16 @@ impl SsccScheme {
                 }
             }
         }
-        SentBatch { counts: sent.counts, received, suspect: sent.suspect, candidates, deferred, listed, list, soft }
+        SentBatch {
+            counts: sent.counts,
+            received,
+            suspect: sent.suspect,
+            candidates,
+            deferred,
+            channel_llr,
+            list_size: list,
+            soft,
+        }
     }
 
     /// The frames a batch must source-decode: the items whose payload differs from the one sent (all
@@ -535,14 +544,14 @@ impl MessageScheme for SsccScheme {
             .collect();
         if let Some(config) = &self.config.receiver {
             let to_list: Vec<(usize, usize)> = (0..batches.len())
-                .filter(|&i| sent[i].listed.is_some())
+                .filter(|&i| sent[i].channel_llr.is_some())
                 .flat_map(|i| wrong[i].iter().enumerate().filter(|(_, &w)| w).map(move |(at, _)| (i, at)))
                 .collect();
             let drawn: Vec<Vec<icd::Candidate>> = to_list
                 .par_iter()
                 .map(|&(i, at)| {
-                    let llr = &sent[i].listed.as_ref().expect("filtered on")[at];
-                    let lists = self.link.list_blocks(llr, sent[i].list);
+                    let llr = &sent[i].channel_llr.as_ref().expect("filtered on")[at];
+                    let lists = self.link.list_blocks(llr, sent[i].list_size);
                     icd::codeword_candidates(&lists, |bits| self.framer.fits(bits), config)
                 })
                 .collect();
@@ -727,11 +736,11 @@ struct SentBatch {
     /// decoded if the item's decoding breaks at its end.
     deferred: Vec<Vec<icd::Candidate>>,
     /// Per item, for ICD on a link that lists codewords: its blocks' channel LLRs, from which
-    /// `list` codewords per block are listed (and ICD's candidates drawn) if its decoding breaks
-    /// at its end. Listing every block at once cost ICD on OSD-2 three times OSD-2's own time
-    /// where nothing broke.
-    listed: Option<Vec<Vec<f32>>>,
-    list: usize,
+    /// `list_size` codewords per block are listed (and ICD's candidates drawn) if its decoding
+    /// breaks at its end. Listing every block at once cost ICD on OSD-2 three times OSD-2's own
+    /// time where nothing broke.
+    channel_llr: Option<Vec<Vec<f32>>>,
+    list_size: usize,
     /// Per item: the list receiver's soft input (none without a list receiver, or for an item it
     /// does not search: not suspect on a link that checks its decisions).
     soft: Vec<Option<SoftItem>>,

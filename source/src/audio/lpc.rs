@@ -147,7 +147,8 @@ pub fn encode_bits(samples: &[i16]) -> Vec<u8> {
 /// the code broke (all `count` when it did not), and whether all decoded. Never panics on
 /// corrupted bits; the work is bounded by `count` and the length of `bits`.
 pub fn decode_bits_prefix(bits: &[u8], count: usize) -> (Vec<i16>, bool) {
-    CodeStart::cold().decode_bits_prefix(bits, count)
+    let decoded = CodeStart::cold().decode_bits_checked(bits, count);
+    (decoded.samples, decoded.complete)
 }
 
 /// The state a 16-bit code starts from: cold (every weight zero, every model flat, as [`encode`]
@@ -184,16 +185,10 @@ impl CodeStart {
         encode_with(self.0.clone(), &wide)
     }
 
-    /// [`decode_bits_prefix`] from this state: decodes what [`CodeStart::encode_bits`] of the
-    /// same state coded.
-    pub fn decode_bits_prefix(&self, bits: &[u8], count: usize) -> (Vec<i16>, bool) {
-        let decoded = self.decode_bits_checked(bits, count);
-        (decoded.samples, decoded.complete)
-    }
-
-    /// [`Self::decode_bits_prefix`], also telling whether `bits` are exactly the code of the
-    /// samples decoded (what [`Self::encode_bits`] gives for them), from the intervals the decoder
-    /// consumed ([`ArithmeticDecoder::ends_exactly`]), without coding them again.
+    /// [`decode_bits_prefix`] from this state (it decodes what [`CodeStart::encode_bits`] of the
+    /// same state coded), also telling whether `bits` are exactly the code of the samples decoded
+    /// (what [`Self::encode_bits`] gives for them), from the intervals the decoder consumed
+    /// ([`ArithmeticDecoder::ends_exactly`]), without coding them again.
     pub fn decode_bits_checked(&self, bits: &[u8], count: usize) -> DecodedSamples {
         let (wide, complete, exact) = decode_with(self.0.clone(), bits, count);
         DecodedSamples { samples: wide.into_iter().map(|s| s as i16).collect(), complete, exact }
@@ -879,7 +874,8 @@ mod tests {
         let (mut cold_bits, mut primed_bits) = (0, 0);
         for frame in signal[8000..16_000].chunks(1024) {
             let bits = primed.encode_bits(frame);
-            assert_eq!(primed.decode_bits_prefix(&bits, frame.len()), (frame.to_vec(), true));
+            let decoded = primed.decode_bits_checked(&bits, frame.len());
+            assert_eq!((decoded.samples, decoded.complete, decoded.exact), (frame.to_vec(), true, true));
             assert_ne!(decode_bits_prefix(&bits, frame.len()), (frame.to_vec(), true));
             primed_bits += bits.len();
             cold_bits += encode_bits(frame).len();

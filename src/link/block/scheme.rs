@@ -354,15 +354,10 @@ impl LinkScheme {
     /// is the decision the link delivered: a decoder that lists decides its list's first. Empty
     /// lists for a link that cannot list ([`Self::lists_codewords`]).
     pub fn list_blocks(&self, channel_llr: &[f32], max: usize) -> Vec<Vec<ListedBlock>> {
-        let n = self.n();
-        channel_llr
-            .chunks_exact(n)
-            .map(|l| match (&self.code, &self.decoder) {
-                (Some(code), Some(decoder)) => {
-                    decoder.list_frame(l, max).map(|words| listed_blocks(code, &words)).unwrap_or_default()
-                }
-                _ => Vec::new(),
-            })
+        let blocks = channel_llr.chunks_exact(self.n());
+        let (Some(code), Some(decoder)) = (&self.code, &self.decoder) else { return vec![Vec::new(); blocks.len()] };
+        blocks
+            .map(|l| decoder.list_frame(l, max).map(|words| listed_blocks(code, &words)).unwrap_or_default())
             .collect()
     }
 

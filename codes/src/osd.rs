@@ -595,19 +595,13 @@ impl Search<'_> {
             }
             self.candidates += 1;
             self.flips[level] = r;
-            let d = match (&mut self.soft, &mut self.list) {
-                (None, None) => c + parity_cost(cur, bound - c, self.rel_perm),
-                (soft, list) => {
-                    let d = c + parity_cost(cur, bound - c, self.rel_perm);
-                    if let Some(t) = soft {
-                        tally(t.same, t.differ, d, &self.flips[..=level], t.pivots, t.parity_pos, cur);
-                    }
-                    if let Some(l) = list {
-                        l.offer(d, &self.flips[..=level]);
-                    }
-                    d
-                }
-            };
+            let d = c + parity_cost(cur, bound - c, self.rel_perm);
+            if let Some(t) = &mut self.soft {
+                tally(t.same, t.differ, d, &self.flips[..=level], t.pivots, t.parity_pos, cur);
+            }
+            if let Some(l) = &mut self.list {
+                l.offer(d, &self.flips[..=level]);
+            }
             if d < self.best {
                 self.best = d;
                 self.best_flips = self.flips;

@@ -43,6 +43,30 @@ pub struct Decoded {
     /// reached), from the integer frequencies the arithmetic decoder used: what an LM-aided
     /// receiver weighs. `None` for coders without a model.
     pub ln_prob: Option<f64>,
+    /// Whether the input is exactly the arithmetic code of the symbols decoded, end symbol and
+    /// termination included ([`ArithmeticDecoder::ends_exactly`]). `None` for coders that cannot
+    /// tell (no arithmetic decoder, or a list decoder's choice, which read no one stream).
+    pub exact: Option<bool>,
+}
+
+/// How a receiver tells that a decoded stream is intact ([`Decoded::intact`]); a scenario's
+/// `framing.end_check` (`"exact"`, `"length-window"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndCheck {
+    /// The stream is exactly the code of what it decoded ([`Decoded::exact`]); coders that cannot
+    /// tell fall back to [`EndCheck::LengthWindow`] (for Huffman and zstd: it decoded whole).
+    #[default]
+    Exact,
+    /// It ended on the end symbol after about as many bits as its probability is worth
+    /// ([`Decoded::ends_at`]).
+    LengthWindow,
+}
+
+impl EndCheck {
+    pub fn is_exact(&self) -> bool {
+        *self == EndCheck::Exact
+    }
 }
 
 impl Decoded {
@@ -61,6 +85,14 @@ impl Decoded {
             && self
                 .ln_prob
                 .is_none_or(|ln_p| (-ln_p / std::f64::consts::LN_2 - bits as f64).abs() <= TERMINATION_SLACK_BITS)
+    }
+
+    /// Whether this decoding of a `bits`-bit stream is that of an intact stream, by `check`.
+    pub fn intact(&self, bits: usize, check: EndCheck) -> bool {
+        match (check, self.exact) {
+            (EndCheck::Exact, Some(exact)) => self.complete() && exact,
+            _ => self.ends_at(bits),
+        }
     }
 }
 
@@ -175,44 +207,61 @@ pub fn decode_symbols<M: SymbolModel + ?Sized>(
     end_symbol: usize,
     max_symbols: usize,
 ) -> (Vec<usize>, StopReason) {
-    let (out, stop, _) = decode_symbols_scored(model, bits, end_symbol, max_symbols);
-    (out, stop)
+    let d = decode_symbols_scored(model, bits, end_symbol, max_symbols);
+    (d.symbols, d.stop)
 }
 
-/// [`decode_symbols`], also returning the natural log of the model's probability of the symbols
-/// decoded (the end symbol included when reached), from the integer frequencies used.
+/// What [`decode_symbols_scored`] decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredSymbols {
+    /// The symbols, end symbol excluded.
+    pub symbols: Vec<usize>,
+    pub stop: StopReason,
+    /// Natural log of the model's probability of the symbols decoded (the end symbol included when
+    /// reached), from the integer frequencies used.
+    pub ln_prob: f64,
+    /// Decoding ended on the end symbol and the input is exactly the code of what was decoded
+    /// ([`ArithmeticDecoder::ends_exactly`]).
+    pub exact: bool,
+}
+
+/// [`decode_symbols`], also scoring what it decoded and telling whether the input is exactly its
+/// code ([`ScoredSymbols`]).
 pub fn decode_symbols_scored<M: SymbolModel + ?Sized>(
     model: &mut M,
     bits: &[u8],
     end_symbol: usize,
     max_symbols: usize,
-) -> (Vec<usize>, StopReason, f64) {
+) -> ScoredSymbols {
     let mut decoder = ArithmeticDecoder::new(bits);
-    let mut out = Vec::new();
-    let mut ln_prob = 0.0;
+    let mut out = ScoredSymbols { symbols: Vec::new(), stop: StopReason::Invalid, ln_prob: 0.0, exact: false };
     let mut table = match model.start() {
         Ok(t) => t,
-        Err(_) => return (out, StopReason::Invalid, ln_prob),
+        Err(_) => return out,
     };
     loop {
         let symbol = match decoder.decode_symbol(table.cumulative()) {
             Ok(s) => s,
-            Err(_) => return (out, StopReason::Invalid, ln_prob),
+            Err(_) => return out,
         };
-        ln_prob += table.ln_probability(symbol);
+        out.ln_prob += table.ln_probability(symbol);
         if symbol == end_symbol {
-            return (out, StopReason::EndOfMessage, ln_prob);
+            out.stop = StopReason::EndOfMessage;
+            out.exact = decoder.ends_exactly();
+            return out;
         }
         if decoder.exhausted() {
-            return (out, StopReason::OutOfBits, ln_prob);
+            out.stop = StopReason::OutOfBits;
+            return out;
         }
-        out.push(symbol);
-        if out.len() >= max_symbols {
-            return (out, StopReason::SymbolLimit, ln_prob);
+        out.symbols.push(symbol);
+        if out.symbols.len() >= max_symbols {
+            out.stop = StopReason::SymbolLimit;
+            return out;
         }
         table = match model.advance(symbol) {
             Ok(t) => t,
-            Err(_) => return (out, StopReason::Invalid, ln_prob),
+            Err(_) => return out,
         };
     }
 }
@@ -260,6 +309,33 @@ mod tests {
             assert_eq!(stop, StopReason::EndOfMessage);
             assert_eq!(out, &msg[..7]);
         }
+    }
+
+    #[test]
+    fn the_exact_end_test_refuses_streams_the_length_window_lets_through() {
+        let mut m = StickyModel { last: None };
+        let msg = [0usize, 0, 0, 1, 1, 2, 0, 3];
+        let bits = encode_symbols(&mut m, &msg).unwrap();
+        let mut decoded = |input: &[u8]| {
+            let d = decode_symbols_scored(&mut m, input, 3, 1000);
+            let symbols = d.symbols.len();
+            Decoded { text: String::new(), stop: d.stop, symbols, ln_prob: Some(d.ln_prob), exact: Some(d.exact) }
+        };
+        let intact = decoded(&bits);
+        assert!(intact.intact(bits.len(), EndCheck::Exact) && intact.intact(bits.len(), EndCheck::LengthWindow));
+        // A padding bit: the same message, on its end symbol, within the window; not its code.
+        let mut padded = bits.clone();
+        padded.push(0);
+        let d = decoded(&padded);
+        assert_eq!((d.stop, d.symbols), (StopReason::EndOfMessage, 7));
+        assert!(d.intact(padded.len(), EndCheck::LengthWindow) && !d.intact(padded.len(), EndCheck::Exact));
+        // A flipped termination bit is not the code of whatever it decodes.
+        let mut flipped = bits.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(!decoded(&flipped).intact(flipped.len(), EndCheck::Exact));
+        // Coders that cannot tell are checked by the window.
+        let unknown = Decoded { exact: None, ..d };
+        assert!(unknown.intact(padded.len(), EndCheck::Exact));
     }
 
     #[test]

@@ -68,6 +68,6 @@ impl SourceCoder for FixedLengthTokenCoder {
             }
             ids.push(id); // ids >= V (corruption) are skipped by decode
         }
-        Decoded { text: self.tokenizer.decode(&ids), stop, symbols: ids.len(), ln_prob: None }
+        Decoded { text: self.tokenizer.decode(&ids), stop, symbols: ids.len(), ln_prob: None, exact: None }
     }
 }

@@ -311,7 +311,7 @@ impl SourceCoder for HuffmanWordCoder {
                 bytes.extend_from_slice(self.words[s].as_bytes());
             }
         };
-        Decoded { text: String::from_utf8_lossy(&bytes).into_owned(), stop, symbols, ln_prob: None }
+        Decoded { text: String::from_utf8_lossy(&bytes).into_owned(), stop, symbols, ln_prob: None, exact: None }
     }
 }
 

@@ -46,7 +46,7 @@ pub mod small_lm;
 pub mod tokenizer;
 pub mod zstd_coder;
 
-pub use coder::{Bits, Decoded, ListDecoded, SourceCoder, StopReason, SymbolModel};
+pub use coder::{Bits, Decoded, EndCheck, ListDecoded, SourceCoder, StopReason, SymbolModel};
 pub use list_decoding::{ListChoice, ListConfig, MessageEnd, PayloadBlocks, SoftPayload};
 
 use std::path::PathBuf;

@@ -191,10 +191,15 @@ impl SourceCoder for LmCoder {
 
     fn decode(&self, bits: &[u8]) -> Decoded {
         let mut session = self.lm.session();
-        let (symbols, stop, ln_prob) =
-            decode_symbols_scored(&mut session, bits, self.end_token as usize, self.max_tokens);
-        let ids: Vec<u32> = symbols.iter().map(|&s| s as u32).collect();
-        Decoded { text: self.lm.tokenizer.decode(&ids), stop, symbols: ids.len(), ln_prob: Some(ln_prob) }
+        let d = decode_symbols_scored(&mut session, bits, self.end_token as usize, self.max_tokens);
+        let ids: Vec<u32> = d.symbols.iter().map(|&s| s as u32).collect();
+        Decoded {
+            text: self.lm.tokenizer.decode(&ids),
+            stop: d.stop,
+            symbols: ids.len(),
+            ln_prob: Some(d.ln_prob),
+            exact: Some(d.exact),
+        }
     }
 
     fn encode_batch(&self, messages: &[&str]) -> Result<Vec<Bits>, SourceError> {
@@ -227,7 +232,15 @@ impl SourceCoder for LmCoder {
             out[i] = Some(d);
         }
         out.into_iter()
-            .map(|d| d.unwrap_or(Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None }))
+            .map(|d| {
+                d.unwrap_or(Decoded {
+                    text: String::new(),
+                    stop: StopReason::Invalid,
+                    symbols: 0,
+                    ln_prob: None,
+                    exact: Some(false),
+                })
+            })
             .collect()
     }
 
@@ -251,6 +264,7 @@ impl SourceCoder for LmCoder {
                 stop: StopReason::EndOfMessage,
                 symbols: ids.len(),
                 ln_prob: Some(c.ln_prob),
+                exact: None,
             }
         });
         Some(ListDecoded { decoded, model_steps: result.model_steps, score })
@@ -361,19 +375,23 @@ impl LmCoder {
         let mut ids: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut stops: Vec<Option<StopReason>> = vec![None; n];
         let mut ln_probs = vec![0f64; n];
-        let finish = |ids: Vec<Vec<u32>>, stops: Vec<Option<StopReason>>, ln_probs: Vec<f64>| -> Vec<Decoded> {
+        // Set when a row stops on its end symbol, as `decode_symbols_scored` does.
+        let mut exact = vec![false; n];
+        let finish = |ids: Vec<Vec<u32>>, stops: Vec<Option<StopReason>>, ln_probs: Vec<f64>, exact: Vec<bool>| {
             ids.into_iter()
                 .zip(stops)
                 .zip(ln_probs)
-                .map(|((ids, stop), ln_prob)| Decoded {
+                .zip(exact)
+                .map(|(((ids, stop), ln_prob), exact)| Decoded {
                     text: self.lm.tokenizer.decode(&ids),
                     stop: stop.unwrap_or(StopReason::Invalid),
                     symbols: ids.len(),
                     ln_prob: Some(ln_prob),
+                    exact: Some(exact),
                 })
-                .collect()
+                .collect::<Vec<_>>()
         };
-        let Ok((mut lane, first)) = self.lm.batch(n) else { return finish(ids, stops, ln_probs) };
+        let Ok((mut lane, first)) = self.lm.batch(n) else { return finish(ids, stops, ln_probs, exact) };
         let mut tables = tables(&first);
         let mut decoders: Vec<ArithmeticDecoder> = frames.iter().map(|f| ArithmeticDecoder::new(f)).collect();
         // Lane row i holds frame active[i]; rows leave the lane when their frame stops.
@@ -392,6 +410,7 @@ impl LmCoder {
                 ln_probs[r] += tables[i].ln_probability(symbol as usize);
                 if symbol == self.end_token {
                     stops[r] = Some(StopReason::EndOfMessage);
+                    exact[r] = decoders[r].ends_exactly();
                 } else if decoders[r].exhausted() {
                     stops[r] = Some(StopReason::OutOfBits);
                 } else {
@@ -405,7 +424,7 @@ impl LmCoder {
                 }
             }
             if keep.is_empty() {
-                return finish(ids, stops, ln_probs);
+                return finish(ids, stops, ln_probs, exact);
             }
             active = keep.iter().map(|&i| active[i]).collect();
             match lane.retain(&keep).and_then(|_| lane.step(&feed)) {
@@ -414,7 +433,7 @@ impl LmCoder {
                     for &r in &active {
                         stops[r] = Some(StopReason::Invalid);
                     }
-                    return finish(ids, stops, ln_probs);
+                    return finish(ids, stops, ln_probs, exact);
                 }
             }
         }

@@ -442,13 +442,14 @@ impl SourceCoder for SmallLmCoder {
     }
 
     fn decode(&self, bits: &[u8]) -> Decoded {
-        let (symbols, stop, ln_prob) = decode_symbols_scored(&mut self.model.session(), bits, END, self.max_symbols);
-        let bytes: Vec<u8> = symbols.iter().map(|&s| s as u8).collect();
+        let d = decode_symbols_scored(&mut self.model.session(), bits, END, self.max_symbols);
+        let bytes: Vec<u8> = d.symbols.iter().map(|&s| s as u8).collect();
         Decoded {
             text: String::from_utf8_lossy(&bytes).into_owned(),
-            stop,
+            stop: d.stop,
             symbols: bytes.len(),
-            ln_prob: Some(ln_prob),
+            ln_prob: Some(d.ln_prob),
+            exact: Some(d.exact),
         }
     }
 
@@ -472,6 +473,7 @@ impl SourceCoder for SmallLmCoder {
                 stop: StopReason::EndOfMessage,
                 symbols: bytes.len(),
                 ln_prob: Some(c.ln_prob),
+                exact: None,
             }
         });
         Some(ListDecoded { decoded, model_steps: result.model_steps, score })
@@ -495,7 +497,7 @@ impl SourceCoder for SmallLmCoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StopReason;
+    use crate::{EndCheck, StopReason};
 
     #[test]
     fn embedded_model_loads_and_round_trips_awkward_text() {
@@ -579,12 +581,13 @@ mod tests {
         let c = SmallLmCoder::embedded().unwrap();
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/europarl/test_sentences.txt"))
             .unwrap();
-        let (mut worst, mut cut_caught, mut cut_complete): (f64, usize, usize) = (0.0, 0, 0);
+        let (mut worst, mut cut_caught, mut cut_complete, mut cut_exact_caught) = (0.0f64, 0, 0, 0);
         let lines: Vec<&str> = text.lines().take(500).collect();
         for line in &lines {
             let bits = c.encode(line).unwrap();
             let d = c.decode(&bits);
             assert!(d.ends_at(bits.len()), "{line:?}");
+            assert_eq!(d.exact, Some(true), "{line:?}: an intact stream is exactly the code of what it decodes");
             worst = worst.max((-d.ln_prob.unwrap() / std::f64::consts::LN_2 - bits.len() as f64).abs());
             // Cut short, the stream mostly no longer ends where its length says, even where the
             // decoder still reaches an end symbol.
@@ -592,14 +595,20 @@ mod tests {
             let d = c.decode(cut);
             cut_caught += !d.ends_at(cut.len()) as usize;
             cut_complete += d.complete() as usize;
+            // The exact test catches every stream the window catches (an exact code is within its
+            // termination bits of −log2 P).
+            let exact_intact = d.intact(cut.len(), EndCheck::Exact);
+            assert!(!exact_intact || d.ends_at(cut.len()), "{line:?}: exact but outside the window");
+            cut_exact_caught += !exact_intact as usize;
         }
         eprintln!(
             "largest |−log2 P − bits| over {} sentences: {worst:.3}; cut to 3/4: {cut_complete} end on the end \
-             symbol, {cut_caught} caught",
+             symbol, {cut_caught} caught by the window, {cut_exact_caught} by the exact test",
             lines.len()
         );
         assert!(cut_caught * 100 >= lines.len() * 95, "{cut_caught} of {} cut streams caught", lines.len());
         assert!(cut_caught > lines.len() - cut_complete, "the length test catches more than the end symbol alone");
+        assert_eq!(cut_exact_caught, lines.len(), "no stream cut to 3/4 is exactly a code");
     }
 
     #[test]

@@ -59,8 +59,11 @@ impl SourceCoder for ZstdCoder {
                 text: String::from_utf8_lossy(&out).into_owned(),
                 stop: StopReason::EndOfMessage,
                 ln_prob: None,
+                exact: None,
             },
-            Err(_) => Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None },
+            Err(_) => {
+                Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None, exact: None }
+            }
         }
     }
 }

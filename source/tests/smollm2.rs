@@ -110,6 +110,33 @@ fn lockstep_batches_are_bit_identical_to_single_messages() {
         assert_eq!(d.ln_prob.unwrap().to_bits(), single.ln_prob.unwrap().to_bits(), "{m:?}");
         let bits = -d.ln_prob.unwrap() / std::f64::consts::LN_2;
         assert!((bits - f.len() as f64).abs() <= 3.0, "{m:?}: -log2 P = {bits:.2}, {} bits sent", f.len());
+        assert_eq!(d, &single, "{m:?}: the lane decodes as a lone session does");
+        assert_eq!(d.exact, Some(true), "{m:?}: an intact stream is exactly the code of what it decodes");
+    }
+    // Damaged streams (a bit flipped, a bit added, cut short): the lane tells exactness as a lone
+    // session does, and a stream whose decoded text encodes back to it is exact.
+    let damaged: Vec<Vec<u8>> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut f = f.clone();
+            match i % 3 {
+                0 if !f.is_empty() => {
+                    let at = (7 * i + 3) % f.len();
+                    f[at] ^= 1;
+                }
+                1 => f.push(1),
+                _ => f.truncate(f.len() * 2 / 3),
+            }
+            f
+        })
+        .collect();
+    let refs: Vec<&[u8]> = damaged.iter().map(|f| f.as_slice()).collect();
+    for (d, f) in lockstep.decode_batch(&refs).iter().zip(&damaged) {
+        assert_eq!(d, &lm().decode(f));
+        if lm().encode(&d.text).ok().as_ref() == Some(f) {
+            assert_eq!(d.exact, Some(true), "{:?}", d.text);
+        }
     }
 }
 

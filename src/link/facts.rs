@@ -35,6 +35,11 @@ pub struct TextFacts {
     /// model, UT-quant's weights), which the scenario names only by path or name: rows and shards
     /// made with another file under the same path must not be mixed. None for coders built into `sim`.
     pub weights_sha256: Option<String>,
+    /// Text SSCC schemes: how the receiver told intact streams (`framing.end_check`), so rows made
+    /// with another test are not mixed; folders made before it was recorded used the length window.
+    /// None for other schemes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_check: Option<source::EndCheck>,
 }
 
 impl TextFacts {
@@ -95,6 +100,7 @@ mod tests {
                 precision_bits: 1.0,
                 source_bits: Some(12345),
                 weights_sha256: None,
+                end_check: Some(source::EndCheck::Exact),
             }),
         };
         let back: SchemeFacts = serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();

@@ -2,6 +2,7 @@
 //! and so that the full tree of valid `--set` names can be derived from `Scenario::default()`.
 
 use serde::{Deserialize, Serialize};
+use source::EndCheck;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -325,6 +326,8 @@ pub(crate) fn key_schema() -> toml::Value {
     // Not default, so that `[image]` is serialized (it is skipped when default).
     s.image.tile += 1;
     s.audio.frame += 1;
+    // Serialized only when not exact.
+    s.framing.end_check = EndCheck::LengthWindow;
     toml::Value::try_from(s).expect("the default scenario serializes")
 }
 
@@ -504,11 +507,17 @@ pub struct FramingConfig {
     /// Bits of the length header that starts every message (payload length in bits, MSB first);
     /// messages longer than 2^length_bits - 1 bits are refused.
     pub length_bits: u32,
+    /// How the receiver tells that a text message's source stream is intact (what it flags, and
+    /// which ICD candidates are valid). Image tiles and audio frames are always checked exactly.
+    /// Left out of the serialized scenario when `exact`; folders made before the choice existed
+    /// used `length-window` and say so by their schemes' facts (`TextFacts::end_check`).
+    #[serde(skip_serializing_if = "EndCheck::is_exact")]
+    pub end_check: EndCheck,
 }
 
 impl Default for FramingConfig {
     fn default() -> Self {
-        FramingConfig { length_bits: 11 }
+        FramingConfig { length_bits: 11, end_check: EndCheck::Exact }
     }
 }
 

@@ -321,6 +321,13 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
     if !(1..=32).contains(&s.framing.length_bits) {
         return fail("framing", "length_bits", "must be between 1 and 32");
     }
+    if !s.framing.end_check.is_exact() && s.modality() != super::Modality::Text {
+        return fail(
+            "framing",
+            "end_check",
+            "applies to text; image tiles and audio frames are always checked exactly",
+        );
+    }
     let names: Vec<&str> = s.schemes.iter().map(|c| c.name.as_str()).collect();
     for (i, scheme) in s.schemes.iter().enumerate() {
         // Point at the scheme's own `name = "..."` line, the one place a reader can find it by.

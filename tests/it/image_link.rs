@@ -104,6 +104,8 @@ fn image_scenarios_that_cannot_run_are_refused_by_name() {
     fails_with(&["run", quick, "--set", "schemes.1.source=small-lm"], &["image-lm-uncoded", "'source'", "text"]);
     fails_with(&["run", quick, "--set", "image.tiles=100000"], &["image.tiles", "1024 tiles"]);
     fails_with(&["run", quick, "--set", "framing.length_bits=8"], &["framing.length_bits", "image-lm-ldpc-bp"]);
+    fails_with(&["run", quick, "--set", "framing.end_check=\"length-window\""], &["framing.end_check", "exactly"]);
+    fails_with(&["run", quick, "--set", "framing.end_check=\"roughly\""], &["end_check", "exact", "length-window"]);
     fails_with(
         &["run", quick, "--set", "schemes.0.receiver.kind=icd", "--set", "schemes.0.receiver.max_penalty=5"],
         &["image-lm-ldpc-bp", "receiver.max_penalty", "OSD"],

@@ -87,6 +87,7 @@ impl MessageScheme for AnalogScheme {
                 precision_bits: FLOAT_PRECISION_BITS,
                 source_bits: None,
                 weights_sha256: None,
+                end_check: None,
             }),
         })
     }

@@ -483,6 +483,7 @@ impl MessageScheme for LinearScheme {
                 source_bits: None,
                 // The training spectrum's identity: a change of clips or transform changes it.
                 weights_sha256: Some(self.spectrum.sha256(self.frame_levels)),
+                end_check: None,
             }),
         })
     }

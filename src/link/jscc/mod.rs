@@ -273,6 +273,7 @@ pub fn analog_facts(name: &str, channel: String, values_per_message: f64, weight
             precision_bits: FLOAT_PRECISION_BITS,
             source_bits: None,
             weights_sha256: Some(weights_sha256.to_string()),
+            end_check: None,
         }),
     }
 }

@@ -63,7 +63,13 @@ impl SourceCoder for UtQuantCoder {
 
     fn decode(&self, bits: &[u8]) -> Decoded {
         if bits.len() < self.bits {
-            return Decoded { text: String::new(), stop: StopReason::OutOfBits, symbols: 0, ln_prob: None };
+            return Decoded {
+                text: String::new(),
+                stop: StopReason::OutOfBits,
+                symbols: 0,
+                ln_prob: None,
+                exact: None,
+            };
         }
         match self.decode_ids(bits) {
             Ok(ids) => {
@@ -73,9 +79,12 @@ impl SourceCoder for UtQuantCoder {
                     stop: if complete { StopReason::EndOfMessage } else { StopReason::SymbolLimit },
                     symbols: ids.len().saturating_sub(usize::from(complete)),
                     ln_prob: None,
+                    exact: None,
                 }
             }
-            Err(_) => Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None },
+            Err(_) => {
+                Decoded { text: String::new(), stop: StopReason::Invalid, symbols: 0, ln_prob: None, exact: None }
+            }
         }
     }
 

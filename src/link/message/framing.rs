@@ -16,6 +16,7 @@
 //! Stream synchronisation across messages (what a wrong L' would do to the *next* message in a
 //! continuous stream) is outside the model: each message is one burst.
 
+use source::EndCheck;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -32,12 +33,19 @@ pub struct Framer {
     /// Information bits per block (the code's k).
     pub block_bits: usize,
     pub length_bits: u32,
+    /// How the receiver tells that a text payload's stream ended where an intact one does.
+    pub end_check: EndCheck,
 }
 
 impl Framer {
+    /// A framer whose receiver checks text streams exactly (see [`Framer::with_end_check`]).
     pub fn new(block_bits: usize, length_bits: u32) -> Self {
         assert!(block_bits > 0 && (1..=32).contains(&length_bits));
-        Framer { block_bits, length_bits }
+        Framer { block_bits, length_bits, end_check: EndCheck::Exact }
+    }
+
+    pub fn with_end_check(self, end_check: EndCheck) -> Self {
+        Framer { end_check, ..self }
     }
 
     /// Longest payload the header can describe.

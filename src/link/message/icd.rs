@@ -8,10 +8,11 @@
 //! (0.25: |L| < ln 3), and builds candidates by flipping every subset of at most `max_flips` (5) of
 //! the `least_reliable` (10) least reliable of them. Each candidate's path score is the decoder's
 //! probability of its bits, ln path = Σ ln σ(±L_i) (the decision itself scores highest). The
-//! `candidates` (10) best are decoded by the LM arithmetic decoder; one whose stream does not end
-//! where its length header says (`source::Decoded::ends_at`: on the end symbol, with −log2 P_LM
-//! within 3 bits of the payload's length), or whose header claims more bits than were sent, is
-//! out; of the rest the receiver keeps
+//! `candidates` (10) best are decoded by the LM arithmetic decoder; one whose stream is not intact
+//! (`source::Decoded::intact`: by default it must be exactly the arithmetic code of the message it
+//! decodes, termination included; with `framing.end_check = "length-window"`, end on the end
+//! symbol with −log2 P_LM within 3 bits of the payload's length), or whose header claims more bits
+//! than were sent, is out; of the rest the receiver keeps
 //! the highest (1 − w)·ln path + w·ln P_LM, w = `lm_weight` (0.001). With none left it keeps the
 //! decision and flags the message.
 //!

@@ -67,8 +67,8 @@ pub struct BatchOutcome {
     pub decoded: Vec<DecodedItem>,
     /// The items the receiver itself flags as damaged (in item order), for schemes whose receiver
     /// can tell: SSCC flags a message whose channel decision fails its code's check (a parity check,
-    /// a CRC) or whose source stream does not end where its length header says (`Decoded::ends_at`). `None` for receivers with no
-    /// such test (JSCC), and in shard files written before flags existed.
+    /// a CRC) or whose source stream is not intact (`Decoded::intact` by `framing.end_check`). `None`
+    /// for receivers with no such test (JSCC), and in shard files written before flags existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged: Option<Vec<u64>>,
     /// ICD receivers: the candidates the LM decoded in this batch. `None` for other receivers.

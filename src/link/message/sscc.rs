@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, ListConfig, ListDecoded, PayloadBlocks, SoftPayload, SourceCoder};
+use source::{Bits, EndCheck, ListConfig, ListDecoded, PayloadBlocks, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -49,7 +49,7 @@ pub enum SsccSource {
 /// A payload as the source decoder delivered it.
 struct DecodedPayload {
     received: Received,
-    /// The stream ended as an intact one of its length does (`Decoded::ends_at`).
+    /// The stream ended as an intact one of its length does (text: `Decoded::intact`).
     intact: bool,
     /// ln P of what was decoded (text LM coders; what ICD weighs).
     ln_prob: Option<f64>,
@@ -85,15 +85,16 @@ impl SsccSource {
     }
 
     /// Decodes `frames`; `candidate[i]`: frame `i` is an LM-aided receiver's candidate, used only
-    /// if intact (a broken image tile is then not filled in).
-    fn decode_batch(&self, frames: &[&[u8]], candidate: &[bool]) -> Vec<DecodedPayload> {
+    /// if intact (a broken image tile is then not filled in). Text streams are told intact by
+    /// `end_check`.
+    fn decode_batch(&self, frames: &[&[u8]], candidate: &[bool], end_check: EndCheck) -> Vec<DecodedPayload> {
         match self {
             SsccSource::Text(c) => c
                 .decode_batch(frames)
                 .into_iter()
                 .zip(frames)
                 .map(|(d, f)| DecodedPayload {
-                    intact: d.ends_at(f.len()),
+                    intact: d.intact(f.len(), end_check),
                     ln_prob: d.ln_prob,
                     steps: d.symbols as u64 + 1,
                     received: Received::Text { text: d.text },
@@ -159,7 +160,7 @@ pub fn frame_link(
         CodeKind::Polar => Box::new(PolarLink::build(&spec)?),
         _ => Box::new(spec.build(base)?),
     };
-    let framer = Framer::new(link.frame_granularity(), s.framing.length_bits);
+    let framer = Framer::new(link.frame_granularity(), s.framing.length_bits).with_end_check(s.framing.end_check);
     Ok((link, framer))
 }
 
@@ -457,7 +458,7 @@ impl SsccScheme {
         let chunk = rayon::current_num_threads().max(1) * (2 * self.source.decode_group()).max(4);
         let mut decoded = Vec::with_capacity(frames.len());
         for (group, candidate) in frames.chunks(chunk).zip(candidate.chunks(chunk)) {
-            decoded.extend(self.source.decode_batch(group, candidate));
+            decoded.extend(self.source.decode_batch(group, candidate, self.framer.end_check));
             progress(BatchProgress::Decoded(decoded.len()));
         }
         decoded
@@ -504,6 +505,7 @@ impl MessageScheme for SsccScheme {
                 precision_bits: uses.precision_bits,
                 source_bits: Some(encoded.total_bits() as u64),
                 weights_sha256: self.model_sha256.clone(),
+                end_check: matches!(self.source, SsccSource::Text(_)).then(|| self.framer.end_check),
             }),
         };
         self.encoded = Some(encoded);

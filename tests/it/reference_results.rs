@@ -9,14 +9,13 @@
 //! comparison runs at -1.5 dB for the same reason.
 //!
 //! Columns are only ever appended, so the committed files' columns are compared and a newer column
-//! (e.g. the BLEU intervals) is checked by its own tests. One known exception: the committed paper
-//! results' similarity was scored before the sent messages were embedded up front, in one fixed call
-//! (before that, the embedder memoized them in whatever batch the first scored point asked for, and
-//! batched matrix products round differently by batch); it is reproduced to 1e-7. And a folder that
+//! (e.g. the BLEU intervals) is checked by its own tests. The sentence similarity is reproduced to
+//! 1e-7 (the embedder's float sums follow the CPU's kernels). And a folder that
 //! gained rows after a column was added has that column written for every row, empty in the rows
-//! made before it (`list-awgn`'s list rows have no `list_missed`, `list_outscored`,
-//! `list_over_limit`): an empty committed cell in those columns is not compared (their own tests,
-//! `icd.rs`, check what fills them).
+//! made before it (`lm-receivers-*`'s list rows have no `list_missed`, `list_outscored`,
+//! `list_over_limit`), and a receiver that cannot tell leaves them empty (the image list,
+//! `image-receivers-awgn`): an empty committed cell in those columns is not compared (their own
+//! tests, `icd.rs`, check what fills them).
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -419,13 +419,24 @@ mod tests {
 
     #[test]
     fn a_file_of_an_earlier_version_reads_with_the_new_columns_empty() {
-        // The committed reference run predates the interval columns.
+        // A committed reference run cut to the columns of a version before the interval columns
+        // (the first 36, up to `energy_per_message_db`).
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference/paper-awgn");
-        let read = read_complete_rows(&dir.join("results.csv")).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(dir.join("results.csv")).unwrap();
+        let mut writer = csv::Writer::from_path(tmp.path().join("earlier.csv")).unwrap();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.unwrap();
+            if i == 0 {
+                assert_eq!(&record[35], "energy_per_message_db");
+            }
+            writer.write_record(record.iter().take(36)).unwrap();
+        }
+        writer.flush().unwrap();
+        let read = read_complete_rows(&tmp.path().join("earlier.csv")).unwrap();
         assert!(!read.rows.is_empty() && !read.dropped_cut_row);
         assert!(read.rows.iter().all(|r| r.bleu4.is_some() && r.bleu4_lo.is_none() && r.similarity_hi.is_none()));
         // A header that is not a prefix of this version's is refused, naming line 1.
-        let tmp = tempfile::tempdir().unwrap();
         let odd = tmp.path().join("results.csv");
         std::fs::write(&odd, "scheme,channel,snr,esn0_db\n").unwrap();
         let err = read_complete_rows(&odd).unwrap_err().to_string();

@@ -44,6 +44,7 @@ impl Framer {
         Framer { block_bits, length_bits, end_check: EndCheck::Exact }
     }
 
+    /// This framer with its receiver telling intact text streams by `end_check`.
     pub fn with_end_check(self, end_check: EndCheck) -> Self {
         Framer { end_check, ..self }
     }

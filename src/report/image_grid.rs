@@ -138,10 +138,9 @@ pub fn write_grid(dir: &Path, schemes: &[&str], snrs: &[f64]) -> anyhow::Result<
         snrs: snrs.to_vec(),
     };
     let path = dir.join(GRID_FILE);
-    // The previous grid's cells are of this image only if its sent cell is this one.
-    let previous = read_grid(&path).filter(|(grid, old)| {
-        (old.cell_width, old.cell_height) == (layout.cell_width, layout.cell_height) && old.cell(grid, 0, 0) == sent
-    });
+    // The previous grid's cells are of this image only if its sent cell is this one (which also
+    // makes its cells this size).
+    let previous = read_grid(&path).filter(|(grid, old)| old.cell(grid, 0, 0) == sent);
     let (width, height) = (layout.width(), layout.height());
     let mut buffer = vec![255u8; width * height * 3];
     let mut blit = |image: &Image, col: usize, row: usize| {

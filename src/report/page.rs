@@ -113,7 +113,7 @@ const RECEIVERS_NOTE: &str = "Each scheme with an LM-aided receiver, against the
                               (noise_from): recovered is that scheme's wrong messages minus this one's; unflagged \
                               are wrong messages passed on as right; model steps count the receiver's extra \
                               decoding (one step per candidate token or path and symbol), not the plain decoding. \
-                              For a list receiver of text, the messages it searched and did not return are split \
+                              For a list receiver, the messages it searched and did not return are split \
                               by the sent message, scored as the search scores paths: within the penalty limit \
                               and better than the search's choice (missed by the search, which a better search \
                               might find), outscored by a wrong message the search found (no search returns it), or over \

@@ -29,7 +29,7 @@ pub struct ReceiverRow {
     pub unflagged: Option<u64>,
     pub model_steps_per_message: Option<f64>,
     pub candidates_per_message: Option<f64>,
-    /// A list receiver of text: the messages it searched and did not return, as (missed by the
+    /// A list receiver: the messages it searched and did not return, as (missed by the
     /// search, outscored, over the limit) (results.csv's `list_missed`, `list_outscored`,
     /// `list_over_limit`).
     pub misses: Option<[u64; 3]>,

@@ -131,7 +131,7 @@ pub struct ResultRow {
     pub estoi: Option<f64>,
     pub estoi_lo: Option<f64>,
     pub estoi_hi: Option<f64>,
-    // --- List receivers of text (`link::message::ListMisses`; empty for other receivers). ---
+    // --- List receivers, text and image (`link::message::ListMisses`; empty for other receivers). ---
     /// Messages the list searched and did not return although the sent one was within its penalty
     /// limit and scored better than its choice: misses of the search (a better search might find them).
     pub list_missed: Option<u64>,

@@ -138,6 +138,16 @@ fn the_list_receiver_recovers_damaged_tiles_on_the_same_noise() {
         // Damaged tiles are at most all tiles; each costs at most 8 × (768 + 1) model steps.
         let steps = cell(listed, snr, "lm_steps_per_message");
         assert!(steps > 0.0 && steps <= 8.0 * 769.0, "{snr} dB: {steps} steps per tile");
+        // Why it did not return the sent tile where it did not, as for text (`icd.rs`): a wrong
+        // tile is one of those or passed on unflagged; a flagged one was missed or over the limit.
+        let (missed, outscored, over) = (
+            cell(listed, snr, "list_missed"),
+            cell(listed, snr, "list_outscored"),
+            cell(listed, snr, "list_over_limit"),
+        );
+        eprintln!("  the sent tile missed by the search {missed}, outscored {outscored}, over the limit {over}");
+        assert!(l <= missed + outscored + over + cell(listed, snr, "unflagged_errors"), "{snr} dB");
+        assert!(cell(listed, snr, "flagged_messages") <= missed + over, "{snr} dB");
         (plain_errors, list_errors) = (plain_errors + p, list_errors + l);
     }
     assert!(plain_errors >= 5.0, "the points should damage tiles: {plain_errors}");

@@ -15,7 +15,7 @@
 use crate::image::context::Causal;
 use crate::image::io::Image;
 use crate::image::lm::{ImageLm, Scratch};
-use crate::list_decoding::{list_decode, ListConfig, MessageEnd, PathModel, SoftPayload};
+use crate::list_decoding::{list_decode, score_message, ListChoice, ListConfig, MessageEnd, PathModel, SoftPayload};
 use crate::quantize::FrequencyTable;
 use crate::SourceError;
 
@@ -26,6 +26,8 @@ pub struct ListedImage {
     pub image: Option<Image>,
     /// Model steps the search took (one subpixel prediction per path and level).
     pub model_steps: u64,
+    /// The chosen image's score (ln P − penalty, [`ListChoice::score`]).
+    pub score: Option<f64>,
 }
 
 /// The image LM's paths over one image size.
@@ -92,9 +94,22 @@ pub fn list_decode_image(
     let mut paths =
         ImagePaths { model, width: w, height: h, channels: ch, paths: Vec::new(), depth: 0, scratch: model.scratch() };
     let result = list_decode(&mut paths, MessageEnd::Length(w * h * ch), soft, config);
+    let score = result.choice.as_ref().map(ListChoice::score);
     let image =
         result.choice.map(|c| Image { width, height, channels, pixels: c.symbols.iter().map(|&s| s as u8).collect() });
-    ListedImage { image, model_steps: result.model_steps }
+    ListedImage { image, model_steps: result.model_steps, score }
+}
+
+/// `image` scored as [`list_decode_image`] scores its paths (ln P and penalty, no limit; see
+/// [`score_message`]): what the search would have found for it, to tell a search that missed the
+/// sent image from one whose limit or metric kept it out. `None` if it cannot be the message here
+/// (its code runs past the burst, or the framing rules it out).
+pub fn score_image(model: &ImageLm, soft: &SoftPayload, image: &Image) -> Option<ListChoice> {
+    let (w, h, ch) = (image.width as usize, image.height as usize, image.channels as usize);
+    let mut paths =
+        ImagePaths { model, width: w, height: h, channels: ch, paths: Vec::new(), depth: 0, scratch: model.scratch() };
+    let symbols: Vec<usize> = image.pixels.iter().map(|&p| usize::from(p)).collect();
+    score_message(&mut paths, MessageEnd::Length(symbols.len()), soft, &symbols)
 }
 
 #[cfg(test)]
@@ -162,6 +177,38 @@ mod tests {
         // Measured 5 → 15, 1 wrong: without a code, the termination and the length are the only
         // checks.
         assert!(wrong <= 2, "{wrong} wrong tiles chosen under the penalty limit");
+    }
+
+    #[test]
+    fn a_tiles_score_is_what_the_search_finds_for_it() {
+        // The sent tile scored alone: its code is the encoder's stream, bit for bit in length, and
+        // ln P is that length's worth of nats (the coder's termination adds at most 2 bits); a
+        // tile the search returns has exactly the score the search gave it; with no noise the
+        // penalty is 0.
+        let model = ImageLm::embedded().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
+        let mut returned = 0;
+        for tile in tiles(12) {
+            let bits = encode_image(&model, &tile).unwrap();
+            let (header, llrs) = received(&bits, 16, 24, 0.35, &mut rng);
+            let end = end_penalty(&header, llrs.len(), 24);
+            let soft = SoftPayload { llrs: &llrs, end_penalty: &end, blocks: None };
+            let sent = score_image(&model, &soft, &tile).expect("the sent tile fits its burst");
+            assert_eq!((sent.symbols.len(), sent.payload_bits), (192, bits.len()));
+            let code_bits = -sent.ln_prob / std::f64::consts::LN_2;
+            assert!(code_bits <= bits.len() as f64 && code_bits >= bits.len() as f64 - 2.0, "{code_bits}");
+            let listed = decode(&model, &header, &llrs, 8, 30.0);
+            if listed.image.as_ref() == Some(&tile) {
+                returned += 1;
+                assert_eq!(listed.score, Some(sent.score()));
+            }
+            let (header, llrs) = received(&bits, 16, 24, 1e-3, &mut rng);
+            let end = end_penalty(&header, llrs.len(), 24);
+            let clean = SoftPayload { llrs: &llrs, end_penalty: &end, blocks: None };
+            assert_eq!(score_image(&model, &clean, &tile).map(|c| c.penalty), Some(0.0));
+        }
+        eprintln!("the search returned {returned} of 12 sent tiles");
+        assert!(returned >= 3, "the search returned {returned} of 12 sent tiles");
     }
 
     #[test]

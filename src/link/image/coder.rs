@@ -21,9 +21,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use source::image::coder::{decode_image, encode_image, fill_most_likely, ImageStop};
-use source::image::list::{list_decode_image, ListedImage};
+use source::image::io::Image;
+use source::image::list::{list_decode_image, score_image, ListedImage};
 use source::image::lm::ImageLm;
-use source::{Bits, ListConfig, SoftPayload};
+use source::{Bits, ListChoice, ListConfig, SoftPayload};
 
 use super::tiles::{TileSet, TILE_CHANNELS};
 use crate::link::message::encodings::EncodedOnce;
@@ -81,6 +82,11 @@ impl TileCoder {
     /// The list receiver's search for the tile behind a damaged burst (`source::image::list`).
     pub fn decode_list(&self, soft: &SoftPayload, config: ListConfig) -> ListedImage {
         list_decode_image(&self.model, soft, config, self.tile, self.tile, TILE_CHANNELS)
+    }
+
+    /// `tile` scored as [`Self::decode_list`]'s search scores its paths (`source::image::list::score_image`).
+    pub fn score_list(&self, soft: &SoftPayload, tile: &Image) -> Option<ListChoice> {
+        score_image(&self.model, soft, tile)
     }
 
     fn decode(&self, bits: &[u8], fill: bool) -> DecodedTile {

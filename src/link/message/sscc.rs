@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use channels::{stream, SnrPoint};
 use rayon::prelude::*;
-use source::{Bits, EndCheck, ListConfig, ListDecoded, PayloadBlocks, SoftPayload, SourceCoder};
+use source::image::io::Image;
+use source::{Bits, EndCheck, ListChoice, ListConfig, PayloadBlocks, SoftPayload, SourceCoder};
 
 use super::encodings::{EncodedMessages, EncodingStore};
 use super::frame_link::FrameLink;
@@ -136,8 +137,14 @@ pub struct SsccScheme {
     pub model_sha256: Option<String>,
     /// The message set's payloads, once prepared.
     encoded: Option<Arc<EncodedMessages>>,
-    /// The sent texts, once prepared, for a list receiver of text: what its misses are told by.
-    sent_texts: Option<Arc<[String]>>,
+    /// The sent messages, once prepared, for a list receiver: what its misses are told by.
+    sent: Option<SentMessages>,
+}
+
+/// The messages a scheme sends, message `j mod len` for item `j`.
+enum SentMessages {
+    Texts(Arc<[String]>),
+    Tiles(Arc<[Image]>),
 }
 
 /// A batch's decoding work: each frame to source-decode, and what it is for.
@@ -173,7 +180,11 @@ impl SsccScheme {
         framer: Framer,
         model_sha256: Option<String>,
     ) -> Self {
-        SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None, sent_texts: None }
+        SsccScheme { config, source, source_key, link, framer, model_sha256, encoded: None, sent: None }
+    }
+
+    fn has_list_receiver(&self) -> bool {
+        self.config.receiver.as_ref().is_some_and(|r| r.kind == ReceiverKind::List)
     }
 
     /// The receiver, checked against the link and the source: ICD and the list decoder need the
@@ -249,19 +260,34 @@ impl SsccScheme {
             let soft = SoftPayload { llrs: &item.window, end_penalty: &end_penalty, blocks: blocks_soft };
             match &self.source {
                 SsccSource::Text(coder) => coder.decode_list(&soft, config).map(|l| {
-                    let sent = self.sent_texts.as_ref().map(|t| t[j % t.len()].as_str());
+                    let misses = match &self.sent {
+                        Some(SentMessages::Texts(t)) => {
+                            let sent = t[j % t.len()].as_str();
+                            let returned = l.decoded.as_ref().is_some_and(|d| d.text == sent);
+                            list_misses(returned, l.score, &config, || coder.score_list(sent, &soft))
+                        }
+                        _ => None,
+                    };
                     Listed {
-                        misses: sent.and_then(|sent| list_misses(coder.as_ref(), sent, &l, &soft, &config)),
+                        misses,
                         choice: l.decoded.map(|d| Received::Text { text: d.text }),
                         model_steps: l.model_steps,
                     }
                 }),
                 SsccSource::Image(coder) => {
                     let l = coder.decode_list(&soft, config);
+                    let misses = match &self.sent {
+                        Some(SentMessages::Tiles(t)) => {
+                            let sent = &t[j % t.len()];
+                            let returned = l.image.as_ref().is_some_and(|i| i.pixels == sent.pixels);
+                            list_misses(returned, l.score, &config, || coder.score_list(&soft, sent))
+                        }
+                        _ => None,
+                    };
                     Some(Listed {
                         choice: l.image.map(|image| Received::Tile { pixels: image.pixels }),
                         model_steps: l.model_steps,
-                        misses: None,
+                        misses,
                     })
                 }
                 SsccSource::Audio(_) => None,
@@ -489,13 +515,17 @@ impl MessageScheme for SsccScheme {
         let encoded = match &self.source {
             SsccSource::Text(coder) => {
                 let texts = messages.text(&who)?;
-                if self.config.receiver.as_ref().is_some_and(|r| r.kind == ReceiverKind::List) {
-                    self.sent_texts = Some(texts.texts.clone().into());
+                if self.has_list_receiver() {
+                    self.sent = Some(SentMessages::Texts(texts.texts.clone().into()));
                 }
                 store.encoded(&self.source_key, coder.as_ref(), texts, sink)?
             }
             SsccSource::Image(coder) => {
-                let payloads = coder.encode(messages.tiles(&who)?)?.as_ref().clone();
+                let tiles = messages.tiles(&who)?;
+                if self.has_list_receiver() {
+                    self.sent = Some(SentMessages::Tiles((0..tiles.len()).map(|j| tiles.image(j)).collect()));
+                }
+                let payloads = coder.encode(tiles)?.as_ref().clone();
                 self.fitting(payloads, &who, "the image LM", "tile", "make image.tile smaller")?
             }
             SsccSource::Audio(coder) => {
@@ -629,24 +659,24 @@ fn known_wrong(batch: &Batch, suspect: &[bool], jobs: &DecodeJobs, results: &[De
     wrong
 }
 
-/// Why the list receiver's result `got` is not the `sent` text, if it is not (a count of 1 in one
-/// of [`ListMisses`]' fields; all zero when it is): the sent text scored as the search would score
-/// it (`SourceCoder::score_list`), against the penalty limit and the choice's score. `None` if the
-/// coder cannot score it.
+/// Why the list receiver did not return the sent message, if it did not (`returned`; a count of 1
+/// in one of [`ListMisses`]' fields, all zero when it did): the sent message scored as the search
+/// would score it (`score_sent`: `SourceCoder::score_list`, `TileCoder::score_list`), against the
+/// penalty limit and the score of the search's choice (`got_score`, `None` if it chose nothing).
+/// `None` if the sent message cannot be scored.
 fn list_misses(
-    coder: &dyn SourceCoder,
-    sent: &str,
-    got: &ListDecoded,
-    soft: &SoftPayload,
+    returned: bool,
+    got_score: Option<f64>,
     config: &ListConfig,
+    score_sent: impl FnOnce() -> Option<ListChoice>,
 ) -> Option<ListMisses> {
-    if got.decoded.as_ref().is_some_and(|d| d.text == sent) {
+    if returned {
         return Some(ListMisses::default());
     }
-    let truth = coder.score_list(sent, soft)?;
+    let truth = score_sent()?;
     Some(if truth.penalty > config.max_penalty {
         ListMisses { over_limit: 1, ..Default::default() }
-    } else if got.score.is_none_or(|s| truth.score() > s) {
+    } else if got_score.is_none_or(|s| truth.score() > s) {
         ListMisses { missed: 1, ..Default::default() }
     } else {
         ListMisses { outscored: 1, ..Default::default() }
@@ -698,7 +728,7 @@ impl SsccScheme {
             }
         }
         let tried = jobs.owner.iter().filter(|(_, c)| c.is_some()).count() as u64;
-        let mut list_misses = self.sent_texts.as_ref().map(|_| ListMisses::default());
+        let mut list_misses = self.sent.as_ref().map(|_| ListMisses::default());
         // The list receiver: its choice replaces the plain decoding; with none, the item is flagged.
         for (at, list) in listed.into_iter().enumerate() {
             let Some(list) = list else { continue };

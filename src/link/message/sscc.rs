@@ -214,8 +214,8 @@ impl SsccScheme {
         Ok(())
     }
 
-    /// The list receiver's decisions for `items` (item index, its soft input), with each text
-    /// item's [`ListMisses`], in the order given. The point's searches run in one pass over the
+    /// The list receiver's decisions for `items` (item index, its soft input), with each item's
+    /// [`ListMisses`] where the sent messages are known, in the order given. The point's searches run in one pass over the
     /// worker threads, longest burst first, so that no worker waits alone on a batch's slowest
     /// search: a batch of 50 messages near the cliff holds about 17 searches, fewer than a large
     /// node's cores. (On two cores a per-batch pass was as fast: 268 against 269 s for

@@ -12,10 +12,9 @@
 //! (e.g. the BLEU intervals) is checked by its own tests. The sentence similarity is reproduced to
 //! 1e-7 (the embedder's float sums follow the CPU's kernels). And a folder that
 //! gained rows after a column was added has that column written for every row, empty in the rows
-//! made before it (`lm-receivers-*`'s list rows have no `list_missed`, `list_outscored`,
-//! `list_over_limit`), and a receiver that cannot tell leaves them empty (the image list,
-//! `image-receivers-awgn`): an empty committed cell in those columns is not compared (their own
-//! tests, `icd.rs`, check what fills them).
+//! made before it (`image-receivers-awgn`'s and `lm-receivers-rayleigh`'s list rows have no
+//! `list_missed`, `list_outscored`, `list_over_limit`): an empty committed cell in those columns is
+//! not compared (their own tests, `icd.rs` and `image_link.rs`, check what fills them).
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -43,7 +43,12 @@ struct ImagePaths<'a> {
     scratch: Scratch,
 }
 
-impl ImagePaths<'_> {
+impl<'a> ImagePaths<'a> {
+    /// No path yet: [`PathModel::root`] starts the search.
+    fn new(model: &'a ImageLm, width: usize, height: usize, channels: usize) -> Self {
+        ImagePaths { model, width, height, channels, paths: Vec::new(), depth: 0, scratch: model.scratch() }
+    }
+
     /// The table of subpixel `self.depth` of path `path`'s image; past the last subpixel, a
     /// one-symbol table (the search completes such a path without asking for its next symbol).
     fn table(&mut self, path: usize) -> FrequencyTable {
@@ -91,8 +96,7 @@ pub fn list_decode_image(
     channels: u8,
 ) -> ListedImage {
     let (w, h, ch) = (width as usize, height as usize, channels as usize);
-    let mut paths =
-        ImagePaths { model, width: w, height: h, channels: ch, paths: Vec::new(), depth: 0, scratch: model.scratch() };
+    let mut paths = ImagePaths::new(model, w, h, ch);
     let result = list_decode(&mut paths, MessageEnd::Length(w * h * ch), soft, config);
     let score = result.choice.as_ref().map(ListChoice::score);
     let image =
@@ -105,9 +109,7 @@ pub fn list_decode_image(
 /// sent image from one whose limit or metric kept it out. `None` if it cannot be the message here
 /// (its code runs past the burst, or the framing rules it out).
 pub fn score_image(model: &ImageLm, soft: &SoftPayload, image: &Image) -> Option<ListChoice> {
-    let (w, h, ch) = (image.width as usize, image.height as usize, image.channels as usize);
-    let mut paths =
-        ImagePaths { model, width: w, height: h, channels: ch, paths: Vec::new(), depth: 0, scratch: model.scratch() };
+    let mut paths = ImagePaths::new(model, image.width as usize, image.height as usize, image.channels as usize);
     let symbols: Vec<usize> = image.pixels.iter().map(|&p| usize::from(p)).collect();
     score_message(&mut paths, MessageEnd::Length(symbols.len()), soft, &symbols)
 }

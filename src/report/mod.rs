@@ -1,6 +1,7 @@
 //! Writing results: `results.csv` rows as points finish, `samples.csv` and `run.json` beside them.
 
 pub mod audio_samples;
+pub mod by_snr;
 pub mod compare;
 pub mod crossings;
 pub mod distance;

@@ -135,7 +135,7 @@ struct Page<'a> {
 }
 
 /// A number as the tables show it: 4 significant digits, empty when absent or not finite.
-fn num(v: Option<f64>) -> String {
+pub(super) fn num(v: Option<f64>) -> String {
     match v {
         Some(x) if x.is_finite() => {
             if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) {
@@ -586,6 +586,9 @@ impl Page<'_> {
                 "<p>Intervals: 95 % percentile bootstrap over the messages (README, <code>results.csv</code>).</p>\n",
             );
         }
+        let by_snr = super::by_snr::by_snr(self.rows);
+        let _ = writeln!(h, "<h2>By SNR</h2>\n<p>{}</p>", e(&by_snr.note));
+        html_table(&mut h, &by_snr.header, &by_snr.cells);
         h.push_str("<h2>Plots</h2>\n");
         for p in plots {
             let svg = std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
@@ -663,6 +666,9 @@ impl Page<'_> {
         m.push_str("## Results\n\n");
         let (header, cells) = self.results_table();
         md_table(&mut m, &header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cells);
+        let by_snr = super::by_snr::by_snr(self.rows);
+        let _ = writeln!(m, "## By SNR\n\n{}\n", by_snr.note);
+        md_table(&mut m, &by_snr.header, &by_snr.cells);
         m.push_str("## Plots\n\n");
         for p in plots {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("plot");

@@ -74,7 +74,7 @@ fn a_text_run_reports_tables_plots_samples_and_limits_on_one_page_that_loads_in_
     }
     // The results table shows every row with its BLEU-4 interval, as results.csv has them.
     let rows = result_rows(&out);
-    let results = md.split("## Results").nth(1).unwrap().split("## Plots").next().unwrap();
+    let results = md.split("## Results").nth(1).unwrap().split("## By SNR").next().unwrap();
     assert_eq!(results.lines().filter(|l| l.starts_with("| small-lm-ldpc-bp |")).count(), 3);
     let at_1db = rows.iter().find(|r| r["scheme"] == "huffman-ldpc-bp" && r["snr_db"] == "1.0").unwrap();
     let line = results.lines().find(|l| l.starts_with("| huffman-ldpc-bp | 1 |")).unwrap();
@@ -84,6 +84,13 @@ fn a_text_run_reports_tables_plots_samples_and_limits_on_one_page_that_loads_in_
         "{line} vs {bleu4}"
     );
     assert_eq!(rows.len(), 9);
+    // The same rows by SNR: a line per scheme, its cell at 1 dB from that row.
+    let by_snr = md.split("## By SNR").nth(1).unwrap().split("## Plots").next().unwrap();
+    assert!(by_snr.contains("| scheme | -2 dB | 1 dB | 6 dB |"), "{by_snr}");
+    let line = by_snr.lines().find(|l| l.starts_with("| huffman-ldpc-bp |")).unwrap();
+    let cell = format!("{} / {} / {:.3}", at_1db["message_errors"], at_1db["unflagged_errors"], bleu4);
+    assert_eq!(line.split(" | ").nth(2), Some(cell.as_str()), "{line}");
+    assert_eq!(by_snr.lines().filter(|l| l.starts_with("| small-lm-ldpc-bp |")).count(), 1);
     // Samples: the first sent sentence is on the page (once per chosen SNR), HTML-escaped.
     let first = std::fs::read_to_string(crate::common::root().join("data/europarl/test_sentences.txt")).unwrap();
     let first = first.lines().next().unwrap();

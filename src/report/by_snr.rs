@@ -9,6 +9,7 @@
 //! flag) is "–", and a point the scheme did not run is "not run", so a table reads the same whatever
 //! grids the schemes ran on.
 
+use super::number::num;
 use super::ResultRow;
 
 /// What the cells hold, chosen once per page from its rows.
@@ -82,7 +83,7 @@ pub fn by_snr(rows: &[ResultRow]) -> BySnr {
     };
 
     let mut header = vec!["scheme".to_string()];
-    header.extend(snrs.iter().map(|s| format!("{} dB", super::page::num(Some(*s)))));
+    header.extend(snrs.iter().map(|s| format!("{} dB", num(Some(*s)))));
     let cells = lines
         .iter()
         .map(|&(scheme, channel)| {
@@ -93,7 +94,7 @@ pub fn by_snr(rows: &[ResultRow]) -> BySnr {
                 line.push(match row {
                     None => "not run".to_string(),
                     Some(r) if message_link => message_cell(r, quality, steps, flags),
-                    Some(r) => format!("{} / {}", super::page::num(Some(r.ber)), super::page::num(Some(r.bler))),
+                    Some(r) => format!("{} / {}", num(Some(r.ber)), num(Some(r.bler))),
                 });
             }
             line

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod crossings;
 pub mod distance;
 pub mod image_grid;
+mod number;
 pub mod page;
 pub mod plot;
 pub mod receivers;

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::distance::{distances, Distance};
+use super::number::num;
 use super::{plot, read_samples, results_csv_rows, write_atomic, ResultRow, RunInfo, SampleRow};
 
 /// What goes on the page besides everything.
@@ -132,20 +133,6 @@ struct Page<'a> {
     image: bool,
     /// Audio: SNR, segmental SNR and STOI instead of BLEU and similarity.
     audio: bool,
-}
-
-/// A number as the tables show it: 4 significant digits, empty when absent or not finite.
-pub(super) fn num(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x.is_finite() => {
-            if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) {
-                format!("{x:.3e}")
-            } else {
-                format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string()
-            }
-        }
-        _ => String::new(),
-    }
 }
 
 fn with_interval(v: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> String {

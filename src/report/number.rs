@@ -1,6 +1,6 @@
 //! How the report's tables write a number.
 
-/// A number as the tables show it: to 4 decimals without trailing zeros (3 significant digits in
+/// A number as the tables show it: to 4 decimals without trailing zeros (4 significant digits in
 /// scientific notation below 1e-3 and from 1e5 on), empty when absent or not finite.
 pub fn num(v: Option<f64>) -> String {
     match v {

@@ -225,8 +225,13 @@ pub enum ChannelKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FadingKind {
+    /// A fresh gain for every complex symbol (ideal interleaving).
     Fast,
+    /// One gain per `block_symbols` symbols of a frame (a codeword; 0: the whole frame).
     Block,
+    /// One gain per message, however many codewords carry it (quasi-static fading): the channel the
+    /// JSCC schemes always see on Rayleigh, so every scheme of a run sees the same fading.
+    Message,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

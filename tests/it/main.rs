@@ -16,6 +16,7 @@ mod images;
 mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;
+mod message_fading;
 mod osd_link;
 mod polar_link;
 mod reference_results;

@@ -2,9 +2,10 @@
 //!
 //! `y = g·x + n`, `n ~ N(0, σ²)` per real dimension. AWGN has `g = 1`; Rayleigh draws the amplitude
 //! `g = |h|` of a circularly-symmetric complex Gaussian gain `h ~ CN(0, Ω)` (so `E[g²] = Ω`) per
-//! complex symbol (fast fading) or per block of symbols (block fading), and the receiver either
-//! knows `g` (perfect CSI) or only its mean `E[g] = √(πΩ)/2` (no CSI). Coherent detection is
-//! assumed, so the phase of `h` is removed and only its amplitude acts on each dimension.
+//! complex symbol (fast fading), per block of symbols (block fading) or per message (quasi-static
+//! fading), and the receiver either knows `g` (perfect CSI) or only its mean `E[g] = √(πΩ)/2` (no
+//! CSI). Coherent detection is assumed, so the phase of `h` is removed and only its amplitude acts
+//! on each dimension.
 
 mod awgn;
 mod rayleigh;
@@ -32,4 +33,10 @@ pub trait Channel: Send + Sync {
         rx: &mut [f32],
         gain: &mut [f32],
     );
+
+    /// Whether the channel holds one gain for a whole [`Channel::transmit`] call, whatever its
+    /// frames (one gain per message): then a link sends each message in its own call.
+    fn one_gain_per_call(&self) -> bool {
+        false
+    }
 }

@@ -16,6 +16,11 @@ pub enum Fading {
     Fast,
     /// One gain for each run of `symbols` consecutive symbols within a frame; 0 means one per frame.
     Block { symbols: usize },
+    /// One gain for a whole message, however many frames (codewords) carry it: quasi-static
+    /// fading, the channel Deep JSCC was published with. The gain is held for a whole
+    /// [`Channel::transmit`] call, and the links send each message in its own call
+    /// ([`Channel::one_gain_per_call`]).
+    Message,
 }
 
 /// What the receiver knows about the gain.
@@ -63,6 +68,7 @@ impl Channel for RayleighChannel {
             Fading::Fast => "fast".to_string(),
             Fading::Block { symbols: 0 } => "block".to_string(),
             Fading::Block { symbols } => format!("block{symbols}"),
+            Fading::Message => "message".to_string(),
         };
         let csi = match self.csi {
             Csi::Perfect => "csi",
@@ -71,6 +77,10 @@ impl Channel for RayleighChannel {
         let omega =
             if self.mean_square_gain == 1.0 { String::new() } else { format!("-omega{}", self.mean_square_gain) };
         format!("rayleigh-{fading}-{csi}{omega}")
+    }
+
+    fn one_gain_per_call(&self) -> bool {
+        self.fading == Fading::Message
     }
 
     fn transmit(
@@ -85,10 +95,11 @@ impl Channel for RayleighChannel {
     ) {
         let symbols_per_block = match self.fading {
             Fading::Fast => 1,
-            Fading::Block { symbols: 0 } => usize::MAX,
+            Fading::Block { symbols: 0 } | Fading::Message => usize::MAX,
             Fading::Block { symbols } => symbols,
         };
-        let frame_dims = frame_dims.max(1);
+        // A message's frames share its gain: the whole call is one frame.
+        let frame_dims = if self.fading == Fading::Message { tx.len() } else { frame_dims }.max(1);
         let mut g = 0f32;
         for (i, &x) in tx.iter().enumerate() {
             let within_frame = i % frame_dims;
@@ -146,6 +157,30 @@ mod tests {
         let whole = RayleighChannel::new(Fading::Block { symbols: 0 }, Csi::Perfect, 1.0);
         let g = gains(&whole, 2, 7);
         assert!(g[..7].iter().all(|&x| x == g[0]) && g[7..].iter().all(|&x| x == g[7]) && g[0] != g[7]);
+    }
+
+    #[test]
+    fn message_fading_holds_one_gain_for_the_whole_call() {
+        let ch = RayleighChannel::new(Fading::Message, Csi::Perfect, 1.0);
+        assert!(ch.one_gain_per_call() && ch.name() == "rayleigh-message-csi");
+        // Three frames of 12 dimensions in one call: one gain, whatever `frame_dims` says.
+        let g = gains(&ch, 3, 12);
+        assert!(g.iter().all(|&x| x == g[0]) && g[0] > 0.0, "{g:?}");
+        // Call after call, fresh gains from the one stream, exponential in g² with mean Ω.
+        let mut rng = stream(5, &[1]);
+        let (tx, mut rx, mut gain) = (vec![1f32; 4], vec![0f32; 4], vec![0f32; 4]);
+        let squares: Vec<f64> = (0..20_000)
+            .map(|_| {
+                ch.transmit(&tx, 1, 1, 0.0, &mut rng, &mut rx, &mut gain);
+                assert!(rx.iter().all(|&x| x == rx[0]));
+                (rx[0] as f64).powi(2)
+            })
+            .collect();
+        let mean = squares.iter().sum::<f64>() / squares.len() as f64;
+        // P(g² < 0.1) = 1 − e^(−0.1) for an exponential of mean 1: the deep fades that make outages.
+        let deep = squares.iter().filter(|&&x| x < 0.1).count() as f64 / squares.len() as f64;
+        assert!((mean - 1.0).abs() < 0.03, "E[g²] = {mean}");
+        assert!((deep - (1.0 - (-0.1f64).exp())).abs() < 0.006, "P(g² < 0.1) = {deep}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! One batch is simulated end to end in flat buffers (frames back to back); nothing is allocated per
 //! frame. Uncoded schemes skip encoding and decide each bit by the sign of its LLR.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -108,6 +109,7 @@ impl<'a> LinkSpec<'a> {
                 match c.fading {
                     FadingKind::Fast => Fading::Fast,
                     FadingKind::Block => Fading::Block { symbols: c.block_symbols },
+                    FadingKind::Message => Fading::Message,
                 },
                 if c.csi { Csi::Perfect } else { Csi::None },
                 c.mean_square_gain,
@@ -240,19 +242,22 @@ impl LinkScheme {
     /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
     /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
     pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
-        let delivered = self.transmit_blocks_checked(info, sigma, rng, false, false, false);
+        let delivered = self.transmit_blocks_checked(info, None, sigma, rng, false, false, false);
         (delivered.decoded, delivered.counts)
     }
 
-    /// [`Self::transmit_blocks`], and with `check`, whether each block's decision is a codeword
-    /// (parity checks all satisfied: what a receiver can know without the bits sent; always true
-    /// uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
+    /// [`Self::transmit_blocks`] of the messages `messages` (ranges of `info` in whole blocks, back
+    /// to back; `None`: each block is a message, as in a link-level run: what a channel with one
+    /// gain per message holds its gain for), and with `check`, whether each block's decision is a
+    /// codeword (parity checks all satisfied: what a receiver can know without the bits sent; always
+    /// true uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
     /// uncoded); with `listing`, the channel LLRs [`Self::list_blocks`] lists codewords from. The
     /// same noise and decisions either way. `soft` needs a decoder with soft output
     /// ([`Self::has_soft_output`], checked when an ICD receiver is built); it panics otherwise.
     pub fn transmit_blocks_checked(
         &self,
         info: &[u8],
+        messages: Option<&[Range<usize>]>,
         sigma: f32,
         rng: &mut StreamRng,
         check: bool,
@@ -278,7 +283,30 @@ impl LinkScheme {
             self.modulation.modulate(c, t);
         }
         let (mut rx, mut gain) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
-        self.channel.transmit(&tx, frame_dims, self.modulation.dims_per_symbol(), sigma, rng, &mut rx, &mut gain);
+        let dims_per_symbol = self.modulation.dims_per_symbol();
+        if self.channel.one_gain_per_call() {
+            // One call per message, so that its blocks share its gain; without messages, each
+            // block is one.
+            let each_block: Vec<Range<usize>>;
+            let messages = match messages {
+                Some(m) => m,
+                None => {
+                    each_block = (0..frames).map(|b| b * k..(b + 1) * k).collect();
+                    &each_block
+                }
+            };
+            let mut sent = 0;
+            for m in messages {
+                assert!(m.start == sent && m.end % k == 0, "messages are whole blocks of {k} bits, back to back");
+                sent = m.end;
+                let dims = m.start / k * frame_dims..m.end / k * frame_dims;
+                let (rx, gain) = (&mut rx[dims.clone()], &mut gain[dims.clone()]);
+                self.channel.transmit(&tx[dims], frame_dims, dims_per_symbol, sigma, rng, rx, gain);
+            }
+            assert_eq!(sent, info.len(), "the messages cover the blocks sent");
+        } else {
+            self.channel.transmit(&tx, frame_dims, dims_per_symbol, sigma, rng, &mut rx, &mut gain);
+        }
         let mut llr = vec![0f32; frames * n];
         for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {
             self.modulation.demodulate(r, g, sigma, l);

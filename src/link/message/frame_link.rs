@@ -119,7 +119,7 @@ impl FrameLink for LinkScheme {
         soft: bool,
         listing: bool,
     ) -> Transmitted {
-        let d = self.transmit_blocks_checked(info, sigma, rng, true, soft, listing);
+        let d = self.transmit_blocks_checked(info, Some(frames), sigma, rng, true, soft, listing);
         let k = self.k();
         let suspect = frames.iter().map(|f| !d.valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
         Transmitted {

@@ -125,10 +125,11 @@ impl FrameLink for PolarLink {
         Self::segments(bits).into_iter().map(|s| self.decoder(s.len().max(1)).code().e().div_ceil(per_symbol)).sum()
     }
 
-    /// Each segment of each frame in turn: encode, modulate, channel, demodulate, decode; the
-    /// noise of segment after segment from `rng`. A frame is suspect when a segment's CRC fails.
-    /// No soft output nor codeword lists (`soft` and `listing` are ignored; `has_soft_output` and
-    /// `lists_codewords` say so).
+    /// Each frame in turn: encode and modulate its segments, send them (one channel call per
+    /// segment; one per frame on a channel with one gain per message, so that its segments share
+    /// it), demodulate and decode each; the noise of segment after segment from `rng`. A frame is
+    /// suspect when a segment's CRC fails. No soft output nor codeword lists (`soft` and `listing`
+    /// are ignored; `has_soft_output` and `lists_codewords` say so).
     fn transmit_frames(
         &self,
         info: &[u8],
@@ -141,24 +142,40 @@ impl FrameLink for PolarLink {
         let mut decided = vec![0u8; info.len()];
         let mut counts = ErrorCounts::default();
         let mut suspect = vec![false; frames.len()];
+        let dims_per_symbol = self.modulation.dims_per_symbol();
         for (frame, suspect) in frames.iter().zip(&mut suspect) {
-            for segment in Self::segments(frame.len()) {
-                let span = frame.start + segment.start..frame.start + segment.end;
-                if span.is_empty() {
-                    continue;
+            let spans: Vec<Range<usize>> = Self::segments(frame.len())
+                .into_iter()
+                .map(|s| frame.start + s.start..frame.start + s.end)
+                .filter(|s| !s.is_empty())
+                .collect();
+            let decoders: Vec<_> = spans.iter().map(|s| self.decoder(s.len())).collect();
+            let mut codewords = Vec::with_capacity(spans.len());
+            let (mut tx, mut segment_dims) = (Vec::new(), Vec::with_capacity(spans.len()));
+            for (span, decoder) in spans.iter().zip(&decoders) {
+                let code = decoder.code();
+                let mut codeword = vec![0u8; code.e()];
+                code.encode(&info[span.clone()], &mut codeword);
+                let start = tx.len();
+                tx.resize(start + self.modulation.dims_for_bits(code.e()), 0.0);
+                self.modulation.modulate(&codeword, &mut tx[start..]);
+                segment_dims.push(start..tx.len());
+                codewords.push(codeword);
+            }
+            let (mut rx, mut gain) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
+            if self.channel.one_gain_per_call() {
+                self.channel.transmit(&tx, tx.len(), dims_per_symbol, sigma, rng, &mut rx, &mut gain);
+            } else {
+                for d in &segment_dims {
+                    let (r, g) = (&mut rx[d.clone()], &mut gain[d.clone()]);
+                    self.channel.transmit(&tx[d.clone()], d.len(), dims_per_symbol, sigma, rng, r, g);
                 }
-                let decoder = self.decoder(span.len());
+            }
+            for (((span, decoder), codeword), d) in spans.iter().zip(&decoders).zip(&codewords).zip(&segment_dims) {
                 let code = decoder.code();
                 let e = code.e();
-                let mut codeword = vec![0u8; e];
-                code.encode(&info[span.clone()], &mut codeword);
-                let dims = self.modulation.dims_for_bits(e);
-                let mut tx = vec![0f32; dims];
-                self.modulation.modulate(&codeword, &mut tx);
-                let (mut rx, mut gain) = (vec![0f32; dims], vec![0f32; dims]);
-                self.channel.transmit(&tx, dims, self.modulation.dims_per_symbol(), sigma, rng, &mut rx, &mut gain);
                 let mut llr = vec![0f32; e];
-                self.modulation.demodulate(&rx, &gain, sigma, &mut llr);
+                self.modulation.demodulate(&rx[d.clone()], &gain[d.clone()], sigma, &mut llr);
                 let out = &mut decided[span.clone()];
                 // Without a CRC the check always passes: only a CRC can tell.
                 *suspect |= !decoder.decode_frame(&llr, out, &mut decoder.scratch());
@@ -167,7 +184,7 @@ impl FrameLink for PolarLink {
                 let info_errors = out.iter().zip(&info[span.clone()]).filter(|(a, b)| a != b).count() as u64;
                 counts.bit_errors += info_errors;
                 counts.frame_errors += (info_errors > 0) as u64;
-                counts.coded_bit_errors += recoded.iter().zip(&codeword).filter(|(a, b)| a != b).count() as u64;
+                counts.coded_bit_errors += recoded.iter().zip(codeword).filter(|(a, b)| a != b).count() as u64;
                 counts.frames += 1;
                 counts.bits += span.len() as u64;
                 counts.coded_bits += e as u64;

@@ -1,0 +1,107 @@
+//! `channel.fading = "message"`: one Rayleigh gain per message, however many codewords carry it
+//! (quasi-static fading, the channel the JSCC schemes see on Rayleigh). The block-code link holds
+//! the gain across a message's blocks and the polar link across its segments, where per-codeword
+//! block fading (`fading = "block"`, `block_symbols = 0`) draws one gain per codeword.
+
+use std::ops::Range;
+
+use channels::stream;
+use lmsscc::link::block::LinkSpec;
+use lmsscc::link::message::frame_link::FrameLink;
+use lmsscc::link::message::polar::PolarLink;
+use lmsscc::scenario::{self, CodeConfig, CodeKind, DecoderConfig, DecoderKindName, Scenario};
+
+use crate::common;
+
+fn scenario(set: &[&str]) -> Scenario {
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    scenario::load(&common::root().join("scenarios/uncoded-rayleigh.toml"), &set).unwrap().scenario
+}
+
+/// Messages of `blocks` blocks of `k` bits each, back to back.
+fn messages(blocks: &[usize], k: usize) -> Vec<Range<usize>> {
+    let mut start = 0;
+    blocks
+        .iter()
+        .map(|&b| {
+            start += b * k;
+            start - b * k..start
+        })
+        .collect()
+}
+
+/// Uncoded 24-bit blocks of zeros at almost no noise: each bit's channel LLR is `2·g·y/σ²` with
+/// `y ≈ g`, so `LLR·σ²/2` is the gain squared the bit saw.
+fn gains_seen(fading: &str, blocks: &[usize]) -> Vec<Vec<f64>> {
+    let fading = format!("channel.fading=\"{fading}\"");
+    let s = scenario(&[&fading, "code.uncoded_bits=24"]);
+    let link = LinkSpec::of(&s).build(&common::root()).unwrap();
+    let frames = messages(blocks, 24);
+    let info = vec![0u8; frames.last().unwrap().end];
+    let sigma = 1e-6f32;
+    let sent = link.transmit_frames(&info, &frames, sigma, &mut stream(7, &[1]), true, false);
+    let posterior = sent.posterior.expect("uncoded soft output is the channel LLR");
+    frames
+        .iter()
+        .map(|f| posterior[f.clone()].iter().map(|&l| l as f64 * (sigma as f64).powi(2) / 2.0).collect())
+        .collect()
+}
+
+#[test]
+fn the_block_code_link_holds_one_gain_across_a_messages_blocks() {
+    let blocks = [3, 1, 5, 2];
+    let same = |g: &[f64]| g.iter().all(|&x| (x - g[0]).abs() < 1e-3 * g[0].max(1e-3));
+    let per_message = gains_seen("message", &blocks);
+    for (m, g) in per_message.iter().enumerate() {
+        assert!(same(g), "message {m} saw more than one gain: {g:?}");
+    }
+    assert!(per_message.windows(2).all(|w| (w[0][0] - w[1][0]).abs() > 1e-3), "each message draws its own gain");
+    // Per-codeword block fading: a fresh gain at each 24-bit block of a message.
+    let per_block = gains_seen("block", &blocks);
+    for g in per_block.iter().filter(|g| g.len() > 24) {
+        assert!(same(&g[..24]) && !same(g), "one gain per block: {g:?}");
+    }
+}
+
+/// Two-segment messages (1,000 framed bits: two polar codewords of 500) at a mean Es/N0 where
+/// about a third of the codewords fail: with one gain per message both segments fail together,
+/// with one gain per codeword mostly one alone.
+#[test]
+fn the_polar_link_holds_one_gain_across_a_messages_segments() {
+    let split = |fading: &str| -> (usize, usize) {
+        let mut s = scenario(&[&format!("channel.fading=\"{fading}\"")]);
+        s.code = CodeConfig { kind: CodeKind::Polar, rate: 0.5, crc: "crc11".into(), ..Default::default() };
+        s.decoder = DecoderConfig { kind: DecoderKindName::Scl, list: 8, ..Default::default() };
+        let link = PolarLink::build(&LinkSpec::of(&s)).unwrap();
+        assert_eq!(link.symbols_for(1000), 2000, "two segments of 500 bits at rate 1/2");
+        let frames = messages(&[1; 10], 1000);
+        let sigma = (1.0 / (2.0 * 10f64.powf(0.3))).sqrt() as f32; // Es/N0 3 dB
+        let (mut both, mut one) = (0, 0);
+        for batch in 0..15u64 {
+            let mut rng = stream(11, &[batch]);
+            let info: Vec<u8> = (0..10_000).map(|_| rand::Rng::random::<bool>(&mut rng) as u8).collect();
+            let sent = link.transmit_frames(&info, &frames, sigma, &mut rng, false, false);
+            for f in &frames {
+                let wrong = |r: Range<usize>| {
+                    sent.decided[f.start + r.start..f.start + r.end] != info[f.start + r.start..f.start + r.end]
+                };
+                match (wrong(0..500), wrong(500..1000)) {
+                    (true, true) => both += 1,
+                    (true, false) | (false, true) => one += 1,
+                    _ => {}
+                }
+            }
+        }
+        (both, one)
+    };
+    let (message_both, message_one) = split("message");
+    let (block_both, block_one) = split("block");
+    eprintln!(
+        "150 two-segment messages at 3 dB, both segments wrong / one: per message {message_both} / {message_one}, \
+         per codeword {block_both} / {block_one}"
+    );
+    // Independent codewords failing with p ≈ 0.3: one alone 2p(1−p) ≈ 0.42, both p² ≈ 0.09.
+    assert!(block_one > 2 * block_both && block_one > 30, "per codeword: {block_both} / {block_one}");
+    // A shared gain: one segment fails alone only when the gain sits right at the code's threshold.
+    assert!(message_both > 2 * message_one && message_both > 20, "per message: {message_both} / {message_one}");
+}

@@ -26,10 +26,9 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
     // The limit marks need the run's channel and framing: from run.json when there is one.
     let limits = match report::RunInfo::load(&a.dir.join("run.json")) {
         Ok(info) => {
-            let cfg = |p: &str| info.config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
             let length_bits = info.config.pointer("/framing/length_bits").and_then(|v| v.as_u64()).unwrap_or(11);
-            let applies = cfg("/channel/kind") == "awgn" && cfg("/modulation/kind") == "bpsk";
-            report::distance::plot_limits(&rows, applies, length_bits as u32)
+            let channel = report::distance::LimitChannel::of_run(&info.config).ok();
+            report::distance::plot_limits(&rows, channel, length_bits as u32)
         }
         Err(e) => {
             eprintln!("note: {e:#}; plotting without the finite-length limit marks");

@@ -11,8 +11,15 @@
 //! - link-level runs: the same with the code's own (n, k) per frame and its BLER.
 //!
 //! The gap is measured minus bound, in dB of Es/N0, the same on the unified axis (both sides send
-//! the same symbols). Rayleigh and QPSK runs are left out: the bounds here are for BPSK on AWGN.
+//! the same symbols).
+//!
+//! On quasi-static Rayleigh fading with perfect CSI (`channel.fading = "message"`: one gain per
+//! message, or per codeword in a link-level run) both curves are averaged over the gain
+//! (`channels::limits::quasi_static`): the averaged SP59 is still a bound, the averaged normal
+//! approximation an estimate close to the outage probability. Fast and block fading, fading without
+//! CSI and QPSK runs are left out: no bound here covers them.
 
+use channels::limits::quasi_static::QuasiStatic;
 use channels::limits::{min_esn0_db, Bound};
 
 use super::ResultRow;
@@ -40,27 +47,78 @@ impl Distance {
     }
 }
 
-/// The limits a text run's plots mark: the distances at message error rate 0.1 (what a few dozen
-/// messages resolve) when the bounds apply (BPSK on AWGN), else none. Link-level runs: none.
-pub fn plot_limits(rows: &[ResultRow], bpsk_on_awgn: bool, length_bits: u32) -> Vec<Distance> {
-    if !bpsk_on_awgn || !rows.iter().any(|r| r.messages.is_some()) {
-        return Vec::new();
+/// The channel a run's limits are computed for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LimitChannel {
+    /// BPSK over AWGN.
+    Awgn,
+    /// BPSK over quasi-static Rayleigh fading, perfect CSI, `E[g²]` = `mean_square_gain`.
+    QuasiStatic { mean_square_gain: f64 },
+}
+
+impl LimitChannel {
+    /// The channel of a run's configuration (`run.json`'s `config`), or why no limit applies.
+    pub fn of_run(config: &serde_json::Value) -> Result<Self, String> {
+        let text = |p: &str| config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let (kind, modulation, fading) = (text("/channel/kind"), text("/modulation/kind"), text("/channel/fading"));
+        let csi = config.pointer("/channel/csi").and_then(|v| v.as_bool()).unwrap_or(false);
+        let omega = config.pointer("/channel/mean_square_gain").and_then(|v| v.as_f64()).unwrap_or(1.0);
+        match (modulation.as_str(), kind.as_str(), fading.as_str(), csi) {
+            ("bpsk", "awgn", _, _) => Ok(LimitChannel::Awgn),
+            ("bpsk", "rayleigh", "message", true) => Ok(LimitChannel::QuasiStatic { mean_square_gain: omega }),
+            _ => {
+                let fading = if kind == "rayleigh" {
+                    format!(" ({fading} fading, {})", if csi { "CSI" } else { "no CSI" })
+                } else {
+                    String::new()
+                };
+                Err(format!(
+                    "The finite-length bounds here are for BPSK on AWGN or on Rayleigh fading with one gain per \
+                     message and CSI; this run is {modulation} on {kind}{fading}."
+                ))
+            }
+        }
     }
-    distances(rows, length_bits, PLOT_TARGET)
+
+    /// The channel of scenario `s` (as its `run.json` records it).
+    pub fn of_scenario(s: &crate::scenario::Scenario) -> Result<Self, String> {
+        Self::of_run(&serde_json::to_value(s).map_err(|e| e.to_string())?)
+    }
+
+    /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel.
+    fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, target: f64) -> f64 {
+        match *self {
+            LimitChannel::Awgn => min_esn0_db(bound, n, k, target),
+            LimitChannel::QuasiStatic { mean_square_gain } => {
+                QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)
+            }
+        }
+    }
+}
+
+/// The limits a text run's plots mark: the distances at message error rate 0.1 (what a few dozen
+/// messages resolve) on `channel` where the bounds apply, else none. Link-level runs: none.
+pub fn plot_limits(rows: &[ResultRow], channel: Option<LimitChannel>, length_bits: u32) -> Vec<Distance> {
+    match channel {
+        Some(c) if rows.iter().any(|r| r.messages.is_some()) => distances(rows, length_bits, PLOT_TARGET, c),
+        _ => Vec::new(),
+    }
 }
 
 /// The message error rate the plots' limit marks are drawn for.
 pub const PLOT_TARGET: f64 = 0.1;
 
-/// The distances of every scheme of `rows` that sends bits, on BPSK over AWGN. `length_bits`: the
+/// The distances of every scheme of `rows` that sends bits, on `channel`. `length_bits`: the
 /// framing's length header (text links). `target`: the error rate to compare at.
-pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64) -> Vec<Distance> {
+pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: LimitChannel) -> Vec<Distance> {
     let mut schemes: Vec<&str> = Vec::new();
     for r in rows {
         if !schemes.contains(&r.scheme.as_str()) {
             schemes.push(&r.scheme);
         }
     }
+    // Schemes on the same code share (n, k): each pair's limits once (on fading, seconds each).
+    let mut limits: Vec<((usize, usize), (f64, f64))> = Vec::new();
     let mut out = Vec::new();
     for s in schemes {
         let mut mine: Vec<&ResultRow> = rows.iter().filter(|r| r.scheme == s && r.frames > 0).collect();
@@ -85,14 +143,25 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64) -> Vec<Dista
         if n == 0 || k == 0 || k > n || curve.is_empty() {
             continue;
         }
+        let (sphere_packing_esn0_db, normal_approximation_esn0_db) = match limits.iter().find(|(nk, _)| *nk == (n, k)) {
+            Some((_, l)) => *l,
+            None => {
+                let l = (
+                    channel.min_esn0_db(Bound::SpherePacking59, n, k, target),
+                    channel.min_esn0_db(Bound::NormalApproximation, n, k, target),
+                );
+                limits.push(((n, k), l));
+                l
+            }
+        };
         out.push(Distance {
             scheme: s.to_string(),
             n,
             k,
             target,
             measured_esn0_db: crossing(&curve, target),
-            sphere_packing_esn0_db: min_esn0_db(Bound::SpherePacking59, n, k, target),
-            normal_approximation_esn0_db: min_esn0_db(Bound::NormalApproximation, n, k, target),
+            sphere_packing_esn0_db,
+            normal_approximation_esn0_db,
         });
     }
     out
@@ -130,6 +199,56 @@ mod tests {
     }
 
     #[test]
+    fn the_limit_channel_follows_the_run_configuration() {
+        let config = |kind: &str, fading: &str, csi: bool, modulation: &str| {
+            serde_json::json!({"channel": {"kind": kind, "fading": fading, "csi": csi, "mean_square_gain": 2.0},
+                               "modulation": {"kind": modulation}})
+        };
+        assert_eq!(LimitChannel::of_run(&config("awgn", "fast", true, "bpsk")), Ok(LimitChannel::Awgn));
+        assert_eq!(
+            LimitChannel::of_run(&config("rayleigh", "message", true, "bpsk")),
+            Ok(LimitChannel::QuasiStatic { mean_square_gain: 2.0 })
+        );
+        for (kind, fading, csi, modulation, says) in [
+            ("rayleigh", "fast", true, "bpsk", "bpsk on rayleigh (fast fading, CSI)"),
+            ("rayleigh", "message", false, "bpsk", "(message fading, no CSI)"),
+            ("awgn", "fast", true, "qpsk", "qpsk on awgn."),
+            ("rayleigh-lm-sscc", "fast", false, "bpsk", "bpsk on rayleigh-lm-sscc."),
+        ] {
+            let why = LimitChannel::of_run(&config(kind, fading, csi, modulation)).unwrap_err();
+            assert!(why.contains(says), "{why}");
+        }
+    }
+
+    /// On quasi-static fading the limits sit about 10 dB right of AWGN's at error rate 0.1 (the
+    /// fade leaves a code below its threshold one time in ten 9.8 dB above it), and the
+    /// averaged SP59 still left of the averaged approximation.
+    #[test]
+    fn fading_moves_the_limits_right_by_the_outage() {
+        let row = |esn0: f64, bler: f64| ResultRow {
+            scheme: "c".into(),
+            esn0_db: esn0,
+            frames: 1000,
+            bits: 64_000,
+            frame_errors: (bler * 1000.0) as u64,
+            bler,
+            coded_bits: 128_000,
+            ..Default::default()
+        };
+        let rows = [row(5.0, 0.5), row(15.0, 0.05)];
+        let awgn = &distances(&rows, 11, 0.1, LimitChannel::Awgn)[0];
+        let fading = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0 })[0];
+        assert_eq!(awgn.measured_esn0_db, fading.measured_esn0_db, "the same measurement");
+        assert!(fading.sphere_packing_esn0_db < fading.normal_approximation_esn0_db, "{fading:?}");
+        for (a, f) in [
+            (awgn.sphere_packing_esn0_db, fading.sphere_packing_esn0_db),
+            (awgn.normal_approximation_esn0_db, fading.normal_approximation_esn0_db),
+        ] {
+            assert!((f - a - 9.8).abs() < 1.5, "AWGN {a} dB, fading {f} dB");
+        }
+    }
+
+    #[test]
     fn the_measured_point_lies_right_of_the_sphere_packing_bound() {
         // A rate-1/2 code of n = 128 is
         // compared at BLER 1e-2, which SP59 reaches between Eb/N0 1 and 2 dB (codes/README.md's
@@ -159,7 +278,7 @@ mod tests {
             seconds: 0.0,
             ..Default::default()
         };
-        let d = distances(&[row(0.0, 0.5), row(2.0, 0.001)], 11, 1e-2);
+        let d = distances(&[row(0.0, 0.5), row(2.0, 0.001)], 11, 1e-2, LimitChannel::Awgn);
         assert_eq!(d.len(), 1);
         let d = &d[0];
         assert_eq!((d.n, d.k), (128, 64));

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::distance::{distances, Distance};
+use super::distance::{distances, Distance, LimitChannel};
 use super::number::num;
 use super::{plot, read_samples, results_csv_rows, write_atomic, ResultRow, RunInfo, SampleRow};
 
@@ -53,28 +53,25 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
     let samples_path = dir.join("samples.csv");
     let samples = if samples_path.exists() { read_samples(&samples_path)? } else { Vec::new() };
     let title = info.scenario_name.clone();
-    let cfg = |p: &str| info.config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let length_bits = info.config.pointer("/framing/length_bits").and_then(|v| v.as_u64()).unwrap_or(11) as u32;
-    let bounds_apply = cfg("/channel/kind") == "awgn" && cfg("/modulation/kind") == "bpsk";
-    let plots: Vec<PathBuf> =
-        plot::all_plots(dir, &rows, &title, &super::distance::plot_limits(&rows, bounds_apply, length_bits))?
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "svg"))
-            .collect();
+    let limit_channel = LimitChannel::of_run(&info.config);
+    let plots: Vec<PathBuf> = plot::all_plots(
+        dir,
+        &rows,
+        &title,
+        &super::distance::plot_limits(&rows, limit_channel.as_ref().ok().copied(), length_bits),
+    )?
+    .into_iter()
+    .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+    .collect();
 
     let text = rows.iter().any(|r| r.messages.is_some());
     let image = rows.iter().any(|r| r.psnr_db.is_some());
     let audio = rows.iter().any(|r| r.audio_snr_db.is_some());
     let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
-    let limits = if bounds_apply { distances(&rows, length_bits, target) } else { Vec::new() };
-    let limits_note = if bounds_apply {
-        None
-    } else {
-        Some(format!(
-            "The finite-length bounds here are for BPSK on AWGN; this run is {} on {}.",
-            cfg("/modulation/kind"),
-            cfg("/channel/kind")
-        ))
+    let (limits, limits_note) = match &limit_channel {
+        Ok(c) => (distances(&rows, length_bits, target, *c), None),
+        Err(why) => (Vec::new(), Some(why.clone())),
     };
     let mut snrs: Vec<f64> = Vec::new();
     for r in &rows {
@@ -96,7 +93,9 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
         opts.sample_snrs.clone()
     };
 
-    let page = Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, target, text, image, audio };
+    let fading = matches!(limit_channel, Ok(LimitChannel::QuasiStatic { .. }));
+    let page =
+        Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, fading, target, text, image, audio };
     let html = page.html(&plots, &shown_snrs, limits_note.as_deref())?;
     let md = page.markdown(&plots, &shown_snrs, limits_note.as_deref());
     let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
@@ -126,6 +125,8 @@ struct Page<'a> {
     rows: &'a [ResultRow],
     samples: &'a [SampleRow],
     limits: &'a [Distance],
+    /// The limits are averaged over quasi-static fading.
+    fading: bool,
     target: f64,
     /// A message link (text, images or audio).
     text: bool,
@@ -481,11 +482,19 @@ impl Page<'_> {
         } else {
             "a codeword of the run's code"
         };
+        let fading = if self.fading {
+            " On this channel's quasi-static fading (one gain per message, known to the receiver) both are \
+             averaged over the gain: the averaged bound still holds for every code, and the averaged approximation \
+             is close to the outage probability, the chance that the gain leaves capacity below the code's rate. \
+             Every error rate here falls tenfold per 10 dB at high SNR."
+        } else {
+            ""
+        };
         format!(
             "How far each scheme is from any code of its length: for {unit}, the Es/N0 where the measured error \
              rate crosses {} (log-linear interpolation between points) against the Es/N0 at which the best (n, k) \
              code reaches it by Shannon's 1959 sphere-packing bound (no code does better) and the PPV normal \
-             approximation. Gaps are in dB and equal on the unified axis.",
+             approximation.{fading} Gaps are in dB and equal on the unified axis.",
             self.target
         )
     }

@@ -81,11 +81,6 @@ impl Scenario {
             Modality::Audio => self.audio.batch_messages,
         }
     }
-
-    /// True when the finite-length bounds of `channels::limits` (BPSK on AWGN) apply.
-    pub fn is_bpsk_on_awgn(&self) -> bool {
-        self.channel.kind == ChannelKind::Awgn && self.modulation.kind == ModulationKind::Bpsk
-    }
 }
 
 impl Default for Scenario {

@@ -105,3 +105,42 @@ fn the_polar_link_holds_one_gain_across_a_messages_segments() {
     // A shared gain: one segment fails alone only when the gain sits right at the code's threshold.
     assert!(message_both > 2 * message_one && message_both > 20, "per message: {message_both} / {message_one}");
 }
+
+/// A text run on quasi-static fading through `sim run`: messages are still lost where fast fading
+/// loses none (a deep fade takes a whole message, and no code averages it out), and the report
+/// measures each scheme against the limits averaged over the gain.
+#[test]
+fn slow_fading_loses_messages_that_fast_fading_keeps_and_the_report_says_how_far_from_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |fading: &str| {
+        let text = common::ldpc_awgn_text_scenario("slow-fading", 5, "[5.0, 15.0]", 96).replace(
+            "[channel]\nkind = \"awgn\"",
+            &format!("[channel]\nkind = \"rayleigh\"\nfading = \"{fading}\"\ncsi = true"),
+        ) + "\n[[schemes]]\nname = \"small-lm-ldpc-bp\"\nsource = \"small-lm\"\n";
+        let scenario = common::write(dir.path(), &format!("{fading}.toml"), &text);
+        let out = dir.path().join(fading);
+        let o = common::sim(&["run", scenario.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        let o = common::sim(&["report", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        let rows = common::result_rows(&out);
+        let errors = |snr: f64| common::num(common::row_at(&rows, "small-lm-ldpc-bp", snr), "message_errors");
+        (errors(5.0), errors(15.0), std::fs::read_to_string(out.join("report.md")).unwrap())
+    };
+    let (fast_5, fast_15, fast_report) = run("fast");
+    let (slow_5, slow_15, slow_report) = run("message");
+    eprintln!(
+        "messages lost of 96 at 5 / 15 dB: fast fading {fast_5} / {fast_15}, one gain per message {slow_5} / {slow_15}"
+    );
+    assert_eq!(fast_15, 0.0, "fast fading at 15 dB");
+    // Diversity 1: about a tenth as many lost 10 dB up, but some.
+    assert!(slow_15 >= 1.0 && slow_15 < slow_5 / 3.0, "one gain per message: {slow_5} then {slow_15}");
+    assert!(slow_5 > fast_5, "{slow_5} against {fast_5}");
+    assert!(fast_report.contains("this run is bpsk on rayleigh (fast fading, CSI)"), "{fast_report}");
+    assert!(slow_report.contains("both are averaged over the gain"), "{slow_report}");
+    // The distance row: measured Es/N0 at message error rate 0.1 right of the averaged SP59.
+    let line = slow_report.lines().find(|l| l.starts_with("| small-lm-ldpc-bp | ") && l.matches('|').count() == 7);
+    let cells: Vec<&str> = line.expect("a distance row").split('|').map(str::trim).collect();
+    let (measured, sp59): (f64, f64) = (cells[3].parse().unwrap(), cells[4].parse().unwrap());
+    assert!(measured > sp59 && sp59 > 5.0, "measured {measured} dB, SP59 {sp59} dB");
+}

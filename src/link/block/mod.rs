@@ -8,4 +8,4 @@
 pub mod engine;
 pub mod scheme;
 
-pub use scheme::{LinkScheme, LinkSpec, ListedBlock};
+pub use scheme::{Asked, LinkScheme, LinkSpec, ListedBlock};

@@ -163,6 +163,14 @@ impl<'a> LinkSpec<'a> {
     }
 }
 
+/// What [`LinkScheme::transmit_blocks_checked`] is asked for beyond the decisions (see there).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Asked {
+    pub check: bool,
+    pub soft: bool,
+    pub listing: bool,
+}
+
 /// What [`LinkScheme::transmit_blocks_checked`] delivered.
 pub struct BlockDelivery {
     /// The decided information bits.
@@ -242,15 +250,15 @@ impl LinkScheme {
     /// Sends `info` (whole blocks of k bits, back to back) through code, modulation, channel and
     /// decoder; returns the decoded information bits and the error counts. Noise comes from `rng`.
     pub fn transmit_blocks(&self, info: &[u8], sigma: f32, rng: &mut StreamRng) -> (Vec<u8>, ErrorCounts) {
-        let delivered = self.transmit_blocks_checked(info, None, sigma, rng, false, false, false);
+        let delivered = self.transmit_blocks_checked(info, None, sigma, rng, Asked::default());
         (delivered.decoded, delivered.counts)
     }
 
     /// [`Self::transmit_blocks`] of the messages `messages` (ranges of `info` in whole blocks, back
     /// to back; `None`: each block is a message, as in a link-level run: what a channel with one
-    /// gain per message holds its gain for), and with `check`, whether each block's decision is a
-    /// codeword (parity checks all satisfied: what a receiver can know without the bits sent; always
-    /// true uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
+    /// gain per message holds its gain for), and what `asked` asks: with `check`, whether each
+    /// block's decision is a codeword (parity checks all satisfied: what a receiver can know without
+    /// the bits sent; always true uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
     /// uncoded); with `listing`, the channel LLRs [`Self::list_blocks`] lists codewords from. The
     /// same noise and decisions either way. `soft` needs a decoder with soft output
     /// ([`Self::has_soft_output`], checked when an ICD receiver is built); it panics otherwise.
@@ -260,10 +268,9 @@ impl LinkScheme {
         messages: Option<&[Range<usize>]>,
         sigma: f32,
         rng: &mut StreamRng,
-        check: bool,
-        soft: bool,
-        listing: bool,
+        asked: Asked,
     ) -> BlockDelivery {
+        let Asked { check, soft, listing } = asked;
         let (n, k) = (self.n(), self.k());
         assert_eq!(info.len() % k, 0, "transmit_blocks needs whole blocks of {k} bits");
         let frames = info.len() / k;

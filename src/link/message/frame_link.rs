@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use channels::StreamRng;
 
-use crate::link::block::{LinkScheme, ListedBlock};
+use crate::link::block::{Asked, LinkScheme, ListedBlock};
 use crate::metrics::ErrorCounts;
 
 /// Carries framed messages (length header + payload + padding, see [`super::framing`]) through
@@ -119,7 +119,7 @@ impl FrameLink for LinkScheme {
         soft: bool,
         listing: bool,
     ) -> Transmitted {
-        let d = self.transmit_blocks_checked(info, Some(frames), sigma, rng, true, soft, listing);
+        let d = self.transmit_blocks_checked(info, Some(frames), sigma, rng, Asked { check: true, soft, listing });
         let k = self.k();
         let suspect = frames.iter().map(|f| !d.valid[f.start / k..f.end / k].iter().all(|&v| v)).collect();
         Transmitted {

@@ -207,7 +207,11 @@ pub fn merge_shards(dir: &Path, quiet: bool, sink: &mut dyn Sink) -> anyhow::Res
         report::write_samples(dir, &samples)?;
     }
     report::write_rows(dir, &rows)?;
-    let limits = report::distance::plot_limits(&rows, scenario.is_bpsk_on_awgn(), scenario.framing.length_bits);
+    let limits = report::distance::plot_limits(
+        &rows,
+        report::distance::LimitChannel::of_scenario(&scenario).ok(),
+        scenario.framing.length_bits,
+    );
     report::plot::all_plots(dir, &rows, &scenario.name, &limits)?;
     match &sent_set {
         Some(MessageSet::Image(tiles)) => {

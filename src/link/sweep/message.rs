@@ -102,7 +102,11 @@ pub fn run_message_sweep(
     }
     let simulated = pending.len();
     let (out_dir, rows) = folder.finish(&order)?;
-    let limits = report::distance::plot_limits(&rows, s.is_bpsk_on_awgn(), s.framing.length_bits);
+    let limits = report::distance::plot_limits(
+        &rows,
+        report::distance::LimitChannel::of_scenario(s).ok(),
+        s.framing.length_bits,
+    );
     report::plot::all_plots(&out_dir, &rows, &s.name, &limits)?;
     match messages {
         MessageSet::Image(tiles) => write_image_grid(&out_dir, tiles, facts, &s.snr.values_db)?,

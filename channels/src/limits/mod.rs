@@ -37,6 +37,9 @@
 //!
 //! [`min_esn0_db`] inverts any of these: the least Es/N0 at which the bound (or approximation)
 //! reaches a target block error rate, used to draw bounds next to simulated curves.
+//! [`quasi_static`] averages them over quasi-static Rayleigh fading (one gain per codeword).
+
+pub mod quasi_static;
 
 use crate::snr::db_to_linear;
 use crate::theory::q_function;

@@ -124,3 +124,11 @@ fn audio_references_reproduce_at_their_cliffs() {
     reproduces("scenarios/audio-awgn.toml", "audio-awgn", &["snr.values_db=[2.0]"], 11);
     reproduces("scenarios/audio-rayleigh.toml", "audio-rayleigh", &["snr.values_db=[6.0]"], 11);
 }
+
+/// Images on quasi-static fading (one gain per tile for every scheme) at Es/N0 15 dB, where the
+/// tiles in a deep fade are lost whole: BP 126 of the 2,736 sent, CA-SCL-8 on the polar link 58,
+/// OSD-2 90; Deep JSCC beside them on the same fading.
+#[test]
+fn image_block_fading_reproduces_at_15_db() {
+    reproduces("scenarios/image-block-rayleigh.toml", "image-block-rayleigh", &["snr.values_db=[15.0]"], 4);
+}

@@ -258,9 +258,9 @@ impl LinkScheme {
     /// to back; `None`: each block is a message, as in a link-level run: what a channel with one
     /// gain per message holds its gain for), and what `asked` asks: with `check`, whether each
     /// block's decision is a codeword (parity checks all satisfied: what a receiver can know without
-    /// the bits sent; always true uncoded); with `soft`, the posterior LLR of each decided information bit (the channel LLR
-    /// uncoded); with `listing`, the channel LLRs [`Self::list_blocks`] lists codewords from. The
-    /// same noise and decisions either way. `soft` needs a decoder with soft output
+    /// the bits sent; always true uncoded); with `soft`, the posterior LLR of each decided
+    /// information bit (the channel LLR uncoded); with `listing`, the channel LLRs
+    /// [`Self::list_blocks`] lists codewords from. The same noise and decisions either way. `soft` needs a decoder with soft output
     /// ([`Self::has_soft_output`], checked when an ICD receiver is built); it panics otherwise.
     pub fn transmit_blocks_checked(
         &self,

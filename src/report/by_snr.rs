@@ -9,16 +9,9 @@
 //! flag) is "–", and a point the scheme did not run is "not run", so a table reads the same whatever
 //! grids the schemes ran on.
 
+use super::domain::Domain;
 use super::number::num;
 use super::ResultRow;
-
-/// What the cells hold, chosen once per page from its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quality {
-    Bleu4,
-    Psnr,
-    Stoi,
-}
 
 /// A results table pivoted to schemes × SNR values.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,16 +25,7 @@ pub struct BySnr {
 /// `rows` pivoted: schemes in their first appearance's order (a scheme run on several channels
 /// once per channel, named with it), SNR values ascending.
 pub fn by_snr(rows: &[ResultRow]) -> BySnr {
-    let message_link = rows.iter().any(|r| r.messages.is_some());
-    let quality = if rows.iter().any(|r| r.psnr_db.is_some()) {
-        Some(Quality::Psnr)
-    } else if rows.iter().any(|r| r.stoi.is_some()) {
-        Some(Quality::Stoi)
-    } else if rows.iter().any(|r| r.bleu4.is_some()) {
-        Some(Quality::Bleu4)
-    } else {
-        None
-    };
+    let domain = Domain::of(rows);
     let steps = rows.iter().any(|r| r.lm_steps_per_message.is_some());
     let flags = rows.iter().any(|r| r.unflagged_errors.is_some());
 
@@ -58,12 +42,8 @@ pub fn by_snr(rows: &[ResultRow]) -> BySnr {
     snrs.sort_by(f64::total_cmp);
     let on_several_channels = |scheme: &str| lines.iter().filter(|l| l.0 == scheme).count() > 1;
 
-    let (unit, quality_name) = match quality {
-        Some(Quality::Psnr) => ("tiles", "PSNR in dB (\"exact\": every tile whole)"),
-        Some(Quality::Stoi) => ("frames", "STOI"),
-        _ => ("messages", "BLEU-4"),
-    };
-    let note = if message_link {
+    let unit = domain.messages();
+    let note = if domain.has_messages() {
         let mut fields = vec![format!("wrong {unit}")];
         if steps {
             fields.push(format!("model steps per {} of the LM-aided receiver", unit.trim_end_matches('s')));
@@ -71,9 +51,14 @@ pub fn by_snr(rows: &[ResultRow]) -> BySnr {
         if flags {
             fields.push("wrong, unflagged".to_string());
         }
-        if quality.is_some() {
-            fields.push(quality_name.to_string());
-        }
+        fields.push(
+            match domain {
+                Domain::Image => "PSNR in dB (\"exact\": every tile whole)",
+                Domain::Audio => "STOI",
+                _ => "BLEU-4",
+            }
+            .to_string(),
+        );
         format!(
             "Each scheme at each SNR (dB) of the run; a cell is {}; \"–\": the scheme has no such value, \"not run\": no point there.",
             fields.join(" / ")
@@ -93,7 +78,7 @@ pub fn by_snr(rows: &[ResultRow]) -> BySnr {
                 let row = rows.iter().find(|r| r.scheme == scheme && r.channel == channel && r.snr_db == snr);
                 line.push(match row {
                     None => "not run".to_string(),
-                    Some(r) if message_link => message_cell(r, quality, steps, flags),
+                    Some(r) if domain.has_messages() => message_cell(r, domain, steps, flags),
                     Some(r) => format!("{} / {}", num(Some(r.ber)), num(Some(r.bler))),
                 });
             }
@@ -103,7 +88,7 @@ pub fn by_snr(rows: &[ResultRow]) -> BySnr {
     BySnr { note, header, cells }
 }
 
-fn message_cell(r: &ResultRow, quality: Option<Quality>, steps: bool, flags: bool) -> String {
+fn message_cell(r: &ResultRow, domain: Domain, steps: bool, flags: bool) -> String {
     let dash = || "–".to_string();
     let mut parts = vec![r.message_errors.map_or_else(dash, |e| e.to_string())];
     if steps {
@@ -118,16 +103,15 @@ fn message_cell(r: &ResultRow, quality: Option<Quality>, steps: bool, flags: boo
     if flags {
         parts.push(r.unflagged_errors.map_or_else(dash, |u| u.to_string()));
     }
-    match quality {
-        Some(Quality::Bleu4) => parts.push(r.bleu4.map_or_else(dash, |b| format!("{b:.3}"))),
-        Some(Quality::Stoi) => parts.push(r.stoi.map_or_else(dash, |s| format!("{s:.3}"))),
-        Some(Quality::Psnr) => parts.push(match (r.psnr_db, r.message_errors) {
+    parts.push(match domain {
+        Domain::Image => match (r.psnr_db, r.message_errors) {
             (Some(_), Some(0)) => "exact".to_string(),
             (Some(p), _) => format!("{p:.2}"),
             (None, _) => dash(),
-        }),
-        None => {}
-    }
+        },
+        Domain::Audio => r.stoi.map_or_else(dash, |s| format!("{s:.3}")),
+        _ => r.bleu4.map_or_else(dash, |b| format!("{b:.3}")),
+    });
     parts.join(" / ")
 }
 

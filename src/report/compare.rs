@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::domain::Domain;
 use super::plot::{comparison_plot, ComparedCurve};
 use super::{results_csv_rows, ResultRow, RunInfo};
 
@@ -117,15 +118,11 @@ impl Folder {
     /// The metric its rows are best compared by: an image link's PSNR, an audio link's sample SNR,
     /// a text link's BLEU-4, else (a link-level run) the BER.
     pub fn main_metric(&self) -> Metric {
-        let any = |f: fn(&ResultRow) -> bool| self.rows.iter().any(f);
-        if any(|r| r.psnr_db.is_some()) {
-            Metric::Psnr
-        } else if any(|r| r.audio_snr_db.is_some()) {
-            Metric::AudioSnr
-        } else if any(|r| r.bleu4.is_some()) {
-            Metric::Bleu4
-        } else {
-            Metric::Ber
+        match Domain::of(&self.rows) {
+            Domain::Image => Metric::Psnr,
+            Domain::Audio => Metric::AudioSnr,
+            Domain::Text if self.rows.iter().any(|r| r.bleu4.is_some()) => Metric::Bleu4,
+            _ => Metric::Ber,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod by_snr;
 pub mod compare;
 pub mod crossings;
 pub mod distance;
+pub mod domain;
 pub mod image_grid;
 mod number;
 pub mod page;

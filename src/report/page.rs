@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::distance::{distances, Distance, LimitChannel};
+use super::domain::Domain;
 use super::number::num;
 use super::{plot, read_samples, results_csv_rows, write_atomic, ResultRow, RunInfo, SampleRow};
 
@@ -65,9 +66,8 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
     .filter(|p| p.extension().is_some_and(|e| e == "svg"))
     .collect();
 
-    let text = rows.iter().any(|r| r.messages.is_some());
-    let image = rows.iter().any(|r| r.psnr_db.is_some());
-    let audio = rows.iter().any(|r| r.audio_snr_db.is_some());
+    let domain = Domain::of(&rows);
+    let (text, image, audio) = (domain.has_messages(), domain == Domain::Image, domain == Domain::Audio);
     let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
     let (limits, limits_note) = match &limit_channel {
         Ok(c) => (distances(&rows, length_bits, target, *c), None),
@@ -349,13 +349,7 @@ impl Page<'_> {
         if rows.is_empty() {
             return None;
         }
-        let unit = if self.image {
-            "tiles"
-        } else if self.audio {
-            "frames"
-        } else {
-            "messages"
-        };
+        let unit = Domain::of(self.rows).messages();
         let icd = rows.iter().any(|r| r.candidates_per_message.is_some());
         let mut header = vec![
             "scheme".to_string(),

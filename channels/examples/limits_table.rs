@@ -16,6 +16,11 @@ fn main() {
             cap,
             ebn0_db(awgn_capacity_limit_esn0_db(r), n, k)
         );
+        let ergodic = fast_fading::ergodic_capacity_limit_esn0_db(r, 1.0);
+        println!(
+            "  fast Rayleigh fading (Ω = 1, CSI): ergodic capacity limit Eb/N0 = {:.3} dB (Es/N0 {ergodic:.3})",
+            ebn0_db(ergodic, n, k)
+        );
         for &t in &targets {
             let row: Vec<String> = Bound::ALL
                 .iter()
@@ -25,6 +30,8 @@ fn main() {
                 })
                 .collect();
             println!("  BLER {t:.0e}: {}", row.join("; "));
+            let fast = fast_fading::min_esn0_db(n, k, 1.0, t);
+            println!("    fast fading: normal approximation {:.3} ({fast:.3})", ebn0_db(fast, n, k));
         }
     }
     // The message the issue asks about: ~128 bits in ~284 BPSK symbols, either as one block or as

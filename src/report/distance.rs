@@ -16,11 +16,14 @@
 //! On quasi-static Rayleigh fading with perfect CSI (`channel.fading = "message"`: one gain per
 //! message, or per codeword in a link-level run) both curves are averaged over the gain
 //! (`channels::limits::quasi_static`): the averaged SP59 is still a bound, the averaged normal
-//! approximation an estimate close to the outage probability. Fast and block fading, fading without
-//! CSI and QPSK runs are left out: no bound here covers them.
+//! approximation an estimate close to the outage probability. On fast Rayleigh fading with CSI
+//! (one gain per symbol) only the normal approximation is given, with the ergodic capacity and
+//! the fading's dispersion (`channels::limits::fast_fading`): no sphere-packing bound holds there,
+//! and the gap is to the approximation. Block fading within a message, fading without CSI and QPSK
+//! runs are left out: nothing here covers them.
 
 use channels::limits::quasi_static::QuasiStatic;
-use channels::limits::{min_esn0_db, Bound};
+use channels::limits::{fast_fading, min_esn0_db, Bound};
 
 use super::ResultRow;
 
@@ -36,14 +39,20 @@ pub struct Distance {
     /// Es/N0 (dB) where the measured error rate crosses `target`; `None` if it never gets below it.
     /// `Some((x, true))`: already below it at the lowest Es/N0 simulated, x (an upper estimate).
     pub measured_esn0_db: Option<(f64, bool)>,
-    pub sphere_packing_esn0_db: f64,
+    /// None where no sphere-packing bound holds (fast fading).
+    pub sphere_packing_esn0_db: Option<f64>,
     pub normal_approximation_esn0_db: f64,
 }
 
 impl Distance {
-    /// Measured minus the sphere-packing bound, when measured.
+    /// Measured minus the sphere-packing bound, when both are there.
     pub fn gap_db(&self) -> Option<f64> {
-        self.measured_esn0_db.map(|(x, _)| x - self.sphere_packing_esn0_db)
+        Some(self.measured_esn0_db?.0 - self.sphere_packing_esn0_db?)
+    }
+
+    /// Measured minus the normal approximation, when measured.
+    pub fn gap_to_approximation_db(&self) -> Option<f64> {
+        self.measured_esn0_db.map(|(x, _)| x - self.normal_approximation_esn0_db)
     }
 }
 
@@ -54,6 +63,8 @@ pub enum LimitChannel {
     Awgn,
     /// BPSK over quasi-static Rayleigh fading, perfect CSI, `E[g²]` = `mean_square_gain`.
     QuasiStatic { mean_square_gain: f64 },
+    /// BPSK over fast Rayleigh fading, perfect CSI: the normal approximation only.
+    FastFading { mean_square_gain: f64 },
 }
 
 impl LimitChannel {
@@ -66,6 +77,7 @@ impl LimitChannel {
         match (modulation.as_str(), kind.as_str(), fading.as_str(), csi) {
             ("bpsk", "awgn", _, _) => Ok(LimitChannel::Awgn),
             ("bpsk", "rayleigh", "message", true) => Ok(LimitChannel::QuasiStatic { mean_square_gain: omega }),
+            ("bpsk", "rayleigh", "fast", true) => Ok(LimitChannel::FastFading { mean_square_gain: omega }),
             _ => {
                 let fading = if kind == "rayleigh" {
                     format!(" ({fading} fading, {})", if csi { "CSI" } else { "no CSI" })
@@ -73,8 +85,8 @@ impl LimitChannel {
                     String::new()
                 };
                 Err(format!(
-                    "The finite-length bounds here are for BPSK on AWGN or on Rayleigh fading with one gain per \
-                     message and CSI; this run is {modulation} on {kind}{fading}."
+                    "The finite-length limits here are for BPSK on AWGN, or on Rayleigh fading with CSI and one \
+                     gain per message or per symbol; this run is {modulation} on {kind}{fading}."
                 ))
             }
         }
@@ -85,13 +97,18 @@ impl LimitChannel {
         Self::of_run(&serde_json::to_value(s).map_err(|e| e.to_string())?)
     }
 
-    /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel.
-    fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, target: f64) -> f64 {
+    /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel;
+    /// None where the bound does not hold here.
+    fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, target: f64) -> Option<f64> {
         match *self {
-            LimitChannel::Awgn => min_esn0_db(bound, n, k, target),
+            LimitChannel::Awgn => Some(min_esn0_db(bound, n, k, target)),
             LimitChannel::QuasiStatic { mean_square_gain } => {
-                QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)
+                Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target))
             }
+            LimitChannel::FastFading { mean_square_gain } => match bound {
+                Bound::NormalApproximation => Some(fast_fading::min_esn0_db(n, k, mean_square_gain, target)),
+                _ => None,
+            },
         }
     }
 }
@@ -118,7 +135,7 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
         }
     }
     // Schemes on the same code share (n, k): each pair's limits once (on fading, seconds each).
-    let mut limits: Vec<((usize, usize), (f64, f64))> = Vec::new();
+    let mut limits: Vec<((usize, usize), Limits)> = Vec::new();
     let mut out = Vec::new();
     for s in schemes {
         let mut mine: Vec<&ResultRow> = rows.iter().filter(|r| r.scheme == s && r.frames > 0).collect();
@@ -148,7 +165,9 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
             None => {
                 let l = (
                     channel.min_esn0_db(Bound::SpherePacking59, n, k, target),
-                    channel.min_esn0_db(Bound::NormalApproximation, n, k, target),
+                    channel
+                        .min_esn0_db(Bound::NormalApproximation, n, k, target)
+                        .expect("the normal approximation holds on every limit channel"),
                 );
                 limits.push(((n, k), l));
                 l
@@ -166,6 +185,9 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
     }
     out
 }
+
+/// One (n, k)'s Es/N0 at the target: SP59 (where it holds) and the normal approximation.
+type Limits = (Option<f64>, f64);
 
 /// Where `curve` ((Es/N0, rate, trials), increasing Es/N0) first falls to `target` or below.
 pub(super) fn crossing(curve: &[(f64, f64, f64)], target: f64) -> Option<(f64, bool)> {
@@ -206,11 +228,16 @@ mod tests {
         };
         assert_eq!(LimitChannel::of_run(&config("awgn", "fast", true, "bpsk")), Ok(LimitChannel::Awgn));
         assert_eq!(
+            LimitChannel::of_run(&config("rayleigh", "fast", true, "bpsk")),
+            Ok(LimitChannel::FastFading { mean_square_gain: 2.0 })
+        );
+        assert_eq!(
             LimitChannel::of_run(&config("rayleigh", "message", true, "bpsk")),
             Ok(LimitChannel::QuasiStatic { mean_square_gain: 2.0 })
         );
         for (kind, fading, csi, modulation, says) in [
-            ("rayleigh", "fast", true, "bpsk", "bpsk on rayleigh (fast fading, CSI)"),
+            ("rayleigh", "block", true, "bpsk", "bpsk on rayleigh (block fading, CSI)"),
+            ("rayleigh", "fast", false, "bpsk", "bpsk on rayleigh (fast fading, no CSI)"),
             ("rayleigh", "message", false, "bpsk", "(message fading, no CSI)"),
             ("awgn", "fast", true, "qpsk", "qpsk on awgn."),
             ("rayleigh-lm-sscc", "fast", false, "bpsk", "bpsk on rayleigh-lm-sscc."),
@@ -239,13 +266,19 @@ mod tests {
         let awgn = &distances(&rows, 11, 0.1, LimitChannel::Awgn)[0];
         let fading = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0 })[0];
         assert_eq!(awgn.measured_esn0_db, fading.measured_esn0_db, "the same measurement");
-        assert!(fading.sphere_packing_esn0_db < fading.normal_approximation_esn0_db, "{fading:?}");
+        assert!(fading.sphere_packing_esn0_db.unwrap() < fading.normal_approximation_esn0_db, "{fading:?}");
         for (a, f) in [
-            (awgn.sphere_packing_esn0_db, fading.sphere_packing_esn0_db),
+            (awgn.sphere_packing_esn0_db.unwrap(), fading.sphere_packing_esn0_db.unwrap()),
             (awgn.normal_approximation_esn0_db, fading.normal_approximation_esn0_db),
         ] {
             assert!((f - a - 9.8).abs() < 1.5, "AWGN {a} dB, fading {f} dB");
         }
+        // Fast fading: the approximation only, between AWGN's and the quasi-static one's.
+        let fast = &distances(&rows, 11, 0.1, LimitChannel::FastFading { mean_square_gain: 1.0 })[0];
+        assert_eq!((fast.sphere_packing_esn0_db, fast.gap_db()), (None, None));
+        let na = fast.normal_approximation_esn0_db;
+        assert!(na > awgn.normal_approximation_esn0_db + 1.0 && na < fading.normal_approximation_esn0_db, "{fast:?}");
+        assert_eq!(fast.gap_to_approximation_db(), Some(fast.measured_esn0_db.unwrap().0 - na));
     }
 
     #[test]
@@ -282,8 +315,9 @@ mod tests {
         assert_eq!(d.len(), 1);
         let d = &d[0];
         assert_eq!((d.n, d.k), (128, 64));
-        assert!(d.sphere_packing_esn0_db < d.normal_approximation_esn0_db, "{d:?}");
-        assert!(d.sphere_packing_esn0_db > -2.02 && d.sphere_packing_esn0_db < -0.99, "{d:?}");
+        let sp = d.sphere_packing_esn0_db.unwrap();
+        assert!(sp < d.normal_approximation_esn0_db, "{d:?}");
+        assert!(sp > -2.02 && sp < -0.99, "{d:?}");
         let gap = d.gap_db().unwrap();
         // log10 BLER falls linearly from log10(0.5) at 0 dB to -3 at 2 dB and crosses -2 at:
         let want = 2.0 * (0.5f64.log10() + 2.0) / (0.5f64.log10() + 3.0);

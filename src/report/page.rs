@@ -93,9 +93,19 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
         opts.sample_snrs.clone()
     };
 
-    let fading = matches!(limit_channel, Ok(LimitChannel::QuasiStatic { .. }));
-    let page =
-        Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, fading, target, text, image, audio };
+    let limit_channel = limit_channel.ok();
+    let page = Page {
+        dir,
+        info: &info,
+        rows: &rows,
+        samples: &samples,
+        limits: &limits,
+        limit_channel,
+        target,
+        text,
+        image,
+        audio,
+    };
     let html = page.html(&plots, &shown_snrs, limits_note.as_deref())?;
     let md = page.markdown(&plots, &shown_snrs, limits_note.as_deref());
     let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
@@ -125,8 +135,8 @@ struct Page<'a> {
     rows: &'a [ResultRow],
     samples: &'a [SampleRow],
     limits: &'a [Distance],
-    /// The limits are averaged over quasi-static fading.
-    fading: bool,
+    /// The channel the limits are for, where any holds.
+    limit_channel: Option<LimitChannel>,
     target: f64,
     /// A message link (text, images or audio).
     text: bool,
@@ -435,14 +445,16 @@ impl Page<'_> {
 
     fn limits_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
         let what = if self.text { "message error rate" } else { "BLER" };
-        let header = vec![
-            "scheme".to_string(),
-            "n symbols, k bits".to_string(),
-            format!("measured Es/N0 at {what} {}", self.target),
-            "sphere packing (SP59) Es/N0".to_string(),
-            "normal approximation Es/N0".to_string(),
-            "gap to SP59 (dB)".to_string(),
-        ];
+        // Where no sphere-packing bound holds (fast fading), neither its column nor a gap to it:
+        // the gap is to the approximation.
+        let sphere_packing = self.limits.iter().any(|d| d.sphere_packing_esn0_db.is_some());
+        let mut header = vec!["scheme".to_string(), "n symbols, k bits".to_string()];
+        header.push(format!("measured Es/N0 at {what} {}", self.target));
+        if sphere_packing {
+            header.push("sphere packing (SP59) Es/N0".to_string());
+        }
+        header.push("normal approximation Es/N0".to_string());
+        header.push(if sphere_packing { "gap to SP59 (dB)" } else { "gap to the approximation (dB)" }.to_string());
         let cells = self
             .limits
             .iter()
@@ -452,19 +464,19 @@ impl Page<'_> {
                     Some((x, true)) => format!("≤ {}", num(Some(x))),
                     None => "not reached".to_string(),
                 };
-                let gap = match (d.gap_db(), d.measured_esn0_db) {
+                let gap = if sphere_packing { d.gap_db() } else { d.gap_to_approximation_db() };
+                let gap = match (gap, d.measured_esn0_db) {
                     (Some(g), Some((_, true))) => format!("≤ {}", num(Some(g))),
                     (Some(g), _) => num(Some(g)),
                     (None, _) => String::new(),
                 };
-                vec![
-                    d.scheme.clone(),
-                    format!("{}, {}", d.n, d.k),
-                    measured,
-                    num(Some(d.sphere_packing_esn0_db)),
-                    num(Some(d.normal_approximation_esn0_db)),
-                    gap,
-                ]
+                let mut line = vec![d.scheme.clone(), format!("{}, {}", d.n, d.k), measured];
+                if sphere_packing {
+                    line.push(num(d.sphere_packing_esn0_db));
+                }
+                line.push(num(Some(d.normal_approximation_esn0_db)));
+                line.push(gap);
+                line
             })
             .collect();
         (header, cells)
@@ -476,19 +488,30 @@ impl Page<'_> {
         } else {
             "a codeword of the run's code"
         };
-        let fading = if self.fading {
-            " On this channel's quasi-static fading (one gain per message, known to the receiver) both are \
-             averaged over the gain: the averaged bound still holds for every code, and the averaged approximation \
-             is close to the outage probability, the chance that the gain leaves capacity below the code's rate. \
-             Every error rate here falls tenfold per 10 dB at high SNR."
+        let fading = match self.limit_channel {
+            Some(LimitChannel::QuasiStatic { .. }) => {
+                " On this channel's quasi-static fading (one gain per message, known to the receiver) both are \
+                 averaged over the gain: the averaged bound still holds for every code, and the averaged \
+                 approximation is close to the outage probability, the chance that the gain leaves capacity below \
+                 the code's rate. Every error rate here falls tenfold per 10 dB at high SNR."
+            }
+            Some(LimitChannel::FastFading { .. }) => {
+                " On this channel's fast fading (one gain per symbol, known to the receiver) no sphere-packing bound \
+                 holds: the approximation is taken with the ergodic capacity and the fading's dispersion (the \
+                 noise's plus the variance of each symbol's capacity over the gain), and the gap is to it, an \
+                 estimate of the distance, not a bound on it."
+            }
+            _ => "",
+        };
+        let limits = if matches!(self.limit_channel, Some(LimitChannel::FastFading { .. })) {
+            "the PPV normal approximation"
         } else {
-            ""
+            "Shannon's 1959 sphere-packing bound (no code does better) and the PPV normal approximation"
         };
         format!(
             "How far each scheme is from any code of its length: for {unit}, the Es/N0 where the measured error \
              rate crosses {} (log-linear interpolation between points) against the Es/N0 at which the best (n, k) \
-             code reaches it by Shannon's 1959 sphere-packing bound (no code does better) and the PPV normal \
-             approximation.{fading} Gaps are in dB and equal on the unified axis.",
+             code reaches it by {limits}.{fading} Gaps are in dB and equal on the unified axis.",
             self.target
         )
     }

@@ -118,8 +118,9 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
             // The bound is in Es/N0; the plot's axis is shifted from it by the same amount at every
             // point of a scheme (the scenario axis by the rate, the unified axis by the charge).
             let shift = text.iter().find(|r| r.scheme == *s).and_then(|r| Some(x_of(r)? - r.esn0_db));
-            if let (Some(d), Some(shift)) = (limits.iter().find(|d| d.scheme == *s), shift) {
-                let x = d.sphere_packing_esn0_db + shift;
+            let bound = limits.iter().find(|d| d.scheme == *s).and_then(|d| Some((d.sphere_packing_esn0_db?, d)));
+            if let (Some((sphere_packing, d)), Some(shift)) = (bound, shift) {
+                let x = sphere_packing + shift;
                 series.push(Series {
                     label: format!("{s}: no code below (SP59, MER {})", d.target),
                     colour: i,

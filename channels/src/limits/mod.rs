@@ -37,8 +37,10 @@
 //!
 //! [`min_esn0_db`] inverts any of these: the least Es/N0 at which the bound (or approximation)
 //! reaches a target block error rate, used to draw bounds next to simulated curves.
-//! [`quasi_static`] averages them over quasi-static Rayleigh fading (one gain per codeword).
+//! [`quasi_static`] averages them over quasi-static Rayleigh fading (one gain per codeword);
+//! [`fast_fading`] gives the normal approximation on fast Rayleigh fading (one gain per symbol).
 
+pub mod fast_fading;
 pub mod quasi_static;
 
 use crate::snr::db_to_linear;
@@ -185,6 +187,11 @@ pub fn min_esn0_db(bound: Bound, n: usize, k: usize, target_bler: f64) -> f64 {
 /// PPV normal approximation `Q((n·C − k + ½·log2 n) / √(n·V))`.
 pub fn normal_approximation_bler(n: usize, k: usize, esn0_db: f64) -> f64 {
     let (c, v) = info_density_moments(esn0_db);
+    normal_approximation(n, k, c, v)
+}
+
+/// `Q((n·C − k + ½·log2 n) / √(n·V))` for a channel of capacity `c` and dispersion `v` (bits).
+fn normal_approximation(n: usize, k: usize, c: f64, v: f64) -> f64 {
     let nf = n as f64;
     let num = nf * c - k as f64 + 0.5 * nf.log2();
     if v <= 0.0 {

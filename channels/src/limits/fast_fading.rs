@@ -19,7 +19,7 @@
 //! The expectations over the fade are Simpson's rule in `u = ln(g²/Ω)` over [−20, 3.5] (weight
 //! `e^(u − e^u)`; what lies outside carries less than 1e-8 of the probability).
 
-use super::{info_density_moments, normal_approximation, simpson};
+use super::{info_density_moments, normal_approximation, simpson, solve_decreasing_within};
 
 /// Simpson intervals over the fade.
 const INTERVALS: usize = 240;
@@ -69,14 +69,7 @@ pub fn normal_approximation_bler(n: usize, k: usize, esn0_db: f64, mean_square_g
 /// 1e-4 dB over −60..100 dB).
 pub fn min_esn0_db(n: usize, k: usize, mean_square_gain: f64, target: f64) -> f64 {
     let f = |x: f64| normal_approximation_bler(n, k, x, mean_square_gain);
-    let (lo, hi) = (-60.0, 100.0);
-    if f(hi) > target {
-        return f64::INFINITY;
-    }
-    if f(lo) <= target {
-        return lo;
-    }
-    super::bisect(lo, hi, 1e-4, |x| f(x) > target)
+    solve_decreasing_within(f, target, (-60.0, 100.0), 1e-4)
 }
 
 #[cfg(test)]

@@ -105,14 +105,19 @@ pub fn awgn_capacity(esn0_db: f64) -> f64 {
 /// Bisection for the Es/N0 (dB) where the decreasing `f` crosses `target`, searched in
 /// [−60, 40] dB; returns +inf if even 40 dB is not enough, −60 if −60 dB already is.
 fn solve_decreasing(f: impl Fn(f64) -> f64, target: f64) -> f64 {
-    let (lo, hi) = (-60.0, 40.0);
+    solve_decreasing_within(f, target, (-60.0, 40.0), 1e-6)
+}
+
+/// Where the decreasing `f` reaches `target` within `range` (to `tol`): infinity if it does not
+/// by the top, the bottom if it already has.
+fn solve_decreasing_within(f: impl Fn(f64) -> f64, target: f64, (lo, hi): (f64, f64), tol: f64) -> f64 {
     if f(hi) > target {
         return f64::INFINITY;
     }
     if f(lo) <= target {
         return lo;
     }
-    bisect(lo, hi, 1e-6, |x| f(x) > target)
+    bisect(lo, hi, tol, |x| f(x) > target)
 }
 
 /// Bisection on `[lo, hi]` for the point where `go_right` turns from true to false, to width `tol`.

@@ -21,7 +21,7 @@
 //! hundredths of a dB for the lengths here, so the averaged normal approximation is low by no
 //! more than that.
 
-use super::{biawgn_capacity_limit_esn0_db, bisect, min_esn0_db, Bound};
+use super::{biawgn_capacity_limit_esn0_db, min_esn0_db, solve_decreasing_within, Bound};
 use crate::snr::db_to_linear;
 
 /// Cells of the grid the AWGN curve is averaged over.
@@ -67,14 +67,7 @@ impl QuasiStatic {
     /// The least mean Es/N0 (dB) at which the averaged error probability reaches `target`
     /// (bisection to 1e-6 dB over −60..100 dB).
     pub fn min_esn0_db(&self, target: f64) -> f64 {
-        let (lo, hi) = (-60.0, 100.0);
-        if self.bler(hi) > target {
-            return f64::INFINITY;
-        }
-        if self.bler(lo) <= target {
-            return lo;
-        }
-        bisect(lo, hi, 1e-6, |x| self.bler(x) > target)
+        solve_decreasing_within(|x| self.bler(x), target, (-60.0, 100.0), 1e-6)
     }
 }
 

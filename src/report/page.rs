@@ -67,8 +67,7 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
     .collect();
 
     let domain = Domain::of(&rows);
-    let (text, image, audio) = (domain.has_messages(), domain == Domain::Image, domain == Domain::Audio);
-    let target = opts.target.unwrap_or(if text { 0.1 } else { 0.01 });
+    let target = opts.target.unwrap_or(if domain.has_messages() { 0.1 } else { 0.01 });
     let (limits, limits_note) = match &limit_channel {
         Ok(c) => (distances(&rows, length_bits, target, *c), None),
         Err(why) => (Vec::new(), Some(why.clone())),
@@ -94,18 +93,8 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
     };
 
     let limit_channel = limit_channel.ok();
-    let page = Page {
-        dir,
-        info: &info,
-        rows: &rows,
-        samples: &samples,
-        limits: &limits,
-        limit_channel,
-        target,
-        text,
-        image,
-        audio,
-    };
+    let page =
+        Page { dir, info: &info, rows: &rows, samples: &samples, limits: &limits, limit_channel, target, domain };
     let html = page.html(&plots, &shown_snrs, limits_note.as_deref())?;
     let md = page.markdown(&plots, &shown_snrs, limits_note.as_deref());
     let (html_path, md_path) = (dir.join("report.html"), dir.join("report.md"));
@@ -138,12 +127,8 @@ struct Page<'a> {
     /// The channel the limits are for, where any holds.
     limit_channel: Option<LimitChannel>,
     target: f64,
-    /// A message link (text, images or audio).
-    text: bool,
-    /// Images: PSNR and SSIM instead of BLEU and similarity.
-    image: bool,
-    /// Audio: SNR, segmental SNR and STOI instead of BLEU and similarity.
-    audio: bool,
+    /// What the rows carry (text, image tiles, audio frames, or a link-level run's codewords).
+    domain: Domain,
 }
 
 fn with_interval(v: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> String {
@@ -210,10 +195,23 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 impl Page<'_> {
+    /// A message link (text, images or audio).
+    fn text(&self) -> bool {
+        self.domain.has_messages()
+    }
+    /// Images: PSNR and SSIM instead of BLEU and similarity.
+    fn image(&self) -> bool {
+        self.domain == Domain::Image
+    }
+    /// Audio: SNR, segmental SNR and STOI instead of BLEU and similarity.
+    fn audio(&self) -> bool {
+        self.domain == Domain::Audio
+    }
+
     /// (header, cells) of the results table.
     fn results_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
         let mut header = vec!["scheme", "SNR (dB)"];
-        if self.image {
+        if self.image() {
             header.extend([
                 "unified SNR (dB)",
                 "tiles",
@@ -223,7 +221,7 @@ impl Page<'_> {
                 "SSIM [95 %]",
                 "bits per pixel",
             ]);
-        } else if self.audio {
+        } else if self.audio() {
             header.extend([
                 "unified SNR (dB)",
                 "frames",
@@ -234,7 +232,7 @@ impl Page<'_> {
                 "ESTOI [95 %]",
                 "bits per sample",
             ]);
-        } else if self.text {
+        } else if self.text() {
             header.extend([
                 "unified SNR (dB)",
                 "messages",
@@ -250,7 +248,7 @@ impl Page<'_> {
             .iter()
             .map(|r| {
                 let mut c = vec![r.scheme.clone(), num(Some(r.snr_db))];
-                if self.image {
+                if self.image() {
                     let exact = r.messages.zip(r.message_errors).map_or(String::new(), |(m, e)| (m - e).to_string());
                     c.extend([
                         num(r.snr_unified_db),
@@ -261,7 +259,7 @@ impl Page<'_> {
                         with_interval(r.ssim, r.ssim_lo, r.ssim_hi),
                         num(r.source_bits_per_pixel),
                     ]);
-                } else if self.audio {
+                } else if self.audio() {
                     let exact = r.messages.zip(r.message_errors).map_or(String::new(), |(m, e)| (m - e).to_string());
                     c.extend([
                         num(r.snr_unified_db),
@@ -273,7 +271,7 @@ impl Page<'_> {
                         with_interval(r.estoi, r.estoi_lo, r.estoi_hi),
                         num(r.source_bits_per_sample),
                     ]);
-                } else if self.text {
+                } else if self.text() {
                     c.extend([
                         num(r.snr_unified_db),
                         r.messages.map_or(String::new(), |m| m.to_string()),
@@ -294,14 +292,14 @@ impl Page<'_> {
     /// (note, header, cells) of the crossings table of a text run ([`super::crossings`]).
     fn crossings_table(&self) -> Option<(String, Vec<String>, Vec<Vec<String>>)> {
         use super::crossings::{crossings, gain_db, BLEU4_TARGET, MESSAGE_ERROR_TARGET, STOI_TARGET};
-        if !self.text {
+        if !self.text() {
             return None;
         }
         // The quality target beside the error rate: STOI for audio, BLEU-4 for text; none is shown
         // for images (a PSNR target would be arbitrary).
         type Quality = fn(&ResultRow) -> Option<f64>;
         let (quality, target, quality_name): (Quality, f64, &str) =
-            if self.audio { (|r| r.stoi, STOI_TARGET, "STOI") } else { (|r| r.bleu4, BLEU4_TARGET, "BLEU-4") };
+            if self.audio() { (|r| r.stoi, STOI_TARGET, "STOI") } else { (|r| r.bleu4, BLEU4_TARGET, "BLEU-4") };
         let all = crossings(self.rows, MESSAGE_ERROR_TARGET, quality, target);
         let reference = self.info.config.pointer("/unified/reference").and_then(|v| v.as_str()).unwrap_or("");
         let base = all.iter().find(|c| c.scheme == reference);
@@ -316,13 +314,13 @@ impl Page<'_> {
              scheme's; empty unless both are measured)"
         );
         let quality_column = format!("SNR at {quality_name} {target} (dB)");
-        let (note, header) = if self.image {
+        let (note, header) = if self.image() {
             let note = format!(
                 "Where the share of tiles not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
                  interpolation), {gains}."
             );
             (note, vec!["scheme", "SNR at 90 % exact tiles (dB)", "gain (dB)"])
-        } else if self.audio {
+        } else if self.audio() {
             let note = format!(
                 "Where the share of frames not recovered exactly falls to {MESSAGE_ERROR_TARGET} (log-linear \
                  interpolation) and the STOI rises to {target} (linear), {gains}."
@@ -343,7 +341,7 @@ impl Page<'_> {
                     at(c.message_error_rate_db),
                     gain(base.and_then(|b| b.message_error_rate_db), c.message_error_rate_db),
                 ];
-                if !self.image {
+                if !self.image() {
                     cells.extend([at(c.quality_db), gain(base.and_then(|b| b.quality_db), c.quality_db)]);
                 }
                 cells
@@ -359,7 +357,7 @@ impl Page<'_> {
         if rows.is_empty() {
             return None;
         }
-        let unit = Domain::of(self.rows).messages();
+        let unit = self.domain.messages();
         let icd = rows.iter().any(|r| r.candidates_per_message.is_some());
         let mut header = vec![
             "scheme".to_string(),
@@ -412,7 +410,7 @@ impl Page<'_> {
     /// some do.
     fn overtakes_tables(&self) -> Vec<(String, Vec<String>, Vec<Vec<String>>)> {
         type Quality = fn(&ResultRow) -> Option<f64>;
-        let metrics: Vec<(Quality, &str, &str)> = if self.audio {
+        let metrics: Vec<(Quality, &str, &str)> = if self.audio() {
             vec![
                 (|r| r.audio_snr_db, "sample SNR", "; an exact frame counts 100 dB"),
                 (|r| r.stoi, "STOI", ""),
@@ -444,7 +442,7 @@ impl Page<'_> {
     }
 
     fn limits_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        let what = if self.text { "message error rate" } else { "BLER" };
+        let what = if self.text() { "message error rate" } else { "BLER" };
         // Where no sphere-packing bound holds (fast fading), neither its column nor a gap to it:
         // the gap is to the approximation.
         let sphere_packing = self.limits.iter().any(|d| d.sphere_packing_esn0_db.is_some());
@@ -483,7 +481,7 @@ impl Page<'_> {
     }
 
     fn limits_text(&self) -> String {
-        let unit = if self.text {
+        let unit = if self.text() {
             "a message (k = source bits + length header, n = channel symbols per message, at their means)"
         } else {
             "a codeword of the run's code"
@@ -594,7 +592,7 @@ impl Page<'_> {
         h.push_str("</table>\n<h2>Results</h2>\n");
         let (header, cells) = self.results_table();
         html_table(&mut h, &header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cells);
-        if self.text {
+        if self.text() {
             h.push_str(
                 "<p>Intervals: 95 % percentile bootstrap over the messages (README, <code>results.csv</code>).</p>\n",
             );

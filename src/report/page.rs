@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::distance::{distances, Distance, LimitChannel};
+use super::distance::{distances, Distance, LimitChannel, PLOT_TARGET};
 use super::domain::Domain;
 use super::number::num;
 use super::{plot, read_samples, results_csv_rows, write_atomic, ResultRow, RunInfo, SampleRow};
@@ -56,22 +56,23 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> anyhow::Result<WrittenR
     let title = info.scenario_name.clone();
     let length_bits = info.config.pointer("/framing/length_bits").and_then(|v| v.as_u64()).unwrap_or(11) as u32;
     let limit_channel = LimitChannel::of_run(&info.config);
-    let plots: Vec<PathBuf> = plot::all_plots(
-        dir,
-        &rows,
-        &title,
-        &super::distance::plot_limits(&rows, limit_channel.as_ref().ok().copied(), length_bits),
-    )?
-    .into_iter()
-    .filter(|p| p.extension().is_some_and(|e| e == "svg"))
-    .collect();
-
     let domain = Domain::of(&rows);
     let target = opts.target.unwrap_or(if domain.has_messages() { 0.1 } else { 0.01 });
     let (limits, limits_note) = match &limit_channel {
         Ok(c) => (distances(&rows, length_bits, target, *c), None),
         Err(why) => (Vec::new(), Some(why.clone())),
     };
+    // The plots mark the limits at PLOT_TARGET: the table's own when it uses that target (on
+    // fading each costs seconds to compute).
+    let plot_limits = if target == PLOT_TARGET && rows.iter().any(|r| r.messages.is_some()) {
+        limits.clone()
+    } else {
+        super::distance::plot_limits(&rows, limit_channel.as_ref().ok().copied(), length_bits)
+    };
+    let plots: Vec<PathBuf> = plot::all_plots(dir, &rows, &title, &plot_limits)?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect();
     let mut snrs: Vec<f64> = Vec::new();
     for r in &rows {
         if !snrs.contains(&r.snr_db) {

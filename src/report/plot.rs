@@ -118,11 +118,19 @@ pub fn all_plots(dir: &Path, rows: &[ResultRow], title: &str, limits: &[Distance
             // The bound is in Es/N0; the plot's axis is shifted from it by the same amount at every
             // point of a scheme (the scenario axis by the rate, the unified axis by the charge).
             let shift = text.iter().find(|r| r.scheme == *s).and_then(|r| Some(x_of(r)? - r.esn0_db));
-            let bound = limits.iter().find(|d| d.scheme == *s).and_then(|d| Some((d.sphere_packing_esn0_db?, d)));
-            if let (Some((sphere_packing, d)), Some(shift)) = (bound, shift) {
-                let x = sphere_packing + shift;
+            // Where a sphere-packing bound holds it is marked (no code does better); on fast
+            // fading, where none holds, the normal approximation (an estimate of the best code).
+            let mark = limits.iter().find(|d| d.scheme == *s).map(|d| match d.sphere_packing_esn0_db {
+                Some(x) => (x, format!("{s}: no code below (SP59, MER {})", d.target)),
+                None => (
+                    d.normal_approximation_esn0_db,
+                    format!("{s}: best code, estimated (normal approximation, MER {})", d.target),
+                ),
+            });
+            if let (Some((esn0_db, label)), Some(shift)) = (mark, shift) {
+                let x = esn0_db + shift;
                 series.push(Series {
-                    label: format!("{s}: no code below (SP59, MER {})", d.target),
+                    label,
                     colour: i,
                     stroke: Stroke::Dotted,
                     points: vec![(x, 0.0), (x, 1.0)],

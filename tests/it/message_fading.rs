@@ -125,10 +125,11 @@ fn slow_fading_loses_messages_that_fast_fading_keeps_and_the_report_says_how_far
         assert!(o.status.success(), "{}", common::stderr(&o));
         let rows = common::result_rows(&out);
         let errors = |snr: f64| common::num(common::row_at(&rows, "small-lm-ldpc-bp", snr), "message_errors");
-        (errors(5.0), errors(15.0), std::fs::read_to_string(out.join("report.md")).unwrap())
+        let read = |file: &str| std::fs::read_to_string(out.join(file)).unwrap();
+        (errors(5.0), errors(15.0), read("report.md"), read("bleu.svg"))
     };
-    let (fast_5, fast_15, fast_report) = run("fast");
-    let (slow_5, slow_15, slow_report) = run("message");
+    let (fast_5, fast_15, fast_report, fast_plot) = run("fast");
+    let (slow_5, slow_15, slow_report, slow_plot) = run("message");
     eprintln!(
         "messages lost of 96 at 5 / 15 dB: fast fading {fast_5} / {fast_15}, one gain per message {slow_5} / {slow_15}"
     );
@@ -156,4 +157,8 @@ fn slow_fading_loses_messages_that_fast_fading_keeps_and_the_report_says_how_far
     assert!(!header.contains("SP59") && header.ends_with("gap to the approximation (dB) |"), "{header}");
     let approximation: f64 = fast[4].parse().unwrap();
     assert!(approximation < slow[5].parse::<f64>().unwrap() - 3.0, "{fast:?} against {slow:?}");
+    // The BLEU plot marks the bound where one holds, else the approximation, and says which.
+    assert!(slow_plot.contains("small-lm-ldpc-bp: no code below (SP59, MER 0.1)"));
+    assert!(!fast_plot.contains("SP59"));
+    assert!(fast_plot.contains("small-lm-ldpc-bp: best code, estimated (normal approximation, MER 0.1)"));
 }

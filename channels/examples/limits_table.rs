@@ -16,10 +16,16 @@ fn main() {
             cap,
             ebn0_db(awgn_capacity_limit_esn0_db(r), n, k)
         );
-        let ergodic = fast_fading::ergodic_capacity_limit_esn0_db(r, 1.0);
+        let (csi, no_csi) = (fast_fading::FastFading::new(1.0, true), fast_fading::FastFading::new(1.0, false));
+        let ergodic = csi.capacity_limit_esn0_db(r);
         println!(
             "  fast Rayleigh fading (Ω = 1, CSI): ergodic capacity limit Eb/N0 = {:.3} dB (Es/N0 {ergodic:.3})",
             ebn0_db(ergodic, n, k)
+        );
+        let blind = no_csi.capacity_limit_esn0_db(r);
+        println!(
+            "  fast Rayleigh fading (Ω = 1, no CSI): capacity limit Eb/N0 = {:.3} dB (Es/N0 {blind:.3})",
+            ebn0_db(blind, n, k)
         );
         for &t in &targets {
             let row: Vec<String> = Bound::ALL
@@ -30,8 +36,12 @@ fn main() {
                 })
                 .collect();
             println!("  BLER {t:.0e}: {}", row.join("; "));
-            let fast = fast_fading::min_esn0_db(n, k, 1.0, t);
-            println!("    fast fading: normal approximation {:.3} ({fast:.3})", ebn0_db(fast, n, k));
+            let (fast, blind) = (csi.min_esn0_db(n, k, t), no_csi.min_esn0_db(n, k, t));
+            println!(
+                "    fast fading: normal approximation {:.3} ({fast:.3}); without CSI {:.3} ({blind:.3})",
+                ebn0_db(fast, n, k),
+                ebn0_db(blind, n, k)
+            );
         }
     }
     // The message the issue asks about: ~128 bits in ~284 BPSK symbols, either as one block or as

@@ -16,14 +16,17 @@
 //! On quasi-static Rayleigh fading with perfect CSI (`channel.fading = "message"`: one gain per
 //! message, or per codeword in a link-level run) both curves are averaged over the gain
 //! (`channels::limits::quasi_static`): the averaged SP59 is still a bound, the averaged normal
-//! approximation an estimate close to the outage probability. On fast Rayleigh fading with CSI
-//! (one gain per symbol) only the normal approximation is given, with the ergodic capacity and
-//! the fading's dispersion (`channels::limits::fast_fading`): no sphere-packing bound holds there,
-//! and the gap is to the approximation. Block fading within a message, fading without CSI and QPSK
-//! runs are left out: nothing here covers them.
+//! approximation an estimate close to the outage probability. On fast Rayleigh fading (one gain
+//! per symbol) only the normal approximation is given (`channels::limits::fast_fading`): with CSI
+//! with the ergodic capacity and the fading's dispersion, without CSI (`csi = false`, and the
+//! LM-SSCC reference code's `rayleigh-lm-sscc`) with the capacity and dispersion of the
+//! Rayleigh-mixture channel the receiver then faces. No sphere-packing bound holds there, and the
+//! gap is to the approximation. Block fading within a message, quasi-static fading without CSI and
+//! QPSK runs are left out: nothing here covers them.
 
+use channels::limits::fast_fading::FastFading;
 use channels::limits::quasi_static::QuasiStatic;
-use channels::limits::{fast_fading, min_esn0_db, Bound};
+use channels::limits::{min_esn0_db, Bound};
 
 use super::ResultRow;
 
@@ -63,8 +66,8 @@ pub enum LimitChannel {
     Awgn,
     /// BPSK over quasi-static Rayleigh fading, perfect CSI, `E[g²]` = `mean_square_gain`.
     QuasiStatic { mean_square_gain: f64 },
-    /// BPSK over fast Rayleigh fading, perfect CSI: the normal approximation only.
-    FastFading { mean_square_gain: f64 },
+    /// BPSK over fast Rayleigh fading, with or without CSI: the normal approximation only.
+    FastFading { mean_square_gain: f64, csi: bool },
 }
 
 impl LimitChannel {
@@ -77,7 +80,9 @@ impl LimitChannel {
         match (modulation.as_str(), kind.as_str(), fading.as_str(), csi) {
             ("bpsk", "awgn", _, _) => Ok(LimitChannel::Awgn),
             ("bpsk", "rayleigh", "message", true) => Ok(LimitChannel::QuasiStatic { mean_square_gain: omega }),
-            ("bpsk", "rayleigh", "fast", true) => Ok(LimitChannel::FastFading { mean_square_gain: omega }),
+            ("bpsk", "rayleigh", "fast", csi) => Ok(LimitChannel::FastFading { mean_square_gain: omega, csi }),
+            // The LM-SSCC reference code's channel (`RayleighChannel::lm_sscc_reference`).
+            ("bpsk", "rayleigh-lm-sscc", _, _) => Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: false }),
             _ => {
                 let fading = if kind == "rayleigh" {
                     format!(" ({fading} fading, {})", if csi { "CSI" } else { "no CSI" })
@@ -85,8 +90,8 @@ impl LimitChannel {
                     String::new()
                 };
                 Err(format!(
-                    "The finite-length limits here are for BPSK on AWGN, or on Rayleigh fading with CSI and one \
-                     gain per message or per symbol; this run is {modulation} on {kind}{fading}."
+                    "The finite-length limits here are for BPSK on AWGN, on Rayleigh fading with one gain per symbol, \
+                     or with CSI and one gain per message; this run is {modulation} on {kind}{fading}."
                 ))
             }
         }
@@ -105,8 +110,8 @@ impl LimitChannel {
             LimitChannel::QuasiStatic { mean_square_gain } => {
                 Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target))
             }
-            LimitChannel::FastFading { mean_square_gain } => match bound {
-                Bound::NormalApproximation => Some(fast_fading::min_esn0_db(n, k, mean_square_gain, target)),
+            LimitChannel::FastFading { mean_square_gain, csi } => match bound {
+                Bound::NormalApproximation => Some(FastFading::new(mean_square_gain, csi).min_esn0_db(n, k, target)),
                 _ => None,
             },
         }
@@ -229,18 +234,25 @@ mod tests {
         assert_eq!(LimitChannel::of_run(&config("awgn", "fast", true, "bpsk")), Ok(LimitChannel::Awgn));
         assert_eq!(
             LimitChannel::of_run(&config("rayleigh", "fast", true, "bpsk")),
-            Ok(LimitChannel::FastFading { mean_square_gain: 2.0 })
+            Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: true })
         );
+        assert_eq!(
+            LimitChannel::of_run(&config("rayleigh", "fast", false, "bpsk")),
+            Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: false })
+        );
+        // The reference code's channel: Ω = 2 and no CSI whatever the run's other keys say.
+        let lm_sscc = serde_json::json!({"channel": {"kind": "rayleigh-lm-sscc", "fading": "fast", "csi": true,
+                                                     "mean_square_gain": 1.0}, "modulation": {"kind": "bpsk"}});
+        assert_eq!(LimitChannel::of_run(&lm_sscc), Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: false }));
         assert_eq!(
             LimitChannel::of_run(&config("rayleigh", "message", true, "bpsk")),
             Ok(LimitChannel::QuasiStatic { mean_square_gain: 2.0 })
         );
         for (kind, fading, csi, modulation, says) in [
             ("rayleigh", "block", true, "bpsk", "bpsk on rayleigh (block fading, CSI)"),
-            ("rayleigh", "fast", false, "bpsk", "bpsk on rayleigh (fast fading, no CSI)"),
             ("rayleigh", "message", false, "bpsk", "(message fading, no CSI)"),
             ("awgn", "fast", true, "qpsk", "qpsk on awgn."),
-            ("rayleigh-lm-sscc", "fast", false, "bpsk", "bpsk on rayleigh-lm-sscc."),
+            ("rayleigh-lm-sscc", "fast", false, "qpsk", "qpsk on rayleigh-lm-sscc."),
         ] {
             let why = LimitChannel::of_run(&config(kind, fading, csi, modulation)).unwrap_err();
             assert!(why.contains(says), "{why}");
@@ -274,11 +286,15 @@ mod tests {
             assert!((f - a - 9.8).abs() < 1.5, "AWGN {a} dB, fading {f} dB");
         }
         // Fast fading: the approximation only, between AWGN's and the quasi-static one's.
-        let fast = &distances(&rows, 11, 0.1, LimitChannel::FastFading { mean_square_gain: 1.0 })[0];
+        let fast = &distances(&rows, 11, 0.1, LimitChannel::FastFading { mean_square_gain: 1.0, csi: true })[0];
         assert_eq!((fast.sphere_packing_esn0_db, fast.gap_db()), (None, None));
         let na = fast.normal_approximation_esn0_db;
         assert!(na > awgn.normal_approximation_esn0_db + 1.0 && na < fading.normal_approximation_esn0_db, "{fast:?}");
         assert_eq!(fast.gap_to_approximation_db(), Some(fast.measured_esn0_db.unwrap().0 - na));
+        // Without CSI the same code needs more, still less than one gain per message.
+        let blind = &distances(&rows, 11, 0.1, LimitChannel::FastFading { mean_square_gain: 1.0, csi: false })[0];
+        let nb = blind.normal_approximation_esn0_db;
+        assert!(nb > na + 0.3 && nb < fading.normal_approximation_esn0_db, "{blind:?} against {fast:?}");
     }
 
     #[test]

@@ -494,11 +494,18 @@ impl Page<'_> {
                  approximation is close to the outage probability, the chance that the gain leaves capacity below \
                  the code's rate. Every error rate here falls tenfold per 10 dB at high SNR."
             }
-            Some(LimitChannel::FastFading { .. }) => {
+            Some(LimitChannel::FastFading { csi: true, .. }) => {
                 " On this channel's fast fading (one gain per symbol, known to the receiver) no sphere-packing bound \
                  holds: the approximation is taken with the ergodic capacity and the fading's dispersion (the \
                  noise's plus the variance of each symbol's capacity over the gain), and the gap is to it, an \
                  estimate of the distance, not a bound on it."
+            }
+            Some(LimitChannel::FastFading { csi: false, .. }) => {
+                " On this channel's fast fading (one gain per symbol, not known to the receiver) no sphere-packing \
+                 bound holds: the approximation is taken with the capacity and dispersion of the channel the \
+                 receiver faces, each symbol's output a mixture over the gain's distribution (a receiver that knew \
+                 only that distribution and used it exactly), and the gap is to it, an estimate of the distance, \
+                 not a bound on it."
             }
             _ => "",
         };

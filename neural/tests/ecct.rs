@@ -178,3 +178,42 @@ fn shipped_ecct_posteriors_rank_its_errors() -> Result<(), Box<dyn std::error::E
     assert!(sure * 5.0 < unsure, "error rate of sure bits {sure}, of unsure ones {unsure}");
     Ok(())
 }
+
+/// One Rayleigh gain per frame with CSI: each frame is AWGN at its own noise σ/g, so the LLR scale
+/// must come from the frame itself. All-zero frames (the decoder is codeword-agnostic), Es/N0 8 dB,
+/// 1,024 frames with seeded gains and noise: estimating the scale per frame loses far fewer frames
+/// than one estimate for the mixed batch (measured: 120 against 188), and far fewer than the hard
+/// decision (309).
+#[test]
+fn per_frame_noise_estimates_decode_frames_of_different_snrs() -> Result<(), Box<dyn std::error::Error>> {
+    use rand::{Rng, SeedableRng};
+    use rand_distr::StandardNormal;
+    let path = matrices().join("LDPC_N49_K24.alist");
+    let code = Arc::new(LdpcCode::from_file(&path)?);
+    let (frames, n) = (1024, code.n());
+    let sigma = (1.0f64 / (2.0 * 10f64.powf(0.8))).sqrt();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let mut llr = Vec::with_capacity(frames * n);
+    for _ in 0..frames {
+        let (u, v): (f64, f64) = (rng.sample(StandardNormal), rng.sample(StandardNormal));
+        let g = ((u * u + v * v) / 2.0).sqrt();
+        for _ in 0..n {
+            let noise: f64 = rng.sample(StandardNormal);
+            llr.push((2.0 * g * (g + sigma * noise) / (sigma * sigma)) as f32);
+        }
+    }
+    let frame_errors = |bits: &[u8]| bits.chunks(n).filter(|f| f.iter().any(|&b| b != 0)).count();
+    let decode = |dec: &EcctDecoder| {
+        let mut bits = vec![0u8; frames * n];
+        dec.decode_batch(&llr, &mut bits);
+        frame_errors(&bits)
+    };
+    let batch = decode(&EcctDecoder::shipped(&path, code.clone(), Channel::Awgn)?);
+    let per_frame = decode(&EcctDecoder::shipped(&path, code.clone(), Channel::Awgn)?.with_noise_estimated_per_frame());
+    let hard: Vec<u8> = llr.iter().map(|&l| u8::from(l < 0.0)).collect();
+    let hard = frame_errors(&hard);
+    eprintln!("frames lost of {frames}: per frame {per_frame}, per batch {batch}, hard decision {hard}");
+    assert!((per_frame as f64) < 0.8 * batch as f64, "per frame {per_frame}, per batch {batch}");
+    assert!((per_frame as f64) < 0.6 * hard as f64, "per frame {per_frame}, hard {hard}");
+    Ok(())
+}

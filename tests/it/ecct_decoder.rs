@@ -20,11 +20,47 @@ fn shipped_ecct_model_decodes_ldpc49_far_below_hard_decision() {
     assert!(c.coded_ber() < hard / 5.0, "ECCT BER {} vs hard decision {hard}", c.coded_ber());
 }
 
+/// Refused: channels whose inputs the models never saw (no CSI, several gains within a codeword).
+/// Accepted: one gain per codeword or message with CSI, where each codeword is AWGN at its own SNR.
 #[test]
 fn ecct_refuses_channels_it_was_not_trained_for() {
-    let set: Vec<String> =
-        ["decoder.kind=ecct", "channel.kind=rayleigh-lm-sscc"].iter().map(|s| s.to_string()).collect();
-    let loaded = scenario::load(&common::root().join("scenarios/ldpc49-bp-awgn.toml"), &set).unwrap();
-    let err = LinkScheme::from_scenario(&loaded.scenario, &common::root()).err().expect("refused").to_string();
-    assert!(err.contains("shipped models cover"), "{err}");
+    let build = |sets: &[&str]| {
+        let set: Vec<String> = ["decoder.kind=ecct"].iter().chain(sets).map(|s| s.to_string()).collect();
+        let loaded = scenario::load(&common::root().join("scenarios/ldpc49-bp-awgn.toml"), &set).unwrap();
+        LinkScheme::from_scenario(&loaded.scenario, &common::root()).map(|s| s.name)
+    };
+    for sets in [
+        &["channel.kind=rayleigh-lm-sscc"][..],
+        &["channel.kind=rayleigh", "channel.fading=block", "channel.block_symbols=16"],
+        &["channel.kind=rayleigh", "channel.fading=message", "channel.csi=false"],
+    ] {
+        let err = build(sets).err().unwrap_or_else(|| panic!("{sets:?} refused")).to_string();
+        assert!(err.contains("shipped models cover"), "{err}");
+    }
+    for fading in ["channel.fading=block", "channel.fading=message"] {
+        let name = build(&["channel.kind=rayleigh", fading]).unwrap();
+        assert!(name.contains("ECCT"), "{name}");
+    }
+}
+
+/// One gain per codeword with CSI, link level at Es/N0 10 dB on the same noise: ECCT (the AWGN
+/// model, its scale estimated per codeword) loses a few more codewords than BP-50, as on AWGN (the
+/// shipped d = 32 model trails BP there too), and far fewer than the hard decision (measured: ECCT
+/// 159, BP 122, hard 363 of 2,048).
+#[test]
+fn ecct_decodes_one_gain_per_codeword_near_bp() {
+    let run = |decoder: &str| {
+        let set: Vec<String> = [decoder, "channel.kind=rayleigh", "channel.fading=block", "snr.axis=esn0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let loaded = scenario::load(&common::root().join("scenarios/ldpc49-bp-awgn.toml"), &set).unwrap();
+        let scheme = LinkScheme::from_scenario(&loaded.scenario, &common::root()).unwrap();
+        let p = SnrPoint::new(10.0, loaded.scenario.snr.axis, scheme.rate(), 1);
+        let stop = StopConfig { min_frame_errors: u64::MAX, max_frames: 2048, batch_frames: 256 };
+        run_point(&scheme, &p, 1, &stop, &mut |_| {}).counts.frame_errors
+    };
+    let (ecct, bp, hard) = (run("decoder.kind=ecct"), run("decoder.kind=sum-product"), run("decoder.kind=hard"));
+    eprintln!("codewords lost of 2,048 at 10 dB: ECCT {ecct}, BP {bp}, hard {hard}");
+    assert!((ecct as f64) < 1.4 * bp as f64 && (ecct as f64) < 0.6 * hard as f64, "ECCT {ecct}, BP {bp}, hard {hard}");
 }

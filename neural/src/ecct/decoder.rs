@@ -4,7 +4,10 @@
 //! The trait hands over channel LLRs; the network was trained on channel outputs in AWGN units
 //! (`y = LLR · σ²/2`, see [`crate::core::channel`]). The decoder therefore needs σ²: set it with
 //! [`EcctDecoder::with_noise_variance`] when the caller knows the operating point, otherwise it is
-//! estimated per batch from the LLRs' second moment (unbiased when a batch holds one SNR point).
+//! estimated per batch from the LLRs' second moment (unbiased when a batch holds one SNR point), or
+//! per frame ([`EcctDecoder::with_noise_estimated_per_frame`]) where every frame has its own SNR:
+//! on quasi-static fading with CSI a frame with gain g is AWGN at noise σ/g, its LLRs exactly the
+//! AWGN ones there, so the AWGN model decodes it once the frame's own scale is known.
 //! Frames are decoded in chunks of `max_batch`; on CPU by default, on CUDA with the `cuda` feature.
 
 use std::path::{Path, PathBuf};
@@ -22,6 +25,8 @@ pub struct EcctDecoder {
     meta: ModelMeta,
     code: Arc<LdpcCode>,
     noise_variance: Option<f64>,
+    /// Without a fixed σ²: estimate the LLR scale per frame rather than per batch.
+    per_frame: bool,
     max_batch: usize,
 }
 
@@ -42,7 +47,7 @@ impl EcctDecoder {
     /// Loads a weight file for `code` (refused if trained for another code or an edited code file).
     pub fn load(path: &Path, code: Arc<LdpcCode>, device: &Device) -> Result<Self, EcctError> {
         let (model, meta) = load_model(path, &code, device)?;
-        Ok(Self { model, meta, code, noise_variance: None, max_batch: 2048 })
+        Ok(Self { model, meta, code, noise_variance: None, per_frame: false, max_batch: 2048 })
     }
 
     /// The shipped model for `code_path` over `channel`, on CPU (CUDA device 0 with `cuda` and `use_cuda`).
@@ -61,6 +66,12 @@ impl EcctDecoder {
     /// Fixes the noise variance per real dimension σ² used to map LLRs to network inputs.
     pub fn with_noise_variance(mut self, sigma2: f64) -> Self {
         self.noise_variance = Some(sigma2);
+        self
+    }
+    /// Estimates the LLR scale from each frame's own LLRs (n of them): for channels where every
+    /// frame has its own SNR (one fading gain per frame or message, with CSI).
+    pub fn with_noise_estimated_per_frame(mut self) -> Self {
+        self.per_frame = true;
         self
     }
     /// Frames per forward pass.
@@ -137,21 +148,30 @@ impl EcctDecoder {
     /// Network inputs for channel LLRs: y = LLR / s with s = 2/σ² (σ² set, or estimated from the
     /// batch).
     fn inputs(&self, llr: &[f32]) -> Vec<f32> {
+        let to_input = |l: f32, scale: f64| {
+            let v = (l as f64 / scale) as f32;
+            // ±inf LLRs become large finite inputs; NaN stays NaN (treated as an erasure downstream).
+            if v.is_infinite() {
+                v.signum() * 1e6
+            } else {
+                v.clamp(-1e6, 1e6)
+            }
+        };
         let scale = match self.noise_variance {
             Some(s2) if s2 > 0.0 => 2.0 / s2,
+            _ if self.per_frame => {
+                let n = self.code.n();
+                return llr
+                    .chunks(n)
+                    .flat_map(|frame| {
+                        let scale = self.meta.channel.estimate_llr_scale(frame);
+                        frame.iter().map(move |&l| to_input(l, scale))
+                    })
+                    .collect();
+            }
             _ => self.meta.channel.estimate_llr_scale(llr),
         };
-        llr.iter()
-            .map(|&l| {
-                let v = (l as f64 / scale) as f32;
-                // ±inf LLRs become large finite inputs; NaN stays NaN (treated as an erasure downstream).
-                if v.is_infinite() {
-                    v.signum() * 1e6
-                } else {
-                    v.clamp(-1e6, 1e6)
-                }
-            })
-            .collect()
+        llr.iter().map(|&l| to_input(l, scale)).collect()
     }
 
     fn stats(&self, bits: &[u8]) -> DecodeStats {

@@ -141,25 +141,33 @@ impl<'a> LinkSpec<'a> {
     }
 
     /// The shipped ECCT model for this code and channel (`neural/models/<code stem>.<channel>.safetensors`).
-    /// The models were trained on AWGN and on fast Rayleigh fading with Ω = 1 and perfect CSI; other
-    /// channel settings would feed the network inputs it never saw, so they are refused. The noise
-    /// variance is estimated per batch from the LLRs (each batch holds one SNR point).
+    /// The models were trained on AWGN and on fast Rayleigh fading with Ω = 1 and perfect CSI. The
+    /// noise variance is estimated per batch from the LLRs (each batch holds one SNR point). One
+    /// gain per codeword or per message with CSI is AWGN within each codeword, at the noise σ/g, and
+    /// its LLRs are exactly the AWGN ones there, so the AWGN model decodes it with the scale
+    /// estimated per codeword. Other channel settings would feed the network inputs it never saw,
+    /// so they are refused.
     fn build_ecct(&self, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
         let c = self.channel;
-        let channel = match c.kind {
-            ChannelKind::Awgn => neural::Channel::Awgn,
+        let one_gain_per_codeword =
+            matches!(c.fading, FadingKind::Message) || (c.fading == FadingKind::Block && c.block_symbols == 0);
+        let (channel, per_codeword) = match c.kind {
+            ChannelKind::Awgn => (neural::Channel::Awgn, false),
             ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => {
-                neural::Channel::Rayleigh
+                (neural::Channel::Rayleigh, false)
             }
+            ChannelKind::Rayleigh if one_gain_per_codeword && c.csi => (neural::Channel::Awgn, true),
             _ => anyhow::bail!(
-                "decoder.kind = \"ecct\": the shipped models cover AWGN and fast Rayleigh fading with csi = true and \
-                 mean_square_gain = 1.0 only"
+                "decoder.kind = \"ecct\": the shipped models cover AWGN, fast Rayleigh fading with csi = true and \
+                 mean_square_gain = 1.0, and one Rayleigh gain per codeword or message (fading = \"block\" with \
+                 block_symbols = 0, or \"message\") with csi = true"
             ),
         };
         if self.modulation.kind != ModulationKind::Bpsk {
             anyhow::bail!("decoder.kind = \"ecct\": the shipped models were trained with BPSK");
         }
-        Ok(Box::new(neural::EcctDecoder::shipped(code_path, code.clone(), channel)?))
+        let decoder = neural::EcctDecoder::shipped(code_path, code.clone(), channel)?;
+        Ok(Box::new(if per_codeword { decoder.with_noise_estimated_per_frame() } else { decoder }))
     }
 }
 

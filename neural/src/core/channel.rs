@@ -54,15 +54,21 @@ impl Channel {
 
     /// Estimates the LLR scale `2/σ²` from a batch of LLRs by the method of moments, for callers that do
     /// not know σ². AWGN: E[L²] = s² + 2s; Rayleigh (E[h⁴] = 2): E[L²] = 2s² + 2s. Non-finite LLRs are
-    /// skipped, and so are saturated values (|L| > 1e3, e.g. erasure markers or clipped LLRs) that would
-    /// otherwise dominate the second moment; returns 1 when nothing usable remains.
+    /// skipped, and so are outliers a thousand times the median magnitude (erasure markers such as
+    /// ±1e30, clipped or hostile values) that would otherwise dominate the second moment; the cut is
+    /// relative because at high SNR every LLR is large (4·Es/N0 on AWGN: 4,000 at 30 dB). Returns 1
+    /// when nothing usable remains.
     pub fn estimate_llr_scale(&self, llr: &[f32]) -> f64 {
+        let mut magnitudes: Vec<f64> = llr.iter().filter(|l| l.is_finite()).map(|&l| (l as f64).abs()).collect();
+        if magnitudes.is_empty() {
+            return 1.0;
+        }
+        let middle = magnitudes.len() / 2;
+        let median = *magnitudes.select_nth_unstable_by(middle, f64::total_cmp).1;
         let (mut sum, mut count) = (0f64, 0usize);
-        for &l in llr {
-            if l.is_finite() && l.abs() <= 1e3 {
-                sum += (l as f64) * (l as f64);
-                count += 1;
-            }
+        for &m in magnitudes.iter().filter(|&&m| m <= 1e3 * median) {
+            sum += m * m;
+            count += 1;
         }
         if count == 0 || sum <= 0.0 {
             return 1.0;
@@ -101,17 +107,25 @@ mod tests {
     #[test]
     fn moments_and_scale_estimates() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        for ch in [Channel::Awgn, Channel::Rayleigh] {
-            let sigma = 0.8;
+        // σ = 0.8 and, at high SNR where every LLR is in the thousands, σ = 0.02.
+        for (ch, sigma) in
+            [(Channel::Awgn, 0.8), (Channel::Rayleigh, 0.8), (Channel::Awgn, 0.02), (Channel::Rayleigh, 0.02)]
+        {
             let mut y = Vec::new();
             ch.transmit(&mut rng, &vec![0u8; 200_000], sigma, &mut y);
             let mean = y.iter().map(|&v| v as f64).sum::<f64>() / y.len() as f64;
             // E[y] = 1 for AWGN, E[h²] = 1 for Rayleigh.
             assert!((mean - 1.0).abs() < 0.01, "{ch:?} mean {mean}");
             let s = 2.0 / (sigma * sigma);
-            let llr: Vec<f32> = y.iter().map(|&v| (v as f64 * s) as f32).collect();
+            let mut llr: Vec<f32> = y.iter().map(|&v| (v as f64 * s) as f32).collect();
+            // Markers and hostile values do not move the estimate.
+            llr[..40].iter_mut().enumerate().for_each(|(i, l)| {
+                *l = [f32::INFINITY, f32::NAN, -1e30, 1e30][i % 4];
+            });
             let est = ch.estimate_llr_scale(&llr);
-            assert!((est / s - 1.0).abs() < 0.02, "{ch:?} scale {est} vs {s}");
+            assert!((est / s - 1.0).abs() < 0.02, "{ch:?} σ {sigma}: scale {est} vs {s}");
         }
+        assert_eq!(Channel::Awgn.estimate_llr_scale(&[f32::NAN, 0.0, 0.0]), 1.0);
+        assert_eq!(Channel::Awgn.estimate_llr_scale(&[]), 1.0);
     }
 }

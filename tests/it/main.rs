@@ -24,6 +24,7 @@ mod report;
 mod results_folder;
 mod resume;
 mod samples;
+mod scenarios;
 mod shards;
 mod slurm_cluster;
 mod stoi;

@@ -118,23 +118,8 @@ fn a_text_run_reports_tables_plots_samples_and_limits_on_one_page_that_loads_in_
 #[test]
 fn a_link_level_report_measures_the_code_against_the_bounds() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("bp");
     // LDPC(49,24) with BP at Eb/N0 ... where its BLER falls through 1e-2.
-    let o = sim(&[
-        "run",
-        "scenarios/ldpc49-bp-awgn.toml",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-        "--set",
-        "snr.values_db=[2, 3, 4, 5]",
-        "--set",
-        "stop.max_frames=20000",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = sim(&["report", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let md = link_report(&dir.path().join("bp"), &["snr.values_db=[2, 3, 4, 5]", "stop.max_frames=20000"]);
     let line = md.lines().find(|l| l.contains("| 49, 24 |")).unwrap_or_else(|| panic!("{md}"));
     let cells: Vec<f64> = line.split('|').skip(3).take(4).map(|c| c.trim().parse().unwrap()).collect();
     let (measured, sp59, na, gap) = (cells[0], cells[1], cells[2], cells[3]);
@@ -152,29 +137,15 @@ fn a_link_level_report_measures_the_code_against_the_bounds() {
 fn a_fast_fading_report_measures_against_the_limit_with_or_without_csi() {
     let dir = tempfile::tempdir().unwrap();
     let distance = |csi: bool| -> (String, Vec<f64>) {
-        let out = dir.path().join(format!("csi-{csi}"));
         let csi_set = format!("channel.csi={csi}");
-        let o = sim(&[
-            "run",
-            "scenarios/ldpc49-bp-awgn.toml",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-            "--set",
+        let sets = [
             "channel.kind=rayleigh",
-            "--set",
             &csi_set,
-            "--set",
             "snr.values_db=[6, 8, 10, 12]",
-            "--set",
             "stop.max_frames=20000",
-            "--set",
             "stop.min_frame_errors=200",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let o = sim(&["report", out.to_str().unwrap()]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        ];
+        let md = link_report(&dir.path().join(format!("csi-{csi}")), &sets);
         let section = md[md.find("## Distance to the limit").unwrap_or_else(|| panic!("{md}"))..].to_string();
         let line = section.lines().find(|l| l.contains("| 49, 24 |")).unwrap_or_else(|| panic!("{section}"));
         // measured | normal approximation | gap to it.
@@ -190,4 +161,17 @@ fn a_fast_fading_report_measures_against_the_limit_with_or_without_csi() {
     for cells in [&with, &without] {
         assert!(cells[2] > 1.0 && cells[2] < 5.0 && (cells[2] - (cells[0] - cells[1])).abs() < 2e-4, "{cells:?}");
     }
+}
+
+/// `sim run scenarios/ldpc49-bp-awgn.toml` with `sets` into `out`, then `sim report`: its report.md.
+fn link_report(out: &Path, sets: &[&str]) -> String {
+    let mut args = vec!["run", "scenarios/ldpc49-bp-awgn.toml", "--quiet", "--out", out.to_str().unwrap()];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let o = sim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read_to_string(out.join("report.md")).unwrap()
 }

@@ -203,25 +203,41 @@ mod tests {
         for esn0_db in [-3.0, 3.0, 10.0] {
             let s = 10f64.powf(esn0_db / 10.0);
             let sigma = (1.0 / (2.0 * s)).sqrt();
-            let samples = 2_000_000;
-            let (mut sum, mut sum2) = (0.0, 0.0);
-            for _ in 0..samples {
-                let u: f64 = rng.random::<f64>().max(1e-300);
-                let g = (-u.ln()).sqrt();
-                let n: f64 = rng.sample(StandardNormal);
+            let sampled = monte_carlo(&mut rng, |g, n| {
                 let l = 2.0 * g * (g + sigma * n) / (sigma * sigma);
                 let i = 1.0 - (1.0 + (-l).exp()).ln() / std::f64::consts::LN_2;
-                let i = if l < -700.0 { 1.0 + l / std::f64::consts::LN_2 } else { i };
-                sum += i;
-                sum2 += i * i;
-            }
-            let mean = sum / samples as f64;
-            let var = sum2 / samples as f64 - mean * mean;
-            let (c, v) = FastFading::new(1.0, true).moments(esn0_db);
-            let se = (var / samples as f64).sqrt();
-            assert!((c - mean).abs() < 4.0 * se + 1e-4, "{esn0_db} dB: C {c} against {mean} ± {se}");
-            assert!((v / var - 1.0).abs() < 0.02, "{esn0_db} dB: V {v} against {var}");
+                if l < -700.0 {
+                    1.0 + l / std::f64::consts::LN_2
+                } else {
+                    i
+                }
+            });
+            assert_moments(esn0_db, FastFading::new(1.0, true).moments(esn0_db), sampled);
         }
+    }
+
+    /// Mean and variance of `info(g, n)` over 2,000,000 draws of the fade (g² = −ln U, Ω = 1) and
+    /// the noise (n ~ N(0, 1)), with the sample count.
+    fn monte_carlo(rng: &mut crate::rng::StreamRng, info: impl Fn(f64, f64) -> f64) -> (f64, f64, usize) {
+        let samples = 2_000_000;
+        let (mut sum, mut sum2) = (0.0, 0.0);
+        for _ in 0..samples {
+            let u: f64 = rng.random::<f64>().max(1e-300);
+            let g = (-u.ln()).sqrt();
+            let n: f64 = rng.sample(StandardNormal);
+            let i = info(g, n);
+            sum += i;
+            sum2 += i * i;
+        }
+        let mean = sum / samples as f64;
+        (mean, sum2 / samples as f64 - mean * mean, samples)
+    }
+
+    /// The quadrature's (C, V) within four standard errors (and 1e-4) and 2 % of the sampled ones.
+    fn assert_moments(esn0_db: f64, (c, v): (f64, f64), (mean, var, samples): (f64, f64, usize)) {
+        let se = (var / samples as f64).sqrt();
+        assert!((c - mean).abs() < 4.0 * se + 1e-4, "{esn0_db} dB: C {c} against {mean} ± {se}");
+        assert!((v / var - 1.0).abs() < 0.02, "{esn0_db} dB: V {v} against {var}");
     }
 
     /// Fading costs capacity (Jensen: C is concave in the SNR) and, from moderate SNR on, adds
@@ -295,22 +311,8 @@ mod tests {
         for esn0_db in [-3.0, 3.0, 10.0] {
             let channel = WithoutCsi::new(esn0_db, 1.0);
             let sigma = channel.variance.sqrt();
-            let samples = 2_000_000;
-            let (mut sum, mut sum2) = (0.0, 0.0);
-            for _ in 0..samples {
-                let u: f64 = rng.random::<f64>().max(1e-300);
-                let g = (-u.ln()).sqrt();
-                let n: f64 = rng.sample(StandardNormal);
-                let i = channel.info(g + sigma * n);
-                sum += i;
-                sum2 += i * i;
-            }
-            let mean = sum / samples as f64;
-            let var = sum2 / samples as f64 - mean * mean;
-            let (c, v) = FastFading::new(1.0, false).moments(esn0_db);
-            let se = (var / samples as f64).sqrt();
-            assert!((c - mean).abs() < 4.0 * se + 1e-4, "{esn0_db} dB: C {c} against {mean} ± {se}");
-            assert!((v / var - 1.0).abs() < 0.02, "{esn0_db} dB: V {v} against {var}");
+            let sampled = monte_carlo(&mut rng, |g, n| channel.info(g + sigma * n));
+            assert_moments(esn0_db, FastFading::new(1.0, false).moments(esn0_db), sampled);
         }
         let (csi, no_csi) = (FastFading::new(1.0, true), FastFading::new(1.0, false));
         for esn0_db in [-10.0, 0.0, 5.0, 10.0, 20.0] {

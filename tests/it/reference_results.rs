@@ -150,3 +150,13 @@ fn paper_block_fading_reproduces_at_9_db() {
 fn audio_block_fading_reproduces_at_15_db() {
     reproduces("scenarios/audio-block-rayleigh.toml", "audio-block-rayleigh", &["snr.values_db=[15.0]"], 7);
 }
+
+/// The LM-aided receivers on one gain per sentence at Es/N0 14 dB, where BP loses 16 of the 500
+/// sentences and the list on it recovers 1, OSD-2 loses 10 and ICD on its codeword lists recovers
+/// 2 while the list on it (30-nat limit) recovers 1 and passes on 3 wrong ones unflagged; BCH(63,36)
+/// + OSD-3 loses 10 and ICD on it recovers 1.
+#[test]
+fn lm_aided_receivers_on_block_fading_reproduce_at_14_db() {
+    let sets = ["snr.values_db=[14.0]"];
+    reproduces("scenarios/lm-receivers-block-rayleigh.toml", "lm-receivers-block-rayleigh", &sets, 8);
+}

@@ -13,17 +13,27 @@
 //! The gap is measured minus bound, in dB of Es/N0, the same on the unified axis (both sides send
 //! the same symbols).
 //!
-//! On quasi-static Rayleigh fading with perfect CSI (`channel.fading = "message"`: one gain per
-//! message, or per codeword in a link-level run) both curves are averaged over the gain
+//! On quasi-static Rayleigh fading (`channel.fading = "message"`: one gain per message, or per
+//! codeword in a link-level run) both curves are averaged over the gain
 //! (`channels::limits::quasi_static`): the averaged SP59 is still a bound, the averaged normal
-//! approximation an estimate close to the outage probability. On fast Rayleigh fading (one gain
-//! per symbol) only the normal approximation is given (`channels::limits::fast_fading`): with CSI
-//! with the ergodic capacity and the fading's dispersion, without CSI (`csi = false`, and the
-//! LM-SSCC reference code's `rayleigh-lm-sscc`) with the capacity and dispersion of the
-//! Rayleigh-mixture channel the receiver then faces. No sphere-packing bound holds there, and the
-//! gap is to the approximation. Block fading within a message, quasi-static fading without CSI and
-//! QPSK runs are left out: nothing here covers them.
+//! approximation an estimate close to the outage probability. Without CSI the same two are given:
+//! a receiver told the gain does at least as well as one that is not, so the bound still holds,
+//! and the approximation is the CSI one, which the blind receiver's limit meets to second order
+//! (zero dispersion either way, Yang, Durisi, Koch & Polyanskiy, IEEE Trans. IT 60(7), 2014): it
+//! can learn one gain from a whole codeword. On block fading with CSI (`fading = "block"`: a gain
+//! per `block_symbols` symbols of each codeword, or per codeword) the message's n symbols fall in
+//! the runs the channel gives them, and the normal approximation is averaged over one gain per run
+//! (`channels::limits::block_fading`): the best (n, k) code spans every run and so gathers their
+//! diversity, which one code per codeword does not. On fast Rayleigh fading (one gain per symbol)
+//! only the normal approximation is given (`channels::limits::fast_fading`): with CSI with the
+//! ergodic capacity and the fading's dispersion, without CSI (`csi = false`, and the LM-SSCC
+//! reference code's `rayleigh-lm-sscc`) with the capacity and dispersion of the Rayleigh-mixture
+//! channel the receiver then faces. Where a codeword meets more than one gain no sphere-packing
+//! bound holds, and the gap is to the approximation. Block fading without CSI (the receiver must
+//! learn each gain from its run: noncoherent fading) and QPSK runs are left out: nothing here
+//! covers them.
 
+use channels::limits::block_fading::{blocks, BlockFading};
 use channels::limits::fast_fading::FastFading;
 use channels::limits::quasi_static::QuasiStatic;
 use channels::limits::{min_esn0_db, Bound};
@@ -64,8 +74,12 @@ impl Distance {
 pub enum LimitChannel {
     /// BPSK over AWGN.
     Awgn,
-    /// BPSK over quasi-static Rayleigh fading, perfect CSI, `E[g²]` = `mean_square_gain`.
-    QuasiStatic { mean_square_gain: f64 },
+    /// BPSK over quasi-static Rayleigh fading, `E[g²]` = `mean_square_gain`: the limits with CSI
+    /// (without it, still a bound and an estimate).
+    QuasiStatic { mean_square_gain: f64, csi: bool },
+    /// BPSK over block Rayleigh fading with CSI: a gain per `block_symbols` symbols of each
+    /// codeword (0: per codeword). The normal approximation only, unless a message is one run.
+    BlockFading { mean_square_gain: f64, block_symbols: usize },
     /// BPSK over fast Rayleigh fading, with or without CSI: the normal approximation only.
     FastFading { mean_square_gain: f64, csi: bool },
 }
@@ -79,7 +93,11 @@ impl LimitChannel {
         let omega = config.pointer("/channel/mean_square_gain").and_then(|v| v.as_f64()).unwrap_or(1.0);
         match (modulation.as_str(), kind.as_str(), fading.as_str(), csi) {
             ("bpsk", "awgn", _, _) => Ok(LimitChannel::Awgn),
-            ("bpsk", "rayleigh", "message", true) => Ok(LimitChannel::QuasiStatic { mean_square_gain: omega }),
+            ("bpsk", "rayleigh", "message", csi) => Ok(LimitChannel::QuasiStatic { mean_square_gain: omega, csi }),
+            ("bpsk", "rayleigh", "block", true) => {
+                let block_symbols = config.pointer("/channel/block_symbols").and_then(|v| v.as_u64()).unwrap_or(0);
+                Ok(LimitChannel::BlockFading { mean_square_gain: omega, block_symbols: block_symbols as usize })
+            }
             ("bpsk", "rayleigh", "fast", csi) => Ok(LimitChannel::FastFading { mean_square_gain: omega, csi }),
             // The LM-SSCC reference code's channel (`RayleighChannel::lm_sscc_reference`).
             ("bpsk", "rayleigh-lm-sscc", _, _) => Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: false }),
@@ -90,8 +108,8 @@ impl LimitChannel {
                     String::new()
                 };
                 Err(format!(
-                    "The finite-length limits here are for BPSK on AWGN, on Rayleigh fading with one gain per symbol, \
-                     or with CSI and one gain per message; this run is {modulation} on {kind}{fading}."
+                    "The finite-length limits here are for BPSK on AWGN, on Rayleigh fading with one gain per symbol \
+                     or per message, or with CSI on block fading; this run is {modulation} on {kind}{fading}."
                 ))
             }
         }
@@ -102,13 +120,22 @@ impl LimitChannel {
         Self::of_run(&serde_json::to_value(s).map_err(|e| e.to_string())?)
     }
 
-    /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel;
-    /// None where the bound does not hold here.
-    fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, target: f64) -> Option<f64> {
+    /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel,
+    /// its n symbols sent as frames (codewords) of `frame_symbols`; None where the bound does not
+    /// hold here.
+    fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, frame_symbols: usize, target: f64) -> Option<f64> {
         match *self {
             LimitChannel::Awgn => Some(min_esn0_db(bound, n, k, target)),
-            LimitChannel::QuasiStatic { mean_square_gain } => {
+            LimitChannel::QuasiStatic { mean_square_gain, .. } => {
                 Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target))
+            }
+            LimitChannel::BlockFading { mean_square_gain, block_symbols } => {
+                let runs = blocks(n, frame_symbols, block_symbols);
+                match (runs.len(), bound) {
+                    (1, _) => Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)),
+                    (_, Bound::NormalApproximation) => Some(BlockFading::new(mean_square_gain, runs).min_esn0_db(k, target)),
+                    _ => None,
+                }
             }
             LimitChannel::FastFading { mean_square_gain, csi } => match bound {
                 Bound::NormalApproximation => Some(FastFading::new(mean_square_gain, csi).min_esn0_db(n, k, target)),
@@ -139,8 +166,9 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
             schemes.push(&r.scheme);
         }
     }
-    // Schemes on the same code share (n, k): each pair's limits once (on fading, seconds each).
-    let mut limits: Vec<((usize, usize), Limits)> = Vec::new();
+    // Schemes on the same code share (n, k) and codeword length: their limits once (on fading,
+    // seconds each).
+    let mut limits: Vec<((usize, usize, usize), Limits)> = Vec::new();
     let mut out = Vec::new();
     for s in schemes {
         let mut mine: Vec<&ResultRow> = rows.iter().filter(|r| r.scheme == s && r.frames > 0).collect();
@@ -165,16 +193,21 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
         if n == 0 || k == 0 || k > n || curve.is_empty() {
             continue;
         }
-        let (sphere_packing_esn0_db, normal_approximation_esn0_db) = match limits.iter().find(|(nk, _)| *nk == (n, k)) {
+        // Symbols per codeword (BPSK: one per coded bit), where block fading restarts its runs.
+        let frame = (first.coded_bits as f64 / first.frames as f64).round() as usize;
+        let (sphere_packing_esn0_db, normal_approximation_esn0_db) = match limits
+            .iter()
+            .find(|(key, _)| *key == (n, k, frame))
+        {
             Some((_, l)) => *l,
             None => {
                 let l = (
-                    channel.min_esn0_db(Bound::SpherePacking59, n, k, target),
+                    channel.min_esn0_db(Bound::SpherePacking59, n, k, frame, target),
                     channel
-                        .min_esn0_db(Bound::NormalApproximation, n, k, target)
+                        .min_esn0_db(Bound::NormalApproximation, n, k, frame, target)
                         .expect("the normal approximation holds on every limit channel"),
                 );
-                limits.push(((n, k), l));
+                limits.push(((n, k, frame), l));
                 l
             }
         };
@@ -228,7 +261,8 @@ mod tests {
     #[test]
     fn the_limit_channel_follows_the_run_configuration() {
         let config = |kind: &str, fading: &str, csi: bool, modulation: &str| {
-            serde_json::json!({"channel": {"kind": kind, "fading": fading, "csi": csi, "mean_square_gain": 2.0},
+            serde_json::json!({"channel": {"kind": kind, "fading": fading, "csi": csi, "mean_square_gain": 2.0,
+                                           "block_symbols": 7},
                                "modulation": {"kind": modulation}})
         };
         assert_eq!(LimitChannel::of_run(&config("awgn", "fast", true, "bpsk")), Ok(LimitChannel::Awgn));
@@ -246,11 +280,18 @@ mod tests {
         assert_eq!(LimitChannel::of_run(&lm_sscc), Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: false }));
         assert_eq!(
             LimitChannel::of_run(&config("rayleigh", "message", true, "bpsk")),
-            Ok(LimitChannel::QuasiStatic { mean_square_gain: 2.0 })
+            Ok(LimitChannel::QuasiStatic { mean_square_gain: 2.0, csi: true })
+        );
+        assert_eq!(
+            LimitChannel::of_run(&config("rayleigh", "message", false, "bpsk")),
+            Ok(LimitChannel::QuasiStatic { mean_square_gain: 2.0, csi: false })
+        );
+        assert_eq!(
+            LimitChannel::of_run(&config("rayleigh", "block", true, "bpsk")),
+            Ok(LimitChannel::BlockFading { mean_square_gain: 2.0, block_symbols: 7 })
         );
         for (kind, fading, csi, modulation, says) in [
-            ("rayleigh", "block", true, "bpsk", "bpsk on rayleigh (block fading, CSI)"),
-            ("rayleigh", "message", false, "bpsk", "(message fading, no CSI)"),
+            ("rayleigh", "block", false, "bpsk", "bpsk on rayleigh (block fading, no CSI)"),
             ("awgn", "fast", true, "qpsk", "qpsk on awgn."),
             ("rayleigh-lm-sscc", "fast", false, "qpsk", "qpsk on rayleigh-lm-sscc."),
         ] {
@@ -276,7 +317,7 @@ mod tests {
         };
         let rows = [row(5.0, 0.5), row(15.0, 0.05)];
         let awgn = &distances(&rows, 11, 0.1, LimitChannel::Awgn)[0];
-        let fading = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0 })[0];
+        let fading = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true })[0];
         assert_eq!(awgn.measured_esn0_db, fading.measured_esn0_db, "the same measurement");
         assert!(fading.sphere_packing_esn0_db.unwrap() < fading.normal_approximation_esn0_db, "{fading:?}");
         for (a, f) in [
@@ -295,6 +336,52 @@ mod tests {
         let blind = &distances(&rows, 11, 0.1, LimitChannel::FastFading { mean_square_gain: 1.0, csi: false })[0];
         let nb = blind.normal_approximation_esn0_db;
         assert!(nb > na + 0.3 && nb < fading.normal_approximation_esn0_db, "{blind:?} against {fast:?}");
+    }
+
+    /// Block fading: a message of six codewords under six gains has only the approximation, well
+    /// left of one gain's and right of a gain per symbol's; a codeword that is its own run is
+    /// quasi-static fading, bound included.
+    #[test]
+    fn block_fading_gathers_the_runs_diversity() {
+        let text = |esn0: f64, rate: f64| ResultRow {
+            scheme: "text".into(),
+            esn0_db: esn0,
+            frames: 600,
+            bits: 600 * 24,
+            coded_bits: 600 * 49,
+            messages: Some(100),
+            message_error_rate: Some(rate),
+            symbols_per_message: Some(294.0),
+            source_bits_per_message: Some(117.0),
+            ..Default::default()
+        };
+        let rows = [text(5.0, 0.5), text(25.0, 0.05)];
+        let at = |c: LimitChannel| distances(&rows, 11, 0.1, c)[0].clone();
+        let six = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 });
+        let one = at(LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true });
+        let per_symbol = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 1 });
+        let fast = at(LimitChannel::FastFading { mean_square_gain: 1.0, csi: true });
+        assert_eq!(((six.n, six.k), six.sphere_packing_esn0_db), ((294, 128), None));
+        let (b, q) = (six.normal_approximation_esn0_db, one.normal_approximation_esn0_db);
+        assert!(q - b > 4.0 && b > per_symbol.normal_approximation_esn0_db + 1.0, "six {b}, one {q}, {per_symbol:?}");
+        assert!((per_symbol.normal_approximation_esn0_db - fast.normal_approximation_esn0_db).abs() < 0.1);
+        assert_eq!(six.gap_to_approximation_db(), Some(six.measured_esn0_db.unwrap().0 - b));
+        // A link-level run on block fading with a gain per codeword: quasi-static fading exactly.
+        let link = |esn0: f64, bler: f64| ResultRow {
+            scheme: "c".into(),
+            esn0_db: esn0,
+            frames: 1000,
+            bits: 24_000,
+            frame_errors: (bler * 1000.0) as u64,
+            bler,
+            coded_bits: 49_000,
+            ..Default::default()
+        };
+        let rows = [link(5.0, 0.5), link(15.0, 0.05)];
+        let block = &distances(&rows, 11, 0.1, LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 })[0];
+        let quasi = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true })[0];
+        assert_eq!(block, quasi);
+        assert!(block.sphere_packing_esn0_db.is_some());
     }
 
     #[test]

@@ -40,6 +40,7 @@
 //! [`quasi_static`] averages them over quasi-static Rayleigh fading (one gain per codeword);
 //! [`fast_fading`] gives the normal approximation on fast Rayleigh fading (one gain per symbol).
 
+pub mod block_fading;
 pub mod fast_fading;
 pub mod quasi_static;
 

@@ -59,10 +59,13 @@ fn main() {
     }
     // The same message on Rayleigh fading with CSI: one gain for the message (quasi-static), one
     // per LDPC(49,24)-sized codeword (block fading, six gains), one per 7 symbols, one per symbol.
-    println!("\nmessage of 128 bits in 294 symbols on Rayleigh fading (Ω = 1, CSI): least Es/N0 (dB), normal approximation");
+    println!(
+        "\nmessage of 128 bits in 294 symbols on Rayleigh fading (Ω = 1, CSI): least Es/N0 (dB), normal approximation"
+    );
     for &t in &targets {
         let quasi_static = quasi_static::QuasiStatic::new(Bound::NormalApproximation, 294, 128, 1.0).min_esn0_db(t);
-        let per = |run: usize| block_fading::BlockFading::new(1.0, block_fading::blocks(294, 49, run)).min_esn0_db(128, t);
+        let per =
+            |run: usize| block_fading::BlockFading::new(1.0, block_fading::blocks(294, 49, run)).min_esn0_db(128, t);
         println!(
             "  T = {t:.0e}: one gain {quasi_static:.3}; a gain per 49 symbols {:.3}; per 7 {:.3}; per symbol {:.3}",
             per(0),

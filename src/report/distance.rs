@@ -133,7 +133,9 @@ impl LimitChannel {
                 let runs = blocks(n, frame_symbols, block_symbols);
                 match (runs.len(), bound) {
                     (1, _) => Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)),
-                    (_, Bound::NormalApproximation) => Some(BlockFading::new(mean_square_gain, runs).min_esn0_db(k, target)),
+                    (_, Bound::NormalApproximation) => {
+                        Some(BlockFading::new(mean_square_gain, runs).min_esn0_db(k, target))
+                    }
                     _ => None,
                 }
             }
@@ -195,22 +197,20 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
         }
         // Symbols per codeword (BPSK: one per coded bit), where block fading restarts its runs.
         let frame = (first.coded_bits as f64 / first.frames as f64).round() as usize;
-        let (sphere_packing_esn0_db, normal_approximation_esn0_db) = match limits
-            .iter()
-            .find(|(key, _)| *key == (n, k, frame))
-        {
-            Some((_, l)) => *l,
-            None => {
-                let l = (
-                    channel.min_esn0_db(Bound::SpherePacking59, n, k, frame, target),
-                    channel
-                        .min_esn0_db(Bound::NormalApproximation, n, k, frame, target)
-                        .expect("the normal approximation holds on every limit channel"),
-                );
-                limits.push(((n, k, frame), l));
-                l
-            }
-        };
+        let (sphere_packing_esn0_db, normal_approximation_esn0_db) =
+            match limits.iter().find(|(key, _)| *key == (n, k, frame)) {
+                Some((_, l)) => *l,
+                None => {
+                    let l = (
+                        channel.min_esn0_db(Bound::SpherePacking59, n, k, frame, target),
+                        channel
+                            .min_esn0_db(Bound::NormalApproximation, n, k, frame, target)
+                            .expect("the normal approximation holds on every limit channel"),
+                    );
+                    limits.push(((n, k, frame), l));
+                    l
+                }
+            };
         out.push(Distance {
             scheme: s.to_string(),
             n,
@@ -378,7 +378,8 @@ mod tests {
             ..Default::default()
         };
         let rows = [link(5.0, 0.5), link(15.0, 0.05)];
-        let block = &distances(&rows, 11, 0.1, LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 })[0];
+        let block =
+            &distances(&rows, 11, 0.1, LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 })[0];
         let quasi = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true })[0];
         assert_eq!(block, quasi);
         assert!(block.sphere_packing_esn0_db.is_some());

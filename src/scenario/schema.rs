@@ -159,6 +159,31 @@ pub struct CodeConfig {
     /// "crc16", "crc24c"; TS 38.212 §5.1).
     #[serde(skip_serializing_if = "is_default_polar_crc")]
     pub crc: String,
+    /// How a message's codewords are laid on the channel: "none", one after the other, or
+    /// "message", each codeword's symbols spread over the whole message by a row–column
+    /// interleaver (`link::block::interleave`), so that with a gain per codeword (`fading =
+    /// "block"`) every codeword meets every gain of its message. Text, image and audio schemes
+    /// over a block code only. Left out of the resolved config at "none", so earlier results
+    /// folders keep their config hashes.
+    #[serde(skip_serializing_if = "Interleave::is_none")]
+    pub interleave: Interleave,
+}
+
+/// [`CodeConfig::interleave`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interleave {
+    /// Each codeword's symbols together, codeword after codeword.
+    #[default]
+    None,
+    /// A row–column interleaver over each message's codewords.
+    Message,
+}
+
+impl Interleave {
+    fn is_none(&self) -> bool {
+        *self == Interleave::None
+    }
 }
 
 fn is_default_polar_rate(rate: &f64) -> bool {
@@ -184,6 +209,7 @@ impl Default for CodeConfig {
             codewords: CodewordSource::Random,
             rate: DEFAULT_POLAR_RATE,
             crc: DEFAULT_POLAR_CRC.to_string(),
+            interleave: Interleave::None,
         }
     }
 }
@@ -322,6 +348,7 @@ pub(crate) fn key_schema() -> toml::Value {
     s.decoder.list = DEFAULT_SCL_LIST + 1;
     s.code.rate = DEFAULT_POLAR_RATE / 2.0;
     s.code.crc = "crc16".into();
+    s.code.interleave = Interleave::Message;
     s.metrics.samples = DEFAULT_SAMPLES + 1;
     // Not default, so that `[image]` is serialized (it is skipped when default).
     s.image.tile += 1;

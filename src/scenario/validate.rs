@@ -32,6 +32,11 @@ const MAX_UNCODED_BITS: usize = 1 << 16;
 const MAX_BATCH_FRAMES: usize = 1 << 16;
 const MAX_BATCH_BITS: usize = 1 << 26;
 
+/// Why `code.interleave` does not go with a polar code.
+const POLAR_INTERLEAVE: &str =
+    "a polar code is sized to each message (one codeword, or a few segments), so there are no codewords to \
+     interleave over: \"message\" is for block codes (kind = \"ldpc\" or \"uncoded\")";
+
 pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String]) -> Result<(), ScenarioError> {
     let at = |table: &str, key: &str| -> String {
         let dotted = if table.is_empty() { key.to_string() } else { format!("{table}.{key}") };
@@ -108,6 +113,19 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
             "a polar code is sized to each message: use it in a text scenario's schemes (a link-level scenario needs \
              a code of fixed (n, k))",
         );
+    }
+    if s.code.interleave != super::Interleave::None {
+        if !s.is_text_link() {
+            return fail(
+                "code",
+                "interleave",
+                "a link-level run sends no messages to interleave over (each codeword stands alone): use it in a \
+                 text, image or audio scenario",
+            );
+        }
+        if s.code.kind == CodeKind::Polar {
+            return fail("code", "interleave", POLAR_INTERLEAVE);
+        }
     }
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
         return fail("channel", "mean_square_gain", "must be a positive number");
@@ -404,6 +422,9 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         }
         if code.kind == CodeKind::Uncoded && !(1..=MAX_UNCODED_BITS).contains(&code.uncoded_bits) {
             return here("code.uncoded_bits", &format!("an uncoded block has 1 to {MAX_UNCODED_BITS} bits"));
+        }
+        if code.kind == CodeKind::Polar && code.interleave != super::Interleave::None {
+            return here("code.interleave", POLAR_INTERLEAVE);
         }
         if code.codewords != super::CodewordSource::Random {
             return here(

@@ -13,6 +13,7 @@ mod ecct_decoder;
 mod icd;
 mod image_link;
 mod images;
+mod interleave;
 mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;

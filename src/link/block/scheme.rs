@@ -12,10 +12,11 @@ use codes::{Decoder, LdpcCode};
 use rand::Rng;
 
 use super::super::paths::resolve;
+use super::interleave::{deinterleave, interleave};
 use crate::metrics::ErrorCounts;
 use crate::scenario::{
     ChannelConfig, ChannelKind, CodeConfig, CodeKind, CodewordSource, DecoderConfig, DecoderKindName, FadingKind,
-    ModulationConfig, ModulationKind, Scenario, ScheduleName, SchemeConfig,
+    Interleave, ModulationConfig, ModulationKind, Scenario, ScheduleName, SchemeConfig,
 };
 
 /// The parts of a scenario a link-level scheme is built from. A text scheme may bring its own code
@@ -88,6 +89,7 @@ impl<'a> LinkSpec<'a> {
             modulation,
             channel,
             decoder,
+            interleave: self.code.interleave,
         })
     }
 
@@ -214,6 +216,8 @@ pub struct LinkScheme {
     modulation: Box<dyn Modulation>,
     channel: Box<dyn Channel>,
     decoder: Option<Box<dyn Decoder>>,
+    /// How each message's blocks are laid on the channel ([`super::interleave`]).
+    interleave: Interleave,
 }
 
 impl LinkScheme {
@@ -299,28 +303,51 @@ impl LinkScheme {
         }
         let (mut rx, mut gain) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
         let dims_per_symbol = self.modulation.dims_per_symbol();
-        if self.channel.one_gain_per_call() {
-            // One call per message, so that its blocks share its gain; without messages, each
-            // block is one.
-            let each_block: Vec<Range<usize>>;
-            let messages = match messages {
-                Some(m) => m,
-                None => {
-                    each_block = (0..frames).map(|b| b * k..(b + 1) * k).collect();
-                    &each_block
-                }
-            };
-            let mut sent = 0;
-            for m in messages {
-                assert!(m.start == sent && m.end % k == 0, "messages are whole blocks of {k} bits, back to back");
-                sent = m.end;
-                let dims = m.start / k * frame_dims..m.end / k * frame_dims;
-                let (rx, gain) = (&mut rx[dims.clone()], &mut gain[dims.clone()]);
-                self.channel.transmit(&tx[dims], frame_dims, dims_per_symbol, sigma, rng, rx, gain);
+        // Each message's channel dimensions; without messages, each block is one.
+        let message_dims: Vec<Range<usize>> = match messages {
+            Some(m) => {
+                let mut sent = 0;
+                let dims = m
+                    .iter()
+                    .map(|m| {
+                        assert!(
+                            m.start == sent && m.end % k == 0,
+                            "messages are whole blocks of {k} bits, back to back"
+                        );
+                        sent = m.end;
+                        m.start / k * frame_dims..m.end / k * frame_dims
+                    })
+                    .collect();
+                assert_eq!(sent, info.len(), "the messages cover the blocks sent");
+                dims
             }
-            assert_eq!(sent, info.len(), "the messages cover the blocks sent");
+            None => (0..frames).map(|b| b * frame_dims..(b + 1) * frame_dims).collect(),
+        };
+        let interleaved = self.interleave == Interleave::Message;
+        let symbols = frame_dims / dims_per_symbol;
+        if interleaved {
+            let mut sent = vec![0f32; tx.len()];
+            for d in &message_dims {
+                interleave(&tx[d.clone()], symbols, dims_per_symbol, &mut sent[d.clone()]);
+            }
+            tx = sent;
+        }
+        if self.channel.one_gain_per_call() {
+            // One call per message, so that its blocks share its gain.
+            for dims in &message_dims {
+                let (rx, gain) = (&mut rx[dims.clone()], &mut gain[dims.clone()]);
+                self.channel.transmit(&tx[dims.clone()], frame_dims, dims_per_symbol, sigma, rng, rx, gain);
+            }
         } else {
             self.channel.transmit(&tx, frame_dims, dims_per_symbol, sigma, rng, &mut rx, &mut gain);
+        }
+        if interleaved {
+            let (mut natural_rx, mut natural_gain) = (vec![0f32; rx.len()], vec![0f32; gain.len()]);
+            for d in &message_dims {
+                deinterleave(&rx[d.clone()], symbols, dims_per_symbol, &mut natural_rx[d.clone()]);
+                deinterleave(&gain[d.clone()], symbols, dims_per_symbol, &mut natural_gain[d.clone()]);
+            }
+            (rx, gain) = (natural_rx, natural_gain);
         }
         let mut llr = vec![0f32; frames * n];
         for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {

@@ -20,7 +20,8 @@ fn shipped_ecct_model_decodes_ldpc49_far_below_hard_decision() {
     assert!(c.coded_ber() < hard / 5.0, "ECCT BER {} vs hard decision {hard}", c.coded_ber());
 }
 
-/// Refused: channels whose inputs the models never saw (no CSI, several gains within a codeword).
+/// Refused: channels whose inputs the models never saw (no CSI, several gains within a codeword,
+/// also by interleaving).
 /// Accepted: one gain per codeword or message with CSI, where each codeword is AWGN at its own SNR.
 #[test]
 fn ecct_refuses_channels_it_was_not_trained_for() {
@@ -41,6 +42,15 @@ fn ecct_refuses_channels_it_was_not_trained_for() {
         let name = build(&["channel.kind=rayleigh", fading]).unwrap();
         assert!(name.contains("ECCT"), "{name}");
     }
+    // A gain per codeword, interleaved over the message: each codeword meets several gains.
+    let set: Vec<String> =
+        ["decoder.kind=ecct", "channel.kind=rayleigh", "channel.fading=block"].iter().map(|s| s.to_string()).collect();
+    let mut s = scenario::load(&common::root().join("scenarios/ldpc49-bp-awgn.toml"), &set).unwrap().scenario;
+    s.code.interleave = scenario::Interleave::Message;
+    let err = LinkScheme::from_scenario(&s, &common::root()).err().expect("refused").to_string();
+    assert!(err.contains("code.interleave = \"none\""), "{err}");
+    s.channel.fading = scenario::FadingKind::Message;
+    assert!(LinkScheme::from_scenario(&s, &common::root()).is_ok(), "one gain per message, interleaved or not");
 }
 
 /// One gain per codeword with CSI, link level on the same noise: ECCT (the AWGN model, its scale

@@ -2,8 +2,6 @@
 //! row–column interleaver (`link::block::interleave`), so that with a gain per codeword every
 //! codeword meets every gain of its message.
 
-use std::ops::Range;
-
 use channels::stream;
 use lmsscc::link::block::LinkSpec;
 use lmsscc::link::message::frame_link::FrameLink;
@@ -19,23 +17,12 @@ fn block_fading(code: CodeConfig) -> Scenario {
     s
 }
 
-fn messages(blocks: &[usize], k: usize) -> Vec<Range<usize>> {
-    let mut start = 0;
-    blocks
-        .iter()
-        .map(|&b| {
-            start += b * k;
-            start - b * k..start
-        })
-        .collect()
-}
-
 /// Uncoded 24-bit blocks of zeros at almost no noise: the channel LLR `2·g·y/σ²` with `y ≈ g`
 /// gives the gain squared each bit saw, in the order the blocks were sent.
 fn gains_seen(interleave: Interleave, blocks: &[usize]) -> Vec<f64> {
     let s = block_fading(CodeConfig { kind: CodeKind::Uncoded, uncoded_bits: 24, interleave, ..Default::default() });
     let link = LinkSpec::of(&s).build(&common::root()).unwrap();
-    let frames = messages(blocks, 24);
+    let frames = common::messages(blocks, 24);
     let info = vec![0u8; frames.last().unwrap().end];
     let sigma = 1e-6f32;
     let sent = link.transmit_frames(&info, &frames, sigma, &mut stream(7, &[1]), true, false);
@@ -85,7 +72,7 @@ fn interleaving_gathers_the_messages_diversity() {
         let mut s = s;
         s.decoder = DecoderConfig { kind: DecoderKindName::SumProduct, iterations: 50, ..Default::default() };
         let link = LinkSpec::of(&s).build(&common::root()).unwrap();
-        let frames = messages(&[6; 50], 24);
+        let frames = common::messages(&[6; 50], 24);
         let sigma = (1.0 / (2.0 * 10f64.powf(1.0))).sqrt() as f32; // Es/N0 10 dB
         let (mut messages_lost, mut blocks_lost) = (0, 0);
         for batch in 0..8u64 {

@@ -3,8 +3,6 @@
 //! the gain across a message's blocks and the polar link across its segments, where per-codeword
 //! block fading (`fading = "block"`, `block_symbols = 0`) draws one gain per codeword.
 
-use std::ops::Range;
-
 use channels::stream;
 use lmsscc::link::block::LinkSpec;
 use lmsscc::link::message::frame_link::FrameLink;
@@ -18,25 +16,13 @@ fn scenario(set: &[&str]) -> Scenario {
     scenario::load(&common::root().join("scenarios/uncoded-rayleigh.toml"), &set).unwrap().scenario
 }
 
-/// Messages of `blocks` blocks of `k` bits each, back to back.
-fn messages(blocks: &[usize], k: usize) -> Vec<Range<usize>> {
-    let mut start = 0;
-    blocks
-        .iter()
-        .map(|&b| {
-            start += b * k;
-            start - b * k..start
-        })
-        .collect()
-}
-
 /// Uncoded 24-bit blocks of zeros at almost no noise: each bit's channel LLR is `2·g·y/σ²` with
 /// `y ≈ g`, so `LLR·σ²/2` is the gain squared the bit saw.
 fn gains_seen(fading: &str, blocks: &[usize]) -> Vec<Vec<f64>> {
     let fading = format!("channel.fading=\"{fading}\"");
     let s = scenario(&[&fading, "code.uncoded_bits=24"]);
     let link = LinkSpec::of(&s).build(&common::root()).unwrap();
-    let frames = messages(blocks, 24);
+    let frames = common::messages(blocks, 24);
     let info = vec![0u8; frames.last().unwrap().end];
     let sigma = 1e-6f32;
     let sent = link.transmit_frames(&info, &frames, sigma, &mut stream(7, &[1]), true, false);
@@ -74,7 +60,7 @@ fn the_polar_link_holds_one_gain_across_a_messages_segments() {
         s.decoder = DecoderConfig { kind: DecoderKindName::Scl, list: 8, ..Default::default() };
         let link = PolarLink::build(&LinkSpec::of(&s)).unwrap();
         assert_eq!(link.symbols_for(1000), 2000, "two segments of 500 bits at rate 1/2");
-        let frames = messages(&[1; 10], 1000);
+        let frames = common::messages(&[1; 10], 1000);
         let sigma = (1.0 / (2.0 * 10f64.powf(0.3))).sqrt() as f32; // Es/N0 3 dB
         let (mut both, mut one) = (0, 0);
         for batch in 0..15u64 {
@@ -82,7 +68,7 @@ fn the_polar_link_holds_one_gain_across_a_messages_segments() {
             let info: Vec<u8> = (0..10_000).map(|_| rand::Rng::random::<bool>(&mut rng) as u8).collect();
             let sent = link.transmit_frames(&info, &frames, sigma, &mut rng, false, false);
             for f in &frames {
-                let wrong = |r: Range<usize>| {
+                let wrong = |r: std::ops::Range<usize>| {
                     sent.decided[f.start + r.start..f.start + r.end] != info[f.start + r.start..f.start + r.end]
                 };
                 match (wrong(0..500), wrong(500..1000)) {

@@ -147,12 +147,13 @@ impl<'a> LinkSpec<'a> {
     /// noise variance is estimated per batch from the LLRs (each batch holds one SNR point). One
     /// gain per codeword or per message with CSI is AWGN within each codeword, at the noise σ/g, and
     /// its LLRs are exactly the AWGN ones there, so the AWGN model decodes it with the scale
-    /// estimated per codeword. Other channel settings would feed the network inputs it never saw,
-    /// so they are refused.
+    /// estimated per codeword (not when interleaving spreads each codeword over several gains).
+    /// Other channel settings would feed the network inputs it never saw, so they are refused.
     fn build_ecct(&self, code: &Arc<LdpcCode>, code_path: &Path) -> anyhow::Result<Box<dyn Decoder>> {
         let c = self.channel;
-        let one_gain_per_codeword =
-            matches!(c.fading, FadingKind::Message) || (c.fading == FadingKind::Block && c.block_symbols == 0);
+        // Interleaved, a codeword spreads over every gain of its message unless the message has one.
+        let one_gain_per_codeword = matches!(c.fading, FadingKind::Message)
+            || (c.fading == FadingKind::Block && c.block_symbols == 0 && self.code.interleave == Interleave::None);
         let (channel, per_codeword) = match c.kind {
             ChannelKind::Awgn => (neural::Channel::Awgn, false),
             ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => {
@@ -162,7 +163,7 @@ impl<'a> LinkSpec<'a> {
             _ => anyhow::bail!(
                 "decoder.kind = \"ecct\": the shipped models cover AWGN, fast Rayleigh fading with csi = true and \
                  mean_square_gain = 1.0, and one Rayleigh gain per codeword or message (fading = \"block\" with \
-                 block_symbols = 0, or \"message\") with csi = true"
+                 block_symbols = 0 and code.interleave = \"none\", or \"message\") with csi = true"
             ),
         };
         if self.modulation.kind != ModulationKind::Bpsk {

@@ -203,3 +203,16 @@ pub fn check_icd_against_osd(
     }
     (plain_errors, icd_errors)
 }
+
+/// Messages of `blocks[i]` blocks of `k` bits each, back to back: the bit ranges a link's
+/// `transmit_frames` takes.
+pub fn messages(blocks: &[usize], k: usize) -> Vec<std::ops::Range<usize>> {
+    let mut start = 0;
+    blocks
+        .iter()
+        .map(|&b| {
+            start += b * k;
+            start - b * k..start
+        })
+        .collect()
+}

@@ -267,6 +267,51 @@ impl LinkScheme {
         (delivered.decoded, delivered.counts)
     }
 
+    /// The modulated blocks `tx` (`frame_dims` each, back to back) through the channel: laid out
+    /// message by message (`message_dims`) as `code.interleave` says, one channel call per message
+    /// where the channel holds a gain per call. Returns the received values and the gains the
+    /// receiver assumes, in the blocks' own order.
+    fn cross_channel(
+        &self,
+        tx: Vec<f32>,
+        message_dims: &[Range<usize>],
+        frame_dims: usize,
+        sigma: f32,
+        rng: &mut StreamRng,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let dims_per_symbol = self.modulation.dims_per_symbol();
+        let symbols = frame_dims / dims_per_symbol;
+        let interleaved = self.interleave == Interleave::Message;
+        let tx = if interleaved {
+            let mut sent = vec![0f32; tx.len()];
+            for d in message_dims {
+                interleave(&tx[d.clone()], symbols, dims_per_symbol, &mut sent[d.clone()]);
+            }
+            sent
+        } else {
+            tx
+        };
+        let (mut rx, mut gain) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
+        if self.channel.one_gain_per_call() {
+            // One call per message, so that its blocks share its gain.
+            for dims in message_dims {
+                let (rx, gain) = (&mut rx[dims.clone()], &mut gain[dims.clone()]);
+                self.channel.transmit(&tx[dims.clone()], frame_dims, dims_per_symbol, sigma, rng, rx, gain);
+            }
+        } else {
+            self.channel.transmit(&tx, frame_dims, dims_per_symbol, sigma, rng, &mut rx, &mut gain);
+        }
+        if !interleaved {
+            return (rx, gain);
+        }
+        let (mut natural_rx, mut natural_gain) = (vec![0f32; rx.len()], vec![0f32; gain.len()]);
+        for d in message_dims {
+            deinterleave(&rx[d.clone()], symbols, dims_per_symbol, &mut natural_rx[d.clone()]);
+            deinterleave(&gain[d.clone()], symbols, dims_per_symbol, &mut natural_gain[d.clone()]);
+        }
+        (natural_rx, natural_gain)
+    }
+
     /// [`Self::transmit_blocks`] of the messages `messages` (ranges of `info` in whole blocks, back
     /// to back; `None`: each block is a message, as in a link-level run: what a channel with one
     /// gain per message holds its gain for), and what `asked` asks: with `check`, whether each
@@ -302,8 +347,6 @@ impl LinkScheme {
         for (c, t) in codeword.chunks_exact(n).zip(tx.chunks_exact_mut(frame_dims)) {
             self.modulation.modulate(c, t);
         }
-        let (mut rx, mut gain) = (vec![0f32; tx.len()], vec![0f32; tx.len()]);
-        let dims_per_symbol = self.modulation.dims_per_symbol();
         // Each message's channel dimensions; without messages, each block is one.
         let message_dims: Vec<Range<usize>> = match messages {
             Some(m) => {
@@ -324,32 +367,7 @@ impl LinkScheme {
             }
             None => (0..frames).map(|b| b * frame_dims..(b + 1) * frame_dims).collect(),
         };
-        let interleaved = self.interleave == Interleave::Message;
-        let symbols = frame_dims / dims_per_symbol;
-        if interleaved {
-            let mut sent = vec![0f32; tx.len()];
-            for d in &message_dims {
-                interleave(&tx[d.clone()], symbols, dims_per_symbol, &mut sent[d.clone()]);
-            }
-            tx = sent;
-        }
-        if self.channel.one_gain_per_call() {
-            // One call per message, so that its blocks share its gain.
-            for dims in &message_dims {
-                let (rx, gain) = (&mut rx[dims.clone()], &mut gain[dims.clone()]);
-                self.channel.transmit(&tx[dims.clone()], frame_dims, dims_per_symbol, sigma, rng, rx, gain);
-            }
-        } else {
-            self.channel.transmit(&tx, frame_dims, dims_per_symbol, sigma, rng, &mut rx, &mut gain);
-        }
-        if interleaved {
-            let (mut natural_rx, mut natural_gain) = (vec![0f32; rx.len()], vec![0f32; gain.len()]);
-            for d in &message_dims {
-                deinterleave(&rx[d.clone()], symbols, dims_per_symbol, &mut natural_rx[d.clone()]);
-                deinterleave(&gain[d.clone()], symbols, dims_per_symbol, &mut natural_gain[d.clone()]);
-            }
-            (rx, gain) = (natural_rx, natural_gain);
-        }
+        let (rx, gain) = self.cross_channel(tx, &message_dims, frame_dims, sigma, rng);
         let mut llr = vec![0f32; frames * n];
         for ((l, r), g) in llr.chunks_exact_mut(n).zip(rx.chunks_exact(frame_dims)).zip(gain.chunks_exact(frame_dims)) {
             self.modulation.demodulate(r, g, sigma, l);

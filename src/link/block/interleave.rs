@@ -28,7 +28,7 @@ pub fn deinterleave<T: Copy>(rx: &[T], symbols: usize, dims: usize, out: &mut [T
 
 fn permute<T: Copy>(from: &[T], symbols: usize, dims: usize, to: &mut [T], inverse: bool) {
     let per_codeword = symbols * dims;
-    assert!(per_codeword > 0 && from.len() % per_codeword == 0, "whole codewords of {symbols} symbols");
+    assert!(per_codeword > 0 && from.len().is_multiple_of(per_codeword), "whole codewords of {symbols} symbols");
     assert_eq!(from.len(), to.len());
     let codewords = from.len() / per_codeword;
     for f in 0..codewords {

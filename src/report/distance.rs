@@ -300,22 +300,26 @@ mod tests {
         }
     }
 
+    /// A link-level row of scheme "c": 1,000 codewords of an (n, k) code at `esn0` with BLER `bler`.
+    fn link_row(esn0: f64, bler: f64, (n, k): (u64, u64)) -> ResultRow {
+        ResultRow {
+            scheme: "c".into(),
+            esn0_db: esn0,
+            frames: 1000,
+            bits: 1000 * k,
+            frame_errors: (bler * 1000.0) as u64,
+            bler,
+            coded_bits: 1000 * n,
+            ..Default::default()
+        }
+    }
+
     /// On quasi-static fading the limits sit about 10 dB right of AWGN's at error rate 0.1 (the
     /// fade leaves a code below its threshold one time in ten 9.8 dB above it), and the
     /// averaged SP59 still left of the averaged approximation.
     #[test]
     fn fading_moves_the_limits_right_by_the_outage() {
-        let row = |esn0: f64, bler: f64| ResultRow {
-            scheme: "c".into(),
-            esn0_db: esn0,
-            frames: 1000,
-            bits: 64_000,
-            frame_errors: (bler * 1000.0) as u64,
-            bler,
-            coded_bits: 128_000,
-            ..Default::default()
-        };
-        let rows = [row(5.0, 0.5), row(15.0, 0.05)];
+        let rows = [link_row(5.0, 0.5, (128, 64)), link_row(15.0, 0.05, (128, 64))];
         let awgn = &distances(&rows, 11, 0.1, LimitChannel::Awgn)[0];
         let fading = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true })[0];
         assert_eq!(awgn.measured_esn0_db, fading.measured_esn0_db, "the same measurement");
@@ -367,17 +371,7 @@ mod tests {
         assert!((per_symbol.normal_approximation_esn0_db - fast.normal_approximation_esn0_db).abs() < 0.1);
         assert_eq!(six.gap_to_approximation_db(), Some(six.measured_esn0_db.unwrap().0 - b));
         // A link-level run on block fading with a gain per codeword: quasi-static fading exactly.
-        let link = |esn0: f64, bler: f64| ResultRow {
-            scheme: "c".into(),
-            esn0_db: esn0,
-            frames: 1000,
-            bits: 24_000,
-            frame_errors: (bler * 1000.0) as u64,
-            bler,
-            coded_bits: 49_000,
-            ..Default::default()
-        };
-        let rows = [link(5.0, 0.5), link(15.0, 0.05)];
+        let rows = [link_row(5.0, 0.5, (49, 24)), link_row(15.0, 0.05, (49, 24))];
         let block =
             &distances(&rows, 11, 0.1, LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 })[0];
         let quasi = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true })[0];

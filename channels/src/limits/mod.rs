@@ -38,7 +38,8 @@
 //! [`min_esn0_db`] inverts any of these: the least Es/N0 at which the bound (or approximation)
 //! reaches a target block error rate, used to draw bounds next to simulated curves.
 //! [`quasi_static`] averages them over quasi-static Rayleigh fading (one gain per codeword);
-//! [`fast_fading`] gives the normal approximation on fast Rayleigh fading (one gain per symbol).
+//! [`fast_fading`] gives the normal approximation on fast Rayleigh fading (one gain per symbol),
+//! [`block_fading`] on block fading (a gain per run of symbols), averaged over the runs' gains.
 
 pub mod block_fading;
 pub mod fast_fading;

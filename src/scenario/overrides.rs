@@ -7,7 +7,9 @@
 //!
 //! Schemes of a text scenario are addressed by name or index: `schemes.llm-bp.decoder.kind=ecct`,
 //! `schemes.0.decoder.iterations=5`. Setting a field of a scheme's `code` or `decoder` that the
-//! scheme does not have creates that table with the schema's defaults for its other fields.
+//! scheme does not have gives it its own copy of the scenario's `[code]` or `[decoder]` (what it
+//! used until then) with that field changed: `schemes.x.code.interleave=message` keeps the
+//! scenario's code rather than falling back to the schema's default (uncoded).
 
 use super::ScenarioError;
 
@@ -73,6 +75,9 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
             leaf_keys(&schema, "").join(", ")
         )));
     }
+    // What a scheme without its own `code` or `decoder` uses: the scenario's tables as written.
+    let inherited = |key: &str| tree.get(key).cloned().unwrap_or_else(|| toml::Value::Table(Default::default()));
+    let inherited = [("code", inherited("code")), ("decoder", inherited("decoder"))];
     let schemes = tree
         .get_mut("schemes")
         .and_then(toml::Value::as_array_mut)
@@ -98,7 +103,11 @@ fn apply_scheme_override(tree: &mut toml::Value, arg: &str, rest: &str, raw: &st
             table.insert(part.to_string(), parse_value(arg, raw.trim())?);
             return Ok(());
         }
-        node = table.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
+        let fresh = match (i, inherited.iter().find(|(key, _)| key == part)) {
+            (0, Some((_, table))) => table.clone(),
+            _ => toml::Value::Table(Default::default()),
+        };
+        node = table.entry(part.to_string()).or_insert(fresh);
     }
     unreachable!("split always yields at least one part")
 }
@@ -203,6 +212,32 @@ mod tests {
         assert_eq!(t["schemes"][0]["source"].as_str(), Some("huffman"));
         assert!(apply_override(&mut t, "schemes.c.source=zstd").unwrap_err().0.contains("no scheme 'c'"));
         assert!(apply_override(&mut t, "schemes.a.colour=red").unwrap_err().0.contains("unknown scheme field"));
+    }
+
+    /// A scheme without its own code or decoder gets a copy of the scenario's with the one field
+    /// changed; one with its own keeps it.
+    #[test]
+    fn a_schemes_new_code_or_decoder_starts_from_the_scenarios() {
+        let text = "[code]\nkind = \"ldpc\"\nfile = \"h.alist\"\n[decoder]\nkind = \"min-sum\"\niterations = 20\n\
+                    [[schemes]]\nname = \"a\"\n[[schemes]]\nname = \"b\"\ncode = { kind = \"uncoded\" }\n";
+        let mut t: toml::Value = toml::from_str(text).unwrap();
+        apply_override(&mut t, "schemes.a.code.interleave=message").unwrap();
+        apply_override(&mut t, "schemes.a.decoder.iterations=5").unwrap();
+        apply_override(&mut t, "schemes.b.code.uncoded_bits=32").unwrap();
+        let a = &t["schemes"][0];
+        assert_eq!((a["code"]["kind"].as_str(), a["code"]["file"].as_str()), (Some("ldpc"), Some("h.alist")));
+        assert_eq!(a["code"]["interleave"].as_str(), Some("message"));
+        assert_eq!(
+            (a["decoder"]["kind"].as_str(), a["decoder"]["iterations"].as_integer()),
+            (Some("min-sum"), Some(5))
+        );
+        let b = &t["schemes"][1]["code"];
+        assert_eq!(
+            (b["kind"].as_str(), b["uncoded_bits"].as_integer(), b.get("file")),
+            (Some("uncoded"), Some(32), None)
+        );
+        // The scenario's own tables are untouched.
+        assert_eq!((t["code"].get("interleave"), t["decoder"]["iterations"].as_integer()), (None, Some(20)));
     }
 
     #[test]

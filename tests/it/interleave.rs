@@ -50,7 +50,7 @@ fn interleaving_gives_each_codeword_every_gain_of_its_message() {
     }
     // The same channel: the gains drawn are the same, only which bits meet them differs.
     let mut a: Vec<f64> = plain.iter().step_by(24).copied().collect();
-    let mut b: Vec<f64> = spread.clone();
+    let mut b = spread;
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
     b.dedup_by(|x, y| (*x - *y).abs() < 1e-3 * y.max(1e-3));
@@ -63,13 +63,12 @@ fn interleaving_gives_each_codeword_every_gain_of_its_message() {
 #[test]
 fn interleaving_gathers_the_messages_diversity() {
     let lost = |interleave: Interleave| -> (usize, usize) {
-        let s = block_fading(CodeConfig {
+        let mut s = block_fading(CodeConfig {
             kind: CodeKind::Ldpc,
             file: "codes/matrices/LDPC_N49_K24.alist".into(),
             interleave,
             ..Default::default()
         });
-        let mut s = s;
         s.decoder = DecoderConfig { kind: DecoderKindName::SumProduct, iterations: 50, ..Default::default() };
         let link = LinkSpec::of(&s).build(&common::root()).unwrap();
         let frames = common::messages(&[6; 50], 24);

@@ -4,7 +4,10 @@
 //! bounds of `channels::limits`.
 use channels::limits::{ebn0_db, sphere_packing_bler};
 use codes::polar::sequence::NR_RELIABILITY;
-use codes::polar::{mother_length, polar_transform, subblock_interleaver, Crc, PolarCode, PolarDecoder, RateMatching};
+use codes::polar::{
+    coded_bit_interleaver, mother_length, polar_transform, subblock_interleaver, Crc, PolarCode, PolarDecoder,
+    RateMatching,
+};
 use codes::Decoder;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -132,6 +135,94 @@ fn subblock_interleaver_is_a_permutation_built_from_table_5411() {
         assert!(s.iter().copied().eq(0..n), "N = {n}");
         // Blocks of N/32 consecutive indices move together.
         assert_eq!(j[n / 32 * 3] as usize, 4 * n / 32);
+    }
+}
+
+/// §5.4.1.3 by hand: E = 10 fills a triangle of T = 4 rows (e0 e1 e2 e3 / e4 e5 e6 / e7 e8 / e9)
+/// read column by column; E = 8 leaves the last two places empty.
+#[test]
+fn coded_bit_interleaver_reads_the_triangle_by_columns() {
+    let order = |e| coded_bit_interleaver(e).iter().map(|&k| k as usize).collect::<Vec<_>>();
+    assert_eq!(order(10), [0, 4, 7, 9, 1, 5, 8, 2, 6, 3]);
+    assert_eq!(order(8), [0, 4, 7, 1, 5, 2, 6, 3]);
+    assert_eq!(order(1), [0]);
+    for e in [2usize, 3, 31, 100, 283, 1024, 8192] {
+        let p = order(e);
+        let mut s = p.clone();
+        s.sort_unstable();
+        assert!(s.iter().copied().eq(0..e), "E = {e}");
+    }
+    // What it is for: 49 bits in a row of bit selection's output (one fading block's worth without
+    // it) are sent across at least 4 blocks of 49 (of 6 for E = 283).
+    for e in [283usize, 1024, 8192] {
+        let mut sent_at = vec![0; e];
+        for (k, i) in order(e).into_iter().enumerate() {
+            sent_at[i] = k;
+        }
+        let fewest = (0..=e - 49)
+            .map(|s| {
+                let mut blocks: Vec<usize> = (s..s + 49).map(|i| sent_at[i] / 49).collect();
+                blocks.sort_unstable();
+                blocks.dedup();
+                blocks.len()
+            })
+            .min()
+            .unwrap();
+        assert!(fewest >= 4, "E = {e}: a stretch of 49 bits meets only {fewest} blocks");
+    }
+}
+
+/// With I_BIL = 1 the code sends the same bits in the interleaver's order, in every rate-matching
+/// mode, and decodes the same: given LLRs in the order sent, it decides exactly what the plain
+/// code decides on those LLRs put back in bit-selection order (noisy frames included).
+#[test]
+fn coded_bit_interleaving_only_reorders_what_is_sent() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut modes = std::collections::HashSet::new();
+    for (a, e) in [(40usize, 64usize), (117, 283), (20, 200), (100, 150), (64, 100), (300, 700)] {
+        let plain = code(a, e, Crc::CRC11);
+        let spread = Arc::new(PolarCode::nr(a, e, Crc::CRC11).unwrap().with_coded_bit_interleaving());
+        assert!(spread.interleaves_coded_bits() && !plain.interleaves_coded_bits());
+        assert!(spread.name().ends_with(", I_BIL)"), "{}", spread.name());
+        assert_eq!((spread.frozen(), spread.rate_matching()), (plain.frozen(), plain.rate_matching()));
+        modes.insert(format!("{:?}", plain.rate_matching()));
+        let p = coded_bit_interleaver(e);
+        let frames = 40;
+        let payload: Vec<u8> = (0..frames * a).map(|_| rng.random_range(0..2u8)).collect();
+        let (mut e_bits, mut f_bits) = (vec![0u8; frames * e], vec![0u8; frames * e]);
+        plain.encode_batch(&payload, &mut e_bits);
+        spread.encode_batch(&payload, &mut f_bits);
+        for (eb, fb) in e_bits.chunks(e).zip(f_bits.chunks(e)) {
+            assert!(p.iter().zip(fb).all(|(&i, &f)| eb[i as usize] == f), "{}", spread.name());
+        }
+        // BPSK at Eb/N0 1 dB, where some frames fail and some do not.
+        let esn0 = 10f64.powf(0.1) * a as f64 / e as f64;
+        let sigma = (0.5 / esn0).sqrt() as f32;
+        let f_llr: Vec<f32> = f_bits
+            .iter()
+            .map(|&b| {
+                let n: f32 = StandardNormal.sample(&mut rng);
+                2.0 * (1.0 - 2.0 * b as f32 + sigma * n) / (sigma * sigma)
+            })
+            .collect();
+        let mut e_llr = vec![0f32; frames * e];
+        for (el, fl) in e_llr.chunks_mut(e).zip(f_llr.chunks(e)) {
+            for (&i, &l) in p.iter().zip(fl) {
+                el[i as usize] = l;
+            }
+        }
+        let (mut from_plain, mut from_spread) = (vec![0u8; frames * a], vec![0u8; frames * a]);
+        for l in [1, 8] {
+            PolarDecoder::scl(plain.clone(), l).decode_info_batch(&e_llr, &mut from_plain);
+            PolarDecoder::scl(spread.clone(), l).decode_info_batch(&f_llr, &mut from_spread);
+            assert_eq!(from_plain, from_spread, "{} SCL-{l}", spread.name());
+        }
+        let wrong = payload.chunks(a).zip(from_plain.chunks(a)).filter(|(x, y)| x != y).count();
+        eprintln!("{}: {wrong} of {frames} frames wrong", plain.name());
+        assert!(0 < wrong && wrong < frames, "{}: {wrong} of {frames} frames wrong", plain.name());
+    }
+    for m in ["None", "Repetition", "Puncturing", "Shortening"] {
+        assert!(modes.contains(m), "no case with {m}: {modes:?}");
     }
 }
 

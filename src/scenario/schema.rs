@@ -159,12 +159,14 @@ pub struct CodeConfig {
     /// "crc16", "crc24c"; TS 38.212 §5.1).
     #[serde(skip_serializing_if = "is_default_polar_crc")]
     pub crc: String,
-    /// How a message's codewords are laid on the channel: "none", one after the other, or
-    /// "message", each codeword's symbols spread over the whole message by a row–column
-    /// interleaver (`link::block::interleave`), so that with a gain per codeword (`fading =
-    /// "block"`) every codeword meets every gain of its message. Text, image and audio schemes
-    /// over a block code only. Left out of the resolved config at "none", so earlier results
-    /// folders keep their config hashes.
+    /// How the coded bits are laid on the channel: "none", codeword after codeword in the code's
+    /// own order; "message" (block codes), each codeword's symbols spread over the whole message by
+    /// a row–column interleaver (`link::block::interleave`), so that with a gain per codeword
+    /// (`fading = "block"`) every codeword meets every gain of its message; "codeword" (polar
+    /// codes), each codeword's bits permuted by TS 38.212's coded-bit interleaver (I_BIL = 1,
+    /// `codes::polar::coded_bit_interleaver`), so that a stretch of the codeword is not left
+    /// under one gain. Message links only (text, image, audio). Left out of the resolved config at
+    /// "none", so earlier results folders keep their config hashes.
     #[serde(skip_serializing_if = "Interleave::is_none")]
     pub interleave: Interleave,
 }
@@ -176,8 +178,10 @@ pub enum Interleave {
     /// Each codeword's symbols together, codeword after codeword.
     #[default]
     None,
-    /// A row–column interleaver over each message's codewords.
+    /// A row–column interleaver over each message's codewords (block codes).
     Message,
+    /// The coded-bit interleaver within each codeword (polar codes, TS 38.212 §5.4.1.3).
+    Codeword,
 }
 
 impl Interleave {

@@ -32,10 +32,24 @@ const MAX_UNCODED_BITS: usize = 1 << 16;
 const MAX_BATCH_FRAMES: usize = 1 << 16;
 const MAX_BATCH_BITS: usize = 1 << 26;
 
-/// Why `code.interleave` does not go with a polar code.
-const POLAR_INTERLEAVE: &str =
-    "a polar code is sized to each message (one codeword, or a few segments), so there are no codewords to \
-     interleave over: \"message\" is for block codes (kind = \"ldpc\" or \"uncoded\")";
+/// Why `code.interleave` does not go with `code.kind`, if it does not: "message" interleaves a
+/// message's codewords, of which a polar code (sized to the message) has one or a few;
+/// "codeword" is TS 38.212's coded-bit interleaver, which only polar codes define.
+fn interleave_problem(code: &super::CodeConfig) -> Option<&'static str> {
+    use super::Interleave;
+    match (code.kind, code.interleave) {
+        (CodeKind::Polar, Interleave::Message) => Some(
+            "a polar code is sized to each message (one codeword, or a few segments), so there are no codewords to \
+             interleave over: \"message\" is for block codes (kind = \"ldpc\" or \"uncoded\"); a polar code's \
+             bits are interleaved within its codeword by \"codeword\"",
+        ),
+        (CodeKind::Ldpc | CodeKind::Uncoded, Interleave::Codeword) => Some(
+            "\"codeword\" is the polar code's coded-bit interleaver (TS 38.212 §5.4.1.3, kind = \"polar\"); a \
+             block code's codewords are spread over their message by \"message\"",
+        ),
+        _ => None,
+    }
+}
 
 pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String]) -> Result<(), ScenarioError> {
     let at = |table: &str, key: &str| -> String {
@@ -123,8 +137,8 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
                  text, image or audio scenario",
             );
         }
-        if s.code.kind == CodeKind::Polar {
-            return fail("code", "interleave", POLAR_INTERLEAVE);
+        if let Some(why) = interleave_problem(&s.code) {
+            return fail("code", "interleave", why);
         }
     }
     if !(s.channel.mean_square_gain > 0.0 && s.channel.mean_square_gain.is_finite()) {
@@ -423,8 +437,8 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         if code.kind == CodeKind::Uncoded && !(1..=MAX_UNCODED_BITS).contains(&code.uncoded_bits) {
             return here("code.uncoded_bits", &format!("an uncoded block has 1 to {MAX_UNCODED_BITS} bits"));
         }
-        if code.kind == CodeKind::Polar && code.interleave != super::Interleave::None {
-            return here("code.interleave", POLAR_INTERLEAVE);
+        if let Some(why) = interleave_problem(code) {
+            return here("code.interleave", why);
         }
         if code.codewords != super::CodewordSource::Random {
             return here(

@@ -1,10 +1,12 @@
 //! `code.interleave = "message"`: each message's codewords spread over its channel symbols by a
 //! row–column interleaver (`link::block::interleave`), so that with a gain per codeword every
-//! codeword meets every gain of its message.
+//! codeword meets every gain of its message. `code.interleave = "codeword"`: a polar codeword's
+//! bits sent in the order of TS 38.212's coded-bit interleaver.
 
 use channels::stream;
 use lmsscc::link::block::LinkSpec;
 use lmsscc::link::message::frame_link::FrameLink;
+use lmsscc::link::message::polar::PolarLink;
 use lmsscc::scenario::{self, CodeConfig, CodeKind, DecoderConfig, DecoderKindName, Interleave, Scenario};
 
 use crate::common;
@@ -95,8 +97,39 @@ fn interleaving_gathers_the_messages_diversity() {
     assert!(spread * 4 < plain, "interleaved {spread} against {plain}");
 }
 
+/// A sentence-sized polar code (127 framed bits at rate 0.45: E = 283, CA-SCL-8) on a gain per
+/// 49 symbols, so each codeword meets 6 gains: sent in the coded-bit interleaver's order it is lost
+/// far less often, on the same gains and noise (the same symbols are drawn in the same order).
+#[test]
+fn the_coded_bit_interleaver_spreads_a_polar_codeword_over_its_gains() {
+    let lost = |interleave: Interleave| -> usize {
+        let set = ["channel.fading=\"block\"".to_string(), "channel.block_symbols=49".to_string()];
+        let mut s = scenario::load(&common::root().join("scenarios/uncoded-rayleigh.toml"), &set).unwrap().scenario;
+        s.code =
+            CodeConfig { kind: CodeKind::Polar, rate: 0.45, crc: "crc11".into(), interleave, ..Default::default() };
+        s.decoder = DecoderConfig { kind: DecoderKindName::Scl, list: 8, ..Default::default() };
+        let link = PolarLink::build(&LinkSpec::of(&s)).unwrap();
+        assert_eq!(link.name().contains("I_BIL"), interleave == Interleave::Codeword, "{}", link.name());
+        let frames = common::messages(&[1; 10_000], 127);
+        let sigma = (1.0 / (2.0 * 10f64.powf(0.9))).sqrt() as f32; // Es/N0 9 dB
+        let mut rng = stream(3, &[1]);
+        let info: Vec<u8> =
+            (0..frames.last().unwrap().end).map(|_| rand::Rng::random::<bool>(&mut rng) as u8).collect();
+        let sent = link.transmit_frames(&info, &frames, sigma, &mut rng, false, false);
+        frames.iter().filter(|f| sent.decided[(*f).clone()] != info[(*f).clone()]).count()
+    };
+    let (plain, spread) = (lost(Interleave::None), lost(Interleave::Codeword));
+    eprintln!(
+        "10,000 polar codewords (E = 283) at 9 dB, a gain per 49 symbols: lost {plain} plain, {spread} interleaved"
+    );
+    // About 0.36 % and 0.06 % (20,000 codewords a layout in codes' polar_fading example).
+    assert!(plain >= 15, "{plain}");
+    assert!(spread * 2 < plain, "interleaved {spread} against {plain}");
+}
+
 /// The scenario checks: a link-level run has no messages to interleave over, a polar code no
-/// codewords; both are named by file, line and field.
+/// codewords to interleave across, a block code no coded-bit interleaver; each is named by file,
+/// line and field.
 #[test]
 fn interleaving_is_refused_where_there_is_nothing_to_interleave() {
     let dir = tempfile::tempdir().unwrap();
@@ -108,10 +141,23 @@ fn interleaving_is_refused_where_there_is_nothing_to_interleave() {
     let err = common::stderr(&o);
     assert!(!o.status.success() && err.contains("link.toml:") && err.contains("field 'code.interleave'"), "{err}");
     assert!(err.contains("no messages to interleave"), "{err}");
-    let polar = common::ldpc_awgn_text_scenario("polar-interleaved", 1, "[0.0]", 4)
-        + "\n[[schemes]]\nname = \"p\"\nsource = \"small-lm\"\ncode = { kind = \"polar\", interleave = \"message\" }\n";
-    let path = common::write(dir.path(), "polar.toml", &polar);
-    let o = common::sim(&["run", path.to_str().unwrap(), "--quiet", "--out", dir.path().join("b").to_str().unwrap()]);
-    let err = common::stderr(&o);
-    assert!(!o.status.success() && err.contains("code.interleave") && err.contains("polar"), "{err}");
+    let scheme = |code: &str| {
+        common::ldpc_awgn_text_scenario("refused", 1, "[0.0]", 4)
+            + &format!("\n[[schemes]]\nname = \"p\"\nsource = \"small-lm\"\ncode = {{ {code} }}\n")
+    };
+    for (name, code, says) in [
+        ("polar.toml", "kind = \"polar\", interleave = \"message\"", "\"codeword\""),
+        (
+            "ldpc.toml",
+            "kind = \"ldpc\", file = \"codes/matrices/LDPC_N49_K24.alist\", interleave = \"codeword\"",
+            "coded-bit interleaver",
+        ),
+    ] {
+        let path = common::write(dir.path(), name, &scheme(code));
+        let out = dir.path().join(name.replace(".toml", ""));
+        let o = common::sim(&["run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+        let err = common::stderr(&o);
+        assert!(!o.status.success() && err.contains(&format!("{name}:")) && err.contains("code.interleave"), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
 }

@@ -7,6 +7,6 @@ pub mod crc;
 pub mod decode;
 pub mod sequence;
 
-pub use code::{mother_length, polar_transform, subblock_interleaver, PolarCode, RateMatching};
+pub use code::{coded_bit_interleaver, mother_length, polar_transform, subblock_interleaver, PolarCode, RateMatching};
 pub use crc::Crc;
 pub use decode::{PolarAlgorithm, PolarDecoder};

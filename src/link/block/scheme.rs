@@ -47,6 +47,12 @@ impl<'a> LinkSpec<'a> {
     /// Builds the scheme. `base` is the folder relative paths are tried against after the working
     /// directory (the project root, see `link::paths`).
     pub fn build(&self, base: &Path) -> anyhow::Result<LinkScheme> {
+        if self.code.interleave == Interleave::Codeword {
+            anyhow::bail!(
+                "field 'code.interleave': \"codeword\" is the polar code's coded-bit interleaver; a block code's \
+                 codewords are spread over their message by \"message\""
+            );
+        }
         let modulation = self.build_modulation();
         let channel = self.build_channel();
         let (code, decoder) = match self.code.kind {

@@ -8,6 +8,10 @@
 //! long payloads. A segment's E is raised above ⌈A / rate⌉ only where the standard's construction
 //! needs it (E ≥ K = A + CRC bits).
 //!
+//! With `code.interleave = "codeword"` each codeword's bits go out in the order of TS 38.212's
+//! coded-bit interleaver (I_BIL = 1, §5.4.1.3), as on the 5G uplink: on block fading a stretch of
+//! the codeword no longer sits under one gain.
+//!
 //! The receiver is assumed to know each codeword's (E, A) from the burst it hears (as a 5G
 //! receiver knows the transport block size from control signalling); the length header inside the
 //! codeword still tells the source decoder where the payload ends, as on the block-code link. So
@@ -23,7 +27,7 @@ use codes::polar::{code::E_MAX, Crc, PolarAlgorithm, PolarCode, PolarDecoder};
 use super::frame_link::{FrameLink, Transmitted};
 use crate::link::block::LinkSpec;
 use crate::metrics::ErrorCounts;
-use crate::scenario::DecoderKindName;
+use crate::scenario::{DecoderKindName, Interleave};
 
 /// The most framed bits one codeword carries; longer messages are segmented.
 pub const MAX_SEGMENT_BITS: usize = 512;
@@ -55,8 +59,20 @@ impl PolarLink {
             DecoderKindName::Scl => PolarAlgorithm::Scl { list: spec.decoder.list },
             other => anyhow::bail!("field 'decoder.kind': a polar code is decoded by \"sc\" or \"scl\", not {other:?}"),
         };
+        let interleaved = match spec.code.interleave {
+            Interleave::None => false,
+            Interleave::Codeword => true,
+            Interleave::Message => anyhow::bail!(
+                "field 'code.interleave': a polar code is sized to each message, so \"message\" has no codewords to \
+                 interleave over (\"codeword\" interleaves each codeword's bits)"
+            ),
+        };
         let decoders = (1..=MAX_SEGMENT_BITS)
-            .map(|a| Ok(PolarDecoder::new(Arc::new(segment_code(a, rate, crc)?), algorithm)))
+            .map(|a| {
+                let code = segment_code(a, rate, crc)?;
+                let code = if interleaved { code.with_coded_bit_interleaving() } else { code };
+                Ok(PolarDecoder::new(Arc::new(code), algorithm))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let modulation = spec.build_modulation();
         let decoder_label = match algorithm {
@@ -64,7 +80,8 @@ impl PolarLink {
             PolarAlgorithm::Scl { list } if crc.is_none() => format!("SCL-{list}"),
             PolarAlgorithm::Scl { list } => format!("CA-SCL-{list}"),
         };
-        let name = format!("polar(rate {rate}, {crc})+{decoder_label}+{}", modulation.name());
+        let bil = if interleaved { ", I_BIL" } else { "" };
+        let name = format!("polar(rate {rate}, {crc}{bil})+{decoder_label}+{}", modulation.name());
         Ok(PolarLink { name, rate, modulation, channel: spec.build_channel(), decoders })
     }
 

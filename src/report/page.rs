@@ -509,7 +509,8 @@ impl Page<'_> {
                  above), and no sphere-packing bound holds where a message meets more than one gain, so the gap is \
                  to it, an estimate of the distance. Such a code gathers the runs' diversity, its error rate \
                  falling as a power of the SNR up to the number of runs, where a codeword that meets one gain falls \
-                 tenfold per 10 dB (code.interleave = \"message\" spreads each codeword over its message's runs)."
+                 tenfold per 10 dB (code.interleave = \"message\" spreads each block codeword over its message's \
+                 runs, \"codeword\" a polar codeword's bits over its own)."
             }
             Some(LimitChannel::FastFading { csi: true, .. }) => {
                 " On this channel's fast fading (one gain per symbol, known to the receiver) no sphere-packing bound \

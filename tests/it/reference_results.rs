@@ -167,5 +167,5 @@ fn lm_aided_receivers_on_block_fading_reproduce_at_14_db() {
 #[test]
 fn one_gain_per_codeword_reproduces_at_12_db() {
     let sets = ["snr.values_db=[12.0]"];
-    reproduces("scenarios/codeword-rayleigh.toml", "codeword-rayleigh", &sets, 5);
+    reproduces("scenarios/codeword-rayleigh.toml", "codeword-rayleigh", &sets, 6);
 }

@@ -36,6 +36,9 @@ pub struct RunArgs {
 
 pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let loaded = scenario::load(&a.scenario, &a.set)?;
+    for note in &loaded.notes {
+        eprintln!("note: {note}");
+    }
     let opts = SweepOptions { out_dir: a.out, fresh: a.fresh, quiet: a.quiet, overrides: a.set };
     if let Some(shard) = a.shard {
         let summary = run_shard(&loaded, &opts, shard, &mut SweepProgress::new(a.quiet))?;

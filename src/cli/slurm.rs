@@ -69,6 +69,9 @@ pub fn run(a: SlurmArgs) -> anyhow::Result<()> {
     // Load it and build every scheme now (text set, code files, models, weights): whatever would
     // stop `sim run` stops here, not on the cluster.
     let loaded = scenario::load(&a.scenario, &a.set)?;
+    for note in &loaded.notes {
+        eprintln!("note: {note}");
+    }
     crate::link::sweep::check_buildable(&loaded)?;
     let workdir = std::env::current_dir().context("cannot read the current folder")?;
     let out = workdir.join(a.out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name)));

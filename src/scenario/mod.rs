@@ -28,6 +28,8 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// The resolved configuration as a TOML tree (defaults filled in, overrides applied).
     pub resolved: toml::Value,
+    /// What the user may not expect of the overrides, phrased for them (the CLI prints each).
+    pub notes: Vec<String>,
 }
 
 /// Reads `path`, applies `overrides` (`key=value` strings) and validates the result.
@@ -54,7 +56,36 @@ pub fn parse(text: &str, path: &Path, overrides: &[String]) -> Result<LoadedScen
     };
     validate::validate(&scenario, text, &file, overrides)?;
     let resolved = toml::Value::try_from(&scenario).expect("a Scenario always serializes");
-    Ok(LoadedScenario { path: path.to_path_buf(), scenario, resolved })
+    let notes = own_grids_kept(&scenario, overrides);
+    Ok(LoadedScenario { path: path.to_path_buf(), scenario, resolved, notes })
+}
+
+/// `--set snr.values_db=…` changes the scenario's grid, not a scheme's own `snr_values_db`: one
+/// note naming the schemes whose own grid differs from it, since a quick run at one point would
+/// otherwise run them over their whole grid.
+fn own_grids_kept(scenario: &Scenario, overrides: &[String]) -> Vec<String> {
+    let key = |o: &String| o.split('=').next().unwrap_or("").trim().to_string();
+    if !overrides.iter().any(|o| key(o) == "snr.values_db") {
+        return Vec::new();
+    }
+    let kept: Vec<&str> = scenario
+        .schemes
+        .iter()
+        .filter(|c| c.snr_values_db.as_ref().is_some_and(|own| *own != scenario.snr.values_db))
+        .map(|c| c.name.as_str())
+        .collect();
+    if kept.is_empty() {
+        return Vec::new();
+    }
+    let quoted: Vec<String> = kept.iter().map(|n| format!("'{n}'")).collect();
+    vec![format!(
+        "--set snr.values_db changes the scenario's grid only: {} keep{} {} own snr_values_db (set \
+         schemes.<name>.snr_values_db to change {})",
+        quoted.join(", "),
+        if kept.len() == 1 { "s" } else { "" },
+        if kept.len() == 1 { "its" } else { "their" },
+        if kept.len() == 1 { "it" } else { "theirs" },
+    )]
 }
 
 /// The error of a scenario that fails only once overridden, pinned on its source: the file's own
@@ -98,4 +129,27 @@ pub(crate) fn line_of(text: &str, key: &str) -> Option<usize> {
             t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
         })
         .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The main job's scenario: two uncoded schemes have their own grids.
+    fn awgn(overrides: &[&str]) -> LoadedScenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/awgn.toml");
+        load(&path, &overrides.iter().map(|o| o.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn overriding_the_grid_names_the_schemes_that_keep_their_own() {
+        assert!(awgn(&[]).notes.is_empty());
+        assert!(awgn(&["seed=3"]).notes.is_empty());
+        let notes = awgn(&["snr.values_db=[2.0]"]).notes;
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("'llm-uncoded', 'huffman-uncoded' keep their own snr_values_db"), "{}", notes[0]);
+        // A scheme given the same grid follows it; the other is still named.
+        let notes = awgn(&["snr.values_db=[2.0]", "schemes.llm-uncoded.snr_values_db=[2.0]"]).notes;
+        assert!(notes[0].contains("'huffman-uncoded' keeps its own") && !notes[0].contains("llm-uncoded"), "{notes:?}");
+    }
 }

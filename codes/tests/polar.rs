@@ -380,7 +380,9 @@ fn garbage_llrs_never_panic() {
     for _ in 0..20 {
         inputs.push((0..e).map(|_| specials[rng.random_range(0..specials.len())]).collect());
     }
-    for dec in all_decoders(&c) {
+    // With and without the coded-bit interleaver (its rate recovery is the same code path).
+    let spread = Arc::new(PolarCode::nr(40, 100, Crc::CRC11).unwrap().with_coded_bit_interleaving());
+    for dec in all_decoders(&c).into_iter().chain(all_decoders(&spread)) {
         for llr in &inputs {
             let mut out = vec![7u8; c.a()];
             let st = dec.decode_info_batch(llr, &mut out);

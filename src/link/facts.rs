@@ -9,7 +9,7 @@
 use channels::{SnrAxis, SnrPoint};
 use serde::{Deserialize, Serialize};
 
-use super::block::LinkScheme;
+use super::block::engine::FrameSimulator;
 use crate::metrics::unified_snr::ChannelUse;
 
 /// What a row needs to know about its scheme besides the point's counts.
@@ -50,9 +50,9 @@ impl TextFacts {
 
 impl SchemeFacts {
     /// A link-level scheme's facts (no text columns).
-    pub fn of_link(scheme: &LinkScheme) -> Self {
+    pub fn of_link(scheme: &dyn FrameSimulator) -> Self {
         SchemeFacts {
-            name: scheme.name.clone(),
+            name: scheme.label().to_string(),
             channel: scheme.channel_name(),
             rate: scheme.rate(),
             bits_per_symbol: scheme.bits_per_symbol(),

@@ -3,6 +3,8 @@
 //! - [`block`]: the link-level chain for blocks of information bits (code → modulation → channel →
 //!   decoder → bits) and its engine, which simulates one SNR point in groups of batches under a
 //!   deterministic stopping rule.
+//! - [`level`]: a link-level scenario's scheme, a block code's [`block::LinkScheme`] or a polar
+//!   code of fixed size, as the engine's [`block::engine::FrameSimulator`].
 //! - [`message`]: the message link, whatever the modality: a [`message::MessageScheme`] sends a batch
 //!   of messages at an SNR point and says what arrived; [`message::sscc`] is separate source and
 //!   channel coding (a source coder, [`message::framing`] and a block link), its encodings kept by
@@ -25,6 +27,7 @@ pub mod events;
 pub mod facts;
 pub mod image;
 pub mod jscc;
+pub mod level;
 pub mod message;
 pub mod paths;
 pub mod sampling;
@@ -33,7 +36,7 @@ pub mod shard;
 pub mod sweep;
 pub mod text;
 
-pub use block::engine::{replay_stop_rule, run_group, run_point, PointOutcome, Replay, StopReason};
+pub use block::engine::{replay_stop_rule, run_group, run_point, FrameSimulator, PointOutcome, Replay, StopReason};
 pub use block::LinkScheme;
 pub use sweep::{run_sweep, SweepOptions};
 

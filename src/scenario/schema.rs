@@ -159,6 +159,11 @@ pub struct CodeConfig {
     /// "crc16", "crc24c"; TS 38.212 §5.1).
     #[serde(skip_serializing_if = "is_default_polar_crc")]
     pub crc: String,
+    /// `kind = "polar"` in a link-level scenario: the payload bits A of every codeword (CRC not
+    /// counted), sent in E = ⌈A / rate⌉ bits (`link::level`). A text, image or audio scheme's polar
+    /// code is sized to each message instead. Left out of the resolved config at 0 (unset).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub payload_bits: usize,
     /// How the coded bits are laid on the channel: "none", codeword after codeword in the code's
     /// own order; "message" (block codes), each codeword's symbols spread over the whole message by
     /// a row–column interleaver (`link::block::interleave`), so that with a gain per codeword
@@ -190,6 +195,10 @@ impl Interleave {
     }
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn is_default_polar_rate(rate: &f64) -> bool {
     *rate == DEFAULT_POLAR_RATE
 }
@@ -202,6 +211,9 @@ const DEFAULT_POLAR_RATE: f64 = 0.5;
 /// The lowest `code.rate` of a polar code: a full 512-bit segment must fit TS 38.212's largest
 /// E = 8192 (`link::message::polar`).
 pub const MIN_POLAR_RATE: f64 = 1.0 / 16.0;
+/// The most framed bits one polar codeword carries (longer messages are segmented,
+/// `link::message::polar`), and so the largest `code.payload_bits` of a link-level polar code.
+pub const MAX_POLAR_SEGMENT_BITS: usize = 512;
 const DEFAULT_POLAR_CRC: &str = "crc11";
 
 impl Default for CodeConfig {
@@ -213,6 +225,7 @@ impl Default for CodeConfig {
             codewords: CodewordSource::Random,
             rate: DEFAULT_POLAR_RATE,
             crc: DEFAULT_POLAR_CRC.to_string(),
+            payload_bits: 0,
             interleave: Interleave::None,
         }
     }
@@ -344,7 +357,8 @@ fn is_default_osd_order(order: &u8) -> bool {
 const DEFAULT_OSD_ORDER: u8 = 2;
 
 /// The default scenario as a TOML tree that also shows the fields left out of the resolved config
-/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `metrics.samples`, `[image]`,
+/// at their defaults (`decoder.order`, `decoder.list`, `code.rate`, `code.crc`, `code.interleave`,
+/// `code.payload_bits`, `metrics.samples`, `[image]`,
 /// `[audio]`), so they stay valid `--set` keys.
 pub(crate) fn key_schema() -> toml::Value {
     let mut s = Scenario::default();
@@ -353,6 +367,7 @@ pub(crate) fn key_schema() -> toml::Value {
     s.code.rate = DEFAULT_POLAR_RATE / 2.0;
     s.code.crc = "crc16".into();
     s.code.interleave = Interleave::Message;
+    s.code.payload_bits = 1;
     s.metrics.samples = DEFAULT_SAMPLES + 1;
     // Not default, so that `[image]` is serialized (it is skipped when default).
     s.image.tile += 1;

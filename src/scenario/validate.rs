@@ -121,15 +121,34 @@ pub(super) fn validate(s: &Scenario, text: &str, file: &str, overrides: &[String
         return fail("decoder", "order", "OSD supports orders 0 to 3");
     }
     if s.code.kind == CodeKind::Polar && !s.is_text_link() {
+        let a = s.code.payload_bits;
+        if !(1..=super::MAX_POLAR_SEGMENT_BITS).contains(&a) {
+            return fail(
+                "code",
+                "payload_bits",
+                &format!(
+                    "a link-level polar code needs its payload size: payload_bits = A, 1 to {} bits a codeword, \
+                     sent in E = ⌈A / rate⌉ bits (a text, image or audio scheme's polar code is sized to each \
+                     message instead)",
+                    super::MAX_POLAR_SEGMENT_BITS
+                ),
+            );
+        }
+        check_polar(&s.code, &s.decoder, &|dotted, msg| {
+            let (table, key) = dotted.split_once('.').unwrap_or(("", dotted));
+            fail(table, key, msg)
+        })?;
+    }
+    if s.code.payload_bits != 0 && (s.code.kind != CodeKind::Polar || s.is_text_link()) {
         return fail(
             "code",
-            "kind",
-            "a polar code is sized to each message: use it in a text scenario's schemes (a link-level scenario needs \
-             a code of fixed (n, k))",
+            "payload_bits",
+            "sizes a link-level polar code (kind = \"polar\" without schemes); a text, image or audio scheme's polar \
+             code is sized to each message",
         );
     }
     if s.code.interleave != super::Interleave::None {
-        if !s.is_text_link() {
+        if !s.is_text_link() && s.code.interleave == super::Interleave::Message {
             return fail(
                 "code",
                 "interleave",
@@ -439,6 +458,12 @@ fn validate_text_link(s: &Scenario, text: &str, file: &str, fail: &Fail) -> Resu
         }
         if let Some(why) = interleave_problem(code) {
             return here("code.interleave", why);
+        }
+        if code.payload_bits != 0 {
+            return here(
+                "code.payload_bits",
+                "sizes a link-level polar code; a scheme's polar code is sized to each of its messages",
+            );
         }
         if code.codewords != super::CodewordSource::Random {
             return here(

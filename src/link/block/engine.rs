@@ -13,10 +13,26 @@
 
 use crate::metrics::ErrorCounts;
 use crate::scenario::StopConfig;
-use channels::{stream, SnrPoint};
+use channels::{stream, SnrPoint, StreamRng};
 use rayon::prelude::*;
 
-use super::LinkScheme;
+/// What the engine needs of a link-level scheme: batches of frames at a noise level, counted. It
+/// knows no code: a block code ([`super::LinkScheme`]) and a polar code of fixed size
+/// (`link::level`) both simulate through it.
+pub trait FrameSimulator: Sync {
+    /// The `scheme` column of its rows.
+    fn label(&self) -> &str;
+    /// The `channel` column of its rows.
+    fn channel_name(&self) -> String;
+    /// Information bits per coded bit.
+    fn rate(&self) -> f64;
+    /// Coded bits per channel symbol.
+    fn bits_per_symbol(&self) -> u32;
+    /// Identifies the scheme's random streams.
+    fn stream_id(&self) -> u64;
+    /// Simulates `frames` frames at noise `sigma`, every draw from `rng`.
+    fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts;
+}
 
 /// Batches simulated between two checks of the stopping rule. Fixed (not the thread count) so that
 /// results are reproducible on any machine; large enough to keep 2–64 cores busy.
@@ -50,7 +66,7 @@ pub struct PointOutcome {
 /// Simulates `scheme` at `point` until the stopping rule fires. `progress` is called after each group
 /// with the running counts.
 pub fn run_point(
-    scheme: &LinkScheme,
+    scheme: &dyn FrameSimulator,
     point: &SnrPoint,
     seed: u64,
     stop: &StopConfig,
@@ -90,7 +106,13 @@ pub fn group_batches(stop: &StopConfig, g: u64) -> Option<Vec<u64>> {
 
 /// Simulates group `g` of `scheme` at `point` (its batches in parallel, summed in batch order), or
 /// `None` when the group lies past the frame budget.
-pub fn run_group(scheme: &LinkScheme, point: &SnrPoint, seed: u64, stop: &StopConfig, g: u64) -> Option<ErrorCounts> {
+pub fn run_group(
+    scheme: &dyn FrameSimulator,
+    point: &SnrPoint,
+    seed: u64,
+    stop: &StopConfig,
+    g: u64,
+) -> Option<ErrorCounts> {
     let frames = group_batches(stop, g)?;
     let sigma = point.sigma() as f32;
     let scheme_id = scheme.stream_id();

@@ -492,6 +492,27 @@ impl LinkScheme {
     }
 }
 
+impl super::engine::FrameSimulator for LinkScheme {
+    fn label(&self) -> &str {
+        &self.name
+    }
+    fn channel_name(&self) -> String {
+        LinkScheme::channel_name(self)
+    }
+    fn rate(&self) -> f64 {
+        LinkScheme::rate(self)
+    }
+    fn bits_per_symbol(&self) -> u32 {
+        LinkScheme::bits_per_symbol(self)
+    }
+    fn stream_id(&self) -> u64 {
+        LinkScheme::stream_id(self)
+    }
+    fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts {
+        LinkScheme::simulate_batch(self, frames, sigma, rng)
+    }
+}
+
 /// A decoder's codeword list as information bits and gaps to its first (the decision).
 fn listed_blocks(code: &LdpcCode, words: &[codes::ListedCodeword]) -> Vec<ListedBlock> {
     let best = words.first().map_or(0.0, |w| f64::from(w.discrepancy));

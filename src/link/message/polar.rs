@@ -30,7 +30,7 @@ use crate::metrics::ErrorCounts;
 use crate::scenario::{DecoderKindName, Interleave};
 
 /// The most framed bits one codeword carries; longer messages are segmented.
-pub const MAX_SEGMENT_BITS: usize = 512;
+pub const MAX_SEGMENT_BITS: usize = crate::scenario::MAX_POLAR_SEGMENT_BITS;
 
 /// The lowest `code.rate` accepted: a full segment must fit the standard's largest E.
 const MIN_RATE: f64 = crate::scenario::MIN_POLAR_RATE;
@@ -87,6 +87,11 @@ impl PolarLink {
 
     fn decoder(&self, a: usize) -> &PolarDecoder {
         &self.decoders[a - 1]
+    }
+
+    /// The code of a segment of `a` bits (1 ≤ a ≤ [`MAX_SEGMENT_BITS`]).
+    pub fn code(&self, a: usize) -> &PolarCode {
+        self.decoder(a).code()
     }
 
     /// The segments of a framed message of `bits` bits, as ranges of its bits.

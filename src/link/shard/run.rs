@@ -54,8 +54,8 @@ use anyhow::Context;
 use super::file::{
     read_shard, short, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter, TextBatchRecord,
 };
+use crate::link::block::engine::FrameSimulator;
 use crate::link::block::engine::{group_batches, run_group};
-use crate::link::block::LinkScheme;
 use crate::link::events::{Event, Sink};
 use crate::link::facts::SchemeFacts;
 use crate::link::message::{batches, Batch, MessageSet};
@@ -116,9 +116,9 @@ pub fn run_shard(
         let prepared = PreparedMessages::prepare(loaded, messages, schemes, &out_dir, sink)?;
         (prepared.facts.clone(), Some(prepared), None)
     } else {
-        let scheme = LinkScheme::from_scenario(s, &project_root_for(&loaded.path))
+        let scheme = crate::link::level::build(s, &project_root_for(&loaded.path))
             .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
-        (vec![SchemeFacts::of_link(&scheme)], None, Some(scheme))
+        (vec![SchemeFacts::of_link(scheme.as_ref())], None, Some(scheme))
     };
     let remedy = "rerun the shards with --fresh (they then redo every point) or with --out elsewhere";
     kept.check_schemes(&out_dir, &facts, remedy)?;
@@ -151,7 +151,7 @@ pub fn run_shard(
     let mut job = ShardJob { shard, writer: &mut writer, recorded, done, simulated: 0, sink };
     match (&prepared, &link) {
         (Some(prepared), _) => job.message_points(loaded, prepared)?,
-        (None, Some(scheme)) => job.link_points(loaded, scheme, KnownGroups::new(&dir, shard, &stamp))?,
+        (None, Some(scheme)) => job.link_points(loaded, scheme.as_ref(), KnownGroups::new(&dir, shard, &stamp))?,
         (None, None) => unreachable!("a scenario is a text link or a link-level one"),
     }
     Ok(ShardSummary { path, simulated: job.simulated, recorded_before })
@@ -230,7 +230,7 @@ impl ShardJob<'_> {
     fn link_points(
         &mut self,
         loaded: &LoadedScenario,
-        scheme: &LinkScheme,
+        scheme: &dyn FrameSimulator,
         mut known: KnownGroups,
     ) -> anyhow::Result<()> {
         let s = &loaded.scenario;
@@ -240,26 +240,26 @@ impl ShardJob<'_> {
                 known.insert(r);
             }
         }
+        let name = scheme.label().to_string();
         for p in plan(&[SchemeFacts::of_link(scheme)], s, 0) {
             let value = p.value_db;
-            if self.done.contains(&(scheme.name.clone(), value.to_bits())) {
+            if self.done.contains(&(name.clone(), value.to_bits())) {
                 continue;
             }
-            let key = |g: u64| (scheme.name.clone(), value.to_bits(), g);
+            let key = |g: u64| (name.clone(), value.to_bits(), g);
             let (mut mine, mut new) = (0u64, 0u64);
             let mut g = self.shard.index;
             while group_batches(stop, g).is_some() {
                 if !self.recorded.contains_key(&key(g)) {
                     known.poll();
-                    if known.frame_errors_below(&scheme.name, value, g, stop.min_frame_errors) >= stop.min_frame_errors
-                    {
+                    if known.frame_errors_below(&name, value, g, stop.min_frame_errors) >= stop.min_frame_errors {
                         break;
                     }
                     let started = std::time::Instant::now();
                     let counts =
                         run_group(scheme, &p.point, s.seed, stop, g).expect("the group is within the frame budget");
                     let record = GroupRecord {
-                        scheme: scheme.name.clone(),
+                        scheme: name.clone(),
                         snr_db: value,
                         group: g,
                         counts,
@@ -277,7 +277,7 @@ impl ShardJob<'_> {
             let shard = self.shard.to_string();
             self.sink.event(Event::ShardPoint {
                 shard: &shard,
-                scheme: &scheme.name,
+                scheme: &name,
                 snr_db: value,
                 own: mine,
                 new,

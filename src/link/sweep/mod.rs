@@ -19,7 +19,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::block::engine::{run_point, StopReason};
-use super::block::LinkScheme;
 use super::events::{Event, Sink};
 use super::facts::SchemeFacts;
 use super::paths::project_root_for;
@@ -59,7 +58,7 @@ pub fn check_buildable(loaded: &LoadedScenario) -> anyhow::Result<()> {
     if loaded.scenario.is_text_link() {
         super::schemes::build_schemes(loaded, false)?;
     } else {
-        LinkScheme::from_scenario(&loaded.scenario, &project_root_for(&loaded.path))
+        super::level::build(&loaded.scenario, &project_root_for(&loaded.path))
             .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
     }
     Ok(())
@@ -71,25 +70,26 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
         return message::run_message_sweep(loaded, opts, sink);
     }
     let s = &loaded.scenario;
-    let scheme = LinkScheme::from_scenario(s, &project_root_for(&loaded.path))
+    let scheme = super::level::build(s, &project_root_for(&loaded.path))
         .with_context(|| format!("{}: cannot build the scheme", loaded.path.display()))?;
-    let facts = SchemeFacts::of_link(&scheme);
+    let scheme = scheme.as_ref();
+    let facts = SchemeFacts::of_link(scheme);
     let mut folder = ResultsFolder::open(loaded, opts, sink)?;
     let mut simulated = 0;
     for p in plan::plan(std::slice::from_ref(&facts), s, 0) {
         let value = p.value_db;
-        if folder.has(&scheme.name, value) {
+        if folder.has(scheme.label(), value) {
             continue;
         }
         sink.event(Event::LinkPointStarted {
-            scheme: &scheme.name,
+            scheme: scheme.label(),
             snr_db: value,
             min_frame_errors: s.stop.min_frame_errors,
         });
         let outcome =
-            run_point(&scheme, &p.point, s.seed, &s.stop, &mut |c| sink.event(Event::LinkProgress { counts: c }));
+            run_point(scheme, &p.point, s.seed, &s.stop, &mut |c| sink.event(Event::LinkProgress { counts: c }));
         let row = counts_row(
-            &scheme.name,
+            scheme.label(),
             scheme.channel_name(),
             &p.point,
             &outcome.counts,
@@ -99,7 +99,7 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
         );
         if outcome.stopped_by == StopReason::Frames && outcome.counts.frame_errors < s.stop.min_frame_errors {
             sink.event(Event::FrameBudgetSpent {
-                scheme: &scheme.name,
+                scheme: scheme.label(),
                 snr_db: value,
                 frames: outcome.counts.frames,
                 frame_errors: outcome.counts.frame_errors,
@@ -110,7 +110,7 @@ pub fn run_sweep(loaded: &LoadedScenario, opts: &SweepOptions, sink: &mut dyn Si
         folder.record(row, outcome.counts.frames, Vec::new())?;
         simulated += 1;
     }
-    let order: Vec<(&str, f64)> = s.snr.values_db.iter().map(|&v| (scheme.name.as_str(), v)).collect();
+    let order: Vec<(&str, f64)> = s.snr.values_db.iter().map(|&v| (scheme.label(), v)).collect();
     let (out_dir, rows) = folder.finish(&order)?;
     report::plot::ber_plot(&out_dir, &rows, &s.name)?;
     Ok(SweepSummary { out_dir, rows, simulated })

@@ -61,6 +61,20 @@ fn link_level_reference_results_reproduce() {
     reproduces("scenarios/uncoded-rayleigh.toml", "uncoded-rayleigh", &[], 9);
 }
 
+/// A link-level polar code on a gain per 49 symbols at 4 dB, in the rate matcher's order and
+/// through TS 38.212's coded-bit interleaver (214 and 224 frame errors in 4,096 and 8,192 frames).
+#[test]
+fn link_level_polar_reproduces_at_4_db() {
+    let at_4 = "snr.values_db=[4.0]";
+    reproduces("scenarios/polar-block-rayleigh.toml", "polar-block-rayleigh", &[at_4], 1);
+    reproduces(
+        "scenarios/polar-block-rayleigh.toml",
+        "polar-block-rayleigh-bil",
+        &[at_4, "code.interleave=codeword"],
+        1,
+    );
+}
+
 /// The code comparison at -1.5 dB, where every decoder (BP, OSD-2, polar SC and CA-SCL, OSD-3 on
 /// BCH(63,36)) leaves some messages corrupted for SmolLM2 to decode.
 #[test]

@@ -35,6 +35,8 @@ pub struct PolarFrames {
 }
 
 impl PolarFrames {
+    /// The polar code `[code]` sizes (`payload_bits`, `rate`, `crc`, `interleave`) with the
+    /// scenario's decoder, modulation and channel.
     pub fn build(s: &Scenario) -> anyhow::Result<Self> {
         let a = s.code.payload_bits;
         if !(1..=MAX_SEGMENT_BITS).contains(&a) {

@@ -228,7 +228,8 @@ pub struct LinkScheme {
 }
 
 impl LinkScheme {
-    /// The scheme of a link-level scenario ([`LinkSpec::of`]).
+    /// The scheme of a link-level scenario with a block code or none ([`LinkSpec::of`]);
+    /// `link::level::build` builds any link-level scenario's, a polar code's included.
     pub fn from_scenario(s: &Scenario, base: &Path) -> anyhow::Result<Self> {
         LinkSpec::of(s).build(base)
     }

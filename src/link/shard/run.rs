@@ -54,8 +54,7 @@ use anyhow::Context;
 use super::file::{
     read_shard, short, GroupRecord, Record, RunStamp, ShardHeader, ShardId, ShardTail, ShardWriter, TextBatchRecord,
 };
-use crate::link::block::engine::FrameSimulator;
-use crate::link::block::engine::{group_batches, run_group};
+use crate::link::block::engine::{group_batches, run_group, FrameSimulator};
 use crate::link::events::{Event, Sink};
 use crate::link::facts::SchemeFacts;
 use crate::link::message::{batches, Batch, MessageSet};

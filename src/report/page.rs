@@ -505,8 +505,8 @@ impl Page<'_> {
             Some(LimitChannel::BlockFading { .. }) => {
                 " On this channel's block fading (a gain per run of symbols of each codeword, known to the \
                  receiver) the best code spans all of a message's runs: the approximation is averaged over one gain \
-                 per run (a seeded Monte Carlo mean, within a few hundredths of a dB at error rates of 0.01 and \
-                 above), and no sphere-packing bound holds where a message meets more than one gain, so the gap is \
+                 per run (a seeded Monte Carlo mean by importance sampling, within a few hundredths of a dB down to \
+                 error rates of 1e-6), and no sphere-packing bound holds where a message meets more than one gain, so the gap is \
                  to it, an estimate of the distance. Such a code gathers the runs' diversity, its error rate \
                  falling as a power of the SNR up to the number of runs, where a codeword that meets one gain falls \
                  tenfold per 10 dB (code.interleave = \"message\" spreads each block codeword over its message's \

@@ -25,15 +25,20 @@
 //! faded codewords lie on no common sphere and no sphere-packing bound is at hand.
 //!
 //! The average over the gains is a Monte Carlo mean over a fixed, seeded draw of `M` gain vectors
-//! (the same draw at every Es/N0, so the curve is smooth in s and its inverse well defined),
-//! `M = 2^20/B` clamped to 4,096..131,072: at an error rate ε its relative standard error is at
-//! most `√((1 − ε)/(M·ε))`, 0.8 % at 0.1 and 2.8 % at 0.01 for B up to 8, a few hundredths of a dB
-//! (less than that divided by d). The BI-AWGN moments come from a table over the per-block Es/N0,
-//! −50..40 dB in 0.02 dB steps, linearly interpolated (below it they scale with the SNR, above it
-//! the block is noiseless).
+//! (the same uniforms at every Es/N0, so the curve is continuous in s and its inverse well
+//! defined), `M = 2^20/B` clamped to 4,096..131,072, by importance sampling: each gain comes from
+//! a mixture that puts a share α = min(0.3, 1.5/B) of its draws in deep fades, where a block's SNR
+//! is about 0 dB, weighted back to the Rayleigh law. A plain mean's relative error grows as
+//! `1/√(M·ε)` at low error rates ε; this one stays within a few per cent down to 1e-8 (tested: one
+//! gain against the exact quasi-static integral within 2 % to 1e-6, two long blocks against their
+//! outage probability within 6 % to 1e-6, six gains against a plain mean of 2^20 vectors at 1e-3 and
+//! two independent draws within 10 % to 1e-8), a few hundredths of a dB. The BI-AWGN moments
+//! come from a table over the per-block Es/N0, −50..40 dB in 0.02 dB steps, linearly interpolated
+//! (below it they scale with the SNR, above it the block is noiseless).
 
 use super::{info_density_moments, normal_approximation, solve_decreasing_within};
 use crate::rng::stream;
+use crate::snr::db_to_linear;
 use rand::Rng;
 use rand_distr::Exp1;
 use std::sync::OnceLock;
@@ -97,23 +102,33 @@ pub fn blocks(n: usize, frame_symbols: usize, block_symbols: usize) -> Vec<usize
 pub struct BlockFading {
     /// Symbols under each gain.
     blocks: Vec<usize>,
-    /// `10·log10(g_b²)` for each drawn gain vector, `blocks.len()` per vector.
-    gains_db: Vec<f64>,
+    mean_square_gain: f64,
+    /// Per drawn vector, `blocks.len()` standard exponential draws, each marked whether it is
+    /// one of the proposal's deep fades (see [`BlockFading::normal_approximation_bler`]).
+    draws: Vec<(f64, bool)>,
+    /// The proposal's share of deep fades per gain, α.
+    deep_share: f64,
 }
 
 impl BlockFading {
     /// Codewords of `blocks.iter().sum()` symbols, `blocks[b]` of them under gain b.
     pub fn new(mean_square_gain: f64, blocks: Vec<usize>) -> Self {
+        Self::drawn_with(SEED, mean_square_gain, blocks)
+    }
+
+    fn drawn_with(seed: u64, mean_square_gain: f64, blocks: Vec<usize>) -> Self {
         assert!(!blocks.is_empty() && blocks.iter().all(|&b| b > 0), "every block holds a symbol");
-        let draws = ((1usize << 20) / blocks.len()).clamp(1 << 12, 1 << 17);
-        let mut rng = stream(SEED, &[blocks.len() as u64]);
-        let gains_db = (0..draws * blocks.len())
+        let vectors = ((1usize << 20) / blocks.len()).clamp(1 << 12, 1 << 17);
+        // α·B ≤ 1.5 keeps the weights' second moment below (1 + α/(1 − α))^B ≤ e^2.1.
+        let deep_share = (1.5 / blocks.len() as f64).min(0.3);
+        let mut rng = stream(seed, &[blocks.len() as u64]);
+        let draws = (0..vectors * blocks.len())
             .map(|_| {
-                let x: f64 = rng.sample(Exp1);
-                10.0 * (mean_square_gain * x).log10()
+                let deep = rng.random::<f64>() < deep_share;
+                (rng.sample(Exp1), deep)
             })
             .collect();
-        BlockFading { blocks, gains_db }
+        BlockFading { blocks, mean_square_gain, draws, deep_share }
     }
 
     /// Symbols per codeword.
@@ -127,24 +142,36 @@ impl BlockFading {
     }
 
     /// The normal approximation for k bits at mean Es/N0 `esn0_db`, averaged over the gains (an
-    /// estimate).
+    /// estimate). The average is taken by importance sampling: each normalized gain x = g²/Ω is
+    /// drawn from the mixture q(x) = (1 − α)·e^(−x) + α·e^(−x/θ)/θ, a share α of deep fades of mean
+    /// θ = min(1, 1/mean Es/N0) (where a block's SNR falls to about 0 dB), and weighted by
+    /// e^(−x)/q(x). At low error rates, where a codeword is lost only when several gains fade at
+    /// once, that draws the losing vectors far more often than the fading does; the weights keep
+    /// the mean unbiased and stay below (1 − α)^(−B). The same uniforms serve every Es/N0, so the
+    /// estimate is continuous in it.
     pub fn normal_approximation_bler(&self, k: usize, esn0_db: f64) -> f64 {
         let n = self.n();
-        let draws = self.gains_db.len() / self.blocks.len();
+        let alpha = self.deep_share;
+        let theta = db_to_linear(-esn0_db - 10.0 * self.mean_square_gain.log10()).min(1.0);
+        let omega_db = 10.0 * self.mean_square_gain.log10();
+        let vectors = self.draws.len() / self.blocks.len();
         let sum: f64 = self
-            .gains_db
+            .draws
             .chunks_exact(self.blocks.len())
-            .map(|gains| {
-                let (mut c, mut v) = (0.0, 0.0);
-                for (&symbols, &g) in self.blocks.iter().zip(gains) {
-                    let (cb, vb) = biawgn_moments(esn0_db + g);
+            .map(|draws| {
+                let (mut c, mut v, mut weight) = (0.0, 0.0, 1.0);
+                for (&symbols, &(e, deep)) in self.blocks.iter().zip(draws) {
+                    let x = if deep { theta * e } else { e };
+                    // e^(−x) / q(x), written to stay finite for tiny θ.
+                    weight /= (1.0 - alpha) + alpha / theta * (-x * (1.0 / theta - 1.0)).exp();
+                    let (cb, vb) = biawgn_moments(esn0_db + omega_db + 10.0 * x.log10());
                     c += symbols as f64 * cb;
                     v += symbols as f64 * vb;
                 }
-                normal_approximation(n, k, c / n as f64, v / n as f64)
+                weight * normal_approximation(n, k, c / n as f64, v / n as f64)
             })
             .sum();
-        sum / draws as f64
+        sum / vectors as f64
     }
 
     /// The least mean Es/N0 (dB) at which the approximation reaches `target` (bisection to 1e-4
@@ -253,6 +280,58 @@ mod tests {
         let one = QuasiStatic::new(Bound::NormalApproximation, n, k, 1.0).min_esn0_db(0.01);
         let both = two.min_esn0_db(k, 0.01);
         assert!(one - both > 5.0, "one gain {one} dB, two {both} dB");
+    }
+
+    /// Down to 1e-6, where a plain mean over 131,072 draws would rest on a handful of them: one
+    /// block against the exact quasi-static integral, two long blocks against their outage.
+    #[test]
+    fn rare_losses_are_estimated_as_well_as_common_ones() {
+        let (n, k) = (284, 128);
+        let one = BlockFading::new(1.0, vec![n]);
+        let qs = QuasiStatic::new(Bound::NormalApproximation, n, k, 1.0);
+        for esn0 in [36.0, 46.0, 56.0] {
+            let (is, exact) = (one.normal_approximation_bler(k, esn0), qs.bler(esn0));
+            assert!((is / exact - 1.0).abs() < 0.02, "{esn0} dB: {is} against {exact}");
+        }
+        let two = BlockFading::new(1.0, vec![4000; 2]);
+        for esn0 in [18.0, 23.0, 28.0] {
+            let (is, out) = (two.normal_approximation_bler(4000, esn0), two_block_outage(0.5, esn0));
+            assert!(out < 3e-4 && (is / out - 1.0).abs() < 0.06, "{esn0} dB: {is} against outage {out}");
+        }
+    }
+
+    /// Six gains (127 bits in 283 symbols, the polar code of `scenarios/polar-block-rayleigh.toml`):
+    /// at 1e-3 the weighted mean meets a plain mean over 2^20 vectors drawn independently, and down
+    /// to 1e-8 two independent draws of the proposal agree.
+    #[test]
+    fn the_weighted_mean_is_unbiased_and_steady() {
+        let layout = blocks(283, 283, 49);
+        let six = BlockFading::new(1.0, layout.clone());
+        let (k, esn0) = (127, 6.0);
+        let mut rng = stream(99, &[6]);
+        let plain = (0..1usize << 20)
+            .map(|_| {
+                let (mut c, mut v) = (0.0, 0.0);
+                for &symbols in &layout {
+                    let x: f64 = rng.sample(Exp1);
+                    let (cb, vb) = biawgn_moments(esn0 + 10.0 * x.log10());
+                    c += symbols as f64 * cb;
+                    v += symbols as f64 * vb;
+                }
+                normal_approximation(283, k, c / 283.0, v / 283.0)
+            })
+            .sum::<f64>()
+            / (1u64 << 20) as f64;
+        let is = six.normal_approximation_bler(k, esn0);
+        let se = (plain / (1u64 << 20) as f64).sqrt();
+        eprintln!("six gains at {esn0} dB: weighted {is:.4e}, plain {plain:.4e} ± {se:.1e}");
+        assert!((plain - 1e-3).abs() < 5e-4 && (is - plain).abs() < 4.0 * se, "{is} against plain {plain} ± {se}");
+        let other = BlockFading::drawn_with(SEED + 1, 1.0, layout);
+        for esn0 in [9.0, 12.0, 15.0, 18.0] {
+            let (a, b) = (six.normal_approximation_bler(k, esn0), other.normal_approximation_bler(k, esn0));
+            eprintln!("six gains at {esn0} dB: {a:.4e} and {b:.4e}");
+            assert!(a < 1e-4 && (a / b - 1.0).abs() < 0.1, "{esn0} dB: {a} and {b}");
+        }
     }
 
     /// More gains per codeword: the limit moves left towards fast fading's.

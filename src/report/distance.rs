@@ -29,8 +29,11 @@
 //! ergodic capacity and the fading's dispersion, without CSI (`csi = false`, and the LM-SSCC
 //! reference code's `rayleigh-lm-sscc`) with the capacity and dispersion of the Rayleigh-mixture
 //! channel the receiver then faces. Where a codeword meets more than one gain no sphere-packing
-//! bound holds, and the gap is to the approximation. Block fading without CSI (the receiver must
-//! learn each gain from its run: noncoherent fading) and QPSK runs are left out: nothing here
+//! bound holds, and the gap is to the approximation. On block fading without CSI the limits are
+//! the CSI ones (a receiver told the gains needs no more than one that must learn each from its
+//! run, so the gap overstates the blind receiver's distance by what that learning costs: little on
+//! long runs, more on short ones; noncoherent block fading has no limit of its own here), except a
+//! gain per symbol, which is fast fading's blind limit. QPSK runs are left out: nothing here
 //! covers them.
 
 use channels::limits::block_fading::{blocks, BlockFading};
@@ -77,9 +80,10 @@ pub enum LimitChannel {
     /// BPSK over quasi-static Rayleigh fading, `E[g²]` = `mean_square_gain`: the limits with CSI
     /// (without it, still a bound and an estimate).
     QuasiStatic { mean_square_gain: f64, csi: bool },
-    /// BPSK over block Rayleigh fading with CSI: a gain per `block_symbols` symbols of each
-    /// codeword (0: per codeword). The normal approximation only, unless a message is one run.
-    BlockFading { mean_square_gain: f64, block_symbols: usize },
+    /// BPSK over block Rayleigh fading: a gain per `block_symbols` symbols of each codeword (0: per
+    /// codeword). The normal approximation only, unless a message is one run; the limits with CSI
+    /// (without it, what a receiver told the gains needs: less than a blind one).
+    BlockFading { mean_square_gain: f64, block_symbols: usize, csi: bool },
     /// BPSK over fast Rayleigh fading, with or without CSI: the normal approximation only.
     FastFading { mean_square_gain: f64, csi: bool },
 }
@@ -94,9 +98,17 @@ impl LimitChannel {
         match (modulation.as_str(), kind.as_str(), fading.as_str(), csi) {
             ("bpsk", "awgn", _, _) => Ok(LimitChannel::Awgn),
             ("bpsk", "rayleigh", "message", csi) => Ok(LimitChannel::QuasiStatic { mean_square_gain: omega, csi }),
-            ("bpsk", "rayleigh", "block", true) => {
+            ("bpsk", "rayleigh", "block", csi) => {
                 let block_symbols = config.pointer("/channel/block_symbols").and_then(|v| v.as_u64()).unwrap_or(0);
-                Ok(LimitChannel::BlockFading { mean_square_gain: omega, block_symbols: block_symbols as usize })
+                match (block_symbols, csi) {
+                    // A blind receiver on a gain per symbol faces fast fading's mixture channel.
+                    (1, false) => Ok(LimitChannel::FastFading { mean_square_gain: omega, csi: false }),
+                    _ => Ok(LimitChannel::BlockFading {
+                        mean_square_gain: omega,
+                        block_symbols: block_symbols as usize,
+                        csi,
+                    }),
+                }
             }
             ("bpsk", "rayleigh", "fast", csi) => Ok(LimitChannel::FastFading { mean_square_gain: omega, csi }),
             // The LM-SSCC reference code's channel (`RayleighChannel::lm_sscc_reference`).
@@ -108,8 +120,8 @@ impl LimitChannel {
                     String::new()
                 };
                 Err(format!(
-                    "The finite-length limits here are for BPSK on AWGN, on Rayleigh fading with one gain per symbol \
-                     or per message, or with CSI on block fading; this run is {modulation} on {kind}{fading}."
+                    "The finite-length limits here are for BPSK on AWGN and on Rayleigh fading; this run is \
+                     {modulation} on {kind}{fading}."
                 ))
             }
         }
@@ -129,7 +141,7 @@ impl LimitChannel {
             LimitChannel::QuasiStatic { mean_square_gain, .. } => {
                 Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target))
             }
-            LimitChannel::BlockFading { mean_square_gain, block_symbols } => {
+            LimitChannel::BlockFading { mean_square_gain, block_symbols, .. } => {
                 let runs = blocks(n, frame_symbols, block_symbols);
                 match (runs.len(), bound) {
                     (1, _) => Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)),
@@ -288,10 +300,22 @@ mod tests {
         );
         assert_eq!(
             LimitChannel::of_run(&config("rayleigh", "block", true, "bpsk")),
-            Ok(LimitChannel::BlockFading { mean_square_gain: 2.0, block_symbols: 7 })
+            Ok(LimitChannel::BlockFading { mean_square_gain: 2.0, block_symbols: 7, csi: true })
+        );
+        // Without CSI: the CSI limits (a bound on what a blind receiver needs); on a gain per
+        // symbol, fast fading's blind limit.
+        assert_eq!(
+            LimitChannel::of_run(&config("rayleigh", "block", false, "bpsk")),
+            Ok(LimitChannel::BlockFading { mean_square_gain: 2.0, block_symbols: 7, csi: false })
+        );
+        let per_symbol = serde_json::json!({"channel": {"kind": "rayleigh", "fading": "block", "csi": false,
+                                                        "mean_square_gain": 2.0, "block_symbols": 1},
+                                            "modulation": {"kind": "bpsk"}});
+        assert_eq!(
+            LimitChannel::of_run(&per_symbol),
+            Ok(LimitChannel::FastFading { mean_square_gain: 2.0, csi: false })
         );
         for (kind, fading, csi, modulation, says) in [
-            ("rayleigh", "block", false, "bpsk", "bpsk on rayleigh (block fading, no CSI)"),
             ("awgn", "fast", true, "qpsk", "qpsk on awgn."),
             ("rayleigh-lm-sscc", "fast", false, "qpsk", "qpsk on rayleigh-lm-sscc."),
         ] {
@@ -361,9 +385,9 @@ mod tests {
         };
         let rows = [text(5.0, 0.5), text(25.0, 0.05)];
         let at = |c: LimitChannel| distances(&rows, 11, 0.1, c)[0].clone();
-        let six = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 });
+        let six = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0, csi: true });
         let one = at(LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true });
-        let per_symbol = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 1 });
+        let per_symbol = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 1, csi: true });
         let fast = at(LimitChannel::FastFading { mean_square_gain: 1.0, csi: true });
         assert_eq!(((six.n, six.k), six.sphere_packing_esn0_db), ((294, 128), None));
         let (b, q) = (six.normal_approximation_esn0_db, one.normal_approximation_esn0_db);
@@ -372,8 +396,12 @@ mod tests {
         assert_eq!(six.gap_to_approximation_db(), Some(six.measured_esn0_db.unwrap().0 - b));
         // A link-level run on block fading with a gain per codeword: quasi-static fading exactly.
         let rows = [link_row(5.0, 0.5, (49, 24)), link_row(15.0, 0.05, (49, 24))];
-        let block =
-            &distances(&rows, 11, 0.1, LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0 })[0];
+        let block = &distances(
+            &rows,
+            11,
+            0.1,
+            LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0, csi: true },
+        )[0];
         let quasi = &distances(&rows, 11, 0.1, LimitChannel::QuasiStatic { mean_square_gain: 1.0, csi: true })[0];
         assert_eq!(block, quasi);
         assert!(block.sphere_packing_esn0_db.is_some());

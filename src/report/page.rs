@@ -502,15 +502,25 @@ impl Page<'_> {
                  Koch & Polyanskiy, IEEE Trans. IT 60(7), 2014). Every error rate here falls tenfold per 10 dB at \
                  high SNR."
             }
-            Some(LimitChannel::BlockFading { .. }) => {
-                " On this channel's block fading (a gain per run of symbols of each codeword, known to the \
-                 receiver) the best code spans all of a message's runs: the approximation is averaged over one gain \
-                 per run (a seeded Monte Carlo mean by importance sampling, within a few hundredths of a dB down to \
-                 error rates of 1e-6), and no sphere-packing bound holds where a message meets more than one gain, so the gap is \
-                 to it, an estimate of the distance. Such a code gathers the runs' diversity, its error rate \
-                 falling as a power of the SNR up to the number of runs, where a codeword that meets one gain falls \
-                 tenfold per 10 dB (code.interleave = \"message\" spreads each block codeword over its message's \
-                 runs, \"codeword\" a polar codeword's bits over its own)."
+            Some(LimitChannel::BlockFading { csi, .. }) => {
+                if csi {
+                    " On this channel's block fading (a gain per run of symbols of each codeword, known to the \
+                     receiver) the best code spans all of a message's runs: the approximation is averaged over one \
+                     gain per run (a seeded Monte Carlo mean by importance sampling, within a few hundredths of a dB \
+                     down to error rates of 1e-6), and no sphere-packing bound holds where a message meets more than \
+                     one gain, so the gap is to it, an estimate of the distance. Such a code gathers the runs' \
+                     diversity, its error rate falling as a power of the SNR up to the number of runs, where a \
+                     codeword that meets one gain falls tenfold per 10 dB (code.interleave = \"message\" spreads each \
+                     block codeword over its message's runs, \"codeword\" a polar codeword's bits over its own)."
+                } else {
+                    " On this channel's block fading (a gain per run of symbols of each codeword, not known to the \
+                     receiver) the limits are those of a receiver told the gains: the best code spans all of a \
+                     message's runs, and the approximation is averaged over one gain per run (a seeded Monte Carlo \
+                     mean by importance sampling); no sphere-packing bound holds where a message meets more than one \
+                     gain. A receiver that must learn each gain from its own run needs more than one told it, little \
+                     more on long runs and more on short ones, so the gap here overstates its distance by that much \
+                     (noncoherent block fading has no limit of its own here)."
+                }
             }
             Some(LimitChannel::FastFading { csi: true, .. }) => {
                 " On this channel's fast fading (one gain per symbol, known to the receiver) no sphere-packing bound \

@@ -152,8 +152,9 @@ impl BlockFading {
     pub fn normal_approximation_bler(&self, k: usize, esn0_db: f64) -> f64 {
         let n = self.n();
         let alpha = self.deep_share;
-        let theta = db_to_linear(-esn0_db - 10.0 * self.mean_square_gain.log10()).min(1.0);
         let omega_db = 10.0 * self.mean_square_gain.log10();
+        // Deep fades of mean 1/(mean Es/N0): a run's SNR about 0 dB.
+        let theta = db_to_linear(-(esn0_db + omega_db)).min(1.0);
         let vectors = self.draws.len() / self.blocks.len();
         let sum: f64 = self
             .draws

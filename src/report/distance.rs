@@ -93,6 +93,8 @@ impl LimitChannel {
     pub fn of_run(config: &serde_json::Value) -> Result<Self, String> {
         let text = |p: &str| config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
         let (kind, modulation, fading) = (text("/channel/kind"), text("/modulation/kind"), text("/channel/fading"));
+        // `"estimated"` counts as no CSI: the receiver is not told the gains.
+        // `"estimated"` counts as no CSI: the receiver is not told the gains.
         let csi = config.pointer("/channel/csi").and_then(|v| v.as_bool()).unwrap_or(false);
         let omega = config.pointer("/channel/mean_square_gain").and_then(|v| v.as_f64()).unwrap_or(1.0);
         match (modulation.as_str(), kind.as_str(), fading.as_str(), csi) {

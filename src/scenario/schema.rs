@@ -279,10 +279,59 @@ pub struct ChannelConfig {
     pub fading: FadingKind,
     /// Symbols per fading block when `fading = "block"`; 0 means one gain per frame.
     pub block_symbols: usize,
-    /// Whether the receiver knows the fading gain (perfect CSI) or only its mean.
-    pub csi: bool,
+    /// What the receiver knows of the fading gain: `true` each gain (perfect CSI), `false` only
+    /// its mean, `"estimated"` a blind estimate of each run's gain from the run's received values.
+    pub csi: CsiSetting,
     /// Ω = E[|h|²].
     pub mean_square_gain: f64,
+}
+
+/// [`ChannelConfig::csi`]: `true`, `false` or `"estimated"` in scenario files, so that every
+/// earlier file (and config hash) keeps its meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsiSetting {
+    Perfect,
+    None,
+    Estimated,
+}
+
+impl CsiSetting {
+    /// Whether the receiver is told each gain.
+    pub fn knows_gain(&self) -> bool {
+        *self == CsiSetting::Perfect
+    }
+}
+
+impl Serialize for CsiSetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CsiSetting::Perfect => s.serialize_bool(true),
+            CsiSetting::None => s.serialize_bool(false),
+            CsiSetting::Estimated => s.serialize_str("estimated"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CsiSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Setting;
+        impl serde::de::Visitor<'_> for Setting {
+            type Value = CsiSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false or \"estimated\"")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<CsiSetting, E> {
+                Ok(if v { CsiSetting::Perfect } else { CsiSetting::None })
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CsiSetting, E> {
+                match v {
+                    "estimated" => Ok(CsiSetting::Estimated),
+                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
+                }
+            }
+        }
+        d.deserialize_any(Setting)
+    }
 }
 
 impl Default for ChannelConfig {
@@ -291,7 +340,7 @@ impl Default for ChannelConfig {
             kind: ChannelKind::Awgn,
             fading: FadingKind::Fast,
             block_symbols: 0,
-            csi: true,
+            csi: CsiSetting::Perfect,
             mean_square_gain: 1.0,
         }
     }

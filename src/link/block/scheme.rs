@@ -15,8 +15,8 @@ use super::super::paths::resolve;
 use super::interleave::{deinterleave, interleave};
 use crate::metrics::ErrorCounts;
 use crate::scenario::{
-    ChannelConfig, ChannelKind, CodeConfig, CodeKind, CodewordSource, DecoderConfig, DecoderKindName, FadingKind,
-    Interleave, ModulationConfig, ModulationKind, Scenario, ScheduleName, SchemeConfig,
+    ChannelConfig, ChannelKind, CodeConfig, CodeKind, CodewordSource, CsiSetting, DecoderConfig, DecoderKindName,
+    FadingKind, Interleave, ModulationConfig, ModulationKind, Scenario, ScheduleName, SchemeConfig,
 };
 
 /// The parts of a scenario a link-level scheme is built from. A text scheme may bring its own code
@@ -119,7 +119,11 @@ impl<'a> LinkSpec<'a> {
                     FadingKind::Block => Fading::Block { symbols: c.block_symbols },
                     FadingKind::Message => Fading::Message,
                 },
-                if c.csi { Csi::Perfect } else { Csi::None },
+                match c.csi {
+                    CsiSetting::Perfect => Csi::Perfect,
+                    CsiSetting::None => Csi::None,
+                    CsiSetting::Estimated => Csi::Estimated,
+                },
                 c.mean_square_gain,
             )),
         }
@@ -162,10 +166,12 @@ impl<'a> LinkSpec<'a> {
             || (c.fading == FadingKind::Block && c.block_symbols == 0 && self.code.interleave == Interleave::None);
         let (channel, per_codeword) = match c.kind {
             ChannelKind::Awgn => (neural::Channel::Awgn, false),
-            ChannelKind::Rayleigh if c.fading == FadingKind::Fast && c.csi && c.mean_square_gain == 1.0 => {
+            ChannelKind::Rayleigh
+                if c.fading == FadingKind::Fast && c.csi.knows_gain() && c.mean_square_gain == 1.0 =>
+            {
                 (neural::Channel::Rayleigh, false)
             }
-            ChannelKind::Rayleigh if one_gain_per_codeword && c.csi => (neural::Channel::Awgn, true),
+            ChannelKind::Rayleigh if one_gain_per_codeword && c.csi.knows_gain() => (neural::Channel::Awgn, true),
             _ => anyhow::bail!(
                 "decoder.kind = \"ecct\": the shipped models cover AWGN, fast Rayleigh fading with csi = true and \
                  mean_square_gain = 1.0, and one Rayleigh gain per codeword or message (fading = \"block\" with \

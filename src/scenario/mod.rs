@@ -141,6 +141,24 @@ mod tests {
         load(&path, &overrides.iter().map(|o| o.to_string()).collect::<Vec<_>>()).unwrap()
     }
 
+    /// `channel.csi` reads true, false or "estimated", and writes true and false back as booleans,
+    /// so the resolved config (and the config hash) of every earlier run is unchanged.
+    #[test]
+    fn csi_is_a_boolean_or_estimated() {
+        for (set, want, written) in [
+            ("channel.csi=true", CsiSetting::Perfect, toml::Value::Boolean(true)),
+            ("channel.csi=false", CsiSetting::None, toml::Value::Boolean(false)),
+            ("channel.csi=estimated", CsiSetting::Estimated, toml::Value::String("estimated".into())),
+        ] {
+            let loaded = awgn(&[set]);
+            assert_eq!(loaded.scenario.channel.csi, want);
+            assert_eq!(loaded.resolved["channel"]["csi"], written);
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/awgn.toml");
+        let err = load(&path, &["channel.csi=maybe".to_string()]).unwrap_err().to_string();
+        assert!(err.contains("field 'channel.csi'") && err.contains("true, false or \"estimated\""), "{err}");
+    }
+
     #[test]
     fn overriding_the_grid_names_the_schemes_that_keep_their_own() {
         assert!(awgn(&[]).notes.is_empty());

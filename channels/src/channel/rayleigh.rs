@@ -5,11 +5,14 @@
 //! i.e. Ω = 2, and decodes without CSI (`RayleighChannel::lm_sscc_reference`).
 //!
 //! Between knowing each gain and knowing only its mean, [`Csi::Estimated`] gives the receiver a
-//! blind estimate of each run's gain from the run itself: with `E[y²] = g²·E[x²] + σ²` for the
-//! constant-modulus symbols of BPSK and QPSK, `ĝ² = max(0, (Σy² − m·σ²) / Σx²)` over the run's m
-//! real dimensions (the method of moments; the receiver knows σ² and the constellation's energy,
-//! not the symbols). Unbiased in g² and tight on long runs, noisy on short ones: what a receiver
-//! without pilots pays for learning the channel.
+//! blind estimate of each run's gain from the run itself: the posterior mean `E[g | y]` under the
+//! Rayleigh prior, each real dimension `y = ±g·a + n` with its sign unknown and equiprobable (`a`
+//! the constellation's amplitude per dimension, 1 for BPSK and 1/√2 for QPSK), so the likelihood of
+//! g is `Π cosh(g·a·y/σ²)·e^(−g²a²/2σ²)`; the receiver knows Ω, σ² and the constellation, not the
+//! symbols (no pilots, no decisions). It is evaluated on a grid of 256 gains over [0, 4√Ω]. On
+//! long runs it is close to g; on short ones it leans on the prior, which is what keeps it from
+//! trusting a deep fade's noise: the method of moments on the same runs (`ĝ² = (Σy² − m·σ²)/Σx²`)
+//! lost 2.4 times as many LDPC(49,24) codewords on runs of 7 symbols at 8 dB (README).
 
 use super::Channel;
 use crate::rng::StreamRng;
@@ -62,6 +65,42 @@ impl RayleighChannel {
     /// `E[g] = √(π·Ω) / 2` for a Rayleigh amplitude with `E[g²] = Ω`.
     pub fn mean_gain(&self) -> f64 {
         (std::f64::consts::PI * self.mean_square_gain).sqrt() / 2.0
+    }
+
+    /// `E[g | rx]` for one run (module doc): the amplitudes `|tx|` are the constellation's, the
+    /// signs unknown. With σ = 0 the receiver sees the gain itself.
+    fn posterior_mean_gain(&self, rx: &[f32], tx: &[f32], sigma: f32) -> f64 {
+        const GRID: usize = 256;
+        let omega = self.mean_square_gain;
+        let s2 = (sigma as f64).powi(2);
+        if s2 == 0.0 {
+            let energy: f64 = tx.iter().map(|&x| (x as f64).powi(2)).sum();
+            let received: f64 = rx.iter().map(|&y| (y as f64).powi(2)).sum();
+            return if energy > 0.0 { (received / energy).sqrt() } else { 0.0 };
+        }
+        let step = 4.0 * omega.sqrt() / GRID as f64;
+        let log_posterior: Vec<(f64, f64)> = (0..GRID)
+            .map(|j| {
+                let g = (j as f64 + 0.5) * step;
+                // ln of the prior density 2g/Ω·e^(−g²/Ω), then each dimension's ln cosh(g·a·y/σ²)
+                // − g²a²/2σ² (the factor common to every g left out).
+                let mut l = (2.0 * g / omega).ln() - g * g / omega;
+                for (&y, &x) in rx.iter().zip(tx) {
+                    let a = (x as f64).abs();
+                    let t = (g * a * y as f64 / s2).abs();
+                    l += t + (-2.0 * t).exp().ln_1p() - (g * a).powi(2) / (2.0 * s2);
+                }
+                (g, l)
+            })
+            .collect();
+        let top = log_posterior.iter().map(|&(_, l)| l).fold(f64::NEG_INFINITY, f64::max);
+        let (mut mean, mut total) = (0.0, 0.0);
+        for (g, l) in log_posterior {
+            let w = (l - top).exp();
+            mean += g * w;
+            total += w;
+        }
+        mean / total
     }
 
     fn draw_gain(&self, rng: &mut StreamRng) -> f32 {
@@ -131,10 +170,7 @@ impl Channel for RayleighChannel {
                 runs.push(tx.len());
                 for run in runs.windows(2) {
                     let r = run[0]..run[1];
-                    let received: f64 = rx[r.clone()].iter().map(|&y| (y as f64).powi(2)).sum();
-                    let energy: f64 = tx[r.clone()].iter().map(|&x| (x as f64).powi(2)).sum();
-                    let noise = r.len() as f64 * (sigma as f64).powi(2);
-                    let estimate = if energy > 0.0 { ((received - noise) / energy).max(0.0).sqrt() } else { 0.0 };
+                    let estimate = self.posterior_mean_gain(&rx[r.clone()], &tx[r.clone()], sigma);
                     gain[r].fill(estimate as f32);
                 }
             }
@@ -208,37 +244,47 @@ mod tests {
         assert!((deep - (1.0 - (-0.1f64).exp())).abs() < 0.006, "P(g² < 0.1) = {deep}");
     }
 
-    /// The blind estimate: close to each run's gain on long runs at high SNR, unbiased in g² on
-    /// short noisy ones (its error shrinking as 1/√run), and never NaN or negative.
+    /// The blind estimate: close to each run's gain on long quiet runs, and in mean square error
+    /// below both the prior mean (what no CSI uses) and the method of moments on short noisy runs,
+    /// as a posterior mean must be; one estimate a run, never NaN or negative.
     #[test]
     fn estimated_csi_learns_each_runs_gain_from_the_run() {
-        let mse = |symbols: usize, sigma: f32| -> (f64, f64) {
+        // (posterior mean, method of moments, prior mean): mean square errors in g over 7,000 runs.
+        let mse = |symbols: usize, sigma: f32| -> (f64, f64, f64) {
             let ch = RayleighChannel::new(Fading::Block { symbols }, Csi::Estimated, 1.0);
             let truth = RayleighChannel::new(Fading::Block { symbols }, Csi::Perfect, 1.0);
             assert_eq!(ch.name(), format!("rayleigh-block{symbols}-estcsi"));
             // BPSK symbols of either sign: the estimate must not depend on them.
-            let tx: Vec<f32> = (0..49_000).map(|i| if i % 3 == 0 { -1.0 } else { 1.0 }).collect();
+            let tx: Vec<f32> = (0..7_000 * symbols).map(|i| if i % 3 == 0 { -1.0 } else { 1.0 }).collect();
             let (mut rx, mut g, mut true_g) = (vec![0f32; tx.len()], vec![0f32; tx.len()], vec![0f32; tx.len()]);
             ch.transmit(&tx, 49, 1, sigma, &mut stream(8, &[symbols as u64]), &mut rx, &mut g);
             truth.transmit(&tx, 49, 1, sigma, &mut stream(8, &[symbols as u64]), &mut rx, &mut true_g);
             assert!(g.iter().all(|x| x.is_finite() && *x >= 0.0));
-            let runs = tx.len() / symbols;
-            let (mut err, mut bias) = (0.0, 0.0);
-            for r in 0..runs {
+            let (mut posterior, mut moments, mut prior) = (0.0, 0.0, 0.0);
+            for (r, run) in rx.chunks(symbols).enumerate() {
                 let (e, t) = (g[r * symbols] as f64, true_g[r * symbols] as f64);
                 assert!(g[r * symbols..(r + 1) * symbols].iter().all(|&x| x as f64 == e), "one estimate a run");
-                err += (e - t).powi(2);
-                bias += e * e - t * t;
+                let energy: f64 = run.iter().map(|&y| (y as f64).powi(2)).sum();
+                let m = ((energy / symbols as f64) - (sigma as f64).powi(2)).max(0.0).sqrt();
+                posterior += (e - t).powi(2);
+                moments += (m - t).powi(2);
+                prior += (ch.mean_gain() - t).powi(2);
             }
-            (err / runs as f64, bias / runs as f64)
+            let runs = (tx.len() / symbols) as f64;
+            (posterior / runs, moments / runs, prior / runs)
         };
-        let (long_quiet, _) = mse(49, 0.1);
+        let (long_quiet, _, _) = mse(49, 0.1);
         assert!(long_quiet < 1e-3, "{long_quiet}");
-        let (long, bias_long) = mse(49, 0.7);
-        let (short, bias_short) = mse(7, 0.7);
-        assert!(short > 3.0 * long && long < 0.02, "49 symbols: {long}, 7: {short}");
-        // Clipping at zero biases g² up, slightly (measured 0.018 and 0.024 against E[g²] = 1).
-        assert!(bias_long.abs() < 0.04 && bias_short.abs() < 0.04, "{bias_long} {bias_short}");
+        for (symbols, sigma) in [(7, 0.7), (7, 0.3), (1, 0.5), (49, 0.7)] {
+            let (posterior, moments, prior) = mse(symbols, sigma);
+            assert!(
+                posterior < moments && posterior < prior,
+                "{symbols} symbols, σ {sigma}: {posterior} {moments} {prior}"
+            );
+        }
+        // The prior's own error: Var(g) = Ω(1 − π/4).
+        let (_, _, prior) = mse(7, 0.7);
+        assert!((prior - (1.0 - std::f64::consts::PI / 4.0)).abs() < 0.01, "{prior}");
     }
 
     #[test]

@@ -150,14 +150,17 @@ impl Channel for RayleighChannel {
         // A message's frames share its gain: the whole call is one frame.
         let frame_dims = if self.fading == Fading::Message { tx.len() } else { frame_dims }.max(1);
         let mut g = 0f32;
-        // Where each run of one gain starts (for the receiver's estimates).
+        // Where each run of one gain starts, for the receiver's estimates (only they need it).
+        let estimating = self.csi == Csi::Estimated;
         let mut runs = Vec::new();
         for (i, &x) in tx.iter().enumerate() {
             let within_frame = i % frame_dims;
             let symbol = within_frame / dims_per_symbol;
             if within_frame % dims_per_symbol == 0 && symbol % symbols_per_block == 0 {
                 g = self.draw_gain(rng);
-                runs.push(i);
+                if estimating {
+                    runs.push(i);
+                }
             }
             let n: f32 = rng.sample(StandardNormal);
             rx[i] = g * x + sigma * n;

@@ -8,10 +8,9 @@ use std::ops::Range;
 use std::path::Path;
 
 use channels::StreamRng;
-use rand::Rng;
 
 use super::block::engine::FrameSimulator;
-use super::block::{LinkScheme, LinkSpec};
+use super::block::{information_bits, LinkScheme, LinkSpec};
 use super::message::frame_link::FrameLink;
 use super::message::polar::{PolarLink, MAX_SEGMENT_BITS};
 use crate::metrics::ErrorCounts;
@@ -48,9 +47,8 @@ impl PolarFrames {
         let code = link.code(a);
         // e.g. polar(E=128, A=64, crc11)+CA-SCL-8+BPSK: the code's sizes, then the link's decoder
         // and modulation.
-        let tail = link.name().split_once(")+").map_or("", |(_, t)| t);
         let bil = if code.interleaves_coded_bits() { ", I_BIL" } else { "" };
-        let label = format!("polar(E={}, A={a}, {}{bil})+{tail}", code.e(), code.crc());
+        let label = format!("polar(E={}, A={a}, {}{bil})+{}", code.e(), code.crc(), link.receiver_label());
         Ok(PolarFrames { label, link, payload_bits: a, codewords: s.code.codewords })
     }
 
@@ -81,12 +79,7 @@ impl FrameSimulator for PolarFrames {
     /// turn through [`PolarLink`], its noise from `rng` too.
     fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts {
         let a = self.payload_bits;
-        let mut info = vec![0u8; frames * a];
-        if self.codewords == CodewordSource::Random {
-            for b in info.iter_mut() {
-                *b = rng.random::<bool>() as u8;
-            }
-        }
+        let info = information_bits(frames * a, self.codewords, rng);
         let spans: Vec<Range<usize>> = (0..frames).map(|f| f * a..(f + 1) * a).collect();
         self.link.transmit_frames(&info, &spans, sigma, rng, false, false).counts
     }

@@ -11,4 +11,5 @@ pub mod engine;
 pub mod interleave;
 pub mod scheme;
 
+pub(crate) use scheme::information_bits;
 pub use scheme::{Asked, LinkScheme, LinkSpec, ListedBlock};

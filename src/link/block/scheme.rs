@@ -264,12 +264,7 @@ impl LinkScheme {
 
     /// Simulates `frames` frames of random (or all-zero) information at noise `sigma`.
     pub fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts {
-        let mut info = vec![0u8; frames * self.k()];
-        if self.codewords == CodewordSource::Random {
-            for b in info.iter_mut() {
-                *b = rng.random::<bool>() as u8;
-            }
-        }
+        let info = information_bits(frames * self.k(), self.codewords, rng);
         self.transmit_blocks(&info, sigma, rng).1
     }
 
@@ -518,6 +513,18 @@ impl super::engine::FrameSimulator for LinkScheme {
     fn simulate_batch(&self, frames: usize, sigma: f32, rng: &mut StreamRng) -> ErrorCounts {
         LinkScheme::simulate_batch(self, frames, sigma, rng)
     }
+}
+
+/// `len` information bits of a link-level batch: fair coin flips from `rng`, or zeros for the
+/// all-zero codeword (which draws nothing).
+pub(crate) fn information_bits(len: usize, source: CodewordSource, rng: &mut StreamRng) -> Vec<u8> {
+    let mut info = vec![0u8; len];
+    if source == CodewordSource::Random {
+        for b in info.iter_mut() {
+            *b = rng.random::<bool>() as u8;
+        }
+    }
+    info
 }
 
 /// A decoder's codeword list as information bits and gaps to its first (the decision).

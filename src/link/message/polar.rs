@@ -38,6 +38,8 @@ const MIN_RATE: f64 = crate::scenario::MIN_POLAR_RATE;
 /// Polar-coded messages over the scenario's modulation and channel.
 pub struct PolarLink {
     name: String,
+    /// The decoder and modulation part of the name, e.g. `CA-SCL-8+BPSK`.
+    receiver: String,
     rate: f64,
     modulation: Box<dyn Modulation>,
     channel: Box<dyn Channel>,
@@ -81,12 +83,18 @@ impl PolarLink {
             PolarAlgorithm::Scl { list } => format!("CA-SCL-{list}"),
         };
         let bil = if interleaved { ", I_BIL" } else { "" };
-        let name = format!("polar(rate {rate}, {crc}{bil})+{decoder_label}+{}", modulation.name());
-        Ok(PolarLink { name, rate, modulation, channel: spec.build_channel(), decoders })
+        let receiver = format!("{decoder_label}+{}", modulation.name());
+        let name = format!("polar(rate {rate}, {crc}{bil})+{receiver}");
+        Ok(PolarLink { name, receiver, rate, modulation, channel: spec.build_channel(), decoders })
     }
 
     fn decoder(&self, a: usize) -> &PolarDecoder {
         &self.decoders[a - 1]
+    }
+
+    /// The decoder and modulation, as the name ends: e.g. `CA-SCL-8+BPSK`.
+    pub fn receiver_label(&self) -> &str {
+        &self.receiver
     }
 
     /// The code of a segment of `a` bits (1 ≤ a ≤ [`MAX_SEGMENT_BITS`]).

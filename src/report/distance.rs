@@ -29,12 +29,12 @@
 //! ergodic capacity and the fading's dispersion, without CSI (`csi = false`, and the LM-SSCC
 //! reference code's `rayleigh-lm-sscc`) with the capacity and dispersion of the Rayleigh-mixture
 //! channel the receiver then faces. Where a codeword meets more than one gain no sphere-packing
-//! bound holds, and the gap is to the approximation. On block fading without CSI the limits are
-//! the CSI ones (a receiver told the gains needs no more than one that must learn each from its
-//! run, so the gap overstates the blind receiver's distance by what that learning costs: little on
-//! long runs, more on short ones; noncoherent block fading has no limit of its own here), except a
-//! gain per symbol, which is fast fading's blind limit. QPSK runs are left out: nothing here
-//! covers them.
+//! bound holds, and the gap is to the approximation. On block fading without CSI (`csi = false`
+//! or `"estimated"`: the receiver is not told the gains) the approximation is the noncoherent one,
+//! each run's information density that of a receiver that knows only the fading's statistics
+//! (`channels::limits::noncoherent_run`), averaged over the runs' gains as with CSI; a gain per
+//! symbol is fast fading's blind limit, and a message in one run the quasi-static CSI limits, as
+//! above. QPSK runs are left out: nothing here covers them.
 
 use channels::limits::block_fading::{blocks, BlockFading};
 use channels::limits::fast_fading::FastFading;
@@ -81,8 +81,8 @@ pub enum LimitChannel {
     /// (without it, still a bound and an estimate).
     QuasiStatic { mean_square_gain: f64, csi: bool },
     /// BPSK over block Rayleigh fading: a gain per `block_symbols` symbols of each codeword (0: per
-    /// codeword). The normal approximation only, unless a message is one run; the limits with CSI
-    /// (without it, what a receiver told the gains needs: less than a blind one).
+    /// codeword). The normal approximation only, unless a message is one run (then the
+    /// quasi-static limits with CSI, as for `QuasiStatic`); with or without CSI.
     BlockFading { mean_square_gain: f64, block_symbols: usize, csi: bool },
     /// BPSK over fast Rayleigh fading, with or without CSI: the normal approximation only.
     FastFading { mean_square_gain: f64, csi: bool },
@@ -93,7 +93,6 @@ impl LimitChannel {
     pub fn of_run(config: &serde_json::Value) -> Result<Self, String> {
         let text = |p: &str| config.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
         let (kind, modulation, fading) = (text("/channel/kind"), text("/modulation/kind"), text("/channel/fading"));
-        // `"estimated"` counts as no CSI: the receiver is not told the gains.
         // `"estimated"` counts as no CSI: the receiver is not told the gains.
         let csi = config.pointer("/channel/csi").and_then(|v| v.as_bool()).unwrap_or(false);
         let omega = config.pointer("/channel/mean_square_gain").and_then(|v| v.as_f64()).unwrap_or(1.0);
@@ -143,12 +142,15 @@ impl LimitChannel {
             LimitChannel::QuasiStatic { mean_square_gain, .. } => {
                 Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target))
             }
-            LimitChannel::BlockFading { mean_square_gain, block_symbols, .. } => {
+            LimitChannel::BlockFading { mean_square_gain, block_symbols, csi } => {
                 let runs = blocks(n, frame_symbols, block_symbols);
-                match (runs.len(), bound) {
-                    (1, _) => Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)),
-                    (_, Bound::NormalApproximation) => {
+                match (runs.len(), bound, csi) {
+                    (1, _, _) => Some(QuasiStatic::new(bound, n, k, mean_square_gain).min_esn0_db(target)),
+                    (_, Bound::NormalApproximation, true) => {
                         Some(BlockFading::new(mean_square_gain, runs).min_esn0_db(k, target))
+                    }
+                    (_, Bound::NormalApproximation, false) => {
+                        Some(BlockFading::without_csi(mean_square_gain, runs).min_esn0_db(k, target))
                     }
                     _ => None,
                 }
@@ -304,8 +306,8 @@ mod tests {
             LimitChannel::of_run(&config("rayleigh", "block", true, "bpsk")),
             Ok(LimitChannel::BlockFading { mean_square_gain: 2.0, block_symbols: 7, csi: true })
         );
-        // Without CSI: the CSI limits (a bound on what a blind receiver needs); on a gain per
-        // symbol, fast fading's blind limit.
+        // Without CSI: the noncoherent block-fading limit; on a gain per symbol, fast fading's blind
+        // limit.
         assert_eq!(
             LimitChannel::of_run(&config("rayleigh", "block", false, "bpsk")),
             Ok(LimitChannel::BlockFading { mean_square_gain: 2.0, block_symbols: 7, csi: false })
@@ -396,6 +398,10 @@ mod tests {
         assert!(q - b > 4.0 && b > per_symbol.normal_approximation_esn0_db + 1.0, "six {b}, one {q}, {per_symbol:?}");
         assert!((per_symbol.normal_approximation_esn0_db - fast.normal_approximation_esn0_db).abs() < 0.1);
         assert_eq!(six.gap_to_approximation_db(), Some(six.measured_esn0_db.unwrap().0 - b));
+        // Not told the gains, the receiver must learn each from its run of 49: a little more.
+        let blind = at(LimitChannel::BlockFading { mean_square_gain: 1.0, block_symbols: 0, csi: false });
+        let nb = blind.normal_approximation_esn0_db;
+        assert!(nb > b + 0.02 && nb < b + 0.5 && blind.sphere_packing_esn0_db.is_none(), "blind {nb}, CSI {b}");
         // A link-level run on block fading with a gain per codeword: quasi-static fading exactly.
         let rows = [link_row(5.0, 0.5, (49, 24)), link_row(15.0, 0.05, (49, 24))];
         let block = &distances(

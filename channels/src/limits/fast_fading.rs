@@ -109,7 +109,7 @@ fn moments_with_csi(esn0_db: f64, mean_square_gain: f64) -> (f64, f64) {
 }
 
 /// `ln h(z)`, `h(z) = 1 + z·Φ(z)/φ(z)`: the gain integral of the no-CSI output density.
-fn ln_h(z: f64) -> f64 {
+pub(super) fn ln_h(z: f64) -> f64 {
     if z >= 0.0 {
         // ln Φ(z) − ln φ(z), the latter written out: φ(z) underflows from z ≈ 38.
         let ln_ratio = (0.5 * libm::erfc(-z / SQRT_2)).ln() + 0.5 * z * z + 0.5 * (2.0 * PI).ln();
@@ -135,7 +135,7 @@ fn ln_h(z: f64) -> f64 {
 }
 
 /// The no-CSI channel's output at one Es/N0: `ln p(y|+1)` and the information density.
-struct WithoutCsi {
+pub(super) struct WithoutCsi {
     variance: f64,
     /// z = y · z_per_y.
     z_per_y: f64,
@@ -144,7 +144,7 @@ struct WithoutCsi {
 }
 
 impl WithoutCsi {
-    fn new(esn0_db: f64, omega: f64) -> Self {
+    pub(super) fn new(esn0_db: f64, omega: f64) -> Self {
         let variance = 1.0 / (2.0 * db_to_linear(esn0_db));
         let a = 1.0 / omega + 1.0 / (2.0 * variance);
         let ln_constant = (2.0 / omega).ln() - (2.0 * PI * variance).sqrt().ln() - (2.0 * a).ln();
@@ -156,7 +156,7 @@ impl WithoutCsi {
     }
 
     /// `ı(y) = log2(2·p(y|+1)/(p(y|+1) + p(y|−1)))`.
-    fn info(&self, y: f64) -> f64 {
+    pub(super) fn info(&self, y: f64) -> f64 {
         let z = y * self.z_per_y;
         1.0 - softplus(ln_h(-z) - ln_h(z)) / LN_2
     }

@@ -43,6 +43,7 @@
 
 pub mod block_fading;
 pub mod fast_fading;
+pub mod noncoherent_run;
 pub mod quasi_static;
 
 use crate::snr::db_to_linear;
@@ -120,6 +121,49 @@ fn solve_decreasing_within(f: impl Fn(f64) -> f64, target: f64, (lo, hi): (f64, 
         return lo;
     }
     bisect(lo, hi, tol, |x| f(x) > target)
+}
+
+/// Where the decreasing, smooth `f` reaches `target` between `lo` (where it is above) and `hi`
+/// (where it is not), each with its value: the Illinois variant of regula falsi on `ln f`, which
+/// is nearly linear in dB there, until the bracket is narrower than `tol` (at most 60 steps).
+/// For an `f` costly to evaluate: a handful of steps where bisection would take a dozen.
+fn regula_falsi_log(
+    f: impl Fn(f64) -> f64,
+    target: f64,
+    (mut lo, f_lo): (f64, f64),
+    (mut hi, f_hi): (f64, f64),
+    tol: f64,
+) -> f64 {
+    let distance = |v: f64| v.max(1e-300).ln() - target.ln();
+    let (mut d_lo, mut d_hi) = (distance(f_lo), distance(f_hi));
+    // Which end moved last: the other end's distance is halved when one end keeps moving.
+    let mut last = 0i8;
+    for _ in 0..60 {
+        if hi - lo < tol {
+            break;
+        }
+        // The secant's root, kept inside the bracket's middle 98 %.
+        let t = (d_lo / (d_lo - d_hi)).clamp(0.01, 0.99);
+        let x = lo + t * (hi - lo);
+        let d = distance(f(x));
+        if d.abs() < 1e-3 {
+            return x;
+        }
+        if d > 0.0 {
+            (lo, d_lo) = (x, d);
+            if last == 1 {
+                d_hi *= 0.5;
+            }
+            last = 1;
+        } else {
+            (hi, d_hi) = (x, d);
+            if last == -1 {
+                d_lo *= 0.5;
+            }
+            last = -1;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// Bisection on `[lo, hi]` for the point where `go_right` turns from true to false, to width `tol`.

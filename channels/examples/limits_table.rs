@@ -73,4 +73,17 @@ fn main() {
             per(1)
         );
     }
+    // Not told the gains: each run's gain must be learnt from the run (noncoherent block fading).
+    println!("\nthe same without CSI (noncoherent runs): least Es/N0 (dB), normal approximation");
+    for &t in &targets {
+        let blind = |run: usize| {
+            block_fading::BlockFading::without_csi(1.0, block_fading::blocks(294, 49, run)).min_esn0_db(128, t)
+        };
+        let per_symbol = fast_fading::FastFading::new(1.0, false).min_esn0_db(294, 128, t);
+        println!(
+            "  T = {t:.0e}: a gain per 49 symbols {:.3}; per 7 {:.3}; per symbol {per_symbol:.3} (fast fading)",
+            blind(0),
+            blind(7)
+        );
+    }
 }

@@ -518,8 +518,8 @@ impl Page<'_> {
                      receiver that knows the fading's statistics but not the gains: each run's information density \
                      is that of the noncoherent run channel, its moments given the run's gain a seeded Monte Carlo \
                      table, averaged over one gain per run (by importance sampling). It lies above the limit with \
-                     CSI by what learning each gain from its own run costs: a few tenths of a dB on runs of 7 \
-                     symbols, a few hundredths on runs of hundreds. No sphere-packing bound holds where a message \
+                     CSI by what learning each gain from its own run costs, the more the shorter the runs (for 128 \
+                     bits in 294 symbols at 1e-2: 0.16 dB on runs of 49 symbols, 0.50 dB on runs of 7). No sphere-packing bound holds where a message \
                      meets more than one gain, so the gap is to it, an estimate of the distance."
                 }
             }

@@ -1,6 +1,6 @@
-//! The normal approximation on block Rayleigh fading with CSI: a codeword's n BPSK symbols fall
-//! in B blocks, block b holding n_b of them under its own gain g_b, the `g_b² ~ Exp(Ω)` independent
-//! from block to block and known to the receiver (not to the transmitter).
+//! The normal approximation on block Rayleigh fading, with CSI and without: a codeword's n BPSK
+//! symbols fall in B blocks, block b holding n_b of them under its own gain g_b, the `g_b² ~ Exp(Ω)`
+//! independent from block to block and known to the receiver (not to the transmitter), or not.
 //!
 //! Given the gains the codeword crosses B parallel BI-AWGN channels, block b at Es/N0·g_b². The
 //! information density is then a sum of independent per-symbol terms, so the normal approximation
@@ -23,6 +23,11 @@
 //! 2000). A code spanning a message's codewords can therefore fall far faster than one code per
 //! codeword, each with diversity 1. It is an estimate, not a bound: with more than one gain the
 //! faded codewords lie on no common sphere and no sphere-packing bound is at hand.
+//!
+//! Without CSI ([`BlockFading::without_csi`]) the same average is taken with each run's moments
+//! those of the noncoherent run channel given its gain ([`super::noncoherent_run`]): the receiver
+//! knows the fading's law, not the gains, and the run's information density is that of the
+//! channel from its L inputs to its L outputs with the gain integrated out.
 //!
 //! The average over the gains is a Monte Carlo mean over a fixed, seeded draw of `M` gain vectors
 //! (the same uniforms at every Es/N0, so the curve is continuous in s and its inverse well

@@ -7,6 +7,7 @@ mod compress;
 mod decompress;
 mod file_bench;
 mod image_bench;
+mod limits;
 mod merge;
 mod models;
 mod output;
@@ -47,6 +48,9 @@ enum Command {
     Codes(codes::CodesCommand),
     /// Redraw the plots of a results folder from its results.csv.
     Plot(plot::PlotArgs),
+    /// Where the best (n, k) code reaches a block error rate: SP59, the normal approximation and
+    /// Gallager's bound on AWGN and Rayleigh fading (what `sim report` measures against).
+    Limits(limits::LimitsArgs),
     /// Overlay metrics of several results folders on one plot (refusing axes that differ).
     Compare(compare::CompareArgs),
     /// Write a results folder's report: one self-contained HTML page and a Markdown file.
@@ -78,6 +82,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Slurm(a) => slurm::run(a),
         Command::Codes(c) => codes::run(c),
         Command::Plot(a) => plot::run(a),
+        Command::Limits(a) => limits::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run(a),
         Command::Models(c) => models::run(c),

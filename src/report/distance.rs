@@ -133,10 +133,24 @@ impl LimitChannel {
         Self::of_run(&serde_json::to_value(s).map_err(|e| e.to_string())?)
     }
 
+    /// Whether the receiver is told the gains (on AWGN there are none to tell).
+    fn receiver_knows_gains(&self) -> bool {
+        match *self {
+            LimitChannel::Awgn => true,
+            LimitChannel::QuasiStatic { csi, .. }
+            | LimitChannel::BlockFading { csi, .. }
+            | LimitChannel::FastFading { csi, .. } => csi,
+        }
+    }
+
     /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel,
-    /// its n symbols sent as frames (codewords) of `frame_symbols`; None where the bound does not
-    /// hold here.
-    fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, frame_symbols: usize, target: f64) -> Option<f64> {
+    /// its n symbols sent as frames (codewords) of `frame_symbols` (0: one frame); None where the
+    /// bound does not hold here. Gallager's bound, averaged over the gains, is achievable by a
+    /// receiver told them, so it is given only to one.
+    pub fn min_esn0_db(&self, bound: Bound, n: usize, k: usize, frame_symbols: usize, target: f64) -> Option<f64> {
+        if bound == Bound::Gallager && !self.receiver_knows_gains() {
+            return None;
+        }
         match *self {
             LimitChannel::Awgn => Some(min_esn0_db(bound, n, k, target)),
             LimitChannel::QuasiStatic { mean_square_gain, .. } => {

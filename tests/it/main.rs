@@ -17,6 +17,7 @@ mod interleave;
 mod jscc_link;
 mod jscc_quality;
 mod ldpc49_reference;
+mod limits_cli;
 mod message_fading;
 mod osd_link;
 mod polar_link;

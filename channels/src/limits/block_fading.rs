@@ -31,7 +31,8 @@
 //!
 //! The average over the gains is a Monte Carlo mean over a fixed, seeded draw of `M` gain vectors
 //! (the same uniforms at every Es/N0, so the curve is continuous in s and its inverse well
-//! defined), `M = 2^20/B` clamped to 4,096..131,072, by importance sampling: each gain comes from
+//! defined), `M = 2^20/B` clamped to 4,096..131,072 (and to 2^22/B, at least 64, beyond 1,024
+//! runs), by importance sampling: each gain comes from
 //! a mixture that puts a share α = min(0.3, 1.5/B) of its draws in deep fades, where a block's SNR
 //! is about 0 dB, weighted back to the Rayleigh law. A plain mean's relative error grows as
 //! `1/√(M·ε)` at low error rates ε; this one stays within a few per cent down to 1e-8 (tested: one
@@ -153,7 +154,9 @@ impl BlockFading {
 
     fn drawn_with(seed: u64, mean_square_gain: f64, blocks: Vec<usize>) -> Self {
         assert!(!blocks.is_empty() && blocks.iter().all(|&b| b > 0), "every block holds a symbol");
-        let vectors = ((1usize << 20) / blocks.len()).clamp(1 << 12, 1 << 17);
+        // At most 2^22 gains in all (64 MB): a message of thousands of runs (an image's codewords
+        // on a gain per symbol) gets fewer vectors, each already averaging over many gains.
+        let vectors = ((1usize << 20) / blocks.len()).clamp(1 << 12, 1 << 17).min(((1 << 22) / blocks.len()).max(64));
         // α·B ≤ 1.5 keeps the weights' second moment below (1 + α/(1 − α))^B ≤ e^2.1.
         let deep_share = (1.5 / blocks.len() as f64).min(0.3);
         let mut rng = stream(seed, &[blocks.len() as u64]);
@@ -464,5 +467,16 @@ mod tests {
         };
         let (a, b) = (limit(1), limit(2));
         assert!((a - b).abs() < 0.05, "{a} {b}");
+    }
+
+    /// A message of 50,000 runs (an image's worth of codewords with a gain per symbol) stays within
+    /// 2^22 drawn gains and still meets fast fading's approximation.
+    #[test]
+    fn very_many_runs_fit_in_memory() {
+        let (n, k) = (50_000, 25_000);
+        let many = BlockFading::new(1.0, vec![1; n]);
+        assert!(many.draws.len() <= 1 << 22, "{}", many.draws.len());
+        let (a, b) = (many.min_esn0_db(k, 0.01), FastFading::new(1.0, true).min_esn0_db(n, k, 0.01));
+        assert!((a - b).abs() < 0.05, "{a} against {b}");
     }
 }

@@ -2,9 +2,12 @@
 //! measures against (BPSK on AWGN, and on quasi-static, block and fast Rayleigh fading with or
 //! without CSI), for a code or a result that has no results folder here. The same curves as
 //! `sim report`'s distance to the limit (`report::distance::LimitChannel`), with Gallager's
-//! random-coding bound where it is achievable.
+//! random-coding bound where it is achievable and, with `--dt` and codes of up to 4,096 symbols,
+//! the dependence-testing bound on every channel (achievable with what the receiver knows; a
+//! Monte Carlo mean: seconds on AWGN, up to a minute or two on fading without CSI).
 
 use anyhow::{bail, Context};
+use channels::limits::dependence_testing::DependenceTesting;
 use channels::limits::{ebn0_db, Bound};
 use clap::{ArgAction, Args};
 
@@ -41,6 +44,10 @@ pub struct LimitsArgs {
     /// Ω = E[g²] of the Rayleigh gain.
     #[arg(long, default_value_t = 1.0)]
     pub mean_square_gain: f64,
+    /// Also the dependence-testing (DT) bound, achievable on every channel here with what the
+    /// receiver knows (a Monte Carlo mean: seconds to a minute or two; n ≤ 4,096).
+    #[arg(long)]
+    pub dt: bool,
 }
 
 impl LimitsArgs {
@@ -74,6 +81,9 @@ impl LimitsArgs {
     }
 }
 
+/// The longest code the DT bound is computed for (its Monte Carlo cost grows with n).
+const MAX_DT_SYMBOLS: usize = 4096;
+
 pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
     if a.n == 0 || a.k == 0 || a.k >= a.n {
         bail!("--k {} and --n {}: the limits need 1 ≤ k < n (a rate below 1 bit per BPSK symbol)", a.k, a.n);
@@ -93,16 +103,28 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
     let channel = a.channel().context("no limits for this channel")?;
     println!("{}: ({}, {}) code, rate {:.4}", a.describe(), a.n, a.k, a.k as f64 / a.n as f64);
     println!("{:<8}  {:<24}  {:>10}  {:>10}", "target", "bound", "Es/N0 dB", "Eb/N0 dB");
+    if a.dt && a.n > MAX_DT_SYMBOLS {
+        bail!("--dt with --n {}: the DT bound is computed for at most {MAX_DT_SYMBOLS} symbols", a.n);
+    }
+    let dt = a.dt.then(|| {
+        let (runs, gains) = channel.runs(a.n, a.frame_symbols);
+        DependenceTesting::new(runs, gains, a.mean_square_gain)
+    });
+    let print = |target: f64, name: &str, es: Option<f64>, otherwise: &str| {
+        let row = format!("{target:<8.1e}  {name:<24}");
+        match es {
+            Some(es) if es.is_finite() => println!("{row}  {es:>10.3}  {:>10.3}", ebn0_db(es, a.n, a.k)),
+            Some(_) => println!("{row}  {:>10}  {:>10}  (not reached below 100 dB)", "—", "—"),
+            None => println!("{row}  {:>10}  {:>10}  ({otherwise})", "—", "—"),
+        }
+    };
     for &target in &a.target {
         for bound in Bound::ALL {
-            let row = format!("{target:<8.1e}  {:<24}", bound.name());
-            match channel.min_esn0_db(bound, a.n, a.k, a.frame_symbols, target) {
-                Some(es) if es.is_finite() => {
-                    println!("{row}  {es:>10.3}  {:>10.3}", ebn0_db(es, a.n, a.k))
-                }
-                Some(_) => println!("{row}  {:>10}  {:>10}  (not reached below 100 dB)", "—", "—"),
-                None => println!("{row}  {:>10}  {:>10}  (not given on this channel)", "—", "—"),
-            }
+            let es = channel.min_esn0_db(bound, a.n, a.k, a.frame_symbols, target);
+            print(target, bound.name(), es, "not given on this channel");
+        }
+        if let Some(dt) = &dt {
+            print(target, "dependence testing (DT)", Some(dt.min_esn0_db(a.k, target)), "");
         }
     }
     Ok(())

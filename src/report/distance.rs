@@ -37,6 +37,7 @@
 //! above. QPSK runs are left out: nothing here covers them.
 
 use channels::limits::block_fading::{blocks, BlockFading};
+use channels::limits::dependence_testing::Gains;
 use channels::limits::fast_fading::FastFading;
 use channels::limits::quasi_static::QuasiStatic;
 use channels::limits::{min_esn0_db, Bound};
@@ -131,6 +132,23 @@ impl LimitChannel {
     /// The channel of scenario `s` (as its `run.json` records it).
     pub fn of_scenario(s: &crate::scenario::Scenario) -> Result<Self, String> {
         Self::of_run(&serde_json::to_value(s).map_err(|e| e.to_string())?)
+    }
+
+    /// The runs of one gain that n symbols sent as frames of `frame_symbols` (0: one frame) fall
+    /// in, and what the gains are to the receiver: the layout of a bound computed symbol by symbol
+    /// (`channels::limits::dependence_testing`).
+    pub fn runs(&self, n: usize, frame_symbols: usize) -> (Vec<usize>, Gains) {
+        let gains = match (*self, self.receiver_knows_gains()) {
+            (LimitChannel::Awgn, _) => Gains::None,
+            (_, true) => Gains::Csi,
+            (_, false) => Gains::Blind,
+        };
+        let runs = match *self {
+            LimitChannel::Awgn | LimitChannel::QuasiStatic { .. } => vec![n],
+            LimitChannel::BlockFading { block_symbols, .. } => blocks(n, frame_symbols, block_symbols),
+            LimitChannel::FastFading { .. } => vec![1; n],
+        };
+        (runs, gains)
     }
 
     /// Whether the receiver is told the gains (on AWGN there are none to tell).

@@ -3,12 +3,17 @@
 
 use crate::common::{fails_with, sim, stderr};
 use channels::limits::block_fading::{blocks, BlockFading};
+use channels::limits::dependence_testing::{DependenceTesting, Gains};
 use channels::limits::{min_esn0_db, Bound};
 
-/// The Es/N0 column of the row for `bound` at the first target; None where it shows "—".
+/// The Es/N0 column of the row named `name` at the first target; None where it shows "—".
+fn es_n0_of(out: &str, name: &str) -> Option<f64> {
+    let line = out.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name} in {out}"));
+    line[line.find(name).unwrap() + name.len()..].split_whitespace().next()?.parse().ok()
+}
+
 fn es_n0(out: &str, bound: Bound) -> Option<f64> {
-    let line = out.lines().find(|l| l.contains(bound.name())).unwrap_or_else(|| panic!("{bound:?} in {out}"));
-    line[line.find(bound.name()).unwrap() + bound.name().len()..].split_whitespace().next()?.parse().ok()
+    es_n0_of(out, bound.name())
 }
 
 fn limits(args: &[&str]) -> String {
@@ -28,7 +33,12 @@ fn awgn_limits_are_the_librarys_and_in_order() {
         assert!((shown.unwrap() - direct).abs() < 6e-4, "{bound:?}: {shown:?} against {direct}\n{out}");
     }
     // No code beats SP59; some code reaches Gallager's bound; the estimate lies between.
-    assert!(sp < na && na < gallager, "{out}");
+    assert!(sp < na && na < gallager && !out.contains("dependence testing"), "{out}");
+    // With --dt, the dependence-testing bound too: the library's, and near Gallager's.
+    let out = limits(&["--n", "49", "--k", "24", "--dt"]);
+    let dt = es_n0_of(&out, "dependence testing (DT)").unwrap();
+    let direct = DependenceTesting::new(vec![49], Gains::None, 1.0).min_esn0_db(24, 1e-2);
+    assert!((dt - direct).abs() < 6e-4 && (dt - gallager.unwrap()).abs() < 0.1, "{dt} {direct}\n{out}");
 }
 
 #[test]
@@ -55,4 +65,5 @@ fn bad_limits_requests_are_refused_by_name() {
     fails_with(&["limits", "--n", "49", "--k", "24", "--csi", "false"], &["AWGN"]);
     fails_with(&["limits", "--n", "49", "--k", "24", "--channel", "rician"], &["rician"]);
     fails_with(&["limits", "--n", "49", "--k", "24", "--mean-square-gain", "0"], &["--mean-square-gain 0"]);
+    fails_with(&["limits", "--n", "5000", "--k", "2500", "--dt"], &["--dt", "4096"]);
 }

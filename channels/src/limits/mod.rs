@@ -42,6 +42,7 @@
 //! [`block_fading`] on block fading (a gain per run of symbols), averaged over the runs' gains.
 
 pub mod block_fading;
+pub mod dependence_testing;
 pub mod fast_fading;
 pub mod noncoherent_run;
 pub mod quasi_static;
@@ -127,7 +128,7 @@ fn solve_decreasing_within(f: impl Fn(f64) -> f64, target: f64, (lo, hi): (f64, 
 /// (where it is not), each with its value: the Illinois variant of regula falsi on `ln f`, which
 /// is nearly linear in dB there, until the bracket is narrower than `tol` (at most 60 steps).
 /// For an `f` costly to evaluate: a handful of steps where bisection would take a dozen.
-fn regula_falsi_log(
+pub(super) fn regula_falsi_log(
     f: impl Fn(f64) -> f64,
     target: f64,
     (mut lo, f_lo): (f64, f64),

@@ -100,12 +100,12 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
     if a.channel == "awgn" && (a.fading != "fast" || a.block_symbols != 0 || !a.csi) {
         bail!("--fading, --block-symbols and --csi describe Rayleigh fading; AWGN has no gains");
     }
-    let channel = a.channel().context("no limits for this channel")?;
-    println!("{}: ({}, {}) code, rate {:.4}", a.describe(), a.n, a.k, a.k as f64 / a.n as f64);
-    println!("{:<8}  {:<24}  {:>10}  {:>10}", "target", "bound", "Es/N0 dB", "Eb/N0 dB");
     if a.dt && a.n > MAX_DT_SYMBOLS {
         bail!("--dt with --n {}: the DT bound is computed for at most {MAX_DT_SYMBOLS} symbols", a.n);
     }
+    let channel = a.channel().context("no limits for this channel")?;
+    println!("{}: ({}, {}) code, rate {:.4}", a.describe(), a.n, a.k, a.k as f64 / a.n as f64);
+    println!("{:<8}  {:<24}  {:>10}  {:>10}", "target", "bound", "Es/N0 dB", "Eb/N0 dB");
     let dt = a.dt.then(|| {
         let (runs, gains) = channel.runs(a.n, a.frame_symbols);
         DependenceTesting::new(runs, gains, a.mean_square_gain)

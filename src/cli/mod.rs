@@ -48,8 +48,9 @@ enum Command {
     Codes(codes::CodesCommand),
     /// Redraw the plots of a results folder from its results.csv.
     Plot(plot::PlotArgs),
-    /// Where the best (n, k) code reaches a block error rate: SP59, the normal approximation and
-    /// Gallager's bound on AWGN and Rayleigh fading (what `sim report` measures against).
+    /// Where the best (n, k) code reaches a block error rate: SP59, the normal approximation,
+    /// Gallager's bound (and with --dt the DT bound) on AWGN and Rayleigh fading, with or without
+    /// CSI (what `sim report` measures against).
     Limits(limits::LimitsArgs),
     /// Overlay metrics of several results folders on one plot (refusing axes that differ).
     Compare(compare::CompareArgs),

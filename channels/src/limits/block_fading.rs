@@ -43,7 +43,7 @@
 //! (below it they scale with the SNR, above it the block is noiseless).
 
 use super::noncoherent_run::{NoncoherentRun, RunTable};
-use super::{info_density_moments, normal_approximation, solve_decreasing_within};
+use super::{info_density_moments, normal_approximation, solve_costly_decreasing, solve_decreasing_within};
 use crate::rng::stream;
 use crate::snr::db_to_linear;
 use rand::Rng;
@@ -240,20 +240,8 @@ impl BlockFading {
         if self.csi() || !with_csi.is_finite() || with_csi <= -60.0 {
             return with_csi;
         }
-        let (mut lo, mut hi) = (with_csi - 0.5, with_csi + 1.0);
-        let (mut f_lo, mut f_hi) = (f(lo), f(hi));
-        while f_lo <= target && lo > -60.0 {
-            (hi, f_hi, lo) = (lo, f_lo, lo - 2.0);
-            f_lo = f(lo);
-        }
-        while f_hi > target && hi < 100.0 {
-            (lo, f_lo, hi) = (hi, f_hi, hi + 2.0);
-            f_hi = f(hi);
-        }
-        if f_hi > target {
-            return f64::INFINITY;
-        }
-        super::regula_falsi_log(f, target, (lo, f_lo), (hi, f_hi), 1e-3)
+        let guess = (with_csi - 0.5, with_csi + 1.0);
+        solve_costly_decreasing(f, target, guess, 2.0, (-60.0, 100.0), 1e-3)
     }
 }
 

@@ -21,7 +21,7 @@
 //! often. Each term lies in (0, 1].
 
 use super::noncoherent_run::information_density;
-use super::{regula_falsi_log, softplus};
+use super::{softplus, solve_costly_decreasing};
 use crate::rng::stream;
 use crate::snr::db_to_linear;
 use rand::Rng;
@@ -131,23 +131,9 @@ impl DependenceTesting {
     }
 
     /// The least mean Es/N0 (dB) at which the bound reaches `target` (regula falsi on the log
-    /// error rate to 1e-3 dB; infinite if not by 100 dB).
+    /// error rate to 1e-3 dB, searched in −30..100 dB; infinite if not by 100 dB).
     pub fn min_esn0_db(&self, k: usize, target: f64) -> f64 {
-        let f = |x: f64| self.bler(k, x);
-        let (mut lo, mut hi) = (0.0, 3.0);
-        let (mut f_lo, mut f_hi) = (f(lo), f(hi));
-        while f_lo <= target && lo > -30.0 {
-            (hi, f_hi, lo) = (lo, f_lo, lo - 3.0);
-            f_lo = f(lo);
-        }
-        while f_hi > target && hi < 100.0 {
-            (lo, f_lo, hi) = (hi, f_hi, hi + 3.0);
-            f_hi = f(hi);
-        }
-        if f_hi > target {
-            return f64::INFINITY;
-        }
-        regula_falsi_log(f, target, (lo, f_lo), (hi, f_hi), 1e-3)
+        solve_costly_decreasing(|x| self.bler(k, x), target, (0.0, 3.0), 3.0, (-30.0, 100.0), 1e-3)
     }
 }
 

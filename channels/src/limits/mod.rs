@@ -124,11 +124,41 @@ fn solve_decreasing_within(f: impl Fn(f64) -> f64, target: f64, (lo, hi): (f64, 
     bisect(lo, hi, tol, |x| f(x) > target)
 }
 
+/// Where the decreasing, smooth and costly `f` reaches `target` within `range`: the bracket
+/// `guess` is widened by `step` at a time until it holds the crossing, then narrowed by
+/// [`regula_falsi_log`]. Infinite if `f` is still above `target` at the top of `range`; the bottom
+/// if it is already at or below it there.
+pub(super) fn solve_costly_decreasing(
+    f: impl Fn(f64) -> f64,
+    target: f64,
+    (mut lo, mut hi): (f64, f64),
+    step: f64,
+    (bottom, top): (f64, f64),
+    tol: f64,
+) -> f64 {
+    let (mut f_lo, mut f_hi) = (f(lo), f(hi));
+    while f_lo <= target {
+        if lo <= bottom {
+            return lo;
+        }
+        (hi, f_hi, lo) = (lo, f_lo, (lo - step).max(bottom));
+        f_lo = f(lo);
+    }
+    while f_hi > target {
+        if hi >= top {
+            return f64::INFINITY;
+        }
+        (lo, f_lo, hi) = (hi, f_hi, (hi + step).min(top));
+        f_hi = f(hi);
+    }
+    regula_falsi_log(f, target, (lo, f_lo), (hi, f_hi), tol)
+}
+
 /// Where the decreasing, smooth `f` reaches `target` between `lo` (where it is above) and `hi`
 /// (where it is not), each with its value: the Illinois variant of regula falsi on `ln f`, which
 /// is nearly linear in dB there, until the bracket is narrower than `tol` (at most 60 steps).
 /// For an `f` costly to evaluate: a handful of steps where bisection would take a dozen.
-pub(super) fn regula_falsi_log(
+fn regula_falsi_log(
     f: impl Fn(f64) -> f64,
     target: f64,
     (mut lo, f_lo): (f64, f64),

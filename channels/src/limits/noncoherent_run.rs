@@ -29,9 +29,13 @@
 //! approach L times the BI-AWGN ones; with L = 1 they are the fast-fading mixture channel's given
 //! its gain. Conditioning on the gains is what makes the block-fading approximation an average of
 //! Q over them, as with CSI (Yang, Durisi, Koch & Polyanskiy, IEEE Trans. IT 60(7), 2014, there for
-//! one gain). For the noncoherent Rayleigh block-fading channel with Gaussian inputs, Lancho, Koch
-//! & Durisi ("On single-antenna Rayleigh block-fading channels at finite blocklength", IEEE Trans.
-//! IT 66(1), 2020) give the normal approximation; this is its BPSK, per-run counterpart.
+//! one gain). It is an estimate built like the CSI one, not derived from the noncoherent
+//! literature: Lancho, Koch & Durisi ("On single-antenna Rayleigh block-fading channels at finite
+//! blocklength", IEEE Trans. IT 66(1), 496–519, 2020) give a high-SNR normal approximation for
+//! unconstrained inputs over many coherence intervals, and Yang, Durisi, Koch & Polyanskiy
+//! ("Diversity versus channel knowledge at finite block-length", ITW 2012) bounds showing the
+//! trade between the runs' diversity and the cost of learning each gain that this one shows for
+//! BPSK. [`super::dependence_testing`] bounds the same receiver from the achievable side.
 
 use super::fast_fading::ln_h;
 use super::{info_density_moments, softplus};

@@ -233,15 +233,18 @@ impl BlockFading {
     /// regula falsi on the log error rate to 1e-3 dB, from a bracket around the CSI answer (which
     /// the blind one is not below; the bracket widens if it is).
     pub fn min_esn0_db(&self, k: usize, target: f64) -> f64 {
-        let f = |x: f64| self.normal_approximation_bler(k, x);
-        let coherent = BlockFading { receiver: Receiver::Csi, ..self.clone() };
-        let with_csi =
-            solve_decreasing_within(|x| coherent.normal_approximation_bler(k, x), target, (-60.0, 100.0), 1e-4);
-        if self.csi() || !with_csi.is_finite() || with_csi <= -60.0 {
+        let bisected = |fading: &BlockFading| {
+            solve_decreasing_within(|x| fading.normal_approximation_bler(k, x), target, (-60.0, 100.0), 1e-4)
+        };
+        if self.csi() {
+            return bisected(self);
+        }
+        let with_csi = bisected(&BlockFading { receiver: Receiver::Csi, ..self.clone() });
+        if !with_csi.is_finite() || with_csi <= -60.0 {
             return with_csi;
         }
         let guess = (with_csi - 0.5, with_csi + 1.0);
-        solve_costly_decreasing(f, target, guess, 2.0, (-60.0, 100.0), 1e-3)
+        solve_costly_decreasing(|x| self.normal_approximation_bler(k, x), target, guess, 2.0, (-60.0, 100.0), 1e-3)
     }
 }
 

@@ -2,13 +2,17 @@
 //! measures against (BPSK on AWGN, and on quasi-static, block and fast Rayleigh fading with or
 //! without CSI), for a code or a result that has no results folder here. The same curves as
 //! `sim report`'s distance to the limit (`report::distance::LimitChannel`), with Gallager's
-//! random-coding bound where it is achievable and, with `--dt` and codes of up to 4,096 symbols,
-//! the dependence-testing bound on every channel (achievable with what the receiver knows; a
-//! Monte Carlo mean: seconds on AWGN, up to a minute or two on fading without CSI).
+//! random-coding bound where it is achievable and, with `--monte-carlo` (or `--dt`) and codes of up
+//! to 4,096 symbols, the bounds that are Monte Carlo means over the information density: the
+//! metaconverse on AWGN (a converse tighter than SP59), RCUs where the receiver is told the gains
+//! and dependence testing on every channel (achievable with what the receiver knows): seconds on
+//! AWGN, up to a minute or two on fading without CSI.
 
 use anyhow::{bail, Context};
 use channels::limits::dependence_testing::DependenceTesting;
-use channels::limits::{ebn0_db, Bound};
+use channels::limits::metaconverse::Metaconverse;
+use channels::limits::random_coding_union::RandomCodingUnion;
+use channels::limits::{ebn0_db, Bound, Gains};
 use clap::{ArgAction, Args};
 
 use crate::report::distance::LimitChannel;
@@ -44,10 +48,12 @@ pub struct LimitsArgs {
     /// Ω = E[g²] of the Rayleigh gain.
     #[arg(long, default_value_t = 1.0)]
     pub mean_square_gain: f64,
-    /// Also the dependence-testing (DT) bound, achievable on every channel here with what the
-    /// receiver knows (a Monte Carlo mean: seconds to a minute or two; n ≤ 4,096).
-    #[arg(long)]
-    pub dt: bool,
+    /// Also the Monte Carlo bounds (n ≤ 4,096; seconds to a minute or two): the metaconverse on
+    /// AWGN (no binary code does better; tighter than SP59), RCUs where the receiver is told the
+    /// gains and dependence testing (DT) on every channel (some code does this well with what the
+    /// receiver knows).
+    #[arg(long, visible_alias = "dt")]
+    pub monte_carlo: bool,
 }
 
 impl LimitsArgs {
@@ -81,8 +87,8 @@ impl LimitsArgs {
     }
 }
 
-/// The longest code the DT bound is computed for (its Monte Carlo cost grows with n).
-const MAX_DT_SYMBOLS: usize = 4096;
+/// The longest code the Monte Carlo bounds are computed for (their cost grows with n).
+const MAX_MONTE_CARLO_SYMBOLS: usize = 4096;
 
 pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
     if a.n == 0 || a.k == 0 || a.k >= a.n {
@@ -100,16 +106,20 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
     if a.channel == "awgn" && (a.fading != "fast" || a.block_symbols != 0 || !a.csi) {
         bail!("--fading, --block-symbols and --csi describe Rayleigh fading; AWGN has no gains");
     }
-    if a.dt && a.n > MAX_DT_SYMBOLS {
-        bail!("--dt with --n {}: the DT bound is computed for at most {MAX_DT_SYMBOLS} symbols", a.n);
+    if a.monte_carlo && a.n > MAX_MONTE_CARLO_SYMBOLS {
+        bail!(
+            "--monte-carlo (--dt) with --n {}: the Monte Carlo bounds are computed for at most \
+             {MAX_MONTE_CARLO_SYMBOLS} symbols",
+            a.n
+        );
     }
     let channel = a.channel().context("no limits for this channel")?;
     println!("{}: ({}, {}) code, rate {:.4}", a.describe(), a.n, a.k, a.k as f64 / a.n as f64);
     println!("{:<8}  {:<24}  {:>10}  {:>10}", "target", "bound", "Es/N0 dB", "Eb/N0 dB");
-    let dt = a.dt.then(|| {
-        let (runs, gains) = channel.runs(a.n, a.frame_symbols);
-        DependenceTesting::new(runs, gains, a.mean_square_gain)
-    });
+    let (runs, gains) = channel.runs(a.n, a.frame_symbols);
+    let converse = (a.monte_carlo && gains == Gains::None).then(|| Metaconverse::new(a.n));
+    let rcus = a.monte_carlo.then(|| RandomCodingUnion::new(runs.clone(), gains, a.mean_square_gain)).flatten();
+    let dt = a.monte_carlo.then(|| DependenceTesting::new(runs, gains, a.mean_square_gain));
     let print = |target: f64, name: &str, es: Option<f64>, otherwise: &str| {
         let row = format!("{target:<8.1e}  {name:<24}");
         match es {
@@ -122,6 +132,12 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
         for bound in Bound::ALL {
             let es = channel.min_esn0_db(bound, a.n, a.k, a.frame_symbols, target);
             print(target, bound.name(), es, "not given on this channel");
+        }
+        if let Some(converse) = &converse {
+            print(target, "metaconverse", Some(converse.min_esn0_db(a.k, target)), "");
+        }
+        if let Some(rcus) = &rcus {
+            print(target, "RCUs random coding", Some(rcus.min_esn0_db(a.k, target)), "");
         }
         if let Some(dt) = &dt {
             print(target, "dependence testing (DT)", Some(dt.min_esn0_db(a.k, target)), "");

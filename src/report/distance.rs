@@ -37,9 +37,9 @@
 //! above. QPSK runs are left out: nothing here covers them.
 
 use channels::limits::block_fading::{blocks, BlockFading};
-use channels::limits::dependence_testing::Gains;
 use channels::limits::fast_fading::FastFading;
 use channels::limits::quasi_static::QuasiStatic;
+use channels::limits::Gains;
 use channels::limits::{min_esn0_db, Bound};
 
 use super::ResultRow;

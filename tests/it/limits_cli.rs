@@ -3,7 +3,10 @@
 
 use crate::common::{fails_with, sim, stderr};
 use channels::limits::block_fading::{blocks, BlockFading};
-use channels::limits::dependence_testing::{DependenceTesting, Gains};
+use channels::limits::dependence_testing::DependenceTesting;
+use channels::limits::metaconverse::Metaconverse;
+use channels::limits::random_coding_union::RandomCodingUnion;
+use channels::limits::Gains;
 use channels::limits::{min_esn0_db, Bound};
 
 /// The Es/N0 column of the row named `name` at the first target; None where it shows "—".
@@ -34,11 +37,27 @@ fn awgn_limits_are_the_librarys_and_in_order() {
     }
     // No code beats SP59; some code reaches Gallager's bound; the estimate lies between.
     assert!(sp < na && na < gallager && !out.contains("dependence testing"), "{out}");
-    // With --dt, the dependence-testing bound too: the library's, and near Gallager's.
-    let out = limits(&["--n", "49", "--k", "24", "--dt"]);
-    let dt = es_n0_of(&out, "dependence testing (DT)").unwrap();
-    let direct = DependenceTesting::new(vec![49], Gains::None, 1.0).min_esn0_db(24, 1e-2);
-    assert!((dt - direct).abs() < 6e-4 && (dt - gallager.unwrap()).abs() < 0.1, "{dt} {direct}\n{out}");
+    // With --monte-carlo (or --dt), the library's metaconverse, RCUs and DT too: the metaconverse
+    // between SP59 and the estimate, RCUs between it and Gallager's bound, DT near Gallager's.
+    let out = limits(&["--n", "49", "--k", "24", "--monte-carlo"]);
+    let (converse, rcus, dt) = (
+        es_n0_of(&out, "metaconverse").unwrap(),
+        es_n0_of(&out, "RCUs random coding").unwrap(),
+        es_n0_of(&out, "dependence testing (DT)").unwrap(),
+    );
+    let direct = (
+        Metaconverse::new(49).min_esn0_db(24, 1e-2),
+        RandomCodingUnion::new(vec![49], Gains::None, 1.0).unwrap().min_esn0_db(24, 1e-2),
+        DependenceTesting::new(vec![49], Gains::None, 1.0).min_esn0_db(24, 1e-2),
+    );
+    assert!(
+        (converse - direct.0).abs() < 6e-4 && (rcus - direct.1).abs() < 6e-4 && (dt - direct.2).abs() < 6e-4,
+        "{converse} {rcus} {dt} against {direct:?}\n{out}"
+    );
+    let (sp, na, gallager) = (sp.unwrap(), na.unwrap(), gallager.unwrap());
+    assert!(sp < converse && converse < na && na < rcus && rcus < gallager, "{out}");
+    assert!((dt - gallager).abs() < 0.1, "{dt} {gallager}\n{out}");
+    assert!(limits(&["--n", "49", "--k", "24", "--dt"]).contains("metaconverse"));
 }
 
 #[test]
@@ -65,5 +84,5 @@ fn bad_limits_requests_are_refused_by_name() {
     fails_with(&["limits", "--n", "49", "--k", "24", "--csi", "false"], &["AWGN"]);
     fails_with(&["limits", "--n", "49", "--k", "24", "--channel", "rician"], &["rician"]);
     fails_with(&["limits", "--n", "49", "--k", "24", "--mean-square-gain", "0"], &["--mean-square-gain 0"]);
-    fails_with(&["limits", "--n", "5000", "--k", "2500", "--dt"], &["--dt", "4096"]);
+    fails_with(&["limits", "--n", "5000", "--k", "2500", "--dt"], &["--monte-carlo (--dt)", "4096"]);
 }

@@ -13,46 +13,19 @@
 //! approximation estimates the best code, this bounds it from the achievable side: a scheme's
 //! distance to it is a lower bound on its distance to the best code with the same receiver.
 //!
-//! The expectation is a Monte Carlo mean over a fixed, seeded draw of gains and noise (the same at
-//! every Es/N0, so the curve is smooth): 2^14 codewords, fewer for long ones (at most 2^23 noise
-//! samples, at least 1,024 codewords). The gains are drawn by importance sampling as in
-//! [`super::block_fading`]: a share α = min(0.3, 1.5/B) of deep fades of mean 1/(mean Es/N0),
-//! weighted back to the Rayleigh law, so that the codewords that several deep fades sink are drawn
-//! often. Each term lies in (0, 1].
+//! The expectation is a Monte Carlo mean over a fixed, seeded draw of gains and noise, importance
+//! sampled towards the codewords that carry about k bits ([`super::density_draws`]). Each term
+//! lies in (0, 1].
 
-use super::noncoherent_run::information_density;
-use super::{softplus, solve_costly_decreasing};
-use crate::rng::stream;
-use crate::snr::db_to_linear;
-use rand::Rng;
-use rand_distr::{Exp1, StandardNormal};
-use std::f64::consts::LN_2;
+use super::density_draws::{DensityDraws, Gains};
+use super::solve_costly_decreasing;
 
 const SEED: u64 = 0xd7_b0d;
-
-/// What the channel's gains are and what the receiver knows of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gains {
-    /// No fading: every gain is 1 (AWGN).
-    None,
-    /// Rayleigh gains, told to the receiver.
-    Csi,
-    /// Rayleigh gains, not told to it.
-    Blind,
-}
 
 /// The DT bound for codewords laid out in runs of one gain each.
 #[derive(Debug, Clone)]
 pub struct DependenceTesting {
-    runs: Vec<usize>,
-    gains: Gains,
-    mean_square_gain: f64,
-    /// Per codeword: a standard exponential per run, then a standard normal per symbol.
-    draws: Vec<f64>,
-    /// Per codeword and run: whether the gain is one of the proposal's deep fades.
-    deep: Vec<bool>,
-    /// The proposal's share of deep fades, α.
-    deep_share: f64,
+    draws: DensityDraws,
 }
 
 impl DependenceTesting {
@@ -63,71 +36,16 @@ impl DependenceTesting {
     }
 
     fn drawn_with(seed: u64, runs: Vec<usize>, gains: Gains, mean_square_gain: f64) -> Self {
-        assert!(!runs.is_empty() && runs.iter().all(|&r| r > 0), "every run holds a symbol");
-        let n: usize = runs.iter().sum();
-        let codewords = ((1usize << 23) / n).clamp(1 << 10, 1 << 14);
-        let deep_share = if gains == Gains::None { 0.0 } else { (1.5 / runs.len() as f64).min(0.3) };
-        let mut rng = stream(seed, &[n as u64, runs.len() as u64]);
-        let mut draws = Vec::with_capacity(codewords * (n + runs.len()));
-        let mut deep = Vec::with_capacity(codewords * runs.len());
-        for _ in 0..codewords {
-            for _ in 0..runs.len() {
-                deep.push(rng.random::<f64>() < deep_share);
-                draws.push(rng.sample::<f64, _>(Exp1));
-            }
-            draws.extend((0..n).map(|_| rng.sample::<f64, _>(StandardNormal)));
-        }
-        Self { runs, gains, mean_square_gain, draws, deep, deep_share }
-    }
-
-    fn n(&self) -> usize {
-        self.runs.iter().sum()
+        Self { draws: DensityDraws::new(seed, runs, gains, mean_square_gain) }
     }
 
     /// The bound on the best code's block error probability for k bits at mean Es/N0 `esn0_db`.
     pub fn bler(&self, k: usize, esn0_db: f64) -> f64 {
-        // Ω scaled out: gains g²/Ω ~ Exp(1) at mean Es/N0 s = Ω·Es/N0, σ² = 1/(2s).
-        let s = db_to_linear(esn0_db) * self.mean_square_gain;
-        let sigma = (0.5 / s).sqrt();
-        let (alpha, theta) = (self.deep_share, (1.0 / s).min(1.0));
         // log2((2^k − 1)/2), exact for small k.
         let threshold = if k < 50 { ((2f64.powi(k as i32) - 1.0) / 2.0).log2() } else { k as f64 - 1.0 };
-        let b = self.runs.len();
-        let codewords: Vec<(&[f64], &[bool])> =
-            self.draws.chunks_exact(self.n() + b).zip(self.deep.chunks_exact(b)).collect();
-        let term = |(draw, deep): &(&[f64], &[bool])| {
-            let (exponentials, noise) = draw.split_at(b);
-            let (mut density, mut weight, mut start) = (0.0, 1.0, 0);
-            let mut y = Vec::new();
-            for ((&symbols, &e), &is_deep) in self.runs.iter().zip(exponentials.iter()).zip(deep.iter()) {
-                let g = if self.gains == Gains::None {
-                    1.0
-                } else {
-                    let x = if is_deep { theta * e } else { e };
-                    // e^(−x)/q(x) for the mixture q (see block_fading).
-                    weight /= (1.0 - alpha) + alpha / theta * (-x * (1.0 / theta - 1.0)).exp();
-                    x.sqrt()
-                };
-                y.clear();
-                y.extend(noise[start..start + symbols].iter().map(|&z| g + sigma * z));
-                start += symbols;
-                density += match self.gains {
-                    Gains::None | Gains::Csi => {
-                        y.iter().map(|&v| 1.0 - softplus(-2.0 * g * v / (sigma * sigma)) / LN_2).sum::<f64>()
-                    }
-                    Gains::Blind => information_density(&y, s),
-                };
-            }
-            weight * (-(density - threshold).max(0.0) * LN_2).exp()
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(codewords.len());
-        let chunk = codewords.len().div_ceil(threads);
-        let sum: f64 = std::thread::scope(|scope| {
-            let parts: Vec<_> =
-                codewords.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(term).sum::<f64>())).collect();
-            parts.into_iter().map(|p| p.join().expect("a DT worker")).sum()
-        });
-        sum / codewords.len() as f64
+        let sample = self.draws.sample(esn0_db, k, &[1.0]);
+        let sum: f64 = sample.iter().map(|d| d.weight * (-(d.bits[0] - threshold).max(0.0)).exp2()).sum();
+        sum / sample.len() as f64
     }
 
     /// The least mean Es/N0 (dB) at which the bound reaches `target` (regula falsi on the log
@@ -140,6 +58,7 @@ impl DependenceTesting {
 #[cfg(test)]
 mod tests {
     use super::super::block_fading::{blocks, BlockFading};
+    use super::super::density_draws::Gains;
     use super::super::{min_esn0_db, Bound};
     use super::*;
 

@@ -42,10 +42,15 @@
 //! [`block_fading`] on block fading (a gain per run of symbols), averaged over the runs' gains.
 
 pub mod block_fading;
+mod density_draws;
 pub mod dependence_testing;
 pub mod fast_fading;
+pub mod metaconverse;
 pub mod noncoherent_run;
 pub mod quasi_static;
+pub mod random_coding_union;
+
+pub use density_draws::Gains;
 
 use crate::snr::db_to_linear;
 use crate::theory::q_function;

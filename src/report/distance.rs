@@ -136,7 +136,7 @@ impl LimitChannel {
 
     /// The runs of one gain that n symbols sent as frames of `frame_symbols` (0: one frame) fall
     /// in, and what the gains are to the receiver: the layout of a bound computed symbol by symbol
-    /// (`channels::limits::dependence_testing`).
+    /// (`channels::limits::dependence_testing` and the other Monte Carlo bounds).
     pub fn runs(&self, n: usize, frame_symbols: usize) -> (Vec<usize>, Gains) {
         let gains = match (*self, self.receiver_knows_gains()) {
             (LimitChannel::Awgn, _) => Gains::None,

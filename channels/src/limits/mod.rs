@@ -40,6 +40,10 @@
 //! [`quasi_static`] averages them over quasi-static Rayleigh fading (one gain per codeword);
 //! [`fast_fading`] gives the normal approximation on fast Rayleigh fading (one gain per symbol),
 //! [`block_fading`] on block fading (a gain per run of symbols), averaged over the runs' gains.
+//! Three bounds are Monte Carlo means over the information density, on one importance-sampled draw
+//! (`density_draws`): [`metaconverse`] (a converse on AWGN, tighter than SP59),
+//! [`random_coding_union`] (RCUs, achievable with CSI; never looser than Gallager's) and
+//! [`dependence_testing`] (DT, achievable on every channel here).
 
 pub mod block_fading;
 mod density_draws;

@@ -4,9 +4,10 @@
 //! `sim report`'s distance to the limit (`report::distance::LimitChannel`), with Gallager's
 //! random-coding bound where it is achievable and, with `--monte-carlo` (or `--dt`) and codes of up
 //! to 4,096 symbols, the bounds that are Monte Carlo means over the information density: the
-//! metaconverse on AWGN (a converse tighter than SP59), RCUs where the receiver is told the gains
-//! and dependence testing on every channel (achievable with what the receiver knows): seconds on
-//! AWGN, up to a minute or two on fading without CSI.
+//! metaconverse (a converse tighter than SP59, on fading averaged over the gains given them, which
+//! binds a receiver not told them too), RCUs where the receiver is told the gains and dependence
+//! testing on every channel (achievable with what the receiver knows): seconds on AWGN, up to a
+//! minute or two on fading.
 
 use anyhow::{bail, Context};
 use channels::limits::dependence_testing::DependenceTesting;
@@ -48,10 +49,10 @@ pub struct LimitsArgs {
     /// Ω = E[g²] of the Rayleigh gain.
     #[arg(long, default_value_t = 1.0)]
     pub mean_square_gain: f64,
-    /// Also the Monte Carlo bounds (n ≤ 4,096; seconds to a minute or two): the metaconverse on
-    /// AWGN (no binary code does better; tighter than SP59), RCUs where the receiver is told the
-    /// gains and dependence testing (DT) on every channel (some code does this well with what the
-    /// receiver knows).
+    /// Also the Monte Carlo bounds (n ≤ 4,096; seconds to a minute or two): the metaconverse (no
+    /// binary code does better, whatever the receiver knows; tighter than SP59), RCUs where the
+    /// receiver is told the gains and dependence testing (DT) on every channel (some code does this
+    /// well with what the receiver knows).
     #[arg(long, visible_alias = "dt")]
     pub monte_carlo: bool,
 }
@@ -117,7 +118,10 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
     println!("{}: ({}, {}) code, rate {:.4}", a.describe(), a.n, a.k, a.k as f64 / a.n as f64);
     println!("{:<8}  {:<24}  {:>10}  {:>10}", "target", "bound", "Es/N0 dB", "Eb/N0 dB");
     let (runs, gains) = channel.runs(a.n, a.frame_symbols);
-    let converse = (a.monte_carlo && gains == Gains::None).then(|| Metaconverse::new(a.n));
+    let converse = a.monte_carlo.then(|| match gains {
+        Gains::None => Metaconverse::new(a.n),
+        Gains::Csi | Gains::Blind => Metaconverse::on_fading(runs.clone(), a.mean_square_gain),
+    });
     let rcus = a.monte_carlo.then(|| RandomCodingUnion::new(runs.clone(), gains, a.mean_square_gain)).flatten();
     let dt = a.monte_carlo.then(|| DependenceTesting::new(runs, gains, a.mean_square_gain));
     let print = |target: f64, name: &str, es: Option<f64>, otherwise: &str| {

@@ -75,6 +75,12 @@ fn fading_limits_follow_what_the_receiver_knows() {
         (es_n0(&blind, Bound::NormalApproximation).unwrap(), es_n0(&told, Bound::NormalApproximation).unwrap());
     assert!((b - direct).abs() < 6e-4 && b > t + 0.3, "blind {b} (library {direct}), told {t}");
     assert!(es_n0(&blind, Bound::SpherePacking59).is_none() && blind.contains("not told the gains"), "{blind}");
+    // The Monte Carlo bounds there: the metaconverse (it binds the blind receiver too) below the
+    // approximation, DT above; RCUs is not offered without the gains.
+    let blind = limits(&[&blind_args[..], &["--csi", "false", "--monte-carlo"]].concat());
+    let (converse, dt) =
+        (es_n0_of(&blind, "metaconverse").unwrap(), es_n0_of(&blind, "dependence testing (DT)").unwrap());
+    assert!(converse < t && b < dt && !blind.contains("RCUs"), "{blind}");
 }
 
 #[test]

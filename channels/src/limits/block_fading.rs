@@ -84,6 +84,19 @@ fn biawgn_moments(db: f64) -> (f64, f64) {
     (a.0 + f * (b.0 - a.0), a.1 + f * (b.1 - a.1))
 }
 
+/// The normal approximation given the gains, told to the receiver: `runs[b]` symbols at Es/N0
+/// `run_db[b]` (dB), parallel BI-AWGN channels.
+pub(super) fn normal_approximation_given_gains(runs: &[usize], k: usize, run_db: &[f64]) -> f64 {
+    let (mut c, mut v) = (0.0, 0.0);
+    for (&symbols, &db) in runs.iter().zip(run_db) {
+        let (cb, vb) = biawgn_moments(db);
+        c += symbols as f64 * cb;
+        v += symbols as f64 * vb;
+    }
+    let n: usize = runs.iter().sum();
+    normal_approximation(n, k, c / n as f64, v / n as f64)
+}
+
 /// The runs of symbols that share a gain in `n` symbols sent as frames of `frame_symbols`, each
 /// frame cut into runs of `block_symbols` (0: the whole frame), the last frame and each frame's
 /// last run possibly shorter: the channel's `Fading::Block` on BPSK.

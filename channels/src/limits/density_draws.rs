@@ -114,6 +114,36 @@ impl DensityDraws {
         (0.5 / (db_to_linear(esn0_db) * self.mean_square_gain)).sqrt()
     }
 
+    /// The first `count` codewords' gains at mean Es/N0 `esn0_db` (one per run, `g²` in units of
+    /// Ω, which the noise's σ carries), each vector with its importance weight.
+    pub(super) fn gains(&self, esn0_db: f64, count: usize) -> Vec<(f64, Vec<f64>)> {
+        let snr = db_to_linear(esn0_db) * self.mean_square_gain;
+        let (alpha, theta) = (self.deep_share, (1.0 / snr).min(1.0));
+        let b = self.runs.len();
+        self.draws
+            .chunks_exact(self.n() + b)
+            .zip(self.deep.chunks_exact(b))
+            .take(count)
+            .map(|(draw, deep)| {
+                let mut weight = 1.0;
+                let gains = draw[..b]
+                    .iter()
+                    .zip(deep)
+                    .map(|(&e, &is_deep)| {
+                        let (g, w) = deep_fade_proposal(e, is_deep, alpha, theta);
+                        weight *= w;
+                        g
+                    })
+                    .collect();
+                (weight, gains)
+            })
+            .collect()
+    }
+
+    pub(super) fn runs(&self) -> &[usize] {
+        &self.runs
+    }
+
     /// Each codeword's weighted density at mean Es/N0 `esn0_db`, the draw tilted towards densities
     /// of `k` bits. `tilts` are the exponents s of the generalized density
     /// `ı_s(x; y) = log2(W(y|x)^s / E_X̄[W(y|X̄)^s])` (s = 1: the information density); a receiver

@@ -38,6 +38,7 @@
 
 use channels::limits::block_fading::{blocks, BlockFading};
 use channels::limits::fast_fading::FastFading;
+use channels::limits::metaconverse::Metaconverse;
 use channels::limits::quasi_static::QuasiStatic;
 use channels::limits::Gains;
 use channels::limits::{min_esn0_db, Bound};
@@ -59,12 +60,22 @@ pub struct Distance {
     /// None where no sphere-packing bound holds (fast fading).
     pub sphere_packing_esn0_db: Option<f64>,
     pub normal_approximation_esn0_db: f64,
+    /// Symbols per codeword (where block fading restarts its runs).
+    pub frame_symbols: usize,
+    /// The metaconverse (no binary code does better, whatever the receiver knows), where
+    /// [`add_metaconverse`] computed it.
+    pub metaconverse_esn0_db: Option<f64>,
 }
 
 impl Distance {
     /// Measured minus the sphere-packing bound, when both are there.
     pub fn gap_db(&self) -> Option<f64> {
         Some(self.measured_esn0_db?.0 - self.sphere_packing_esn0_db?)
+    }
+
+    /// Measured minus the metaconverse, when both are there.
+    pub fn gap_to_metaconverse_db(&self) -> Option<f64> {
+        Some(self.measured_esn0_db?.0 - self.metaconverse_esn0_db?)
     }
 
     /// Measured minus the normal approximation, when measured.
@@ -159,6 +170,21 @@ impl LimitChannel {
             | LimitChannel::BlockFading { csi, .. }
             | LimitChannel::FastFading { csi, .. } => csi,
         }
+    }
+
+    /// The Es/N0 (dB) below which no binary (n, k) code reaches `target` on this channel by the
+    /// metaconverse (`channels::limits::metaconverse`: on fading averaged over the gains given
+    /// them, which binds a receiver told them or not), its n symbols sent as frames of
+    /// `frame_symbols` (0: one frame).
+    pub fn metaconverse_esn0_db(&self, n: usize, k: usize, frame_symbols: usize, target: f64) -> f64 {
+        let mean_square_gain = match *self {
+            LimitChannel::Awgn => return Metaconverse::new(n).min_esn0_db(k, target),
+            LimitChannel::QuasiStatic { mean_square_gain, .. }
+            | LimitChannel::BlockFading { mean_square_gain, .. }
+            | LimitChannel::FastFading { mean_square_gain, .. } => mean_square_gain,
+        };
+        let (runs, _) = self.runs(n, frame_symbols);
+        Metaconverse::on_fading(runs, mean_square_gain).min_esn0_db(k, target)
     }
 
     /// The Es/N0 (dB) at which the best (n, k) code reaches `target` by `bound` on this channel,
@@ -267,9 +293,33 @@ pub fn distances(rows: &[ResultRow], length_bits: u32, target: f64, channel: Lim
             measured_esn0_db: crossing(&curve, target),
             sphere_packing_esn0_db,
             normal_approximation_esn0_db,
+            frame_symbols: frame,
+            metaconverse_esn0_db: None,
         });
     }
     out
+}
+
+/// The longest message or codeword the report computes the metaconverse for (a Monte Carlo bound
+/// whose cost grows with n: seconds on AWGN, up to a minute on fading at this length).
+pub const MAX_METACONVERSE_SYMBOLS: usize = 2048;
+
+/// Fills in each distance's metaconverse on `channel` (n ≤ [`MAX_METACONVERSE_SYMBOLS`]), once per
+/// (n, k, codeword length).
+pub fn add_metaconverse(distances: &mut [Distance], channel: LimitChannel) {
+    let mut done: Vec<((usize, usize, usize, u64), f64)> = Vec::new();
+    for d in distances.iter_mut().filter(|d| d.n <= MAX_METACONVERSE_SYMBOLS) {
+        let key = (d.n, d.k, d.frame_symbols, d.target.to_bits());
+        let es = match done.iter().find(|(k, _)| *k == key) {
+            Some(&(_, es)) => es,
+            None => {
+                let es = channel.metaconverse_esn0_db(d.n, d.k, d.frame_symbols, d.target);
+                done.push((key, es));
+                es
+            }
+        };
+        d.metaconverse_esn0_db = es.is_finite().then_some(es);
+    }
 }
 
 /// One (n, k)'s Es/N0 at the target: SP59 (where it holds) and the normal approximation.

@@ -121,12 +121,17 @@ fn a_link_level_report_measures_the_code_against_the_bounds() {
     // LDPC(49,24) with BP at Eb/N0 ... where its BLER falls through 1e-2.
     let md = link_report(&dir.path().join("bp"), &["snr.values_db=[2, 3, 4, 5]", "stop.max_frames=20000"]);
     let line = md.lines().find(|l| l.contains("| 49, 24 |")).unwrap_or_else(|| panic!("{md}"));
-    let cells: Vec<f64> = line.split('|').skip(3).take(4).map(|c| c.trim().parse().unwrap()).collect();
-    let (measured, sp59, na, gap) = (cells[0], cells[1], cells[2], cells[3]);
-    // No code beats the sphere-packing bound, the normal approximation sits right of it, and BP
-    // on this code is about 1.3 dB short of near-ML (codes/README.md).
-    assert!(sp59 < na && na < measured, "{line}");
+    // measured | SP59 | metaconverse | normal approximation | gap to the metaconverse | gap to SP59.
+    let cells: Vec<f64> = line.split('|').skip(3).take(6).map(|c| c.trim().parse().unwrap()).collect();
+    let (measured, sp59, converse, na, gap_to_converse, gap) =
+        (cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]);
+    // No code beats either converse, the metaconverse (binary codes) is the tighter, the normal
+    // approximation sits right of both, and BP on this code is about 1.3 dB short of near-ML
+    // (codes/README.md).
+    assert!(sp59 < converse && converse < na && na < measured, "{line}");
     assert!((gap - (measured - sp59)).abs() < 2e-4 && gap > 0.5 && gap < 3.5, "{line}");
+    assert!((gap_to_converse - (measured - converse)).abs() < 2e-4 && gap_to_converse < gap, "{line}");
+    assert!(md.contains("metaconverse (Polyanskiy, Poor & Verdú 2010"), "{md}");
 }
 
 /// Fast fading with and without CSI at the receiver, link level: the report measures each run
@@ -148,18 +153,23 @@ fn a_fast_fading_report_measures_against_the_limit_with_or_without_csi() {
         let md = link_report(&dir.path().join(format!("csi-{csi}")), &sets);
         let section = md[md.find("## Distance to the limit").unwrap_or_else(|| panic!("{md}"))..].to_string();
         let line = section.lines().find(|l| l.contains("| 49, 24 |")).unwrap_or_else(|| panic!("{section}"));
-        // measured | normal approximation | gap to it.
-        let cells = line.split('|').skip(3).take(3).map(|c| c.trim().parse().unwrap()).collect();
+        // measured | metaconverse | normal approximation | gap to the metaconverse | gap to the
+        // approximation.
+        let cells = line.split('|').skip(3).take(5).map(|c| c.trim().parse().unwrap()).collect();
         (section, cells)
     };
     let (with_text, with) = distance(true);
     let (without_text, without) = distance(false);
     assert!(with_text.contains("known to the receiver") && !with_text.contains("SP59"), "{with_text}");
     assert!(without_text.contains("not known to the receiver") && !without_text.contains("SP59"), "{without_text}");
-    assert!(without[1] > with[1] + 0.5, "limits: without CSI {without:?}, with {with:?}");
+    assert!(without[2] > with[2] + 0.5, "limits: without CSI {without:?}, with {with:?}");
     assert!(without[0] > with[0] + 0.5, "BP: without CSI {without:?}, with {with:?}");
+    // The metaconverse (the same for both receivers: it binds the one not told the gains too)
+    // lies left of each approximation.
+    assert!((without[1] - with[1]).abs() < 1e-9 && with[1] < with[2], "{with:?} {without:?}");
     for cells in [&with, &without] {
-        assert!(cells[2] > 1.0 && cells[2] < 5.0 && (cells[2] - (cells[0] - cells[1])).abs() < 2e-4, "{cells:?}");
+        assert!(cells[4] > 1.0 && cells[4] < 5.0 && (cells[4] - (cells[0] - cells[2])).abs() < 2e-4, "{cells:?}");
+        assert!((cells[3] - (cells[0] - cells[1])).abs() < 2e-4, "{cells:?}");
     }
 }
 
@@ -187,16 +197,18 @@ fn a_block_fading_report_measures_against_the_limit_of_its_runs() {
         let cells = line.split('|').skip(3).filter_map(|c| c.trim().parse().ok()).collect();
         (section, cells)
     };
-    // measured | normal approximation | gap to it.
+    // measured | metaconverse | normal approximation | gap to the metaconverse | gap to the
+    // approximation.
     let (runs_text, runs) = distance(7, "snr.values_db=[4, 6, 8, 10]");
     assert!(runs_text.contains("block fading") && !runs_text.contains("SP59"), "{runs_text}");
-    assert_eq!(runs.len(), 3, "{runs_text}");
-    assert!(runs[2] > 2.0 && runs[2] < 6.0 && (runs[2] - (runs[0] - runs[1])).abs() < 2e-4, "{runs:?}");
-    // measured | SP59 | normal approximation | gap to SP59.
+    assert_eq!(runs.len(), 5, "{runs_text}");
+    assert!(runs[1] < runs[2] && (runs[3] - (runs[0] - runs[1])).abs() < 2e-4, "{runs:?}");
+    assert!(runs[4] > 2.0 && runs[4] < 6.0 && (runs[4] - (runs[0] - runs[2])).abs() < 2e-4, "{runs:?}");
+    // measured | SP59 | metaconverse | normal approximation | gap to the metaconverse | gap to SP59.
     let (one_text, one) = distance(0, "snr.values_db=[16, 20, 24, 28]");
-    assert_eq!(one.len(), 4, "{one_text}");
-    assert!(one[1] < one[2] && one[2] < one[0], "{one:?}");
-    assert!(one[0] > runs[0] + 8.0 && one[2] > runs[1] + 8.0, "one gain {one:?}, seven {runs:?}");
+    assert_eq!(one.len(), 6, "{one_text}");
+    assert!(one[1] < one[2] && one[2] < one[3] && one[3] < one[0], "{one:?}");
+    assert!(one[0] > runs[0] + 8.0 && one[3] > runs[2] + 8.0, "one gain {one:?}, seven {runs:?}");
 }
 
 /// `sim run scenarios/ldpc49-bp-awgn.toml` with `sets` into `out`, then `sim report`: its report.md.

@@ -35,6 +35,12 @@
 //! (`channels::limits::noncoherent_run`), averaged over the runs' gains as with CSI; a gain per
 //! symbol is fast fading's blind limit, and a message in one run the quasi-static CSI limits, as
 //! above. QPSK runs are left out: nothing here covers them.
+//!
+//! The report adds the metaconverse ([`add_metaconverse`]; `channels::limits::metaconverse`): a
+//! converse for binary codes on every channel here, tighter than SP59 on AWGN and, on fading,
+//! averaged over the gains given them, so that it binds a receiver not told them too. It is a
+//! seeded Monte Carlo costing seconds to a minute, so it is computed for messages and codewords of
+//! up to [`MAX_METACONVERSE_SYMBOLS`] symbols, and not for the plots' marks.
 
 use channels::limits::block_fading::{blocks, BlockFading};
 use channels::limits::fast_fading::FastFading;

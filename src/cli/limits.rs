@@ -5,7 +5,7 @@
 //! random-coding bound where it is achievable and, with `--monte-carlo` (or `--dt`) and codes of up
 //! to 4,096 symbols, the bounds that are Monte Carlo means over the information density: the
 //! metaconverse (a converse tighter than SP59, on fading averaged over the gains given them, which
-//! binds a receiver not told them too), RCUs where the receiver is told the gains and dependence
+//! binds a receiver not told them too), RCU where the receiver is told the gains and dependence
 //! testing on every channel (achievable with what the receiver knows): seconds on AWGN, up to a
 //! minute or two on fading.
 
@@ -50,7 +50,7 @@ pub struct LimitsArgs {
     #[arg(long, default_value_t = 1.0)]
     pub mean_square_gain: f64,
     /// Also the Monte Carlo bounds (n ≤ 4,096; seconds to a minute or two): the metaconverse (no
-    /// binary code does better, whatever the receiver knows; tighter than SP59), RCUs where the
+    /// binary code does better, whatever the receiver knows; tighter than SP59), RCU where the
     /// receiver is told the gains and dependence testing (DT) on every channel (some code does this
     /// well with what the receiver knows).
     #[arg(long, visible_alias = "dt")]
@@ -122,7 +122,7 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
         Gains::None => Metaconverse::new(a.n),
         Gains::Csi | Gains::Blind => Metaconverse::on_fading(runs.clone(), a.mean_square_gain),
     });
-    let rcus = a.monte_carlo.then(|| RandomCodingUnion::new(runs.clone(), gains, a.mean_square_gain)).flatten();
+    let rcu = a.monte_carlo.then(|| RandomCodingUnion::new(runs.clone(), gains, a.mean_square_gain)).flatten();
     let dt = a.monte_carlo.then(|| DependenceTesting::new(runs, gains, a.mean_square_gain));
     let print = |target: f64, name: &str, es: Option<f64>, otherwise: &str| {
         let row = format!("{target:<8.1e}  {name:<24}");
@@ -140,8 +140,8 @@ pub fn run(a: LimitsArgs) -> anyhow::Result<()> {
         if let Some(converse) = &converse {
             print(target, "metaconverse", Some(converse.min_esn0_db(a.k, target)), "");
         }
-        if let Some(rcus) = &rcus {
-            print(target, "RCUs random coding", Some(rcus.min_esn0_db(a.k, target)), "");
+        if let Some(rcu) = &rcu {
+            print(target, "RCU random coding", Some(rcu.min_esn0_db(a.k, target)), "");
         }
         if let Some(dt) = &dt {
             print(target, "dependence testing (DT)", Some(dt.min_esn0_db(a.k, target)), "");

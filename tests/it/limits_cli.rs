@@ -37,12 +37,12 @@ fn awgn_limits_are_the_librarys_and_in_order() {
     }
     // No code beats SP59; some code reaches Gallager's bound; the estimate lies between.
     assert!(sp < na && na < gallager && !out.contains("dependence testing"), "{out}");
-    // With --monte-carlo (or --dt), the library's metaconverse, RCUs and DT too: the metaconverse
-    // between SP59 and the estimate, RCUs between it and Gallager's bound, DT near Gallager's.
+    // With --monte-carlo (or --dt), the library's metaconverse, RCU and DT too: the metaconverse
+    // between SP59 and the estimate, RCU between it and Gallager's bound, DT near Gallager's.
     let out = limits(&["--n", "49", "--k", "24", "--monte-carlo"]);
-    let (converse, rcus, dt) = (
+    let (converse, rcu, dt) = (
         es_n0_of(&out, "metaconverse").unwrap(),
-        es_n0_of(&out, "RCUs random coding").unwrap(),
+        es_n0_of(&out, "RCU random coding").unwrap(),
         es_n0_of(&out, "dependence testing (DT)").unwrap(),
     );
     let direct = (
@@ -51,11 +51,11 @@ fn awgn_limits_are_the_librarys_and_in_order() {
         DependenceTesting::new(vec![49], Gains::None, 1.0).min_esn0_db(24, 1e-2),
     );
     assert!(
-        (converse - direct.0).abs() < 6e-4 && (rcus - direct.1).abs() < 6e-4 && (dt - direct.2).abs() < 6e-4,
-        "{converse} {rcus} {dt} against {direct:?}\n{out}"
+        (converse - direct.0).abs() < 6e-4 && (rcu - direct.1).abs() < 6e-4 && (dt - direct.2).abs() < 6e-4,
+        "{converse} {rcu} {dt} against {direct:?}\n{out}"
     );
     let (sp, na, gallager) = (sp.unwrap(), na.unwrap(), gallager.unwrap());
-    assert!(sp < converse && converse < na && na < rcus && rcus < gallager, "{out}");
+    assert!(sp < converse && converse < na && na < rcu && rcu < gallager, "{out}");
     assert!((dt - gallager).abs() < 0.1, "{dt} {gallager}\n{out}");
     assert!(limits(&["--n", "49", "--k", "24", "--dt"]).contains("metaconverse"));
 }
@@ -76,11 +76,11 @@ fn fading_limits_follow_what_the_receiver_knows() {
     assert!((b - direct).abs() < 6e-4 && b > t + 0.3, "blind {b} (library {direct}), told {t}");
     assert!(es_n0(&blind, Bound::SpherePacking59).is_none() && blind.contains("not told the gains"), "{blind}");
     // The Monte Carlo bounds there: the metaconverse (it binds the blind receiver too) below the
-    // approximation, DT above; RCUs is not offered without the gains.
+    // approximation, DT above; RCU is not offered without the gains.
     let blind = limits(&[&blind_args[..], &["--csi", "false", "--monte-carlo"]].concat());
     let (converse, dt) =
         (es_n0_of(&blind, "metaconverse").unwrap(), es_n0_of(&blind, "dependence testing (DT)").unwrap());
-    assert!(converse < t && b < dt && !blind.contains("RCUs"), "{blind}");
+    assert!(converse < t && b < dt && !blind.contains("RCU"), "{blind}");
 }
 
 #[test]

@@ -151,6 +151,39 @@ impl DensityDraws {
     pub(super) fn sample(&self, esn0_db: f64, k: usize, tilts: &[f64]) -> Vec<WeightedDensity> {
         assert!(!tilts.is_empty() && tilts.len() <= TILTS, "1 to {TILTS} tilts");
         assert!(self.gains != Gains::Blind || tilts == [1.0], "without CSI only s = 1");
+        let sigma = self.noise_sigma(esn0_db);
+        let snr = 0.5 / (sigma * sigma);
+        self.map(esn0_db, k, usize::MAX, |weight, gains, y| {
+            let (mut bits, mut start) = ([0.0; TILTS], 0);
+            for (&symbols, &g) in self.runs.iter().zip(gains) {
+                let y = &y[start..start + symbols];
+                start += symbols;
+                match self.gains {
+                    Gains::None | Gains::Csi => {
+                        for (out, &s) in bits.iter_mut().zip(tilts) {
+                            *out += y
+                                .iter()
+                                .map(|&v| 1.0 - softplus(-2.0 * s * g * v / (sigma * sigma)) / LN_2)
+                                .sum::<f64>();
+                        }
+                    }
+                    Gains::Blind => bits[0] += information_density(y, snr),
+                }
+            }
+            WeightedDensity { weight, bits }
+        })
+    }
+
+    /// `per_codeword(weight, gains, outputs)` for each of the first `count` codewords of the draw
+    /// at mean Es/N0 `esn0_db` (tilted towards densities of `k` bits): its importance weight, its
+    /// runs' gains (Ω scaled out: 1 on AWGN) and its n outputs given x = (+1, …, +1), on all cores.
+    pub(super) fn map<T: Send>(
+        &self,
+        esn0_db: f64,
+        k: usize,
+        count: usize,
+        per_codeword: impl Fn(f64, &[f64], &[f64]) -> T + Sync,
+    ) -> Vec<T> {
         // Ω scaled out: gains g²/Ω ~ Exp(1) at mean Es/N0 s = Ω·Es/N0, σ² = 1/(2s).
         let snr = db_to_linear(esn0_db) * self.mean_square_gain;
         let sigma = self.noise_sigma(esn0_db);
@@ -162,42 +195,31 @@ impl DensityDraws {
         };
         let b = self.runs.len();
         let codewords: Vec<(&[f64], &[bool])> =
-            self.draws.chunks_exact(self.n() + b).zip(self.deep.chunks_exact(b)).collect();
+            self.draws.chunks_exact(self.n() + b).zip(self.deep.chunks_exact(b)).take(count).collect();
+        let per_codeword = &per_codeword;
         let one = |(draw, deep): &(&[f64], &[bool])| {
             let (exponentials, noise) = draw.split_at(b);
-            let (mut bits, mut weight, mut ln_tilt_weight, mut start) = ([0.0; TILTS], 1.0, 0.0, 0);
-            let mut y = Vec::new();
+            let (mut weight, mut ln_tilt_weight) = (1.0, 0.0);
+            let mut gains = Vec::with_capacity(b);
+            let mut y = Vec::with_capacity(noise.len());
+            let mut start = 0;
             for ((&symbols, &e), &is_deep) in self.runs.iter().zip(exponentials.iter()).zip(deep.iter()) {
-                let g = if self.gains == Gains::None {
-                    1.0
+                let noise = &noise[start..start + symbols];
+                start += symbols;
+                if self.gains == Gains::None {
+                    gains.push(1.0);
+                    let from = y.len();
+                    y.extend(noise.iter().map(|&z| tilted.output(z)));
+                    // Summed in the log domain: a product of thousands could underflow.
+                    ln_tilt_weight += y[from..].iter().map(|&v| tilted.ln_weight(v)).sum::<f64>();
                 } else {
                     let (g, w) = deep_fade_proposal(e, is_deep, alpha, theta);
                     weight *= w;
-                    g
-                };
-                let noise = &noise[start..start + symbols];
-                start += symbols;
-                y.clear();
-                if self.gains == Gains::None {
-                    y.extend(noise.iter().map(|&z| tilted.output(z)));
-                    // Summed in the log domain: a product of thousands could underflow.
-                    ln_tilt_weight += y.iter().map(|&v| tilted.ln_weight(v)).sum::<f64>();
-                } else {
+                    gains.push(g);
                     y.extend(noise.iter().map(|&z| g + sigma * z));
                 }
-                match self.gains {
-                    Gains::None | Gains::Csi => {
-                        for (out, &s) in bits.iter_mut().zip(tilts) {
-                            *out += y
-                                .iter()
-                                .map(|&v| 1.0 - softplus(-2.0 * s * g * v / (sigma * sigma)) / LN_2)
-                                .sum::<f64>();
-                        }
-                    }
-                    Gains::Blind => bits[0] += information_density(&y, snr),
-                }
             }
-            WeightedDensity { weight: weight * ln_tilt_weight.exp(), bits }
+            per_codeword(weight * ln_tilt_weight.exp(), &gains, &y)
         };
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(codewords.len());
         let chunk = codewords.len().div_ceil(threads);

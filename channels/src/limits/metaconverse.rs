@@ -238,24 +238,24 @@ mod tests {
     }
 
     /// On AWGN: SP59 ≤ metaconverse (both converses; SP59 holds for any code on the sphere, the
-    /// metaconverse uses the binary input) ≤ normal approximation ≤ RCUs ≤ Gallager and DT (the
+    /// metaconverse uses the binary input) ≤ normal approximation ≤ RCU ≤ Gallager and DT (the
     /// achievability bounds).
     #[test]
     fn on_awgn_the_bounds_fall_in_order() {
         for (n, k) in [(49, 24), (128, 64)] {
             let converse = Metaconverse::new(n);
-            let rcus = RandomCodingUnion::new(vec![n], Gains::None, 1.0).expect("AWGN");
+            let rcu = RandomCodingUnion::new(vec![n], Gains::None, 1.0).expect("AWGN");
             let dt = DependenceTesting::new(vec![n], Gains::None, 1.0);
             for target in [1e-2, 1e-4] {
                 let sp59 = min_esn0_db(Bound::SpherePacking59, n, k, target);
                 let na = min_esn0_db(Bound::NormalApproximation, n, k, target);
                 let gallager = min_esn0_db(Bound::Gallager, n, k, target);
-                let (mc, rcus, dt) =
-                    (converse.min_esn0_db(k, target), rcus.min_esn0_db(k, target), dt.min_esn0_db(k, target));
+                let (mc, rcu, dt) =
+                    (converse.min_esn0_db(k, target), rcu.min_esn0_db(k, target), dt.min_esn0_db(k, target));
                 eprintln!(
-                    "({n}, {k}) at {target:e}, Es/N0 dB: SP59 {sp59:.3} metaconverse {mc:.3} NA {na:.3} RCUs {rcus:.3} DT {dt:.3} Gallager {gallager:.3}"
+                    "({n}, {k}) at {target:e}, Es/N0 dB: SP59 {sp59:.3} metaconverse {mc:.3} NA {na:.3} RCU {rcu:.3} DT {dt:.3} Gallager {gallager:.3}"
                 );
-                assert!(sp59 < mc && mc < na && na < rcus && rcus < gallager && rcus < dt, "({n}, {k}) at {target}");
+                assert!(sp59 < mc && mc < na && na < rcu && rcu < gallager && rcu < dt, "({n}, {k}) at {target}");
             }
         }
     }

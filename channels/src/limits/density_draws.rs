@@ -1,5 +1,5 @@
 //! The Monte Carlo draws behind the finite-blocklength bounds that are expectations over the
-//! information density: the dependence-testing and RCUs achievability bounds and the metaconverse
+//! information density: the dependence-testing and RCU achievability bounds and the metaconverse
 //! ([`super::dependence_testing`], [`super::random_coding_union`], [`super::metaconverse`]).
 //!
 //! A codeword of n BPSK symbols is laid out in runs, each under one gain: 1 on AWGN, Rayleigh
@@ -233,7 +233,7 @@ impl DensityDraws {
     }
 }
 
-/// A gain drawn from the proposal (a share α of deep fades, `g²/Ω ~ Exp(1/θ)`) from its
+/// A gain drawn from the proposal (a share α of deep fades, `g²/Ω` exponential of mean θ) from its
 /// standard exponential `e`, with its weight `e^(−x)/q(x)` back to the Rayleigh law (see
 /// [`super::block_fading`]).
 fn deep_fade_proposal(e: f64, is_deep: bool, alpha: f64, theta: f64) -> (f64, f64) {

@@ -117,8 +117,9 @@ impl Metaconverse {
         let mean_snr_db = 10.0 * (0.5 / (sigma * sigma)).log10();
         let n = self.draws.n();
         let residual = |(j, (weight, g)): (usize, &(f64, Vec<f64>))| {
-            // Each gain vector its own noise draw (the same at every Es/N0): with one draw shared by
-            // all, its error would not average out over the gains.
+            // Each gain vector its own noise draw (the same at every Es/N0; keyed by one id, where
+            // the draws' own stream has two): with one draw shared by all, its error would not
+            // average out over the gains.
             let mut rng = stream(self.seed, &[j as u64]);
             let noise: Vec<f64> = (0..NOISE_VECTORS * n).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
             let mut pairs: Vec<(f64, f64)> = noise

@@ -107,9 +107,10 @@ const RCU_CODEWORDS: usize = 1 << 12;
 /// Λ (it differs where B_i = 1, and `ı(X̄; y) − ı(x; y) = −Σ B_i·Λ_i/ln 2`). Exact on a lattice of
 /// step δ with each Λ_i rounded down to it (so the sum only falls, and the probability only
 /// grows): the negative LLRs first, their subset sums spanning [Σ⁻, 0], then each positive one
-/// moves half the mass up and whatever passes 0 never returns. δ is a 200th of the sum's deviation
-/// over n, so the rounding moves the sum by at most a 200th of a deviation, coarser where the
-/// negative mass would need more than 2,048 bins (or twice the negative LLRs, if more).
+/// moves half the mass up and whatever passes 0 never returns. δ is a 50th of the sum's deviation
+/// over n, so the rounding moves the sum by at most a 50th of a deviation, coarser where the
+/// negative mass would need more than 2,048 bins (or twice the negative LLRs, if more). (A 200th
+/// with twice the bins and four times the codewords gave the same (128, 64) bound within 0.005 dB.)
 fn ln_pairwise_error(llr: &[f64]) -> f64 {
     let deviation = 0.5 * llr.iter().map(|l| l * l).sum::<f64>().sqrt();
     let negatives = llr.iter().filter(|&&l| l < 0.0).count();

@@ -31,7 +31,7 @@
 //!   plainly.
 
 use super::noncoherent_run::information_density;
-use super::softplus;
+use super::{biawgn_bits, parallel_map, softplus};
 use crate::rng::stream;
 use crate::snr::db_to_linear;
 use crate::theory::q_function;
@@ -161,10 +161,7 @@ impl DensityDraws {
                 match self.gains {
                     Gains::None | Gains::Csi => {
                         for (out, &s) in bits.iter_mut().zip(tilts) {
-                            *out += y
-                                .iter()
-                                .map(|&v| 1.0 - softplus(-2.0 * s * g * v / (sigma * sigma)) / LN_2)
-                                .sum::<f64>();
+                            *out += y.iter().map(|&v| biawgn_bits(2.0 * s * g * v / (sigma * sigma))).sum::<f64>();
                         }
                     }
                     Gains::Blind => bits[0] += information_density(y, snr),
@@ -221,15 +218,7 @@ impl DensityDraws {
             }
             per_codeword(weight * ln_tilt_weight.exp(), &gains, &y)
         };
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(codewords.len());
-        let chunk = codewords.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = codewords
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-                .collect();
-            parts.into_iter().flat_map(|p| p.join().expect("a density worker")).collect()
-        })
+        parallel_map(codewords.len(), |i| one(&codewords[i]))
     }
 }
 

@@ -40,7 +40,7 @@
 
 use super::block_fading::{normal_approximation_given_gains, BlockFading};
 use super::density_draws::{DensityDraws, Gains, TILTS};
-use super::{simpson, softplus, solve_costly_decreasing};
+use super::{biawgn_bits, parallel_map, simpson, solve_costly_decreasing};
 use crate::rng::stream;
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -116,7 +116,7 @@ impl Metaconverse {
         let runs = self.draws.runs();
         let mean_snr_db = 10.0 * (0.5 / (sigma * sigma)).log10();
         let n = self.draws.n();
-        let residual = |(j, (weight, g)): (usize, &(f64, Vec<f64>))| {
+        let residual = |j: usize, (weight, g): &(f64, Vec<f64>)| {
             // Each gain vector its own noise draw (the same at every Es/N0; keyed by one id, where
             // the draws' own stream has two): with one draw shared by all, its error would not
             // average out over the gains.
@@ -129,7 +129,7 @@ impl Metaconverse {
                     for (&symbols, &g) in runs.iter().zip(g) {
                         bits += z[start..start + symbols]
                             .iter()
-                            .map(|&z| 1.0 - softplus(-2.0 * g * (g + sigma * z) / (sigma * sigma)) / LN_2)
+                            .map(|&z| biawgn_bits(2.0 * g * (g + sigma * z) / (sigma * sigma)))
                             .sum::<f64>();
                         start += symbols;
                     }
@@ -139,20 +139,7 @@ impl Metaconverse {
             let run_db: Vec<f64> = g.iter().map(|&g| mean_snr_db + 20.0 * g.log10()).collect();
             weight * (least_error(&mut pairs, k) - normal_approximation_given_gains(runs, k, &run_db))
         };
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(gains.len());
-        let chunk = gains.len().div_ceil(threads);
-        let all: Vec<f64> = std::thread::scope(|scope| {
-            let parts: Vec<_> = gains
-                .chunks(chunk)
-                .enumerate()
-                .map(|(c, part)| {
-                    scope.spawn(move || {
-                        part.iter().enumerate().map(|(i, g)| residual((c * chunk + i, g))).collect::<Vec<f64>>()
-                    })
-                })
-                .collect();
-            parts.into_iter().flat_map(|p| p.join().expect("a metaconverse worker")).collect()
-        });
+        let all = parallel_map(gains.len(), |j| residual(j, &gains[j]));
         let sum: f64 = all.iter().sum();
         (fading.normal_approximation_bler(k, esn0_db) + sum / gains.len() as f64).clamp(0.0, 1.0)
     }

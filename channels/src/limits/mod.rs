@@ -90,6 +90,26 @@ fn softplus(x: f64) -> f64 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
+/// BI-AWGN's information density in bits of the sent symbol given its channel LLR towards it:
+/// `1 − log2(1 + e^(−Λ))`.
+fn biawgn_bits(llr: f64) -> f64 {
+    1.0 - softplus(-llr) / LN_2
+}
+
+/// `f(0), …, f(count − 1)`, the indices spread over the machine's threads.
+fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(count.max(1));
+    let chunk = count.div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..count)
+            .step_by(chunk)
+            .map(|first| scope.spawn(move || (first..(first + chunk).min(count)).map(f).collect::<Vec<T>>()))
+            .collect();
+        parts.into_iter().flat_map(|p| p.join().expect("a worker thread")).collect()
+    })
+}
+
 /// Mean and variance of the information density `ı = 1 − log2(1 + e^(−L))` (bits) given x = +1.
 fn info_density_moments(esn0_db: f64) -> (f64, f64) {
     let g = db_to_linear(esn0_db);

@@ -38,7 +38,7 @@
 //! BPSK. [`super::dependence_testing`] bounds the same receiver from the achievable side.
 
 use super::fast_fading::ln_h;
-use super::{info_density_moments, softplus};
+use super::{info_density_moments, parallel_map, softplus};
 use crate::rng::stream;
 use crate::snr::db_to_linear;
 use rand::Rng;
@@ -242,19 +242,7 @@ impl NoncoherentRun {
         let points = ((TABLE_HI_DB - TABLE_LO_DB) / TABLE_STEP_DB).round() as usize + 1;
         let at = |j: usize| self.moments(mean_esn0_db, TABLE_LO_DB + j as f64 * TABLE_STEP_DB);
         // The points are independent: spread them over the machine's threads.
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(points);
-        let mut values = vec![(0.0, 0.0); points];
-        std::thread::scope(|scope| {
-            for (t, part) in values.chunks_mut(points.div_ceil(threads)).enumerate() {
-                let first = t * points.div_ceil(threads);
-                let at = &at;
-                scope.spawn(move || {
-                    for (j, v) in part.iter_mut().enumerate() {
-                        *v = at(first + j);
-                    }
-                });
-            }
-        });
+        let values = parallel_map(points, at);
         RunTable { values }
     }
 }

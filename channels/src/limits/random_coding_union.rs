@@ -76,7 +76,7 @@ impl RandomCodingUnion {
     /// above on a lattice ([`ln_pairwise_error`]).
     fn rcu_bler(&self, k: usize, esn0_db: f64) -> f64 {
         let sigma = self.draws.noise_sigma(esn0_db);
-        let runs = self.draws.runs().to_vec();
+        let runs = self.draws.runs();
         let ln_m = if k < 50 { (2f64.powi(k as i32) - 1.0).ln() } else { k as f64 * LN_2 };
         let terms = self.draws.map(esn0_db, k, RCU_CODEWORDS, |weight, gains, y| {
             let mut llr = Vec::with_capacity(y.len());

@@ -97,6 +97,15 @@ pub(super) fn normal_approximation_given_gains(runs: &[usize], k: usize, run_db:
     normal_approximation(n, k, c / n as f64, v / n as f64)
 }
 
+/// A normalized gain `x = g²/Ω` drawn from the importance-sampling proposal (a share α of deep
+/// fades, exponential of mean θ, the rest exponential of mean 1) from its standard exponential `e`,
+/// with `q(x)/e^(−x)`, the proposal's density over the Rayleigh law's (divide by it to weight back),
+/// written to stay finite for tiny θ.
+pub(super) fn deep_fade_proposal(e: f64, is_deep: bool, alpha: f64, theta: f64) -> (f64, f64) {
+    let x = if is_deep { theta * e } else { e };
+    (x, (1.0 - alpha) + alpha / theta * (-x * (1.0 / theta - 1.0)).exp())
+}
+
 /// The runs of symbols that share a gain in `n` symbols sent as frames of `frame_symbols`, each
 /// frame cut into runs of `block_symbols` (0: the whole frame), the last frame and each frame's
 /// last run possibly shorter: the channel's `Fading::Block` on BPSK.
@@ -228,9 +237,8 @@ impl BlockFading {
             .map(|draws| {
                 let (mut c, mut v, mut weight) = (0.0, 0.0, 1.0);
                 for (&symbols, &(e, deep)) in self.blocks.iter().zip(draws) {
-                    let x = if deep { theta * e } else { e };
-                    // e^(−x) / q(x), written to stay finite for tiny θ.
-                    weight /= (1.0 - alpha) + alpha / theta * (-x * (1.0 / theta - 1.0)).exp();
+                    let (x, proposal_over_rayleigh) = deep_fade_proposal(e, deep, alpha, theta);
+                    weight /= proposal_over_rayleigh;
                     let (cb, vb) = run_moments(symbols, esn0_db + omega_db + 10.0 * x.log10());
                     c += cb;
                     v += vb;

@@ -30,6 +30,7 @@
 //!   with the tilt.) With fading the gains' deep fades already dominate, and the noise is drawn
 //!   plainly.
 
+use super::block_fading::deep_fade_proposal;
 use super::noncoherent_run::information_density;
 use super::{biawgn_bits, parallel_map, softplus};
 use crate::rng::stream;
@@ -130,9 +131,9 @@ impl DensityDraws {
                     .iter()
                     .zip(deep)
                     .map(|(&e, &is_deep)| {
-                        let (g, w) = deep_fade_proposal(e, is_deep, alpha, theta);
-                        weight *= w;
-                        g
+                        let (x, proposal_over_rayleigh) = deep_fade_proposal(e, is_deep, alpha, theta);
+                        weight /= proposal_over_rayleigh;
+                        x.sqrt()
                     })
                     .collect();
                 (weight, gains)
@@ -210,8 +211,9 @@ impl DensityDraws {
                     // Summed in the log domain: a product of thousands could underflow.
                     ln_tilt_weight += y[from..].iter().map(|&v| tilted.ln_weight(v)).sum::<f64>();
                 } else {
-                    let (g, w) = deep_fade_proposal(e, is_deep, alpha, theta);
-                    weight *= w;
+                    let (x, proposal_over_rayleigh) = deep_fade_proposal(e, is_deep, alpha, theta);
+                    weight /= proposal_over_rayleigh;
+                    let g = x.sqrt();
                     gains.push(g);
                     y.extend(noise.iter().map(|&z| g + sigma * z));
                 }
@@ -220,14 +222,6 @@ impl DensityDraws {
         };
         parallel_map(codewords.len(), |i| one(&codewords[i]))
     }
-}
-
-/// A gain drawn from the proposal (a share α of deep fades, `g²/Ω` exponential of mean θ) from its
-/// standard exponential `e`, with its weight `e^(−x)/q(x)` back to the Rayleigh law (see
-/// [`super::block_fading`]).
-fn deep_fade_proposal(e: f64, is_deep: bool, alpha: f64, theta: f64) -> (f64, f64) {
-    let x = if is_deep { theta * e } else { e };
-    (x.sqrt(), 1.0 / ((1.0 - alpha) + alpha / theta * (-x * (1.0 / theta - 1.0)).exp()))
 }
 
 /// BI-AWGN's output given x = +1 under the exponential tilt of its information density,
